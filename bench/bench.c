@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hvsim-bench: the engine's speed figures, one per line, "name: value unit".
+ * Each figure is the median of several repetitions. Wall-clock time is fine
+ * here: this is a benchmark, not the simulator.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hvsim/sim.h"
+#include "bodies.h"
+#include "ctx.h"
+#include "examples.h"
+
+#define REPS 7
+
+unsigned long work_native(unsigned long *buf, unsigned int words, unsigned int rounds);
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/* ---- raw context switch ------------------------------------------- */
+
+struct pingpong {
+	struct ctx main, co;
+	long left;
+};
+
+static void pingpong_entry(void *arg)
+{
+	struct pingpong *pp = arg;
+
+	for (;;)
+		ctx_swap_raw(&pp->co.sp, pp->main.sp);
+}
+
+static double bench_switch(void)
+{
+	struct ctx_pool pool;
+	struct pingpong pp;
+	struct ctx_stack *s;
+	const long n = 2000000;
+	double t0, t1;
+
+	ctx_pool_init(&pool, 64 * 1024);
+	s = ctx_stack_get(&pool);
+	ctx_make(&pp.co, s, pingpong_entry, &pp);
+	t0 = now_ns();
+	for (long i = 0; i < n; i++)
+		ctx_swap_raw(&pp.main.sp, pp.co.sp);
+	t1 = now_ns();
+	ctx_stack_put(&pool, s);
+	ctx_pool_destroy(&pool);
+	return (t1 - t0) / (2.0 * n);	/* two switches per round trip */
+}
+
+/* ---- steps ---------------------------------------------------------- */
+
+#define WORK_WORDS	64
+#define WORK_ROUNDS	4000
+#define WORK_STEPS	(2.0 * WORK_WORDS * WORK_ROUNDS)
+
+static unsigned long work_buf[WORK_WORDS];
+
+static void work_task(void *arg)
+{
+	(void)arg;
+	work_instrumented(work_buf, WORK_WORDS, WORK_ROUNDS);
+}
+
+static void work_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	sim_spawn(m, 0, "work", work_task, NULL);
+}
+
+static const struct sim_program work_program = {
+	.name = "bench-work", .ncpus = 1, .setup = work_setup,
+};
+
+/* ns per run of the work program in the simulator. */
+static double time_sim_work(bool trace)
+{
+	struct sim_explore_opts o = {
+		.strategy = "timed", .budget = 1, .trace_every_run = trace,
+	};
+	struct sim_result r;
+	char err[128];
+	double t0 = now_ns();
+
+	if (sim_explore(&work_program, &o, &r, err, sizeof(err))) {
+		fprintf(stderr, "hvsim-bench: %s\n", err);
+		exit(2);
+	}
+	t0 = now_ns() - t0;
+	if (r.steps < WORK_STEPS) {
+		fprintf(stderr, "hvsim-bench: work ran %" PRIu64 " steps, expected %.0f\n",
+			r.steps, WORK_STEPS);
+		exit(2);
+	}
+	sim_result_release(&r);
+	return t0;
+}
+
+static double time_native_work(void)
+{
+	volatile unsigned long sink;
+	double t0 = now_ns();
+
+	sink = work_native(work_buf, WORK_WORDS, WORK_ROUNDS);
+	(void)sink;
+	return now_ns() - t0;
+}
+
+/* ---- schedules per second ------------------------------------------ */
+
+static double bench_schedules(uint64_t n)
+{
+	const struct example *ex = example_find("lost-update");
+	struct sim_explore_opts o = {
+		.strategy = "random", .seed = 1, .budget = n, .keep_going = true,
+	};
+	struct sim_result r;
+	char err[128];
+	double t0 = now_ns();
+
+	if (sim_explore(&ex->program, &o, &r, err, sizeof(err))) {
+		fprintf(stderr, "hvsim-bench: %s\n", err);
+		exit(2);
+	}
+	t0 = now_ns() - t0;
+	if (r.schedules != n) {
+		fprintf(stderr, "hvsim-bench: ran %" PRIu64 " schedules, expected %" PRIu64 "\n",
+			r.schedules, n);
+		exit(2);
+	}
+	sim_result_release(&r);
+	return n / (t0 / 1e9);
+}
+
+int main(void)
+{
+	double sw[REPS], sim[REPS], simt[REPS], nat[REPS], sched[REPS], ratio[REPS];
+
+	for (int i = 0; i < REPS; i++) {
+		sw[i] = bench_switch();
+		sim[i] = time_sim_work(false);
+		simt[i] = time_sim_work(true);
+		nat[i] = time_native_work();
+		ratio[i] = sim[i] / nat[i];
+		sched[i] = bench_schedules(200000);
+	}
+	printf("context_switch: %.1f ns\n", median(sw, REPS));
+	printf("step_no_switch: %.2f ns\n", median(sim, REPS) / WORK_STEPS);
+	printf("step_hook_overhead: %.2f ns\n",
+	       (median(sim, REPS) - median(nat, REPS)) / WORK_STEPS);
+	printf("step_no_switch_traced: %.2f ns\n", median(simt, REPS) / WORK_STEPS);
+	printf("lost_update_random_schedules: %.0f per s\n", median(sched, REPS));
+	printf("instrumented_vs_native: %.2f ratio\n", median(ratio, REPS));
+	return 0;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hvsim embedding API: build a machine, spawn tasks on its CPUs, run one
+ * schedule or explore many, and read the outcome.
+ *
+ * A run is a pure function of (binary, program, strategy, seed): the same
+ * inputs give the same trace, byte for byte, in any process.
+ */
+#ifndef HVSIM_SIM_H
+#define HVSIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct machine;
+
+/* Limits of one machine. */
+#define SIM_MAX_CPUS	64
+#define SIM_MAX_TASKS	64
+
+/* How one run ended. */
+enum sim_outcome {
+	SIM_OK,		/* every task finished and the program's check passed */
+	SIM_FAILED,	/* the program's check reported a failure */
+	SIM_DEADLOCK,	/* nothing runnable while tasks still wait */
+	SIM_LIVELOCK,	/* every live task spins, or a step/cycle budget ran out */
+	SIM_ABANDONED,	/* cut short as redundant (dfs sleep set): not checked */
+	SIM_NR_OUTCOMES
+};
+
+const char *sim_outcome_name(enum sim_outcome o);
+static inline bool sim_outcome_is_failure(enum sim_outcome o)
+{
+	return o == SIM_FAILED || o == SIM_DEADLOCK || o == SIM_LIVELOCK;
+}
+
+typedef void (*sim_task_fn)(void *arg);
+
+/*
+ * A program: what one run executes. setup() spawns the tasks (host context,
+ * after the machine reset); check() judges the end state (host context, after
+ * every task finished) and returns 0, or non-zero with a one-line reason.
+ */
+struct sim_program {
+	const char *name;
+	unsigned int ncpus;
+	void (*setup)(struct machine *m, void *arg);
+	int (*check)(struct machine *m, void *arg, char *msg, size_t len);
+	void *arg;
+};
+
+/* Spawn a task bound to @cpu; only from a program's setup(). */
+int sim_spawn(struct machine *m, unsigned int cpu, const char *name,
+	      sim_task_fn fn, void *arg);
+
+/* Default per-run budgets. */
+#define SIM_DEFAULT_MAX_STEPS	10000000ULL
+#define SIM_DEFAULT_BUDGET	100000ULL
+
+struct sim_explore_opts {
+	const char *strategy;	/* "timed", "random", "pct:D", "dfs:P"; NULL: timed */
+	uint64_t seed;		/* exploration seed */
+	uint64_t budget;	/* schedules at most; 0: SIM_DEFAULT_BUDGET */
+	uint64_t max_steps;	/* steps per run; 0: SIM_DEFAULT_MAX_STEPS */
+	uint64_t max_cycles;	/* cycles per CPU per run; 0: 64 x max_steps */
+	bool keep_going;	/* do not stop at the first failure (benchmarks) */
+	bool trace_every_run;	/* record a trace in every run (tests; slow) */
+};
+
+/* What an exploration (or a replay) found. */
+struct sim_result {
+	enum sim_outcome outcome;	/* of the reported run */
+	uint64_t schedules;		/* schedules run */
+	uint64_t failures;		/* failing schedules (keep_going) */
+	uint64_t abandoned;		/* dfs: runs cut short as redundant */
+	uint64_t restarts;		/* dfs: restarts after discovering shared memory */
+	bool exhausted;			/* the strategy covered its whole space */
+	uint64_t steps;			/* steps of the reported run */
+	uint64_t max_run_steps;		/* the longest run */
+	uint64_t total_steps;		/* all runs together */
+	uint64_t preemptions;		/* of the reported run */
+	char message[256];		/* failure description */
+	char *token;			/* schedule token of the reported run (malloc) */
+	uint8_t *trace;			/* trace of the reported run, when recorded (malloc) */
+	size_t trace_len;
+};
+
+/*
+ * Explore @p under @o until a failure, the budget, or exhaustion. The
+ * reported run is the first failure, or the last run. Returns 0, or -errno
+ * with a message in @err for bad input (unknown strategy, bad budget).
+ */
+int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
+		struct sim_result *r, char *err, size_t errlen);
+
+/*
+ * Run exactly the schedule that @token names, recording its trace when
+ * @trace is set. -EINVAL with a message for a malformed token, -ESTALE for a
+ * token from another build.
+ */
+int sim_replay(const struct sim_program *p, const char *token, bool trace,
+	       uint64_t max_steps, struct sim_result *r, char *err, size_t errlen);
+
+void sim_result_release(struct sim_result *r);
+
+/* Validate a strategy name without running anything. */
+int sim_strategy_check(const char *spec, char *err, size_t errlen);
+
+/* This binary's build id as hex into @out (65 bytes hold any). */
+void sim_build_id_hex(char *out, size_t len);
+
+/* Machine queries that programs' check() may use. */
+unsigned int sim_ncpus(const struct machine *m);
+uint64_t sim_steps(const struct machine *m);
+uint64_t sim_cpu_cycles(const struct machine *m, unsigned int cpu);
+
+#endif /* HVSIM_SIM_H */

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+/* Exploration and replay: loops of runs around machine_run(). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hvsim/sim.h"
+#include "buildid.h"
+#include "machine.h"
+#include "strategy.h"
+#include "token.h"
+#include "trace.h"
+
+/* Seed of run @index of an exploration seeded @seed. */
+static uint64_t run_seed_of(uint64_t seed, uint64_t index)
+{
+	return rng_mix(rng_mix(seed) + index);
+}
+
+static void trace_begin_run(struct machine *m, const struct sim_program *p,
+			    const char *spec, uint64_t run_seed)
+{
+	struct trace_header h;
+
+	memset(&h, 0, sizeof(h));
+	h.build_id_len = (uint32_t)sim_build_id(h.build_id, sizeof(h.build_id));
+	if (h.build_id_len > sizeof(h.build_id))
+		h.build_id_len = sizeof(h.build_id);
+	snprintf(h.program, sizeof(h.program), "%s", p->name);
+	snprintf(h.strategy, sizeof(h.strategy), "%s", spec);
+	h.seed = run_seed;
+	h.ncpus = p->ncpus;
+	machine_trace_begin(m, &h);
+}
+
+/* What a token is valid for: this binary (build id) and this program. */
+static void fingerprint(const struct sim_program *p, uint8_t out[TOKEN_FINGERPRINT_LEN])
+{
+	uint8_t id[32];
+	size_t len = sim_build_id(id, sizeof(id));
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (len > sizeof(id))
+		len = sizeof(id);
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ id[i]) * 0x100000001b3ULL;
+	for (const char *c = p->name; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+	h = rng_mix(h);
+	for (int i = 0; i < TOKEN_FINGERPRINT_LEN; i++)
+		out[i] = (uint8_t)(h >> (8 * i));
+}
+
+static char *make_token(const struct machine *m, const struct sim_program *p, const char *spec)
+{
+	uint8_t fp[TOKEN_FINGERPRINT_LEN];
+
+	fingerprint(p, fp);
+	return token_encode(spec, m->run_seed, fp, m->log, m->log_len);
+}
+
+/* Fill @r with the run that just ended on @m. */
+static int report_run(struct sim_result *r, const struct machine *m,
+		      const struct sim_program *p, const char *spec, bool with_trace)
+{
+	r->outcome = m->outcome;
+	r->steps = m->step;
+	r->preemptions = m->preemptions;
+	snprintf(r->message, sizeof(r->message), "%s", m->message);
+	free(r->token);
+	r->token = make_token(m, p, spec);
+	if (!r->token)
+		return -ENOMEM;
+	free(r->trace);
+	r->trace = NULL;
+	r->trace_len = 0;
+	if (with_trace && m->trace) {
+		size_t len;
+		const uint8_t *data = trace_writer_data(m->trace, &len);
+
+		r->trace = malloc(len ? len : 1);
+		if (!r->trace)
+			return -ENOMEM;
+		memcpy(r->trace, data, len);
+		r->trace_len = len;
+	}
+	return 0;
+}
+
+static void set_budgets(struct machine *m, uint64_t max_steps, uint64_t max_cycles)
+{
+	m->max_steps = max_steps ? max_steps : SIM_DEFAULT_MAX_STEPS;
+	m->max_cycles = max_cycles ? max_cycles : 256 * m->max_steps;
+}
+
+int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
+		struct sim_result *r, char *err, size_t errlen)
+{
+	uint64_t budget = o->budget ? o->budget : SIM_DEFAULT_BUDGET;
+	const char *spec = o->strategy ? o->strategy : "timed";
+	bool reported = false;
+	struct strategy *s;
+	struct machine *m;
+	uint32_t jitter;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = strategy_create(spec, &s, err, errlen);
+	if (ret)
+		return ret;
+	m = machine_create(p->ncpus);
+	if (!m) {
+		snprintf(err, errlen, "program %s: cannot build a machine of %u CPUs (1 to %d)",
+			 p->name, p->ncpus, SIM_MAX_CPUS);
+		strategy_destroy(s);
+		return -EINVAL;
+	}
+	set_budgets(m, o->max_steps, o->max_cycles);
+	jitter = s->ops->jitter(s);
+	for (uint64_t i = 0; i < budget; i++) {
+		uint64_t seed = run_seed_of(o->seed, i);
+		enum sim_outcome out;
+		bool exhausted;
+
+		if (o->trace_every_run)
+			trace_begin_run(m, p, s->spec, seed);
+		out = machine_run(m, p, s, i, seed, jitter, o->trace_every_run, &exhausted);
+		if (exhausted) {
+			r->exhausted = true;
+			break;
+		}
+		r->schedules++;
+		r->total_steps += m->step;
+		if (m->step > r->max_run_steps)
+			r->max_run_steps = m->step;
+		if (out == SIM_ABANDONED)
+			r->abandoned++;
+		if (!sim_outcome_is_failure(out))
+			continue;
+		r->failures++;
+		if (!reported) {
+			ret = report_run(r, m, p, s->spec, o->trace_every_run);
+			if (ret)
+				goto out;
+			reported = true;
+		}
+		if (!o->keep_going)
+			break;
+	}
+	/* No failure: report the last run. */
+	if (!reported && r->schedules)
+		ret = report_run(r, m, p, s->spec, o->trace_every_run);
+	r->restarts = s->ops->restarts(s);
+out:
+	machine_destroy(m);
+	strategy_destroy(s);
+	if (ret)
+		snprintf(err, errlen, "out of memory");
+	return ret;
+}
+
+int sim_replay(const struct sim_program *p, const char *token, bool trace,
+	       uint64_t max_steps, struct sim_result *r, char *err, size_t errlen)
+{
+	uint8_t fp[TOKEN_FINGERPRINT_LEN];
+	struct sim_token t;
+	struct strategy *orig = NULL, *s = NULL;
+	struct machine *m = NULL;
+	bool exhausted;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = token_decode(token, &t, err, errlen);
+	if (ret)
+		return ret;
+	fingerprint(p, fp);
+	if (memcmp(fp, t.fingerprint, TOKEN_FINGERPRINT_LEN)) {
+		snprintf(err, errlen,
+			 "schedule token: made by another build of hvsim or for a program other than %s; replay it with the binary and program that printed it",
+			 p->name);
+		ret = -ESTALE;
+		goto out;
+	}
+	/* The finding strategy's parameters (jitter) shape the run's timing. */
+	ret = strategy_create(t.strategy, &orig, err, errlen);
+	if (ret)
+		goto out;
+	ret = strategy_replay_create(&s, t.log, t.len, orig->ops->jitter(orig));
+	if (ret)
+		goto out;
+	m = machine_create(p->ncpus);
+	if (!m) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	set_budgets(m, max_steps, 0);
+	if (trace)
+		trace_begin_run(m, p, t.strategy, t.seed);
+	machine_run(m, p, s, 0, t.seed, orig->ops->jitter(orig), trace, &exhausted);
+	if (strategy_replay_diverged(s)) {
+		snprintf(err, errlen,
+			 "schedule token: does not fit program %s (its decisions did not apply)",
+			 p->name);
+		ret = -EINVAL;
+		goto out;
+	}
+	r->schedules = 1;
+	r->total_steps = r->max_run_steps = m->step;
+	if (m->outcome == SIM_ABANDONED)
+		r->abandoned = 1;
+	ret = report_run(r, m, p, t.strategy, trace);
+	if (sim_outcome_is_failure(m->outcome))
+		r->failures = 1;
+out:
+	machine_destroy(m);
+	strategy_destroy(s);
+	strategy_destroy(orig);
+	token_release(&t);
+	return ret;
+}
+
+void sim_result_release(struct sim_result *r)
+{
+	free(r->token);
+	free(r->trace);
+	r->token = NULL;
+	r->trace = NULL;
+}

@@ -1,0 +1,787 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The engine's core: one run of a program on a machine of simulated CPUs.
+ *
+ * Every task is a coroutine bound to a CPU. A task runs until it reaches a
+ * step (an instrumented access, a fence, a cpu_relax()) at which the engine
+ * decides, through the strategy, which CPU performs the next step. Steps are
+ * numbered in the order they are performed: a task switched away at its hook
+ * performs that op later, under the step number current when it resumes.
+ *
+ * Switches happen only inside the engine (sim_step_slow, task exit, park), so
+ * between a hook returning and the task's next hook no other task runs: the
+ * op the hook announced is performed atomically with respect to the others.
+ * That is what makes the run sequentially consistent and the trace exact.
+ */
+#include "machine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bug.h"
+#include "buildid.h"
+#include "strategy.h"
+#include "trace.h"
+
+/*
+ * The dummy that sim_current points at outside a run: next_stop is 0, so
+ * every hook goes to the slow path, which returns at once because running
+ * is false. It is never written.
+ */
+static const struct machine host_idle;
+struct machine *sim_current = (struct machine *)&host_idle;
+
+/*
+ * The instrumented modules' data and bss, renamed into these sections by
+ * hvsim_add_instrumented() (cmake/hvsim.cmake). Weak: a binary without
+ * instrumented code has none.
+ */
+extern char __start_hvsim_data[] __attribute__((weak));
+extern char __stop_hvsim_data[] __attribute__((weak));
+extern char __start_hvsim_bss[] __attribute__((weak));
+extern char __stop_hvsim_bss[] __attribute__((weak));
+
+static size_t state_data_size(void)
+{
+	return __start_hvsim_data ? (size_t)(__stop_hvsim_data - __start_hvsim_data) : 0;
+}
+
+static size_t state_bss_size(void)
+{
+	return __start_hvsim_bss ? (size_t)(__stop_hvsim_bss - __start_hvsim_bss) : 0;
+}
+
+size_t machine_state_size(void)
+{
+	return state_data_size() + state_bss_size();
+}
+
+static void state_save(void *to)
+{
+	memcpy(to, __start_hvsim_data, state_data_size());
+	memcpy((char *)to + state_data_size(), __start_hvsim_bss, state_bss_size());
+}
+
+static void state_restore(const void *from)
+{
+	memcpy(__start_hvsim_data, from, state_data_size());
+	memcpy(__start_hvsim_bss, (const char *)from + state_data_size(), state_bss_size());
+}
+
+const char *sim_outcome_name(enum sim_outcome o)
+{
+	static const char *const names[SIM_NR_OUTCOMES] = {
+		[SIM_OK] = "ok",
+		[SIM_FAILED] = "failed",
+		[SIM_DEADLOCK] = "deadlock",
+		[SIM_LIVELOCK] = "livelock",
+		[SIM_ABANDONED] = "abandoned",
+	};
+	return (unsigned int)o < SIM_NR_OUTCOMES ? names[o] : "?";
+}
+
+const char *sim_kind_name(unsigned int k)
+{
+	static const char *const names[SIM_NR_KINDS] = {
+		[SIM_READ] = "read",
+		[SIM_READ_MARKED] = "read-once",
+		[SIM_ATOMIC_LOAD] = "atomic-load",
+		[SIM_WRITE] = "write",
+		[SIM_WRITE_MARKED] = "write-once",
+		[SIM_ATOMIC_STORE] = "atomic-store",
+		[SIM_ATOMIC_RMW] = "atomic-rmw",
+		[SIM_FENCE] = "fence",
+		[SIM_RELAX] = "relax",
+	};
+	return k < SIM_NR_KINDS ? names[k] : (k == SIM_OP_START ? "start" : "?");
+}
+
+/*
+ * Default cycle costs until CPU models supply their own: an L1 hit for
+ * plain accesses, a locked operation for atomics, MFENCE, and PAUSE as on
+ * Skylake and later (about 140 cycles).
+ */
+static const uint32_t default_cost[SIM_NR_KINDS] = {
+	[SIM_READ] = 4,
+	[SIM_READ_MARKED] = 4,
+	[SIM_ATOMIC_LOAD] = 4,
+	[SIM_WRITE] = 4,
+	[SIM_WRITE_MARKED] = 4,
+	[SIM_ATOMIC_STORE] = 20,
+	[SIM_ATOMIC_RMW] = 20,
+	[SIM_FENCE] = 33,
+	[SIM_RELAX] = 140,
+};
+
+struct machine *machine_create(unsigned int ncpus)
+{
+	struct machine *m;
+
+	if (ncpus == 0 || ncpus > SIM_MAX_CPUS)
+		return NULL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->ncpus = ncpus;
+	for (unsigned int i = 0; i < ncpus; i++)
+		m->cpus[i].id = i;
+	memcpy(m->cost, default_cost, sizeof(m->cost));
+	for (unsigned int k = 0; k < SIM_NR_KINDS; k++)
+		if (m->cost[k] > m->max_cost)
+			m->max_cost = m->cost[k];
+	m->max_steps = SIM_DEFAULT_MAX_STEPS;
+	m->max_cycles = UINT64_MAX;
+	ctx_pool_init(&m->pool, CTX_STACK_SIZE);
+	m->image_base = sim_image_base();
+	/*
+	 * Outside a run the instrumented state is pristine: every run
+	 * restores it when it ends, so this copy is the boot state.
+	 */
+	m->state_pristine = malloc(machine_state_size() + 1);
+	if (!m->state_pristine) {
+		free(m);
+		return NULL;
+	}
+	state_save(m->state_pristine);
+	return m;
+}
+
+static void machine_release_tasks(struct machine *m)
+{
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		if (m->tasks[i].stack)
+			ctx_stack_put(&m->pool, m->tasks[i].stack);
+		m->tasks[i].stack = NULL;
+	}
+	m->ntasks = 0;
+}
+
+void machine_destroy(struct machine *m)
+{
+	if (!m)
+		return;
+	machine_release_tasks(m);
+	ctx_pool_destroy(&m->pool);
+	if (m->trace)
+		trace_writer_destroy(m->trace);
+	free(m->log);
+	free(m->state_pristine);
+	free(m);
+}
+
+unsigned int sim_ncpus(const struct machine *m)
+{
+	return m->ncpus;
+}
+
+uint64_t sim_steps(const struct machine *m)
+{
+	return m->step;
+}
+
+uint64_t sim_cpu_cycles(const struct machine *m, unsigned int cpu)
+{
+	return cpu < m->ncpus ? m->cpus[cpu].cycles : 0;
+}
+
+/* ---- tracing -------------------------------------------------------- */
+
+static uint64_t read_value(uintptr_t addr, uint32_t size)
+{
+	uint64_t v = 0;
+
+	if (!addr || !size)
+		return 0;
+	if (size <= 8) {
+		memcpy(&v, (const void *)addr, size);
+		return v;
+	}
+	/* FNV-1a over larger accesses: a changed range still shows. */
+	v = 0xcbf29ce484222325ULL;
+	for (uint32_t i = 0; i < size; i++) {
+		v ^= ((const uint8_t *)addr)[i];
+		v *= 0x100000001b3ULL;
+	}
+	return v;
+}
+
+static void addr_region(const struct machine *m, uintptr_t addr, uint8_t *region,
+			uint64_t *offset, uint32_t *owner)
+{
+	uintptr_t d = (uintptr_t)__start_hvsim_data, b = (uintptr_t)__start_hvsim_bss;
+
+	*owner = 0;
+	*offset = 0;
+	if (!addr) {
+		*region = TR_REGION_NONE;
+		return;
+	}
+	if (d && addr >= d && addr < (uintptr_t)__stop_hvsim_data) {
+		*region = TR_REGION_DATA;
+		*offset = addr - d;
+		return;
+	}
+	if (b && addr >= b && addr < (uintptr_t)__stop_hvsim_bss) {
+		*region = TR_REGION_BSS;
+		*offset = addr - b;
+		return;
+	}
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		const struct task *t = &m->tasks[i];
+		uintptr_t lo = (uintptr_t)t->ctx.stack_lo, hi = lo + t->ctx.stack_size;
+
+		if (t->stack && addr >= lo && addr < hi) {
+			*region = TR_REGION_STACK;
+			*offset = hi - addr;
+			*owner = t->id;
+			return;
+		}
+	}
+	*region = TR_REGION_UNKNOWN;
+}
+
+static void trace_event_base(const struct machine *m, struct trace_event *e, unsigned int type)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->step = m->step;
+	if (m->cur_task) {
+		e->cpu = m->cur_cpu->id;
+		e->task = m->cur_task->id;
+		e->cycle = m->cur_cpu->cycles;
+	}
+}
+
+/*
+ * A write's new value is known only once the hook has returned and the
+ * store executed: its event waits in m->wpend until the next slow-path
+ * entry (tracing sends every step there), a switch, or the task's exit.
+ */
+static void trace_flush_write(struct machine *m)
+{
+	if (!m->wpend_valid)
+		return;
+	m->wpend.new_val = read_value(m->wpend_addr, m->wpend.size);
+	trace_emit(m->trace, &m->wpend);
+	m->wpend_valid = false;
+}
+
+static void trace_access(struct machine *m, const struct sim_op *op)
+{
+	struct trace_event e;
+	uint32_t owner;
+
+	trace_event_base(m, &e, TR_ACCESS);
+	e.kind = op->kind;
+	addr_region(m, op->addr, &e.region, &e.offset, &owner);
+	if (e.region == TR_REGION_STACK)
+		e.to_task = owner;
+	e.size = op->size;
+	e.pc = op->pc ? op->pc - m->image_base : 0;
+	e.old_val = read_value(op->addr, op->size);
+	e.new_val = e.old_val;
+	if (sim_kind_is_write(op->kind)) {
+		m->wpend_valid = true;
+		m->wpend = e;
+		m->wpend_addr = op->addr;
+		return;
+	}
+	trace_emit(m->trace, &e);
+}
+
+static void trace_simple(struct machine *m, unsigned int type, uint32_t arg)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	trace_flush_write(m);
+	trace_event_base(m, &e, type);
+	if (type == TR_SPAWN)
+		e.str = arg;
+	else if (type == TR_WAKE)
+		e.to_task = arg;
+	trace_emit(m->trace, &e);
+}
+
+/* ---- scheduling ----------------------------------------------------- */
+
+/* Recompute the first step at which the slow path must run. */
+static void update_next_stop(struct machine *m)
+{
+	uint64_t ns = m->strategy_stop;
+	struct cpu *c = m->cur_cpu;
+
+	if (ns > m->max_steps + 1)
+		ns = m->max_steps + 1;
+	if (m->max_cycles != UINT64_MAX) {
+		uint64_t left = c->cycles < m->max_cycles ? m->max_cycles - c->cycles : 0;
+		uint64_t by_cycles = m->step + 1 + left / m->max_cost;
+
+		if (by_cycles < ns)
+			ns = by_cycles;
+	}
+	if (m->tracing || m->nparked || m->cur_task->watch_recording)
+		ns = m->step + 1;
+	m->next_stop = ns;
+}
+
+static struct task *cpu_first_runnable(const struct cpu *c)
+{
+	for (struct task *t = c->tasks; t; t = t->next_on_cpu)
+		if (t->state == TASK_RUNNABLE)
+			return t;
+	return NULL;
+}
+
+static uint64_t runnable_mask(const struct machine *m)
+{
+	uint64_t mask = 0;
+
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		if (m->cpus[i].cur)
+			mask |= 1ULL << i;
+	return mask;
+}
+
+__attribute__((noreturn))
+static void end_run(struct machine *m, enum sim_outcome o, const char *why)
+{
+	struct task *t = m->cur_task;
+
+	m->outcome = o;
+	if (why)
+		snprintf(m->message, sizeof(m->message), "%s", why);
+	m->running = false;
+	ctx_switch(&t->ctx, &m->host, 1);
+	SIM_BUG_ON(1);	/* a finished run is never resumed */
+	__builtin_unreachable();
+}
+
+void machine_abandon(struct machine *m)
+{
+	SIM_BUG_ON(!m->cur_task);
+	end_run(m, SIM_ABANDONED, NULL);
+}
+
+unsigned int sim_choose(struct machine *m, const struct sim_decision *din)
+{
+	struct sim_decision d = *din;
+	unsigned int v;
+
+	if (d.step != m->choose_step) {
+		m->choose_step = d.step;
+		memset(m->choose_count, 0, sizeof(m->choose_count));
+	}
+	d.ordinal = m->choose_count[d.kind]++;
+	v = m->strat->ops->choose(m->strat, m, &d);
+	SIM_BUG_ON(v >= d.n);
+	if (!v)
+		return 0;
+	if (m->log_len == m->log_cap) {
+		uint32_t cap = m->log_cap ? 2 * m->log_cap : 64;
+		struct sim_decision_rec *log = realloc(m->log, cap * sizeof(*log));
+
+		SIM_BUG_ON(!log);
+		m->log = log;
+		m->log_cap = cap;
+	}
+	m->log[m->log_len++] = (struct sim_decision_rec){
+		.step = d.step, .ordinal = d.ordinal * SIM_CHOICE_SLOTS + d.kind, .value = v,
+	};
+	if (d.kind != SIM_CHOICE_SCHED)
+		m->preemptions++;
+	if (m->tracing) {
+		struct trace_event e;
+
+		trace_flush_write(m);
+		trace_event_base(m, &e, TR_DECISION);
+		e.step = d.step;
+		e.kind = d.kind;
+		e.n = d.n;
+		e.value = v;
+		trace_emit(m->trace, &e);
+	}
+	return v;
+}
+
+static void switch_to(struct machine *m, unsigned int cpu, bool preempt, bool from_dies)
+{
+	struct task *from = m->cur_task;
+	struct cpu *c = &m->cpus[cpu];
+	struct task *to = c->cur;
+
+	if (m->jitter)
+		c->cycles += rng_below(&m->jitter_rng, (uint64_t)m->jitter + 1);
+	if (m->tracing) {
+		struct trace_event e;
+
+		trace_flush_write(m);
+		trace_event_base(m, &e, TR_SWITCH);
+		e.to_cpu = cpu;
+		e.to_task = to->id;
+		e.preempt = preempt;
+		trace_emit(m->trace, &e);
+	}
+	m->cur_cpu = c;
+	m->cur_task = to;
+	ctx_switch(&from->ctx, &to->ctx, from_dies);
+	/* Resumed: whoever switched here set cur_cpu and cur_task to us. */
+}
+
+/*
+ * Decide which CPU performs step m->step + 1. @forced: the current task
+ * cannot go on (exited, parked). Returns when the current task is chosen
+ * (at once, or after others ran); does not return when the run ends.
+ */
+static void decide(struct machine *m, bool forced, bool from_dies)
+{
+	struct task *t = m->cur_task;
+	unsigned int cur = m->cur_cpu->id;
+	struct sim_decision d = {
+		.kind = SIM_CHOICE_SCHED,
+		.n = m->ncpus,
+		.step = m->step + 1,
+		.forced = forced,
+		.cur = cur,
+		.runnable = runnable_mask(m),
+		.op = forced ? NULL : &t->pending,
+	};
+	unsigned int v, target;
+	bool preempt;
+
+	if (!d.runnable) {
+		if (m->ndone == m->ntasks)
+			end_run(m, SIM_OK, NULL);
+		if (m->nparked)
+			end_run(m, SIM_LIVELOCK,
+				"livelock: every live task spins on memory that no task will write");
+		end_run(m, SIM_DEADLOCK, "deadlock: no task can run");
+	}
+	if (forced || !(d.runnable & (1ULL << cur))) {
+		d.forced = true;
+		d.dflt = cur;
+		do
+			d.dflt = (d.dflt + 1) % m->ncpus;
+		while (!(d.runnable & (1ULL << d.dflt)));
+	} else {
+		d.dflt = cur;
+	}
+	v = sim_choose(m, &d);
+	target = sched_target(&d, v);
+	SIM_BUG_ON(!(d.runnable & (1ULL << target)));
+	m->decided_step = d.step;
+	preempt = sched_preempts(&d, target);
+	if (preempt)
+		m->preemptions++;
+	if (target != cur || m->cpus[target].cur != t)
+		switch_to(m, target, preempt, from_dies);
+}
+
+/* Wake every parked task that watches a byte of [addr, addr + size). */
+static void wake_watchers(struct machine *m, uintptr_t addr, uint32_t size)
+{
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		struct task *w = &m->tasks[i];
+		struct cpu *c;
+
+		if (w->state != TASK_PARKED)
+			continue;
+		for (unsigned int j = 0; j < w->nwatch; j++) {
+			if (w->watch[j].addr < addr + size &&
+			    addr < w->watch[j].addr + w->watch[j].size)
+				goto wake;
+		}
+		continue;
+wake:
+		w->state = TASK_RUNNABLE;
+		m->nparked--;
+		c = &m->cpus[w->cpu];
+		c->cur = cpu_first_runnable(c);
+		/* It spun all this while: its clock has reached the writer's. */
+		if (c->cycles < m->cur_cpu->cycles)
+			c->cycles = m->cur_cpu->cycles;
+		trace_simple(m, TR_WAKE, w->id);
+	}
+}
+
+/*
+ * Record a read of the iteration being watched. The iteration is not a pure
+ * spin (and must not park) if it read more places than we track, or saw a
+ * location change between two of its reads.
+ */
+static void watch_add(struct task *t, uintptr_t addr, uint32_t size)
+{
+	for (unsigned int i = 0; i < t->nwatch; i++) {
+		if (t->watch[i].addr == addr && t->watch[i].size == size) {
+			if (t->watch[i].value != read_value(addr, size))
+				t->watch_invalid = true;
+			return;
+		}
+	}
+	if (t->nwatch == SIM_WATCH_MAX) {
+		t->watch_invalid = true;
+		return;
+	}
+	t->watch[t->nwatch++] = (struct sim_watch){
+		.addr = addr, .size = size, .value = read_value(addr, size),
+	};
+}
+
+/* Perform the current task's pending op as step m->step + 1. */
+static void perform(struct machine *m, struct task *t)
+{
+	const struct sim_op *op = &t->pending;
+
+	m->step++;
+	m->cur_cpu->cycles += m->cost[op->kind];
+	if (m->strat->ops->observe)
+		m->strat->ops->observe(m->strat, m, t, op);
+	if (t->watch_recording) {
+		/* A loop that writes is not spinning on others' memory. */
+		if (sim_kind_is_write(op->kind))
+			t->watch_invalid = true;
+		else if (sim_kind_is_read(op->kind))
+			watch_add(t, op->addr, op->size);
+	}
+	if (m->tracing)
+		trace_access(m, op);
+	if (m->nparked && sim_kind_is_write(op->kind))
+		wake_watchers(m, op->addr, op->size);
+	update_next_stop(m);
+}
+
+void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
+		   uint32_t size, uintptr_t pc)
+{
+	struct task *t;
+	uint64_t s;
+
+	if (!m->running)
+		return;
+	t = m->cur_task;
+	s = m->step + 1;
+	if (m->tracing)
+		trace_flush_write(m);
+	t->pending = (struct sim_op){ .addr = addr, .pc = pc, .size = size, .kind = kind };
+	if (s > m->max_steps)
+		end_run(m, SIM_LIVELOCK, "hang: the run went past its step budget (--max-steps)");
+	if (m->cur_cpu->cycles > m->max_cycles)
+		end_run(m, SIM_LIVELOCK, "hang: a CPU went past the run's cycle budget");
+	if (s > m->decided_step && s >= m->strategy_stop)
+		decide(m, false, false);
+	perform(m, t);
+}
+
+void machine_relax(struct machine *m, uintptr_t pc)
+{
+	struct task *t;
+	struct cpu *c;
+
+	sim_step(m, SIM_RELAX, 0, 0, pc);
+	if (!m->running)
+		return;
+	t = m->cur_task;
+	if (t->watch_recording && !t->watch_invalid && t->nwatch) {
+		bool unchanged = true;
+
+		for (unsigned int i = 0; i < t->nwatch; i++)
+			if (read_value(t->watch[i].addr, t->watch[i].size) != t->watch[i].value)
+				unchanged = false;
+		if (unchanged) {
+			/*
+			 * One whole iteration read only memory that nobody
+			 * changed: the next one would read the same. Park
+			 * until a write to a watched location.
+			 */
+			t->state = TASK_PARKED;
+			t->watch_recording = false;
+			m->nparked++;
+			c = m->cur_cpu;
+			c->cur = cpu_first_runnable(c);
+			trace_simple(m, TR_PARK, 0);
+			decide(m, true, false);
+			update_next_stop(m);
+			return;
+		}
+	}
+	/* Record the reads of the next iteration. */
+	t->watch_recording = true;
+	t->watch_invalid = false;
+	t->nwatch = 0;
+	update_next_stop(m);
+}
+
+/* ---- tasks ---------------------------------------------------------- */
+
+static void task_exit(struct machine *m, struct task *t)
+{
+	struct cpu *c = m->cur_cpu;
+
+	t->state = TASK_DONE;
+	t->watch_recording = false;
+	m->ndone++;
+	c->cur = cpu_first_runnable(c);
+	trace_simple(m, TR_EXIT, 0);
+	decide(m, true, true);
+	SIM_BUG_ON(1);	/* a finished task is never chosen */
+}
+
+static void task_entry(void *arg)
+{
+	struct task *t = arg;
+	struct machine *m = sim_current;
+
+	/* The decision that started us was made for step m->step + 1. */
+	update_next_stop(m);
+	t->fn(t->arg);
+	task_exit(m, t);
+}
+
+int sim_spawn(struct machine *m, unsigned int cpu, const char *name,
+	      sim_task_fn fn, void *arg)
+{
+	struct task *t, **link;
+
+	if (cpu >= m->ncpus || m->ntasks == SIM_MAX_TASKS || m->running)
+		return -EINVAL;
+	t = &m->tasks[m->ntasks];
+	memset(t, 0, sizeof(*t));
+	t->stack = ctx_stack_get(&m->pool);
+	if (!t->stack)
+		return -ENOMEM;
+	t->id = m->ntasks++;
+	t->cpu = cpu;
+	t->fn = fn;
+	t->arg = arg;
+	t->name = name;
+	t->state = TASK_RUNNABLE;
+	t->pending.kind = SIM_OP_START;
+	ctx_make(&t->ctx, t->stack, task_entry, t);
+	for (link = &m->cpus[cpu].tasks; *link; link = &(*link)->next_on_cpu)
+		;
+	*link = t;
+	if (!m->cpus[cpu].cur)
+		m->cpus[cpu].cur = t;
+	if (m->tracing) {
+		struct trace_event e;
+
+		trace_event_base(m, &e, TR_SPAWN);
+		e.cpu = cpu;
+		e.task = t->id;
+		e.str = trace_string(m->trace, name);
+		trace_emit(m->trace, &e);
+	}
+	return 0;
+}
+
+/* ---- runs ----------------------------------------------------------- */
+
+static void machine_reset(struct machine *m, struct strategy *strat, uint64_t run_seed,
+			  uint32_t jitter, bool tracing)
+{
+	state_restore(m->state_pristine);
+	machine_release_tasks(m);
+	for (unsigned int i = 0; i < m->ncpus; i++) {
+		m->cpus[i].cycles = 0;
+		m->cpus[i].tasks = NULL;
+		m->cpus[i].cur = NULL;
+	}
+	m->step = 0;
+	m->next_stop = 0;
+	m->cur_cpu = &m->cpus[0];
+	m->cur_task = NULL;
+	/* strategy_stop was set by the strategy's begin_run(). */
+	m->decided_step = 0;
+	m->choose_step = 0;
+	memset(m->choose_count, 0, sizeof(m->choose_count));
+	m->nparked = 0;
+	m->ndone = 0;
+	m->strat = strat;
+	m->run_seed = run_seed;
+	m->jitter = jitter;
+	rng_seed(&m->jitter_rng, rng_mix(run_seed ^ 0x6a09e667f3bcc908ULL));
+	m->preemptions = 0;
+	m->log_len = 0;
+	m->outcome = SIM_OK;
+	m->message[0] = '\0';
+	m->tracing = tracing;
+	m->wpend_valid = false;
+}
+
+void machine_trace_begin(struct machine *m, const struct trace_header *h)
+{
+	if (!m->trace)
+		m->trace = trace_writer_create();
+	trace_writer_begin(m->trace, h);
+}
+
+/* Start the run: choose the CPU that performs step 1 and leave the host. */
+static void run_from_host(struct machine *m)
+{
+	struct sim_decision d = {
+		.kind = SIM_CHOICE_SCHED,
+		.n = m->ncpus,
+		.step = 1,
+		.forced = true,
+		.cur = 0,
+		.runnable = runnable_mask(m),
+	};
+	unsigned int target;
+	struct cpu *c;
+
+	d.dflt = 0;
+	while (!(d.runnable & (1ULL << d.dflt)))
+		d.dflt++;
+	target = sched_target(&d, sim_choose(m, &d));
+	SIM_BUG_ON(!(d.runnable & (1ULL << target)));
+	m->decided_step = 1;
+	c = &m->cpus[target];
+	if (m->jitter)
+		c->cycles += rng_below(&m->jitter_rng, (uint64_t)m->jitter + 1);
+	m->cur_cpu = c;
+	m->cur_task = c->cur;
+	m->running = true;
+	sim_current = m;
+	ctx_switch(&m->host, &c->cur->ctx, 0);
+	/* Back from end_run(). */
+	sim_current = (struct machine *)&host_idle;
+	m->running = false;
+}
+
+enum sim_outcome machine_run(struct machine *m, const struct sim_program *p,
+			     struct strategy *strat, uint64_t index, uint64_t run_seed,
+			     uint32_t jitter, bool tracing, bool *exhausted)
+{
+	*exhausted = false;
+	m->run_seed = run_seed;
+	if (!strat->ops->begin_run(strat, m, index)) {
+		/* Nothing ran: the previous run's log and counters stay readable. */
+		*exhausted = true;
+		return SIM_OK;
+	}
+	machine_reset(m, strat, run_seed, jitter, tracing && m->trace);
+	p->setup(m, p->arg);
+	if (m->ntasks)
+		run_from_host(m);
+	if (m->outcome == SIM_OK && p->check) {
+		if (p->check(m, p->arg, m->message, sizeof(m->message)))
+			m->outcome = SIM_FAILED;
+	}
+	if (m->tracing) {
+		struct trace_event e;
+
+		trace_flush_write(m);
+		memset(&e, 0, sizeof(e));
+		e.type = TR_END;
+		e.step = m->step;
+		e.kind = m->outcome;
+		e.str = m->message[0] ? trace_string(m->trace, m->message) : 0;
+		trace_emit(m->trace, &e);
+	}
+	strat->ops->end_run(strat, m, m->outcome);
+	state_restore(m->state_pristine);
+	return m->outcome;
+}

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine's machine: CPUs, tasks, the step funnel and the decision log.
+ * Everything the simulator keeps hangs off one struct machine; the only
+ * process-wide variable is sim_current, the machine whose task is running
+ * (the __tsan_* hooks take no context argument).
+ */
+#ifndef HVSIM_MACHINE_H
+#define HVSIM_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hvsim/sim.h"
+#include "ctx.h"
+#include "rng.h"
+#include "trace.h"
+
+struct strategy;
+struct trace_writer;
+
+/* What a step does. Order matters: see sim_kind_is_write() and friends. */
+enum sim_kind {
+	SIM_READ,		/* plain load */
+	SIM_READ_MARKED,	/* READ_ONCE (volatile) load */
+	SIM_ATOMIC_LOAD,	/* atomic load */
+	SIM_WRITE,		/* plain store */
+	SIM_WRITE_MARKED,	/* WRITE_ONCE (volatile) store */
+	SIM_ATOMIC_STORE,	/* atomic store */
+	SIM_ATOMIC_RMW,		/* exchange, fetch-op, compare-exchange */
+	SIM_FENCE,		/* memory fence */
+	SIM_RELAX,		/* cpu_relax(): PAUSE in a spin loop */
+	SIM_NR_KINDS
+};
+
+static inline bool sim_kind_is_read(unsigned int k)
+{
+	return k <= SIM_ATOMIC_LOAD || k == SIM_ATOMIC_RMW;
+}
+
+static inline bool sim_kind_is_write(unsigned int k)
+{
+	return k >= SIM_WRITE && k <= SIM_ATOMIC_RMW;
+}
+
+static inline bool sim_kind_is_access(unsigned int k)
+{
+	return k <= SIM_ATOMIC_RMW;
+}
+
+const char *sim_kind_name(unsigned int k);
+
+/* One operation a task is about to perform (a step). */
+struct sim_op {
+	uintptr_t addr;		/* host address accessed, 0 if none */
+	uintptr_t pc;		/* instrumented pc of the access */
+	uint32_t size;		/* bytes accessed */
+	uint8_t kind;		/* enum sim_kind, or SIM_OP_START */
+};
+
+/* Pending operation of a task that has not run yet. */
+#define SIM_OP_START	0xff
+
+enum task_state {
+	TASK_RUNNABLE,
+	TASK_PARKED,		/* spinning on unchanged memory: waits for a write */
+	TASK_DONE,
+};
+
+/* Reads of one spin-loop iteration, watched while the task is parked. */
+#define SIM_WATCH_MAX	8
+struct sim_watch {
+	uintptr_t addr;		/* first byte read */
+	uint32_t size;		/* bytes read */
+	uint64_t value;		/* value read (FNV-1a hash when size > 8) */
+};
+
+#define SIM_SHADOW_DEPTH 64
+
+struct task {
+	struct ctx ctx;			/* saved context while not running */
+	struct ctx_stack *stack;	/* from the machine's pool */
+	struct task *next_on_cpu;	/* the CPU's task list, in spawn order */
+	sim_task_fn fn;			/* entry */
+	void *arg;			/* entry's argument */
+	const char *name;		/* for reports and the trace */
+	unsigned int id;		/* spawn index: stable across schedules */
+	unsigned int cpu;		/* the CPU it is bound to */
+	enum task_state state;
+	struct sim_op pending;		/* the op it will perform when next run */
+	bool watch_recording;		/* recording one spin iteration's reads */
+	bool watch_invalid;		/* the iteration wrote, read too much, or saw a change */
+	unsigned int nwatch;		/* valid entries in watch[] */
+	struct sim_watch watch[SIM_WATCH_MAX];
+	unsigned int depth;		/* shadow call stack depth (may exceed the array) */
+	uintptr_t shadow[SIM_SHADOW_DEPTH]; /* __tsan_func_entry call pcs */
+};
+
+struct cpu {
+	uint64_t cycles;		/* this CPU's clock */
+	struct task *tasks;		/* bound tasks, in spawn order */
+	struct task *cur;		/* the first runnable bound task, or NULL */
+	unsigned int id;
+};
+
+/*
+ * One non-default answer of sim_choose(): the decision log's entry. A
+ * decision is named by its step and its slot there, (index among the
+ * decisions of its kind at that step) * SIM_CHOICE_SLOTS + kind: the same
+ * program point gets the same slot whether or not a strategy happened to
+ * be consulted for an optional switch at that step.
+ */
+struct sim_decision_rec {
+	uint64_t step;		/* step the decision was made for */
+	uint32_t ordinal;	/* its slot at that step */
+	uint32_t value;		/* the answer (never 0) */
+};
+
+#define SIM_CHOICE_SLOTS 16
+
+/* Kinds of nondeterministic choice. */
+enum sim_choice {
+	SIM_CHOICE_SCHED,	/* which CPU performs the next step */
+	SIM_NR_CHOICES
+};
+
+/* What a strategy is asked: choose a value in [0, n). */
+struct sim_decision {
+	enum sim_choice kind;
+	unsigned int n;			/* answers */
+	uint64_t step;			/* the step it decides */
+	uint32_t ordinal;		/* index among this kind's decisions at this step */
+	/* SCHED only: */
+	bool forced;			/* the current CPU cannot go on */
+	unsigned int cur;		/* current CPU */
+	unsigned int dflt;		/* the CPU answer 0 names */
+	uint64_t runnable;		/* mask of CPUs that can step */
+	const struct sim_op *op;	/* the current task's pending op, or NULL */
+};
+
+struct machine {
+	/* Hot: read by every step. */
+	uint64_t step;			/* steps performed in this run */
+	uint64_t next_stop;		/* first step that takes the slow path */
+	struct cpu *cur_cpu;		/* CPU of the running task */
+	struct task *cur_task;		/* the running task, NULL in host context */
+	uint32_t cost[SIM_NR_KINDS];	/* cycles charged per step kind */
+	bool running;			/* inside a run (false in the host dummy) */
+
+	/* The slow path's inputs. */
+	uint64_t strategy_stop;		/* next step the strategy wants to see */
+	uint64_t decided_step;		/* last step a SCHED decision was made for */
+	uint32_t choose_count[SIM_NR_CHOICES]; /* decisions per kind at choose_step */
+	uint64_t choose_step;		/* step choose_count counts for */
+	uint64_t max_steps;		/* run budget in steps */
+	uint64_t max_cycles;		/* run budget in cycles per CPU */
+	unsigned int nparked;		/* tasks parked on a watch set */
+	bool tracing;			/* record trace events */
+	uint32_t max_cost;		/* largest cost[] entry */
+
+	unsigned int ncpus;
+	struct cpu cpus[SIM_MAX_CPUS];
+	unsigned int ntasks;
+	struct task tasks[SIM_MAX_TASKS];
+	unsigned int ndone;		/* tasks finished */
+
+	struct ctx host;		/* the context that called machine_run() */
+	struct ctx_pool pool;		/* task stacks */
+
+	struct strategy *strat;		/* decides every choice */
+	uint64_t run_seed;		/* this run's seed */
+	uint32_t jitter;		/* max cycles of jitter added at a switch */
+	struct rng jitter_rng;		/* jitter stream, seeded from run_seed */
+	uint64_t preemptions;		/* this run's preemptions */
+
+	struct sim_decision_rec *log;	/* this run's non-default decisions */
+	uint32_t log_len, log_cap;
+
+	enum sim_outcome outcome;	/* of the run, once ended */
+	char message[256];		/* engine-detected failure description */
+
+	struct trace_writer *trace;	/* when tracing */
+	struct trace_event wpend;	/* write event waiting for its new value */
+	uintptr_t wpend_addr;		/* ... and the address to read it from */
+	bool wpend_valid;
+	uintptr_t image_base;		/* load address of this binary */
+
+	void *state_pristine;		/* copy of the instrumented data+bss */
+};
+
+/* The machine whose task runs now; a const dummy when none runs. */
+extern struct machine *sim_current;
+
+void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
+		   uint32_t size, uintptr_t pc);
+
+/*
+ * The single scheduling point. The common case (no stop due) is a compare,
+ * an increment and an add; everything else is in sim_step_slow().
+ */
+static inline void sim_step(struct machine *m, unsigned int kind, uintptr_t addr,
+			    uint32_t size, uintptr_t pc)
+{
+	uint64_t s = m->step + 1;
+
+	if (__builtin_expect(s >= m->next_stop, 0)) {
+		sim_step_slow(m, kind, addr, size, pc);
+		return;
+	}
+	m->step = s;
+	m->cur_cpu->cycles += m->cost[kind];
+}
+
+/* Answer a nondeterministic choice in [0, n); 0 is the default. */
+unsigned int sim_choose(struct machine *m, const struct sim_decision *d);
+
+/* Lifecycle, used by explore.c and tests. */
+struct machine *machine_create(unsigned int ncpus);
+void machine_destroy(struct machine *m);
+/*
+ * Run number @index of @p with @strat: reset the machine and the
+ * instrumented state, run setup, the tasks and check, restore the state.
+ * Sets *exhausted (and runs nothing) when the strategy has no run left.
+ * Tracing needs machine_trace_begin() first.
+ */
+enum sim_outcome machine_run(struct machine *m, const struct sim_program *p,
+			     struct strategy *strat, uint64_t index, uint64_t run_seed,
+			     uint32_t jitter, bool tracing, bool *exhausted);
+/* Record the next runs' traces into a writer started with @h. */
+void machine_trace_begin(struct machine *m, const struct trace_header *h);
+
+/* Engine queries for strategies. */
+static inline bool machine_cpu_runnable(const struct machine *m, unsigned int cpu)
+{
+	return m->cpus[cpu].cur != NULL;
+}
+
+/* End the run as SIM_ABANDONED (dfs: redundant or over its bound). */
+__attribute__((noreturn)) void machine_abandon(struct machine *m);
+
+/* Park the running task until another task writes what it read (cpu_relax). */
+void machine_relax(struct machine *m, uintptr_t pc);
+
+/* Bytes of instrumented state (data+bss) restored at every reset. */
+size_t machine_state_size(void);
+
+#endif /* HVSIM_MACHINE_H */

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The thread-sanitizer runtime that instrumented code (hv/, examples/)
+ * calls: every load, store, atomic and fence becomes a step. No libtsan is
+ * linked; like the Linux KCSAN runtime, we define the entry points that
+ * gcc and clang emit under -fsanitize=thread.
+ *
+ * Prototypes follow gcc's built-in declarations (gcc/sanitizer.def): the
+ * I1..I8 types are unsigned, pointers are (const) volatile void *, memory
+ * orders are int. Atomic hooks perform the operation themselves: the host
+ * runs one simulated CPU at a time, so plain host atomics are enough, and
+ * sequential consistency is what the simulated machine gives for now.
+ *
+ * This file is not instrumented and must not be.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "machine.h"
+
+#define HOOK_PC ((uintptr_t)__builtin_return_address(0))
+
+static inline void access(unsigned int kind, const volatile void *addr, uint32_t size,
+			  uintptr_t pc)
+{
+	sim_step(sim_current, kind, (uintptr_t)addr, size, pc);
+}
+
+/* Declarations for -Wmissing-prototypes; gcc knows them as built-ins too. */
+void __tsan_init(void);
+void __tsan_func_entry(void *call_pc);
+void __tsan_func_exit(void);
+void __tsan_read_range(void *addr, unsigned long size);
+void __tsan_write_range(void *addr, unsigned long size);
+void __tsan_atomic_thread_fence(int mo);
+void __tsan_atomic_signal_fence(int mo);
+void __tsan_vptr_update(void **vptr_p, void *new_val);
+void __tsan_vptr_read(void **vptr_p);
+
+void __tsan_init(void)
+{
+}
+
+void __tsan_func_entry(void *call_pc)
+{
+	struct task *t = sim_current->cur_task;
+
+	if (!t)
+		return;
+	if (t->depth < SIM_SHADOW_DEPTH)
+		t->shadow[t->depth] = (uintptr_t)call_pc;
+	t->depth++;
+}
+
+void __tsan_func_exit(void)
+{
+	struct task *t = sim_current->cur_task;
+
+	if (t && t->depth)
+		t->depth--;
+}
+
+#define DEFINE_ACCESS(n)						\
+	void __tsan_read##n(void *addr);				\
+	void __tsan_write##n(void *addr);				\
+	void __tsan_unaligned_read##n(const void *addr);		\
+	void __tsan_unaligned_write##n(void *addr);			\
+	void __tsan_volatile_read##n(void *addr);			\
+	void __tsan_volatile_write##n(void *addr);			\
+	void __tsan_read##n(void *addr)					\
+	{ access(SIM_READ, addr, n, HOOK_PC); }				\
+	void __tsan_write##n(void *addr)				\
+	{ access(SIM_WRITE, addr, n, HOOK_PC); }			\
+	void __tsan_unaligned_read##n(const void *addr)			\
+	{ access(SIM_READ, addr, n, HOOK_PC); }				\
+	void __tsan_unaligned_write##n(void *addr)			\
+	{ access(SIM_WRITE, addr, n, HOOK_PC); }			\
+	void __tsan_volatile_read##n(void *addr)			\
+	{ access(SIM_READ_MARKED, addr, n, HOOK_PC); }			\
+	void __tsan_volatile_write##n(void *addr)			\
+	{ access(SIM_WRITE_MARKED, addr, n, HOOK_PC); }
+
+DEFINE_ACCESS(1)
+DEFINE_ACCESS(2)
+DEFINE_ACCESS(4)
+DEFINE_ACCESS(8)
+DEFINE_ACCESS(16)
+
+void __tsan_read_range(void *addr, unsigned long size)
+{
+	access(SIM_READ, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), HOOK_PC);
+}
+
+void __tsan_write_range(void *addr, unsigned long size)
+{
+	access(SIM_WRITE, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), HOOK_PC);
+}
+
+/* C++ virtual-table pointer hooks: not emitted for C, defined for completeness. */
+void __tsan_vptr_update(void **vptr_p, void *new_val)
+{
+	(void)new_val;
+	access(SIM_WRITE, vptr_p, sizeof(void *), HOOK_PC);
+}
+
+void __tsan_vptr_read(void **vptr_p)
+{
+	access(SIM_READ, vptr_p, sizeof(void *), HOOK_PC);
+}
+
+void __tsan_atomic_thread_fence(int mo)
+{
+	(void)mo;
+	access(SIM_FENCE, 0, 0, HOOK_PC);
+}
+
+void __tsan_atomic_signal_fence(int mo)
+{
+	(void)mo;
+	/* A compiler barrier only: nothing another CPU could see. */
+}
+
+/*
+ * Atomics. Each performs its step first (which may switch CPUs), then the
+ * operation, so the operation is indivisible with respect to other tasks.
+ */
+#define DEFINE_ATOMIC(bits, T)						\
+	T __tsan_atomic##bits##_load(const volatile void *a, int mo);	\
+	void __tsan_atomic##bits##_store(volatile void *a, T v, int mo); \
+	T __tsan_atomic##bits##_exchange(volatile void *a, T v, int mo); \
+	T __tsan_atomic##bits##_fetch_add(volatile void *a, T v, int mo); \
+	T __tsan_atomic##bits##_fetch_sub(volatile void *a, T v, int mo); \
+	T __tsan_atomic##bits##_fetch_and(volatile void *a, T v, int mo); \
+	T __tsan_atomic##bits##_fetch_or(volatile void *a, T v, int mo); \
+	T __tsan_atomic##bits##_fetch_xor(volatile void *a, T v, int mo); \
+	T __tsan_atomic##bits##_fetch_nand(volatile void *a, T v, int mo); \
+	bool __tsan_atomic##bits##_compare_exchange_strong(volatile void *a, void *c, \
+							   T v, int mo, int fmo); \
+	bool __tsan_atomic##bits##_compare_exchange_weak(volatile void *a, void *c, \
+							 T v, int mo, int fmo); \
+	T __tsan_atomic##bits##_compare_exchange_val(volatile void *a, T c, T v, \
+						     int mo, int fmo);	\
+									\
+	T __tsan_atomic##bits##_load(const volatile void *a, int mo)	\
+	{								\
+		(void)mo;						\
+		access(SIM_ATOMIC_LOAD, a, sizeof(T), HOOK_PC);		\
+		return *(const volatile T *)a;				\
+	}								\
+	void __tsan_atomic##bits##_store(volatile void *a, T v, int mo) \
+	{								\
+		(void)mo;						\
+		access(SIM_ATOMIC_STORE, a, sizeof(T), HOOK_PC);	\
+		*(volatile T *)a = v;					\
+	}								\
+	T __tsan_atomic##bits##_exchange(volatile void *a, T v, int mo) \
+	{								\
+		T old;							\
+		(void)mo;						\
+		access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
+		old = *(volatile T *)a;					\
+		*(volatile T *)a = v;					\
+		return old;						\
+	}								\
+	DEFINE_FETCH_OP(bits, T, add, old + v)				\
+	DEFINE_FETCH_OP(bits, T, sub, old - v)				\
+	DEFINE_FETCH_OP(bits, T, and, old & v)				\
+	DEFINE_FETCH_OP(bits, T, or, old | v)				\
+	DEFINE_FETCH_OP(bits, T, xor, old ^ v)				\
+	DEFINE_FETCH_OP(bits, T, nand, (T)~(old & v))			\
+	static inline bool cas##bits(volatile void *a, void *c, T v, uintptr_t pc) \
+	{								\
+		T old;							\
+		access(SIM_ATOMIC_RMW, a, sizeof(T), pc);		\
+		old = *(volatile T *)a;					\
+		if (old == *(T *)c) {					\
+			*(volatile T *)a = v;				\
+			return true;					\
+		}							\
+		*(T *)c = old;						\
+		return false;						\
+	}								\
+	bool __tsan_atomic##bits##_compare_exchange_strong(volatile void *a, void *c, \
+							   T v, int mo, int fmo) \
+	{								\
+		(void)mo;						\
+		(void)fmo;						\
+		return cas##bits(a, c, v, HOOK_PC);			\
+	}								\
+	/* Never fails spuriously: a weak CAS may, but need not. */	\
+	bool __tsan_atomic##bits##_compare_exchange_weak(volatile void *a, void *c, \
+							 T v, int mo, int fmo) \
+	{								\
+		(void)mo;						\
+		(void)fmo;						\
+		return cas##bits(a, c, v, HOOK_PC);			\
+	}								\
+	T __tsan_atomic##bits##_compare_exchange_val(volatile void *a, T c, T v, \
+						     int mo, int fmo)	\
+	{								\
+		T old;							\
+		(void)mo;						\
+		(void)fmo;						\
+		access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
+		old = *(volatile T *)a;					\
+		if (old == c)						\
+			*(volatile T *)a = v;				\
+		return old;						\
+	}
+
+#define DEFINE_FETCH_OP(bits, T, name, expr)				\
+	T __tsan_atomic##bits##_fetch_##name(volatile void *a, T v, int mo) \
+	{								\
+		T old;							\
+		(void)mo;						\
+		access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
+		old = *(volatile T *)a;					\
+		*(volatile T *)a = (T)(expr);				\
+		return old;						\
+	}
+
+DEFINE_ATOMIC(8, uint8_t)
+DEFINE_ATOMIC(16, uint16_t)
+DEFINE_ATOMIC(32, uint32_t)
+DEFINE_ATOMIC(64, uint64_t)

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The hvsim command as a user runs it: exit codes, messages, replay lines,
+ * and determinism across separate processes.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef HVSIM_BIN
+#error "HVSIM_BIN must name the hvsim binary"
+#endif
+
+struct run {
+	int status;		/* exit code, or 128 + signal */
+	char out[65536];	/* stdout */
+	char err[8192];		/* stderr */
+};
+
+static void slurp(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	ssize_t k;
+
+	while (n + 1 < cap && (k = read(fd, buf + n, cap - 1 - n)) > 0)
+		n += (size_t)k;
+	buf[n] = '\0';
+}
+
+/* Run hvsim with @argv (NULL-terminated, without argv[0]). */
+static struct run *hvsim(const char *const *argv)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	const char *args[32] = { HVSIM_BIN };
+	char outf[] = "/tmp/hvsim-cli-out-XXXXXX", errf[] = "/tmp/hvsim-cli-err-XXXXXX";
+	int ofd = mkstemp(outf), efd = mkstemp(errf), st;
+	pid_t pid;
+
+	cr_assert(r && ofd >= 0 && efd >= 0);
+	for (int i = 0; argv[i]; i++)
+		args[i + 1] = argv[i];
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		dup2(ofd, 1);
+		dup2(efd, 2);
+		execv(HVSIM_BIN, (char *const *)args);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	lseek(ofd, 0, SEEK_SET);
+	lseek(efd, 0, SEEK_SET);
+	slurp(ofd, r->out, sizeof(r->out));
+	slurp(efd, r->err, sizeof(r->err));
+	close(ofd);
+	close(efd);
+	unlink(outf);
+	unlink(errf);
+	return r;
+}
+
+#define HVSIM(...) hvsim((const char *const[]){ __VA_ARGS__, NULL })
+
+/* The token of the "replay: ..." line, copied into @tok. */
+static void replay_token(const struct run *r, char *tok, size_t len)
+{
+	const char *p = strstr(r->out, "--schedule ");
+
+	cr_assert_not_null(p, "no replay line in:\n%s", r->out);
+	p += strlen("--schedule ");
+	snprintf(tok, len, "%.*s", (int)strcspn(p, "\n"), p);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	cr_assert_not_null(f, "%s missing", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc(n + 1);
+	cr_assert_eq(fread(buf, 1, n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+Test(cli, help_and_version, .timeout = 10)
+{
+	struct run *r = HVSIM("--help");
+
+	cr_expect_eq(r->status, 0);
+	cr_expect(strstr(r->out, "example NAME") != NULL);
+	free(r);
+	r = HVSIM("--version");
+	cr_expect_eq(r->status, 0);
+	cr_expect(strstr(r->out, "hvsim ") == r->out);
+	cr_expect(strstr(r->out, "build ") != NULL);
+	free(r);
+}
+
+Test(cli, failure_prints_report_and_replay_line_exit_1, .timeout = 30)
+{
+	struct run *r = HVSIM("example", "lost-update", "--strategy", "pct:2", "--seed", "4");
+	struct run *again;
+	char tok[4096];
+
+	cr_expect_eq(r->status, 1, "stdout:\n%s\nstderr:\n%s", r->out, r->err);
+	cr_expect(strstr(r->out, "FAILED: lost update") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, "replay: hvsim example lost-update --schedule hv1.pct:2.") != NULL);
+	replay_token(r, tok, sizeof(tok));
+	again = HVSIM("example", "lost-update", "--schedule", tok);
+	cr_expect_eq(again->status, 1);
+	cr_expect(strstr(again->out, "FAILED: lost update") != NULL, "%s", again->out);
+	free(r);
+	free(again);
+}
+
+Test(cli, clean_run_exits_0, .timeout = 60)
+{
+	struct run *r = HVSIM("example", "lost-update-locked", "--strategy", "dfs:2");
+
+	cr_expect_eq(r->status, 0, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "exhausted") != NULL, "%s", r->out);
+	free(r);
+}
+
+/* The same (program, strategy, seed) in two processes: byte-identical traces. */
+Test(cli, traces_are_identical_across_processes, .timeout = 60)
+{
+	const char *const strategies[] = { "timed", "random", "pct:3", "dfs:1" };
+	char a[] = "/tmp/hvsim-cli-a-XXXXXX", b[] = "/tmp/hvsim-cli-b-XXXXXX";
+
+	cr_assert_not_null(mkdtemp(a));
+	cr_assert_not_null(mkdtemp(b));
+	for (size_t i = 0; i < 4; i++) {
+		char pa[64], pb[64];
+		size_t la, lb;
+		char *da, *db;
+		struct run *r1, *r2;
+
+		snprintf(pa, sizeof(pa), "%s/t", a);
+		snprintf(pb, sizeof(pb), "%s/t", b);
+		r1 = HVSIM("example", "spinlock-handoff", "--strategy", strategies[i], "--seed", "12",
+			   "--budget", "50", "--trace", pa);
+		r2 = HVSIM("example", "spinlock-handoff", "--strategy", strategies[i], "--seed", "12",
+			   "--budget", "50", "--trace", pb);
+		cr_assert_eq(r1->status, 0, "%s", r1->err);
+		cr_assert_eq(r2->status, 0, "%s", r2->err);
+		da = read_file(pa, &la);
+		db = read_file(pb, &lb);
+		cr_expect_gt(la, 100);
+		cr_expect(la == lb && !memcmp(da, db, la), "%s: traces differ", strategies[i]);
+		free(da);
+		free(db);
+		free(r1);
+		free(r2);
+		unlink(pa);
+		unlink(pb);
+	}
+	rmdir(a);
+	rmdir(b);
+}
+
+Test(cli, trace_dump_reads_a_trace, .timeout = 30)
+{
+	char path[] = "/tmp/hvsim-cli-trace-XXXXXX";
+	int fd = mkstemp(path);
+	struct run *r;
+
+	close(fd);
+	r = HVSIM("example", "lost-update", "--strategy", "dfs:1", "--trace", path);
+	cr_expect_eq(r->status, 1);
+	free(r);
+	r = HVSIM("trace-dump", path);
+	cr_expect_eq(r->status, 0, "%s", r->err);
+	cr_expect(strstr(r->out, "program lost-update") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, "end      failed") != NULL, "%s", r->out);
+	free(r);
+	/* A broken trace: a clear message naming the file, exit 2. */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	cr_assert_eq(write(fd, "HVSIMTRC\x01", 9), 9);
+	close(fd);
+	r = HVSIM("trace-dump", path);
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, path) != NULL, "%s", r->err);
+	free(r);
+	unlink(path);
+}
+
+struct bad_case {
+	const char *args[8];
+	const char *says;	/* must appear in stderr */
+};
+
+Test(cli, bad_input_exits_2_with_a_message, .timeout = 30)
+{
+	static const struct bad_case cases[] = {
+		{ { "frobnicate" }, "unknown command" },
+		{ { "example" }, "expected an example name" },
+		{ { "example", "nosuch" }, "unknown example 'nosuch'" },
+		{ { "example", "lost-update", "--strategy", "fast" }, "unknown strategy 'fast'" },
+		{ { "example", "lost-update", "--strategy", "pct:0" }, "pct" },
+		{ { "example", "lost-update", "--budget", "0" }, "--budget" },
+		{ { "example", "lost-update", "--budget", "lots" }, "--budget" },
+		{ { "example", "lost-update", "--max-steps", "-3" }, "--max-steps" },
+		{ { "example", "lost-update", "--seed", "1x" }, "--seed" },
+		{ { "example", "lost-update", "--schedule", "garbage" }, "token" },
+		{ { "example", "lost-update", "--schedule", "hv1.random.1.!!" }, "token" },
+		{ { "example", "lost-update", "--bogus", "1" }, "unknown argument" },
+		{ { "example", "lost-update", "--seed" }, "missing value" },
+		{ { "trace-dump", "/nonexistent/trace" }, "/nonexistent/trace" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[10] = { NULL };
+		struct run *r;
+
+		for (int j = 0; cases[i].args[j]; j++)
+			argv[j] = cases[i].args[j];
+		r = hvsim(argv);
+		cr_expect_eq(r->status, 2, "case %zu (%s): exit %d", i, cases[i].says, r->status);
+		cr_expect(strstr(r->err, cases[i].says) != NULL, "case %zu: stderr '%s'", i, r->err);
+		cr_expect_eq(strchr(r->err, '\n'), r->err + strlen(r->err) - 1,
+			     "case %zu: one line expected: '%s'", i, r->err);
+		free(r);
+	}
+}
+
+Test(cli, main_job_passes_and_writes_traces, .timeout = 120)
+{
+	char dir[] = "/tmp/hvsim-cli-out-XXXXXX";
+	char path[128];
+	struct stat st;
+	struct run *r;
+
+	cr_assert_not_null(mkdtemp(dir));
+	r = HVSIM("examples", "--out", dir);
+	cr_expect_eq(r->status, 0, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "every outcome as expected") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, "UNEXPECTED") == NULL, "%s", r->out);
+	snprintf(path, sizeof(path), "%s/lost-update-pct-2.trace", dir);
+	cr_expect_eq(stat(path, &st), 0, "%s missing", path);
+	free(r);
+}

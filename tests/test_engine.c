@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The engine: state restore, budgets, spin parking, determinism, replay.
+ * Outcomes are collected during runs and asserted after them, never from
+ * inside a simulated context.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hvsim/sim.h"
+#include "../examples/examples.h"
+#include "programs/progs.h"
+#include "token.h"
+
+/*
+ * Criterion may start each test in a fresh process image: parameters must
+ * not hold pointers, so strategy names are arrays.
+ */
+struct strat_param {
+	char name[16];
+};
+
+/* What check() saw over all runs of one exploration. */
+struct seen {
+	unsigned int runs;		/* check() calls */
+	unsigned int bad;		/* runs whose start state was not pristine */
+	unsigned int outcomes[4];	/* store buffering: index r0 * 2 + r1 */
+};
+
+static void state_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	sim_spawn(m, 0, "state", prog_state_task, NULL);
+}
+
+static int state_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	struct seen *s = arg;
+
+	(void)m;
+	(void)msg;
+	(void)len;
+	s->runs++;
+	if (prog_state_seen_data() != 5 || prog_state_seen_bss() != 0)
+		s->bad++;
+	return 0;
+}
+
+Test(engine, second_schedule_sees_first_ones_writes_undone, .timeout = 30)
+{
+	struct seen s = { 0 };
+	struct sim_program p = { "state", 1, state_setup, state_check, &s };
+	struct sim_explore_opts o = { .strategy = "random", .budget = 3 };
+	struct sim_result r;
+	char err[128];
+
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(r.schedules, 3);
+	cr_assert_eq(s.runs, 3);
+	cr_expect_eq(s.bad, 0, "a run started from another run's state");
+	/* Outside runs the state is the boot state again. */
+	cr_expect_eq(prog_state_seen_data(), -1);
+	sim_result_release(&r);
+}
+
+static void busy_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	sim_spawn(m, 0, "busy", prog_busy_task, NULL);
+}
+
+Test(engine, step_budget_is_a_hang_not_a_pass, .timeout = 30)
+{
+	struct sim_program p = { "busy", 1, busy_setup, NULL, NULL };
+	struct sim_explore_opts o = { .strategy = "timed", .budget = 1, .max_steps = 5000 };
+	struct sim_result r;
+	char err[128];
+
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r.outcome, SIM_LIVELOCK);
+	cr_expect_eq(r.failures, 1);
+	cr_expect_eq(r.steps, 5000);
+	cr_expect(strstr(r.message, "step budget") != NULL, "message: %s", r.message);
+	sim_result_release(&r);
+}
+
+static void spin_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	sim_spawn(m, 0, "spinner", prog_spin_forever_task, NULL);
+}
+
+Test(engine, spinning_on_memory_nobody_writes_is_a_livelock, .timeout = 30)
+{
+	struct sim_program p = { "spin", 1, spin_setup, NULL, NULL };
+	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
+	struct sim_result r;
+	char err[128];
+
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r.outcome, SIM_LIVELOCK);
+	/* Parked after two iterations, not after the default step budget. */
+	cr_expect_lt(r.steps, 20);
+	cr_expect(strstr(r.message, "spins") != NULL, "message: %s", r.message);
+	sim_result_release(&r);
+}
+
+static void wait_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	sim_spawn(m, 0, "waiter", prog_waiter_task, NULL);
+	sim_spawn(m, 1, "setter", prog_setter_task, NULL);
+}
+
+static int wait_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	(void)m;
+	(void)arg;
+	if (prog_waiter_done())
+		return 0;
+	snprintf(msg, len, "waiter did not finish");
+	return 1;
+}
+
+ParameterizedTestParameters(engine, parked_waiter_wakes_on_write)
+{
+	static struct strat_param strategies[] = { { "timed" }, { "random" }, { "pct:3" }, { "dfs:2" } };
+
+	return cr_make_param_array(struct strat_param, strategies, 4);
+}
+
+ParameterizedTest(struct strat_param *strategy, engine, parked_waiter_wakes_on_write, .timeout = 30)
+{
+	struct sim_program p = { "wait", 2, wait_setup, wait_check, NULL };
+	struct sim_explore_opts o = { .strategy = strategy->name, .budget = 300, .seed = 7 };
+	struct sim_result r;
+	char err[128];
+
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r.failures, 0, "%s: %s", strategy->name, r.message);
+	/* The waiter never spins for long: parking bounds every run. */
+	cr_expect_lt(r.max_run_steps, 200, "%s: a run took %lu steps", strategy->name,
+		     (unsigned long)r.max_run_steps);
+	sim_result_release(&r);
+}
+
+/* Spinlock handoff: parking keeps contended runs within 4x an uncontended one. */
+ParameterizedTestParameters(engine, spinlock_handoff_steps_bounded)
+{
+	static struct strat_param strategies[] = { { "timed" }, { "random" }, { "pct:2" }, { "pct:3" } };
+
+	return cr_make_param_array(struct strat_param, strategies, 4);
+}
+
+ParameterizedTest(struct strat_param *strategy, engine, spinlock_handoff_steps_bounded, .timeout = 60)
+{
+	const struct example *ex = example_find("spinlock-handoff");
+	struct sim_explore_opts serial = { .strategy = "dfs:0", .budget = 1 };
+	struct sim_explore_opts o = { .strategy = strategy->name, .budget = 2000, .seed = 3 };
+	struct sim_result r0, r;
+	char err[128];
+
+	cr_assert_not_null(ex);
+	cr_assert_eq(sim_explore(&ex->program, &serial, &r0, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(r0.failures, 0);
+	cr_assert_eq(sim_explore(&ex->program, &o, &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r.failures, 0, "%s: %s", strategy->name, r.message);
+	cr_expect_eq(r.schedules, 2000);
+	cr_expect_leq(r.max_run_steps, 4 * r0.steps, "%s: %lu steps vs %lu uncontended",
+		      strategy->name, (unsigned long)r.max_run_steps, (unsigned long)r0.steps);
+	sim_result_release(&r0);
+	sim_result_release(&r);
+}
+
+static void stack_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	for (unsigned int i = 0; i < 4; i++)
+		sim_spawn(m, i, "stack", prog_stack_task, (void *)(uintptr_t)i);
+}
+
+static int stack_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	long want = prog_stack_result(0);
+
+	(void)m;
+	(void)arg;
+	for (unsigned int i = 1; i < 4; i++) {
+		if (prog_stack_result(i) != want) {
+			snprintf(msg, len, "task %u computed %ld, task 0 %ld", i,
+				 prog_stack_result(i), want);
+			return 1;
+		}
+	}
+	return want ? 0 : 1;
+}
+
+Test(engine, deep_stacks_survive_switches, .timeout = 60)
+{
+	struct sim_program p = { "stack", 4, stack_setup, stack_check, NULL };
+	struct sim_explore_opts o = { .strategy = "random", .budget = 200, .seed = 11 };
+	struct sim_result r;
+	char err[128];
+
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	sim_result_release(&r);
+}
+
+/* ---- determinism and replay ------------------------------------------ */
+
+static struct sim_result explore_traced(const char *name, const char *strategy, uint64_t seed)
+{
+	const struct example *ex = example_find(name);
+	struct sim_explore_opts o = {
+		.strategy = strategy, .seed = seed, .budget = 5000, .trace_every_run = true,
+	};
+	struct sim_result r;
+	char err[128];
+
+	cr_assert_not_null(ex);
+	cr_assert_eq(sim_explore(&ex->program, &o, &r, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not_null(r.trace);
+	return r;
+}
+
+ParameterizedTestParameters(engine, same_inputs_same_trace)
+{
+	static struct strat_param strategies[] = { { "timed" }, { "random" }, { "pct:2" }, { "dfs:1" } };
+
+	return cr_make_param_array(struct strat_param, strategies, 4);
+}
+
+ParameterizedTest(struct strat_param *strategy, engine, same_inputs_same_trace, .timeout = 60)
+{
+	struct sim_result a = explore_traced("spinlock-handoff", strategy->name, 5);
+	struct sim_result b = explore_traced("spinlock-handoff", strategy->name, 5);
+	struct sim_result c = explore_traced("spinlock-handoff", strategy->name, 6);
+
+	cr_expect_eq(a.trace_len, b.trace_len);
+	cr_expect(a.trace_len == b.trace_len && !memcmp(a.trace, b.trace, a.trace_len),
+		  "%s: two explorations with one seed differ", strategy->name);
+	cr_expect_str_eq(a.token, b.token);
+	if (strcmp(strategy->name, "dfs:1"))	/* dfs does not use the seed */
+		cr_expect(a.trace_len != c.trace_len || memcmp(a.trace, c.trace, a.trace_len),
+			  "%s: seeds 5 and 6 gave the same run", strategy->name);
+	sim_result_release(&a);
+	sim_result_release(&b);
+	sim_result_release(&c);
+}
+
+ParameterizedTestParameters(engine, token_replays_the_run_exactly)
+{
+	static struct strat_param strategies[] = { { "random" }, { "pct:2" }, { "dfs:1" }, { "timed" } };
+
+	return cr_make_param_array(struct strat_param, strategies, 4);
+}
+
+ParameterizedTest(struct strat_param *strategy, engine, token_replays_the_run_exactly, .timeout = 60)
+{
+	const struct example *ex = example_find("lost-update");
+	struct sim_result found = explore_traced("lost-update", strategy->name, 1), again;
+	char err[128];
+
+	cr_assert_eq(found.failures, 1, "%s found nothing", strategy->name);
+	cr_assert_eq(sim_replay(&ex->program, found.token, true, 0, &again, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_expect_eq(again.outcome, SIM_FAILED);
+	cr_expect_str_eq(again.message, found.message);
+	cr_expect_str_eq(again.token, found.token);
+	cr_expect_eq(again.trace_len, found.trace_len);
+	cr_expect(again.trace_len == found.trace_len &&
+		  !memcmp(again.trace, found.trace, found.trace_len),
+		  "%s: the replay's trace differs from the run's", strategy->name);
+	sim_result_release(&found);
+	sim_result_release(&again);
+}
+
+Test(engine, replay_of_a_long_timed_run_is_exact, .timeout = 60)
+{
+	const struct example *ex = example_find("lost-update-locked");
+	struct sim_result a = explore_traced("lost-update-locked", "timed", 9), b;
+	char err[128];
+
+	cr_assert_gt(a.steps, 10000);
+	cr_assert_eq(sim_replay(&ex->program, a.token, true, 0, &b, err, sizeof(err)), 0, "%s", err);
+	cr_expect(a.trace_len == b.trace_len && !memcmp(a.trace, b.trace, a.trace_len));
+	sim_result_release(&a);
+	sim_result_release(&b);
+}
+
+Test(engine, token_from_another_build_is_refused, .timeout = 30)
+{
+	const struct example *ex = example_find("lost-update");
+	struct sim_result found = explore_traced("lost-update", "pct:2", 1), r;
+	struct sim_token t;
+	char err[256], *forged;
+
+	cr_assert_eq(token_decode(found.token, &t, err, sizeof(err)), 0, "%s", err);
+	t.fingerprint[0] ^= 0xff;
+	forged = token_encode(t.strategy, t.seed, t.fingerprint, t.log, t.len);
+	cr_assert_eq(sim_replay(&ex->program, forged, false, 0, &r, err, sizeof(err)), -ESTALE);
+	cr_expect(strstr(err, "another build") != NULL, "%s", err);
+	free(forged);
+	token_release(&t);
+	sim_result_release(&found);
+}
+
+Test(engine, token_for_another_program_is_refused, .timeout = 30)
+{
+	const struct example *other = example_find("spinlock-handoff");
+	struct sim_result found = explore_traced("lost-update", "random", 1), r;
+	char err[256];
+
+	cr_assert_eq(sim_replay(&other->program, found.token, false, 0, &r, err, sizeof(err)),
+		     -ESTALE);
+	cr_expect(strstr(err, "other than spinlock-handoff") != NULL, "%s", err);
+	sim_result_release(&found);
+}
+
+Test(engine, malformed_tokens_are_refused, .timeout = 30)
+{
+	const struct example *ex = example_find("lost-update");
+	static const char *const bad[] = {
+		"", "hv1", "hv2.random.1.AAAA", "hv1.random.x.AAAAAAAAAAA", "hv1.random.1.@@@@",
+		"hv1.random.1.",
+	};
+	struct sim_result r;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		cr_expect_eq(sim_replay(&ex->program, bad[i], false, 0, &r, err, sizeof(err)),
+			     -EINVAL, "token '%s' accepted", bad[i]);
+		cr_expect(strstr(err, "token") != NULL, "'%s': %s", bad[i], err);
+	}
+}
+
+Test(engine, bad_strategies_are_refused, .timeout = 10)
+{
+	static const char *const bad[] = {
+		"fast", "pct:0", "pct:x", "pct:99", "dfs:-1", "dfs:17", "random:3", "timed:abc", "",
+	};
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		cr_expect_eq(sim_strategy_check(bad[i], err, sizeof(err)), -EINVAL,
+			     "'%s' accepted", bad[i]);
+		cr_expect_neq(err[0], '\0', "'%s': no message", bad[i]);
+	}
+	cr_expect_eq(sim_strategy_check("pct:2", err, sizeof(err)), 0);
+	cr_expect_eq(sim_strategy_check("dfs", err, sizeof(err)), 0);
+	cr_expect_eq(sim_strategy_check("timed:0", err, sizeof(err)), 0);
+}

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hvsim: the command line.
+ *
+ * Exit codes, for every command: 0 no failure, 1 a failure found (the
+ * report, then one replay line), 2 bad input or usage.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hvsim/sim.h"
+#include "../examples/examples.h"
+#include "../sim/machine.h"
+#include "../sim/trace.h"
+
+#define EXIT_CLEAN	0
+#define EXIT_FOUND	1
+#define EXIT_USAGE	2
+
+#define HVSIM_VERSION	"0.1.0"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hvsim COMMAND [ARGS]\n"
+		"\n"
+		"commands:\n"
+		"  example NAME [--strategy S] [--seed N] [--budget N] [--max-steps N]\n"
+		"               [--schedule TOKEN] [--trace FILE]\n"
+		"      explore an example program until a failure or the budget; with\n"
+		"      --schedule, replay exactly the run the token names\n"
+		"  examples [--out DIR]\n"
+		"      the main job: every example under the strategies it must pass or\n"
+		"      fail, a table, failure traces into DIR (default out/)\n"
+		"  trace-dump FILE\n"
+		"      print a trace file's events as text\n"
+		"  --help, --version\n"
+		"\n"
+		"strategies: timed[:J] (default), random, pct[:D], dfs[:P]\n"
+		"examples:");
+	for (size_t i = 0; i < nr_examples; i++)
+		fprintf(f, " %s", examples[i].name);
+	fprintf(f, "\n\nexit status: 0 no failure, 1 failure found, 2 bad input\n");
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		goto bad;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	fprintf(stderr, "hvsim: %s: expected a whole number from %" PRIu64 " to %" PRIu64
+		", got '%s'\n", opt, lo, hi, s ? s : "");
+	return -EINVAL;
+}
+
+static int write_file(const char *path, const uint8_t *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f) {
+		fprintf(stderr, "hvsim: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	if (fwrite(data, 1, len, f) != len || fclose(f)) {
+		fprintf(stderr, "hvsim: %s: write failed\n", path);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Record the reported run's trace by replaying its token. */
+static int write_trace(const struct sim_program *p, const char *token, uint64_t max_steps,
+		       const char *path)
+{
+	struct sim_result rr;
+	char err[256];
+	int ret = sim_replay(p, token, true, max_steps, &rr, err, sizeof(err));
+
+	if (ret) {
+		fprintf(stderr, "hvsim: %s\n", err);
+		return ret;
+	}
+	ret = write_file(path, rr.trace, rr.trace_len);
+	sim_result_release(&rr);
+	return ret;
+}
+
+/*
+ * The interleaving of a short failing run, from its trace: which CPU did
+ * what, step by step. Longer runs are left to the trace file.
+ */
+#define INTERLEAVING_MAX_EVENTS 80
+
+static void print_interleaving(const struct sim_program *p, const char *token, uint64_t max_steps)
+{
+	struct sim_result rr;
+	struct trace_reader *tr;
+	struct trace_event e;
+	char err[256];
+	unsigned int n = 0;
+
+	if (sim_replay(p, token, true, max_steps, &rr, err, sizeof(err)))
+		return;
+	if (trace_reader_open_mem(&tr, rr.trace, rr.trace_len, "trace", err, sizeof(err))) {
+		sim_result_release(&rr);
+		return;
+	}
+	while (trace_next(tr, &e, err, sizeof(err)) == 1)
+		n += e.type == TR_ACCESS;
+	trace_reader_close(tr);
+	if (n > INTERLEAVING_MAX_EVENTS || trace_reader_open_mem(&tr, rr.trace, rr.trace_len,
+								  "trace", err, sizeof(err))) {
+		sim_result_release(&rr);
+		return;
+	}
+	printf("  interleaving (step, CPU, task: access):\n");
+	while (trace_next(tr, &e, err, sizeof(err)) == 1) {
+		const char *task;
+
+		if (e.type == TR_SWITCH && e.preempt)
+			printf("    ---- CPU%u preempted, CPU%u runs\n", e.cpu, e.to_cpu);
+		if (e.type != TR_ACCESS)
+			continue;
+		task = "";
+		printf("    %5" PRIu64 "  CPU%u %-8s %-12s %s+%#" PRIx64 " size %u: %#" PRIx64,
+		       e.step, e.cpu, task, sim_kind_name(e.kind), trace_region_name(e.region),
+		       e.offset, e.size, e.old_val);
+		if (e.new_val != e.old_val)
+			printf(" -> %#" PRIx64, e.new_val);
+		printf("\n");
+	}
+	trace_reader_close(tr);
+	sim_result_release(&rr);
+}
+
+static void print_failure(const char *name, const struct sim_program *p,
+			  const struct sim_result *r, const char *spec, uint64_t seed,
+			  uint64_t max_steps)
+{
+	printf("FAILED: %s\n", r->message[0] ? r->message : sim_outcome_name(r->outcome));
+	printf("  outcome:   %s\n", sim_outcome_name(r->outcome));
+	if (spec)
+		printf("  found by:  %s, seed %" PRIu64 ", schedule %" PRIu64 "\n",
+		       spec, seed, r->schedules);
+	printf("  run:       %" PRIu64 " steps, %" PRIu64 " preemption%s\n",
+	       r->steps, r->preemptions, r->preemptions == 1 ? "" : "s");
+	print_interleaving(p, r->token, max_steps);
+	printf("replay: hvsim example %s --schedule %s\n", name, r->token);
+}
+
+static int cmd_example(int argc, char **argv)
+{
+	struct sim_explore_opts o = { .strategy = "timed", .seed = 1 };
+	const char *token = NULL, *trace = NULL;
+	const struct example *ex;
+	struct sim_result r;
+	char err[256];
+	int ret;
+
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "hvsim: example: expected an example name (see hvsim --help)\n");
+		return EXIT_USAGE;
+	}
+	ex = example_find(argv[0]);
+	if (!ex) {
+		fprintf(stderr, "hvsim: example: unknown example '%s'; expected one of:", argv[0]);
+		for (size_t i = 0; i < nr_examples; i++)
+			fprintf(stderr, " %s", examples[i].name);
+		fprintf(stderr, "\n");
+		return EXIT_USAGE;
+	}
+	for (int i = 1; i < argc; i += 2) {
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(opt, "--strategy") && val) {
+			o.strategy = val;
+		} else if (!strcmp(opt, "--seed") && val) {
+			if (parse_u64(opt, val, 0, UINT64_MAX, &o.seed))
+				return EXIT_USAGE;
+		} else if (!strcmp(opt, "--budget") && val) {
+			if (parse_u64(opt, val, 1, 1000000000000ULL, &o.budget))
+				return EXIT_USAGE;
+		} else if (!strcmp(opt, "--max-steps") && val) {
+			if (parse_u64(opt, val, 1, 1000000000000ULL, &o.max_steps))
+				return EXIT_USAGE;
+		} else if (!strcmp(opt, "--schedule") && val) {
+			token = val;
+		} else if (!strcmp(opt, "--trace") && val) {
+			trace = val;
+		} else {
+			fprintf(stderr, "hvsim: example: %s '%s' (see hvsim --help)\n",
+				val || opt[0] != '-' ? "unknown argument" : "missing value after", opt);
+			return EXIT_USAGE;
+		}
+	}
+	if (sim_strategy_check(o.strategy, err, sizeof(err))) {
+		fprintf(stderr, "hvsim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (token) {
+		ret = sim_replay(&ex->program, token, !!trace, o.max_steps, &r, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "hvsim: %s\n", err);
+			return EXIT_USAGE;
+		}
+		if (trace && write_file(trace, r.trace, r.trace_len)) {
+			sim_result_release(&r);
+			return EXIT_USAGE;
+		}
+		if (sim_outcome_is_failure(r.outcome)) {
+			print_failure(ex->name, &ex->program, &r, NULL, 0, o.max_steps);
+			sim_result_release(&r);
+			return EXIT_FOUND;
+		}
+		printf("hvsim: %s: replayed run is clean (%s, %" PRIu64 " steps)\n",
+		       ex->name, sim_outcome_name(r.outcome), r.steps);
+		sim_result_release(&r);
+		return EXIT_CLEAN;
+	}
+	ret = sim_explore(&ex->program, &o, &r, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "hvsim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (trace && r.token && write_trace(&ex->program, r.token, o.max_steps, trace)) {
+		sim_result_release(&r);
+		return EXIT_USAGE;
+	}
+	if (r.failures) {
+		print_failure(ex->name, &ex->program, &r, o.strategy, o.seed, o.max_steps);
+		sim_result_release(&r);
+		return EXIT_FOUND;
+	}
+	printf("hvsim: %s: no failure in %" PRIu64 " schedule%s (%s, seed %" PRIu64 ")%s",
+	       ex->name, r.schedules, r.schedules == 1 ? "" : "s", o.strategy, o.seed,
+	       r.exhausted ? "; the space is exhausted" : "; budget reached");
+	if (r.abandoned || r.restarts)
+		printf(" [%" PRIu64 " redundant runs cut short, %" PRIu64 " restarts]",
+		       r.abandoned, r.restarts);
+	printf("\n");
+	sim_result_release(&r);
+	return EXIT_CLEAN;
+}
+
+/* The main job: every example under its checks, as a table. */
+static int cmd_examples(int argc, char **argv)
+{
+	const char *out = "out";
+	int bad = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+			out = argv[++i];
+		} else {
+			fprintf(stderr, "hvsim: examples: unknown argument '%s'\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (mkdir(out, 0777) && errno != EEXIST) {
+		fprintf(stderr, "hvsim: %s: %s\n", out, strerror(errno));
+		return EXIT_USAGE;
+	}
+	printf("%-20s %-8s %-10s %-10s %10s %9s  %s\n", "example", "strategy", "expected",
+	       "outcome", "schedules", "steps", "verdict");
+	for (size_t i = 0; i < nr_examples; i++) {
+		const struct example *ex = &examples[i];
+
+		for (const struct example_check *c = ex->checks; c->strategy; c++) {
+			struct sim_explore_opts o = {
+				.strategy = c->strategy, .seed = 1, .budget = c->budget,
+			};
+			struct sim_result r;
+			char err[256], path[512], what[64];
+			bool ok;
+
+			if (sim_explore(&ex->program, &o, &r, err, sizeof(err))) {
+				fprintf(stderr, "hvsim: %s: %s\n", ex->name, err);
+				return EXIT_USAGE;
+			}
+			if (c->must_fail)
+				ok = r.failures > 0;
+			else
+				ok = !r.failures && (strncmp(c->strategy, "dfs", 3) || r.exhausted);
+			if (r.failures)
+				snprintf(what, sizeof(what), "%s", sim_outcome_name(r.outcome));
+			else
+				snprintf(what, sizeof(what), "%s", r.exhausted ? "exhausted" : "clean");
+			printf("%-20s %-8s %-10s %-10s %10" PRIu64 " %9" PRIu64 "  %s\n", ex->name,
+			       c->strategy, c->must_fail ? "failure" : "clean", what, r.schedules,
+			       r.max_run_steps, ok ? "as expected" : "UNEXPECTED");
+			if (r.failures) {
+				char file[64];
+				size_t k;
+
+				snprintf(file, sizeof(file), "%s-%s.trace", ex->name, c->strategy);
+				for (k = 0; file[k]; k++)
+					if (file[k] == ':')
+						file[k] = '-';
+				snprintf(path, sizeof(path), "%s/%s", out, file);
+				if (write_trace(&ex->program, r.token, 0, path))
+					ok = false;
+				printf("%-20s   trace: %s\n%-20s   replay: hvsim example %s --schedule %s\n",
+				       "", path, "", ex->name, r.token);
+			}
+			bad += !ok;
+			sim_result_release(&r);
+		}
+	}
+	printf("\n%s\n", bad ? "some outcomes were NOT as expected" :
+	       "every outcome as expected");
+	return bad ? EXIT_FOUND : EXIT_CLEAN;
+}
+
+static int cmd_trace_dump(int argc, char **argv)
+{
+	struct trace_reader *tr;
+	const struct trace_header *h;
+	struct trace_event e;
+	char err[512];
+	int ret;
+
+	if (argc != 1) {
+		fprintf(stderr, "hvsim: trace-dump: expected one trace file\n");
+		return EXIT_USAGE;
+	}
+	if (trace_reader_open_file(&tr, argv[0], err, sizeof(err))) {
+		fprintf(stderr, "hvsim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	h = trace_reader_header(tr);
+	printf("# program %s, strategy %s, seed %" PRIu64 ", %u CPUs\n", h->program,
+	       h->strategy, h->seed, h->ncpus);
+	while ((ret = trace_next(tr, &e, err, sizeof(err))) == 1) {
+		printf("%8" PRIu64 " cpu%-2u t%-2u %10" PRIu64 " %-8s", e.step, e.cpu, e.task,
+		       e.cycle, trace_type_name(e.type));
+		switch (e.type) {
+		case TR_ACCESS:
+			printf(" %-12s %s+%#" PRIx64 " size %u pc %#" PRIx64 " %#" PRIx64 " -> %#"
+			       PRIx64, sim_kind_name(e.kind), trace_region_name(e.region), e.offset,
+			       e.size, e.pc, e.old_val, e.new_val);
+			break;
+		case TR_SPAWN:
+			printf(" %s", trace_reader_string(tr, e.str) ?: "?");
+			break;
+		case TR_SWITCH:
+			printf(" -> cpu%u t%u%s", e.to_cpu, e.to_task, e.preempt ? " (preempt)" : "");
+			break;
+		case TR_WAKE:
+			printf(" t%u", e.to_task);
+			break;
+		case TR_DECISION:
+			printf(" kind %u answer %u of %u", e.kind, e.value, e.n);
+			break;
+		case TR_END:
+			printf(" %s %s", sim_outcome_name(e.kind),
+			       e.str ? trace_reader_string(tr, e.str) ?: "" : "");
+			break;
+		}
+		printf("\n");
+	}
+	trace_reader_close(tr);
+	if (ret < 0) {
+		fprintf(stderr, "hvsim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return EXIT_CLEAN;
+}
+
+int main(int argc, char **argv)
+{
+	char id[65];
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return EXIT_CLEAN;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		sim_build_id_hex(id, sizeof(id));
+		printf("hvsim %s (build %s)\n", HVSIM_VERSION, id[0] ? id : "unknown");
+		return EXIT_CLEAN;
+	}
+	if (!strcmp(argv[1], "example"))
+		return cmd_example(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "examples"))
+		return cmd_examples(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "trace-dump"))
+		return cmd_trace_dump(argc - 2, argv + 2);
+	fprintf(stderr, "hvsim: unknown command '%s' (see hvsim --help)\n", argv[1]);
+	return EXIT_USAGE;
+}
