@@ -117,7 +117,7 @@ int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
 		return -EINVAL;
 	}
 	set_budgets(m, o->max_steps, o->max_cycles);
-	jitter = s->ops->jitter(s);
+	jitter = strategy_jitter(s);
 	for (uint64_t i = 0; i < budget; i++) {
 		uint64_t seed = run_seed_of(o->seed, i);
 		enum sim_outcome out;
@@ -151,7 +151,7 @@ int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
 	/* No failure: report the last run. */
 	if (!reported && r->schedules)
 		ret = report_run(r, m, p, s->spec, o->trace_every_run);
-	r->restarts = s->ops->restarts(s);
+	r->restarts = strategy_restarts(s);
 out:
 	machine_destroy(m);
 	strategy_destroy(s);
@@ -186,7 +186,7 @@ int sim_replay(const struct sim_program *p, const char *token, bool trace,
 	ret = strategy_create(t.strategy, &orig, err, errlen);
 	if (ret)
 		goto out;
-	ret = strategy_replay_create(&s, t.log, t.len, orig->ops->jitter(orig));
+	ret = strategy_replay_create(&s, t.log, t.len, strategy_jitter(orig));
 	if (ret)
 		goto out;
 	m = machine_create(p->ncpus);
@@ -198,7 +198,7 @@ int sim_replay(const struct sim_program *p, const char *token, bool trace,
 	set_budgets(m, max_steps, 0);
 	if (trace)
 		trace_begin_run(m, p, t.strategy, t.seed);
-	machine_run(m, p, s, 0, t.seed, orig->ops->jitter(orig), trace, &exhausted);
+	machine_run(m, p, s, 0, t.seed, strategy_jitter(orig), trace, &exhausted);
 	if (strategy_replay_diverged(s)) {
 		snprintf(err, errlen,
 			 "schedule token: does not fit program %s (its decisions did not apply)",
@@ -218,6 +218,45 @@ out:
 	strategy_destroy(s);
 	strategy_destroy(orig);
 	token_release(&t);
+	return ret;
+}
+
+struct machine *sim_machine_create(unsigned int ncpus)
+{
+	return machine_create(ncpus);
+}
+
+void sim_machine_destroy(struct machine *m)
+{
+	machine_destroy(m);
+}
+
+int sim_run(struct machine *m, const struct sim_program *p, const char *strategy,
+	    uint64_t seed, struct sim_result *r, char *err, size_t errlen)
+{
+	uint64_t run_seed = run_seed_of(seed, 0);
+	struct strategy *s;
+	bool exhausted;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (p->ncpus != m->ncpus) {
+		snprintf(err, errlen, "program %s needs %u CPUs, the machine has %u",
+			 p->name, p->ncpus, m->ncpus);
+		return -EINVAL;
+	}
+	ret = strategy_create(strategy ? strategy : "timed", &s, err, errlen);
+	if (ret)
+		return ret;
+	machine_run(m, p, s, 0, run_seed, strategy_jitter(s), false, &exhausted);
+	r->schedules = 1;
+	r->total_steps = r->max_run_steps = m->step;
+	r->failures = sim_outcome_is_failure(m->outcome);
+	r->abandoned = m->outcome == SIM_ABANDONED;
+	ret = report_run(r, m, p, s->spec, false);
+	strategy_destroy(s);
+	if (ret)
+		snprintf(err, errlen, "out of memory");
 	return ret;
 }
 

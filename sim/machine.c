@@ -781,7 +781,8 @@ enum sim_outcome machine_run(struct machine *m, const struct sim_program *p,
 		e.str = m->message[0] ? trace_string(m->trace, m->message) : 0;
 		trace_emit(m->trace, &e);
 	}
-	strat->ops->end_run(strat, m, m->outcome);
+	if (strat->ops->end_run)
+		strat->ops->end_run(strat, m, m->outcome);
 	state_restore(m->state_pristine);
 	return m->outcome;
 }

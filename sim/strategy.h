@@ -33,11 +33,11 @@ struct strategy_ops {
 	/* Answer @d; for SCHED, also set m->strategy_stop for what follows. */
 	unsigned int (*choose)(struct strategy *s, struct machine *m,
 			       const struct sim_decision *d);
-	/* After the run (outcome known). */
+	/* Optional: after the run (outcome known). */
 	void (*end_run)(struct strategy *s, struct machine *m, enum sim_outcome o);
-	/* Cycles of jitter a switch may add (timed); 0 for the others. */
+	/* Optional: cycles of jitter a switch may add (timed); else 0. */
 	uint32_t (*jitter)(const struct strategy *s);
-	/* Counters for the result: restarts (dfs). */
+	/* Optional: restarts of the search so far (dfs); else 0. */
 	uint64_t (*restarts)(const struct strategy *s);
 	/* Optional: sees every op as it is performed (dfs learns shared memory). */
 	void (*observe)(struct strategy *s, struct machine *m, const struct task *t,
@@ -55,6 +55,17 @@ extern const struct strategy_ops strategy_random;
 extern const struct strategy_ops strategy_pct;
 extern const struct strategy_ops strategy_dfs;
 extern const struct strategy_ops strategy_replay;
+
+/* The optional ops, with their defaults. */
+static inline uint32_t strategy_jitter(const struct strategy *s)
+{
+	return s->ops->jitter ? s->ops->jitter(s) : 0;
+}
+
+static inline uint64_t strategy_restarts(const struct strategy *s)
+{
+	return s->ops->restarts ? s->ops->restarts(s) : 0;
+}
 
 /* Create a strategy from "name[:arg]". -EINVAL with a message. */
 int strategy_create(const char *spec, struct strategy **out, char *err, size_t errlen);

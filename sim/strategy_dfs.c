@@ -391,12 +391,6 @@ static void dfs_end_run(struct strategy *s, struct machine *m, enum sim_outcome 
 	dfs_backtrack(d);
 }
 
-static uint32_t dfs_jitter(const struct strategy *s)
-{
-	(void)s;
-	return 0;
-}
-
 static uint64_t dfs_restarts(const struct strategy *s)
 {
 	return ((const struct dfs *)s)->restarts;
@@ -410,7 +404,6 @@ const struct strategy_ops strategy_dfs = {
 	.begin_run = dfs_begin_run,
 	.choose = dfs_choose,
 	.end_run = dfs_end_run,
-	.jitter = dfs_jitter,
 	.restarts = dfs_restarts,
 	.observe = dfs_observe,
 };

@@ -126,18 +126,6 @@ static void pct_end_run(struct strategy *s, struct machine *m, enum sim_outcome 
 		p->k = m->step;
 }
 
-static uint32_t pct_jitter(const struct strategy *s)
-{
-	(void)s;
-	return 0;
-}
-
-static uint64_t pct_restarts(const struct strategy *s)
-{
-	(void)s;
-	return 0;
-}
-
 const struct strategy_ops strategy_pct = {
 	.name = "pct",
 	.usage = "pct[:D]  PCT with bug depth D (default 3): D-1 random priority change points",
@@ -146,6 +134,4 @@ const struct strategy_ops strategy_pct = {
 	.begin_run = pct_begin_run,
 	.choose = pct_choose,
 	.end_run = pct_end_run,
-	.jitter = pct_jitter,
-	.restarts = pct_restarts,
 };

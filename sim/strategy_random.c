@@ -72,25 +72,6 @@ static unsigned int random_choose(struct strategy *s, struct machine *m,
 	return sched_answer(d, cpu);
 }
 
-static void random_end_run(struct strategy *s, struct machine *m, enum sim_outcome o)
-{
-	(void)s;
-	(void)m;
-	(void)o;
-}
-
-static uint32_t random_jitter(const struct strategy *s)
-{
-	(void)s;
-	return 0;
-}
-
-static uint64_t random_restarts(const struct strategy *s)
-{
-	(void)s;
-	return 0;
-}
-
 const struct strategy_ops strategy_random = {
 	.name = "random",
 	.usage = "random  a uniformly random runnable CPU at random steps",
@@ -98,7 +79,4 @@ const struct strategy_ops strategy_random = {
 	.destroy = random_destroy,
 	.begin_run = random_begin_run,
 	.choose = random_choose,
-	.end_run = random_end_run,
-	.jitter = random_jitter,
-	.restarts = random_restarts,
 };

@@ -121,12 +121,6 @@ static uint32_t replay_jitter(const struct strategy *s)
 	return ((const struct replay *)s)->jitter;
 }
 
-static uint64_t replay_restarts(const struct strategy *s)
-{
-	(void)s;
-	return 0;
-}
-
 const struct strategy_ops strategy_replay = {
 	.name = "replay",
 	.usage = "replay  the decisions of a schedule token",
@@ -136,5 +130,4 @@ const struct strategy_ops strategy_replay = {
 	.choose = replay_choose,
 	.end_run = replay_end_run,
 	.jitter = replay_jitter,
-	.restarts = replay_restarts,
 };

@@ -106,22 +106,9 @@ static unsigned int timed_choose(struct strategy *s, struct machine *m,
 	return sched_answer(d, target);
 }
 
-static void timed_end_run(struct strategy *s, struct machine *m, enum sim_outcome o)
-{
-	(void)s;
-	(void)m;
-	(void)o;
-}
-
 static uint32_t timed_jitter(const struct strategy *s)
 {
 	return ((const struct timed *)s)->jitter;
-}
-
-static uint64_t no_restarts(const struct strategy *s)
-{
-	(void)s;
-	return 0;
 }
 
 const struct strategy_ops strategy_timed = {
@@ -131,7 +118,5 @@ const struct strategy_ops strategy_timed = {
 	.destroy = timed_destroy,
 	.begin_run = timed_begin_run,
 	.choose = timed_choose,
-	.end_run = timed_end_run,
 	.jitter = timed_jitter,
-	.restarts = no_restarts,
 };

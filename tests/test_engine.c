@@ -358,3 +358,26 @@ Test(engine, bad_strategies_are_refused, .timeout = 10)
 	cr_expect_eq(sim_strategy_check("dfs", err, sizeof(err)), 0);
 	cr_expect_eq(sim_strategy_check("timed:0", err, sizeof(err)), 0);
 }
+
+Test(engine, one_run_through_the_parts_equals_the_first_explored, .timeout = 30)
+{
+	const struct example *ex = example_find("lost-update-locked");
+	struct sim_explore_opts o = { .strategy = "pct:3", .seed = 42, .budget = 1 };
+	struct machine *m = sim_machine_create(ex->program.ncpus);
+	struct sim_result a, b, c;
+	char err[128];
+
+	cr_assert_not_null(m);
+	cr_assert_null(sim_machine_create(0));
+	cr_assert_eq(sim_run(m, &ex->program, "pct:3", 42, &a, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sim_run(m, &ex->program, "pct:3", 42, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sim_explore(&ex->program, &o, &b, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(a.outcome, SIM_OK);
+	cr_expect_str_eq(a.token, b.token);
+	cr_expect_str_eq(a.token, c.token, "a machine reused for a second run must run it the same");
+	cr_expect_eq(a.steps, b.steps);
+	sim_result_release(&a);
+	sim_result_release(&b);
+	sim_result_release(&c);
+	sim_machine_destroy(m);
+}

@@ -108,6 +108,7 @@ static void print_interleaving(const struct sim_program *p, const char *token, u
 {
 	struct sim_result rr;
 	struct trace_reader *tr;
+	const char *names[SIM_MAX_TASKS] = { NULL };
 	struct trace_event e;
 	char err[256];
 	unsigned int n = 0;
@@ -130,11 +131,13 @@ static void print_interleaving(const struct sim_program *p, const char *token, u
 	while (trace_next(tr, &e, err, sizeof(err)) == 1) {
 		const char *task;
 
+		if (e.type == TR_SPAWN && e.task < SIM_MAX_TASKS)
+			names[e.task] = trace_reader_string(tr, e.str);
 		if (e.type == TR_SWITCH && e.preempt)
 			printf("    ---- CPU%u preempted, CPU%u runs\n", e.cpu, e.to_cpu);
 		if (e.type != TR_ACCESS)
 			continue;
-		task = "";
+		task = e.task < SIM_MAX_TASKS && names[e.task] ? names[e.task] : "?";
 		printf("    %5" PRIu64 "  CPU%u %-8s %-12s %s+%#" PRIx64 " size %u: %#" PRIx64,
 		       e.step, e.cpu, task, sim_kind_name(e.kind), trace_region_name(e.region),
 		       e.offset, e.size, e.old_val);

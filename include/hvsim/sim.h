@@ -104,6 +104,16 @@ int sim_replay(const struct sim_program *p, const char *token, bool trace,
 
 void sim_result_release(struct sim_result *r);
 
+/*
+ * The parts, for embedders that drive runs themselves: a machine of @ncpus
+ * CPUs (NULL when out of range), and one schedule of @p on it, the same as
+ * the first schedule of sim_explore() with this strategy and seed.
+ */
+struct machine *sim_machine_create(unsigned int ncpus);
+void sim_machine_destroy(struct machine *m);
+int sim_run(struct machine *m, const struct sim_program *p, const char *strategy,
+	    uint64_t seed, struct sim_result *r, char *err, size_t errlen);
+
 /* Validate a strategy name without running anything. */
 int sim_strategy_check(const char *spec, char *err, size_t errlen);
 

@@ -138,3 +138,52 @@ long prog_stack_result(unsigned int id)
 {
 	return stack_result[id];
 }
+
+/*
+ * Every hook, once, in program order. tests/test_tsan.c reads the trace
+ * back and expects exactly this sequence of (kind, size). The variables are
+ * global and the statements fenced with barrier() so that the compiler
+ * neither drops nor reorders them.
+ */
+struct hooks_blob {
+	char bytes[64];
+};
+
+uint8_t hooks_u8;
+uint16_t hooks_u16;
+uint32_t hooks_u32;
+uint64_t hooks_u64;
+unsigned __int128 hooks_u128;
+struct hooks_blob hooks_blob_a, hooks_blob_b;
+char hooks_unaligned[16] __attribute__((aligned(8)));
+
+void prog_hooks_task(void *arg)
+{
+	uint32_t expected = 7;
+
+	(void)arg;
+	hooks_u8 = 1;					/* write 1 */
+	barrier();
+	hooks_u16 = 2;					/* write 2 */
+	barrier();
+	hooks_u32 = 3;					/* write 4 */
+	barrier();
+	hooks_u64 = 4;					/* write 8 */
+	barrier();
+	hooks_u128 = 5;					/* write 16 */
+	barrier();
+	WRITE_ONCE(hooks_u32, 6);			/* write-once 4 */
+	(void)READ_ONCE(hooks_u64);			/* read-once 8 */
+	barrier();
+	__builtin_memcpy(&hooks_unaligned[1], &hooks_u32, 4); /* read 4, unaligned write 4 */
+	barrier();
+	hooks_blob_a = hooks_blob_b;			/* range: read 64, write 64 */
+	barrier();
+	__atomic_store_n(&hooks_u32, 7, __ATOMIC_RELEASE);	/* atomic-store 4 */
+	(void)__atomic_load_n(&hooks_u64, __ATOMIC_ACQUIRE);	/* atomic-load 8 */
+	__atomic_fetch_add(&hooks_u16, 1, __ATOMIC_RELAXED);	/* atomic-rmw 2 */
+	__atomic_exchange_n(&hooks_u8, 9, __ATOMIC_SEQ_CST);	/* atomic-rmw 1 */
+	__atomic_compare_exchange_n(&hooks_u32, &expected, 8, 0,
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); /* atomic-rmw 4 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);		/* fence */
+}

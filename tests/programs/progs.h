@@ -34,4 +34,7 @@ void prog_private_task(void *arg);
 void prog_stack_task(void *arg);
 long prog_stack_result(unsigned int id);
 
+/* One access of every kind the instrumentation emits, in a known order. */
+void prog_hooks_task(void *arg);
+
 #endif /* HVSIM_TEST_PROGS_H */
