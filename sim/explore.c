@@ -9,6 +9,7 @@
 #include "buildid.h"
 #include "machine.h"
 #include "strategy.h"
+#include "kernel/kmodel.h"
 #include "token.h"
 #include "trace.h"
 
@@ -75,6 +76,13 @@ static int report_run(struct sim_result *r, const struct machine *m,
 	free(r->trace);
 	r->trace = NULL;
 	r->trace_len = 0;
+	free(r->reports);
+	r->reports = NULL;
+	if (m->k->nreports) {
+		r->reports = strdup(m->k->reports);
+		if (!r->reports)
+			return -ENOMEM;
+	}
 	if (with_trace && m->trace) {
 		size_t len;
 		const uint8_t *data = trace_writer_data(m->trace, &len);
@@ -264,6 +272,8 @@ void sim_result_release(struct sim_result *r)
 {
 	free(r->token);
 	free(r->trace);
+	free(r->reports);
 	r->token = NULL;
 	r->trace = NULL;
+	r->reports = NULL;
 }

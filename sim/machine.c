@@ -22,6 +22,7 @@
 
 #include "bug.h"
 #include "buildid.h"
+#include "kernel/kmodel.h"
 #include "strategy.h"
 #include "trace.h"
 
@@ -94,6 +95,7 @@ const char *sim_kind_name(unsigned int k)
 		[SIM_ATOMIC_RMW] = "atomic-rmw",
 		[SIM_FENCE] = "fence",
 		[SIM_RELAX] = "relax",
+		[SIM_KCALL] = "kcall",
 	};
 	return k < SIM_NR_KINDS ? names[k] : (k == SIM_OP_START ? "start" : "?");
 }
@@ -113,6 +115,7 @@ static const uint32_t default_cost[SIM_NR_KINDS] = {
 	[SIM_ATOMIC_RMW] = 20,
 	[SIM_FENCE] = 33,
 	[SIM_RELAX] = 140,
+	[SIM_KCALL] = 20,
 };
 
 struct machine *machine_create(unsigned int ncpus)
@@ -135,6 +138,10 @@ struct machine *machine_create(unsigned int ncpus)
 	m->max_cycles = UINT64_MAX;
 	ctx_pool_init(&m->pool, CTX_STACK_SIZE);
 	m->image_base = sim_image_base();
+	if (kmodel_create(m)) {
+		free(m);
+		return NULL;
+	}
 	/*
 	 * Outside a run the instrumented state is pristine: every run
 	 * restores it when it ends, so this copy is the boot state.
@@ -168,6 +175,7 @@ void machine_destroy(struct machine *m)
 		trace_writer_destroy(m->trace);
 	free(m->log);
 	free(m->state_pristine);
+	kmodel_destroy(m);
 	free(m);
 }
 
@@ -306,6 +314,58 @@ static void trace_simple(struct machine *m, unsigned int type, uint32_t arg)
 	trace_emit(m->trace, &e);
 }
 
+void machine_trace_log(struct machine *m, const char *text)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	trace_flush_write(m);
+	trace_event_base(m, &e, TR_LOG);
+	e.str = trace_string(m->trace, text);
+	trace_emit(m->trace, &e);
+}
+
+void machine_trace_irq(struct machine *m, bool enter)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	trace_flush_write(m);
+	trace_event_base(m, &e, TR_IRQ);
+	e.kind = enter;
+	trace_emit(m->trace, &e);
+}
+
+void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc)
+{
+	const struct task *t = m->cur_task;
+
+	memset(w, 0, sizeof(*w));
+	w->step = m->step;
+	w->pc = pc;
+	if (!t)
+		return;
+	w->task = t->id;
+	w->pid = t->pid;
+	w->comm = t->name;
+	w->cpu = m->cur_cpu->id;
+	w->stack = t->shadow;
+	w->depth = t->depth < SIM_SHADOW_DEPTH ? t->depth : SIM_SHADOW_DEPTH;
+	w->irqs_disabled = !m->cur_cpu->irqs_enabled;
+	w->in_irq = t->in_irq;
+}
+
+/* @arg is the machine; @pc absolute. Printed relative to the image base. */
+void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len)
+{
+	const struct machine *m = arg;
+
+	/* Symbolization to func+off/size comes with the reports issue. */
+	snprintf(buf, len, "0x%lx", (unsigned long)(pc ? pc - m->image_base : 0));
+}
+
 /* ---- scheduling ----------------------------------------------------- */
 
 /* Recompute the first step at which the slow path must run. */
@@ -323,17 +383,42 @@ static void update_next_stop(struct machine *m)
 		if (by_cycles < ns)
 			ns = by_cycles;
 	}
-	if (m->tracing || m->nparked || m->cur_task->watch_recording)
+	if (m->tracing || m->nparked || m->nirq || m->detect || m->cur_task->watch_recording)
 		ns = m->step + 1;
 	m->next_stop = ns;
 }
 
-static struct task *cpu_first_runnable(const struct cpu *c)
+void machine_update_next_stop(struct machine *m)
+{
+	update_next_stop(m);
+}
+
+/* Can the task run on its CPU now, or take an interrupt there? */
+static bool task_can_step(const struct cpu *c, const struct task *t)
+{
+	if (t->state == TASK_RUNNABLE)
+		return true;
+	/* A CPU that spins or halts still takes interrupts. */
+	return c->irq_head && c->irqs_enabled && !t->in_irq &&
+	       (t->state == TASK_SPINWAIT || t->state == TASK_PARKED ||
+		t->state == TASK_HALTED);
+}
+
+static bool cpu_can_step(const struct cpu *c)
+{
+	return c->cur && task_can_step(c, c->cur);
+}
+
+/*
+ * The task a CPU runs next when its current one leaves: the first runnable
+ * task on its runqueue other than the idle task, else the idle task.
+ */
+static struct task *cpu_pick_next(const struct cpu *c)
 {
 	for (struct task *t = c->tasks; t; t = t->next_on_cpu)
-		if (t->state == TASK_RUNNABLE)
+		if (t->state == TASK_RUNNABLE && t->kind != TASK_KIND_IDLE)
 			return t;
-	return NULL;
+	return c->idle;
 }
 
 static uint64_t runnable_mask(const struct machine *m)
@@ -341,7 +426,7 @@ static uint64_t runnable_mask(const struct machine *m)
 	uint64_t mask = 0;
 
 	for (unsigned int i = 0; i < m->ncpus; i++)
-		if (m->cpus[i].cur)
+		if (cpu_can_step(&m->cpus[i]))
 			mask |= 1ULL << i;
 	return mask;
 }
@@ -352,7 +437,7 @@ static void end_run(struct machine *m, enum sim_outcome o, const char *why)
 	struct task *t = m->cur_task;
 
 	m->outcome = o;
-	if (why)
+	if (why && !m->message[0])
 		snprintf(m->message, sizeof(m->message), "%s", why);
 	m->running = false;
 	ctx_switch(&t->ctx, &m->host, 1);
@@ -364,6 +449,12 @@ void machine_abandon(struct machine *m)
 {
 	SIM_BUG_ON(!m->cur_task);
 	end_run(m, SIM_ABANDONED, NULL);
+}
+
+void machine_end(struct machine *m, enum sim_outcome o, const char *why)
+{
+	SIM_BUG_ON(!m->cur_task);
+	end_run(m, o, why);
 }
 
 unsigned int sim_choose(struct machine *m, const struct sim_decision *din)
@@ -407,6 +498,24 @@ unsigned int sim_choose(struct machine *m, const struct sim_decision *din)
 	return v;
 }
 
+/* Run @t's sched-in (@in) or sched-out notifiers, in @t's context. */
+static void run_notifiers(struct machine *m, struct task *t, bool in, struct task *other)
+{
+	struct preempt_notifier *n;
+
+	if (!t->notifiers)
+		return;
+	/* Notifiers run with preemption off, as in the kernel. */
+	t->preempt_count++;
+	for (n = t->notifiers; n; n = n->link) {
+		if (in)
+			n->ops->sched_in(n, (int)m->cur_cpu->id);
+		else
+			n->ops->sched_out(n, other);
+	}
+	t->preempt_count--;
+}
+
 static void switch_to(struct machine *m, unsigned int cpu, bool preempt, bool from_dies)
 {
 	struct task *from = m->cur_task;
@@ -429,12 +538,69 @@ static void switch_to(struct machine *m, unsigned int cpu, bool preempt, bool fr
 	m->cur_task = to;
 	ctx_switch(&from->ctx, &to->ctx, from_dies);
 	/* Resumed: whoever switched here set cur_cpu and cur_task to us. */
+	if (from->need_sched_in) {
+		from->need_sched_in = false;
+		run_notifiers(m, from, true, NULL);
+	}
+}
+
+/*
+ * Make @next the task @c runs, @prev having left it (blocked, preempted,
+ * exited, or the idle task giving way). @next runs its sched-in notifiers
+ * when it next resumes.
+ */
+static void cpu_set_cur(struct cpu *c, struct task *next)
+{
+	if (c->cur == next)
+		return;
+	c->cur = next;
+	if (next && next->kind != TASK_KIND_IDLE)
+		next->need_sched_in = true;
+}
+
+/* Is @t preemptible right now (and not the idle task)? */
+static bool task_preemptible(const struct machine *m, const struct task *t)
+{
+	return t->kind != TASK_KIND_IDLE && !t->preempt_count && !t->in_irq &&
+	       m->cpus[t->cpu].irqs_enabled;
+}
+
+/*
+ * The strategy may preempt the running task for another runnable task of
+ * its CPU (a timer tick, or a wake-up's preemption, on a real kernel). The
+ * running task does the switch itself, as schedule() does: its sched-out
+ * notifiers run in its own context first.
+ */
+static void maybe_preempt(struct machine *m, struct task *t)
+{
+	struct cpu *c = m->cur_cpu;
+	struct task *cand[SIM_MAX_TASKS], *u;
+	unsigned int k = 0, v;
+	struct sim_decision d;
+
+	if (!task_preemptible(m, t))
+		return;
+	for (u = c->tasks; u; u = u->next_on_cpu)
+		if (u != t && u->state == TASK_RUNNABLE && u->kind != TASK_KIND_IDLE)
+			cand[k++] = u;
+	if (!k)
+		return;
+	d = (struct sim_decision){
+		.kind = SIM_CHOICE_PREEMPT, .n = k + 1, .step = m->step + 1,
+		.cur = c->id, .dflt = c->id, .op = &t->pending,
+	};
+	v = sim_choose(m, &d);
+	if (!v)
+		return;
+	u = cand[v - 1];
+	run_notifiers(m, t, false, u);
+	cpu_set_cur(c, u);
 }
 
 /*
  * Decide which CPU performs step m->step + 1. @forced: the current task
- * cannot go on (exited, parked). Returns when the current task is chosen
- * (at once, or after others ran); does not return when the run ends.
+ * cannot go on (exited, blocked, parked). Returns when the current task is
+ * chosen (at once, or after others ran); does not return when the run ends.
  */
 static void decide(struct machine *m, bool forced, bool from_dies)
 {
@@ -453,19 +619,17 @@ static void decide(struct machine *m, bool forced, bool from_dies)
 	bool preempt;
 
 	if (!d.runnable) {
-		if (m->ndone == m->ntasks)
+		if (!m->nlive)
 			end_run(m, SIM_OK, NULL);
-		if (m->nparked)
-			end_run(m, SIM_LIVELOCK,
-				"livelock: every live task spins on memory that no task will write");
-		end_run(m, SIM_DEADLOCK, "deadlock: no task can run");
+		machine_no_runnable(m);
 	}
-	if (forced || !(d.runnable & (1ULL << cur))) {
+	if (forced || !(d.runnable & (1ULL << cur)) || m->cpus[cur].cur != t) {
 		d.forced = true;
 		d.dflt = cur;
-		do
-			d.dflt = (d.dflt + 1) % m->ncpus;
-		while (!(d.runnable & (1ULL << d.dflt)));
+		if (!(d.runnable & (1ULL << cur)))
+			do
+				d.dflt = (d.dflt + 1) % m->ncpus;
+			while (!(d.runnable & (1ULL << d.dflt)));
 	} else {
 		d.dflt = cur;
 	}
@@ -476,8 +640,88 @@ static void decide(struct machine *m, bool forced, bool from_dies)
 	preempt = sched_preempts(&d, target);
 	if (preempt)
 		m->preemptions++;
-	if (target != cur || m->cpus[target].cur != t)
+	if (target == cur && !d.forced)
+		maybe_preempt(m, t);
+	if (m->cpus[target].cur != t)
 		switch_to(m, target, preempt, from_dies);
+}
+
+void machine_switch_cpu_task(struct machine *m, struct task *u)
+{
+	struct task *t = m->cur_task;
+
+	run_notifiers(m, t, false, u);
+	cpu_set_cur(m->cur_cpu, u);
+	decide(m, true, false);
+	update_next_stop(m);
+}
+
+void machine_decide_forced(struct machine *m)
+{
+	decide(m, true, false);
+}
+
+/* A CPU that sat halted or spinning has been waiting since @by's time. */
+static void catch_up_clock(struct cpu *c, const struct cpu *by)
+{
+	if (by && c->cycles < by->cycles)
+		c->cycles = by->cycles;
+}
+
+void machine_wake(struct machine *m, struct task *t)
+{
+	struct cpu *c;
+
+	switch (t->state) {
+	case TASK_PARKED:
+		m->nparked--;
+		/* fall through */
+	case TASK_SPINWAIT:
+		t->state = TASK_RUNNABLE;
+		t->wait_obj = NULL;
+		catch_up_clock(&m->cpus[t->cpu], m->cur_task ? m->cur_cpu : NULL);
+		break;
+	case TASK_BLOCKED:
+		t->state = TASK_RUNNABLE;
+		t->wait_obj = NULL;
+		machine_place_woken(m, t);
+		c = &m->cpus[t->cpu];
+		if (c->cur == c->idle && c->idle && c->idle->state == TASK_HALTED) {
+			catch_up_clock(c, m->cur_task ? m->cur_cpu : NULL);
+			cpu_set_cur(c, t);
+		}
+		break;
+	default:
+		return;
+	}
+	trace_simple(m, TR_WAKE, t->id);
+}
+
+/*
+ * The current task stops running: @st is TASK_BLOCKED (it leaves its CPU,
+ * which runs another task or idles) or a spinning state (it keeps its CPU,
+ * which can still take interrupts). Returns once it is woken and chosen to
+ * run again, or chosen to take an interrupt while it spins.
+ */
+void machine_wait(struct machine *m, enum task_state st, const void *obj, const char *what)
+{
+	struct task *t = m->cur_task;
+	struct cpu *c = m->cur_cpu;
+
+	t->state = st;
+	t->wait_obj = obj;
+	t->wait_what = what;
+	t->blocked_since = c->cycles;
+	if (st == TASK_PARKED)
+		m->nparked++;
+	if (st == TASK_BLOCKED) {
+		struct task *next = cpu_pick_next(c);
+
+		run_notifiers(m, t, false, next);
+		cpu_set_cur(c, next);
+	}
+	decide(m, true, false);
+	update_next_stop(m);
 }
 
 /* Wake every parked task that watches a byte of [addr, addr + size). */
@@ -485,25 +729,26 @@ static void wake_watchers(struct machine *m, uintptr_t addr, uint32_t size)
 {
 	for (unsigned int i = 0; i < m->ntasks; i++) {
 		struct task *w = &m->tasks[i];
-		struct cpu *c;
 
 		if (w->state != TASK_PARKED)
 			continue;
 		for (unsigned int j = 0; j < w->nwatch; j++) {
 			if (w->watch[j].addr < addr + size &&
-			    addr < w->watch[j].addr + w->watch[j].size)
-				goto wake;
+			    addr < w->watch[j].addr + w->watch[j].size) {
+				machine_wake(m, w);
+				break;
+			}
 		}
-		continue;
-wake:
-		w->state = TASK_RUNNABLE;
-		m->nparked--;
-		c = &m->cpus[w->cpu];
-		c->cur = cpu_first_runnable(c);
-		/* It spun all this while: its clock has reached the writer's. */
-		if (c->cycles < m->cur_cpu->cycles)
-			c->cycles = m->cur_cpu->cycles;
-		trace_simple(m, TR_WAKE, w->id);
+	}
+}
+
+void machine_wake_spinners(struct machine *m, const void *obj)
+{
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		struct task *w = &m->tasks[i];
+
+		if (w->state == TASK_SPINWAIT && w->wait_obj == obj)
+			machine_wake(m, w);
 	}
 }
 
@@ -530,11 +775,9 @@ static void watch_add(struct task *t, uintptr_t addr, uint32_t size)
 	};
 }
 
-/* Perform the current task's pending op as step m->step + 1. */
-static void perform(struct machine *m, struct task *t)
+/* Perform @op of the current task as step m->step + 1. */
+static void perform(struct machine *m, struct task *t, const struct sim_op *op)
 {
-	const struct sim_op *op = &t->pending;
-
 	m->step++;
 	m->cur_cpu->cycles += m->cost[op->kind];
 	if (m->strat->ops->observe)
@@ -548,37 +791,52 @@ static void perform(struct machine *m, struct task *t)
 	}
 	if (m->tracing)
 		trace_access(m, op);
+	if (m->detect && sim_kind_is_access(op->kind))
+		machine_detect_access(m, t, op);
 	if (m->nparked && sim_kind_is_write(op->kind))
 		wake_watchers(m, op->addr, op->size);
 	update_next_stop(m);
 }
 
+/* Interrupts are delivered at a step of the CPU with IF set. */
+static bool irq_deliverable(const struct cpu *c, const struct task *t)
+{
+	return c->irq_head && c->irqs_enabled && !t->in_irq;
+}
+
 void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 		   uint32_t size, uintptr_t pc)
 {
+	const struct sim_op op = { .addr = addr, .pc = pc, .size = size, .kind = kind };
 	struct task *t;
 	uint64_t s;
 
 	if (!m->running)
 		return;
 	t = m->cur_task;
-	s = m->step + 1;
 	if (m->tracing)
 		trace_flush_write(m);
-	t->pending = (struct sim_op){ .addr = addr, .pc = pc, .size = size, .kind = kind };
+	if (m->detect)
+		machine_detect_flush(m);
+	if (irq_deliverable(m->cur_cpu, t))
+		machine_handle_irqs(m);
+	s = m->step + 1;
 	if (s > m->max_steps)
 		end_run(m, SIM_LIVELOCK, "hang: the run went past its step budget (--max-steps)");
 	if (m->cur_cpu->cycles > m->max_cycles)
 		end_run(m, SIM_LIVELOCK, "hang: a CPU went past the run's cycle budget");
-	if (s > m->decided_step && s >= m->strategy_stop)
+	t->pending = op;
+	if (s > m->decided_step && s >= m->strategy_stop) {
 		decide(m, false, false);
-	perform(m, t);
+		/* Notifiers or interrupt handlers may have run steps of ours. */
+		t->pending = op;
+	}
+	perform(m, t, &op);
 }
 
 void machine_relax(struct machine *m, uintptr_t pc)
 {
 	struct task *t;
-	struct cpu *c;
 
 	sim_step(m, SIM_RELAX, 0, 0, pc);
 	if (!m->running)
@@ -594,16 +852,16 @@ void machine_relax(struct machine *m, uintptr_t pc)
 			/*
 			 * One whole iteration read only memory that nobody
 			 * changed: the next one would read the same. Park
-			 * until a write to a watched location.
+			 * until a write to a watched location (or an
+			 * interrupt: the loop then goes round again).
 			 */
-			t->state = TASK_PARKED;
 			t->watch_recording = false;
-			m->nparked++;
-			c = m->cur_cpu;
-			c->cur = cpu_first_runnable(c);
 			trace_simple(m, TR_PARK, 0);
-			decide(m, true, false);
-			update_next_stop(m);
+			machine_wait(m, TASK_PARKED, NULL, "a spin loop");
+			if (t->state == TASK_PARKED) {
+				m->nparked--;
+				t->state = TASK_RUNNABLE;
+			}
 			return;
 		}
 	}
@@ -623,7 +881,10 @@ static void task_exit(struct machine *m, struct task *t)
 	t->state = TASK_DONE;
 	t->watch_recording = false;
 	m->ndone++;
-	c->cur = cpu_first_runnable(c);
+	if (t->kind == TASK_KIND_PROGRAM)
+		m->nlive--;
+	machine_task_exit_hooks(m, t);
+	cpu_set_cur(c, cpu_pick_next(c));
 	trace_simple(m, TR_EXIT, 0);
 	decide(m, true, true);
 	SIM_BUG_ON(1);	/* a finished task is never chosen */
@@ -634,36 +895,45 @@ static void task_entry(void *arg)
 	struct task *t = arg;
 	struct machine *m = sim_current;
 
+	t->need_sched_in = false;
 	/* The decision that started us was made for step m->step + 1. */
 	update_next_stop(m);
 	t->fn(t->arg);
 	task_exit(m, t);
 }
 
-int sim_spawn(struct machine *m, unsigned int cpu, const char *name,
-	      sim_task_fn fn, void *arg)
+struct task *machine_spawn(struct machine *m, unsigned int cpu, const char *name,
+			   sim_task_fn fn, void *arg, enum task_kind kind)
 {
 	struct task *t, **link;
 
-	if (cpu >= m->ncpus || m->ntasks == SIM_MAX_TASKS || m->running)
-		return -EINVAL;
+	if (cpu >= m->ncpus || m->ntasks == SIM_MAX_TASKS)
+		return NULL;
 	t = &m->tasks[m->ntasks];
 	memset(t, 0, sizeof(*t));
 	t->stack = ctx_stack_get(&m->pool);
 	if (!t->stack)
-		return -ENOMEM;
+		return NULL;
 	t->id = m->ntasks++;
+	t->pid = kind == TASK_KIND_IDLE ? 0 : ++m->next_pid;
 	t->cpu = cpu;
 	t->fn = fn;
 	t->arg = arg;
 	t->name = name;
+	t->kind = kind;
+	t->pinned = true;
 	t->state = TASK_RUNNABLE;
 	t->pending.kind = SIM_OP_START;
 	ctx_make(&t->ctx, t->stack, task_entry, t);
 	for (link = &m->cpus[cpu].tasks; *link; link = &(*link)->next_on_cpu)
 		;
 	*link = t;
-	if (!m->cpus[cpu].cur)
+	if (kind == TASK_KIND_PROGRAM)
+		m->nlive++;
+	if (kind == TASK_KIND_IDLE)
+		m->cpus[cpu].idle = t;
+	if (!m->cpus[cpu].cur || (m->cpus[cpu].cur->kind == TASK_KIND_IDLE &&
+				  m->cpus[cpu].cur->state == TASK_HALTED))
 		m->cpus[cpu].cur = t;
 	if (m->tracing) {
 		struct trace_event e;
@@ -674,7 +944,165 @@ int sim_spawn(struct machine *m, unsigned int cpu, const char *name,
 		e.str = trace_string(m->trace, name);
 		trace_emit(m->trace, &e);
 	}
+	return t;
+}
+
+int sim_spawn_migratable(struct machine *m, unsigned int cpu, const char *name,
+			 sim_task_fn fn, void *arg)
+{
+	struct task *t;
+
+	if (m->running)
+		return -EINVAL;
+	t = machine_spawn(m, cpu, name, fn, arg, TASK_KIND_PROGRAM);
+	if (!t)
+		return -EINVAL;
+	t->pinned = false;
 	return 0;
+}
+
+int sim_set_cpu_offline(struct machine *m, unsigned int cpu)
+{
+	if (cpu == 0 || cpu >= m->ncpus || m->running)
+		return -EINVAL;
+	m->cpus[cpu].online = false;
+	m->cpus[cpu].active = false;
+	return 0;
+}
+
+int sim_spawn(struct machine *m, unsigned int cpu, const char *name,
+	      sim_task_fn fn, void *arg)
+{
+	if (m->running && !m->cur_task)
+		return -EINVAL;
+	return machine_spawn(m, cpu, name, fn, arg, TASK_KIND_PROGRAM) ? 0 : -EINVAL;
+}
+
+/* ---- the kernel model's scheduler pieces ------------------------------ */
+
+/*
+ * A woken task's CPU: a pinned task stays where it was; another one may
+ * move to any online, active CPU, as the strategy says (select_task_rq).
+ */
+void machine_place_woken(struct machine *m, struct task *t)
+{
+	unsigned int allowed[SIM_MAX_CPUS], n = 0, v, dst;
+	struct task **link;
+	struct sim_decision d;
+
+	if (t->pinned)
+		return;
+	/* The previous CPU first: answer 0 keeps the task where it was. */
+	if (m->cpus[t->cpu].online && m->cpus[t->cpu].active)
+		allowed[n++] = t->cpu;
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		if (i != t->cpu && m->cpus[i].online && m->cpus[i].active)
+			allowed[n++] = i;
+	if (n < 2)
+		return;
+	d = (struct sim_decision){
+		.kind = SIM_CHOICE_MIGRATE, .n = n, .step = m->step + 1,
+		.cur = m->cur_cpu->id, .dflt = m->cur_cpu->id,
+	};
+	v = sim_choose(m, &d);
+	dst = allowed[v];
+	if (dst == t->cpu)
+		return;
+	for (link = &m->cpus[t->cpu].tasks; *link != t; link = &(*link)->next_on_cpu)
+		;
+	*link = t->next_on_cpu;
+	t->next_on_cpu = NULL;
+	for (link = &m->cpus[dst].tasks; *link; link = &(*link)->next_on_cpu)
+		;
+	*link = t;
+	t->cpu = dst;
+}
+
+/*
+ * The idle task: HLT until an interrupt is pending or a task is runnable
+ * on this CPU, then take the interrupt or give the CPU to the task.
+ */
+static void idle_entry(void *arg)
+{
+	struct machine *m = sim_current;
+	struct task *idle = m->cur_task;
+
+	(void)arg;
+	for (;;) {
+		struct cpu *c = m->cur_cpu;
+		struct task *next = cpu_pick_next(c);
+
+		if (c->irq_head && c->irqs_enabled) {
+			idle->state = TASK_RUNNABLE;
+			machine_handle_irqs(m);
+			continue;
+		}
+		if (next != idle) {
+			cpu_set_cur(c, next);
+			idle->state = TASK_HALTED;
+			decide(m, true, false);
+			continue;
+		}
+		machine_wait(m, TASK_HALTED, NULL, "halt");
+	}
+}
+
+static void spawn_idle_tasks(struct machine *m)
+{
+	static const char *const names[] = {
+		"swapper/0", "swapper/1", "swapper/2", "swapper/3",
+		"swapper/4", "swapper/5", "swapper/6", "swapper/7",
+	};
+
+	for (unsigned int i = 0; i < m->ncpus; i++) {
+		struct task *t = machine_spawn(m, i, i < 8 ? names[i] : "swapper/N",
+					       idle_entry, NULL, TASK_KIND_IDLE);
+
+		SIM_BUG_ON(!t);
+		/* Idle CPUs halt; a program task on the CPU runs first. */
+		t->state = TASK_HALTED;
+	}
+}
+
+/*
+ * Nothing can run, and program tasks are left: a deadlock if some sleep, a
+ * livelock if all of them spin.
+ */
+void machine_no_runnable(struct machine *m)
+{
+	char text[2048];
+	size_t n = 0;
+	unsigned int spinning = 0, sleeping = 0;
+
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		const struct task *t = &m->tasks[i];
+
+		if (t->kind != TASK_KIND_PROGRAM || t->state == TASK_DONE)
+			continue;
+		if (t->state == TASK_BLOCKED)
+			sleeping++;
+		else
+			spinning++;
+		if (n < sizeof(text) - 200)
+			n += snprintf(text + n, sizeof(text) - n,
+				      "  task %s:%u on CPU%u %s on %s\n", t->name, t->pid, t->cpu,
+				      t->state == TASK_BLOCKED ? "sleeps" : "spins",
+				      t->wait_what ? t->wait_what : "?");
+	}
+	if (sleeping) {
+		char title[128];
+
+		snprintf(title, sizeof(title), "INFO: deadlock: %u task%s blocked and nothing can run",
+			 sleeping, sleeping == 1 ? "" : "s");
+		machine_report_text(m, title, text);
+		end_run(m, SIM_DEADLOCK, title);
+	}
+	(void)spinning;
+	if (m->nparked)
+		end_run(m, SIM_LIVELOCK,
+			"livelock: every live task spins on memory that no task will write");
+	machine_report_text(m, "INFO: livelock: every live task spins", text);
+	end_run(m, SIM_LIVELOCK, "livelock: every live task spins on a lock that no task will release");
 }
 
 /* ---- runs ----------------------------------------------------------- */
@@ -699,6 +1127,8 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	memset(m->choose_count, 0, sizeof(m->choose_count));
 	m->nparked = 0;
 	m->ndone = 0;
+	m->nlive = 0;
+	m->next_pid = 0;
 	m->strat = strat;
 	m->run_seed = run_seed;
 	m->jitter = jitter;
@@ -709,6 +1139,7 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	m->message[0] = '\0';
 	m->tracing = tracing;
 	m->wpend_valid = false;
+	kmodel_reset(m);
 }
 
 void machine_trace_begin(struct machine *m, const struct trace_header *h)
@@ -764,11 +1195,18 @@ enum sim_outcome machine_run(struct machine *m, const struct sim_program *p,
 	}
 	machine_reset(m, strat, run_seed, jitter, tracing && m->trace);
 	p->setup(m, p->arg);
-	if (m->ntasks)
+	spawn_idle_tasks(m);
+	if (m->nlive)
 		run_from_host(m);
+	kmodel_run_end(m);
 	if (m->outcome == SIM_OK && p->check) {
 		if (p->check(m, p->arg, m->message, sizeof(m->message)))
 			m->outcome = SIM_FAILED;
+	}
+	/* A report (WARN, lockdep, a race) fails a run that otherwise passed. */
+	if (m->outcome == SIM_OK && m->k->nreports) {
+		m->outcome = SIM_FAILED;
+		snprintf(m->message, sizeof(m->message), "%s", m->k->first_title);
 	}
 	if (m->tracing) {
 		struct trace_event e;

@@ -11,8 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hvsim/kernel.h"
 #include "hvsim/sim.h"
 #include "ctx.h"
+#include "kernel/report.h"
 #include "rng.h"
 #include "trace.h"
 
@@ -30,6 +32,7 @@ enum sim_kind {
 	SIM_ATOMIC_RMW,		/* exchange, fetch-op, compare-exchange */
 	SIM_FENCE,		/* memory fence */
 	SIM_RELAX,		/* cpu_relax(): PAUSE in a spin loop */
+	SIM_KCALL,		/* a kernel primitive (lock, wake-up, IPI, irq flag) */
 	SIM_NR_KINDS
 };
 
@@ -64,8 +67,28 @@ struct sim_op {
 enum task_state {
 	TASK_RUNNABLE,
 	TASK_PARKED,		/* spinning on unchanged memory: waits for a write */
+	TASK_SPINWAIT,		/* spinning in a kernel primitive on wait_obj */
+	TASK_BLOCKED,		/* asleep (off its CPU) until woken */
+	TASK_HALTED,		/* an idle task in HLT */
 	TASK_DONE,
 };
+
+enum task_kind {
+	TASK_KIND_PROGRAM,	/* spawned by the program: the run ends when all are done */
+	TASK_KIND_IDLE,		/* a CPU's idle task (swapper/N) */
+	TASK_KIND_KTHREAD,	/* a kernel thread of the kernel model (cpuhp/N) */
+};
+
+/* A queued cross-CPU function call (IPI payload). */
+struct sim_csd {
+	void (*func)(void *info);	/* runs in the target's interrupt context */
+	void *info;
+	struct sim_csd *next;		/* the target CPU's queue */
+	struct task *sender;		/* for happens-before and reports */
+	bool done;			/* set when func has returned */
+};
+
+struct preempt_notifier;
 
 /* Reads of one spin-loop iteration, watched while the task is parked. */
 #define SIM_WATCH_MAX	8
@@ -83,10 +106,25 @@ struct task {
 	struct task *next_on_cpu;	/* the CPU's task list, in spawn order */
 	sim_task_fn fn;			/* entry */
 	void *arg;			/* entry's argument */
+	int (*kfn)(void *data);		/* kthread_run_on()'s function */
+	void *kdata;			/* ... and its argument */
 	const char *name;		/* for reports and the trace */
 	unsigned int id;		/* spawn index: stable across schedules */
 	unsigned int cpu;		/* the CPU it is bound to */
 	enum task_state state;
+	enum task_kind kind;
+	unsigned int pid;		/* as reports print it */
+	int preempt_count;		/* preempt_disable() depth */
+	bool pinned;			/* may not migrate */
+	bool in_irq;			/* running an interrupt handler */
+	bool need_sched_in;		/* switched onto its CPU: run sched-in notifiers */
+	bool wake_pending;		/* woken between prepare_to_wait() and sleeping */
+	bool wait_excl;			/* waits for an rw-semaphore as a writer */
+	const void *wait_obj;		/* SPINWAIT/BLOCKED: what it waits for */
+	const char *wait_what;		/* ... in words, for reports */
+	struct task *wait_next;		/* FIFO link in a lock's or queue's waiters */
+	uint64_t blocked_since;		/* its CPU's clock when it blocked */
+	struct preempt_notifier *notifiers; /* sched in/out callbacks */
 	struct sim_op pending;		/* the op it will perform when next run */
 	bool watch_recording;		/* recording one spin iteration's reads */
 	bool watch_invalid;		/* the iteration wrote, read too much, or saw a change */
@@ -98,8 +136,14 @@ struct task {
 
 struct cpu {
 	uint64_t cycles;		/* this CPU's clock */
-	struct task *tasks;		/* bound tasks, in spawn order */
-	struct task *cur;		/* the first runnable bound task, or NULL */
+	struct task *tasks;		/* its runqueue: tasks on this CPU, in arrival order */
+	struct task *cur;		/* the task it runs (idle when nothing else) */
+	struct task *idle;		/* its idle task, once the kernel model started */
+	struct sim_csd *irq_head;	/* queued IPIs, FIFO */
+	struct sim_csd *irq_tail;
+	bool irqs_enabled;		/* RFLAGS.IF */
+	bool online;			/* in cpu_online_mask */
+	bool active;			/* in cpu_active_mask */
 	unsigned int id;
 };
 
@@ -121,6 +165,9 @@ struct sim_decision_rec {
 /* Kinds of nondeterministic choice. */
 enum sim_choice {
 	SIM_CHOICE_SCHED,	/* which CPU performs the next step */
+	SIM_CHOICE_PREEMPT,	/* switch the running CPU to another of its tasks */
+	SIM_CHOICE_MIGRATE,	/* the CPU a woken task runs on */
+	SIM_CHOICE_FAIL,	/* whether a fallible call fails */
 	SIM_NR_CHOICES
 };
 
@@ -163,6 +210,9 @@ struct machine {
 	unsigned int ntasks;
 	struct task tasks[SIM_MAX_TASKS];
 	unsigned int ndone;		/* tasks finished */
+	unsigned int nlive;		/* program tasks not finished */
+	unsigned int nirq;		/* IPIs queued and not yet handled */
+	unsigned int next_pid;		/* PIDs for kernel-model tasks */
 
 	struct ctx host;		/* the context that called machine_run() */
 	struct ctx_pool pool;		/* task stacks */
@@ -186,7 +236,17 @@ struct machine {
 	uintptr_t image_base;		/* load address of this binary */
 
 	void *state_pristine;		/* copy of the instrumented data+bss */
+
+	/* The kernel model (sim/kernel/). */
+	unsigned int detect;		/* SIM_DETECT_* bits: checks run on every access */
+	struct kmodel *k;		/* its state */
 };
+
+/* Detectors that see every access (they send every step to the slow path). */
+#define SIM_DETECT_RACE		1u
+#define SIM_DETECT_MEM		2u
+
+struct kmodel;
 
 /* The machine whose task runs now; a const dummy when none runs. */
 extern struct machine *sim_current;
@@ -243,5 +303,46 @@ void machine_relax(struct machine *m, uintptr_t pc);
 
 /* Bytes of instrumented state (data+bss) restored at every reset. */
 size_t machine_state_size(void);
+
+/* ---- for the kernel model (sim/kernel/) ---- */
+
+void machine_update_next_stop(struct machine *m);
+/* End the run from a task (oops, BUG). */
+__attribute__((noreturn)) void machine_end(struct machine *m, enum sim_outcome o, const char *why);
+/* Nothing can run but program tasks remain: report and end the run. */
+__attribute__((noreturn)) void machine_no_runnable(struct machine *m);
+/* The current task waits (BLOCKED, SPINWAIT, PARKED, HALTED) on @obj. */
+void machine_wait(struct machine *m, enum task_state st, const void *obj, const char *what);
+void machine_wake(struct machine *m, struct task *t);
+void machine_wake_spinners(struct machine *m, const void *obj);
+/* A switch the current task cannot avoid (it yields). */
+void machine_decide_forced(struct machine *m);
+void machine_place_woken(struct machine *m, struct task *t);
+/* The current task gives its CPU to @u (runnable, same CPU) and yields. */
+void machine_switch_cpu_task(struct machine *m, struct task *u);
+/* Happens-before edges through @obj (locks, wake-ups, IPIs). */
+void machine_hb_release(struct machine *m, const void *obj);
+void machine_hb_acquire(struct machine *m, const void *obj);
+struct task *machine_spawn(struct machine *m, unsigned int cpu, const char *name,
+			   sim_task_fn fn, void *arg, enum task_kind kind);
+/* Describe the current task for a detector. */
+void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc);
+/* Append a finished report; the run is marked failed. */
+void machine_report_text(struct machine *m, const char *title, const char *text);
+void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len);
+void machine_trace_log(struct machine *m, const char *text);
+void machine_trace_irq(struct machine *m, bool enter);
+
+/* sim/kernel/irq.c: run the current CPU's queued IPIs. */
+void machine_handle_irqs(struct machine *m);
+/* sim/kernel/detect.c: the detectors' glue. */
+void machine_detect_access(struct machine *m, struct task *t, const struct sim_op *op);
+void machine_detect_flush(struct machine *m);
+void machine_task_exit_hooks(struct machine *m, struct task *t);
+/* sim/kernel/kmodel.c: per-run setup and teardown of the kernel model. */
+int kmodel_create(struct machine *m);
+void kmodel_destroy(struct machine *m);
+void kmodel_reset(struct machine *m);
+void kmodel_run_end(struct machine *m);
 
 #endif /* HVSIM_MACHINE_H */

@@ -190,7 +190,9 @@ static void dfs_observe(struct strategy *s, struct machine *m, const struct task
 
 static bool ops_dependent(const struct sim_op *a, const struct sim_op *b)
 {
-	if (a->kind == SIM_OP_START || b->kind == SIM_OP_START)
+	/* Kernel primitives wake, block and queue IPIs: assume they touch everything. */
+	if (a->kind == SIM_OP_START || b->kind == SIM_OP_START ||
+	    a->kind == SIM_KCALL || b->kind == SIM_KCALL)
 		return true;
 	if (!sim_kind_is_access(a->kind) || !sim_kind_is_access(b->kind))
 		return false;
@@ -261,12 +263,21 @@ static unsigned int first_candidate(const struct sim_decision *dec, uint64_t can
 	return 0;
 }
 
+/* Visible operations: kernel primitives, and accesses to shared memory. */
+static bool op_visible(struct dfs *d, const struct machine *m, const struct sim_op *op)
+{
+	if (op->kind == SIM_KCALL)
+		return true;
+	return sim_kind_is_access(op->kind) && op_shared(d, m->cur_task->id, op);
+}
+
 static unsigned int dfs_choose_other(struct dfs *d, struct machine *m,
 				     const struct sim_decision *dec)
 {
 	struct dfs_node *node;
 
-	if (d->restart)
+	/* A preemption is worth a branch only where a scheduling decision is. */
+	if (d->restart || (dec->op && !op_visible(d, m, dec->op)))
 		return 0;
 	if (d->depth < d->prefix) {
 		node = &d->nodes[d->depth++];
@@ -295,9 +306,7 @@ static unsigned int dfs_choose(struct strategy *s, struct machine *m,
 		return dfs_choose_other(d, m, dec);
 	m->strategy_stop = dec->step + 1;
 	/* A local op, or a run about to be thrown away: go on. */
-	if (d->restart || (!dec->forced &&
-	    (!sim_kind_is_access(dec->op->kind) ||
-	     !op_shared(d, m->cur_task->id, dec->op))))
+	if (d->restart || (!dec->forced && !op_visible(d, m, dec->op)))
 		return 0;
 	cands = dec->runnable & ~d->sleep;
 	if (d->depth >= d->prefix && !cands)

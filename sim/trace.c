@@ -55,6 +55,8 @@ static const struct trace_field tf_wake[] = { TF_COMMON, TF("woken task", to_tas
 static const struct trace_field tf_decision[] = {
 	TF_COMMON, TF("choice", kind), TF("n", n), TF("value", value),
 };
+static const struct trace_field tf_log[] = { TF_COMMON, TF("text", str) };
+static const struct trace_field tf_irq[] = { TF_COMMON, TF("enter", kind) };
 static const struct trace_field tf_end[] = {
 	TF_COMMON, TF("outcome", kind), TF("message", str),
 };
@@ -76,6 +78,8 @@ static const struct trace_layout trace_layouts[TR_NR_TYPES] = {
 	[TR_EXIT]	= TL(tf_plain),
 	[TR_DECISION]	= TL(tf_decision),
 	[TR_END]	= TL(tf_end),
+	[TR_LOG]	= TL(tf_log),
+	[TR_IRQ]	= TL(tf_irq),
 };
 
 static uint64_t trace_field_load(const struct trace_event *e, const struct trace_field *f)
@@ -124,6 +128,8 @@ static const char *const trace_type_names[TR_NR_TYPES] = {
 	[TR_EXIT]	= "exit",
 	[TR_DECISION]	= "decision",
 	[TR_END]	= "end",
+	[TR_LOG]	= "log",
+	[TR_IRQ]	= "irq",
 };
 
 static const char *const trace_region_names[] = {

@@ -35,6 +35,8 @@ enum trace_type {
 	TR_EXIT,	/* step, cpu, task, cycle */
 	TR_DECISION,	/* step, cpu, task, cycle, choice kind, n, value */
 	TR_END,		/* step, cpu, task, cycle, outcome, message string id */
+	TR_LOG,		/* step, cpu, task, cycle, text string id (printk, report titles) */
+	TR_IRQ,		/* step, cpu, task, cycle, kind (1 enter, 0 exit) */
 	TR_NR_TYPES
 };
 
@@ -64,7 +66,7 @@ struct trace_event {
 	uint64_t new_val;	/* ACCESS: value after */
 	uint32_t to_cpu;	/* SWITCH */
 	uint32_t to_task;	/* SWITCH; WAKE: the woken task; ACCESS: stack owner */
-	uint32_t str;		/* SPAWN: name; END: message */
+	uint32_t str;		/* SPAWN: name; END: message; LOG: text */
 	uint32_t n;		/* DECISION: answers */
 	uint32_t value;		/* DECISION: answer */
 };

@@ -1,14 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host-kernel API that instrumented code (hv/, examples/) sees, with
- * Linux's names and semantics. sim/kernel/ is its only implementation.
+ * The host-kernel API that instrumented code (hv/, examples/, tests'
+ * programs) sees, with Linux's names and semantics. sim/kernel/ is its only
+ * implementation. Every primitive here is a step of the simulated CPU that
+ * calls it (a scheduling point), and feeds the oracles: lockdep, the race
+ * detector's happens-before, the hung-task and deadlock checks.
  *
- * This is the first slice: what the engine's examples need. The rest of
- * the kernel model (tasks, locks, IPIs, cpuhp, allocation) comes with the
- * host-kernel issue.
+ * Lock ordering inside the model itself: none; each primitive is one step.
  */
 #ifndef HVSIM_KERNEL_H
 #define HVSIM_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- compiler and memory-model helpers -------------------------------- */
+
+#define likely(x)		__builtin_expect(!!(x), 1)
+#define unlikely(x)		__builtin_expect(!!(x), 0)
 
 /*
  * Marked accesses. Volatile, as in Linux: instrumented with
@@ -21,10 +31,58 @@
 
 /* Full barrier; under sequential consistency a step with no other effect. */
 #define smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define smp_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define smp_wmb()		__atomic_thread_fence(__ATOMIC_RELEASE)
+/* Orders a preceding atomic RMW against what follows (paired by the reader's barrier). */
+#define smp_mb__after_atomic()	smp_mb()
+#define smp_mb__before_atomic()	smp_mb()
 /* Paired with an smp_load_acquire() of the same location. */
 #define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
 /* Paired with an smp_store_release() of the same location. */
 #define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
+
+#define xchg(p, v)		__atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
+/* Returns the old value, like the kernel's cmpxchg(). */
+#define cmpxchg(p, old, new)						\
+	({								\
+		__typeof__(*(p)) __old = (old);				\
+		__atomic_compare_exchange_n((p), &__old, (new), 0,	\
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
+		__old;							\
+	})
+
+typedef struct {
+	int counter;
+} atomic_t;
+
+#define ATOMIC_INIT(i)		{ (i) }
+#define atomic_read(v)		READ_ONCE((v)->counter)
+#define atomic_set(v, i)	WRITE_ONCE((v)->counter, (i))
+#define atomic_inc(v)		((void)__atomic_fetch_add(&(v)->counter, 1, __ATOMIC_RELAXED))
+#define atomic_dec(v)		((void)__atomic_fetch_sub(&(v)->counter, 1, __ATOMIC_RELAXED))
+#define atomic_add(i, v)	((void)__atomic_fetch_add(&(v)->counter, (i), __ATOMIC_RELAXED))
+#define atomic_inc_return(v)	(__atomic_add_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST))
+#define atomic_dec_return(v)	(__atomic_sub_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST))
+#define atomic_dec_and_test(v)	(atomic_dec_return(v) == 0)
+#define atomic_cmpxchg(v, o, n)	cmpxchg(&(v)->counter, (o), (n))
+
+#define BITS_PER_LONG		64
+#define BIT(n)			(1UL << (n))
+#define set_bit(nr, addr)	((void)__atomic_fetch_or((addr) + (nr) / BITS_PER_LONG, \
+					BIT((nr) % BITS_PER_LONG), __ATOMIC_RELAXED))
+#define clear_bit(nr, addr)	((void)__atomic_fetch_and((addr) + (nr) / BITS_PER_LONG, \
+					~BIT((nr) % BITS_PER_LONG), __ATOMIC_RELAXED))
+#define test_bit(nr, addr)	((READ_ONCE((addr)[(nr) / BITS_PER_LONG]) >> ((nr) % BITS_PER_LONG)) & 1)
+#define test_and_set_bit(nr, addr)					\
+	((__atomic_fetch_or((addr) + (nr) / BITS_PER_LONG,		\
+			    BIT((nr) % BITS_PER_LONG), __ATOMIC_SEQ_CST) >> ((nr) % BITS_PER_LONG)) & 1)
+#define test_and_clear_bit(nr, addr)					\
+	((__atomic_fetch_and((addr) + (nr) / BITS_PER_LONG,		\
+			     ~BIT((nr) % BITS_PER_LONG), __ATOMIC_SEQ_CST) >> ((nr) % BITS_PER_LONG)) & 1)
+
+/* ---- CPUs, preemption, interrupts -------------------------------------- */
+
+#define NR_CPUS			64
 
 /*
  * PAUSE in a spin loop. A task whose whole loop iteration re-reads memory
@@ -36,5 +94,287 @@ void cpu_relax(void);
 
 /* The CPU the calling task runs on. */
 unsigned int smp_processor_id(void);
+#define raw_smp_processor_id()	smp_processor_id()
+
+void preempt_disable(void);
+void preempt_enable(void);
+bool preemptible(void);
+/* preempt_disable() and the CPU; put_cpu() undoes it. */
+unsigned int get_cpu(void);
+void put_cpu(void);
+
+void local_irq_disable(void);
+void local_irq_enable(void);
+unsigned long __local_irq_save(void);
+void local_irq_restore(unsigned long flags);
+#define local_irq_save(flags)	do { (flags) = __local_irq_save(); } while (0)
+bool irqs_disabled(void);
+bool in_interrupt(void);
+
+/* The simulated cpumasks, one bit per CPU. */
+struct cpumask {
+	uint64_t bits;
+};
+
+bool cpu_online(unsigned int cpu);
+bool cpu_active(unsigned int cpu);
+unsigned int num_online_cpus(void);
+unsigned int nr_cpu_ids_get(void);
+#define nr_cpu_ids		nr_cpu_ids_get()
+/* Iterate over the CPUs online when each is reached. */
+#define for_each_online_cpu(cpu)					\
+	for ((cpu) = 0; (cpu) < nr_cpu_ids; (cpu)++)			\
+		if (!cpu_online(cpu)) {} else
+#define for_each_possible_cpu(cpu)					\
+	for ((cpu) = 0; (cpu) < nr_cpu_ids; (cpu)++)
+
+/* Per-CPU variables: one slot per possible CPU. */
+#define DEFINE_PER_CPU(type, name)	__typeof__(type) name[NR_CPUS]
+#define DECLARE_PER_CPU(type, name)	extern __typeof__(type) name[NR_CPUS]
+#define per_cpu(name, cpu)		((name)[(cpu)])
+#define per_cpu_ptr(ptr, cpu)		(&(ptr)[(cpu)])
+#define this_cpu_ptr(ptr)		(&(ptr)[smp_processor_id()])
+#define __this_cpu_read(name)		((name)[smp_processor_id()])
+#define __this_cpu_write(name, v)	((name)[smp_processor_id()] = (v))
+
+/*
+ * Cross-CPU calls, delivered as IPIs: @func runs on the target CPU in
+ * interrupt context, at its next step with interrupts enabled. With @wait,
+ * the caller spins (taking interrupts itself) until every call returned.
+ */
+typedef void (*smp_call_func_t)(void *info);
+int smp_call_function_single(int cpu, smp_call_func_t func, void *info, int wait);
+/* The CPUs of @mask online at the call, but the caller's. */
+void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func,
+			    void *info, bool wait);
+/* Every CPU online at the call but the caller's. */
+void smp_call_function(smp_call_func_t func, void *info, int wait);
+/* Every online CPU, the caller's included (locally with interrupts off). */
+void on_each_cpu(smp_call_func_t func, void *info, int wait);
+void smp_send_reschedule(int cpu);
+
+/* ---- tasks and scheduling --------------------------------------------- */
+
+struct task;	/* the engine's; opaque here */
+
+struct task *get_current(void);
+#define current			get_current()
+int task_pid_nr(const struct task *t);
+const char *task_comm(const struct task *t);
+/* The CPU @t last ran on. */
+unsigned int task_cpu(const struct task *t);
+
+/* Yield the CPU; a step where another task of this CPU may run. */
+void schedule(void);
+void cond_resched(void);
+int wake_up_process(struct task *t);
+
+/* Start a kernel thread running @fn(@data) on @cpu (bound) or anywhere (-1). */
+struct task *kthread_run_on(int (*fn)(void *data), void *data, int cpu, const char *name);
+
+/* Sched in/out callbacks of the task that registered them (KVM: vcpu load/put). */
+struct preempt_notifier;
+struct preempt_ops {
+	void (*sched_in)(struct preempt_notifier *notifier, int cpu);
+	void (*sched_out)(struct preempt_notifier *notifier, struct task *next);
+};
+struct preempt_notifier {
+	struct preempt_notifier *link;	/* the task's list */
+	struct preempt_ops *ops;
+};
+void preempt_notifier_init(struct preempt_notifier *n, struct preempt_ops *ops);
+/* Register on the current task (with preemption disabled, as KVM does). */
+void preempt_notifier_register(struct preempt_notifier *n);
+void preempt_notifier_unregister(struct preempt_notifier *n);
+
+/* ---- locks -------------------------------------------------------------- */
+
+/* A lock class: its address identifies the class (lockdep). */
+struct lock_class_key {
+	char unused;
+};
+
+/* Common head of every lock: lockdep's view of it. */
+struct sim_lock_dep {
+	const char *name;			/* class name */
+	const struct lock_class_key *key;	/* class; NULL: the lock itself */
+};
+
+typedef struct raw_spinlock {
+	unsigned int owner;		/* task id + 1, 0 when free */
+	struct sim_lock_dep dep;
+} raw_spinlock_t;
+
+typedef struct spinlock {
+	raw_spinlock_t rlock;
+} spinlock_t;
+
+struct mutex {
+	unsigned int owner;		/* task id + 1, 0 when free */
+	struct task *waiters;		/* FIFO of sleepers */
+	struct sim_lock_dep dep;
+};
+
+struct rw_semaphore {
+	int readers;			/* readers inside */
+	unsigned int writer;		/* task id + 1 of the writer inside, 0 if none */
+	struct task *waiters;		/* FIFO of sleepers, readers and writers */
+	struct sim_lock_dep dep;
+};
+
+#define __SIM_DEP(n)		{ .name = #n, .key = NULL }
+#define __RAW_SPIN_LOCK_UNLOCKED(n)	{ .owner = 0, .dep = __SIM_DEP(n) }
+#define DEFINE_RAW_SPINLOCK(n)	raw_spinlock_t n = __RAW_SPIN_LOCK_UNLOCKED(n)
+#define DEFINE_SPINLOCK(n)	spinlock_t n = { .rlock = __RAW_SPIN_LOCK_UNLOCKED(n) }
+#define DEFINE_MUTEX(n)		struct mutex n = { .owner = 0, .dep = __SIM_DEP(n) }
+#define DECLARE_RWSEM(n)	struct rw_semaphore n = { .readers = 0, .dep = __SIM_DEP(n) }
+
+void __raw_spin_lock_init(raw_spinlock_t *l, const char *name, const struct lock_class_key *key);
+void __mutex_init(struct mutex *m, const char *name, const struct lock_class_key *key);
+void __init_rwsem(struct rw_semaphore *s, const char *name, const struct lock_class_key *key);
+/* Dynamic locks get one class per init site, as in Linux. */
+#define raw_spin_lock_init(l)						\
+	do { static struct lock_class_key __key; __raw_spin_lock_init((l), #l, &__key); } while (0)
+#define spin_lock_init(l)						\
+	do { static struct lock_class_key __key; __raw_spin_lock_init(&(l)->rlock, #l, &__key); } while (0)
+#define mutex_init(m)							\
+	do { static struct lock_class_key __key; __mutex_init((m), #m, &__key); } while (0)
+#define init_rwsem(s)							\
+	do { static struct lock_class_key __key; __init_rwsem((s), #s, &__key); } while (0)
+
+void raw_spin_lock(raw_spinlock_t *l);
+void raw_spin_unlock(raw_spinlock_t *l);
+int raw_spin_trylock(raw_spinlock_t *l);
+#define spin_lock(l)		raw_spin_lock(&(l)->rlock)
+#define spin_unlock(l)		raw_spin_unlock(&(l)->rlock)
+#define spin_trylock(l)		raw_spin_trylock(&(l)->rlock)
+#define spin_lock_irq(l)	do { local_irq_disable(); spin_lock(l); } while (0)
+#define spin_unlock_irq(l)	do { spin_unlock(l); local_irq_enable(); } while (0)
+#define spin_lock_irqsave(l, f)	do { local_irq_save(f); spin_lock(l); } while (0)
+#define spin_unlock_irqrestore(l, f) do { spin_unlock(l); local_irq_restore(f); } while (0)
+#define raw_spin_lock_irqsave(l, f) do { local_irq_save(f); raw_spin_lock(l); } while (0)
+#define raw_spin_unlock_irqrestore(l, f) do { raw_spin_unlock(l); local_irq_restore(f); } while (0)
+bool raw_spin_is_locked(raw_spinlock_t *l);
+#define spin_is_locked(l)	raw_spin_is_locked(&(l)->rlock)
+
+void mutex_lock(struct mutex *m);
+int mutex_trylock(struct mutex *m);
+void mutex_unlock(struct mutex *m);
+bool mutex_is_locked(struct mutex *m);
+
+void down_read(struct rw_semaphore *s);
+void up_read(struct rw_semaphore *s);
+void down_write(struct rw_semaphore *s);
+void up_write(struct rw_semaphore *s);
+
+/* The CPU hotplug lock (a per-CPU rw-semaphore in Linux). */
+void cpus_read_lock(void);
+void cpus_read_unlock(void);
+void cpus_write_lock(void);
+void cpus_write_unlock(void);
+void lockdep_assert_cpus_held(void);
+
+/* ---- sleeping and waking ------------------------------------------------ */
+
+struct completion {
+	unsigned int done;
+	struct task *waiters;
+};
+#define COMPLETION_INITIALIZER(n)	{ 0, NULL }
+#define DECLARE_COMPLETION(n)		struct completion n = COMPLETION_INITIALIZER(n)
+void init_completion(struct completion *c);
+void wait_for_completion(struct completion *c);
+void complete(struct completion *c);
+void complete_all(struct completion *c);
+
+struct wait_queue_head {
+	struct task *waiters;		/* tasks between prepare_to_wait() and finish_wait() */
+};
+typedef struct wait_queue_head wait_queue_head_t;
+#define DECLARE_WAIT_QUEUE_HEAD(n)	wait_queue_head_t n = { NULL }
+void init_waitqueue_head(wait_queue_head_t *wq);
+void prepare_to_wait(wait_queue_head_t *wq);
+void finish_wait(wait_queue_head_t *wq);
+/* Sleep unless woken since prepare_to_wait(). */
+void schedule_wait(wait_queue_head_t *wq);
+void wake_up(wait_queue_head_t *wq);
+/* Sleep until @cond holds; no lost wake-ups (the kernel's protocol). */
+#define wait_event(wq, cond)						\
+	do {								\
+		for (;;) {						\
+			prepare_to_wait(&(wq));				\
+			if (cond)					\
+				break;					\
+			schedule_wait(&(wq));				\
+		}							\
+		finish_wait(&(wq));					\
+	} while (0)
+
+/* ---- CPU hotplug --------------------------------------------------------- */
+
+/*
+ * States, in bring-up order. STARTING states run on the new CPU with
+ * interrupts off and cannot fail; ONLINE states run in the new CPU's
+ * hotplug thread and can fail, which rolls the CPU back offline.
+ */
+enum cpuhp_state {
+	CPUHP_OFFLINE = 0,
+	CPUHP_AP_STARTING_FIRST = 10,
+	CPUHP_AP_KVM_STARTING = 11,
+	CPUHP_AP_STARTING_DYN = 12,
+	CPUHP_AP_STARTING_LAST = 19,
+	CPUHP_AP_ONLINE = 20,
+	CPUHP_AP_ONLINE_IDLE = 21,
+	CPUHP_AP_KVM_ONLINE = 22,
+	CPUHP_AP_ONLINE_DYN = 23,
+	CPUHP_ONLINE = 30,
+};
+
+/* Register callbacks for @state and run startup on every online CPU. */
+int cpuhp_setup_state(enum cpuhp_state state, const char *name,
+		      int (*startup)(unsigned int cpu), int (*teardown)(unsigned int cpu));
+/* The same without running startup now. */
+int cpuhp_setup_state_nocalls(enum cpuhp_state state, const char *name,
+			      int (*startup)(unsigned int cpu), int (*teardown)(unsigned int cpu));
+void cpuhp_remove_state_nocalls(enum cpuhp_state state);
+/* Bring @cpu up or down; takes the hotplug lock for write. */
+int add_cpu(unsigned int cpu);
+int remove_cpu(unsigned int cpu);
+
+/* ---- logging and assertions ------------------------------------------- */
+
+int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define pr_info(fmt, ...)	printk(fmt, ##__VA_ARGS__)
+#define pr_warn(fmt, ...)	printk(fmt, ##__VA_ARGS__)
+#define pr_err(fmt, ...)	printk(fmt, ##__VA_ARGS__)
+#define pr_warn_ratelimited(fmt, ...) printk(fmt, ##__VA_ARGS__)
+
+/* Record a WARNING report (the run goes on) / a BUG (the run ends). */
+void __warn(const char *file, int line, const char *func);
+__attribute__((noreturn)) void __bug(const char *file, int line, const char *func);
+
+#define WARN_ON(cond)							\
+	({								\
+		int __ret = !!(cond);					\
+		if (unlikely(__ret))					\
+			__warn(__FILE__, __LINE__, __func__);		\
+		unlikely(__ret);					\
+	})
+#define WARN_ON_ONCE(cond)						\
+	({								\
+		static bool __warned;					\
+		int __ret = !!(cond);					\
+		if (unlikely(__ret) && !__warned) {			\
+			__warned = true;				\
+			__warn(__FILE__, __LINE__, __func__);		\
+		}							\
+		unlikely(__ret);					\
+	})
+#define BUG_ON(cond)							\
+	do {								\
+		if (unlikely(cond))					\
+			__bug(__FILE__, __LINE__, __func__);		\
+	} while (0)
+#define BUG()			__bug(__FILE__, __LINE__, __func__)
 
 #endif /* HVSIM_KERNEL_H */

@@ -53,6 +53,11 @@ struct sim_program {
 /* Spawn a task bound to @cpu; only from a program's setup(). */
 int sim_spawn(struct machine *m, unsigned int cpu, const char *name,
 	      sim_task_fn fn, void *arg);
+/* The same, for a task the scheduler may move to another CPU when it wakes. */
+int sim_spawn_migratable(struct machine *m, unsigned int cpu, const char *name,
+			 sim_task_fn fn, void *arg);
+/* Start the run with @cpu offline (a slot to hot-add); from setup() only. */
+int sim_set_cpu_offline(struct machine *m, unsigned int cpu);
 
 /* Default per-run budgets. */
 #define SIM_DEFAULT_MAX_STEPS	10000000ULL
@@ -82,6 +87,7 @@ struct sim_result {
 	uint64_t preemptions;		/* of the reported run */
 	char message[256];		/* failure description */
 	char *token;			/* schedule token of the reported run (malloc) */
+	char *reports;			/* its reports (WARN, lockdep, races...), or NULL */
 	uint8_t *trace;			/* trace of the reported run, when recorded (malloc) */
 	size_t trace_len;
 };

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/*
+ * CPU hotplug, in Linux's order. Bringing CPU n up, with the hotplug lock
+ * held for write by the initiator:
+ *
+ *   initiator (add_cpu)                   CPU n
+ *   cpus_write_lock()
+ *   wake CPU n (INIT/SIPI stand-in) --->  STARTING callbacks, IRQs off
+ *                                         set_cpu_online(n)          (1)
+ *                                         local_irq_enable()         (2)
+ *                                         kick cpuhp/n
+ *                                         cpuhp/n: ONLINE callbacks  (3)
+ *   wait for cpuhp/n  <--------------------- done (or failed: roll back)
+ *   set_cpu_active(n), cpus_write_unlock()
+ *
+ * Between (1) and (3) CPU n is online, takes IPIs and runs their functions,
+ * yet its ONLINE callbacks have not run: the window of the first seed race.
+ * Taking cpus_read_lock() around on_each_cpu() closes it.
+ */
+#include "hvsim/kernel.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kmodel.h"
+
+#define CALLER_PC ((uintptr_t)__builtin_return_address(0))
+
+static int setup_state(enum cpuhp_state state, const char *name,
+		       int (*startup)(unsigned int cpu), int (*teardown)(unsigned int cpu),
+		       bool calls)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct cpuhp_step *st;
+	int ret = 0;
+
+	if (!m->k || state <= CPUHP_OFFLINE || state >= CPUHP_ONLINE)
+		return -EINVAL;
+	st = &m->k->steps[state];
+	st->name = name;
+	st->startup = startup;
+	st->teardown = teardown;
+	st->set = true;
+	if (!calls || !startup)
+		return 0;
+	cpus_read_lock();
+	for (unsigned int cpu = 0; cpu < m->ncpus && !ret; cpu++)
+		if (m->cpus[cpu].online)
+			ret = startup(cpu);
+	cpus_read_unlock();
+	return ret;
+}
+
+int cpuhp_setup_state(enum cpuhp_state state, const char *name,
+		      int (*startup)(unsigned int cpu), int (*teardown)(unsigned int cpu))
+{
+	return setup_state(state, name, startup, teardown, true);
+}
+
+int cpuhp_setup_state_nocalls(enum cpuhp_state state, const char *name,
+			      int (*startup)(unsigned int cpu), int (*teardown)(unsigned int cpu))
+{
+	return setup_state(state, name, startup, teardown, false);
+}
+
+void cpuhp_remove_state_nocalls(enum cpuhp_state state)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+
+	if (m->k && state > CPUHP_OFFLINE && state < CPUHP_ONLINE)
+		memset(&m->k->steps[state], 0, sizeof(m->k->steps[state]));
+}
+
+/* What the new CPU's hotplug thread is asked to do. */
+struct cpuhp_request {
+	unsigned int cpu;
+	int result;			/* 0, or the failing callback's error */
+	int failed_state;		/* the state that failed, or -1 */
+	struct completion done;		/* ONLINE states finished (or rolled back) */
+	struct completion started;	/* the AP reached the idle loop */
+};
+
+/* Teardown of the states below @from, down to @lo, in reverse. */
+static void rollback(struct machine *m, unsigned int cpu, int from, int lo)
+{
+	for (int s = from - 1; s >= lo; s--) {
+		struct cpuhp_step *st = &m->k->steps[s];
+
+		if (st->set && st->teardown)
+			st->teardown(cpu);
+	}
+}
+
+static int cpuhp_thread(void *data)
+{
+	struct cpuhp_request *req = data;
+	struct machine *m = sim_current;
+
+	req->result = 0;
+	req->failed_state = -1;
+	for (int s = CPUHP_AP_ONLINE; s < CPUHP_ONLINE; s++) {
+		struct cpuhp_step *st = &m->k->steps[s];
+		int ret;
+
+		if (!st->set || !st->startup)
+			continue;
+		ret = st->startup(req->cpu);
+		if (ret) {
+			req->result = ret;
+			req->failed_state = s;
+			printk("cpuhp: %s on CPU%u failed: %d, rolling back", st->name, req->cpu, ret);
+			rollback(m, req->cpu, s, CPUHP_AP_ONLINE);
+			break;
+		}
+	}
+	complete(&req->done);
+	return 0;
+}
+
+/* What CPU n runs first: start_secondary(). */
+static int start_secondary(void *data)
+{
+	struct cpuhp_request *req = data;
+	struct machine *m = sim_current;
+	unsigned int cpu = req->cpu;
+
+	local_irq_disable();
+	for (int s = CPUHP_AP_STARTING_FIRST; s <= CPUHP_AP_STARTING_LAST; s++) {
+		struct cpuhp_step *st = &m->k->steps[s];
+
+		if (st->set && st->startup)
+			st->startup(cpu);	/* STARTING callbacks cannot fail */
+	}
+	kcall(NULL, CALLER_PC);
+	m->cpus[cpu].online = true;		/* set_cpu_online(cpu, true): (1) */
+	local_irq_enable();			/* (2) */
+	/* (3): the ONLINE states run in cpuhp/n, a thread of this CPU. */
+	kthread_run_on(cpuhp_thread, req, (int)cpu, "cpuhp");
+	complete(&req->started);
+	return 0;
+}
+
+int add_cpu(unsigned int cpu)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct cpuhp_request req;
+
+	if (!m->cur_task || cpu >= m->ncpus)
+		return -EINVAL;
+	cpus_write_lock();
+	if (m->cpus[cpu].online) {
+		cpus_write_unlock();
+		return 0;
+	}
+	memset(&req, 0, sizeof(req));
+	req.cpu = cpu;
+	init_completion(&req.done);
+	init_completion(&req.started);
+	/* The INIT/SIPI stand-in: CPU n starts executing start_secondary(). */
+	kthread_run_on(start_secondary, &req, (int)cpu, "start_secondary");
+	wait_for_completion(&req.started);
+	wait_for_completion(&req.done);
+	kcall(NULL, CALLER_PC);
+	if (req.result) {
+		/* A failed ONLINE state took the CPU back offline. */
+		m->cpus[cpu].online = false;
+		rollback(m, cpu, CPUHP_AP_STARTING_LAST + 1, CPUHP_AP_STARTING_FIRST);
+	} else {
+		m->cpus[cpu].active = true;
+	}
+	cpus_write_unlock();
+	return req.result;
+}
+
+static int cpuhp_teardown_thread(void *data)
+{
+	struct cpuhp_request *req = data;
+	struct machine *m = sim_current;
+
+	rollback(m, req->cpu, CPUHP_ONLINE, CPUHP_AP_ONLINE);
+	complete(&req->done);
+	return 0;
+}
+
+int remove_cpu(unsigned int cpu)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct cpuhp_request req;
+
+	if (!m->cur_task || cpu >= m->ncpus || cpu == 0)
+		return -EINVAL;
+	cpus_write_lock();
+	if (!m->cpus[cpu].online) {
+		cpus_write_unlock();
+		return 0;
+	}
+	m->cpus[cpu].active = false;
+	memset(&req, 0, sizeof(req));
+	req.cpu = cpu;
+	init_completion(&req.done);
+	kthread_run_on(cpuhp_teardown_thread, &req, (int)cpu, "cpuhp");
+	wait_for_completion(&req.done);
+	kcall(NULL, CALLER_PC);
+	/* DYING callbacks, then the CPU leaves the online mask. */
+	rollback(m, cpu, CPUHP_AP_STARTING_LAST + 1, CPUHP_AP_STARTING_FIRST);
+	m->cpus[cpu].online = false;
+	cpus_write_unlock();
+	return 0;
+}

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/*
+ * IPIs and cross-CPU function calls. A call is queued on the target CPU and
+ * runs there in interrupt context at the target's next step with interrupts
+ * enabled (a halted or spinning CPU wakes for it). With wait, the caller
+ * spins until every call returned, taking interrupts itself meanwhile, so
+ * two CPUs calling each other do not deadlock, as in Linux.
+ *
+ *   CPU0 (caller)                       CPU1 (target)
+ *   queue csd, IPI          --------->  (pending until IF=1 at a step)
+ *   spin on csd.done                    func(info) in hardirq context
+ *        <------------------ done=1     return to the interrupted code
+ */
+#include "hvsim/kernel.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "kmodel.h"
+#include "../bug.h"
+
+#define CALLER_PC ((uintptr_t)__builtin_return_address(0))
+
+static void csd_queue(struct machine *m, unsigned int cpu, struct sim_csd *csd)
+{
+	struct cpu *c = &m->cpus[cpu];
+
+	csd->next = NULL;
+	csd->done = false;
+	csd->sender = m->cur_task;
+	if (c->irq_tail)
+		c->irq_tail->next = csd;
+	else
+		c->irq_head = csd;
+	c->irq_tail = csd;
+	m->nirq++;
+	/* The IPI carries everything the sender did so far. */
+	machine_hb_release(m, csd);
+	machine_update_next_stop(m);
+}
+
+void machine_handle_irqs(struct machine *m)
+{
+	struct task *t = m->cur_task;
+	struct cpu *c = m->cur_cpu;
+	struct sim_csd *csd;
+
+	t->in_irq = true;
+	c->irqs_enabled = false;
+	machine_trace_irq(m, true);
+	while ((csd = c->irq_head)) {
+		c->irq_head = csd->next;
+		if (!c->irq_head)
+			c->irq_tail = NULL;
+		m->nirq--;
+		machine_hb_acquire(m, csd);
+		if (csd->func)
+			csd->func(csd->info);
+		/* Paired with the caller's wait: the handler's effects are visible. */
+		machine_hb_release(m, &csd->done);
+		csd->done = true;
+		machine_wake_spinners(m, csd);
+	}
+	machine_trace_irq(m, false);
+	c->irqs_enabled = true;
+	t->in_irq = false;
+	machine_update_next_stop(m);
+}
+
+/* Spin until @csd's function returned on its CPU. */
+static void csd_wait(struct machine *m, struct sim_csd *csd)
+{
+	while (!csd->done) {
+		if (m->cur_cpu->irq_head && m->cur_cpu->irqs_enabled && !m->cur_task->in_irq) {
+			machine_handle_irqs(m);
+			continue;
+		}
+		machine_wait(m, TASK_SPINWAIT, csd, "a cross-CPU call (csd_lock_wait)");
+		if (m->cur_task->state == TASK_SPINWAIT)
+			m->cur_task->state = TASK_RUNNABLE;
+	}
+	machine_hb_acquire(m, &csd->done);
+}
+
+static struct sim_csd *csd_alloc(struct machine *m)
+{
+	struct kmodel *k = m->k;
+	struct sim_csd *csd = &k->csd_pool[k->csd_next++ % KMODEL_CSD_POOL];
+
+	/* A pool entry is reused only after its call ran. */
+	SIM_BUG_ON(csd->sender && !csd->done);
+	return csd;
+}
+
+int smp_call_function_single(int cpu, smp_call_func_t func, void *info, int wait)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_csd local, *csd;
+	unsigned long flags;
+
+	if (!m->cur_task)
+		return -1;
+	if (cpu < 0 || (unsigned int)cpu >= m->ncpus || !m->cpus[cpu].online)
+		return -6;	/* -ENXIO */
+	if ((unsigned int)cpu == m->cur_cpu->id) {
+		flags = __local_irq_save();
+		func(info);
+		local_irq_restore(flags);
+		return 0;
+	}
+	memset(&local, 0, sizeof(local));
+	csd = wait ? &local : csd_alloc(m);
+	csd->func = func;
+	csd->info = info;
+	csd_queue(m, (unsigned int)cpu, csd);
+	if (wait)
+		csd_wait(m, csd);
+	return 0;
+}
+
+void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func,
+			    void *info, bool wait)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_csd local[SIM_MAX_CPUS], *csd[SIM_MAX_CPUS];
+	unsigned int n = 0;
+
+	if (!m->cur_task)
+		return;
+	/* The mask is read once, at the call: CPUs onlined later are missed. */
+	for (unsigned int cpu = 0; cpu < m->ncpus; cpu++) {
+		if (!(mask->bits & (1ULL << cpu)) || !m->cpus[cpu].online ||
+		    cpu == m->cur_cpu->id)
+			continue;
+		if (wait) {
+			memset(&local[n], 0, sizeof(local[n]));
+			csd[n] = &local[n];
+		} else {
+			csd[n] = csd_alloc(m);
+		}
+		csd[n]->func = func;
+		csd[n]->info = info;
+		csd_queue(m, cpu, csd[n]);
+		n++;
+	}
+	if (wait)
+		for (unsigned int i = 0; i < n; i++)
+			csd_wait(m, csd[i]);
+}
+
+void smp_call_function(smp_call_func_t func, void *info, int wait)
+{
+	struct cpumask all = { ~0ULL };
+
+	smp_call_function_many(&all, func, info, wait);
+}
+
+void on_each_cpu(smp_call_func_t func, void *info, int wait)
+{
+	unsigned long flags;
+
+	preempt_disable();
+	smp_call_function(func, info, wait);
+	flags = __local_irq_save();
+	func(info);
+	local_irq_restore(flags);
+	preempt_enable();
+}
+
+void smp_send_reschedule(int cpu)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_csd *csd;
+
+	if (!m->cur_task || cpu < 0 || (unsigned int)cpu >= m->ncpus || !m->cpus[cpu].online)
+		return;
+	if ((unsigned int)cpu == m->cur_cpu->id)
+		return;
+	/* An IPI with no function: it wakes a halted CPU and interrupts a running one. */
+	csd = csd_alloc(m);
+	csd->func = NULL;
+	csd->info = NULL;
+	csd_queue(m, (unsigned int)cpu, csd);
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/* The kernel model's lifecycle, reports and log. */
+#include "kmodel.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../bug.h"
+
+void kbuf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	SIM_BUG_ON(n < 0);
+	if (*len + (size_t)n + 1 > *cap) {
+		size_t c = *cap ? *cap : 1024;
+
+		while (*len + (size_t)n + 1 > c)
+			c *= 2;
+		*buf = realloc(*buf, c);
+		SIM_BUG_ON(!*buf);
+		*cap = c;
+	}
+	va_start(ap, fmt);
+	vsnprintf(*buf + *len, *cap - *len, fmt, ap);
+	va_end(ap);
+	*len += (size_t)n;
+}
+
+struct machine *kcall(const void *obj, uintptr_t pc)
+{
+	struct machine *m = sim_current;
+
+	sim_step(m, SIM_KCALL, (uintptr_t)obj, obj ? 1 : 0, pc);
+	return m;
+}
+
+int kmodel_create(struct machine *m)
+{
+	m->k = calloc(1, sizeof(*m->k));
+	return m->k ? 0 : -ENOMEM;
+}
+
+void kmodel_destroy(struct machine *m)
+{
+	if (!m->k)
+		return;
+	free(m->k->reports);
+	free(m->k->log);
+	free(m->k);
+	m->k = NULL;
+}
+
+void kmodel_reset(struct machine *m)
+{
+	struct kmodel *k = m->k;
+
+	memset(&k->hotplug_lock, 0, sizeof(k->hotplug_lock));
+	k->hotplug_lock.dep.name = "cpu_hotplug_lock";
+	k->hotplug_lock.dep.key = &k->hotplug_key;
+	memset(k->steps, 0, sizeof(k->steps));
+	memset(k->csd_pool, 0, sizeof(k->csd_pool));
+	k->csd_next = 0;
+	k->reports_len = 0;
+	if (k->reports)
+		k->reports[0] = '\0';
+	k->nreports = 0;
+	k->first_title[0] = '\0';
+	k->log_len = 0;
+	if (k->log)
+		k->log[0] = '\0';
+	for (unsigned int i = 0; i < m->ncpus; i++) {
+		m->cpus[i].irqs_enabled = true;
+		m->cpus[i].online = true;
+		m->cpus[i].active = true;
+		m->cpus[i].irq_head = m->cpus[i].irq_tail = NULL;
+		m->cpus[i].idle = NULL;
+	}
+	m->nirq = 0;
+}
+
+void kmodel_run_end(struct machine *m)
+{
+	(void)m;
+}
+
+void machine_report_text(struct machine *m, const char *title, const char *text)
+{
+	struct kmodel *k = m->k;
+
+	if (!k->nreports++)
+		snprintf(k->first_title, sizeof(k->first_title), "%s", title);
+	kbuf_printf(&k->reports, &k->reports_len, &k->reports_cap, "%s%s", text,
+		    text[0] && text[strlen(text) - 1] == '\n' ? "" : "\n");
+	if (m->tracing) {
+		/* The trace carries the title; the report text is in the result. */
+		machine_trace_log(m, title);
+	}
+}

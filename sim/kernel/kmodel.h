@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel model's state, hanging off struct machine (m->k). */
+#ifndef HVSIM_KMODEL_H
+#define HVSIM_KMODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hvsim/kernel.h"
+#include "../machine.h"
+
+/* One registered hotplug state. */
+struct cpuhp_step {
+	const char *name;
+	int (*startup)(unsigned int cpu);
+	int (*teardown)(unsigned int cpu);
+	bool set;
+};
+
+#define KMODEL_CSD_POOL	256
+
+struct kmodel {
+	struct rw_semaphore hotplug_lock;	/* cpus_read_lock() and friends */
+	struct lock_class_key hotplug_key;	/* its lockdep class */
+	struct cpuhp_step steps[CPUHP_ONLINE + 1];
+
+	/* Fire-and-forget IPIs (wait == 0) need csds that outlive the call. */
+	struct sim_csd csd_pool[KMODEL_CSD_POOL];
+	unsigned int csd_next;
+
+	char *reports;			/* this run's reports, concatenated */
+	size_t reports_len, reports_cap;
+	unsigned int nreports;
+	char first_title[160];		/* the first report's title */
+
+	char *log;			/* this run's printk output */
+	size_t log_len, log_cap;
+
+	struct lockdep *lockdep;	/* lock-order and held-lock checks */
+	struct race *race;		/* happens-before data-race detector */
+	struct mem *mem;		/* simulated kernel memory */
+};
+
+/* Append formatted text to a growable buffer. */
+void kbuf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Lock kinds, as lockdep sees them. */
+enum klock_kind {
+	KLOCK_SPIN,
+	KLOCK_MUTEX,
+	KLOCK_READ,
+	KLOCK_WRITE,
+};
+
+/* sim/kernel/detect.c: lockdep's side of the lock primitives. */
+void machine_lockdep_acquire(struct machine *m, const void *lock, const struct sim_lock_dep *dep,
+			     enum klock_kind kind, bool trylock, uintptr_t pc);
+void machine_lockdep_release(struct machine *m, const void *lock, uintptr_t pc);
+void machine_might_sleep(struct machine *m, const char *what, uintptr_t pc);
+
+/* The step every primitive is: a scheduling point on @obj. */
+struct machine *kcall(const void *obj, uintptr_t pc);
+
+#endif /* HVSIM_KMODEL_H */

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Locks and sleeping: spinlocks, mutexes, rw-semaphores, the CPU hotplug
+ * lock, completions and wait queues. Each operation is one step on the
+ * lock's address (a scheduling point, and a visible operation for dfs),
+ * then happens atomically. Spinners keep their CPU and can take interrupts;
+ * sleepers leave it. Mutexes and rw-semaphores hand the lock to the first
+ * waiter (FIFO), so a waiter is never overtaken.
+ *
+ * Every acquisition and release goes to lockdep and gives the race
+ * detector its happens-before edge (release on unlock, acquire on lock).
+ */
+#include "hvsim/kernel.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "kmodel.h"
+#include "../bug.h"
+
+#define CALLER_PC ((uintptr_t)__builtin_return_address(0))
+
+static unsigned int me(const struct machine *m)
+{
+	return m->cur_task->id + 1;
+}
+
+/* Append the current task to a FIFO of waiters. */
+static void waiter_add(struct machine *m, struct task **head)
+{
+	struct task **p = head;
+
+	while (*p)
+		p = &(*p)->wait_next;
+	m->cur_task->wait_next = NULL;
+	*p = m->cur_task;
+}
+
+static struct task *waiter_pop(struct task **head)
+{
+	struct task *t = *head;
+
+	if (t) {
+		*head = t->wait_next;
+		t->wait_next = NULL;
+	}
+	return t;
+}
+
+static void waiter_remove(struct task **head, struct task *t)
+{
+	for (struct task **p = head; *p; p = &(*p)->wait_next) {
+		if (*p == t) {
+			*p = t->wait_next;
+			t->wait_next = NULL;
+			return;
+		}
+	}
+}
+
+/* ---- raw spinlocks -------------------------------------------------------- */
+
+void __raw_spin_lock_init(raw_spinlock_t *l, const char *name, const struct lock_class_key *key)
+{
+	l->owner = 0;
+	l->dep.name = name;
+	l->dep.key = key;
+}
+
+void raw_spin_lock(raw_spinlock_t *l)
+{
+	struct machine *m;
+
+	preempt_disable();
+	m = kcall(l, CALLER_PC);
+	if (!m->cur_task)
+		return;
+	machine_lockdep_acquire(m, l, &l->dep, KLOCK_SPIN, false, CALLER_PC);
+	while (l->owner) {
+		if (m->cur_cpu->irq_head && m->cur_cpu->irqs_enabled && !m->cur_task->in_irq) {
+			machine_handle_irqs(m);
+			continue;
+		}
+		machine_wait(m, TASK_SPINWAIT, l, l->dep.name);
+		if (m->cur_task->state == TASK_SPINWAIT)
+			m->cur_task->state = TASK_RUNNABLE;
+	}
+	l->owner = me(m);
+	machine_hb_acquire(m, l);
+}
+
+int raw_spin_trylock(raw_spinlock_t *l)
+{
+	struct machine *m;
+
+	preempt_disable();
+	m = kcall(l, CALLER_PC);
+	if (!m->cur_task || l->owner) {
+		preempt_enable();
+		return 0;
+	}
+	l->owner = me(m);
+	machine_lockdep_acquire(m, l, &l->dep, KLOCK_SPIN, true, CALLER_PC);
+	machine_hb_acquire(m, l);
+	return 1;
+}
+
+void raw_spin_unlock(raw_spinlock_t *l)
+{
+	struct machine *m = kcall(l, CALLER_PC);
+
+	if (!m->cur_task)
+		return;
+	machine_lockdep_release(m, l, CALLER_PC);
+	if (l->owner) {
+		machine_hb_release(m, l);
+		l->owner = 0;
+		machine_wake_spinners(m, l);
+	}
+	preempt_enable();
+}
+
+bool raw_spin_is_locked(raw_spinlock_t *l)
+{
+	return READ_ONCE(l->owner) != 0;
+}
+
+/* ---- mutexes ---------------------------------------------------------------- */
+
+void __mutex_init(struct mutex *mu, const char *name, const struct lock_class_key *key)
+{
+	mu->owner = 0;
+	mu->waiters = NULL;
+	mu->dep.name = name;
+	mu->dep.key = key;
+}
+
+void mutex_lock(struct mutex *mu)
+{
+	struct machine *m = kcall(mu, CALLER_PC);
+
+	if (!m->cur_task)
+		return;
+	machine_lockdep_acquire(m, mu, &mu->dep, KLOCK_MUTEX, false, CALLER_PC);
+	if (!mu->owner) {
+		mu->owner = me(m);
+	} else {
+		waiter_add(m, &mu->waiters);
+		/* mutex_unlock() hands the lock over before waking us. */
+		while (mu->owner != me(m))
+			machine_wait(m, TASK_BLOCKED, mu, mu->dep.name);
+	}
+	machine_hb_acquire(m, mu);
+}
+
+int mutex_trylock(struct mutex *mu)
+{
+	struct machine *m = kcall(mu, CALLER_PC);
+
+	if (!m->cur_task || mu->owner)
+		return 0;
+	mu->owner = me(m);
+	machine_lockdep_acquire(m, mu, &mu->dep, KLOCK_MUTEX, true, CALLER_PC);
+	machine_hb_acquire(m, mu);
+	return 1;
+}
+
+void mutex_unlock(struct mutex *mu)
+{
+	struct machine *m = kcall(mu, CALLER_PC);
+	struct task *next;
+
+	if (!m->cur_task)
+		return;
+	machine_lockdep_release(m, mu, CALLER_PC);
+	if (!mu->owner)
+		return;
+	machine_hb_release(m, mu);
+	next = waiter_pop(&mu->waiters);
+	mu->owner = next ? next->id + 1 : 0;
+	if (next)
+		machine_wake(m, next);
+}
+
+bool mutex_is_locked(struct mutex *mu)
+{
+	return READ_ONCE(mu->owner) != 0;
+}
+
+/* ---- rw-semaphores ------------------------------------------------------------ */
+
+void __init_rwsem(struct rw_semaphore *s, const char *name, const struct lock_class_key *key)
+{
+	memset(s, 0, sizeof(*s));
+	s->dep.name = name;
+	s->dep.key = key;
+}
+
+/*
+ * Grant the semaphore to the waiters at the head of the queue: one writer,
+ * or every reader up to the first writer. A waiting task learns it was
+ * granted from wait_obj being cleared.
+ */
+static void rwsem_grant(struct machine *m, struct rw_semaphore *s)
+{
+	while (s->waiters && !s->writer) {
+		struct task *t = s->waiters;
+
+		if (t->wait_excl) {
+			if (s->readers)
+				return;
+			waiter_pop(&s->waiters);
+			s->writer = t->id + 1;
+			t->wake_pending = true;
+			machine_wake(m, t);
+			return;
+		}
+		waiter_pop(&s->waiters);
+		s->readers++;
+		t->wake_pending = true;
+		machine_wake(m, t);
+	}
+}
+
+static void rwsem_sleep(struct machine *m, struct rw_semaphore *s, bool write)
+{
+	struct task *t = m->cur_task;
+
+	t->wake_pending = false;
+	t->wait_excl = write;
+	waiter_add(m, &s->waiters);
+	while (!t->wake_pending)
+		machine_wait(m, TASK_BLOCKED, s, s->dep.name);
+	t->wake_pending = false;
+}
+
+static void rwsem_down(struct rw_semaphore *s, bool write, uintptr_t pc)
+{
+	struct machine *m = kcall(s, pc);
+
+	if (!m->cur_task)
+		return;
+	machine_lockdep_acquire(m, s, &s->dep, write ? KLOCK_WRITE : KLOCK_READ, false, pc);
+	if (write) {
+		if (!s->readers && !s->writer && !s->waiters)
+			s->writer = me(m);
+		else
+			rwsem_sleep(m, s, true);
+	} else {
+		/* A waiting writer holds off new readers. */
+		if (!s->writer && !s->waiters)
+			s->readers++;
+		else
+			rwsem_sleep(m, s, false);
+	}
+	machine_hb_acquire(m, s);
+}
+
+static void rwsem_up(struct rw_semaphore *s, bool write, uintptr_t pc)
+{
+	struct machine *m = kcall(s, pc);
+
+	if (!m->cur_task)
+		return;
+	machine_lockdep_release(m, s, pc);
+	if (write ? !s->writer : !s->readers)
+		return;
+	machine_hb_release(m, s);
+	if (write)
+		s->writer = 0;
+	else
+		s->readers--;
+	rwsem_grant(m, s);
+}
+
+void down_read(struct rw_semaphore *s)
+{
+	rwsem_down(s, false, CALLER_PC);
+}
+
+void up_read(struct rw_semaphore *s)
+{
+	rwsem_up(s, false, CALLER_PC);
+}
+
+void down_write(struct rw_semaphore *s)
+{
+	rwsem_down(s, true, CALLER_PC);
+}
+
+void up_write(struct rw_semaphore *s)
+{
+	rwsem_up(s, true, CALLER_PC);
+}
+
+void cpus_read_lock(void)
+{
+	rwsem_down(&sim_current->k->hotplug_lock, false, CALLER_PC);
+}
+
+void cpus_read_unlock(void)
+{
+	rwsem_up(&sim_current->k->hotplug_lock, false, CALLER_PC);
+}
+
+void cpus_write_lock(void)
+{
+	rwsem_down(&sim_current->k->hotplug_lock, true, CALLER_PC);
+}
+
+void cpus_write_unlock(void)
+{
+	rwsem_up(&sim_current->k->hotplug_lock, true, CALLER_PC);
+}
+
+void lockdep_assert_cpus_held(void)
+{
+	const struct machine *m = sim_current;
+	const struct rw_semaphore *s = &m->k->hotplug_lock;
+
+	if (m->cur_task && !s->readers && s->writer != m->cur_task->id + 1)
+		__warn(__FILE__, __LINE__, __func__);
+}
+
+/* ---- completions ----------------------------------------------------------- */
+
+void init_completion(struct completion *c)
+{
+	c->done = 0;
+	c->waiters = NULL;
+}
+
+void wait_for_completion(struct completion *c)
+{
+	struct machine *m = kcall(c, CALLER_PC);
+
+	if (!m->cur_task)
+		return;
+	machine_might_sleep(m, "wait_for_completion", CALLER_PC);
+	if (!c->done) {
+		waiter_add(m, &c->waiters);
+		while (!c->done)
+			machine_wait(m, TASK_BLOCKED, c, "a completion");
+		waiter_remove(&c->waiters, m->cur_task);
+	}
+	if (c->done != UINT32_MAX)
+		c->done--;
+	machine_hb_acquire(m, c);
+}
+
+void complete(struct completion *c)
+{
+	struct machine *m = kcall(c, CALLER_PC);
+	struct task *t;
+
+	if (!m->cur_task)
+		return;
+	machine_hb_release(m, c);
+	if (c->done != UINT32_MAX)
+		c->done++;
+	t = waiter_pop(&c->waiters);
+	if (t)
+		machine_wake(m, t);
+}
+
+void complete_all(struct completion *c)
+{
+	struct machine *m = kcall(c, CALLER_PC);
+	struct task *t;
+
+	if (!m->cur_task)
+		return;
+	machine_hb_release(m, c);
+	c->done = UINT32_MAX;
+	while ((t = waiter_pop(&c->waiters)))
+		machine_wake(m, t);
+}
+
+/* ---- wait queues -------------------------------------------------------------- */
+
+void init_waitqueue_head(wait_queue_head_t *wq)
+{
+	wq->waiters = NULL;
+}
+
+void prepare_to_wait(wait_queue_head_t *wq)
+{
+	struct machine *m = kcall(wq, CALLER_PC);
+	struct task *t = m->cur_task;
+
+	if (!t)
+		return;
+	t->wake_pending = false;
+	waiter_remove(&wq->waiters, t);
+	waiter_add(m, &wq->waiters);
+}
+
+void schedule_wait(wait_queue_head_t *wq)
+{
+	struct machine *m = kcall(wq, CALLER_PC);
+	struct task *t = m->cur_task;
+
+	if (!t)
+		return;
+	machine_might_sleep(m, "schedule", CALLER_PC);
+	while (!t->wake_pending)
+		machine_wait(m, TASK_BLOCKED, wq, "a wait queue");
+	t->wake_pending = false;
+	machine_hb_acquire(m, wq);
+}
+
+void finish_wait(wait_queue_head_t *wq)
+{
+	struct machine *m = kcall(wq, CALLER_PC);
+
+	if (m->cur_task)
+		waiter_remove(&wq->waiters, m->cur_task);
+}
+
+void wake_up(wait_queue_head_t *wq)
+{
+	struct machine *m = kcall(wq, CALLER_PC);
+
+	if (!m->cur_task)
+		return;
+	machine_hb_release(m, wq);
+	for (struct task *t = wq->waiters; t; t = t->wait_next) {
+		t->wake_pending = true;
+		if (t->state == TASK_BLOCKED)
+			machine_wake(m, t);
+	}
+}

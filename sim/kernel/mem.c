@@ -1,0 +1,991 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The host-kernel model's memory: arena, kmalloc/page allocator, KASAN-like
+ * checks and kmemleak-like leak reports.
+ *
+ * Arena layout. The arena is a row of 4 KiB pages handed out from the
+ * bottom by a bump pointer, in spans:
+ *
+ *   slab span   one or two pages of a single size class, cut into slots of
+ *               "stride" bytes: [object: class size][redzone >= 16 bytes],
+ *               the stride a multiple of the class alignment so every slot
+ *               keeps it; the slack at the end of the slab is never used.
+ *   big span    one object: a kmalloc larger than 4096 bytes (its pages plus
+ *               one guard page) or a page allocation (exactly 2^order pages,
+ *               no guard, as the page allocator has none).
+ *
+ * A span never returns to the bump pointer before mem_reset(): a slab stays
+ * with its class, a big span is reused only for a request of exactly its
+ * page count. That wastes memory a real allocator would recycle, and buys
+ * an allocator whose every choice is a function of the call sequence.
+ *
+ * Lookup. page_span[] maps each arena page to its span; a slab's slot[]
+ * maps a slot to its object record, so finding the object that holds an
+ * address is two array loads and a division: mem_check() runs on every
+ * access into the arena.
+ *
+ * Object life: LIVE -> (free) QUARANTINED -> (leaves the FIFO quarantine)
+ * FREE -> (reused by an allocation of its class or page count) LIVE. Both
+ * QUARANTINED and FREE memory count as freed for the checks; only FREE
+ * memory can be handed out again. A record stays with its slot or span for
+ * the whole run, so the "Freed by" of a use-after-free is always the last
+ * free of that memory.
+ */
+#include "mem.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../bug.h"
+
+#define MEM_NONE		UINT32_MAX
+#define MEM_STACK_DEPTH		16		/* frames kept per alloc/free site */
+#define MEM_COMM_LEN		16		/* TASK_COMM_LEN */
+#define MEM_REDZONE		16		/* minimum bytes after each slab object */
+#define MEM_QUARANTINE_OBJS	1024
+#define MEM_QUARANTINE_BYTES	(256u << 10)
+#define MEM_POISON_FREE		0x6b		/* SLUB's POISON_FREE */
+#define MEM_NULL_LIMIT		4096		/* the unmapped page at 0 */
+
+/* Kinds that only the free path reports; after enum mem_bad's. */
+enum {
+	MEM_BAD_DOUBLE_FREE = MEM_BAD_NULL + 1,
+	MEM_BAD_INVALID_FREE,
+};
+
+enum mem_state { OBJ_LIVE, OBJ_QUARANTINED, OBJ_FREE };
+enum mem_kind { OBJ_KMALLOC, OBJ_PAGES };
+enum mem_access { ACC_READ, ACC_WRITE, ACC_FREE };
+
+/*
+ * Linux's kmalloc caches. kmalloc-96 and -192 are aligned to the largest
+ * power of two dividing them; every other class to its size, which gives a
+ * power-of-two request its natural alignment.
+ */
+static const struct mem_class {
+	uint32_t size;		/* object bytes: the "kmalloc-N" */
+	uint32_t align;		/* alignment of every object in the class */
+} mem_classes[] = {
+	{ 8, 8 }, { 16, 16 }, { 32, 32 }, { 64, 64 }, { 96, 32 }, { 128, 128 },
+	{ 192, 64 }, { 256, 256 }, { 512, 512 }, { 1024, 1024 }, { 2048, 2048 },
+	{ 4096, 4096 },
+};
+
+#define MEM_NR_CLASSES	(sizeof(mem_classes) / sizeof(mem_classes[0]))
+
+/* Where an allocation or free happened, copied out of the sim_who. */
+struct mem_site {
+	uintptr_t pc;				/* pc of the call */
+	uintptr_t stack[MEM_STACK_DEPTH];	/* innermost last */
+	unsigned int depth;			/* entries in stack */
+	unsigned int pid;
+	uint64_t step;				/* printed as jiffies */
+	char comm[MEM_COMM_LEN];
+};
+
+/* One object: a slab slot or a big span, for the whole run. */
+struct mem_obj {
+	size_t off;		/* arena offset of the first byte */
+	size_t size;		/* bytes asked for; page allocations: the whole run */
+	uint64_t seq;		/* allocation number this run: leak report order */
+	uint32_t span;		/* the span holding it */
+	uint32_t next;		/* next on its free list */
+	uint8_t state;		/* enum mem_state */
+	uint8_t kind;		/* enum mem_kind */
+	uint8_t order;		/* page allocations: the order */
+	struct mem_site alloc;	/* last allocation */
+	struct mem_site free;	/* last free; meaningful unless LIVE */
+};
+
+/* Pages given out together by the bump pointer. */
+struct mem_span {
+	uint32_t first_page;	/* arena page index */
+	uint32_t npages;
+	int cls;		/* size class of a slab; -1 for a big span */
+	uint32_t stride;	/* slab: bytes per slot */
+	uint32_t nslots;	/* slab: slots that fit */
+	uint32_t used;		/* slab: slots handed out at least once */
+	uint32_t *slot;		/* slab: object record of each used slot */
+	uint32_t obj;		/* big span: its object record */
+};
+
+/* A FIFO of objects chained through mem_obj.next. */
+struct mem_list {
+	uint32_t head;
+	uint32_t tail;
+};
+
+/* A (site, kind) already reported this run. */
+struct mem_seen {
+	uintptr_t pc;
+	int kind;
+};
+
+struct mem {
+	uint8_t *arena;			/* host mapping; never printed */
+	size_t arena_bytes;
+	uint32_t arena_pages;
+	uint32_t bump;			/* pages given to spans so far */
+	uint32_t *page_span;		/* span of each page, MEM_NONE past bump */
+
+	struct mem_span *spans;
+	uint32_t nr_spans, cap_spans;
+	struct mem_obj *objs;
+	uint32_t nr_objs, cap_objs;
+
+	uint32_t partial[MEM_NR_CLASSES];	/* newest slab of each class */
+	struct mem_list cls_free[MEM_NR_CLASSES];	/* out of quarantine, by class */
+	struct mem_list big_free;	/* big spans out of quarantine */
+
+	uint32_t quar[MEM_QUARANTINE_OBJS];	/* ring of freed objects, oldest at q_head */
+	uint32_t q_head, q_count;
+	size_t q_bytes;			/* footprint of what the ring holds */
+
+	uint64_t seq;			/* allocations this run */
+	size_t live;			/* live objects and page allocations */
+
+	struct mem_seen *seen;		/* reported this run */
+	size_t nr_seen, cap_seen;
+
+	sim_report_fn report;
+	sim_symbolize_fn symbolize;
+	void *arg;
+};
+
+/* ---- metadata ---- */
+
+static void list_init(struct mem_list *l)
+{
+	l->head = MEM_NONE;
+	l->tail = MEM_NONE;
+}
+
+static void list_push(struct mem *m, struct mem_list *l, uint32_t id)
+{
+	m->objs[id].next = MEM_NONE;
+	if (l->tail == MEM_NONE)
+		l->head = id;
+	else
+		m->objs[l->tail].next = id;
+	l->tail = id;
+}
+
+static void list_unlink(struct mem *m, struct mem_list *l, uint32_t prev, uint32_t id)
+{
+	uint32_t next = m->objs[id].next;
+
+	if (prev == MEM_NONE)
+		l->head = next;
+	else
+		m->objs[prev].next = next;
+	if (l->tail == id)
+		l->tail = prev;
+}
+
+static int grow(void **arr, uint32_t *cap, size_t elem)
+{
+	uint32_t ncap = *cap ? *cap * 2 : 64;
+	void *p;
+
+	if (ncap <= *cap)
+		return -ENOMEM;
+	p = realloc(*arr, (size_t)ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static uint32_t obj_new(struct mem *m, size_t off, uint32_t span)
+{
+	struct mem_obj *o;
+
+	if (m->nr_objs == m->cap_objs &&
+	    grow((void **)&m->objs, &m->cap_objs, sizeof(*m->objs)))
+		return MEM_NONE;
+	o = &m->objs[m->nr_objs];
+	memset(o, 0, sizeof(*o));
+	o->off = off;
+	o->span = span;
+	o->next = MEM_NONE;
+	o->state = OBJ_FREE;
+	return m->nr_objs++;
+}
+
+/* @npages from the bump pointer as a new span; MEM_NONE when exhausted. */
+static uint32_t span_new(struct mem *m, uint32_t npages, int cls)
+{
+	struct mem_span *s;
+	uint32_t id;
+
+	if (npages > m->arena_pages - m->bump)
+		return MEM_NONE;
+	if (m->nr_spans == m->cap_spans &&
+	    grow((void **)&m->spans, &m->cap_spans, sizeof(*m->spans)))
+		return MEM_NONE;
+	id = m->nr_spans++;
+	s = &m->spans[id];
+	memset(s, 0, sizeof(*s));
+	s->first_page = m->bump;
+	s->npages = npages;
+	s->cls = cls;
+	s->obj = MEM_NONE;
+	for (uint32_t i = 0; i < npages; i++)
+		m->page_span[m->bump + i] = id;
+	m->bump += npages;
+	return id;
+}
+
+static uint32_t slab_stride(unsigned int cls)
+{
+	const struct mem_class *c = &mem_classes[cls];
+
+	return (c->size + MEM_REDZONE + c->align - 1) / c->align * c->align;
+}
+
+static uint32_t slab_new(struct mem *m, unsigned int cls)
+{
+	uint32_t stride = slab_stride(cls);
+	uint32_t npages = (stride + MEM_PAGE_SIZE - 1) / MEM_PAGE_SIZE;
+	uint32_t nslots = npages * MEM_PAGE_SIZE / stride;
+	uint32_t *slot = malloc(nslots * sizeof(*slot));
+	uint32_t id;
+
+	if (!slot)
+		return MEM_NONE;
+	id = span_new(m, npages, (int)cls);
+	if (id == MEM_NONE) {
+		free(slot);
+		return MEM_NONE;
+	}
+	m->spans[id].stride = stride;
+	m->spans[id].nslots = nslots;
+	m->spans[id].slot = slot;
+	return id;
+}
+
+/* A slot of class @cls that no one holds: out of quarantine first, then new. */
+static uint32_t slab_get(struct mem *m, unsigned int cls)
+{
+	struct mem_list *fl = &m->cls_free[cls];
+	struct mem_span *s;
+	uint32_t sid, id;
+
+	if (fl->head != MEM_NONE) {
+		id = fl->head;
+		list_unlink(m, fl, MEM_NONE, id);
+		return id;
+	}
+	sid = m->partial[cls];
+	if (sid == MEM_NONE || m->spans[sid].used == m->spans[sid].nslots) {
+		sid = slab_new(m, cls);
+		if (sid == MEM_NONE)
+			return MEM_NONE;
+		m->partial[cls] = sid;
+	}
+	s = &m->spans[sid];
+	id = obj_new(m, (size_t)s->first_page * MEM_PAGE_SIZE + (size_t)s->used * s->stride, sid);
+	if (id != MEM_NONE)
+		s->slot[s->used++] = id;
+	return id;
+}
+
+/* A big span of exactly @npages that no one holds. */
+static uint32_t big_get(struct mem *m, uint32_t npages)
+{
+	uint32_t prev = MEM_NONE, id, sid;
+
+	for (id = m->big_free.head; id != MEM_NONE; prev = id, id = m->objs[id].next) {
+		if (m->spans[m->objs[id].span].npages == npages) {
+			list_unlink(m, &m->big_free, prev, id);
+			return id;
+		}
+	}
+	if (npages > m->arena_pages - m->bump)
+		return MEM_NONE;
+	/* The record first: undoing it is cheaper than undoing a span. */
+	id = obj_new(m, (size_t)m->bump * MEM_PAGE_SIZE, MEM_NONE);
+	if (id == MEM_NONE)
+		return MEM_NONE;
+	sid = span_new(m, npages, -1);
+	if (sid == MEM_NONE) {
+		m->nr_objs--;
+		return MEM_NONE;
+	}
+	m->spans[sid].obj = id;
+	m->objs[id].span = sid;
+	return id;
+}
+
+/* Bytes an object keeps out of use while quarantined. */
+static size_t obj_footprint(const struct mem *m, const struct mem_obj *o)
+{
+	const struct mem_span *s = &m->spans[o->span];
+
+	return s->cls >= 0 ? s->stride : (size_t)s->npages * MEM_PAGE_SIZE;
+}
+
+/* The oldest quarantined object becomes reusable; 0 if none was waiting. */
+static int quarantine_evict(struct mem *m)
+{
+	struct mem_obj *o;
+	uint32_t id;
+	int cls;
+
+	if (!m->q_count)
+		return 0;
+	id = m->quar[m->q_head];
+	m->q_head = (m->q_head + 1) % MEM_QUARANTINE_OBJS;
+	m->q_count--;
+	o = &m->objs[id];
+	m->q_bytes -= obj_footprint(m, o);
+	o->state = OBJ_FREE;
+	cls = m->spans[o->span].cls;
+	list_push(m, cls >= 0 ? &m->cls_free[cls] : &m->big_free, id);
+	return 1;
+}
+
+static void quarantine_put(struct mem *m, uint32_t id)
+{
+	if (m->q_count == MEM_QUARANTINE_OBJS)
+		quarantine_evict(m);
+	m->quar[(m->q_head + m->q_count) % MEM_QUARANTINE_OBJS] = id;
+	m->q_count++;
+	m->q_bytes += obj_footprint(m, &m->objs[id]);
+	while (m->q_bytes > MEM_QUARANTINE_BYTES)
+		quarantine_evict(m);
+}
+
+/*
+ * An object for a slab class (@cls >= 0) or a big span of @npages. When the
+ * arena is exhausted the quarantine gives up its oldest objects early: a
+ * smaller detection window beats a failed allocation.
+ */
+static uint32_t obj_get(struct mem *m, int cls, uint32_t npages)
+{
+	uint32_t id;
+
+	for (;;) {
+		id = cls >= 0 ? slab_get(m, (unsigned int)cls) : big_get(m, npages);
+		if (id != MEM_NONE || !quarantine_evict(m))
+			return id;
+	}
+}
+
+/* The object whose slot or span holds arena offset @off; MEM_NONE if none ever did. */
+static uint32_t obj_at(const struct mem *m, size_t off)
+{
+	uint32_t sid = m->page_span[off / MEM_PAGE_SIZE];
+	const struct mem_span *s;
+	size_t slot;
+
+	if (sid == MEM_NONE)
+		return MEM_NONE;
+	s = &m->spans[sid];
+	if (s->cls < 0)
+		return s->obj;
+	slot = (off - (size_t)s->first_page * MEM_PAGE_SIZE) / s->stride;
+	return slot < s->used ? s->slot[slot] : MEM_NONE;
+}
+
+static void site_save(struct mem_site *s, const struct sim_who *w)
+{
+	unsigned int n;
+
+	memset(s, 0, sizeof(*s));
+	if (!w) {
+		strcpy(s->comm, "?");
+		return;
+	}
+	s->pc = w->pc;
+	s->pid = w->pid;
+	s->step = w->step;
+	snprintf(s->comm, sizeof(s->comm), "%s", w->comm ? w->comm : "?");
+	n = w->depth < MEM_STACK_DEPTH ? w->depth : MEM_STACK_DEPTH;
+	if (n && w->stack)
+		memcpy(s->stack, w->stack + (w->depth - n), n * sizeof(*s->stack));
+	else
+		n = 0;
+	s->depth = n;
+}
+
+static void *obj_hand_out(struct mem *m, uint32_t id, int kind, size_t size,
+			  unsigned int order, const struct sim_who *who)
+{
+	struct mem_obj *o = &m->objs[id];
+
+	o->state = OBJ_LIVE;
+	o->kind = (uint8_t)kind;
+	o->order = (uint8_t)order;
+	o->size = size;
+	o->seq = m->seq++;
+	site_save(&o->alloc, who);
+	m->live++;
+	return m->arena + o->off;
+}
+
+/* ---- reports ---- */
+
+/* A growing report text; on host OOM it stops growing and says so. */
+struct mem_buf {
+	char *s;
+	size_t len, cap;
+	int failed;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void buf_printf(struct mem_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	size_t ncap;
+	char *p;
+	int n;
+
+	if (b->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = 1;
+			return;
+		}
+		if (b->s && (size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		ncap = b->cap ? b->cap : 1024;
+		while (ncap - b->len <= (size_t)n)
+			ncap *= 2;
+		p = realloc(b->s, ncap);
+		if (!p) {
+			b->failed = 1;
+			return;
+		}
+		b->s = p;
+		b->cap = ncap;
+	}
+}
+
+static void mem_sym(const struct mem *m, uintptr_t pc, char *buf, size_t len)
+{
+	if (m->symbolize)
+		m->symbolize(m->arg, pc, buf, len);
+	else
+		snprintf(buf, len, "0x%" PRIxPTR, pc);
+}
+
+/* The function part of @pc's symbol: what a report title names. */
+static void mem_func(const struct mem *m, uintptr_t pc, char *buf, size_t len)
+{
+	mem_sym(m, pc, buf, len);
+	buf[strcspn(buf, "+")] = '\0';
+}
+
+/* @pc, then @stack innermost first: KASAN's " func+off/size" lines. */
+static void put_frames(const struct mem *m, struct mem_buf *b, uintptr_t pc,
+		       const uintptr_t *stack, unsigned int depth)
+{
+	char sym[256];
+
+	mem_sym(m, pc, sym, sizeof(sym));
+	buf_printf(b, " %s\n", sym);
+	while (stack && depth--) {
+		mem_sym(m, stack[depth], sym, sizeof(sym));
+		buf_printf(b, " %s\n", sym);
+	}
+}
+
+/* The same frames as kmemleak's "    [<pc>] func+off/size" lines. */
+static void put_leak_frame(const struct mem *m, struct mem_buf *b, uintptr_t pc)
+{
+	char sym[256];
+
+	mem_sym(m, pc, sym, sizeof(sym));
+	buf_printf(b, "    [<%016" PRIxPTR ">] %s\n", pc, sym);
+}
+
+static void emit(struct mem *m, const char *title, struct mem_buf *b)
+{
+	if (b->failed)
+		buf_printf(b, "(report truncated: out of host memory)\n");
+	m->report(m->arg, title, b->s ? b->s : title);
+	free(b->s);
+}
+
+/* 1 the first time (@pc, @kind) is seen this run. */
+static int first_report(struct mem *m, uintptr_t pc, int kind)
+{
+	for (size_t i = 0; i < m->nr_seen; i++)
+		if (m->seen[i].pc == pc && m->seen[i].kind == kind)
+			return 0;
+	if (m->nr_seen == m->cap_seen) {
+		size_t ncap = m->cap_seen ? m->cap_seen * 2 : 16;
+		struct mem_seen *p = realloc(m->seen, ncap * sizeof(*p));
+
+		/* Without room to remember it, report again rather than never. */
+		if (!p)
+			return 1;
+		m->seen = p;
+		m->cap_seen = ncap;
+	}
+	m->seen[m->nr_seen].pc = pc;
+	m->seen[m->nr_seen].kind = kind;
+	m->nr_seen++;
+	return 1;
+}
+
+/* Where an object's first byte is, as reports print it. */
+static uint64_t obj_report_addr(const struct mem_obj *o)
+{
+	return (uint64_t)(MEM_REPORT_VA_BASE + MEM_PHYS_BASE + o->off);
+}
+
+uint64_t mem_report_addr(const struct mem *m, uintptr_t addr)
+{
+	uint64_t pa = mem_pa(m, (const void *)addr);
+
+	return pa == ~0ULL ? (uint64_t)addr : (uint64_t)(MEM_REPORT_VA_BASE + pa);
+}
+
+static void describe_object(const struct mem *m, struct mem_buf *b, uintptr_t addr, uint32_t id)
+{
+	const struct mem_obj *o = &m->objs[id];
+	const struct mem_span *s = &m->spans[o->span];
+	uint64_t a = mem_report_addr(m, addr);
+	uint64_t start = obj_report_addr(o);
+	uint64_t end = start + o->size;
+
+	if (o->kind == OBJ_PAGES) {
+		buf_printf(b, "The buggy address belongs to the pages at 0x%016" PRIx64 "\n"
+			   " which were allocated with order %u\n", start, o->order);
+	} else {
+		size_t csize = s->cls >= 0 ? mem_classes[s->cls].size :
+			       (size_t)(s->npages - 1) * MEM_PAGE_SIZE;
+
+		buf_printf(b, "The buggy address belongs to the object at 0x%016" PRIx64 "\n"
+			   " which belongs to the cache kmalloc-%zu of size %zu\n",
+			   start, csize, csize);
+	}
+	if (a < start)
+		buf_printf(b, "The buggy address is located %" PRIu64 " bytes to the left of\n",
+			   start - a);
+	else if (a >= end)
+		buf_printf(b, "The buggy address is located %" PRIu64 " bytes to the right of\n",
+			   a - end);
+	else
+		buf_printf(b, "The buggy address is located %" PRIu64 " bytes inside of\n",
+			   a - start);
+	buf_printf(b, " %zu-byte region [0x%016" PRIx64 ", 0x%016" PRIx64 ")\n",
+		   o->size, start, end);
+}
+
+static const char *const mem_bad_names[] = {
+	[MEM_BAD_UAF] = "use-after-free",
+	[MEM_BAD_OOB] = "slab-out-of-bounds",
+	[MEM_BAD_WILD] = "wild-memory-access",
+	[MEM_BAD_DOUBLE_FREE] = "double-free",
+	[MEM_BAD_INVALID_FREE] = "invalid-free",
+};
+
+#define MEM_RULE "==================================================================\n"
+
+/*
+ * A KASAN report of @kind by @who at @addr (@size bytes for an access),
+ * about object @id (MEM_NONE: none). Once per (pc, kind) and run.
+ */
+static void kasan_report(struct mem *m, const struct sim_who *who, int kind, uintptr_t addr,
+			 uint32_t size, int acc, uint32_t id)
+{
+	static const char *const acc_names[] = { "Read", "Write" };
+	const char *comm = who && who->comm ? who->comm : "?";
+	unsigned int pid = who ? who->pid : 0;
+	uintptr_t pc = who ? who->pc : 0;
+	struct mem_buf b = { 0 };
+	char title[320], func[256];
+
+	if (!first_report(m, pc, kind) || !m->report)
+		return;
+	mem_func(m, pc, func, sizeof(func));
+	snprintf(title, sizeof(title), "BUG: KASAN: %s in %s", mem_bad_names[kind], func);
+	buf_printf(&b, MEM_RULE "%s\n", title);
+	if (acc == ACC_FREE) {
+		if (mem_contains(m, addr, 1))
+			buf_printf(&b, "Free of addr 0x%016" PRIx64 " by task %s/%u\n",
+				   mem_report_addr(m, addr), comm, pid);
+		else
+			/* A host address would differ between processes. */
+			buf_printf(&b, "Free of addr <outside the arena> by task %s/%u\n",
+				   comm, pid);
+	} else {
+		buf_printf(&b, "%s of size %" PRIu32 " at addr 0x%016" PRIx64 " by task %s/%u\n",
+			   acc_names[acc], size, mem_report_addr(m, addr), comm, pid);
+	}
+	buf_printf(&b, "\nCPU: %u PID: %u Comm: %s\nCall Trace:\n", who ? who->cpu : 0, pid, comm);
+	put_frames(m, &b, pc, who ? who->stack : NULL, who ? who->depth : 0);
+	if (id != MEM_NONE) {
+		const struct mem_obj *o = &m->objs[id];
+
+		buf_printf(&b, "\nAllocated by task %u:\n", o->alloc.pid);
+		put_frames(m, &b, o->alloc.pc, o->alloc.stack, o->alloc.depth);
+		if (o->state != OBJ_LIVE) {
+			buf_printf(&b, "\nFreed by task %u:\n", o->free.pid);
+			put_frames(m, &b, o->free.pc, o->free.stack, o->free.depth);
+		}
+		buf_printf(&b, "\n");
+		describe_object(m, &b, addr, id);
+	}
+	buf_printf(&b, MEM_RULE);
+	emit(m, title, &b);
+}
+
+/* ---- the API ---- */
+
+struct mem *mem_create(size_t arena_bytes, sim_report_fn report,
+		       sim_symbolize_fn symbolize, void *arg)
+{
+	struct mem *m;
+	size_t pages;
+
+	if (!arena_bytes || arena_bytes > SIZE_MAX - MEM_PAGE_SIZE)
+		return NULL;
+	pages = (arena_bytes + MEM_PAGE_SIZE - 1) / MEM_PAGE_SIZE;
+	if (pages >= MEM_NONE)
+		return NULL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->arena_pages = (uint32_t)pages;
+	m->arena_bytes = pages * MEM_PAGE_SIZE;
+	m->page_span = malloc(pages * sizeof(*m->page_span));
+	if (!m->page_span)
+		goto free_mem;
+	/* Anonymous memory reads as zero: a fresh run's baseline. */
+	m->arena = mmap(NULL, m->arena_bytes, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->arena == MAP_FAILED)
+		goto free_page_span;
+	m->report = report;
+	m->symbolize = symbolize;
+	m->arg = arg;
+	memset(m->page_span, 0xff, pages * sizeof(*m->page_span));
+	mem_reset(m);
+	return m;
+
+free_page_span:
+	free(m->page_span);
+free_mem:
+	free(m);
+	return NULL;
+}
+
+void mem_destroy(struct mem *m)
+{
+	if (!m)
+		return;
+	for (uint32_t i = 0; i < m->nr_spans; i++)
+		free(m->spans[i].slot);
+	free(m->spans);
+	free(m->objs);
+	free(m->seen);
+	free(m->page_span);
+	munmap(m->arena, m->arena_bytes);
+	free(m);
+}
+
+void mem_reset(struct mem *m)
+{
+	for (uint32_t i = 0; i < m->nr_spans; i++)
+		free(m->spans[i].slot);
+	m->nr_spans = 0;
+	m->nr_objs = 0;
+	/*
+	 * Back to what a fresh mapping holds, so that memory a run reads
+	 * without having written is the same in every run. Only pages that
+	 * were handed out can differ from zero.
+	 */
+	memset(m->arena, 0, (size_t)m->bump * MEM_PAGE_SIZE);
+	memset(m->page_span, 0xff, (size_t)m->bump * sizeof(*m->page_span));
+	m->bump = 0;
+	for (size_t c = 0; c < MEM_NR_CLASSES; c++) {
+		m->partial[c] = MEM_NONE;
+		list_init(&m->cls_free[c]);
+	}
+	list_init(&m->big_free);
+	m->q_head = 0;
+	m->q_count = 0;
+	m->q_bytes = 0;
+	m->seq = 0;
+	m->live = 0;
+	m->nr_seen = 0;
+}
+
+static int size_class(size_t size)
+{
+	for (size_t c = 0; c < MEM_NR_CLASSES; c++)
+		if (size <= mem_classes[c].size)
+			return (int)c;
+	return -1;
+}
+
+void *mem_alloc(struct mem *m, size_t size, int zero, const struct sim_who *who)
+{
+	uint32_t npages = 0, id;
+	int cls;
+	void *p;
+
+	if (!size)
+		return MEM_ZERO_SIZE_PTR;
+	if (size > m->arena_bytes)
+		return NULL;
+	cls = size_class(size);
+	if (cls < 0)	/* the object's pages and a guard page */
+		npages = (uint32_t)((size + MEM_PAGE_SIZE - 1) / MEM_PAGE_SIZE) + 1;
+	id = obj_get(m, cls, npages);
+	if (id == MEM_NONE)
+		return NULL;
+	p = obj_hand_out(m, id, OBJ_KMALLOC, size, 0, who);
+	if (zero)
+		memset(p, 0, size);
+	return p;
+}
+
+void *mem_alloc_pages(struct mem *m, unsigned int order, const struct sim_who *who)
+{
+	uint32_t npages, id;
+	void *p;
+
+	if (order >= 32 || (1ULL << order) > m->arena_pages)
+		return NULL;
+	npages = 1u << order;
+	id = obj_get(m, -1, npages);
+	if (id == MEM_NONE)
+		return NULL;
+	p = obj_hand_out(m, id, OBJ_PAGES, (size_t)npages * MEM_PAGE_SIZE, order, who);
+	memset(p, 0, (size_t)npages * MEM_PAGE_SIZE);
+	return p;
+}
+
+static int free_obj(struct mem *m, const void *p, int kind, unsigned int order,
+		    const struct sim_who *who)
+{
+	uintptr_t addr = (uintptr_t)p;
+	size_t off = addr - (uintptr_t)m->arena;
+	struct mem_obj *o;
+	uint32_t id;
+
+	id = mem_contains(m, addr, 1) ? obj_at(m, off) : MEM_NONE;
+	if (id == MEM_NONE) {
+		kasan_report(m, who, MEM_BAD_INVALID_FREE, addr, 0, ACC_FREE, MEM_NONE);
+		return -EINVAL;
+	}
+	o = &m->objs[id];
+	if (o->off != off) {
+		kasan_report(m, who, MEM_BAD_INVALID_FREE, addr, 0, ACC_FREE, id);
+		return -EINVAL;
+	}
+	if (o->state != OBJ_LIVE) {
+		kasan_report(m, who, MEM_BAD_DOUBLE_FREE, addr, 0, ACC_FREE, id);
+		return -EINVAL;
+	}
+	/* kfree() of pages, free_pages() of a kmalloc object or of the wrong order. */
+	if (o->kind != kind || (kind == OBJ_PAGES && o->order != order)) {
+		kasan_report(m, who, MEM_BAD_INVALID_FREE, addr, 0, ACC_FREE, id);
+		return -EINVAL;
+	}
+	o->state = OBJ_QUARANTINED;
+	site_save(&o->free, who);
+	m->live--;
+	/* A read after the free, with checks off, sees this and never stale data. */
+	memset(m->arena + off, MEM_POISON_FREE, o->size);
+	quarantine_put(m, id);
+	return 0;
+}
+
+int mem_free(struct mem *m, const void *p, const struct sim_who *who)
+{
+	if (!p || p == MEM_ZERO_SIZE_PTR)
+		return 0;
+	return free_obj(m, p, OBJ_KMALLOC, 0, who);
+}
+
+int mem_free_pages(struct mem *m, const void *p, unsigned int order,
+		   const struct sim_who *who)
+{
+	if (!p)
+		return 0;
+	return free_obj(m, p, OBJ_PAGES, order, who);
+}
+
+uint64_t mem_pa(const struct mem *m, const void *va)
+{
+	uintptr_t off = (uintptr_t)va - (uintptr_t)m->arena;
+
+	return off < m->arena_bytes ? MEM_PHYS_BASE + off : ~0ULL;
+}
+
+void *mem_va(const struct mem *m, uint64_t pa)
+{
+	if (pa < MEM_PHYS_BASE || pa - MEM_PHYS_BASE >= m->arena_bytes)
+		return NULL;
+	return m->arena + (pa - MEM_PHYS_BASE);
+}
+
+int mem_contains(const struct mem *m, uintptr_t addr, size_t size)
+{
+	uintptr_t off = addr - (uintptr_t)m->arena;
+
+	return off < m->arena_bytes && size <= m->arena_bytes - off;
+}
+
+uintptr_t mem_arena_offset(const struct mem *m, uintptr_t addr)
+{
+	uintptr_t off = addr - (uintptr_t)m->arena;
+
+	return off < m->arena_bytes ? off : UINTPTR_MAX;
+}
+
+size_t mem_arena_size(const struct mem *m)
+{
+	return m->arena_bytes;
+}
+
+int mem_check(struct mem *m, const struct sim_who *who, uintptr_t addr,
+	      uint32_t size, int is_write)
+{
+	uintptr_t base = (uintptr_t)m->arena;
+	uintptr_t lo = addr, hi = addr + size;
+	uint32_t id = MEM_NONE;
+	size_t off, end;
+	int bad = MEM_OK;
+
+	if (hi < lo)
+		hi = UINTPTR_MAX;
+	if (lo < base)
+		lo = base;
+	if (hi > base + m->arena_bytes)
+		hi = base + m->arena_bytes;
+	if (lo >= hi)
+		return MEM_OK;
+	off = lo - base;
+	end = hi - base;
+	/* Object by object, so a range that runs off its object is caught too. */
+	while (off < end) {
+		const struct mem_obj *o;
+
+		id = obj_at(m, off);
+		if (id == MEM_NONE) {
+			bad = MEM_BAD_WILD;
+			break;
+		}
+		o = &m->objs[id];
+		if (off >= o->off + o->size) {
+			bad = MEM_BAD_OOB;
+			break;
+		}
+		if (o->state != OBJ_LIVE) {
+			bad = MEM_BAD_UAF;
+			break;
+		}
+		off = o->off + o->size;
+	}
+	if (bad != MEM_OK)
+		kasan_report(m, who, bad, addr, size, is_write ? ACC_WRITE : ACC_READ, id);
+	return bad;
+}
+
+int mem_check_null(struct mem *m, const struct sim_who *who, uintptr_t addr,
+		   uint32_t size, int is_write)
+{
+	const char *comm = who && who->comm ? who->comm : "?";
+	uintptr_t pc = who ? who->pc : 0;
+	struct mem_buf b = { 0 };
+	char title[96], sym[256];
+
+	(void)size;
+	if (addr >= MEM_NULL_LIMIT)
+		return MEM_OK;
+	if (!first_report(m, pc, MEM_BAD_NULL) || !m->report)
+		return MEM_BAD_NULL;
+	snprintf(title, sizeof(title),
+		 "BUG: kernel NULL pointer dereference, address: 0x%016" PRIx64, (uint64_t)addr);
+	mem_sym(m, pc, sym, sizeof(sym));
+	/* Page-fault error code bits (SDM Vol. 3A 4.7): W/R is bit 1; P is 0. */
+	buf_printf(&b, "%s\n#PF: supervisor %s access in kernel mode\n"
+		   "#PF: error_code(0x%04x) - not-present page\n",
+		   title, is_write ? "write" : "read", is_write ? 0x2 : 0x0);
+	buf_printf(&b, "CPU: %u PID: %u Comm: %s\nRIP: %s\nCall Trace:\n",
+		   who ? who->cpu : 0, who ? who->pid : 0, comm, sym);
+	put_frames(m, &b, pc, who ? who->stack : NULL, who ? who->depth : 0);
+	emit(m, title, &b);
+	return MEM_BAD_NULL;
+}
+
+struct mem_leak {
+	uint64_t seq;
+	uint32_t id;
+};
+
+static int cmp_leak(const void *a, const void *b)
+{
+	uint64_t x = ((const struct mem_leak *)a)->seq;
+	uint64_t y = ((const struct mem_leak *)b)->seq;
+
+	return (x > y) - (x < y);
+}
+
+unsigned int mem_report_leaks(struct mem *m)
+{
+	struct mem_buf b = { 0 };
+	struct mem_leak *leaks;
+	size_t n = 0;
+
+	if (!m->live)
+		return 0;
+	if (!m->report)
+		return (unsigned int)m->live;
+	leaks = malloc(m->live * sizeof(*leaks));
+	/* Without the order, no report: a shuffled one would break replays. */
+	if (!leaks)
+		return (unsigned int)m->live;
+	for (uint32_t i = 0; i < m->nr_objs; i++) {
+		if (m->objs[i].state != OBJ_LIVE)
+			continue;
+		leaks[n].seq = m->objs[i].seq;
+		leaks[n].id = i;
+		n++;
+	}
+	SIM_BUG_ON(n != m->live);
+	qsort(leaks, n, sizeof(*leaks), cmp_leak);
+
+	buf_printf(&b, "BUG: memory leak\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct mem_obj *o = &m->objs[leaks[i].id];
+
+		buf_printf(&b, "unreferenced object 0x%016" PRIx64 " (size %zu):\n",
+			   obj_report_addr(o), o->size);
+		buf_printf(&b, "  comm \"%s\", pid %u, jiffies %" PRIu64 "\n",
+			   o->alloc.comm, o->alloc.pid, o->alloc.step);
+		buf_printf(&b, "  backtrace:\n");
+		put_leak_frame(m, &b, o->alloc.pc);
+		for (unsigned int d = o->alloc.depth; d--; )
+			put_leak_frame(m, &b, o->alloc.stack[d]);
+	}
+	buf_printf(&b, "kmemleak: %zu new suspected memory leaks"
+		   " (see /sys/kernel/debug/kmemleak)\n", n);
+	free(leaks);
+	emit(m, "BUG: memory leak", &b);
+	return (unsigned int)n;
+}
+
+size_t mem_live_objects(const struct mem *m)
+{
+	return m->live;
+}

@@ -1,0 +1,812 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The race detector. See race.h for the model and the reporting policy.
+ *
+ * Shadow memory: one cell per 8-byte granule touched, holding slots. A
+ * slot is one recorded access (its task, that task's epoch then, and the
+ * context a report prints) together with the bytes of the granule it is
+ * still kept for. A new access is checked against every slot sharing a
+ * byte with it, then recorded, and it supersedes, on the bytes both
+ * touch, each earlier slot of the same policy class that happens before
+ * it. That loses no race: if earlier access E happens before new access N
+ * and a later access L races with E, then L races with N too (E not
+ * before L means N not before L, and L, coming after N in the run, cannot
+ * be before N); with the same kind, size class and value-change flag the
+ * policy judges the two pairs alike. So a cell holds at most a few slots
+ * per task and class, and a granule's history never grows with the
+ * number of accesses, only with the concurrency seen on it.
+ *
+ * Hash maps are keyed by addresses (granules, sync objects) and pcs (the
+ * reported pairs), but only ever looked up, never walked to decide what to
+ * report: slots are visited in the order they were recorded.
+ */
+#include "race.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../bug.h"
+#include "../machine.h"
+
+/* Bytes per shadow granule: the widest plain access the checks assume aligned. */
+#define RACE_GRANULE		8
+/* Bytes of the task name kept, as the kernel's TASK_COMM_LEN. */
+#define RACE_COMM_LEN		16
+/* Symbolized frame text. */
+#define RACE_SYM_LEN		128
+/* Task ids beyond this are an engine bug, not a bigger machine. */
+#define RACE_MAX_TASK_ID	(1u << 20)
+
+/* A vector clock: component i is the last epoch of task i known here. */
+struct race_vc {
+	uint64_t *c;		/* components, indexed by task id */
+	unsigned int n;		/* allocated components; the rest are 0 */
+};
+
+struct race_task {
+	struct race_vc vc;	/* what this task has seen; vc.c[id] is its epoch */
+	bool started;		/* its own epoch has been set */
+};
+
+/* What a report says about one access; shared by the slots it left. */
+struct race_site {
+	uintptr_t addr;				/* first byte, as the engine gave it */
+	uintptr_t pc;				/* the access itself */
+	uintptr_t stack[RACE_STACK_DEPTH];	/* callers, innermost first */
+	uint64_t old_val;			/* before (size <= 8 only) */
+	uint64_t new_val;			/* after (size <= 8 only) */
+	uint32_t size;				/* bytes accessed */
+	unsigned int pid;
+	unsigned int cpu;
+	uint8_t kind;				/* enum sim_kind */
+	uint8_t depth;				/* valid entries in stack[] */
+	bool in_irq;				/* in an interrupt handler */
+	char comm[RACE_COMM_LEN];		/* NUL-terminated, truncated */
+};
+
+/*
+ * One recorded access in a granule's cell: what the check reads, kept
+ * small; the report's material is in the site.
+ */
+struct race_slot {
+	uint64_t epoch;		/* the task's own clock component at the access */
+	uintptr_t pc;		/* the site's pc, for rule 5 */
+	unsigned int task;	/* who accessed */
+	uint32_t site;		/* index into race.sites */
+	uint8_t mask;		/* bytes of the granule it is still kept for */
+	uint8_t class;		/* policy class; see race_class() */
+};
+
+/* A granule's shadow, in the cell table. */
+struct race_cell {
+	uintptr_t key;		/* granule address | 1; 0: free entry */
+	struct race_slot *slots; /* in recording order */
+	uint32_t n;		/* slots in use */
+	uint32_t cap;		/* slots allocated */
+};
+
+/* Open-addressing hash map from a two-word key to an index. */
+struct race_map_ent {
+	uintptr_t k1, k2;
+	uint32_t val;		/* index into the owner's dense array */
+	bool used;
+};
+
+struct race_map {
+	struct race_map_ent *ent;
+	uint32_t cap;		/* a power of two, or 0 */
+	uint32_t n;		/* entries used */
+};
+
+struct race {
+	sim_report_fn report;		/* where finished reports go, or NULL */
+	sim_symbolize_fn symbolize;	/* pc to text, or NULL */
+	void *arg;			/* for both */
+	bool strict;			/* rules 2 and 3 off */
+	unsigned int nreports;		/* reports this run */
+
+	struct race_task *tasks;	/* by task id */
+	unsigned int ntasks;		/* entries allocated in tasks[] */
+
+	struct race_cell *cells;	/* shadow: open addressing on the granule */
+	uint32_t cells_cap;		/* a power of two, or 0 */
+	uint32_t ncells;		/* entries used */
+
+	/*
+	 * Sites, with their reference counts apart: dropping a reference must
+	 * not pull a cold site into the cache.
+	 */
+	struct race_site *sites;	/* referenced by slots */
+	uint32_t *site_refs;		/* slots (and accesses in progress) naming each */
+	uint32_t nsites, sites_cap;	/* entries ever handed out, allocated */
+	uint32_t *site_free;		/* stack of unreferenced entries */
+	uint32_t nfree;			/* entries on it */
+
+	struct race_map sync_map;	/* sync object address -> syncs[] index */
+	struct race_vc *syncs;		/* released history per sync object */
+	uint32_t nsyncs, syncs_cap;
+
+	struct race_map pair_map;	/* (lower pc, higher pc) reported this run */
+};
+
+static void *race_realloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	SIM_BUG_ON(!p);
+	return p;
+}
+
+/* Grow a dense array of @size-byte elements to hold one more than @n. */
+static void *race_grow(void *p, uint32_t n, uint32_t *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	SIM_BUG_ON(*cap > UINT32_MAX / 2);
+	*cap = *cap ? 2 * *cap : 16;
+	return race_realloc(p, (size_t)*cap * size);
+}
+
+/* ---- Hash maps -------------------------------------------------------- */
+
+/* A fixed mix of the key bits, so the layout depends only on the keys. */
+static uint64_t race_hash(uintptr_t k1, uintptr_t k2)
+{
+	uint64_t h = (uint64_t)k1 * 0x9e3779b97f4a7c15ull ^ (uint64_t)k2;
+
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 29;
+	h *= 0x94d049bb133111ebull;
+	return h ^ (h >> 32);
+}
+
+static struct race_map_ent *race_map_slot(const struct race_map *m, uintptr_t k1, uintptr_t k2)
+{
+	uint32_t mask = m->cap - 1;
+	uint32_t i = (uint32_t)race_hash(k1, k2) & mask;
+
+	while (m->ent[i].used && (m->ent[i].k1 != k1 || m->ent[i].k2 != k2))
+		i = (i + 1) & mask;
+	return &m->ent[i];
+}
+
+/* The index stored for (k1, k2), or NULL. */
+static uint32_t *race_map_find(const struct race_map *m, uintptr_t k1, uintptr_t k2)
+{
+	struct race_map_ent *e;
+
+	if (!m->n)
+		return NULL;
+	e = race_map_slot(m, k1, k2);
+	return e->used ? &e->val : NULL;
+}
+
+static void race_map_rehash(struct race_map *m)
+{
+	struct race_map old = *m;
+	uint32_t i;
+
+	SIM_BUG_ON(old.cap > UINT32_MAX / 2);
+	m->cap = old.cap ? 2 * old.cap : 64;
+	m->ent = calloc(m->cap, sizeof(*m->ent));
+	SIM_BUG_ON(!m->ent);
+	for (i = 0; i < old.cap; i++)
+		if (old.ent[i].used)
+			*race_map_slot(m, old.ent[i].k1, old.ent[i].k2) = old.ent[i];
+	free(old.ent);
+}
+
+/* Insert (k1, k2) -> @val; the key must not be there yet. */
+static void race_map_insert(struct race_map *m, uintptr_t k1, uintptr_t k2, uint32_t val)
+{
+	struct race_map_ent *e;
+
+	/* Keep the load at most one half: probes stay short. */
+	if (2 * (m->n + 1) > m->cap)
+		race_map_rehash(m);
+	e = race_map_slot(m, k1, k2);
+	SIM_BUG_ON(e->used);
+	*e = (struct race_map_ent){ .k1 = k1, .k2 = k2, .val = val, .used = true };
+	m->n++;
+}
+
+static void race_map_clear(struct race_map *m)
+{
+	if (m->ent)
+		memset(m->ent, 0, (size_t)m->cap * sizeof(*m->ent));
+	m->n = 0;
+}
+
+/* ---- Vector clocks ----------------------------------------------------- */
+
+static uint64_t race_vc_get(const struct race_vc *vc, unsigned int i)
+{
+	return i < vc->n ? vc->c[i] : 0;
+}
+
+static void race_vc_fit(struct race_vc *vc, unsigned int n)
+{
+	unsigned int cap;
+
+	if (n <= vc->n)
+		return;
+	cap = vc->n ? vc->n : 8;
+	while (cap < n)
+		cap *= 2;
+	vc->c = race_realloc(vc->c, (size_t)cap * sizeof(*vc->c));
+	memset(vc->c + vc->n, 0, (size_t)(cap - vc->n) * sizeof(*vc->c));
+	vc->n = cap;
+}
+
+/* dst = max(dst, src), component by component. */
+static void race_vc_join(struct race_vc *dst, const struct race_vc *src)
+{
+	unsigned int i;
+
+	race_vc_fit(dst, src->n);
+	for (i = 0; i < src->n; i++)
+		if (src->c[i] > dst->c[i])
+			dst->c[i] = src->c[i];
+}
+
+/* ---- Tasks and sync objects -------------------------------------------- */
+
+static void race_tasks_fit(struct race *r, unsigned int id)
+{
+	unsigned int n;
+
+	SIM_BUG_ON(id >= RACE_MAX_TASK_ID);
+	if (id < r->ntasks)
+		return;
+	n = r->ntasks ? r->ntasks : 64;
+	while (n <= id)
+		n *= 2;
+	r->tasks = race_realloc(r->tasks, (size_t)n * sizeof(*r->tasks));
+	memset(r->tasks + r->ntasks, 0, (size_t)(n - r->ntasks) * sizeof(*r->tasks));
+	r->ntasks = n;
+}
+
+/* Start a new epoch of @id: later accesses are not covered by earlier releases. */
+static void race_tick(struct race *r, unsigned int id)
+{
+	struct race_task *t = &r->tasks[id];
+
+	race_vc_fit(&t->vc, id + 1);
+	t->vc.c[id]++;
+}
+
+/* Task @id, started without a parent if this is the first we hear of it. */
+static struct race_task *race_task(struct race *r, unsigned int id)
+{
+	race_tasks_fit(r, id);
+	if (!r->tasks[id].started) {
+		r->tasks[id].started = true;
+		race_tick(r, id);
+	}
+	return &r->tasks[id];
+}
+
+static struct race_vc *race_sync(struct race *r, uintptr_t key, bool create)
+{
+	uint32_t *idx = race_map_find(&r->sync_map, key, 0);
+
+	if (idx)
+		return &r->syncs[*idx];
+	if (!create)
+		return NULL;
+	r->syncs = race_grow(r->syncs, r->nsyncs, &r->syncs_cap, sizeof(*r->syncs));
+	r->syncs[r->nsyncs] = (struct race_vc){ 0 };
+	race_map_insert(&r->sync_map, key, 0, r->nsyncs);
+	return &r->syncs[r->nsyncs++];
+}
+
+static void race_release_key(struct race *r, unsigned int task, uintptr_t key)
+{
+	struct race_task *t = race_task(r, task);
+
+	race_vc_join(race_sync(r, key, true), &t->vc);
+	race_tick(r, task);
+}
+
+static void race_acquire_key(struct race *r, unsigned int task, uintptr_t key)
+{
+	struct race_task *t = race_task(r, task);
+	const struct race_vc *s = race_sync(r, key, false);
+
+	if (s)
+		race_vc_join(&t->vc, s);
+}
+
+/* ---- Reports ------------------------------------------------------------ */
+
+struct race_buf {
+	char *s;
+	size_t len, cap;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void race_printf(struct race_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		SIM_BUG_ON(n < 0);
+		if (b->len + (size_t)n < b->cap)
+			break;
+		b->cap = 2 * (b->len + (size_t)n + 1) + 1024;
+		b->s = race_realloc(b->s, b->cap);
+	}
+	b->len += (size_t)n;
+}
+
+static void race_sym(const struct race *r, uintptr_t pc, char *buf)
+{
+	buf[0] = '\0';
+	if (r->symbolize)
+		r->symbolize(r->arg, pc, buf, RACE_SYM_LEN);
+	if (!buf[0])
+		snprintf(buf, RACE_SYM_LEN, "0x%" PRIxPTR, pc);
+}
+
+/* KCSAN's words for each kind; atomics are marked accesses to KCSAN. */
+static const char *race_kind_word(unsigned int kind)
+{
+	switch (kind) {
+	case SIM_READ:
+		return "read";
+	case SIM_READ_MARKED:
+	case SIM_ATOMIC_LOAD:
+		return "read (marked)";
+	case SIM_WRITE:
+		return "write";
+	case SIM_WRITE_MARKED:
+	case SIM_ATOMIC_STORE:
+		return "write (marked)";
+	case SIM_ATOMIC_RMW:
+		return "read-write (marked)";
+	}
+	SIM_BUG_ON(1);
+	return NULL;
+}
+
+static void race_print_access(const struct race *r, struct race_buf *b,
+			      const struct race_site *s)
+{
+	char sym[RACE_SYM_LEN];
+	unsigned int i;
+
+	race_printf(b, "%s to 0x%0*" PRIxPTR " of %" PRIu32 " bytes by ",
+		    race_kind_word(s->kind), (int)(2 * sizeof(uintptr_t)), s->addr, s->size);
+	if (s->in_irq)
+		race_printf(b, "interrupt");
+	else
+		race_printf(b, "task %u", s->pid);
+	race_printf(b, " on cpu %u:\n", s->cpu);
+	race_sym(r, s->pc, sym);
+	race_printf(b, " %s\n", sym);
+	for (i = 0; i < s->depth; i++) {
+		race_sym(r, s->stack[i], sym);
+		race_printf(b, " %s\n", sym);
+	}
+}
+
+/* @sym cut to its function name, as KCSAN's title prints frames. */
+static void race_func(char *sym)
+{
+	char *plus = strchr(sym, '+');
+
+	if (plus)
+		*plus = '\0';
+}
+
+/* Report the race of @cur (just performed) with the earlier @old. */
+static void race_report(struct race *r, const struct race_site *cur,
+			const struct race_site *old)
+{
+	static const char rule[] =
+		"==================================================================\n";
+	char fa[RACE_SYM_LEN], fb[RACE_SYM_LEN], title[2 * RACE_SYM_LEN + 32];
+	const struct race_site *w;
+	struct race_buf b = { 0 };
+
+	race_sym(r, cur->pc, fa);
+	race_sym(r, old->pc, fb);
+	race_func(fa);
+	race_func(fb);
+	if (strcmp(fa, fb) <= 0)
+		snprintf(title, sizeof(title), "BUG: KCSAN: data-race in %s / %s", fa, fb);
+	else
+		snprintf(title, sizeof(title), "BUG: KCSAN: data-race in %s / %s", fb, fa);
+
+	race_printf(&b, "%s%s\n\n", rule, title);
+	race_print_access(r, &b, cur);
+	race_printf(&b, "\n");
+	race_print_access(r, &b, old);
+
+	if (sim_kind_is_write(cur->kind) != sim_kind_is_write(old->kind)) {
+		w = sim_kind_is_write(cur->kind) ? cur : old;
+		if (w->size <= 8 && w->old_val != w->new_val)
+			race_printf(&b, "\nvalue changed: 0x%0*" PRIx64 " -> 0x%0*" PRIx64 "\n",
+				    (int)(2 * w->size), w->old_val,
+				    (int)(2 * w->size), w->new_val);
+	}
+
+	race_printf(&b, "\nReported by Kernel Concurrency Sanitizer on:\n");
+	race_printf(&b, "CPU: %u PID: %u Comm: %s\n", cur->cpu, cur->pid, cur->comm);
+	race_printf(&b, "%s", rule);
+
+	r->nreports++;
+	if (r->report)
+		r->report(r->arg, title, b.s);
+	free(b.s);
+}
+
+/* ---- Policy ------------------------------------------------------------- */
+
+/* Bits of a slot's class above the kind (enum sim_kind fits in 4 bits). */
+#define RACE_CLASS_KIND		0x0f
+#define RACE_CLASS_CHANGED	0x10	/* a write that changed the value, or a wide one */
+#define RACE_CLASS_WORD		0x20	/* a plain write assumed atomic */
+
+static bool race_plain(unsigned int kind)
+{
+	return kind == SIM_READ || kind == SIM_WRITE;
+}
+
+static bool race_marked_read(unsigned int kind)
+{
+	return kind == SIM_READ_MARKED || kind == SIM_ATOMIC_LOAD || kind == SIM_ATOMIC_RMW;
+}
+
+/*
+ * Everything the policy asks of one access besides the other access, so
+ * the check never touches the sites; two accesses of one class are judged
+ * alike against any third (see the top of the file).
+ */
+static uint8_t race_class(const struct race_site *s)
+{
+	uint8_t c = s->kind;
+
+	/* Values of wider writes are unknown: count them as changed. */
+	if (sim_kind_is_write(s->kind) && (s->size > 8 || s->old_val != s->new_val))
+		c |= RACE_CLASS_CHANGED;
+	/* KCSAN_ASSUME_PLAIN_WRITES_ATOMIC: aligned plain writes up to a word. */
+	if (s->kind == SIM_WRITE &&
+	    (s->size == 1 || s->size == 2 || s->size == 4 || s->size == 8) &&
+	    s->addr % s->size == 0)
+		c |= RACE_CLASS_WORD;
+	return c;
+}
+
+/* Rules 1 to 4 of race.h, for a conflicting unordered pair of classes. */
+static bool race_reportable(const struct race *r, uint8_t a, uint8_t b)
+{
+	unsigned int ka = a & RACE_CLASS_KIND, kb = b & RACE_CLASS_KIND;
+	bool wa = sim_kind_is_write(ka), wb = sim_kind_is_write(kb);
+
+	if (!race_plain(ka) && !race_plain(kb))
+		return false;
+	if (r->strict)
+		return true;
+	if (((a & RACE_CLASS_WORD) && race_marked_read(kb)) ||
+	    ((b & RACE_CLASS_WORD) && race_marked_read(ka)))
+		return false;
+	if (wa != wb && !((wa ? a : b) & RACE_CLASS_CHANGED))
+		return false;
+	return true;
+}
+
+/* Rule 5: true the first time this run for the unordered pair of pcs. */
+static bool race_first_report(struct race *r, uintptr_t pc1, uintptr_t pc2)
+{
+	uintptr_t lo = pc1 < pc2 ? pc1 : pc2, hi = pc1 < pc2 ? pc2 : pc1;
+
+	if (race_map_find(&r->pair_map, lo, hi))
+		return false;
+	race_map_insert(&r->pair_map, lo, hi, 0);
+	return true;
+}
+
+/* ---- Sites -------------------------------------------------------------- */
+
+/* A site with one reference, for the access being recorded. */
+static uint32_t race_site_alloc(struct race *r)
+{
+	uint32_t i, cap;
+
+	if (r->nfree) {
+		i = r->site_free[--r->nfree];
+	} else {
+		if (r->nsites == r->sites_cap) {
+			cap = r->sites_cap;
+			r->sites = race_grow(r->sites, r->nsites, &cap, sizeof(*r->sites));
+			r->site_refs = race_realloc(r->site_refs, (size_t)cap * sizeof(uint32_t));
+			r->site_free = race_realloc(r->site_free, (size_t)cap * sizeof(uint32_t));
+			r->sites_cap = cap;
+		}
+		i = r->nsites++;
+	}
+	r->site_refs[i] = 1;
+	return i;
+}
+
+static void race_site_put(struct race *r, uint32_t i)
+{
+	SIM_BUG_ON(!r->site_refs[i]);
+	if (!--r->site_refs[i])
+		r->site_free[r->nfree++] = i;
+}
+
+static void race_fill_site(struct race_site *s, const struct sim_who *who, unsigned int kind,
+			   uintptr_t addr, uint32_t size, uint64_t old_val, uint64_t new_val)
+{
+	uint64_t vmask = size < 8 ? (1ull << (8 * size)) - 1 : ~0ull;
+	unsigned int i, n = who->depth < RACE_STACK_DEPTH ? who->depth : RACE_STACK_DEPTH;
+	const char *comm = who->comm ? who->comm : "";
+
+	s->addr = addr;
+	s->pc = who->pc;
+	/* The shadow stack has its innermost call last; reports want it first. */
+	for (i = 0; i < n; i++)
+		s->stack[i] = who->stack[who->depth - 1 - i];
+	s->depth = (uint8_t)n;
+	s->old_val = old_val & vmask;
+	s->new_val = new_val & vmask;
+	s->size = size;
+	s->kind = (uint8_t)kind;
+	s->in_irq = who->in_irq != 0;
+	s->pid = who->pid;
+	s->cpu = who->cpu;
+	for (i = 0; i < RACE_COMM_LEN - 1 && comm[i]; i++)
+		s->comm[i] = comm[i];
+	s->comm[i] = '\0';
+}
+
+/* ---- Shadow memory ---------------------------------------------------- */
+
+static struct race_cell *race_cell_probe(struct race_cell *cells, uint32_t cap, uintptr_t key)
+{
+	uint32_t mask = cap - 1;
+	uint32_t i = (uint32_t)race_hash(key, 0) & mask;
+
+	while (cells[i].key && cells[i].key != key)
+		i = (i + 1) & mask;
+	return &cells[i];
+}
+
+static void race_cells_grow(struct race *r)
+{
+	struct race_cell *old = r->cells;
+	uint32_t i, old_cap = r->cells_cap;
+
+	SIM_BUG_ON(old_cap > UINT32_MAX / 2);
+	r->cells_cap = old_cap ? 2 * old_cap : 1024;
+	r->cells = calloc(r->cells_cap, sizeof(*r->cells));
+	SIM_BUG_ON(!r->cells);
+	for (i = 0; i < old_cap; i++)
+		if (old[i].key)
+			*race_cell_probe(r->cells, r->cells_cap, old[i].key) = old[i];
+	free(old);
+}
+
+/* The shadow cell of @granule, created empty on first touch. */
+static struct race_cell *race_cell(struct race *r, uintptr_t granule)
+{
+	uintptr_t key = granule | 1;
+	struct race_cell *c;
+
+	/* Keep the load at most one half: probes stay short. */
+	if (2 * (r->ncells + 1) > r->cells_cap)
+		race_cells_grow(r);
+	c = race_cell_probe(r->cells, r->cells_cap, key);
+	if (!c->key) {
+		c->key = key;
+		r->ncells++;
+	}
+	return c;
+}
+
+/* The slot's access happens before anything @task (with clock @t) does now. */
+static bool race_before(const struct race_slot *s, unsigned int task,
+			const struct race_task *t)
+{
+	return s->task == task || s->epoch <= race_vc_get(&t->vc, s->task);
+}
+
+/* Check @cur, covering @mask of @granule, against the cell, then record it. */
+static void race_granule(struct race *r, const struct race_slot *cur, uintptr_t granule,
+			 uint8_t mask)
+{
+	const struct race_task *t = &r->tasks[cur->task];
+	bool writes = sim_kind_is_write(cur->class & RACE_CLASS_KIND);
+	struct race_cell *c = race_cell(r, granule);
+	struct race_slot *s;
+	uint32_t i, j;
+
+	for (i = 0; i < c->n; i++) {
+		s = &c->slots[i];
+		if (!(s->mask & mask) || race_before(s, cur->task, t))
+			continue;
+		if (!writes && !sim_kind_is_write(s->class & RACE_CLASS_KIND))
+			continue;
+		if (!race_reportable(r, cur->class, s->class))
+			continue;
+		if (race_first_report(r, cur->pc, s->pc))
+			race_report(r, &r->sites[cur->site], &r->sites[s->site]);
+	}
+
+	/* Supersede, keeping the survivors in recording order. */
+	for (i = j = 0; i < c->n; i++) {
+		s = &c->slots[i];
+		if (s->class == cur->class && (s->mask & mask) && race_before(s, cur->task, t)) {
+			s->mask &= ~mask;
+			if (!s->mask) {
+				race_site_put(r, s->site);
+				continue;
+			}
+		}
+		if (i != j)
+			c->slots[j] = *s;
+		j++;
+	}
+	c->n = j;
+
+	c->slots = race_grow(c->slots, c->n, &c->cap, sizeof(*c->slots));
+	s = &c->slots[c->n++];
+	*s = *cur;
+	s->mask = mask;
+	r->site_refs[cur->site]++;
+}
+
+/* Bytes of @granule that [first, last] covers. */
+static uint8_t race_mask(uintptr_t first, uintptr_t last, uintptr_t granule)
+{
+	unsigned int lo = first > granule ? (unsigned int)(first - granule) : 0;
+	unsigned int hi = last < granule + RACE_GRANULE - 1 ?
+			  (unsigned int)(last - granule) : RACE_GRANULE - 1;
+
+	return (uint8_t)(((2u << hi) - 1) & ~((1u << lo) - 1));
+}
+
+/* ---- API ---------------------------------------------------------------- */
+
+struct race *race_create(sim_report_fn report, sim_symbolize_fn symbolize, void *arg)
+{
+	struct race *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->report = report;
+	r->symbolize = symbolize;
+	r->arg = arg;
+	return r;
+}
+
+/* Drop the run's state, keeping the tables' memory for the next run. */
+static void race_forget(struct race *r)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->ntasks; i++) {
+		free(r->tasks[i].vc.c);
+		r->tasks[i] = (struct race_task){ 0 };
+	}
+	for (i = 0; i < r->cells_cap; i++) {
+		free(r->cells[i].slots);
+		r->cells[i] = (struct race_cell){ 0 };
+	}
+	r->ncells = 0;
+	r->nsites = 0;
+	r->nfree = 0;
+	for (i = 0; i < r->nsyncs; i++)
+		free(r->syncs[i].c);
+	r->nsyncs = 0;
+	race_map_clear(&r->sync_map);
+	race_map_clear(&r->pair_map);
+	r->nreports = 0;
+}
+
+void race_destroy(struct race *r)
+{
+	if (!r)
+		return;
+	race_forget(r);
+	free(r->tasks);
+	free(r->cells);
+	free(r->sites);
+	free(r->site_refs);
+	free(r->site_free);
+	free(r->syncs);
+	free(r->sync_map.ent);
+	free(r->pair_map.ent);
+	free(r);
+}
+
+void race_reset(struct race *r)
+{
+	race_forget(r);
+}
+
+void race_set_strict(struct race *r, int strict)
+{
+	r->strict = strict != 0;
+}
+
+void race_task_start(struct race *r, unsigned int task, int parent)
+{
+	struct race_task *t;
+
+	if (parent >= 0) {
+		SIM_BUG_ON((unsigned int)parent == task);
+		/* Both entries exist before either pointer is taken. */
+		race_tasks_fit(r, task);
+		race_task(r, (unsigned int)parent);
+		t = &r->tasks[task];
+		race_vc_join(&t->vc, &r->tasks[parent].vc);
+		race_tick(r, (unsigned int)parent);
+	}
+	race_tasks_fit(r, task);
+	r->tasks[task].started = true;
+	race_tick(r, task);
+}
+
+void race_release(struct race *r, unsigned int task, const void *sync)
+{
+	race_release_key(r, task, (uintptr_t)sync);
+}
+
+void race_acquire(struct race *r, unsigned int task, const void *sync)
+{
+	race_acquire_key(r, task, (uintptr_t)sync);
+}
+
+void race_access(struct race *r, const struct sim_who *who, unsigned int kind,
+		 uintptr_t addr, uint32_t size, uint64_t old_val, uint64_t new_val)
+{
+	struct race_slot cur;
+	uintptr_t last, g;
+
+	SIM_BUG_ON(kind >= SIM_NR_KINDS);
+	if (!sim_kind_is_access(kind) || !size)
+		return;
+	last = addr + (size - 1);
+	SIM_BUG_ON(last < addr);
+
+	cur.task = who->task;
+	cur.epoch = race_vc_get(&race_task(r, who->task)->vc, who->task);
+	cur.site = race_site_alloc(r);
+	race_fill_site(&r->sites[cur.site], who, kind, addr, size, old_val, new_val);
+	cur.class = race_class(&r->sites[cur.site]);
+	cur.pc = who->pc;
+	cur.mask = 0;
+
+	/* The allocation's reference keeps it while superseding drops others. */
+	for (g = addr & ~(uintptr_t)(RACE_GRANULE - 1);; g += RACE_GRANULE) {
+		race_granule(r, &cur, g, race_mask(addr, last, g));
+		if (last - g < RACE_GRANULE)
+			break;
+	}
+	race_site_put(r, cur.site);
+
+	/*
+	 * After the check: an atomic is not ordered by the synchronization
+	 * it performs itself, only what follows it is.
+	 */
+	if (kind == SIM_ATOMIC_LOAD || kind == SIM_ATOMIC_RMW)
+		race_acquire_key(r, who->task, addr);
+	if (kind == SIM_ATOMIC_STORE || kind == SIM_ATOMIC_RMW)
+		race_release_key(r, who->task, addr);
+}
+
+unsigned int race_reports(const struct race *r)
+{
+	return r->nreports;
+}

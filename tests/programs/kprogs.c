@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: MIT
+/* Instrumented programs exercising the kernel model. */
+#include "kprogs.h"
+
+#include <stdint.h>
+
+#include "hvsim/kernel.h"
+
+static struct kprog_result res;
+static bool use_fix;
+
+void kprog_result(struct kprog_result *r)
+{
+	*r = res;
+}
+
+void kprog_set_fix(bool fix)
+{
+	use_fix = fix;
+}
+
+static void record(int v)
+{
+	int n = READ_ONCE(res.norder);
+
+	if (n < 8) {
+		res.order[n] = v;
+		WRITE_ONCE(res.norder, n + 1);
+	}
+}
+
+/* ---- on_each_cpu reaches exactly the online CPUs ---------------------- */
+
+static void hit(void *info)
+{
+	(void)info;
+	res.hits[smp_processor_id()]++;
+	if (!irqs_disabled())
+		res.bad = 1;
+}
+
+void kp_on_each_cpu_task(void *arg)
+{
+	(void)arg;
+	on_each_cpu(hit, NULL, 1);
+	/* wait=1: every call has returned. */
+	res.count = res.hits[0] + res.hits[1] + res.hits[2] + res.hits[3];
+}
+
+/* ---- an IPI waits for the target's STI ------------------------------------ */
+
+static int irq_phase;
+static int irq_go;
+static int irq_handled;
+
+static void irq_handler(void *info)
+{
+	(void)info;
+	WRITE_ONCE(irq_handled, 1);
+}
+
+void kp_irq_target_task(void *arg)
+{
+	(void)arg;
+	local_irq_disable();
+	WRITE_ONCE(irq_phase, 1);
+	while (!READ_ONCE(irq_go))
+		cpu_relax();
+	/* The IPI is pending by now, but IF=0: it must not have run. */
+	res.flag = READ_ONCE(irq_handled);
+	local_irq_enable();
+	res.count = READ_ONCE(irq_handled);	/* delivered at the first step after STI */
+}
+
+void kp_irq_sender_task(void *arg)
+{
+	(void)arg;
+	while (!READ_ONCE(irq_phase))
+		cpu_relax();
+	smp_call_function_single(1, irq_handler, NULL, 0);
+	WRITE_ONCE(irq_go, 1);
+}
+
+/* ---- a failing ONLINE callback rolls the CPU back ---------------------------- */
+
+static int hp_a_up(unsigned int cpu)
+{
+	record(10 + (int)cpu);
+	return 0;
+}
+
+static int hp_a_down(unsigned int cpu)
+{
+	record(20 + (int)cpu);
+	return 0;
+}
+
+static int hp_b_up(unsigned int cpu)
+{
+	record(30 + (int)cpu);
+	return cpu == 2 ? -5 : 0;	/* -EIO on CPU 2 */
+}
+
+static int hp_b_down(unsigned int cpu)
+{
+	record(40 + (int)cpu);
+	return 0;
+}
+
+void kp_hotplug_fail_task(void *arg)
+{
+	(void)arg;
+	cpuhp_setup_state_nocalls(CPUHP_AP_KVM_ONLINE, "test/a:online", hp_a_up, hp_a_down);
+	cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "test/b:online", hp_b_up, hp_b_down);
+	res.count = add_cpu(2);
+	res.flag = cpu_online(2);
+}
+
+/* ---- mutual exclusion under a mutex, three tasks on two CPUs --------------- */
+
+static DEFINE_MUTEX(kp_mutex);
+static int kp_inside;
+
+void kp_mutex_task(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 3; i++) {
+		mutex_lock(&kp_mutex);
+		if (kp_inside++)
+			res.bad = 1;
+		res.count++;
+		kp_inside--;
+		mutex_unlock(&kp_mutex);
+	}
+}
+
+/* ---- AB-BA: deadlocks in some schedules ------------------------------------ */
+
+static DEFINE_MUTEX(kp_a);
+static DEFINE_MUTEX(kp_b);
+
+void kp_abba_task(void *arg)
+{
+	int id = (int)(uintptr_t)arg;
+	struct mutex *first = id ? &kp_b : &kp_a, *second = id ? &kp_a : &kp_b;
+
+	mutex_lock(first);
+	mutex_lock(second);
+	res.count++;
+	mutex_unlock(second);
+	mutex_unlock(first);
+}
+
+/* ---- completions and wait queues ------------------------------------------------- */
+
+static DECLARE_COMPLETION(kp_ready);
+static DECLARE_WAIT_QUEUE_HEAD(kp_wq);
+static int kp_item;
+
+void kp_producer_task(void *arg)
+{
+	(void)arg;
+	kp_item = 42;
+	complete(&kp_ready);
+	WRITE_ONCE(res.flag, 1);
+	wake_up(&kp_wq);
+}
+
+void kp_consumer_task(void *arg)
+{
+	(void)arg;
+	wait_for_completion(&kp_ready);
+	res.count = kp_item;
+	wait_event(kp_wq, READ_ONCE(res.flag));
+	record(1);
+}
+
+/* ---- preempt notifiers ------------------------------------------------------------ */
+
+static struct preempt_notifier kp_notifier;
+
+static void kp_sched_in(struct preempt_notifier *n, int cpu)
+{
+	(void)n;
+	res.sched_in++;
+	if (cpu != (int)smp_processor_id())
+		res.bad = 1;
+}
+
+static void kp_sched_out(struct preempt_notifier *n, struct task *next)
+{
+	(void)n;
+	(void)next;
+	res.sched_out++;
+}
+
+static struct preempt_ops kp_preempt_ops = {
+	.sched_in = kp_sched_in,
+	.sched_out = kp_sched_out,
+};
+
+void kp_notifier_task(void *arg)
+{
+	(void)arg;
+	preempt_notifier_init(&kp_notifier, &kp_preempt_ops);
+	preempt_disable();
+	preempt_notifier_register(&kp_notifier);
+	preempt_enable();
+	for (int i = 0; i < 20; i++)
+		WRITE_ONCE(res.hits[0], READ_ONCE(res.hits[0]) + 1);
+	preempt_disable();
+	preempt_notifier_unregister(&kp_notifier);
+	preempt_enable();
+	/* Every sched-out was followed by a sched-in before we ran again. */
+	if (res.sched_in != res.sched_out)
+		res.bad = 1;
+}
+
+void kp_busy_task(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 20; i++)
+		WRITE_ONCE(res.hits[1], READ_ONCE(res.hits[1]) + 1);
+}
+
+/* ---- sleeping, waking and migration ---------------------------------------------- */
+
+static struct task *kp_sleeper;
+static int kp_wakeups;
+
+void kp_sleeper_task(void *arg)
+{
+	(void)arg;
+	WRITE_ONCE(kp_sleeper, current);
+	record((int)smp_processor_id());
+	wait_event(kp_wq, READ_ONCE(kp_wakeups));
+	record((int)smp_processor_id());
+}
+
+void kp_waker_task(void *arg)
+{
+	(void)arg;
+	while (!READ_ONCE(kp_sleeper))
+		cpu_relax();
+	WRITE_ONCE(kp_wakeups, 1);
+	wake_up(&kp_wq);
+}
+
+/* ---- WARN and BUG ---------------------------------------------------------------------- */
+
+void kp_warn_task(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 3; i++)
+		WARN_ON_ONCE(READ_ONCE(res.count) >= 0);
+	res.count++;
+	WARN_ON(res.count == 1);
+}
+
+void kp_bug_task(void *arg)
+{
+	(void)arg;
+	BUG_ON(READ_ONCE(res.count) == 0);
+	res.flag = 1;	/* never reached */
+}
+
+/* ---- rw-semaphore: readers share, a writer excludes ------------------------------------ */
+
+static DECLARE_RWSEM(kp_rwsem);
+static int kp_readers_in;
+
+void kp_rwsem_task(void *arg)
+{
+	int id = (int)(uintptr_t)arg;
+
+	for (int i = 0; i < 2; i++) {
+		if (id == 0) {
+			down_write(&kp_rwsem);
+			if (READ_ONCE(kp_readers_in))
+				res.bad = 1;
+			res.count++;
+			up_write(&kp_rwsem);
+		} else {
+			down_read(&kp_rwsem);
+			__atomic_fetch_add(&kp_readers_in, 1, __ATOMIC_RELAXED);
+			if (READ_ONCE(kp_readers_in) > res.flag)
+				WRITE_ONCE(res.flag, READ_ONCE(kp_readers_in));
+			__atomic_fetch_sub(&kp_readers_in, 1, __ATOMIC_RELAXED);
+			up_read(&kp_rwsem);
+		}
+	}
+}
+
+/* ---- spin_lock_irqsave: a spinner with IF=0 cannot take an IPI ---------------------------- */
+
+static DEFINE_SPINLOCK(kp_spin);
+
+void kp_spin_irq_task(void *arg)
+{
+	unsigned long flags;
+
+	(void)arg;
+	for (int i = 0; i < 3; i++) {
+		spin_lock_irqsave(&kp_spin, flags);
+		res.count++;
+		spin_unlock_irqrestore(&kp_spin, flags);
+	}
+}
+
+/* ---- the toy hotplug module: seed race 000 in miniature -------------------------------------- */
+
+static DEFINE_PER_CPU(int, toy_checked);
+static DEFINE_PER_CPU(int, toy_enabled);
+
+/* The compatibility check, then the enable: KVM's kvm_online_cpu() in small. */
+static int toy_online(unsigned int cpu)
+{
+	WRITE_ONCE(per_cpu(toy_checked, cpu), 1);
+	WRITE_ONCE(per_cpu(toy_enabled, cpu), 1);
+	return 0;
+}
+
+/* hardware_enable_nolock() in small: runs on each CPU by IPI. */
+static void toy_enable(void *info)
+{
+	unsigned int cpu = smp_processor_id();
+
+	(void)info;
+	if (!READ_ONCE(per_cpu(toy_checked, cpu)))
+		res.bad = 1;	/* enabled on a CPU that was never checked */
+	WRITE_ONCE(per_cpu(toy_enabled, cpu), 1);
+}
+
+static DECLARE_COMPLETION(toy_registered);
+
+void toy_enabler_task(void *arg)
+{
+	(void)arg;
+	wait_for_completion(&toy_registered);
+	if (use_fix)
+		cpus_read_lock();
+	on_each_cpu(toy_enable, NULL, 1);
+	if (use_fix)
+		cpus_read_unlock();
+}
+
+void toy_hotplug_task(void *arg)
+{
+	unsigned int cpu;
+
+	(void)arg;
+	/* Module init: the boot CPUs passed the check at load time. */
+	for_each_online_cpu(cpu)
+		WRITE_ONCE(per_cpu(toy_checked, cpu), 1);
+	cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "toy:online", toy_online, NULL);
+	complete_all(&toy_registered);
+	res.count = add_cpu(2);
+}

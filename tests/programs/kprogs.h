@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* Instrumented programs for the kernel model's tests (tests/programs/kprogs.c). */
+#ifndef HVSIM_TEST_KPROGS_H
+#define HVSIM_TEST_KPROGS_H
+
+#include <stdbool.h>
+
+/* Results a test reads after a run (host side). */
+struct kprog_result {
+	int hits[8];		/* per CPU: calls of a cross-CPU function */
+	int count;		/* a shared counter */
+	int flag;		/* program-specific */
+	int order[8];		/* program-specific sequence */
+	int norder;
+	int sched_in, sched_out;	/* preempt notifier calls */
+	int bad;		/* a property the program checks itself failed */
+};
+void kprog_result(struct kprog_result *r);
+/* Variant switch, set from setup() (after the reset). */
+void kprog_set_fix(bool fix);
+
+void kp_on_each_cpu_task(void *arg);
+void kp_irq_target_task(void *arg);
+void kp_irq_sender_task(void *arg);
+void kp_hotplug_fail_task(void *arg);
+void kp_mutex_task(void *arg);
+void kp_abba_task(void *arg);
+void kp_producer_task(void *arg);
+void kp_consumer_task(void *arg);
+void kp_notifier_task(void *arg);
+void kp_busy_task(void *arg);
+void kp_sleeper_task(void *arg);
+void kp_waker_task(void *arg);
+void kp_warn_task(void *arg);
+void kp_bug_task(void *arg);
+void kp_rwsem_task(void *arg);
+void kp_spin_irq_task(void *arg);
+
+/* The first seed race in miniature: an enable by on_each_cpu() vs a hot-add. */
+void toy_enabler_task(void *arg);
+void toy_hotplug_task(void *arg);
+
+#endif /* HVSIM_TEST_KPROGS_H */

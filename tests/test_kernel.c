@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kernel model: IPIs and the interrupt flag, locks, sleeping, preempt
+ * notifiers, migration, CPU hotplug, WARN/BUG, deadlocks, and the ordering
+ * the first seed race lives on. Each program judges its own end state in
+ * check(); the tests assert on the exploration's result afterwards.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hvsim/sim.h"
+#include "programs/kprogs.h"
+
+/* A program made of (cpu, task) pairs and a judge. */
+struct kcase {
+	unsigned int ncpus;
+	unsigned int offline;			/* bit mask of CPUs that start offline */
+	bool fix;				/* kprog_set_fix() */
+	struct {
+		unsigned int cpu;
+		sim_task_fn fn;
+		uintptr_t arg;
+		bool migratable;
+	} tasks[4];
+	int (*judge)(const struct kprog_result *r, char *msg, size_t len);
+	unsigned int runs_seen;			/* check() calls */
+	unsigned int migrated;			/* runs where kp_sleeper_task moved */
+};
+
+static void kcase_setup(struct machine *m, void *arg)
+{
+	struct kcase *k = arg;
+
+	kprog_set_fix(k->fix);
+	for (unsigned int cpu = 0; cpu < k->ncpus; cpu++)
+		if (k->offline & (1u << cpu))
+			sim_set_cpu_offline(m, cpu);
+	for (int i = 0; i < 4 && k->tasks[i].fn; i++) {
+		if (k->tasks[i].migratable)
+			sim_spawn_migratable(m, k->tasks[i].cpu, "ktask", k->tasks[i].fn,
+					     (void *)k->tasks[i].arg);
+		else
+			sim_spawn(m, k->tasks[i].cpu, "ktask", k->tasks[i].fn,
+				  (void *)k->tasks[i].arg);
+	}
+}
+
+static int kcase_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	struct kcase *k = arg;
+	struct kprog_result r;
+
+	(void)m;
+	kprog_result(&r);
+	k->runs_seen++;
+	if (r.norder == 2 && r.order[0] != r.order[1])
+		k->migrated++;
+	return k->judge ? k->judge(&r, msg, len) : 0;
+}
+
+static struct sim_result kexplore(struct kcase *k, const char *strategy, uint64_t seed,
+				  uint64_t budget)
+{
+	struct sim_program p = { "kcase", k->ncpus, kcase_setup, kcase_check, k };
+	struct sim_explore_opts o = { .strategy = strategy, .seed = seed, .budget = budget };
+	struct sim_result r;
+	char err[128];
+
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	return r;
+}
+
+/* Criterion may pass parameters to a fresh process image: no pointers. */
+struct strat_param {
+	char name[16];
+	uint64_t seed;
+};
+
+#define STRATEGIES(fn)							\
+	ParameterizedTestParameters(kernel, fn)				\
+	{								\
+		static struct strat_param p[] = {			\
+			{ "timed", 1 }, { "random", 1 }, { "random", 2 },	\
+			{ "pct:3", 1 }, { "dfs:1", 0 },			\
+		};							\
+		return cr_make_param_array(struct strat_param, p, 5);	\
+	}
+
+/* ---- IPIs ---------------------------------------------------------------- */
+
+static int judge_on_each_cpu(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->hits[0] == 1 && r->hits[1] == 1 && r->hits[2] == 1 && r->hits[3] == 0 &&
+	    r->count == 3 && !r->bad)
+		return 0;
+	snprintf(msg, len, "hits %d %d %d %d, sum seen %d, bad %d", r->hits[0], r->hits[1],
+		 r->hits[2], r->hits[3], r->count, r->bad);
+	return 1;
+}
+
+STRATEGIES(on_each_cpu_reaches_exactly_the_online_cpus)
+ParameterizedTest(struct strat_param *s, kernel, on_each_cpu_reaches_exactly_the_online_cpus,
+		  .timeout = 60)
+{
+	struct kcase k = {
+		.ncpus = 4, .offline = 1u << 3,
+		.tasks = { { 0, kp_on_each_cpu_task, 0 } },
+		.judge = judge_on_each_cpu,
+	};
+	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	cr_expect_gt(k.runs_seen, 0);
+	sim_result_release(&r);
+}
+
+static int judge_irq(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->flag == 0 && r->count == 1)
+		return 0;
+	snprintf(msg, len, "handled before STI: %d, after: %d", r->flag, r->count);
+	return 1;
+}
+
+STRATEGIES(ipi_waits_for_the_target_to_enable_interrupts)
+ParameterizedTest(struct strat_param *s, kernel, ipi_waits_for_the_target_to_enable_interrupts,
+		  .timeout = 60)
+{
+	struct kcase k = {
+		.ncpus = 2,
+		.tasks = { { 0, kp_irq_sender_task, 0 }, { 1, kp_irq_target_task, 0 } },
+		.judge = judge_irq,
+	};
+	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	sim_result_release(&r);
+}
+
+/* ---- hotplug ----------------------------------------------------------------- */
+
+static int judge_hotplug_fail(const struct kprog_result *r, char *msg, size_t len)
+{
+	/* A up on 2 (12), B up on 2 fails (32), A torn down on 2 (22); B never torn down. */
+	static const int want[] = { 12, 32, 22 };
+
+	if (r->count == -5 && r->flag == 0 && r->norder == 3 &&
+	    !memcmp(r->order, want, sizeof(want)))
+		return 0;
+	snprintf(msg, len, "add_cpu %d, online %d, %d callbacks: %d %d %d %d", r->count, r->flag,
+		 r->norder, r->order[0], r->order[1], r->order[2], r->order[3]);
+	return 1;
+}
+
+Test(kernel, failing_online_callback_rolls_the_cpu_back, .timeout = 60)
+{
+	struct kcase k = {
+		.ncpus = 3, .offline = 1u << 2,
+		.tasks = { { 0, kp_hotplug_fail_task, 0 } },
+		.judge = judge_hotplug_fail,
+	};
+	struct sim_result r = kexplore(&k, "random", 3, 200);
+
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	sim_result_release(&r);
+}
+
+/* ---- locks ---------------------------------------------------------------------- */
+
+static int judge_mutex(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->count == 9 && !r->bad)
+		return 0;
+	snprintf(msg, len, "count %d, exclusion broken %d", r->count, r->bad);
+	return 1;
+}
+
+STRATEGIES(mutex_excludes_and_sleepers_share_a_cpu)
+ParameterizedTest(struct strat_param *s, kernel, mutex_excludes_and_sleepers_share_a_cpu,
+		  .timeout = 120)
+{
+	struct kcase k = {
+		.ncpus = 2,
+		.tasks = { { 0, kp_mutex_task, 0 }, { 0, kp_mutex_task, 1 }, { 1, kp_mutex_task, 2 } },
+		.judge = judge_mutex,
+	};
+	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	sim_result_release(&r);
+}
+
+static int judge_rwsem(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->count == 2 && !r->bad)
+		return 0;
+	snprintf(msg, len, "writes %d, writer met readers %d", r->count, r->bad);
+	return 1;
+}
+
+STRATEGIES(rwsem_readers_share_writers_exclude)
+ParameterizedTest(struct strat_param *s, kernel, rwsem_readers_share_writers_exclude,
+		  .timeout = 120)
+{
+	struct kcase k = {
+		.ncpus = 3,
+		.tasks = { { 0, kp_rwsem_task, 0 }, { 1, kp_rwsem_task, 1 }, { 2, kp_rwsem_task, 2 } },
+		.judge = judge_rwsem,
+	};
+	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	sim_result_release(&r);
+}
+
+static int judge_readers_shared(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->flag >= 2) {
+		snprintf(msg, len, "%d readers inside at once", r->flag);
+		return 1;
+	}
+	return 0;
+}
+
+Test(kernel, readers_do_share_the_rwsem_in_some_schedule, .timeout = 60)
+{
+	struct kcase k = {
+		.ncpus = 3,
+		.tasks = { { 0, kp_rwsem_task, 0 }, { 1, kp_rwsem_task, 1 }, { 2, kp_rwsem_task, 2 } },
+		.judge = judge_readers_shared,
+	};
+	struct sim_result r = kexplore(&k, "random", 1, 2000);
+
+	cr_expect_eq(r.failures, 1, "two readers were never inside together");
+	sim_result_release(&r);
+}
+
+static int judge_spin_irq(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->count == 6)
+		return 0;
+	snprintf(msg, len, "count %d", r->count);
+	return 1;
+}
+
+STRATEGIES(spinlock_irqsave_excludes)
+ParameterizedTest(struct strat_param *s, kernel, spinlock_irqsave_excludes, .timeout = 60)
+{
+	struct kcase k = {
+		.ncpus = 2,
+		.tasks = { { 0, kp_spin_irq_task, 0 }, { 1, kp_spin_irq_task, 1 } },
+		.judge = judge_spin_irq,
+	};
+	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	sim_result_release(&r);
+}
+
+/* ---- deadlock ---------------------------------------------------------------------- */
+
+Test(kernel, abba_deadlocks_in_some_schedule, .timeout = 60)
+{
+	struct kcase k = {
+		.ncpus = 2,
+		.tasks = { { 0, kp_abba_task, 0 }, { 1, kp_abba_task, 1 } },
+	};
+	struct sim_result d = kexplore(&k, "dfs:2", 0, 100000);
+	struct sim_result p = kexplore(&k, "pct:3", 1, 5000);
+
+	cr_expect_eq(d.outcome, SIM_DEADLOCK, "dfs: %s", d.message);
+	cr_expect(strstr(d.message, "deadlock") != NULL, "%s", d.message);
+	cr_expect_not_null(d.reports);
+	if (d.reports)
+		cr_expect(strstr(d.reports, "sleeps on kp_") != NULL, "%s", d.reports);
+	cr_expect_eq(p.outcome, SIM_DEADLOCK, "pct: %s", p.message);
+	sim_result_release(&d);
+	sim_result_release(&p);
+}
+
+Test(kernel, consistent_lock_order_never_deadlocks, .timeout = 60)
+{
+	struct kcase k = {
+		.ncpus = 2,
+		.tasks = { { 0, kp_abba_task, 0 }, { 1, kp_abba_task, 0 } },
+	};
+	struct sim_result d = kexplore(&k, "dfs:2", 0, 100000);
+
+	cr_expect_eq(d.failures, 0, "%s", d.message);
+	cr_expect(d.exhausted);
+	sim_result_release(&d);
+}
+
+/* ---- sleeping and waking ---------------------------------------------------------- */
+
+static int judge_consumer(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->count == 42 && r->norder == 1)
+		return 0;
+	snprintf(msg, len, "item %d, woken %d", r->count, r->norder);
+	return 1;
+}
+
+STRATEGIES(completion_and_wait_queue_lose_no_wakeup)
+ParameterizedTest(struct strat_param *s, kernel, completion_and_wait_queue_lose_no_wakeup,
+		  .timeout = 120)
+{
+	struct kcase k = {
+		.ncpus = 2,
+		.tasks = { { 0, kp_consumer_task, 0 }, { 1, kp_producer_task, 0 } },
+		.judge = judge_consumer,
+	};
+	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	sim_result_release(&r);
+}
+
+static int judge_notifier(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (!r->bad && r->hits[0] == 20 && r->hits[1] == 20)
+		return 0;
+	snprintf(msg, len, "in %d out %d bad %d", r->sched_in, r->sched_out, r->bad);
+	return 1;
+}
+
+static int judge_notifier_preempted(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (judge_notifier(r, msg, len))
+		return 1;
+	/* Report a run where preemption happened, so the test can see one. */
+	if (r->sched_out > 0) {
+		snprintf(msg, len, "preempted: in %d out %d", r->sched_in, r->sched_out);
+		return 1;
+	}
+	return 0;
+}
+
+Test(kernel, preempt_notifiers_pair_up, .timeout = 60)
+{
+	struct kcase k = {
+		.ncpus = 1,
+		.tasks = { { 0, kp_notifier_task, 0 }, { 0, kp_busy_task, 0 } },
+		.judge = judge_notifier,
+	};
+	struct kcase seen = k;
+	struct sim_result r = kexplore(&k, "random", 1, 500);
+	struct sim_result pre;
+
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	/* And preemption with notifiers does happen under random. */
+	seen.judge = judge_notifier_preempted;
+	pre = kexplore(&seen, "random", 1, 500);
+	cr_expect_eq(pre.failures, 1, "no run was preempted while the notifier was registered");
+	cr_expect(strstr(pre.message, "preempted") != NULL, "%s", pre.message);
+	sim_result_release(&r);
+	sim_result_release(&pre);
+}
+
+static int judge_migrated(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->norder == 2 && r->order[0] != r->order[1]) {
+		snprintf(msg, len, "migrated from CPU%d to CPU%d", r->order[0], r->order[1]);
+		return 1;
+	}
+	return 0;
+}
+
+Test(kernel, a_woken_task_may_migrate, .timeout = 60)
+{
+	struct kcase pinned = {
+		.ncpus = 2,
+		.tasks = { { 0, kp_sleeper_task, 0, false }, { 1, kp_waker_task, 0, false } },
+		.judge = judge_migrated,
+	};
+	struct kcase free = pinned;
+	struct sim_result r, f, d;
+
+	free.tasks[0].migratable = true;
+	r = kexplore(&pinned, "random", 1, 500);
+	cr_expect_eq(r.failures, 0, "a pinned task moved: %s", r.message);
+	f = kexplore(&free, "random", 1, 500);
+	cr_expect_eq(f.failures, 1, "random never migrated the woken task");
+	cr_expect(strstr(f.message, "from CPU0 to CPU1") != NULL, "%s", f.message);
+	d = kexplore(&free, "dfs:1", 0, 10000);
+	cr_expect_eq(d.failures, 1, "dfs:1 never tried the migration");
+	sim_result_release(&r);
+	sim_result_release(&f);
+	sim_result_release(&d);
+}
+
+/* ---- WARN and BUG ------------------------------------------------------------------ */
+
+Test(kernel, warn_reports_and_the_run_goes_on, .timeout = 30)
+{
+	struct kcase k = { .ncpus = 1, .tasks = { { 0, kp_warn_task, 0 } } };
+	struct sim_result r = kexplore(&k, "timed", 1, 2);
+
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect(strstr(r.message, "WARNING: CPU: 0 PID: ") == r.message, "%s", r.message);
+	cr_assert_not_null(r.reports);
+	/* WARN_ON_ONCE fired once in three, WARN_ON once: two reports. */
+	cr_expect(strstr(r.reports, "kp_warn_task") != NULL, "%s", r.reports);
+	{
+		int n = 0;
+
+		for (const char *p = r.reports; (p = strstr(p, "[ cut here ]")); p++)
+			n++;
+		cr_expect_eq(n, 2, "%d reports:\n%s", n, r.reports);
+	}
+	sim_result_release(&r);
+}
+
+Test(kernel, warn_on_once_fires_again_in_the_next_run, .timeout = 30)
+{
+	struct kcase k = { .ncpus = 1, .tasks = { { 0, kp_warn_task, 0 } } };
+	struct sim_program p = { "warn", 1, kcase_setup, kcase_check, &k };
+	struct sim_explore_opts o = { .strategy = "random", .budget = 3, .keep_going = true };
+	struct sim_result r;
+	char err[128];
+
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0);
+	cr_expect_eq(r.failures, 3, "the once-flag leaked from one run into the next");
+	sim_result_release(&r);
+}
+
+Test(kernel, bug_ends_the_run, .timeout = 30)
+{
+	struct kcase k = { .ncpus = 1, .tasks = { { 0, kp_bug_task, 0 } } };
+	struct sim_result r = kexplore(&k, "timed", 1, 1);
+
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect(strstr(r.message, "kernel BUG at ") == r.message, "%s", r.message);
+	cr_expect(strstr(r.message, "kprogs.c:") != NULL, "%s", r.message);
+	sim_result_release(&r);
+}
+
+/* ---- the first seed race, before any hypervisor: a toy module ---------------------- */
+
+static int judge_toy(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->bad) {
+		snprintf(msg, len, "feature enabled on CPU 2 before its ONLINE check ran");
+		return 1;
+	}
+	if (r->count) {
+		snprintf(msg, len, "add_cpu failed: %d", r->count);
+		return 1;
+	}
+	return 0;
+}
+
+Test(kernel, toy_hotplug_race_is_found_without_the_lock, .timeout = 120)
+{
+	struct kcase k = {
+		.ncpus = 3, .offline = 1u << 2,
+		.tasks = { { 0, toy_enabler_task, 0 }, { 1, toy_hotplug_task, 0 } },
+		.judge = judge_toy,
+	};
+	struct sim_result r = kexplore(&k, "pct:3", 1, 20000);
+	struct sim_result d = kexplore(&k, "dfs:2", 0, 200000);
+
+	cr_expect_eq(r.failures, 1, "pct:3 did not find the window (%lu schedules)",
+		     (unsigned long)r.schedules);
+	cr_expect(strstr(r.message, "before its ONLINE check") != NULL, "%s", r.message);
+	cr_expect_eq(d.failures, 1, "dfs:2 did not find the window (%lu schedules)",
+		     (unsigned long)d.schedules);
+	cr_log_info("toy race: pct:3 found it in %lu schedules, dfs:2 in %lu (%lu steps)",
+		    (unsigned long)r.schedules, (unsigned long)d.schedules,
+		    (unsigned long)d.steps);
+	sim_result_release(&r);
+	sim_result_release(&d);
+}
+
+Test(kernel, toy_hotplug_race_is_absent_with_cpus_read_lock, .timeout = 300)
+{
+	struct kcase k = {
+		.ncpus = 3, .offline = 1u << 2, .fix = true,
+		.tasks = { { 0, toy_enabler_task, 0 }, { 1, toy_hotplug_task, 0 } },
+		.judge = judge_toy,
+	};
+	struct sim_result d = kexplore(&k, "dfs:2", 0, 2000000);
+	struct sim_result r = kexplore(&k, "random", 1, 3000);
+
+	cr_expect_eq(d.failures, 0, "%s", d.message);
+	cr_expect(d.exhausted, "dfs:2 did not exhaust in %lu schedules", (unsigned long)d.schedules);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_log_info("toy fixed: dfs:2 exhausted in %lu schedules (%lu abandoned, %lu restarts, "
+		    "longest run %lu steps)", (unsigned long)d.schedules, (unsigned long)d.abandoned,
+		    (unsigned long)d.restarts, (unsigned long)d.max_run_steps);
+	sim_result_release(&d);
+	sim_result_release(&r);
+}

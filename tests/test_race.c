@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The race detector: happens-before from locks, spawns and atomics hides
+ * a pair, KCSAN's default policy decides which unordered pairs are
+ * reported, and the report reads as KCSAN's does, byte for byte the same
+ * for the same events.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/race.h"
+#include "machine.h"
+
+/* Test pcs the fake symbolizer knows; any other prints as 0x<pc>. */
+#define PC_F		0x100
+#define PC_G		0x200
+#define PC_H		0x300
+#define PC_CALLER	0x1000
+#define PC_OUTER	0x2000
+
+#define TR_MAX_REPORTS	16
+#define TR_TEXT_LEN	4096
+
+struct tr {
+	struct race *r;
+	unsigned int n;				/* reports received */
+	char title[TR_MAX_REPORTS][160];
+	char text[TR_MAX_REPORTS][TR_TEXT_LEN];
+	char all[TR_MAX_REPORTS * TR_TEXT_LEN];	/* every text, in order */
+	size_t all_len;
+};
+
+static void tr_collect(void *arg, const char *title, const char *text)
+{
+	struct tr *t = arg;
+	size_t len = strlen(text);
+
+	cr_assert_lt(t->n, TR_MAX_REPORTS);
+	cr_assert_lt(strlen(title), sizeof(t->title[0]));
+	cr_assert_lt(len, TR_TEXT_LEN);
+	strcpy(t->title[t->n], title);
+	strcpy(t->text[t->n], text);
+	memcpy(t->all + t->all_len, text, len);
+	t->all_len += len;
+	t->n++;
+}
+
+static void tr_symbolize(void *arg, uintptr_t pc, char *buf, size_t len)
+{
+	(void)arg;
+	switch (pc) {
+	case PC_F:
+		snprintf(buf, len, "f+0x1/0x10");
+		break;
+	case PC_G:
+		snprintf(buf, len, "g+0x2/0x20");
+		break;
+	case PC_H:
+		snprintf(buf, len, "h+0x3/0x30");
+		break;
+	case PC_CALLER:
+		snprintf(buf, len, "caller+0x10/0x80");
+		break;
+	case PC_OUTER:
+		snprintf(buf, len, "outer+0x20/0x100");
+		break;
+	default:
+		snprintf(buf, len, "0x%lx", (unsigned long)pc);
+	}
+}
+
+static struct tr *tr_new(void)
+{
+	struct tr *t = calloc(1, sizeof(*t));
+
+	cr_assert_not_null(t);
+	t->r = race_create(tr_collect, tr_symbolize, t);
+	cr_assert_not_null(t->r);
+	return t;
+}
+
+static void tr_free(struct tr *t)
+{
+	race_destroy(t->r);
+	free(t);
+}
+
+/* Task n runs as PID 100 + n on CPU n, called from outer() via caller(). */
+static void tr_access_irq(struct tr *t, unsigned int task, uintptr_t pc, unsigned int kind,
+			  uintptr_t addr, uint32_t size, uint64_t old_val, uint64_t new_val,
+			  int in_irq)
+{
+	static const uintptr_t stack[] = { PC_OUTER, PC_CALLER };	/* innermost last */
+	static const char *const comm[] = { "t0", "t1", "t2", "t3" };
+	struct sim_who w = {
+		.task = task,
+		.pid = 100 + task,
+		.comm = task < 4 ? comm[task] : "tn",
+		.cpu = task,
+		.stack = stack,
+		.depth = 2,
+		.pc = pc,
+		.in_irq = in_irq,
+	};
+
+	race_access(t->r, &w, kind, addr, size, old_val, new_val);
+}
+
+static void tr_access(struct tr *t, unsigned int task, uintptr_t pc, unsigned int kind,
+		      uintptr_t addr, uint32_t size, uint64_t old_val, uint64_t new_val)
+{
+	tr_access_irq(t, task, pc, kind, addr, size, old_val, new_val, 0);
+}
+
+static void tr_write(struct tr *t, unsigned int task, uintptr_t pc, uintptr_t addr,
+		     uint32_t size, uint64_t old_val, uint64_t new_val)
+{
+	tr_access(t, task, pc, SIM_WRITE, addr, size, old_val, new_val);
+}
+
+static void tr_read(struct tr *t, unsigned int task, uintptr_t pc, uintptr_t addr,
+		    uint32_t size, uint64_t val)
+{
+	tr_access(t, task, pc, SIM_READ, addr, size, val, val);
+}
+
+/* Two tasks that never synchronize. */
+static struct tr *tr_two_tasks(void)
+{
+	struct tr *t = tr_new();
+
+	race_task_start(t->r, 0, -1);
+	race_task_start(t->r, 1, -1);
+	return t;
+}
+
+Test(race, plain_write_read_reported_in_kcsan_format, .timeout = 10)
+{
+	static const char want[] =
+		"==================================================================\n"
+		"BUG: KCSAN: data-race in f / g\n"
+		"\n"
+		"read to 0x0000000000001000 of 8 bytes by task 101 on cpu 1:\n"
+		" g+0x2/0x20\n"
+		" caller+0x10/0x80\n"
+		" outer+0x20/0x100\n"
+		"\n"
+		"write to 0x0000000000001000 of 8 bytes by task 100 on cpu 0:\n"
+		" f+0x1/0x10\n"
+		" caller+0x10/0x80\n"
+		" outer+0x20/0x100\n"
+		"\n"
+		"value changed: 0x0000000000000000 -> 0x0000000000000001\n"
+		"\n"
+		"Reported by Kernel Concurrency Sanitizer on:\n"
+		"CPU: 1 PID: 101 Comm: t1\n"
+		"==================================================================\n";
+	struct tr *t = tr_two_tasks();
+
+	cr_assert_eq(sizeof(uintptr_t), 8, "the expected text assumes 64-bit addresses");
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 1);
+	tr_read(t, 1, PC_G, 0x1000, 8, 1);
+	cr_assert_eq(t->n, 1);
+	cr_assert_eq(race_reports(t->r), 1);
+	/* Current access (g) printed first, yet the title is sorted. */
+	cr_assert_str_eq(t->title[0], "BUG: KCSAN: data-race in f / g");
+	cr_assert_str_eq(t->text[0], want);
+	tr_free(t);
+}
+
+Test(race, current_write_printed_before_earlier_read, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+	const char *w, *rd;
+
+	tr_read(t, 0, PC_H, 0x1000, 4, 0);
+	tr_write(t, 1, PC_G, 0x1000, 4, 0, 0xabcd);
+	cr_assert_eq(t->n, 1);
+	cr_assert_str_eq(t->title[0], "BUG: KCSAN: data-race in g / h");
+	w = strstr(t->text[0], "write to 0x0000000000001000 of 4 bytes by task 101 on cpu 1:\n g+");
+	rd = strstr(t->text[0], "read to 0x0000000000001000 of 4 bytes by task 100 on cpu 0:\n h+");
+	cr_assert(w && rd && w < rd, "%s", t->text[0]);
+	/* The written value, as wide as the write. */
+	cr_assert(strstr(t->text[0], "value changed: 0x00000000 -> 0x0000abcd\n"), "%s", t->text[0]);
+	cr_assert(strstr(t->text[0], "CPU: 1 PID: 101 Comm: t1\n"));
+	tr_free(t);
+}
+
+Test(race, frames_are_innermost_first_and_interrupts_named, .timeout = 10)
+{
+	uintptr_t deep[20];
+	struct sim_who w = { .task = 1, .pid = 7, .comm = "a-very-long-task-name", .cpu = 3,
+			     .stack = deep, .depth = 20, .pc = PC_G, .in_irq = 0 };
+	static const char top[] = " g+0x2/0x20\n 0x5013\n 0x5012\n";
+	struct tr *t = tr_two_tasks();
+	char want[64];
+	unsigned int i, lines = 0;
+	const char *p;
+
+	for (i = 0; i < 20; i++)
+		deep[i] = 0x5000 + i;
+	tr_access_irq(t, 0, PC_F, SIM_WRITE, 0x1000, 2, 1, 2, 1);
+	race_access(t->r, &w, SIM_READ, 0x1000, 2, 2, 2);
+	cr_assert_eq(t->n, 1);
+	cr_assert(strstr(t->text[0], "write to 0x0000000000001000 of 2 bytes by interrupt on cpu 0:\n"),
+		  "%s", t->text[0]);
+	/* The pc, then the 16 innermost callers: 0x5013 down to 0x5004. */
+	p = strstr(t->text[0], "by task 7 on cpu 3:\n");
+	cr_assert_not_null(p);
+	p = strchr(p, '\n') + 1;
+	cr_assert(!strncmp(p, top, strlen(top)), "%s", p);
+	for (; *p == ' '; p = strchr(p, '\n') + 1)
+		lines++;
+	cr_assert_eq(lines, 1 + RACE_STACK_DEPTH);
+	snprintf(want, sizeof(want), " 0x%x\n\n", 0x5013 - RACE_STACK_DEPTH + 1);
+	cr_assert(strstr(t->text[0], want), "%s", t->text[0]);
+	/* The comm is cut as the kernel cuts it (TASK_COMM_LEN). */
+	cr_assert(strstr(t->text[0], "CPU: 3 PID: 7 Comm: a-very-long-tas\n"), "%s", t->text[0]);
+	tr_free(t);
+}
+
+Test(race, lock_release_acquire_orders_the_pair, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+	int lock;
+
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 1);
+	race_release(t->r, 0, &lock);
+	race_acquire(t->r, 1, &lock);
+	tr_read(t, 1, PC_G, 0x1000, 8, 1);
+	cr_assert_eq(t->n, 0);
+
+	/* A write after the unlock is not covered by it. */
+	tr_write(t, 0, PC_H, 0x1000, 8, 1, 2);
+	tr_read(t, 1, PC_G, 0x1000, 8, 2);
+	cr_assert_eq(t->n, 1);
+	cr_assert_str_eq(t->title[0], "BUG: KCSAN: data-race in g / h");
+	tr_free(t);
+}
+
+Test(race, task_start_orders_what_the_parent_did_before, .timeout = 10)
+{
+	struct tr *t = tr_new();
+
+	race_task_start(t->r, 0, -1);
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 1);
+	race_task_start(t->r, 1, 0);
+	tr_read(t, 1, PC_G, 0x1000, 8, 1);
+	cr_assert_eq(t->n, 0);
+
+	tr_write(t, 0, PC_H, 0x2000, 8, 0, 1);
+	tr_read(t, 1, PC_G, 0x2000, 8, 1);
+	cr_assert_eq(t->n, 1);
+	tr_free(t);
+}
+
+Test(race, marked_accesses_never_race, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	tr_access(t, 0, PC_F, SIM_WRITE_MARKED, 0x1000, 8, 0, 1);
+	tr_access(t, 1, PC_G, SIM_READ_MARKED, 0x1000, 8, 1, 1);
+	tr_access(t, 1, PC_H, SIM_WRITE_MARKED, 0x1000, 8, 1, 2);
+	cr_assert_eq(t->n, 0);
+	tr_free(t);
+}
+
+Test(race, atomics_never_race_with_atomics_or_marked, .timeout = 10)
+{
+	struct tr *t = tr_new();
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		race_task_start(t->r, i, -1);
+	/* Each is checked before it synchronizes, so the pairs are unordered. */
+	tr_access(t, 0, PC_F, SIM_ATOMIC_STORE, 0x1000, 4, 0, 1);
+	tr_access(t, 1, PC_G, SIM_ATOMIC_RMW, 0x1000, 4, 1, 2);
+	tr_access(t, 2, PC_H, SIM_ATOMIC_LOAD, 0x1000, 4, 2, 2);
+	tr_access(t, 3, 0x400, SIM_WRITE_MARKED, 0x1000, 4, 2, 3);
+	tr_access(t, 3, 0x401, SIM_READ_MARKED, 0x1000, 4, 3, 3);
+	cr_assert_eq(t->n, 0);
+	tr_free(t);
+}
+
+Test(race, plain_access_races_with_an_atomic, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	tr_access(t, 0, PC_F, SIM_ATOMIC_RMW, 0x1000, 4, 1, 2);
+	tr_read(t, 1, PC_G, 0x1000, 4, 2);
+	cr_assert_eq(t->n, 1);
+	cr_assert(strstr(t->text[0], "read-write (marked) to 0x0000000000001000 of 4 bytes by task 100"),
+		  "%s", t->text[0]);
+	cr_assert(strstr(t->text[0], "value changed: 0x00000001 -> 0x00000002\n"), "%s", t->text[0]);
+	tr_free(t);
+}
+
+Test(race, atomic_store_and_load_publish_a_plain_write, .timeout = 10)
+{
+	struct tr *t = tr_new();
+
+	race_task_start(t->r, 0, -1);
+	race_task_start(t->r, 1, -1);
+	race_task_start(t->r, 2, -1);
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 42);				/* data = 42 */
+	tr_access(t, 0, PC_F + 1, SIM_ATOMIC_STORE, 0x2000, 4, 0, 1);	/* flag = 1 */
+	tr_access(t, 1, PC_G + 1, SIM_ATOMIC_LOAD, 0x2000, 4, 1, 1);	/* sees flag */
+	tr_read(t, 1, PC_G, 0x1000, 8, 42);				/* reads data */
+	cr_assert_eq(t->n, 0);
+
+	/* A reader that never looked at the flag still races. */
+	tr_read(t, 2, PC_H, 0x1000, 8, 42);
+	cr_assert_eq(t->n, 1);
+	tr_free(t);
+}
+
+Test(race, aligned_word_write_vs_marked_read_only_in_strict, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	/* Either order, either marked or atomic read. */
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 1);
+	tr_access(t, 1, PC_G, SIM_READ_MARKED, 0x1000, 8, 1, 1);
+	tr_access(t, 1, PC_G, SIM_READ_MARKED, 0x1010, 4, 0, 0);
+	tr_write(t, 0, PC_F, 0x1010, 4, 0, 1);
+	tr_access(t, 1, PC_H, SIM_ATOMIC_LOAD, 0x1020, 2, 0, 0);
+	tr_write(t, 0, PC_F, 0x1020, 2, 0, 1);
+	cr_assert_eq(t->n, 0);
+
+	race_reset(t->r);
+	race_set_strict(t->r, 1);
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 1);
+	tr_access(t, 1, PC_G, SIM_READ_MARKED, 0x1000, 8, 1, 1);
+	cr_assert_eq(t->n, 1);
+	cr_assert(strstr(t->text[0], "read (marked) to 0x0000000000001000 of 8 bytes"), "%s", t->text[0]);
+	tr_free(t);
+}
+
+Test(race, unaligned_or_wide_write_vs_marked_read_reported, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	/* 8 bytes at 4 mod 8: crosses a granule, not a word. */
+	tr_write(t, 0, 0x500, 0x1004, 8, 0, 1);
+	tr_access(t, 1, 0x600, SIM_READ_MARKED, 0x1004, 8, 1, 1);
+	cr_assert_eq(t->n, 1);
+	/* 16 bytes (values unknown: counts as changed), read of its upper half. */
+	tr_write(t, 0, 0x501, 0x2000, 16, 0, 0);
+	tr_access(t, 1, 0x601, SIM_READ_MARKED, 0x2008, 8, 0, 0);
+	cr_assert_eq(t->n, 2);
+	cr_assert_null(strstr(t->text[1], "value changed"));
+	/* 4 bytes at 2 mod 4. */
+	tr_write(t, 0, 0x502, 0x3002, 4, 0, 1);
+	tr_access(t, 1, 0x602, SIM_READ_MARKED, 0x3002, 4, 1, 1);
+	cr_assert_eq(t->n, 3);
+	/* ... while 4 bytes at 4 mod 8 are a word. */
+	tr_write(t, 0, 0x503, 0x4004, 4, 0, 1);
+	tr_access(t, 1, 0x603, SIM_READ_MARKED, 0x4004, 4, 1, 1);
+	cr_assert_eq(t->n, 3);
+	tr_free(t);
+}
+
+Test(race, unchanged_write_vs_read_only_in_strict, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	tr_write(t, 0, PC_F, 0x1000, 8, 5, 5);
+	tr_read(t, 1, PC_G, 0x1000, 8, 5);
+	cr_assert_eq(t->n, 0);
+
+	race_reset(t->r);
+	race_set_strict(t->r, 1);
+	tr_write(t, 0, PC_F, 0x1000, 8, 5, 5);
+	tr_read(t, 1, PC_G, 0x1000, 8, 5);
+	cr_assert_eq(t->n, 1);
+	cr_assert_null(strstr(t->text[0], "value changed"), "%s", t->text[0]);
+	tr_free(t);
+}
+
+Test(race, plain_write_write_reported_whatever_the_values, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	tr_write(t, 0, PC_F, 0x1000, 8, 7, 7);
+	tr_write(t, 1, PC_G, 0x1000, 8, 7, 7);
+	cr_assert_eq(t->n, 1);
+	cr_assert(strstr(t->text[0], "write to 0x0000000000001000 of 8 bytes by task 101"));
+	cr_assert(strstr(t->text[0], "write to 0x0000000000001000 of 8 bytes by task 100"));
+	cr_assert_null(strstr(t->text[0], "value changed"));
+	tr_free(t);
+}
+
+Test(race, disjoint_halves_of_a_granule_do_not_conflict, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	tr_write(t, 0, PC_F, 0x1000, 4, 0, 1);
+	tr_write(t, 1, PC_G, 0x1004, 4, 0, 1);
+	tr_read(t, 1, PC_H, 0x1004, 4, 1);
+	tr_read(t, 0, PC_H, 0x1000, 4, 1);
+	tr_read(t, 0, 0x700, 0x1002, 2, 0);
+	cr_assert_eq(t->n, 0);
+	tr_free(t);
+}
+
+Test(race, overlap_across_a_granule_boundary_conflicts, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	tr_write(t, 0, PC_F, 0x1004, 8, 0, ~0ull);	/* bytes 0x1004..0x100b */
+	tr_read(t, 1, PC_G, 0x1008, 4, ~0u);		/* bytes 0x1008..0x100b */
+	cr_assert_eq(t->n, 1);
+	cr_assert(strstr(t->text[0], "read to 0x0000000000001008 of 4 bytes by task 101"),
+		  "%s", t->text[0]);
+	cr_assert(strstr(t->text[0], "write to 0x0000000000001004 of 8 bytes by task 100"),
+		  "%s", t->text[0]);
+	/* The neighbour just past it is untouched. */
+	tr_read(t, 1, PC_H, 0x100c, 4, 0);
+	cr_assert_eq(t->n, 1);
+	tr_free(t);
+}
+
+Test(race, each_pair_of_sites_reported_once_until_reset, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 1);
+	tr_read(t, 1, PC_G, 0x1000, 8, 1);
+	tr_write(t, 0, PC_F, 0x2000, 8, 1, 2);
+	tr_read(t, 1, PC_G, 0x2000, 8, 2);
+	/* The same two sites with the roles swapped. */
+	tr_write(t, 1, PC_G, 0x3000, 8, 0, 1);
+	tr_write(t, 0, PC_F, 0x3000, 8, 1, 2);
+	cr_assert_eq(t->n, 1);
+	cr_assert_eq(race_reports(t->r), 1);
+
+	race_reset(t->r);
+	cr_assert_eq(race_reports(t->r), 0);
+	race_task_start(t->r, 0, -1);
+	race_task_start(t->r, 1, -1);
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 1);
+	tr_read(t, 1, PC_G, 0x1000, 8, 1);
+	cr_assert_eq(t->n, 2);
+	cr_assert_eq(race_reports(t->r), 1);
+	tr_free(t);
+}
+
+Test(race, reset_forgets_clocks_and_sync_objects, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+	int lock;
+
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 1);
+	race_release(t->r, 0, &lock);
+	race_reset(t->r);
+	/* Tasks are not restarted: first use starts them without a parent. */
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 1);
+	race_acquire(t->r, 1, &lock);
+	tr_read(t, 1, PC_G, 0x1000, 8, 1);
+	cr_assert_eq(t->n, 1);
+	tr_free(t);
+}
+
+Test(race, ignores_fences_and_empty_accesses, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	tr_access(t, 0, PC_F, SIM_FENCE, 0, 0, 0, 0);
+	tr_access(t, 0, PC_F, SIM_RELAX, 0, 0, 0, 0);
+	tr_write(t, 0, PC_F, 0x1000, 0, 0, 0);
+	tr_read(t, 1, PC_G, 0x1000, 8, 0);
+	cr_assert_eq(t->n, 0);
+	tr_free(t);
+}
+
+Test(race, clocks_grow_past_64_tasks, .timeout = 10)
+{
+	struct tr *t = tr_new();
+	unsigned int i;
+	int lock;
+
+	/* 100 tasks take turns under one lock: a read-modify-write each. */
+	for (i = 0; i < 100; i++) {
+		race_task_start(t->r, i, i ? 0 : -1);
+		race_acquire(t->r, i, &lock);
+		tr_read(t, i, PC_F, 0x1000, 8, i);
+		tr_write(t, i, PC_G, 0x1000, 8, i, i + 1);
+		race_release(t->r, i, &lock);
+	}
+	cr_assert_eq(t->n, 0);
+	/* Task 150 never takes the lock. */
+	tr_read(t, 150, PC_H, 0x1000, 8, 100);
+	cr_assert_eq(t->n, 1);
+	cr_assert(strstr(t->text[0], "write to 0x0000000000001000 of 8 bytes by task 199 on cpu 99:"),
+		  "%s", t->text[0]);
+	tr_free(t);
+}
+
+/* A fixed scenario with several races of several kinds. */
+static void tr_script(struct tr *t)
+{
+	int lock;
+
+	race_task_start(t->r, 0, -1);
+	race_task_start(t->r, 1, 0);
+	race_task_start(t->r, 2, 0);
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 1);
+	tr_read(t, 1, PC_G, 0x1000, 8, 1);
+	tr_read(t, 2, PC_H, 0x1000, 8, 1);
+	race_release(t->r, 1, &lock);
+	race_acquire(t->r, 2, &lock);
+	tr_write(t, 2, 0x800, 0x1004, 8, 0, 3);
+	tr_access(t, 1, 0x801, SIM_ATOMIC_RMW, 0x1008, 4, 3, 4);
+	tr_write(t, 0, 0x802, 0x2000, 32, 0, 0);
+	tr_access(t, 1, 0x803, SIM_READ_MARKED, 0x2010, 8, 0, 0);
+}
+
+Test(race, same_events_give_the_same_bytes, .timeout = 10)
+{
+	struct tr *a = tr_new(), *b = tr_new();
+	size_t first;
+
+	tr_script(a);
+	tr_script(b);
+	cr_assert_geq(a->n, 4);
+	cr_assert_eq(a->n, b->n);
+	cr_assert_eq(a->all_len, b->all_len);
+	cr_assert(!memcmp(a->all, b->all, a->all_len));
+
+	/* And again after a reset, in the same detector. */
+	first = a->all_len;
+	race_reset(a->r);
+	tr_script(a);
+	cr_assert_eq(a->all_len, 2 * first);
+	cr_assert(!memcmp(a->all, a->all + first, first));
+	tr_free(a);
+	tr_free(b);
+}
