@@ -97,7 +97,7 @@ const struct example examples[] = {
 	{
 		.name = "lost-update",
 		.summary = "two CPUs increment a counter without a lock (must fail)",
-		.program = { "lost-update", 2, lu_setup, lu_check, NULL },
+		.program = { "lost-update", 2, lu_setup, lu_check, NULL, 0 },
 		.checks = {
 			{ "random", 10000, 1 },
 			{ "pct:2", 10000, 1 },
@@ -107,7 +107,7 @@ const struct example examples[] = {
 	{
 		.name = "lost-update-locked",
 		.summary = "the same increments under a spinlock, between 10,000+ steps of local work",
-		.program = { "lost-update-locked", 2, lul_setup, lul_check, NULL },
+		.program = { "lost-update-locked", 2, lul_setup, lul_check, NULL, 0 },
 		.checks = {
 			{ "dfs:2", 100000, 0 },
 			{ "random", 2000, 0 },
@@ -116,7 +116,7 @@ const struct example examples[] = {
 	{
 		.name = "message-passing",
 		.summary = "data then a release flag; the reader never sees the flag without the data",
-		.program = { "message-passing", 2, mp_setup, mp_check, NULL },
+		.program = { "message-passing", 2, mp_setup, mp_check, NULL, 0 },
 		.checks = {
 			{ "dfs:2", 100000, 0 },
 			{ "random", 2000, 0 },
@@ -125,7 +125,7 @@ const struct example examples[] = {
 	{
 		.name = "spinlock-handoff",
 		.summary = "four CPUs hand a spinlock around; completes in every schedule",
-		.program = { "spinlock-handoff", 4, sh_setup, sh_check, NULL },
+		.program = { "spinlock-handoff", 4, sh_setup, sh_check, NULL, 0 },
 		.checks = {
 			{ "timed", 500, 0 },
 			{ "random", 2000, 0 },

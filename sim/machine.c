@@ -59,6 +59,14 @@ size_t machine_state_size(void)
 	return state_data_size() + state_bss_size();
 }
 
+bool machine_in_state_sections(uintptr_t addr, uint32_t size)
+{
+	uintptr_t d = (uintptr_t)__start_hvsim_data, b = (uintptr_t)__start_hvsim_bss;
+
+	return (d && addr >= d && addr + size <= (uintptr_t)__stop_hvsim_data) ||
+	       (b && addr >= b && addr + size <= (uintptr_t)__stop_hvsim_bss);
+}
+
 static void state_save(void *to)
 {
 	memcpy(to, __start_hvsim_data, state_data_size());
@@ -383,7 +391,8 @@ static void update_next_stop(struct machine *m)
 		if (by_cycles < ns)
 			ns = by_cycles;
 	}
-	if (m->tracing || m->nparked || m->nirq || m->detect || m->cur_task->watch_recording)
+	if (m->tracing || m->nparked || m->nirq || (m->detect & (SIM_DETECT_RACE | SIM_DETECT_MEM)) ||
+	    m->cur_task->watch_recording)
 		ns = m->step + 1;
 	m->next_stop = ns;
 }
@@ -694,6 +703,8 @@ void machine_wake(struct machine *m, struct task *t)
 	default:
 		return;
 	}
+	/* The wakee sees everything its waker did: paired in machine_wait(). */
+	machine_hb_release(m, t);
 	trace_simple(m, TR_WAKE, t->id);
 }
 
@@ -721,6 +732,8 @@ void machine_wait(struct machine *m, enum task_state st, const void *obj, const 
 		cpu_set_cur(c, next);
 	}
 	decide(m, true, false);
+	/* Paired with machine_wake()'s release. */
+	machine_hb_acquire(m, t);
 	update_next_stop(m);
 }
 
@@ -791,7 +804,7 @@ static void perform(struct machine *m, struct task *t, const struct sim_op *op)
 	}
 	if (m->tracing)
 		trace_access(m, op);
-	if (m->detect && sim_kind_is_access(op->kind))
+	if ((m->detect & (SIM_DETECT_RACE | SIM_DETECT_MEM)) && sim_kind_is_access(op->kind))
 		machine_detect_access(m, t, op);
 	if (m->nparked && sim_kind_is_write(op->kind))
 		wake_watchers(m, op->addr, op->size);
@@ -816,7 +829,7 @@ void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 	t = m->cur_task;
 	if (m->tracing)
 		trace_flush_write(m);
-	if (m->detect)
+	if (m->detect & SIM_DETECT_RACE)
 		machine_detect_flush(m);
 	if (irq_deliverable(m->cur_cpu, t))
 		machine_handle_irqs(m);
@@ -1140,6 +1153,7 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	m->tracing = tracing;
 	m->wpend_valid = false;
 	kmodel_reset(m);
+	m->detect = 0;
 }
 
 void machine_trace_begin(struct machine *m, const struct trace_header *h)
@@ -1194,8 +1208,11 @@ enum sim_outcome machine_run(struct machine *m, const struct sim_program *p,
 		return SIM_OK;
 	}
 	machine_reset(m, strat, run_seed, jitter, tracing && m->trace);
+	m->detect = p->detect;
 	p->setup(m, p->arg);
 	spawn_idle_tasks(m);
+	if (kmodel_nr_initcalls())
+		kmodel_boot(m);
 	if (m->nlive)
 		run_from_host(m);
 	kmodel_run_end(m);

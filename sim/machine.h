@@ -125,6 +125,9 @@ struct task {
 	struct task *wait_next;		/* FIFO link in a lock's or queue's waiters */
 	uint64_t blocked_since;		/* its CPU's clock when it blocked */
 	struct preempt_notifier *notifiers; /* sched in/out callbacks */
+	struct sim_process *proc;	/* user tasks: their process */
+	int fail_nth;			/* fault injection: fail this fallible call */
+	int fail_count;			/* fallible calls so far in this system call */
 	struct sim_op pending;		/* the op it will perform when next run */
 	bool watch_recording;		/* recording one spin iteration's reads */
 	bool watch_invalid;		/* the iteration wrote, read too much, or saw a change */
@@ -242,11 +245,9 @@ struct machine {
 	struct kmodel *k;		/* its state */
 };
 
-/* Detectors that see every access (they send every step to the slow path). */
-#define SIM_DETECT_RACE		1u
-#define SIM_DETECT_MEM		2u
 
 struct kmodel;
+struct sim_process;
 
 /* The machine whose task runs now; a const dummy when none runs. */
 extern struct machine *sim_current;
@@ -332,6 +333,9 @@ void machine_report_text(struct machine *m, const char *title, const char *text)
 void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len);
 void machine_trace_log(struct machine *m, const char *text);
 void machine_trace_irq(struct machine *m, bool enter);
+
+/* Is [addr, addr + size) inside the instrumented data or bss? */
+bool machine_in_state_sections(uintptr_t addr, uint32_t size);
 
 /* sim/kernel/irq.c: run the current CPU's queued IPIs. */
 void machine_handle_irqs(struct machine *m);

@@ -26,6 +26,7 @@ struct kcase {
 		bool migratable;
 	} tasks[4];
 	int (*judge)(const struct kprog_result *r, char *msg, size_t len);
+	unsigned int detect;			/* SIM_DETECT_*; 0: lockdep and memory */
 	unsigned int runs_seen;			/* check() calls */
 	unsigned int migrated;			/* runs where kp_sleeper_task moved */
 };
@@ -64,7 +65,8 @@ static int kcase_check(struct machine *m, void *arg, char *msg, size_t len)
 static struct sim_result kexplore(struct kcase *k, const char *strategy, uint64_t seed,
 				  uint64_t budget)
 {
-	struct sim_program p = { "kcase", k->ncpus, kcase_setup, kcase_check, k };
+	struct sim_program p = { "kcase", k->ncpus, kcase_setup, kcase_check, k,
+				 k->detect ? k->detect : SIM_DETECT_LOCKDEP | SIM_DETECT_MEM };
 	struct sim_explore_opts o = { .strategy = strategy, .seed = seed, .budget = budget };
 	struct sim_result r;
 	char err[128];
@@ -262,10 +264,28 @@ ParameterizedTest(struct strat_param *s, kernel, spinlock_irqsave_excludes, .tim
 
 /* ---- deadlock ---------------------------------------------------------------------- */
 
-Test(kernel, abba_deadlocks_in_some_schedule, .timeout = 60)
+Test(kernel, lockdep_sees_abba_in_a_schedule_that_does_not_deadlock, .timeout = 60)
 {
 	struct kcase k = {
 		.ncpus = 2,
+		.tasks = { { 0, kp_abba_task, 0 }, { 1, kp_abba_task, 1 } },
+	};
+	/* timed's first run: one task finishes before the other starts. */
+	struct sim_result r = kexplore(&k, "dfs:0", 0, 1);
+
+	cr_expect_eq(r.schedules, 1);
+	cr_expect_eq(r.outcome, SIM_FAILED, "%s", sim_outcome_name(r.outcome));
+	cr_expect_str_eq(r.message, "WARNING: possible circular locking dependency detected");
+	cr_assert_not_null(r.reports);
+	cr_expect(strstr(r.reports, "*** DEADLOCK ***") != NULL, "%s", r.reports);
+	cr_expect(strstr(r.reports, "kp_a") && strstr(r.reports, "kp_b"), "%s", r.reports);
+	sim_result_release(&r);
+}
+
+Test(kernel, abba_deadlocks_in_some_schedule, .timeout = 60)
+{
+	struct kcase k = {
+		.ncpus = 2, .detect = SIM_DETECT_MEM,	/* lockdep off: find the deadlock itself */
 		.tasks = { { 0, kp_abba_task, 0 }, { 1, kp_abba_task, 1 } },
 	};
 	struct sim_result d = kexplore(&k, "dfs:2", 0, 100000);
@@ -417,7 +437,7 @@ Test(kernel, warn_reports_and_the_run_goes_on, .timeout = 30)
 Test(kernel, warn_on_once_fires_again_in_the_next_run, .timeout = 30)
 {
 	struct kcase k = { .ncpus = 1, .tasks = { { 0, kp_warn_task, 0 } } };
-	struct sim_program p = { "warn", 1, kcase_setup, kcase_check, &k };
+	struct sim_program p = { "warn", 1, kcase_setup, kcase_check, &k, 0 };
 	struct sim_explore_opts o = { .strategy = "random", .budget = 3, .keep_going = true };
 	struct sim_result r;
 	char err[128];

@@ -324,6 +324,22 @@ Test(mem, reset_repeats_the_run, .timeout = 10)
 	done(m, &r1);
 }
 
+Test(mem, reset_restores_fresh_contents, .timeout = 10)
+{
+	struct sim_who w = who_at(0x1010);
+	struct reports r;
+	struct mem *m = mk(&r, 1 << 20);
+	unsigned char *p = mem_alloc(m, 40, 0, &w), *q;
+
+	memset(p, 0x77, 40);
+	mem_reset(m);
+	q = mem_alloc(m, 40, 0, &w);
+	cr_assert_eq(q, p);
+	for (int i = 0; i < 40; i++)
+		cr_assert_eq(q[i], 0, "a new run must not see the last run's bytes");
+	done(m, &r);
+}
+
 Test(mem, use_after_free_is_reported_once, .timeout = 10)
 {
 	struct sim_who a = who_at(0x1010), f = who_at(0x2020), u = who_at(0x3030);
@@ -563,25 +579,38 @@ Test(mem, exhaustion_returns_null, .timeout = 10)
 
 Test(mem, leaks_are_listed_in_allocation_order, .timeout = 10)
 {
+	static void *churn[1024];
 	struct sim_who a = who_at(0x1010), b = who_at(0x1111), c = who_at(0x1212);
 	struct reports r;
 	struct mem *m = mk(&r, 1 << 20);
-	char *filler = mem_alloc(m, 16, 0, &a);
-	char *first = mem_alloc(m, 5000, 0, &b);
-	char *second = mem_alloc(m, 16, 0, &c);
+	char *early = mem_alloc(m, 16, 0, &a), *first, *second;
+	char want1[512], want2[128];
 	const char *e1, *e2;
 
-	cr_assert_lt(second, first, "the later object sits lower in the arena");
-	cr_assert_eq(mem_free(m, filler, &a), 0);
+	/* Push @early's slot through the quarantine so the later leak reuses it. */
+	cr_assert_eq(mem_free(m, early, &a), 0);
+	for (int i = 0; i < 1024; i++)
+		churn[i] = mem_alloc(m, 16, 0, &a);
+	for (int i = 0; i < 1024; i++)
+		cr_assert_eq(mem_free(m, churn[i], &a), 0);
+	first = mem_alloc(m, 5000, 0, &b);
+	second = mem_alloc(m, 16, 0, &c);
+	cr_assert_eq(second, early, "the later object sits lower in the arena");
 	cr_assert_eq(mem_report_leaks(m), 2);
 	cr_assert_eq(r.n, 1);
 	cr_assert_str_eq(r.title[0], "BUG: memory leak");
-	e1 = strstr(r.text[0], "unreferenced object 0xffff888000101000 (size 5000):\n"
-			       "  comm \"kworker\", pid 7, jiffies 100\n"
-			       "  backtrace:\n"
-			       "    [<0000000000001111>] fn_11+0x11/0x100\n"
-			       "    [<0000000000001308>] fn_13+0x8/0x100\n");
-	e2 = strstr(r.text[0], "unreferenced object 0xffff888000100020 (size 16):\n");
+	snprintf(want1, sizeof(want1), "unreferenced object 0x%016llx (size 5000):\n"
+		 "  comm \"kworker\", pid 7, jiffies 100\n"
+		 "  backtrace:\n"
+		 "    [<0000000000001111>] fn_11+0x11/0x100\n"
+		 "    [<0000000000001308>] fn_13+0x8/0x100\n"
+		 "    [<0000000000001204>] fn_12+0x4/0x100\n"
+		 "    [<0000000000001100>] fn_11+0x0/0x100\n",
+		 (unsigned long long)mem_report_addr(m, (uintptr_t)first));
+	snprintf(want2, sizeof(want2), "unreferenced object 0x%016llx (size 16):\n",
+		 (unsigned long long)VA(0));
+	e1 = strstr(r.text[0], want1);
+	e2 = strstr(r.text[0], want2);
 	cr_assert_not_null(e1, "%s", r.text[0]);
 	cr_assert_not_null(e2, "%s", r.text[0]);
 	cr_assert_lt(e1, e2);

@@ -341,6 +341,83 @@ void cpuhp_remove_state_nocalls(enum cpuhp_state state);
 int add_cpu(unsigned int cpu);
 int remove_cpu(unsigned int cpu);
 
+/* ---- files, devices, user memory ----------------------------------------- */
+
+#define __user
+
+struct file;
+struct file_operations {
+	int (*open)(struct file *filp);
+	int (*release)(struct file *filp);
+	long (*unlocked_ioctl)(struct file *filp, unsigned int cmd, unsigned long arg);
+};
+
+struct file {
+	const struct file_operations *f_op;
+	void *private_data;
+	int f_count;			/* references: fds and fget()s */
+	const char *name;		/* "kvm", "kvm-vm", "kvm-vcpu:0" ... */
+};
+
+struct miscdevice {
+	int minor;
+	const char *name;		/* opened as /dev/<name> */
+	const struct file_operations *fops;
+};
+
+#define MISC_DYNAMIC_MINOR	255
+#ifndef O_RDWR
+#define O_RDWR			02
+#endif
+#ifndef O_CLOEXEC
+#define O_CLOEXEC		02000000
+#endif
+
+int misc_register(struct miscdevice *misc);
+void misc_deregister(struct miscdevice *misc);
+/* A new file with @fops and @priv, installed as an fd of the calling process. */
+int anon_inode_getfd(const char *name, const struct file_operations *fops, void *priv, int flags);
+struct file *fget(int fd);
+void fput(struct file *f);
+
+/* Bytes NOT copied (0 on success): a range outside the process's user memory faults. */
+unsigned long copy_from_user(void *to, const void __user *from, unsigned long n);
+unsigned long copy_to_user(void __user *to, const void *from, unsigned long n);
+
+/*
+ * Fault injection, as syzkaller's fail_nth: the Nth fallible call of a
+ * system call fails. Allocations are fallible; code may mark others.
+ */
+bool should_fail(void);
+
+/* Module init functions run at boot, in link (registration) order. */
+typedef int (*initcall_t)(void);
+#define module_init(fn)							\
+	static const initcall_t __initcall_##fn				\
+	__attribute__((used, section("hvsim_initcall"))) = (fn)
+
+/* ---- memory ----------------------------------------------------------------- */
+
+typedef unsigned int gfp_t;
+#define GFP_KERNEL		0x1u
+#define GFP_ATOMIC		0x2u
+#define __GFP_ZERO		0x100u
+#define GFP_KERNEL_ACCOUNT	GFP_KERNEL
+
+void *kmalloc(size_t size, gfp_t flags);
+void *kzalloc(size_t size, gfp_t flags);
+void *kcalloc(size_t n, size_t size, gfp_t flags);
+void kfree(const void *p);
+#define kvzalloc(s, f)		kzalloc((s), (f))
+#define kvfree(p)		kfree(p)
+
+#define PAGE_SIZE		4096UL
+#define PAGE_SHIFT		12
+unsigned long __get_free_pages(gfp_t flags, unsigned int order);
+void free_pages(unsigned long addr, unsigned int order);
+uint64_t __pa(const void *va);
+void *__va(uint64_t pa);
+
 /* ---- logging and assertions ------------------------------------------- */
 
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

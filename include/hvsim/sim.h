@@ -48,7 +48,15 @@ struct sim_program {
 	void (*setup)(struct machine *m, void *arg);
 	int (*check)(struct machine *m, void *arg, char *msg, size_t len);
 	void *arg;
+	unsigned int detect;	/* SIM_DETECT_* checks on every access */
 };
+
+/* Detectors that look at every access (each sends every step to the slow path). */
+#define SIM_DETECT_RACE		1u	/* happens-before data races, KCSAN's policy */
+#define SIM_DETECT_MEM		2u	/* NULL, wild, use-after-free, out-of-bounds */
+/* Checks at kernel primitives only (no cost per access). */
+#define SIM_DETECT_LOCKDEP	4u	/* lock order, held locks, sleeping in atomic context */
+#define SIM_DETECT_ALL		(SIM_DETECT_RACE | SIM_DETECT_MEM | SIM_DETECT_LOCKDEP)
 
 /* Spawn a task bound to @cpu; only from a program's setup(). */
 int sim_spawn(struct machine *m, unsigned int cpu, const char *name,

@@ -3,58 +3,215 @@
  * The detectors' glue: what the engine and the kernel primitives tell
  * lockdep, the race detector and the memory checker.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "kmodel.h"
+#include "lockdep.h"
+#include "mem.h"
+#include "race.h"
 
 void machine_hb_release(struct machine *m, const void *obj)
 {
-	(void)m;
-	(void)obj;
+	if ((m->detect & SIM_DETECT_RACE) && m->cur_task)
+		race_release(m->k->race, m->cur_task->id, obj);
 }
 
 void machine_hb_acquire(struct machine *m, const void *obj)
 {
-	(void)m;
-	(void)obj;
+	if ((m->detect & SIM_DETECT_RACE) && m->cur_task)
+		race_acquire(m->k->race, m->cur_task->id, obj);
+}
+
+static uint64_t value_at(uintptr_t addr, uint32_t size)
+{
+	uint64_t v = 0;
+
+	if (size <= 8)
+		memcpy(&v, (const void *)addr, size);
+	return v;
+}
+
+/* A write's new value is in memory once its task reaches its next step. */
+void machine_detect_flush(struct machine *m)
+{
+	struct kmodel *k = m->k;
+
+	if (!k->race_wpend.valid)
+		return;
+	k->race_wpend.valid = false;
+	race_access(k->race, &k->race_wpend.who, k->race_wpend.op.kind, k->race_wpend.op.addr,
+		    k->race_wpend.op.size, k->race_wpend.old_val,
+		    value_at(k->race_wpend.op.addr, k->race_wpend.op.size));
+}
+
+static void race_check(struct machine *m, struct task *t, const struct sim_op *op)
+{
+	struct kmodel *k = m->k;
+	struct sim_who w;
+	uint64_t v;
+
+	(void)t;
+	machine_who(m, &w, op->pc);
+	v = value_at(op->addr, op->size);
+	if (!sim_kind_is_write(op->kind)) {
+		race_access(k->race, &w, op->kind, op->addr, op->size, v, v);
+		return;
+	}
+	machine_detect_flush(m);
+	k->race_wpend.valid = true;
+	k->race_wpend.who = w;
+	/* Frames may change before the new value is read: keep a copy. */
+	if (w.depth > 16) {
+		w.stack += w.depth - 16;
+		w.depth = 16;
+	}
+	memcpy(k->race_wpend.stack, w.stack, w.depth * sizeof(w.stack[0]));
+	k->race_wpend.who.stack = k->race_wpend.stack;
+	k->race_wpend.who.depth = w.depth;
+	k->race_wpend.op = *op;
+	k->race_wpend.old_val = v;
+}
+
+static enum lockdep_kind lockdep_kind_of(enum klock_kind kind)
+{
+	switch (kind) {
+	case KLOCK_SPIN:
+		return LOCKDEP_SPIN;
+	case KLOCK_MUTEX:
+		return LOCKDEP_MUTEX;
+	case KLOCK_READ:
+		return LOCKDEP_RWSEM_READ;
+	default:
+		return LOCKDEP_RWSEM_WRITE;
+	}
 }
 
 void machine_lockdep_acquire(struct machine *m, const void *lock, const struct sim_lock_dep *dep,
 			     enum klock_kind kind, bool trylock, uintptr_t pc)
 {
-	(void)lock;
-	(void)dep;
-	(void)trylock;
-	if (kind == KLOCK_MUTEX || kind == KLOCK_READ || kind == KLOCK_WRITE)
-		machine_might_sleep(m, "a sleeping lock", pc);
+	struct sim_who w;
+
+	if (!(m->detect & SIM_DETECT_LOCKDEP))
+		return;
+
+	machine_who(m, &w, pc);
+	lockdep_acquire(m->k->lockdep, &w, lock, dep->key ? (const void *)dep->key : lock,
+			dep->name, lockdep_kind_of(kind), trylock);
 }
 
 void machine_lockdep_release(struct machine *m, const void *lock, uintptr_t pc)
 {
-	(void)m;
-	(void)lock;
-	(void)pc;
+	struct sim_who w;
+
+	if (!(m->detect & SIM_DETECT_LOCKDEP))
+		return;
+
+	machine_who(m, &w, pc);
+	lockdep_release(m->k->lockdep, &w, lock);
 }
 
 void machine_might_sleep(struct machine *m, const char *what, uintptr_t pc)
 {
-	(void)m;
-	(void)what;
-	(void)pc;
+	struct sim_who w;
+
+	if (!(m->detect & SIM_DETECT_LOCKDEP))
+		return;
+
+	machine_who(m, &w, pc);
+	lockdep_might_sleep(m->k->lockdep, &w, what);
 }
+
+void machine_user_return(struct machine *m, uintptr_t pc)
+{
+	struct sim_who w;
+
+	if (!(m->detect & SIM_DETECT_LOCKDEP))
+		return;
+
+	machine_who(m, &w, pc);
+	lockdep_user_return(m->k->lockdep, &w);
+}
+
+/* Memory the machine owns that instrumented code may touch, besides the arena. */
+static bool known_memory(const struct machine *m, uintptr_t addr, uint32_t size)
+{
+	uintptr_t k = (uintptr_t)m->k;
+
+	if (addr >= k && addr + size <= k + sizeof(*m->k))
+		return true;	/* files, csds: the kernel model's own objects */
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		uintptr_t lo = (uintptr_t)m->tasks[i].ctx.stack_lo;
+
+		if (m->tasks[i].stack && addr >= lo && addr + size <= lo + m->tasks[i].ctx.stack_size)
+			return true;
+	}
+	for (unsigned int i = 0; i < KMODEL_MAX_PROCS; i++) {
+		uintptr_t lo = (uintptr_t)m->k->procs[i].umem;
+
+		if (lo && addr >= lo && addr + size <= lo + m->k->procs[i].umem_len)
+			return true;
+	}
+	return machine_in_state_sections(addr, size);
+}
+
+/*
+ * The checks KASAN and the MMU would make, before the access happens: a
+ * NULL or wild pointer is an oops, a freed or out-of-bounds arena object a
+ * KASAN report; either ends the run (the access is never performed).
+ */
+static void mem_checks(struct machine *m, const struct sim_op *op);
 
 void machine_detect_access(struct machine *m, struct task *t, const struct sim_op *op)
 {
-	(void)m;
-	(void)t;
-	(void)op;
+	if (!op->size)
+		return;
+	if (m->detect & SIM_DETECT_MEM)
+		mem_checks(m, op);
+	if (m->detect & SIM_DETECT_RACE)
+		race_check(m, t, op);
 }
 
-void machine_detect_flush(struct machine *m)
+static void mem_checks(struct machine *m, const struct sim_op *op)
 {
-	(void)m;
+	struct sim_who w;
+	int bad;
+
+	machine_who(m, &w, op->pc);
+	if (op->addr < 4096) {
+		mem_check_null(m->k->mem, &w, op->addr, op->size, sim_kind_is_write(op->kind));
+		machine_end(m, SIM_FAILED, "BUG: kernel NULL pointer dereference");
+	}
+	if (mem_contains(m->k->mem, op->addr, 1)) {
+		bad = mem_check(m->k->mem, &w, op->addr, op->size, sim_kind_is_write(op->kind));
+		if (bad)
+			machine_end(m, SIM_FAILED, m->k->first_title);
+		return;
+	}
+	if (!known_memory(m, op->addr, op->size)) {
+		char title[160], text[512], frame[64];
+
+		machine_symbolize(m, op->pc, frame, sizeof(frame));
+		snprintf(title, sizeof(title),
+			 "general protection fault: 0000 [#1] PREEMPT SMP (%s of %u bytes outside the machine's memory)",
+			 sim_kind_is_write(op->kind) ? "write" : "read", op->size);
+		snprintf(text, sizeof(text), "%s\nCPU: %u PID: %u Comm: %s\nRIP: %s\n", title,
+			 w.cpu, w.pid, w.comm ? w.comm : "?", frame);
+		machine_report_text(m, title, text);
+		machine_end(m, SIM_FAILED, title);
+	}
 }
+
 
 void machine_task_exit_hooks(struct machine *m, struct task *t)
 {
-	(void)m;
-	(void)t;
+	struct sim_who w;
+
+	if (m->detect & SIM_DETECT_RACE)
+		machine_detect_flush(m);
+	if (m->detect & SIM_DETECT_LOCKDEP) {
+		machine_who(m, &w, 0);
+		lockdep_task_exit(m->k->lockdep, &w);
+	}
+	machine_process_task_exit(m, t);
 }

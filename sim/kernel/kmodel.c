@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "../bug.h"
+#include "lockdep.h"
+#include "mem.h"
+#include "race.h"
 
 void kbuf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 {
@@ -42,16 +45,38 @@ struct machine *kcall(const void *obj, uintptr_t pc)
 	return m;
 }
 
+static void report_cb(void *arg, const char *title, const char *text)
+{
+	machine_report_text(arg, title, text);
+}
+
 int kmodel_create(struct machine *m)
 {
 	m->k = calloc(1, sizeof(*m->k));
-	return m->k ? 0 : -ENOMEM;
+	if (!m->k)
+		return -ENOMEM;
+	m->k->lockdep = lockdep_create(report_cb, machine_symbolize, m);
+	m->k->mem = mem_create(KMODEL_ARENA, report_cb, machine_symbolize, m);
+	m->k->race = race_create(report_cb, machine_symbolize, m);
+	if (!m->k->lockdep || !m->k->mem || !m->k->race) {
+		kmodel_destroy(m);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void kmodel_destroy(struct machine *m)
 {
 	if (!m->k)
 		return;
+	if (m->k->lockdep)
+		lockdep_destroy(m->k->lockdep);
+	if (m->k->mem)
+		mem_destroy(m->k->mem);
+	if (m->k->race)
+		race_destroy(m->k->race);
+	for (unsigned int i = 0; i < KMODEL_MAX_PROCS; i++)
+		free(m->k->procs[i].umem);
 	free(m->k->reports);
 	free(m->k->log);
 	free(m->k);
@@ -76,6 +101,21 @@ void kmodel_reset(struct machine *m)
 	k->log_len = 0;
 	if (k->log)
 		k->log[0] = '\0';
+	lockdep_reset(k->lockdep);
+	mem_reset(k->mem);
+	race_reset(k->race);
+	k->race_wpend.valid = false;
+	for (unsigned int i = 0; i < KMODEL_MAX_PROCS; i++) {
+		struct sim_process *p = &k->procs[i];
+
+		memset(p->fds, 0, sizeof(p->fds));
+		p->nr_tasks = 0;
+		if (p->umem)
+			memset(p->umem, 0, p->umem_len);
+	}
+	k->nfiles = 0;
+	k->nmisc = 0;
+	init_completion(&k->booted);
 	for (unsigned int i = 0; i < m->ncpus; i++) {
 		m->cpus[i].irqs_enabled = true;
 		m->cpus[i].online = true;
@@ -88,7 +128,10 @@ void kmodel_reset(struct machine *m)
 
 void kmodel_run_end(struct machine *m)
 {
-	(void)m;
+	machine_detect_flush(m);
+	/* kmemleak: what a finished run left allocated. */
+	if (m->outcome == SIM_OK)
+		mem_report_leaks(m->k->mem);
 }
 
 void machine_report_text(struct machine *m, const char *title, const char *text)
@@ -103,4 +146,38 @@ void machine_report_text(struct machine *m, const char *title, const char *text)
 		/* The trace carries the title; the report text is in the result. */
 		machine_trace_log(m, title);
 	}
+}
+
+static void init_entry(void *arg)
+{
+	struct machine *m = sim_current;
+
+	(void)arg;
+	kmodel_run_initcalls();
+	/* Module init is done: the program's tasks may start. */
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		struct task *t = &m->tasks[i];
+
+		if (t->state == TASK_BLOCKED && t->wait_obj == &m->k->booted)
+			machine_wake(m, t);
+	}
+}
+
+void kmodel_boot(struct machine *m)
+{
+	struct task *init;
+
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		struct task *t = &m->tasks[i];
+
+		if (t->kind != TASK_KIND_PROGRAM)
+			continue;
+		t->state = TASK_BLOCKED;
+		t->wait_obj = &m->k->booted;
+		t->wait_what = "boot";
+	}
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		m->cpus[i].cur = m->cpus[i].idle;
+	init = machine_spawn(m, 0, "init", init_entry, NULL, TASK_KIND_PROGRAM);
+	SIM_BUG_ON(!init);
 }

@@ -18,6 +18,20 @@ struct cpuhp_step {
 };
 
 #define KMODEL_CSD_POOL	256
+#define KMODEL_MAX_PROCS	8
+#define KMODEL_MAX_FDS		64
+#define KMODEL_MAX_FILES	256
+#define KMODEL_MAX_MISC		8
+#define KMODEL_USER_MEM		(64u * 1024u)
+#define KMODEL_ARENA		(64u << 20)	/* simulated physical memory */
+
+/* A user process: its fds and its user memory. */
+struct sim_process {
+	struct file *fds[KMODEL_MAX_FDS];	/* 0-2 stay empty, as stdio */
+	void *umem;				/* user memory (kept across runs, zeroed each) */
+	size_t umem_len;
+	unsigned int nr_tasks;			/* live tasks; the last one closes the fds */
+};
 
 struct kmodel {
 	struct rw_semaphore hotplug_lock;	/* cpus_read_lock() and friends */
@@ -35,6 +49,22 @@ struct kmodel {
 
 	char *log;			/* this run's printk output */
 	size_t log_len, log_cap;
+
+	struct sim_process procs[KMODEL_MAX_PROCS];
+	struct file files[KMODEL_MAX_FILES];	/* every file opened this run */
+	unsigned int nfiles;
+	struct miscdevice *misc[KMODEL_MAX_MISC];	/* registered misc devices */
+	unsigned int nmisc;
+	struct completion booted;	/* module init is done: user tasks may start */
+
+	/* A write waits here for its new value until the task's next step. */
+	struct {
+		bool valid;
+		struct sim_who who;
+		uintptr_t stack[16];	/* the writer's frames, copied at the write */
+		struct sim_op op;
+		uint64_t old_val;
+	} race_wpend;
 
 	struct lockdep *lockdep;	/* lock-order and held-lock checks */
 	struct race *race;		/* happens-before data-race detector */
@@ -58,6 +88,16 @@ void machine_lockdep_acquire(struct machine *m, const void *lock, const struct s
 			     enum klock_kind kind, bool trylock, uintptr_t pc);
 void machine_lockdep_release(struct machine *m, const void *lock, uintptr_t pc);
 void machine_might_sleep(struct machine *m, const char *what, uintptr_t pc);
+
+/* Return to user space at the end of a system call (lockdep checks). */
+void machine_user_return(struct machine *m, uintptr_t pc);
+/* A task of a process exited: the last one closes its files. */
+void machine_process_task_exit(struct machine *m, struct task *t);
+/* module_init() functions: how many, and run them all. */
+size_t kmodel_nr_initcalls(void);
+void kmodel_run_initcalls(void);
+/* Hold program tasks until module init ran in an init task on CPU 0. */
+void kmodel_boot(struct machine *m);
 
 /* The step every primitive is: a scheduling point on @obj. */
 struct machine *kcall(const void *obj, uintptr_t pc);

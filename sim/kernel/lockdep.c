@@ -117,7 +117,7 @@ struct ld_held {
 struct ld_task {
 	struct ld_held *held;	/* outermost first */
 	unsigned int depth;	/* entries in use */
-	unsigned int cap;	/* entries allocated */
+	size_t cap;		/* entries allocated */
 };
 
 /* A growing string; once an allocation fails, it stays failed. */
@@ -902,7 +902,7 @@ static void ld_validate(struct lockdep *ld, const struct sim_who *who,
 			enum lockdep_kind kind)
 {
 	const struct ld_held *h;
-	unsigned int i, e;
+	unsigned int i;
 
 	for (i = 0; i < t->depth; i++) {
 		h = &t->held[i];
@@ -924,7 +924,7 @@ static void ld_validate(struct lockdep *ld, const struct sim_who *who,
 		h = &t->held[i - 1];
 		if (h->in_irq != !!who->in_irq)
 			break;
-		if (!ld_map_get(&ld->edge_by_pair, h->class, next, &e)) {
+		if (!ld_map_get(&ld->edge_by_pair, h->class, next, NULL)) {
 			if (ld_reaches(ld, next, h->class))
 				ld_report_circular(ld, who, t, h, next, kind);
 			ld_add_edge(ld, h->class, next, who);
@@ -939,17 +939,13 @@ static void ld_push(struct lockdep *ld, struct ld_task *t, const void *lock,
 		    enum lockdep_kind kind, int trylock)
 {
 	struct ld_held *held;
-	size_t cap = t->cap;
 
-	held = ld_reserve(t->held, &cap, (size_t)t->depth + 1, sizeof(*held), 8);
-	if (!held || cap > UINT_MAX) {
-		if (held)
-			t->held = held;
-		ld_fail(ld);
-		return;
-	}
+	if (t->depth == UINT_MAX)
+		goto fail;
+	held = ld_reserve(t->held, &t->cap, (size_t)t->depth + 1, sizeof(*held), 8);
+	if (!held)
+		goto fail;
 	t->held = held;
-	t->cap = (unsigned int)cap;
 	held = &t->held[t->depth++];
 	held->lock = lock;
 	held->class = class;
@@ -957,6 +953,10 @@ static void ld_push(struct lockdep *ld, struct ld_task *t, const void *lock,
 	held->kind = kind;
 	held->trylock = !!trylock;
 	held->in_irq = !!who->in_irq;
+	return;
+
+fail:
+	ld_fail(ld);
 }
 
 /* ---- API ---- */

@@ -105,7 +105,7 @@ struct mem_obj {
 /* Pages given out together by the bump pointer. */
 struct mem_span {
 	uint32_t first_page;	/* arena page index */
-	uint32_t npages;
+	uint32_t npages;	/* pages, guard page included */
 	int cls;		/* size class of a slab; -1 for a big span */
 	uint32_t stride;	/* slab: bytes per slot */
 	uint32_t nslots;	/* slab: slots that fit */
@@ -133,9 +133,9 @@ struct mem {
 	uint32_t bump;			/* pages given to spans so far */
 	uint32_t *page_span;		/* span of each page, MEM_NONE past bump */
 
-	struct mem_span *spans;
+	struct mem_span *spans;		/* in bump order */
 	uint32_t nr_spans, cap_spans;
-	struct mem_obj *objs;
+	struct mem_obj *objs;		/* every slot or big span used this run */
 	uint32_t nr_objs, cap_objs;
 
 	uint32_t partial[MEM_NR_CLASSES];	/* newest slab of each class */
@@ -152,9 +152,9 @@ struct mem {
 	struct mem_seen *seen;		/* reported this run */
 	size_t nr_seen, cap_seen;
 
-	sim_report_fn report;
-	sim_symbolize_fn symbolize;
-	void *arg;
+	sim_report_fn report;		/* where finished reports go; NULL: nowhere */
+	sim_symbolize_fn symbolize;	/* pc to text; NULL: "0x<pc>" */
+	void *arg;			/* for both */
 };
 
 /* ---- metadata ---- */

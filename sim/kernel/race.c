@@ -2,23 +2,28 @@
 /*
  * The race detector. See race.h for the model and the reporting policy.
  *
- * Shadow memory: one cell per 8-byte granule touched, holding slots. A
- * slot is one recorded access (its task, that task's epoch then, and the
- * context a report prints) together with the bytes of the granule it is
- * still kept for. A new access is checked against every slot sharing a
- * byte with it, then recorded, and it supersedes, on the bytes both
- * touch, each earlier slot of the same policy class that happens before
- * it. That loses no race: if earlier access E happens before new access N
- * and a later access L races with E, then L races with N too (E not
- * before L means N not before L, and L, coming after N in the run, cannot
- * be before N); with the same kind, size class and value-change flag the
- * policy judges the two pairs alike. So a cell holds at most a few slots
- * per task and class, and a granule's history never grows with the
- * number of accesses, only with the concurrency seen on it.
+ * Shadow memory: one cell per 8-byte granule, in 4 KiB pages of cells
+ * allocated on first touch, so neighbouring data has neighbouring shadow.
+ * A cell holds slots; a slot is one recorded access (its task, that
+ * task's epoch then, its policy class, and the site a report prints)
+ * together with the bytes of the granule it is still kept for.
  *
- * Hash maps are keyed by addresses (granules, sync objects) and pcs (the
- * reported pairs), but only ever looked up, never walked to decide what to
- * report: slots are visited in the order they were recorded.
+ * A new access is checked against every slot sharing a byte with it, then
+ * recorded, and on the bytes both touch it supersedes each earlier slot
+ * of its own policy class that happens before it. That loses no race: if
+ * earlier access E happens before new access N and a later access L races
+ * with E, then L races with N too (E not before L means N not before L,
+ * and L, coming after N in the run, cannot be before N); and the policy
+ * judges (N, L) as it would (E, L), since it looks at nothing but the two
+ * classes (see race_class()). What changes is only that a report names N
+ * where it would have named E (and rule 5 counts that pair of sites). So
+ * a cell holds at most a few slots per task and class: a granule's
+ * history grows with the concurrency seen on it, not with the number of
+ * accesses.
+ *
+ * Hash maps are keyed by addresses (shadow pages, sync objects) and pcs
+ * (the reported pairs), but only ever looked up, never walked to decide
+ * what to report: slots are visited in the order they were recorded.
  */
 #include "race.h"
 
@@ -34,6 +39,9 @@
 
 /* Bytes per shadow granule: the widest plain access the checks assume aligned. */
 #define RACE_GRANULE		8
+/* Bytes of address space per page of shadow cells. */
+#define RACE_PAGE_SHIFT		12
+#define RACE_PAGE_CELLS		((1u << RACE_PAGE_SHIFT) / RACE_GRANULE)
 /* Bytes of the task name kept, as the kernel's TASK_COMM_LEN. */
 #define RACE_COMM_LEN		16
 /* Symbolized frame text. */
@@ -81,12 +89,16 @@ struct race_slot {
 	uint8_t class;		/* policy class; see race_class() */
 };
 
-/* A granule's shadow, in the cell table. */
+/* A granule's shadow. */
 struct race_cell {
-	uintptr_t key;		/* granule address | 1; 0: free entry */
 	struct race_slot *slots; /* in recording order */
 	uint32_t n;		/* slots in use */
-	uint32_t cap;		/* slots allocated */
+	uint32_t cap;		/* slots allocated (kept across runs) */
+};
+
+/* The shadow of one RACE_PAGE_SHIFT-aligned stretch of addresses. */
+struct race_page {
+	struct race_cell cell[RACE_PAGE_CELLS];
 };
 
 /* Open-addressing hash map from a two-word key to an index. */
@@ -112,9 +124,12 @@ struct race {
 	struct race_task *tasks;	/* by task id */
 	unsigned int ntasks;		/* entries allocated in tasks[] */
 
-	struct race_cell *cells;	/* shadow: open addressing on the granule */
-	uint32_t cells_cap;		/* a power of two, or 0 */
-	uint32_t ncells;		/* entries used */
+	/* Shadow pages live across runs; a reset empties their cells. */
+	struct race_map page_map;	/* page number -> pages[] index */
+	struct race_page **pages;	/* in first-touch order */
+	uint32_t npages, pages_cap;
+	uintptr_t last_page_no;		/* the page last looked up ... */
+	struct race_page *last_page;	/* ... and its shadow, or NULL */
 
 	/*
 	 * Sites, with their reference counts apart: dropping a reference must
@@ -572,46 +587,32 @@ static void race_fill_site(struct race_site *s, const struct sim_who *who, unsig
 
 /* ---- Shadow memory ---------------------------------------------------- */
 
-static struct race_cell *race_cell_probe(struct race_cell *cells, uint32_t cap, uintptr_t key)
+static struct race_page *race_page(struct race *r, uintptr_t no)
 {
-	uint32_t mask = cap - 1;
-	uint32_t i = (uint32_t)race_hash(key, 0) & mask;
+	uint32_t *idx = race_map_find(&r->page_map, no, 0);
+	struct race_page *p;
 
-	while (cells[i].key && cells[i].key != key)
-		i = (i + 1) & mask;
-	return &cells[i];
+	if (idx)
+		return r->pages[*idx];
+	p = calloc(1, sizeof(*p));
+	SIM_BUG_ON(!p);
+	r->pages = race_grow(r->pages, r->npages, &r->pages_cap, sizeof(*r->pages));
+	race_map_insert(&r->page_map, no, 0, r->npages);
+	r->pages[r->npages++] = p;
+	return p;
 }
 
-static void race_cells_grow(struct race *r)
-{
-	struct race_cell *old = r->cells;
-	uint32_t i, old_cap = r->cells_cap;
-
-	SIM_BUG_ON(old_cap > UINT32_MAX / 2);
-	r->cells_cap = old_cap ? 2 * old_cap : 1024;
-	r->cells = calloc(r->cells_cap, sizeof(*r->cells));
-	SIM_BUG_ON(!r->cells);
-	for (i = 0; i < old_cap; i++)
-		if (old[i].key)
-			*race_cell_probe(r->cells, r->cells_cap, old[i].key) = old[i];
-	free(old);
-}
-
-/* The shadow cell of @granule, created empty on first touch. */
+/* The shadow cell of @granule. */
 static struct race_cell *race_cell(struct race *r, uintptr_t granule)
 {
-	uintptr_t key = granule | 1;
-	struct race_cell *c;
+	uintptr_t no = granule >> RACE_PAGE_SHIFT;
 
-	/* Keep the load at most one half: probes stay short. */
-	if (2 * (r->ncells + 1) > r->cells_cap)
-		race_cells_grow(r);
-	c = race_cell_probe(r->cells, r->cells_cap, key);
-	if (!c->key) {
-		c->key = key;
-		r->ncells++;
+	/* Accesses cluster: most land in the page the last one did. */
+	if (!r->last_page || r->last_page_no != no) {
+		r->last_page = race_page(r, no);
+		r->last_page_no = no;
 	}
-	return c;
+	return &r->last_page->cell[(granule / RACE_GRANULE) % RACE_PAGE_CELLS];
 }
 
 /* The slot's access happens before anything @task (with clock @t) does now. */
@@ -621,38 +622,47 @@ static bool race_before(const struct race_slot *s, unsigned int task,
 	return s->task == task || s->epoch <= race_vc_get(&t->vc, s->task);
 }
 
-/* Check @cur, covering @mask of @granule, against the cell, then record it. */
+/*
+ * Check @cur against the earlier @s on the bytes of @mask both touch, and
+ * supersede @s there if @cur may. True when nothing of @s is left.
+ */
+static bool race_visit(struct race *r, const struct race_slot *cur, const struct race_task *t,
+		       struct race_slot *s, uint8_t mask)
+{
+	unsigned int kind = cur->class & RACE_CLASS_KIND;
+
+	if (race_before(s, cur->task, t)) {
+		if (s->class != cur->class)
+			return false;
+		s->mask &= ~mask;
+		return !s->mask;
+	}
+	if ((sim_kind_is_write(kind) || sim_kind_is_write(s->class & RACE_CLASS_KIND)) &&
+	    race_reportable(r, cur->class, s->class) && race_first_report(r, cur->pc, s->pc))
+		race_report(r, &r->sites[cur->site], &r->sites[s->site]);
+	return false;
+}
+
+/*
+ * Check @cur, covering @mask of @granule, against the cell, then record
+ * it. One pass: a slot that @cur supersedes happens before it, so it is
+ * never one to report.
+ */
 static void race_granule(struct race *r, const struct race_slot *cur, uintptr_t granule,
 			 uint8_t mask)
 {
 	const struct race_task *t = &r->tasks[cur->task];
-	bool writes = sim_kind_is_write(cur->class & RACE_CLASS_KIND);
 	struct race_cell *c = race_cell(r, granule);
 	struct race_slot *s;
 	uint32_t i, j;
 
-	for (i = 0; i < c->n; i++) {
-		s = &c->slots[i];
-		if (!(s->mask & mask) || race_before(s, cur->task, t))
-			continue;
-		if (!writes && !sim_kind_is_write(s->class & RACE_CLASS_KIND))
-			continue;
-		if (!race_reportable(r, cur->class, s->class))
-			continue;
-		if (race_first_report(r, cur->pc, s->pc))
-			race_report(r, &r->sites[cur->site], &r->sites[s->site]);
-	}
-
-	/* Supersede, keeping the survivors in recording order. */
 	for (i = j = 0; i < c->n; i++) {
 		s = &c->slots[i];
-		if (s->class == cur->class && (s->mask & mask) && race_before(s, cur->task, t)) {
-			s->mask &= ~mask;
-			if (!s->mask) {
-				race_site_put(r, s->site);
-				continue;
-			}
+		if ((s->mask & mask) && race_visit(r, cur, t, s, mask)) {
+			race_site_put(r, s->site);
+			continue;
 		}
+		/* Survivors stay in recording order. */
 		if (i != j)
 			c->slots[j] = *s;
 		j++;
@@ -690,20 +700,18 @@ struct race *race_create(sim_report_fn report, sim_symbolize_fn symbolize, void 
 	return r;
 }
 
-/* Drop the run's state, keeping the tables' memory for the next run. */
+/* Drop the run's state, keeping memory the next run will want again. */
 static void race_forget(struct race *r)
 {
-	uint32_t i;
+	uint32_t i, j;
 
 	for (i = 0; i < r->ntasks; i++) {
 		free(r->tasks[i].vc.c);
 		r->tasks[i] = (struct race_task){ 0 };
 	}
-	for (i = 0; i < r->cells_cap; i++) {
-		free(r->cells[i].slots);
-		r->cells[i] = (struct race_cell){ 0 };
-	}
-	r->ncells = 0;
+	for (i = 0; i < r->npages; i++)
+		for (j = 0; j < RACE_PAGE_CELLS; j++)
+			r->pages[i]->cell[j].n = 0;
 	r->nsites = 0;
 	r->nfree = 0;
 	for (i = 0; i < r->nsyncs; i++)
@@ -716,11 +724,19 @@ static void race_forget(struct race *r)
 
 void race_destroy(struct race *r)
 {
+	uint32_t i, j;
+
 	if (!r)
 		return;
 	race_forget(r);
+	for (i = 0; i < r->npages; i++) {
+		for (j = 0; j < RACE_PAGE_CELLS; j++)
+			free(r->pages[i]->cell[j].slots);
+		free(r->pages[i]);
+	}
+	free(r->pages);
+	free(r->page_map.ent);
 	free(r->tasks);
-	free(r->cells);
 	free(r->sites);
 	free(r->site_refs);
 	free(r->site_free);
@@ -742,18 +758,15 @@ void race_set_strict(struct race *r, int strict)
 
 void race_task_start(struct race *r, unsigned int task, int parent)
 {
-	struct race_task *t;
-
+	race_tasks_fit(r, task);
 	if (parent >= 0) {
 		SIM_BUG_ON((unsigned int)parent == task);
-		/* Both entries exist before either pointer is taken. */
-		race_tasks_fit(r, task);
+		/* May move tasks[]: no pointer into it is held across. */
 		race_task(r, (unsigned int)parent);
-		t = &r->tasks[task];
-		race_vc_join(&t->vc, &r->tasks[parent].vc);
+		race_vc_join(&r->tasks[task].vc, &r->tasks[parent].vc);
+		/* What the parent does from now on is not the child's past. */
 		race_tick(r, (unsigned int)parent);
 	}
-	race_tasks_fit(r, task);
 	r->tasks[task].started = true;
 	race_tick(r, task);
 }

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a program's user tasks call: system calls into the simulated kernel.
+ * A user task belongs to a process (its fd table and user memory); pointer
+ * arguments must point into that process's user memory, or the kernel's
+ * copy_from_user()/copy_to_user() fail with -EFAULT, as on Linux.
+ */
+#ifndef HVSIM_USER_H
+#define HVSIM_USER_H
+
+#include <stddef.h>
+
+struct machine;
+
+typedef void (*sim_user_fn)(void *arg);
+
+/* Spawn a user task of process @proc (0 to 7) on @cpu; from setup() only. */
+int sim_spawn_user(struct machine *m, unsigned int cpu, unsigned int proc, const char *name,
+		   sim_user_fn fn, void *arg);
+
+/* -errno on failure, as the raw system calls return. */
+int sim_sys_openat(const char *path, int flags);
+long sim_sys_ioctl(int fd, unsigned long cmd, unsigned long arg);
+int sim_sys_close(int fd);
+/* The Nth fallible call of the next system call fails (0: none). */
+void sim_sys_set_fail_nth(int nth);
+
+/* The calling process's user memory: @len bytes, zeroed at every run's start. */
+void *sim_user_mem(size_t *len);
+
+#endif /* HVSIM_USER_H */

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Processes, files and system calls. A user task's system call enters the
+ * kernel (a step), runs the file's operation in the task's context, and
+ * returns to user space, where lockdep checks that no lock is still held.
+ * A file is released when its last reference (fd or fget) drops; a
+ * process's last task exiting closes its fds.
+ */
+#include "hvsim/kernel.h"
+#include "hvsim/user.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmodel.h"
+#include "../bug.h"
+
+#define CALLER_PC ((uintptr_t)__builtin_return_address(0))
+
+static struct sim_process *cur_proc(const struct machine *m)
+{
+	const struct task *t = m->cur_task;
+
+	return t && t->proc ? t->proc : NULL;
+}
+
+int misc_register(struct miscdevice *misc)
+{
+	struct machine *m = kcall(misc, CALLER_PC);
+	struct kmodel *k = m->k;
+
+	if (k->nmisc == KMODEL_MAX_MISC)
+		return -EBUSY;
+	for (unsigned int i = 0; i < k->nmisc; i++)
+		if (!strcmp(k->misc[i]->name, misc->name))
+			return -EBUSY;
+	k->misc[k->nmisc++] = misc;
+	return 0;
+}
+
+void misc_deregister(struct miscdevice *misc)
+{
+	struct machine *m = kcall(misc, CALLER_PC);
+	struct kmodel *k = m->k;
+
+	for (unsigned int i = 0; i < k->nmisc; i++) {
+		if (k->misc[i] == misc) {
+			k->misc[i] = k->misc[--k->nmisc];
+			return;
+		}
+	}
+}
+
+static struct file *file_new(struct machine *m, const char *name,
+			     const struct file_operations *fops, void *priv)
+{
+	struct kmodel *k = m->k;
+	struct file *f;
+
+	if (k->nfiles == KMODEL_MAX_FILES)
+		return NULL;
+	f = &k->files[k->nfiles++];
+	memset(f, 0, sizeof(*f));
+	f->f_op = fops;
+	f->private_data = priv;
+	f->f_count = 1;
+	f->name = name;
+	return f;
+}
+
+static int fd_install(struct sim_process *p, struct file *f)
+{
+	for (int fd = 3; fd < KMODEL_MAX_FDS; fd++) {
+		if (!p->fds[fd]) {
+			p->fds[fd] = f;
+			return fd;
+		}
+	}
+	return -EMFILE;
+}
+
+static void file_put(struct machine *m, struct file *f)
+{
+	(void)m;
+	if (--f->f_count)
+		return;
+	/* The last reference: the file's release runs in this task's context. */
+	if (f->f_op && f->f_op->release)
+		f->f_op->release(f);
+}
+
+int anon_inode_getfd(const char *name, const struct file_operations *fops, void *priv, int flags)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+	struct file *f;
+	int fd;
+
+	(void)flags;
+	if (!p)
+		return -EBADF;
+	f = file_new(m, name, fops, priv);
+	if (!f)
+		return -ENFILE;
+	fd = fd_install(p, f);
+	if (fd < 0)
+		f->f_count = 0;
+	return fd;
+}
+
+struct file *fget(int fd)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+
+	if (!p || fd < 0 || fd >= KMODEL_MAX_FDS || !p->fds[fd])
+		return NULL;
+	p->fds[fd]->f_count++;
+	return p->fds[fd];
+}
+
+void fput(struct file *f)
+{
+	struct machine *m = kcall(f, CALLER_PC);
+
+	if (f)
+		file_put(m, f);
+}
+
+static bool user_range_ok(const struct sim_process *p, const void *uptr, unsigned long n)
+{
+	uintptr_t a = (uintptr_t)uptr, lo = (uintptr_t)p->umem;
+
+	return p && a >= lo && n <= p->umem_len && a - lo <= p->umem_len - n;
+}
+
+unsigned long copy_from_user(void *to, const void __user *from, unsigned long n)
+{
+	struct machine *m = kcall(from, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+
+	if (!p || !user_range_ok(p, from, n))
+		return n;
+	memcpy(to, from, n);
+	return 0;
+}
+
+unsigned long copy_to_user(void __user *to, const void *from, unsigned long n)
+{
+	struct machine *m = kcall(to, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+
+	if (!p || !user_range_ok(p, to, n))
+		return n;
+	memcpy(to, from, n);
+	return 0;
+}
+
+bool should_fail(void)
+{
+	struct machine *m = sim_current;
+	struct task *t = m->cur_task;
+
+	if (!t || !t->fail_nth)
+		return false;
+	if (++t->fail_count != t->fail_nth)
+		return false;
+	printk("FAULT_INJECTION: forcing a failure (fail_nth %d)", t->fail_nth);
+	return true;
+}
+
+/* ---- the user side ------------------------------------------------------- */
+
+/* Leave the kernel: lockdep checks nothing is held; fail_nth is per call. */
+static void syscall_exit(struct machine *m)
+{
+	machine_user_return(m, CALLER_PC);
+	m->cur_task->fail_nth = 0;
+	m->cur_task->fail_count = 0;
+}
+
+int sim_sys_openat(const char *path, int flags)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+	struct kmodel *k = m->k;
+	struct file *f;
+	int ret = -ENOENT;
+
+	(void)flags;
+	if (!p)
+		return -EPERM;
+	if (!strncmp(path, "/dev/", 5)) {
+		for (unsigned int i = 0; i < k->nmisc; i++) {
+			if (strcmp(k->misc[i]->name, path + 5))
+				continue;
+			f = file_new(m, k->misc[i]->name, k->misc[i]->fops, NULL);
+			if (!f) {
+				ret = -ENFILE;
+				break;
+			}
+			ret = f->f_op->open ? f->f_op->open(f) : 0;
+			if (ret) {
+				f->f_count = 0;
+				break;
+			}
+			ret = fd_install(p, f);
+			if (ret < 0)
+				file_put(m, f);
+			break;
+		}
+	}
+	syscall_exit(m);
+	return ret;
+}
+
+long sim_sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+	struct file *f;
+	long ret = -EBADF;
+
+	if (p && fd >= 0 && fd < KMODEL_MAX_FDS && (f = p->fds[fd])) {
+		f->f_count++;
+		ret = f->f_op && f->f_op->unlocked_ioctl ?
+			f->f_op->unlocked_ioctl(f, (unsigned int)cmd, arg) : -ENOTTY;
+		file_put(m, f);
+	}
+	syscall_exit(m);
+	return ret;
+}
+
+int sim_sys_close(int fd)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+	struct file *f;
+	int ret = -EBADF;
+
+	if (p && fd >= 0 && fd < KMODEL_MAX_FDS && (f = p->fds[fd])) {
+		p->fds[fd] = NULL;
+		file_put(m, f);
+		ret = 0;
+	}
+	syscall_exit(m);
+	return ret;
+}
+
+void sim_sys_set_fail_nth(int nth)
+{
+	struct machine *m = sim_current;
+
+	if (m->cur_task) {
+		m->cur_task->fail_nth = nth > 0 ? nth : 0;
+		m->cur_task->fail_count = 0;
+	}
+}
+
+void *sim_user_mem(size_t *len)
+{
+	struct sim_process *p = cur_proc(sim_current);
+
+	*len = p ? p->umem_len : 0;
+	return p ? p->umem : NULL;
+}
+
+/* Process exit: the last task of a process closes its fds, in fd order. */
+void machine_process_task_exit(struct machine *m, struct task *t)
+{
+	struct sim_process *p = t->proc;
+
+	if (!p || --p->nr_tasks)
+		return;
+	for (int fd = 0; fd < KMODEL_MAX_FDS; fd++) {
+		struct file *f = p->fds[fd];
+
+		if (f) {
+			p->fds[fd] = NULL;
+			file_put(m, f);
+		}
+	}
+}
+
+int sim_spawn_user(struct machine *m, unsigned int cpu, unsigned int proc, const char *name,
+		   sim_user_fn fn, void *arg)
+{
+	struct task *t;
+	struct sim_process *p;
+
+	if (proc >= KMODEL_MAX_PROCS || m->running)
+		return -EINVAL;
+	t = machine_spawn(m, cpu, name, fn, arg, TASK_KIND_PROGRAM);
+	if (!t)
+		return -EINVAL;
+	p = &m->k->procs[proc];
+	if (!p->umem) {
+		p->umem_len = KMODEL_USER_MEM;
+		p->umem = calloc(1, p->umem_len);
+		if (!p->umem)
+			return -ENOMEM;
+	}
+	p->nr_tasks++;
+	t->proc = p;
+	t->pinned = false;
+	return 0;
+}
+
+/* Boot: run every module_init() function, in link order, then let user tasks in. */
+extern const initcall_t __start_hvsim_initcall[] __attribute__((weak));
+extern const initcall_t __stop_hvsim_initcall[] __attribute__((weak));
+
+size_t kmodel_nr_initcalls(void)
+{
+	return __start_hvsim_initcall ?
+		(size_t)(__stop_hvsim_initcall - __start_hvsim_initcall) : 0;
+}
+
+void kmodel_run_initcalls(void)
+{
+	for (const initcall_t *fn = __start_hvsim_initcall; fn < __stop_hvsim_initcall; fn++) {
+		int ret = (*fn)();
+
+		if (ret)
+			printk("initcall %p returned %d", (void *)(uintptr_t)*fn, ret);
+	}
+}

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Kernel memory for instrumented code: kmalloc and pages over the
+ * simulated physical arena (sim/kernel/mem.c). Allocations are fallible
+ * (fault injection) and, with GFP_KERNEL, may sleep.
+ */
+#include "hvsim/kernel.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "kmodel.h"
+#include "mem.h"
+
+#define CALLER_PC ((uintptr_t)__builtin_return_address(0))
+
+static void *alloc(size_t size, gfp_t flags, int zero, uintptr_t pc)
+{
+	struct machine *m = kcall(NULL, pc);
+	struct sim_who w;
+
+	if (!m->cur_task)
+		return NULL;
+	if (flags & GFP_KERNEL)
+		machine_might_sleep(m, "kmalloc(GFP_KERNEL)", pc);
+	if (should_fail())
+		return NULL;
+	machine_who(m, &w, pc);
+	return mem_alloc(m->k->mem, size, zero, &w);
+}
+
+void *kmalloc(size_t size, gfp_t flags)
+{
+	return alloc(size, flags, !!(flags & __GFP_ZERO), CALLER_PC);
+}
+
+void *kzalloc(size_t size, gfp_t flags)
+{
+	return alloc(size, flags, 1, CALLER_PC);
+}
+
+void *kcalloc(size_t n, size_t size, gfp_t flags)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	return alloc(n * size, flags, 1, CALLER_PC);
+}
+
+void kfree(const void *p)
+{
+	struct machine *m = kcall(p, CALLER_PC);
+	struct sim_who w;
+
+	if (!m->cur_task || !p)
+		return;
+	machine_who(m, &w, CALLER_PC);
+	mem_free(m->k->mem, p, &w);
+}
+
+unsigned long __get_free_pages(gfp_t flags, unsigned int order)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_who w;
+
+	if (!m->cur_task)
+		return 0;
+	if (flags & GFP_KERNEL)
+		machine_might_sleep(m, "__get_free_pages(GFP_KERNEL)", CALLER_PC);
+	if (should_fail())
+		return 0;
+	machine_who(m, &w, CALLER_PC);
+	return (unsigned long)mem_alloc_pages(m->k->mem, order, &w);
+}
+
+void free_pages(unsigned long addr, unsigned int order)
+{
+	struct machine *m = kcall((void *)addr, CALLER_PC);
+	struct sim_who w;
+
+	if (!m->cur_task || !addr)
+		return;
+	machine_who(m, &w, CALLER_PC);
+	mem_free_pages(m->k->mem, (void *)addr, order, &w);
+}
+
+uint64_t __pa(const void *va)
+{
+	return mem_pa(sim_current->k->mem, va);
+}
+
+void *__va(uint64_t pa)
+{
+	return mem_va(sim_current->k->mem, pa);
+}
