@@ -2,6 +2,8 @@
 # Build helpers shared by every directory.
 
 set(HVSIM_WARNINGS -Wall -Wextra -Wmissing-prototypes -Werror)
+# __FILE__ relative to the source tree: reports name hv/x86.c, not a build machine's path.
+add_compile_options(-fmacro-prefix-map=${PROJECT_SOURCE_DIR}/=)
 
 # Flags for code that is not instrumented: sim/, tools/, tests, bench.
 function(hvsim_host_flags target)

@@ -29,6 +29,12 @@ void sh_task(void *arg);
 long sh_counter(void);
 bool sh_exclusion_broken(void);
 
+/* The toy hotplug module (examples/toy_hotplug.c). */
+void toy_set_fix(bool fix);
+void toy_result(int *unchecked, int *add_ret);
+void toy_enabler_task(void *arg);
+void toy_hotplug_task(void *arg);
+
 /* Instrumented copy of examples/work.inc. */
 unsigned long work_instrumented(unsigned long *buf, unsigned int words, unsigned int rounds);
 

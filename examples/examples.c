@@ -93,11 +93,49 @@ static int sh_check(struct machine *m, void *arg, char *msg, size_t len)
 	return 0;
 }
 
+static void toy_setup_common(struct machine *m, bool fix)
+{
+	toy_set_fix(fix);
+	sim_set_cpu_offline(m, 2);
+	sim_spawn(m, 0, "enabler", toy_enabler_task, NULL);
+	sim_spawn(m, 1, "hotplug", toy_hotplug_task, NULL);
+}
+
+static void toy_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	toy_setup_common(m, false);
+}
+
+static void toy_fixed_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	toy_setup_common(m, true);
+}
+
+static int toy_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	int unchecked, add_ret;
+
+	(void)m;
+	(void)arg;
+	toy_result(&unchecked, &add_ret);
+	if (unchecked) {
+		snprintf(msg, len, "feature enabled on CPU 2 before its ONLINE check ran");
+		return 1;
+	}
+	if (add_ret) {
+		snprintf(msg, len, "add_cpu(2) failed: %d", add_ret);
+		return 1;
+	}
+	return 0;
+}
+
 const struct example examples[] = {
 	{
 		.name = "lost-update",
 		.summary = "two CPUs increment a counter without a lock (must fail)",
-		.program = { "lost-update", 2, lu_setup, lu_check, NULL, 0 },
+		.program = { "lost-update", 2, lu_setup, lu_check, NULL, 0, 0 },
 		.checks = {
 			{ "random", 10000, 1 },
 			{ "pct:2", 10000, 1 },
@@ -107,7 +145,7 @@ const struct example examples[] = {
 	{
 		.name = "lost-update-locked",
 		.summary = "the same increments under a spinlock, between 10,000+ steps of local work",
-		.program = { "lost-update-locked", 2, lul_setup, lul_check, NULL, 0 },
+		.program = { "lost-update-locked", 2, lul_setup, lul_check, NULL, 0, 0 },
 		.checks = {
 			{ "dfs:2", 100000, 0 },
 			{ "random", 2000, 0 },
@@ -116,7 +154,7 @@ const struct example examples[] = {
 	{
 		.name = "message-passing",
 		.summary = "data then a release flag; the reader never sees the flag without the data",
-		.program = { "message-passing", 2, mp_setup, mp_check, NULL, 0 },
+		.program = { "message-passing", 2, mp_setup, mp_check, NULL, 0, 0 },
 		.checks = {
 			{ "dfs:2", 100000, 0 },
 			{ "random", 2000, 0 },
@@ -125,11 +163,31 @@ const struct example examples[] = {
 	{
 		.name = "spinlock-handoff",
 		.summary = "four CPUs hand a spinlock around; completes in every schedule",
-		.program = { "spinlock-handoff", 4, sh_setup, sh_check, NULL, 0 },
+		.program = { "spinlock-handoff", 4, sh_setup, sh_check, NULL, 0, 0 },
 		.checks = {
 			{ "timed", 500, 0 },
 			{ "random", 2000, 0 },
 			{ "pct:3", 2000, 0 },
+		},
+	},
+	{
+		.name = "toy-hotplug",
+		.summary = "on_each_cpu() races a hot-add: the new CPU is enabled before its check (must fail)",
+		.program = { "toy-hotplug", 3, toy_setup, toy_check, NULL,
+			     SIM_DETECT_LOCKDEP | SIM_DETECT_MEM, 0 },
+		.checks = {
+			{ "pct:3", 20000, 1 },
+			{ "dfs:2", 200000, 1 },
+		},
+	},
+	{
+		.name = "toy-hotplug-fixed",
+		.summary = "the same with cpus_read_lock() around on_each_cpu(): clean in every schedule",
+		.program = { "toy-hotplug-fixed", 3, toy_fixed_setup, toy_check, NULL,
+			     SIM_DETECT_LOCKDEP | SIM_DETECT_MEM, 0 },
+		.checks = {
+			{ "dfs:2", 2000000, 0 },
+			{ "random", 3000, 0 },
 		},
 	},
 };

@@ -22,8 +22,10 @@
 
 #include "bug.h"
 #include "buildid.h"
+#include "kernel/mem.h"
 #include "kernel/kmodel.h"
 #include "strategy.h"
+#include "symbolize.h"
 #include "trace.h"
 
 /*
@@ -144,6 +146,7 @@ struct machine *machine_create(unsigned int ncpus)
 			m->max_cost = m->cost[k];
 	m->max_steps = SIM_DEFAULT_MAX_STEPS;
 	m->max_cycles = UINT64_MAX;
+	m->hung_cycles = SIM_HUNG_CYCLES;
 	ctx_pool_init(&m->pool, CTX_STACK_SIZE);
 	m->image_base = sim_image_base();
 	if (kmodel_create(m)) {
@@ -184,6 +187,7 @@ void machine_destroy(struct machine *m)
 	free(m->log);
 	free(m->state_pristine);
 	kmodel_destroy(m);
+	symtab_free(m->symtab);
 	free(m);
 }
 
@@ -258,6 +262,41 @@ static void addr_region(const struct machine *m, uintptr_t addr, uint8_t *region
 	*region = TR_REGION_UNKNOWN;
 }
 
+/*
+ * A host address as reports and traces show it: the same in every process
+ * (ASLR moves the host's mappings, not these), distinct per region, and
+ * shaped like the kernel's (direct map for the arena, text-ish for globals).
+ */
+uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr)
+{
+	uintptr_t d = (uintptr_t)__start_hvsim_data, b = (uintptr_t)__start_hvsim_bss;
+	uintptr_t k = (uintptr_t)m->k;
+
+	if (addr < 4096)
+		return addr;
+	if (d && addr >= d && addr < (uintptr_t)__stop_hvsim_data)
+		return 0xffffffff82000000ULL + (addr - d);
+	if (b && addr >= b && addr < (uintptr_t)__stop_hvsim_bss)
+		return 0xffffffff84000000ULL + (addr - b);
+	if (m->k && mem_contains(m->k->mem, addr, 1))
+		return (uintptr_t)mem_report_addr(m->k->mem, addr);
+	if (k && addr >= k && addr < k + sizeof(*m->k))
+		return 0xffffea0000000000ULL + (addr - k);
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		uintptr_t lo = (uintptr_t)m->tasks[i].ctx.stack_lo;
+
+		if (m->tasks[i].stack && addr >= lo && addr < lo + m->tasks[i].ctx.stack_size)
+			return 0xffffc90000000000ULL + ((uintptr_t)i << 24) + (addr - lo);
+	}
+	for (unsigned int i = 0; m->k && i < KMODEL_MAX_PROCS; i++) {
+		uintptr_t lo = (uintptr_t)m->k->procs[i].umem;
+
+		if (lo && addr >= lo && addr < lo + m->k->procs[i].umem_len)
+			return 0x00007f0000000000ULL + ((uintptr_t)i << 24) + (addr - lo);
+	}
+	return addr;
+}
+
 static void trace_event_base(const struct machine *m, struct trace_event *e, unsigned int type)
 {
 	memset(e, 0, sizeof(*e));
@@ -280,6 +319,8 @@ static void trace_flush_write(struct machine *m)
 	if (!m->wpend_valid)
 		return;
 	m->wpend.new_val = read_value(m->wpend_addr, m->wpend.size);
+	if (m->wpend.size == 8)
+		m->wpend.new_val = machine_norm_addr(m, m->wpend.new_val);
 	trace_emit(m->trace, &m->wpend);
 	m->wpend_valid = false;
 }
@@ -297,6 +338,8 @@ static void trace_access(struct machine *m, const struct sim_op *op)
 	e.size = op->size;
 	e.pc = op->pc ? op->pc - m->image_base : 0;
 	e.old_val = read_value(op->addr, op->size);
+	if (op->size == 8)
+		e.old_val = machine_norm_addr(m, e.old_val);
 	e.new_val = e.old_val;
 	if (sim_kind_is_write(op->kind)) {
 		m->wpend_valid = true;
@@ -365,16 +408,27 @@ void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc)
 	w->in_irq = t->in_irq;
 }
 
-/* @arg is the machine; @pc absolute. Printed relative to the image base. */
+/*
+ * @arg is the machine; @pc absolute, the pc of an access or a return
+ * address (whose call is the byte before it, hence pc - 1 to look up).
+ */
 void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len)
 {
-	const struct machine *m = arg;
+	struct machine *m = arg;
+	uintptr_t rel = pc ? pc - m->image_base : 0;
 
-	/* Symbolization to func+off/size comes with the reports issue. */
-	snprintf(buf, len, "0x%lx", (unsigned long)(pc ? pc - m->image_base : 0));
+	if (!m->symtab_tried) {
+		m->symtab = symtab_load();
+		m->symtab_tried = true;
+	}
+	symtab_format(m->symtab, rel ? rel - 1 : 0, buf, len);
 }
 
 /* ---- scheduling ----------------------------------------------------- */
+
+#define HUNG_CHECK_STEPS	4096
+
+static void check_hung_tasks(struct machine *m);
 
 /* Recompute the first step at which the slow path must run. */
 static void update_next_stop(struct machine *m)
@@ -391,6 +445,9 @@ static void update_next_stop(struct machine *m)
 		if (by_cycles < ns)
 			ns = by_cycles;
 	}
+	/* Sleepers are looked at every HUNG_CHECK_STEPS steps (hung tasks). */
+	if (m->nblocked && ns > (m->step | (HUNG_CHECK_STEPS - 1)) + 1)
+		ns = (m->step | (HUNG_CHECK_STEPS - 1)) + 1;
 	if (m->tracing || m->nparked || m->nirq || (m->detect & (SIM_DETECT_RACE | SIM_DETECT_MEM)) ||
 	    m->cur_task->watch_recording)
 		ns = m->step + 1;
@@ -607,6 +664,30 @@ static void maybe_preempt(struct machine *m, struct task *t)
 }
 
 /*
+ * The hung-task detector: a program task asleep for longer than the budget
+ * (by the clock of the CPU looking) is reported once; the run goes on.
+ */
+static void check_hung_tasks(struct machine *m)
+{
+	uint64_t now = m->cur_cpu->cycles;
+
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		struct task *t = &m->tasks[i];
+		char title[160], text[512];
+
+		if (t->state != TASK_BLOCKED || t->kind != TASK_KIND_PROGRAM || t->hung_reported ||
+		    now < t->blocked_since || now - t->blocked_since <= m->hung_cycles)
+			continue;
+		t->hung_reported = true;
+		snprintf(title, sizeof(title), "INFO: task %s:%u blocked for more than %llu cycles.",
+			 t->name, t->pid, (unsigned long long)m->hung_cycles);
+		snprintf(text, sizeof(text), "%s\ntask:%-15s state:D pid:%-5u waiting on %s\n",
+			 title, t->name, t->pid, t->wait_what ? t->wait_what : "?");
+		machine_report_text(m, title, text);
+	}
+}
+
+/*
  * Decide which CPU performs step m->step + 1. @forced: the current task
  * cannot go on (exited, blocked, parked). Returns when the current task is
  * chosen (at once, or after others ran); does not return when the run ends.
@@ -693,6 +774,7 @@ void machine_wake(struct machine *m, struct task *t)
 	case TASK_BLOCKED:
 		t->state = TASK_RUNNABLE;
 		t->wait_obj = NULL;
+		m->nblocked--;
 		machine_place_woken(m, t);
 		c = &m->cpus[t->cpu];
 		if (c->cur == c->idle && c->idle && c->idle->state == TASK_HALTED) {
@@ -726,6 +808,7 @@ void machine_wait(struct machine *m, enum task_state st, const void *obj, const 
 	if (st == TASK_PARKED)
 		m->nparked++;
 	if (st == TASK_BLOCKED) {
+		m->nblocked++;
 		struct task *next = cpu_pick_next(c);
 
 		run_notifiers(m, t, false, next);
@@ -838,6 +921,8 @@ void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 		end_run(m, SIM_LIVELOCK, "hang: the run went past its step budget (--max-steps)");
 	if (m->cur_cpu->cycles > m->max_cycles)
 		end_run(m, SIM_LIVELOCK, "hang: a CPU went past the run's cycle budget");
+	if (m->nblocked && !(s & (HUNG_CHECK_STEPS - 1)))
+		check_hung_tasks(m);
 	t->pending = op;
 	if (s > m->decided_step && s >= m->strategy_stop) {
 		decide(m, false, false);
@@ -1139,6 +1224,7 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	m->choose_step = 0;
 	memset(m->choose_count, 0, sizeof(m->choose_count));
 	m->nparked = 0;
+	m->nblocked = 0;
 	m->ndone = 0;
 	m->nlive = 0;
 	m->next_pid = 0;
@@ -1211,7 +1297,7 @@ enum sim_outcome machine_run(struct machine *m, const struct sim_program *p,
 	m->detect = p->detect;
 	p->setup(m, p->arg);
 	spawn_idle_tasks(m);
-	if (kmodel_nr_initcalls())
+	if ((p->flags & SIM_PROG_BOOT) && kmodel_nr_initcalls())
 		kmodel_boot(m);
 	if (m->nlive)
 		run_from_host(m);

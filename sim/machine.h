@@ -124,6 +124,7 @@ struct task {
 	const char *wait_what;		/* ... in words, for reports */
 	struct task *wait_next;		/* FIFO link in a lock's or queue's waiters */
 	uint64_t blocked_since;		/* its CPU's clock when it blocked */
+	bool hung_reported;		/* the hung-task report was made */
 	struct preempt_notifier *notifiers; /* sched in/out callbacks */
 	struct sim_process *proc;	/* user tasks: their process */
 	int fail_nth;			/* fault injection: fail this fallible call */
@@ -204,7 +205,9 @@ struct machine {
 	uint64_t choose_step;		/* step choose_count counts for */
 	uint64_t max_steps;		/* run budget in steps */
 	uint64_t max_cycles;		/* run budget in cycles per CPU */
+	uint64_t hung_cycles;		/* a sleep this long is a hung task */
 	unsigned int nparked;		/* tasks parked on a watch set */
+	unsigned int nblocked;		/* tasks asleep (TASK_BLOCKED) */
 	bool tracing;			/* record trace events */
 	uint32_t max_cost;		/* largest cost[] entry */
 
@@ -237,6 +240,8 @@ struct machine {
 	uintptr_t wpend_addr;		/* ... and the address to read it from */
 	bool wpend_valid;
 	uintptr_t image_base;		/* load address of this binary */
+	struct symtab *symtab;		/* its function symbols, loaded on first use */
+	bool symtab_tried;
 
 	void *state_pristine;		/* copy of the instrumented data+bss */
 
@@ -246,8 +251,12 @@ struct machine {
 };
 
 
+/* Default hung-task budget: a scaled-down hung_task_timeout_secs. */
+#define SIM_HUNG_CYCLES		(1ULL << 24)
+
 struct kmodel;
 struct sim_process;
+struct symtab;
 
 /* The machine whose task runs now; a const dummy when none runs. */
 extern struct machine *sim_current;
@@ -334,6 +343,8 @@ void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len);
 void machine_trace_log(struct machine *m, const char *text);
 void machine_trace_irq(struct machine *m, bool enter);
 
+/* @addr as reports and traces print it: the same in every process. */
+uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr);
 /* Is [addr, addr + size) inside the instrumented data or bss? */
 bool machine_in_state_sections(uintptr_t addr, uint32_t size);
 

@@ -12,13 +12,13 @@
 #include <string.h>
 
 #include "hvsim/sim.h"
+#include "../examples/examples.h"
 #include "programs/kprogs.h"
 
 /* A program made of (cpu, task) pairs and a judge. */
 struct kcase {
 	unsigned int ncpus;
 	unsigned int offline;			/* bit mask of CPUs that start offline */
-	bool fix;				/* kprog_set_fix() */
 	struct {
 		unsigned int cpu;
 		sim_task_fn fn;
@@ -31,11 +31,13 @@ struct kcase {
 	unsigned int migrated;			/* runs where kp_sleeper_task moved */
 };
 
+/* One task of a kcase: pinned on @cpu, running @fn(@arg). */
+#define T(c, f, a)	{ .cpu = (c), .fn = (f), .arg = (a) }
+
 static void kcase_setup(struct machine *m, void *arg)
 {
 	struct kcase *k = arg;
 
-	kprog_set_fix(k->fix);
 	for (unsigned int cpu = 0; cpu < k->ncpus; cpu++)
 		if (k->offline & (1u << cpu))
 			sim_set_cpu_offline(m, cpu);
@@ -66,7 +68,7 @@ static struct sim_result kexplore(struct kcase *k, const char *strategy, uint64_
 				  uint64_t budget)
 {
 	struct sim_program p = { "kcase", k->ncpus, kcase_setup, kcase_check, k,
-				 k->detect ? k->detect : SIM_DETECT_LOCKDEP | SIM_DETECT_MEM };
+				 k->detect ? k->detect : SIM_DETECT_LOCKDEP | SIM_DETECT_MEM, 0 };
 	struct sim_explore_opts o = { .strategy = strategy, .seed = seed, .budget = budget };
 	struct sim_result r;
 	char err[128];
@@ -109,7 +111,7 @@ ParameterizedTest(struct strat_param *s, kernel, on_each_cpu_reaches_exactly_the
 {
 	struct kcase k = {
 		.ncpus = 4, .offline = 1u << 3,
-		.tasks = { { 0, kp_on_each_cpu_task, 0 } },
+		.tasks = { T(0, kp_on_each_cpu_task, 0) },
 		.judge = judge_on_each_cpu,
 	};
 	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
@@ -133,7 +135,7 @@ ParameterizedTest(struct strat_param *s, kernel, ipi_waits_for_the_target_to_ena
 {
 	struct kcase k = {
 		.ncpus = 2,
-		.tasks = { { 0, kp_irq_sender_task, 0 }, { 1, kp_irq_target_task, 0 } },
+		.tasks = { T(0, kp_irq_sender_task, 0), T(1, kp_irq_target_task, 0) },
 		.judge = judge_irq,
 	};
 	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
@@ -161,7 +163,7 @@ Test(kernel, failing_online_callback_rolls_the_cpu_back, .timeout = 60)
 {
 	struct kcase k = {
 		.ncpus = 3, .offline = 1u << 2,
-		.tasks = { { 0, kp_hotplug_fail_task, 0 } },
+		.tasks = { T(0, kp_hotplug_fail_task, 0) },
 		.judge = judge_hotplug_fail,
 	};
 	struct sim_result r = kexplore(&k, "random", 3, 200);
@@ -186,7 +188,7 @@ ParameterizedTest(struct strat_param *s, kernel, mutex_excludes_and_sleepers_sha
 {
 	struct kcase k = {
 		.ncpus = 2,
-		.tasks = { { 0, kp_mutex_task, 0 }, { 0, kp_mutex_task, 1 }, { 1, kp_mutex_task, 2 } },
+		.tasks = { T(0, kp_mutex_task, 0), T(0, kp_mutex_task, 1), T(1, kp_mutex_task, 2) },
 		.judge = judge_mutex,
 	};
 	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
@@ -209,7 +211,7 @@ ParameterizedTest(struct strat_param *s, kernel, rwsem_readers_share_writers_exc
 {
 	struct kcase k = {
 		.ncpus = 3,
-		.tasks = { { 0, kp_rwsem_task, 0 }, { 1, kp_rwsem_task, 1 }, { 2, kp_rwsem_task, 2 } },
+		.tasks = { T(0, kp_rwsem_task, 0), T(1, kp_rwsem_task, 1), T(2, kp_rwsem_task, 2) },
 		.judge = judge_rwsem,
 	};
 	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
@@ -231,7 +233,7 @@ Test(kernel, readers_do_share_the_rwsem_in_some_schedule, .timeout = 60)
 {
 	struct kcase k = {
 		.ncpus = 3,
-		.tasks = { { 0, kp_rwsem_task, 0 }, { 1, kp_rwsem_task, 1 }, { 2, kp_rwsem_task, 2 } },
+		.tasks = { T(0, kp_rwsem_task, 0), T(1, kp_rwsem_task, 1), T(2, kp_rwsem_task, 2) },
 		.judge = judge_readers_shared,
 	};
 	struct sim_result r = kexplore(&k, "random", 1, 2000);
@@ -253,7 +255,7 @@ ParameterizedTest(struct strat_param *s, kernel, spinlock_irqsave_excludes, .tim
 {
 	struct kcase k = {
 		.ncpus = 2,
-		.tasks = { { 0, kp_spin_irq_task, 0 }, { 1, kp_spin_irq_task, 1 } },
+		.tasks = { T(0, kp_spin_irq_task, 0), T(1, kp_spin_irq_task, 1) },
 		.judge = judge_spin_irq,
 	};
 	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
@@ -268,7 +270,7 @@ Test(kernel, lockdep_sees_abba_in_a_schedule_that_does_not_deadlock, .timeout = 
 {
 	struct kcase k = {
 		.ncpus = 2,
-		.tasks = { { 0, kp_abba_task, 0 }, { 1, kp_abba_task, 1 } },
+		.tasks = { T(0, kp_abba_task, 0), T(1, kp_abba_task, 1) },
 	};
 	/* timed's first run: one task finishes before the other starts. */
 	struct sim_result r = kexplore(&k, "dfs:0", 0, 1);
@@ -286,7 +288,7 @@ Test(kernel, abba_deadlocks_in_some_schedule, .timeout = 60)
 {
 	struct kcase k = {
 		.ncpus = 2, .detect = SIM_DETECT_MEM,	/* lockdep off: find the deadlock itself */
-		.tasks = { { 0, kp_abba_task, 0 }, { 1, kp_abba_task, 1 } },
+		.tasks = { T(0, kp_abba_task, 0), T(1, kp_abba_task, 1) },
 	};
 	struct sim_result d = kexplore(&k, "dfs:2", 0, 100000);
 	struct sim_result p = kexplore(&k, "pct:3", 1, 5000);
@@ -305,7 +307,7 @@ Test(kernel, consistent_lock_order_never_deadlocks, .timeout = 60)
 {
 	struct kcase k = {
 		.ncpus = 2,
-		.tasks = { { 0, kp_abba_task, 0 }, { 1, kp_abba_task, 0 } },
+		.tasks = { T(0, kp_abba_task, 0), T(1, kp_abba_task, 0) },
 	};
 	struct sim_result d = kexplore(&k, "dfs:2", 0, 100000);
 
@@ -330,7 +332,7 @@ ParameterizedTest(struct strat_param *s, kernel, completion_and_wait_queue_lose_
 {
 	struct kcase k = {
 		.ncpus = 2,
-		.tasks = { { 0, kp_consumer_task, 0 }, { 1, kp_producer_task, 0 } },
+		.tasks = { T(0, kp_consumer_task, 0), T(1, kp_producer_task, 0) },
 		.judge = judge_consumer,
 	};
 	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
@@ -363,7 +365,7 @@ Test(kernel, preempt_notifiers_pair_up, .timeout = 60)
 {
 	struct kcase k = {
 		.ncpus = 1,
-		.tasks = { { 0, kp_notifier_task, 0 }, { 0, kp_busy_task, 0 } },
+		.tasks = { T(0, kp_notifier_task, 0), T(0, kp_busy_task, 0) },
 		.judge = judge_notifier,
 	};
 	struct kcase seen = k;
@@ -412,11 +414,37 @@ Test(kernel, a_woken_task_may_migrate, .timeout = 60)
 	sim_result_release(&d);
 }
 
+Test(kernel, a_long_sleep_is_a_hung_task, .timeout = 60)
+{
+	struct kcase k = {
+		.ncpus = 2, .detect = SIM_DETECT_LOCKDEP,
+		.tasks = { T(0, kp_hung_task, 0), T(1, kp_long_worker_task, 0) },
+	};
+	struct sim_result r = kexplore(&k, "timed", 1, 1);
+
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect(strstr(r.message, "INFO: task ktask:") == r.message, "%s", r.message);
+	cr_expect(strstr(r.message, "blocked for more than 16777216 cycles") != NULL, "%s", r.message);
+	sim_result_release(&r);
+}
+
+Test(kernel, a_short_sleep_is_not_a_hung_task, .timeout = 60)
+{
+	struct kcase k = {
+		.ncpus = 2,
+		.tasks = { T(0, kp_consumer_task, 0), T(1, kp_producer_task, 0) },
+	};
+	struct sim_result r = kexplore(&k, "timed", 1, 20);
+
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	sim_result_release(&r);
+}
+
 /* ---- WARN and BUG ------------------------------------------------------------------ */
 
 Test(kernel, warn_reports_and_the_run_goes_on, .timeout = 30)
 {
-	struct kcase k = { .ncpus = 1, .tasks = { { 0, kp_warn_task, 0 } } };
+	struct kcase k = { .ncpus = 1, .tasks = { T(0, kp_warn_task, 0) } };
 	struct sim_result r = kexplore(&k, "timed", 1, 2);
 
 	cr_expect_eq(r.outcome, SIM_FAILED);
@@ -436,8 +464,8 @@ Test(kernel, warn_reports_and_the_run_goes_on, .timeout = 30)
 
 Test(kernel, warn_on_once_fires_again_in_the_next_run, .timeout = 30)
 {
-	struct kcase k = { .ncpus = 1, .tasks = { { 0, kp_warn_task, 0 } } };
-	struct sim_program p = { "warn", 1, kcase_setup, kcase_check, &k, 0 };
+	struct kcase k = { .ncpus = 1, .tasks = { T(0, kp_warn_task, 0) } };
+	struct sim_program p = { "warn", 1, kcase_setup, kcase_check, &k, 0, 0 };
 	struct sim_explore_opts o = { .strategy = "random", .budget = 3, .keep_going = true };
 	struct sim_result r;
 	char err[128];
@@ -449,7 +477,7 @@ Test(kernel, warn_on_once_fires_again_in_the_next_run, .timeout = 30)
 
 Test(kernel, bug_ends_the_run, .timeout = 30)
 {
-	struct kcase k = { .ncpus = 1, .tasks = { { 0, kp_bug_task, 0 } } };
+	struct kcase k = { .ncpus = 1, .tasks = { T(0, kp_bug_task, 0) } };
 	struct sim_result r = kexplore(&k, "timed", 1, 1);
 
 	cr_expect_eq(r.outcome, SIM_FAILED);
@@ -460,28 +488,22 @@ Test(kernel, bug_ends_the_run, .timeout = 30)
 
 /* ---- the first seed race, before any hypervisor: a toy module ---------------------- */
 
-static int judge_toy(const struct kprog_result *r, char *msg, size_t len)
+static struct sim_result explore_example(const char *name, const char *strategy, uint64_t budget)
 {
-	if (r->bad) {
-		snprintf(msg, len, "feature enabled on CPU 2 before its ONLINE check ran");
-		return 1;
-	}
-	if (r->count) {
-		snprintf(msg, len, "add_cpu failed: %d", r->count);
-		return 1;
-	}
-	return 0;
+	const struct example *ex = example_find(name);
+	struct sim_explore_opts o = { .strategy = strategy, .seed = 1, .budget = budget };
+	struct sim_result r;
+	char err[128];
+
+	cr_assert_not_null(ex);
+	cr_assert_eq(sim_explore(&ex->program, &o, &r, err, sizeof(err)), 0, "%s", err);
+	return r;
 }
 
 Test(kernel, toy_hotplug_race_is_found_without_the_lock, .timeout = 120)
 {
-	struct kcase k = {
-		.ncpus = 3, .offline = 1u << 2,
-		.tasks = { { 0, toy_enabler_task, 0 }, { 1, toy_hotplug_task, 0 } },
-		.judge = judge_toy,
-	};
-	struct sim_result r = kexplore(&k, "pct:3", 1, 20000);
-	struct sim_result d = kexplore(&k, "dfs:2", 0, 200000);
+	struct sim_result r = explore_example("toy-hotplug", "pct:3", 20000);
+	struct sim_result d = explore_example("toy-hotplug", "dfs:2", 200000);
 
 	cr_expect_eq(r.failures, 1, "pct:3 did not find the window (%lu schedules)",
 		     (unsigned long)r.schedules);
@@ -497,13 +519,8 @@ Test(kernel, toy_hotplug_race_is_found_without_the_lock, .timeout = 120)
 
 Test(kernel, toy_hotplug_race_is_absent_with_cpus_read_lock, .timeout = 300)
 {
-	struct kcase k = {
-		.ncpus = 3, .offline = 1u << 2, .fix = true,
-		.tasks = { { 0, toy_enabler_task, 0 }, { 1, toy_hotplug_task, 0 } },
-		.judge = judge_toy,
-	};
-	struct sim_result d = kexplore(&k, "dfs:2", 0, 2000000);
-	struct sim_result r = kexplore(&k, "random", 1, 3000);
+	struct sim_result d = explore_example("toy-hotplug-fixed", "dfs:2", 2000000);
+	struct sim_result r = explore_example("toy-hotplug-fixed", "random", 3000);
 
 	cr_expect_eq(d.failures, 0, "%s", d.message);
 	cr_expect(d.exhausted, "dfs:2 did not exhaust in %lu schedules", (unsigned long)d.schedules);

@@ -49,7 +49,11 @@ struct sim_program {
 	int (*check)(struct machine *m, void *arg, char *msg, size_t len);
 	void *arg;
 	unsigned int detect;	/* SIM_DETECT_* checks on every access */
+	unsigned int flags;	/* SIM_PROG_* */
 };
+
+/* Boot the kernel first: run every module_init() before the program's tasks start. */
+#define SIM_PROG_BOOT		1u
 
 /* Detectors that look at every access (each sends every step to the slow path). */
 #define SIM_DETECT_RACE		1u	/* happens-before data races, KCSAN's policy */

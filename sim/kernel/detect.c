@@ -23,13 +23,14 @@ void machine_hb_acquire(struct machine *m, const void *obj)
 		race_acquire(m->k->race, m->cur_task->id, obj);
 }
 
-static uint64_t value_at(uintptr_t addr, uint32_t size)
+/* The value at @addr, a pointer normalized as reports print addresses. */
+static uint64_t value_at(const struct machine *m, uintptr_t addr, uint32_t size)
 {
 	uint64_t v = 0;
 
 	if (size <= 8)
 		memcpy(&v, (const void *)addr, size);
-	return v;
+	return size == 8 ? machine_norm_addr(m, v) : v;
 }
 
 /* A write's new value is in memory once its task reaches its next step. */
@@ -40,9 +41,10 @@ void machine_detect_flush(struct machine *m)
 	if (!k->race_wpend.valid)
 		return;
 	k->race_wpend.valid = false;
-	race_access(k->race, &k->race_wpend.who, k->race_wpend.op.kind, k->race_wpend.op.addr,
-		    k->race_wpend.op.size, k->race_wpend.old_val,
-		    value_at(k->race_wpend.op.addr, k->race_wpend.op.size));
+	race_access(k->race, &k->race_wpend.who, k->race_wpend.op.kind,
+		    machine_norm_addr(m, k->race_wpend.op.addr), k->race_wpend.op.size,
+		    k->race_wpend.old_val,
+		    value_at(m, k->race_wpend.op.addr, k->race_wpend.op.size));
 }
 
 static void race_check(struct machine *m, struct task *t, const struct sim_op *op)
@@ -53,9 +55,9 @@ static void race_check(struct machine *m, struct task *t, const struct sim_op *o
 
 	(void)t;
 	machine_who(m, &w, op->pc);
-	v = value_at(op->addr, op->size);
+	v = value_at(m, op->addr, op->size);
 	if (!sim_kind_is_write(op->kind)) {
-		race_access(k->race, &w, op->kind, op->addr, op->size, v, v);
+		race_access(k->race, &w, op->kind, machine_norm_addr(m, op->addr), op->size, v, v);
 		return;
 	}
 	machine_detect_flush(m);

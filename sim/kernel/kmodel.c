@@ -173,6 +173,7 @@ void kmodel_boot(struct machine *m)
 		if (t->kind != TASK_KIND_PROGRAM)
 			continue;
 		t->state = TASK_BLOCKED;
+		m->nblocked++;
 		t->wait_obj = &m->k->booted;
 		t->wait_what = "boot";
 	}

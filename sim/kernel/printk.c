@@ -56,9 +56,11 @@ void __warn(const char *file, int line, const char *func)
 
 	if (!m->running || !m->cur_task)
 		return;
+	(void)func;
+	/* The call's own pc: pc - 1 is inside the call instruction. */
 	machine_symbolize(m, pc, frame, sizeof(frame));
-	snprintf(title, sizeof(title), "WARNING: CPU: %u PID: %u at %s:%d %s (%s)",
-		 m->cur_cpu->id, m->cur_task->pid, file, line, func, frame);
+	snprintf(title, sizeof(title), "WARNING: CPU: %u PID: %u at %s:%d %s",
+		 m->cur_cpu->id, m->cur_task->pid, file, line, frame);
 	kbuf_printf(&text, &len, &cap, "------------[ cut here ]------------\n%s\n", title);
 	kbuf_printf(&text, &len, &cap, "CPU: %u PID: %u Comm: %s\n", m->cur_cpu->id,
 		    m->cur_task->pid, m->cur_task->name);

@@ -7,16 +7,10 @@
 #include "hvsim/kernel.h"
 
 static struct kprog_result res;
-static bool use_fix;
 
 void kprog_result(struct kprog_result *r)
 {
 	*r = res;
-}
-
-void kprog_set_fix(bool fix)
-{
-	use_fix = fix;
 }
 
 static void record(int v)
@@ -307,52 +301,23 @@ void kp_spin_irq_task(void *arg)
 	}
 }
 
-/* ---- the toy hotplug module: seed race 000 in miniature -------------------------------------- */
+/* ---- a hung task: asleep on a completion nobody completes ------------------ */
 
-static DEFINE_PER_CPU(int, toy_checked);
-static DEFINE_PER_CPU(int, toy_enabled);
+static DECLARE_COMPLETION(kp_never);
+static unsigned long kp_spin_work[64];
 
-/* The compatibility check, then the enable: KVM's kvm_online_cpu() in small. */
-static int toy_online(unsigned int cpu)
-{
-	WRITE_ONCE(per_cpu(toy_checked, cpu), 1);
-	WRITE_ONCE(per_cpu(toy_enabled, cpu), 1);
-	return 0;
-}
-
-/* hardware_enable_nolock() in small: runs on each CPU by IPI. */
-static void toy_enable(void *info)
-{
-	unsigned int cpu = smp_processor_id();
-
-	(void)info;
-	if (!READ_ONCE(per_cpu(toy_checked, cpu)))
-		res.bad = 1;	/* enabled on a CPU that was never checked */
-	WRITE_ONCE(per_cpu(toy_enabled, cpu), 1);
-}
-
-static DECLARE_COMPLETION(toy_registered);
-
-void toy_enabler_task(void *arg)
+void kp_hung_task(void *arg)
 {
 	(void)arg;
-	wait_for_completion(&toy_registered);
-	if (use_fix)
-		cpus_read_lock();
-	on_each_cpu(toy_enable, NULL, 1);
-	if (use_fix)
-		cpus_read_unlock();
+	wait_for_completion(&kp_never);
 }
 
-void toy_hotplug_task(void *arg)
+void kp_long_worker_task(void *arg)
 {
-	unsigned int cpu;
-
 	(void)arg;
-	/* Module init: the boot CPUs passed the check at load time. */
-	for_each_online_cpu(cpu)
-		WRITE_ONCE(per_cpu(toy_checked, cpu), 1);
-	cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "toy:online", toy_online, NULL);
-	complete_all(&toy_registered);
-	res.count = add_cpu(2);
+	/* About 2^25 cycles of work while the other task sleeps. */
+	for (int r = 0; r < 70000; r++)
+		for (int i = 0; i < 64; i++)
+			kp_spin_work[i] += (unsigned long)r;
+	complete(&kp_never);
 }

@@ -16,8 +16,6 @@ struct kprog_result {
 	int bad;		/* a property the program checks itself failed */
 };
 void kprog_result(struct kprog_result *r);
-/* Variant switch, set from setup() (after the reset). */
-void kprog_set_fix(bool fix);
 
 void kp_on_each_cpu_task(void *arg);
 void kp_irq_target_task(void *arg);
@@ -36,8 +34,9 @@ void kp_bug_task(void *arg);
 void kp_rwsem_task(void *arg);
 void kp_spin_irq_task(void *arg);
 
-/* The first seed race in miniature: an enable by on_each_cpu() vs a hot-add. */
-void toy_enabler_task(void *arg);
-void toy_hotplug_task(void *arg);
+/* A task asleep far past the hung-task budget, then woken. */
+void kp_hung_task(void *arg);
+void kp_long_worker_task(void *arg);
+
 
 #endif /* HVSIM_TEST_KPROGS_H */

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The oracles, each firing and each staying silent: data races (KCSAN's
+ * policy), memory errors (KASAN shapes, NULL oops, kmemleak), sleeping in
+ * atomic context, a lock held on return to user space, and the system-call
+ * layer they are reached through (misc device, anon-inode fds, release on
+ * the last reference, process exit, -EFAULT, fail_nth).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hvsim/sim.h"
+#include "hvsim/user.h"
+#include "programs/oprogs.h"
+
+struct ocase {
+	unsigned int ncpus;
+	struct {
+		unsigned int cpu;
+		sim_task_fn fn;
+		bool user;
+	} tasks[3];
+	struct op_dev_result dev;	/* copied by check() after each run */
+};
+
+static void ocase_setup(struct machine *m, void *arg)
+{
+	struct ocase *c = arg;
+
+	for (int i = 0; i < 3 && c->tasks[i].fn; i++) {
+		if (c->tasks[i].user)
+			sim_spawn_user(m, c->tasks[i].cpu, 0, "user", c->tasks[i].fn, NULL);
+		else
+			sim_spawn(m, c->tasks[i].cpu, "ktask", c->tasks[i].fn, NULL);
+	}
+}
+
+static int ocase_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	struct ocase *c = arg;
+
+	(void)m;
+	(void)msg;
+	(void)len;
+	op_dev_result(&c->dev);
+	return 0;
+}
+
+static struct sim_result oexplore(struct ocase *c, unsigned int detect, const char *strategy,
+				  uint64_t budget)
+{
+	struct sim_program p = { "oracle", c->ncpus, ocase_setup, ocase_check, c, detect,
+				 SIM_PROG_BOOT };
+	struct sim_explore_opts o = { .strategy = strategy, .seed = 1, .budget = budget };
+	struct sim_result r;
+	char err[128];
+
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	return r;
+}
+
+/* ---- data races ------------------------------------------------------------ */
+
+Test(oracles, plain_plain_race_is_reported, .timeout = 60)
+{
+	struct ocase c = { .ncpus = 2,
+		.tasks = { { 0, op_plain_writer, false }, { 1, op_plain_reader, false } } };
+	struct sim_result r = oexplore(&c, SIM_DETECT_RACE, "dfs:1", 1000);
+
+	cr_expect_eq(r.failures, 1);
+	cr_expect(strstr(r.message, "BUG: KCSAN: data-race in ") == r.message, "%s", r.message);
+	cr_assert_not_null(r.reports);
+	cr_expect(strstr(r.reports, "value changed: ") != NULL, "%s", r.reports);
+	/* clang may shrink a global that holds only 0 and 1 to one byte. */
+	cr_expect(strstr(r.reports, " bytes by task ") != NULL, "%s", r.reports);
+	sim_result_release(&r);
+}
+
+Test(oracles, marked_accesses_do_not_race, .timeout = 60)
+{
+	struct ocase c = { .ncpus = 2,
+		.tasks = { { 0, op_marked_writer, false }, { 1, op_marked_reader, false } } };
+	struct sim_result r = oexplore(&c, SIM_DETECT_RACE, "dfs:2", 10000);
+
+	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	cr_expect(r.exhausted);
+	sim_result_release(&r);
+}
+
+Test(oracles, accesses_under_a_lock_do_not_race, .timeout = 60)
+{
+	struct ocase c = { .ncpus = 2,
+		.tasks = { { 0, op_locked_writer, false }, { 1, op_locked_reader, false } } };
+	struct sim_result r = oexplore(&c, SIM_DETECT_RACE | SIM_DETECT_LOCKDEP, "dfs:2", 10000);
+
+	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	cr_expect(r.exhausted);
+	sim_result_release(&r);
+}
+
+/* ---- memory ---------------------------------------------------------------------- */
+
+Test(oracles, use_after_free_ends_the_run_with_a_kasan_report, .timeout = 30)
+{
+	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_uaf_task, false } } };
+	struct sim_result r = oexplore(&c, SIM_DETECT_MEM, "timed", 1);
+
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect(strstr(r.message, "BUG: KASAN: use-after-free in ") == r.message, "%s", r.message);
+	cr_assert_not_null(r.reports);
+	cr_expect(strstr(r.reports, "Freed by task") != NULL, "%s", r.reports);
+	sim_result_release(&r);
+}
+
+Test(oracles, null_dereference_is_an_oops_and_hvsim_survives, .timeout = 30)
+{
+	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_null_task, false } } };
+	struct sim_result r = oexplore(&c, SIM_DETECT_MEM, "timed", 3);
+
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect(strstr(r.message, "NULL pointer dereference") != NULL, "%s", r.message);
+	sim_result_release(&r);
+}
+
+Test(oracles, leak_is_reported_at_the_end_of_the_run, .timeout = 30)
+{
+	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_leak_task, false } } };
+	struct sim_result r = oexplore(&c, SIM_DETECT_MEM, "timed", 1);
+
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect_str_eq(r.message, "BUG: memory leak");
+	cr_assert_not_null(r.reports);
+	cr_expect(strstr(r.reports, "unreferenced object") != NULL, "%s", r.reports);
+	sim_result_release(&r);
+}
+
+Test(oracles, clean_allocations_stay_silent, .timeout = 30)
+{
+	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_clean_alloc_task, false } } };
+	struct sim_result r = oexplore(&c, SIM_DETECT_ALL, "random", 20);
+
+	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	sim_result_release(&r);
+}
+
+/* ---- lock misuse ------------------------------------------------------------------ */
+
+Test(oracles, sleeping_lock_with_irqs_off_is_reported, .timeout = 30)
+{
+	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_sleep_atomic_task, false } } };
+	struct sim_result r = oexplore(&c, SIM_DETECT_LOCKDEP, "timed", 1);
+
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect(strstr(r.message, "BUG: sleeping function called from invalid context") ==
+		  r.message, "%s", r.message);
+	sim_result_release(&r);
+}
+
+/* ---- system calls ----------------------------------------------------------------- */
+
+Test(oracles, syscalls_reach_the_device_and_release_on_last_reference, .timeout = 30)
+{
+	struct ocase c = { .ncpus = 2, .tasks = { { 1, op_user_open_ioctl, true } } };
+	struct sim_result r = oexplore(&c, SIM_DETECT_ALL, "random", 50);
+
+	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	cr_expect_eq(c.dev.inits, 1, "module_init ran %d times", c.dev.inits);
+	cr_expect_eq(c.dev.results[0], 3, "first fd %ld", c.dev.results[0]);
+	cr_expect_eq(c.dev.results[1], 4, "anon fd %ld", c.dev.results[1]);
+	cr_expect_eq(c.dev.results[2], 70);
+	cr_expect_eq(c.dev.results[3], -ENOTTY);
+	cr_expect_eq(c.dev.results[4], -ENOENT);
+	cr_expect_eq(c.dev.results[5], 0);
+	cr_expect_eq(c.dev.opens, 1);
+	cr_expect_eq(c.dev.releases, 1, "close released /dev/toy");
+	cr_expect_eq(c.dev.anon_releases, 1, "process exit closed the anon fd");
+	sim_result_release(&r);
+}
+
+Test(oracles, lock_held_on_return_to_user_space, .timeout = 30)
+{
+	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_user_held_lock, true } } };
+	struct sim_result r = oexplore(&c, SIM_DETECT_LOCKDEP, "timed", 1);
+
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect_str_eq(r.message, "WARNING: lock held when returning to user space!");
+	sim_result_release(&r);
+}
+
+Test(oracles, fail_nth_fails_the_nth_fallible_call, .timeout = 30)
+{
+	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_user_fail_nth, true } } };
+	struct sim_result r = oexplore(&c, SIM_DETECT_ALL, "timed", 1);
+
+	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	cr_expect_eq(c.dev.results[0], 0);
+	cr_expect_eq(c.dev.results[1], -ENOMEM, "the injected failure");
+	cr_expect_eq(c.dev.results[2], 0, "fail_nth applies to one system call");
+	sim_result_release(&r);
+}
+
+Test(oracles, copy_from_user_outside_user_memory_is_efault, .timeout = 30)
+{
+	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_user_efault, true } } };
+	struct sim_result r = oexplore(&c, SIM_DETECT_LOCKDEP, "timed", 1);
+
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(c.dev.results[0], 42);
+	cr_expect_eq(c.dev.results[1], -EFAULT, "a pointer to the task's stack is not user memory");
+	cr_expect_eq(c.dev.results[2], -EFAULT, "a range running past the end");
+	sim_result_release(&r);
+}
