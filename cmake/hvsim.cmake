@@ -20,7 +20,8 @@ endfunction()
 # (sim/tsan.c is the runtime), into a static library NAME. The objects are
 # combined with ld -r and their writable data renamed into the sections
 # hvsim_data and hvsim_bss, which the engine restores from a pristine copy at
-# every machine reset, so every schedule starts from the same state.
+# every machine reset, so every schedule starts from the same state. Their
+# code goes into hvsim_text, so a fault there is told from a simulator bug.
 function(hvsim_add_instrumented name)
   add_library(${name}_obj OBJECT ${ARGN})
   target_include_directories(${name}_obj PRIVATE ${PROJECT_SOURCE_DIR}/include)
@@ -41,6 +42,9 @@ function(hvsim_add_instrumented name)
     OUTPUT ${combined}
     COMMAND ${CMAKE_LINKER} -r -o ${combined}.tmp $<TARGET_OBJECTS:${name}_obj>
     COMMAND ${CMAKE_OBJCOPY}
+      --rename-section .text=hvsim_text
+      --rename-section .text.unlikely=hvsim_text
+      --rename-section .text.hot=hvsim_text
       --rename-section .data=hvsim_data
       --rename-section .data.rel=hvsim_data
       --rename-section .data.rel.local=hvsim_data

@@ -138,6 +138,18 @@ void ctx_switch(struct ctx *from, struct ctx *to, int from_dies)
 	__sanitizer_finish_switch_fiber(from->asan_fake, NULL, NULL);
 }
 
+void ctx_escape_prepare(struct ctx *to)
+{
+	if (!to->stack_lo)
+		host_stack_bounds(to);
+	__sanitizer_start_switch_fiber(NULL, to->stack_lo, to->stack_size);
+}
+
+void ctx_escape_finish(void)
+{
+	__sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+}
+
 void ctx_boot(void (*entry)(void *), void *arg)
 {
 	__sanitizer_finish_switch_fiber(NULL, NULL, NULL);
@@ -150,6 +162,15 @@ void ctx_switch(struct ctx *from, struct ctx *to, int from_dies)
 {
 	(void)from_dies;
 	ctx_swap_raw(&from->sp, to->sp);
+}
+
+void ctx_escape_prepare(struct ctx *to)
+{
+	(void)to;
+}
+
+void ctx_escape_finish(void)
+{
 }
 
 void ctx_boot(void (*entry)(void *), void *arg)

@@ -56,6 +56,13 @@ void ctx_make(struct ctx *c, struct ctx_stack *s, void (*entry)(void *), void *a
  */
 void ctx_switch(struct ctx *from, struct ctx *to, int from_dies);
 
+/*
+ * Leaving a context for good by siglongjmp to @to (the host): tell ASan
+ * before (prepare) and after (finish) so it tracks the stack we land on.
+ */
+void ctx_escape_prepare(struct ctx *to);
+void ctx_escape_finish(void);
+
 /* The raw switch, for benchmarks: saves into *save_sp, loads load_sp. */
 void ctx_swap_raw(void **save_sp, void *load_sp);
 

@@ -16,6 +16,9 @@
 #include "machine.h"
 
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <ucontext.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,7 @@
 #include "bug.h"
 #include "buildid.h"
 #include "kernel/mem.h"
+#include "kernel/race.h"
 #include "kernel/kmodel.h"
 #include "strategy.h"
 #include "symbolize.h"
@@ -1249,6 +1253,77 @@ void machine_trace_begin(struct machine *m, const struct trace_header *h)
 	trace_writer_begin(m->trace, h);
 }
 
+/*
+ * The backstop for bad pointers the per-access checks did not catch (or
+ * that ran with them off): a SIGSEGV or SIGBUS in instrumented code ends
+ * the run with an oops report and returns to the host; hvsim survives. A
+ * fault anywhere else is a simulator bug and crashes as one.
+ */
+extern char __start_hvsim_text[] __attribute__((weak));
+extern char __stop_hvsim_text[] __attribute__((weak));
+
+static void oops_handler(int sig, siginfo_t *si, void *ucv)
+{
+	struct machine *m = sim_current;
+	const ucontext_t *uc = ucv;
+	uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+
+	if (!m->running || !m->cur_task || !__start_hvsim_text ||
+	    rip < (uintptr_t)__start_hvsim_text || rip >= (uintptr_t)__stop_hvsim_text) {
+		signal(sig, SIG_DFL);
+		return;	/* re-executes the faulting access, now fatal */
+	}
+	m->oops_sig = sig;
+	m->oops_addr = (uintptr_t)si->si_addr;
+	m->oops_rip = rip;
+	ctx_escape_prepare(&m->host);
+	siglongjmp(m->oops_jmp, 1);
+}
+
+static void oops_report(struct machine *m)
+{
+	char title[160], text[2048], frame[128];
+	size_t n;
+	struct task *t = m->cur_task;
+
+	ctx_escape_finish();
+	snprintf(title, sizeof(title), "BUG: unable to handle page fault for address: 0x%016lx",
+		 (unsigned long)machine_norm_addr(m, m->oops_addr));
+	machine_symbolize(m, m->oops_rip + 1, frame, sizeof(frame));
+	n = (size_t)snprintf(text, sizeof(text),
+			     "%s\nOops: 0000 [#1] PREEMPT SMP (signal %d)\nCPU: %u PID: %u Comm: %s\nRIP: %s\nCall Trace:\n",
+			     title, m->oops_sig, m->cur_cpu->id, t->pid, t->name, frame);
+	for (unsigned int i = t->depth < SIM_SHADOW_DEPTH ? t->depth : SIM_SHADOW_DEPTH;
+	     i-- > 0 && n < sizeof(text) - 160;) {
+		machine_symbolize(m, t->shadow[i], frame, sizeof(frame));
+		n += (size_t)snprintf(text + n, sizeof(text) - n, " %s\n", frame);
+	}
+	machine_report_text(m, title, text);
+	m->outcome = SIM_FAILED;
+	snprintf(m->message, sizeof(m->message), "%s", title);
+}
+
+static void install_oops_handler(struct machine *m)
+{
+	struct sigaction sa;
+	stack_t ss = { .ss_sp = m->oops_stack, .ss_size = sizeof(m->oops_stack) };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = oops_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaltstack(&ss, &m->old_sigstack);
+	sigaction(SIGSEGV, &sa, &m->old_segv);
+	sigaction(SIGBUS, &sa, &m->old_bus);
+}
+
+static void restore_oops_handler(struct machine *m)
+{
+	sigaction(SIGSEGV, &m->old_segv, NULL);
+	sigaction(SIGBUS, &m->old_bus, NULL);
+	sigaltstack(&m->old_sigstack, NULL);
+}
+
 /* Start the run: choose the CPU that performs step 1 and leave the host. */
 static void run_from_host(struct machine *m)
 {
@@ -1276,8 +1351,13 @@ static void run_from_host(struct machine *m)
 	m->cur_task = c->cur;
 	m->running = true;
 	sim_current = m;
-	ctx_switch(&m->host, &c->cur->ctx, 0);
-	/* Back from end_run(). */
+	install_oops_handler(m);
+	if (sigsetjmp(m->oops_jmp, 1))
+		oops_report(m);		/* from oops_handler(): the run is over */
+	else
+		ctx_switch(&m->host, &c->cur->ctx, 0);
+	/* Back from end_run() or an oops. */
+	restore_oops_handler(m);
 	sim_current = (struct machine *)&host_idle;
 	m->running = false;
 }
@@ -1295,6 +1375,7 @@ enum sim_outcome machine_run(struct machine *m, const struct sim_program *p,
 	}
 	machine_reset(m, strat, run_seed, jitter, tracing && m->trace);
 	m->detect = p->detect;
+	race_set_strict(m->k->race, !!(p->detect & SIM_DETECT_RACE_STRICT));
 	p->setup(m, p->arg);
 	spawn_idle_tasks(m);
 	if ((p->flags & SIM_PROG_BOOT) && kmodel_nr_initcalls())

@@ -8,6 +8,8 @@
 #ifndef HVSIM_MACHINE_H
 #define HVSIM_MACHINE_H
 
+#include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -244,6 +246,14 @@ struct machine {
 	bool symtab_tried;
 
 	void *state_pristine;		/* copy of the instrumented data+bss */
+
+	/* The oops backstop: a fault in instrumented code returns here. */
+	sigjmp_buf oops_jmp;
+	int oops_sig;
+	uintptr_t oops_addr, oops_rip;
+	struct sigaction old_segv, old_bus;
+	stack_t old_sigstack;
+	char oops_stack[64 * 1024] __attribute__((aligned(16)));
 
 	/* The kernel model (sim/kernel/). */
 	unsigned int detect;		/* SIM_DETECT_* bits: checks run on every access */

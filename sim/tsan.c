@@ -20,7 +20,7 @@
 
 #define HOOK_PC ((uintptr_t)__builtin_return_address(0))
 
-static inline void access(unsigned int kind, const volatile void *addr, uint32_t size,
+static inline void tsan_access(unsigned int kind, const volatile void *addr, uint32_t size,
 			  uintptr_t pc)
 {
 	sim_step(sim_current, kind, (uintptr_t)addr, size, pc);
@@ -68,17 +68,17 @@ void __tsan_func_exit(void)
 	void __tsan_volatile_read##n(void *addr);			\
 	void __tsan_volatile_write##n(void *addr);			\
 	void __tsan_read##n(void *addr)					\
-	{ access(SIM_READ, addr, n, HOOK_PC); }				\
+	{ tsan_access(SIM_READ, addr, n, HOOK_PC); }				\
 	void __tsan_write##n(void *addr)				\
-	{ access(SIM_WRITE, addr, n, HOOK_PC); }			\
+	{ tsan_access(SIM_WRITE, addr, n, HOOK_PC); }			\
 	void __tsan_unaligned_read##n(const void *addr)			\
-	{ access(SIM_READ, addr, n, HOOK_PC); }				\
+	{ tsan_access(SIM_READ, addr, n, HOOK_PC); }				\
 	void __tsan_unaligned_write##n(void *addr)			\
-	{ access(SIM_WRITE, addr, n, HOOK_PC); }			\
+	{ tsan_access(SIM_WRITE, addr, n, HOOK_PC); }			\
 	void __tsan_volatile_read##n(void *addr)			\
-	{ access(SIM_READ_MARKED, addr, n, HOOK_PC); }			\
+	{ tsan_access(SIM_READ_MARKED, addr, n, HOOK_PC); }			\
 	void __tsan_volatile_write##n(void *addr)			\
-	{ access(SIM_WRITE_MARKED, addr, n, HOOK_PC); }
+	{ tsan_access(SIM_WRITE_MARKED, addr, n, HOOK_PC); }
 
 DEFINE_ACCESS(1)
 DEFINE_ACCESS(2)
@@ -88,30 +88,30 @@ DEFINE_ACCESS(16)
 
 void __tsan_read_range(void *addr, unsigned long size)
 {
-	access(SIM_READ, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), HOOK_PC);
+	tsan_access(SIM_READ, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), HOOK_PC);
 }
 
 void __tsan_write_range(void *addr, unsigned long size)
 {
-	access(SIM_WRITE, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), HOOK_PC);
+	tsan_access(SIM_WRITE, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), HOOK_PC);
 }
 
 /* C++ virtual-table pointer hooks: not emitted for C, defined for completeness. */
 void __tsan_vptr_update(void **vptr_p, void *new_val)
 {
 	(void)new_val;
-	access(SIM_WRITE, vptr_p, sizeof(void *), HOOK_PC);
+	tsan_access(SIM_WRITE, vptr_p, sizeof(void *), HOOK_PC);
 }
 
 void __tsan_vptr_read(void **vptr_p)
 {
-	access(SIM_READ, vptr_p, sizeof(void *), HOOK_PC);
+	tsan_access(SIM_READ, vptr_p, sizeof(void *), HOOK_PC);
 }
 
 void __tsan_atomic_thread_fence(int mo)
 {
 	(void)mo;
-	access(SIM_FENCE, 0, 0, HOOK_PC);
+	tsan_access(SIM_FENCE, 0, 0, HOOK_PC);
 }
 
 void __tsan_atomic_signal_fence(int mo)
@@ -144,20 +144,20 @@ void __tsan_atomic_signal_fence(int mo)
 	T __tsan_atomic##bits##_load(const volatile void *a, int mo)	\
 	{								\
 		(void)mo;						\
-		access(SIM_ATOMIC_LOAD, a, sizeof(T), HOOK_PC);		\
+		tsan_access(SIM_ATOMIC_LOAD, a, sizeof(T), HOOK_PC);		\
 		return *(const volatile T *)a;				\
 	}								\
 	void __tsan_atomic##bits##_store(volatile void *a, T v, int mo) \
 	{								\
 		(void)mo;						\
-		access(SIM_ATOMIC_STORE, a, sizeof(T), HOOK_PC);	\
+		tsan_access(SIM_ATOMIC_STORE, a, sizeof(T), HOOK_PC);	\
 		*(volatile T *)a = v;					\
 	}								\
 	T __tsan_atomic##bits##_exchange(volatile void *a, T v, int mo) \
 	{								\
 		T old;							\
 		(void)mo;						\
-		access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
+		tsan_access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
 		old = *(volatile T *)a;					\
 		*(volatile T *)a = v;					\
 		return old;						\
@@ -171,7 +171,7 @@ void __tsan_atomic_signal_fence(int mo)
 	static inline bool cas##bits(volatile void *a, void *c, T v, uintptr_t pc) \
 	{								\
 		T old;							\
-		access(SIM_ATOMIC_RMW, a, sizeof(T), pc);		\
+		tsan_access(SIM_ATOMIC_RMW, a, sizeof(T), pc);		\
 		old = *(volatile T *)a;					\
 		if (old == *(T *)c) {					\
 			*(volatile T *)a = v;				\
@@ -201,7 +201,7 @@ void __tsan_atomic_signal_fence(int mo)
 		T old;							\
 		(void)mo;						\
 		(void)fmo;						\
-		access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
+		tsan_access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
 		old = *(volatile T *)a;					\
 		if (old == c)						\
 			*(volatile T *)a = v;				\
@@ -213,7 +213,7 @@ void __tsan_atomic_signal_fence(int mo)
 	{								\
 		T old;							\
 		(void)mo;						\
-		access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
+		tsan_access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
 		old = *(volatile T *)a;					\
 		*(volatile T *)a = (T)(expr);				\
 		return old;						\

@@ -440,6 +440,49 @@ Test(kernel, a_short_sleep_is_not_a_hung_task, .timeout = 60)
 	sim_result_release(&r);
 }
 
+static int judge_misc(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (!r->bad && r->count == 1)
+		return 0;
+	snprintf(msg, len, "failed checks mask %#x", (unsigned int)r->bad);
+	return 1;
+}
+
+STRATEGIES(atomics_bitops_percpu_xarray_behave)
+ParameterizedTest(struct strat_param *s, kernel, atomics_bitops_percpu_xarray_behave, .timeout = 60)
+{
+	struct kcase k = { .ncpus = 2, .tasks = { T(0, kp_misc_task, 0) }, .judge = judge_misc };
+	struct sim_result r = kexplore(&k, s->name, s->seed, 50);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	sim_result_release(&r);
+}
+
+static int judge_remove_cpu(const struct kprog_result *r, char *msg, size_t len)
+{
+	/* Startup ran on 0, 1, 2 (50..52); teardown on 2 only (62); no IPI to 2 after. */
+	static const int want[] = { 50, 51, 52, 62 };
+
+	if (!r->count && !r->flag && r->norder == 4 && !memcmp(r->order, want, sizeof(want)) &&
+	    r->hits[0] == 1 && r->hits[1] == 1 && r->hits[2] == 0)
+		return 0;
+	snprintf(msg, len, "remove %d, still in masks %d, callbacks %d: %d %d %d %d, hits %d %d %d",
+		 r->count, r->flag, r->norder, r->order[0], r->order[1], r->order[2], r->order[3],
+		 r->hits[0], r->hits[1], r->hits[2]);
+	return 1;
+}
+
+Test(kernel, remove_cpu_tears_down_and_leaves_the_masks, .timeout = 60)
+{
+	struct kcase k = {
+		.ncpus = 3, .tasks = { T(0, kp_remove_cpu_task, 0) }, .judge = judge_remove_cpu,
+	};
+	struct sim_result r = kexplore(&k, "random", 4, 200);
+
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	sim_result_release(&r);
+}
+
 /* ---- WARN and BUG ------------------------------------------------------------------ */
 
 Test(kernel, warn_reports_and_the_run_goes_on, .timeout = 30)

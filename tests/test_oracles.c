@@ -79,6 +79,22 @@ Test(oracles, plain_plain_race_is_reported, .timeout = 60)
 	sim_result_release(&r);
 }
 
+Test(oracles, plain_write_vs_marked_read_only_in_strict_mode, .timeout = 60)
+{
+	struct ocase c = { .ncpus = 2,
+		.tasks = { { 0, op_plain_writer, false }, { 1, op_marked_reader_of_plain, false } } };
+	struct sim_result d = oexplore(&c, SIM_DETECT_RACE, "dfs:2", 10000);
+	struct sim_result s = oexplore(&c, SIM_DETECT_RACE | SIM_DETECT_RACE_STRICT, "dfs:2", 10000);
+
+	/* KCSAN's default: an aligned word-sized plain write races only with marked reads. */
+	cr_expect_eq(d.failures, 0, "%s", d.message);
+	cr_expect(d.exhausted);
+	cr_expect_eq(s.failures, 1, "strict mode must report it");
+	cr_expect(strstr(s.message, "BUG: KCSAN: data-race in ") == s.message, "%s", s.message);
+	sim_result_release(&d);
+	sim_result_release(&s);
+}
+
 Test(oracles, marked_accesses_do_not_race, .timeout = 60)
 {
 	struct ocase c = { .ncpus = 2,
@@ -122,6 +138,23 @@ Test(oracles, null_dereference_is_an_oops_and_hvsim_survives, .timeout = 30)
 
 	cr_expect_eq(r.outcome, SIM_FAILED);
 	cr_expect(strstr(r.message, "NULL pointer dereference") != NULL, "%s", r.message);
+	sim_result_release(&r);
+}
+
+Test(oracles, a_fault_without_checks_is_an_oops_and_hvsim_goes_on, .timeout = 30)
+{
+	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_wild_task, false } } };
+	struct sim_program p = { "oracle", 1, ocase_setup, ocase_check, &c, 0, 0 };
+	struct sim_explore_opts o = { .strategy = "random", .budget = 3, .keep_going = true };
+	struct sim_result r;
+	char err[128];
+
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r.failures, 3, "each run faulted and was reported");
+	cr_expect(strstr(r.message, "BUG: unable to handle page fault for address: 0x0000000000000010") ==
+		  r.message, "%s", r.message);
+	cr_assert_not_null(r.reports);
+	cr_expect(strstr(r.reports, "RIP: op_wild_task+") != NULL, "%s", r.reports);
 	sim_result_release(&r);
 }
 

@@ -310,6 +310,51 @@ void wake_up(wait_queue_head_t *wq);
 		finish_wait(&(wq));					\
 	} while (0)
 
+/* ---- an xarray, as KVM uses for vcpu_array ------------------------------------- */
+
+/*
+ * Fixed capacity; slots are published with release and read with acquire
+ * (rcu_dereference in Linux), so a reader racing with xa_insert() sees the
+ * entry fully initialised or not at all. Inline: the accesses are the
+ * caller's, instrumented like the rest of its code.
+ */
+#define XA_SLOTS		1024
+
+struct xarray {
+	void *slots[XA_SLOTS];
+};
+
+#define DEFINE_XARRAY(name)	struct xarray name = { { NULL } }
+
+static inline void xa_init(struct xarray *xa)
+{
+	for (unsigned long i = 0; i < XA_SLOTS; i++)
+		WRITE_ONCE(xa->slots[i], NULL);
+}
+
+static inline void *xa_load(struct xarray *xa, unsigned long index)
+{
+	return index < XA_SLOTS ? smp_load_acquire(&xa->slots[index]) : NULL;
+}
+
+/* 0, -EBUSY (-16) when the slot is taken, -EINVAL (-22) beyond the capacity. */
+static inline int xa_insert(struct xarray *xa, unsigned long index, void *entry, unsigned int gfp)
+{
+	void *expected = NULL;
+
+	(void)gfp;
+	if (index >= XA_SLOTS)
+		return -22;
+	return __atomic_compare_exchange_n(&xa->slots[index], &expected, entry, 0,
+					   __ATOMIC_RELEASE, __ATOMIC_RELAXED) ? 0 : -16;
+}
+
+static inline void *xa_erase(struct xarray *xa, unsigned long index)
+{
+	return index < XA_SLOTS ? __atomic_exchange_n(&xa->slots[index], NULL, __ATOMIC_SEQ_CST) :
+				  NULL;
+}
+
 /* ---- CPU hotplug --------------------------------------------------------- */
 
 /*

@@ -61,6 +61,8 @@ struct sim_program {
 /* Checks at kernel primitives only (no cost per access). */
 #define SIM_DETECT_LOCKDEP	4u	/* lock order, held locks, sleeping in atomic context */
 #define SIM_DETECT_ALL		(SIM_DETECT_RACE | SIM_DETECT_MEM | SIM_DETECT_LOCKDEP)
+/* With SIM_DETECT_RACE: every unordered conflicting pair with a plain access. */
+#define SIM_DETECT_RACE_STRICT	8u
 
 /* Spawn a task bound to @cpu; only from a program's setup(). */
 int sim_spawn(struct machine *m, unsigned int cpu, const char *name,

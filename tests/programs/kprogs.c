@@ -321,3 +321,72 @@ void kp_long_worker_task(void *arg)
 			kp_spin_work[i] += (unsigned long)r;
 	complete(&kp_never);
 }
+
+/* ---- atomics, bit operations, per-CPU data, the xarray, printk ---------------- */
+
+static atomic_t kp_atomic = ATOMIC_INIT(5);
+static unsigned long kp_bits[2];
+static DEFINE_PER_CPU(int, kp_percpu);
+static DEFINE_XARRAY(kp_xa);
+static int kp_objs[3];
+
+void kp_misc_task(void *arg)
+{
+	unsigned int cpu;
+	long v = 3;
+
+	(void)arg;
+	atomic_inc(&kp_atomic);
+	if (atomic_read(&kp_atomic) != 6 || atomic_dec_return(&kp_atomic) != 5 ||
+	    atomic_cmpxchg(&kp_atomic, 5, 9) != 5 || atomic_read(&kp_atomic) != 9)
+		res.bad |= 1;
+	if (xchg(&v, 4) != 3 || cmpxchg(&v, 4, 7) != 4 || v != 7 || cmpxchg(&v, 1, 2) != 7)
+		res.bad |= 2;
+	set_bit(70, kp_bits);
+	if (!test_bit(70, kp_bits) || test_bit(6, kp_bits) || !test_and_clear_bit(70, kp_bits) ||
+	    kp_bits[1] || test_and_set_bit(3, kp_bits) || !test_bit(3, kp_bits))
+		res.bad |= 4;
+	cpu = get_cpu();
+	per_cpu(kp_percpu, cpu) = 11;
+	if (*this_cpu_ptr(kp_percpu) != 11 || cpu != smp_processor_id() || preemptible())
+		res.bad |= 8;
+	put_cpu();
+	if (!preemptible())
+		res.bad |= 16;
+	if (xa_insert(&kp_xa, 1, &kp_objs[1], GFP_KERNEL) || xa_load(&kp_xa, 1) != &kp_objs[1] ||
+	    xa_insert(&kp_xa, 1, &kp_objs[2], GFP_KERNEL) != -16 || xa_load(&kp_xa, 2) ||
+	    xa_erase(&kp_xa, 1) != &kp_objs[1] || xa_load(&kp_xa, 1))
+		res.bad |= 32;
+	printk("kp_misc: cpu %u of %u online", cpu, num_online_cpus());
+	smp_send_reschedule(1);	/* wakes CPU 1's idle task for nothing */
+	res.count = 1;
+}
+
+/* ---- remove_cpu: teardown, then the CPU is out of the masks ------------------- */
+
+static int rm_up(unsigned int cpu)
+{
+	record(50 + (int)cpu);
+	return 0;
+}
+
+static int rm_down(unsigned int cpu)
+{
+	record(60 + (int)cpu);
+	return 0;
+}
+
+static void rm_hit(void *info)
+{
+	(void)info;
+	res.hits[smp_processor_id()]++;
+}
+
+void kp_remove_cpu_task(void *arg)
+{
+	(void)arg;
+	cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "test/rm:online", rm_up, rm_down);
+	res.count = remove_cpu(2);
+	res.flag = cpu_online(2) || cpu_active(2) || num_online_cpus() != 2;
+	on_each_cpu(rm_hit, NULL, 1);
+}

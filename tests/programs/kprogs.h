@@ -34,6 +34,11 @@ void kp_bug_task(void *arg);
 void kp_rwsem_task(void *arg);
 void kp_spin_irq_task(void *arg);
 
+/* Atomics, bitops, per-CPU data, the xarray, printk: res.bad says which failed. */
+void kp_misc_task(void *arg);
+/* cpuhp_setup_state() then remove_cpu(2). */
+void kp_remove_cpu_task(void *arg);
+
 /* A task asleep far past the hung-task budget, then woken. */
 void kp_hung_task(void *arg);
 void kp_long_worker_task(void *arg);

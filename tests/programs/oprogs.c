@@ -29,6 +29,12 @@ void op_plain_reader(void *arg)
 	op_sink = shared_plain;
 }
 
+void op_marked_reader_of_plain(void *arg)
+{
+	(void)arg;
+	op_sink = READ_ONCE(shared_plain);
+}
+
 void op_marked_writer(void *arg)
 {
 	(void)arg;
@@ -257,4 +263,12 @@ void op_user_efault(void *arg)
 	dev.results[1] = sim_sys_ioctl(fd, TOY_COPY, (unsigned long)stack_buf);
 	dev.results[2] = sim_sys_ioctl(fd, TOY_COPY, (unsigned long)umem + len - 8);
 	sim_sys_close(fd);
+}
+
+void op_wild_task(void *arg)
+{
+	long *volatile p = (long *)0x10;
+
+	(void)arg;
+	op_sink = *p;	/* no checks on: the SIGSEGV backstop catches it */
 }

@@ -6,6 +6,7 @@
 /* Data races: plain/plain, marked/marked, and under a lock. */
 void op_plain_writer(void *arg);
 void op_plain_reader(void *arg);
+void op_marked_reader_of_plain(void *arg);
 void op_marked_writer(void *arg);
 void op_marked_reader(void *arg);
 void op_locked_writer(void *arg);
@@ -16,6 +17,7 @@ void op_uaf_task(void *arg);
 void op_null_task(void *arg);
 void op_leak_task(void *arg);
 void op_clean_alloc_task(void *arg);
+void op_wild_task(void *arg);
 
 /* Locks misused: sleeping with IRQs off. */
 void op_sleep_atomic_task(void *arg);
