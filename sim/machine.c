@@ -132,6 +132,9 @@ static const uint32_t default_cost[SIM_NR_KINDS] = {
 	[SIM_KCALL] = 20,
 };
 
+static void install_oops_handler(struct machine *m);
+static void restore_oops_handler(struct machine *m);
+
 struct machine *machine_create(unsigned int ncpus)
 {
 	struct machine *m;
@@ -167,6 +170,8 @@ struct machine *machine_create(unsigned int ncpus)
 		return NULL;
 	}
 	state_save(m->state_pristine);
+	/* Process-wide, but harmless between runs: it only acts inside one. */
+	install_oops_handler(m);
 	return m;
 }
 
@@ -184,6 +189,7 @@ void machine_destroy(struct machine *m)
 {
 	if (!m)
 		return;
+	restore_oops_handler(m);
 	machine_release_tasks(m);
 	ctx_pool_destroy(&m->pool);
 	if (m->trace)
@@ -1310,7 +1316,8 @@ static void install_oops_handler(struct machine *m)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = oops_handler;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	/* NODEFER: siglongjmp leaves the handler without a mask to restore. */
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
 	sigaltstack(&ss, &m->old_sigstack);
 	sigaction(SIGSEGV, &sa, &m->old_segv);
@@ -1351,13 +1358,11 @@ static void run_from_host(struct machine *m)
 	m->cur_task = c->cur;
 	m->running = true;
 	sim_current = m;
-	install_oops_handler(m);
-	if (sigsetjmp(m->oops_jmp, 1))
+	if (sigsetjmp(m->oops_jmp, 0))
 		oops_report(m);		/* from oops_handler(): the run is over */
 	else
 		ctx_switch(&m->host, &c->cur->ctx, 0);
 	/* Back from end_run() or an oops. */
-	restore_oops_handler(m);
 	sim_current = (struct machine *)&host_idle;
 	m->running = false;
 }

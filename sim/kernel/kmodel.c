@@ -91,7 +91,9 @@ void kmodel_reset(struct machine *m)
 	k->hotplug_lock.dep.name = "cpu_hotplug_lock";
 	k->hotplug_lock.dep.key = &k->hotplug_key;
 	memset(k->steps, 0, sizeof(k->steps));
-	memset(k->csd_pool, 0, sizeof(k->csd_pool));
+	/* Only the csds the last run used can be dirty. */
+	memset(k->csd_pool, 0, sizeof(k->csd_pool[0]) *
+	       (k->csd_next < KMODEL_CSD_POOL ? k->csd_next : KMODEL_CSD_POOL));
 	k->csd_next = 0;
 	k->reports_len = 0;
 	if (k->reports)
@@ -108,10 +110,12 @@ void kmodel_reset(struct machine *m)
 	for (unsigned int i = 0; i < KMODEL_MAX_PROCS; i++) {
 		struct sim_process *p = &k->procs[i];
 
+		/* A process used last run has user memory; the others are clean. */
+		if (!p->umem)
+			continue;
 		memset(p->fds, 0, sizeof(p->fds));
 		p->nr_tasks = 0;
-		if (p->umem)
-			memset(p->umem, 0, p->umem_len);
+		memset(p->umem, 0, p->umem_len);
 	}
 	k->nfiles = 0;
 	k->nmisc = 0;
