@@ -135,7 +135,7 @@ const struct example examples[] = {
 	{
 		.name = "lost-update",
 		.summary = "two CPUs increment a counter without a lock (must fail)",
-		.program = { "lost-update", 2, lu_setup, lu_check, NULL, 0, 0 },
+		.program = { "lost-update", 2, lu_setup, lu_check, NULL, 0, 0, NULL },
 		.checks = {
 			{ "random", 10000, 1 },
 			{ "pct:2", 10000, 1 },
@@ -145,7 +145,7 @@ const struct example examples[] = {
 	{
 		.name = "lost-update-locked",
 		.summary = "the same increments under a spinlock, between 10,000+ steps of local work",
-		.program = { "lost-update-locked", 2, lul_setup, lul_check, NULL, 0, 0 },
+		.program = { "lost-update-locked", 2, lul_setup, lul_check, NULL, 0, 0, NULL },
 		.checks = {
 			{ "dfs:2", 100000, 0 },
 			{ "random", 2000, 0 },
@@ -154,7 +154,7 @@ const struct example examples[] = {
 	{
 		.name = "message-passing",
 		.summary = "data then a release flag; the reader never sees the flag without the data",
-		.program = { "message-passing", 2, mp_setup, mp_check, NULL, 0, 0 },
+		.program = { "message-passing", 2, mp_setup, mp_check, NULL, 0, 0, NULL },
 		.checks = {
 			{ "dfs:2", 100000, 0 },
 			{ "random", 2000, 0 },
@@ -163,7 +163,7 @@ const struct example examples[] = {
 	{
 		.name = "spinlock-handoff",
 		.summary = "four CPUs hand a spinlock around; completes in every schedule",
-		.program = { "spinlock-handoff", 4, sh_setup, sh_check, NULL, 0, 0 },
+		.program = { "spinlock-handoff", 4, sh_setup, sh_check, NULL, 0, 0, NULL },
 		.checks = {
 			{ "timed", 500, 0 },
 			{ "random", 2000, 0 },
@@ -174,7 +174,7 @@ const struct example examples[] = {
 		.name = "toy-hotplug",
 		.summary = "on_each_cpu() races a hot-add: the new CPU is enabled before its check (must fail)",
 		.program = { "toy-hotplug", 3, toy_setup, toy_check, NULL,
-			     SIM_DETECT_LOCKDEP | SIM_DETECT_MEM, 0 },
+			     SIM_DETECT_LOCKDEP | SIM_DETECT_MEM, 0, NULL },
 		.checks = {
 			{ "pct:3", 20000, 1 },
 			{ "dfs:2", 200000, 1 },
@@ -184,7 +184,7 @@ const struct example examples[] = {
 		.name = "toy-hotplug-fixed",
 		.summary = "the same with cpus_read_lock() around on_each_cpu(): clean in every schedule",
 		.program = { "toy-hotplug-fixed", 3, toy_fixed_setup, toy_check, NULL,
-			     SIM_DETECT_LOCKDEP | SIM_DETECT_MEM, 0 },
+			     SIM_DETECT_LOCKDEP | SIM_DETECT_MEM, 0, NULL },
 		.checks = {
 			{ "dfs:2", 2000000, 0 },
 			{ "random", 3000, 0 },

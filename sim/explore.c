@@ -96,6 +96,26 @@ static int report_run(struct sim_result *r, const struct machine *m,
 	return 0;
 }
 
+/* The machine @p runs on: its CPU count, and its slots' models when it names them. */
+static struct machine *program_machine(const struct sim_program *p, char *err, size_t errlen,
+				       int *ret)
+{
+	struct machine *m = machine_create(p->ncpus);
+
+	*ret = 0;
+	if (!m) {
+		snprintf(err, errlen, "program %s: cannot build a machine of %u CPUs (1 to %d)",
+			 p->name, p->ncpus, SIM_MAX_CPUS);
+		*ret = -EINVAL;
+		return NULL;
+	}
+	if (p->machine && (*ret = machine_configure(m, p->machine, err, errlen))) {
+		machine_destroy(m);
+		return NULL;
+	}
+	return m;
+}
+
 static void set_budgets(struct machine *m, uint64_t max_steps, uint64_t max_cycles)
 {
 	m->max_steps = max_steps ? max_steps : SIM_DEFAULT_MAX_STEPS;
@@ -117,12 +137,10 @@ int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
 	ret = strategy_create(spec, &s, err, errlen);
 	if (ret)
 		return ret;
-	m = machine_create(p->ncpus);
+	m = program_machine(p, err, errlen, &ret);
 	if (!m) {
-		snprintf(err, errlen, "program %s: cannot build a machine of %u CPUs (1 to %d)",
-			 p->name, p->ncpus, SIM_MAX_CPUS);
 		strategy_destroy(s);
-		return -EINVAL;
+		return ret;
 	}
 	set_budgets(m, o->max_steps, o->max_cycles);
 	jitter = strategy_jitter(s);
@@ -197,12 +215,9 @@ int sim_replay(const struct sim_program *p, const char *token, bool trace,
 	ret = strategy_replay_create(&s, t.log, t.len, strategy_jitter(orig));
 	if (ret)
 		goto out;
-	m = machine_create(p->ncpus);
-	if (!m) {
-		ret = -ENOMEM;
-		snprintf(err, errlen, "out of memory");
+	m = program_machine(p, err, errlen, &ret);
+	if (!m)
 		goto out;
-	}
 	set_budgets(m, max_steps, 0);
 	if (trace)
 		trace_begin_run(m, p, t.strategy, t.seed);

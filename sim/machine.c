@@ -198,6 +198,7 @@ void machine_destroy(struct machine *m)
 	free(m->state_pristine);
 	kmodel_destroy(m);
 	symtab_free(m->symtab);
+	free(m->models);
 	free(m);
 }
 
@@ -1249,6 +1250,7 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	m->tracing = tracing;
 	m->wpend_valid = false;
 	kmodel_reset(m);
+	cpu_hw_reset(m);
 	m->detect = 0;
 }
 

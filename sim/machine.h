@@ -17,6 +17,7 @@
 #include "hvsim/sim.h"
 #include "ctx.h"
 #include "kernel/report.h"
+#include "cpu/model.h"
 #include "rng.h"
 #include "trace.h"
 
@@ -87,6 +88,7 @@ struct sim_csd {
 	void *info;
 	struct sim_csd *next;		/* the target CPU's queue */
 	struct task *sender;		/* for happens-before and reports */
+	uint64_t arrives;		/* the sender's clock at the send, plus delivery */
 	bool done;			/* set when func has returned */
 };
 
@@ -151,6 +153,11 @@ struct cpu {
 	bool online;			/* in cpu_online_mask */
 	bool active;			/* in cpu_active_mask */
 	unsigned int id;
+	/* The hardware (sim/cpu/): its model and architectural state. */
+	const struct cpu_model *model;	/* NULL: a generic CPU (no CPUID, no MSRs) */
+	uint32_t apic_id;		/* initial (x2)APIC ID */
+	uint64_t cr0, cr4;
+	uint64_t msr_val[MODEL_MAX_MSRS]; /* current values, indexed like model->msrs */
 };
 
 /*
@@ -255,6 +262,10 @@ struct machine {
 	stack_t old_sigstack;
 	char oops_stack[64 * 1024] __attribute__((aligned(16)));
 
+	/* The machine's slots (sim/cpu/): a model per CPU, and who starts offline. */
+	struct cpu_model *models;	/* [ncpus], when a description was given */
+	uint64_t offline_slots;		/* CPUs that start each run offline */
+
 	/* The kernel model (sim/kernel/). */
 	unsigned int detect;		/* SIM_DETECT_* bits: checks run on every access */
 	struct kmodel *k;		/* its state */
@@ -357,6 +368,11 @@ void machine_trace_irq(struct machine *m, bool enter);
 uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr);
 /* Is [addr, addr + size) inside the instrumented data or bss? */
 bool machine_in_state_sections(uintptr_t addr, uint32_t size);
+
+/* sim/cpu/hw.c: give each CPU its model's reset state (every run). */
+void cpu_hw_reset(struct machine *m);
+/* Configure slots from a description ("4 slots: skylake-sp x3, slot 3 kabylake offline"). */
+int machine_configure(struct machine *m, const char *desc, char *err, size_t errlen);
 
 /* sim/kernel/irq.c: run the current CPU's queued IPIs. */
 void machine_handle_irqs(struct machine *m);

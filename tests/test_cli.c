@@ -219,6 +219,8 @@ Test(cli, bad_input_exits_2_with_a_message, .timeout = 30)
 		{ { "example", "lost-update", "--bogus", "1" }, "unknown argument" },
 		{ { "example", "lost-update", "--seed" }, "missing value" },
 		{ { "trace-dump", "/nonexistent/trace" }, "/nonexistent/trace" },
+		{ { "cpus", "no-such-cpu" }, "no-such-cpu" },
+		{ { "cpus", "skylake-sp", "-warp-drive" }, "warp-drive" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -234,6 +236,23 @@ Test(cli, bad_input_exits_2_with_a_message, .timeout = 30)
 			     "case %zu: one line expected: '%s'", i, r->err);
 		free(r);
 	}
+}
+
+Test(cli, cpus_lists_and_describes_models, .timeout = 30)
+{
+	struct run *r = HVSIM("cpus");
+
+	cr_expect_eq(r->status, 0, "%s", r->err);
+	cr_expect(strstr(r->out, "skylake-sp") && strstr(r->out, "kabylake"), "%s", r->out);
+	free(r);
+	r = HVSIM("cpus", "kabylake");
+	cr_expect_eq(r->status, 0, "%s", r->err);
+	cr_expect(strstr(r->out, "MAXPHYADDR        39") != NULL, "%s", r->out);
+	free(r);
+	r = HVSIM("cpus", "skylake-sp", "-vmx");
+	cr_expect_eq(r->status, 0, "%s", r->err);
+	cr_expect(strstr(r->out, "no VMX") != NULL, "%s", r->out);
+	free(r);
 }
 
 Test(cli, main_job_passes_and_writes_traces, .timeout = 120)

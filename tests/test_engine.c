@@ -54,7 +54,7 @@ static int state_check(struct machine *m, void *arg, char *msg, size_t len)
 Test(engine, second_schedule_sees_first_ones_writes_undone, .timeout = 30)
 {
 	struct seen s = { 0 };
-	struct sim_program p = { "state", 1, state_setup, state_check, &s, 0, 0 };
+	struct sim_program p = { "state", 1, state_setup, state_check, &s, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "random", .budget = 3 };
 	struct sim_result r;
 	char err[128];
@@ -76,7 +76,7 @@ static void busy_setup(struct machine *m, void *arg)
 
 Test(engine, step_budget_is_a_hang_not_a_pass, .timeout = 30)
 {
-	struct sim_program p = { "busy", 1, busy_setup, NULL, NULL, 0, 0 };
+	struct sim_program p = { "busy", 1, busy_setup, NULL, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "timed", .budget = 1, .max_steps = 5000 };
 	struct sim_result r;
 	char err[128];
@@ -97,7 +97,7 @@ static void spin_setup(struct machine *m, void *arg)
 
 Test(engine, spinning_on_memory_nobody_writes_is_a_livelock, .timeout = 30)
 {
-	struct sim_program p = { "spin", 1, spin_setup, NULL, NULL, 0, 0 };
+	struct sim_program p = { "spin", 1, spin_setup, NULL, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
 	struct sim_result r;
 	char err[128];
@@ -136,7 +136,7 @@ ParameterizedTestParameters(engine, parked_waiter_wakes_on_write)
 
 ParameterizedTest(struct strat_param *strategy, engine, parked_waiter_wakes_on_write, .timeout = 30)
 {
-	struct sim_program p = { "wait", 2, wait_setup, wait_check, NULL, 0, 0 };
+	struct sim_program p = { "wait", 2, wait_setup, wait_check, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = strategy->name, .budget = 300, .seed = 7 };
 	struct sim_result r;
 	char err[128];
@@ -202,7 +202,7 @@ static int stack_check(struct machine *m, void *arg, char *msg, size_t len)
 
 Test(engine, deep_stacks_survive_switches, .timeout = 60)
 {
-	struct sim_program p = { "stack", 4, stack_setup, stack_check, NULL, 0, 0 };
+	struct sim_program p = { "stack", 4, stack_setup, stack_check, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "random", .budget = 200, .seed = 11 };
 	struct sim_result r;
 	char err[128];

@@ -68,7 +68,7 @@ static struct sim_result kexplore(struct kcase *k, const char *strategy, uint64_
 				  uint64_t budget)
 {
 	struct sim_program p = { "kcase", k->ncpus, kcase_setup, kcase_check, k,
-				 k->detect ? k->detect : SIM_DETECT_LOCKDEP | SIM_DETECT_MEM, 0 };
+				 k->detect ? k->detect : SIM_DETECT_LOCKDEP | SIM_DETECT_MEM, 0, NULL };
 	struct sim_explore_opts o = { .strategy = strategy, .seed = seed, .budget = budget };
 	struct sim_result r;
 	char err[128];
@@ -508,7 +508,7 @@ Test(kernel, warn_reports_and_the_run_goes_on, .timeout = 30)
 Test(kernel, warn_on_once_fires_again_in_the_next_run, .timeout = 30)
 {
 	struct kcase k = { .ncpus = 1, .tasks = { T(0, kp_warn_task, 0) } };
-	struct sim_program p = { "warn", 1, kcase_setup, kcase_check, &k, 0, 0 };
+	struct sim_program p = { "warn", 1, kcase_setup, kcase_check, &k, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "random", .budget = 3, .keep_going = true };
 	struct sim_result r;
 	char err[128];

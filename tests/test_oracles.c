@@ -53,7 +53,7 @@ static struct sim_result oexplore(struct ocase *c, unsigned int detect, const ch
 				  uint64_t budget)
 {
 	struct sim_program p = { "oracle", c->ncpus, ocase_setup, ocase_check, c, detect,
-				 SIM_PROG_BOOT };
+				 SIM_PROG_BOOT, NULL };
 	struct sim_explore_opts o = { .strategy = strategy, .seed = 1, .budget = budget };
 	struct sim_result r;
 	char err[128];
@@ -144,7 +144,7 @@ Test(oracles, null_dereference_is_an_oops_and_hvsim_survives, .timeout = 30)
 Test(oracles, a_fault_without_checks_is_an_oops_and_hvsim_goes_on, .timeout = 30)
 {
 	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_wild_task, false } } };
-	struct sim_program p = { "oracle", 1, ocase_setup, ocase_check, &c, 0, 0 };
+	struct sim_program p = { "oracle", 1, ocase_setup, ocase_check, &c, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "random", .budget = 3, .keep_going = true };
 	struct sim_result r;
 	char err[128];

@@ -137,7 +137,7 @@ static int sb_check(struct machine *m, void *arg, char *msg, size_t len)
 Test(strategies, dfs_reaches_every_sequentially_consistent_outcome, .timeout = 30)
 {
 	struct sb_seen s = { { 0 } };
-	struct sim_program p = { "sb", 2, sb_setup, sb_check, &s, 0, 0 };
+	struct sim_program p = { "sb", 2, sb_setup, sb_check, &s, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "dfs:2" };
 	struct sim_result r;
 	char err[128];
@@ -160,7 +160,7 @@ static void private_setup(struct machine *m, void *arg)
 
 Test(strategies, dfs_does_not_branch_on_private_memory, .timeout = 30)
 {
-	struct sim_program p = { "private", 4, private_setup, NULL, NULL, 0, 0 };
+	struct sim_program p = { "private", 4, private_setup, NULL, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "dfs:2" };
 	struct sim_result r;
 	char err[128];

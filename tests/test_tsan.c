@@ -41,7 +41,7 @@ Test(tsan, every_hook_becomes_its_step, .timeout = 30)
 		{ SIM_ATOMIC_STORE, 4 }, { SIM_ATOMIC_LOAD, 8 }, { SIM_ATOMIC_RMW, 2 },
 		{ SIM_ATOMIC_RMW, 1 }, { SIM_ATOMIC_RMW, 4 }, { SIM_FENCE, 0 },
 	};
-	struct sim_program p = { "hooks", 1, hooks_setup, NULL, NULL, 0, 0 };
+	struct sim_program p = { "hooks", 1, hooks_setup, NULL, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "timed", .budget = 1, .trace_every_run = true };
 	struct trace_reader *tr;
 	struct trace_event e;
@@ -69,7 +69,7 @@ Test(tsan, every_hook_becomes_its_step, .timeout = 30)
 
 Test(tsan, atomics_and_writes_record_old_and_new_values, .timeout = 30)
 {
-	struct sim_program p = { "hooks", 1, hooks_setup, NULL, NULL, 0, 0 };
+	struct sim_program p = { "hooks", 1, hooks_setup, NULL, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "timed", .budget = 1, .trace_every_run = true };
 	struct trace_reader *tr;
 	struct trace_event e;

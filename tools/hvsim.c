@@ -14,6 +14,7 @@
 
 #include "hvsim/sim.h"
 #include "../examples/examples.h"
+#include "../sim/cpu/model.h"
 #include "../sim/machine.h"
 #include "../sim/trace.h"
 
@@ -38,6 +39,9 @@ static void usage(FILE *f)
 		"      fail, a table, failure traces into DIR (default out/)\n"
 		"  trace-dump FILE\n"
 		"      print a trace file's events as text\n"
+		"  cpus [MODEL [VARIATIONS...]]\n"
+		"      list the CPU models, or print one with its derived values and VMX\n"
+		"      controls (e.g. hvsim cpus skylake-sp -vmx.posted-interrupts)\n"
 		"  --help, --version\n"
 		"\n"
 		"strategies: timed[:J] (default), random, pct[:D], dfs[:P]\n"
@@ -382,6 +386,65 @@ static int cmd_trace_dump(int argc, char **argv)
 	return EXIT_CLEAN;
 }
 
+static int cmd_cpus(int argc, char **argv)
+{
+	char (*names)[48] = calloc(128, sizeof(*names));
+	struct cpu_model *model = calloc(1, sizeof(*model));
+	char spec[256] = "", err[512], *text;
+	size_t n = 0;
+	int ret;
+
+	if (!model || !names) {
+		free(model);
+		free(names);
+		return EXIT_USAGE;
+	}
+	if (argc == 0) {
+		unsigned int count = model_list(NULL, names, 128);
+
+		for (unsigned int i = 0; i < count; i++) {
+			if (model_load(NULL, names[i], model, err, sizeof(err))) {
+				fprintf(stderr, "hvsim: %s\n", err);
+				free(model);
+				free(names);
+				return EXIT_USAGE;
+			}
+			printf("%-18s %-6s MAXPHYADDR %-2u %s\n", names[i],
+			       model_has_vmx(model) ? "VMX" : "no-VMX", model_maxphyaddr(model),
+			       model->description);
+		}
+		free(model);
+		free(names);
+		return EXIT_CLEAN;
+	}
+	free(names);
+	for (int i = 0; i < argc && n < sizeof(spec) - 1; i++)
+		n += (size_t)snprintf(spec + n, sizeof(spec) - n, "%s%s", i ? " " : "", argv[i]);
+	ret = model_load(NULL, spec, model, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "hvsim: %s\n", err);
+		free(model);
+		return EXIT_USAGE;
+	}
+	text = malloc(16384);
+	if (!text) {
+		free(model);
+		return EXIT_USAGE;
+	}
+	model_describe(model, text, 16384);
+	printf("%s\n%s\n\n", model->name, model->description);
+	printf("MAXPHYADDR        %u\n", model_maxphyaddr(model));
+	printf("CR0 fixed0/fixed1 %#llx / %#llx\n", (unsigned long long)model_cr0_fixed0(model),
+	       (unsigned long long)model_cr0_fixed1(model));
+	printf("CR4 fixed0/fixed1 %#llx / %#llx\n", (unsigned long long)model_cr4_fixed0(model),
+	       (unsigned long long)model_cr4_fixed1(model));
+	printf("CR4 reserved      %#llx\n\n%s", (unsigned long long)model_cr4_reserved(model),
+	       text);
+	free(text);
+	free(model);
+	return EXIT_CLEAN;
+}
+
 int main(int argc, char **argv)
 {
 	char id[65];
@@ -405,6 +468,8 @@ int main(int argc, char **argv)
 		return cmd_examples(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "trace-dump"))
 		return cmd_trace_dump(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "cpus"))
+		return cmd_cpus(argc - 2, argv + 2);
 	fprintf(stderr, "hvsim: unknown command '%s' (see hvsim --help)\n", argv[1]);
 	return EXIT_USAGE;
 }

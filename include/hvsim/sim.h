@@ -50,6 +50,7 @@ struct sim_program {
 	void *arg;
 	unsigned int detect;	/* SIM_DETECT_* checks on every access */
 	unsigned int flags;	/* SIM_PROG_* */
+	const char *machine;	/* slots and CPU models (docs/cpu-models.md), or NULL */
 };
 
 /* Boot the kernel first: run every module_init() before the program's tasks start. */

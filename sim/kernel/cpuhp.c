@@ -125,6 +125,9 @@ static int start_secondary(void *data)
 	struct machine *m = sim_current;
 	unsigned int cpu = req->cpu;
 
+	/* INIT-SIPI-SIPI and the AP's early boot take time on its clock. */
+	if (m->cpus[cpu].model)
+		m->cpus[cpu].cycles += m->cpus[cpu].model->cost[COST_HOTPLUG];
 	local_irq_disable();
 	for (int s = CPUHP_AP_STARTING_FIRST; s <= CPUHP_AP_STARTING_LAST; s++) {
 		struct cpuhp_step *st = &m->k->steps[s];

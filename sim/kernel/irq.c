@@ -28,6 +28,9 @@ static void csd_queue(struct machine *m, unsigned int cpu, struct sim_csd *csd)
 	csd->next = NULL;
 	csd->done = false;
 	csd->sender = m->cur_task;
+	/* Delivery latency: the sending CPU model's IPI cost (an assumed 1500 without one). */
+	csd->arrives = m->cur_cpu->cycles +
+		       (m->cur_cpu->model ? m->cur_cpu->model->cost[COST_IPI] : 1500);
 	if (c->irq_tail)
 		c->irq_tail->next = csd;
 	else
@@ -53,6 +56,9 @@ void machine_handle_irqs(struct machine *m)
 		if (!c->irq_head)
 			c->irq_tail = NULL;
 		m->nirq--;
+		/* The handler cannot start before the IPI arrived. */
+		if (c->cycles < csd->arrives)
+			c->cycles = csd->arrives;
 		machine_hb_acquire(m, csd);
 		if (csd->func)
 			csd->func(csd->info);

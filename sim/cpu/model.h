@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CPU models as data: CPUID leaves, MSRs and cycle costs of one real
+ * processor, loaded from a cpus/NAME.cpu text file, optionally varied
+ * ("skylake-sp -vmx", "skylake-sp -vmx.posted-interrupts maxphyaddr=36"),
+ * with the values the SDM derives from them (CR4 fixed/reserved bits,
+ * MAXPHYADDR) computed, not stored.
+ *
+ * The grammar of files, variations and machine descriptions is in
+ * docs/cpu-models.md.
+ */
+#ifndef HVSIM_CPU_MODEL_H
+#define HVSIM_CPU_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One CPUID answer. */
+struct cpuid_leaf {
+	uint32_t leaf;
+	uint32_t subleaf;	/* ignored when !indexed */
+	bool indexed;		/* the leaf has subleaves (ECX matters) */
+	uint32_t eax, ebx, ecx, edx;
+};
+
+/* One MSR the model implements. */
+struct model_msr {
+	uint32_t index;
+	uint64_t value;		/* reset value (capability MSRs: the value) */
+	uint64_t writable;	/* bits WRMSR may change; a write touching others #GPs */
+	bool assumed;		/* not in the dumps: chosen by the SDM's rules */
+};
+
+/* What the simulator charges, in cycles. */
+enum model_cost {
+	COST_ACCESS,		/* a cache hit */
+	COST_XCORE,		/* a cross-core transfer of a line */
+	COST_ATOMIC,		/* a locked operation */
+	COST_FENCE,		/* MFENCE */
+	COST_PAUSE,		/* PAUSE */
+	COST_CPUID,
+	COST_RDMSR,
+	COST_WRMSR,
+	COST_CR_WRITE,		/* MOV to CR0/CR4 */
+	COST_VMXON,
+	COST_VMENTRY,		/* VMLAUNCH/VMRESUME to the guest */
+	COST_VMEXIT,		/* guest to host */
+	COST_IPI,		/* IPI delivery */
+	COST_HOTPLUG,		/* INIT-SIPI-SIPI to the AP running */
+	NR_MODEL_COSTS
+};
+
+#define MODEL_MAX_LEAVES	256
+#define MODEL_MAX_MSRS		64
+/* A model's name: the full spec text, so it fits a machine_desc slot's spec. */
+#define MODEL_NAME_MAX		160
+/* A model file's name (without ".cpu"), as model_list() returns it. */
+#define MODEL_FILE_NAME_MAX	48
+
+struct cpu_model {
+	char name[MODEL_NAME_MAX];	/* "skylake-sp", or with its variation */
+	char description[128];
+	struct cpuid_leaf leaves[MODEL_MAX_LEAVES];
+	unsigned int nleaves;
+	struct model_msr msrs[MODEL_MAX_MSRS];
+	unsigned int nmsrs;
+	uint32_t cost[NR_MODEL_COSTS];
+};
+
+/* Architectural MSR indices (SDM Vol. 4, "Model-Specific Registers"). */
+#define MSR_IA32_FEATURE_CONTROL	0x3a
+#define MSR_IA32_VMX_BASIC		0x480
+#define MSR_IA32_VMX_PINBASED_CTLS	0x481
+#define MSR_IA32_VMX_PROCBASED_CTLS	0x482
+#define MSR_IA32_VMX_EXIT_CTLS		0x483
+#define MSR_IA32_VMX_ENTRY_CTLS		0x484
+#define MSR_IA32_VMX_MISC		0x485
+#define MSR_IA32_VMX_CR0_FIXED0		0x486
+#define MSR_IA32_VMX_CR0_FIXED1		0x487
+#define MSR_IA32_VMX_CR4_FIXED0		0x488
+#define MSR_IA32_VMX_CR4_FIXED1		0x489
+#define MSR_IA32_VMX_VMCS_ENUM		0x48a
+#define MSR_IA32_VMX_PROCBASED_CTLS2	0x48b
+#define MSR_IA32_VMX_EPT_VPID_CAP	0x48c
+#define MSR_IA32_VMX_TRUE_PINBASED_CTLS	0x48d
+#define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
+#define MSR_IA32_VMX_TRUE_EXIT_CTLS	0x48f
+#define MSR_IA32_VMX_TRUE_ENTRY_CTLS	0x490
+#define MSR_IA32_VMX_VMFUNC		0x491
+#define MSR_IA32_VMX_PROCBASED_CTLS3	0x492
+#define MSR_IA32_VMX_EXIT_CTLS2		0x493
+
+/* IA32_FEATURE_CONTROL bits (SDM Vol. 3C, "Enabling and Entering VMX Operation"). */
+#define FEATURE_CONTROL_LOCKED		(1ULL << 0)
+#define FEATURE_CONTROL_VMX_IN_SMX	(1ULL << 1)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX	(1ULL << 2)
+
+/* CR4 bits (SDM Vol. 3A, "Control Registers"). */
+#define CR4_VME		(1ULL << 0)
+#define CR4_PVI		(1ULL << 1)
+#define CR4_TSD		(1ULL << 2)
+#define CR4_DE		(1ULL << 3)
+#define CR4_PSE		(1ULL << 4)
+#define CR4_PAE		(1ULL << 5)
+#define CR4_MCE		(1ULL << 6)
+#define CR4_PGE		(1ULL << 7)
+#define CR4_PCE		(1ULL << 8)
+#define CR4_OSFXSR	(1ULL << 9)
+#define CR4_OSXMMEXCPT	(1ULL << 10)
+#define CR4_UMIP	(1ULL << 11)
+#define CR4_LA57	(1ULL << 12)
+#define CR4_VMXE	(1ULL << 13)
+#define CR4_SMXE	(1ULL << 14)
+#define CR4_FSGSBASE	(1ULL << 16)
+#define CR4_PCIDE	(1ULL << 17)
+#define CR4_OSXSAVE	(1ULL << 18)
+#define CR4_KL		(1ULL << 19)
+#define CR4_SMEP	(1ULL << 20)
+#define CR4_SMAP	(1ULL << 21)
+#define CR4_PKE		(1ULL << 22)
+#define CR4_CET		(1ULL << 23)
+#define CR4_PKS		(1ULL << 24)
+#define CR4_UINTR	(1ULL << 25)
+#define CR4_LAM_SUP	(1ULL << 28)
+
+/*
+ * Load a model by name and variation ("skylake-sp", "kabylake -vmx",
+ * "skylake-sp -vmx.posted-interrupts maxphyaddr=36") from the files in
+ * @dir (NULL: the build's cpus/ directory, or $HVSIM_CPUS). 0, or -ENOENT
+ * for an unknown model / -EINVAL for a bad variation or file, with
+ * "FILE:LINE: what was expected" (or the variation's text) in @err.
+ */
+int model_load(const char *dir, const char *spec, struct cpu_model *out,
+	       char *err, size_t errlen);
+/* Parse one model file. Same errors. */
+int model_parse_file(const char *path, struct cpu_model *out, char *err, size_t errlen);
+/* The model names in @dir, sorted; returns how many (up to @max). */
+unsigned int model_list(const char *dir, char names[][MODEL_FILE_NAME_MAX], unsigned int max);
+
+/* CPUID as the SDM specifies for leaves the model lacks (see model.c). */
+void model_cpuid(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
+		 uint32_t out[4]);
+/* A CPUID register, as an index into model_cpuid()'s out[]. */
+enum model_reg { MODEL_EAX, MODEL_EBX, MODEL_ECX, MODEL_EDX };
+/*
+ * One CPUID feature bit; false when the leaf is above the model's maximum
+ * (where CPUID would answer another leaf's data) or the model lacks it.
+ */
+bool model_cpuid_bit(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
+		     enum model_reg reg, unsigned int bit);
+/* The MSR's entry, or NULL when the model lacks it (RDMSR/WRMSR #GP). */
+const struct model_msr *model_msr(const struct cpu_model *m, uint32_t index);
+
+/* Derived values. */
+bool model_has_vmx(const struct cpu_model *m);		/* CPUID.1:ECX[5] */
+unsigned int model_maxphyaddr(const struct cpu_model *m);	/* 0x80000008 EAX[7:0], else 36 */
+uint64_t model_cr4_fixed1(const struct cpu_model *m);	/* CR4 bits that may be 1 */
+uint64_t model_cr4_reserved(const struct cpu_model *m);	/* as KVM's __cr4_reserved_bits() */
+uint64_t model_cr0_fixed0(const struct cpu_model *m);	/* 0x80000021 on every dump */
+uint64_t model_cr0_fixed1(const struct cpu_model *m);
+uint64_t model_cr4_fixed0(const struct cpu_model *m);	/* VMXE */
+
+/* The VMX controls the model allows, in words, one per line, into @buf. */
+void model_describe(const struct cpu_model *m, char *buf, size_t len);
+/* The cost's name in model files ("vmentry"), or NULL when out of range. */
+const char *model_cost_name(enum model_cost cost);
+
+/*
+ * A machine: its CPU slots, each with a model spec (model name and
+ * variation, as model_load() takes it) and whether the CPU starts offline.
+ * Grammar in docs/cpu-models.md: "4 slots: skylake-sp x3, slot 3 kabylake offline".
+ */
+#define MACHINE_DESC_MAX_SLOTS	64
+#define MACHINE_DESC_SPEC_MAX	MODEL_NAME_MAX
+
+struct machine_desc {
+	unsigned int nslots;			/* 1..MACHINE_DESC_MAX_SLOTS */
+	struct {
+		char spec[MACHINE_DESC_SPEC_MAX];	/* "kabylake -apicv", words single-spaced */
+		bool offline;			/* not brought up at boot */
+	} slot[MACHINE_DESC_MAX_SLOTS];
+};
+
+/*
+ * Parse a machine description into @out. 0, or -EINVAL with "column N:
+ * expected ..." in @err. Model names and variations are checked for their
+ * shape only: model_load() finds out whether they exist.
+ */
+int machine_desc_parse(const char *text, struct machine_desc *out, char *err, size_t errlen);
+
+#endif /* HVSIM_CPU_MODEL_H */

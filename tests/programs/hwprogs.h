@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Instrumented programs for the hardware tests (tests/programs/hwprogs.c). */
+#ifndef HVSIM_TEST_HWPROGS_H
+#define HVSIM_TEST_HWPROGS_H
+
+#include <stdint.h>
+
+struct hw_result {
+	uint32_t signature[4];	/* CPUID.1:EAX seen on each CPU */
+	uint32_t apic_id[4];	/* CPUID.1:EBX[31:24] seen on each CPU */
+	uint32_t online_sig;	/* CPUID.1:EAX seen by the ONLINE callback of a hot-added CPU */
+	int add_ret;
+	int safe_ret;		/* write_cr4_safe / wrmsrl_safe result */
+	uint64_t msr;		/* an MSR read */
+	int after_fault;	/* reached the code after a faulting plain instruction */
+};
+void hw_result(struct hw_result *r);
+
+void hw_cpuid_all_task(void *arg);	/* CPUID on every online CPU by IPI */
+void hw_hotadd_task(void *arg);		/* add_cpu(2) with a CPUID-reading ONLINE callback */
+void hw_vmxe_safe_task(void *arg);	/* write_cr4_safe(cr4 | VMXE) */
+void hw_vmxe_task(void *arg);		/* cr4_set_bits(VMXE): #GP on a CPU without VMX */
+void hw_feature_control_task(void *arg); /* a locked FEATURE_CONTROL refuses writes */
+
+#endif /* HVSIM_TEST_HWPROGS_H */

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The hardware on heterogeneous machines: each CPU answers CPUID as its own
+ * model, MOV to CR4 and WRMSR fault as the SDM says, and a hot-added CPU
+ * comes up through cpuhp with its slot's model.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "hvsim/sim.h"
+#include "programs/hwprogs.h"
+
+struct hcase {
+	sim_task_fn fn;
+	struct hw_result r;
+};
+
+static void hcase_setup(struct machine *m, void *arg)
+{
+	struct hcase *c = arg;
+
+	sim_spawn(m, 0, "hw", c->fn, NULL);
+}
+
+static int hcase_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	struct hcase *c = arg;
+
+	(void)m;
+	(void)msg;
+	(void)len;
+	hw_result(&c->r);
+	return 0;
+}
+
+static struct sim_result hrun(struct hcase *c, const char *machine, unsigned int ncpus,
+			      unsigned int detect, int *ret, char *err, size_t errlen)
+{
+	struct sim_program p = { "hw", ncpus, hcase_setup, hcase_check, c, detect, 0, machine };
+	struct sim_explore_opts o = { .strategy = "random", .seed = 2, .budget = 20 };
+	struct sim_result r;
+
+	*ret = sim_explore(&p, &o, &r, err, errlen);
+	return r;
+}
+
+Test(cpu_hw, each_cpu_answers_cpuid_as_its_model, .timeout = 30)
+{
+	struct hcase c = { .fn = hw_cpuid_all_task };
+	char err[256];
+	int ret;
+	struct sim_result r = hrun(&c, "3 slots: skylake-sp x2, kabylake", 3, 0, &ret, err,
+				   sizeof(err));
+
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(c.r.signature[0], 0x00050654);
+	cr_expect_eq(c.r.signature[1], 0x00050654);
+	cr_expect_eq(c.r.signature[2], 0x000906e9);
+	cr_expect_eq(c.r.apic_id[1], 1);
+	cr_expect_eq(c.r.apic_id[2], 2);
+	sim_result_release(&r);
+}
+
+Test(cpu_hw, hot_added_kabylake_runs_cpuhp_and_answers_as_kabylake, .timeout = 30)
+{
+	struct hcase c = { .fn = hw_hotadd_task };
+	char err[256];
+	int ret;
+	struct sim_result r = hrun(&c, "3 slots: skylake-sp x2, slot 2 kabylake offline", 3,
+				   SIM_DETECT_LOCKDEP, &ret, err, sizeof(err));
+
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(c.r.add_ret, 0);
+	cr_expect_eq(c.r.online_sig, 0x000906e9, "ONLINE callback saw %#x", c.r.online_sig);
+	cr_expect_eq(c.r.signature[2], 0x000906e9);
+	sim_result_release(&r);
+}
+
+Test(cpu_hw, vmxe_on_a_cpu_without_vmx, .timeout = 30)
+{
+	struct hcase safe = { .fn = hw_vmxe_safe_task }, plain = { .fn = hw_vmxe_task };
+	struct hcase ok = { .fn = hw_vmxe_safe_task };
+	char err[256];
+	int ret;
+	struct sim_result a = hrun(&safe, "1 slots: skylake-sp -vmx", 1, 0, &ret, err, sizeof(err));
+	struct sim_result b, c;
+
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_expect_eq(safe.r.safe_ret, -EIO, "the _safe form reports the #GP");
+	b = hrun(&plain, "1 slots: skylake-sp -vmx", 1, 0, &ret, err, sizeof(err));
+	cr_expect_eq(b.outcome, SIM_FAILED);
+	cr_expect_str_eq(b.message, "general protection fault: 0000 [#1] PREEMPT SMP");
+	cr_expect_eq(plain.r.after_fault, 0, "the run ends at the #GP");
+	c = hrun(&ok, "1 slots: skylake-sp", 1, 0, &ret, err, sizeof(err));
+	cr_expect_eq(ok.r.safe_ret, 0, "a VMX CPU accepts CR4.VMXE");
+	sim_result_release(&a);
+	sim_result_release(&b);
+	sim_result_release(&c);
+}
+
+Test(cpu_hw, locked_feature_control_refuses_writes, .timeout = 30)
+{
+	struct hcase c = { .fn = hw_feature_control_task };
+	char err[256];
+	int ret;
+	struct sim_result r = hrun(&c, "1 slots: skylake-sp", 1, 0, &ret, err, sizeof(err));
+
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_expect(c.r.msr & 1, "FEATURE_CONTROL is locked: %#llx", (unsigned long long)c.r.msr);
+	cr_expect(c.r.msr & 4, "VMX is enabled outside SMX");
+	cr_expect_eq(c.r.safe_ret, -EIO);
+	cr_expect_eq(c.r.after_fault, 1, "an unchecked MSR access warns and goes on");
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect(strstr(r.message, "unchecked MSR access error: WRMSR to 0x3a") == r.message,
+		  "%s", r.message);
+	sim_result_release(&r);
+}
+
+Test(cpu_hw, bad_machine_descriptions_are_refused, .timeout = 30)
+{
+	struct hcase c = { .fn = hw_cpuid_all_task };
+	char err[256];
+	int ret;
+	struct sim_result r;
+
+	r = hrun(&c, "1 slots: no-such-cpu", 1, 0, &ret, err, sizeof(err));
+	cr_expect_eq(ret, -ENOENT, "%d %s", ret, err);
+	cr_expect(strstr(err, "no-such-cpu") != NULL, "%s", err);
+	r = hrun(&c, "2 slots: skylake-sp", 1, 0, &ret, err, sizeof(err));
+	cr_expect_neq(ret, 0);
+	r = hrun(&c, "1 slots: skylake-sp -warp-drive", 1, 0, &ret, err, sizeof(err));
+	cr_expect_eq(ret, -EINVAL, "%s", err);
+	cr_expect(strstr(err, "warp-drive") != NULL, "%s", err);
+	(void)r;
+}
