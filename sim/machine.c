@@ -135,6 +135,36 @@ static const uint32_t default_cost[SIM_NR_KINDS] = {
 static void install_oops_handler(struct machine *m);
 static void restore_oops_handler(struct machine *m);
 
+/*
+ * A model's costs for the engine's step kinds. Cross-core transfers are
+ * not modelled yet (no cache-line ownership): every access costs a hit.
+ */
+void machine_set_costs(struct machine *m)
+{
+	m->max_cost = 1;
+	for (unsigned int i = 0; i < m->ncpus; i++) {
+		struct cpu *c = &m->cpus[i];
+		const struct cpu_model *md = c->model;
+
+		memcpy(c->cost, default_cost, sizeof(c->cost));
+		if (md) {
+			for (unsigned int k = SIM_READ; k <= SIM_WRITE_MARKED; k++)
+				c->cost[k] = md->cost[COST_ACCESS];
+			c->cost[SIM_ATOMIC_LOAD] = md->cost[COST_ACCESS];
+			c->cost[SIM_ATOMIC_STORE] = md->cost[COST_ATOMIC];
+			c->cost[SIM_ATOMIC_RMW] = md->cost[COST_ATOMIC];
+			c->cost[SIM_FENCE] = md->cost[COST_FENCE];
+			c->cost[SIM_RELAX] = md->cost[COST_PAUSE];
+		}
+		for (unsigned int k = 0; k < SIM_NR_KINDS; k++) {
+			if (!c->cost[k])
+				c->cost[k] = 1;	/* every step takes time */
+			if (c->cost[k] > m->max_cost)
+				m->max_cost = c->cost[k];
+		}
+	}
+}
+
 struct machine *machine_create(unsigned int ncpus)
 {
 	struct machine *m;
@@ -147,10 +177,7 @@ struct machine *machine_create(unsigned int ncpus)
 	m->ncpus = ncpus;
 	for (unsigned int i = 0; i < ncpus; i++)
 		m->cpus[i].id = i;
-	memcpy(m->cost, default_cost, sizeof(m->cost));
-	for (unsigned int k = 0; k < SIM_NR_KINDS; k++)
-		if (m->cost[k] > m->max_cost)
-			m->max_cost = m->cost[k];
+	machine_set_costs(m);
 	m->max_steps = SIM_DEFAULT_MAX_STEPS;
 	m->max_cycles = UINT64_MAX;
 	m->hung_cycles = SIM_HUNG_CYCLES;
@@ -886,7 +913,7 @@ static void watch_add(struct task *t, uintptr_t addr, uint32_t size)
 static void perform(struct machine *m, struct task *t, const struct sim_op *op)
 {
 	m->step++;
-	m->cur_cpu->cycles += m->cost[op->kind];
+	m->cur_cpu->cycles += m->cur_cpu->cost[op->kind];
 	if (m->strat->ops->observe)
 		m->strat->ops->observe(m->strat, m, t, op);
 	if (t->watch_recording) {

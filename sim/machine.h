@@ -144,6 +144,7 @@ struct task {
 
 struct cpu {
 	uint64_t cycles;		/* this CPU's clock */
+	uint32_t cost[SIM_NR_KINDS];	/* cycles charged per step kind (its model's) */
 	struct task *tasks;		/* its runqueue: tasks on this CPU, in arrival order */
 	struct task *cur;		/* the task it runs (idle when nothing else) */
 	struct task *idle;		/* its idle task, once the kernel model started */
@@ -204,7 +205,6 @@ struct machine {
 	uint64_t next_stop;		/* first step that takes the slow path */
 	struct cpu *cur_cpu;		/* CPU of the running task */
 	struct task *cur_task;		/* the running task, NULL in host context */
-	uint32_t cost[SIM_NR_KINDS];	/* cycles charged per step kind */
 	bool running;			/* inside a run (false in the host dummy) */
 
 	/* The slow path's inputs. */
@@ -218,7 +218,7 @@ struct machine {
 	unsigned int nparked;		/* tasks parked on a watch set */
 	unsigned int nblocked;		/* tasks asleep (TASK_BLOCKED) */
 	bool tracing;			/* record trace events */
-	uint32_t max_cost;		/* largest cost[] entry */
+	uint32_t max_cost;		/* largest cost[] entry of any CPU */
 
 	unsigned int ncpus;
 	struct cpu cpus[SIM_MAX_CPUS];
@@ -299,7 +299,7 @@ static inline void sim_step(struct machine *m, unsigned int kind, uintptr_t addr
 		return;
 	}
 	m->step = s;
-	m->cur_cpu->cycles += m->cost[kind];
+	m->cur_cpu->cycles += m->cur_cpu->cost[kind];
 }
 
 /* Answer a nondeterministic choice in [0, n); 0 is the default. */
@@ -369,6 +369,8 @@ uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr);
 /* Is [addr, addr + size) inside the instrumented data or bss? */
 bool machine_in_state_sections(uintptr_t addr, uint32_t size);
 
+/* Per-CPU step costs from the CPU's model (or the defaults); updates max_cost. */
+void machine_set_costs(struct machine *m);
 /* sim/cpu/hw.c: give each CPU its model's reset state (every run). */
 void cpu_hw_reset(struct machine *m);
 /* Configure slots from a description ("4 slots: skylake-sp x3, slot 3 kabylake offline"). */

@@ -310,6 +310,7 @@ int machine_configure(struct machine *m, const char *desc, char *err, size_t err
 			m->offline_slots |= 1ULL << i;
 		}
 	}
+	machine_set_costs(m);
 out:
 	free(d);
 	return ret;
