@@ -375,6 +375,8 @@ static void trace_access(struct machine *m, const struct sim_op *op)
 		e.to_task = owner;
 	e.size = op->size;
 	e.pc = op->pc ? op->pc - m->image_base : 0;
+	if (op->kind == SIM_KCALL && op->name)
+		e.str = trace_string(m->trace, op->name);
 	e.old_val = read_value(op->addr, op->size);
 	if (op->size == 8)
 		e.old_val = machine_norm_addr(m, e.old_val);
@@ -941,7 +943,10 @@ static bool irq_deliverable(const struct cpu *c, const struct task *t)
 void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 		   uint32_t size, uintptr_t pc)
 {
-	const struct sim_op op = { .addr = addr, .pc = pc, .size = size, .kind = kind };
+	const struct sim_op op = {
+		.addr = addr, .pc = pc, .size = size, .kind = kind,
+		.name = kind == SIM_KCALL ? m->kcall_name : NULL,
+	};
 	struct task *t;
 	uint64_t s;
 

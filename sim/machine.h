@@ -60,6 +60,7 @@ const char *sim_kind_name(unsigned int k);
 struct sim_op {
 	uintptr_t addr;		/* host address accessed, 0 if none */
 	uintptr_t pc;		/* instrumented pc of the access */
+	const char *name;	/* SIM_KCALL: the primitive ("mutex_lock") */
 	uint32_t size;		/* bytes accessed */
 	uint8_t kind;		/* enum sim_kind, or SIM_OP_START */
 };
@@ -206,6 +207,7 @@ struct machine {
 	struct cpu *cur_cpu;		/* CPU of the running task */
 	struct task *cur_task;		/* the running task, NULL in host context */
 	bool running;			/* inside a run (false in the host dummy) */
+	const char *kcall_name;		/* the kernel primitive whose step comes next */
 
 	/* The slow path's inputs. */
 	uint64_t strategy_stop;		/* next step the strategy wants to see */

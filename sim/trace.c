@@ -19,7 +19,7 @@
 #define TRACE_PREAMBLE_LEN	(TRACE_MAGIC_LEN + 2 + 2)
 #define TRACE_VARINT_MAX	10
 /* The most fields any record type has (TR_ACCESS). */
-#define TRACE_FIELDS_MAX	12
+#define TRACE_FIELDS_MAX	13
 
 #define TRACE_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -43,7 +43,7 @@ struct trace_field {
 static const struct trace_field tf_access[] = {
 	TF_COMMON, TF("kind", kind), TF("region", region), TF("offset", offset),
 	TF("size", size), TF("pc", pc), TF("old value", old_val),
-	TF("new value", new_val), TF("stack owner", to_task),
+	TF("new value", new_val), TF("stack owner", to_task), TF("name", str),
 };
 static const struct trace_field tf_spawn[] = { TF_COMMON, TF("name", str) };
 static const struct trace_field tf_switch[] = {

@@ -27,7 +27,7 @@
 enum trace_type {
 	TR_STRING = 1,	/* id, length, bytes: defines string @id */
 	TR_ACCESS,	/* step, cpu, task, cycle, kind, region, offset, size, pc, old, new,
-			   stack owner */
+			   stack owner, name (kernel primitives' string id, else 0) */
 	TR_SPAWN,	/* step, cpu, task, cycle, name string id */
 	TR_SWITCH,	/* step, cpu (from), task (from), cycle, to cpu, to task, preempt */
 	TR_PARK,	/* step, cpu, task, cycle */
@@ -66,7 +66,7 @@ struct trace_event {
 	uint64_t new_val;	/* ACCESS: value after */
 	uint32_t to_cpu;	/* SWITCH */
 	uint32_t to_task;	/* SWITCH; WAKE: the woken task; ACCESS: stack owner */
-	uint32_t str;		/* SPAWN: name; END: message; LOG: text */
+	uint32_t str;		/* SPAWN: name; END: message; LOG: text; ACCESS: primitive */
 	uint32_t n;		/* DECISION: answers */
 	uint32_t value;		/* DECISION: answer */
 };

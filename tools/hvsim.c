@@ -139,9 +139,19 @@ static void print_interleaving(const struct sim_program *p, const char *token, u
 			names[e.task] = trace_reader_string(tr, e.str);
 		if (e.type == TR_SWITCH && e.preempt)
 			printf("    ---- CPU%u preempted, CPU%u runs\n", e.cpu, e.to_cpu);
+		if (e.type == TR_IRQ)
+			printf("    ---- CPU%u %s\n", e.cpu, e.kind ? "interrupt: IPI handler runs" :
+			       "interrupt handled");
 		if (e.type != TR_ACCESS)
 			continue;
 		task = e.task < SIM_MAX_TASKS && names[e.task] ? names[e.task] : "?";
+		if (e.kind == SIM_KCALL) {
+			const char *prim = e.str ? trace_reader_string(tr, e.str) : NULL;
+
+			printf("    %5" PRIu64 "  CPU%u %-8s %s\n", e.step, e.cpu, task,
+			       prim ? prim : "kernel call");
+			continue;
+		}
 		printf("    %5" PRIu64 "  CPU%u %-8s %-12s %s+%#" PRIx64 " size %u: %#" PRIx64,
 		       e.step, e.cpu, task, sim_kind_name(e.kind), trace_region_name(e.region),
 		       e.offset, e.size, e.old_val);
@@ -355,6 +365,10 @@ static int cmd_trace_dump(int argc, char **argv)
 		       e.cycle, trace_type_name(e.type));
 		switch (e.type) {
 		case TR_ACCESS:
+			if (e.kind == SIM_KCALL && e.str) {
+				printf(" kcall        %s", trace_reader_string(tr, e.str) ?: "?");
+				break;
+			}
 			printf(" %-12s %s+%#" PRIx64 " size %u pc %#" PRIx64 " %#" PRIx64 " -> %#"
 			       PRIx64, sim_kind_name(e.kind), trace_region_name(e.region), e.offset,
 			       e.size, e.pc, e.old_val, e.new_val);

@@ -29,9 +29,10 @@
 
 static int setup_state(enum cpuhp_state state, const char *name,
 		       int (*startup)(unsigned int cpu), int (*teardown)(unsigned int cpu),
-		       bool calls)
+		       bool calls, uintptr_t pc)
 {
-	struct machine *m = kcall(NULL, CALLER_PC);
+	struct machine *m = kcall_named(NULL, pc, calls ? "cpuhp_setup_state" :
+					"cpuhp_setup_state_nocalls");
 	struct cpuhp_step *st;
 	int ret = 0;
 
@@ -55,13 +56,13 @@ static int setup_state(enum cpuhp_state state, const char *name,
 int cpuhp_setup_state(enum cpuhp_state state, const char *name,
 		      int (*startup)(unsigned int cpu), int (*teardown)(unsigned int cpu))
 {
-	return setup_state(state, name, startup, teardown, true);
+	return setup_state(state, name, startup, teardown, true, CALLER_PC);
 }
 
 int cpuhp_setup_state_nocalls(enum cpuhp_state state, const char *name,
 			      int (*startup)(unsigned int cpu), int (*teardown)(unsigned int cpu))
 {
-	return setup_state(state, name, startup, teardown, false);
+	return setup_state(state, name, startup, teardown, false, CALLER_PC);
 }
 
 void cpuhp_remove_state_nocalls(enum cpuhp_state state)
@@ -135,8 +136,8 @@ static int start_secondary(void *data)
 		if (st->set && st->startup)
 			st->startup(cpu);	/* STARTING callbacks cannot fail */
 	}
-	kcall(NULL, CALLER_PC);
-	m->cpus[cpu].online = true;		/* set_cpu_online(cpu, true): (1) */
+	kcall_named(NULL, CALLER_PC, "set_cpu_online");
+	m->cpus[cpu].online = true;		/* (1) */
 	local_irq_enable();			/* (2) */
 	/* (3): the ONLINE states run in cpuhp/n, a thread of this CPU. */
 	kthread_run_on(cpuhp_thread, req, (int)cpu, "cpuhp");
@@ -164,7 +165,7 @@ int add_cpu(unsigned int cpu)
 	kthread_run_on(start_secondary, &req, (int)cpu, "start_secondary");
 	wait_for_completion(&req.started);
 	wait_for_completion(&req.done);
-	kcall(NULL, CALLER_PC);
+	kcall_named(NULL, CALLER_PC, "set_cpu_active");
 	if (req.result) {
 		/* A failed ONLINE state took the CPU back offline. */
 		m->cpus[cpu].online = false;
@@ -204,7 +205,7 @@ int remove_cpu(unsigned int cpu)
 	init_completion(&req.done);
 	kthread_run_on(cpuhp_teardown_thread, &req, (int)cpu, "cpuhp");
 	wait_for_completion(&req.done);
-	kcall(NULL, CALLER_PC);
+	kcall_named(NULL, CALLER_PC, "set_cpu_online");
 	/* DYING callbacks, then the CPU leaves the online mask. */
 	rollback(m, cpu, CPUHP_AP_STARTING_LAST + 1, CPUHP_AP_STARTING_FIRST);
 	m->cpus[cpu].online = false;

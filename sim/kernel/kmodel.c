@@ -37,10 +37,13 @@ void kbuf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 	*len += (size_t)n;
 }
 
-struct machine *kcall(const void *obj, uintptr_t pc)
+struct machine *kcall_named(const void *obj, uintptr_t pc, const char *name)
 {
 	struct machine *m = sim_current;
 
+	/* Read by the slow path only (tracing); the host dummy is never written. */
+	if (m->running)
+		m->kcall_name = name;
 	sim_step(m, SIM_KCALL, (uintptr_t)obj, obj ? 1 : 0, pc);
 	return m;
 }

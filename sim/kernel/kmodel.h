@@ -99,7 +99,8 @@ void kmodel_run_initcalls(void);
 /* Hold program tasks until module init ran in an init task on CPU 0. */
 void kmodel_boot(struct machine *m);
 
-/* The step every primitive is: a scheduling point on @obj. */
-struct machine *kcall(const void *obj, uintptr_t pc);
+/* The step every primitive is: a scheduling point on @obj, named for traces. */
+struct machine *kcall_named(const void *obj, uintptr_t pc, const char *name);
+#define kcall(obj, pc)		kcall_named((obj), (pc), __func__)
 
 #endif /* HVSIM_KMODEL_H */

@@ -234,9 +234,9 @@ static void rwsem_sleep(struct machine *m, struct rw_semaphore *s, bool write)
 	t->wake_pending = false;
 }
 
-static void rwsem_down(struct rw_semaphore *s, bool write, uintptr_t pc)
+static void rwsem_down(struct rw_semaphore *s, bool write, uintptr_t pc, const char *name)
 {
-	struct machine *m = kcall(s, pc);
+	struct machine *m = kcall_named(s, pc, name);
 
 	if (!m->cur_task)
 		return;
@@ -256,9 +256,9 @@ static void rwsem_down(struct rw_semaphore *s, bool write, uintptr_t pc)
 	machine_hb_acquire(m, s);
 }
 
-static void rwsem_up(struct rw_semaphore *s, bool write, uintptr_t pc)
+static void rwsem_up(struct rw_semaphore *s, bool write, uintptr_t pc, const char *name)
 {
-	struct machine *m = kcall(s, pc);
+	struct machine *m = kcall_named(s, pc, name);
 
 	if (!m->cur_task)
 		return;
@@ -275,42 +275,42 @@ static void rwsem_up(struct rw_semaphore *s, bool write, uintptr_t pc)
 
 void down_read(struct rw_semaphore *s)
 {
-	rwsem_down(s, false, CALLER_PC);
+	rwsem_down(s, false, CALLER_PC, __func__);
 }
 
 void up_read(struct rw_semaphore *s)
 {
-	rwsem_up(s, false, CALLER_PC);
+	rwsem_up(s, false, CALLER_PC, __func__);
 }
 
 void down_write(struct rw_semaphore *s)
 {
-	rwsem_down(s, true, CALLER_PC);
+	rwsem_down(s, true, CALLER_PC, __func__);
 }
 
 void up_write(struct rw_semaphore *s)
 {
-	rwsem_up(s, true, CALLER_PC);
+	rwsem_up(s, true, CALLER_PC, __func__);
 }
 
 void cpus_read_lock(void)
 {
-	rwsem_down(&sim_current->k->hotplug_lock, false, CALLER_PC);
+	rwsem_down(&sim_current->k->hotplug_lock, false, CALLER_PC, __func__);
 }
 
 void cpus_read_unlock(void)
 {
-	rwsem_up(&sim_current->k->hotplug_lock, false, CALLER_PC);
+	rwsem_up(&sim_current->k->hotplug_lock, false, CALLER_PC, __func__);
 }
 
 void cpus_write_lock(void)
 {
-	rwsem_down(&sim_current->k->hotplug_lock, true, CALLER_PC);
+	rwsem_down(&sim_current->k->hotplug_lock, true, CALLER_PC, __func__);
 }
 
 void cpus_write_unlock(void)
 {
-	rwsem_up(&sim_current->k->hotplug_lock, true, CALLER_PC);
+	rwsem_up(&sim_current->k->hotplug_lock, true, CALLER_PC, __func__);
 }
 
 void lockdep_assert_cpus_held(void)
