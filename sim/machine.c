@@ -183,7 +183,9 @@ struct machine *machine_create(unsigned int ncpus)
 	m->hung_cycles = SIM_HUNG_CYCLES;
 	ctx_pool_init(&m->pool, CTX_STACK_SIZE);
 	m->image_base = sim_image_base();
-	if (kmodel_create(m)) {
+	m->vmx = calloc(1, sizeof(*m->vmx));
+	if (!m->vmx || kmodel_create(m)) {
+		free(m->vmx);
 		free(m);
 		return NULL;
 	}
@@ -226,6 +228,7 @@ void machine_destroy(struct machine *m)
 	kmodel_destroy(m);
 	symtab_free(m->symtab);
 	free(m->models);
+	free(m->vmx);
 	free(m);
 }
 
@@ -1102,6 +1105,20 @@ int sim_spawn_migratable(struct machine *m, unsigned int cpu, const char *name,
 	return 0;
 }
 
+int sim_set_guest_exits(struct machine *m, unsigned int cpu, const uint32_t *reasons,
+			unsigned int n)
+{
+	struct cpu_vmx *x;
+
+	if (cpu >= m->ncpus || n > VMX_GUEST_EXITS || m->running)
+		return -EINVAL;
+	x = &m->cpus[cpu].vmx;
+	memcpy(x->exits, reasons, n * sizeof(*reasons));
+	x->nexits = n;
+	x->next_exit = 0;
+	return 0;
+}
+
 int sim_set_cpu_offline(struct machine *m, unsigned int cpu)
 {
 	if (cpu == 0 || cpu >= m->ncpus || m->running)
@@ -1283,6 +1300,7 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	m->wpend_valid = false;
 	kmodel_reset(m);
 	cpu_hw_reset(m);
+	vmx_reset(m);
 	m->detect = 0;
 }
 

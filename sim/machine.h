@@ -18,6 +18,7 @@
 #include "ctx.h"
 #include "kernel/report.h"
 #include "cpu/model.h"
+#include "vmx/vmx.h"
 #include "rng.h"
 #include "trace.h"
 
@@ -160,6 +161,7 @@ struct cpu {
 	uint32_t apic_id;		/* initial (x2)APIC ID */
 	uint64_t cr0, cr4;
 	uint64_t msr_val[MODEL_MAX_MSRS]; /* current values, indexed like model->msrs */
+	struct cpu_vmx vmx;		/* VMX operation (sim/vmx/) */
 };
 
 /*
@@ -266,6 +268,7 @@ struct machine {
 
 	/* The machine's slots (sim/cpu/): a model per CPU, and who starts offline. */
 	struct cpu_model *models;	/* [ncpus], when a description was given */
+	struct vmx_store *vmx;		/* VMCS contents by physical address */
 	uint64_t offline_slots;		/* CPUs that start each run offline */
 
 	/* The kernel model (sim/kernel/). */

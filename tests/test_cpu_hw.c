@@ -136,3 +136,43 @@ Test(cpu_hw, bad_machine_descriptions_are_refused, .timeout = 30)
 	cr_expect(strstr(err, "warp-drive") != NULL, "%s", err);
 	(void)r;
 }
+
+Test(cpu_hw, vmxon_and_the_vmcs_instructions_answer_as_the_sdm_says, .timeout = 30)
+{
+	struct hcase c = { .fn = hw_vmx_task };
+	char err[256];
+	int ret;
+	struct sim_result r = hrun(&c, "1 slots: skylake-sp", 1, SIM_DETECT_MEM, &ret, err,
+				   sizeof(err));
+	static const long want[16] = {
+		-EFAULT, 1, 1, 0,	/* #UD, VMfailInvalid x2, VMsucceed */
+		0, 0, 2, 10,		/* VMCLEAR, VMPTRLD, VMPTRLD(vmxon ptr): VMfailValid(10) */
+		2, 13, 2, 5,		/* VMWRITE read-only: 13; VMRESUME not launched: 5 */
+		2, 7, 2, 15,		/* VMLAUNCH bad controls: 7; VMXON in root: 15 */
+	};
+
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	for (int i = 0; i < 16; i++)
+		cr_expect_eq(c.r.vmx[i], want[i], "outcome %d: %ld, expected %ld", i, c.r.vmx[i],
+			     want[i]);
+	sim_result_release(&r);
+}
+
+Test(cpu_hw, vmxon_on_a_cpu_without_vmx_is_ud, .timeout = 30)
+{
+	struct hcase c = { .fn = hw_vmxon_novmx_task }, s = { .fn = hw_vmxon_novmx_safe_task };
+	char err[256];
+	int ret;
+	struct sim_result q = hrun(&s, "1 slots: skylake-sp -vmx", 1, 0, &ret, err, sizeof(err));
+	struct sim_result r = hrun(&c, "1 slots: skylake-sp -vmx", 1, 0, &ret, err, sizeof(err));
+
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_expect_eq(q.failures, 0, "%s", q.message);
+	cr_expect_eq(s.r.safe_ret, -EFAULT, "vmxon_safe: %d", s.r.safe_ret);
+	sim_result_release(&q);
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect_str_eq(r.message, "invalid opcode: 0000 [#1] PREEMPT SMP");
+	cr_expect_eq(c.r.after_fault, 0);
+	sim_result_release(&r);
+}

@@ -50,6 +50,55 @@ int write_cr4_safe(unsigned long val);
 void cr4_set_bits(unsigned long mask);
 void cr4_clear_bits(unsigned long mask);
 
+/*
+ * VMX instructions, as KVM's vmx_ops.h wraps them. Outcomes as the SDM's
+ * conventions name them: VMsucceed, VMfailInvalid (CF=1, no current
+ * VMCS), VMfailValid (ZF=1, the number is in the current VMCS's
+ * VM-instruction error field, 0x4400). #UD and #GP in the plain forms are
+ * an oops (the run ends); the _safe form of VMXON returns -EFAULT, as
+ * KVM's exception fixup does.
+ */
+#define VMX_SUCCEED		0
+#define VMX_FAIL_INVALID	1
+#define VMX_FAIL_VALID		2
+
+int vmxon(uint64_t pa);
+int vmxon_safe(uint64_t pa);
+int vmxoff(void);
+int vmclear(uint64_t pa);
+int vmptrld(uint64_t pa);
+/* The current VMCS's physical address, or ~0 (VMPTRST). */
+uint64_t vmptrst(void);
+int vmread(unsigned long field, unsigned long *val);
+int vmwrite(unsigned long field, unsigned long val);
+/*
+ * VMLAUNCH/VMRESUME: the SDM's entry checks, then the guest runs until a
+ * VM exit, whose reason and qualification are in the VMCS; VMX_SUCCEED
+ * after the exit, VMX_FAIL_* when entry failed (a failed guest-state check
+ * is a VM exit with reason 33 | 0x80000000, and VMX_SUCCEED).
+ */
+int vmlaunch(void);
+int vmresume(void);
+
+/* Basic exit reasons (SDM Vol. 3D, "VMX Basic Exit Reasons"). */
+#define EXIT_REASON_EXTERNAL_INTERRUPT	1
+#define EXIT_REASON_TRIPLE_FAULT	2
+#define EXIT_REASON_INTERRUPT_WINDOW	7
+#define EXIT_REASON_CPUID		10
+#define EXIT_REASON_HLT			12
+#define EXIT_REASON_VMCALL		18
+#define EXIT_REASON_IO_INSTRUCTION	30
+#define EXIT_REASON_MSR_READ		31
+#define EXIT_REASON_MSR_WRITE		32
+#define EXIT_REASON_INVALID_STATE	33
+#define EXIT_REASON_MSR_LOAD_FAIL	34
+#define EXIT_REASON_APIC_ACCESS		44
+#define EXIT_REASON_EOI_INDUCED		45
+#define EXIT_REASON_EPT_VIOLATION	48
+#define EXIT_REASON_PREEMPTION_TIMER	52
+#define EXIT_REASON_APIC_WRITE		56
+#define VMX_EXIT_REASON_FAILED_ENTRY	0x80000000u
+
 #define X86_CR4_VMXE		(1UL << 13)
 #define X86_CR4_SMXE		(1UL << 14)
 #define X86_CR0_PE		(1UL << 0)

@@ -71,6 +71,12 @@ int sim_spawn(struct machine *m, unsigned int cpu, const char *name,
 /* The same, for a task the scheduler may move to another CPU when it wakes. */
 int sim_spawn_migratable(struct machine *m, unsigned int cpu, const char *name,
 			 sim_task_fn fn, void *arg);
+/*
+ * The guest stand-in's script on @cpu: the exit reasons of its next VM
+ * entries, in turn (HLT once they run out). From setup() only.
+ */
+int sim_set_guest_exits(struct machine *m, unsigned int cpu, const uint32_t *reasons,
+			unsigned int n);
 /* Start the run with @cpu offline (a slot to hot-add); from setup() only. */
 int sim_set_cpu_offline(struct machine *m, unsigned int cpu);
 

@@ -683,6 +683,10 @@ const char *vmx_check_group_name(enum vmx_check_group group)
 	switch (group) {
 	case VMX_CHECK_CONTROLS:
 		return "controls";
+	case VMX_CHECK_HOST_STATE:
+		return "host-state";
+	case VMX_CHECK_GUEST_STATE:
+		return "guest-state";
 	}
 	return "?";
 }

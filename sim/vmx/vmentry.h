@@ -22,6 +22,8 @@ struct vmx_check_ctx;
 /* Which part of the VM-entry checks a row belongs to. */
 enum vmx_check_group {
 	VMX_CHECK_CONTROLS,	/* "Checks on VMX Controls": VM-instruction error 7 */
+	VMX_CHECK_HOST_STATE,	/* "Checks on the Host State Area": error 8 */
+	VMX_CHECK_GUEST_STATE,	/* "Checking and Loading Guest State": exit reason 33 */
 };
 
 /*

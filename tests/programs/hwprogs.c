@@ -5,6 +5,8 @@
 #include "hvsim/hw.h"
 #include "hvsim/kernel.h"
 
+#define MSR_IA32_VMX_BASIC_HW	0x480
+
 static struct hw_result res;
 
 void hw_result(struct hw_result *r)
@@ -70,5 +72,75 @@ void hw_feature_control_task(void *arg)
 		res.msr = v;
 	res.safe_ret = wrmsrl_safe(MSR_IA32_FEATURE_CONTROL, v & ~FEAT_CTL_LOCKED);
 	wrmsrl(MSR_IA32_FEATURE_CONTROL, v & ~FEAT_CTL_LOCKED);	/* warns, goes on */
+	res.after_fault = 1;
+}
+
+/* A VMXON or VMCS region: a zeroed page with the revision identifier. */
+static unsigned long vmx_region(uint32_t revision)
+{
+	unsigned long page = __get_free_pages(GFP_KERNEL, 0);
+
+	if (page)
+		*(uint32_t *)page = revision;
+	return page;
+}
+
+void hw_vmx_task(void *arg)
+{
+	unsigned long on, vmcs, val = 0;
+	uint64_t basic;
+	uint32_t rev;
+
+	(void)arg;
+	rdmsrl(MSR_IA32_VMX_BASIC_HW, basic);
+	rev = (uint32_t)(basic & 0x7fffffff);
+	on = vmx_region(rev);
+	vmcs = vmx_region(rev);
+	res.vmx[0] = vmxon_safe(__pa((void *)on));		/* CR4.VMXE = 0: #UD */
+	cr4_set_bits(X86_CR4_VMXE);
+	res.vmx[1] = vmxon(__pa((void *)on) + 8);		/* misaligned: VMfailInvalid */
+	*(uint32_t *)vmcs = rev ^ 1;
+	res.vmx[2] = vmxon(__pa((void *)vmcs));		/* wrong revision: VMfailInvalid */
+	*(uint32_t *)vmcs = rev;
+	res.vmx[3] = vmxon(__pa((void *)on));		/* VMsucceed */
+	res.vmx[4] = vmclear(__pa((void *)vmcs));
+	res.vmx[5] = vmptrld(__pa((void *)vmcs));
+	res.vmx[6] = vmptrld(__pa((void *)on));		/* the VMXON pointer: error 10 */
+	vmread(0x4400, &val);
+	res.vmx[7] = (long)val;
+	res.vmx[8] = vmwrite(0x4402, 1);		/* read-only: error 13 */
+	vmread(0x4400, &val);
+	res.vmx[9] = (long)val;
+	res.vmx[10] = vmresume();			/* not launched: error 5 */
+	vmread(0x4400, &val);
+	res.vmx[11] = (long)val;
+	res.vmx[12] = vmlaunch();			/* all-zero controls: error 7 */
+	vmread(0x4400, &val);
+	res.vmx[13] = (long)val;
+	res.vmx[14] = vmxon(__pa((void *)on));		/* in VMX root: error 15 */
+	vmread(0x4400, &val);
+	res.vmx[15] = (long)val;
+	vmxoff();
+	cr4_clear_bits(X86_CR4_VMXE);
+	free_pages(on, 0);
+	free_pages(vmcs, 0);
+}
+
+void hw_vmxon_novmx_safe_task(void *arg)
+{
+	unsigned long on = vmx_region(4);
+
+	(void)arg;
+	res.safe_ret = vmxon_safe(__pa((void *)on));
+	free_pages(on, 0);
+}
+
+void hw_vmxon_novmx_task(void *arg)
+{
+	unsigned long on = vmx_region(4);
+
+	(void)arg;
+	free_pages(on, 0);
+	vmxon(__pa((void *)on));	/* #UD: an oops */
 	res.after_fault = 1;
 }
