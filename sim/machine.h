@@ -185,6 +185,7 @@ enum sim_choice {
 	SIM_CHOICE_PREEMPT,	/* switch the running CPU to another of its tasks */
 	SIM_CHOICE_MIGRATE,	/* the CPU a woken task runs on */
 	SIM_CHOICE_FAIL,	/* whether a fallible call fails */
+	SIM_CHOICE_GUEST,	/* how long the guest stand-in runs before its exit */
 	SIM_NR_CHOICES
 };
 

@@ -25,8 +25,8 @@
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 
-/* The guest stand-in runs this long before its exit (cycles). */
-#define GUEST_RUN_CYCLES	2000
+/* How long the guest stand-in runs before its exit: the strategy picks (default first). */
+static const uint32_t guest_run_cycles[] = { 2000, 200, 20000 };
 
 void vmx_reset(struct machine *m)
 {
@@ -301,8 +301,14 @@ static bool phys_read(void *opaque, uint64_t pa, void *buf, size_t len)
 static void guest_run(struct machine *m, struct cpu *c, struct vmcs *v)
 {
 	uint32_t reason = EXIT_REASON_HLT;
+	struct sim_decision d = {
+		.kind = SIM_CHOICE_GUEST,
+		.n = sizeof(guest_run_cycles) / sizeof(guest_run_cycles[0]),
+		.step = m->step + 1, .cur = c->id, .dflt = c->id,
+	};
 
-	c->cycles += (c->model ? c->model->cost[COST_VMENTRY] : 500) + GUEST_RUN_CYCLES;
+	c->cycles += (c->model ? c->model->cost[COST_VMENTRY] : 500) +
+		     guest_run_cycles[sim_choose(m, &d)];
 	if (c->irq_head && (vmcs_get(v, VMCS_PIN_BASED_VM_EXEC_CONTROL) & VMX_PIN_EXT_INTR_EXITING))
 		reason = EXIT_REASON_EXTERNAL_INTERRUPT;
 	else if (c->vmx.next_exit < c->vmx.nexits)
@@ -313,7 +319,6 @@ static void guest_run(struct machine *m, struct cpu *c, struct vmcs *v)
 		 reason == EXIT_REASON_CPUID ? 2 : 0);
 	vmcs_set(v, VMCS_VM_EXIT_INTR_INFO, 0);
 	c->cycles += c->model ? c->model->cost[COST_VMEXIT] : 500;
-	(void)m;
 }
 
 static int vm_entry(bool launch, uintptr_t pc)
