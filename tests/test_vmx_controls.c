@@ -10,6 +10,7 @@
  * SDM citations: Intel SDM, Order Number 325462-080US (June 2023).
  */
 #include "vmx/vmentry.h"
+#include "vmx_docs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -1072,71 +1073,8 @@ Test(vmcs_access, high_half_of_64_bit_field, .timeout = 10)
 
 /* ---- docs/vmx-checks.md ---- */
 
-/* The table section of docs/vmx-checks.md, rendered from the code. */
-static char *render_table(void)
-{
-	size_t cap = 64 * 1024, len = 0;
-	char *buf = malloc(cap);
-
-	cr_assert(buf);
-	len += (size_t)snprintf(buf + len, cap - len,
-				"| id | group | error | SDM section | rule |\n"
-				"| --- | --- | --- | --- | --- |\n");
-	for (unsigned int i = 0; i < vmx_nr_control_checks; i++) {
-		const struct vmx_check *r = &vmx_control_checks[i];
-
-		len += (size_t)snprintf(buf + len, cap - len, "| `%s` | %s | %d | %s | %s |\n",
-					r->id, vmx_check_group_name(r->group), r->error,
-					r->section, r->desc);
-		cr_assert_lt(len, cap);
-	}
-	return buf;
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	cr_assert(f, "cannot open %s", path);
-	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	cr_assert_geq(n, 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	cr_assert(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 Test(vmx_docs, checks_table_matches_code, .timeout = 10)
 {
-	char *want = render_table();
-	char *doc = read_file(DOC_PATH);
-	char *begin = strstr(doc, DOC_BEGIN);
-	char *end = begin ? strstr(begin, DOC_END) : NULL;
-	bool same;
-
-	if (begin && end) {
-		begin += strlen(DOC_BEGIN);
-		*end = '\0';
-	}
-	same = begin && end && !strcmp(begin, want);
-	if (!same) {
-		FILE *out = fopen(DOC_REGEN, "w");
-
-		if (out) {
-			fputs(want, out);
-			fclose(out);
-		}
-		cr_log_error("%s is out of date: put this (also in %s) between\n%s...%s%s",
-			     DOC_PATH, DOC_REGEN, DOC_BEGIN, DOC_END, want);
-	}
-	cr_assert(begin && end, "%s lacks the table markers", DOC_PATH);
-	cr_assert(same, "%s does not match vmx_control_checks[]", DOC_PATH);
-	free(doc);
-	free(want);
+	vmx_docs_compare(DOC_PATH, DOC_BEGIN, DOC_END, vmx_control_checks, vmx_nr_control_checks,
+			 DOC_REGEN);
 }

@@ -11,6 +11,7 @@
  * SDM citations: Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C.
  */
 #include "vmx/vmentry_state.h"
+#include "vmx_docs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -866,9 +867,9 @@ Test(vmx_state, tables_are_well_formed, .timeout = 10)
 	well_formed(vmx_host_state_checks, vmx_nr_host_state_checks, VMX_CHECK_GROUP_HOST);
 	well_formed(vmx_guest_state_checks, vmx_nr_guest_state_checks, VMX_CHECK_GROUP_GUEST);
 	cr_assert_geq(vmx_nr_host_state_checks + vmx_nr_guest_state_checks, 60);
-	cr_assert_str_eq(vmx_state_group_name(VMX_CHECK_GROUP_HOST), "host-state");
-	cr_assert_str_eq(vmx_state_group_name(VMX_CHECK_GROUP_GUEST), "guest-state");
-	cr_assert_str_eq(vmx_state_group_name(VMX_CHECK_CONTROLS), "controls");
+	cr_assert_str_eq(vmx_check_group_name(VMX_CHECK_HOST_STATE), "host-state");
+	cr_assert_str_eq(vmx_check_group_name(VMX_CHECK_GUEST_STATE), "guest-state");
+	cr_assert_str_eq(vmx_check_group_name(VMX_CHECK_CONTROLS), "controls");
 }
 
 Test(vmx_state, legal_state_passes_on_every_model, .timeout = 10)
@@ -939,73 +940,10 @@ Test(vmx_state, hlt_needs_misc_bit_6, .timeout = 10)
 
 /* ---- docs/vmx-state-checks.md ---- */
 
-static char *render_table(const struct vmx_check *rows, unsigned int n)
-{
-	size_t cap = 64 * 1024, len = 0;
-	char *buf = malloc(cap);
-
-	cr_assert(buf);
-	len += (size_t)snprintf(buf + len, cap - len,
-				"| id | group | error | SDM section | rule |\n"
-				"| --- | --- | --- | --- | --- |\n");
-	for (unsigned int i = 0; i < n; i++) {
-		const struct vmx_check *r = &rows[i];
-
-		len += (size_t)snprintf(buf + len, cap - len, "| `%s` | %s | %d | %s | %s |\n",
-					r->id, vmx_state_group_name(r->group), r->error,
-					r->section, r->desc);
-		cr_assert_lt(len, cap);
-	}
-	return buf;
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	cr_assert(f, "cannot open %s", path);
-	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	cr_assert_geq(n, 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	cr_assert(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void compare_block(const char *begin_mark, const char *end_mark,
 			  const struct vmx_check *rows, unsigned int n)
 {
-	char *want = render_table(rows, n);
-	char *doc = read_file(DOC_PATH);
-	char *begin = strstr(doc, begin_mark);
-	char *end = begin ? strstr(begin, end_mark) : NULL;
-	bool same;
-
-	if (begin && end) {
-		begin += strlen(begin_mark);
-		*end = '\0';
-	}
-	same = begin && end && !strcmp(begin, want);
-	if (!same) {
-		FILE *out = fopen(DOC_REGEN, "w");
-
-		if (out) {
-			fputs(want, out);
-			fclose(out);
-		}
-		cr_log_error("%s is out of date: put this (also in %s) between\n%s...%s%s",
-			     DOC_PATH, DOC_REGEN, begin_mark, end_mark, want);
-	}
-	cr_assert(begin && end, "%s lacks the table markers %s", DOC_PATH, begin_mark);
-	cr_assert(same, "%s does not match the table", DOC_PATH);
-	free(doc);
-	free(want);
+	vmx_docs_compare(DOC_PATH, begin_mark, end_mark, rows, n, DOC_REGEN);
 }
 
 Test(vmx_state_docs, host_table_matches_code, .timeout = 10)

@@ -16,6 +16,7 @@
 #include "vmentry.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "../bug.h"
 #include "../cpu/model.h"
@@ -689,6 +690,24 @@ const char *vmx_check_group_name(enum vmx_check_group group)
 		return "guest-state";
 	}
 	return "?";
+}
+
+size_t vmx_checks_render(const struct vmx_check *rows, unsigned int n, char *buf, size_t len)
+{
+	size_t used = 0;
+	int k;
+
+	k = snprintf(buf, len, "| id | group | error | SDM section | rule |\n"
+			       "| --- | --- | --- | --- | --- |\n");
+	used += (size_t)k;
+	for (unsigned int i = 0; i < n; i++) {
+		k = snprintf(used < len ? buf + used : NULL, used < len ? len - used : 0,
+			     "| `%s` | %s | %d | %s | %s |\n", rows[i].id,
+			     vmx_check_group_name(rows[i].group), rows[i].error, rows[i].section,
+			     rows[i].desc);
+		used += (size_t)k;
+	}
+	return used;
 }
 
 static void ctx_init(struct vmx_check_ctx *c, const struct cpu_model *m, const struct vmcs *v,

@@ -49,8 +49,14 @@ struct vmx_check {
 extern const struct vmx_check vmx_control_checks[];
 extern const unsigned int vmx_nr_control_checks;
 
-/* "controls" */
+/* "controls", "host-state", "guest-state" */
 const char *vmx_check_group_name(enum vmx_check_group group);
+
+/*
+ * The Markdown table of @rows as docs/vmx-*checks.md carry it (header
+ * included) into @buf; returns the length it needed (snprintf-style).
+ */
+size_t vmx_checks_render(const struct vmx_check *rows, unsigned int n, char *buf, size_t len);
 
 /*
  * Run the control checks of @v as a CPU of model @m makes them at

@@ -1139,14 +1139,6 @@ const struct vmx_check vmx_guest_state_checks[] = {
 const unsigned int vmx_nr_guest_state_checks =
 	sizeof(vmx_guest_state_checks) / sizeof(vmx_guest_state_checks[0]);
 
-const char *vmx_state_group_name(enum vmx_check_group group)
-{
-	if (group == VMX_CHECK_GROUP_HOST)
-		return "host-state";
-	if (group == VMX_CHECK_GROUP_GUEST)
-		return "guest-state";
-	return vmx_check_group_name(group);
-}
 
 uint64_t vmx_guest_check_qualification(const struct vmx_check *r)
 {

@@ -47,9 +47,6 @@ extern const unsigned int vmx_nr_host_state_checks;
 extern const struct vmx_check vmx_guest_state_checks[];
 extern const unsigned int vmx_nr_guest_state_checks;
 
-/* "host-state", "guest-state", or vmx_check_group_name()'s answer. */
-const char *vmx_state_group_name(enum vmx_check_group group);
-
 /*
  * Run the host-state rows in SDM order: 0, or VMXERR_ENTRY_INVALID_HOST_STATE
  * with *@failed the first failing row (NULL on success).
