@@ -831,6 +831,10 @@ void machine_wake(struct machine *m, struct task *t)
 	/* The wakee sees everything its waker did: paired in machine_wait(). */
 	machine_hb_release(m, t);
 	trace_simple(m, TR_WAKE, t->id);
+	if (m->strat && m->strat->ops->woke && m->cur_task) {
+		m->strat->ops->woke(m->strat, m, t);
+		update_next_stop(m);
+	}
 }
 
 /*
@@ -1105,18 +1109,34 @@ int sim_spawn_migratable(struct machine *m, unsigned int cpu, const char *name,
 	return 0;
 }
 
-int sim_set_guest_exits(struct machine *m, unsigned int cpu, const uint32_t *reasons,
-			unsigned int n)
+int sim_set_guest_script(struct machine *m, unsigned int cpu, const struct sim_guest_exit *exits,
+			 unsigned int n)
 {
 	struct cpu_vmx *x;
 
 	if (cpu >= m->ncpus || n > VMX_GUEST_EXITS || m->running)
 		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		if (!vmx_scriptable_exit(exits[i].reason))
+			return -EINVAL;
 	x = &m->cpus[cpu].vmx;
-	memcpy(x->exits, reasons, n * sizeof(*reasons));
+	for (unsigned int i = 0; i < n; i++)
+		x->exits[i] = exits[i];
 	x->nexits = n;
 	x->next_exit = 0;
 	return 0;
+}
+
+int sim_set_guest_exits(struct machine *m, unsigned int cpu, const uint32_t *reasons,
+			unsigned int n)
+{
+	struct sim_guest_exit exits[VMX_GUEST_EXITS];
+
+	if (n > VMX_GUEST_EXITS)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		exits[i] = vmx_default_exit(reasons[i]);
+	return sim_set_guest_script(m, cpu, exits, n);
 }
 
 int sim_set_cpu_offline(struct machine *m, unsigned int cpu)

@@ -91,8 +91,16 @@ struct sim_csd {
 	struct sim_csd *next;		/* the target CPU's queue */
 	struct task *sender;		/* for happens-before and reports */
 	uint64_t arrives;		/* the sender's clock at the send, plus delivery */
+	uint8_t vector;			/* the IPI's vector (SIM_*_VECTOR) */
+	/* Acknowledged on a VM exit (in service): a guest no longer exits for it. */
+	bool acked;
 	bool done;			/* set when func has returned */
 };
+
+/* The vectors Linux gives its IPIs (arch/x86 irq_vectors.h's numbers). */
+#define SIM_CALL_FUNCTION_SINGLE_VECTOR	0xfb
+#define SIM_CALL_FUNCTION_VECTOR	0xfc
+#define SIM_RESCHEDULE_VECTOR		0xfd
 
 struct preempt_notifier;
 

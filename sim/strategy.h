@@ -42,6 +42,12 @@ struct strategy_ops {
 	/* Optional: sees every op as it is performed (dfs learns shared memory). */
 	void (*observe)(struct strategy *s, struct machine *m, const struct task *t,
 			const struct sim_op *op);
+	/*
+	 * Optional: task @t became runnable (woken from sleep or a parked
+	 * spin). A strategy that stopped looking because no other CPU could
+	 * run (timed) moves m->strategy_stop up to see it.
+	 */
+	void (*woke)(struct strategy *s, struct machine *m, const struct task *t);
 };
 
 /* Every strategy starts with this header. */

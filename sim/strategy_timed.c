@@ -106,6 +106,18 @@ static unsigned int timed_choose(struct strategy *s, struct machine *m,
 	return sched_answer(d, target);
 }
 
+/*
+ * A CPU that was not runnable at the last look (its task parked or asleep)
+ * may now have the smallest clock: look again at the next step.
+ */
+static void timed_woke(struct strategy *s, struct machine *m, const struct task *t)
+{
+	(void)s;
+	(void)t;
+	if (m->strategy_stop > m->step + 1)
+		m->strategy_stop = m->step + 1;
+}
+
 static uint32_t timed_jitter(const struct strategy *s)
 {
 	return ((const struct timed *)s)->jitter;
@@ -118,5 +130,6 @@ const struct strategy_ops strategy_timed = {
 	.destroy = timed_destroy,
 	.begin_run = timed_begin_run,
 	.choose = timed_choose,
+	.woke = timed_woke,
 	.jitter = timed_jitter,
 };

@@ -255,6 +255,27 @@ Test(cli, cpus_lists_and_describes_models, .timeout = 30)
 	free(r);
 }
 
+Test(cli, vmx_checks_prints_the_table, .timeout = 30)
+{
+	struct run *r = HVSIM("vmx-checks");
+
+	cr_expect_eq(r->status, 0, "%s", r->err);
+	cr_expect(strstr(r->out, "| `pin-ctls` | controls | error 7 |") &&
+		  strstr(r->out, "| `host-cr0` | host-state | error 8 |") &&
+		  strstr(r->out, "| `guest-link-width` | guest-state | exit 33, qualification 4 |") &&
+		  strstr(r->out, "| `msr-load-wrmsr` | msr-load | exit 34,"), "%.2000s", r->out);
+	free(r);
+	r = HVSIM("vmx-checks", "msr-load");
+	cr_expect_eq(r->status, 0, "%s", r->err);
+	cr_expect(strstr(r->out, "msr-load-count") && !strstr(r->out, "pin-ctls"), "%s", r->out);
+	free(r);
+	r = HVSIM("vmx-checks", "frobnicate");
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "unknown group 'frobnicate': expected controls, host-state, guest-state or msr-load"),
+		  "%s", r->err);
+	free(r);
+}
+
 Test(cli, main_job_passes_and_writes_traces, .timeout = 120)
 {
 	char dir[] = "/tmp/hvsim-cli-out-XXXXXX";

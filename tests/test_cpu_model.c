@@ -545,6 +545,26 @@ Test(cpu_model, variation_maxphyaddr, .timeout = 10)
 	load_fails("skylake-sp maxphyaddr=0x24", -EINVAL, err);
 }
 
+Test(cpu_model, variation_feature_control, .timeout = 10)
+{
+	struct cpu_model *m = load("kabylake feature-control=0");
+	char err[ERRLEN];
+
+	cr_assert_eq(msr_value(m, MSR_IA32_FEATURE_CONTROL), 0);
+	free(m);
+	m = load("kabylake feature-control=1");
+	cr_assert_eq(msr_value(m, MSR_IA32_FEATURE_CONTROL), FEATURE_CONTROL_LOCKED);
+	/* Once locked, WRMSR may change nothing; unlocked, it may. */
+	cr_assert_lt(model_msr_write_slot(m, NULL, MSR_IA32_FEATURE_CONTROL, 5), 0);
+	free(m);
+	m = load("kabylake feature-control=0");
+	cr_assert_geq(model_msr_write_slot(m, NULL, MSR_IA32_FEATURE_CONTROL, 5), 0);
+	free(m);
+	load_fails("kabylake feature-control=8", -EINVAL, err);
+	cr_assert(strstr(err, "feature-control=N with N from 0 to 7"), "%s", err);
+	load_fails("kabylake feature-control=", -EINVAL, err);
+}
+
 Test(cpu_model, variation_minus_posted_interrupts, .timeout = 10)
 {
 	struct cpu_model *base = load("skylake-sp");
@@ -678,9 +698,9 @@ Test(cpu_model, variation_errors, .timeout = 10)
 	char longspec[300];
 
 	load_fails("skylake-sp -frobnicate", -EINVAL, err);
-	cr_assert_str_eq(err, "variation '-frobnicate': expected -feature, +feature, -vmx.CONTROL or maxphyaddr=N");
+	cr_assert_str_eq(err, "variation '-frobnicate': expected -feature, +feature, -vmx.CONTROL, maxphyaddr=N or feature-control=N");
 	load_fails("skylake-sp frobnicate", -EINVAL, err);
-	cr_assert_str_eq(err, "variation 'frobnicate': expected -feature, +feature, -vmx.CONTROL or maxphyaddr=N");
+	cr_assert_str_eq(err, "variation 'frobnicate': expected -feature, +feature, -vmx.CONTROL, maxphyaddr=N or feature-control=N");
 	load_fails("skylake-sp -cpuid.0x7.exx.3", -EINVAL, err);
 	load_fails("skylake-sp -cpuid.0x7.ebx.32", -EINVAL, err);
 	load_fails("skylake-sp -cpuid.0x7.0.1.ebx.3", -EINVAL, err);

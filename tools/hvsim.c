@@ -17,6 +17,7 @@
 #include "../sim/cpu/model.h"
 #include "../sim/machine.h"
 #include "../sim/trace.h"
+#include "../sim/vmx/vmentry.h"
 
 #define EXIT_CLEAN	0
 #define EXIT_FOUND	1
@@ -42,6 +43,10 @@ static void usage(FILE *f)
 		"  cpus [MODEL [VARIATIONS...]]\n"
 		"      list the CPU models, or print one with its derived values and VMX\n"
 		"      controls (e.g. hvsim cpus skylake-sp -vmx.posted-interrupts)\n"
+		"  vmx-checks [GROUP]\n"
+		"      the VM-entry checks hvsim makes, in entry order, as the Markdown\n"
+		"      table docs/vmx-checks.md carries (GROUP: controls, host-state,\n"
+		"      guest-state, msr-load)\n"
 		"  --help, --version\n"
 		"\n"
 		"strategies: timed[:J] (default), random, pct[:D], dfs[:P]\n"
@@ -459,6 +464,41 @@ static int cmd_cpus(int argc, char **argv)
 	return EXIT_CLEAN;
 }
 
+static int cmd_vmx_checks(int argc, char **argv)
+{
+	const struct vmx_check *rows = vmx_entry_checks;
+	unsigned int n = vmx_nr_entry_checks;
+	size_t len;
+	char *text;
+
+	if (argc > 1) {
+		fprintf(stderr, "hvsim: vmx-checks takes at most one GROUP\n");
+		return EXIT_USAGE;
+	}
+	if (argc == 1) {
+		int g;
+
+		for (g = 0; g < VMX_NR_CHECK_GROUPS; g++)
+			if (!strcmp(argv[0], vmx_check_group_name((enum vmx_check_group)g)))
+				break;
+		if (g == VMX_NR_CHECK_GROUPS) {
+			fprintf(stderr,
+				"hvsim: vmx-checks: unknown group '%s': expected controls, host-state, guest-state or msr-load\n",
+				argv[0]);
+			return EXIT_USAGE;
+		}
+		rows = vmx_checks_of((enum vmx_check_group)g, &n);
+	}
+	len = vmx_checks_render(rows, n, NULL, 0) + 1;
+	text = malloc(len);
+	if (!text)
+		return EXIT_USAGE;
+	vmx_checks_render(rows, n, text, len);
+	fputs(text, stdout);
+	free(text);
+	return EXIT_CLEAN;
+}
+
 int main(int argc, char **argv)
 {
 	char id[65];
@@ -484,6 +524,8 @@ int main(int argc, char **argv)
 		return cmd_trace_dump(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "cpus"))
 		return cmd_cpus(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "vmx-checks"))
+		return cmd_vmx_checks(argc - 2, argv + 2);
 	fprintf(stderr, "hvsim: unknown command '%s' (see hvsim --help)\n", argv[1]);
 	return EXIT_USAGE;
 }

@@ -72,9 +72,31 @@ int sim_spawn(struct machine *m, unsigned int cpu, const char *name,
 int sim_spawn_migratable(struct machine *m, unsigned int cpu, const char *name,
 			 sim_task_fn fn, void *arg);
 /*
- * The guest stand-in's script on @cpu: the exit reasons of its next VM
- * entries, in turn (HLT once they run out). From setup() only.
+ * One VM exit of the guest stand-in (until guests run real code): what the
+ * guest does at the end of its run, as the VMCS's exit-information fields
+ * report it (SDM Vol. 3C, "VM-Exit Information Fields", "Exit
+ * Qualification for ...").
  */
+struct sim_guest_exit {
+	/*
+	 * Basic exit reason (EXIT_REASON_* in hvsim/hw.h). Not 1, 7, 33, 34
+	 * or 52: external interrupts, interrupt windows, failed entries and
+	 * the preemption timer come from the machine's state, not a script.
+	 */
+	uint32_t reason;
+	uint64_t qualification;	/* I/O: port, size, direction; APIC access: offset, type; ... */
+	uint32_t insn_len;	/* 0: the exiting instruction's length (HLT 1, CPUID 2, ...) */
+	uint64_t gpa;		/* guest-physical address (EPT violation) */
+	uint64_t gla;		/* guest-linear address (EPT violation, when qualification bit 7) */
+};
+
+/*
+ * The guest stand-in's script on @cpu: its next VM exits, in turn (HLT once
+ * they run out). From setup() only. sim_set_guest_exits() is the same with
+ * reasons only, each with the default information of its reason.
+ */
+int sim_set_guest_script(struct machine *m, unsigned int cpu, const struct sim_guest_exit *exits,
+			 unsigned int n);
 int sim_set_guest_exits(struct machine *m, unsigned int cpu, const uint32_t *reasons,
 			unsigned int n);
 /* Start the run with @cpu offline (a slot to hot-add); from setup() only. */

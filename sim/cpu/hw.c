@@ -71,22 +71,11 @@ static int do_rdmsr(struct cpu *c, uint32_t msr, uint64_t *val)
 	return 0;
 }
 
-/*
- * WRMSR #GPs for an MSR the model lacks, for bits the model does not let
- * software change, and for IA32_FEATURE_CONTROL once its lock bit is set
- * (SDM Vol. 3C, "Enabling and Entering VMX Operation").
- */
 static int do_wrmsr(struct cpu *c, uint32_t msr, uint64_t val)
 {
-	int i = msr_slot(c, msr);
-	const struct model_msr *e;
+	int i = model_msr_write_slot(c->model, c->msr_val, msr, val);
 
 	if (i < 0)
-		return -EIO;
-	e = &c->model->msrs[i];
-	if ((val & ~e->writable) != (c->msr_val[i] & ~e->writable))
-		return -EIO;
-	if (msr == MSR_IA32_FEATURE_CONTROL && (c->msr_val[i] & FEATURE_CONTROL_LOCKED))
 		return -EIO;
 	c->msr_val[i] = val;
 	return 0;

@@ -265,6 +265,22 @@ const struct model_msr *model_msr(const struct cpu_model *m, uint32_t index)
 	return NULL;
 }
 
+int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint32_t index,
+			 uint64_t val)
+{
+	const struct model_msr *e = m ? model_msr(m, index) : NULL;
+	uint64_t now;
+
+	if (!e)
+		return -1;
+	now = cur ? cur[e - m->msrs] : e->value;
+	if ((val & ~e->writable) != (now & ~e->writable))
+		return -1;
+	if (index == MSR_IA32_FEATURE_CONTROL && (now & FEATURE_CONTROL_LOCKED))
+		return -1;
+	return (int)(e - m->msrs);
+}
+
 static struct model_msr *msr_mut(struct cpu_model *m, uint32_t index)
 {
 	return (struct model_msr *)model_msr(m, index);
@@ -803,6 +819,45 @@ static int check_ranges(struct parse_ctx *c, const struct cpu_model *m)
 	return 0;
 }
 
+/*
+ * The architectural MSRs every Intel 64 CPU has and the dumps do not carry
+ * (SDM Vol. 4, "Architectural MSRs"), with the values a 64-bit Linux host
+ * runs with; a model file that lists one keeps its own. Writable masks:
+ * IA32_EFER's SCE, LME, LMA, NXE; IA32_TSC_AUX's low 32 bits; all of the
+ * others (their value rules, canonical addresses and PAT types, are the
+ * VM-entry MSR-loading checks' and not a mask's).
+ */
+static const struct model_msr architectural_msrs[] = {
+	{ 0x174, 0x10, ~0ULL, true },				/* IA32_SYSENTER_CS */
+	{ 0x175, 0xfffffe0000003000ULL, ~0ULL, true },		/* IA32_SYSENTER_ESP */
+	{ 0x176, 0xffffffff81001000ULL, ~0ULL, true },		/* IA32_SYSENTER_EIP */
+	{ 0x277, 0x0007040600070406ULL, ~0ULL, true },		/* IA32_PAT */
+	{ 0xc0000080, 0xd01, 0xd01, true },			/* IA32_EFER */
+	{ 0xc0000081, 0x0023001000000000ULL, ~0ULL, true },	/* IA32_STAR */
+	{ 0xc0000082, 0xffffffff81000000ULL, ~0ULL, true },	/* IA32_LSTAR */
+	{ 0xc0000083, 0xffffffff81000100ULL, ~0ULL, true },	/* IA32_CSTAR */
+	{ 0xc0000084, 0x47700, ~0ULL, true },			/* IA32_FMASK */
+	{ 0xc0000100, 0, ~0ULL, true },				/* IA32_FS_BASE */
+	{ 0xc0000101, 0xffff888000000000ULL, ~0ULL, true },	/* IA32_GS_BASE */
+	{ 0xc0000102, 0, ~0ULL, true },				/* IA32_KERNEL_GS_BASE */
+	{ 0xc0000103, 0, 0xffffffffULL, true },			/* IA32_TSC_AUX */
+};
+
+static int add_architectural_msrs(struct parse_ctx *c, struct cpu_model *out)
+{
+	size_t n = sizeof(architectural_msrs) / sizeof(architectural_msrs[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		if (model_msr(out, architectural_msrs[i].index))
+			continue;
+		if (out->nmsrs >= MODEL_MAX_MSRS)
+			return perr(c, "at most %d MSRs with the %zu architectural ones hvsim adds",
+				    MODEL_MAX_MSRS, n);
+		out->msrs[out->nmsrs++] = architectural_msrs[i];
+	}
+	return 0;
+}
+
 static int parse_file(const char *path, struct cpu_model *out, unsigned int *name_line,
 		      char *err, size_t errlen)
 {
@@ -862,6 +917,9 @@ static int parse_file(const char *path, struct cpu_model *out, unsigned int *nam
 	for (int i = 0; i < NR_MODEL_COSTS; i++)
 		if (!c->cost_line[i])
 			out->cost[i] = default_costs[i];
+	ret = add_architectural_msrs(c, out);
+	if (ret)
+		goto out_close;
 	*name_line = c->name_line;
 out_close:
 	fclose(f);
@@ -1343,6 +1401,32 @@ static int set_maxphyaddr(struct cpu_model *m, const char *mod, const char *val,
 	return 0;
 }
 
+/*
+ * IA32_FEATURE_CONTROL as firmware left it: feature-control=0 (unlocked),
+ * feature-control=1 (locked with VMX off: "disabled by BIOS"), 5 (locked,
+ * VMX outside SMX). Bits 0-2 only (SDM Vol. 3C, "Enabling and Entering
+ * VMX Operation"); the MSR exists on every model with VMX.
+ */
+static int set_feature_control(struct cpu_model *m, const char *mod, const char *val,
+			       char *err, size_t errlen)
+{
+	struct model_msr *e = msr_mut(m, MSR_IA32_FEATURE_CONTROL);
+	uint64_t v;
+
+	if (!parse_dec(val, 7, &v))
+		return fail(err, errlen, -EINVAL,
+			    "variation '%s': expected feature-control=N with N from 0 to 7 (bit 0 lock, bit 1 VMX inside SMX, bit 2 VMX outside SMX)",
+			    mod);
+	if (!e)
+		return fail(err, errlen, -EINVAL, "variation '%s': the model has no IA32_FEATURE_CONTROL",
+			    mod);
+	e->value = v;
+	/* Until the lock bit is set, software may write bits 0-2 (BIOS or the kernel's feat_ctl). */
+	e->writable |= FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_IN_SMX |
+		       FEATURE_CONTROL_VMX_OUTSIDE_SMX;
+	return 0;
+}
+
 /* What a modifier changed, for the fix-ups after the last one. */
 struct vary_state {
 	bool cpuid_changed;
@@ -1359,6 +1443,8 @@ static int apply_modifier(struct cpu_model *m, const char *mod, struct vary_stat
 		vs->cpuid_changed = true;
 		return set_maxphyaddr(m, mod, mod + 11, err, errlen);
 	}
+	if (!strncmp(mod, "feature-control=", 16))
+		return set_feature_control(m, mod, mod + 16, err, errlen);
 	if (mod[0] != '+' && mod[0] != '-')
 		goto unknown;
 	if (!strcmp(body, "vmx")) {
@@ -1430,7 +1516,7 @@ static int apply_modifier(struct cpu_model *m, const char *mod, struct vary_stat
 	}
 unknown:
 	return fail(err, errlen, -EINVAL,
-		    "variation '%s': expected -feature, +feature, -vmx.CONTROL or maxphyaddr=N", mod);
+		    "variation '%s': expected -feature, +feature, -vmx.CONTROL, maxphyaddr=N or feature-control=N", mod);
 }
 
 static const char *default_dir(void)
@@ -1789,7 +1875,7 @@ static int build_spec(struct desc_ctx *c, const struct desc_word *w, unsigned in
 		if (i && word_is(&w[i], "offline"))
 			return derr(c, w[i].s, "'offline' last in the item, after any 'xN'");
 		if (i && !valid_modifier(&w[i]))
-			return derr(c, w[i].s, "a variation (-feature, +feature, -vmx.CONTROL, maxphyaddr=N), ',' or the end, found '%.*s'",
+			return derr(c, w[i].s, "a variation (-feature, +feature, -vmx.CONTROL, maxphyaddr=N, feature-control=N), ',' or the end, found '%.*s'",
 				    (int)w[i].len, w[i].s);
 		if (pos + (i ? 1 : 0) + w[i].len + 1 > MACHINE_DESC_SPEC_MAX)
 			return derr(c, w[i].s, "a CPU spec of at most %d characters",

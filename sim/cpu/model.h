@@ -151,6 +151,15 @@ bool model_cpuid_bit(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
 		     enum model_reg reg, unsigned int bit);
 /* The MSR's entry, or NULL when the model lacks it (RDMSR/WRMSR #GP). */
 const struct model_msr *model_msr(const struct cpu_model *m, uint32_t index);
+/*
+ * WRMSR of @val to MSR @index on a CPU of model @m whose MSRs hold @cur (by
+ * slot; NULL: the reset values): the slot it writes, or -1 where WRMSR
+ * #GPs: an MSR the model lacks, a bit outside its writable mask changed,
+ * IA32_FEATURE_CONTROL once locked (SDM Vol. 3C, "Enabling and Entering
+ * VMX Operation").
+ */
+int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint32_t index,
+			 uint64_t val);
 
 /* Derived values. */
 bool model_has_vmx(const struct cpu_model *m);		/* CPUID.1:ECX[5] */

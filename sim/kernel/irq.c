@@ -21,11 +21,13 @@
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 
-static void csd_queue(struct machine *m, unsigned int cpu, struct sim_csd *csd)
+static void csd_queue(struct machine *m, unsigned int cpu, struct sim_csd *csd, uint8_t vector)
 {
 	struct cpu *c = &m->cpus[cpu];
 
 	csd->next = NULL;
+	csd->vector = vector;
+	csd->acked = false;
 	csd->done = false;
 	csd->sender = m->cur_task;
 	/* Delivery latency: the sending CPU model's IPI cost (an assumed 1500 without one). */
@@ -118,7 +120,7 @@ int smp_call_function_single(int cpu, smp_call_func_t func, void *info, int wait
 	csd = wait ? &local : csd_alloc(m);
 	csd->func = func;
 	csd->info = info;
-	csd_queue(m, (unsigned int)cpu, csd);
+	csd_queue(m, (unsigned int)cpu, csd, SIM_CALL_FUNCTION_SINGLE_VECTOR);
 	if (wait)
 		csd_wait(m, csd);
 	return 0;
@@ -146,7 +148,7 @@ void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func,
 		}
 		csd[n]->func = func;
 		csd[n]->info = info;
-		csd_queue(m, cpu, csd[n]);
+		csd_queue(m, cpu, csd[n], SIM_CALL_FUNCTION_VECTOR);
 		n++;
 	}
 	if (wait)
@@ -186,5 +188,5 @@ void smp_send_reschedule(int cpu)
 	csd = csd_alloc(m);
 	csd->func = NULL;
 	csd->info = NULL;
-	csd_queue(m, (unsigned int)cpu, csd);
+	csd_queue(m, (unsigned int)cpu, csd, SIM_RESCHEDULE_VECTOR);
 }

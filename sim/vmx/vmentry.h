@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The checks VM entry makes before it loads anything, as one table per
- * group of checks (today: the checks on VMX controls). Each row names the
- * SDM section it follows, so a failing entry can say which rule failed.
+ * The checks VM entry makes, as one table (checks.def) of rows in the order
+ * VMLAUNCH/VMRESUME make them: the checks on VMX controls (VM-instruction
+ * error 7), on the host-state area (error 8), on the guest-state area (a VM
+ * exit with basic reason 33) and the loading of MSRs (a VM exit with basic
+ * reason 34). Each row names the SDM section it follows, so a failing
+ * entry can say which rule failed.
  *
- * Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C, "Checks on
- * VMX Controls" (part of "Checks on VMX Controls and Host-State Area").
+ * Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C, "VM Entries".
  * docs/vmx-checks.md lists the rows; a test keeps it equal to the table.
  */
 #ifndef HVSIM_VMX_VMENTRY_H
@@ -19,16 +21,30 @@ struct cpu_model;
 struct vmcs;
 struct vmx_check_ctx;
 
-/* Which part of the VM-entry checks a row belongs to. */
+/* Which part of the VM-entry checks a row belongs to, in entry order. */
 enum vmx_check_group {
 	VMX_CHECK_CONTROLS,	/* "Checks on VMX Controls": VM-instruction error 7 */
 	VMX_CHECK_HOST_STATE,	/* "Checks on the Host State Area": error 8 */
 	VMX_CHECK_GUEST_STATE,	/* "Checking and Loading Guest State": exit reason 33 */
+	VMX_CHECK_MSR_LOAD,	/* "Loading MSRs": exit reason 34 */
+	VMX_NR_CHECK_GROUPS,
 };
+
+/* Basic exit reasons of a failed entry ("VM-Entry Failures During or After Loading Guest State"). */
+#define VMX_EXIT_REASON_INVALID_GUEST_STATE	33
+#define VMX_EXIT_REASON_MSR_LOADING		34
+/* Exit reason bit 31: "VM-entry failure" ("Exit Reason"). */
+#define VMX_EXIT_REASON_ENTRY_FAILURE		(1U << 31)
+/* Exit qualifications of a failed guest-state check. */
+#define VMX_ENTRY_FAIL_QUAL_DEFAULT		0
+#define VMX_ENTRY_FAIL_QUAL_VMCS_LINK		4
+/* A row's qualification is the index (from 1) of the MSR-load entry that failed. */
+#define VMX_QUAL_MSR_ENTRY			(-1)
 
 /*
  * Physical memory VM entry reads while checking (the VTPR byte of the
- * virtual-APIC page). @read returns false when @pa is not backed.
+ * virtual-APIC page, the MSR-load area). @read returns false when @pa is
+ * not backed.
  */
 struct vmx_phys_reader {
 	bool (*read)(void *opaque, uint64_t pa, void *buf, size_t len);
@@ -39,35 +55,71 @@ struct vmx_phys_reader {
 struct vmx_check {
 	const char *id;				/* stable name: "pin-ctls" */
 	enum vmx_check_group group;
-	int error;				/* VM-instruction error when it fails */
+	/* VM-instruction error (controls, host state) or basic exit reason (the others) */
+	int error;
+	int qual;				/* exit qualification, or VMX_QUAL_MSR_ENTRY */
 	const char *section;			/* SDM section title */
 	const char *desc;			/* the rule, in one line */
 	bool (*holds)(const struct vmx_check_ctx *c);
 };
 
-/* The checks on VMX controls, in the order VM entry makes them. */
-extern const struct vmx_check vmx_control_checks[];
-extern const unsigned int vmx_nr_control_checks;
+/* The table, in entry order, and the rows of one group (a slice of it). */
+extern const struct vmx_check vmx_entry_checks[];
+extern const unsigned int vmx_nr_entry_checks;
+const struct vmx_check *vmx_checks_of(enum vmx_check_group group, unsigned int *n);
 
-/* "controls", "host-state", "guest-state" */
+/* "controls", "host-state", "guest-state", "msr-load" */
 const char *vmx_check_group_name(enum vmx_check_group group);
+/* A failing row of @group ends entry in a VM exit (true) or a VMfailValid (false). */
+bool vmx_check_group_exits(enum vmx_check_group group);
 
 /*
- * The Markdown table of @rows as docs/vmx-*checks.md carry it (header
+ * The Markdown table of @rows as docs/vmx-checks.md carries it (header
  * included) into @buf; returns the length it needed (snprintf-style).
  */
 size_t vmx_checks_render(const struct vmx_check *rows, unsigned int n, char *buf, size_t len);
 
 /*
- * Run the control checks of @v as a CPU of model @m makes them at
- * VMLAUNCH/VMRESUME: 0, or the failing row's VM-instruction error
- * (VMXERR_ENTRY_INVALID_CONTROLS) with *@failed set to the first row that
- * fails (NULL on success). Memory reads see zeros when @mem is NULL.
+ * What VM entry checks against besides the model and the VMCS: physical
+ * memory (NULL: reads see zeros) and the CPU's MSR values by model slot
+ * (NULL: the model's reset values).
  */
+struct vmx_entry_env {
+	const struct vmx_phys_reader *mem;
+	const uint64_t *msr_val;
+};
+
+/*
+ * Run the rows of @group (not VMX_CHECK_MSR_LOAD) as a CPU of model @m makes
+ * them at VMLAUNCH/VMRESUME: 0, or the failing row's error (VM-instruction
+ * error or basic exit reason) with *@failed set to the first row that fails
+ * (NULL on success).
+ */
+int vmx_check_group_run(enum vmx_check_group group, const struct cpu_model *m,
+			const struct vmcs *v, const struct vmx_entry_env *env,
+			const struct vmx_check **failed);
+
+/* The same, one group at a time, with no memory and reset MSR values. */
 int vmx_check_controls(const struct cpu_model *m, const struct vmcs *v,
 		       const struct vmx_check **failed);
-int vmx_check_controls_mem(const struct cpu_model *m, const struct vmcs *v,
-			   const struct vmx_phys_reader *mem,
-			   const struct vmx_check **failed);
+int vmx_check_host_state(const struct cpu_model *m, const struct vmcs *v,
+			 const struct vmx_check **failed);
+int vmx_check_guest_state(const struct cpu_model *m, const struct vmcs *v,
+			  const struct vmx_check **failed);
+
+/* The exit qualification VM entry reports when guest-state row @r fails. */
+uint64_t vmx_guest_check_qualification(const struct vmx_check *r);
+
+/*
+ * Load the VM-entry MSR-load area of @v ("Loading MSRs"): each entry, in
+ * order, passes the MSR_LOAD rows, then its value goes into @msr_val (the
+ * CPU's MSRs by model slot; NULL: checks only). Returns 0, or
+ * VMX_EXIT_REASON_MSR_LOADING with *@failed the failing row and *@qual the
+ * failing entry's index (from 1); entries before it stay loaded, as on
+ * hardware.
+ */
+int vmx_load_msrs(const struct cpu_model *m, const struct vmcs *v,
+		  const struct vmx_phys_reader *mem, uint64_t *msr_val,
+		  const struct vmx_check **failed, uint64_t *qual);
 
 #endif /* HVSIM_VMX_VMENTRY_H */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hvsim/sim.h"
 #include "vmcs.h"
 
 #define VMX_MAX_VMCS	64
@@ -28,12 +29,18 @@ struct cpu_vmx {
 	bool root;			/* in VMX root operation */
 	uint64_t vmxon_pa;		/* the VMXON region */
 	int cur_vmcs;			/* current VMCS: store slot, or -1 */
-	/* The guest stand-in's script: exit reasons, in turn (HLT when empty). */
-	uint32_t exits[VMX_GUEST_EXITS];
+	bool in_guest;			/* between VM entry and VM exit (the guest runs) */
+	/* The guest stand-in's script: its exits, in turn (HLT when it runs out). */
+	struct sim_guest_exit exits[VMX_GUEST_EXITS];
 	unsigned int nexits, next_exit;
 };
 
 struct machine;
 void vmx_reset(struct machine *m);
+
+/* Whether a script may name basic exit reason @reason (sim_set_guest_script). */
+bool vmx_scriptable_exit(uint32_t reason);
+/* @reason's exit with the default information for it (sim_set_guest_exits). */
+struct sim_guest_exit vmx_default_exit(uint32_t reason);
 
 #endif /* HVSIM_VMX_H */

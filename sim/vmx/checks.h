@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to sim/vmx: what a row of the VM-entry check table sees (one
+ * context for every group), the SDM section titles the rows cite, and the
+ * row functions, declared from the table itself (checks.def).
+ */
+#ifndef HVSIM_VMX_CHECKS_H
+#define HVSIM_VMX_CHECKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../cpu/model.h"
+#include "vmcs.h"
+#include "vmentry.h"
+
+/* Section titles of Intel SDM 325462-080US, Vol. 3C, "VM Entries". */
+#define SEC_EXEC	"Checks on VMX Controls: VM-Execution Control Fields"
+#define SEC_EXIT	"Checks on VMX Controls: VM-Exit Control Fields"
+#define SEC_ENTRY	"Checks on VMX Controls: VM-Entry Control Fields"
+#define SEC_HOST_CR	"Checks on Host Control Registers, MSRs, and SSP"
+#define SEC_HOST_SEG	"Checks on Host Segment and Descriptor-Table Registers"
+#define SEC_HOST_ASS	"Checks Related to Address-Space Size"
+#define SEC_GUEST_CR	"Checks on Guest Control Registers, Debug Registers, and MSRs"
+#define SEC_GUEST_SEG	"Checks on Guest Segment Registers"
+#define SEC_GUEST_DT	"Checks on Guest Descriptor-Table Registers"
+#define SEC_GUEST_RIP	"Checks on Guest RIP, RFLAGS, and SSP"
+#define SEC_GUEST_NR	"Checks on Guest Non-Register State"
+#define SEC_MSR_LOAD	"Loading MSRs"
+
+/* What every row needs, computed once per VM entry (vmx_check_ctx_init). */
+struct vmx_check_ctx {
+	const struct cpu_model *m;
+	const struct vmcs *v;
+	const struct vmx_phys_reader *mem;	/* NULL: memory reads as zeros */
+	const uint64_t *msr_val;		/* the CPU's MSRs by model slot; NULL: reset values */
+	unsigned int maxphyaddr;		/* physical-address width */
+	unsigned int linaddr;			/* linear-address width: canonical form */
+	uint64_t pin, proc, exit, entry;	/* the 32-bit control words */
+	/*
+	 * Controls the SDM treats as 0 when not activated: secondary unless
+	 * primary bit 31, tertiary unless primary bit 17, secondary exit
+	 * controls unless exit bit 31.
+	 */
+	uint64_t proc2, proc3, exit2;
+	bool ia32e;				/* "IA-32e mode guest" entry control */
+	bool unrestricted;			/* "unrestricted guest", when activated */
+	bool v8086;				/* guest RFLAGS.VM */
+	/* MSR-loading rows: the entry being loaded ("VM-Entry Controls for MSRs"). */
+	struct {
+		unsigned int pos;		/* its index in the area, from 1 */
+		uint32_t index;			/* bits 31:0: the MSR */
+		uint32_t reserved;		/* bits 63:32 */
+		uint64_t value;			/* bits 127:64 */
+	} msr;
+};
+
+void vmx_check_ctx_init(struct vmx_check_ctx *c, const struct cpu_model *m,
+			const struct vmcs *v, const struct vmx_phys_reader *mem,
+			const uint64_t *msr_val);
+
+static inline uint64_t vmx_fld(const struct vmx_check_ctx *c, uint32_t encoding)
+{
+	return vmcs_get(c->v, encoding);
+}
+
+/* A capability MSR of the model; 0 when the model lacks it. */
+static inline uint64_t vmx_cap(const struct vmx_check_ctx *c, uint32_t index)
+{
+	const struct model_msr *e = model_msr(c->m, index);
+
+	return e ? e->value : 0;
+}
+
+static inline bool vmx_beyond_pa(const struct vmx_check_ctx *c, uint64_t addr)
+{
+	return addr >> c->maxphyaddr;
+}
+
+/* Bits 63:N-1 all equal, N the linear-address width ("Canonical Addressing"). */
+static inline bool vmx_canonical(const struct vmx_check_ctx *c, uint64_t addr)
+{
+	int64_t shifted = (int64_t)(addr << (64 - c->linaddr));
+
+	return (uint64_t)(shifted >> (64 - c->linaddr)) == addr;
+}
+
+/* Every PAT entry UC(0), WC(1), WT(4), WP(5), WB(6) or UC-(7) ("PAT"). */
+static inline bool vmx_pat_valid(uint64_t pat)
+{
+	for (int i = 0; i < 8; i++) {
+		uint64_t type = (pat >> (i * 8)) & 0xff;
+
+		if (type == 2 || type == 3 || type > 7)
+			return false;
+	}
+	return true;
+}
+
+/* Only SCE (0), LME (8), LMA (10) and NXE (11) exist in IA32_EFER here. */
+static inline bool vmx_efer_reserved_clear(uint64_t efer)
+{
+	return !(efer & ~0xd01ULL);
+}
+
+/* The row functions, one per row of the table. */
+#define VMX_CHECK(group, id, section, qual, fn, desc)	\
+	bool vmx_chk_##fn(const struct vmx_check_ctx *c);
+#include "checks.def"
+#undef VMX_CHECK
+
+#endif /* HVSIM_VMX_CHECKS_H */

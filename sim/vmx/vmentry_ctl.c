@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The row functions of the checks on VMX controls that VMLAUNCH/VMRESUME
+ * make before loading any guest state (the rows themselves are in
+ * checks.def). Each is one rule of Intel SDM, Order Number 325462-080US
+ * (June 2023), Vol. 3C, "Checks on VMX Controls"; the first rule that
+ * fails ends VM entry with VM-instruction error 7 ("VM entry with invalid
+ * control field(s)").
+ *
+ * A failing row is a guest- or hypervisor-visible outcome, never a
+ * simulator bug: nothing here asserts on what the VMCS holds.
+ *
+ * Where a rule depends on the CPU it reads the capability MSRs of the
+ * model (Vol. 3D, Appendix A "VMX Capability Reporting Facility"); a
+ * model that lacks an MSR allows no 1-setting that MSR would report.
+ */
+#include "checks.h"
+
+#include <stddef.h>
+
+#define PAGE_ALIGN	4096ULL
+/* The posted-interrupt descriptor is 64 bytes, naturally aligned. */
+#define PI_DESC_ALIGN	64ULL
+/* MSR-load/store areas hold 16-byte entries ("VM-Exit Controls for MSRs"). */
+#define MSR_ENTRY_SIZE	16ULL
+/* VTPR is the byte at offset 80H of the virtual-APIC page ("Virtualized APIC Registers"). */
+#define VAPIC_VTPR	0x80
+#define CR0_PE		1ULL
+
+/*
+ * The capability MSR for a control word: the TRUE_* one when
+ * IA32_VMX_BASIC[55] says it exists ("Basic VMX Information").
+ */
+static uint64_t ctl_cap(const struct vmx_check_ctx *c, uint32_t plain, uint32_t true_msr)
+{
+	return (vmx_cap(c, MSR_IA32_VMX_BASIC) & VMX_BASIC_TRUE_CTLS) ? vmx_cap(c, true_msr) : vmx_cap(c, plain);
+}
+
+/* Allowed-0 settings in bits 31:0, allowed-1 settings in bits 63:32. */
+static bool ctl_fits(uint64_t val, uint64_t capv)
+{
+	uint64_t must = capv & 0xffffffffULL;
+	uint64_t may = capv >> 32;
+
+	return (val & must) == must && !(val & ~may);
+}
+
+static bool aligned_pa(const struct vmx_check_ctx *c, uint64_t addr, uint64_t align)
+{
+	return !(addr & (align - 1)) && !vmx_beyond_pa(c, addr);
+}
+
+static bool page_field_ok(const struct vmx_check_ctx *c, uint32_t encoding)
+{
+	return aligned_pa(c, vmx_fld(c, encoding), PAGE_ALIGN);
+}
+
+/* Both the first and the last byte of an MSR area within MAXPHYADDR. */
+static bool msr_area_within(const struct vmx_check_ctx *c, uint32_t count_field,
+			    uint32_t addr_field)
+{
+	uint64_t count = vmx_fld(c, count_field), addr = vmx_fld(c, addr_field);
+
+	if (!count)
+		return true;
+	if (vmx_beyond_pa(c, addr))
+		return false;
+	return !vmx_beyond_pa(c, addr + count * MSR_ENTRY_SIZE - 1);
+}
+
+static bool msr_area_aligned(const struct vmx_check_ctx *c, uint32_t count_field,
+			     uint32_t addr_field)
+{
+	return !vmx_fld(c, count_field) || !(vmx_fld(c, addr_field) & (MSR_ENTRY_SIZE - 1));
+}
+
+static bool has2(const struct vmx_check_ctx *c, uint64_t bit)
+{
+	return c->proc2 & bit;
+}
+
+static uint64_t eptp(const struct vmx_check_ctx *c)
+{
+	return vmx_fld(c, VMCS_EPT_POINTER);
+}
+
+static uint64_t ept_cap(const struct vmx_check_ctx *c)
+{
+	return vmx_cap(c, MSR_IA32_VMX_EPT_VPID_CAP);
+}
+
+/* ---- VM-execution control fields ---- */
+
+bool vmx_chk_pin_ctls(const struct vmx_check_ctx *c)
+{
+	return ctl_fits(c->pin, ctl_cap(c, MSR_IA32_VMX_PINBASED_CTLS,
+					MSR_IA32_VMX_TRUE_PINBASED_CTLS));
+}
+
+bool vmx_chk_proc_ctls(const struct vmx_check_ctx *c)
+{
+	return ctl_fits(c->proc, ctl_cap(c, MSR_IA32_VMX_PROCBASED_CTLS,
+					 MSR_IA32_VMX_TRUE_PROCBASED_CTLS));
+}
+
+bool vmx_chk_proc2_ctls(const struct vmx_check_ctx *c)
+{
+	return ctl_fits(c->proc2, vmx_cap(c, MSR_IA32_VMX_PROCBASED_CTLS2));
+}
+
+/* IA32_VMX_PROCBASED_CTLS3 is 64 allowed-1 bits, no allowed-0 half. */
+bool vmx_chk_proc3_ctls(const struct vmx_check_ctx *c)
+{
+	return !(c->proc3 & ~vmx_cap(c, MSR_IA32_VMX_PROCBASED_CTLS3));
+}
+
+bool vmx_chk_cr3_target_count(const struct vmx_check_ctx *c)
+{
+	uint64_t limit = (vmx_cap(c, MSR_IA32_VMX_MISC) >> VMX_MISC_CR3_TARGETS_SHIFT) &
+			 VMX_MISC_CR3_TARGETS_MASK;
+
+	return vmx_fld(c, VMCS_CR3_TARGET_COUNT) <= limit;
+}
+
+bool vmx_chk_io_bitmap_a(const struct vmx_check_ctx *c)
+{
+	return !(c->proc & VMX_PROC_USE_IO_BITMAPS) || page_field_ok(c, VMCS_IO_BITMAP_A);
+}
+
+bool vmx_chk_io_bitmap_b(const struct vmx_check_ctx *c)
+{
+	return !(c->proc & VMX_PROC_USE_IO_BITMAPS) || page_field_ok(c, VMCS_IO_BITMAP_B);
+}
+
+bool vmx_chk_msr_bitmap(const struct vmx_check_ctx *c)
+{
+	return !(c->proc & VMX_PROC_USE_MSR_BITMAPS) || page_field_ok(c, VMCS_MSR_BITMAP);
+}
+
+bool vmx_chk_virtual_apic_addr(const struct vmx_check_ctx *c)
+{
+	return !(c->proc & VMX_PROC_USE_TPR_SHADOW) ||
+	       page_field_ok(c, VMCS_VIRTUAL_APIC_PAGE_ADDR);
+}
+
+bool vmx_chk_tpr_threshold_reserved(const struct vmx_check_ctx *c)
+{
+	if (!(c->proc & VMX_PROC_USE_TPR_SHADOW) || has2(c, VMX_PROC2_VIRT_INTR_DELIVERY))
+		return true;
+	return !(vmx_fld(c, VMCS_TPR_THRESHOLD) & ~0xfULL);
+}
+
+/* VTPR as VM entry reads it; an unbacked page reads as zeros. */
+static uint8_t read_vtpr(const struct vmx_check_ctx *c)
+{
+	uint8_t vtpr = 0;
+	uint64_t pa = vmx_fld(c, VMCS_VIRTUAL_APIC_PAGE_ADDR) + VAPIC_VTPR;
+
+	if (c->mem && c->mem->read && !c->mem->read(c->mem->opaque, pa, &vtpr, 1))
+		vtpr = 0;
+	return vtpr;
+}
+
+bool vmx_chk_tpr_threshold_vtpr(const struct vmx_check_ctx *c)
+{
+	if (!(c->proc & VMX_PROC_USE_TPR_SHADOW) ||
+	    has2(c, VMX_PROC2_VIRT_APIC_ACCESSES) || has2(c, VMX_PROC2_VIRT_INTR_DELIVERY))
+		return true;
+	return (vmx_fld(c, VMCS_TPR_THRESHOLD) & 0xf) <= (uint64_t)(read_vtpr(c) >> 4);
+}
+
+bool vmx_chk_no_tpr_shadow_x2apic(const struct vmx_check_ctx *c)
+{
+	return (c->proc & VMX_PROC_USE_TPR_SHADOW) || !has2(c, VMX_PROC2_VIRT_X2APIC_MODE);
+}
+
+bool vmx_chk_no_tpr_shadow_apic_reg_virt(const struct vmx_check_ctx *c)
+{
+	return (c->proc & VMX_PROC_USE_TPR_SHADOW) || !has2(c, VMX_PROC2_APIC_REGISTER_VIRT);
+}
+
+bool vmx_chk_no_tpr_shadow_vid(const struct vmx_check_ctx *c)
+{
+	return (c->proc & VMX_PROC_USE_TPR_SHADOW) || !has2(c, VMX_PROC2_VIRT_INTR_DELIVERY);
+}
+
+bool vmx_chk_vnmi_needs_nmi_exiting(const struct vmx_check_ctx *c)
+{
+	return (c->pin & VMX_PIN_NMI_EXITING) || !(c->pin & VMX_PIN_VIRTUAL_NMIS);
+}
+
+bool vmx_chk_nmi_window_needs_vnmi(const struct vmx_check_ctx *c)
+{
+	return (c->pin & VMX_PIN_VIRTUAL_NMIS) || !(c->proc & VMX_PROC_NMI_WINDOW_EXITING);
+}
+
+bool vmx_chk_apic_access_addr(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_VIRT_APIC_ACCESSES) || page_field_ok(c, VMCS_APIC_ACCESS_ADDR);
+}
+
+bool vmx_chk_x2apic_vs_apic_access(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_VIRT_X2APIC_MODE) || !has2(c, VMX_PROC2_VIRT_APIC_ACCESSES);
+}
+
+bool vmx_chk_vid_needs_ext_intr_exiting(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_VIRT_INTR_DELIVERY) || (c->pin & VMX_PIN_EXT_INTR_EXITING);
+}
+
+static bool posted(const struct vmx_check_ctx *c)
+{
+	return c->pin & VMX_PIN_POSTED_INTR;
+}
+
+bool vmx_chk_posted_needs_vid(const struct vmx_check_ctx *c)
+{
+	return !posted(c) || has2(c, VMX_PROC2_VIRT_INTR_DELIVERY);
+}
+
+bool vmx_chk_posted_needs_ack_on_exit(const struct vmx_check_ctx *c)
+{
+	return !posted(c) || (c->exit & VMX_EXIT_ACK_INTR_ON_EXIT);
+}
+
+/* The notification vector is a 16-bit field holding a vector 0-255: bits 15:8 zero. */
+bool vmx_chk_posted_vector(const struct vmx_check_ctx *c)
+{
+	return !posted(c) || !(vmx_fld(c, VMCS_POSTED_INTR_NV) & 0xff00);
+}
+
+bool vmx_chk_posted_desc_aligned(const struct vmx_check_ctx *c)
+{
+	return !posted(c) || !(vmx_fld(c, VMCS_POSTED_INTR_DESC_ADDR) & (PI_DESC_ALIGN - 1));
+}
+
+bool vmx_chk_posted_desc_width(const struct vmx_check_ctx *c)
+{
+	return !posted(c) || !vmx_beyond_pa(c, vmx_fld(c, VMCS_POSTED_INTR_DESC_ADDR));
+}
+
+bool vmx_chk_vpid_nonzero(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_ENABLE_VPID) || vmx_fld(c, VMCS_VIRTUAL_PROCESSOR_ID);
+}
+
+bool vmx_chk_eptp_memtype(const struct vmx_check_ctx *c)
+{
+	uint64_t mt = eptp(c) & VMX_EPTP_MT_MASK;
+
+	if (!has2(c, VMX_PROC2_ENABLE_EPT))
+		return true;
+	return (mt == VMX_EPTP_MT_UC && (ept_cap(c) & VMX_EPT_MT_UC)) ||
+	       (mt == VMX_EPTP_MT_WB && (ept_cap(c) & VMX_EPT_MT_WB));
+}
+
+/* Bits 5:3 hold the page-walk length minus 1. */
+bool vmx_chk_eptp_walk_length(const struct vmx_check_ctx *c)
+{
+	uint64_t pwl = (eptp(c) & VMX_EPTP_PWL_MASK) >> VMX_EPTP_PWL_SHIFT;
+
+	if (!has2(c, VMX_PROC2_ENABLE_EPT))
+		return true;
+	return (pwl == 3 && (ept_cap(c) & VMX_EPT_PWL4)) ||
+	       (pwl == 4 && (ept_cap(c) & VMX_EPT_PWL5));
+}
+
+bool vmx_chk_eptp_ad(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_ENABLE_EPT) || !(eptp(c) & VMX_EPTP_AD_ENABLE) ||
+	       (ept_cap(c) & VMX_EPT_AD);
+}
+
+bool vmx_chk_eptp_reserved(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_ENABLE_EPT) || !(eptp(c) & VMX_EPTP_RESERVED_LOW);
+}
+
+bool vmx_chk_eptp_width(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_ENABLE_EPT) || !vmx_beyond_pa(c, eptp(c));
+}
+
+bool vmx_chk_pml_needs_ept(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_ENABLE_PML) || has2(c, VMX_PROC2_ENABLE_EPT);
+}
+
+bool vmx_chk_pml_addr(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_ENABLE_PML) || page_field_ok(c, VMCS_PML_ADDRESS);
+}
+
+bool vmx_chk_unrestricted_needs_ept(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_UNRESTRICTED_GUEST) || has2(c, VMX_PROC2_ENABLE_EPT);
+}
+
+bool vmx_chk_mbec_needs_ept(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_MODE_BASED_EPT_EXEC) || has2(c, VMX_PROC2_ENABLE_EPT);
+}
+
+bool vmx_chk_spp_needs_ept(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_SUBPAGE_WRITE_PERM) || has2(c, VMX_PROC2_ENABLE_EPT);
+}
+
+bool vmx_chk_spptp(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_SUBPAGE_WRITE_PERM) || page_field_ok(c, VMCS_SPP_TABLE_POINTER);
+}
+
+static uint64_t vmfunc(const struct vmx_check_ctx *c)
+{
+	return has2(c, VMX_PROC2_ENABLE_VMFUNC) ? vmx_fld(c, VMCS_VM_FUNCTION_CONTROL) : 0;
+}
+
+bool vmx_chk_vmfunc_ctls(const struct vmx_check_ctx *c)
+{
+	return !(vmfunc(c) & ~vmx_cap(c, MSR_IA32_VMX_VMFUNC));
+}
+
+bool vmx_chk_eptp_switching_needs_ept(const struct vmx_check_ctx *c)
+{
+	return !(vmfunc(c) & VMX_VMFUNC_EPTP_SWITCHING) || has2(c, VMX_PROC2_ENABLE_EPT);
+}
+
+bool vmx_chk_eptp_list_addr(const struct vmx_check_ctx *c)
+{
+	return !(vmfunc(c) & VMX_VMFUNC_EPTP_SWITCHING) || page_field_ok(c, VMCS_EPTP_LIST_ADDRESS);
+}
+
+bool vmx_chk_vmread_bitmap(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_VMCS_SHADOWING) || page_field_ok(c, VMCS_VMREAD_BITMAP);
+}
+
+bool vmx_chk_vmwrite_bitmap(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_VMCS_SHADOWING) || page_field_ok(c, VMCS_VMWRITE_BITMAP);
+}
+
+bool vmx_chk_ve_info_addr(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_EPT_VIOLATION_VE) || page_field_ok(c, VMCS_VE_INFORMATION_ADDRESS);
+}
+
+bool vmx_chk_pt_gpa_needs_ept(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_PT_USES_GPA) || has2(c, VMX_PROC2_ENABLE_EPT);
+}
+
+bool vmx_chk_pt_gpa_needs_rtit_ctls(const struct vmx_check_ctx *c)
+{
+	return !has2(c, VMX_PROC2_PT_USES_GPA) ||
+	       ((c->exit & VMX_EXIT_CLEAR_IA32_RTIT_CTL) && (c->entry & VMX_ENTRY_LOAD_IA32_RTIT_CTL));
+}
+
+/* ---- VM-exit control fields ---- */
+
+bool vmx_chk_exit_ctls(const struct vmx_check_ctx *c)
+{
+	return ctl_fits(c->exit, ctl_cap(c, MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS));
+}
+
+/* IA32_VMX_EXIT_CTLS2 is 64 allowed-1 bits, like the tertiary controls. */
+bool vmx_chk_exit_ctls2(const struct vmx_check_ctx *c)
+{
+	return !(c->exit2 & ~vmx_cap(c, MSR_IA32_VMX_EXIT_CTLS2));
+}
+
+bool vmx_chk_preemption_save(const struct vmx_check_ctx *c)
+{
+	return !(c->exit & VMX_EXIT_SAVE_PREEMPTION_TIMER) || (c->pin & VMX_PIN_PREEMPTION_TIMER);
+}
+
+bool vmx_chk_exit_msr_store_aligned(const struct vmx_check_ctx *c)
+{
+	return msr_area_aligned(c, VMCS_VM_EXIT_MSR_STORE_COUNT, VMCS_VM_EXIT_MSR_STORE_ADDR);
+}
+
+bool vmx_chk_exit_msr_store_width(const struct vmx_check_ctx *c)
+{
+	return msr_area_within(c, VMCS_VM_EXIT_MSR_STORE_COUNT, VMCS_VM_EXIT_MSR_STORE_ADDR);
+}
+
+bool vmx_chk_exit_msr_load_aligned(const struct vmx_check_ctx *c)
+{
+	return msr_area_aligned(c, VMCS_VM_EXIT_MSR_LOAD_COUNT, VMCS_VM_EXIT_MSR_LOAD_ADDR);
+}
+
+bool vmx_chk_exit_msr_load_width(const struct vmx_check_ctx *c)
+{
+	return msr_area_within(c, VMCS_VM_EXIT_MSR_LOAD_COUNT, VMCS_VM_EXIT_MSR_LOAD_ADDR);
+}
+
+/* ---- VM-entry control fields ---- */
+
+bool vmx_chk_entry_ctls(const struct vmx_check_ctx *c)
+{
+	return ctl_fits(c->entry, ctl_cap(c, MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS));
+}
+
+/* The interruption-information field, or 0 when its valid bit is clear. */
+static uint64_t intr_info(const struct vmx_check_ctx *c)
+{
+	uint64_t info = vmx_fld(c, VMCS_VM_ENTRY_INTR_INFO_FIELD);
+
+	return (info & VMX_INTR_INFO_VALID) ? info : 0;
+}
+
+static unsigned int intr_type(uint64_t info)
+{
+	return (unsigned int)((info & VMX_INTR_INFO_TYPE_MASK) >> VMX_INTR_INFO_TYPE_SHIFT);
+}
+
+static unsigned int intr_vector(uint64_t info)
+{
+	return (unsigned int)(info & VMX_INTR_INFO_VECTOR_MASK);
+}
+
+bool vmx_chk_intr_reserved(const struct vmx_check_ctx *c)
+{
+	return !(intr_info(c) & VMX_INTR_INFO_RESERVED);
+}
+
+/* Type 1 is always reserved; type 7 unless the CPU allows "monitor trap flag". */
+bool vmx_chk_intr_type(const struct vmx_check_ctx *c)
+{
+	uint64_t info = intr_info(c);
+	uint64_t proc_cap = ctl_cap(c, MSR_IA32_VMX_PROCBASED_CTLS,
+				    MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
+
+	if (!info)
+		return true;
+	if (intr_type(info) == VMX_INTR_TYPE_RESERVED)
+		return false;
+	return intr_type(info) != VMX_INTR_TYPE_OTHER_EVENT ||
+	       ((proc_cap >> 32) & VMX_PROC_MONITOR_TRAP_FLAG);
+}
+
+bool vmx_chk_intr_nmi_vector(const struct vmx_check_ctx *c)
+{
+	uint64_t info = intr_info(c);
+
+	return !info || intr_type(info) != VMX_INTR_TYPE_NMI || intr_vector(info) == 2;
+}
+
+bool vmx_chk_intr_exception_vector(const struct vmx_check_ctx *c)
+{
+	uint64_t info = intr_info(c);
+
+	return !info || intr_type(info) != VMX_INTR_TYPE_HARD_EXCEPTION || intr_vector(info) <= 31;
+}
+
+bool vmx_chk_intr_other_vector(const struct vmx_check_ctx *c)
+{
+	uint64_t info = intr_info(c);
+
+	return !info || intr_type(info) != VMX_INTR_TYPE_OTHER_EVENT || intr_vector(info) == 0;
+}
+
+/* #DF, #TS, #NP, #SS, #GP, #PF, #AC: the exceptions that push an error code. */
+static bool vector_has_error_code(unsigned int vector)
+{
+	switch (vector) {
+	case 8: case 10: case 11: case 12: case 13: case 14: case 17:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Whether the injected event is a hardware exception delivered in
+ * protected mode: the SDM's "either unrestricted guest is 0 or CR0.PE is
+ * set in the guest CR0 field" (with unrestricted guest 0, CR0.PE is 1 in
+ * any guest state that passes the later checks).
+ */
+static bool intr_protected_hw_exception(const struct vmx_check_ctx *c, uint64_t info)
+{
+	bool prot = !has2(c, VMX_PROC2_UNRESTRICTED_GUEST) || (vmx_fld(c, VMCS_GUEST_CR0) & CR0_PE);
+
+	return intr_type(info) == VMX_INTR_TYPE_HARD_EXCEPTION && prot;
+}
+
+/* IA32_VMX_BASIC[56]: the vector no longer decides whether a code is delivered. */
+static bool errcode_vector_free(const struct vmx_check_ctx *c)
+{
+	return vmx_cap(c, MSR_IA32_VMX_BASIC) & VMX_BASIC_NO_HW_ERRCODE_CHECK;
+}
+
+bool vmx_chk_intr_errcode_missing(const struct vmx_check_ctx *c)
+{
+	uint64_t info = intr_info(c);
+
+	if (!info || !intr_protected_hw_exception(c, info) || errcode_vector_free(c) ||
+	    !vector_has_error_code(intr_vector(info)))
+		return true;
+	return info & VMX_INTR_INFO_DELIVER_CODE;
+}
+
+bool vmx_chk_intr_errcode_unexpected(const struct vmx_check_ctx *c)
+{
+	uint64_t info = intr_info(c);
+
+	if (!(info & VMX_INTR_INFO_DELIVER_CODE))
+		return true;
+	if (!intr_protected_hw_exception(c, info))
+		return false;
+	return errcode_vector_free(c) || vector_has_error_code(intr_vector(info));
+}
+
+bool vmx_chk_intr_errcode_reserved(const struct vmx_check_ctx *c)
+{
+	return !(intr_info(c) & VMX_INTR_INFO_DELIVER_CODE) ||
+	       !(vmx_fld(c, VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE) & 0xffff0000ULL);
+}
+
+/* Software interrupts and exceptions: an instruction length 1-15, or 0 with IA32_VMX_MISC[30]. */
+bool vmx_chk_intr_insn_len(const struct vmx_check_ctx *c)
+{
+	uint64_t info = intr_info(c);
+	uint64_t len = vmx_fld(c, VMCS_VM_ENTRY_INSTRUCTION_LEN);
+
+	if (!info)
+		return true;
+	switch (intr_type(info)) {
+	case VMX_INTR_TYPE_SOFT_INTR:
+	case VMX_INTR_TYPE_PRIV_SW_EXCEPTION:
+	case VMX_INTR_TYPE_SOFT_EXCEPTION:
+		break;
+	default:
+		return true;
+	}
+	if (len == 0)
+		return vmx_cap(c, MSR_IA32_VMX_MISC) & VMX_MISC_ZERO_LEN_INJECT;
+	return len <= 15;
+}
+
+bool vmx_chk_entry_msr_load_aligned(const struct vmx_check_ctx *c)
+{
+	return msr_area_aligned(c, VMCS_VM_ENTRY_MSR_LOAD_COUNT, VMCS_VM_ENTRY_MSR_LOAD_ADDR);
+}
+
+bool vmx_chk_entry_msr_load_width(const struct vmx_check_ctx *c)
+{
+	return msr_area_within(c, VMCS_VM_ENTRY_MSR_LOAD_COUNT, VMCS_VM_ENTRY_MSR_LOAD_ADDR);
+}
+
+/* The simulator never runs in SMM: both controls must be 0. */
+bool vmx_chk_entry_to_smm(const struct vmx_check_ctx *c)
+{
+	return !(c->entry & VMX_ENTRY_TO_SMM);
+}
+
+bool vmx_chk_deact_dual_monitor(const struct vmx_check_ctx *c)
+{
+	return !(c->entry & VMX_ENTRY_DEACT_DUAL_MONITOR);
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The last step of VM entry: loading MSRs from the VM-entry MSR-load area
+ * (Intel SDM 325462-080US, Vol. 3C, "Loading MSRs" under "VM Entries").
+ * Each 16-byte entry, in order, is bits 31:0 the MSR, bits 63:32 reserved,
+ * bits 127:64 the value, loaded as WRMSR would write it. The rows of the
+ * MSR_LOAD group in checks.def are the ways an entry fails; the first
+ * failing entry ends VM entry in a VM exit with basic reason 34 and its
+ * index (from 1) as the exit qualification. Entries before it stay
+ * loaded; guest state is already loaded by then.
+ */
+#include "vmentry.h"
+
+#include <string.h>
+
+#include "checks.h"
+
+/* MSR indices (SDM Vol. 4, "Architectural MSRs"). */
+#define MSR_IA32_SMM_MONITOR_CTL	0x9bU
+#define MSR_IA32_SYSENTER_ESP		0x175U
+#define MSR_IA32_SYSENTER_EIP		0x176U
+#define MSR_IA32_PAT			0x277U
+#define MSR_IA32_EFER			0xc0000080U
+#define MSR_IA32_LSTAR			0xc0000082U
+#define MSR_IA32_CSTAR			0xc0000083U
+#define MSR_IA32_FS_BASE		0xc0000100U
+#define MSR_IA32_GS_BASE		0xc0000101U
+#define MSR_IA32_KERNEL_GS_BASE		0xc0000102U
+#define MSR_IA32_TSC_AUX		0xc0000103U
+/* x2APIC registers: MSRs 800H-8FFH ("x2APIC Register Address Space"). */
+#define MSR_X2APIC_FIRST_BITS_31_8	0x8U
+
+/* One entry is 16 bytes ("VM-Entry Controls for MSRs"). */
+#define MSR_ENTRY_BYTES			16U
+/* IA32_VMX_MISC[27:25]: recommended maximum is 512 x (N + 1) ("Miscellaneous Data"). */
+#define VMX_MISC_MAX_MSRS_SHIFT		25
+#define VMX_MISC_MAX_MSRS_MASK		7ULL
+#define VMX_MSR_LIST_UNIT		512U
+
+bool vmx_chk_msr_load_count(const struct vmx_check_ctx *c)
+{
+	uint64_t n = (vmx_cap(c, MSR_IA32_VMX_MISC) >> VMX_MISC_MAX_MSRS_SHIFT) &
+		     VMX_MISC_MAX_MSRS_MASK;
+
+	return c->msr.pos <= VMX_MSR_LIST_UNIT * (n + 1);
+}
+
+bool vmx_chk_msr_load_reserved(const struct vmx_check_ctx *c)
+{
+	return !c->msr.reserved;
+}
+
+bool vmx_chk_msr_load_fs_gs_base(const struct vmx_check_ctx *c)
+{
+	return c->msr.index != MSR_IA32_FS_BASE && c->msr.index != MSR_IA32_GS_BASE;
+}
+
+bool vmx_chk_msr_load_x2apic(const struct vmx_check_ctx *c)
+{
+	return c->msr.index >> 8 != MSR_X2APIC_FIRST_BITS_31_8;
+}
+
+/* The simulated host never runs VMLAUNCH/VMRESUME in SMM. */
+bool vmx_chk_msr_load_smm_only(const struct vmx_check_ctx *c)
+{
+	return c->msr.index != MSR_IA32_SMM_MONITOR_CTL;
+}
+
+bool vmx_chk_msr_load_efer(const struct vmx_check_ctx *c)
+{
+	return c->msr.index != MSR_IA32_EFER || vmx_efer_reserved_clear(c->msr.value);
+}
+
+bool vmx_chk_msr_load_pat(const struct vmx_check_ctx *c)
+{
+	return c->msr.index != MSR_IA32_PAT || vmx_pat_valid(c->msr.value);
+}
+
+bool vmx_chk_msr_load_canonical(const struct vmx_check_ctx *c)
+{
+	switch (c->msr.index) {
+	case MSR_IA32_LSTAR:
+	case MSR_IA32_CSTAR:
+	case MSR_IA32_KERNEL_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		return vmx_canonical(c, c->msr.value);
+	default:
+		return true;
+	}
+}
+
+bool vmx_chk_msr_load_tsc_aux(const struct vmx_check_ctx *c)
+{
+	return c->msr.index != MSR_IA32_TSC_AUX || !(c->msr.value >> 32);
+}
+
+bool vmx_chk_msr_load_wrmsr(const struct vmx_check_ctx *c)
+{
+	return model_msr_write_slot(c->m, c->msr_val, c->msr.index, c->msr.value) >= 0;
+}
+
+/* Entry @pos (from 1) of the area at @addr; unbacked memory reads as zeros. */
+static void read_entry(struct vmx_check_ctx *c, uint64_t addr, unsigned int pos)
+{
+	uint8_t raw[MSR_ENTRY_BYTES];
+	uint32_t lo, hi;
+
+	memset(raw, 0, sizeof(raw));
+	if (c->mem)
+		c->mem->read(c->mem->opaque, addr + (uint64_t)(pos - 1) * MSR_ENTRY_BYTES, raw,
+			     sizeof(raw));
+	memcpy(&lo, raw, sizeof(lo));
+	memcpy(&hi, raw + 4, sizeof(hi));
+	c->msr.pos = pos;
+	c->msr.index = lo;
+	c->msr.reserved = hi;
+	memcpy(&c->msr.value, raw + 8, sizeof(c->msr.value));
+}
+
+int vmx_load_msrs(const struct cpu_model *m, const struct vmcs *v,
+		  const struct vmx_phys_reader *mem, uint64_t *msr_val,
+		  const struct vmx_check **failed, uint64_t *qual)
+{
+	const struct vmx_check *rows;
+	struct vmx_check_ctx c;
+	uint64_t count, addr;
+	unsigned int n;
+
+	vmx_check_ctx_init(&c, m, v, mem, msr_val);
+	rows = vmx_checks_of(VMX_CHECK_MSR_LOAD, &n);
+	count = vmx_fld(&c, VMCS_VM_ENTRY_MSR_LOAD_COUNT);
+	addr = vmx_fld(&c, VMCS_VM_ENTRY_MSR_LOAD_ADDR);
+	*failed = NULL;
+	*qual = 0;
+	for (uint64_t pos = 1; pos <= count; pos++) {
+		read_entry(&c, addr, (unsigned int)pos);
+		for (unsigned int i = 0; i < n; i++) {
+			if (!rows[i].holds(&c)) {
+				*failed = &rows[i];
+				*qual = pos;
+				return rows[i].error;
+			}
+		}
+		if (msr_val)
+			msr_val[model_msr_write_slot(m, msr_val, c.msr.index, c.msr.value)] =
+				c.msr.value;
+	}
+	return 0;
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/* Instrumented VMX programs: a hypervisor's VM entry loop, and VMXON alone. */
+#include "vmxprogs.h"
+
+#include "hvsim/hw.h"
+#include "hvsim/kernel.h"
+
+#define MSR_IA32_VMX_BASIC_P		0x480
+/* VMCS encodings the task reads or writes (SDM Vol. 3D, "Field Encoding in VMCS"). */
+#define F_VM_ENTRY_MSR_LOAD_ADDR	0x200a
+#define F_GUEST_PHYSICAL_ADDRESS	0x2400
+#define F_VM_ENTRY_MSR_LOAD_COUNT	0x4014
+#define F_VM_INSTRUCTION_ERROR		0x4400
+#define F_VM_EXIT_REASON		0x4402
+#define F_VM_EXIT_INTR_INFO		0x4404
+#define F_VM_EXIT_INSTRUCTION_LEN	0x440c
+#define F_VMX_PREEMPTION_TIMER_VALUE	0x482e
+#define F_EXIT_QUALIFICATION		0x6400
+#define F_GUEST_LINEAR_ADDRESS		0x640a
+
+/* A VMXON or VMCS region: a zeroed page with the revision identifier. */
+static unsigned long vmx_region(uint32_t revision)
+{
+	unsigned long page = __get_free_pages(GFP_KERNEL, 0);
+
+	if (page)
+		*(uint32_t *)page = revision;
+	return page;
+}
+
+static uint32_t revision(void)
+{
+	uint64_t basic;
+
+	rdmsrl(MSR_IA32_VMX_BASIC_P, basic);
+	return (uint32_t)(basic & 0x7fffffff);
+}
+
+static uint64_t rd(unsigned long field)
+{
+	unsigned long v = 0;
+
+	vmread(field, &v);
+	return v;
+}
+
+static void read_exit(struct vmxp_exit *e, int ret)
+{
+	e->ret = ret;
+	if (ret == VMX_FAIL_VALID)
+		e->error = (uint32_t)rd(F_VM_INSTRUCTION_ERROR);
+	if (ret != VMX_SUCCEED)
+		return;
+	e->reason = (uint32_t)rd(F_VM_EXIT_REASON);
+	e->qual = rd(F_EXIT_QUALIFICATION);
+	e->len = (uint32_t)rd(F_VM_EXIT_INSTRUCTION_LEN);
+	e->intr_info = (uint32_t)rd(F_VM_EXIT_INTR_INFO);
+	e->gpa = rd(F_GUEST_PHYSICAL_ADDRESS);
+	e->gla = rd(F_GUEST_LINEAR_ADDRESS);
+	e->timer = rd(F_VMX_PREEMPTION_TIMER_VALUE);
+}
+
+void vmxp_guest_task(void *arg)
+{
+	struct vmxp_run *r = arg;
+	uint32_t rev = revision();
+	unsigned long on = vmx_region(rev), vmcs = vmx_region(rev), area = 0;
+	int ret;
+
+	cr4_set_bits(X86_CR4_VMXE);
+	r->vmxon = vmxon(__pa((void *)on));
+	if (r->vmxon != VMX_SUCCEED)
+		goto out;
+	vmclear(__pa((void *)vmcs));
+	vmptrld(__pa((void *)vmcs));
+	for (unsigned int i = 0; i < r->nfields; i++)
+		vmwrite(r->fields[i].encoding, r->fields[i].value);
+	if (r->nmsrs) {
+		uint64_t *p;
+
+		area = __get_free_pages(GFP_KERNEL, 0);
+		p = (uint64_t *)area;
+		for (unsigned int i = 0; i < r->nmsrs; i++) {
+			p[2 * i] = r->msr_area[i][0];
+			p[2 * i + 1] = r->msr_area[i][1];
+		}
+		vmwrite(F_VM_ENTRY_MSR_LOAD_ADDR, __pa((void *)area));
+		vmwrite(F_VM_ENTRY_MSR_LOAD_COUNT, r->nmsrs);
+	}
+	for (unsigned int i = 0; i < r->entries && r->nexits < VMXP_MAX_EXITS; i++) {
+		struct vmxp_exit *e = &r->exit[r->nexits++];
+
+		/* As vcpu_enter_guest(): interrupts off around the entry. */
+		local_irq_disable();
+		/* From here an IPI is a VM exit, not a host interrupt. */
+		WRITE_ONCE(r->in_guest_soon, 1);
+		ret = i == 0 ? vmlaunch() : vmresume();
+		read_exit(e, ret);
+		local_irq_enable();
+		if (ret != VMX_SUCCEED || (e->reason & VMX_EXIT_REASON_FAILED_ENTRY))
+			break;
+		if (r->stop_on_ext_intr && e->reason == EXIT_REASON_EXTERNAL_INTERRUPT)
+			break;
+	}
+	if (r->relaunch)
+		read_exit(&r->relaunched, vmlaunch());
+	if (r->read_msr)
+		rdmsrl(r->read_msr, r->msr_after);
+	vmxoff();
+out:
+	cr4_clear_bits(X86_CR4_VMXE);
+	if (area)
+		free_pages(area, 0);
+	free_pages(on, 0);
+	free_pages(vmcs, 0);
+}
+
+static void ipi_mark(void *info)
+{
+	struct vmxp_run *r = info;
+
+	r->ipi_ran_on = (int)smp_processor_id();
+}
+
+void vmxp_ipi_task(void *arg)
+{
+	struct vmxp_run *r = arg;
+
+	while (!READ_ONCE(r->in_guest_soon))
+		cpu_relax();
+	smp_call_function_single(1, ipi_mark, r, 1);
+}
+
+void vmxp_vmxon_task(void *arg)
+{
+	struct vmxp_vmxon *x = arg;
+	unsigned long on = vmx_region(revision());
+
+	if (x->clear_cr0_ne)
+		write_cr0(read_cr0() & ~X86_CR0_NE);
+	cr4_set_bits(X86_CR4_VMXE);
+	if (x->plain) {
+		vmxon(__pa((void *)on));
+		x->after_fault = 1;
+	} else {
+		x->ret = vmxon_safe(__pa((void *)on));
+	}
+	if (x->ret == VMX_SUCCEED)
+		vmxoff();
+	free_pages(on, 0);
+}
+
+static void outcome(struct vmxp_errors *x, int ret)
+{
+	x->ret[x->n] = ret;
+	x->error[x->n] = ret == VMX_FAIL_VALID ? (long)rd(F_VM_INSTRUCTION_ERROR) : 0;
+	x->n++;
+}
+
+/* Bit 50: beyond every shipped model's MAXPHYADDR (at most 46 where this runs). */
+#define PA_BEYOND	(1ULL << 50)
+/* Bit 15 of an encoding is reserved: no such component. */
+#define F_UNSUPPORTED	0x8000
+#define F_GUEST_INTERRUPTIBILITY_INFO	0x4824
+
+void vmxp_errors_task(void *arg)
+{
+	struct vmxp_errors *x = arg;
+	uint32_t rev = revision();
+	unsigned long on = vmx_region(rev), vmcs = vmx_region(rev), bad = vmx_region(rev ^ 1);
+	unsigned long val;
+
+	cr4_set_bits(X86_CR4_VMXE);
+	outcome(x, vmxon(__pa((void *)on) | PA_BEYOND));		/* 0: VMfailInvalid */
+	outcome(x, vmxon(__pa((void *)on)));				/* 1: VMsucceed */
+	outcome(x, vmread(F_VM_EXIT_REASON, &val));			/* 2: no current VMCS */
+	outcome(x, vmwrite(F_EXIT_QUALIFICATION, 0));			/* 3: the same */
+	outcome(x, vmlaunch());						/* 4: the same */
+	outcome(x, vmclear(__pa((void *)vmcs)));			/* 5 */
+	outcome(x, vmptrld(__pa((void *)vmcs)));			/* 6 */
+	outcome(x, vmclear(__pa((void *)vmcs) + 8));			/* 7: error 2 */
+	outcome(x, vmclear(__pa((void *)on)));				/* 8: error 3 */
+	outcome(x, vmptrld(PA_BEYOND));					/* 9: error 9 */
+	outcome(x, vmptrld(__pa((void *)bad)));				/* 10: error 11 */
+	outcome(x, vmread(F_UNSUPPORTED, &val));			/* 11: error 12 */
+	outcome(x, vmwrite(F_UNSUPPORTED, 0));				/* 12: error 12 */
+	outcome(x, vmwrite(F_GUEST_INTERRUPTIBILITY_INFO, 2));		/* 13: MOV SS blocking */
+	outcome(x, vmlaunch());						/* 14: error 26 */
+	vmxoff();
+	cr4_clear_bits(X86_CR4_VMXE);
+	free_pages(on, 0);
+	free_pages(vmcs, 0);
+	free_pages(bad, 0);
+}

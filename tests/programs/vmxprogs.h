@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Instrumented programs for the VMX machine tests (tests/programs/vmxprogs.c):
+ * a hypervisor-shaped task that enters a guest the way KVM does (VMXON,
+ * VMCLEAR, VMPTRLD, VMWRITEs, VMLAUNCH then VMRESUME with interrupts off,
+ * reading the exit-information fields after each exit), and its helpers.
+ */
+#ifndef HVSIM_TEST_VMXPROGS_H
+#define HVSIM_TEST_VMXPROGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VMXP_MAX_FIELDS	256
+#define VMXP_MAX_EXITS	64
+#define VMXP_MAX_MSRS	8
+
+/* A VMWRITE the task makes after VMPTRLD. */
+struct vmxp_field {
+	uint32_t encoding;
+	uint64_t value;
+};
+
+/* One exit as the task read it (VMREADs after VMLAUNCH/VMRESUME). */
+struct vmxp_exit {
+	int ret;			/* VMX_SUCCEED, VMX_FAIL_VALID, VMX_FAIL_INVALID */
+	uint32_t error;			/* VM-instruction error after VMfailValid */
+	uint32_t reason, len, intr_info;
+	uint64_t qual, gpa, gla, timer;
+};
+
+struct vmxp_run {
+	/* In: the VMCS contents, the MSR-load area, how many entries. */
+	struct vmxp_field fields[VMXP_MAX_FIELDS];
+	unsigned int nfields;
+	uint64_t msr_area[VMXP_MAX_MSRS][2];	/* bits 63:0 (index, reserved), 127:64 */
+	unsigned int nmsrs;
+	unsigned int entries;		/* VM entries at most */
+	bool stop_on_ext_intr;		/* stop after the first external-interrupt exit */
+	bool relaunch;			/* one more VMLAUNCH at the end (error 4) */
+	uint32_t read_msr;		/* an MSR to read after the entries (0: none) */
+	/* Out. */
+	int vmxon;
+	struct vmxp_exit exit[VMXP_MAX_EXITS];
+	unsigned int nexits;
+	struct vmxp_exit relaunched;
+	uint64_t msr_after;
+	volatile int in_guest_soon;	/* set with interrupts off, before VMLAUNCH */
+	int ipi_ran_on;			/* the IPI handler's CPU, -1 before it ran */
+};
+
+/* The hypervisor task: @arg is a struct vmxp_run. */
+void vmxp_guest_task(void *arg);
+/* Waits for the run's in_guest_soon, then IPIs CPU 1 and waits for the handler. */
+void vmxp_ipi_task(void *arg);
+
+/* VMXON as the CPU's FEATURE_CONTROL and CR0 allow: @arg is a struct vmxp_vmxon. */
+struct vmxp_vmxon {
+	bool clear_cr0_ne;		/* CR0.NE = 0 first: outside CR0_FIXED0 */
+	bool plain;			/* vmxon() (an oops on #GP) rather than vmxon_safe() */
+	int ret;			/* vmxon_safe(): 0 (VMsucceed), -EFAULT (#GP/#UD) */
+	int after_fault;		/* reached the code after a plain vmxon() */
+};
+void vmxp_vmxon_task(void *arg);
+
+/*
+ * The VMX instructions' failures in turn (see vmxp_errors_task for the
+ * order): each outcome, and after a VMfailValid the VM-instruction error.
+ */
+struct vmxp_errors {
+	long ret[16];
+	long error[16];
+	unsigned int n;
+};
+void vmxp_errors_task(void *arg);
+
+#endif /* HVSIM_TEST_VMXPROGS_H */

@@ -1,0 +1,885 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VMX operation on simulated machines, through the instructions a
+ * hypervisor executes (tests/programs/vmxprogs.c): a legal VMCS enters on
+ * every model; the real pair of cpu-data/README.md (a posted-interrupt
+ * VMCS built from the Skylake-SP Xeon's capabilities enters there and
+ * fails with error 7 on the Kaby Lake); VMXON's #GP cases; the exits and
+ * the information fields the hypervisor reads; interrupts that end a
+ * guest's run; the preemption timer; failed entries (33, 34); the MSR-load
+ * rows of the check table, one test each.
+ *
+ * SDM citations: Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C.
+ */
+#include "programs/vmxprogs.h"
+#include "vmx_legal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "hvsim/hw.h"
+#include "hvsim/sim.h"
+#include "machine.h"
+#include "vmx/vmentry.h"
+#include "vmx/vmx.h"
+
+/* Addresses the configurations use: page-aligned, far below any MAXPHYADDR. */
+#define PA_VAPIC	0x10000ULL
+#define PA_PI_DESC	0x12000ULL
+#define PI_VECTOR	0xf2
+
+#define MSR_PAT		0x277U
+#define MSR_EFER	0xc0000080U
+#define MSR_LSTAR	0xc0000082U
+#define MSR_FS_BASE	0xc0000100U
+#define MSR_TSC_AUX	0xc0000103U
+#define MSR_FEAT_CTL	0x3aU
+/* All write-back: a PAT another than the host's, every entry legal. */
+#define PAT_ALL_WB	0x0606060606060606ULL
+
+/* The IPI vector smp_call_function_single() sends (Linux's CALL_FUNCTION_SINGLE_VECTOR). */
+#define CALL_FUNCTION_SINGLE_VECTOR	0xfb
+
+/* ---- building runs ---- */
+
+/* The writable fields of @v that are not 0, as VMWRITEs of the task. */
+static void fields_from(const struct vmcs *v, struct vmxp_run *r)
+{
+	r->nfields = 0;
+	for (unsigned int i = 0; i < vmcs_nr_fields; i++) {
+		const struct vmcs_field_info *f = &vmcs_field_table[i];
+		uint64_t val;
+
+		if (f->high || f->read_only)
+			continue;
+		val = vmcs_get(v, f->encoding);
+		if (!val)
+			continue;
+		cr_assert_lt(r->nfields, VMXP_MAX_FIELDS);
+		r->fields[r->nfields++] = (struct vmxp_field){ f->encoding, val };
+	}
+}
+
+/* As KVM runs a vCPU: external-interrupt exiting, HLT exiting, ack-on-exit. */
+static void kvm_like(struct vmcs *v)
+{
+	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING);
+	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_HLT_EXITING);
+	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+}
+
+/* A run of @entries entries with the legal, KVM-like VMCS of @spec, changed by @edit. */
+static struct vmxp_run *new_run(const char *spec, unsigned int entries,
+				void (*edit)(struct vmcs *v))
+{
+	struct cpu_model *m = vt_load(spec);
+	struct vmcs *v = vt_legal_vmcs(m);
+	struct vmxp_run *r = calloc(1, sizeof(*r));
+
+	cr_assert(r);
+	kvm_like(v);
+	if (edit)
+		edit(v);
+	fields_from(v, r);
+	r->entries = entries;
+	r->ipi_ran_on = -1;
+	free(v);
+	free(m);
+	return r;
+}
+
+/* What a test runs: tasks per CPU, a script per CPU, the CPUs' clocks after. */
+struct vcase {
+	struct vmxp_run *guest[2];		/* a hypervisor task on CPU i, or NULL */
+	struct vmxp_run *ipi_for;		/* an IPI-sending task on CPU 0 for this run */
+	struct vmxp_vmxon *vmxon;		/* a VMXON task on CPU 0 */
+	const struct sim_guest_exit *script;	/* CPU 0's (or the guest CPU's) guest script */
+	unsigned int nscript;
+	uint64_t cycles[2];
+};
+
+static void vsetup(struct machine *m, void *arg)
+{
+	struct vcase *c = arg;
+
+	for (unsigned int i = 0; i < 2; i++) {
+		if (!c->guest[i])
+			continue;
+		sim_spawn(m, i, "vcpu", vmxp_guest_task, c->guest[i]);
+		if (c->script)
+			cr_assert_eq(sim_set_guest_script(m, i, c->script, c->nscript), 0);
+	}
+	if (c->ipi_for)
+		sim_spawn(m, 0, "kicker", vmxp_ipi_task, c->ipi_for);
+	if (c->vmxon)
+		sim_spawn(m, 0, "vmxon", vmxp_vmxon_task, c->vmxon);
+}
+
+static int vcheck(struct machine *m, void *arg, char *msg, size_t len)
+{
+	struct vcase *c = arg;
+
+	(void)msg;
+	(void)len;
+	for (unsigned int i = 0; i < 2 && i < m->ncpus; i++)
+		c->cycles[i] = m->cpus[i].cycles;
+	return 0;
+}
+
+static struct sim_result vrun(struct vcase *c, const char *machine, unsigned int ncpus,
+			      const char *strategy, uint64_t seed)
+{
+	struct sim_program p = {
+		.name = "vmx", .ncpus = ncpus, .setup = vsetup, .check = vcheck, .arg = c,
+		.detect = SIM_DETECT_LOCKDEP, .machine = machine,
+	};
+	struct sim_explore_opts o = { .strategy = strategy, .seed = seed, .budget = 1 };
+	struct sim_result r;
+	char err[256] = "";
+
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	return r;
+}
+
+static void expect_clean(struct sim_result *r)
+{
+	cr_assert_eq(r->outcome, SIM_OK, "%s\n%s", r->message, r->reports ? r->reports : "");
+}
+
+/* ---- a legal VMCS enters on every model ---- */
+
+struct model_case {
+	char name[MODEL_FILE_NAME_MAX];
+};
+
+ParameterizedTestParameters(vmx_entry, legal_vmcs_enters)
+{
+	static struct model_case cases[16];
+	char names[16][MODEL_FILE_NAME_MAX];
+	unsigned int n = model_list(HVSIM_CPUS_DIR, names, 16);
+
+	for (unsigned int i = 0; i < n; i++)
+		memcpy(cases[i].name, names[i], MODEL_FILE_NAME_MAX);
+	return cr_make_param_array(struct model_case, cases, n);
+}
+
+ParameterizedTest(struct model_case *mc, vmx_entry, legal_vmcs_enters, .timeout = 30)
+{
+	struct vcase c = { .guest = { new_run(mc->name, 3, NULL) } };
+	char machine[96];
+	struct sim_result r;
+
+	snprintf(machine, sizeof(machine), "1 slots: %s", mc->name);
+	c.guest[0]->relaunch = true;
+	r = vrun(&c, machine, 1, "timed", 1);
+	expect_clean(&r);
+	cr_assert_eq(c.guest[0]->vmxon, VMX_SUCCEED);
+	cr_assert_eq(c.guest[0]->nexits, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		const struct vmxp_exit *e = &c.guest[0]->exit[i];
+
+		cr_expect_eq(e->ret, VMX_SUCCEED, "%s entry %u: ret %d error %u", mc->name, i,
+			     e->ret, e->error);
+		cr_expect_eq(e->reason, EXIT_REASON_HLT, "%s entry %u: reason %#x", mc->name, i,
+			     e->reason);
+		cr_expect_eq(e->len, 1, "HLT is one byte");
+	}
+	/* VMLAUNCH of a launched VMCS: VMfailValid(4). */
+	cr_expect_eq(c.guest[0]->relaunched.ret, VMX_FAIL_VALID);
+	cr_expect_eq(c.guest[0]->relaunched.error, VMXERR_VMLAUNCH_NONCLEAR);
+	sim_result_release(&r);
+	free(c.guest[0]);
+}
+
+/* ---- the real pair: Skylake-SP Xeon and Kaby Lake ---- */
+
+/* Posted interrupts with everything they need, as KVM configures APICv. */
+static void posted_interrupts(struct vmcs *v)
+{
+	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING | VMX_PIN_POSTED_INTR);
+	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL,
+		    VMX_PROC_USE_TPR_SHADOW | VMX_PROC_ACTIVATE_SECONDARY);
+	vmcs_set(v, VMCS_VIRTUAL_APIC_PAGE_ADDR, PA_VAPIC);
+	vt_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, VMX_PROC2_VIRT_INTR_DELIVERY);
+	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+	vmcs_set(v, VMCS_POSTED_INTR_NV, PI_VECTOR);
+	vmcs_set(v, VMCS_POSTED_INTR_DESC_ADDR, PA_PI_DESC);
+}
+
+Test(vmx_entry, posted_interrupts_enter_on_the_xeon_and_fail_on_kaby_lake, .timeout = 30)
+{
+	struct vcase c = { .guest = { new_run("skylake-sp", 1, posted_interrupts),
+				      new_run("skylake-sp", 1, posted_interrupts) } };
+	struct cpu_model *kaby = vt_load("kabylake"), *sky = vt_load("skylake-sp");
+	struct vmcs *v = vt_legal_vmcs(sky);
+	const struct vmx_check *failed = NULL;
+	struct sim_result r = vrun(&c, "2 slots: skylake-sp, kabylake", 2, "timed", 1);
+
+	expect_clean(&r);
+	cr_assert_eq(c.guest[0]->exit[0].ret, VMX_SUCCEED, "Xeon: error %u",
+		     c.guest[0]->exit[0].error);
+	cr_assert_eq(c.guest[0]->exit[0].reason, EXIT_REASON_HLT);
+	cr_assert_eq(c.guest[1]->exit[0].ret, VMX_FAIL_VALID);
+	cr_assert_eq(c.guest[1]->exit[0].error, VMXERR_ENTRY_INVALID_CONTROLS);
+	/* The row that fails there: Kaby Lake has no posted-interrupt pin control. */
+	kvm_like(v);
+	posted_interrupts(v);
+	cr_assert_eq(vmx_check_controls(kaby, v, &failed), VMXERR_ENTRY_INVALID_CONTROLS);
+	cr_assert_str_eq(failed->id, "pin-ctls");
+	cr_assert_eq(vmx_check_controls(sky, v, &failed), 0);
+	sim_result_release(&r);
+	free(v);
+	free(sky);
+	free(kaby);
+	free(c.guest[0]);
+	free(c.guest[1]);
+}
+
+/* ---- VMXON's #GP ---- */
+
+static int vmxon_on(const char *machine, struct vmxp_vmxon *x, struct sim_result *out)
+{
+	struct vcase c = { .vmxon = x };
+
+	*out = vrun(&c, machine, 1, "timed", 1);
+	return x->ret;
+}
+
+Test(vmx_entry, vmxon_gp_unless_feature_control_is_locked_with_vmx_on, .timeout = 30)
+{
+	static const struct {
+		const char *machine;
+		int want;
+	} cases[] = {
+		{ "1 slots: kabylake feature-control=0", -EFAULT },	/* unlocked */
+		{ "1 slots: kabylake feature-control=1", -EFAULT },	/* locked, VMX off */
+		{ "1 slots: kabylake feature-control=3", -EFAULT },	/* VMX only inside SMX */
+		{ "1 slots: kabylake feature-control=5", VMX_SUCCEED },
+		{ "1 slots: kabylake", VMX_SUCCEED },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vmxp_vmxon x = { 0 };
+		struct sim_result r;
+
+		cr_expect_eq(vmxon_on(cases[i].machine, &x, &r), cases[i].want, "%s: %d",
+			     cases[i].machine, x.ret);
+		expect_clean(&r);
+		sim_result_release(&r);
+	}
+}
+
+Test(vmx_entry, vmxon_gp_with_cr0_outside_its_fixed_bits, .timeout = 30)
+{
+	struct vmxp_vmxon x = { .clear_cr0_ne = true };
+	struct sim_result r;
+
+	cr_expect_eq(vmxon_on("1 slots: skylake-sp", &x, &r), -EFAULT);
+	expect_clean(&r);
+	sim_result_release(&r);
+}
+
+Test(vmx_entry, plain_vmxon_gp_is_an_oops, .timeout = 30)
+{
+	struct vmxp_vmxon x = { .plain = true };
+	struct sim_result r;
+
+	vmxon_on("1 slots: kabylake feature-control=0", &x, &r);
+	cr_assert_eq(r.outcome, SIM_FAILED);
+	cr_assert(strstr(r.message, "general protection fault"), "%s", r.message);
+	cr_assert(r.reports && strstr(r.reports, "VMXON on kabylake"), "%s",
+		  r.reports ? r.reports : "(no report)");
+	cr_assert_eq(x.after_fault, 0);
+	sim_result_release(&r);
+}
+
+/* ---- the VMCS instructions' failures ---- */
+
+static void errors_setup(struct machine *m, void *arg)
+{
+	sim_spawn(m, 0, "vmx", vmxp_errors_task, arg);
+}
+
+Test(vmx_entry, vmcs_instructions_fail_as_the_sdm_says, .timeout = 30)
+{
+	static const struct {
+		long ret, error;
+		const char *what;
+	} want[] = {
+		{ VMX_FAIL_INVALID, 0, "VMXON beyond MAXPHYADDR" },
+		{ VMX_SUCCEED, 0, "VMXON" },
+		{ VMX_FAIL_INVALID, 0, "VMREAD without a current VMCS" },
+		{ VMX_FAIL_INVALID, 0, "VMWRITE without a current VMCS" },
+		{ VMX_FAIL_INVALID, 0, "VMLAUNCH without a current VMCS" },
+		{ VMX_SUCCEED, 0, "VMCLEAR" },
+		{ VMX_SUCCEED, 0, "VMPTRLD" },
+		{ VMX_FAIL_VALID, VMXERR_VMCLEAR_INVALID_ADDR, "VMCLEAR misaligned" },
+		{ VMX_FAIL_VALID, VMXERR_VMCLEAR_VMXON_PTR, "VMCLEAR of the VMXON region" },
+		{ VMX_FAIL_VALID, VMXERR_VMPTRLD_INVALID_ADDR, "VMPTRLD beyond MAXPHYADDR" },
+		{ VMX_FAIL_VALID, VMXERR_VMPTRLD_BAD_REVISION, "VMPTRLD of a wrong revision" },
+		{ VMX_FAIL_VALID, VMXERR_UNSUPPORTED_COMPONENT, "VMREAD of no such field" },
+		{ VMX_FAIL_VALID, VMXERR_UNSUPPORTED_COMPONENT, "VMWRITE of no such field" },
+		{ VMX_SUCCEED, 0, "VMWRITE blocking by MOV SS" },
+		{ VMX_FAIL_VALID, VMXERR_ENTRY_EVENTS_BLOCKED_MOV_SS, "VMLAUNCH in a MOV SS shadow" },
+	};
+	struct vmxp_errors x = { .n = 0 };
+	struct sim_program p = {
+		.name = "vmx-errors", .ncpus = 1, .setup = errors_setup, .arg = &x,
+		.machine = "1 slots: skylake-sp",
+	};
+	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
+	struct sim_result r;
+	char err[256] = "";
+
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	expect_clean(&r);
+	cr_assert_eq(x.n, sizeof(want) / sizeof(want[0]));
+	for (unsigned int i = 0; i < x.n; i++) {
+		cr_expect_eq(x.ret[i], want[i].ret, "%s: %ld", want[i].what, x.ret[i]);
+		cr_expect_eq(x.error[i], want[i].error, "%s: error %ld", want[i].what, x.error[i]);
+	}
+	sim_result_release(&r);
+}
+
+/* ---- exits and their information ---- */
+
+Test(vmx_entry, scripted_exits_carry_the_sdm_information, .timeout = 30)
+{
+	static const struct sim_guest_exit script[] = {
+		{ .reason = EXIT_REASON_CPUID },
+		/* IN AL, DX from port 3F8H: size 1, direction in (bit 3), DX operand. */
+		{ .reason = EXIT_REASON_IO_INSTRUCTION, .qualification = (0x3f8ULL << 16) | 8 },
+		{ .reason = EXIT_REASON_MSR_READ },
+		{ .reason = EXIT_REASON_MSR_WRITE },
+		{ .reason = EXIT_REASON_VMCALL },
+		{ .reason = EXIT_REASON_EPT_VIOLATION, .qualification = 0x181,
+		  .gpa = 0xfed00040ULL, .gla = 0xffffffffff5fe040ULL, .insn_len = 7 },
+		{ .reason = EXIT_REASON_APIC_ACCESS, .qualification = 0x1300, .insn_len = 6 },
+		{ .reason = EXIT_REASON_APIC_WRITE, .qualification = 0x380 },
+		{ .reason = EXIT_REASON_EOI_INDUCED, .qualification = 0x31 },
+		{ .reason = EXIT_REASON_TRIPLE_FAULT },
+	};
+	static const struct { uint32_t reason, len; uint64_t qual, gpa, gla; } want[] = {
+		{ EXIT_REASON_CPUID, 2, 0, 0, 0 },
+		{ EXIT_REASON_IO_INSTRUCTION, 1, (0x3f8ULL << 16) | 8, 0, 0 },
+		{ EXIT_REASON_MSR_READ, 2, 0, 0, 0 },
+		{ EXIT_REASON_MSR_WRITE, 2, 0, 0, 0 },
+		{ EXIT_REASON_VMCALL, 3, 0, 0, 0 },
+		{ EXIT_REASON_EPT_VIOLATION, 7, 0x181, 0xfed00040ULL, 0xffffffffff5fe040ULL },
+		{ EXIT_REASON_APIC_ACCESS, 6, 0x1300, 0, 0 },
+		{ EXIT_REASON_APIC_WRITE, 0, 0x380, 0, 0 },
+		{ EXIT_REASON_EOI_INDUCED, 0, 0x31, 0, 0 },
+		{ EXIT_REASON_TRIPLE_FAULT, 0, 0, 0, 0 },
+		{ EXIT_REASON_HLT, 1, 0, 0, 0 },	/* the script ran out */
+	};
+	size_t n = sizeof(want) / sizeof(want[0]);
+	struct vcase c = { .guest = { new_run("skylake-sp", (unsigned int)n, NULL) },
+			   .script = script, .nscript = sizeof(script) / sizeof(script[0]) };
+	struct sim_result r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+
+	expect_clean(&r);
+	cr_assert_eq(c.guest[0]->nexits, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct vmxp_exit *e = &c.guest[0]->exit[i];
+
+		cr_expect_eq(e->ret, VMX_SUCCEED, "exit %zu", i);
+		cr_expect_eq(e->reason, want[i].reason, "exit %zu: reason %u", i, e->reason);
+		cr_expect_eq(e->len, want[i].len, "exit %zu (%u): length %u", i, e->reason, e->len);
+		cr_expect_eq(e->qual, want[i].qual, "exit %zu (%u): qualification %#lx", i,
+			     e->reason, (unsigned long)e->qual);
+		cr_expect_eq(e->gpa, want[i].gpa, "exit %zu: GPA", i);
+		cr_expect_eq(e->gla, want[i].gla, "exit %zu: GLA", i);
+		cr_expect_eq(e->intr_info, 0, "exit %zu: no interruption information", i);
+	}
+	sim_result_release(&r);
+	free(c.guest[0]);
+}
+
+Test(vmx_entry, default_exit_information_per_reason, .timeout = 10)
+{
+	struct sim_guest_exit io = vmx_default_exit(EXIT_REASON_IO_INSTRUCTION);
+	struct sim_guest_exit ept = vmx_default_exit(EXIT_REASON_EPT_VIOLATION);
+	struct sim_guest_exit apic = vmx_default_exit(EXIT_REASON_APIC_ACCESS);
+
+	cr_assert_eq(io.qualification, (0x80ULL << 16) | (1ULL << 6), "OUT imm8, AL to port 80H");
+	cr_assert(ept.gpa && ept.gla && (ept.qualification & (1ULL << 7)));
+	cr_assert_eq(apic.qualification & 0xfff, 0xb0, "EOI register");
+	cr_assert_eq(apic.qualification >> 12, 1, "linear write");
+}
+
+Test(vmx_entry, script_refuses_what_the_machine_decides, .timeout = 10)
+{
+	static const uint32_t machine_made[] = {
+		EXIT_REASON_EXTERNAL_INTERRUPT, EXIT_REASON_INTERRUPT_WINDOW,
+		EXIT_REASON_INVALID_STATE, EXIT_REASON_MSR_LOAD_FAIL,
+		EXIT_REASON_PREEMPTION_TIMER, 200,
+	};
+
+	for (size_t i = 0; i < sizeof(machine_made) / sizeof(machine_made[0]); i++)
+		cr_expect_not(vmx_scriptable_exit(machine_made[i]), "%u", machine_made[i]);
+	cr_expect(vmx_scriptable_exit(EXIT_REASON_HLT));
+	cr_expect(vmx_scriptable_exit(EXIT_REASON_EPT_VIOLATION));
+}
+
+/* ---- interrupts ---- */
+
+struct sched_case {
+	char strategy[16];
+	uint64_t seed;
+};
+
+ParameterizedTestParameters(vmx_entry, ipi_to_a_cpu_in_its_guest)
+{
+	static struct sched_case cases[] = {
+		{ "timed", 1 }, { "random", 1 }, { "random", 2 }, { "random", 3 },
+		{ "pct:2", 1 }, { "pct:3", 2 },
+	};
+
+	return cr_make_param_array(struct sched_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/*
+ * An IPI to a CPU running its guest ends the guest's run with an
+ * external-interrupt exit, whose interruption information carries the
+ * vector when "acknowledge interrupt on exit" is 1; under every schedule
+ * the IPI's handler then runs on that CPU in the host.
+ */
+ParameterizedTest(struct sched_case *sc, vmx_entry, ipi_to_a_cpu_in_its_guest, .timeout = 30)
+{
+	struct vmxp_run *g = new_run("skylake-sp", 32, NULL);
+	struct vcase c = { .guest = { NULL, g }, .ipi_for = g };
+	struct sim_result r;
+	bool ext = false;
+
+	g->stop_on_ext_intr = true;
+	r = vrun(&c, "2 slots: skylake-sp x2", 2, sc->strategy, sc->seed);
+	expect_clean(&r);
+	cr_assert_eq(g->ipi_ran_on, 1, "%s/%lu: handler on CPU %d", sc->strategy,
+		     (unsigned long)sc->seed, g->ipi_ran_on);
+	for (unsigned int i = 0; i < g->nexits; i++) {
+		if (g->exit[i].reason != EXIT_REASON_EXTERNAL_INTERRUPT)
+			continue;
+		ext = true;
+		cr_assert_eq(g->exit[i].intr_info, 0x80000000U | CALL_FUNCTION_SINGLE_VECTOR,
+			     "valid, external interrupt, vector FBH: %#x", g->exit[i].intr_info);
+		cr_assert_eq(g->exit[i].len, 0);
+	}
+	/* Under the timed schedule the IPI lands while CPU 1 is in its guest. */
+	if (!strcmp(sc->strategy, "timed"))
+		cr_assert(ext, "no external-interrupt exit in %u exits", g->nexits);
+	sim_result_release(&r);
+	free(g);
+}
+
+static void no_ack(struct vmcs *v)
+{
+	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+}
+
+Test(vmx_entry, without_ack_on_exit_the_interrupt_stays_pending, .timeout = 30)
+{
+	struct vmxp_run *g = new_run("skylake-sp", 32, no_ack);
+	struct vcase c = { .guest = { NULL, g }, .ipi_for = g };
+	struct sim_result r;
+	unsigned int last;
+
+	g->stop_on_ext_intr = true;
+	r = vrun(&c, "2 slots: skylake-sp x2", 2, "timed", 1);
+	expect_clean(&r);
+	last = g->nexits - 1;
+	cr_assert_eq(g->exit[last].reason, EXIT_REASON_EXTERNAL_INTERRUPT);
+	cr_assert_eq(g->exit[last].intr_info, 0, "no vector without acknowledgement");
+	cr_assert_eq(g->ipi_ran_on, 1, "the host took the still-pending interrupt");
+	sim_result_release(&r);
+	free(g);
+}
+
+static void no_hlt_exiting(struct vmcs *v)
+{
+	vt_clear_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_HLT_EXITING);
+}
+
+/* A guest halted without HLT exiting wakes only for an interrupt: an external-interrupt exit. */
+Test(vmx_entry, halted_guest_leaves_for_an_interrupt, .timeout = 30)
+{
+	struct vmxp_run *g = new_run("skylake-sp", 1, no_hlt_exiting);
+	struct vcase c = { .guest = { NULL, g }, .ipi_for = g };
+	struct sim_result r = vrun(&c, "2 slots: skylake-sp x2", 2, "timed", 1);
+
+	expect_clean(&r);
+	cr_assert_eq(g->nexits, 1);
+	cr_assert_eq(g->exit[0].reason, EXIT_REASON_EXTERNAL_INTERRUPT);
+	cr_assert_eq(g->ipi_ran_on, 1);
+	sim_result_release(&r);
+	free(g);
+}
+
+static void nothing_brings_it_back(struct vmcs *v)
+{
+	no_hlt_exiting(v);
+	vt_clear_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING);
+	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+}
+
+Test(vmx_entry, halted_guest_with_no_way_out_is_a_failure, .timeout = 30)
+{
+	struct vcase c = { .guest = { new_run("skylake-sp", 1, nothing_brings_it_back) } };
+	struct sim_result r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+
+	cr_assert_eq(r.outcome, SIM_FAILED);
+	cr_assert(strstr(r.message, "lost to its guest"), "%s", r.message);
+	sim_result_release(&r);
+	free(c.guest[0]);
+}
+
+static void window_if1(struct vmcs *v)
+{
+	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_INTR_WINDOW_EXITING);
+	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x202);
+}
+
+static void window_if0(struct vmcs *v)
+{
+	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_INTR_WINDOW_EXITING);
+}
+
+static void window_sti(struct vmcs *v)
+{
+	window_if1(v);
+	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, 1);	/* blocking by STI */
+}
+
+Test(vmx_entry, interrupt_window_exits_once_the_guest_can_take_interrupts, .timeout = 30)
+{
+	static const struct {
+		void (*edit)(struct vmcs *v);
+		uint32_t want;
+	} cases[] = {
+		{ window_if1, EXIT_REASON_INTERRUPT_WINDOW },
+		{ window_if0, EXIT_REASON_HLT },
+		{ window_sti, EXIT_REASON_HLT },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcase c = { .guest = { new_run("skylake-sp", 1, cases[i].edit) } };
+		struct sim_result r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+
+		expect_clean(&r);
+		cr_expect_eq(c.guest[0]->exit[0].reason, cases[i].want, "case %zu: %u", i,
+			     c.guest[0]->exit[0].reason);
+		sim_result_release(&r);
+		free(c.guest[0]);
+	}
+}
+
+/* ---- the VMX-preemption timer ---- */
+
+static uint64_t timer_value;
+
+static void timer_on(struct vmcs *v)
+{
+	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_PREEMPTION_TIMER);
+	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_SAVE_PREEMPTION_TIMER);
+	vmcs_set(v, VMCS_VMX_PREEMPTION_TIMER_VALUE, timer_value);
+}
+
+/*
+ * skylake-sp's IA32_VMX_MISC[4:0] is 7: the timer counts down once every
+ * 128 TSC cycles. The stand-in's default run is 2000 cycles.
+ */
+Test(vmx_entry, preemption_timer_fires_and_is_saved, .timeout = 30)
+{
+	/* Saved: what is left after the run's 2000 cycles (plus one step) at 1/128. */
+	static const struct {
+		uint64_t value;
+		uint32_t reason;
+		uint64_t saved_min, saved_max;
+	} cases[] = {
+		{ 0, EXIT_REASON_PREEMPTION_TIMER, 0, 0 },
+		{ 10, EXIT_REASON_PREEMPTION_TIMER, 0, 0 },	/* 1280 cycles */
+		{ 1000, EXIT_REASON_HLT, 1000 - 17, 1000 - 15 },	/* 128000 cycles */
+	};
+
+	struct cpu_model *sky = vt_load("skylake-sp");
+
+	cr_assert_eq(vt_msr(sky, MSR_IA32_VMX_MISC) & 0x1f, 7);
+	free(sky);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcase c;
+		struct sim_result r;
+
+		timer_value = cases[i].value;
+		c = (struct vcase){ .guest = { new_run("skylake-sp", 1, timer_on) } };
+		r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+		expect_clean(&r);
+		cr_expect_eq(c.guest[0]->exit[0].reason, cases[i].reason, "timer %lu: reason %u",
+			     (unsigned long)cases[i].value, c.guest[0]->exit[0].reason);
+		cr_expect(c.guest[0]->exit[0].timer >= cases[i].saved_min &&
+			  c.guest[0]->exit[0].timer <= cases[i].saved_max, "timer %lu: saved %lu",
+			  (unsigned long)cases[i].value, (unsigned long)c.guest[0]->exit[0].timer);
+		sim_result_release(&r);
+		free(c.guest[0]);
+	}
+}
+
+/* ---- costs ---- */
+
+Test(vmx_entry, entry_and_exit_charge_the_models_costs, .timeout = 30)
+{
+	struct cpu_model *m = vt_load("skylake-sp");
+	uint64_t round = m->cost[COST_VMENTRY] + m->cost[COST_VMEXIT] + 2000;
+	struct vcase one = { .guest = { new_run("skylake-sp", 1, NULL) } };
+	struct vcase two = { .guest = { new_run("skylake-sp", 2, NULL) } };
+	struct sim_result r1 = vrun(&one, "1 slots: skylake-sp", 1, "timed", 1);
+	struct sim_result r2 = vrun(&two, "1 slots: skylake-sp", 1, "timed", 1);
+	uint64_t extra = two.cycles[0] - one.cycles[0];
+
+	expect_clean(&r1);
+	expect_clean(&r2);
+	/*
+	 * One more entry: entry + exit + the guest's 2000 cycles, plus the
+	 * host's side of it (VMRESUME and eight VMREADs at the model's
+	 * VMX-instruction cost, interrupts off and on).
+	 */
+	cr_assert_geq(extra, round, "%lu < %lu", (unsigned long)extra, (unsigned long)round);
+	cr_assert_lt(extra, round + 1500, "%lu", (unsigned long)extra);
+	sim_result_release(&r1);
+	sim_result_release(&r2);
+	free(one.guest[0]);
+	free(two.guest[0]);
+	free(m);
+}
+
+/* ---- failed entries: guest state (33), MSR loading (34) ---- */
+
+static void bad_rflags(struct vmcs *v)
+{
+	vmcs_set(v, VMCS_GUEST_RFLAGS, 0);	/* bit 1 must be 1 */
+}
+
+static void bad_link(struct vmcs *v)
+{
+	vmcs_set(v, VMCS_VMCS_LINK_POINTER, 0x1001);
+}
+
+Test(vmx_entry, invalid_guest_state_is_exit_33_and_leaves_the_vmcs_clear, .timeout = 30)
+{
+	static const struct {
+		void (*edit)(struct vmcs *v);
+		uint64_t qual;
+	} cases[] = { { bad_rflags, 0 }, { bad_link, 4 } };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcase c = { .guest = { new_run("kabylake", 1, cases[i].edit) } };
+		struct sim_result r;
+		struct vmxp_run *g = c.guest[0];
+
+		g->relaunch = true;
+		r = vrun(&c, "1 slots: kabylake", 1, "timed", 1);
+		expect_clean(&r);
+		cr_expect_eq(g->exit[0].ret, VMX_SUCCEED);
+		cr_expect_eq(g->exit[0].reason, 0x80000021U, "%#x", g->exit[0].reason);
+		cr_expect_eq(g->exit[0].qual, cases[i].qual);
+		/* Not launched: VMLAUNCH again fails the same way, not with error 4. */
+		cr_expect_eq(g->relaunched.ret, VMX_SUCCEED);
+		cr_expect_eq(g->relaunched.reason, 0x80000021U);
+		sim_result_release(&r);
+		free(g);
+	}
+}
+
+Test(vmx_entry, msr_load_area_loads_the_guest_msrs, .timeout = 30)
+{
+	struct vcase c = { .guest = { new_run("skylake-sp", 1, NULL) } };
+	struct vmxp_run *g = c.guest[0];
+	struct sim_result r;
+
+	g->msr_area[0][0] = MSR_PAT;
+	g->msr_area[0][1] = PAT_ALL_WB;
+	g->msr_area[1][0] = MSR_TSC_AUX;
+	g->msr_area[1][1] = 3;
+	g->nmsrs = 2;
+	g->read_msr = MSR_PAT;
+	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+	expect_clean(&r);
+	cr_assert_eq(g->exit[0].reason, EXIT_REASON_HLT, "%#x", g->exit[0].reason);
+	cr_assert_eq(g->msr_after, PAT_ALL_WB, "the guest's PAT is loaded");
+	sim_result_release(&r);
+	free(g);
+}
+
+Test(vmx_entry, msr_load_failure_is_exit_34_with_the_entry_index, .timeout = 30)
+{
+	struct vcase c = { .guest = { new_run("skylake-sp", 1, NULL) } };
+	struct vmxp_run *g = c.guest[0];
+	struct sim_result r;
+
+	g->msr_area[0][0] = MSR_PAT;
+	g->msr_area[0][1] = PAT_ALL_WB;
+	g->msr_area[1][0] = MSR_FS_BASE;	/* never from the MSR-load area */
+	g->nmsrs = 2;
+	g->read_msr = MSR_PAT;
+	g->relaunch = true;
+	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+	expect_clean(&r);
+	cr_assert_eq(g->exit[0].ret, VMX_SUCCEED);
+	cr_assert_eq(g->exit[0].reason, 0x80000022U, "%#x", g->exit[0].reason);
+	cr_assert_eq(g->exit[0].qual, 2, "the second entry failed");
+	cr_assert_eq(g->msr_after, PAT_ALL_WB, "the first entry stays loaded");
+	cr_assert_eq(g->relaunched.reason, 0x80000022U, "still not launched");
+	sim_result_release(&r);
+	free(g);
+}
+
+/* ---- the MSR-loading rows, one test each ---- */
+
+/* An MSR-load area in a fake physical memory. */
+struct area {
+	uint64_t base;
+	uint64_t words[2 * 1100];
+};
+
+static bool area_read(void *opaque, uint64_t pa, void *buf, size_t len)
+{
+	const struct area *a = opaque;
+
+	if (pa < a->base || pa + len > a->base + sizeof(a->words))
+		return false;
+	memcpy(buf, (const uint8_t *)a->words + (pa - a->base), len);
+	return true;
+}
+
+struct msr_violation {
+	const char *id;
+	uint64_t index_word;	/* bits 63:0 of the bad entry */
+	uint64_t value;		/* bits 127:64 */
+	unsigned int count;	/* entries in all (the bad one last); 0: 2 */
+};
+
+static const struct msr_violation msr_violations[] = {
+	{ "msr-load-count", MSR_TSC_AUX, 0, 513 },
+	{ "msr-load-reserved", MSR_TSC_AUX | (1ULL << 32), 0, 0 },
+	{ "msr-load-fs-gs-base", MSR_FS_BASE, 0, 0 },
+	{ "msr-load-x2apic", 0x808, 0, 0 },
+	{ "msr-load-smm-only", 0x9b, 0, 0 },
+	{ "msr-load-efer", MSR_EFER, 0xd01 | 2, 0 },
+	{ "msr-load-pat", MSR_PAT, 0x0606060606060602ULL, 0 },
+	{ "msr-load-canonical", MSR_LSTAR, 0x4000000000000000ULL, 0 },
+	{ "msr-load-tsc-aux", MSR_TSC_AUX, 1ULL << 32, 0 },
+	{ "msr-load-wrmsr", MSR_FEAT_CTL, 0, 0 },	/* locked: WRMSR #GPs */
+};
+
+#define NR_MSR_VIOLATIONS (sizeof(msr_violations) / sizeof(msr_violations[0]))
+
+static const struct msr_violation *msr_violation_for(const char *id)
+{
+	for (size_t i = 0; i < NR_MSR_VIOLATIONS; i++)
+		if (!strcmp(msr_violations[i].id, id))
+			return &msr_violations[i];
+	return NULL;
+}
+
+Test(vmx_msr_load, every_row_has_a_violation, .timeout = 10)
+{
+	unsigned int n;
+	const struct vmx_check *rows = vmx_checks_of(VMX_CHECK_MSR_LOAD, &n);
+
+	cr_assert_geq(n, 8);
+	for (unsigned int i = 0; i < n; i++)
+		cr_assert(msr_violation_for(rows[i].id), "%s has no violation", rows[i].id);
+	cr_assert_eq(NR_MSR_VIOLATIONS, n, "a violation names no row");
+}
+
+ParameterizedTestParameters(vmx_msr_load, each_row)
+{
+	static unsigned int rows[32];
+	unsigned int n;
+
+	vmx_checks_of(VMX_CHECK_MSR_LOAD, &n);
+	n = n < 32 ? n : 32;
+	for (unsigned int i = 0; i < n; i++)
+		rows[i] = i;
+	return cr_make_param_array(unsigned int, rows, n);
+}
+
+/*
+ * A legal area (IA32_TSC_AUX = 5 in every entry but the last) whose last
+ * entry breaks the row: VM entry fails at that entry with the row, and the
+ * entries before it are loaded. The same area without the bad entry loads.
+ */
+ParameterizedTest(unsigned int *row, vmx_msr_load, each_row, .timeout = 10)
+{
+	unsigned int n;
+	const struct vmx_check *r = &vmx_checks_of(VMX_CHECK_MSR_LOAD, &n)[*row];
+	const struct msr_violation *vi = msr_violation_for(r->id);
+	struct cpu_model *m = vt_load("skylake-sp");
+	struct vmcs *v = vt_legal_vmcs(m);
+	struct area *a = calloc(1, sizeof(*a));
+	const struct vmx_phys_reader mem = { .read = area_read, .opaque = a };
+	const struct vmx_check *failed = NULL;
+	uint64_t msr_val[MODEL_MAX_MSRS], qual = 0;
+	const struct model_msr *aux = model_msr(m, MSR_TSC_AUX);
+	unsigned int count;
+	int err;
+
+	cr_assert(vi && a && aux, "row %s", r->id);
+	count = vi->count ? vi->count : 2;
+	a->base = 0x40000;
+	for (unsigned int i = 0; i + 1 < count; i++) {
+		a->words[2 * i] = MSR_TSC_AUX;
+		a->words[2 * i + 1] = 5;
+	}
+	a->words[2 * (count - 1)] = vi->index_word;
+	a->words[2 * (count - 1) + 1] = vi->value;
+	for (unsigned int i = 0; i < m->nmsrs; i++)
+		msr_val[i] = m->msrs[i].value;
+	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_ADDR, a->base);
+	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT, count - 1);
+	cr_assert_eq(vmx_load_msrs(m, v, &mem, msr_val, &failed, &qual), 0, "%s: %s", r->id,
+		     failed ? failed->id : "");
+	cr_assert_eq(msr_val[aux - m->msrs], 5, "loaded");
+	msr_val[aux - m->msrs] = 0;
+	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT, count);
+	err = vmx_load_msrs(m, v, &mem, msr_val, &failed, &qual);
+	cr_assert_eq(err, VMX_EXIT_REASON_MSR_LOADING, "%s: %d", r->id, err);
+	cr_assert_eq(failed, r, "%s: failed at %s", r->id, failed ? failed->id : "(none)");
+	cr_assert_eq(qual, count, "%s: qualification %lu", r->id, (unsigned long)qual);
+	cr_assert_eq(msr_val[aux - m->msrs], 5, "%s: entries before the bad one stay loaded", r->id);
+	free(a);
+	free(v);
+	free(m);
+}
+
+/* The recommended maximum grows with IA32_VMX_MISC[27:25]: 512 x (N + 1). */
+Test(vmx_msr_load, count_limit_follows_vmx_misc, .timeout = 10)
+{
+	struct cpu_model *m = vt_load("skylake-sp");
+	struct vmcs *v = vt_legal_vmcs(m);
+	struct area *a = calloc(1, sizeof(*a));
+	const struct vmx_phys_reader mem = { .read = area_read, .opaque = a };
+	const struct vmx_check *failed = NULL;
+	uint64_t qual = 0;
+
+	cr_assert(a);
+	a->base = 0x40000;
+	for (unsigned int i = 0; i < 1025; i++) {
+		a->words[2 * i] = MSR_TSC_AUX;
+		a->words[2 * i + 1] = i;
+	}
+	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_ADDR, a->base);
+	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT, 1024);
+	vt_set_msr(m, MSR_IA32_VMX_MISC, vt_msr(m, MSR_IA32_VMX_MISC) | (1ULL << 25));
+	cr_assert_eq(vmx_load_msrs(m, v, &mem, NULL, &failed, &qual), 0);
+	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT, 1025);
+	cr_assert_eq(vmx_load_msrs(m, v, &mem, NULL, &failed, &qual), VMX_EXIT_REASON_MSR_LOADING);
+	cr_assert_str_eq(failed->id, "msr-load-count");
+	cr_assert_eq(qual, 1025);
+	free(a);
+	free(v);
+	free(m);
+}
