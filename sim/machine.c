@@ -432,6 +432,19 @@ void machine_trace_irq(struct machine *m, bool enter)
 	trace_emit(m->trace, &e);
 }
 
+void machine_trace_vmx(struct machine *m, bool entry, uint32_t exit_reason)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	trace_flush_write(m);
+	trace_event_base(m, &e, TR_VMX);
+	e.kind = entry;
+	e.value = entry ? 0 : exit_reason;
+	trace_emit(m->trace, &e);
+}
+
 void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc)
 {
 	const struct task *t = m->cur_task;

@@ -377,6 +377,8 @@ void machine_report_text(struct machine *m, const char *title, const char *text)
 void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len);
 void machine_trace_log(struct machine *m, const char *text);
 void machine_trace_irq(struct machine *m, bool enter);
+/* A VM entry (the guest starts) or a VM exit with its exit reason. */
+void machine_trace_vmx(struct machine *m, bool entry, uint32_t exit_reason);
 
 /* @addr as reports and traces print it: the same in every process. */
 uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr);

@@ -57,6 +57,7 @@ static const struct trace_field tf_decision[] = {
 };
 static const struct trace_field tf_log[] = { TF_COMMON, TF("text", str) };
 static const struct trace_field tf_irq[] = { TF_COMMON, TF("enter", kind) };
+static const struct trace_field tf_vmx[] = { TF_COMMON, TF("entry", kind), TF("exit reason", value) };
 static const struct trace_field tf_end[] = {
 	TF_COMMON, TF("outcome", kind), TF("message", str),
 };
@@ -80,6 +81,7 @@ static const struct trace_layout trace_layouts[TR_NR_TYPES] = {
 	[TR_END]	= TL(tf_end),
 	[TR_LOG]	= TL(tf_log),
 	[TR_IRQ]	= TL(tf_irq),
+	[TR_VMX]	= TL(tf_vmx),
 };
 
 static uint64_t trace_field_load(const struct trace_event *e, const struct trace_field *f)
@@ -130,6 +132,7 @@ static const char *const trace_type_names[TR_NR_TYPES] = {
 	[TR_END]	= "end",
 	[TR_LOG]	= "log",
 	[TR_IRQ]	= "irq",
+	[TR_VMX]	= "vmx",
 };
 
 static const char *const trace_region_names[] = {

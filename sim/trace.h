@@ -37,6 +37,7 @@ enum trace_type {
 	TR_END,		/* step, cpu, task, cycle, outcome, message string id */
 	TR_LOG,		/* step, cpu, task, cycle, text string id (printk, report titles) */
 	TR_IRQ,		/* step, cpu, task, cycle, kind (1 enter, 0 exit) */
+	TR_VMX,		/* step, cpu, task, cycle, kind (1 VM entry, 0 VM exit), value (exit reason) */
 	TR_NR_TYPES
 };
 
@@ -68,7 +69,7 @@ struct trace_event {
 	uint32_t to_task;	/* SWITCH; WAKE: the woken task; ACCESS: stack owner */
 	uint32_t str;		/* SPAWN: name; END: message; LOG: text; ACCESS: primitive */
 	uint32_t n;		/* DECISION: answers */
-	uint32_t value;		/* DECISION: answer */
+	uint32_t value;		/* DECISION: answer; VMX: exit reason */
 };
 
 struct trace_header {

@@ -25,6 +25,7 @@
 #include "hvsim/hw.h"
 #include "hvsim/sim.h"
 #include "machine.h"
+#include "trace.h"
 #include "vmx/vmentry.h"
 #include "vmx/vmx.h"
 
@@ -131,6 +132,8 @@ static int vcheck(struct machine *m, void *arg, char *msg, size_t len)
 	return 0;
 }
 
+static bool trace_runs;	/* record the run's trace (vmx_entry::trace_*) */
+
 static struct sim_result vrun(struct vcase *c, const char *machine, unsigned int ncpus,
 			      const char *strategy, uint64_t seed)
 {
@@ -138,7 +141,9 @@ static struct sim_result vrun(struct vcase *c, const char *machine, unsigned int
 		.name = "vmx", .ncpus = ncpus, .setup = vsetup, .check = vcheck, .arg = c,
 		.detect = SIM_DETECT_LOCKDEP, .machine = machine,
 	};
-	struct sim_explore_opts o = { .strategy = strategy, .seed = seed, .budget = 1 };
+	struct sim_explore_opts o = {
+		.strategy = strategy, .seed = seed, .budget = 1, .trace_every_run = trace_runs,
+	};
 	struct sim_result r;
 	char err[256] = "";
 
@@ -575,6 +580,52 @@ Test(vmx_entry, interrupt_window_exits_once_the_guest_can_take_interrupts, .time
 		sim_result_release(&r);
 		free(c.guest[0]);
 	}
+}
+
+/*
+ * The trace shows each VM entry and exit with its reason, in order, on the
+ * guest's CPU: here the IPI's exit among the HLT exits.
+ */
+Test(vmx_entry, trace_records_entries_and_exits, .timeout = 30)
+{
+	struct vmxp_run *g = new_run("skylake-sp", 32, NULL);
+	struct vcase c = { .guest = { NULL, g }, .ipi_for = g };
+	struct trace_reader *tr = NULL;
+	struct trace_event e;
+	unsigned int entries = 0, exits = 0;
+	bool in_guest = false;
+	struct sim_result r;
+	char err[256];
+
+	g->stop_on_ext_intr = true;
+	trace_runs = true;
+	r = vrun(&c, "2 slots: skylake-sp x2", 2, "timed", 1);
+	trace_runs = false;
+	expect_clean(&r);
+	cr_assert(r.trace, "no trace recorded");
+	cr_assert_eq(trace_reader_open_mem(&tr, r.trace, r.trace_len, "vmx", err, sizeof(err)), 0,
+		     "%s", err);
+	while (trace_next(tr, &e, err, sizeof(err)) == 1) {
+		if (e.type != TR_VMX)
+			continue;
+		cr_assert_eq(e.cpu, 1);
+		cr_assert_neq(e.kind, in_guest, "entries and exits alternate");
+		in_guest = e.kind;
+		if (e.kind) {
+			entries++;
+			continue;
+		}
+		cr_assert_eq(e.value, g->exit[exits].reason, "exit %u", exits);
+		exits++;
+	}
+	cr_assert_eq(entries, g->nexits);
+	cr_assert_eq(exits, g->nexits);
+	cr_assert_eq(g->exit[exits - 1].reason, EXIT_REASON_EXTERNAL_INTERRUPT);
+	cr_assert_str_eq(vmx_exit_reason_name(EXIT_REASON_EXTERNAL_INTERRUPT), "external interrupt");
+	cr_assert_str_eq(vmx_exit_reason_name(0x80000021), "VM-entry failure: invalid guest state");
+	trace_reader_close(tr);
+	sim_result_release(&r);
+	free(g);
 }
 
 /* ---- the VMX-preemption timer ---- */

@@ -18,6 +18,7 @@
 #include "../sim/machine.h"
 #include "../sim/trace.h"
 #include "../sim/vmx/vmentry.h"
+#include "../sim/vmx/vmx.h"
 
 #define EXIT_CLEAN	0
 #define EXIT_FOUND	1
@@ -147,6 +148,11 @@ static void print_interleaving(const struct sim_program *p, const char *token, u
 		if (e.type == TR_IRQ)
 			printf("    ---- CPU%u %s\n", e.cpu, e.kind ? "interrupt: IPI handler runs" :
 			       "interrupt handled");
+		if (e.type == TR_VMX && e.kind)
+			printf("    ---- CPU%u VM entry: its guest runs\n", e.cpu);
+		if (e.type == TR_VMX && !e.kind)
+			printf("    ---- CPU%u VM exit: %s\n", e.cpu,
+			       vmx_exit_reason_name(e.value) ?: "?");
 		if (e.type != TR_ACCESS)
 			continue;
 		task = e.task < SIM_MAX_TASKS && names[e.task] ? names[e.task] : "?";
@@ -393,6 +399,13 @@ static int cmd_trace_dump(int argc, char **argv)
 		case TR_END:
 			printf(" %s %s", sim_outcome_name(e.kind),
 			       e.str ? trace_reader_string(tr, e.str) ?: "" : "");
+			break;
+		case TR_VMX:
+			if (e.kind)
+				printf(" VM entry");
+			else
+				printf(" VM exit %#x (%s)", e.value,
+				       vmx_exit_reason_name(e.value) ?: "?");
 			break;
 		}
 		printf("\n");

@@ -42,6 +42,36 @@ static const uint32_t guest_run_cycles[] = { 2000, 200, 20000 };
 #define GUEST_RFLAGS_IF		VMX_BIT(9)
 #define GUEST_INTR_STI_MOVSS	3ULL
 
+/* SDM Vol. 3D, Appendix C "VMX Basic Exit Reasons", the ones hvsim produces or KVM names often. */
+const char *vmx_exit_reason_name(uint32_t basic)
+{
+	static const char *const names[] = {
+		[0] = "exception or NMI",
+		[EXIT_REASON_EXTERNAL_INTERRUPT] = "external interrupt",
+		[EXIT_REASON_TRIPLE_FAULT] = "triple fault",
+		[EXIT_REASON_INTERRUPT_WINDOW] = "interrupt window",
+		[8] = "NMI window",
+		[EXIT_REASON_CPUID] = "CPUID",
+		[EXIT_REASON_HLT] = "HLT",
+		[EXIT_REASON_VMCALL] = "VMCALL",
+		[28] = "control-register access",
+		[EXIT_REASON_IO_INSTRUCTION] = "I/O instruction",
+		[EXIT_REASON_MSR_READ] = "RDMSR",
+		[EXIT_REASON_MSR_WRITE] = "WRMSR",
+		[EXIT_REASON_INVALID_STATE] = "VM-entry failure: invalid guest state",
+		[EXIT_REASON_MSR_LOAD_FAIL] = "VM-entry failure: MSR loading",
+		[EXIT_REASON_APIC_ACCESS] = "APIC access",
+		[EXIT_REASON_EOI_INDUCED] = "virtualized EOI",
+		[EXIT_REASON_EPT_VIOLATION] = "EPT violation",
+		[49] = "EPT misconfiguration",
+		[EXIT_REASON_PREEMPTION_TIMER] = "VMX-preemption timer expired",
+		[EXIT_REASON_APIC_WRITE] = "APIC write",
+	};
+
+	basic &= 0xffff;
+	return basic < sizeof(names) / sizeof(names[0]) ? names[basic] : NULL;
+}
+
 bool vmx_scriptable_exit(uint32_t reason)
 {
 	switch (reason) {
@@ -510,6 +540,7 @@ static void guest_run(struct machine *m, struct cpu *c, struct vmcs *v, uintptr_
 	struct sim_csd *irq;
 
 	c->cycles += c->model ? c->model->cost[COST_VMENTRY] : 500;
+	machine_trace_vmx(m, true, 0);
 	if ((vmcs_get(v, VMCS_CPU_BASED_VM_EXEC_CONTROL) & VMX_PROC_INTR_WINDOW_EXITING) &&
 	    (vmcs_get(v, VMCS_GUEST_RFLAGS) & GUEST_RFLAGS_IF) &&
 	    !(vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STI_MOVSS)) {
@@ -557,6 +588,7 @@ static void guest_run(struct machine *m, struct cpu *c, struct vmcs *v, uintptr_
 	timer_save(c, v, ran);
 out:
 	c->cycles += c->model ? c->model->cost[COST_VMEXIT] : 500;
+	machine_trace_vmx(m, false, (uint32_t)vmcs_get(v, VMCS_VM_EXIT_REASON));
 }
 
 static int vm_entry(bool launch, uintptr_t pc)
@@ -595,6 +627,7 @@ static int vm_entry(bool launch, uintptr_t pc)
 		c->cycles += c->model->cost[COST_VMENTRY] + c->model->cost[COST_VMEXIT];
 		exit_info(v, EXIT_REASON_INVALID_STATE | VMX_EXIT_REASON_FAILED_ENTRY,
 			  vmx_guest_check_qualification(failed), 0, 0, 0, 0);
+		machine_trace_vmx(m, false, EXIT_REASON_INVALID_STATE | VMX_EXIT_REASON_FAILED_ENTRY);
 		return VMX_SUCCEED;
 	}
 	err = vmx_load_msrs(c->model, v, &mem, c->msr_val, &failed, &qual);
@@ -602,6 +635,7 @@ static int vm_entry(bool launch, uintptr_t pc)
 		c->cycles += c->model->cost[COST_VMENTRY] + c->model->cost[COST_VMEXIT];
 		exit_info(v, EXIT_REASON_MSR_LOAD_FAIL | VMX_EXIT_REASON_FAILED_ENTRY, qual, 0, 0,
 			  0, 0);
+		machine_trace_vmx(m, false, EXIT_REASON_MSR_LOAD_FAIL | VMX_EXIT_REASON_FAILED_ENTRY);
 		return VMX_SUCCEED;
 	}
 	v->launch = VMCS_LAUNCHED;

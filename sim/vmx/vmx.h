@@ -38,6 +38,9 @@ struct cpu_vmx {
 struct machine;
 void vmx_reset(struct machine *m);
 
+/* "HLT", "external interrupt", ... for basic exit reason @basic; NULL when unnamed. */
+const char *vmx_exit_reason_name(uint32_t basic);
+
 /* Whether a script may name basic exit reason @reason (sim_set_guest_script). */
 bool vmx_scriptable_exit(uint32_t reason);
 /* @reason's exit with the default information for it (sim_set_guest_exits). */
