@@ -555,14 +555,14 @@ static void guest_run(struct machine *m, struct cpu *c, struct vmcs *v, uintptr_
 	c->vmx.in_guest = true;
 	start = c->cycles;
 	for (;;) {
-		/*
-		 * One step of guest time: a PAUSE-priced step at which other
-		 * CPUs run (the strategies see a CPU that spins, and time it).
-		 */
 		if (ran >= timer) {
 			exit_info(v, EXIT_REASON_PREEMPTION_TIMER, 0, 0, 0, 0, 0);
 			break;
 		}
+		/*
+		 * One step of guest time: a PAUSE-priced step at which other
+		 * CPUs run (the strategies see a CPU that spins, and time it).
+		 */
 		sim_step(m, SIM_RELAX, 0, 0, pc);
 		ran = c->cycles - start;
 		irq = (pin & VMX_PIN_EXT_INTR_EXITING) ? pending_irq(c) : NULL;
