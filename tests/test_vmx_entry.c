@@ -303,6 +303,36 @@ Test(vmx_entry, plain_vmxon_gp_is_an_oops, .timeout = 30)
 	sim_result_release(&r);
 }
 
+/* In VMX operation CR4.VMXE is a FIXED0 bit: clearing it #GPs until VMXOFF. */
+static void crs_setup(struct machine *m, void *arg)
+{
+	sim_spawn(m, 0, "vmx", vmxp_crs_task, arg);
+}
+
+Test(vmx_entry, cr4_vmxe_stays_set_until_vmxoff, .timeout = 30)
+{
+	struct vmxp_crs x = { .plain = false };
+	struct sim_program p = {
+		.name = "vmx-crs", .ncpus = 1, .setup = crs_setup, .arg = &x,
+		.machine = "1 slots: kabylake",
+	};
+	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
+	struct sim_result r;
+	char err[256] = "";
+
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	expect_clean(&r);
+	cr_expect_eq(x.clear_in_root, -EIO);
+	cr_expect_eq(x.clear_after, 0);
+	sim_result_release(&r);
+	x = (struct vmxp_crs){ .plain = true };
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(r.outcome, SIM_FAILED);
+	cr_assert(strstr(r.message, "general protection fault"), "%s", r.message);
+	cr_assert_eq(x.after_fault, 0);
+	sim_result_release(&r);
+}
+
 /* ---- the VMCS instructions' failures ---- */
 
 static void errors_setup(struct machine *m, void *arg)

@@ -146,12 +146,24 @@ unsigned long read_cr4(void)
 	return c ? c->cr4 : 0;
 }
 
+/*
+ * In VMX operation MOV to CR0/CR4 also #GPs when it would clear a bit of
+ * the FIXED0 MSR or set one outside FIXED1 (SDM Vol. 3C, "Restrictions on
+ * VMX Operation"): CR4.VMXE cannot be cleared before VMXOFF.
+ */
+static bool outside_vmx_fixed(const struct cpu *c, uint64_t val, uint64_t fixed0, uint64_t fixed1)
+{
+	return c->vmx.root && ((val & fixed0) != fixed0 || (val & ~fixed1));
+}
+
 /* MOV to CR0 #GPs (SDM Vol. 3A, "Control Registers"): reserved bits, PG without PE, NW without CD. */
 static bool cr0_faults(const struct cpu *c, uint64_t val)
 {
 	const uint64_t defined = 0xe005003fULL;	/* PE MP EM TS ET NE WP AM NW CD PG */
 
-	(void)c;
+	if (c->model && outside_vmx_fixed(c, val, model_cr0_fixed0(c->model),
+					  model_cr0_fixed1(c->model)))
+		return true;
 	return (val & ~defined) || ((val & (1ULL << 31)) && !(val & 1)) ||
 	       ((val & (1ULL << 29)) && !(val & (1ULL << 30)));
 }
@@ -161,6 +173,9 @@ static bool cr4_faults(const struct cpu *c, uint64_t val)
 {
 	uint64_t reserved = c->model ? model_cr4_reserved(c->model) : ~(uint64_t)0x6f0;
 
+	if (c->model && outside_vmx_fixed(c, val, model_cr4_fixed0(c->model),
+					  model_cr4_fixed1(c->model)))
+		return true;
 	return (val & reserved) != 0;
 }
 

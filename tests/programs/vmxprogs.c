@@ -192,3 +192,20 @@ void vmxp_errors_task(void *arg)
 	free_pages(vmcs, 0);
 	free_pages(bad, 0);
 }
+
+void vmxp_crs_task(void *arg)
+{
+	struct vmxp_crs *x = arg;
+	unsigned long on = vmx_region(revision());
+
+	cr4_set_bits(X86_CR4_VMXE);
+	vmxon(__pa((void *)on));
+	if (x->plain) {
+		cr4_clear_bits(X86_CR4_VMXE);
+		x->after_fault = 1;
+	}
+	x->clear_in_root = write_cr4_safe(read_cr4() & ~X86_CR4_VMXE);
+	vmxoff();
+	x->clear_after = write_cr4_safe(read_cr4() & ~X86_CR4_VMXE);
+	free_pages(on, 0);
+}

@@ -63,6 +63,15 @@ struct vmxp_vmxon {
 };
 void vmxp_vmxon_task(void *arg);
 
+/* MOV to CR4 in and after VMX operation: @arg is a struct vmxp_crs. */
+struct vmxp_crs {
+	bool plain;			/* cr4_clear_bits(VMXE) in VMX root: an oops */
+	int clear_in_root;		/* write_cr4_safe(cr4 & ~VMXE) in VMX root: -EIO */
+	int clear_after;		/* the same after VMXOFF: 0 */
+	int after_fault;
+};
+void vmxp_crs_task(void *arg);
+
 /*
  * The VMX instructions' failures in turn (see vmxp_errors_task for the
  * order): each outcome, and after a VMfailValid the VM-instruction error.
