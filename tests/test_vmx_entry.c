@@ -4,10 +4,11 @@
  * hypervisor executes (tests/programs/vmxprogs.c): a legal VMCS enters on
  * every model; the real pair of cpu-data/README.md (a posted-interrupt
  * VMCS built from the Skylake-SP Xeon's capabilities enters there and
- * fails with error 7 on the Kaby Lake); VMXON's #GP cases; the exits and
- * the information fields the hypervisor reads; interrupts that end a
- * guest's run; the preemption timer; failed entries (33, 34); the MSR-load
- * rows of the check table, one test each.
+ * fails with error 7 on the Kaby Lake); VMXON's #GP cases; the VMCS
+ * instructions' errors; CR4.VMXE fixed in VMX operation; INVEPT and
+ * INVVPID; the exits and the information fields the hypervisor reads;
+ * interrupts that end a guest's run; the preemption timer; failed entries
+ * (33, 34); the MSR-load rows of the check table, one test each.
  *
  * SDM citations: Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C.
  */
@@ -378,6 +379,85 @@ Test(vmx_entry, vmcs_instructions_fail_as_the_sdm_says, .timeout = 30)
 		cr_expect_eq(x.ret[i], want[i].ret, "%s: %ld", want[i].what, x.ret[i]);
 		cr_expect_eq(x.error[i], want[i].error, "%s: error %ld", want[i].what, x.error[i]);
 	}
+	sim_result_release(&r);
+}
+
+/* ---- INVEPT and INVVPID ---- */
+
+static void inv_setup(struct machine *m, void *arg)
+{
+	sim_spawn(m, 0, "vmx", vmxp_inv_task, arg);
+}
+
+static struct sim_result inv_run(struct vmxp_inv *x, const char *machine)
+{
+	struct sim_program p = {
+		.name = "vmx-inv", .ncpus = 1, .setup = inv_setup, .arg = x, .machine = machine,
+	};
+	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
+	struct sim_result r;
+	char err[256] = "";
+
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	return r;
+}
+
+/* Write-back, 4-level: a legal EPTP; memory type 2 is not one. */
+#define EPTP_LEGAL	(6ULL | (3ULL << 3) | 0x13000ULL)
+#define EPTP_BAD_MT	(2ULL | (3ULL << 3) | 0x13000ULL)
+
+Test(vmx_entry, invept_and_invvpid_check_their_operands, .timeout = 30)
+{
+	static const struct {
+		struct vmxp_inv_op op;
+		int ret;
+		long error;
+	} cases[] = {
+		/* Without a current VMCS a failure is VMfailInvalid. */
+		{ { false, 3, 0, 0, 0, 0 }, VMX_FAIL_INVALID, 0 },
+		{ { false, VMX_EPT_EXTENT_GLOBAL, 0, 0, 0, 0 }, VMX_SUCCEED, 0 },
+		{ { false, VMX_EPT_EXTENT_CONTEXT, EPTP_LEGAL, 0, 0, 0 }, VMX_SUCCEED, 0 },
+		{ { false, VMX_EPT_EXTENT_CONTEXT, EPTP_BAD_MT, 0, 0, 0 }, VMX_FAIL_VALID, 28 },
+		{ { false, 3, 0, 0, 0, 0 }, VMX_FAIL_VALID, 28 },
+		{ { true, VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0, 0, 0 }, VMX_SUCCEED, 0 },
+		{ { true, VMX_VPID_EXTENT_SINGLE_CONTEXT, 0, 0, 0, 0 }, VMX_FAIL_VALID, 28 },
+		{ { true, VMX_VPID_EXTENT_SINGLE_CONTEXT, 0, 1, 0, 0 }, VMX_SUCCEED, 0 },
+		{ { true, VMX_VPID_EXTENT_INDIVIDUAL_ADDR, 0x4000000000000000ULL, 1, 0, 0 },
+		  VMX_FAIL_VALID, 28 },
+		{ { true, VMX_VPID_EXTENT_INDIVIDUAL_ADDR, 0xffff888000000000ULL, 1, 0, 0 },
+		  VMX_SUCCEED, 0 },
+		{ { true, 4, 0, 1, 0, 0 }, VMX_FAIL_VALID, 28 },
+	};
+	struct vmxp_inv x = { .n = sizeof(cases) / sizeof(cases[0]) };
+	struct sim_result r;
+
+	for (unsigned int i = 0; i < x.n; i++)
+		x.op[i] = cases[i].op;
+	r = inv_run(&x, "1 slots: skylake-sp");
+	expect_clean(&r);
+	for (unsigned int i = 0; i < x.n; i++) {
+		cr_expect_eq(x.op[i].ret, cases[i].ret, "op %u: %d", i, x.op[i].ret);
+		cr_expect_eq(x.op[i].error, cases[i].error, "op %u: error %ld", i, x.op[i].error);
+	}
+	sim_result_release(&r);
+	cr_assert(vmx_eptp_valid(&(struct cpu_model){ 0 }, 0) == false, "no EPT capability");
+}
+
+Test(vmx_entry, invept_is_ud_without_ept_or_outside_vmx, .timeout = 30)
+{
+	struct vmxp_inv x = { .n = 1, .op = { { false, VMX_EPT_EXTENT_GLOBAL, 0, 0, 0, 0 } } };
+	struct sim_result r = inv_run(&x, "1 slots: skylake-sp -vmx.enable-ept");
+
+	cr_assert_eq(r.outcome, SIM_FAILED);
+	cr_assert(strstr(r.message, "invalid opcode"), "%s", r.message);
+	cr_assert(r.reports && strstr(r.reports, "INVEPT on skylake-sp -vmx.enable-ept"), "%s",
+		  r.reports ? r.reports : "");
+	sim_result_release(&r);
+	x = (struct vmxp_inv){ .n = 1, .outside_vmx = true,
+			       .op = { { true, VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0, 0, 0 } } };
+	r = inv_run(&x, "1 slots: skylake-sp");
+	cr_assert_eq(r.outcome, SIM_FAILED);
+	cr_assert(r.reports && strstr(r.reports, "INVVPID"), "%s", r.reports ? r.reports : "");
 	sim_result_release(&r);
 }
 

@@ -80,6 +80,23 @@ int vmwrite(unsigned long field, unsigned long val);
 int vmlaunch(void);
 int vmresume(void);
 
+/*
+ * INVEPT and INVVPID (SDM Vol. 3C, "VMX Instruction Reference"): #UD
+ * outside VMX operation or on a CPU without the instruction (an oops);
+ * VMfail with error 28 for a type the CPU does not support, an invalid
+ * EPTP (single-context INVEPT), VPID 0 (but all-context INVVPID) or a
+ * non-canonical address (individual-address INVVPID). hvsim keeps no TLB:
+ * a successful invalidation has nothing to drop.
+ */
+#define VMX_EPT_EXTENT_CONTEXT		1
+#define VMX_EPT_EXTENT_GLOBAL		2
+#define VMX_VPID_EXTENT_INDIVIDUAL_ADDR	0
+#define VMX_VPID_EXTENT_SINGLE_CONTEXT	1
+#define VMX_VPID_EXTENT_ALL_CONTEXT	2
+#define VMX_VPID_EXTENT_SINGLE_NON_GLOBAL 3
+int invept(unsigned long type, uint64_t eptp);
+int invvpid(unsigned long type, uint16_t vpid, uint64_t gva);
+
 /* Basic exit reasons (SDM Vol. 3D, "VMX Basic Exit Reasons"). */
 #define EXIT_REASON_EXTERNAL_INTERRUPT	1
 #define EXIT_REASON_TRIPLE_FAULT	2

@@ -402,6 +402,25 @@ unsigned int model_maxphyaddr(const struct cpu_model *m)
 	return l->eax & 0xff;
 }
 
+unsigned int model_linaddr(const struct cpu_model *m)
+{
+	const struct cpuid_leaf *l = find_leaf(m, CPUID_LEAF_ADDR_SIZES, 0);
+	unsigned int n;
+
+	if (!l || !leaf_in_range(m, CPUID_LEAF_ADDR_SIZES))
+		return 48;
+	n = (l->eax >> 8) & 0xff;
+	return n >= 32 && n <= 64 ? n : 48;
+}
+
+bool model_canonical(const struct cpu_model *m, uint64_t addr)
+{
+	unsigned int n = model_linaddr(m);
+	int64_t shifted = (int64_t)(addr << (64 - n));
+
+	return (uint64_t)(shifted >> (64 - n)) == addr;
+}
+
 /* A CR4 bit and the CPUID bit that lets software set it. */
 struct cr4_rule {
 	uint64_t cr4;

@@ -164,6 +164,9 @@ int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint32_
 /* Derived values. */
 bool model_has_vmx(const struct cpu_model *m);		/* CPUID.1:ECX[5] */
 unsigned int model_maxphyaddr(const struct cpu_model *m);	/* 0x80000008 EAX[7:0], else 36 */
+unsigned int model_linaddr(const struct cpu_model *m);	/* 0x80000008 EAX[15:8], else 48 */
+/* Bits 63:N-1 of @addr all equal, N = model_linaddr() ("Canonical Addressing"). */
+bool model_canonical(const struct cpu_model *m, uint64_t addr);
 uint64_t model_cr4_fixed1(const struct cpu_model *m);	/* CR4 bits that may be 1 */
 uint64_t model_cr4_reserved(const struct cpu_model *m);	/* as KVM's __cr4_reserved_bits() */
 uint64_t model_cr0_fixed0(const struct cpu_model *m);	/* 0x80000021 on every dump */

@@ -35,7 +35,6 @@ struct vmx_check_ctx {
 	const struct vmx_phys_reader *mem;	/* NULL: memory reads as zeros */
 	const uint64_t *msr_val;		/* the CPU's MSRs by model slot; NULL: reset values */
 	unsigned int maxphyaddr;		/* physical-address width */
-	unsigned int linaddr;			/* linear-address width: canonical form */
 	uint64_t pin, proc, exit, entry;	/* the 32-bit control words */
 	/*
 	 * Controls the SDM treats as 0 when not activated: secondary unless
@@ -80,9 +79,7 @@ static inline bool vmx_beyond_pa(const struct vmx_check_ctx *c, uint64_t addr)
 /* Bits 63:N-1 all equal, N the linear-address width ("Canonical Addressing"). */
 static inline bool vmx_canonical(const struct vmx_check_ctx *c, uint64_t addr)
 {
-	int64_t shifted = (int64_t)(addr << (64 - c->linaddr));
-
-	return (uint64_t)(shifted >> (64 - c->linaddr)) == addr;
+	return model_canonical(c->m, addr);
 }
 
 /* Every PAT entry UC(0), WC(1), WT(4), WP(5), WB(6) or UC-(7) ("PAT"). */

@@ -101,17 +101,6 @@ size_t vmx_checks_render(const struct vmx_check *rows, unsigned int n, char *buf
 	return used;
 }
 
-/* CPUID.80000008H:EAX[15:8]; 48 when the model does not report it. */
-static unsigned int linear_width(const struct cpu_model *m)
-{
-	uint32_t r[4];
-	unsigned int n;
-
-	model_cpuid(m, 0x80000008, 0, r);
-	n = (r[MODEL_EAX] >> 8) & 0xff;
-	return (n >= 32 && n <= 64) ? n : 48;
-}
-
 void vmx_check_ctx_init(struct vmx_check_ctx *c, const struct cpu_model *m,
 			const struct vmcs *v, const struct vmx_phys_reader *mem,
 			const uint64_t *msr_val)
@@ -120,7 +109,6 @@ void vmx_check_ctx_init(struct vmx_check_ctx *c, const struct cpu_model *m,
 	c->maxphyaddr = model_maxphyaddr(m);
 	/* A model file bounds MAXPHYADDR to 36-52; a shift of 64 would be UB. */
 	SIM_BUG_ON(c->maxphyaddr == 0 || c->maxphyaddr >= 64);
-	c->linaddr = linear_width(m);
 	c->pin = vmx_fld(c, VMCS_PIN_BASED_VM_EXEC_CONTROL);
 	c->proc = vmx_fld(c, VMCS_CPU_BASED_VM_EXEC_CONTROL);
 	c->exit = vmx_fld(c, VMCS_VM_EXIT_CONTROLS);

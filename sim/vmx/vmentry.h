@@ -122,4 +122,11 @@ int vmx_load_msrs(const struct cpu_model *m, const struct vmcs *v,
 		  const struct vmx_phys_reader *mem, uint64_t *msr_val,
 		  const struct vmx_check **failed, uint64_t *qual);
 
+/*
+ * Whether @eptp passes the VM-entry checks on the EPTP for a CPU of model
+ * @m (memory type, page-walk length, accessed/dirty, reserved bits, width):
+ * what INVEPT's single-context type requires of its operand.
+ */
+bool vmx_eptp_valid(const struct cpu_model *m, uint64_t eptp);
+
 #endif /* HVSIM_VMX_VMENTRY_H */

@@ -559,3 +559,24 @@ bool vmx_chk_deact_dual_monitor(const struct vmx_check_ctx *c)
 {
 	return !(c->entry & VMX_ENTRY_DEACT_DUAL_MONITOR);
 }
+
+bool vmx_eptp_valid(const struct cpu_model *m, uint64_t eptp_val)
+{
+	static bool (*const rows[])(const struct vmx_check_ctx *c) = {
+		vmx_chk_eptp_memtype, vmx_chk_eptp_walk_length, vmx_chk_eptp_ad,
+		vmx_chk_eptp_reserved, vmx_chk_eptp_width,
+	};
+	struct vmx_check_ctx c;
+	struct vmcs v;
+
+	/* A VMCS with EPT on and this EPTP: the rows judge the pointer alone. */
+	vmcs_init(&v, 0, false);
+	vmcs_set(&v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_ACTIVATE_SECONDARY);
+	vmcs_set(&v, VMCS_SECONDARY_VM_EXEC_CONTROL, VMX_PROC2_ENABLE_EPT);
+	vmcs_set(&v, VMCS_EPT_POINTER, eptp_val);
+	vmx_check_ctx_init(&c, m, &v, NULL, NULL);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (!rows[i](&c))
+			return false;
+	return true;
+}

@@ -420,6 +420,73 @@ int vmwrite(unsigned long field, unsigned long val)
 	return err ? fail_valid(c, m, err) : VMX_SUCCEED;
 }
 
+/* IA32_VMX_EPT_VPID_CAP bits (SDM Vol. 3D, "VPID and EPT Capabilities"). */
+#define CAP_INVEPT		VMX_BIT(20)
+#define CAP_INVEPT_TYPE_SHIFT	24	/* bit 25 single-context, bit 26 all-context */
+#define CAP_INVVPID		VMX_BIT(32)
+#define CAP_INVVPID_TYPE_SHIFT	40	/* bits 40-43: types 0-3 */
+/* Allowed-1 bits of IA32_VMX_PROCBASED_CTLS2: enable EPT (33), enable VPID (37). */
+#define CTLS2_EPT_ALLOWED	VMX_BIT(32 + 1)
+#define CTLS2_VPID_ALLOWED	VMX_BIT(32 + 5)
+
+static uint64_t model_cap(const struct cpu *c, uint32_t index)
+{
+	const struct model_msr *e = model_msr(c->model, index);
+
+	return e ? e->value : 0;
+}
+
+/*
+ * The instruction exists only where the CPU can enable the feature and
+ * reports the instruction ("INVEPT", "INVVPID": #UD otherwise).
+ */
+static struct cpu *inv_insn(const char *insn, uint64_t ctls2_bit, uint64_t cap_bit,
+			    uintptr_t pc, struct machine **mp)
+{
+	struct cpu *c = in_vmx(insn, pc, mp);
+
+	if (c && (!(model_cap(c, MSR_IA32_VMX_PROCBASED_CTLS2) & ctls2_bit) ||
+		  !(model_cap(c, MSR_IA32_VMX_EPT_VPID_CAP) & cap_bit)))
+		vmx_oops(*mp, "invalid opcode", insn, pc);
+	return c;
+}
+
+int invept(unsigned long type, uint64_t eptp)
+{
+	struct machine *m;
+	struct cpu *c = inv_insn("INVEPT", CTLS2_EPT_ALLOWED, CAP_INVEPT, CALLER_PC, &m);
+	uint64_t cap;
+
+	if (!c)
+		return VMX_FAIL_INVALID;
+	cap = model_cap(c, MSR_IA32_VMX_EPT_VPID_CAP);
+	if ((type != VMX_EPT_EXTENT_CONTEXT && type != VMX_EPT_EXTENT_GLOBAL) ||
+	    !(cap & VMX_BIT(CAP_INVEPT_TYPE_SHIFT + type)))
+		return fail_valid(c, m, VMXERR_INVALID_INVEPT_INVVPID);
+	if (type == VMX_EPT_EXTENT_CONTEXT && !vmx_eptp_valid(c->model, eptp))
+		return fail_valid(c, m, VMXERR_INVALID_INVEPT_INVVPID);
+	return VMX_SUCCEED;
+}
+
+int invvpid(unsigned long type, uint16_t vpid, uint64_t gva)
+{
+	struct machine *m;
+	struct cpu *c = inv_insn("INVVPID", CTLS2_VPID_ALLOWED, CAP_INVVPID, CALLER_PC, &m);
+	uint64_t cap;
+
+	if (!c)
+		return VMX_FAIL_INVALID;
+	cap = model_cap(c, MSR_IA32_VMX_EPT_VPID_CAP);
+	if (type > VMX_VPID_EXTENT_SINGLE_NON_GLOBAL ||
+	    !(cap & VMX_BIT(CAP_INVVPID_TYPE_SHIFT + type)))
+		return fail_valid(c, m, VMXERR_INVALID_INVEPT_INVVPID);
+	if (type != VMX_VPID_EXTENT_ALL_CONTEXT && !vpid)
+		return fail_valid(c, m, VMXERR_INVALID_INVEPT_INVVPID);
+	if (type == VMX_VPID_EXTENT_INDIVIDUAL_ADDR && !model_canonical(c->model, gva))
+		return fail_valid(c, m, VMXERR_INVALID_INVEPT_INVVPID);
+	return VMX_SUCCEED;
+}
+
 /* Reads of guest-physical... host-physical memory during the checks. */
 static bool phys_read(void *opaque, uint64_t pa, void *buf, size_t len)
 {

@@ -209,3 +209,31 @@ void vmxp_crs_task(void *arg)
 	x->clear_after = write_cr4_safe(read_cr4() & ~X86_CR4_VMXE);
 	free_pages(on, 0);
 }
+
+static void inv_op(struct vmxp_inv_op *o)
+{
+	o->ret = o->vpid ? invvpid(o->type, o->id, o->operand) : invept(o->type, o->operand);
+	o->error = o->ret == VMX_FAIL_VALID ? (long)rd(F_VM_INSTRUCTION_ERROR) : 0;
+}
+
+void vmxp_inv_task(void *arg)
+{
+	struct vmxp_inv *x = arg;
+	uint32_t rev = revision();
+	unsigned long on = vmx_region(rev), vmcs = vmx_region(rev);
+
+	if (x->outside_vmx)
+		inv_op(&x->op[0]);
+	cr4_set_bits(X86_CR4_VMXE);
+	vmxon(__pa((void *)on));
+	if (x->n)
+		inv_op(&x->op[0]);
+	vmclear(__pa((void *)vmcs));
+	vmptrld(__pa((void *)vmcs));
+	for (unsigned int i = 1; i < x->n; i++)
+		inv_op(&x->op[i]);
+	vmxoff();
+	cr4_clear_bits(X86_CR4_VMXE);
+	free_pages(on, 0);
+	free_pages(vmcs, 0);
+}

@@ -63,6 +63,22 @@ struct vmxp_vmxon {
 };
 void vmxp_vmxon_task(void *arg);
 
+/* INVEPT/INVVPID in turn; op 0 runs before VMPTRLD (no current VMCS). */
+struct vmxp_inv_op {
+	bool vpid;			/* INVVPID, else INVEPT */
+	unsigned long type;
+	uint64_t operand;		/* the EPTP, or the linear address */
+	uint16_t id;			/* the VPID */
+	int ret;			/* out */
+	long error;			/* out: after VMfailValid */
+};
+struct vmxp_inv {
+	struct vmxp_inv_op op[16];
+	unsigned int n;
+	bool outside_vmx;		/* op 0 before VMXON: #UD */
+};
+void vmxp_inv_task(void *arg);
+
 /* MOV to CR4 in and after VMX operation: @arg is a struct vmxp_crs. */
 struct vmxp_crs {
 	bool plain;			/* cr4_clear_bits(VMXE) in VMX root: an oops */
