@@ -157,6 +157,16 @@ static bool token_strategy_valid(const char *s, size_t len)
 	return true;
 }
 
+/* Does one of the first @n decisions of @log name (@step, @slot) already? */
+static bool slot_repeated(const struct sim_decision_rec *log, size_t n, uint64_t step,
+			  uint32_t slot)
+{
+	for (size_t i = n; i-- > 0 && log[i].step == step;)
+		if (log[i].ordinal == slot)
+			return true;
+	return false;
+}
+
 char *token_encode(const char *strategy, uint64_t seed,
 		   const uint8_t fingerprint[TOKEN_FINGERPRINT_LEN],
 		   const struct sim_decision_rec *log, uint32_t len)
@@ -188,8 +198,8 @@ char *token_encode(const char *strategy, uint64_t seed,
 
 		/* token_decode() would refuse the result: the log is corrupt. */
 		SIM_BUG_ON(d->value == 0);
-		SIM_BUG_ON(i && (d->step < prev ||
-				 (d->step == prev && d->ordinal <= log[i - 1].ordinal)));
+		SIM_BUG_ON(i && d->step < prev);
+		SIM_BUG_ON(slot_repeated(log, i, d->step, d->ordinal));
 		n += varint_put(body + n, d->step - prev);
 		n += varint_put(body + n, d->ordinal);
 		n += varint_put(body + n, d->value);
@@ -273,7 +283,6 @@ static int token_parse_log(const uint8_t *body, size_t blen, size_t pos,
 			   struct sim_token *out, char *err, size_t errlen)
 {
 	uint64_t count, step = 0, i;
-	uint32_t prev_ordinal = 0;
 	size_t k, cap;
 
 	k = varint_get(body + pos, blen - pos, &count);
@@ -327,16 +336,19 @@ static int token_parse_log(const uint8_t *body, size_t blen, size_t pos,
 					  "step overflows 64 bits (decision %llu of %llu)",
 					  (unsigned long long)i + 1,
 					  (unsigned long long)count);
-		/* A shared step is fine only for a later decision within it. */
-		if (i && f[0] == 0 && f[1] <= prev_ordinal)
+		step += f[0];
+		/*
+		 * Decisions at one step come in the order the run made them
+		 * (a wake-up's migration before the next step's switch), each
+		 * slot at most once.
+		 */
+		if (i && f[0] == 0 && slot_repeated(out->log, i, step, (uint32_t)f[1]))
 			return token_fail(err, errlen,
-					  "steps must ascend (decision %llu of %llu repeats step %llu at ordinal %llu)",
+					  "decision %llu of %llu repeats slot %llu of step %llu",
 					  (unsigned long long)i + 1,
 					  (unsigned long long)count,
-					  (unsigned long long)step,
-					  (unsigned long long)f[1]);
-		step += f[0];
-		prev_ordinal = (uint32_t)f[1];
+					  (unsigned long long)f[1],
+					  (unsigned long long)step);
 		/* Reaching here means 3 * (i + 1) bytes were consumed: i < cap. */
 		out->log[i].step = step;
 		out->log[i].ordinal = (uint32_t)f[1];

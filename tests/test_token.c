@@ -503,18 +503,38 @@ Test(token, rejects_trailing_bytes, .timeout = 10)
 	free(text);
 }
 
-Test(token, rejects_descending_steps, .timeout = 10)
+Test(token, rejects_a_repeated_slot, .timeout = 10)
 {
-	/* Step 5 ordinal 1, then step 5 ordinal 1 again, then ordinal 0. */
+	/* Step 5 slot 1, then step 5 slot 1 again; then slots 1, 0, 1. */
 	static const uint8_t same[] = { 2, 5, 1, 1, 0, 1, 1 };
-	static const uint8_t back[] = { 2, 5, 1, 1, 0, 0, 1 };
+	static const uint8_t later[] = { 3, 5, 1, 1, 0, 0, 1, 0, 1, 1 };
 	char *text;
 
 	text = token_with_log(same, sizeof(same));
-	check_rejected(text, "steps must ascend");
+	check_rejected(text, "decision 2 of 2 repeats slot 1 of step 5");
 	free(text);
-	text = token_with_log(back, sizeof(back));
-	check_rejected(text, "steps must ascend");
+	text = token_with_log(later, sizeof(later));
+	check_rejected(text, "decision 3 of 3 repeats slot 1 of step 5");
+	free(text);
+}
+
+/*
+ * Decisions of one step come in the order the run made them: a wake-up's
+ * MIGRATE (slot 2) for step 5 before step 5's SCHED (slot 0).
+ */
+Test(token, accepts_a_step_s_slots_in_run_order, .timeout = 10)
+{
+	static const uint8_t log[] = { 2, 5, 2, 1, 0, 0, 1 };
+	char *text = token_with_log(log, sizeof(log));
+	struct sim_token t;
+	char err[256] = "";
+
+	cr_assert_eq(token_decode(text, &t, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(t.len, 2);
+	cr_assert_eq(t.log[0].ordinal, 2);
+	cr_assert_eq(t.log[1].ordinal, 0);
+	cr_assert_eq(t.log[1].step, 5);
+	token_release(&t);
 	free(text);
 }
 

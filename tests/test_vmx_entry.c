@@ -738,6 +738,48 @@ Test(vmx_entry, trace_records_entries_and_exits, .timeout = 30)
 	free(g);
 }
 
+/*
+ * Determinism: the token of a run with a guest, an IPI into it and the
+ * strategy's guest-run choices replays the same trace, byte for byte.
+ */
+Test(vmx_entry, guest_runs_replay_from_their_token, .timeout = 60)
+{
+	static const char *const strategies[] = { "random", "pct:3", "timed" };
+
+	for (size_t i = 0; i < sizeof(strategies) / sizeof(strategies[0]); i++) {
+		struct vmxp_run *g = new_run("skylake-sp", 8, NULL);
+		struct vcase c = { .guest = { NULL, g }, .ipi_for = g };
+		struct sim_program p = {
+			.name = "vmx", .ncpus = 2, .setup = vsetup, .check = vcheck, .arg = &c,
+			.detect = SIM_DETECT_LOCKDEP, .machine = "2 slots: skylake-sp, kabylake",
+		};
+		struct sim_result a, b;
+		char err[256] = "";
+		unsigned int nexits;
+
+		g->stop_on_ext_intr = true;
+		trace_runs = true;
+		a = vrun(&c, p.machine, 2, strategies[i], 7);
+		trace_runs = false;
+		expect_clean(&a);
+		cr_assert(a.trace && a.token);
+		nexits = g->nexits;
+		memset(g->exit, 0, sizeof(g->exit));
+		g->nexits = 0;
+		g->in_guest_soon = 0;
+		g->ipi_ran_on = -1;
+		cr_assert_eq(sim_replay(&p, a.token, true, 0, &b, err, sizeof(err)), 0, "%s", err);
+		expect_clean(&b);
+		cr_assert_eq(g->nexits, nexits, "%s", strategies[i]);
+		cr_assert_eq(b.trace_len, a.trace_len, "%s: %zu vs %zu bytes", strategies[i],
+			     b.trace_len, a.trace_len);
+		cr_assert(!memcmp(a.trace, b.trace, a.trace_len), "%s: traces differ", strategies[i]);
+		sim_result_release(&a);
+		sim_result_release(&b);
+		free(g);
+	}
+}
+
 /* ---- the VMX-preemption timer ---- */
 
 static uint64_t timer_value;
