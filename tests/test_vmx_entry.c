@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <criterion/logging.h>
 #include <criterion/parameterized.h>
 
 #include "hvsim/hw.h"
@@ -105,6 +106,18 @@ struct vcase {
 	uint64_t cycles[2];
 };
 
+/* A run's outputs, cleared before each run: every run starts from the same state. */
+static void run_reset(struct vmxp_run *r)
+{
+	r->vmxon = 0;
+	memset(r->exit, 0, sizeof(r->exit));
+	r->nexits = 0;
+	memset(&r->relaunched, 0, sizeof(r->relaunched));
+	r->msr_after = 0;
+	r->in_guest_soon = 0;
+	r->ipi_ran_on = -1;
+}
+
 static void vsetup(struct machine *m, void *arg)
 {
 	struct vcase *c = arg;
@@ -112,6 +125,7 @@ static void vsetup(struct machine *m, void *arg)
 	for (unsigned int i = 0; i < 2; i++) {
 		if (!c->guest[i])
 			continue;
+		run_reset(c->guest[i]);
 		sim_spawn(m, i, "vcpu", vmxp_guest_task, c->guest[i]);
 		if (c->script)
 			cr_assert_eq(sim_set_guest_script(m, i, c->script, c->nscript), 0);
@@ -591,6 +605,33 @@ ParameterizedTest(struct sched_case *sc, vmx_entry, ipi_to_a_cpu_in_its_guest, .
 	free(g);
 }
 
+/*
+ * Every schedule with at most two preemptions (guest run lengths included):
+ * the IPI is always handled on CPU 1, never lost to a guest.
+ */
+Test(vmx_entry, ipi_into_a_guest_is_never_lost_under_dfs, .timeout = 120)
+{
+	struct vmxp_run *g = new_run("skylake-sp", 4, NULL);
+	struct vcase c = { .guest = { NULL, g }, .ipi_for = g };
+	struct sim_program p = {
+		.name = "vmx", .ncpus = 2, .setup = vsetup, .check = vcheck, .arg = &c,
+		.detect = SIM_DETECT_LOCKDEP, .machine = "2 slots: skylake-sp x2",
+	};
+	struct sim_explore_opts o = { .strategy = "dfs:2", .budget = 200000 };
+	struct sim_result r;
+	char err[256] = "";
+
+	g->stop_on_ext_intr = true;
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	cr_assert(sim_outcome_is_failure(r.outcome) == false, "%s", r.message);
+	cr_assert(r.exhausted, "dfs:2 did not exhaust in %lu schedules",
+		  (unsigned long)r.schedules);
+	cr_log_info("dfs:2 exhausted in %lu schedules", (unsigned long)r.schedules);
+	sim_result_release(&r);
+	free(g);
+}
+
 static void no_ack(struct vmcs *v)
 {
 	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
@@ -764,10 +805,6 @@ Test(vmx_entry, guest_runs_replay_from_their_token, .timeout = 60)
 		expect_clean(&a);
 		cr_assert(a.trace && a.token);
 		nexits = g->nexits;
-		memset(g->exit, 0, sizeof(g->exit));
-		g->nexits = 0;
-		g->in_guest_soon = 0;
-		g->ipi_ran_on = -1;
 		cr_assert_eq(sim_replay(&p, a.token, true, 0, &b, err, sizeof(err)), 0, "%s", err);
 		expect_clean(&b);
 		cr_assert_eq(g->nexits, nexits, "%s", strategies[i]);
