@@ -14,6 +14,9 @@
 #include "bodies.h"
 #include "ctx.h"
 #include "examples.h"
+#include "vmx/vmentry.h"
+#include "vmx_legal.h"
+#include "vmx_loop.h"
 
 #define REPS 7
 
@@ -159,9 +162,95 @@ static double bench_schedules(uint64_t n)
 	return n / (t0 / 1e9);
 }
 
+/* ---- VMX ---------------------------------------------------------------- */
+
+#define CHECK_PASSES	20000
+#define VMX_ENTRIES	20000
+
+/* ns for one pass of the control, host-state and guest-state rows on a legal VMCS. */
+static double bench_entry_checks(void)
+{
+	struct cpu_model *m = vt_load("skylake-sp");
+	struct vmcs *v = vt_legal_vmcs(m);
+	const struct vmx_check *failed;
+	double t0 = now_ns();
+	int err = 0;
+
+	for (int i = 0; i < CHECK_PASSES; i++)
+		err |= vmx_check_entry(m, v, NULL, &failed);
+	t0 = now_ns() - t0;
+	if (err) {
+		fprintf(stderr, "hvsim-bench: the legal VMCS failed a check\n");
+		exit(2);
+	}
+	free(v);
+	free(m);
+	return t0 / CHECK_PASSES;
+}
+
+static struct vmx_loop vmx_loop;
+
+static void vmx_loop_setup(struct machine *m, void *arg)
+{
+	sim_spawn(m, 0, "vcpu", vmx_loop_task, arg);
+}
+
+/*
+ * ns of host time per simulated VM entry and exit: VMRESUME with every
+ * check, the guest stand-in's default run (2000 cycles, about 15 steps),
+ * the exit, one VMREAD, interrupts off and on.
+ */
+static double bench_vmx_round_trip(void)
+{
+	static const struct sim_program p = {
+		.name = "bench-vmx", .ncpus = 1, .setup = vmx_loop_setup, .arg = &vmx_loop,
+		.machine = "1 slots: skylake-sp",
+	};
+	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
+	struct sim_result r;
+	char err[128];
+	double t0;
+
+	if (!vmx_loop.nfields) {
+		struct cpu_model *m = vt_load("skylake-sp");
+		struct vmcs *v = vt_legal_vmcs(m);
+
+		/* As KVM runs a vCPU: HLT exits. */
+		vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_HLT_EXITING);
+		vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING);
+		for (unsigned int i = 0; i < vmcs_nr_fields; i++) {
+			const struct vmcs_field_info *f = &vmcs_field_table[i];
+			uint64_t val = f->high || f->read_only ? 0 : vmcs_get(v, f->encoding);
+
+			if (val && vmx_loop.nfields < VMX_LOOP_MAX_FIELDS) {
+				vmx_loop.field[vmx_loop.nfields] = f->encoding;
+				vmx_loop.value[vmx_loop.nfields++] = val;
+			}
+		}
+		vmx_loop.entries = VMX_ENTRIES;
+		free(v);
+		free(m);
+	}
+	t0 = now_ns();
+	if (sim_explore(&p, &o, &r, err, sizeof(err))) {
+		fprintf(stderr, "hvsim-bench: %s\n", err);
+		exit(2);
+	}
+	t0 = now_ns() - t0;
+	if (r.outcome != SIM_OK || vmx_loop.hlt_exits != VMX_ENTRIES) {
+		fprintf(stderr, "hvsim-bench: %u of %u entries exited on HLT: %s\n",
+			vmx_loop.hlt_exits, VMX_ENTRIES, r.message);
+		exit(2);
+	}
+	sim_result_release(&r);
+	return t0 / VMX_ENTRIES;
+}
+
 int main(void)
 {
 	double sw[REPS], sim[REPS], simt[REPS], nat[REPS], sched[REPS], ratio[REPS];
+	double checks[REPS], vmx[REPS];
+	unsigned int msr_rows;
 
 	for (int i = 0; i < REPS; i++) {
 		sw[i] = bench_switch();
@@ -170,6 +259,8 @@ int main(void)
 		nat[i] = time_native_work();
 		ratio[i] = sim[i] / nat[i];
 		sched[i] = bench_schedules(200000);
+		checks[i] = bench_entry_checks();
+		vmx[i] = bench_vmx_round_trip();
 	}
 	printf("context_switch: %.1f ns\n", median(sw, REPS));
 	printf("step_no_switch: %.2f ns\n", median(sim, REPS) / WORK_STEPS);
@@ -178,5 +269,9 @@ int main(void)
 	printf("step_no_switch_traced: %.2f ns\n", median(simt, REPS) / WORK_STEPS);
 	printf("lost_update_random_schedules: %.0f per s\n", median(sched, REPS));
 	printf("instrumented_vs_native: %.2f ratio\n", median(ratio, REPS));
+	vmx_checks_of(VMX_CHECK_MSR_LOAD, &msr_rows);
+	printf("vm_entry_checks_pass: %.0f ns (%u rows)\n", median(checks, REPS),
+	       vmx_nr_entry_checks - msr_rows);
+	printf("vm_entry_exit_round_trip: %.0f ns\n", median(vmx, REPS));
 	return 0;
 }

@@ -729,6 +729,10 @@ ParameterizedTest(unsigned int *row, vmx_controls, each_row, .timeout = 10)
 	err = vmx_check_controls(m, v, &failed);
 	cr_assert_eq(err, r->error, "%s: error %d", r->id, err);
 	cr_assert_eq(failed, r, "%s: failed at %s instead", r->id, failed ? failed->id : "(none)");
+	/* The whole entry makes the controls rows first: it stops at the same row. */
+	failed = NULL;
+	cr_assert_eq(vmx_check_entry(m, v, NULL, &failed), r->error, "%s", r->id);
+	cr_assert_eq(failed, r, "%s: entry failed at %s", r->id, failed ? failed->id : "(none)");
 	free(v);
 	free(m);
 }
@@ -917,6 +921,27 @@ Test(vmcs_fields, widths_and_types_match_encoding, .timeout = 10)
 }
 
 /* A few encodings as the SDM's Appendix B gives them, as a guard on the list. */
+/*
+ * VMREAD/VMWRITE binary-search the table, and vmcs_get/vmcs_set switch on
+ * the encoding: both must agree with the table, row for row.
+ */
+Test(vmcs_fields, lookups_agree_with_the_table, .timeout = 10)
+{
+	for (unsigned int i = 0; i < vmcs_nr_fields; i++) {
+		const struct vmcs_field_info *f = &vmcs_field_table[i];
+
+		if (i)
+			cr_assert_gt(f->encoding, vmcs_field_table[i - 1].encoding,
+				     "%s is out of encoding order", f->name);
+		cr_assert_eq(vmcs_field_find(f->encoding), f, "%s", f->name);
+		cr_assert_eq(vmcs_full_slot(f->encoding), f->high ? -1 : (int)f->slot, "%s",
+			     f->name);
+		cr_assert_null(vmcs_field_find(f->encoding + 0x8000), "%s + bit 15", f->name);
+	}
+	cr_assert_null(vmcs_field_find(0x1ULL << 32));
+	cr_assert_eq(vmcs_full_slot(0x8000), -1);
+}
+
 Test(vmcs_fields, known_encodings, .timeout = 10)
 {
 	cr_assert_eq(VMCS_VIRTUAL_PROCESSOR_ID, 0x0000);

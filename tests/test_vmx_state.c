@@ -141,11 +141,13 @@ static void h_pae(const struct cpu_model *m, struct vmcs *v, int a)
 }
 
 /* Guest. */
+/* Unrestricted guest, with the EPT it needs (write-back, 4-level): legal controls. */
 static void unrestricted(struct vmcs *v)
 {
 	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_ACTIVATE_SECONDARY);
 	vt_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL,
 		 VMX_PROC2_ENABLE_EPT | VMX_PROC2_UNRESTRICTED_GUEST);
+	vmcs_set(v, VMCS_EPT_POINTER, VMX_EPTP_MT_WB | (3ULL << VMX_EPTP_PWL_SHIFT) | 0x13000ULL);
 }
 
 static void g_cr0(const struct cpu_model *m, struct vmcs *v, int a)
@@ -619,6 +621,11 @@ static void run_row(const struct vmx_check *r, bool host)
 	err = host ? vmx_check_host_state(m, v, &failed) : vmx_check_guest_state(m, v, &failed);
 	cr_assert_eq(err, r->error, "%s: error %d", r->id, err);
 	cr_assert_eq(failed, r, "%s: failed at %s instead", r->id, failed ? failed->id : "(none)");
+	/* The whole entry, one context for every group, stops at the same row. */
+	failed = NULL;
+	err = vmx_check_entry(m, v, NULL, &failed);
+	cr_assert_eq(err, r->error, "%s: entry error %d", r->id, err);
+	cr_assert_eq(failed, r, "%s: entry failed at %s", r->id, failed ? failed->id : "(none)");
 	free(v);
 	free(m);
 }

@@ -10,6 +10,7 @@
 #ifndef HVSIM_TESTS_VMX_LEGAL_H
 #define HVSIM_TESTS_VMX_LEGAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cpu/model.h"
@@ -66,7 +67,7 @@ static inline uint32_t vt_limit_f(int s) { return VMCS_GUEST_ES_LIMIT + 2 * s; }
 static inline uint32_t vt_ar_f(int s)    { return VMCS_GUEST_ES_AR_BYTES + 2 * s; }
 static inline uint32_t vt_base_f(int s)  { return VMCS_GUEST_ES_BASE + 2 * s; }
 
-/* Model @spec from cpus/ (malloc'd; the test fails when it does not load). */
+/* Model @spec from cpus/ (malloc'd; aborts with a message when it does not load). */
 struct cpu_model *vt_load(const char *spec);
 /* A model's MSR value, 0 when it lacks the MSR; set (adding it) for a test. */
 uint64_t vt_msr(const struct cpu_model *m, uint32_t index);

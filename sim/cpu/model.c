@@ -415,10 +415,7 @@ unsigned int model_linaddr(const struct cpu_model *m)
 
 bool model_canonical(const struct cpu_model *m, uint64_t addr)
 {
-	unsigned int n = model_linaddr(m);
-	int64_t shifted = (int64_t)(addr << (64 - n));
-
-	return (uint64_t)(shifted >> (64 - n)) == addr;
+	return canonical_in(model_linaddr(m), addr);
 }
 
 /* A CR4 bit and the CPUID bit that lets software set it. */

@@ -167,6 +167,14 @@ unsigned int model_maxphyaddr(const struct cpu_model *m);	/* 0x80000008 EAX[7:0]
 unsigned int model_linaddr(const struct cpu_model *m);	/* 0x80000008 EAX[15:8], else 48 */
 /* Bits 63:N-1 of @addr all equal, N = model_linaddr() ("Canonical Addressing"). */
 bool model_canonical(const struct cpu_model *m, uint64_t addr);
+
+/* The same for a linear-address width @n (32 to 64) already looked up. */
+static inline bool canonical_in(unsigned int n, uint64_t addr)
+{
+	int64_t shifted = (int64_t)(addr << (64 - n));
+
+	return (uint64_t)(shifted >> (64 - n)) == addr;
+}
 uint64_t model_cr4_fixed1(const struct cpu_model *m);	/* CR4 bits that may be 1 */
 uint64_t model_cr4_reserved(const struct cpu_model *m);	/* as KVM's __cr4_reserved_bits() */
 uint64_t model_cr0_fixed0(const struct cpu_model *m);	/* 0x80000021 on every dump */

@@ -35,6 +35,9 @@ struct vmx_check_ctx {
 	const struct vmx_phys_reader *mem;	/* NULL: memory reads as zeros */
 	const uint64_t *msr_val;		/* the CPU's MSRs by model slot; NULL: reset values */
 	unsigned int maxphyaddr;		/* physical-address width */
+	unsigned int linaddr;			/* linear-address width: canonical form */
+	/* The model's VMX fixed bits ("VMX-Fixed Bits in CR0", "... CR4"). */
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t pin, proc, exit, entry;	/* the 32-bit control words */
 	/*
 	 * Controls the SDM treats as 0 when not activated: secondary unless
@@ -58,7 +61,8 @@ void vmx_check_ctx_init(struct vmx_check_ctx *c, const struct cpu_model *m,
 			const struct vmcs *v, const struct vmx_phys_reader *mem,
 			const uint64_t *msr_val);
 
-static inline uint64_t vmx_fld(const struct vmx_check_ctx *c, uint32_t encoding)
+static inline __attribute__((always_inline)) uint64_t vmx_fld(const struct vmx_check_ctx *c,
+							 uint32_t encoding)
 {
 	return vmcs_get(c->v, encoding);
 }
@@ -79,7 +83,7 @@ static inline bool vmx_beyond_pa(const struct vmx_check_ctx *c, uint64_t addr)
 /* Bits 63:N-1 all equal, N the linear-address width ("Canonical Addressing"). */
 static inline bool vmx_canonical(const struct vmx_check_ctx *c, uint64_t addr)
 {
-	return model_canonical(c->m, addr);
+	return canonical_in(c->linaddr, addr);
 }
 
 /* Every PAT entry UC(0), WC(1), WT(4), WP(5), WB(6) or UC-(7) ("PAT"). */

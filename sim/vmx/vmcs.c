@@ -10,6 +10,7 @@
  */
 #include "vmcs.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "../bug.h"
@@ -36,12 +37,21 @@ const struct vmcs_field_info *vmcs_field_find(uint64_t encoding)
 	 * Bits 63:32 of the register operand are not part of any encoding:
 	 * a set bit there names no component.
 	 */
+	unsigned int lo = 0, hi = vmcs_nr_fields;
+
 	if (encoding >> 32)
 		return NULL;
-	for (unsigned int i = 0; i < vmcs_nr_fields; i++)
-		if (vmcs_field_table[i].encoding == encoding)
-			return &vmcs_field_table[i];
-	return NULL;
+	/* VMCS_FIELDS() lists the fields in encoding order (a test checks it). */
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (vmcs_field_table[mid].encoding < encoding)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < vmcs_nr_fields && vmcs_field_table[lo].encoding == encoding ?
+	       &vmcs_field_table[lo] : NULL;
 }
 
 void vmcs_init(struct vmcs *v, uint32_t revision, bool vmwrite_any)
@@ -98,23 +108,10 @@ int vmcs_write(struct vmcs *v, uint64_t encoding, uint64_t val)
 	return 0;
 }
 
-/* The row of a full-field encoding; anything else is a simulator bug. */
-static const struct vmcs_field_info *full_field(uint32_t encoding)
+void vmcs_bad_encoding(uint32_t encoding)
 {
-	const struct vmcs_field_info *f = vmcs_field_find(encoding);
+	char what[64];
 
-	SIM_BUG_ON(!f || f->high);
-	return f;
-}
-
-uint64_t vmcs_get(const struct vmcs *v, uint32_t encoding)
-{
-	return v->val[full_field(encoding)->slot];
-}
-
-void vmcs_set(struct vmcs *v, uint32_t encoding, uint64_t val)
-{
-	const struct vmcs_field_info *f = full_field(encoding);
-
-	v->val[f->slot] = val & width_mask(f->width);
+	snprintf(what, sizeof(what), "no full VMCS field has encoding %#x", encoding);
+	sim_bug(__FILE__, __LINE__, what);
 }

@@ -344,10 +344,53 @@ int vmcs_write(struct vmcs *v, uint64_t encoding, uint64_t val);
 /*
  * The simulator's own access (the CPU's, not an instruction's): no
  * read-only rule, full encodings only; an unknown or "high" encoding is a
- * simulator bug.
+ * simulator bug. Inline, so that a constant encoding folds to its slot:
+ * VM entry reads hundreds of fields.
  */
-uint64_t vmcs_get(const struct vmcs *v, uint32_t encoding);
-void vmcs_set(struct vmcs *v, uint32_t encoding, uint64_t val);
+#define VMCS_SLOT_CASE(name, enc, ro)	case (enc): return VMCS_SLOT_##name;
+
+/* The slot of a full-field encoding, or -1. */
+static inline __attribute__((always_inline)) int vmcs_full_slot(uint32_t encoding)
+{
+	switch (encoding) {
+	VMCS_FIELDS(VMCS_SLOT_CASE, VMCS_SLOT_CASE, VMCS_SLOT_CASE, VMCS_SLOT_CASE)
+	default:
+		return -1;
+	}
+}
+
+/* A simulator bug: @encoding names no full field (vmcs.c). */
+__attribute__((noreturn)) void vmcs_bad_encoding(uint32_t encoding);
+
+static inline __attribute__((always_inline)) uint64_t vmcs_get(const struct vmcs *v,
+							 uint32_t encoding)
+{
+	int slot = vmcs_full_slot(encoding);
+
+	if (slot < 0)
+		vmcs_bad_encoding(encoding);
+	return v->val[slot];
+}
+
+static inline void vmcs_set(struct vmcs *v, uint32_t encoding, uint64_t val)
+{
+	int slot = vmcs_full_slot(encoding);
+
+	if (slot < 0)
+		vmcs_bad_encoding(encoding);
+	switch (vmcs_encoding_width(encoding)) {
+	case VMCS_W16:
+		val &= 0xffffULL;
+		break;
+	case VMCS_W32:
+		val &= 0xffffffffULL;
+		break;
+	case VMCS_W64:
+	case VMCS_WNAT:
+		break;
+	}
+	v->val[slot] = val;
+}
 
 /*
  * Bits of the VMX control fields (Vol. 3C, "VM-Execution Control Fields",

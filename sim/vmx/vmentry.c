@@ -109,6 +109,11 @@ void vmx_check_ctx_init(struct vmx_check_ctx *c, const struct cpu_model *m,
 	c->maxphyaddr = model_maxphyaddr(m);
 	/* A model file bounds MAXPHYADDR to 36-52; a shift of 64 would be UB. */
 	SIM_BUG_ON(c->maxphyaddr == 0 || c->maxphyaddr >= 64);
+	c->linaddr = model_linaddr(m);
+	c->cr0_fixed0 = model_cr0_fixed0(m);
+	c->cr0_fixed1 = model_cr0_fixed1(m);
+	c->cr4_fixed0 = model_cr4_fixed0(m);
+	c->cr4_fixed1 = model_cr4_fixed1(m);
 	c->pin = vmx_fld(c, VMCS_PIN_BASED_VM_EXEC_CONTROL);
 	c->proc = vmx_fld(c, VMCS_CPU_BASED_VM_EXEC_CONTROL);
 	c->exit = vmx_fld(c, VMCS_VM_EXIT_CONTROLS);
@@ -142,6 +147,25 @@ int vmx_check_group_run(enum vmx_check_group group, const struct cpu_model *m,
 		if (!rows[i].holds(&c)) {
 			*failed = &rows[i];
 			return rows[i].error;
+		}
+	}
+	return 0;
+}
+
+int vmx_check_entry(const struct cpu_model *m, const struct vmcs *v,
+		    const struct vmx_entry_env *env, const struct vmx_check **failed)
+{
+	struct vmx_check_ctx c;
+	unsigned int n;
+	const struct vmx_check *rows = vmx_checks_of(VMX_CHECK_MSR_LOAD, &n);
+
+	vmx_check_ctx_init(&c, m, v, env ? env->mem : NULL, env ? env->msr_val : NULL);
+	*failed = NULL;
+	/* Every row before the MSR-loading ones, in table order. */
+	for (const struct vmx_check *r = vmx_entry_checks; r < rows; r++) {
+		if (!r->holds(&c)) {
+			*failed = r;
+			return r->error;
 		}
 	}
 	return 0;

@@ -99,7 +99,16 @@ int vmx_check_group_run(enum vmx_check_group group, const struct cpu_model *m,
 			const struct vmcs *v, const struct vmx_entry_env *env,
 			const struct vmx_check **failed);
 
-/* The same, one group at a time, with no memory and reset MSR values. */
+/*
+ * The checks of VMLAUNCH/VMRESUME before loading MSRs: the controls, host
+ * state and guest state groups in order, with one context: 0, or the first
+ * failing row's error with *@failed that row (its group says whether the
+ * entry fails with VMfailValid or with a VM exit).
+ */
+int vmx_check_entry(const struct cpu_model *m, const struct vmcs *v,
+		    const struct vmx_entry_env *env, const struct vmx_check **failed);
+
+/* One group at a time, with no memory and reset MSR values. */
 int vmx_check_controls(const struct cpu_model *m, const struct vmcs *v,
 		       const struct vmx_check **failed);
 int vmx_check_host_state(const struct cpu_model *m, const struct vmcs *v,

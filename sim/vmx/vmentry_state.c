@@ -122,12 +122,12 @@ static bool perf_global_valid(const struct vmx_check_ctx *c, uint64_t val)
 
 bool vmx_chk_host_cr0(const struct vmx_check_ctx *c)
 {
-	return fits_fixed(vmx_fld(c, VMCS_HOST_CR0), model_cr0_fixed0(c->m), model_cr0_fixed1(c->m));
+	return fits_fixed(vmx_fld(c, VMCS_HOST_CR0), c->cr0_fixed0, c->cr0_fixed1);
 }
 
 bool vmx_chk_host_cr4(const struct vmx_check_ctx *c)
 {
-	return fits_fixed(vmx_fld(c, VMCS_HOST_CR4), model_cr4_fixed0(c->m), model_cr4_fixed1(c->m));
+	return fits_fixed(vmx_fld(c, VMCS_HOST_CR4), c->cr4_fixed0, c->cr4_fixed1);
 }
 
 bool vmx_chk_host_cr3(const struct vmx_check_ctx *c)
@@ -263,12 +263,12 @@ bool vmx_chk_host_rip(const struct vmx_check_ctx *c)
 
 bool vmx_chk_guest_cr0(const struct vmx_check_ctx *c)
 {
-	uint64_t fixed0 = model_cr0_fixed0(c->m);
+	uint64_t fixed0 = c->cr0_fixed0;
 
 	/* Unrestricted guest lifts the PE and PG requirements. */
 	if (c->unrestricted)
 		fixed0 &= ~(CR0_PE | CR0_PG);
-	return fits_fixed(vmx_fld(c, VMCS_GUEST_CR0), fixed0, model_cr0_fixed1(c->m));
+	return fits_fixed(vmx_fld(c, VMCS_GUEST_CR0), fixed0, c->cr0_fixed1);
 }
 
 bool vmx_chk_guest_cr0_pg_pe(const struct vmx_check_ctx *c)
@@ -280,7 +280,7 @@ bool vmx_chk_guest_cr0_pg_pe(const struct vmx_check_ctx *c)
 
 bool vmx_chk_guest_cr4(const struct vmx_check_ctx *c)
 {
-	return fits_fixed(vmx_fld(c, VMCS_GUEST_CR4), model_cr4_fixed0(c->m), model_cr4_fixed1(c->m));
+	return fits_fixed(vmx_fld(c, VMCS_GUEST_CR4), c->cr4_fixed0, c->cr4_fixed1);
 }
 
 bool vmx_chk_guest_debugctl(const struct vmx_check_ctx *c)

@@ -679,17 +679,14 @@ static int vm_entry(bool launch, uintptr_t pc)
 		return fail_valid(c, m, VMXERR_VMLAUNCH_NONCLEAR);
 	if (!launch && v->launch != VMCS_LAUNCHED)
 		return fail_valid(c, m, VMXERR_VMRESUME_NONLAUNCHED);
-	err = vmx_check_group_run(VMX_CHECK_CONTROLS, c->model, v, &env, &failed);
-	if (!err)
-		err = vmx_check_group_run(VMX_CHECK_HOST_STATE, c->model, v, &env, &failed);
-	if (err)
+	err = vmx_check_entry(c->model, v, &env, &failed);
+	if (err && !vmx_check_group_exits(failed->group))
 		return fail_valid(c, m, err);
 	/*
 	 * Past the checks on controls and host state, a failure is a VM exit
 	 * with bit 31 of the exit reason set, not a VMfail ("VM-Entry Failures
 	 * During or After Loading Guest State"); the launch state stays.
 	 */
-	err = vmx_check_group_run(VMX_CHECK_GUEST_STATE, c->model, v, &env, &failed);
 	if (err) {
 		c->cycles += c->model->cost[COST_VMENTRY] + c->model->cost[COST_VMEXIT];
 		exit_info(v, EXIT_REASON_INVALID_STATE | VMX_EXIT_REASON_FAILED_ENTRY,

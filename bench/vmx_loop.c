@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+/* Instrumented: a hypervisor's VM-entry loop, for the VMX figures of hvsim-bench. */
+#include "vmx_loop.h"
+
+#include "hvsim/hw.h"
+#include "hvsim/kernel.h"
+
+#define MSR_IA32_VMX_BASIC_B	0x480
+#define F_VM_EXIT_REASON	0x4402
+
+static unsigned long region(uint32_t revision)
+{
+	unsigned long page = __get_free_pages(GFP_KERNEL, 0);
+
+	if (page)
+		*(uint32_t *)page = revision;
+	return page;
+}
+
+void vmx_loop_task(void *arg)
+{
+	struct vmx_loop *l = arg;
+	uint64_t basic;
+	unsigned long on, vmcs, reason = 0;
+	uint32_t rev;
+
+	rdmsrl(MSR_IA32_VMX_BASIC_B, basic);
+	rev = (uint32_t)(basic & 0x7fffffff);
+	on = region(rev);
+	vmcs = region(rev);
+	cr4_set_bits(X86_CR4_VMXE);
+	vmxon(__pa((void *)on));
+	vmclear(__pa((void *)vmcs));
+	vmptrld(__pa((void *)vmcs));
+	for (unsigned int i = 0; i < l->nfields; i++)
+		vmwrite(l->field[i], l->value[i]);
+	l->hlt_exits = 0;
+	for (unsigned int i = 0; i < l->entries; i++) {
+		local_irq_disable();
+		if ((i ? vmresume() : vmlaunch()) != VMX_SUCCEED)
+			break;
+		vmread(F_VM_EXIT_REASON, &reason);
+		local_irq_enable();
+		if (reason == EXIT_REASON_HLT)
+			l->hlt_exits++;
+	}
+	vmxoff();
+	cr4_clear_bits(X86_CR4_VMXE);
+	free_pages(on, 0);
+	free_pages(vmcs, 0);
+}

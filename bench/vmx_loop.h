@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* The benchmark's VM-entry loop (bench/vmx_loop.c, instrumented). */
+#ifndef HVSIM_BENCH_VMX_LOOP_H
+#define HVSIM_BENCH_VMX_LOOP_H
+
+#include <stdint.h>
+
+#define VMX_LOOP_MAX_FIELDS	256
+
+struct vmx_loop {
+	uint32_t field[VMX_LOOP_MAX_FIELDS];	/* VMWRITEs after VMPTRLD */
+	uint64_t value[VMX_LOOP_MAX_FIELDS];
+	unsigned int nfields;
+	unsigned int entries;			/* VMLAUNCH, then VMRESUMEs */
+	unsigned int hlt_exits;			/* out */
+};
+
+void vmx_loop_task(void *arg);
+
+#endif /* HVSIM_BENCH_VMX_LOOP_H */
