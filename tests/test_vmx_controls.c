@@ -64,25 +64,16 @@ static struct cpu_model *permissive_model(void)
 
 /* ---- VMCS configurations ---- */
 
-/* The minimal legal VMCS: every control word at its allowed-0 (default-1) bits. */
+/*
+ * The legal VMCS of vmx_legal.c: control words at their allowed-0
+ * (default-1) bits plus a 64-bit host and IA-32e guest, which passes every
+ * check of VM entry, so a violation of one control rule is the only reason
+ * an entry fails.
+ */
 static struct vmcs *legal_vmcs(const struct cpu_model *m)
 {
-	struct vmcs *v = calloc(1, sizeof(*v));
-
-	cr_assert(v);
-	vmcs_init(v, (uint32_t)vt_msr(m, MSR_IA32_VMX_BASIC),
-		  vt_msr(m, MSR_IA32_VMX_MISC) & VMX_MISC_VMWRITE_ANY);
-	vmcs_set(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, (uint32_t)vt_ctl_msr(m,
-		 MSR_IA32_VMX_PINBASED_CTLS, MSR_IA32_VMX_TRUE_PINBASED_CTLS));
-	vmcs_set(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, (uint32_t)vt_ctl_msr(m,
-		 MSR_IA32_VMX_PROCBASED_CTLS, MSR_IA32_VMX_TRUE_PROCBASED_CTLS));
-	vmcs_set(v, VMCS_VM_EXIT_CONTROLS, (uint32_t)vt_ctl_msr(m,
-		 MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS));
-	vmcs_set(v, VMCS_VM_ENTRY_CONTROLS, (uint32_t)vt_ctl_msr(m,
-		 MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS));
-	return v;
+	return vt_legal_vmcs(m);
 }
-
 static void secondary(struct vmcs *v, uint64_t bits)
 {
 	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_ACTIVATE_SECONDARY);
@@ -669,6 +660,10 @@ static void expect_pass(const struct cpu_model *m, const struct vmcs *v, const c
 	cr_assert_eq(err, 0, "%s on %s: error %d at %s", what, m->name, err,
 		     failed ? failed->id : "(none)");
 	cr_assert_null(failed);
+	/* And every other check of VM entry: this VMCS enters. */
+	err = vmx_check_entry(m, v, NULL, &failed);
+	cr_assert_eq(err, 0, "%s on %s: entry fails at %s", what, m->name,
+		     failed ? failed->id : "(none)");
 }
 
 static void expect_fail(const struct cpu_model *m, const struct vmcs *v, const char *id)

@@ -50,6 +50,9 @@ static void expect_pass(const struct cpu_model *m, const struct vmcs *v, const c
 	cr_assert_eq(err, 0, "%s on %s: guest exit %d at %s", what, m->name, err,
 		     failed ? failed->id : "(none)");
 	cr_assert_null(failed);
+	err = vmx_check_entry(m, v, NULL, &failed);
+	cr_assert_eq(err, 0, "%s on %s: entry fails at %s", what, m->name,
+		     failed ? failed->id : "(none)");
 }
 
 /* ---- violations: one per row, each breaking the legal state one way ---- */
