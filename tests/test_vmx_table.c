@@ -6,6 +6,7 @@
  * carry exactly the table `hvsim vmx-checks` prints.
  */
 #include "vmx/vmentry.h"
+#include "vmx_legal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,12 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
+#include "cpu/model.h"
 #include "vmx/vmcs.h"
 
+#ifndef HVSIM_CPUS_DIR
+#error "HVSIM_CPUS_DIR must name the source tree's cpus/ directory"
+#endif
 #ifndef HVSIM_SOURCE_DIR
 #error "HVSIM_SOURCE_DIR must name the source tree (for docs/vmx-checks.md)"
 #endif
@@ -149,6 +154,101 @@ Test(vmx_table, render_reports_the_length_it_needs, .timeout = 10)
 	cr_assert(!strncmp(small, full, sizeof(small) - 1));
 	cr_assert(strstr(full, "| `pin-ctls` | controls | error 7 |"), "%s", full);
 	free(full);
+}
+
+/* ---- robustness: any VMCS is a value, never a crash ---- */
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Random memory: the MSR-load area and the virtual-APIC page read as noise. */
+static bool noise_read(void *opaque, uint64_t pa, void *buf, size_t len)
+{
+	uint64_t s = pa * 0x9e3779b97f4a7c15ULL + *(uint64_t *)opaque + 1;
+
+	for (size_t i = 0; i < len; i++)
+		((uint8_t *)buf)[i] = (uint8_t)xorshift(&s);
+	return (pa & 0xfff) != 0xff0;
+}
+
+static uint64_t random_value(uint64_t *seed)
+{
+	uint64_t r = xorshift(seed);
+
+	switch (r & 7) {
+	case 0:
+		return ~0ULL;
+	case 1:
+		return 1ULL << (r >> 58);
+	case 2:
+		return 0;
+	default:
+		return xorshift(seed);
+	}
+}
+
+/*
+ * The legal VMCS of each model with one to four fields made random (all
+ * ones, zero, one bit, or noise), memory that reads as noise: VM entry must
+ * answer with a row or success and never assert or hit undefined behaviour
+ * (the ASan/UBSan build runs this too). Every group gets to fail.
+ */
+Test(vmx_table, mutated_vmcs_never_crashes, .timeout = 60)
+{
+	char names[16][MODEL_FILE_NAME_MAX];
+	unsigned int nmodels = model_list(HVSIM_CPUS_DIR, names, 16);
+	uint64_t seed = 0x5eed, msr_val[MODEL_MAX_MSRS];
+	unsigned int fails[VMX_NR_CHECK_GROUPS + 1] = { 0 };
+
+	cr_assert_geq(nmodels, 2);
+	for (unsigned int k = 0; k < nmodels; k++) {
+		struct cpu_model *m = vt_load(names[k]);
+
+		for (int round = 0; round < 20000; round++) {
+			const struct vmx_phys_reader mem = { .read = noise_read, .opaque = &seed };
+			const struct vmx_entry_env env = { .mem = &mem, .msr_val = msr_val };
+			const struct vmx_check *failed = NULL;
+			struct vmcs *v = vt_legal_vmcs(m);
+			unsigned int nmut = 1 + (unsigned int)(xorshift(&seed) & 3);
+			uint64_t qual;
+			int e;
+
+			for (unsigned int j = 0; j < nmut; j++) {
+				const struct vmcs_field_info *f =
+					&vmcs_field_table[xorshift(&seed) % vmcs_nr_fields];
+
+				if (!f->high)
+					vmcs_set(v, f->encoding, random_value(&seed));
+			}
+			/* The MSR-load count is the loading loop's length: keep it short. */
+			vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT,
+				 vmcs_get(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT) & 0x3ff);
+			for (unsigned int i = 0; i < m->nmsrs; i++)
+				msr_val[i] = m->msrs[i].value;
+			e = vmx_check_entry(m, v, &env, &failed);
+			cr_assert(e == 0 || (failed && failed->error == e), "%s round %d", names[k],
+				  round);
+			if (!e)
+				e = vmx_load_msrs(m, v, &mem, msr_val, &failed, &qual);
+			cr_assert(e == 0 || (failed && failed->error == e), "%s round %d", names[k],
+				  round);
+			fails[failed ? failed->group : VMX_NR_CHECK_GROUPS]++;
+			(void)vmx_eptp_valid(m, vmcs_get(v, VMCS_EPT_POINTER));
+			free(v);
+		}
+		free(m);
+	}
+	for (int g = 0; g <= VMX_NR_CHECK_GROUPS; g++)
+		cr_assert_gt(fails[g], 0, "no entry ended in group %d (%s)", g,
+			     g < VMX_NR_CHECK_GROUPS ?
+			     vmx_check_group_name((enum vmx_check_group)g) : "entered");
+	cr_log_info("controls %u, host %u, guest %u, msr %u, entered %u", fails[0], fails[1],
+		    fails[2], fails[3], fails[4]);
 }
 
 static char *read_file(const char *path)
