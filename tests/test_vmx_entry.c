@@ -40,6 +40,7 @@
 #define MSR_EFER	0xc0000080U
 #define MSR_LSTAR	0xc0000082U
 #define MSR_FS_BASE	0xc0000100U
+#define MSR_GS_BASE_K	0xc0000101U
 #define MSR_TSC_AUX	0xc0000103U
 #define MSR_FEAT_CTL	0x3aU
 /* All write-back: a PAT another than the host's, every entry legal. */
@@ -114,6 +115,9 @@ static void run_reset(struct vmxp_run *r)
 	r->nexits = 0;
 	memset(&r->relaunched, 0, sizeof(r->relaunched));
 	r->msr_after = 0;
+	memset(r->stored, 0, sizeof(r->stored));
+	r->guest_pat = 0;
+	r->cr4_after = 0;
 	r->in_guest_soon = 0;
 	r->ipi_ran_on = -1;
 }
@@ -939,16 +943,14 @@ Test(vmx_entry, msr_load_area_loads_the_guest_msrs, .timeout = 30)
 	struct vmxp_run *g = c.guest[0];
 	struct sim_result r;
 
-	g->msr_area[0][0] = MSR_PAT;
-	g->msr_area[0][1] = PAT_ALL_WB;
-	g->msr_area[1][0] = MSR_TSC_AUX;
-	g->msr_area[1][1] = 3;
-	g->nmsrs = 2;
-	g->read_msr = MSR_PAT;
+	g->msr_area[0][0] = MSR_TSC_AUX;
+	g->msr_area[0][1] = 3;
+	g->nmsrs = 1;
+	g->read_msr = MSR_TSC_AUX;
 	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
 	expect_clean(&r);
 	cr_assert_eq(g->exit[0].reason, EXIT_REASON_HLT, "%#x", g->exit[0].reason);
-	cr_assert_eq(g->msr_after, PAT_ALL_WB, "the guest's PAT is loaded");
+	cr_assert_eq(g->msr_after, 3, "the guest's TSC_AUX stays: nothing restores it");
 	sim_result_release(&r);
 	free(g);
 }
@@ -959,21 +961,125 @@ Test(vmx_entry, msr_load_failure_is_exit_34_with_the_entry_index, .timeout = 30)
 	struct vmxp_run *g = c.guest[0];
 	struct sim_result r;
 
-	g->msr_area[0][0] = MSR_PAT;
-	g->msr_area[0][1] = PAT_ALL_WB;
+	g->msr_area[0][0] = MSR_TSC_AUX;
+	g->msr_area[0][1] = 3;
 	g->msr_area[1][0] = MSR_FS_BASE;	/* never from the MSR-load area */
 	g->nmsrs = 2;
-	g->read_msr = MSR_PAT;
+	g->read_msr = MSR_TSC_AUX;
 	g->relaunch = true;
 	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
 	expect_clean(&r);
 	cr_assert_eq(g->exit[0].ret, VMX_SUCCEED);
 	cr_assert_eq(g->exit[0].reason, 0x80000022U, "%#x", g->exit[0].reason);
 	cr_assert_eq(g->exit[0].qual, 2, "the second entry failed");
-	cr_assert_eq(g->msr_after, PAT_ALL_WB, "the first entry stays loaded");
+	cr_assert_eq(g->msr_after, 3, "the first entry stays loaded");
 	cr_assert_eq(g->relaunched.reason, 0x80000022U, "still not launched");
 	sim_result_release(&r);
 	free(g);
+}
+
+/* KVM's host_state: HOST_CR4 is what CR4 becomes at every exit. */
+static uint64_t host_cr4;
+
+static void save_pat_and_host_cr4(struct vmcs *v)
+{
+	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_SAVE_IA32_PAT | VMX_EXIT_LOAD_IA32_PAT);
+	vmcs_set(v, VMCS_HOST_CR4, host_cr4);
+}
+
+static void guest_gs_base(struct vmcs *v)
+{
+	vmcs_set(v, VMCS_GUEST_GS_BASE, 0x7f0000001000ULL);
+	vmcs_set(v, VMCS_HOST_GS_BASE, 0xffff888000200000ULL);
+}
+
+/*
+ * A VM exit saves the guest's IA32_PAT (save control) and its MSRs into
+ * the MSR-store area, then loads CR4 from the host-state area, the host's
+ * IA32_PAT (load control) and the VM-exit MSR-load area.
+ */
+Test(vmx_entry, exit_saves_guest_state_and_loads_host_state, .timeout = 30)
+{
+	struct cpu_model *m = vt_load("skylake-sp");
+	struct vcase c;
+	struct vmxp_run *g;
+	struct sim_result r;
+
+	host_cr4 = model_cr4_fixed0(m) | CR4_PAE | CR4_PGE;
+	c = (struct vcase){ .guest = { new_run("skylake-sp", 1, save_pat_and_host_cr4) } };
+	g = c.guest[0];
+	g->msr_area[0][0] = MSR_PAT;
+	g->msr_area[0][1] = PAT_ALL_WB;
+	g->msr_area[1][0] = MSR_TSC_AUX;
+	g->msr_area[1][1] = 3;
+	g->nmsrs = 2;
+	g->exit_load[0][0] = MSR_TSC_AUX;
+	g->exit_load[0][1] = 7;
+	g->nexit_load = 1;
+	g->exit_store[0] = MSR_TSC_AUX;
+	g->exit_store[1] = MSR_PAT;
+	g->nexit_store = 2;
+	g->read_msr = MSR_PAT;
+	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+	expect_clean(&r);
+	cr_assert_eq(g->exit[0].reason, EXIT_REASON_HLT, "%#x", g->exit[0].reason);
+	cr_assert_eq(g->guest_pat, PAT_ALL_WB, "GUEST_IA32_PAT saved: %#lx",
+		     (unsigned long)g->guest_pat);
+	cr_assert_eq(g->stored[0], 3, "the guest's TSC_AUX in the store area");
+	cr_assert_eq(g->stored[1], PAT_ALL_WB, "the guest's PAT in the store area");
+	cr_assert_eq(g->msr_after, 0x0007040600070406ULL, "the host's PAT loaded back");
+	cr_assert_eq(g->cr4_after, host_cr4, "CR4 %#lx, HOST_CR4 %#lx", g->cr4_after,
+		     (unsigned long)host_cr4);
+	sim_result_release(&r);
+	free(g);
+	/* Entry loads the guest's GS base (the store area shows it); the exit, HOST_GS_BASE. */
+	c = (struct vcase){ .guest = { new_run("skylake-sp", 1, guest_gs_base) } };
+	g = c.guest[0];
+	g->exit_store[0] = MSR_GS_BASE_K;
+	g->nexit_store = 1;
+	g->read_msr = MSR_GS_BASE_K;
+	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+	expect_clean(&r);
+	cr_assert_eq(g->exit[0].reason, EXIT_REASON_HLT, "%#x", g->exit[0].reason);
+	cr_assert_eq(g->stored[0], 0x7f0000001000ULL, "guest GS base %#lx",
+		     (unsigned long)g->stored[0]);
+	cr_assert_eq(g->msr_after, 0xffff888000200000ULL, "host GS base %#lx",
+		     (unsigned long)g->msr_after);
+	sim_result_release(&r);
+	free(g);
+	free(m);
+}
+
+/* A failure loading the host's MSRs, or saving the guest's, is a VMX abort: the CPU is lost. */
+Test(vmx_entry, exit_msr_failure_is_a_vmx_abort, .timeout = 30)
+{
+	static const struct {
+		bool store;
+		uint32_t msr;
+		const char *want;
+	} cases[] = {
+		{ false, MSR_FS_BASE, "VMX abort on CPU 0: loading host MSRs failed (indicator 4)" },
+		{ true, 0x808, "VMX abort on CPU 0: saving guest MSRs failed (indicator 1)" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcase c = { .guest = { new_run("kabylake", 1, NULL) } };
+		struct vmxp_run *g = c.guest[0];
+		struct sim_result r;
+
+		if (cases[i].store) {
+			g->exit_store[0] = cases[i].msr;
+			g->nexit_store = 1;
+		} else {
+			g->exit_load[0][0] = cases[i].msr;
+			g->nexit_load = 1;
+		}
+		r = vrun(&c, "1 slots: kabylake", 1, "timed", 1);
+		cr_assert_eq(r.outcome, SIM_FAILED);
+		cr_assert_str_eq(r.message, cases[i].want);
+		sim_result_release(&r);
+		free(g);
+	}
 }
 
 /* ---- the MSR-loading rows, one test each ---- */

@@ -138,4 +138,12 @@ int vmx_load_msrs(const struct cpu_model *m, const struct vmcs *v,
  */
 bool vmx_eptp_valid(const struct cpu_model *m, uint64_t eptp);
 
+/*
+ * The same for any MSR-load area: @count entries at @addr (a VM exit's
+ * VM-exit MSR-load area: its failure is a VMX abort, not an exit).
+ */
+int vmx_load_msr_area(const struct cpu_model *m, const struct vmcs *v,
+		      const struct vmx_phys_reader *mem, uint64_t *msr_val, uint64_t count,
+		      uint64_t addr, const struct vmx_check **failed, uint64_t *qual);
+
 #endif /* HVSIM_VMX_VMENTRY_H */

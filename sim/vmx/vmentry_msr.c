@@ -7,7 +7,9 @@
  * MSR_LOAD group in checks.def are the ways an entry fails; the first
  * failing entry ends VM entry in a VM exit with basic reason 34 and its
  * index (from 1) as the exit qualification. Entries before it stay
- * loaded; guest state is already loaded by then.
+ * loaded; guest state is already loaded by then. A VM exit loads the
+ * VM-exit MSR-load area by the same rules ("Loading MSRs" under "VM
+ * Exits"), where a failure is a VMX abort.
  */
 #include "vmentry.h"
 
@@ -118,19 +120,16 @@ static void read_entry(struct vmx_check_ctx *c, uint64_t addr, unsigned int pos)
 	memcpy(&c->msr.value, raw + 8, sizeof(c->msr.value));
 }
 
-int vmx_load_msrs(const struct cpu_model *m, const struct vmcs *v,
-		  const struct vmx_phys_reader *mem, uint64_t *msr_val,
-		  const struct vmx_check **failed, uint64_t *qual)
+int vmx_load_msr_area(const struct cpu_model *m, const struct vmcs *v,
+		      const struct vmx_phys_reader *mem, uint64_t *msr_val, uint64_t count,
+		      uint64_t addr, const struct vmx_check **failed, uint64_t *qual)
 {
 	const struct vmx_check *rows;
 	struct vmx_check_ctx c;
-	uint64_t count, addr;
 	unsigned int n;
 
 	vmx_check_ctx_init(&c, m, v, mem, msr_val);
 	rows = vmx_checks_of(VMX_CHECK_MSR_LOAD, &n);
-	count = vmx_fld(&c, VMCS_VM_ENTRY_MSR_LOAD_COUNT);
-	addr = vmx_fld(&c, VMCS_VM_ENTRY_MSR_LOAD_ADDR);
 	*failed = NULL;
 	*qual = 0;
 	for (uint64_t pos = 1; pos <= count; pos++) {
@@ -147,4 +146,12 @@ int vmx_load_msrs(const struct cpu_model *m, const struct vmcs *v,
 				c.msr.value;
 	}
 	return 0;
+}
+
+int vmx_load_msrs(const struct cpu_model *m, const struct vmcs *v,
+		  const struct vmx_phys_reader *mem, uint64_t *msr_val,
+		  const struct vmx_check **failed, uint64_t *qual)
+{
+	return vmx_load_msr_area(m, v, mem, msr_val, vmcs_get(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT),
+				 vmcs_get(v, VMCS_VM_ENTRY_MSR_LOAD_ADDR), failed, qual);
 }

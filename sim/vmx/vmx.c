@@ -569,6 +569,159 @@ static void timer_save(const struct cpu *c, struct vmcs *v, uint64_t ran)
 	vmcs_set(v, VMCS_VMX_PREEMPTION_TIMER_VALUE, left);
 }
 
+/* ---- MSRs and host state across entry and exit ---- */
+
+/* Architectural MSRs the entry and exit controls load and save (SDM Vol. 4). */
+#define MSR_IA32_SMBASE		0x9eU
+#define MSR_IA32_SYSENTER_CS	0x174U
+#define MSR_IA32_SYSENTER_ESP	0x175U
+#define MSR_IA32_SYSENTER_EIP	0x176U
+#define MSR_IA32_PAT		0x277U
+#define MSR_IA32_EFER		0xc0000080U
+#define MSR_IA32_FS_BASE	0xc0000100U
+#define MSR_IA32_GS_BASE	0xc0000101U
+/* x2APIC registers: MSRs 800H-8FFH. */
+#define MSR_X2APIC_BITS_31_8	0x8U
+/* CR0 bits a VM exit leaves as they were: ET (4), NW (29), CD (30) ("Loading Host Control Registers..."). */
+#define CR0_KEPT_ON_EXIT	(VMX_BIT(4) | VMX_BIT(29) | VMX_BIT(30))
+
+/* VMX-abort indicators ("VMX Aborts"), written at offset 4 of the VMCS region. */
+enum vmx_abort {
+	VMX_ABORT_SAVE_GUEST_MSR = 1,
+	VMX_ABORT_LOAD_HOST_MSR = 4,
+};
+
+/* The CPU's MSR @index, or NULL when its model lacks it (a load by the CPU, not WRMSR). */
+static uint64_t *cpu_msr(struct cpu *c, uint32_t index)
+{
+	const struct model_msr *e = model_msr(c->model, index);
+
+	return e ? &c->msr_val[e - c->model->msrs] : NULL;
+}
+
+static void load_msr(struct cpu *c, uint32_t index, uint64_t val)
+{
+	uint64_t *p = cpu_msr(c, index);
+
+	if (p)
+		*p = val;
+}
+
+/*
+ * A VMX abort: the CPU writes the indicator into the VMCS region and shuts
+ * down. Nothing brings it back: the run ends with a report.
+ */
+__attribute__((noreturn))
+static void vmx_abort(struct machine *m, struct cpu *c, enum vmx_abort why, uint64_t entry,
+		      uintptr_t pc)
+{
+	uint32_t *region = mem_va(m->k->mem, m->vmx->slot[c->vmx.cur_vmcs].pa + 4);
+	char title[160], frame[96], text[512];
+
+	if (region)
+		*region = why;
+	machine_symbolize(m, pc, frame, sizeof(frame));
+	snprintf(title, sizeof(title), "VMX abort on CPU %u: %s (indicator %d)", c->id,
+		 why == VMX_ABORT_SAVE_GUEST_MSR ? "saving guest MSRs failed" :
+		 "loading host MSRs failed", why);
+	snprintf(text, sizeof(text),
+		 "%s\nCPU: %u PID: %u Comm: %s\nRIP: %s (the VM exit)\n"
+		 "Entry %llu of the VM-exit MSR-%s area cannot be processed; the CPU\n"
+		 "shuts down and never returns to the host.\n",
+		 title, c->id, m->cur_task->pid, m->cur_task->name, frame,
+		 (unsigned long long)entry, why == VMX_ABORT_SAVE_GUEST_MSR ? "store" : "load");
+	machine_report_text(m, title, text);
+	machine_end(m, SIM_FAILED, title);
+}
+
+/*
+ * The VM-exit MSR-store area ("Saving MSRs" under "VM Exits"): each
+ * entry's MSR value, as RDMSR reads it, goes into bits 127:64. An x2APIC
+ * MSR, IA32_SMBASE, reserved bits 63:32 set, or an MSR RDMSR would #GP on
+ * fail the entry: 0, or its index from 1.
+ */
+static uint64_t store_msrs(struct machine *m, struct cpu *c, const struct vmcs *v)
+{
+	uint64_t count = vmcs_get(v, VMCS_VM_EXIT_MSR_STORE_COUNT);
+	uint64_t addr = vmcs_get(v, VMCS_VM_EXIT_MSR_STORE_ADDR);
+
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t *e = mem_va(m->k->mem, addr + 16 * i);
+		uint64_t *val;
+
+		if (!e || !mem_va(m->k->mem, addr + 16 * i + 15))
+			return i + 1;
+		val = cpu_msr(c, (uint32_t)e[0]);
+		if (e[0] >> 32 || (uint32_t)e[0] >> 8 == MSR_X2APIC_BITS_31_8 ||
+		    (uint32_t)e[0] == MSR_IA32_SMBASE || !val)
+			return i + 1;
+		e[1] = *val;
+	}
+	return 0;
+}
+
+/*
+ * Back to the host, after the exit's information is written ("Saving Guest
+ * State", "Saving MSRs", "Loading Host State", "Loading MSRs" under "VM
+ * Exits"): the save controls store IA32_PAT/EFER into the guest-state
+ * area and the MSR-store area gets its values (not after a failed entry,
+ * @entered false); CR0, CR4, the SYSENTER MSRs and the FS/GS bases come
+ * from the host-state area, IA32_PAT and IA32_EFER too when the load
+ * controls say so, then the VM-exit MSR-load area. A failure there is a
+ * VMX abort.
+ */
+static void exit_to_host(struct machine *m, struct cpu *c, struct vmcs *v, bool entered,
+			 uintptr_t pc)
+{
+	const struct vmx_phys_reader mem = { .read = phys_read, .opaque = m };
+	uint64_t exit = vmcs_get(v, VMCS_VM_EXIT_CONTROLS), *p, bad, qual;
+	const struct vmx_check *failed;
+
+	if (entered) {
+		if ((exit & VMX_EXIT_SAVE_IA32_PAT) && (p = cpu_msr(c, MSR_IA32_PAT)))
+			vmcs_set(v, VMCS_GUEST_IA32_PAT, *p);
+		if ((exit & VMX_EXIT_SAVE_IA32_EFER) && (p = cpu_msr(c, MSR_IA32_EFER)))
+			vmcs_set(v, VMCS_GUEST_IA32_EFER, *p);
+		bad = store_msrs(m, c, v);
+		if (bad)
+			vmx_abort(m, c, VMX_ABORT_SAVE_GUEST_MSR, bad, pc);
+	}
+	c->cr0 = (vmcs_get(v, VMCS_HOST_CR0) & ~CR0_KEPT_ON_EXIT) | (c->cr0 & CR0_KEPT_ON_EXIT);
+	c->cr4 = vmcs_get(v, VMCS_HOST_CR4);
+	load_msr(c, MSR_IA32_SYSENTER_CS, vmcs_get(v, VMCS_HOST_IA32_SYSENTER_CS));
+	load_msr(c, MSR_IA32_SYSENTER_ESP, vmcs_get(v, VMCS_HOST_IA32_SYSENTER_ESP));
+	load_msr(c, MSR_IA32_SYSENTER_EIP, vmcs_get(v, VMCS_HOST_IA32_SYSENTER_EIP));
+	load_msr(c, MSR_IA32_FS_BASE, vmcs_get(v, VMCS_HOST_FS_BASE));
+	load_msr(c, MSR_IA32_GS_BASE, vmcs_get(v, VMCS_HOST_GS_BASE));
+	if (exit & VMX_EXIT_LOAD_IA32_PAT)
+		load_msr(c, MSR_IA32_PAT, vmcs_get(v, VMCS_HOST_IA32_PAT));
+	if (exit & VMX_EXIT_LOAD_IA32_EFER)
+		load_msr(c, MSR_IA32_EFER, vmcs_get(v, VMCS_HOST_IA32_EFER));
+	if (vmx_load_msr_area(c->model, v, &mem, c->msr_val,
+			      vmcs_get(v, VMCS_VM_EXIT_MSR_LOAD_COUNT),
+			      vmcs_get(v, VMCS_VM_EXIT_MSR_LOAD_ADDR), &failed, &qual))
+		vmx_abort(m, c, VMX_ABORT_LOAD_HOST_MSR, qual, pc);
+}
+
+/*
+ * The guest-state MSRs entry loads ("Loading Guest State"): SYSENTER and
+ * the FS/GS bases always, IA32_PAT/IA32_EFER when the controls say so.
+ */
+static void load_guest_msrs(struct cpu *c, const struct vmcs *v)
+{
+	uint64_t entry = vmcs_get(v, VMCS_VM_ENTRY_CONTROLS);
+
+	load_msr(c, MSR_IA32_SYSENTER_CS, vmcs_get(v, VMCS_GUEST_SYSENTER_CS));
+	load_msr(c, MSR_IA32_SYSENTER_ESP, vmcs_get(v, VMCS_GUEST_SYSENTER_ESP));
+	load_msr(c, MSR_IA32_SYSENTER_EIP, vmcs_get(v, VMCS_GUEST_SYSENTER_EIP));
+	load_msr(c, MSR_IA32_FS_BASE, vmcs_get(v, VMCS_GUEST_FS_BASE));
+	load_msr(c, MSR_IA32_GS_BASE, vmcs_get(v, VMCS_GUEST_GS_BASE));
+	if (entry & VMX_ENTRY_LOAD_IA32_PAT)
+		load_msr(c, MSR_IA32_PAT, vmcs_get(v, VMCS_GUEST_IA32_PAT));
+	if (entry & VMX_ENTRY_LOAD_IA32_EFER)
+		load_msr(c, MSR_IA32_EFER, vmcs_get(v, VMCS_GUEST_IA32_EFER));
+}
+
 /* Does the scripted event end the guest's run, given the execution controls? */
 static bool script_exits(const struct vmcs *v, uint32_t reason)
 {
@@ -656,6 +809,7 @@ static void guest_run(struct machine *m, struct cpu *c, struct vmcs *v, uintptr_
 out:
 	c->cycles += c->model ? c->model->cost[COST_VMEXIT] : 500;
 	machine_trace_vmx(m, false, (uint32_t)vmcs_get(v, VMCS_VM_EXIT_REASON));
+	exit_to_host(m, c, v, true, pc);
 }
 
 static int vm_entry(bool launch, uintptr_t pc)
@@ -692,14 +846,17 @@ static int vm_entry(bool launch, uintptr_t pc)
 		exit_info(v, EXIT_REASON_INVALID_STATE | VMX_EXIT_REASON_FAILED_ENTRY,
 			  vmx_guest_check_qualification(failed), 0, 0, 0, 0);
 		machine_trace_vmx(m, false, EXIT_REASON_INVALID_STATE | VMX_EXIT_REASON_FAILED_ENTRY);
+		exit_to_host(m, c, v, false, pc);
 		return VMX_SUCCEED;
 	}
+	load_guest_msrs(c, v);
 	err = vmx_load_msrs(c->model, v, &mem, c->msr_val, &failed, &qual);
 	if (err) {
 		c->cycles += c->model->cost[COST_VMENTRY] + c->model->cost[COST_VMEXIT];
 		exit_info(v, EXIT_REASON_MSR_LOAD_FAIL | VMX_EXIT_REASON_FAILED_ENTRY, qual, 0, 0,
 			  0, 0);
 		machine_trace_vmx(m, false, EXIT_REASON_MSR_LOAD_FAIL | VMX_EXIT_REASON_FAILED_ENTRY);
+		exit_to_host(m, c, v, false, pc);
 		return VMX_SUCCEED;
 	}
 	v->launch = VMCS_LAUNCHED;

@@ -8,7 +8,12 @@
 #define MSR_IA32_VMX_BASIC_P		0x480
 /* VMCS encodings the task reads or writes (SDM Vol. 3D, "Field Encoding in VMCS"). */
 #define F_VM_ENTRY_MSR_LOAD_ADDR	0x200a
+#define F_VM_EXIT_MSR_STORE_ADDR	0x2006
+#define F_VM_EXIT_MSR_LOAD_ADDR		0x2008
 #define F_GUEST_PHYSICAL_ADDRESS	0x2400
+#define F_GUEST_IA32_PAT		0x2804
+#define F_VM_EXIT_MSR_STORE_COUNT	0x400e
+#define F_VM_EXIT_MSR_LOAD_COUNT	0x4010
 #define F_VM_ENTRY_MSR_LOAD_COUNT	0x4014
 #define F_VM_INSTRUCTION_ERROR		0x4400
 #define F_VM_EXIT_REASON		0x4402
@@ -64,7 +69,8 @@ void vmxp_guest_task(void *arg)
 {
 	struct vmxp_run *r = arg;
 	uint32_t rev = revision();
-	unsigned long on = vmx_region(rev), vmcs = vmx_region(rev), area = 0;
+	unsigned long on = vmx_region(rev), vmcs = vmx_region(rev), area = 0, exit_area = 0;
+	uint64_t *store = NULL;
 	int ret;
 
 	cr4_set_bits(X86_CR4_VMXE);
@@ -87,6 +93,24 @@ void vmxp_guest_task(void *arg)
 		vmwrite(F_VM_ENTRY_MSR_LOAD_ADDR, __pa((void *)area));
 		vmwrite(F_VM_ENTRY_MSR_LOAD_COUNT, r->nmsrs);
 	}
+	if (r->nexit_load || r->nexit_store) {
+		uint64_t *load;
+
+		/* One page: the exit's MSR-load area, then its MSR-store area. */
+		exit_area = __get_free_pages(GFP_KERNEL, 0);
+		load = (uint64_t *)exit_area;
+		store = load + 2 * VMXP_MAX_MSRS;
+		for (unsigned int i = 0; i < r->nexit_load; i++) {
+			load[2 * i] = r->exit_load[i][0];
+			load[2 * i + 1] = r->exit_load[i][1];
+		}
+		for (unsigned int i = 0; i < r->nexit_store; i++)
+			store[2 * i] = r->exit_store[i];
+		vmwrite(F_VM_EXIT_MSR_LOAD_ADDR, __pa(load));
+		vmwrite(F_VM_EXIT_MSR_LOAD_COUNT, r->nexit_load);
+		vmwrite(F_VM_EXIT_MSR_STORE_ADDR, __pa(store));
+		vmwrite(F_VM_EXIT_MSR_STORE_COUNT, r->nexit_store);
+	}
 	for (unsigned int i = 0; i < r->entries && r->nexits < VMXP_MAX_EXITS; i++) {
 		struct vmxp_exit *e = &r->exit[r->nexits++];
 
@@ -96,6 +120,7 @@ void vmxp_guest_task(void *arg)
 		WRITE_ONCE(r->in_guest_soon, 1);
 		ret = i == 0 ? vmlaunch() : vmresume();
 		read_exit(e, ret);
+		r->cr4_after = read_cr4();
 		local_irq_enable();
 		if (ret != VMX_SUCCEED || (e->reason & VMX_EXIT_REASON_FAILED_ENTRY))
 			break;
@@ -106,11 +131,16 @@ void vmxp_guest_task(void *arg)
 		read_exit(&r->relaunched, vmlaunch());
 	if (r->read_msr)
 		rdmsrl(r->read_msr, r->msr_after);
+	r->guest_pat = rd(F_GUEST_IA32_PAT);
+	for (unsigned int i = 0; store && i < r->nexit_store; i++)
+		r->stored[i] = store[2 * i + 1];
 	vmxoff();
 out:
 	cr4_clear_bits(X86_CR4_VMXE);
 	if (area)
 		free_pages(area, 0);
+	if (exit_area)
+		free_pages(exit_area, 0);
 	free_pages(on, 0);
 	free_pages(vmcs, 0);
 }

@@ -35,6 +35,10 @@ struct vmxp_run {
 	unsigned int nfields;
 	uint64_t msr_area[VMXP_MAX_MSRS][2];	/* bits 63:0 (index, reserved), 127:64 */
 	unsigned int nmsrs;
+	uint64_t exit_load[VMXP_MAX_MSRS][2];	/* the VM-exit MSR-load area */
+	unsigned int nexit_load;
+	uint32_t exit_store[VMXP_MAX_MSRS];	/* the VM-exit MSR-store area's MSRs */
+	unsigned int nexit_store;
 	unsigned int entries;		/* VM entries at most */
 	bool stop_on_ext_intr;		/* stop after the first external-interrupt exit */
 	bool relaunch;			/* one more VMLAUNCH at the end (error 4) */
@@ -45,6 +49,9 @@ struct vmxp_run {
 	unsigned int nexits;
 	struct vmxp_exit relaunched;
 	uint64_t msr_after;
+	uint64_t stored[VMXP_MAX_MSRS];	/* the MSR-store area after the last exit */
+	uint64_t guest_pat;		/* GUEST_IA32_PAT after the last exit */
+	unsigned long cr4_after;	/* CR4 after the last exit */
 	volatile int in_guest_soon;	/* set with interrupts off, before VMLAUNCH */
 	int ipi_ran_on;			/* the IPI handler's CPU, -1 before it ran */
 };
