@@ -128,10 +128,12 @@ int vmx_load_msr_area(const struct cpu_model *m, const struct vmcs *v,
 	struct vmx_check_ctx c;
 	unsigned int n;
 
-	vmx_check_ctx_init(&c, m, v, mem, msr_val);
-	rows = vmx_checks_of(VMX_CHECK_MSR_LOAD, &n);
 	*failed = NULL;
 	*qual = 0;
+	if (!count)
+		return 0;
+	vmx_check_ctx_init(&c, m, v, mem, msr_val);
+	rows = vmx_checks_of(VMX_CHECK_MSR_LOAD, &n);
 	for (uint64_t pos = 1; pos <= count; pos++) {
 		read_entry(&c, addr, (unsigned int)pos);
 		for (unsigned int i = 0; i < n; i++) {
