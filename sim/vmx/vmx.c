@@ -635,6 +635,40 @@ static void vmx_abort(struct machine *m, struct cpu *c, enum vmx_abort why, uint
 }
 
 /*
+ * The MSRs entry loads from the guest-state area ("Loading Guest State")
+ * and exit from the host-state area ("Loading Host State"): always, or
+ * when the entry/exit control given says so.
+ */
+static const struct {
+	uint32_t msr;
+	uint32_t guest, host;		/* VMCS fields */
+	uint64_t entry_ctl, exit_ctl;	/* 0: always */
+} state_msrs[] = {
+	{ MSR_IA32_SYSENTER_CS, VMCS_GUEST_SYSENTER_CS, VMCS_HOST_IA32_SYSENTER_CS, 0, 0 },
+	{ MSR_IA32_SYSENTER_ESP, VMCS_GUEST_SYSENTER_ESP, VMCS_HOST_IA32_SYSENTER_ESP, 0, 0 },
+	{ MSR_IA32_SYSENTER_EIP, VMCS_GUEST_SYSENTER_EIP, VMCS_HOST_IA32_SYSENTER_EIP, 0, 0 },
+	{ MSR_IA32_FS_BASE, VMCS_GUEST_FS_BASE, VMCS_HOST_FS_BASE, 0, 0 },
+	{ MSR_IA32_GS_BASE, VMCS_GUEST_GS_BASE, VMCS_HOST_GS_BASE, 0, 0 },
+	{ MSR_IA32_PAT, VMCS_GUEST_IA32_PAT, VMCS_HOST_IA32_PAT,
+	  VMX_ENTRY_LOAD_IA32_PAT, VMX_EXIT_LOAD_IA32_PAT },
+	{ MSR_IA32_EFER, VMCS_GUEST_IA32_EFER, VMCS_HOST_IA32_EFER,
+	  VMX_ENTRY_LOAD_IA32_EFER, VMX_EXIT_LOAD_IA32_EFER },
+};
+
+static void load_state_msrs(struct cpu *c, const struct vmcs *v, bool entry)
+{
+	uint64_t ctls = vmcs_get(v, entry ? VMCS_VM_ENTRY_CONTROLS : VMCS_VM_EXIT_CONTROLS);
+
+	for (size_t i = 0; i < sizeof(state_msrs) / sizeof(state_msrs[0]); i++) {
+		uint64_t ctl = entry ? state_msrs[i].entry_ctl : state_msrs[i].exit_ctl;
+
+		if (!ctl || (ctls & ctl))
+			load_msr(c, state_msrs[i].msr,
+				 vmcs_get(v, entry ? state_msrs[i].guest : state_msrs[i].host));
+	}
+}
+
+/*
  * The VM-exit MSR-store area ("Saving MSRs" under "VM Exits"): each
  * entry's MSR value, as RDMSR reads it, goes into bits 127:64. An x2APIC
  * MSR, IA32_SMBASE, reserved bits 63:32 set, or an MSR RDMSR would #GP on
@@ -688,38 +722,11 @@ static void exit_to_host(struct machine *m, struct cpu *c, struct vmcs *v, bool 
 	}
 	c->cr0 = (vmcs_get(v, VMCS_HOST_CR0) & ~CR0_KEPT_ON_EXIT) | (c->cr0 & CR0_KEPT_ON_EXIT);
 	c->cr4 = vmcs_get(v, VMCS_HOST_CR4);
-	load_msr(c, MSR_IA32_SYSENTER_CS, vmcs_get(v, VMCS_HOST_IA32_SYSENTER_CS));
-	load_msr(c, MSR_IA32_SYSENTER_ESP, vmcs_get(v, VMCS_HOST_IA32_SYSENTER_ESP));
-	load_msr(c, MSR_IA32_SYSENTER_EIP, vmcs_get(v, VMCS_HOST_IA32_SYSENTER_EIP));
-	load_msr(c, MSR_IA32_FS_BASE, vmcs_get(v, VMCS_HOST_FS_BASE));
-	load_msr(c, MSR_IA32_GS_BASE, vmcs_get(v, VMCS_HOST_GS_BASE));
-	if (exit & VMX_EXIT_LOAD_IA32_PAT)
-		load_msr(c, MSR_IA32_PAT, vmcs_get(v, VMCS_HOST_IA32_PAT));
-	if (exit & VMX_EXIT_LOAD_IA32_EFER)
-		load_msr(c, MSR_IA32_EFER, vmcs_get(v, VMCS_HOST_IA32_EFER));
+	load_state_msrs(c, v, false);
 	if (vmx_load_msr_area(c->model, v, &mem, c->msr_val,
 			      vmcs_get(v, VMCS_VM_EXIT_MSR_LOAD_COUNT),
 			      vmcs_get(v, VMCS_VM_EXIT_MSR_LOAD_ADDR), &failed, &qual))
 		vmx_abort(m, c, VMX_ABORT_LOAD_HOST_MSR, qual, pc);
-}
-
-/*
- * The guest-state MSRs entry loads ("Loading Guest State"): SYSENTER and
- * the FS/GS bases always, IA32_PAT/IA32_EFER when the controls say so.
- */
-static void load_guest_msrs(struct cpu *c, const struct vmcs *v)
-{
-	uint64_t entry = vmcs_get(v, VMCS_VM_ENTRY_CONTROLS);
-
-	load_msr(c, MSR_IA32_SYSENTER_CS, vmcs_get(v, VMCS_GUEST_SYSENTER_CS));
-	load_msr(c, MSR_IA32_SYSENTER_ESP, vmcs_get(v, VMCS_GUEST_SYSENTER_ESP));
-	load_msr(c, MSR_IA32_SYSENTER_EIP, vmcs_get(v, VMCS_GUEST_SYSENTER_EIP));
-	load_msr(c, MSR_IA32_FS_BASE, vmcs_get(v, VMCS_GUEST_FS_BASE));
-	load_msr(c, MSR_IA32_GS_BASE, vmcs_get(v, VMCS_GUEST_GS_BASE));
-	if (entry & VMX_ENTRY_LOAD_IA32_PAT)
-		load_msr(c, MSR_IA32_PAT, vmcs_get(v, VMCS_GUEST_IA32_PAT));
-	if (entry & VMX_ENTRY_LOAD_IA32_EFER)
-		load_msr(c, MSR_IA32_EFER, vmcs_get(v, VMCS_GUEST_IA32_EFER));
 }
 
 /* Does the scripted event end the guest's run, given the execution controls? */
@@ -849,7 +856,7 @@ static int vm_entry(bool launch, uintptr_t pc)
 		exit_to_host(m, c, v, false, pc);
 		return VMX_SUCCEED;
 	}
-	load_guest_msrs(c, v);
+	load_state_msrs(c, v, true);
 	err = vmx_load_msrs(c->model, v, &mem, c->msr_val, &failed, &qual);
 	if (err) {
 		c->cycles += c->model->cost[COST_VMENTRY] + c->model->cost[COST_VMEXIT];
