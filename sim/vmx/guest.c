@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The guest, until guests run real code: a deterministic stand-in that
+ * runs for a number of cycles the strategy picks and then does the next
+ * thing in its CPU's script (sim_set_guest_script(); HLT by default),
+ * unless an interrupt, the interrupt window or the VMX-preemption timer
+ * ends its run first. vmx.c calls vmx_guest_run() between a successful VM
+ * entry and the VM exit; a real guest interpreter replaces this file
+ * behind that one call.
+ *
+ * Citations: Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C,
+ * "VM Exits", "VM-Exit Information Fields", "VMX Basic Exit Reasons".
+ */
+#include "vmx.h"
+
+#include <stdio.h>
+
+#include "hvsim/hw.h"
+#include "../kernel/kmodel.h"
+
+/* How long the guest stand-in runs before its exit: the strategy picks (default first). */
+static const uint32_t guest_run_cycles[] = { 2000, 200, 20000 };
+/* Exit qualification bits ("Exit Qualification for I/O Instructions", "... for EPT Violations"). */
+#define IO_QUAL_IMM_OPERAND	VMX_BIT(6)
+#define IO_QUAL_PORT_SHIFT	16
+#define EPT_QUAL_WRITE		VMX_BIT(1)
+#define EPT_QUAL_GLA_VALID	VMX_BIT(7)
+#define EPT_QUAL_TRANSLATION	VMX_BIT(8)
+/* "Exit Qualification for APIC-Access VM Exits...": offset 11:0, access type 15:12. */
+#define APIC_QUAL_LINEAR_WRITE	(1ULL << 12)
+#define APIC_OFFSET_EOI		0xb0
+#define APIC_OFFSET_ICR_LOW	0x300
+/* IA32_VMX_MISC[4:0]: the preemption timer counts down every 2^X TSC cycles. */
+#define VMX_MISC_TIMER_RATE_MASK	0x1fULL
+/* Guest RFLAGS.IF and interruptibility-state blocking by STI / MOV SS. */
+#define GUEST_RFLAGS_IF		VMX_BIT(9)
+#define GUEST_INTR_STI_MOVSS	3ULL
+
+bool vmx_scriptable_exit(uint32_t reason)
+{
+	switch (reason) {
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+	case EXIT_REASON_INTERRUPT_WINDOW:
+	case EXIT_REASON_INVALID_STATE:
+	case EXIT_REASON_MSR_LOAD_FAIL:
+	case EXIT_REASON_PREEMPTION_TIMER:
+		return false;
+	default:
+		/* The basic exit reasons run to 75 in 325462-080US ("VMX Basic Exit Reasons"). */
+		return reason < 128;
+	}
+}
+
+/*
+ * What a guest typically did for each reason: OUT to port 80H with an
+ * immediate, a write to a page EPT does not map, a write to the EOI
+ * register through the APIC-access page, an ICR write trapped after it
+ * happened, an EOI of vector 0 (a script says which).
+ */
+struct sim_guest_exit vmx_default_exit(uint32_t reason)
+{
+	struct sim_guest_exit e = { .reason = reason };
+
+	switch (reason) {
+	case EXIT_REASON_IO_INSTRUCTION:
+		e.qualification = IO_QUAL_IMM_OPERAND | (0x80ULL << IO_QUAL_PORT_SHIFT);
+		break;
+	case EXIT_REASON_EPT_VIOLATION:
+		e.qualification = EPT_QUAL_WRITE | EPT_QUAL_GLA_VALID | EPT_QUAL_TRANSLATION;
+		e.gpa = 0xfebf0000ULL;
+		e.gla = 0xffffc90000000000ULL;
+		e.insn_len = 3;
+		break;
+	case EXIT_REASON_APIC_ACCESS:
+		e.qualification = APIC_QUAL_LINEAR_WRITE | APIC_OFFSET_EOI;
+		e.insn_len = 6;
+		break;
+	case EXIT_REASON_APIC_WRITE:
+		e.qualification = APIC_OFFSET_ICR_LOW;
+		break;
+	default:
+		break;
+	}
+	return e;
+}
+
+/*
+ * The VM-exit instruction length where the SDM defines it for the reason
+ * ("VM-Exit Instruction Length"): HLT F4, CPUID 0F A2, RDMSR/WRMSR 0F 32 /
+ * 0F 30, VMCALL 0F 01 C1, IN/OUT 1 byte with DX or 2 with an immediate.
+ */
+static uint32_t insn_len_of(const struct sim_guest_exit *e)
+{
+	if (e->insn_len)
+		return e->insn_len;
+	switch (e->reason) {
+	case EXIT_REASON_HLT:
+		return 1;
+	case EXIT_REASON_CPUID:
+	case EXIT_REASON_MSR_READ:
+	case EXIT_REASON_MSR_WRITE:
+		return 2;
+	case EXIT_REASON_VMCALL:
+		return 3;
+	case EXIT_REASON_IO_INSTRUCTION:
+		return (e->qualification & IO_QUAL_IMM_OPERAND) ? 2 : 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The guest halted with HLT exiting off, no external-interrupt exiting and
+ * no preemption timer: nothing can bring the CPU back to the host.
+ */
+__attribute__((noreturn))
+static void vmx_guest_lost(struct machine *m, uintptr_t pc)
+{
+	char title[160], frame[96], text[512];
+
+	machine_symbolize(m, pc, frame, sizeof(frame));
+	snprintf(title, sizeof(title), "CPU %u lost to its guest: HLT without HLT exiting",
+		 m->cur_cpu->id);
+	snprintf(text, sizeof(text),
+		 "%s\nCPU: %u PID: %u Comm: %s\nRIP: %s (VMLAUNCH/VMRESUME)\n"
+		 "The guest halted; neither external-interrupt exiting nor the VMX-preemption\n"
+		 "timer is on, so no VM exit can ever return this CPU to the host.\n",
+		 title, m->cur_cpu->id, m->cur_task->pid, m->cur_task->name, frame);
+	machine_report_text(m, title, text);
+	machine_end(m, SIM_FAILED, title);
+}
+
+/* The first interrupt queued for @c that no VM exit acknowledged yet. */
+static struct sim_csd *pending_irq(const struct cpu *c)
+{
+	for (struct sim_csd *csd = c->irq_head; csd; csd = csd->next)
+		if (!csd->acked)
+			return csd;
+	return NULL;
+}
+
+/*
+ * An external-interrupt exit ("External Interrupts" under "VM Exits Caused
+ * by Events"). With "acknowledge interrupt on exit" the CPU takes the
+ * vector from the interrupt controller into the exit's interruption
+ * information (valid, type external, vector) and the interrupt is in
+ * service: hvsim keeps it queued and runs its handler when the host enables
+ * interrupts, as KVM's handle_external_interrupt_irqoff() would dispatch it
+ * right after the exit. Without it the interrupt stays pending.
+ */
+static void exit_external_interrupt(struct cpu *c, struct vmcs *v, struct sim_csd *csd)
+{
+	uint32_t info = 0;
+
+	if (c->cycles < csd->arrives)
+		c->cycles = csd->arrives;
+	if (vmcs_get(v, VMCS_VM_EXIT_CONTROLS) & VMX_EXIT_ACK_INTR_ON_EXIT) {
+		csd->acked = true;
+		info = (uint32_t)(VMX_INTR_INFO_VALID | csd->vector |
+				  ((uint64_t)VMX_INTR_TYPE_EXT_INTR << VMX_INTR_INFO_TYPE_SHIFT));
+	}
+	vmx_exit_info(v, EXIT_REASON_EXTERNAL_INTERRUPT, 0, 0, info, 0, 0);
+}
+
+/* IA32_VMX_MISC[4:0]: the timer counts down once every 2^rate TSC cycles. */
+static unsigned int timer_rate(const struct cpu *c)
+{
+	const struct model_msr *misc = model_msr(c->model, MSR_IA32_VMX_MISC);
+
+	return misc ? (unsigned int)(misc->value & VMX_MISC_TIMER_RATE_MASK) : 0;
+}
+
+/* Cycles until the VMX-preemption timer fires, or UINT64_MAX when it is off. */
+static uint64_t timer_cycles(const struct cpu *c, const struct vmcs *v)
+{
+	if (!(vmcs_get(v, VMCS_PIN_BASED_VM_EXEC_CONTROL) & VMX_PIN_PREEMPTION_TIMER))
+		return UINT64_MAX;
+	return vmcs_get(v, VMCS_VMX_PREEMPTION_TIMER_VALUE) << timer_rate(c);
+}
+
+/* "Save VMX-preemption timer value": what is left after @ran cycles. */
+static void timer_save(const struct cpu *c, struct vmcs *v, uint64_t ran)
+{
+	uint64_t left = vmcs_get(v, VMCS_VMX_PREEMPTION_TIMER_VALUE), ticks = ran >> timer_rate(c);
+
+	if (!(vmcs_get(v, VMCS_PIN_BASED_VM_EXEC_CONTROL) & VMX_PIN_PREEMPTION_TIMER) ||
+	    !(vmcs_get(v, VMCS_VM_EXIT_CONTROLS) & VMX_EXIT_SAVE_PREEMPTION_TIMER))
+		return;
+	vmcs_set(v, VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks >= left ? 0 : left - ticks);
+}
+
+/* Does the scripted event end the guest's run, given the execution controls? */
+static bool script_exits(const struct vmcs *v, uint32_t reason)
+{
+	/* HLT exits only with "HLT exiting"; otherwise the guest halts. */
+	return reason != EXIT_REASON_HLT ||
+	       (vmcs_get(v, VMCS_CPU_BASED_VM_EXEC_CONTROL) & VMX_PROC_HLT_EXITING);
+}
+
+/*
+ * The guest stand-in, from VM entry to VM exit, in the priority the SDM
+ * gives events ("Event Blocking", "VM Exits Caused by Events"):
+ *
+ *  1. interrupt-window exiting with RFLAGS.IF = 1 and no STI/MOV-SS
+ *     blocking exits before the guest runs;
+ *  2. the guest runs for the strategy's choice of cycles, a step at a
+ *     time; after each, an unacknowledged pending interrupt with
+ *     external-interrupt exiting ends the run (an IPI sent while the guest
+ *     runs interrupts it), and so does the VMX-preemption timer when it
+ *     expires (a value of 0 right after entry);
+ *  3. then the guest does the next thing in its script (HLT by default).
+ *     A HLT without HLT exiting halts the guest: it stays in guest mode
+ *     until an interrupt or the timer ends the run, and with neither
+ *     possible the CPU never comes back, which ends the run as a failure.
+ */
+void vmx_guest_run(struct machine *m, struct cpu *c, struct vmcs *v, uintptr_t pc)
+{
+	struct sim_decision d = {
+		.kind = SIM_CHOICE_GUEST,
+		.n = sizeof(guest_run_cycles) / sizeof(guest_run_cycles[0]),
+		.step = m->step + 1, .cur = c->id, .dflt = c->id,
+	};
+	uint64_t pin = vmcs_get(v, VMCS_PIN_BASED_VM_EXEC_CONTROL);
+	uint64_t timer = timer_cycles(c, v), ran = 0, start, budget;
+	struct sim_guest_exit e = vmx_default_exit(EXIT_REASON_HLT);
+	bool halted = false, irqs = c->irqs_enabled;
+	struct sim_csd *irq;
+
+	if ((vmcs_get(v, VMCS_CPU_BASED_VM_EXEC_CONTROL) & VMX_PROC_INTR_WINDOW_EXITING) &&
+	    (vmcs_get(v, VMCS_GUEST_RFLAGS) & GUEST_RFLAGS_IF) &&
+	    !(vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STI_MOVSS)) {
+		vmx_exit_info(v, EXIT_REASON_INTERRUPT_WINDOW, 0, 0, 0, 0, 0);
+		return;
+	}
+	if (c->vmx.next_exit < c->vmx.nexits)
+		e = c->vmx.exits[c->vmx.next_exit++];
+	budget = guest_run_cycles[sim_choose(m, &d)];
+	/* Host interrupts are VM exits now, not host handlers. */
+	c->irqs_enabled = false;
+	c->vmx.in_guest = true;
+	start = c->cycles;
+	for (;;) {
+		if (ran >= timer) {
+			vmx_exit_info(v, EXIT_REASON_PREEMPTION_TIMER, 0, 0, 0, 0, 0);
+			break;
+		}
+		/*
+		 * One step of guest time: a PAUSE-priced step at which other
+		 * CPUs run (the strategies see a CPU that spins, and time it).
+		 */
+		sim_step(m, SIM_RELAX, 0, 0, pc);
+		ran = c->cycles - start;
+		irq = (pin & VMX_PIN_EXT_INTR_EXITING) ? pending_irq(c) : NULL;
+		if (irq) {
+			exit_external_interrupt(c, v, irq);
+			break;
+		}
+		if (halted || ran < budget)
+			continue;
+		if (script_exits(v, e.reason)) {
+			vmx_exit_info(v, e.reason, e.qualification, insn_len_of(&e), 0, e.gpa,
+				      e.gla);
+			break;
+		}
+		if (!(pin & VMX_PIN_EXT_INTR_EXITING) && timer == UINT64_MAX) {
+			c->vmx.in_guest = false;
+			c->irqs_enabled = irqs;
+			vmx_guest_lost(m, pc);
+		}
+		halted = true;
+	}
+	c->vmx.in_guest = false;
+	c->irqs_enabled = irqs;
+	timer_save(c, v, ran);
+}
