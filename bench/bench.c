@@ -12,7 +12,7 @@
 
 #include "hvsim/sim.h"
 #include "bodies.h"
-#include "ctx.h"
+#include "engine/ctx.h"
 #include "examples.h"
 #include "vmx/vmentry.h"
 #include "vmx_legal.h"

@@ -56,8 +56,8 @@ function(hvsim_add_instrumented name)
   add_library(${name} STATIC ${combined})
   add_dependencies(${name} ${name}_obj)
   set_target_properties(${name} PROPERTIES LINKER_LANGUAGE C)
-  # The __tsan_* runtime and the kernel API live in the engine.
-  target_link_libraries(${name} INTERFACE hvsim_engine)
+  # The __tsan_* runtime (engine), the kernel API and the instructions.
+  target_link_libraries(${name} INTERFACE hvsim)
 endfunction()
 
 # A Criterion suite, registered with CTest. Criterion forks a child per test;

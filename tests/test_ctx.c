@@ -5,7 +5,7 @@
 #include <string.h>
 #include <signal.h>
 
-#include "ctx.h"
+#include "engine/ctx.h"
 
 struct ping {
 	struct ctx main, co;	/* the two contexts */

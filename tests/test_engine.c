@@ -15,7 +15,7 @@
 #include "hvsim/sim.h"
 #include "../examples/examples.h"
 #include "programs/progs.h"
-#include "token.h"
+#include "engine/token.h"
 
 /*
  * Criterion may start each test in a fresh process image: parameters must

@@ -14,7 +14,7 @@
 
 #include "kernel/mem.h"
 #include "kernel/report.h"
-#include "rng.h"
+#include "engine/rng.h"
 
 #define MAX_REPORTS	64
 #define VA(off)		(MEM_REPORT_VA_BASE + MEM_PHYS_BASE + (off))

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "kernel/race.h"
-#include "machine.h"
+#include "engine/machine.h"
 
 /* Test pcs the fake symbolizer knows; any other prints as 0x<pc>. */
 #define PC_F		0x100

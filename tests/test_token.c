@@ -4,7 +4,7 @@
  * decoder that must refuse every malformed token with a message instead of
  * crashing or allocating what the token merely claims.
  */
-#include "token.h"
+#include "engine/token.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -16,7 +16,7 @@
 
 #include <criterion/criterion.h>
 
-#include "bug.h"
+#include "engine/bug.h"
 
 /* The real one lives in the simulator; here a bug must just fail the test. */
 void sim_bug(const char *file, int line, const char *what)

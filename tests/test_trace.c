@@ -4,7 +4,7 @@
  * the bytes are a pure function of what was emitted, and no input, however
  * cut or corrupted, crashes the reader.
  */
-#include "trace.h"
+#include "engine/trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 
 #include <criterion/criterion.h>
 
-#include "bug.h"
+#include "engine/bug.h"
 
 /* The real one lives in the simulator; here a bug must just fail the test. */
 void sim_bug(const char *file, int line, const char *what)

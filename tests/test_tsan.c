@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "hvsim/sim.h"
-#include "machine.h"
+#include "engine/machine.h"
 #include "programs/progs.h"
-#include "trace.h"
+#include "engine/trace.h"
 
 static void hooks_setup(struct machine *m, void *arg)
 {

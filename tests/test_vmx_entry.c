@@ -26,8 +26,8 @@
 
 #include "hvsim/hw.h"
 #include "hvsim/sim.h"
-#include "machine.h"
-#include "trace.h"
+#include "engine/machine.h"
+#include "engine/trace.h"
 #include "vmx/vmentry.h"
 #include "vmx/vmx.h"
 

@@ -14,11 +14,11 @@
 
 #include "hvsim/sim.h"
 #include "../examples/examples.h"
-#include "../sim/cpu/model.h"
-#include "../sim/machine.h"
-#include "../sim/trace.h"
-#include "../sim/vmx/vmentry.h"
-#include "../sim/vmx/vmx.h"
+#include "cpu/model.h"
+#include "engine/machine.h"
+#include "engine/trace.h"
+#include "vmx/vmentry.h"
+#include "vmx/vmx.h"
 
 #define EXIT_CLEAN	0
 #define EXIT_FOUND	1

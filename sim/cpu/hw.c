@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../kernel/kmodel.h"
-#include "model.h"
+#include "kernel/kmodel.h"
+#include "cpu/model.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 

@@ -11,7 +11,7 @@
  *
  * Grammars: docs/cpu-models.md.
  */
-#include "model.h"
+#include "cpu/model.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../bug.h"
+#include "engine/bug.h"
 
 #ifndef HVSIM_CPUS_DIR
 #define HVSIM_CPUS_DIR "cpus"

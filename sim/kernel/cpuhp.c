@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kmodel.h"
+#include "kernel/kmodel.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 

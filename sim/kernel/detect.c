@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kmodel.h"
-#include "lockdep.h"
-#include "mem.h"
-#include "race.h"
+#include "kernel/kmodel.h"
+#include "kernel/lockdep.h"
+#include "kernel/mem.h"
+#include "kernel/race.h"
 
 void machine_hb_release(struct machine *m, const void *obj)
 {

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kmodel.h"
-#include "../bug.h"
+#include "kernel/kmodel.h"
+#include "engine/bug.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kmodel.h"
-#include "../bug.h"
+#include "kernel/kmodel.h"
+#include "engine/bug.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The kernel model's lifecycle, reports and log. */
-#include "kmodel.h"
+#include "kernel/kmodel.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../bug.h"
-#include "lockdep.h"
-#include "mem.h"
-#include "race.h"
+#include "engine/bug.h"
+#include "kernel/lockdep.h"
+#include "kernel/mem.h"
+#include "kernel/race.h"
 
 void kbuf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 {

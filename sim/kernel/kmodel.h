@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "hvsim/kernel.h"
-#include "../machine.h"
+#include "engine/machine.h"
 
 /* One registered hotplug state. */
 struct cpuhp_step {

@@ -25,7 +25,7 @@
  *    wide as its title, and ends with "stack backtrace:", the CPU/PID/Comm
  *    line, "Call Trace:" and at most LD_MAX_FRAMES callers.
  */
-#include "lockdep.h"
+#include "kernel/lockdep.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../bug.h"
+#include "engine/bug.h"
 
 #define LD_NONE		UINT_MAX
 #define LD_MAX_FRAMES	16	/* pcs kept per trace, callers per backtrace */

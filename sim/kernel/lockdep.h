@@ -60,7 +60,7 @@
 #ifndef HVSIM_KERNEL_LOCKDEP_H
 #define HVSIM_KERNEL_LOCKDEP_H
 
-#include "report.h"
+#include "kernel/report.h"
 
 struct lockdep;
 

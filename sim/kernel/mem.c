@@ -31,7 +31,7 @@
  * the whole run, so the "Freed by" of a use-after-free is always the last
  * free of that memory.
  */
-#include "mem.h"
+#include "kernel/mem.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -41,7 +41,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "../bug.h"
+#include "engine/bug.h"
 
 #define MEM_NONE		UINT32_MAX
 #define MEM_STACK_DEPTH		16		/* frames kept per alloc/free site */

@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kmodel.h"
-#include "mem.h"
+#include "kernel/kmodel.h"
+#include "kernel/mem.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 

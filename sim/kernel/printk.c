@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kmodel.h"
+#include "kernel/kmodel.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 

@@ -25,7 +25,7 @@
  * (the reported pairs), but only ever looked up, never walked to decide
  * what to report: slots are visited in the order they were recorded.
  */
-#include "race.h"
+#include "kernel/race.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -34,8 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../bug.h"
-#include "../machine.h"
+#include "engine/bug.h"
+#include "engine/machine.h"
 
 /* Bytes per shadow granule: the widest plain access the checks assume aligned. */
 #define RACE_GRANULE		8

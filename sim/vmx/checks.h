@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../cpu/model.h"
-#include "vmcs.h"
-#include "vmentry.h"
+#include "cpu/model.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmentry.h"
 
 /* Section titles of Intel SDM 325462-080US, Vol. 3C, "VM Entries". */
 #define SEC_EXEC	"Checks on VMX Controls: VM-Execution Control Fields"

@@ -11,12 +11,12 @@
  * Citations: Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C,
  * "VM Exits", "VM-Exit Information Fields", "VMX Basic Exit Reasons".
  */
-#include "vmx.h"
+#include "vmx/vmx.h"
 
 #include <stdio.h>
 
 #include "hvsim/hw.h"
-#include "../kernel/kmodel.h"
+#include "kernel/kmodel.h"
 
 /* How long the guest stand-in runs before its exit: the strategy picks (default first). */
 static const uint32_t guest_run_cycles[] = { 2000, 200, 20000 };

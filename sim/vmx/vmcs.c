@@ -8,12 +8,12 @@
  * and "VMWRITE - Write Field to Virtual-Machine Control Structure", for a
  * 64-bit register operand (the only mode the simulator runs VMX code in).
  */
-#include "vmcs.h"
+#include "vmx/vmcs.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../bug.h"
+#include "engine/bug.h"
 
 #define VMCS_ROW(nm, enc, w, hi, ro, sl)				\
 	{ .encoding = (enc), .name = (nm), .width = (w), .high = (hi),	\

@@ -7,12 +7,12 @@
  * A failing row is a guest- or hypervisor-visible outcome, never a
  * simulator bug: nothing here asserts on what the VMCS holds.
  */
-#include "vmentry.h"
+#include "vmx/vmentry.h"
 
 #include <stdio.h>
 
-#include "../bug.h"
-#include "checks.h"
+#include "engine/bug.h"
+#include "vmx/checks.h"
 
 /* What a failing row of each group ends entry with. */
 #define GROUP_ERROR_CONTROLS	VMXERR_ENTRY_INVALID_CONTROLS

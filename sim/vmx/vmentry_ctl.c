@@ -14,7 +14,7 @@
  * model (Vol. 3D, Appendix A "VMX Capability Reporting Facility"); a
  * model that lacks an MSR allows no 1-setting that MSR would report.
  */
-#include "checks.h"
+#include "vmx/checks.h"
 
 #include <stddef.h>
 

@@ -11,11 +11,11 @@
  * VM-exit MSR-load area by the same rules ("Loading MSRs" under "VM
  * Exits"), where a failure is a VMX abort.
  */
-#include "vmentry.h"
+#include "vmx/vmentry.h"
 
 #include <string.h>
 
-#include "checks.h"
+#include "vmx/checks.h"
 
 /* MSR indices (SDM Vol. 4, "Architectural MSRs"). */
 #define MSR_IA32_SMM_MONITOR_CTL	0x9bU

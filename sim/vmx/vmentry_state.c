@@ -22,7 +22,7 @@
  * A failing row is a guest- or hypervisor-visible outcome: nothing here
  * asserts on what the VMCS holds.
  */
-#include "checks.h"
+#include "vmx/checks.h"
 
 #include <stddef.h>
 

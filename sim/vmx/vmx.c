@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../kernel/kmodel.h"
-#include "../kernel/mem.h"
-#include "vmentry.h"
-#include "vmx.h"
+#include "kernel/kmodel.h"
+#include "kernel/mem.h"
+#include "vmx/vmentry.h"
+#include "vmx/vmx.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "hvsim/sim.h"
-#include "vmcs.h"
+#include "vmx/vmcs.h"
 
 #define VMX_MAX_VMCS	64
 #define VMX_GUEST_EXITS	16

@@ -6,7 +6,7 @@
  * switch (cache misses, interrupts, SMT siblings: the noise of a real
  * machine) makes each run a slightly different, still plausible, timing.
  */
-#include "strategy.h"
+#include "engine/strategy.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "token.h"
+#include "engine/token.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bug.h"
+#include "engine/bug.h"
 
 #define TOKEN_PREFIX		"hv1."
 #define TOKEN_STRATEGY_MAX	(sizeof(((struct sim_token *)0)->strategy) - 1)

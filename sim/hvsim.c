@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "hvsim/sim.h"
-#include "buildid.h"
-#include "machine.h"
-#include "strategy.h"
+#include "engine/buildid.h"
+#include "engine/machine.h"
+#include "engine/strategy.h"
 #include "kernel/kmodel.h"
-#include "token.h"
-#include "trace.h"
+#include "engine/token.h"
+#include "engine/trace.h"
 
 /* Seed of run @index of an exploration seeded @seed. */
 static uint64_t run_seed_of(uint64_t seed, uint64_t index)

@@ -5,7 +5,7 @@
  * steps, log-uniform), so some runs interleave at every access and others
  * in long slices: both kinds of bug get a chance.
  */
-#include "strategy.h"
+#include "engine/strategy.h"
 
 #include <errno.h>
 #include <stdio.h>

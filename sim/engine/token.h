@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "machine.h"
+#include "engine/machine.h"
 
 #define TOKEN_FINGERPRINT_LEN 8
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "ctx.h"
+#include "engine/ctx.h"
 
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "bug.h"
+#include "engine/bug.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "machine.h"
+#include "engine/machine.h"
 
 struct strategy;
 

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "machine.h"
+#include "engine/machine.h"
 
 #define HOOK_PC ((uintptr_t)__builtin_return_address(0))
 

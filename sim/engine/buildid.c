@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "buildid.h"
+#include "engine/buildid.h"
 
 #include <elf.h>
 #include <link.h>

@@ -15,12 +15,12 @@
 
 #include "hvsim/kernel.h"
 #include "hvsim/sim.h"
-#include "ctx.h"
+#include "engine/ctx.h"
 #include "kernel/report.h"
 #include "cpu/model.h"
 #include "vmx/vmx.h"
-#include "rng.h"
-#include "trace.h"
+#include "engine/rng.h"
+#include "engine/trace.h"
 
 struct strategy;
 struct trace_writer;

@@ -13,7 +13,7 @@
  * op the hook announced is performed atomically with respect to the others.
  * That is what makes the run sequentially consistent and the trace exact.
  */
-#include "machine.h"
+#include "engine/machine.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -23,14 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bug.h"
-#include "buildid.h"
+#include "engine/bug.h"
+#include "engine/buildid.h"
 #include "kernel/mem.h"
 #include "kernel/race.h"
 #include "kernel/kmodel.h"
-#include "strategy.h"
-#include "symbolize.h"
-#include "trace.h"
+#include "engine/strategy.h"
+#include "engine/symbolize.h"
+#include "engine/trace.h"
 
 /*
  * The dummy that sim_current points at outside a run: next_stop is 0, so

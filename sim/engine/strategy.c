@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "strategy.h"
+#include "engine/strategy.h"
 
 #include <errno.h>
 #include <stdio.h>

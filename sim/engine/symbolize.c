@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "symbolize.h"
+#include "engine/symbolize.h"
 
 #include <fcntl.h>
 #include <gelf.h>

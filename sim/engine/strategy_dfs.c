@@ -24,14 +24,14 @@
  * bound with sleep sets can skip schedules that the bound alone would keep
  * (Coons, Musuvathi, McKinley, OOPSLA 2013); docs/design.md says more.
  */
-#include "strategy.h"
+#include "engine/strategy.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bug.h"
+#include "engine/bug.h"
 
 #define DFS_MAX_BOUND	16
 

@@ -10,7 +10,7 @@
  *
  * k is the longest run seen so far: run 0 has no change point and measures.
  */
-#include "strategy.h"
+#include "engine/strategy.h"
 
 #include <errno.h>
 #include <stdio.h>

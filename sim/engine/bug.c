@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "bug.h"
+#include "engine/bug.h"
 
 #include <stdio.h>
 #include <stdlib.h>

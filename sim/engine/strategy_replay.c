@@ -7,7 +7,7 @@
  * reached) marks the replay as diverged: the token belongs to another
  * program or variant.
  */
-#include "strategy.h"
+#include "engine/strategy.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "trace.h"
+#include "engine/trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bug.h"
-#include "token.h"
+#include "engine/bug.h"
+#include "engine/token.h"
 
 #define TRACE_MAGIC_LEN		8
 /* magic, u16 version, u16 header length */
