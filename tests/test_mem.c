@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "kernel/mem.h"
-#include "kernel/report.h"
+#include "engine/report.h"
 #include "engine/rng.h"
 
 #define MAX_REPORTS	64

@@ -16,7 +16,7 @@
 #include "hvsim/kernel.h"
 #include "hvsim/sim.h"
 #include "engine/ctx.h"
-#include "kernel/report.h"
+#include "engine/report.h"
 #include "cpu/model.h"
 #include "vmx/vmx.h"
 #include "engine/rng.h"

@@ -60,7 +60,7 @@
 #ifndef HVSIM_KERNEL_LOCKDEP_H
 #define HVSIM_KERNEL_LOCKDEP_H
 
-#include "kernel/report.h"
+#include "engine/report.h"
 
 struct lockdep;
 

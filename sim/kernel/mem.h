@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/report.h"
+#include "engine/report.h"
 
 /* Physical address of arena offset 0. */
 #define MEM_PHYS_BASE		0x100000ULL

@@ -79,7 +79,7 @@
 
 #include <stdint.h>
 
-#include "kernel/report.h"
+#include "engine/report.h"
 
 /* Callers kept per recorded access, beyond the access pc. */
 #define RACE_STACK_DEPTH	16

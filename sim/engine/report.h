@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the kernel model's detectors (lockdep, the race detector, the memory
- * checker) share: where a finished report goes, and how a pc becomes text.
- * The detectors know nothing of the machine; the machine gives them these.
+ * What every report writer shares (the detectors of the kernel model, the
+ * hardware's faults): where a finished report goes, how a pc becomes text,
+ * who was running, and the kernel's "CPU: N PID: P Comm: C" line. The
+ * detectors know nothing of the machine; the machine gives them these.
  */
-#ifndef HVSIM_KERNEL_REPORT_H
-#define HVSIM_KERNEL_REPORT_H
+#ifndef HVSIM_ENGINE_REPORT_H
+#define HVSIM_ENGINE_REPORT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -37,4 +38,13 @@ struct sim_who {
 	int in_irq;			/* running an interrupt handler */
 };
 
-#endif /* HVSIM_KERNEL_REPORT_H */
+struct strbuf;
+
+/*
+ * The line every kernel report carries about the context it happened in,
+ * "CPU: 1 PID: 3 Comm: vcpu0\n", appended to @sb. The one place it is
+ * written.
+ */
+void report_who_line(struct strbuf *sb, const struct sim_who *w);
+
+#endif /* HVSIM_ENGINE_REPORT_H */
