@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Exploration and replay: loops of runs around machine_run(). */
+/*
+ * The assembly: the embedding API of include/hvsim/sim.h. It builds a
+ * machine (the kernel model's, which embeds the hardware's, which embeds
+ * the engine's), registers the floors' callbacks in it, and runs the loops
+ * of exploration and replay around machine_run().
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +14,51 @@
 #include "engine/buildid.h"
 #include "engine/machine.h"
 #include "engine/strategy.h"
-#include "kernel/kmodel.h"
 #include "engine/token.h"
 #include "engine/trace.h"
+#include "cpu/hw.h"
+#include "kernel/kmodel.h"
+
+/* Per run: the hardware's reset state first, then the kernel's on top of it. */
+static void hvsim_reset(struct machine *m)
+{
+	hw_reset(m);
+	vmx_reset(m);
+	kmodel_reset(m);
+}
+
+static void hvsim_hb(struct machine *m, const void *obj, bool acquire)
+{
+	if (acquire)
+		kdetect_hb_acquire(m, obj);
+	else
+		kdetect_hb_release(m, obj);
+}
+
+/* What the engine asks of the floors above it. */
+static const struct machine_hooks hvsim_hooks = {
+	.reset = hvsim_reset,
+	.run_end = kmodel_run_end,
+	.irq_pending = irq_deliverable,
+	.take_irq = irq_handle_pending,
+	.preemptible = kernel_preemptible,
+	.sched = kernel_sched,
+	.cpu_usable = kernel_cpu_usable,
+	.access = kdetect_access,
+	.flush = kdetect_flush,
+	.hb = hvsim_hb,
+	.task_exit = kdetect_task_exit,
+	.check_sleepers = kernel_check_hung,
+	.stuck = kernel_stuck,
+	.oops = kernel_oops,
+	.norm_addr = kernel_norm_addr,
+};
+
+/* Module init, for the programs that ask for it. */
+static void (*boot_of(const struct sim_program *p))(struct machine *m)
+{
+	return (p->flags & SIM_PROG_BOOT) && kmodel_nr_initcalls() ? kmodel_boot : NULL;
+}
 
 /* Seed of run @index of an exploration seeded @seed. */
 static uint64_t run_seed_of(uint64_t seed, uint64_t index)
@@ -78,8 +125,8 @@ static int report_run(struct sim_result *r, const struct machine *m,
 	r->trace_len = 0;
 	free(r->reports);
 	r->reports = NULL;
-	if (m->k->nreports) {
-		r->reports = strdup(m->k->reports);
+	if (m->nreports) {
+		r->reports = strdup(strbuf_str(&m->reports));
 		if (!r->reports)
 			return -ENOMEM;
 	}
@@ -100,7 +147,8 @@ static int report_run(struct sim_result *r, const struct machine *m,
 static struct machine *program_machine(const struct sim_program *p, char *err, size_t errlen,
 				       int *ret)
 {
-	struct machine *m = machine_create(p->ncpus);
+	struct machine *m = p->ncpus && p->ncpus <= SIM_MAX_CPUS ?
+			     kmachine_create(p->ncpus, &hvsim_hooks) : NULL;
 
 	*ret = 0;
 	if (!m) {
@@ -109,8 +157,8 @@ static struct machine *program_machine(const struct sim_program *p, char *err, s
 		*ret = -EINVAL;
 		return NULL;
 	}
-	if (p->machine && (*ret = machine_configure(m, p->machine, err, errlen))) {
-		machine_destroy(m);
+	if (p->machine && (*ret = hw_configure(m, p->machine, err, errlen))) {
+		kmachine_destroy(m);
 		return NULL;
 	}
 	return m;
@@ -151,7 +199,7 @@ int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
 
 		if (o->trace_every_run)
 			trace_begin_run(m, p, s->spec, seed);
-		out = machine_run(m, p, s, i, seed, jitter, o->trace_every_run, &exhausted);
+		out = machine_run(m, p, s, i, seed, jitter, o->trace_every_run, &exhausted, boot_of(p));
 		if (exhausted) {
 			r->exhausted = true;
 			break;
@@ -179,7 +227,7 @@ int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
 		ret = report_run(r, m, p, s->spec, o->trace_every_run);
 	r->restarts = strategy_restarts(s);
 out:
-	machine_destroy(m);
+	kmachine_destroy(m);
 	strategy_destroy(s);
 	if (ret)
 		snprintf(err, errlen, "out of memory");
@@ -221,7 +269,7 @@ int sim_replay(const struct sim_program *p, const char *token, bool trace,
 	set_budgets(m, max_steps, 0);
 	if (trace)
 		trace_begin_run(m, p, t.strategy, t.seed);
-	machine_run(m, p, s, 0, t.seed, strategy_jitter(orig), trace, &exhausted);
+	machine_run(m, p, s, 0, t.seed, strategy_jitter(orig), trace, &exhausted, boot_of(p));
 	if (strategy_replay_diverged(s)) {
 		snprintf(err, errlen,
 			 "schedule token: does not fit program %s (its decisions did not apply)",
@@ -237,7 +285,7 @@ int sim_replay(const struct sim_program *p, const char *token, bool trace,
 	if (sim_outcome_is_failure(m->outcome))
 		r->failures = 1;
 out:
-	machine_destroy(m);
+	kmachine_destroy(m);
 	strategy_destroy(s);
 	strategy_destroy(orig);
 	token_release(&t);
@@ -246,12 +294,12 @@ out:
 
 struct machine *sim_machine_create(unsigned int ncpus)
 {
-	return machine_create(ncpus);
+	return ncpus && ncpus <= SIM_MAX_CPUS ? kmachine_create(ncpus, &hvsim_hooks) : NULL;
 }
 
 void sim_machine_destroy(struct machine *m)
 {
-	machine_destroy(m);
+	kmachine_destroy(m);
 }
 
 int sim_run(struct machine *m, const struct sim_program *p, const char *strategy,
@@ -271,7 +319,7 @@ int sim_run(struct machine *m, const struct sim_program *p, const char *strategy
 	ret = strategy_create(strategy ? strategy : "timed", &s, err, errlen);
 	if (ret)
 		return ret;
-	machine_run(m, p, s, 0, run_seed, strategy_jitter(s), false, &exhausted);
+	machine_run(m, p, s, 0, run_seed, strategy_jitter(s), false, &exhausted, boot_of(p));
 	r->schedules = 1;
 	r->total_steps = r->max_run_steps = m->step;
 	r->failures = sim_outcome_is_failure(m->outcome);

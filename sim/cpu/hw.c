@@ -15,28 +15,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/kmodel.h"
+#include "cpu/hw.h"
 #include "cpu/model.h"
+#include "engine/strbuf.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 
-/* The calling CPU, after the instruction's step. */
-static struct cpu *insn(enum model_cost cost, uintptr_t pc)
+/* The calling CPU, after the instruction's step; NULL outside a task. */
+static struct hw_cpu *insn(enum model_cost cost, uintptr_t pc)
 {
-	struct machine *m = kcall(NULL, pc);
-	struct cpu *c = m->cur_cpu;
+	struct machine *m = machine_step_named(NULL, pc, __func__);
+	struct hw_cpu *c;
 
 	if (!m->cur_task)
 		return NULL;
+	c = hw_cur(m);
 	if (c->model)
-		c->cycles += c->model->cost[cost];
+		m->cur_cpu->cycles += c->model->cost[cost];
 	return c;
 }
 
 void cpuid_count(uint32_t leaf, uint32_t subleaf, uint32_t *eax, uint32_t *ebx,
 		 uint32_t *ecx, uint32_t *edx)
 {
-	struct cpu *c = insn(COST_CPUID, CALLER_PC);
+	struct hw_cpu *c = insn(COST_CPUID, CALLER_PC);
 	uint32_t r[4] = { 0, 0, 0, 0 };
 
 	if (c && c->model) {
@@ -54,14 +56,14 @@ void cpuid_count(uint32_t leaf, uint32_t subleaf, uint32_t *eax, uint32_t *ebx,
 }
 
 /* The MSR's slot in the CPU's state, or -1 when the model lacks it. */
-static int msr_slot(const struct cpu *c, uint32_t msr)
+static int msr_slot(const struct hw_cpu *c, uint32_t msr)
 {
 	const struct model_msr *e = c->model ? model_msr(c->model, msr) : NULL;
 
 	return e ? (int)(e - c->model->msrs) : -1;
 }
 
-static int do_rdmsr(struct cpu *c, uint32_t msr, uint64_t *val)
+static int do_rdmsr(struct hw_cpu *c, uint32_t msr, uint64_t *val)
 {
 	int i = msr_slot(c, msr);
 
@@ -71,7 +73,7 @@ static int do_rdmsr(struct cpu *c, uint32_t msr, uint64_t *val)
 	return 0;
 }
 
-static int do_wrmsr(struct cpu *c, uint32_t msr, uint64_t val)
+static int do_wrmsr(struct hw_cpu *c, uint32_t msr, uint64_t val)
 {
 	int i = model_msr_write_slot(c->model, c->msr_val, msr, val);
 
@@ -81,10 +83,11 @@ static int do_wrmsr(struct cpu *c, uint32_t msr, uint64_t val)
 	return 0;
 }
 
+/* The kernel's fixup for a faulting RDMSR/WRMSR: a warning, and the run goes on. */
 static void msr_warning(const char *op, uint32_t msr, uint64_t val, uintptr_t pc)
 {
 	struct machine *m = sim_current;
-	char title[256], frame[96], text[512];
+	char title[256], frame[96];
 
 	machine_symbolize(m, pc, frame, sizeof(frame));
 	if (!strcmp(op, "RDMSR"))
@@ -94,14 +97,12 @@ static void msr_warning(const char *op, uint32_t msr, uint64_t val, uintptr_t pc
 		snprintf(title, sizeof(title),
 			 "unchecked MSR access error: WRMSR to 0x%x (tried to write 0x%016llx) at rIP: %s",
 			 msr, (unsigned long long)val, frame);
-	snprintf(text, sizeof(text), "%s\nCPU: %u PID: %u Comm: %s\n", title, m->cur_cpu->id,
-		 m->cur_task->pid, m->cur_task->name);
-	machine_report_text(m, title, text);
+	hw_fault(m, &(struct hw_fault){ .title = title, .pc = pc });
 }
 
 uint64_t native_read_msr(uint32_t msr)
 {
-	struct cpu *c = insn(COST_RDMSR, CALLER_PC);
+	struct hw_cpu *c = insn(COST_RDMSR, CALLER_PC);
 	uint64_t val = 0;
 
 	if (c && do_rdmsr(c, msr, &val))
@@ -111,7 +112,7 @@ uint64_t native_read_msr(uint32_t msr)
 
 void native_write_msr(uint32_t msr, uint64_t val)
 {
-	struct cpu *c = insn(COST_WRMSR, CALLER_PC);
+	struct hw_cpu *c = insn(COST_WRMSR, CALLER_PC);
 
 	if (c && do_wrmsr(c, msr, val))
 		msr_warning("WRMSR", msr, val, CALLER_PC);
@@ -119,7 +120,7 @@ void native_write_msr(uint32_t msr, uint64_t val)
 
 int rdmsrl_safe(uint32_t msr, uint64_t *val)
 {
-	struct cpu *c = insn(COST_RDMSR, CALLER_PC);
+	struct hw_cpu *c = insn(COST_RDMSR, CALLER_PC);
 
 	*val = 0;
 	return c ? do_rdmsr(c, msr, val) : -EIO;
@@ -127,21 +128,21 @@ int rdmsrl_safe(uint32_t msr, uint64_t *val)
 
 int wrmsrl_safe(uint32_t msr, uint64_t val)
 {
-	struct cpu *c = insn(COST_WRMSR, CALLER_PC);
+	struct hw_cpu *c = insn(COST_WRMSR, CALLER_PC);
 
 	return c ? do_wrmsr(c, msr, val) : -EIO;
 }
 
 unsigned long read_cr0(void)
 {
-	struct cpu *c = insn(COST_ACCESS, CALLER_PC);
+	struct hw_cpu *c = insn(COST_ACCESS, CALLER_PC);
 
 	return c ? c->cr0 : 0;
 }
 
 unsigned long read_cr4(void)
 {
-	struct cpu *c = insn(COST_ACCESS, CALLER_PC);
+	struct hw_cpu *c = insn(COST_ACCESS, CALLER_PC);
 
 	return c ? c->cr4 : 0;
 }
@@ -151,13 +152,13 @@ unsigned long read_cr4(void)
  * the FIXED0 MSR or set one outside FIXED1 (SDM Vol. 3C, "Restrictions on
  * VMX Operation"): CR4.VMXE cannot be cleared before VMXOFF.
  */
-static bool outside_vmx_fixed(const struct cpu *c, uint64_t val, uint64_t fixed0, uint64_t fixed1)
+static bool outside_vmx_fixed(const struct hw_cpu *c, uint64_t val, uint64_t fixed0, uint64_t fixed1)
 {
 	return c->vmx.root && ((val & fixed0) != fixed0 || (val & ~fixed1));
 }
 
 /* MOV to CR0 #GPs (SDM Vol. 3A, "Control Registers"): reserved bits, PG without PE, NW without CD. */
-static bool cr0_faults(const struct cpu *c, uint64_t val)
+static bool cr0_faults(const struct hw_cpu *c, uint64_t val)
 {
 	const uint64_t defined = 0xe005003fULL;	/* PE MP EM TS ET NE WP AM NW CD PG */
 
@@ -169,7 +170,7 @@ static bool cr0_faults(const struct cpu *c, uint64_t val)
 }
 
 /* MOV to CR4 #GPs when it sets a bit the CPU does not support (reserved). */
-static bool cr4_faults(const struct cpu *c, uint64_t val)
+static bool cr4_faults(const struct hw_cpu *c, uint64_t val)
 {
 	uint64_t reserved = c->model ? model_cr4_reserved(c->model) : ~(uint64_t)0x6f0;
 
@@ -179,27 +180,25 @@ static bool cr4_faults(const struct cpu *c, uint64_t val)
 	return (val & reserved) != 0;
 }
 
+__attribute__((noreturn))
 static void gp_oops(const char *what, uint64_t val, uintptr_t pc)
 {
 	struct machine *m = sim_current;
-	char title[160], frame[96], text[1024];
-	size_t n;
+	const struct cpu_model *model = hw_cur(m)->model;
+	char after[256];
 
-	machine_symbolize(m, pc, frame, sizeof(frame));
-	snprintf(title, sizeof(title), "general protection fault: 0000 [#1] PREEMPT SMP");
-	n = (size_t)snprintf(text, sizeof(text),
-			     "%s\nCPU: %u PID: %u Comm: %s\nRIP: %s\n(%s 0x%016llx on a %s)\n",
-			     title, m->cur_cpu->id, m->cur_task->pid, m->cur_task->name, frame, what,
-			     (unsigned long long)val,
-			     m->cur_cpu->model ? m->cur_cpu->model->name : "CPU without a model");
-	(void)n;
-	machine_report_text(m, title, text);
-	machine_end(m, SIM_FAILED, title);
+	snprintf(after, sizeof(after), "(%s 0x%016llx on a %s)\n", what, (unsigned long long)val,
+		 model ? model->name : "CPU without a model");
+	hw_fault(m, &(struct hw_fault){
+		.title = "general protection fault: 0000 [#1] PREEMPT SMP",
+		.rip = true, .after = after, .pc = pc, .fatal = true,
+	});
+	__builtin_unreachable();
 }
 
 void write_cr0(unsigned long val)
 {
-	struct cpu *c = insn(COST_CR_WRITE, CALLER_PC);
+	struct hw_cpu *c = insn(COST_CR_WRITE, CALLER_PC);
 
 	if (!c)
 		return;
@@ -210,7 +209,7 @@ void write_cr0(unsigned long val)
 
 void write_cr4(unsigned long val)
 {
-	struct cpu *c = insn(COST_CR_WRITE, CALLER_PC);
+	struct hw_cpu *c = insn(COST_CR_WRITE, CALLER_PC);
 
 	if (!c)
 		return;
@@ -221,7 +220,7 @@ void write_cr4(unsigned long val)
 
 int write_cr4_safe(unsigned long val)
 {
-	struct cpu *c = insn(COST_CR_WRITE, CALLER_PC);
+	struct hw_cpu *c = insn(COST_CR_WRITE, CALLER_PC);
 
 	if (!c || cr4_faults(c, val))
 		return -EIO;
@@ -234,7 +233,7 @@ void cr4_set_bits(unsigned long mask)
 	struct machine *m = sim_current;
 
 	if (m->cur_task)
-		write_cr4(m->cur_cpu->cr4 | mask);
+		write_cr4(hw_cur(m)->cr4 | mask);
 }
 
 void cr4_clear_bits(unsigned long mask)
@@ -242,35 +241,60 @@ void cr4_clear_bits(unsigned long mask)
 	struct machine *m = sim_current;
 
 	if (m->cur_task)
-		write_cr4(m->cur_cpu->cr4 & ~mask);
+		write_cr4(hw_cur(m)->cr4 & ~mask);
 }
 
 /* Host CR0 and CR4 as a 64-bit kernel runs: paging, protection, SSE, PGE, PAE. */
 #define HOST_CR0	0x80050033ULL	/* PG AM WP NE ET MP PE */
 #define HOST_CR4	(CR4_PAE | CR4_PGE | CR4_PSE | CR4_OSFXSR | CR4_OSXMMEXCPT)
 
-void cpu_hw_reset(struct machine *m)
+void hw_reset(struct machine *m)
 {
 	for (unsigned int i = 0; i < m->ncpus; i++) {
-		struct cpu *c = &m->cpus[i];
+		struct hw_cpu *c = hw_cpu(m, i);
 
 		c->apic_id = i;
 		c->cr0 = HOST_CR0;
 		c->cr4 = HOST_CR4;
+		c->irqs_enabled = true;
+		c->intr_head = c->intr_tail = NULL;
 		if (!c->model)
 			continue;
 		c->cr4 &= model_cr4_fixed1(c->model);
 		for (unsigned int j = 0; j < c->model->nmsrs; j++)
 			c->msr_val[j] = c->model->msrs[j].value;
-		if (m->offline_slots & (1ULL << i)) {
-			c->online = false;
-			c->active = false;
-		}
 	}
 }
 
-int machine_configure(struct machine *m, const char *desc, char *err, size_t errlen)
+/*
+ * A model's costs for the engine's step kinds. Cross-core transfers are
+ * not modelled yet (no cache-line ownership): every access costs a hit.
+ */
+static void hw_set_costs(struct machine *m)
 {
+	for (unsigned int i = 0; i < m->ncpus; i++) {
+		const struct cpu_model *md = hw_cpu(m, i)->model;
+		uint32_t cost[SIM_NR_KINDS];
+
+		if (!md) {
+			machine_set_cpu_costs(m, i, NULL);
+			continue;
+		}
+		memcpy(cost, machine_default_cost, sizeof(cost));
+		for (unsigned int k = SIM_READ; k <= SIM_WRITE_MARKED; k++)
+			cost[k] = md->cost[COST_ACCESS];
+		cost[SIM_ATOMIC_LOAD] = md->cost[COST_ACCESS];
+		cost[SIM_ATOMIC_STORE] = md->cost[COST_ATOMIC];
+		cost[SIM_ATOMIC_RMW] = md->cost[COST_ATOMIC];
+		cost[SIM_FENCE] = md->cost[COST_FENCE];
+		cost[SIM_RELAX] = md->cost[COST_PAUSE];
+		machine_set_cpu_costs(m, i, cost);
+	}
+}
+
+int hw_configure(struct machine *m, const char *desc, char *err, size_t errlen)
+{
+	struct hw_machine *hw = hw_of(m);
 	struct machine_desc *d = calloc(1, sizeof(*d));
 	int ret;
 
@@ -285,13 +309,13 @@ int machine_configure(struct machine *m, const char *desc, char *err, size_t err
 		ret = -EINVAL;
 		goto out;
 	}
-	free(m->models);
-	m->models = calloc(m->ncpus, sizeof(*m->models));
-	if (!m->models) {
+	free(hw->models);
+	hw->models = calloc(m->ncpus, sizeof(*hw->models));
+	if (!hw->models) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	m->offline_slots = 0;
+	hw->offline_slots = 0;
 	for (unsigned int i = 0; i < d->nslots; i++) {
 		/* Slots of one model share a parse: copy it. */
 		unsigned int j;
@@ -300,10 +324,10 @@ int machine_configure(struct machine *m, const char *desc, char *err, size_t err
 			if (!strcmp(d->slot[j].spec, d->slot[i].spec))
 				break;
 		if (j < i)
-			m->models[i] = m->models[j];
-		else if ((ret = model_load(NULL, d->slot[i].spec, &m->models[i], err, errlen)))
+			hw->models[i] = hw->models[j];
+		else if ((ret = model_load(NULL, d->slot[i].spec, &hw->models[i], err, errlen)))
 			goto out;
-		m->cpus[i].model = &m->models[i];
+		hw->cpu[i].model = &hw->models[i];
 		if (d->slot[i].offline) {
 			if (i == 0) {
 				snprintf(err, errlen, "machine '%s': slot 0 is the boot CPU and cannot start offline",
@@ -311,11 +335,76 @@ int machine_configure(struct machine *m, const char *desc, char *err, size_t err
 				ret = -EINVAL;
 				goto out;
 			}
-			m->offline_slots |= 1ULL << i;
+			hw->offline_slots |= 1ULL << i;
 		}
 	}
-	machine_set_costs(m);
+	hw_set_costs(m);
 out:
 	free(d);
 	return ret;
+}
+
+int hw_machine_init(struct hw_machine *hw, unsigned int ncpus, const struct machine_hooks *hooks,
+		    struct phys_mem *mem, hw_fault_fn fault)
+{
+	int ret = machine_init(&hw->m, ncpus, hooks);
+
+	if (ret)
+		return ret;
+	hw->vmx = calloc(1, sizeof(*hw->vmx));
+	if (!hw->vmx) {
+		machine_fini(&hw->m);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < ncpus; i++)
+		hw->cpu[i].id = i;
+	hw->mem = mem;
+	hw->fault = fault;
+	return 0;
+}
+
+void hw_machine_fini(struct hw_machine *hw)
+{
+	free(hw->models);
+	hw->models = NULL;
+	free(hw->vmx);
+	hw->vmx = NULL;
+	machine_fini(&hw->m);
+}
+
+void hw_fault(struct machine *m, const struct hw_fault *f)
+{
+	struct hw_machine *hw = hw_of(m);
+
+	if (hw->fault)
+		hw->fault(m, f);
+	/* Without a kernel to print it, an oops still ends the run. */
+	if (f->fatal)
+		machine_end(m, SIM_FAILED, f->title);
+}
+
+void hw_intr_raise(struct machine *m, unsigned int cpu, struct hw_intr *i)
+{
+	struct hw_cpu *c = hw_cpu(m, cpu);
+
+	i->next = NULL;
+	if (c->intr_tail)
+		c->intr_tail->next = i;
+	else
+		c->intr_head = i;
+	c->intr_tail = i;
+	m->nintr++;
+}
+
+struct hw_intr *hw_intr_take(struct machine *m, struct hw_cpu *c)
+{
+	struct hw_intr *i = c->intr_head;
+
+	if (!i)
+		return NULL;
+	c->intr_head = i->next;
+	if (!c->intr_head)
+		c->intr_tail = NULL;
+	m->nintr--;
+	return i;
 }

@@ -25,9 +25,6 @@
 
 #include "engine/bug.h"
 #include "engine/buildid.h"
-#include "kernel/mem.h"
-#include "kernel/race.h"
-#include "kernel/kmodel.h"
 #include "engine/strategy.h"
 #include "engine/symbolize.h"
 #include "engine/trace.h"
@@ -73,16 +70,21 @@ bool machine_in_state_sections(uintptr_t addr, uint32_t size)
 	       (b && addr >= b && addr + size <= (uintptr_t)__stop_hvsim_bss);
 }
 
+/* A binary without instrumented data has no sections: nothing to copy. */
 static void state_save(void *to)
 {
-	memcpy(to, __start_hvsim_data, state_data_size());
-	memcpy((char *)to + state_data_size(), __start_hvsim_bss, state_bss_size());
+	if (state_data_size())
+		memcpy(to, __start_hvsim_data, state_data_size());
+	if (state_bss_size())
+		memcpy((char *)to + state_data_size(), __start_hvsim_bss, state_bss_size());
 }
 
 static void state_restore(const void *from)
 {
-	memcpy(__start_hvsim_data, from, state_data_size());
-	memcpy(__start_hvsim_bss, (const char *)from + state_data_size(), state_bss_size());
+	if (state_data_size())
+		memcpy(__start_hvsim_data, from, state_data_size());
+	if (state_bss_size())
+		memcpy(__start_hvsim_bss, (const char *)from + state_data_size(), state_bss_size());
 }
 
 const char *sim_outcome_name(enum sim_outcome o)
@@ -119,7 +121,7 @@ const char *sim_kind_name(unsigned int k)
  * plain accesses, a locked operation for atomics, MFENCE, and PAUSE as on
  * Skylake and later (about 140 cycles).
  */
-static const uint32_t default_cost[SIM_NR_KINDS] = {
+const uint32_t machine_default_cost[SIM_NR_KINDS] = {
 	[SIM_READ] = 4,
 	[SIM_READ_MARKED] = 4,
 	[SIM_ATOMIC_LOAD] = 4,
@@ -132,76 +134,63 @@ static const uint32_t default_cost[SIM_NR_KINDS] = {
 	[SIM_KCALL] = 20,
 };
 
-static void install_oops_handler(struct machine *m);
-static void restore_oops_handler(struct machine *m);
+static int install_oops_handler(void);
 
-/*
- * A model's costs for the engine's step kinds. Cross-core transfers are
- * not modelled yet (no cache-line ownership): every access costs a hit.
- */
-void machine_set_costs(struct machine *m)
+void machine_set_cpu_costs(struct machine *m, unsigned int cpu,
+			   const uint32_t cost[SIM_NR_KINDS])
 {
-	m->max_cost = 1;
-	for (unsigned int i = 0; i < m->ncpus; i++) {
-		struct cpu *c = &m->cpus[i];
-		const struct cpu_model *md = c->model;
+	struct cpu *c = &m->cpus[cpu];
 
-		memcpy(c->cost, default_cost, sizeof(c->cost));
-		if (md) {
-			for (unsigned int k = SIM_READ; k <= SIM_WRITE_MARKED; k++)
-				c->cost[k] = md->cost[COST_ACCESS];
-			c->cost[SIM_ATOMIC_LOAD] = md->cost[COST_ACCESS];
-			c->cost[SIM_ATOMIC_STORE] = md->cost[COST_ATOMIC];
-			c->cost[SIM_ATOMIC_RMW] = md->cost[COST_ATOMIC];
-			c->cost[SIM_FENCE] = md->cost[COST_FENCE];
-			c->cost[SIM_RELAX] = md->cost[COST_PAUSE];
-		}
-		for (unsigned int k = 0; k < SIM_NR_KINDS; k++) {
-			if (!c->cost[k])
-				c->cost[k] = 1;	/* every step takes time */
-			if (c->cost[k] > m->max_cost)
-				m->max_cost = c->cost[k];
-		}
-	}
+	memcpy(c->cost, cost ? cost : machine_default_cost, sizeof(c->cost));
+	for (unsigned int k = 0; k < SIM_NR_KINDS; k++)
+		if (!c->cost[k])
+			c->cost[k] = 1;	/* every step takes time */
+	m->max_cost = 1;
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		for (unsigned int k = 0; k < SIM_NR_KINDS; k++)
+			if (m->cpus[i].cost[k] > m->max_cost)
+				m->max_cost = m->cpus[i].cost[k];
 }
 
-struct machine *machine_create(unsigned int ncpus)
+static const struct machine_hooks no_hooks;
+
+int machine_init(struct machine *m, unsigned int ncpus, const struct machine_hooks *hooks)
 {
-	struct machine *m;
+	int ret;
 
 	if (ncpus == 0 || ncpus > SIM_MAX_CPUS)
-		return NULL;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return NULL;
+		return -EINVAL;
 	m->ncpus = ncpus;
-	for (unsigned int i = 0; i < ncpus; i++)
+	m->hooks = hooks ? hooks : &no_hooks;
+	for (unsigned int i = 0; i < ncpus; i++) {
 		m->cpus[i].id = i;
-	machine_set_costs(m);
+		machine_set_cpu_costs(m, i, NULL);
+	}
 	m->max_steps = SIM_DEFAULT_MAX_STEPS;
 	m->max_cycles = UINT64_MAX;
-	m->hung_cycles = SIM_HUNG_CYCLES;
 	ctx_pool_init(&m->pool, CTX_STACK_SIZE);
 	m->image_base = sim_image_base();
-	m->vmx = calloc(1, sizeof(*m->vmx));
-	if (!m->vmx || kmodel_create(m)) {
-		free(m->vmx);
-		free(m);
-		return NULL;
-	}
 	/*
 	 * Outside a run the instrumented state is pristine: every run
 	 * restores it when it ends, so this copy is the boot state.
 	 */
 	m->state_pristine = malloc(machine_state_size() + 1);
 	if (!m->state_pristine) {
-		free(m);
-		return NULL;
+		ret = -ENOMEM;
+		goto err_pool;
 	}
 	state_save(m->state_pristine);
-	/* Process-wide, but harmless between runs: it only acts inside one. */
-	install_oops_handler(m);
-	return m;
+	ret = install_oops_handler();
+	if (ret)
+		goto err_state;
+	return 0;
+
+err_state:
+	free(m->state_pristine);
+	m->state_pristine = NULL;
+err_pool:
+	ctx_pool_destroy(&m->pool);
+	return ret;
 }
 
 static void machine_release_tasks(struct machine *m)
@@ -214,22 +203,16 @@ static void machine_release_tasks(struct machine *m)
 	m->ntasks = 0;
 }
 
-void machine_destroy(struct machine *m)
+void machine_fini(struct machine *m)
 {
-	if (!m)
-		return;
-	restore_oops_handler(m);
 	machine_release_tasks(m);
 	ctx_pool_destroy(&m->pool);
 	if (m->trace)
 		trace_writer_destroy(m->trace);
 	free(m->log);
 	free(m->state_pristine);
-	kmodel_destroy(m);
+	strbuf_release(&m->reports);
 	symtab_free(m->symtab);
-	free(m->models);
-	free(m->vmx);
-	free(m);
 }
 
 unsigned int sim_ncpus(const struct machine *m)
@@ -311,7 +294,7 @@ static void addr_region(const struct machine *m, uintptr_t addr, uint8_t *region
 uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr)
 {
 	uintptr_t d = (uintptr_t)__start_hvsim_data, b = (uintptr_t)__start_hvsim_bss;
-	uintptr_t k = (uintptr_t)m->k;
+	uintptr_t above;
 
 	if (addr < 4096)
 		return addr;
@@ -319,21 +302,13 @@ uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr)
 		return 0xffffffff82000000ULL + (addr - d);
 	if (b && addr >= b && addr < (uintptr_t)__stop_hvsim_bss)
 		return 0xffffffff84000000ULL + (addr - b);
-	if (m->k && mem_contains(m->k->mem, addr, 1))
-		return (uintptr_t)mem_report_addr(m->k->mem, addr);
-	if (k && addr >= k && addr < k + sizeof(*m->k))
-		return 0xffffea0000000000ULL + (addr - k);
+	if (m->hooks->norm_addr && (above = m->hooks->norm_addr(m, addr)))
+		return above;
 	for (unsigned int i = 0; i < m->ntasks; i++) {
 		uintptr_t lo = (uintptr_t)m->tasks[i].ctx.stack_lo;
 
 		if (m->tasks[i].stack && addr >= lo && addr < lo + m->tasks[i].ctx.stack_size)
 			return 0xffffc90000000000ULL + ((uintptr_t)i << 24) + (addr - lo);
-	}
-	for (unsigned int i = 0; m->k && i < KMODEL_MAX_PROCS; i++) {
-		uintptr_t lo = (uintptr_t)m->k->procs[i].umem;
-
-		if (lo && addr >= lo && addr < lo + m->k->procs[i].umem_len)
-			return 0x00007f0000000000ULL + ((uintptr_t)i << 24) + (addr - lo);
 	}
 	return addr;
 }
@@ -460,8 +435,27 @@ void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc)
 	w->cpu = m->cur_cpu->id;
 	w->stack = t->shadow;
 	w->depth = t->depth < SIM_SHADOW_DEPTH ? t->depth : SIM_SHADOW_DEPTH;
-	w->irqs_disabled = !m->cur_cpu->irqs_enabled;
-	w->in_irq = t->in_irq;
+}
+
+void machine_report_text(struct machine *m, const char *title, const char *text)
+{
+	if (!m->nreports++)
+		snprintf(m->first_title, sizeof(m->first_title), "%s", title);
+	strbuf_printf(&m->reports, "%s%s", text,
+		      text[0] && text[strlen(text) - 1] == '\n' ? "" : "\n");
+	/* The trace carries the title; the report text is in the result. */
+	machine_trace_log(m, title);
+}
+
+struct machine *machine_step_named(const void *obj, uintptr_t pc, const char *name)
+{
+	struct machine *m = sim_current;
+
+	/* Read by the slow path only (tracing); the host dummy is never written. */
+	if (m->running)
+		m->kcall_name = name;
+	sim_step(m, SIM_KCALL, (uintptr_t)obj, obj ? 1 : 0, pc);
+	return m;
 }
 
 /*
@@ -484,7 +478,6 @@ void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len)
 
 #define HUNG_CHECK_STEPS	4096
 
-static void check_hung_tasks(struct machine *m);
 
 /* Recompute the first step at which the slow path must run. */
 static void update_next_stop(struct machine *m)
@@ -504,7 +497,7 @@ static void update_next_stop(struct machine *m)
 	/* Sleepers are looked at every HUNG_CHECK_STEPS steps (hung tasks). */
 	if (m->nblocked && ns > (m->step | (HUNG_CHECK_STEPS - 1)) + 1)
 		ns = (m->step | (HUNG_CHECK_STEPS - 1)) + 1;
-	if (m->tracing || m->nparked || m->nirq || (m->detect & (SIM_DETECT_RACE | SIM_DETECT_MEM)) ||
+	if (m->tracing || m->nparked || m->nintr || (m->detect & (SIM_DETECT_RACE | SIM_DETECT_MEM)) ||
 	    m->cur_task->watch_recording)
 		ns = m->step + 1;
 	m->next_stop = ns;
@@ -515,20 +508,25 @@ void machine_update_next_stop(struct machine *m)
 	update_next_stop(m);
 }
 
+/* Can @t, running on @c, take an interrupt now? Only the floors above know. */
+static bool irq_deliverable(const struct machine *m, const struct cpu *c, const struct task *t)
+{
+	return m->nintr && m->hooks->irq_pending && m->hooks->irq_pending(m, c, t);
+}
+
 /* Can the task run on its CPU now, or take an interrupt there? */
-static bool task_can_step(const struct cpu *c, const struct task *t)
+static bool task_can_step(const struct machine *m, const struct cpu *c, const struct task *t)
 {
 	if (t->state == TASK_RUNNABLE)
 		return true;
 	/* A CPU that spins or halts still takes interrupts. */
-	return c->irq_head && c->irqs_enabled && !t->in_irq &&
-	       (t->state == TASK_SPINWAIT || t->state == TASK_PARKED ||
-		t->state == TASK_HALTED);
+	return (t->state == TASK_SPINWAIT || t->state == TASK_PARKED ||
+		t->state == TASK_HALTED) && irq_deliverable(m, c, t);
 }
 
-static bool cpu_can_step(const struct cpu *c)
+static bool cpu_can_step(const struct machine *m, const struct cpu *c)
 {
-	return c->cur && task_can_step(c, c->cur);
+	return c->cur && task_can_step(m, c, c->cur);
 }
 
 /*
@@ -548,7 +546,7 @@ static uint64_t runnable_mask(const struct machine *m)
 	uint64_t mask = 0;
 
 	for (unsigned int i = 0; i < m->ncpus; i++)
-		if (cpu_can_step(&m->cpus[i]))
+		if (cpu_can_step(m, &m->cpus[i]))
 			mask |= 1ULL << i;
 	return mask;
 }
@@ -620,22 +618,11 @@ unsigned int sim_choose(struct machine *m, const struct sim_decision *din)
 	return v;
 }
 
-/* Run @t's sched-in (@in) or sched-out notifiers, in @t's context. */
+/* @t's sched-in (@in) or sched-out hooks, in @t's context (preempt notifiers). */
 static void run_notifiers(struct machine *m, struct task *t, bool in, struct task *other)
 {
-	struct preempt_notifier *n;
-
-	if (!t->notifiers)
-		return;
-	/* Notifiers run with preemption off, as in the kernel. */
-	t->preempt_count++;
-	for (n = t->notifiers; n; n = n->link) {
-		if (in)
-			n->ops->sched_in(n, (int)m->cur_cpu->id);
-		else
-			n->ops->sched_out(n, other);
-	}
-	t->preempt_count--;
+	if (m->hooks->sched)
+		m->hooks->sched(m, t, in, other);
 }
 
 static void switch_to(struct machine *m, unsigned int cpu, bool preempt, bool from_dies)
@@ -683,8 +670,8 @@ static void cpu_set_cur(struct cpu *c, struct task *next)
 /* Is @t preemptible right now (and not the idle task)? */
 static bool task_preemptible(const struct machine *m, const struct task *t)
 {
-	return t->kind != TASK_KIND_IDLE && !t->preempt_count && !t->in_irq &&
-	       m->cpus[t->cpu].irqs_enabled;
+	return t->kind != TASK_KIND_IDLE &&
+	       (!m->hooks->preemptible || m->hooks->preemptible(m, t));
 }
 
 /*
@@ -720,34 +707,12 @@ static void maybe_preempt(struct machine *m, struct task *t)
 }
 
 /*
- * The hung-task detector: a program task asleep for longer than the budget
- * (by the clock of the CPU looking) is reported once; the run goes on.
- */
-static void check_hung_tasks(struct machine *m)
-{
-	uint64_t now = m->cur_cpu->cycles;
-
-	for (unsigned int i = 0; i < m->ntasks; i++) {
-		struct task *t = &m->tasks[i];
-		char title[160], text[512];
-
-		if (t->state != TASK_BLOCKED || t->kind != TASK_KIND_PROGRAM || t->hung_reported ||
-		    now < t->blocked_since || now - t->blocked_since <= m->hung_cycles)
-			continue;
-		t->hung_reported = true;
-		snprintf(title, sizeof(title), "INFO: task %s:%u blocked for more than %llu cycles.",
-			 t->name, t->pid, (unsigned long long)m->hung_cycles);
-		snprintf(text, sizeof(text), "%s\ntask:%-15s state:D pid:%-5u waiting on %s\n",
-			 title, t->name, t->pid, t->wait_what ? t->wait_what : "?");
-		machine_report_text(m, title, text);
-	}
-}
-
-/*
  * Decide which CPU performs step m->step + 1. @forced: the current task
  * cannot go on (exited, blocked, parked). Returns when the current task is
  * chosen (at once, or after others ran); does not return when the run ends.
  */
+static void no_runnable(struct machine *m);
+
 static void decide(struct machine *m, bool forced, bool from_dies)
 {
 	struct task *t = m->cur_task;
@@ -767,7 +732,7 @@ static void decide(struct machine *m, bool forced, bool from_dies)
 	if (!d.runnable) {
 		if (!m->nlive)
 			end_run(m, SIM_OK, NULL);
-		machine_no_runnable(m);
+		no_runnable(m);
 	}
 	if (forced || !(d.runnable & (1ULL << cur)) || m->cpus[cur].cur != t) {
 		d.forced = true;
@@ -807,6 +772,8 @@ void machine_decide_forced(struct machine *m)
 	decide(m, true, false);
 }
 
+static void place_woken(struct machine *m, struct task *t);
+
 /* A CPU that sat halted or spinning has been waiting since @by's time. */
 static void catch_up_clock(struct cpu *c, const struct cpu *by)
 {
@@ -831,7 +798,7 @@ void machine_wake(struct machine *m, struct task *t)
 		t->state = TASK_RUNNABLE;
 		t->wait_obj = NULL;
 		m->nblocked--;
-		machine_place_woken(m, t);
+		place_woken(m, t);
 		c = &m->cpus[t->cpu];
 		if (c->cur == c->idle && c->idle && c->idle->state == TASK_HALTED) {
 			catch_up_clock(c, m->cur_task ? m->cur_cpu : NULL);
@@ -842,7 +809,8 @@ void machine_wake(struct machine *m, struct task *t)
 		return;
 	}
 	/* The wakee sees everything its waker did: paired in machine_wait(). */
-	machine_hb_release(m, t);
+	if (m->hooks->hb)
+		m->hooks->hb(m, t, false);
 	trace_simple(m, TR_WAKE, t->id);
 	if (m->strat && m->strat->ops->woke && m->cur_task) {
 		m->strat->ops->woke(m->strat, m, t);
@@ -876,7 +844,8 @@ void machine_wait(struct machine *m, enum task_state st, const void *obj, const 
 	}
 	decide(m, true, false);
 	/* Paired with machine_wake()'s release. */
-	machine_hb_acquire(m, t);
+	if (m->hooks->hb)
+		m->hooks->hb(m, t, true);
 	update_next_stop(m);
 }
 
@@ -948,16 +917,10 @@ static void perform(struct machine *m, struct task *t, const struct sim_op *op)
 	if (m->tracing)
 		trace_access(m, op);
 	if ((m->detect & (SIM_DETECT_RACE | SIM_DETECT_MEM)) && sim_kind_is_access(op->kind))
-		machine_detect_access(m, t, op);
+		m->hooks->access(m, t, op);
 	if (m->nparked && sim_kind_is_write(op->kind))
 		wake_watchers(m, op->addr, op->size);
 	update_next_stop(m);
-}
-
-/* Interrupts are delivered at a step of the CPU with IF set. */
-static bool irq_deliverable(const struct cpu *c, const struct task *t)
-{
-	return c->irq_head && c->irqs_enabled && !t->in_irq;
 }
 
 void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
@@ -975,17 +938,17 @@ void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 	t = m->cur_task;
 	if (m->tracing)
 		trace_flush_write(m);
-	if (m->detect & SIM_DETECT_RACE)
-		machine_detect_flush(m);
-	if (irq_deliverable(m->cur_cpu, t))
-		machine_handle_irqs(m);
+	if ((m->detect & SIM_DETECT_RACE) && m->hooks->flush)
+		m->hooks->flush(m);
+	if (irq_deliverable(m, m->cur_cpu, t))
+		m->hooks->take_irq(m);
 	s = m->step + 1;
 	if (s > m->max_steps)
 		end_run(m, SIM_LIVELOCK, "hang: the run went past its step budget (--max-steps)");
 	if (m->cur_cpu->cycles > m->max_cycles)
 		end_run(m, SIM_LIVELOCK, "hang: a CPU went past the run's cycle budget");
-	if (m->nblocked && !(s & (HUNG_CHECK_STEPS - 1)))
-		check_hung_tasks(m);
+	if (m->nblocked && !(s & (HUNG_CHECK_STEPS - 1)) && m->hooks->check_sleepers)
+		m->hooks->check_sleepers(m);
 	t->pending = op;
 	if (s > m->decided_step && s >= m->strategy_stop) {
 		decide(m, false, false);
@@ -1044,7 +1007,8 @@ static void task_exit(struct machine *m, struct task *t)
 	m->ndone++;
 	if (t->kind == TASK_KIND_PROGRAM)
 		m->nlive--;
-	machine_task_exit_hooks(m, t);
+	if (m->hooks->task_exit)
+		m->hooks->task_exit(m, t);
 	cpu_set_cur(c, cpu_pick_next(c));
 	trace_simple(m, TR_EXIT, 0);
 	decide(m, true, true);
@@ -1122,45 +1086,6 @@ int sim_spawn_migratable(struct machine *m, unsigned int cpu, const char *name,
 	return 0;
 }
 
-int sim_set_guest_script(struct machine *m, unsigned int cpu, const struct sim_guest_exit *exits,
-			 unsigned int n)
-{
-	struct cpu_vmx *x;
-
-	if (cpu >= m->ncpus || n > VMX_GUEST_EXITS || m->running)
-		return -EINVAL;
-	for (unsigned int i = 0; i < n; i++)
-		if (!vmx_scriptable_exit(exits[i].reason))
-			return -EINVAL;
-	x = &m->cpus[cpu].vmx;
-	for (unsigned int i = 0; i < n; i++)
-		x->exits[i] = exits[i];
-	x->nexits = n;
-	x->next_exit = 0;
-	return 0;
-}
-
-int sim_set_guest_exits(struct machine *m, unsigned int cpu, const uint32_t *reasons,
-			unsigned int n)
-{
-	struct sim_guest_exit exits[VMX_GUEST_EXITS];
-
-	if (n > VMX_GUEST_EXITS)
-		return -EINVAL;
-	for (unsigned int i = 0; i < n; i++)
-		exits[i] = vmx_default_exit(reasons[i]);
-	return sim_set_guest_script(m, cpu, exits, n);
-}
-
-int sim_set_cpu_offline(struct machine *m, unsigned int cpu)
-{
-	if (cpu == 0 || cpu >= m->ncpus || m->running)
-		return -EINVAL;
-	m->cpus[cpu].online = false;
-	m->cpus[cpu].active = false;
-	return 0;
-}
-
 int sim_spawn(struct machine *m, unsigned int cpu, const char *name,
 	      sim_task_fn fn, void *arg)
 {
@@ -1169,13 +1094,18 @@ int sim_spawn(struct machine *m, unsigned int cpu, const char *name,
 	return machine_spawn(m, cpu, name, fn, arg, TASK_KIND_PROGRAM) ? 0 : -EINVAL;
 }
 
-/* ---- the kernel model's scheduler pieces ------------------------------ */
+/* ---- placing woken tasks, idling ------------------------------------ */
+
+static bool cpu_usable(const struct machine *m, unsigned int cpu)
+{
+	return !m->hooks->cpu_usable || m->hooks->cpu_usable(m, cpu);
+}
 
 /*
  * A woken task's CPU: a pinned task stays where it was; another one may
  * move to any online, active CPU, as the strategy says (select_task_rq).
  */
-void machine_place_woken(struct machine *m, struct task *t)
+static void place_woken(struct machine *m, struct task *t)
 {
 	unsigned int allowed[SIM_MAX_CPUS], n = 0, v, dst;
 	struct task **link;
@@ -1184,10 +1114,10 @@ void machine_place_woken(struct machine *m, struct task *t)
 	if (t->pinned)
 		return;
 	/* The previous CPU first: answer 0 keeps the task where it was. */
-	if (m->cpus[t->cpu].online && m->cpus[t->cpu].active)
+	if (cpu_usable(m, t->cpu))
 		allowed[n++] = t->cpu;
 	for (unsigned int i = 0; i < m->ncpus; i++)
-		if (i != t->cpu && m->cpus[i].online && m->cpus[i].active)
+		if (i != t->cpu && cpu_usable(m, i))
 			allowed[n++] = i;
 	if (n < 2)
 		return;
@@ -1223,9 +1153,9 @@ static void idle_entry(void *arg)
 		struct cpu *c = m->cur_cpu;
 		struct task *next = cpu_pick_next(c);
 
-		if (c->irq_head && c->irqs_enabled) {
+		if (irq_deliverable(m, c, idle)) {
 			idle->state = TASK_RUNNABLE;
-			machine_handle_irqs(m);
+			m->hooks->take_irq(m);
 			continue;
 		}
 		if (next != idle) {
@@ -1257,42 +1187,26 @@ static void spawn_idle_tasks(struct machine *m)
 
 /*
  * Nothing can run, and program tasks are left: a deadlock if some sleep, a
- * livelock if all of them spin.
+ * livelock if all of them spin. The floors above say who waits on what.
  */
-void machine_no_runnable(struct machine *m)
+__attribute__((noreturn))
+static void no_runnable(struct machine *m)
 {
-	char text[2048];
-	size_t n = 0;
-	unsigned int spinning = 0, sleeping = 0;
+	unsigned int sleeping = 0;
 
 	for (unsigned int i = 0; i < m->ntasks; i++) {
 		const struct task *t = &m->tasks[i];
 
-		if (t->kind != TASK_KIND_PROGRAM || t->state == TASK_DONE)
-			continue;
-		if (t->state == TASK_BLOCKED)
+		if (t->kind == TASK_KIND_PROGRAM && t->state == TASK_BLOCKED)
 			sleeping++;
-		else
-			spinning++;
-		if (n < sizeof(text) - 200)
-			n += snprintf(text + n, sizeof(text) - n,
-				      "  task %s:%u on CPU%u %s on %s\n", t->name, t->pid, t->cpu,
-				      t->state == TASK_BLOCKED ? "sleeps" : "spins",
-				      t->wait_what ? t->wait_what : "?");
 	}
-	if (sleeping) {
-		char title[128];
-
-		snprintf(title, sizeof(title), "INFO: deadlock: %u task%s blocked and nothing can run",
-			 sleeping, sleeping == 1 ? "" : "s");
-		machine_report_text(m, title, text);
-		end_run(m, SIM_DEADLOCK, title);
-	}
-	(void)spinning;
+	if (m->hooks->stuck)
+		m->hooks->stuck(m, sleeping);	/* reports, and may end the run itself */
+	if (sleeping)
+		end_run(m, SIM_DEADLOCK, "deadlock: tasks blocked and nothing can run");
 	if (m->nparked)
 		end_run(m, SIM_LIVELOCK,
 			"livelock: every live task spins on memory that no task will write");
-	machine_report_text(m, "INFO: livelock: every live task spins", text);
 	end_run(m, SIM_LIVELOCK, "livelock: every live task spins on a lock that no task will release");
 }
 
@@ -1307,6 +1221,7 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 		m->cpus[i].cycles = 0;
 		m->cpus[i].tasks = NULL;
 		m->cpus[i].cur = NULL;
+		m->cpus[i].idle = NULL;
 	}
 	m->step = 0;
 	m->next_stop = 0;
@@ -1318,6 +1233,7 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	memset(m->choose_count, 0, sizeof(m->choose_count));
 	m->nparked = 0;
 	m->nblocked = 0;
+	m->nintr = 0;
 	m->ndone = 0;
 	m->nlive = 0;
 	m->next_pid = 0;
@@ -1329,12 +1245,13 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	m->log_len = 0;
 	m->outcome = SIM_OK;
 	m->message[0] = '\0';
+	strbuf_reset(&m->reports);
+	m->nreports = 0;
+	m->first_title[0] = '\0';
 	m->tracing = tracing;
 	m->wpend_valid = false;
-	kmodel_reset(m);
-	cpu_hw_reset(m);
-	vmx_reset(m);
-	m->detect = 0;
+	if (m->hooks->reset)
+		m->hooks->reset(m);
 }
 
 void machine_trace_begin(struct machine *m, const struct trace_header *h)
@@ -1348,10 +1265,37 @@ void machine_trace_begin(struct machine *m, const struct trace_header *h)
  * The backstop for bad pointers the per-access checks did not catch (or
  * that ran with them off): a SIGSEGV or SIGBUS in instrumented code ends
  * the run with an oops report and returns to the host; hvsim survives. A
- * fault anywhere else is a simulator bug and crashes as one.
+ * fault anywhere else is not ours: it goes to the handler that was there
+ * before (chained), or kills the process as a simulator bug.
+ *
+ * The handler is the process's, so it is installed once, by the first
+ * machine, and stays: machines can then be created and destroyed in any
+ * order. It finds its machine through sim_current, and acts only while a
+ * run is in instrumented code.
  */
 extern char __start_hvsim_text[] __attribute__((weak));
 extern char __stop_hvsim_text[] __attribute__((weak));
+
+/* Process-wide by nature (signal dispositions are): set once, then read-only. */
+static struct sigaction oops_prev_segv, oops_prev_bus;
+static bool oops_installed;
+static char oops_altstack[64 * 1024] __attribute__((aligned(16)));
+
+static void oops_chain(int sig, siginfo_t *si, void *ucv)
+{
+	const struct sigaction *prev = sig == SIGSEGV ? &oops_prev_segv : &oops_prev_bus;
+
+	if ((prev->sa_flags & SA_SIGINFO) && prev->sa_sigaction) {
+		prev->sa_sigaction(sig, si, ucv);
+		return;
+	}
+	if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN && prev->sa_handler) {
+		prev->sa_handler(sig);
+		return;
+	}
+	/* Re-executes the faulting access, now fatal: a simulator bug. */
+	signal(sig, SIG_DFL);
+}
 
 static void oops_handler(int sig, siginfo_t *si, void *ucv)
 {
@@ -1361,8 +1305,8 @@ static void oops_handler(int sig, siginfo_t *si, void *ucv)
 
 	if (!m->running || !m->cur_task || !__start_hvsim_text ||
 	    rip < (uintptr_t)__start_hvsim_text || rip >= (uintptr_t)__stop_hvsim_text) {
-		signal(sig, SIG_DFL);
-		return;	/* re-executes the faulting access, now fatal */
+		oops_chain(sig, si, ucv);
+		return;
 	}
 	m->oops_sig = sig;
 	m->oops_addr = (uintptr_t)si->si_addr;
@@ -1371,49 +1315,34 @@ static void oops_handler(int sig, siginfo_t *si, void *ucv)
 	siglongjmp(m->oops_jmp, 1);
 }
 
-static void oops_report(struct machine *m)
-{
-	char title[160], text[2048], frame[128];
-	size_t n;
-	struct task *t = m->cur_task;
-
-	ctx_escape_finish();
-	snprintf(title, sizeof(title), "BUG: unable to handle page fault for address: 0x%016lx",
-		 (unsigned long)machine_norm_addr(m, m->oops_addr));
-	machine_symbolize(m, m->oops_rip + 1, frame, sizeof(frame));
-	n = (size_t)snprintf(text, sizeof(text),
-			     "%s\nOops: 0000 [#1] PREEMPT SMP (signal %d)\nCPU: %u PID: %u Comm: %s\nRIP: %s\nCall Trace:\n",
-			     title, m->oops_sig, m->cur_cpu->id, t->pid, t->name, frame);
-	for (unsigned int i = t->depth < SIM_SHADOW_DEPTH ? t->depth : SIM_SHADOW_DEPTH;
-	     i-- > 0 && n < sizeof(text) - 160;) {
-		machine_symbolize(m, t->shadow[i], frame, sizeof(frame));
-		n += (size_t)snprintf(text + n, sizeof(text) - n, " %s\n", frame);
-	}
-	machine_report_text(m, title, text);
-	m->outcome = SIM_FAILED;
-	snprintf(m->message, sizeof(m->message), "%s", title);
-}
-
-static void install_oops_handler(struct machine *m)
+static int install_oops_handler(void)
 {
 	struct sigaction sa;
-	stack_t ss = { .ss_sp = m->oops_stack, .ss_size = sizeof(m->oops_stack) };
+	stack_t ss = { .ss_sp = oops_altstack, .ss_size = sizeof(oops_altstack) };
 
+	if (oops_installed)
+		return 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = oops_handler;
 	/* NODEFER: siglongjmp leaves the handler without a mask to restore. */
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
-	sigaltstack(&ss, &m->old_sigstack);
-	sigaction(SIGSEGV, &sa, &m->old_segv);
-	sigaction(SIGBUS, &sa, &m->old_bus);
+	if (sigaltstack(&ss, NULL) || sigaction(SIGSEGV, &sa, &oops_prev_segv) ||
+	    sigaction(SIGBUS, &sa, &oops_prev_bus))
+		return -errno;
+	oops_installed = true;
+	return 0;
 }
 
-static void restore_oops_handler(struct machine *m)
+/* The run ended in the backstop: the floors above write the oops. */
+static void oops_end(struct machine *m)
 {
-	sigaction(SIGSEGV, &m->old_segv, NULL);
-	sigaction(SIGBUS, &m->old_bus, NULL);
-	sigaltstack(&m->old_sigstack, NULL);
+	ctx_escape_finish();
+	m->outcome = SIM_FAILED;
+	snprintf(m->message, sizeof(m->message), "oops in instrumented code (signal %d)",
+		 m->oops_sig);
+	if (m->hooks->oops)
+		m->hooks->oops(m, m->oops_sig, m->oops_addr, m->oops_rip);
 }
 
 /* Start the run: choose the CPU that performs step 1 and leave the host. */
@@ -1444,7 +1373,7 @@ static void run_from_host(struct machine *m)
 	m->running = true;
 	sim_current = m;
 	if (sigsetjmp(m->oops_jmp, 0))
-		oops_report(m);		/* from oops_handler(): the run is over */
+		oops_end(m);		/* from oops_handler(): the run is over */
 	else
 		ctx_switch(&m->host, &c->cur->ctx, 0);
 	/* Back from end_run() or an oops. */
@@ -1454,7 +1383,8 @@ static void run_from_host(struct machine *m)
 
 enum sim_outcome machine_run(struct machine *m, const struct sim_program *p,
 			     struct strategy *strat, uint64_t index, uint64_t run_seed,
-			     uint32_t jitter, bool tracing, bool *exhausted)
+			     uint32_t jitter, bool tracing, bool *exhausted,
+			     void (*boot)(struct machine *m))
 {
 	*exhausted = false;
 	m->run_seed = run_seed;
@@ -1463,24 +1393,24 @@ enum sim_outcome machine_run(struct machine *m, const struct sim_program *p,
 		*exhausted = true;
 		return SIM_OK;
 	}
-	machine_reset(m, strat, run_seed, jitter, tracing && m->trace);
 	m->detect = p->detect;
-	race_set_strict(m->k->race, !!(p->detect & SIM_DETECT_RACE_STRICT));
+	machine_reset(m, strat, run_seed, jitter, tracing && m->trace);
 	p->setup(m, p->arg);
 	spawn_idle_tasks(m);
-	if ((p->flags & SIM_PROG_BOOT) && kmodel_nr_initcalls())
-		kmodel_boot(m);
+	if (boot)
+		boot(m);
 	if (m->nlive)
 		run_from_host(m);
-	kmodel_run_end(m);
+	if (m->hooks->run_end)
+		m->hooks->run_end(m);
 	if (m->outcome == SIM_OK && p->check) {
 		if (p->check(m, p->arg, m->message, sizeof(m->message)))
 			m->outcome = SIM_FAILED;
 	}
 	/* A report (WARN, lockdep, a race) fails a run that otherwise passed. */
-	if (m->outcome == SIM_OK && m->k->nreports) {
+	if (m->outcome == SIM_OK && m->nreports) {
 		m->outcome = SIM_FAILED;
-		snprintf(m->message, sizeof(m->message), "%s", m->k->first_title);
+		snprintf(m->message, sizeof(m->message), "%s", m->first_title);
 	}
 	if (m->tracing) {
 		struct trace_event e;

@@ -13,13 +13,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hvsim/kernel.h"
 #include "hvsim/sim.h"
 #include "engine/ctx.h"
 #include "engine/report.h"
-#include "cpu/model.h"
-#include "vmx/vmx.h"
 #include "engine/rng.h"
+#include "engine/strbuf.h"
 #include "engine/trace.h"
 
 struct strategy;
@@ -84,26 +82,6 @@ enum task_kind {
 	TASK_KIND_KTHREAD,	/* a kernel thread of the kernel model (cpuhp/N) */
 };
 
-/* A queued cross-CPU function call (IPI payload). */
-struct sim_csd {
-	void (*func)(void *info);	/* runs in the target's interrupt context */
-	void *info;
-	struct sim_csd *next;		/* the target CPU's queue */
-	struct task *sender;		/* for happens-before and reports */
-	uint64_t arrives;		/* the sender's clock at the send, plus delivery */
-	uint8_t vector;			/* the IPI's vector (SIM_*_VECTOR) */
-	/* Acknowledged on a VM exit (in service): a guest no longer exits for it. */
-	bool acked;
-	bool done;			/* set when func has returned */
-};
-
-/* The vectors Linux gives its IPIs (arch/x86 irq_vectors.h's numbers). */
-#define SIM_CALL_FUNCTION_SINGLE_VECTOR	0xfb
-#define SIM_CALL_FUNCTION_VECTOR	0xfc
-#define SIM_RESCHEDULE_VECTOR		0xfd
-
-struct preempt_notifier;
-
 /* Reads of one spin-loop iteration, watched while the task is parked. */
 #define SIM_WATCH_MAX	8
 struct sim_watch {
@@ -120,29 +98,17 @@ struct task {
 	struct task *next_on_cpu;	/* the CPU's task list, in spawn order */
 	sim_task_fn fn;			/* entry */
 	void *arg;			/* entry's argument */
-	int (*kfn)(void *data);		/* kthread_run_on()'s function */
-	void *kdata;			/* ... and its argument */
 	const char *name;		/* for reports and the trace */
 	unsigned int id;		/* spawn index: stable across schedules */
 	unsigned int cpu;		/* the CPU it is bound to */
 	enum task_state state;
 	enum task_kind kind;
 	unsigned int pid;		/* as reports print it */
-	int preempt_count;		/* preempt_disable() depth */
 	bool pinned;			/* may not migrate */
-	bool in_irq;			/* running an interrupt handler */
-	bool need_sched_in;		/* switched onto its CPU: run sched-in notifiers */
-	bool wake_pending;		/* woken between prepare_to_wait() and sleeping */
-	bool wait_excl;			/* waits for an rw-semaphore as a writer */
+	bool need_sched_in;		/* switched onto its CPU: run sched-in hooks */
 	const void *wait_obj;		/* SPINWAIT/BLOCKED: what it waits for */
 	const char *wait_what;		/* ... in words, for reports */
-	struct task *wait_next;		/* FIFO link in a lock's or queue's waiters */
 	uint64_t blocked_since;		/* its CPU's clock when it blocked */
-	bool hung_reported;		/* the hung-task report was made */
-	struct preempt_notifier *notifiers; /* sched in/out callbacks */
-	struct sim_process *proc;	/* user tasks: their process */
-	int fail_nth;			/* fault injection: fail this fallible call */
-	int fail_count;			/* fallible calls so far in this system call */
 	struct sim_op pending;		/* the op it will perform when next run */
 	bool watch_recording;		/* recording one spin iteration's reads */
 	bool watch_invalid;		/* the iteration wrote, read too much, or saw a change */
@@ -152,24 +118,14 @@ struct task {
 	uintptr_t shadow[SIM_SHADOW_DEPTH]; /* __tsan_func_entry call pcs */
 };
 
+/* A CPU as the engine sees it: a clock, step costs, and the tasks it runs. */
 struct cpu {
 	uint64_t cycles;		/* this CPU's clock */
 	uint32_t cost[SIM_NR_KINDS];	/* cycles charged per step kind (its model's) */
 	struct task *tasks;		/* its runqueue: tasks on this CPU, in arrival order */
 	struct task *cur;		/* the task it runs (idle when nothing else) */
-	struct task *idle;		/* its idle task, once the kernel model started */
-	struct sim_csd *irq_head;	/* queued IPIs, FIFO */
-	struct sim_csd *irq_tail;
-	bool irqs_enabled;		/* RFLAGS.IF */
-	bool online;			/* in cpu_online_mask */
-	bool active;			/* in cpu_active_mask */
+	struct task *idle;		/* its idle task */
 	unsigned int id;
-	/* The hardware (sim/cpu/): its model and architectural state. */
-	const struct cpu_model *model;	/* NULL: a generic CPU (no CPUID, no MSRs) */
-	uint32_t apic_id;		/* initial (x2)APIC ID */
-	uint64_t cr0, cr4;
-	uint64_t msr_val[MODEL_MAX_MSRS]; /* current values, indexed like model->msrs */
-	struct cpu_vmx vmx;		/* VMX operation (sim/vmx/) */
 };
 
 /*
@@ -211,6 +167,50 @@ struct sim_decision {
 	const struct sim_op *op;	/* the current task's pending op, or NULL */
 };
 
+/*
+ * What the floors above the engine plug into a machine at creation, the way
+ * strategies plug into a run: the engine calls these and knows nothing else
+ * of the kernel model or the hardware. Every hook is optional (NULL: the
+ * engine's plain default), and none is called on the per-step fast path.
+ */
+struct machine_hooks {
+	/* A new run: after the engine's reset, before the program's setup. */
+	void (*reset)(struct machine *m);
+	/* The run's tasks are over (or it ended): before the program's check. */
+	void (*run_end)(struct machine *m);
+	/* Can task @t, running on @c, take an interrupt now (one is pending, IF set)? */
+	bool (*irq_pending)(const struct machine *m, const struct cpu *c, const struct task *t);
+	/* Take the current CPU's pending interrupts (handlers run on this stack). */
+	void (*take_irq)(struct machine *m);
+	/* May @t be preempted for another task of its CPU now? Default: yes. */
+	bool (*preemptible)(const struct machine *m, const struct task *t);
+	/* @t leaves its CPU for @next (@in false), or runs again (@in true). */
+	void (*sched)(struct machine *m, struct task *t, bool in, struct task *next);
+	/* May a woken, migratable task be placed on @cpu? Default: yes. */
+	bool (*cpu_usable)(const struct machine *m, unsigned int cpu);
+	/* Per-access checks (SIM_DETECT_RACE/MEM): an access, and the step boundary. */
+	void (*access)(struct machine *m, struct task *t, const struct sim_op *op);
+	void (*flush)(struct machine *m);
+	/* A happens-before edge through @obj: release (a wake-up) or acquire. */
+	void (*hb)(struct machine *m, const void *obj, bool acquire);
+	/* @t finished. */
+	void (*task_exit)(struct machine *m, struct task *t);
+	/* Every HUNG_CHECK_STEPS steps while tasks sleep (the hung-task oracle). */
+	void (*check_sleepers)(struct machine *m);
+	/*
+	 * Nothing can run, program tasks remain: report why. The engine ends
+	 * the run as a deadlock (some sleep) or a livelock (all spin).
+	 */
+	void (*stuck)(struct machine *m, unsigned int sleeping);
+	/*
+	 * The backstop caught a fault in instrumented code (signal @sig at
+	 * @addr, @rip): report the oops. Called in host context, the run over.
+	 */
+	void (*oops)(struct machine *m, int sig, uintptr_t addr, uintptr_t rip);
+	/* @addr as reports print it when a floor above owns it; 0 when not. */
+	uintptr_t (*norm_addr)(const struct machine *m, uintptr_t addr);
+};
+
 struct machine {
 	/* Hot: read by every step. */
 	uint64_t step;			/* steps performed in this run */
@@ -218,7 +218,7 @@ struct machine {
 	struct cpu *cur_cpu;		/* CPU of the running task */
 	struct task *cur_task;		/* the running task, NULL in host context */
 	bool running;			/* inside a run (false in the host dummy) */
-	const char *kcall_name;		/* the kernel primitive whose step comes next */
+	const char *kcall_name;		/* the named step that comes next */
 
 	/* The slow path's inputs. */
 	uint64_t strategy_stop;		/* next step the strategy wants to see */
@@ -227,9 +227,9 @@ struct machine {
 	uint64_t choose_step;		/* step choose_count counts for */
 	uint64_t max_steps;		/* run budget in steps */
 	uint64_t max_cycles;		/* run budget in cycles per CPU */
-	uint64_t hung_cycles;		/* a sleep this long is a hung task */
 	unsigned int nparked;		/* tasks parked on a watch set */
 	unsigned int nblocked;		/* tasks asleep (TASK_BLOCKED) */
+	unsigned int nintr;		/* interrupts raised and not yet taken (any CPU) */
 	bool tracing;			/* record trace events */
 	uint32_t max_cost;		/* largest cost[] entry of any CPU */
 
@@ -239,11 +239,12 @@ struct machine {
 	struct task tasks[SIM_MAX_TASKS];
 	unsigned int ndone;		/* tasks finished */
 	unsigned int nlive;		/* program tasks not finished */
-	unsigned int nirq;		/* IPIs queued and not yet handled */
-	unsigned int next_pid;		/* PIDs for kernel-model tasks */
+	unsigned int next_pid;		/* PIDs for tasks */
 
 	struct ctx host;		/* the context that called machine_run() */
 	struct ctx_pool pool;		/* task stacks */
+
+	const struct machine_hooks *hooks; /* the floors above (never NULL) */
 
 	struct strategy *strat;		/* decides every choice */
 	uint64_t run_seed;		/* this run's seed */
@@ -256,6 +257,12 @@ struct machine {
 
 	enum sim_outcome outcome;	/* of the run, once ended */
 	char message[256];		/* engine-detected failure description */
+	unsigned int detect;		/* the program's SIM_DETECT_* bits */
+
+	/* This run's reports, concatenated; the first one's title. */
+	struct strbuf reports;
+	unsigned int nreports;
+	char first_title[160];
 
 	struct trace_writer *trace;	/* when tracing */
 	struct trace_event wpend;	/* write event waiting for its new value */
@@ -271,26 +278,8 @@ struct machine {
 	sigjmp_buf oops_jmp;
 	int oops_sig;
 	uintptr_t oops_addr, oops_rip;
-	struct sigaction old_segv, old_bus;
-	stack_t old_sigstack;
-	char oops_stack[64 * 1024] __attribute__((aligned(16)));
-
-	/* The machine's slots (sim/cpu/): a model per CPU, and who starts offline. */
-	struct cpu_model *models;	/* [ncpus], when a description was given */
-	struct vmx_store *vmx;		/* VMCS contents by physical address */
-	uint64_t offline_slots;		/* CPUs that start each run offline */
-
-	/* The kernel model (sim/kernel/). */
-	unsigned int detect;		/* SIM_DETECT_* bits: checks run on every access */
-	struct kmodel *k;		/* its state */
 };
 
-
-/* Default hung-task budget: a scaled-down hung_task_timeout_secs. */
-#define SIM_HUNG_CYCLES		(1ULL << 24)
-
-struct kmodel;
-struct sim_process;
 struct symtab;
 
 /* The machine whose task runs now; a const dummy when none runs. */
@@ -316,21 +305,33 @@ static inline void sim_step(struct machine *m, unsigned int kind, uintptr_t addr
 	m->cur_cpu->cycles += m->cur_cpu->cost[kind];
 }
 
+/*
+ * A step named for traces (a kernel primitive, an instruction): a
+ * scheduling point on @obj. Returns the machine it ran on.
+ */
+struct machine *machine_step_named(const void *obj, uintptr_t pc, const char *name);
+
 /* Answer a nondeterministic choice in [0, n); 0 is the default. */
 unsigned int sim_choose(struct machine *m, const struct sim_decision *d);
 
-/* Lifecycle, used by explore.c and tests. */
-struct machine *machine_create(unsigned int ncpus);
-void machine_destroy(struct machine *m);
+/*
+ * Lifecycle. A floor above embeds struct machine in its own machine and
+ * calls these on it: machine_init() with the hooks (kept, not copied),
+ * machine_fini() before freeing it. -ENOMEM or -EINVAL.
+ */
+int machine_init(struct machine *m, unsigned int ncpus, const struct machine_hooks *hooks);
+void machine_fini(struct machine *m);
 /*
  * Run number @index of @p with @strat: reset the machine and the
  * instrumented state, run setup, the tasks and check, restore the state.
  * Sets *exhausted (and runs nothing) when the strategy has no run left.
- * Tracing needs machine_trace_begin() first.
+ * Tracing needs machine_trace_begin() first. @boot runs before the
+ * program's tasks start (module init), with the idle tasks spawned.
  */
 enum sim_outcome machine_run(struct machine *m, const struct sim_program *p,
 			     struct strategy *strat, uint64_t index, uint64_t run_seed,
-			     uint32_t jitter, bool tracing, bool *exhausted);
+			     uint32_t jitter, bool tracing, bool *exhausted,
+			     void (*boot)(struct machine *m));
 /* Record the next runs' traces into a writer started with @h. */
 void machine_trace_begin(struct machine *m, const struct trace_header *h);
 
@@ -349,30 +350,24 @@ void machine_relax(struct machine *m, uintptr_t pc);
 /* Bytes of instrumented state (data+bss) restored at every reset. */
 size_t machine_state_size(void);
 
-/* ---- for the kernel model (sim/kernel/) ---- */
+/* ---- for the floors above ---- */
 
 void machine_update_next_stop(struct machine *m);
 /* End the run from a task (oops, BUG). */
 __attribute__((noreturn)) void machine_end(struct machine *m, enum sim_outcome o, const char *why);
-/* Nothing can run but program tasks remain: report and end the run. */
-__attribute__((noreturn)) void machine_no_runnable(struct machine *m);
 /* The current task waits (BLOCKED, SPINWAIT, PARKED, HALTED) on @obj. */
 void machine_wait(struct machine *m, enum task_state st, const void *obj, const char *what);
 void machine_wake(struct machine *m, struct task *t);
 void machine_wake_spinners(struct machine *m, const void *obj);
 /* A switch the current task cannot avoid (it yields). */
 void machine_decide_forced(struct machine *m);
-void machine_place_woken(struct machine *m, struct task *t);
 /* The current task gives its CPU to @u (runnable, same CPU) and yields. */
 void machine_switch_cpu_task(struct machine *m, struct task *u);
-/* Happens-before edges through @obj (locks, wake-ups, IPIs). */
-void machine_hb_release(struct machine *m, const void *obj);
-void machine_hb_acquire(struct machine *m, const void *obj);
 struct task *machine_spawn(struct machine *m, unsigned int cpu, const char *name,
 			   sim_task_fn fn, void *arg, enum task_kind kind);
-/* Describe the current task for a detector. */
+/* The running task and CPU for a report (the floors above add IF and irq context). */
 void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc);
-/* Append a finished report; the run is marked failed. */
+/* Append a finished report; the run is marked failed at its end. */
 void machine_report_text(struct machine *m, const char *title, const char *text);
 void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len);
 void machine_trace_log(struct machine *m, const char *text);
@@ -385,23 +380,10 @@ uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr);
 /* Is [addr, addr + size) inside the instrumented data or bss? */
 bool machine_in_state_sections(uintptr_t addr, uint32_t size);
 
-/* Per-CPU step costs from the CPU's model (or the defaults); updates max_cost. */
-void machine_set_costs(struct machine *m);
-/* sim/cpu/hw.c: give each CPU its model's reset state (every run). */
-void cpu_hw_reset(struct machine *m);
-/* Configure slots from a description ("4 slots: skylake-sp x3, slot 3 kabylake offline"). */
-int machine_configure(struct machine *m, const char *desc, char *err, size_t errlen);
-
-/* sim/kernel/irq.c: run the current CPU's queued IPIs. */
-void machine_handle_irqs(struct machine *m);
-/* sim/kernel/detect.c: the detectors' glue. */
-void machine_detect_access(struct machine *m, struct task *t, const struct sim_op *op);
-void machine_detect_flush(struct machine *m);
-void machine_task_exit_hooks(struct machine *m, struct task *t);
-/* sim/kernel/kmodel.c: per-run setup and teardown of the kernel model. */
-int kmodel_create(struct machine *m);
-void kmodel_destroy(struct machine *m);
-void kmodel_reset(struct machine *m);
-void kmodel_run_end(struct machine *m);
+/* The engine's step costs for a CPU without a model. */
+extern const uint32_t machine_default_cost[SIM_NR_KINDS];
+/* Per-CPU step costs; updates max_cost. @cost NULL: the engine's defaults. */
+void machine_set_cpu_costs(struct machine *m, unsigned int cpu,
+			   const uint32_t cost[SIM_NR_KINDS]);
 
 #endif /* HVSIM_MACHINE_H */

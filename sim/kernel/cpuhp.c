@@ -36,9 +36,9 @@ static int setup_state(enum cpuhp_state state, const char *name,
 	struct cpuhp_step *st;
 	int ret = 0;
 
-	if (!m->k || state <= CPUHP_OFFLINE || state >= CPUHP_ONLINE)
+	if (!m->running || state <= CPUHP_OFFLINE || state >= CPUHP_ONLINE)
 		return -EINVAL;
-	st = &m->k->steps[state];
+	st = &kmodel_of(m)->steps[state];
 	st->name = name;
 	st->startup = startup;
 	st->teardown = teardown;
@@ -47,7 +47,7 @@ static int setup_state(enum cpuhp_state state, const char *name,
 		return 0;
 	cpus_read_lock();
 	for (unsigned int cpu = 0; cpu < m->ncpus && !ret; cpu++)
-		if (m->cpus[cpu].online)
+		if (kcpu(m, cpu)->online)
 			ret = startup(cpu);
 	cpus_read_unlock();
 	return ret;
@@ -69,8 +69,8 @@ void cpuhp_remove_state_nocalls(enum cpuhp_state state)
 {
 	struct machine *m = kcall(NULL, CALLER_PC);
 
-	if (m->k && state > CPUHP_OFFLINE && state < CPUHP_ONLINE)
-		memset(&m->k->steps[state], 0, sizeof(m->k->steps[state]));
+	if (m->running && state > CPUHP_OFFLINE && state < CPUHP_ONLINE)
+		memset(&kmodel_of(m)->steps[state], 0, sizeof(kmodel_of(m)->steps[state]));
 }
 
 /* What the new CPU's hotplug thread is asked to do. */
@@ -86,7 +86,7 @@ struct cpuhp_request {
 static void rollback(struct machine *m, unsigned int cpu, int from, int lo)
 {
 	for (int s = from - 1; s >= lo; s--) {
-		struct cpuhp_step *st = &m->k->steps[s];
+		struct cpuhp_step *st = &kmodel_of(m)->steps[s];
 
 		if (st->set && st->teardown)
 			st->teardown(cpu);
@@ -101,7 +101,7 @@ static int cpuhp_thread(void *data)
 	req->result = 0;
 	req->failed_state = -1;
 	for (int s = CPUHP_AP_ONLINE; s < CPUHP_ONLINE; s++) {
-		struct cpuhp_step *st = &m->k->steps[s];
+		struct cpuhp_step *st = &kmodel_of(m)->steps[s];
 		int ret;
 
 		if (!st->set || !st->startup)
@@ -127,17 +127,17 @@ static int start_secondary(void *data)
 	unsigned int cpu = req->cpu;
 
 	/* INIT-SIPI-SIPI and the AP's early boot take time on its clock. */
-	if (m->cpus[cpu].model)
-		m->cpus[cpu].cycles += m->cpus[cpu].model->cost[COST_HOTPLUG];
+	if (hw_cpu(m, cpu)->model)
+		m->cpus[cpu].cycles += hw_cpu(m, cpu)->model->cost[COST_HOTPLUG];
 	local_irq_disable();
 	for (int s = CPUHP_AP_STARTING_FIRST; s <= CPUHP_AP_STARTING_LAST; s++) {
-		struct cpuhp_step *st = &m->k->steps[s];
+		struct cpuhp_step *st = &kmodel_of(m)->steps[s];
 
 		if (st->set && st->startup)
 			st->startup(cpu);	/* STARTING callbacks cannot fail */
 	}
 	kcall_named(NULL, CALLER_PC, "set_cpu_online");
-	m->cpus[cpu].online = true;		/* (1) */
+	kcpu(m, cpu)->online = true;		/* (1) */
 	local_irq_enable();			/* (2) */
 	/* (3): the ONLINE states run in cpuhp/n, a thread of this CPU. */
 	kthread_run_on(cpuhp_thread, req, (int)cpu, "cpuhp");
@@ -153,7 +153,7 @@ int add_cpu(unsigned int cpu)
 	if (!m->cur_task || cpu >= m->ncpus)
 		return -EINVAL;
 	cpus_write_lock();
-	if (m->cpus[cpu].online) {
+	if (kcpu(m, cpu)->online) {
 		cpus_write_unlock();
 		return 0;
 	}
@@ -168,10 +168,10 @@ int add_cpu(unsigned int cpu)
 	kcall_named(NULL, CALLER_PC, "set_cpu_active");
 	if (req.result) {
 		/* A failed ONLINE state took the CPU back offline. */
-		m->cpus[cpu].online = false;
+		kcpu(m, cpu)->online = false;
 		rollback(m, cpu, CPUHP_AP_STARTING_LAST + 1, CPUHP_AP_STARTING_FIRST);
 	} else {
-		m->cpus[cpu].active = true;
+		kcpu(m, cpu)->active = true;
 	}
 	cpus_write_unlock();
 	return req.result;
@@ -195,11 +195,11 @@ int remove_cpu(unsigned int cpu)
 	if (!m->cur_task || cpu >= m->ncpus || cpu == 0)
 		return -EINVAL;
 	cpus_write_lock();
-	if (!m->cpus[cpu].online) {
+	if (!kcpu(m, cpu)->online) {
 		cpus_write_unlock();
 		return 0;
 	}
-	m->cpus[cpu].active = false;
+	kcpu(m, cpu)->active = false;
 	memset(&req, 0, sizeof(req));
 	req.cpu = cpu;
 	init_completion(&req.done);
@@ -208,7 +208,7 @@ int remove_cpu(unsigned int cpu)
 	kcall_named(NULL, CALLER_PC, "set_cpu_online");
 	/* DYING callbacks, then the CPU leaves the online mask. */
 	rollback(m, cpu, CPUHP_AP_STARTING_LAST + 1, CPUHP_AP_STARTING_FIRST);
-	m->cpus[cpu].online = false;
+	kcpu(m, cpu)->online = false;
 	cpus_write_unlock();
 	return 0;
 }

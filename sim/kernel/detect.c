@@ -11,16 +11,16 @@
 #include "kernel/mem.h"
 #include "kernel/race.h"
 
-void machine_hb_release(struct machine *m, const void *obj)
+void kdetect_hb_release(struct machine *m, const void *obj)
 {
 	if ((m->detect & SIM_DETECT_RACE) && m->cur_task)
-		race_release(m->k->race, m->cur_task->id, obj);
+		race_release(kmodel_of(m)->race, m->cur_task->id, obj);
 }
 
-void machine_hb_acquire(struct machine *m, const void *obj)
+void kdetect_hb_acquire(struct machine *m, const void *obj)
 {
 	if ((m->detect & SIM_DETECT_RACE) && m->cur_task)
-		race_acquire(m->k->race, m->cur_task->id, obj);
+		race_acquire(kmodel_of(m)->race, m->cur_task->id, obj);
 }
 
 /* The value at @addr, a pointer normalized as reports print addresses. */
@@ -34,9 +34,9 @@ static uint64_t value_at(const struct machine *m, uintptr_t addr, uint32_t size)
 }
 
 /* A write's new value is in memory once its task reaches its next step. */
-void machine_detect_flush(struct machine *m)
+void kdetect_flush(struct machine *m)
 {
-	struct kmodel *k = m->k;
+	struct kmodel *k = kmodel_of(m);
 
 	if (!k->race_wpend.valid)
 		return;
@@ -49,18 +49,18 @@ void machine_detect_flush(struct machine *m)
 
 static void race_check(struct machine *m, struct task *t, const struct sim_op *op)
 {
-	struct kmodel *k = m->k;
+	struct kmodel *k = kmodel_of(m);
 	struct sim_who w;
 	uint64_t v;
 
 	(void)t;
-	machine_who(m, &w, op->pc);
+	kernel_who(m, &w, op->pc);
 	v = value_at(m, op->addr, op->size);
 	if (!sim_kind_is_write(op->kind)) {
 		race_access(k->race, &w, op->kind, machine_norm_addr(m, op->addr), op->size, v, v);
 		return;
 	}
-	machine_detect_flush(m);
+	kdetect_flush(m);
 	k->race_wpend.valid = true;
 	k->race_wpend.who = w;
 	/* Frames may change before the new value is read: keep a copy. */
@@ -89,7 +89,7 @@ static enum lockdep_kind lockdep_kind_of(enum klock_kind kind)
 	}
 }
 
-void machine_lockdep_acquire(struct machine *m, const void *lock, const struct sim_lock_dep *dep,
+void kdetect_lock_acquire(struct machine *m, const void *lock, const struct sim_lock_dep *dep,
 			     enum klock_kind kind, bool trylock, uintptr_t pc)
 {
 	struct sim_who w;
@@ -97,50 +97,50 @@ void machine_lockdep_acquire(struct machine *m, const void *lock, const struct s
 	if (!(m->detect & SIM_DETECT_LOCKDEP))
 		return;
 
-	machine_who(m, &w, pc);
-	lockdep_acquire(m->k->lockdep, &w, lock, dep->key ? (const void *)dep->key : lock,
+	kernel_who(m, &w, pc);
+	lockdep_acquire(kmodel_of(m)->lockdep, &w, lock, dep->key ? (const void *)dep->key : lock,
 			dep->name, lockdep_kind_of(kind), trylock);
 }
 
-void machine_lockdep_release(struct machine *m, const void *lock, uintptr_t pc)
+void kdetect_lock_release(struct machine *m, const void *lock, uintptr_t pc)
 {
 	struct sim_who w;
 
 	if (!(m->detect & SIM_DETECT_LOCKDEP))
 		return;
 
-	machine_who(m, &w, pc);
-	lockdep_release(m->k->lockdep, &w, lock);
+	kernel_who(m, &w, pc);
+	lockdep_release(kmodel_of(m)->lockdep, &w, lock);
 }
 
-void machine_might_sleep(struct machine *m, const char *what, uintptr_t pc)
+void kdetect_might_sleep(struct machine *m, const char *what, uintptr_t pc)
 {
 	struct sim_who w;
 
 	if (!(m->detect & SIM_DETECT_LOCKDEP))
 		return;
 
-	machine_who(m, &w, pc);
-	lockdep_might_sleep(m->k->lockdep, &w, what);
+	kernel_who(m, &w, pc);
+	lockdep_might_sleep(kmodel_of(m)->lockdep, &w, what);
 }
 
-void machine_user_return(struct machine *m, uintptr_t pc)
+void kdetect_user_return(struct machine *m, uintptr_t pc)
 {
 	struct sim_who w;
 
 	if (!(m->detect & SIM_DETECT_LOCKDEP))
 		return;
 
-	machine_who(m, &w, pc);
-	lockdep_user_return(m->k->lockdep, &w);
+	kernel_who(m, &w, pc);
+	lockdep_user_return(kmodel_of(m)->lockdep, &w);
 }
 
 /* Memory the machine owns that instrumented code may touch, besides the arena. */
 static bool known_memory(const struct machine *m, uintptr_t addr, uint32_t size)
 {
-	uintptr_t k = (uintptr_t)m->k;
+	uintptr_t k = (uintptr_t)kmodel_of(m);
 
-	if (addr >= k && addr + size <= k + sizeof(*m->k))
+	if (addr >= k && addr + size <= k + sizeof(*kmodel_of(m)))
 		return true;	/* files, csds: the kernel model's own objects */
 	for (unsigned int i = 0; i < m->ntasks; i++) {
 		uintptr_t lo = (uintptr_t)m->tasks[i].ctx.stack_lo;
@@ -149,9 +149,9 @@ static bool known_memory(const struct machine *m, uintptr_t addr, uint32_t size)
 			return true;
 	}
 	for (unsigned int i = 0; i < KMODEL_MAX_PROCS; i++) {
-		uintptr_t lo = (uintptr_t)m->k->procs[i].umem;
+		uintptr_t lo = (uintptr_t)kmodel_of(m)->procs[i].umem;
 
-		if (lo && addr >= lo && addr + size <= lo + m->k->procs[i].umem_len)
+		if (lo && addr >= lo && addr + size <= lo + kmodel_of(m)->procs[i].umem_len)
 			return true;
 	}
 	return machine_in_state_sections(addr, size);
@@ -164,7 +164,7 @@ static bool known_memory(const struct machine *m, uintptr_t addr, uint32_t size)
  */
 static void mem_checks(struct machine *m, const struct sim_op *op);
 
-void machine_detect_access(struct machine *m, struct task *t, const struct sim_op *op)
+void kdetect_access(struct machine *m, struct task *t, const struct sim_op *op)
 {
 	if (!op->size)
 		return;
@@ -179,15 +179,15 @@ static void mem_checks(struct machine *m, const struct sim_op *op)
 	struct sim_who w;
 	int bad;
 
-	machine_who(m, &w, op->pc);
+	kernel_who(m, &w, op->pc);
 	if (op->addr < 4096) {
-		mem_check_null(m->k->mem, &w, op->addr, op->size, sim_kind_is_write(op->kind));
+		mem_check_null(kmodel_of(m)->mem, &w, op->addr, op->size, sim_kind_is_write(op->kind));
 		machine_end(m, SIM_FAILED, "BUG: kernel NULL pointer dereference");
 	}
-	if (mem_contains(m->k->mem, op->addr, 1)) {
-		bad = mem_check(m->k->mem, &w, op->addr, op->size, sim_kind_is_write(op->kind));
+	if (mem_contains(kmodel_of(m)->mem, op->addr, 1)) {
+		bad = mem_check(kmodel_of(m)->mem, &w, op->addr, op->size, sim_kind_is_write(op->kind));
 		if (bad)
-			machine_end(m, SIM_FAILED, m->k->first_title);
+			machine_end(m, SIM_FAILED, m->first_title);
 		return;
 	}
 	if (!known_memory(m, op->addr, op->size)) {
@@ -205,15 +205,15 @@ static void mem_checks(struct machine *m, const struct sim_op *op)
 }
 
 
-void machine_task_exit_hooks(struct machine *m, struct task *t)
+void kdetect_task_exit(struct machine *m, struct task *t)
 {
 	struct sim_who w;
 
 	if (m->detect & SIM_DETECT_RACE)
-		machine_detect_flush(m);
+		kdetect_flush(m);
 	if (m->detect & SIM_DETECT_LOCKDEP) {
-		machine_who(m, &w, 0);
-		lockdep_task_exit(m->k->lockdep, &w);
+		kernel_who(m, &w, 0);
+		lockdep_task_exit(kmodel_of(m)->lockdep, &w);
 	}
-	machine_process_task_exit(m, t);
+	fs_task_exit(m, t);
 }

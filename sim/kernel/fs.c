@@ -23,13 +23,13 @@ static struct sim_process *cur_proc(const struct machine *m)
 {
 	const struct task *t = m->cur_task;
 
-	return t && t->proc ? t->proc : NULL;
+	return t && ktask(m, t)->proc ? ktask(m, t)->proc : NULL;
 }
 
 int misc_register(struct miscdevice *misc)
 {
 	struct machine *m = kcall(misc, CALLER_PC);
-	struct kmodel *k = m->k;
+	struct kmodel *k = kmodel_of(m);
 
 	if (k->nmisc == KMODEL_MAX_MISC)
 		return -EBUSY;
@@ -43,7 +43,7 @@ int misc_register(struct miscdevice *misc)
 void misc_deregister(struct miscdevice *misc)
 {
 	struct machine *m = kcall(misc, CALLER_PC);
-	struct kmodel *k = m->k;
+	struct kmodel *k = kmodel_of(m);
 
 	for (unsigned int i = 0; i < k->nmisc; i++) {
 		if (k->misc[i] == misc) {
@@ -56,7 +56,7 @@ void misc_deregister(struct miscdevice *misc)
 static struct file *file_new(struct machine *m, const char *name,
 			     const struct file_operations *fops, void *priv)
 {
-	struct kmodel *k = m->k;
+	struct kmodel *k = kmodel_of(m);
 	struct file *f;
 
 	if (k->nfiles == KMODEL_MAX_FILES)
@@ -163,11 +163,11 @@ bool should_fail(void)
 	struct machine *m = sim_current;
 	struct task *t = m->cur_task;
 
-	if (!t || !t->fail_nth)
+	if (!t || !ktask(m, t)->fail_nth)
 		return false;
-	if (++t->fail_count != t->fail_nth)
+	if (++ktask(m, t)->fail_count != ktask(m, t)->fail_nth)
 		return false;
-	printk("FAULT_INJECTION: forcing a failure (fail_nth %d)", t->fail_nth);
+	printk("FAULT_INJECTION: forcing a failure (fail_nth %d)", ktask(m, t)->fail_nth);
 	return true;
 }
 
@@ -176,16 +176,16 @@ bool should_fail(void)
 /* Leave the kernel: lockdep checks nothing is held; fail_nth is per call. */
 static void syscall_exit(struct machine *m)
 {
-	machine_user_return(m, CALLER_PC);
-	m->cur_task->fail_nth = 0;
-	m->cur_task->fail_count = 0;
+	kdetect_user_return(m, CALLER_PC);
+	kcur(m)->fail_nth = 0;
+	kcur(m)->fail_count = 0;
 }
 
 int sim_sys_openat(const char *path, int flags)
 {
 	struct machine *m = kcall(NULL, CALLER_PC);
 	struct sim_process *p = cur_proc(m);
-	struct kmodel *k = m->k;
+	struct kmodel *k = kmodel_of(m);
 	struct file *f;
 	int ret = -ENOENT;
 
@@ -254,8 +254,8 @@ void sim_sys_set_fail_nth(int nth)
 	struct machine *m = sim_current;
 
 	if (m->cur_task) {
-		m->cur_task->fail_nth = nth > 0 ? nth : 0;
-		m->cur_task->fail_count = 0;
+		kcur(m)->fail_nth = nth > 0 ? nth : 0;
+		kcur(m)->fail_count = 0;
 	}
 }
 
@@ -268,9 +268,9 @@ void *sim_user_mem(size_t *len)
 }
 
 /* Process exit: the last task of a process closes its fds, in fd order. */
-void machine_process_task_exit(struct machine *m, struct task *t)
+void fs_task_exit(struct machine *m, struct task *t)
 {
-	struct sim_process *p = t->proc;
+	struct sim_process *p = ktask(m, t)->proc;
 
 	if (!p || --p->nr_tasks)
 		return;
@@ -295,7 +295,7 @@ int sim_spawn_user(struct machine *m, unsigned int cpu, unsigned int proc, const
 	t = machine_spawn(m, cpu, name, fn, arg, TASK_KIND_PROGRAM);
 	if (!t)
 		return -EINVAL;
-	p = &m->k->procs[proc];
+	p = &kmodel_of(m)->procs[proc];
 	if (!p->umem) {
 		p->umem_len = KMODEL_USER_MEM;
 		p->umem = calloc(1, p->umem_len);
@@ -303,7 +303,7 @@ int sim_spawn_user(struct machine *m, unsigned int cpu, unsigned int proc, const
 			return -ENOMEM;
 	}
 	p->nr_tasks++;
-	t->proc = p;
+	ktask(m, t)->proc = p;
 	t->pinned = false;
 	return 0;
 }

@@ -23,55 +23,54 @@
 
 static void csd_queue(struct machine *m, unsigned int cpu, struct sim_csd *csd, uint8_t vector)
 {
-	struct cpu *c = &m->cpus[cpu];
+	const struct cpu_model *model = hw_cur(m)->model;
 
-	csd->next = NULL;
-	csd->vector = vector;
-	csd->acked = false;
+	csd->intr.vector = vector;
+	csd->intr.acked = false;
 	csd->done = false;
 	csd->sender = m->cur_task;
 	/* Delivery latency: the sending CPU model's IPI cost (an assumed 1500 without one). */
-	csd->arrives = m->cur_cpu->cycles +
-		       (m->cur_cpu->model ? m->cur_cpu->model->cost[COST_IPI] : 1500);
-	if (c->irq_tail)
-		c->irq_tail->next = csd;
-	else
-		c->irq_head = csd;
-	c->irq_tail = csd;
-	m->nirq++;
+	csd->intr.arrives = m->cur_cpu->cycles + (model ? model->cost[COST_IPI] : 1500);
+	hw_intr_raise(m, cpu, &csd->intr);
 	/* The IPI carries everything the sender did so far. */
-	machine_hb_release(m, csd);
+	kdetect_hb_release(m, csd);
 	machine_update_next_stop(m);
 }
 
-void machine_handle_irqs(struct machine *m)
+bool irq_deliverable(const struct machine *m, const struct cpu *c, const struct task *t)
+{
+	const struct hw_cpu *hc = &hw_of_const(m)->cpu[c->id];
+
+	return hc->intr_head && hc->irqs_enabled && !kmodel_of_const(m)->tasks[t->id].in_irq;
+}
+
+void irq_handle_pending(struct machine *m)
 {
 	struct task *t = m->cur_task;
 	struct cpu *c = m->cur_cpu;
-	struct sim_csd *csd;
+	struct hw_cpu *hc = hw_cur(m);
+	struct hw_intr *intr;
 
-	t->in_irq = true;
-	c->irqs_enabled = false;
+	ktask(m, t)->in_irq = true;
+	hc->irqs_enabled = false;
 	machine_trace_irq(m, true);
-	while ((csd = c->irq_head)) {
-		c->irq_head = csd->next;
-		if (!c->irq_head)
-			c->irq_tail = NULL;
-		m->nirq--;
+	while ((intr = hw_intr_take(m, hc))) {
+		struct sim_csd *csd = (struct sim_csd *)intr;	/* intr is its first member */
+
 		/* The handler cannot start before the IPI arrived. */
-		if (c->cycles < csd->arrives)
-			c->cycles = csd->arrives;
-		machine_hb_acquire(m, csd);
+		if (c->cycles < intr->arrives)
+			c->cycles = intr->arrives;
+		kdetect_hb_acquire(m, csd);
 		if (csd->func)
 			csd->func(csd->info);
 		/* Paired with the caller's wait: the handler's effects are visible. */
-		machine_hb_release(m, &csd->done);
+		kdetect_hb_release(m, &csd->done);
 		csd->done = true;
 		machine_wake_spinners(m, csd);
 	}
 	machine_trace_irq(m, false);
-	c->irqs_enabled = true;
-	t->in_irq = false;
+	hc->irqs_enabled = true;
+	ktask(m, t)->in_irq = false;
 	machine_update_next_stop(m);
 }
 
@@ -79,20 +78,20 @@ void machine_handle_irqs(struct machine *m)
 static void csd_wait(struct machine *m, struct sim_csd *csd)
 {
 	while (!csd->done) {
-		if (m->cur_cpu->irq_head && m->cur_cpu->irqs_enabled && !m->cur_task->in_irq) {
-			machine_handle_irqs(m);
+		if (irq_deliverable(m, m->cur_cpu, m->cur_task)) {
+			irq_handle_pending(m);
 			continue;
 		}
 		machine_wait(m, TASK_SPINWAIT, csd, "a cross-CPU call (csd_lock_wait)");
 		if (m->cur_task->state == TASK_SPINWAIT)
 			m->cur_task->state = TASK_RUNNABLE;
 	}
-	machine_hb_acquire(m, &csd->done);
+	kdetect_hb_acquire(m, &csd->done);
 }
 
 static struct sim_csd *csd_alloc(struct machine *m)
 {
-	struct kmodel *k = m->k;
+	struct kmodel *k = kmodel_of(m);
 	struct sim_csd *csd = &k->csd_pool[k->csd_next++ % KMODEL_CSD_POOL];
 
 	/* A pool entry is reused only after its call ran. */
@@ -108,7 +107,7 @@ int smp_call_function_single(int cpu, smp_call_func_t func, void *info, int wait
 
 	if (!m->cur_task)
 		return -1;
-	if (cpu < 0 || (unsigned int)cpu >= m->ncpus || !m->cpus[cpu].online)
+	if (cpu < 0 || (unsigned int)cpu >= m->ncpus || !kcpu(m, cpu)->online)
 		return -6;	/* -ENXIO */
 	if ((unsigned int)cpu == m->cur_cpu->id) {
 		flags = __local_irq_save();
@@ -137,7 +136,7 @@ void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func,
 		return;
 	/* The mask is read once, at the call: CPUs onlined later are missed. */
 	for (unsigned int cpu = 0; cpu < m->ncpus; cpu++) {
-		if (!(mask->bits & (1ULL << cpu)) || !m->cpus[cpu].online ||
+		if (!(mask->bits & (1ULL << cpu)) || !kcpu(m, cpu)->online ||
 		    cpu == m->cur_cpu->id)
 			continue;
 		if (wait) {
@@ -180,7 +179,7 @@ void smp_send_reschedule(int cpu)
 	struct machine *m = kcall(NULL, CALLER_PC);
 	struct sim_csd *csd;
 
-	if (!m->cur_task || cpu < 0 || (unsigned int)cpu >= m->ncpus || !m->cpus[cpu].online)
+	if (!m->cur_task || cpu < 0 || (unsigned int)cpu >= m->ncpus || !kcpu(m, cpu)->online)
 		return;
 	if ((unsigned int)cpu == m->cur_cpu->id)
 		return;

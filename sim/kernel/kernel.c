@@ -34,14 +34,14 @@ bool cpu_online(unsigned int cpu)
 {
 	const struct machine *m = sim_current;
 
-	return cpu < m->ncpus && m->cpus[cpu].online;
+	return cpu < m->ncpus && kcpu(m, cpu)->online;
 }
 
 bool cpu_active(unsigned int cpu)
 {
 	const struct machine *m = sim_current;
 
-	return cpu < m->ncpus && m->cpus[cpu].active;
+	return cpu < m->ncpus && kcpu(m, cpu)->active;
 }
 
 unsigned int num_online_cpus(void)
@@ -50,7 +50,7 @@ unsigned int num_online_cpus(void)
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < m->ncpus; i++)
-		n += m->cpus[i].online;
+		n += kcpu(m, i)->online;
 	return n;
 }
 
@@ -61,7 +61,7 @@ void preempt_disable(void)
 	struct machine *m = sim_current;
 
 	if (m->cur_task)
-		m->cur_task->preempt_count++;
+		kcur(m)->preempt_count++;
 }
 
 void preempt_enable(void)
@@ -70,16 +70,16 @@ void preempt_enable(void)
 
 	if (!m->cur_task)
 		return;
-	SIM_BUG_ON(m->cur_task->preempt_count <= 0);
-	m->cur_task->preempt_count--;
+	SIM_BUG_ON(kcur(m)->preempt_count <= 0);
+	kcur(m)->preempt_count--;
 }
 
 bool preemptible(void)
 {
 	const struct machine *m = sim_current;
 
-	return m->cur_task && !m->cur_task->preempt_count && !m->cur_task->in_irq &&
-	       m->cur_cpu->irqs_enabled;
+	return m->cur_task && !kcur(m)->preempt_count && !kcur(m)->in_irq &&
+	       hw_cur(m)->irqs_enabled;
 }
 
 unsigned int get_cpu(void)
@@ -104,7 +104,7 @@ void local_irq_disable(void)
 	struct machine *m = kcall(NULL, CALLER_PC);
 
 	if (m->cur_task)
-		m->cur_cpu->irqs_enabled = false;
+		hw_cur(m)->irqs_enabled = false;
 }
 
 void local_irq_enable(void)
@@ -113,8 +113,8 @@ void local_irq_enable(void)
 
 	if (!m->cur_task)
 		return;
-	m->cur_cpu->irqs_enabled = true;
-	if (m->cur_cpu->irq_head)
+	hw_cur(m)->irqs_enabled = true;
+	if (hw_intr_first(hw_cur(m)))
 		machine_update_next_stop(m);
 }
 
@@ -125,8 +125,8 @@ unsigned long __local_irq_save(void)
 
 	if (!m->cur_task)
 		return 0;
-	flags = m->cur_cpu->irqs_enabled;
-	m->cur_cpu->irqs_enabled = false;
+	flags = hw_cur(m)->irqs_enabled;
+	hw_cur(m)->irqs_enabled = false;
 	return flags;
 }
 
@@ -136,8 +136,8 @@ void local_irq_restore(unsigned long flags)
 
 	if (!m->cur_task)
 		return;
-	m->cur_cpu->irqs_enabled = flags != 0;
-	if (flags && m->cur_cpu->irq_head)
+	hw_cur(m)->irqs_enabled = flags != 0;
+	if (flags && hw_intr_first(hw_cur(m)))
 		machine_update_next_stop(m);
 }
 
@@ -145,14 +145,14 @@ bool irqs_disabled(void)
 {
 	const struct machine *m = sim_current;
 
-	return m->cur_task && !m->cur_cpu->irqs_enabled;
+	return m->cur_task && !hw_cur(m)->irqs_enabled;
 }
 
 bool in_interrupt(void)
 {
 	const struct machine *m = sim_current;
 
-	return m->cur_task && m->cur_task->in_irq;
+	return m->cur_task && kcur(m)->in_irq;
 }
 
 /* ---- tasks ----------------------------------------------------------------- */
@@ -184,7 +184,7 @@ void schedule(void)
 	struct cpu *c;
 	struct task *u;
 
-	if (!t || t->preempt_count || t->in_irq)
+	if (!t || ktask(m, t)->preempt_count || ktask(m, t)->in_irq)
 		return;
 	/* Give the CPU to the next runnable task here, if there is one. */
 	c = m->cur_cpu;
@@ -211,7 +211,7 @@ int wake_up_process(struct task *t)
 
 	if (!m->cur_task || !t || t->state != TASK_BLOCKED)
 		return 0;
-	machine_hb_release(m, t);
+	kdetect_hb_release(m, t);
 	machine_wake(m, t);
 	return 1;
 }
@@ -219,9 +219,10 @@ int wake_up_process(struct task *t)
 static void kthread_entry(void *arg)
 {
 	struct task *t = arg;
+	struct machine *m = sim_current;
 
-	machine_hb_acquire(sim_current, t);
-	t->kfn(t->kdata);
+	kdetect_hb_acquire(m, t);
+	ktask(m, t)->kfn(ktask(m, t)->kdata);
 }
 
 struct task *kthread_run_on(int (*fn)(void *data), void *data, int cpu, const char *name)
@@ -236,11 +237,11 @@ struct task *kthread_run_on(int (*fn)(void *data), void *data, int cpu, const ch
 	if (!t)
 		return NULL;
 	t->arg = t;
-	t->kfn = fn;
-	t->kdata = data;
+	ktask(m, t)->kfn = fn;
+	ktask(m, t)->kdata = data;
 	t->pinned = cpu >= 0;
 	/* Everything the creator did so far happens before the thread. */
-	machine_hb_release(m, t);
+	kdetect_hb_release(m, t);
 	return t;
 }
 
@@ -258,8 +259,8 @@ void preempt_notifier_register(struct preempt_notifier *n)
 
 	if (!m->cur_task)
 		return;
-	n->link = m->cur_task->notifiers;
-	m->cur_task->notifiers = n;
+	n->link = kcur(m)->notifiers;
+	kcur(m)->notifiers = n;
 }
 
 void preempt_notifier_unregister(struct preempt_notifier *n)
@@ -269,7 +270,7 @@ void preempt_notifier_unregister(struct preempt_notifier *n)
 
 	if (!m->cur_task)
 		return;
-	for (p = &m->cur_task->notifiers; *p; p = &(*p)->link) {
+	for (p = &kcur(m)->notifiers; *p; p = &(*p)->link) {
 		if (*p == n) {
 			*p = n->link;
 			return;

@@ -12,6 +12,7 @@
 #include "kernel/lockdep.h"
 #include "kernel/mem.h"
 #include "kernel/race.h"
+#include "mem/phys.h"
 
 void kbuf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 {
@@ -37,59 +38,128 @@ void kbuf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 	*len += (size_t)n;
 }
 
-struct machine *kcall_named(const void *obj, uintptr_t pc, const char *name)
-{
-	struct machine *m = sim_current;
-
-	/* Read by the slow path only (tracing); the host dummy is never written. */
-	if (m->running)
-		m->kcall_name = name;
-	sim_step(m, SIM_KCALL, (uintptr_t)obj, obj ? 1 : 0, pc);
-	return m;
-}
-
 static void report_cb(void *arg, const char *title, const char *text)
 {
 	machine_report_text(arg, title, text);
 }
 
-int kmodel_create(struct machine *m)
+/*
+ * The kernel's exception handling for a fault the hardware raised in
+ * kernel context: one report shape for every oops and warning. @from_host:
+ * the run is already over (the engine's backstop), so it cannot be ended.
+ */
+static void fault_report(struct machine *m, const struct hw_fault *f, bool from_host)
 {
-	m->k = calloc(1, sizeof(*m->k));
-	if (!m->k)
-		return -ENOMEM;
-	m->k->lockdep = lockdep_create(report_cb, machine_symbolize, m);
-	m->k->mem = mem_create(KMODEL_ARENA, report_cb, machine_symbolize, m);
-	m->k->race = race_create(report_cb, machine_symbolize, m);
-	if (!m->k->lockdep || !m->k->mem || !m->k->race) {
-		kmodel_destroy(m);
-		return -ENOMEM;
+	struct strbuf sb = STRBUF_INIT;
+	struct sim_who w;
+	char frame[128];
+
+	kernel_who(m, &w, f->pc);
+	strbuf_printf(&sb, "%s\n%s", f->title, f->before ? f->before : "");
+	report_who_line(&sb, &w);
+	if (f->rip) {
+		machine_symbolize(m, f->pc, frame, sizeof(frame));
+		strbuf_printf(&sb, "RIP: %s%s%s\n", frame, f->rip_note ? " " : "",
+			      f->rip_note ? f->rip_note : "");
 	}
-	return 0;
+	if (f->after)
+		strbuf_printf(&sb, "%s", f->after);
+	if (f->call_trace) {
+		strbuf_printf(&sb, "Call Trace:\n");
+		for (unsigned int i = w.depth; i-- > 0;) {
+			machine_symbolize(m, w.stack[i], frame, sizeof(frame));
+			strbuf_printf(&sb, " %s\n", frame);
+		}
+	}
+	machine_report_text(m, f->title, strbuf_str(&sb));
+	strbuf_release(&sb);
+	if (f->fatal && from_host)
+		snprintf(m->message, sizeof(m->message), "%s", f->title);
+	else if (f->fatal)
+		machine_end(m, SIM_FAILED, f->title);
 }
 
-void kmodel_destroy(struct machine *m)
+static void kernel_fault(struct machine *m, const struct hw_fault *f)
 {
-	if (!m->k)
+	fault_report(m, f, false);
+}
+
+void kernel_oops(struct machine *m, int sig, uintptr_t addr, uintptr_t rip)
+{
+	char title[160], before[64];
+
+	snprintf(title, sizeof(title), "BUG: unable to handle page fault for address: 0x%016lx",
+		 (unsigned long)machine_norm_addr(m, addr));
+	snprintf(before, sizeof(before), "Oops: 0000 [#1] PREEMPT SMP (signal %d)\n", sig);
+	fault_report(m, &(struct hw_fault){
+		.title = title, .before = before, .rip = true, .call_trace = true,
+		.pc = rip + 1, .fatal = true,
+	}, true);
+}
+
+struct machine *kmachine_create(unsigned int ncpus, const struct machine_hooks *hooks)
+{
+	struct kmachine *km = calloc(1, sizeof(*km));
+	struct machine *m = &km->hw.m;
+	struct kmodel *k;
+
+	if (!km)
+		return NULL;
+	k = &km->k;
+	k->hung_cycles = SIM_HUNG_CYCLES;
+	k->phys = phys_create(KMODEL_ARENA);
+	if (!k->phys)
+		goto err_free;
+	if (hw_machine_init(&km->hw, ncpus, hooks, k->phys, kernel_fault))
+		goto err_phys;
+	k->lockdep = lockdep_create(report_cb, machine_symbolize, m);
+	if (!k->lockdep)
+		goto err_hw;
+	k->mem = mem_create_on(k->phys, report_cb, machine_symbolize, m);
+	if (!k->mem)
+		goto err_lockdep;
+	k->race = race_create(report_cb, machine_symbolize, m);
+	if (!k->race)
+		goto err_mem;
+	return m;
+
+err_mem:
+	mem_destroy(k->mem);
+err_lockdep:
+	lockdep_destroy(k->lockdep);
+err_hw:
+	hw_machine_fini(&km->hw);
+err_phys:
+	phys_destroy(k->phys);
+err_free:
+	free(km);
+	return NULL;
+}
+
+void kmachine_destroy(struct machine *m)
+{
+	struct kmodel *k;
+
+	if (!m)
 		return;
-	if (m->k->lockdep)
-		lockdep_destroy(m->k->lockdep);
-	if (m->k->mem)
-		mem_destroy(m->k->mem);
-	if (m->k->race)
-		race_destroy(m->k->race);
+	k = kmodel_of(m);
+	race_destroy(k->race);
+	mem_destroy(k->mem);
+	lockdep_destroy(k->lockdep);
 	for (unsigned int i = 0; i < KMODEL_MAX_PROCS; i++)
-		free(m->k->procs[i].umem);
-	free(m->k->reports);
-	free(m->k->log);
-	free(m->k);
-	m->k = NULL;
+		free(k->procs[i].umem);
+	free(k->log);
+	hw_machine_fini(hw_of(m));
+	phys_destroy(k->phys);
+	free((struct kmachine *)m);
 }
 
 void kmodel_reset(struct machine *m)
 {
-	struct kmodel *k = m->k;
+	struct kmodel *k = kmodel_of(m);
 
+	memset(k->tasks, 0, sizeof(k->tasks[0]) * k->tasks_dirty);
+	k->tasks_dirty = 0;
 	memset(&k->hotplug_lock, 0, sizeof(k->hotplug_lock));
 	k->hotplug_lock.dep.name = "cpu_hotplug_lock";
 	k->hotplug_lock.dep.key = &k->hotplug_key;
@@ -98,17 +168,13 @@ void kmodel_reset(struct machine *m)
 	memset(k->csd_pool, 0, sizeof(k->csd_pool[0]) *
 	       (k->csd_next < KMODEL_CSD_POOL ? k->csd_next : KMODEL_CSD_POOL));
 	k->csd_next = 0;
-	k->reports_len = 0;
-	if (k->reports)
-		k->reports[0] = '\0';
-	k->nreports = 0;
-	k->first_title[0] = '\0';
 	k->log_len = 0;
 	if (k->log)
 		k->log[0] = '\0';
 	lockdep_reset(k->lockdep);
 	mem_reset(k->mem);
 	race_reset(k->race);
+	race_set_strict(k->race, !!(m->detect & SIM_DETECT_RACE_STRICT));
 	k->race_wpend.valid = false;
 	for (unsigned int i = 0; i < KMODEL_MAX_PROCS; i++) {
 		struct sim_process *p = &k->procs[i];
@@ -123,36 +189,139 @@ void kmodel_reset(struct machine *m)
 	k->nfiles = 0;
 	k->nmisc = 0;
 	init_completion(&k->booted);
+	/* Slots the machine description starts offline are not in the masks. */
 	for (unsigned int i = 0; i < m->ncpus; i++) {
-		m->cpus[i].irqs_enabled = true;
-		m->cpus[i].online = true;
-		m->cpus[i].active = true;
-		m->cpus[i].irq_head = m->cpus[i].irq_tail = NULL;
-		m->cpus[i].idle = NULL;
+		bool on = !(hw_of(m)->offline_slots & (1ULL << i));
+
+		k->cpus[i].online = on;
+		k->cpus[i].active = on;
 	}
-	m->nirq = 0;
 }
 
 void kmodel_run_end(struct machine *m)
 {
-	machine_detect_flush(m);
+	kmodel_of(m)->tasks_dirty = m->ntasks;
+	kdetect_flush(m);
 	/* kmemleak: what a finished run left allocated. */
 	if (m->outcome == SIM_OK)
-		mem_report_leaks(m->k->mem);
+		mem_report_leaks(kmodel_of(m)->mem);
 }
 
-void machine_report_text(struct machine *m, const char *title, const char *text)
+void kernel_who(struct machine *m, struct sim_who *w, uintptr_t pc)
 {
-	struct kmodel *k = m->k;
+	machine_who(m, w, pc);
+	if (!m->cur_task)
+		return;
+	w->irqs_disabled = !hw_cur(m)->irqs_enabled;
+	w->in_irq = kcur(m)->in_irq;
+}
 
-	if (!k->nreports++)
-		snprintf(k->first_title, sizeof(k->first_title), "%s", title);
-	kbuf_printf(&k->reports, &k->reports_len, &k->reports_cap, "%s%s", text,
-		    text[0] && text[strlen(text) - 1] == '\n' ? "" : "\n");
-	if (m->tracing) {
-		/* The trace carries the title; the report text is in the result. */
-		machine_trace_log(m, title);
+bool kernel_preemptible(const struct machine *m, const struct task *t)
+{
+	const struct ktask *kt = &kmodel_of_const(m)->tasks[t->id];
+
+	return !kt->preempt_count && !kt->in_irq && hw_of_const(m)->cpu[t->cpu].irqs_enabled;
+}
+
+/* Run @t's sched-in (@in) or sched-out notifiers, in @t's context. */
+void kernel_sched(struct machine *m, struct task *t, bool in, struct task *next)
+{
+	struct ktask *kt = ktask(m, t);
+	struct preempt_notifier *n;
+
+	if (!kt->notifiers)
+		return;
+	/* Notifiers run with preemption off, as in the kernel. */
+	kt->preempt_count++;
+	for (n = kt->notifiers; n; n = n->link) {
+		if (in)
+			n->ops->sched_in(n, (int)m->cur_cpu->id);
+		else
+			n->ops->sched_out(n, next);
 	}
+	kt->preempt_count--;
+}
+
+bool kernel_cpu_usable(const struct machine *m, unsigned int cpu)
+{
+	const struct kcpu *c = &kmodel_of_const(m)->cpus[cpu];
+
+	return c->online && c->active;
+}
+
+/*
+ * The hung-task detector: a program task asleep for longer than the budget
+ * (by the clock of the CPU looking) is reported once; the run goes on.
+ */
+void kernel_check_hung(struct machine *m)
+{
+	struct kmodel *k = kmodel_of(m);
+	uint64_t now = m->cur_cpu->cycles;
+
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		struct task *t = &m->tasks[i];
+		char title[160], text[512];
+
+		if (t->state != TASK_BLOCKED || t->kind != TASK_KIND_PROGRAM ||
+		    k->tasks[i].hung_reported || now < t->blocked_since ||
+		    now - t->blocked_since <= k->hung_cycles)
+			continue;
+		k->tasks[i].hung_reported = true;
+		snprintf(title, sizeof(title), "INFO: task %s:%u blocked for more than %llu cycles.",
+			 t->name, t->pid, (unsigned long long)k->hung_cycles);
+		snprintf(text, sizeof(text), "%s\ntask:%-15s state:D pid:%-5u waiting on %s\n",
+			 title, t->name, t->pid, t->wait_what ? t->wait_what : "?");
+		machine_report_text(m, title, text);
+	}
+}
+
+/*
+ * Nothing can run, and program tasks are left: a deadlock if some sleep, a
+ * livelock if all of them spin. Each task and what it waits on is listed.
+ */
+void kernel_stuck(struct machine *m, unsigned int sleeping)
+{
+	struct strbuf text = STRBUF_INIT;
+	char title[128];
+
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		const struct task *t = &m->tasks[i];
+
+		if (t->kind != TASK_KIND_PROGRAM || t->state == TASK_DONE)
+			continue;
+		strbuf_printf(&text, "  task %s:%u on CPU%u %s on %s\n", t->name, t->pid, t->cpu,
+			      t->state == TASK_BLOCKED ? "sleeps" : "spins",
+			      t->wait_what ? t->wait_what : "?");
+	}
+	if (sleeping) {
+		snprintf(title, sizeof(title), "INFO: deadlock: %u task%s blocked and nothing can run",
+			 sleeping, sleeping == 1 ? "" : "s");
+		machine_report_text(m, title, strbuf_str(&text));
+		strbuf_release(&text);
+		machine_end(m, SIM_DEADLOCK, title);
+	}
+	if (!m->nparked)
+		machine_report_text(m, "INFO: livelock: every live task spins", strbuf_str(&text));
+	strbuf_release(&text);
+}
+
+/* Kernel-owned memory as reports print it: the arena, struct kmodel, user memory. */
+uintptr_t kernel_norm_addr(const struct machine *m, uintptr_t addr)
+{
+	const struct kmodel *k = kmodel_of_const(m);
+	uintptr_t kbase = (uintptr_t)k;
+
+	if (phys_contains(k->phys, addr, 1))
+		return (uintptr_t)phys_report_addr(k->phys, addr);
+	if (addr >= kbase && addr < kbase + sizeof(*k))
+		return 0xffffea0000000000ULL + (addr - kbase);
+	for (unsigned int i = 0; i < KMODEL_MAX_PROCS; i++) {
+		uintptr_t lo = (uintptr_t)k->procs[i].umem;
+
+		if (lo && addr >= lo && addr < lo + k->procs[i].umem_len)
+			return 0x00007f0000000000ULL + ((uintptr_t)i << 24) + (addr - lo);
+	}
+	return 0;
 }
 
 static void init_entry(void *arg)
@@ -165,7 +334,7 @@ static void init_entry(void *arg)
 	for (unsigned int i = 0; i < m->ntasks; i++) {
 		struct task *t = &m->tasks[i];
 
-		if (t->state == TASK_BLOCKED && t->wait_obj == &m->k->booted)
+		if (t->state == TASK_BLOCKED && t->wait_obj == &kmodel_of(m)->booted)
 			machine_wake(m, t);
 	}
 }
@@ -181,11 +350,20 @@ void kmodel_boot(struct machine *m)
 			continue;
 		t->state = TASK_BLOCKED;
 		m->nblocked++;
-		t->wait_obj = &m->k->booted;
+		t->wait_obj = &kmodel_of(m)->booted;
 		t->wait_what = "boot";
 	}
 	for (unsigned int i = 0; i < m->ncpus; i++)
 		m->cpus[i].cur = m->cpus[i].idle;
 	init = machine_spawn(m, 0, "init", init_entry, NULL, TASK_KIND_PROGRAM);
 	SIM_BUG_ON(!init);
+}
+
+int sim_set_cpu_offline(struct machine *m, unsigned int cpu)
+{
+	if (cpu == 0 || cpu >= m->ncpus || m->running)
+		return -EINVAL;
+	kcpu(m, cpu)->online = false;
+	kcpu(m, cpu)->active = false;
+	return 0;
 }

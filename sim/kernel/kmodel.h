@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The kernel model's state, hanging off struct machine (m->k). */
+/*
+ * The kernel model's machine: the hardware's machine (and so the engine's)
+ * embedded first, then the kernel's own state, with its per-task and
+ * per-CPU parts indexed like the engine's tasks and CPUs.
+ */
 #ifndef HVSIM_KMODEL_H
 #define HVSIM_KMODEL_H
 
@@ -8,6 +12,7 @@
 
 #include "hvsim/kernel.h"
 #include "engine/machine.h"
+#include "cpu/hw.h"
 
 /* One registered hotplug state. */
 struct cpuhp_step {
@@ -25,6 +30,48 @@ struct cpuhp_step {
 #define KMODEL_USER_MEM		(64u * 1024u)
 #define KMODEL_ARENA		(64u << 20)	/* simulated physical memory */
 
+/* A queued cross-CPU function call (IPI payload). */
+struct sim_csd {
+	struct hw_intr intr;		/* the interrupt it raises at the target */
+	void (*func)(void *info);	/* runs in the target's interrupt context */
+	void *info;
+	struct task *sender;		/* for happens-before and reports */
+	bool done;			/* set when func has returned */
+};
+
+/* The vectors Linux gives its IPIs (arch/x86 irq_vectors.h's numbers). */
+#define SIM_CALL_FUNCTION_SINGLE_VECTOR	0xfb
+#define SIM_CALL_FUNCTION_VECTOR	0xfc
+#define SIM_RESCHEDULE_VECTOR		0xfd
+
+/* Default hung-task budget: a scaled-down hung_task_timeout_secs. */
+#define SIM_HUNG_CYCLES		(1ULL << 24)
+
+struct preempt_notifier;
+struct sim_process;
+
+/* A task's kernel state (task_struct's part the engine does not keep). */
+struct ktask {
+	int (*kfn)(void *data);		/* kthread_run_on()'s function */
+	void *kdata;			/* ... and its argument */
+	int preempt_count;		/* preempt_disable() depth */
+	bool in_irq;			/* running an interrupt handler */
+	bool wake_pending;		/* woken between prepare_to_wait() and sleeping */
+	bool wait_excl;			/* waits for an rw-semaphore as a writer */
+	bool hung_reported;		/* the hung-task report was made */
+	struct task *wait_next;		/* FIFO link in a lock's or queue's waiters */
+	struct preempt_notifier *notifiers; /* sched in/out callbacks */
+	struct sim_process *proc;	/* user tasks: their process */
+	int fail_nth;			/* fault injection: fail this fallible call */
+	int fail_count;			/* fallible calls so far in this system call */
+};
+
+/* A CPU's kernel state. */
+struct kcpu {
+	bool online;			/* in cpu_online_mask */
+	bool active;			/* in cpu_active_mask */
+};
+
 /* A user process: its fds and its user memory. */
 struct sim_process {
 	struct file *fds[KMODEL_MAX_FDS];	/* 0-2 stay empty, as stdio */
@@ -34,6 +81,7 @@ struct sim_process {
 };
 
 struct kmodel {
+
 	struct rw_semaphore hotplug_lock;	/* cpus_read_lock() and friends */
 	struct lock_class_key hotplug_key;	/* its lockdep class */
 	struct cpuhp_step steps[CPUHP_ONLINE + 1];
@@ -41,11 +89,6 @@ struct kmodel {
 	/* Fire-and-forget IPIs (wait == 0) need csds that outlive the call. */
 	struct sim_csd csd_pool[KMODEL_CSD_POOL];
 	unsigned int csd_next;
-
-	char *reports;			/* this run's reports, concatenated */
-	size_t reports_len, reports_cap;
-	unsigned int nreports;
-	char first_title[160];		/* the first report's title */
 
 	char *log;			/* this run's printk output */
 	size_t log_len, log_cap;
@@ -69,7 +112,68 @@ struct kmodel {
 	struct lockdep *lockdep;	/* lock-order and held-lock checks */
 	struct race *race;		/* happens-before data-race detector */
 	struct mem *mem;		/* simulated kernel memory */
+
+	struct ktask tasks[SIM_MAX_TASKS];	/* by task id */
+	unsigned int tasks_dirty;	/* ktasks the last run used (reset at the next) */
+	struct kcpu cpus[SIM_MAX_CPUS];	/* by CPU id */
+	uint64_t hung_cycles;		/* a sleep this long is a hung task */
+	struct phys_mem *phys;		/* simulated physical memory (sim/mem) */
 };
+
+/* The kernel model's machine. */
+struct kmachine {
+	struct hw_machine hw;		/* first: the engine's machine is at offset 0 */
+	struct kmodel k;
+};
+
+static inline struct kmodel *kmodel_of(const struct machine *m)
+{
+	return &((struct kmachine *)(uintptr_t)m)->k;
+}
+
+static inline const struct kmodel *kmodel_of_const(const struct machine *m)
+{
+	return &((const struct kmachine *)m)->k;
+}
+
+static inline struct ktask *ktask(const struct machine *m, const struct task *t)
+{
+	return &kmodel_of(m)->tasks[t->id];
+}
+
+/* The running task's kernel state. */
+static inline struct ktask *kcur(const struct machine *m)
+{
+	return &kmodel_of(m)->tasks[m->cur_task->id];
+}
+
+static inline struct kcpu *kcpu(const struct machine *m, unsigned int cpu)
+{
+	return &kmodel_of(m)->cpus[cpu];
+}
+
+/* A machine of @ncpus CPUs with the kernel model on it; NULL on failure. */
+struct machine *kmachine_create(unsigned int ncpus, const struct machine_hooks *hooks);
+void kmachine_destroy(struct machine *m);
+/* The kernel's "who": the engine's plus IF and interrupt context. */
+void kernel_who(struct machine *m, struct sim_who *w, uintptr_t pc);
+
+/*
+ * The kernel floor's side of struct machine_hooks (the assembly, sim/hvsim.c,
+ * puts them in the table): per-run reset and end, scheduling policy, the
+ * oracles that watch the whole machine, and the oops for the backstop.
+ */
+void kmodel_reset(struct machine *m);
+void kmodel_run_end(struct machine *m);
+bool kernel_preemptible(const struct machine *m, const struct task *t);
+void kernel_sched(struct machine *m, struct task *t, bool in, struct task *next);
+bool kernel_cpu_usable(const struct machine *m, unsigned int cpu);
+void kernel_check_hung(struct machine *m);
+void kernel_stuck(struct machine *m, unsigned int sleeping);
+void kernel_oops(struct machine *m, int sig, uintptr_t addr, uintptr_t rip);
+uintptr_t kernel_norm_addr(const struct machine *m, uintptr_t addr);
+/* Hold program tasks until module init ran in an init task on CPU 0 (SIM_PROG_BOOT). */
+void kmodel_boot(struct machine *m);
 
 /* Append formatted text to a growable buffer. */
 void kbuf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
@@ -84,23 +188,31 @@ enum klock_kind {
 };
 
 /* sim/kernel/detect.c: lockdep's side of the lock primitives. */
-void machine_lockdep_acquire(struct machine *m, const void *lock, const struct sim_lock_dep *dep,
-			     enum klock_kind kind, bool trylock, uintptr_t pc);
-void machine_lockdep_release(struct machine *m, const void *lock, uintptr_t pc);
-void machine_might_sleep(struct machine *m, const char *what, uintptr_t pc);
+void kdetect_lock_acquire(struct machine *m, const void *lock, const struct sim_lock_dep *dep,
+			  enum klock_kind kind, bool trylock, uintptr_t pc);
+void kdetect_lock_release(struct machine *m, const void *lock, uintptr_t pc);
+void kdetect_might_sleep(struct machine *m, const char *what, uintptr_t pc);
+/* Happens-before edges through @obj (locks, wake-ups, IPIs): the race detector's. */
+void kdetect_hb_release(struct machine *m, const void *obj);
+void kdetect_hb_acquire(struct machine *m, const void *obj);
+/* The per-access detectors (engine hooks), and a finished task's checks. */
+void kdetect_access(struct machine *m, struct task *t, const struct sim_op *op);
+void kdetect_flush(struct machine *m);
+void kdetect_task_exit(struct machine *m, struct task *t);
 
 /* Return to user space at the end of a system call (lockdep checks). */
-void machine_user_return(struct machine *m, uintptr_t pc);
+void kdetect_user_return(struct machine *m, uintptr_t pc);
 /* A task of a process exited: the last one closes its files. */
-void machine_process_task_exit(struct machine *m, struct task *t);
+void fs_task_exit(struct machine *m, struct task *t);
+/* sim/kernel/irq.c: take the current CPU's pending IPIs. */
+void irq_handle_pending(struct machine *m);
+/* An interrupt can be taken by @t on @c now. */
+bool irq_deliverable(const struct machine *m, const struct cpu *c, const struct task *t);
 /* module_init() functions: how many, and run them all. */
 size_t kmodel_nr_initcalls(void);
 void kmodel_run_initcalls(void);
-/* Hold program tasks until module init ran in an init task on CPU 0. */
-void kmodel_boot(struct machine *m);
-
 /* The step every primitive is: a scheduling point on @obj, named for traces. */
-struct machine *kcall_named(const void *obj, uintptr_t pc, const char *name);
-#define kcall(obj, pc)		kcall_named((obj), (pc), __func__)
+#define kcall_named(obj, pc, name)	machine_step_named((obj), (pc), (name))
+#define kcall(obj, pc)		machine_step_named((obj), (pc), __func__)
 
 #endif /* HVSIM_KMODEL_H */

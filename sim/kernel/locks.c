@@ -31,28 +31,28 @@ static void waiter_add(struct machine *m, struct task **head)
 	struct task **p = head;
 
 	while (*p)
-		p = &(*p)->wait_next;
-	m->cur_task->wait_next = NULL;
+		p = &ktask(m, *p)->wait_next;
+	kcur(m)->wait_next = NULL;
 	*p = m->cur_task;
 }
 
-static struct task *waiter_pop(struct task **head)
+static struct task *waiter_pop(struct machine *m, struct task **head)
 {
 	struct task *t = *head;
 
 	if (t) {
-		*head = t->wait_next;
-		t->wait_next = NULL;
+		*head = ktask(m, t)->wait_next;
+		ktask(m, t)->wait_next = NULL;
 	}
 	return t;
 }
 
-static void waiter_remove(struct task **head, struct task *t)
+static void waiter_remove(struct machine *m, struct task **head, struct task *t)
 {
-	for (struct task **p = head; *p; p = &(*p)->wait_next) {
+	for (struct task **p = head; *p; p = &ktask(m, *p)->wait_next) {
 		if (*p == t) {
-			*p = t->wait_next;
-			t->wait_next = NULL;
+			*p = ktask(m, t)->wait_next;
+			ktask(m, t)->wait_next = NULL;
 			return;
 		}
 	}
@@ -75,10 +75,10 @@ void raw_spin_lock(raw_spinlock_t *l)
 	m = kcall(l, CALLER_PC);
 	if (!m->cur_task)
 		return;
-	machine_lockdep_acquire(m, l, &l->dep, KLOCK_SPIN, false, CALLER_PC);
+	kdetect_lock_acquire(m, l, &l->dep, KLOCK_SPIN, false, CALLER_PC);
 	while (l->owner) {
-		if (m->cur_cpu->irq_head && m->cur_cpu->irqs_enabled && !m->cur_task->in_irq) {
-			machine_handle_irqs(m);
+		if (irq_deliverable(m, m->cur_cpu, m->cur_task)) {
+			irq_handle_pending(m);
 			continue;
 		}
 		machine_wait(m, TASK_SPINWAIT, l, l->dep.name);
@@ -86,7 +86,7 @@ void raw_spin_lock(raw_spinlock_t *l)
 			m->cur_task->state = TASK_RUNNABLE;
 	}
 	l->owner = me(m);
-	machine_hb_acquire(m, l);
+	kdetect_hb_acquire(m, l);
 }
 
 int raw_spin_trylock(raw_spinlock_t *l)
@@ -100,8 +100,8 @@ int raw_spin_trylock(raw_spinlock_t *l)
 		return 0;
 	}
 	l->owner = me(m);
-	machine_lockdep_acquire(m, l, &l->dep, KLOCK_SPIN, true, CALLER_PC);
-	machine_hb_acquire(m, l);
+	kdetect_lock_acquire(m, l, &l->dep, KLOCK_SPIN, true, CALLER_PC);
+	kdetect_hb_acquire(m, l);
 	return 1;
 }
 
@@ -111,9 +111,9 @@ void raw_spin_unlock(raw_spinlock_t *l)
 
 	if (!m->cur_task)
 		return;
-	machine_lockdep_release(m, l, CALLER_PC);
+	kdetect_lock_release(m, l, CALLER_PC);
 	if (l->owner) {
-		machine_hb_release(m, l);
+		kdetect_hb_release(m, l);
 		l->owner = 0;
 		machine_wake_spinners(m, l);
 	}
@@ -141,7 +141,7 @@ void mutex_lock(struct mutex *mu)
 
 	if (!m->cur_task)
 		return;
-	machine_lockdep_acquire(m, mu, &mu->dep, KLOCK_MUTEX, false, CALLER_PC);
+	kdetect_lock_acquire(m, mu, &mu->dep, KLOCK_MUTEX, false, CALLER_PC);
 	if (!mu->owner) {
 		mu->owner = me(m);
 	} else {
@@ -150,7 +150,7 @@ void mutex_lock(struct mutex *mu)
 		while (mu->owner != me(m))
 			machine_wait(m, TASK_BLOCKED, mu, mu->dep.name);
 	}
-	machine_hb_acquire(m, mu);
+	kdetect_hb_acquire(m, mu);
 }
 
 int mutex_trylock(struct mutex *mu)
@@ -160,8 +160,8 @@ int mutex_trylock(struct mutex *mu)
 	if (!m->cur_task || mu->owner)
 		return 0;
 	mu->owner = me(m);
-	machine_lockdep_acquire(m, mu, &mu->dep, KLOCK_MUTEX, true, CALLER_PC);
-	machine_hb_acquire(m, mu);
+	kdetect_lock_acquire(m, mu, &mu->dep, KLOCK_MUTEX, true, CALLER_PC);
+	kdetect_hb_acquire(m, mu);
 	return 1;
 }
 
@@ -172,11 +172,11 @@ void mutex_unlock(struct mutex *mu)
 
 	if (!m->cur_task)
 		return;
-	machine_lockdep_release(m, mu, CALLER_PC);
+	kdetect_lock_release(m, mu, CALLER_PC);
 	if (!mu->owner)
 		return;
-	machine_hb_release(m, mu);
-	next = waiter_pop(&mu->waiters);
+	kdetect_hb_release(m, mu);
+	next = waiter_pop(m, &mu->waiters);
 	mu->owner = next ? next->id + 1 : 0;
 	if (next)
 		machine_wake(m, next);
@@ -206,18 +206,18 @@ static void rwsem_grant(struct machine *m, struct rw_semaphore *s)
 	while (s->waiters && !s->writer) {
 		struct task *t = s->waiters;
 
-		if (t->wait_excl) {
+		if (ktask(m, t)->wait_excl) {
 			if (s->readers)
 				return;
-			waiter_pop(&s->waiters);
+			waiter_pop(m, &s->waiters);
 			s->writer = t->id + 1;
-			t->wake_pending = true;
+			ktask(m, t)->wake_pending = true;
 			machine_wake(m, t);
 			return;
 		}
-		waiter_pop(&s->waiters);
+		waiter_pop(m, &s->waiters);
 		s->readers++;
-		t->wake_pending = true;
+		ktask(m, t)->wake_pending = true;
 		machine_wake(m, t);
 	}
 }
@@ -226,12 +226,12 @@ static void rwsem_sleep(struct machine *m, struct rw_semaphore *s, bool write)
 {
 	struct task *t = m->cur_task;
 
-	t->wake_pending = false;
-	t->wait_excl = write;
+	ktask(m, t)->wake_pending = false;
+	ktask(m, t)->wait_excl = write;
 	waiter_add(m, &s->waiters);
-	while (!t->wake_pending)
+	while (!ktask(m, t)->wake_pending)
 		machine_wait(m, TASK_BLOCKED, s, s->dep.name);
-	t->wake_pending = false;
+	ktask(m, t)->wake_pending = false;
 }
 
 static void rwsem_down(struct rw_semaphore *s, bool write, uintptr_t pc, const char *name)
@@ -240,7 +240,7 @@ static void rwsem_down(struct rw_semaphore *s, bool write, uintptr_t pc, const c
 
 	if (!m->cur_task)
 		return;
-	machine_lockdep_acquire(m, s, &s->dep, write ? KLOCK_WRITE : KLOCK_READ, false, pc);
+	kdetect_lock_acquire(m, s, &s->dep, write ? KLOCK_WRITE : KLOCK_READ, false, pc);
 	if (write) {
 		if (!s->readers && !s->writer && !s->waiters)
 			s->writer = me(m);
@@ -253,7 +253,7 @@ static void rwsem_down(struct rw_semaphore *s, bool write, uintptr_t pc, const c
 		else
 			rwsem_sleep(m, s, false);
 	}
-	machine_hb_acquire(m, s);
+	kdetect_hb_acquire(m, s);
 }
 
 static void rwsem_up(struct rw_semaphore *s, bool write, uintptr_t pc, const char *name)
@@ -262,10 +262,10 @@ static void rwsem_up(struct rw_semaphore *s, bool write, uintptr_t pc, const cha
 
 	if (!m->cur_task)
 		return;
-	machine_lockdep_release(m, s, pc);
+	kdetect_lock_release(m, s, pc);
 	if (write ? !s->writer : !s->readers)
 		return;
-	machine_hb_release(m, s);
+	kdetect_hb_release(m, s);
 	if (write)
 		s->writer = 0;
 	else
@@ -295,28 +295,28 @@ void up_write(struct rw_semaphore *s)
 
 void cpus_read_lock(void)
 {
-	rwsem_down(&sim_current->k->hotplug_lock, false, CALLER_PC, __func__);
+	rwsem_down(&kmodel_of(sim_current)->hotplug_lock, false, CALLER_PC, __func__);
 }
 
 void cpus_read_unlock(void)
 {
-	rwsem_up(&sim_current->k->hotplug_lock, false, CALLER_PC, __func__);
+	rwsem_up(&kmodel_of(sim_current)->hotplug_lock, false, CALLER_PC, __func__);
 }
 
 void cpus_write_lock(void)
 {
-	rwsem_down(&sim_current->k->hotplug_lock, true, CALLER_PC, __func__);
+	rwsem_down(&kmodel_of(sim_current)->hotplug_lock, true, CALLER_PC, __func__);
 }
 
 void cpus_write_unlock(void)
 {
-	rwsem_up(&sim_current->k->hotplug_lock, true, CALLER_PC, __func__);
+	rwsem_up(&kmodel_of(sim_current)->hotplug_lock, true, CALLER_PC, __func__);
 }
 
 void lockdep_assert_cpus_held(void)
 {
 	const struct machine *m = sim_current;
-	const struct rw_semaphore *s = &m->k->hotplug_lock;
+	const struct rw_semaphore *s = &kmodel_of(m)->hotplug_lock;
 
 	if (m->cur_task && !s->readers && s->writer != m->cur_task->id + 1)
 		__warn(__FILE__, __LINE__, __func__);
@@ -336,16 +336,16 @@ void wait_for_completion(struct completion *c)
 
 	if (!m->cur_task)
 		return;
-	machine_might_sleep(m, "wait_for_completion", CALLER_PC);
+	kdetect_might_sleep(m, "wait_for_completion", CALLER_PC);
 	if (!c->done) {
 		waiter_add(m, &c->waiters);
 		while (!c->done)
 			machine_wait(m, TASK_BLOCKED, c, "a completion");
-		waiter_remove(&c->waiters, m->cur_task);
+		waiter_remove(m, &c->waiters, m->cur_task);
 	}
 	if (c->done != UINT32_MAX)
 		c->done--;
-	machine_hb_acquire(m, c);
+	kdetect_hb_acquire(m, c);
 }
 
 void complete(struct completion *c)
@@ -355,10 +355,10 @@ void complete(struct completion *c)
 
 	if (!m->cur_task)
 		return;
-	machine_hb_release(m, c);
+	kdetect_hb_release(m, c);
 	if (c->done != UINT32_MAX)
 		c->done++;
-	t = waiter_pop(&c->waiters);
+	t = waiter_pop(m, &c->waiters);
 	if (t)
 		machine_wake(m, t);
 }
@@ -370,9 +370,9 @@ void complete_all(struct completion *c)
 
 	if (!m->cur_task)
 		return;
-	machine_hb_release(m, c);
+	kdetect_hb_release(m, c);
 	c->done = UINT32_MAX;
-	while ((t = waiter_pop(&c->waiters)))
+	while ((t = waiter_pop(m, &c->waiters)))
 		machine_wake(m, t);
 }
 
@@ -390,8 +390,8 @@ void prepare_to_wait(wait_queue_head_t *wq)
 
 	if (!t)
 		return;
-	t->wake_pending = false;
-	waiter_remove(&wq->waiters, t);
+	ktask(m, t)->wake_pending = false;
+	waiter_remove(m, &wq->waiters, t);
 	waiter_add(m, &wq->waiters);
 }
 
@@ -402,11 +402,11 @@ void schedule_wait(wait_queue_head_t *wq)
 
 	if (!t)
 		return;
-	machine_might_sleep(m, "schedule", CALLER_PC);
-	while (!t->wake_pending)
+	kdetect_might_sleep(m, "schedule", CALLER_PC);
+	while (!ktask(m, t)->wake_pending)
 		machine_wait(m, TASK_BLOCKED, wq, "a wait queue");
-	t->wake_pending = false;
-	machine_hb_acquire(m, wq);
+	ktask(m, t)->wake_pending = false;
+	kdetect_hb_acquire(m, wq);
 }
 
 void finish_wait(wait_queue_head_t *wq)
@@ -414,7 +414,7 @@ void finish_wait(wait_queue_head_t *wq)
 	struct machine *m = kcall(wq, CALLER_PC);
 
 	if (m->cur_task)
-		waiter_remove(&wq->waiters, m->cur_task);
+		waiter_remove(m, &wq->waiters, m->cur_task);
 }
 
 void wake_up(wait_queue_head_t *wq)
@@ -423,9 +423,9 @@ void wake_up(wait_queue_head_t *wq)
 
 	if (!m->cur_task)
 		return;
-	machine_hb_release(m, wq);
-	for (struct task *t = wq->waiters; t; t = t->wait_next) {
-		t->wake_pending = true;
+	kdetect_hb_release(m, wq);
+	for (struct task *t = wq->waiters; t; t = ktask(m, t)->wait_next) {
+		ktask(m, t)->wake_pending = true;
 		if (t->state == TASK_BLOCKED)
 			machine_wake(m, t);
 	}

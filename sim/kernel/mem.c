@@ -33,6 +33,7 @@
  */
 #include "kernel/mem.h"
 
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -127,7 +128,9 @@ struct mem_seen {
 };
 
 struct mem {
-	uint8_t *arena;			/* host mapping; never printed */
+	struct phys_mem *phys;		/* the physical memory it allocates from */
+	bool own_phys;			/* created by mem_create(): destroyed with it */
+	uint8_t *arena;			/* phys_base(phys); never printed */
 	size_t arena_bytes;
 	uint32_t arena_pages;
 	uint32_t bump;			/* pages given to spans so far */
@@ -648,42 +651,49 @@ static void kasan_report(struct mem *m, const struct sim_who *who, int kind, uin
 
 /* ---- the API ---- */
 
-struct mem *mem_create(size_t arena_bytes, sim_report_fn report,
-		       sim_symbolize_fn symbolize, void *arg)
+struct mem *mem_create_on(struct phys_mem *pm, sim_report_fn report,
+			  sim_symbolize_fn symbolize, void *arg)
 {
 	struct mem *m;
-	size_t pages;
+	size_t pages = phys_size(pm) / MEM_PAGE_SIZE;
 
-	if (!arena_bytes || arena_bytes > SIZE_MAX - MEM_PAGE_SIZE)
-		return NULL;
-	pages = (arena_bytes + MEM_PAGE_SIZE - 1) / MEM_PAGE_SIZE;
 	if (pages >= MEM_NONE)
 		return NULL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
+	m->phys = pm;
+	m->arena = phys_base(pm);
 	m->arena_pages = (uint32_t)pages;
 	m->arena_bytes = pages * MEM_PAGE_SIZE;
 	m->page_span = malloc(pages * sizeof(*m->page_span));
-	if (!m->page_span)
-		goto free_mem;
-	/* Anonymous memory reads as zero: a fresh run's baseline. */
-	m->arena = mmap(NULL, m->arena_bytes, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (m->arena == MAP_FAILED)
-		goto free_page_span;
+	if (!m->page_span) {
+		free(m);
+		return NULL;
+	}
 	m->report = report;
 	m->symbolize = symbolize;
 	m->arg = arg;
 	memset(m->page_span, 0xff, pages * sizeof(*m->page_span));
 	mem_reset(m);
 	return m;
+}
 
-free_page_span:
-	free(m->page_span);
-free_mem:
-	free(m);
-	return NULL;
+struct mem *mem_create(size_t arena_bytes, sim_report_fn report,
+		       sim_symbolize_fn symbolize, void *arg)
+{
+	struct phys_mem *pm = phys_create(arena_bytes);
+	struct mem *m;
+
+	if (!pm)
+		return NULL;
+	m = mem_create_on(pm, report, symbolize, arg);
+	if (!m) {
+		phys_destroy(pm);
+		return NULL;
+	}
+	m->own_phys = true;
+	return m;
 }
 
 void mem_destroy(struct mem *m)
@@ -696,7 +706,8 @@ void mem_destroy(struct mem *m)
 	free(m->objs);
 	free(m->seen);
 	free(m->page_span);
-	munmap(m->arena, m->arena_bytes);
+	if (m->own_phys)
+		phys_destroy(m->phys);
 	free(m);
 }
 
@@ -711,7 +722,7 @@ void mem_reset(struct mem *m)
 	 * without having written is the same in every run. Only pages that
 	 * were handed out can differ from zero.
 	 */
-	memset(m->arena, 0, (size_t)m->bump * MEM_PAGE_SIZE);
+	phys_clear(m->phys, (size_t)m->bump * MEM_PAGE_SIZE);
 	memset(m->page_span, 0xff, (size_t)m->bump * sizeof(*m->page_span));
 	m->bump = 0;
 	for (size_t c = 0; c < MEM_NR_CLASSES; c++) {

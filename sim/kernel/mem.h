@@ -28,12 +28,11 @@
 #include <stdint.h>
 
 #include "engine/report.h"
+#include "mem/phys.h"
 
-/* Physical address of arena offset 0. */
-#define MEM_PHYS_BASE		0x100000ULL
-/* Reports print this plus the physical address: x86-64's direct map. */
-#define MEM_REPORT_VA_BASE	0xffff888000000000ULL
-#define MEM_PAGE_SIZE		4096u
+#define MEM_PHYS_BASE		PHYS_BASE
+#define MEM_REPORT_VA_BASE	PHYS_REPORT_VA_BASE
+#define MEM_PAGE_SIZE		PHYS_PAGE_SIZE
 /* What kmalloc(0) returns, as in Linux: not NULL, yet faults on use. */
 #define MEM_ZERO_SIZE_PTR	((void *)16)
 
@@ -57,6 +56,9 @@ struct sim_who;
  */
 struct mem *mem_create(size_t arena_bytes, sim_report_fn report,
 		       sim_symbolize_fn symbolize, void *arg);
+/* The same over physical memory @pm that the caller owns and outlives it. */
+struct mem *mem_create_on(struct phys_mem *pm, sim_report_fn report,
+			  sim_symbolize_fn symbolize, void *arg);
 void mem_destroy(struct mem *m);
 
 /* A new run: everything free, quarantine empty, offsets start over. */

@@ -22,11 +22,11 @@ static void *alloc(size_t size, gfp_t flags, int zero, uintptr_t pc)
 	if (!m->cur_task)
 		return NULL;
 	if (flags & GFP_KERNEL)
-		machine_might_sleep(m, "kmalloc(GFP_KERNEL)", pc);
+		kdetect_might_sleep(m, "kmalloc(GFP_KERNEL)", pc);
 	if (should_fail())
 		return NULL;
-	machine_who(m, &w, pc);
-	return mem_alloc(m->k->mem, size, zero, &w);
+	kernel_who(m, &w, pc);
+	return mem_alloc(kmodel_of(m)->mem, size, zero, &w);
 }
 
 void *kmalloc(size_t size, gfp_t flags)
@@ -53,8 +53,8 @@ void kfree(const void *p)
 
 	if (!m->cur_task || !p)
 		return;
-	machine_who(m, &w, CALLER_PC);
-	mem_free(m->k->mem, p, &w);
+	kernel_who(m, &w, CALLER_PC);
+	mem_free(kmodel_of(m)->mem, p, &w);
 }
 
 unsigned long __get_free_pages(gfp_t flags, unsigned int order)
@@ -65,11 +65,11 @@ unsigned long __get_free_pages(gfp_t flags, unsigned int order)
 	if (!m->cur_task)
 		return 0;
 	if (flags & GFP_KERNEL)
-		machine_might_sleep(m, "__get_free_pages(GFP_KERNEL)", CALLER_PC);
+		kdetect_might_sleep(m, "__get_free_pages(GFP_KERNEL)", CALLER_PC);
 	if (should_fail())
 		return 0;
-	machine_who(m, &w, CALLER_PC);
-	return (unsigned long)mem_alloc_pages(m->k->mem, order, &w);
+	kernel_who(m, &w, CALLER_PC);
+	return (unsigned long)mem_alloc_pages(kmodel_of(m)->mem, order, &w);
 }
 
 void free_pages(unsigned long addr, unsigned int order)
@@ -79,16 +79,16 @@ void free_pages(unsigned long addr, unsigned int order)
 
 	if (!m->cur_task || !addr)
 		return;
-	machine_who(m, &w, CALLER_PC);
-	mem_free_pages(m->k->mem, (void *)addr, order, &w);
+	kernel_who(m, &w, CALLER_PC);
+	mem_free_pages(kmodel_of(m)->mem, (void *)addr, order, &w);
 }
 
 uint64_t __pa(const void *va)
 {
-	return mem_pa(sim_current->k->mem, va);
+	return mem_pa(kmodel_of(sim_current)->mem, va);
 }
 
 void *__va(uint64_t pa)
 {
-	return mem_va(sim_current->k->mem, pa);
+	return mem_va(kmodel_of(sim_current)->mem, pa);
 }

@@ -14,7 +14,7 @@
 int printk(const char *fmt, ...)
 {
 	struct machine *m = kcall(NULL, CALLER_PC);
-	struct kmodel *k = m->k;
+	struct kmodel *k = kmodel_of(m);
 	char line[512];
 	va_list ap;
 	int n;
@@ -36,7 +36,7 @@ static void backtrace(struct machine *m, char **buf, size_t *len, size_t *cap, u
 	struct sim_who w;
 	char frame[128];
 
-	machine_who(m, &w, pc);
+	kernel_who(m, &w, pc);
 	kbuf_printf(buf, len, cap, "Call Trace:\n");
 	machine_symbolize(m, pc, frame, sizeof(frame));
 	kbuf_printf(buf, len, cap, " %s\n", frame);

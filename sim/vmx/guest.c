@@ -13,10 +13,11 @@
  */
 #include "vmx/vmx.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 #include "hvsim/hw.h"
-#include "kernel/kmodel.h"
+#include "cpu/hw.h"
 
 /* How long the guest stand-in runs before its exit: the strategy picks (default first). */
 static const uint32_t guest_run_cycles[] = { 2000, 200, 20000 };
@@ -116,26 +117,25 @@ static uint32_t insn_len_of(const struct sim_guest_exit *e)
 __attribute__((noreturn))
 static void vmx_guest_lost(struct machine *m, uintptr_t pc)
 {
-	char title[160], frame[96], text[512];
+	char title[160];
 
-	machine_symbolize(m, pc, frame, sizeof(frame));
 	snprintf(title, sizeof(title), "CPU %u lost to its guest: HLT without HLT exiting",
 		 m->cur_cpu->id);
-	snprintf(text, sizeof(text),
-		 "%s\nCPU: %u PID: %u Comm: %s\nRIP: %s (VMLAUNCH/VMRESUME)\n"
-		 "The guest halted; neither external-interrupt exiting nor the VMX-preemption\n"
-		 "timer is on, so no VM exit can ever return this CPU to the host.\n",
-		 title, m->cur_cpu->id, m->cur_task->pid, m->cur_task->name, frame);
-	machine_report_text(m, title, text);
-	machine_end(m, SIM_FAILED, title);
+	hw_fault(m, &(struct hw_fault){
+		.title = title, .rip = true, .rip_note = "(VMLAUNCH/VMRESUME)", .pc = pc,
+		.after = "The guest halted; neither external-interrupt exiting nor the VMX-preemption\n"
+			 "timer is on, so no VM exit can ever return this CPU to the host.\n",
+		.fatal = true,
+	});
+	__builtin_unreachable();
 }
 
 /* The first interrupt queued for @c that no VM exit acknowledged yet. */
-static struct sim_csd *pending_irq(const struct cpu *c)
+static struct hw_intr *pending_irq(const struct hw_cpu *c)
 {
-	for (struct sim_csd *csd = c->irq_head; csd; csd = csd->next)
-		if (!csd->acked)
-			return csd;
+	for (struct hw_intr *i = hw_intr_first(c); i; i = i->next)
+		if (!i->acked)
+			return i;
 	return NULL;
 }
 
@@ -148,22 +148,22 @@ static struct sim_csd *pending_irq(const struct cpu *c)
  * interrupts, as KVM's handle_external_interrupt_irqoff() would dispatch it
  * right after the exit. Without it the interrupt stays pending.
  */
-static void exit_external_interrupt(struct cpu *c, struct vmcs *v, struct sim_csd *csd)
+static void exit_external_interrupt(struct cpu *clk, struct vmcs *v, struct hw_intr *irq)
 {
 	uint32_t info = 0;
 
-	if (c->cycles < csd->arrives)
-		c->cycles = csd->arrives;
+	if (clk->cycles < irq->arrives)
+		clk->cycles = irq->arrives;
 	if (vmcs_get(v, VMCS_VM_EXIT_CONTROLS) & VMX_EXIT_ACK_INTR_ON_EXIT) {
-		csd->acked = true;
-		info = (uint32_t)(VMX_INTR_INFO_VALID | csd->vector |
+		irq->acked = true;
+		info = (uint32_t)(VMX_INTR_INFO_VALID | irq->vector |
 				  ((uint64_t)VMX_INTR_TYPE_EXT_INTR << VMX_INTR_INFO_TYPE_SHIFT));
 	}
 	vmx_exit_info(v, EXIT_REASON_EXTERNAL_INTERRUPT, 0, 0, info, 0, 0);
 }
 
 /* IA32_VMX_MISC[4:0]: the timer counts down once every 2^rate TSC cycles. */
-static unsigned int timer_rate(const struct cpu *c)
+static unsigned int timer_rate(const struct hw_cpu *c)
 {
 	const struct model_msr *misc = model_msr(c->model, MSR_IA32_VMX_MISC);
 
@@ -171,7 +171,7 @@ static unsigned int timer_rate(const struct cpu *c)
 }
 
 /* Cycles until the VMX-preemption timer fires, or UINT64_MAX when it is off. */
-static uint64_t timer_cycles(const struct cpu *c, const struct vmcs *v)
+static uint64_t timer_cycles(const struct hw_cpu *c, const struct vmcs *v)
 {
 	if (!(vmcs_get(v, VMCS_PIN_BASED_VM_EXEC_CONTROL) & VMX_PIN_PREEMPTION_TIMER))
 		return UINT64_MAX;
@@ -179,7 +179,7 @@ static uint64_t timer_cycles(const struct cpu *c, const struct vmcs *v)
 }
 
 /* "Save VMX-preemption timer value": what is left after @ran cycles. */
-static void timer_save(const struct cpu *c, struct vmcs *v, uint64_t ran)
+static void timer_save(const struct hw_cpu *c, struct vmcs *v, uint64_t ran)
 {
 	uint64_t left = vmcs_get(v, VMCS_VMX_PREEMPTION_TIMER_VALUE), ticks = ran >> timer_rate(c);
 
@@ -213,7 +213,7 @@ static bool script_exits(const struct vmcs *v, uint32_t reason)
  *     until an interrupt or the timer ends the run, and with neither
  *     possible the CPU never comes back, which ends the run as a failure.
  */
-void vmx_guest_run(struct machine *m, struct cpu *c, struct vmcs *v, uintptr_t pc)
+void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_t pc)
 {
 	struct sim_decision d = {
 		.kind = SIM_CHOICE_GUEST,
@@ -224,7 +224,8 @@ void vmx_guest_run(struct machine *m, struct cpu *c, struct vmcs *v, uintptr_t p
 	uint64_t timer = timer_cycles(c, v), ran = 0, start, budget;
 	struct sim_guest_exit e = vmx_default_exit(EXIT_REASON_HLT);
 	bool halted = false, irqs = c->irqs_enabled;
-	struct sim_csd *irq;
+	struct cpu *clk = &m->cpus[c->id];
+	struct hw_intr *irq;
 
 	if ((vmcs_get(v, VMCS_CPU_BASED_VM_EXEC_CONTROL) & VMX_PROC_INTR_WINDOW_EXITING) &&
 	    (vmcs_get(v, VMCS_GUEST_RFLAGS) & GUEST_RFLAGS_IF) &&
@@ -238,7 +239,7 @@ void vmx_guest_run(struct machine *m, struct cpu *c, struct vmcs *v, uintptr_t p
 	/* Host interrupts are VM exits now, not host handlers. */
 	c->irqs_enabled = false;
 	c->vmx.in_guest = true;
-	start = c->cycles;
+	start = clk->cycles;
 	for (;;) {
 		if (ran >= timer) {
 			vmx_exit_info(v, EXIT_REASON_PREEMPTION_TIMER, 0, 0, 0, 0, 0);
@@ -249,10 +250,10 @@ void vmx_guest_run(struct machine *m, struct cpu *c, struct vmcs *v, uintptr_t p
 		 * CPUs run (the strategies see a CPU that spins, and time it).
 		 */
 		sim_step(m, SIM_RELAX, 0, 0, pc);
-		ran = c->cycles - start;
+		ran = clk->cycles - start;
 		irq = (pin & VMX_PIN_EXT_INTR_EXITING) ? pending_irq(c) : NULL;
 		if (irq) {
-			exit_external_interrupt(c, v, irq);
+			exit_external_interrupt(clk, v, irq);
 			break;
 		}
 		if (halted || ran < budget)
@@ -272,4 +273,34 @@ void vmx_guest_run(struct machine *m, struct cpu *c, struct vmcs *v, uintptr_t p
 	c->vmx.in_guest = false;
 	c->irqs_enabled = irqs;
 	timer_save(c, v, ran);
+}
+
+int sim_set_guest_script(struct machine *m, unsigned int cpu, const struct sim_guest_exit *exits,
+			 unsigned int n)
+{
+	struct cpu_vmx *x;
+
+	if (cpu >= m->ncpus || n > VMX_GUEST_EXITS || m->running)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		if (!vmx_scriptable_exit(exits[i].reason))
+			return -EINVAL;
+	x = &hw_cpu(m, cpu)->vmx;
+	for (unsigned int i = 0; i < n; i++)
+		x->exits[i] = exits[i];
+	x->nexits = n;
+	x->next_exit = 0;
+	return 0;
+}
+
+int sim_set_guest_exits(struct machine *m, unsigned int cpu, const uint32_t *reasons,
+			unsigned int n)
+{
+	struct sim_guest_exit exits[VMX_GUEST_EXITS];
+
+	if (n > VMX_GUEST_EXITS)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		exits[i] = vmx_default_exit(reasons[i]);
+	return sim_set_guest_script(m, cpu, exits, n);
 }

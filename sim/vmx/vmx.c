@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kernel/kmodel.h"
-#include "kernel/mem.h"
+#include "cpu/hw.h"
+#include "mem/phys.h"
 #include "vmx/vmentry.h"
 #include "vmx/vmx.h"
 
@@ -56,11 +56,11 @@ const char *vmx_exit_reason_name(uint32_t basic)
 
 void vmx_reset(struct machine *m)
 {
-	if (m->vmx)
+	if (hw_of(m)->vmx)
 		for (unsigned int i = 0; i < VMX_MAX_VMCS; i++)
-			m->vmx->slot[i].used = false;
+			hw_of(m)->vmx->slot[i].used = false;
 	for (unsigned int i = 0; i < m->ncpus; i++) {
-		struct cpu_vmx *x = &m->cpus[i].vmx;
+		struct cpu_vmx *x = &hw_cpu(m, i)->vmx;
 
 		x->root = false;
 		x->in_guest = false;
@@ -70,41 +70,43 @@ void vmx_reset(struct machine *m)
 	}
 }
 
-static struct cpu *vmx_insn(enum model_cost cost, uintptr_t pc, struct machine **mp)
+static struct hw_cpu *vmx_insn(enum model_cost cost, uintptr_t pc, struct machine **mp)
 {
-	struct machine *m = kcall(NULL, pc);
+	struct machine *m = machine_step_named(NULL, pc, __func__);
+	struct hw_cpu *c;
 
 	*mp = m;
 	if (!m->cur_task)
 		return NULL;
-	if (m->cur_cpu->model)
-		m->cur_cpu->cycles += m->cur_cpu->model->cost[cost];
-	return m->cur_cpu;
+	c = hw_cur(m);
+	if (c->model)
+		m->cur_cpu->cycles += c->model->cost[cost];
+	return c;
 }
 
 /* #UD or #GP in host context: an oops, as for any kernel instruction fault. */
 __attribute__((noreturn))
 static void vmx_oops(struct machine *m, const char *fault, const char *insn, uintptr_t pc)
 {
-	char title[160], frame[96], text[512];
+	const struct cpu_model *model = hw_cur(m)->model;
+	char title[160], note[192];
 
-	machine_symbolize(m, pc, frame, sizeof(frame));
 	snprintf(title, sizeof(title), "%s: 0000 [#1] PREEMPT SMP", fault);
-	snprintf(text, sizeof(text), "%s\nCPU: %u PID: %u Comm: %s\nRIP: %s (%s on %s)\n", title,
-		 m->cur_cpu->id, m->cur_task->pid, m->cur_task->name, frame, insn,
-		 m->cur_cpu->model ? m->cur_cpu->model->name : "a CPU without a model");
-	machine_report_text(m, title, text);
-	machine_end(m, SIM_FAILED, title);
+	snprintf(note, sizeof(note), "(%s on %s)", insn, model ? model->name : "a CPU without a model");
+	hw_fault(m, &(struct hw_fault){
+		.title = title, .rip = true, .rip_note = note, .pc = pc, .fatal = true,
+	});
+	__builtin_unreachable();
 }
 
-static bool pa_valid(const struct cpu *c, uint64_t pa)
+static bool pa_valid(const struct hw_cpu *c, uint64_t pa)
 {
 	unsigned int maxpa = c->model ? model_maxphyaddr(c->model) : 36;
 
 	return !(pa & 0xfff) && !(pa >> maxpa);
 }
 
-static uint32_t vmx_revision(const struct cpu *c)
+static uint32_t vmx_revision(const struct hw_cpu *c)
 {
 	const struct model_msr *b = c->model ? model_msr(c->model, MSR_IA32_VMX_BASIC) : NULL;
 
@@ -114,7 +116,7 @@ static uint32_t vmx_revision(const struct cpu *c)
 /* The revision identifier software wrote at the start of the region. */
 static uint32_t region_revision(struct machine *m, uint64_t pa)
 {
-	const uint32_t *p = mem_va(m->k->mem, pa);
+	const uint32_t *p = phys_va(hw_of(m)->mem, pa);
 	uint32_t v = 0;
 
 	if (p)
@@ -122,11 +124,11 @@ static uint32_t region_revision(struct machine *m, uint64_t pa)
 	return v;
 }
 
-static int fail_valid(struct cpu *c, struct machine *m, int error)
+static int fail_valid(struct hw_cpu *c, struct machine *m, int error)
 {
 	if (c->vmx.cur_vmcs < 0)
 		return VMX_FAIL_INVALID;
-	vmcs_set(&m->vmx->slot[c->vmx.cur_vmcs].vmcs, VMCS_VM_INSTRUCTION_ERROR, (uint64_t)error);
+	vmcs_set(&hw_of(m)->vmx->slot[c->vmx.cur_vmcs].vmcs, VMCS_VM_INSTRUCTION_ERROR, (uint64_t)error);
 	return VMX_FAIL_VALID;
 }
 
@@ -136,20 +138,20 @@ static int vmcs_slot(struct machine *m, uint64_t pa, uint32_t revision, bool cre
 	int free_slot = -1;
 
 	for (int i = 0; i < VMX_MAX_VMCS; i++) {
-		if (m->vmx->slot[i].used && m->vmx->slot[i].pa == pa)
+		if (hw_of(m)->vmx->slot[i].used && hw_of(m)->vmx->slot[i].pa == pa)
 			return i;
-		if (!m->vmx->slot[i].used && free_slot < 0)
+		if (!hw_of(m)->vmx->slot[i].used && free_slot < 0)
 			free_slot = i;
 	}
 	if (!create || free_slot < 0)
 		return -1;
-	m->vmx->slot[free_slot].used = true;
-	m->vmx->slot[free_slot].pa = pa;
-	vmcs_init(&m->vmx->slot[free_slot].vmcs, revision, false);
+	hw_of(m)->vmx->slot[free_slot].used = true;
+	hw_of(m)->vmx->slot[free_slot].pa = pa;
+	vmcs_init(&hw_of(m)->vmx->slot[free_slot].vmcs, revision, false);
 	return free_slot;
 }
 
-static bool vmxon_faults(struct cpu *c, const char **fault)
+static bool vmxon_faults(struct hw_cpu *c, const char **fault)
 {
 	uint64_t fc = 0;
 
@@ -176,7 +178,7 @@ static bool vmxon_faults(struct cpu *c, const char **fault)
 static int do_vmxon(uint64_t pa, bool safe, uintptr_t pc)
 {
 	struct machine *m;
-	struct cpu *c = vmx_insn(COST_VMXON, pc, &m);
+	struct hw_cpu *c = vmx_insn(COST_VMXON, pc, &m);
 	const char *fault;
 
 	if (!c)
@@ -207,9 +209,9 @@ int vmxon_safe(uint64_t pa)
 }
 
 /* The VMCS instructions #UD outside VMX operation. */
-static struct cpu *in_vmx(const char *insn, uintptr_t pc, struct machine **mp)
+static struct hw_cpu *in_vmx(const char *insn, uintptr_t pc, struct machine **mp)
 {
-	struct cpu *c = vmx_insn(COST_RDMSR, pc, mp);
+	struct hw_cpu *c = vmx_insn(COST_RDMSR, pc, mp);
 
 	if (c && !c->vmx.root)
 		vmx_oops(*mp, "invalid opcode", insn, pc);
@@ -219,7 +221,7 @@ static struct cpu *in_vmx(const char *insn, uintptr_t pc, struct machine **mp)
 int vmxoff(void)
 {
 	struct machine *m;
-	struct cpu *c = in_vmx("VMXOFF", CALLER_PC, &m);
+	struct hw_cpu *c = in_vmx("VMXOFF", CALLER_PC, &m);
 
 	if (!c)
 		return VMX_FAIL_INVALID;
@@ -231,7 +233,7 @@ int vmxoff(void)
 int vmclear(uint64_t pa)
 {
 	struct machine *m;
-	struct cpu *c = in_vmx("VMCLEAR", CALLER_PC, &m);
+	struct hw_cpu *c = in_vmx("VMCLEAR", CALLER_PC, &m);
 	int slot;
 
 	if (!c)
@@ -242,7 +244,7 @@ int vmclear(uint64_t pa)
 		return fail_valid(c, m, VMXERR_VMCLEAR_VMXON_PTR);
 	slot = vmcs_slot(m, pa, region_revision(m, pa), true);
 	if (slot >= 0)
-		m->vmx->slot[slot].vmcs.launch = VMCS_CLEAR;
+		hw_of(m)->vmx->slot[slot].vmcs.launch = VMCS_CLEAR;
 	if (c->vmx.cur_vmcs == slot)
 		c->vmx.cur_vmcs = -1;
 	return VMX_SUCCEED;
@@ -251,7 +253,7 @@ int vmclear(uint64_t pa)
 int vmptrld(uint64_t pa)
 {
 	struct machine *m;
-	struct cpu *c = in_vmx("VMPTRLD", CALLER_PC, &m);
+	struct hw_cpu *c = in_vmx("VMPTRLD", CALLER_PC, &m);
 	uint32_t rev;
 	int slot;
 
@@ -274,22 +276,22 @@ int vmptrld(uint64_t pa)
 uint64_t vmptrst(void)
 {
 	struct machine *m;
-	struct cpu *c = in_vmx("VMPTRST", CALLER_PC, &m);
+	struct hw_cpu *c = in_vmx("VMPTRST", CALLER_PC, &m);
 
-	return c && c->vmx.cur_vmcs >= 0 ? m->vmx->slot[c->vmx.cur_vmcs].pa : ~0ULL;
+	return c && c->vmx.cur_vmcs >= 0 ? hw_of(m)->vmx->slot[c->vmx.cur_vmcs].pa : ~0ULL;
 }
 
 int vmread(unsigned long field, unsigned long *val)
 {
 	struct machine *m;
-	struct cpu *c = in_vmx("VMREAD", CALLER_PC, &m);
+	struct hw_cpu *c = in_vmx("VMREAD", CALLER_PC, &m);
 	uint64_t v = 0;
 	int err;
 
 	*val = 0;
 	if (!c || c->vmx.cur_vmcs < 0)
 		return VMX_FAIL_INVALID;
-	err = vmcs_read(&m->vmx->slot[c->vmx.cur_vmcs].vmcs, field, &v);
+	err = vmcs_read(&hw_of(m)->vmx->slot[c->vmx.cur_vmcs].vmcs, field, &v);
 	if (err)
 		return fail_valid(c, m, err);
 	*val = v;
@@ -299,12 +301,12 @@ int vmread(unsigned long field, unsigned long *val)
 int vmwrite(unsigned long field, unsigned long val)
 {
 	struct machine *m;
-	struct cpu *c = in_vmx("VMWRITE", CALLER_PC, &m);
+	struct hw_cpu *c = in_vmx("VMWRITE", CALLER_PC, &m);
 	int err;
 
 	if (!c || c->vmx.cur_vmcs < 0)
 		return VMX_FAIL_INVALID;
-	err = vmcs_write(&m->vmx->slot[c->vmx.cur_vmcs].vmcs, field, val);
+	err = vmcs_write(&hw_of(m)->vmx->slot[c->vmx.cur_vmcs].vmcs, field, val);
 	return err ? fail_valid(c, m, err) : VMX_SUCCEED;
 }
 
@@ -317,7 +319,7 @@ int vmwrite(unsigned long field, unsigned long val)
 #define CTLS2_EPT_ALLOWED	VMX_BIT(32 + 1)
 #define CTLS2_VPID_ALLOWED	VMX_BIT(32 + 5)
 
-static uint64_t model_cap(const struct cpu *c, uint32_t index)
+static uint64_t model_cap(const struct hw_cpu *c, uint32_t index)
 {
 	const struct model_msr *e = model_msr(c->model, index);
 
@@ -328,10 +330,10 @@ static uint64_t model_cap(const struct cpu *c, uint32_t index)
  * The instruction exists only where the CPU can enable the feature and
  * reports the instruction ("INVEPT", "INVVPID": #UD otherwise).
  */
-static struct cpu *inv_insn(const char *insn, uint64_t ctls2_bit, uint64_t cap_bit,
+static struct hw_cpu *inv_insn(const char *insn, uint64_t ctls2_bit, uint64_t cap_bit,
 			    uintptr_t pc, struct machine **mp)
 {
-	struct cpu *c = in_vmx(insn, pc, mp);
+	struct hw_cpu *c = in_vmx(insn, pc, mp);
 
 	if (c && (!(model_cap(c, MSR_IA32_VMX_PROCBASED_CTLS2) & ctls2_bit) ||
 		  !(model_cap(c, MSR_IA32_VMX_EPT_VPID_CAP) & cap_bit)))
@@ -342,7 +344,7 @@ static struct cpu *inv_insn(const char *insn, uint64_t ctls2_bit, uint64_t cap_b
 int invept(unsigned long type, uint64_t eptp)
 {
 	struct machine *m;
-	struct cpu *c = inv_insn("INVEPT", CTLS2_EPT_ALLOWED, CAP_INVEPT, CALLER_PC, &m);
+	struct hw_cpu *c = inv_insn("INVEPT", CTLS2_EPT_ALLOWED, CAP_INVEPT, CALLER_PC, &m);
 	uint64_t cap;
 
 	if (!c)
@@ -359,7 +361,7 @@ int invept(unsigned long type, uint64_t eptp)
 int invvpid(unsigned long type, uint16_t vpid, uint64_t gva)
 {
 	struct machine *m;
-	struct cpu *c = inv_insn("INVVPID", CTLS2_VPID_ALLOWED, CAP_INVVPID, CALLER_PC, &m);
+	struct hw_cpu *c = inv_insn("INVVPID", CTLS2_VPID_ALLOWED, CAP_INVVPID, CALLER_PC, &m);
 	uint64_t cap;
 
 	if (!c)
@@ -379,9 +381,9 @@ int invvpid(unsigned long type, uint16_t vpid, uint64_t gva)
 static bool phys_read(void *opaque, uint64_t pa, void *buf, size_t len)
 {
 	struct machine *m = opaque;
-	const void *p = mem_va(m->k->mem, pa);
+	const void *p = phys_va(hw_of(m)->mem, pa);
 
-	if (!p || !mem_va(m->k->mem, pa + len - 1))
+	if (!p || !phys_va(hw_of(m)->mem, pa + len - 1))
 		return false;
 	memcpy(buf, p, len);
 	return true;
@@ -423,14 +425,14 @@ enum vmx_abort {
 };
 
 /* The CPU's MSR @index, or NULL when its model lacks it (a load by the CPU, not WRMSR). */
-static uint64_t *cpu_msr(struct cpu *c, uint32_t index)
+static uint64_t *cpu_msr(struct hw_cpu *c, uint32_t index)
 {
 	const struct model_msr *e = model_msr(c->model, index);
 
 	return e ? &c->msr_val[e - c->model->msrs] : NULL;
 }
 
-static void load_msr(struct cpu *c, uint32_t index, uint64_t val)
+static void load_msr(struct hw_cpu *c, uint32_t index, uint64_t val)
 {
 	uint64_t *p = cpu_msr(c, index);
 
@@ -443,26 +445,26 @@ static void load_msr(struct cpu *c, uint32_t index, uint64_t val)
  * down. Nothing brings it back: the run ends with a report.
  */
 __attribute__((noreturn))
-static void vmx_abort(struct machine *m, struct cpu *c, enum vmx_abort why, uint64_t entry,
+static void vmx_abort(struct machine *m, struct hw_cpu *c, enum vmx_abort why, uint64_t entry,
 		      uintptr_t pc)
 {
-	uint32_t *region = mem_va(m->k->mem, m->vmx->slot[c->vmx.cur_vmcs].pa + 4);
-	char title[160], frame[96], text[512];
+	uint32_t *region = phys_va(hw_of(m)->mem, hw_of(m)->vmx->slot[c->vmx.cur_vmcs].pa + 4);
+	char title[160], after[256];
 
 	if (region)
 		*region = why;
-	machine_symbolize(m, pc, frame, sizeof(frame));
 	snprintf(title, sizeof(title), "VMX abort on CPU %u: %s (indicator %d)", c->id,
 		 why == VMX_ABORT_SAVE_GUEST_MSR ? "saving guest MSRs failed" :
 		 "loading host MSRs failed", why);
-	snprintf(text, sizeof(text),
-		 "%s\nCPU: %u PID: %u Comm: %s\nRIP: %s (the VM exit)\n"
+	snprintf(after, sizeof(after),
 		 "Entry %llu of the VM-exit MSR-%s area cannot be processed; the CPU\n"
 		 "shuts down and never returns to the host.\n",
-		 title, c->id, m->cur_task->pid, m->cur_task->name, frame,
 		 (unsigned long long)entry, why == VMX_ABORT_SAVE_GUEST_MSR ? "store" : "load");
-	machine_report_text(m, title, text);
-	machine_end(m, SIM_FAILED, title);
+	hw_fault(m, &(struct hw_fault){
+		.title = title, .rip = true, .rip_note = "(the VM exit)", .after = after, .pc = pc,
+		.fatal = true,
+	});
+	__builtin_unreachable();
 }
 
 /*
@@ -486,7 +488,7 @@ static const struct {
 	  VMX_ENTRY_LOAD_IA32_EFER, VMX_EXIT_LOAD_IA32_EFER },
 };
 
-static void load_state_msrs(struct cpu *c, const struct vmcs *v, bool entry)
+static void load_state_msrs(struct hw_cpu *c, const struct vmcs *v, bool entry)
 {
 	uint64_t ctls = vmcs_get(v, entry ? VMCS_VM_ENTRY_CONTROLS : VMCS_VM_EXIT_CONTROLS);
 
@@ -505,16 +507,16 @@ static void load_state_msrs(struct cpu *c, const struct vmcs *v, bool entry)
  * MSR, IA32_SMBASE, reserved bits 63:32 set, or an MSR RDMSR would #GP on
  * fail the entry: 0, or its index from 1.
  */
-static uint64_t store_msrs(struct machine *m, struct cpu *c, const struct vmcs *v)
+static uint64_t store_msrs(struct machine *m, struct hw_cpu *c, const struct vmcs *v)
 {
 	uint64_t count = vmcs_get(v, VMCS_VM_EXIT_MSR_STORE_COUNT);
 	uint64_t addr = vmcs_get(v, VMCS_VM_EXIT_MSR_STORE_ADDR);
 
 	for (uint64_t i = 0; i < count; i++) {
-		uint64_t *e = mem_va(m->k->mem, addr + 16 * i);
+		uint64_t *e = phys_va(hw_of(m)->mem, addr + 16 * i);
 		uint64_t *val;
 
-		if (!e || !mem_va(m->k->mem, addr + 16 * i + 15))
+		if (!e || !phys_va(hw_of(m)->mem, addr + 16 * i + 15))
 			return i + 1;
 		val = cpu_msr(c, (uint32_t)e[0]);
 		if (e[0] >> 32 || (uint32_t)e[0] >> 8 == MSR_X2APIC_BITS_31_8 ||
@@ -535,7 +537,7 @@ static uint64_t store_msrs(struct machine *m, struct cpu *c, const struct vmcs *
  * controls say so, then the VM-exit MSR-load area. A failure there is a
  * VMX abort.
  */
-static void exit_to_host(struct machine *m, struct cpu *c, struct vmcs *v, bool entered,
+static void exit_to_host(struct machine *m, struct hw_cpu *c, struct vmcs *v, bool entered,
 			 uintptr_t pc)
 {
 	const struct vmx_phys_reader mem = { .read = phys_read, .opaque = m };
@@ -561,9 +563,9 @@ static void exit_to_host(struct machine *m, struct cpu *c, struct vmcs *v, bool 
 }
 
 /* The exit itself, its information written: its cost, its trace record, the host's state. */
-static void vm_exit(struct machine *m, struct cpu *c, struct vmcs *v, bool entered, uintptr_t pc)
+static void vm_exit(struct machine *m, struct hw_cpu *c, struct vmcs *v, bool entered, uintptr_t pc)
 {
-	c->cycles += c->model->cost[COST_VMEXIT];
+	m->cpus[c->id].cycles += c->model->cost[COST_VMEXIT];
 	machine_trace_vmx(m, false, (uint32_t)vmcs_get(v, VMCS_VM_EXIT_REASON));
 	exit_to_host(m, c, v, entered, pc);
 }
@@ -571,7 +573,7 @@ static void vm_exit(struct machine *m, struct cpu *c, struct vmcs *v, bool enter
 static int vm_entry(bool launch, uintptr_t pc)
 {
 	struct machine *m;
-	struct cpu *c = in_vmx(launch ? "VMLAUNCH" : "VMRESUME", pc, &m);
+	struct hw_cpu *c = in_vmx(launch ? "VMLAUNCH" : "VMRESUME", pc, &m);
 	const struct vmx_phys_reader mem = { .read = phys_read, .opaque = m };
 	const struct vmx_entry_env env = { .mem = &mem, .msr_val = c ? c->msr_val : NULL };
 	const struct vmx_check *failed;
@@ -581,7 +583,7 @@ static int vm_entry(bool launch, uintptr_t pc)
 
 	if (!c || c->vmx.cur_vmcs < 0)
 		return VMX_FAIL_INVALID;
-	v = &m->vmx->slot[c->vmx.cur_vmcs].vmcs;
+	v = &hw_of(m)->vmx->slot[c->vmx.cur_vmcs].vmcs;
 	/* Blocking by MOV SS (interruptibility bit 1) comes first. */
 	if (vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) & 2)
 		return fail_valid(c, m, VMXERR_ENTRY_EVENTS_BLOCKED_MOV_SS);
@@ -597,7 +599,7 @@ static int vm_entry(bool launch, uintptr_t pc)
 	 * with bit 31 of the exit reason set, not a VMfail ("VM-Entry Failures
 	 * During or After Loading Guest State"); the launch state stays.
 	 */
-	c->cycles += c->model->cost[COST_VMENTRY];
+	m->cpus[c->id].cycles += c->model->cost[COST_VMENTRY];
 	if (err) {
 		vmx_exit_info(v, EXIT_REASON_INVALID_STATE | VMX_EXIT_REASON_FAILED_ENTRY,
 			      vmx_guest_check_qualification(failed), 0, 0, 0, 0);

@@ -36,16 +36,16 @@ struct cpu_vmx {
 };
 
 struct machine;
-void vmx_reset(struct machine *m);
 
-struct cpu;
+
+struct hw_cpu;
 
 /*
  * The guest between VM entry and VM exit (guest.c): it runs, then writes
  * the exit-information fields of @v for the exit that ended it. The exit
  * itself (cost, trace, host state) is the caller's.
  */
-void vmx_guest_run(struct machine *m, struct cpu *c, struct vmcs *v, uintptr_t pc);
+void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_t pc);
 /* Write the exit-information fields for an exit of @reason ("VM-Exit Information Fields"). */
 void vmx_exit_info(struct vmcs *v, uint32_t reason, uint64_t qual, uint32_t len,
 		   uint32_t intr_info, uint64_t gpa, uint64_t gla);
