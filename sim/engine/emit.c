@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+/* Trace emission: the events a run records while tracing. */
+#include "engine/machine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/bug.h"
+#include "engine/machine_int.h"
+
+#include "engine/trace.h"
+
+void emit_event_base(const struct machine *m, struct trace_event *e, unsigned int type)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->step = m->step;
+	if (m->cur_task) {
+		e->cpu = m->cur_cpu->id;
+		e->task = m->cur_task->id;
+		e->cycle = m->cur_cpu->cycles;
+	}
+}
+
+/*
+ * A write's new value is known only once the hook has returned and the
+ * store executed: its event waits in m->wpend until the next slow-path
+ * entry (tracing sends every step there), a switch, or the task's exit.
+ */
+void emit_flush_write(struct machine *m)
+{
+	if (!m->wpend_valid)
+		return;
+	m->wpend.new_val = machine_read_value(m->wpend_addr, m->wpend.size);
+	if (m->wpend.size == 8)
+		m->wpend.new_val = machine_norm_addr(m, m->wpend.new_val);
+	trace_emit(m->trace, &m->wpend);
+	m->wpend_valid = false;
+}
+
+void emit_access(struct machine *m, const struct sim_op *op)
+{
+	struct trace_event e;
+	uint32_t owner;
+
+	emit_event_base(m, &e, TR_ACCESS);
+	e.kind = op->kind;
+	machine_addr_region(m, op->addr, &e.region, &e.offset, &owner);
+	if (e.region == TR_REGION_STACK)
+		e.to_task = owner;
+	e.size = op->size;
+	e.pc = op->pc ? op->pc - m->image_base : 0;
+	if (op->kind == SIM_KCALL && op->name)
+		e.str = trace_string(m->trace, op->name);
+	e.old_val = machine_read_value(op->addr, op->size);
+	if (op->size == 8)
+		e.old_val = machine_norm_addr(m, e.old_val);
+	e.new_val = e.old_val;
+	if (sim_kind_is_write(op->kind)) {
+		m->wpend_valid = true;
+		m->wpend = e;
+		m->wpend_addr = op->addr;
+		return;
+	}
+	trace_emit(m->trace, &e);
+}
+
+void emit_simple(struct machine *m, unsigned int type, uint32_t arg)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	emit_flush_write(m);
+	emit_event_base(m, &e, type);
+	if (type == TR_SPAWN)
+		e.str = arg;
+	else if (type == TR_WAKE)
+		e.to_task = arg;
+	trace_emit(m->trace, &e);
+}
+
+void machine_trace_log(struct machine *m, const char *text)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	emit_flush_write(m);
+	emit_event_base(m, &e, TR_LOG);
+	e.str = trace_string(m->trace, text);
+	trace_emit(m->trace, &e);
+}
+
+void machine_trace_irq(struct machine *m, bool enter)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	emit_flush_write(m);
+	emit_event_base(m, &e, TR_IRQ);
+	e.kind = enter;
+	trace_emit(m->trace, &e);
+}
+
+void machine_trace_vmx(struct machine *m, bool entry, uint32_t exit_reason)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	emit_flush_write(m);
+	emit_event_base(m, &e, TR_VMX);
+	e.kind = entry;
+	e.value = entry ? 0 : exit_reason;
+	trace_emit(m->trace, &e);
+}
+
+void machine_trace_begin(struct machine *m, const struct trace_header *h)
+{
+	if (!m->trace)
+		m->trace = trace_writer_create();
+	trace_writer_begin(m->trace, h);
+}

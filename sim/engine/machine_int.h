@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the engine's machine files (machine.c, sched.c, tasks.c, emit.c,
+ * state.c, backstop.c) share and nothing outside sim/engine/ may use.
+ */
+#ifndef HVSIM_ENGINE_MACHINE_INT_H
+#define HVSIM_ENGINE_MACHINE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/machine.h"
+
+/* state.c: the instrumented data+bss, and addresses. */
+void machine_state_save(void *to);
+void machine_state_restore(const void *from);
+/* The value at @addr (an FNV-1a hash past 8 bytes), 0 for no address. */
+uint64_t machine_read_value(uintptr_t addr, uint32_t size);
+/* Which trace region @addr lies in, its offset there, and the owning task. */
+void machine_addr_region(const struct machine *m, uintptr_t addr, uint8_t *region,
+			 uint64_t *offset, uint32_t *owner);
+
+/* emit.c: trace events. */
+void emit_event_base(const struct machine *m, struct trace_event *e, unsigned int type);
+/* A write's event waits for its new value until the next step: emit it now. */
+void emit_flush_write(struct machine *m);
+void emit_access(struct machine *m, const struct sim_op *op);
+void emit_simple(struct machine *m, unsigned int type, uint32_t arg);
+
+/* sched.c */
+__attribute__((noreturn)) void sched_end_run(struct machine *m, enum sim_outcome o,
+					     const char *why);
+/* Decide which CPU performs the next step; @forced: the current task cannot go on. */
+void sched_decide(struct machine *m, bool forced, bool from_dies);
+void sched_set_cur(struct cpu *c, struct task *next);
+struct task *sched_pick_next(const struct cpu *c);
+bool sched_irq_deliverable(const struct machine *m, const struct cpu *c, const struct task *t);
+uint64_t sched_runnable_mask(const struct machine *m);
+
+/* tasks.c */
+void tasks_spawn_idle(struct machine *m);
+
+/* backstop.c: install once per process; end a run that faulted. */
+int backstop_install(void);
+void backstop_end(struct machine *m);
+
+#endif /* HVSIM_ENGINE_MACHINE_INT_H */

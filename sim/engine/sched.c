@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The scheduler's core: the slow path of the step funnel, the decision of
+ * which CPU performs the next step, switches, preemption, waiting, waking
+ * and spin-loop parking.
+ *
+ * Every task is a coroutine bound to a CPU. A task runs until it reaches a
+ * step (an instrumented access, a fence, a cpu_relax()) at which the engine
+ * decides, through the strategy, which CPU performs the next step. Steps are
+ * numbered in the order they are performed: a task switched away at its hook
+ * performs that op later, under the step number current when it resumes.
+ *
+ * Switches happen only inside the engine (sim_step_slow, task exit, park), so
+ * between a hook returning and the task's next hook no other task runs: the
+ * op the hook announced is performed atomically with respect to the others.
+ * That is what makes the run sequentially consistent and the trace exact.
+ */
+#include "engine/machine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/bug.h"
+#include "engine/machine_int.h"
+
+#include "engine/strategy.h"
+#include "engine/trace.h"
+
+struct machine *machine_step_named(const void *obj, uintptr_t pc, const char *name)
+{
+	struct machine *m = sim_current;
+
+	/* Read by the slow path only (tracing); the host dummy is never written. */
+	if (m->running)
+		m->kcall_name = name;
+	sim_step(m, SIM_KCALL, (uintptr_t)obj, obj ? 1 : 0, pc);
+	return m;
+}
+
+/* ---- scheduling ----------------------------------------------------- */
+
+#define HUNG_CHECK_STEPS	4096
+
+
+/* Recompute the first step at which the slow path must run. */
+static void update_next_stop(struct machine *m)
+{
+	uint64_t ns = m->strategy_stop;
+	struct cpu *c = m->cur_cpu;
+
+	if (ns > m->max_steps + 1)
+		ns = m->max_steps + 1;
+	if (m->max_cycles != UINT64_MAX) {
+		uint64_t left = c->cycles < m->max_cycles ? m->max_cycles - c->cycles : 0;
+		uint64_t by_cycles = m->step + 1 + left / m->max_cost;
+
+		if (by_cycles < ns)
+			ns = by_cycles;
+	}
+	/* Sleepers are looked at every HUNG_CHECK_STEPS steps (hung tasks). */
+	if (m->nblocked && ns > (m->step | (HUNG_CHECK_STEPS - 1)) + 1)
+		ns = (m->step | (HUNG_CHECK_STEPS - 1)) + 1;
+	if (m->tracing || m->nparked || m->nintr || (m->detect & (SIM_DETECT_RACE | SIM_DETECT_MEM)) ||
+	    m->cur_task->watch_recording)
+		ns = m->step + 1;
+	m->next_stop = ns;
+}
+
+void machine_update_next_stop(struct machine *m)
+{
+	update_next_stop(m);
+}
+
+/* Can @t, running on @c, take an interrupt now? Only the floors above know. */
+bool sched_irq_deliverable(const struct machine *m, const struct cpu *c, const struct task *t)
+{
+	return m->nintr && m->hooks->irq_pending && m->hooks->irq_pending(m, c, t);
+}
+
+/* Can the task run on its CPU now, or take an interrupt there? */
+static bool task_can_step(const struct machine *m, const struct cpu *c, const struct task *t)
+{
+	if (t->state == TASK_RUNNABLE)
+		return true;
+	/* A CPU that spins or halts still takes interrupts. */
+	return (t->state == TASK_SPINWAIT || t->state == TASK_PARKED ||
+		t->state == TASK_HALTED) && sched_irq_deliverable(m, c, t);
+}
+
+static bool cpu_can_step(const struct machine *m, const struct cpu *c)
+{
+	return c->cur && task_can_step(m, c, c->cur);
+}
+
+/*
+ * The task a CPU runs next when its current one leaves: the first runnable
+ * task on its runqueue other than the idle task, else the idle task.
+ */
+struct task *sched_pick_next(const struct cpu *c)
+{
+	for (struct task *t = c->tasks; t; t = t->next_on_cpu)
+		if (t->state == TASK_RUNNABLE && t->kind != TASK_KIND_IDLE)
+			return t;
+	return c->idle;
+}
+
+uint64_t sched_runnable_mask(const struct machine *m)
+{
+	uint64_t mask = 0;
+
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		if (cpu_can_step(m, &m->cpus[i]))
+			mask |= 1ULL << i;
+	return mask;
+}
+
+void sched_end_run(struct machine *m, enum sim_outcome o, const char *why)
+{
+	struct task *t = m->cur_task;
+
+	m->outcome = o;
+	if (why && !m->message[0])
+		snprintf(m->message, sizeof(m->message), "%s", why);
+	m->running = false;
+	ctx_switch(&t->ctx, &m->host, 1);
+	SIM_BUG_ON(1);	/* a finished run is never resumed */
+	__builtin_unreachable();
+}
+
+void machine_abandon(struct machine *m)
+{
+	SIM_BUG_ON(!m->cur_task);
+	sched_end_run(m, SIM_ABANDONED, NULL);
+}
+
+void machine_end(struct machine *m, enum sim_outcome o, const char *why)
+{
+	SIM_BUG_ON(!m->cur_task);
+	sched_end_run(m, o, why);
+}
+
+unsigned int sim_choose(struct machine *m, const struct sim_decision *din)
+{
+	struct sim_decision d = *din;
+	unsigned int v;
+
+	if (d.step != m->choose_step) {
+		m->choose_step = d.step;
+		memset(m->choose_count, 0, sizeof(m->choose_count));
+	}
+	d.ordinal = m->choose_count[d.kind]++;
+	v = m->strat->ops->choose(m->strat, m, &d);
+	SIM_BUG_ON(v >= d.n);
+	if (!v)
+		return 0;
+	if (m->log_len == m->log_cap) {
+		uint32_t cap = m->log_cap ? 2 * m->log_cap : 64;
+		struct sim_decision_rec *log = realloc(m->log, cap * sizeof(*log));
+
+		SIM_BUG_ON(!log);
+		m->log = log;
+		m->log_cap = cap;
+	}
+	m->log[m->log_len++] = (struct sim_decision_rec){
+		.step = d.step, .ordinal = d.ordinal * SIM_CHOICE_SLOTS + d.kind, .value = v,
+	};
+	if (d.kind != SIM_CHOICE_SCHED)
+		m->preemptions++;
+	if (m->tracing) {
+		struct trace_event e;
+
+		emit_flush_write(m);
+		emit_event_base(m, &e, TR_DECISION);
+		e.step = d.step;
+		e.kind = d.kind;
+		e.n = d.n;
+		e.value = v;
+		trace_emit(m->trace, &e);
+	}
+	return v;
+}
+
+/* @t's sched-in (@in) or sched-out hooks, in @t's context (preempt notifiers). */
+static void run_notifiers(struct machine *m, struct task *t, bool in, struct task *other)
+{
+	if (m->hooks->sched)
+		m->hooks->sched(m, t, in, other);
+}
+
+static void switch_to(struct machine *m, unsigned int cpu, bool preempt, bool from_dies)
+{
+	struct task *from = m->cur_task;
+	struct cpu *c = &m->cpus[cpu];
+	struct task *to = c->cur;
+
+	if (m->jitter)
+		c->cycles += rng_below(&m->jitter_rng, (uint64_t)m->jitter + 1);
+	if (m->tracing) {
+		struct trace_event e;
+
+		emit_flush_write(m);
+		emit_event_base(m, &e, TR_SWITCH);
+		e.to_cpu = cpu;
+		e.to_task = to->id;
+		e.preempt = preempt;
+		trace_emit(m->trace, &e);
+	}
+	m->cur_cpu = c;
+	m->cur_task = to;
+	ctx_switch(&from->ctx, &to->ctx, from_dies);
+	/* Resumed: whoever switched here set cur_cpu and cur_task to us. */
+	if (from->need_sched_in) {
+		from->need_sched_in = false;
+		run_notifiers(m, from, true, NULL);
+	}
+}
+
+/*
+ * Make @next the task @c runs, @prev having left it (blocked, preempted,
+ * exited, or the idle task giving way). @next runs its sched-in notifiers
+ * when it next resumes.
+ */
+void sched_set_cur(struct cpu *c, struct task *next)
+{
+	if (c->cur == next)
+		return;
+	c->cur = next;
+	if (next && next->kind != TASK_KIND_IDLE)
+		next->need_sched_in = true;
+}
+
+/* Is @t preemptible right now (and not the idle task)? */
+static bool task_preemptible(const struct machine *m, const struct task *t)
+{
+	return t->kind != TASK_KIND_IDLE &&
+	       (!m->hooks->preemptible || m->hooks->preemptible(m, t));
+}
+
+/*
+ * The strategy may preempt the running task for another runnable task of
+ * its CPU (a timer tick, or a wake-up's preemption, on a real kernel). The
+ * running task does the switch itself, as schedule() does: its sched-out
+ * notifiers run in its own context first.
+ */
+static void maybe_preempt(struct machine *m, struct task *t)
+{
+	struct cpu *c = m->cur_cpu;
+	struct task *cand[SIM_MAX_TASKS], *u;
+	unsigned int k = 0, v;
+	struct sim_decision d;
+
+	if (!task_preemptible(m, t))
+		return;
+	for (u = c->tasks; u; u = u->next_on_cpu)
+		if (u != t && u->state == TASK_RUNNABLE && u->kind != TASK_KIND_IDLE)
+			cand[k++] = u;
+	if (!k)
+		return;
+	d = (struct sim_decision){
+		.kind = SIM_CHOICE_PREEMPT, .n = k + 1, .step = m->step + 1,
+		.cur = c->id, .dflt = c->id, .op = &t->pending,
+	};
+	v = sim_choose(m, &d);
+	if (!v)
+		return;
+	u = cand[v - 1];
+	run_notifiers(m, t, false, u);
+	sched_set_cur(c, u);
+}
+
+/*
+ * Decide which CPU performs step m->step + 1. @forced: the current task
+ * cannot go on (exited, blocked, parked). Returns when the current task is
+ * chosen (at once, or after others ran); does not return when the run ends.
+ */
+static void no_runnable(struct machine *m);
+
+void sched_decide(struct machine *m, bool forced, bool from_dies)
+{
+	struct task *t = m->cur_task;
+	unsigned int cur = m->cur_cpu->id;
+	struct sim_decision d = {
+		.kind = SIM_CHOICE_SCHED,
+		.n = m->ncpus,
+		.step = m->step + 1,
+		.forced = forced,
+		.cur = cur,
+		.runnable = sched_runnable_mask(m),
+		.op = forced ? NULL : &t->pending,
+	};
+	unsigned int v, target;
+	bool preempt;
+
+	if (!d.runnable) {
+		if (!m->nlive)
+			sched_end_run(m, SIM_OK, NULL);
+		no_runnable(m);
+	}
+	if (forced || !(d.runnable & (1ULL << cur)) || m->cpus[cur].cur != t) {
+		d.forced = true;
+		d.dflt = cur;
+		if (!(d.runnable & (1ULL << cur)))
+			do
+				d.dflt = (d.dflt + 1) % m->ncpus;
+			while (!(d.runnable & (1ULL << d.dflt)));
+	} else {
+		d.dflt = cur;
+	}
+	v = sim_choose(m, &d);
+	target = sched_target(&d, v);
+	SIM_BUG_ON(!(d.runnable & (1ULL << target)));
+	m->decided_step = d.step;
+	preempt = sched_preempts(&d, target);
+	if (preempt)
+		m->preemptions++;
+	if (target == cur && !d.forced)
+		maybe_preempt(m, t);
+	if (m->cpus[target].cur != t)
+		switch_to(m, target, preempt, from_dies);
+}
+
+void machine_switch_cpu_task(struct machine *m, struct task *u)
+{
+	struct task *t = m->cur_task;
+
+	run_notifiers(m, t, false, u);
+	sched_set_cur(m->cur_cpu, u);
+	sched_decide(m, true, false);
+	update_next_stop(m);
+}
+
+void machine_decide_forced(struct machine *m)
+{
+	sched_decide(m, true, false);
+}
+
+static void place_woken(struct machine *m, struct task *t);
+
+/* A CPU that sat halted or spinning has been waiting since @by's time. */
+static void catch_up_clock(struct cpu *c, const struct cpu *by)
+{
+	if (by && c->cycles < by->cycles)
+		c->cycles = by->cycles;
+}
+
+void machine_wake(struct machine *m, struct task *t)
+{
+	struct cpu *c;
+
+	switch (t->state) {
+	case TASK_PARKED:
+		m->nparked--;
+		/* fall through */
+	case TASK_SPINWAIT:
+		t->state = TASK_RUNNABLE;
+		t->wait_obj = NULL;
+		catch_up_clock(&m->cpus[t->cpu], m->cur_task ? m->cur_cpu : NULL);
+		break;
+	case TASK_BLOCKED:
+		t->state = TASK_RUNNABLE;
+		t->wait_obj = NULL;
+		m->nblocked--;
+		place_woken(m, t);
+		c = &m->cpus[t->cpu];
+		if (c->cur == c->idle && c->idle && c->idle->state == TASK_HALTED) {
+			catch_up_clock(c, m->cur_task ? m->cur_cpu : NULL);
+			sched_set_cur(c, t);
+		}
+		break;
+	default:
+		return;
+	}
+	/* The wakee sees everything its waker did: paired in machine_wait(). */
+	if (m->hooks->hb)
+		m->hooks->hb(m, t, false);
+	emit_simple(m, TR_WAKE, t->id);
+	if (m->strat && m->strat->ops->woke && m->cur_task) {
+		m->strat->ops->woke(m->strat, m, t);
+		update_next_stop(m);
+	}
+}
+
+/*
+ * The current task stops running: @st is TASK_BLOCKED (it leaves its CPU,
+ * which runs another task or idles) or a spinning state (it keeps its CPU,
+ * which can still take interrupts). Returns once it is woken and chosen to
+ * run again, or chosen to take an interrupt while it spins.
+ */
+void machine_wait(struct machine *m, enum task_state st, const void *obj, const char *what)
+{
+	struct task *t = m->cur_task;
+	struct cpu *c = m->cur_cpu;
+
+	t->state = st;
+	t->wait_obj = obj;
+	t->wait_what = what;
+	t->blocked_since = c->cycles;
+	if (st == TASK_PARKED)
+		m->nparked++;
+	if (st == TASK_BLOCKED) {
+		m->nblocked++;
+		struct task *next = sched_pick_next(c);
+
+		run_notifiers(m, t, false, next);
+		sched_set_cur(c, next);
+	}
+	sched_decide(m, true, false);
+	/* Paired with machine_wake()'s release. */
+	if (m->hooks->hb)
+		m->hooks->hb(m, t, true);
+	update_next_stop(m);
+}
+
+/* Wake every parked task that watches a byte of [addr, addr + size). */
+static void wake_watchers(struct machine *m, uintptr_t addr, uint32_t size)
+{
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		struct task *w = &m->tasks[i];
+
+		if (w->state != TASK_PARKED)
+			continue;
+		for (unsigned int j = 0; j < w->nwatch; j++) {
+			if (w->watch[j].addr < addr + size &&
+			    addr < w->watch[j].addr + w->watch[j].size) {
+				machine_wake(m, w);
+				break;
+			}
+		}
+	}
+}
+
+void machine_wake_spinners(struct machine *m, const void *obj)
+{
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		struct task *w = &m->tasks[i];
+
+		if (w->state == TASK_SPINWAIT && w->wait_obj == obj)
+			machine_wake(m, w);
+	}
+}
+
+/*
+ * Record a read of the iteration being watched. The iteration is not a pure
+ * spin (and must not park) if it read more places than we track, or saw a
+ * location change between two of its reads.
+ */
+static void watch_add(struct task *t, uintptr_t addr, uint32_t size)
+{
+	for (unsigned int i = 0; i < t->nwatch; i++) {
+		if (t->watch[i].addr == addr && t->watch[i].size == size) {
+			if (t->watch[i].value != machine_read_value(addr, size))
+				t->watch_invalid = true;
+			return;
+		}
+	}
+	if (t->nwatch == SIM_WATCH_MAX) {
+		t->watch_invalid = true;
+		return;
+	}
+	t->watch[t->nwatch++] = (struct sim_watch){
+		.addr = addr, .size = size, .value = machine_read_value(addr, size),
+	};
+}
+
+/* Perform @op of the current task as step m->step + 1. */
+static void perform(struct machine *m, struct task *t, const struct sim_op *op)
+{
+	m->step++;
+	m->cur_cpu->cycles += m->cur_cpu->cost[op->kind];
+	if (m->strat->ops->observe)
+		m->strat->ops->observe(m->strat, m, t, op);
+	if (t->watch_recording) {
+		/* A loop that writes is not spinning on others' memory. */
+		if (sim_kind_is_write(op->kind))
+			t->watch_invalid = true;
+		else if (sim_kind_is_read(op->kind))
+			watch_add(t, op->addr, op->size);
+	}
+	if (m->tracing)
+		emit_access(m, op);
+	if ((m->detect & (SIM_DETECT_RACE | SIM_DETECT_MEM)) && sim_kind_is_access(op->kind))
+		m->hooks->access(m, t, op);
+	if (m->nparked && sim_kind_is_write(op->kind))
+		wake_watchers(m, op->addr, op->size);
+	update_next_stop(m);
+}
+
+void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
+		   uint32_t size, uintptr_t pc)
+{
+	const struct sim_op op = {
+		.addr = addr, .pc = pc, .size = size, .kind = kind,
+		.name = kind == SIM_KCALL ? m->kcall_name : NULL,
+	};
+	struct task *t;
+	uint64_t s;
+
+	if (!m->running)
+		return;
+	t = m->cur_task;
+	if (m->tracing)
+		emit_flush_write(m);
+	if ((m->detect & SIM_DETECT_RACE) && m->hooks->flush)
+		m->hooks->flush(m);
+	if (sched_irq_deliverable(m, m->cur_cpu, t))
+		m->hooks->take_irq(m);
+	s = m->step + 1;
+	if (s > m->max_steps)
+		sched_end_run(m, SIM_LIVELOCK, "hang: the run went past its step budget (--max-steps)");
+	if (m->cur_cpu->cycles > m->max_cycles)
+		sched_end_run(m, SIM_LIVELOCK, "hang: a CPU went past the run's cycle budget");
+	if (m->nblocked && !(s & (HUNG_CHECK_STEPS - 1)) && m->hooks->check_sleepers)
+		m->hooks->check_sleepers(m);
+	t->pending = op;
+	if (s > m->decided_step && s >= m->strategy_stop) {
+		sched_decide(m, false, false);
+		/* Notifiers or interrupt handlers may have run steps of ours. */
+		t->pending = op;
+	}
+	perform(m, t, &op);
+}
+
+void machine_relax(struct machine *m, uintptr_t pc)
+{
+	struct task *t;
+
+	sim_step(m, SIM_RELAX, 0, 0, pc);
+	if (!m->running)
+		return;
+	t = m->cur_task;
+	if (t->watch_recording && !t->watch_invalid && t->nwatch) {
+		bool unchanged = true;
+
+		for (unsigned int i = 0; i < t->nwatch; i++)
+			if (machine_read_value(t->watch[i].addr, t->watch[i].size) != t->watch[i].value)
+				unchanged = false;
+		if (unchanged) {
+			/*
+			 * One whole iteration read only memory that nobody
+			 * changed: the next one would read the same. Park
+			 * until a write to a watched location (or an
+			 * interrupt: the loop then goes round again).
+			 */
+			t->watch_recording = false;
+			emit_simple(m, TR_PARK, 0);
+			machine_wait(m, TASK_PARKED, NULL, "a spin loop");
+			if (t->state == TASK_PARKED) {
+				m->nparked--;
+				t->state = TASK_RUNNABLE;
+			}
+			return;
+		}
+	}
+	/* Record the reads of the next iteration. */
+	t->watch_recording = true;
+	t->watch_invalid = false;
+	t->nwatch = 0;
+	update_next_stop(m);
+}
+
+/* ---- placing woken tasks, idling ------------------------------------ */
+
+static bool cpu_usable(const struct machine *m, unsigned int cpu)
+{
+	return !m->hooks->cpu_usable || m->hooks->cpu_usable(m, cpu);
+}
+
+/*
+ * A woken task's CPU: a pinned task stays where it was; another one may
+ * move to any online, active CPU, as the strategy says (select_task_rq).
+ */
+static void place_woken(struct machine *m, struct task *t)
+{
+	unsigned int allowed[SIM_MAX_CPUS], n = 0, v, dst;
+	struct task **link;
+	struct sim_decision d;
+
+	if (t->pinned)
+		return;
+	/* The previous CPU first: answer 0 keeps the task where it was. */
+	if (cpu_usable(m, t->cpu))
+		allowed[n++] = t->cpu;
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		if (i != t->cpu && cpu_usable(m, i))
+			allowed[n++] = i;
+	if (n < 2)
+		return;
+	d = (struct sim_decision){
+		.kind = SIM_CHOICE_MIGRATE, .n = n, .step = m->step + 1,
+		.cur = m->cur_cpu->id, .dflt = m->cur_cpu->id,
+	};
+	v = sim_choose(m, &d);
+	dst = allowed[v];
+	if (dst == t->cpu)
+		return;
+	for (link = &m->cpus[t->cpu].tasks; *link != t; link = &(*link)->next_on_cpu)
+		;
+	*link = t->next_on_cpu;
+	t->next_on_cpu = NULL;
+	for (link = &m->cpus[dst].tasks; *link; link = &(*link)->next_on_cpu)
+		;
+	*link = t;
+	t->cpu = dst;
+}
+
+/*
+ * Nothing can run, and program tasks are left: a deadlock if some sleep, a
+ * livelock if all of them spin. The floors above say who waits on what.
+ */
+__attribute__((noreturn))
+static void no_runnable(struct machine *m)
+{
+	unsigned int sleeping = 0;
+
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		const struct task *t = &m->tasks[i];
+
+		if (t->kind == TASK_KIND_PROGRAM && t->state == TASK_BLOCKED)
+			sleeping++;
+	}
+	if (m->hooks->stuck)
+		m->hooks->stuck(m, sleeping);	/* reports, and may end the run itself */
+	if (sleeping)
+		sched_end_run(m, SIM_DEADLOCK, "deadlock: tasks blocked and nothing can run");
+	if (m->nparked)
+		sched_end_run(m, SIM_LIVELOCK,
+			"livelock: every live task spins on memory that no task will write");
+	sched_end_run(m, SIM_LIVELOCK, "livelock: every live task spins on a lock that no task will release");
+}

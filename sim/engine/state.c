@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The engine's view of memory: the instrumented modules' state (saved at
+ * creation, restored at every reset and after every run), which region an
+ * address lies in, and addresses as reports and traces print them (the
+ * same in every process, whatever ASLR did). Also who is running, for
+ * reports, and the run's report collector.
+ */
+#include "engine/machine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/bug.h"
+#include "engine/machine_int.h"
+
+#include "engine/symbolize.h"
+
+/*
+ * The instrumented modules' data and bss, renamed into these sections by
+ * hvsim_add_instrumented() (cmake/hvsim.cmake). Weak: a binary without
+ * instrumented code has none.
+ */
+extern char __start_hvsim_data[] __attribute__((weak));
+extern char __stop_hvsim_data[] __attribute__((weak));
+extern char __start_hvsim_bss[] __attribute__((weak));
+extern char __stop_hvsim_bss[] __attribute__((weak));
+
+static size_t state_data_size(void)
+{
+	return __start_hvsim_data ? (size_t)(__stop_hvsim_data - __start_hvsim_data) : 0;
+}
+
+static size_t state_bss_size(void)
+{
+	return __start_hvsim_bss ? (size_t)(__stop_hvsim_bss - __start_hvsim_bss) : 0;
+}
+
+size_t machine_state_size(void)
+{
+	return state_data_size() + state_bss_size();
+}
+
+bool machine_in_state_sections(uintptr_t addr, uint32_t size)
+{
+	uintptr_t d = (uintptr_t)__start_hvsim_data, b = (uintptr_t)__start_hvsim_bss;
+
+	return (d && addr >= d && addr + size <= (uintptr_t)__stop_hvsim_data) ||
+	       (b && addr >= b && addr + size <= (uintptr_t)__stop_hvsim_bss);
+}
+
+/* A binary without instrumented data has no sections: nothing to copy. */
+void machine_state_save(void *to)
+{
+	if (state_data_size())
+		memcpy(to, __start_hvsim_data, state_data_size());
+	if (state_bss_size())
+		memcpy((char *)to + state_data_size(), __start_hvsim_bss, state_bss_size());
+}
+
+void machine_state_restore(const void *from)
+{
+	if (state_data_size())
+		memcpy(__start_hvsim_data, from, state_data_size());
+	if (state_bss_size())
+		memcpy(__start_hvsim_bss, (const char *)from + state_data_size(), state_bss_size());
+}
+
+/* ---- tracing -------------------------------------------------------- */
+
+uint64_t machine_read_value(uintptr_t addr, uint32_t size)
+{
+	uint64_t v = 0;
+
+	if (!addr || !size)
+		return 0;
+	if (size <= 8) {
+		memcpy(&v, (const void *)addr, size);
+		return v;
+	}
+	/* FNV-1a over larger accesses: a changed range still shows. */
+	v = 0xcbf29ce484222325ULL;
+	for (uint32_t i = 0; i < size; i++) {
+		v ^= ((const uint8_t *)addr)[i];
+		v *= 0x100000001b3ULL;
+	}
+	return v;
+}
+
+void machine_addr_region(const struct machine *m, uintptr_t addr, uint8_t *region,
+			uint64_t *offset, uint32_t *owner)
+{
+	uintptr_t d = (uintptr_t)__start_hvsim_data, b = (uintptr_t)__start_hvsim_bss;
+
+	*owner = 0;
+	*offset = 0;
+	if (!addr) {
+		*region = TR_REGION_NONE;
+		return;
+	}
+	if (d && addr >= d && addr < (uintptr_t)__stop_hvsim_data) {
+		*region = TR_REGION_DATA;
+		*offset = addr - d;
+		return;
+	}
+	if (b && addr >= b && addr < (uintptr_t)__stop_hvsim_bss) {
+		*region = TR_REGION_BSS;
+		*offset = addr - b;
+		return;
+	}
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		const struct task *t = &m->tasks[i];
+		uintptr_t lo = (uintptr_t)t->ctx.stack_lo, hi = lo + t->ctx.stack_size;
+
+		if (t->stack && addr >= lo && addr < hi) {
+			*region = TR_REGION_STACK;
+			*offset = hi - addr;
+			*owner = t->id;
+			return;
+		}
+	}
+	*region = TR_REGION_UNKNOWN;
+}
+
+/*
+ * A host address as reports and traces show it: the same in every process
+ * (ASLR moves the host's mappings, not these), distinct per region, and
+ * shaped like the kernel's (direct map for the arena, text-ish for globals).
+ */
+uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr)
+{
+	uintptr_t d = (uintptr_t)__start_hvsim_data, b = (uintptr_t)__start_hvsim_bss;
+	uintptr_t above;
+
+	if (addr < 4096)
+		return addr;
+	if (d && addr >= d && addr < (uintptr_t)__stop_hvsim_data)
+		return 0xffffffff82000000ULL + (addr - d);
+	if (b && addr >= b && addr < (uintptr_t)__stop_hvsim_bss)
+		return 0xffffffff84000000ULL + (addr - b);
+	if (m->hooks->norm_addr && (above = m->hooks->norm_addr(m, addr)))
+		return above;
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		uintptr_t lo = (uintptr_t)m->tasks[i].ctx.stack_lo;
+
+		if (m->tasks[i].stack && addr >= lo && addr < lo + m->tasks[i].ctx.stack_size)
+			return 0xffffc90000000000ULL + ((uintptr_t)i << 24) + (addr - lo);
+	}
+	return addr;
+}
+
+void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc)
+{
+	const struct task *t = m->cur_task;
+
+	memset(w, 0, sizeof(*w));
+	w->step = m->step;
+	w->pc = pc;
+	if (!t)
+		return;
+	w->task = t->id;
+	w->pid = t->pid;
+	w->comm = t->name;
+	w->cpu = m->cur_cpu->id;
+	w->stack = t->shadow;
+	w->depth = t->depth < SIM_SHADOW_DEPTH ? t->depth : SIM_SHADOW_DEPTH;
+}
+
+void machine_report_text(struct machine *m, const char *title, const char *text)
+{
+	if (!m->nreports++)
+		snprintf(m->first_title, sizeof(m->first_title), "%s", title);
+	strbuf_printf(&m->reports, "%s%s", text,
+		      text[0] && text[strlen(text) - 1] == '\n' ? "" : "\n");
+	/* The trace carries the title; the report text is in the result. */
+	machine_trace_log(m, title);
+}
+
+/*
+ * @arg is the machine; @pc absolute, the pc of an access or a return
+ * address (whose call is the byte before it, hence pc - 1 to look up).
+ */
+void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len)
+{
+	struct machine *m = arg;
+	uintptr_t rel = pc ? pc - m->image_base : 0;
+
+	if (!m->symtab_tried) {
+		m->symtab = symtab_load();
+		m->symtab_tried = true;
+	}
+	symtab_format(m->symtab, rel ? rel - 1 : 0, buf, len);
+}
