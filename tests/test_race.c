@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "kernel/race.h"
-#include "engine/machine.h"
+#include "engine/step.h"
 
 /* Test pcs the fake symbolizer knows; any other prints as 0x<pc>. */
 #define PC_F		0x100

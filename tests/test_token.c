@@ -17,6 +17,7 @@
 #include <criterion/criterion.h>
 
 #include "engine/bug.h"
+#include "engine/codec.h"
 
 /* The real one lives in the simulator; here a bug must just fail the test. */
 void sim_bug(const char *file, int line, const char *what)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "hvsim/sim.h"
-#include "engine/machine.h"
+#include "engine/step.h"
 #include "programs/progs.h"
 #include "engine/trace.h"
 

@@ -15,7 +15,7 @@
 #include "hvsim/sim.h"
 #include "../examples/examples.h"
 #include "cpu/model.h"
-#include "engine/machine.h"
+#include "engine/step.h"
 #include "engine/trace.h"
 #include "vmx/vmentry.h"
 #include "vmx/vmx.h"

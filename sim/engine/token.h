@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/machine.h"
+#include "engine/step.h"
 
 #define TOKEN_FINGERPRINT_LEN 8
 
@@ -39,14 +39,5 @@ char *token_encode(const char *strategy, uint64_t seed,
 /* 0, or -EINVAL with a one-line message saying what was expected. */
 int token_decode(const char *text, struct sim_token *out, char *err, size_t errlen);
 void token_release(struct sim_token *t);
-
-/* LEB128 varints and base64url, shared with the trace. */
-size_t varint_put(uint8_t *buf, uint64_t v);	/* writes at most 10 bytes */
-/* Bytes consumed, or 0 when truncated or longer than 10 bytes. */
-size_t varint_get(const uint8_t *buf, size_t len, uint64_t *v);
-/* Encode @len bytes; @out needs 4 * ceil(len / 3) + 1 bytes. */
-void base64url_encode(const uint8_t *in, size_t len, char *out);
-/* Decoded length, or -1 for a character outside the alphabet or a bad length. */
-long base64url_decode(const char *in, size_t len, uint8_t *out);
 
 #endif /* HVSIM_TOKEN_H */
