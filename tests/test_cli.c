@@ -125,6 +125,23 @@ Test(cli, failure_prints_report_and_replay_line_exit_1, .timeout = 30)
 	free(again);
 }
 
+/* lost-update's runs are 4 steps: --max-steps 3 is a hang, --max-steps 4 is not. */
+Test(cli, max_steps_is_never_overrun, .timeout = 30)
+{
+	struct run *r = HVSIM("example", "lost-update", "--max-steps", "3");
+
+	cr_expect_eq(r->status, 1, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "FAILED: hang: the run went past its step budget") != NULL,
+		  "%s", r->out);
+	cr_expect(strstr(r->out, "run:       3 steps") != NULL, "%s", r->out);
+	free(r);
+	r = HVSIM("example", "lost-update", "--max-steps", "4");
+	cr_expect_eq(r->status, 1, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "FAILED: lost update") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, "run:       4 steps") != NULL, "%s", r->out);
+	free(r);
+}
+
 Test(cli, clean_run_exits_0, .timeout = 60)
 {
 	struct run *r = HVSIM("example", "lost-update-locked", "--strategy", "dfs:2");

@@ -89,6 +89,74 @@ Test(engine, step_budget_is_a_hang_not_a_pass, .timeout = 30)
 	sim_result_release(&r);
 }
 
+/*
+ * lost-update's runs are 4 steps. Under a budget of 3 every one is a hang,
+ * however the steps are interleaved: the last one may come from a CPU that
+ * was switched away at its hook and chosen again at the other's exit.
+ */
+ParameterizedTestParameters(engine, step_budget_is_never_overrun)
+{
+	static struct strat_param strategies[] = { { "timed" }, { "random" }, { "pct:2" }, { "dfs:1" } };
+
+	return cr_make_param_array(struct strat_param, strategies, 4);
+}
+
+ParameterizedTest(struct strat_param *strategy, engine, step_budget_is_never_overrun, .timeout = 30)
+{
+	const struct example *ex = example_find("lost-update");
+	struct sim_explore_opts o = { .strategy = strategy->name, .seed = 1, .budget = 200 };
+	struct sim_result r;
+	char err[128];
+
+	cr_assert_not_null(ex);
+	o.max_steps = 3;
+	cr_assert_eq(sim_explore(&ex->program, &o, &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r.outcome, SIM_LIVELOCK, "%s: %s", strategy->name, r.message);
+	cr_expect(strstr(r.message, "step budget") != NULL, "%s: %s", strategy->name, r.message);
+	cr_expect_eq(r.steps, 3, "%s: the reported run performed %lu steps", strategy->name,
+		     (unsigned long)r.steps);
+	cr_expect_leq(r.max_run_steps, 3, "%s", strategy->name);
+	sim_result_release(&r);
+	/*
+	 * Exactly the budget is not a hang: the first failure is the lost
+	 * update itself, so no run before it was cut short either.
+	 */
+	o.max_steps = 4;
+	cr_assert_eq(sim_explore(&ex->program, &o, &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r.outcome, SIM_FAILED, "%s: %s", strategy->name, r.message);
+	cr_expect(strstr(r.message, "lost update") != NULL, "%s: %s", strategy->name, r.message);
+	cr_expect_eq(r.max_run_steps, 4, "%s", strategy->name);
+	sim_result_release(&r);
+}
+
+/* Every example, budgets below and at its run length: no run goes past. */
+Test(engine, no_example_run_goes_past_its_step_budget, .timeout = 120)
+{
+	static const char *const strategies[] = { "timed", "random", "pct:3", "dfs:2" };
+	static const uint64_t budgets[] = { 1, 2, 3, 5, 8, 13, 21, 34, 55 };
+
+	for (size_t i = 0; i < nr_examples; i++) {
+		for (size_t s = 0; s < 4; s++) {
+			for (size_t b = 0; b < sizeof(budgets) / sizeof(budgets[0]); b++) {
+				struct sim_explore_opts o = {
+					.strategy = strategies[s], .seed = 5, .budget = 20,
+					.max_steps = budgets[b], .keep_going = true,
+				};
+				struct sim_result r;
+				char err[128];
+
+				cr_assert_eq(sim_explore(&examples[i].program, &o, &r, err,
+							 sizeof(err)), 0, "%s", err);
+				cr_expect_leq(r.max_run_steps, budgets[b], "%s under %s: a run of %lu steps with --max-steps %lu",
+					      examples[i].name, strategies[s],
+					      (unsigned long)r.max_run_steps,
+					      (unsigned long)budgets[b]);
+				sim_result_release(&r);
+			}
+		}
+	}
+}
+
 static void spin_setup(struct machine *m, void *arg)
 {
 	(void)arg;

@@ -943,6 +943,15 @@ static bool irq_deliverable(const struct cpu *c, const struct task *t)
 	return c->irq_head && c->irqs_enabled && !t->in_irq;
 }
 
+/* End the run as a hang if step m->step + 1 would go past a budget. */
+static void check_budgets(struct machine *m)
+{
+	if (m->step + 1 > m->max_steps)
+		end_run(m, SIM_LIVELOCK, "hang: the run went past its step budget (--max-steps)");
+	if (m->cur_cpu->cycles > m->max_cycles)
+		end_run(m, SIM_LIVELOCK, "hang: a CPU went past the run's cycle budget");
+}
+
 void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 		   uint32_t size, uintptr_t pc)
 {
@@ -963,10 +972,7 @@ void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 	if (irq_deliverable(m->cur_cpu, t))
 		machine_handle_irqs(m);
 	s = m->step + 1;
-	if (s > m->max_steps)
-		end_run(m, SIM_LIVELOCK, "hang: the run went past its step budget (--max-steps)");
-	if (m->cur_cpu->cycles > m->max_cycles)
-		end_run(m, SIM_LIVELOCK, "hang: a CPU went past the run's cycle budget");
+	check_budgets(m);
 	if (m->nblocked && !(s & (HUNG_CHECK_STEPS - 1)))
 		check_hung_tasks(m);
 	t->pending = op;
@@ -974,6 +980,12 @@ void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 		decide(m, false, false);
 		/* Notifiers or interrupt handlers may have run steps of ours. */
 		t->pending = op;
+		/*
+		 * Other CPUs may have stepped before this one was chosen
+		 * again (a forced switch at an exit or a block picks it):
+		 * the budget is checked for the step about to be performed.
+		 */
+		check_budgets(m);
 	}
 	perform(m, t, &op);
 }
