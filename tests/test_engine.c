@@ -362,6 +362,68 @@ Test(engine, replay_of_a_long_timed_run_is_exact, .timeout = 60)
 	sim_result_release(&b);
 }
 
+/*
+ * A hang found under a step budget replays as that hang: the token carries
+ * the budget. Replaying it under another budget would be another run, and
+ * is refused; under the same one it is accepted.
+ */
+Test(engine, token_carries_the_step_budget, .timeout = 30)
+{
+	const struct example *ex = example_find("lost-update");
+	struct sim_explore_opts o = {
+		.strategy = "timed", .seed = 1, .budget = 1, .max_steps = 3, .trace_every_run = true,
+	};
+	struct sim_result found, again;
+	char err[256];
+
+	cr_assert_eq(sim_explore(&ex->program, &o, &found, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(found.outcome, SIM_LIVELOCK, "%s", found.message);
+	cr_assert(strstr(found.message, "step budget"), "%s", found.message);
+	cr_assert_eq(sim_replay(&ex->program, found.token, true, 0, &again, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_expect_eq(again.outcome, SIM_LIVELOCK, "replayed as %s: %s",
+		     sim_outcome_name(again.outcome), again.message);
+	cr_expect_str_eq(again.message, found.message);
+	cr_expect_eq(again.steps, found.steps);
+	cr_expect_str_eq(again.token, found.token);
+	cr_expect(again.trace_len == found.trace_len &&
+		  !memcmp(again.trace, found.trace, found.trace_len), "traces differ");
+	sim_result_release(&again);
+
+	cr_assert_eq(sim_replay(&ex->program, found.token, false, 3, &again, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_expect_eq(again.outcome, SIM_LIVELOCK);
+	sim_result_release(&again);
+	err[0] = '\0';
+	cr_expect_eq(sim_replay(&ex->program, found.token, false, 2, &again, err, sizeof(err)),
+		     -EINVAL);
+	cr_expect(strstr(err, "step budget of 3") != NULL, "%s", err);
+	cr_expect(strstr(err, "does not fit") == NULL, "%s", err);
+	sim_result_release(&found);
+}
+
+/* The cycle budget shapes a run too, and travels the same way. */
+Test(engine, token_carries_the_cycle_budget, .timeout = 30)
+{
+	const struct example *ex = example_find("lost-update-locked");
+	struct sim_explore_opts o = {
+		.strategy = "timed", .seed = 1, .budget = 1, .max_cycles = 5000,
+	};
+	struct sim_result found, again;
+	char err[256];
+
+	cr_assert_eq(sim_explore(&ex->program, &o, &found, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(found.outcome, SIM_LIVELOCK, "%s", found.message);
+	cr_assert(strstr(found.message, "cycle budget"), "%s", found.message);
+	cr_assert_eq(sim_replay(&ex->program, found.token, false, 0, &again, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_expect_eq(again.outcome, SIM_LIVELOCK);
+	cr_expect_str_eq(again.message, found.message);
+	cr_expect_eq(again.steps, found.steps);
+	sim_result_release(&again);
+	sim_result_release(&found);
+}
+
 Test(engine, token_from_another_build_is_refused, .timeout = 30)
 {
 	const struct example *ex = example_find("lost-update");
@@ -371,7 +433,7 @@ Test(engine, token_from_another_build_is_refused, .timeout = 30)
 
 	cr_assert_eq(token_decode(found.token, &t, err, sizeof(err)), 0, "%s", err);
 	t.fingerprint[0] ^= 0xff;
-	forged = token_encode(t.strategy, t.seed, t.fingerprint, t.log, t.len);
+	forged = token_encode(t.strategy, t.seed, &t.budget, t.fingerprint, t.log, t.len);
 	cr_assert_eq(sim_replay(&ex->program, forged, false, 0, &r, err, sizeof(err)), -ESTALE);
 	cr_expect(strstr(err, "another build") != NULL, "%s", err);
 	free(forged);
@@ -395,8 +457,8 @@ Test(engine, malformed_tokens_are_refused, .timeout = 30)
 {
 	const struct example *ex = example_find("lost-update");
 	static const char *const bad[] = {
-		"", "hv1", "hv2.random.1.AAAA", "hv1.random.x.AAAAAAAAAAA", "hv1.random.1.@@@@",
-		"hv1.random.1.",
+		"", "hv2", "hv2.random.1.AAAA", "hv2.random.x.AAAAAAAAAAA", "hv2.random.1.@@@@",
+		"hv2.random.1.", "hv1.random.1.AAAAAAAAAAA",
 	};
 	struct sim_result r;
 	char err[256];

@@ -11,7 +11,10 @@
 #include "engine/bug.h"
 #include "engine/codec.h"
 
-#define TOKEN_PREFIX		"hv1."
+#define TOKEN_STR(x)		#x
+#define TOKEN_XSTR(x)		TOKEN_STR(x)
+#define TOKEN_NAME		"hv" TOKEN_XSTR(TOKEN_VERSION)
+#define TOKEN_PREFIX		TOKEN_NAME "."
 #define TOKEN_STRATEGY_MAX	(sizeof(((struct sim_token *)0)->strategy) - 1)
 
 /* Smallest encoding of one decision: three one-byte varints. */
@@ -46,12 +49,13 @@ static bool slot_repeated(const struct sim_decision_rec *log, size_t n, uint64_t
 	return false;
 }
 
-char *token_encode(const char *strategy, uint64_t seed,
+char *token_encode(const char *strategy, uint64_t seed, const struct token_budget *budget,
 		   const uint8_t fingerprint[TOKEN_FINGERPRINT_LEN],
 		   const struct sim_decision_rec *log, uint32_t len)
 {
 	size_t slen = 0;
-	size_t body_max = TOKEN_FINGERPRINT_LEN + VARINT_MAX_LEN +
+	/* Fingerprint, two budgets, the count, the decisions. */
+	size_t body_max = TOKEN_FINGERPRINT_LEN + 3 * VARINT_MAX_LEN +
 			  (size_t)len * TOKEN_DECISION_MAX;
 	uint64_t prev = 0;
 	uint8_t *body;
@@ -71,6 +75,8 @@ char *token_encode(const char *strategy, uint64_t seed,
 		return NULL;
 	memcpy(body, fingerprint, TOKEN_FINGERPRINT_LEN);
 	n = TOKEN_FINGERPRINT_LEN;
+	n += varint_put(body + n, budget->max_steps);
+	n += varint_put(body + n, budget->max_cycles);
 	n += varint_put(body + n, len);
 	for (i = 0; i < len; i++) {
 		const struct sim_decision_rec *d = &log[i];
@@ -85,7 +91,7 @@ char *token_encode(const char *strategy, uint64_t seed,
 		prev = d->step;
 	}
 
-	/* "hv1." strategy '.' seed (at most 20 digits) '.' body NUL */
+	/* "hv2." strategy '.' seed (at most 20 digits) '.' body NUL */
 	text = malloc(strlen(TOKEN_PREFIX) + slen + 1 + 20 + 1 + 4 * ((n + 2) / 3) + 1);
 	if (!text) {
 		free(body);
@@ -239,17 +245,64 @@ static int token_parse_log(const uint8_t *body, size_t blen, size_t pos,
 	return 0;
 }
 
+/* The budgets after the fingerprint: the position after them, or -EINVAL. */
+static long token_parse_budget(const uint8_t *body, size_t blen, size_t pos,
+			       struct token_budget *out, char *err, size_t errlen)
+{
+	static const char *const names[2] = { "step budget", "cycle budget" };
+	uint64_t *field[2] = { &out->max_steps, &out->max_cycles };
+
+	for (int i = 0; i < 2; i++) {
+		size_t k = varint_get(body + pos, blen - pos, field[i]);
+
+		if (!k && token_varint_cut(blen - pos))
+			return token_fail(err, errlen, "body ends before the %s", names[i]);
+		if (!k)
+			return token_fail(err, errlen, "%s is not a varint", names[i]);
+		pos += k;
+	}
+	return (long)pos;
+}
+
+/*
+ * "hv<N>." with another N is a token of another format version: say so,
+ * and which way, instead of calling the prefix wrong.
+ */
+static int token_check_version(const char *text, char *err, size_t errlen)
+{
+	unsigned int v = 0;
+	const char *p;
+
+	if (!text || strncmp(text, "hv", 2))
+		return token_fail(err, errlen, "expected '" TOKEN_PREFIX "' prefix");
+	for (p = text + 2; *p >= '0' && *p <= '9' && v < 1000; p++)
+		v = v * 10 + (unsigned int)(*p - '0');
+	if (p == text + 2 || *p != '.' ||
+	    (v == TOKEN_VERSION && strncmp(text, TOKEN_PREFIX, strlen(TOKEN_PREFIX))))
+		return token_fail(err, errlen, "expected '" TOKEN_PREFIX "' prefix");
+	if (v < TOKEN_VERSION)
+		return token_fail(err, errlen,
+				  "hv%u is an older format than this hvsim reads (" TOKEN_NAME
+				  ", which carries the run's budgets); find the run again with this build",
+				  v);
+	if (v > TOKEN_VERSION)
+		return token_fail(err, errlen,
+				  "hv%u is a newer format than this hvsim reads (" TOKEN_NAME ")", v);
+	return 0;
+}
+
 int token_decode(const char *text, struct sim_token *out, char *err, size_t errlen)
 {
 	const char *strategy, *seed, *b64, *dot;
 	size_t slen, b64len;
 	uint8_t *body;
-	long blen;
+	long blen, pos;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (!text || strncmp(text, TOKEN_PREFIX, strlen(TOKEN_PREFIX)))
-		return token_fail(err, errlen, "expected '" TOKEN_PREFIX "' prefix");
+	ret = token_check_version(text, err, errlen);
+	if (ret)
+		return ret;
 
 	strategy = text + strlen(TOKEN_PREFIX);
 	dot = strchr(strategy, '.');
@@ -288,7 +341,13 @@ int token_decode(const char *text, struct sim_token *out, char *err, size_t errl
 		goto out_free_body;
 	}
 	memcpy(out->fingerprint, body, TOKEN_FINGERPRINT_LEN);
-	ret = token_parse_log(body, (size_t)blen, TOKEN_FINGERPRINT_LEN, out, err, errlen);
+	pos = token_parse_budget(body, (size_t)blen, TOKEN_FINGERPRINT_LEN, &out->budget,
+				 err, errlen);
+	if (pos < 0) {
+		ret = (int)pos;
+		goto out_free_body;
+	}
+	ret = token_parse_log(body, (size_t)blen, (size_t)pos, out, err, errlen);
 	if (ret)
 		goto out_release;
 
