@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "hvsim/sim.h"
+#include "harness.h"
 #include "../examples/examples.h"
 #include "programs/progs.h"
 #include "engine/token.h"
@@ -57,9 +58,8 @@ Test(engine, second_schedule_sees_first_ones_writes_undone, .timeout = 30)
 	struct sim_program p = { "state", 1, state_setup, state_check, &s, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "random", .budget = 3 };
 	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_assert_eq(r.schedules, 3);
 	cr_assert_eq(s.runs, 3);
 	cr_expect_eq(s.bad, 0, "a run started from another run's state");
@@ -79,9 +79,8 @@ Test(engine, step_budget_is_a_hang_not_a_pass, .timeout = 30)
 	struct sim_program p = { "busy", 1, busy_setup, NULL, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "timed", .budget = 1, .max_steps = 5000 };
 	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_expect_eq(r.outcome, SIM_LIVELOCK);
 	cr_expect_eq(r.failures, 1);
 	cr_expect_eq(r.steps, 5000);
@@ -106,11 +105,10 @@ ParameterizedTest(struct strat_param *strategy, engine, step_budget_is_never_ove
 	const struct example *ex = example_find("lost-update");
 	struct sim_explore_opts o = { .strategy = strategy->name, .seed = 1, .budget = 200 };
 	struct sim_result r;
-	char err[128];
 
 	cr_assert_not_null(ex);
 	o.max_steps = 3;
-	cr_assert_eq(sim_explore(&ex->program, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&ex->program, &o);
 	cr_expect_eq(r.outcome, SIM_LIVELOCK, "%s: %s", strategy->name, r.message);
 	cr_expect(strstr(r.message, "step budget") != NULL, "%s: %s", strategy->name, r.message);
 	cr_expect_eq(r.steps, 3, "%s: the reported run performed %lu steps", strategy->name,
@@ -122,7 +120,7 @@ ParameterizedTest(struct strat_param *strategy, engine, step_budget_is_never_ove
 	 * update itself, so no run before it was cut short either.
 	 */
 	o.max_steps = 4;
-	cr_assert_eq(sim_explore(&ex->program, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&ex->program, &o);
 	cr_expect_eq(r.outcome, SIM_FAILED, "%s: %s", strategy->name, r.message);
 	cr_expect(strstr(r.message, "lost update") != NULL, "%s: %s", strategy->name, r.message);
 	cr_expect_eq(r.max_run_steps, 4, "%s", strategy->name);
@@ -142,11 +140,8 @@ Test(engine, no_example_run_goes_past_its_step_budget, .timeout = 120)
 					.strategy = strategies[s], .seed = 5, .budget = 20,
 					.max_steps = budgets[b], .keep_going = true,
 				};
-				struct sim_result r;
-				char err[128];
+				struct sim_result r = harness_explore(&examples[i].program, &o);
 
-				cr_assert_eq(sim_explore(&examples[i].program, &o, &r, err,
-							 sizeof(err)), 0, "%s", err);
 				cr_expect_leq(r.max_run_steps, budgets[b], "%s under %s: a run of %lu steps with --max-steps %lu",
 					      examples[i].name, strategies[s],
 					      (unsigned long)r.max_run_steps,
@@ -168,9 +163,8 @@ Test(engine, spinning_on_memory_nobody_writes_is_a_livelock, .timeout = 30)
 	struct sim_program p = { "spin", 1, spin_setup, NULL, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
 	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_expect_eq(r.outcome, SIM_LIVELOCK);
 	/* Parked after two iterations, not after the default step budget. */
 	cr_expect_lt(r.steps, 20);
@@ -207,9 +201,8 @@ ParameterizedTest(struct strat_param *strategy, engine, parked_waiter_wakes_on_w
 	struct sim_program p = { "wait", 2, wait_setup, wait_check, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = strategy->name, .budget = 300, .seed = 7 };
 	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_expect_eq(r.failures, 0, "%s: %s", strategy->name, r.message);
 	/* The waiter never spins for long: parking bounds every run. */
 	cr_expect_lt(r.max_run_steps, 200, "%s: a run took %lu steps", strategy->name,
@@ -231,12 +224,11 @@ ParameterizedTest(struct strat_param *strategy, engine, spinlock_handoff_steps_b
 	struct sim_explore_opts serial = { .strategy = "dfs:0", .budget = 1 };
 	struct sim_explore_opts o = { .strategy = strategy->name, .budget = 2000, .seed = 3 };
 	struct sim_result r0, r;
-	char err[128];
 
 	cr_assert_not_null(ex);
-	cr_assert_eq(sim_explore(&ex->program, &serial, &r0, err, sizeof(err)), 0, "%s", err);
+	r0 = harness_explore(&ex->program, &serial);
 	cr_assert_eq(r0.failures, 0);
-	cr_assert_eq(sim_explore(&ex->program, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&ex->program, &o);
 	cr_expect_eq(r.failures, 0, "%s: %s", strategy->name, r.message);
 	cr_expect_eq(r.schedules, 2000);
 	cr_expect_leq(r.max_run_steps, 4 * r0.steps, "%s: %lu steps vs %lu uncontended",
@@ -273,9 +265,8 @@ Test(engine, deep_stacks_survive_switches, .timeout = 60)
 	struct sim_program p = { "stack", 4, stack_setup, stack_check, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "random", .budget = 200, .seed = 11 };
 	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_expect_eq(r.failures, 0, "%s", r.message);
 	sim_result_release(&r);
 }
@@ -289,10 +280,9 @@ static struct sim_result explore_traced(const char *name, const char *strategy, 
 		.strategy = strategy, .seed = seed, .budget = 5000, .trace_every_run = true,
 	};
 	struct sim_result r;
-	char err[128];
 
 	cr_assert_not_null(ex);
-	cr_assert_eq(sim_explore(&ex->program, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&ex->program, &o);
 	cr_assert_not_null(r.trace);
 	return r;
 }
@@ -376,7 +366,7 @@ Test(engine, token_carries_the_step_budget, .timeout = 30)
 	struct sim_result found, again;
 	char err[256];
 
-	cr_assert_eq(sim_explore(&ex->program, &o, &found, err, sizeof(err)), 0, "%s", err);
+	found = harness_explore(&ex->program, &o);
 	cr_assert_eq(found.outcome, SIM_LIVELOCK, "%s", found.message);
 	cr_assert(strstr(found.message, "step budget"), "%s", found.message);
 	cr_assert_eq(sim_replay(&ex->program, found.token, true, 0, &again, err, sizeof(err)), 0,
@@ -412,7 +402,7 @@ Test(engine, token_carries_the_cycle_budget, .timeout = 30)
 	struct sim_result found, again;
 	char err[256];
 
-	cr_assert_eq(sim_explore(&ex->program, &o, &found, err, sizeof(err)), 0, "%s", err);
+	found = harness_explore(&ex->program, &o);
 	cr_assert_eq(found.outcome, SIM_LIVELOCK, "%s", found.message);
 	cr_assert(strstr(found.message, "cycle budget"), "%s", found.message);
 	cr_assert_eq(sim_replay(&ex->program, found.token, false, 0, &again, err, sizeof(err)), 0,
@@ -501,7 +491,7 @@ Test(engine, one_run_through_the_parts_equals_the_first_explored, .timeout = 30)
 	cr_assert_null(sim_machine_create(0));
 	cr_assert_eq(sim_run(m, &ex->program, "pct:3", 42, &a, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(sim_run(m, &ex->program, "pct:3", 42, &c, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(sim_explore(&ex->program, &o, &b, err, sizeof(err)), 0, "%s", err);
+	b = harness_explore(&ex->program, &o);
 	cr_expect_eq(a.outcome, SIM_OK);
 	cr_expect_str_eq(a.token, b.token);
 	cr_expect_str_eq(a.token, c.token, "a machine reused for a second run must run it the same");
