@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness.h"
+
 #ifndef HVSIM_BIN
 #error "HVSIM_BIN must name the hvsim binary"
 #endif
@@ -347,4 +349,7 @@ Test(cli, main_job_passes_and_writes_traces, .timeout = 120)
 	snprintf(path, sizeof(path), "%s/lost-update-pct-2.trace", dir);
 	cr_expect_eq(stat(path, &st), 0, "%s missing", path);
 	free(r);
+	/* The five traces and their folder: nothing is left behind. */
+	harness_remove_dir(dir);
+	cr_expect_neq(stat(dir, &st), 0, "%s is left behind", dir);
 }
