@@ -100,12 +100,31 @@ static void fingerprint(const struct sim_program *p, uint8_t out[TOKEN_FINGERPRI
 		out[i] = (uint8_t)(h >> (8 * i));
 }
 
+/* The cycle budget that goes with a step budget when none is given. */
+static uint64_t default_max_cycles(uint64_t max_steps)
+{
+	return 256 * max_steps;
+}
+
+/* @m's budgets as a token carries them: 0 for a default. */
+static struct token_budget token_budget_of(const struct machine *m)
+{
+	struct token_budget b = { m->max_steps, m->max_cycles };
+
+	if (b.max_cycles == default_max_cycles(m->max_steps))
+		b.max_cycles = 0;
+	if (b.max_steps == SIM_DEFAULT_MAX_STEPS)
+		b.max_steps = 0;
+	return b;
+}
+
 static char *make_token(const struct machine *m, const struct sim_program *p, const char *spec)
 {
+	struct token_budget b = token_budget_of(m);
 	uint8_t fp[TOKEN_FINGERPRINT_LEN];
 
 	fingerprint(p, fp);
-	return token_encode(spec, m->run_seed, fp, m->log, m->log_len);
+	return token_encode(spec, m->run_seed, &b, fp, m->log, m->log_len);
 }
 
 /* Fill @r with the run that just ended on @m. */
@@ -167,7 +186,7 @@ static struct machine *program_machine(const struct sim_program *p, char *err, s
 static void set_budgets(struct machine *m, uint64_t max_steps, uint64_t max_cycles)
 {
 	m->max_steps = max_steps ? max_steps : SIM_DEFAULT_MAX_STEPS;
-	m->max_cycles = max_cycles ? max_cycles : 256 * m->max_steps;
+	m->max_cycles = max_cycles ? max_cycles : default_max_cycles(m->max_steps);
 }
 
 int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
@@ -266,7 +285,15 @@ int sim_replay(const struct sim_program *p, const char *token, bool trace,
 	m = program_machine(p, err, errlen, &ret);
 	if (!m)
 		goto out;
-	set_budgets(m, max_steps, 0);
+	/* The run the token names has its budgets: another one is another run. */
+	set_budgets(m, t.budget.max_steps, t.budget.max_cycles);
+	if (max_steps && max_steps != m->max_steps) {
+		snprintf(err, errlen,
+			 "schedule token: its run has a step budget of %llu (--max-steps); replaying it with %llu would be another run: leave --max-steps out",
+			 (unsigned long long)m->max_steps, (unsigned long long)max_steps);
+		ret = -EINVAL;
+		goto out;
+	}
 	if (trace)
 		trace_begin_run(m, p, t.strategy, t.seed);
 	machine_run(m, p, s, 0, t.seed, strategy_jitter(orig), trace, &exhausted, boot_of(p));
@@ -319,6 +346,8 @@ int sim_run(struct machine *m, const struct sim_program *p, const char *strategy
 	ret = strategy_create(strategy ? strategy : "timed", &s, err, errlen);
 	if (ret)
 		return ret;
+	/* sim_explore()'s default budgets, so that its first run is this one. */
+	set_budgets(m, 0, 0);
 	machine_run(m, p, s, 0, run_seed, strategy_jitter(s), false, &exhausted, boot_of(p));
 	r->schedules = 1;
 	r->total_steps = r->max_run_steps = m->step;

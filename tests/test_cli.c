@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness.h"
+
 #ifndef HVSIM_BIN
 #error "HVSIM_BIN must name the hvsim binary"
 #endif
@@ -116,13 +118,62 @@ Test(cli, failure_prints_report_and_replay_line_exit_1, .timeout = 30)
 
 	cr_expect_eq(r->status, 1, "stdout:\n%s\nstderr:\n%s", r->out, r->err);
 	cr_expect(strstr(r->out, "FAILED: lost update") != NULL, "%s", r->out);
-	cr_expect(strstr(r->out, "replay: hvsim example lost-update --schedule hv1.pct:2.") != NULL);
+	cr_expect(strstr(r->out, "replay: hvsim example lost-update --schedule hv2.pct:2.") != NULL);
 	replay_token(r, tok, sizeof(tok));
 	again = HVSIM("example", "lost-update", "--schedule", tok);
 	cr_expect_eq(again->status, 1);
 	cr_expect(strstr(again->out, "FAILED: lost update") != NULL, "%s", again->out);
 	free(r);
 	free(again);
+}
+
+/* lost-update's runs are 4 steps: --max-steps 3 is a hang, --max-steps 4 is not. */
+Test(cli, max_steps_is_never_overrun, .timeout = 30)
+{
+	struct run *r = HVSIM("example", "lost-update", "--max-steps", "3");
+
+	cr_expect_eq(r->status, 1, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "FAILED: hang: the run went past its step budget") != NULL,
+		  "%s", r->out);
+	cr_expect(strstr(r->out, "run:       3 steps") != NULL, "%s", r->out);
+	free(r);
+	r = HVSIM("example", "lost-update", "--max-steps", "4");
+	cr_expect_eq(r->status, 1, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "FAILED: lost update") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, "run:       4 steps") != NULL, "%s", r->out);
+	free(r);
+}
+
+/*
+ * A hang found with --max-steps prints a replay line that reproduces it:
+ * the token carries the budget. --max-steps with --schedule must be the
+ * token's own; another value is refused (exit 2), not blamed on the token.
+ */
+Test(cli, hang_found_with_max_steps_replays_as_that_hang, .timeout = 30)
+{
+	struct run *r = HVSIM("example", "lost-update", "--strategy", "random", "--max-steps", "3");
+	struct run *again;
+	char tok[4096];
+
+	cr_assert_eq(r->status, 1, "%s%s", r->out, r->err);
+	cr_assert(strstr(r->out, "FAILED: hang") != NULL, "%s", r->out);
+	replay_token(r, tok, sizeof(tok));
+	again = HVSIM("example", "lost-update", "--schedule", tok);
+	cr_expect_eq(again->status, 1, "%s%s", again->out, again->err);
+	cr_expect(strstr(again->out, "FAILED: hang: the run went past its step budget") != NULL,
+		  "%s", again->out);
+	cr_expect(strstr(again->out, "run:       3 steps") != NULL, "%s", again->out);
+	free(again);
+	again = HVSIM("example", "lost-update", "--schedule", tok, "--max-steps", "3");
+	cr_expect_eq(again->status, 1, "%s%s", again->out, again->err);
+	cr_expect(strstr(again->out, "FAILED: hang") != NULL, "%s", again->out);
+	free(again);
+	again = HVSIM("example", "lost-update", "--schedule", tok, "--max-steps", "2");
+	cr_expect_eq(again->status, 2, "%s%s", again->out, again->err);
+	cr_expect(strstr(again->err, "step budget of 3") != NULL, "%s", again->err);
+	cr_expect(strstr(again->err, "does not fit") == NULL, "%s", again->err);
+	free(again);
+	free(r);
 }
 
 Test(cli, clean_run_exits_0, .timeout = 60)
@@ -215,7 +266,14 @@ Test(cli, bad_input_exits_2_with_a_message, .timeout = 30)
 		{ { "example", "lost-update", "--max-steps", "-3" }, "--max-steps" },
 		{ { "example", "lost-update", "--seed", "1x" }, "--seed" },
 		{ { "example", "lost-update", "--schedule", "garbage" }, "token" },
-		{ { "example", "lost-update", "--schedule", "hv1.random.1.!!" }, "token" },
+		{ { "example", "lost-update", "--schedule", "hv2.random.1.!!" }, "token" },
+		{ { "example", "lost-update", "--schedule",
+		    "hv1.pct:2.16065523922850094435.9UOuF_PhrMwCAQABAQAB" },
+		  "schedule token: hv1 is an older format than this hvsim reads (hv2" },
+		{ { "example", "lost-update", "--strategy", "pct:2", "--schedule", "hv2.pct:2.1.AAAA" },
+		  "--strategy does not go with --schedule" },
+		{ { "example", "lost-update", "--schedule", "hv2.pct:2.1.AAAA", "--seed", "3" },
+		  "--seed does not go with --schedule" },
 		{ { "example", "lost-update", "--bogus", "1" }, "unknown argument" },
 		{ { "example", "lost-update", "--seed" }, "missing value" },
 		{ { "trace-dump", "/nonexistent/trace" }, "/nonexistent/trace" },
@@ -291,4 +349,7 @@ Test(cli, main_job_passes_and_writes_traces, .timeout = 120)
 	snprintf(path, sizeof(path), "%s/lost-update-pct-2.trace", dir);
 	cr_expect_eq(stat(path, &st), 0, "%s missing", path);
 	free(r);
+	/* The five traces and their folder: nothing is left behind. */
+	harness_remove_dir(dir);
+	cr_expect_neq(stat(dir, &st), 0, "%s is left behind", dir);
 }

@@ -9,45 +9,52 @@
 #include <string.h>
 
 #include "hvsim/sim.h"
+#include "harness.h"
 #include "programs/hwprogs.h"
 
+/* One task on CPU 0, and what it saw (copied after each run). */
 struct hcase {
-	sim_task_fn fn;
+	struct harness_case hc;
 	struct hw_result r;
 };
 
-static void hcase_setup(struct machine *m, void *arg)
+/* A case of one task, @fn, on CPU 0. */
+#define HCASE(fn_)	{ .hc = { .tasks = { { .cpu = 0, .fn = (fn_), .name = "hw" } } } }
+
+static int hcase_check(struct harness_case *hc, char *msg, size_t len)
 {
-	struct hcase *c = arg;
+	struct hcase *c = HARNESS_CONTAINER_OF(hc, struct hcase, hc);
 
-	sim_spawn(m, 0, "hw", c->fn, NULL);
-}
-
-static int hcase_check(struct machine *m, void *arg, char *msg, size_t len)
-{
-	struct hcase *c = arg;
-
-	(void)m;
 	(void)msg;
 	(void)len;
 	hw_result(&c->r);
 	return 0;
 }
 
+/*
+ * Explore @c's task on @machine; *ret is sim_explore()'s answer (a machine
+ * description may be refused, with a message in @err).
+ */
 static struct sim_result hrun(struct hcase *c, const char *machine, unsigned int ncpus,
 			      unsigned int detect, int *ret, char *err, size_t errlen)
 {
-	struct sim_program p = { "hw", ncpus, hcase_setup, hcase_check, c, detect, 0, machine };
+	struct sim_program p;
 	struct sim_explore_opts o = { .strategy = "random", .seed = 2, .budget = 20 };
 	struct sim_result r;
 
+	c->hc.name = "hw";
+	c->hc.ncpus = ncpus;
+	c->hc.machine = machine;
+	c->hc.detect = detect;
+	c->hc.check = hcase_check;
+	p = harness_program(&c->hc);
 	*ret = sim_explore(&p, &o, &r, err, errlen);
 	return r;
 }
 
 Test(cpu_hw, each_cpu_answers_cpuid_as_its_model, .timeout = 30)
 {
-	struct hcase c = { .fn = hw_cpuid_all_task };
+	struct hcase c = HCASE(hw_cpuid_all_task);
 	char err[256];
 	int ret;
 	struct sim_result r = hrun(&c, "3 slots: skylake-sp x2, kabylake", 3, 0, &ret, err,
@@ -65,7 +72,7 @@ Test(cpu_hw, each_cpu_answers_cpuid_as_its_model, .timeout = 30)
 
 Test(cpu_hw, hot_added_kabylake_runs_cpuhp_and_answers_as_kabylake, .timeout = 30)
 {
-	struct hcase c = { .fn = hw_hotadd_task };
+	struct hcase c = HCASE(hw_hotadd_task);
 	char err[256];
 	int ret;
 	struct sim_result r = hrun(&c, "3 slots: skylake-sp x2, slot 2 kabylake offline", 3,
@@ -81,8 +88,8 @@ Test(cpu_hw, hot_added_kabylake_runs_cpuhp_and_answers_as_kabylake, .timeout = 3
 
 Test(cpu_hw, vmxe_on_a_cpu_without_vmx, .timeout = 30)
 {
-	struct hcase safe = { .fn = hw_vmxe_safe_task }, plain = { .fn = hw_vmxe_task };
-	struct hcase ok = { .fn = hw_vmxe_safe_task };
+	struct hcase safe = HCASE(hw_vmxe_safe_task), plain = HCASE(hw_vmxe_task);
+	struct hcase ok = HCASE(hw_vmxe_safe_task);
 	char err[256];
 	int ret;
 	struct sim_result a = hrun(&safe, "1 slots: skylake-sp -vmx", 1, 0, &ret, err, sizeof(err));
@@ -103,7 +110,7 @@ Test(cpu_hw, vmxe_on_a_cpu_without_vmx, .timeout = 30)
 
 Test(cpu_hw, locked_feature_control_refuses_writes, .timeout = 30)
 {
-	struct hcase c = { .fn = hw_feature_control_task };
+	struct hcase c = HCASE(hw_feature_control_task);
 	char err[256];
 	int ret;
 	struct sim_result r = hrun(&c, "1 slots: skylake-sp", 1, 0, &ret, err, sizeof(err));
@@ -121,7 +128,7 @@ Test(cpu_hw, locked_feature_control_refuses_writes, .timeout = 30)
 
 Test(cpu_hw, bad_machine_descriptions_are_refused, .timeout = 30)
 {
-	struct hcase c = { .fn = hw_cpuid_all_task };
+	struct hcase c = HCASE(hw_cpuid_all_task);
 	char err[256];
 	int ret;
 	struct sim_result r;
@@ -139,7 +146,7 @@ Test(cpu_hw, bad_machine_descriptions_are_refused, .timeout = 30)
 
 Test(cpu_hw, vmxon_and_the_vmcs_instructions_answer_as_the_sdm_says, .timeout = 30)
 {
-	struct hcase c = { .fn = hw_vmx_task };
+	struct hcase c = HCASE(hw_vmx_task);
 	char err[256];
 	int ret;
 	struct sim_result r = hrun(&c, "1 slots: skylake-sp", 1, SIM_DETECT_MEM, &ret, err,
@@ -161,7 +168,7 @@ Test(cpu_hw, vmxon_and_the_vmcs_instructions_answer_as_the_sdm_says, .timeout = 
 
 Test(cpu_hw, vmxon_on_a_cpu_without_vmx_is_ud, .timeout = 30)
 {
-	struct hcase c = { .fn = hw_vmxon_novmx_task }, s = { .fn = hw_vmxon_novmx_safe_task };
+	struct hcase c = HCASE(hw_vmxon_novmx_task), s = HCASE(hw_vmxon_novmx_safe_task);
 	char err[256];
 	int ret;
 	struct sim_result q = hrun(&s, "1 slots: skylake-sp -vmx", 1, 0, &ret, err, sizeof(err));

@@ -9,7 +9,6 @@
  */
 #include "cpu/model.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,8 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+
+#include "harness.h"
 
 #ifndef HVSIM_CPUS_DIR
 #error "HVSIM_CPUS_DIR must name the source tree's cpus/ directory"
@@ -107,24 +108,6 @@ static void tmp_file(const char *dir, const char *name, const char *text, size_t
 	cr_assert_eq(fclose(f), 0);
 }
 
-static void tmp_remove(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[512];
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /*
  * Parse @text as a model file; return the error and check it reads
  * "PATH:LINE: expected ..." at @line (0: the parse must succeed).
@@ -147,7 +130,7 @@ static int parse_text(const char *text, size_t len, unsigned int line, char *err
 	} else {
 		cr_assert_eq(ret, 0, "parse = %d: %s", ret, err);
 	}
-	tmp_remove(dir);
+	harness_remove_dir(dir);
 	free(m);
 	return ret;
 }
@@ -466,7 +449,7 @@ Test(cpu_model, cpuid_reserved_leaf_in_range_returns_zeros, .timeout = 10)
 	cr_assert_eq(r[0], 5, "leaf 6 is above the maximum: leaf 5's data");
 	cr_assert_eq(model_maxphyaddr(m), 36, "no leaf 0x80000008: 36");
 	cr_assert_eq(m->cost[COST_VMENTRY], 500, "costs a file leaves out get defaults");
-	tmp_remove(dir);
+	harness_remove_dir(dir);
 	free(m);
 }
 
@@ -755,7 +738,7 @@ Test(cpu_model, cpus_dir_from_environment, .timeout = 10)
 	cr_assert_eq(model_load(NULL, "wrong", m, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "wrong.cpu:1: expected 'name wrong'"), "%s", err);
 	unsetenv("HVSIM_CPUS");
-	tmp_remove(dir);
+	harness_remove_dir(dir);
 	free(m);
 }
 
@@ -959,7 +942,7 @@ Test(cpu_model, file_accepted_forms, .timeout = 10)
 	cr_assert_eq(model_msr(m, 0x10)->writable, UINT64_MAX);
 	cr_assert(model_msr(m, 0x10)->assumed);
 	cr_assert_eq(m->cost[COST_IPI], 0);
-	tmp_remove(dir);
+	harness_remove_dir(dir);
 	free(m);
 }
 
@@ -973,7 +956,7 @@ Test(cpu_model, file_unreadable, .timeout = 10)
 	cr_assert_eq(model_parse_file("/nonexistent/x.cpu", m, err, sizeof(err)), -ENOENT);
 	cr_assert_str_eq(err, "/nonexistent/x.cpu: No such file or directory");
 	cr_assert_eq(model_parse_file("/nonexistent/x.cpu", m, NULL, 0), -ENOENT, "no message buffer");
-	tmp_remove(dir);
+	harness_remove_dir(dir);
 	free(m);
 }
 
@@ -1017,7 +1000,7 @@ Test(cpu_model, random_files_never_crash, .timeout = 10)
 		if (ret)
 			cr_assert(!strncmp(err, path, strlen(path)), "iteration %d: '%s'", iter, err);
 	}
-	tmp_remove(dir);
+	harness_remove_dir(dir);
 	free(m);
 }
 

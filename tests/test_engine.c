@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "hvsim/sim.h"
+#include "harness.h"
 #include "../examples/examples.h"
 #include "programs/progs.h"
 #include "engine/token.h"
@@ -57,9 +58,8 @@ Test(engine, second_schedule_sees_first_ones_writes_undone, .timeout = 30)
 	struct sim_program p = { "state", 1, state_setup, state_check, &s, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "random", .budget = 3 };
 	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_assert_eq(r.schedules, 3);
 	cr_assert_eq(s.runs, 3);
 	cr_expect_eq(s.bad, 0, "a run started from another run's state");
@@ -79,14 +79,77 @@ Test(engine, step_budget_is_a_hang_not_a_pass, .timeout = 30)
 	struct sim_program p = { "busy", 1, busy_setup, NULL, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "timed", .budget = 1, .max_steps = 5000 };
 	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_expect_eq(r.outcome, SIM_LIVELOCK);
 	cr_expect_eq(r.failures, 1);
 	cr_expect_eq(r.steps, 5000);
 	cr_expect(strstr(r.message, "step budget") != NULL, "message: %s", r.message);
 	sim_result_release(&r);
+}
+
+/*
+ * lost-update's runs are 4 steps. Under a budget of 3 every one is a hang,
+ * however the steps are interleaved: the last one may come from a CPU that
+ * was switched away at its hook and chosen again at the other's exit.
+ */
+ParameterizedTestParameters(engine, step_budget_is_never_overrun)
+{
+	static struct strat_param strategies[] = { { "timed" }, { "random" }, { "pct:2" }, { "dfs:1" } };
+
+	return cr_make_param_array(struct strat_param, strategies, 4);
+}
+
+ParameterizedTest(struct strat_param *strategy, engine, step_budget_is_never_overrun, .timeout = 30)
+{
+	const struct example *ex = example_find("lost-update");
+	struct sim_explore_opts o = { .strategy = strategy->name, .seed = 1, .budget = 200 };
+	struct sim_result r;
+
+	cr_assert_not_null(ex);
+	o.max_steps = 3;
+	r = harness_explore(&ex->program, &o);
+	cr_expect_eq(r.outcome, SIM_LIVELOCK, "%s: %s", strategy->name, r.message);
+	cr_expect(strstr(r.message, "step budget") != NULL, "%s: %s", strategy->name, r.message);
+	cr_expect_eq(r.steps, 3, "%s: the reported run performed %lu steps", strategy->name,
+		     (unsigned long)r.steps);
+	cr_expect_leq(r.max_run_steps, 3, "%s", strategy->name);
+	sim_result_release(&r);
+	/*
+	 * Exactly the budget is not a hang: the first failure is the lost
+	 * update itself, so no run before it was cut short either.
+	 */
+	o.max_steps = 4;
+	r = harness_explore(&ex->program, &o);
+	cr_expect_eq(r.outcome, SIM_FAILED, "%s: %s", strategy->name, r.message);
+	cr_expect(strstr(r.message, "lost update") != NULL, "%s: %s", strategy->name, r.message);
+	cr_expect_eq(r.max_run_steps, 4, "%s", strategy->name);
+	sim_result_release(&r);
+}
+
+/* Every example, budgets below and at its run length: no run goes past. */
+Test(engine, no_example_run_goes_past_its_step_budget, .timeout = 120)
+{
+	static const char *const strategies[] = { "timed", "random", "pct:3", "dfs:2" };
+	static const uint64_t budgets[] = { 1, 2, 3, 5, 8, 13, 21, 34, 55 };
+
+	for (size_t i = 0; i < nr_examples; i++) {
+		for (size_t s = 0; s < 4; s++) {
+			for (size_t b = 0; b < sizeof(budgets) / sizeof(budgets[0]); b++) {
+				struct sim_explore_opts o = {
+					.strategy = strategies[s], .seed = 5, .budget = 20,
+					.max_steps = budgets[b], .keep_going = true,
+				};
+				struct sim_result r = harness_explore(&examples[i].program, &o);
+
+				cr_expect_leq(r.max_run_steps, budgets[b], "%s under %s: a run of %lu steps with --max-steps %lu",
+					      examples[i].name, strategies[s],
+					      (unsigned long)r.max_run_steps,
+					      (unsigned long)budgets[b]);
+				sim_result_release(&r);
+			}
+		}
+	}
 }
 
 static void spin_setup(struct machine *m, void *arg)
@@ -100,9 +163,8 @@ Test(engine, spinning_on_memory_nobody_writes_is_a_livelock, .timeout = 30)
 	struct sim_program p = { "spin", 1, spin_setup, NULL, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
 	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_expect_eq(r.outcome, SIM_LIVELOCK);
 	/* Parked after two iterations, not after the default step budget. */
 	cr_expect_lt(r.steps, 20);
@@ -139,9 +201,8 @@ ParameterizedTest(struct strat_param *strategy, engine, parked_waiter_wakes_on_w
 	struct sim_program p = { "wait", 2, wait_setup, wait_check, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = strategy->name, .budget = 300, .seed = 7 };
 	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_expect_eq(r.failures, 0, "%s: %s", strategy->name, r.message);
 	/* The waiter never spins for long: parking bounds every run. */
 	cr_expect_lt(r.max_run_steps, 200, "%s: a run took %lu steps", strategy->name,
@@ -163,12 +224,11 @@ ParameterizedTest(struct strat_param *strategy, engine, spinlock_handoff_steps_b
 	struct sim_explore_opts serial = { .strategy = "dfs:0", .budget = 1 };
 	struct sim_explore_opts o = { .strategy = strategy->name, .budget = 2000, .seed = 3 };
 	struct sim_result r0, r;
-	char err[128];
 
 	cr_assert_not_null(ex);
-	cr_assert_eq(sim_explore(&ex->program, &serial, &r0, err, sizeof(err)), 0, "%s", err);
+	r0 = harness_explore(&ex->program, &serial);
 	cr_assert_eq(r0.failures, 0);
-	cr_assert_eq(sim_explore(&ex->program, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&ex->program, &o);
 	cr_expect_eq(r.failures, 0, "%s: %s", strategy->name, r.message);
 	cr_expect_eq(r.schedules, 2000);
 	cr_expect_leq(r.max_run_steps, 4 * r0.steps, "%s: %lu steps vs %lu uncontended",
@@ -205,9 +265,8 @@ Test(engine, deep_stacks_survive_switches, .timeout = 60)
 	struct sim_program p = { "stack", 4, stack_setup, stack_check, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "random", .budget = 200, .seed = 11 };
 	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_expect_eq(r.failures, 0, "%s", r.message);
 	sim_result_release(&r);
 }
@@ -221,10 +280,9 @@ static struct sim_result explore_traced(const char *name, const char *strategy, 
 		.strategy = strategy, .seed = seed, .budget = 5000, .trace_every_run = true,
 	};
 	struct sim_result r;
-	char err[128];
 
 	cr_assert_not_null(ex);
-	cr_assert_eq(sim_explore(&ex->program, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&ex->program, &o);
 	cr_assert_not_null(r.trace);
 	return r;
 }
@@ -284,14 +342,83 @@ ParameterizedTest(struct strat_param *strategy, engine, token_replays_the_run_ex
 Test(engine, replay_of_a_long_timed_run_is_exact, .timeout = 60)
 {
 	const struct example *ex = example_find("lost-update-locked");
-	struct sim_result a = explore_traced("lost-update-locked", "timed", 9), b;
+	/* One traced run is enough (5000 of them took a minute under ASan). */
+	struct sim_explore_opts o = {
+		.strategy = "timed", .seed = 9, .budget = 1, .trace_every_run = true,
+	};
+	struct sim_result a, b;
 	char err[128];
 
+	cr_assert_not_null(ex);
+	a = harness_explore(&ex->program, &o);
+	cr_assert_not_null(a.trace);
 	cr_assert_gt(a.steps, 10000);
 	cr_assert_eq(sim_replay(&ex->program, a.token, true, 0, &b, err, sizeof(err)), 0, "%s", err);
 	cr_expect(a.trace_len == b.trace_len && !memcmp(a.trace, b.trace, a.trace_len));
 	sim_result_release(&a);
 	sim_result_release(&b);
+}
+
+/*
+ * A hang found under a step budget replays as that hang: the token carries
+ * the budget. Replaying it under another budget would be another run, and
+ * is refused; under the same one it is accepted.
+ */
+Test(engine, token_carries_the_step_budget, .timeout = 30)
+{
+	const struct example *ex = example_find("lost-update");
+	struct sim_explore_opts o = {
+		.strategy = "timed", .seed = 1, .budget = 1, .max_steps = 3, .trace_every_run = true,
+	};
+	struct sim_result found, again;
+	char err[256];
+
+	found = harness_explore(&ex->program, &o);
+	cr_assert_eq(found.outcome, SIM_LIVELOCK, "%s", found.message);
+	cr_assert(strstr(found.message, "step budget"), "%s", found.message);
+	cr_assert_eq(sim_replay(&ex->program, found.token, true, 0, &again, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_expect_eq(again.outcome, SIM_LIVELOCK, "replayed as %s: %s",
+		     sim_outcome_name(again.outcome), again.message);
+	cr_expect_str_eq(again.message, found.message);
+	cr_expect_eq(again.steps, found.steps);
+	cr_expect_str_eq(again.token, found.token);
+	cr_expect(again.trace_len == found.trace_len &&
+		  !memcmp(again.trace, found.trace, found.trace_len), "traces differ");
+	sim_result_release(&again);
+
+	cr_assert_eq(sim_replay(&ex->program, found.token, false, 3, &again, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_expect_eq(again.outcome, SIM_LIVELOCK);
+	sim_result_release(&again);
+	err[0] = '\0';
+	cr_expect_eq(sim_replay(&ex->program, found.token, false, 2, &again, err, sizeof(err)),
+		     -EINVAL);
+	cr_expect(strstr(err, "step budget of 3") != NULL, "%s", err);
+	cr_expect(strstr(err, "does not fit") == NULL, "%s", err);
+	sim_result_release(&found);
+}
+
+/* The cycle budget shapes a run too, and travels the same way. */
+Test(engine, token_carries_the_cycle_budget, .timeout = 30)
+{
+	const struct example *ex = example_find("lost-update-locked");
+	struct sim_explore_opts o = {
+		.strategy = "timed", .seed = 1, .budget = 1, .max_cycles = 5000,
+	};
+	struct sim_result found, again;
+	char err[256];
+
+	found = harness_explore(&ex->program, &o);
+	cr_assert_eq(found.outcome, SIM_LIVELOCK, "%s", found.message);
+	cr_assert(strstr(found.message, "cycle budget"), "%s", found.message);
+	cr_assert_eq(sim_replay(&ex->program, found.token, false, 0, &again, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_expect_eq(again.outcome, SIM_LIVELOCK);
+	cr_expect_str_eq(again.message, found.message);
+	cr_expect_eq(again.steps, found.steps);
+	sim_result_release(&again);
+	sim_result_release(&found);
 }
 
 Test(engine, token_from_another_build_is_refused, .timeout = 30)
@@ -303,7 +430,7 @@ Test(engine, token_from_another_build_is_refused, .timeout = 30)
 
 	cr_assert_eq(token_decode(found.token, &t, err, sizeof(err)), 0, "%s", err);
 	t.fingerprint[0] ^= 0xff;
-	forged = token_encode(t.strategy, t.seed, t.fingerprint, t.log, t.len);
+	forged = token_encode(t.strategy, t.seed, &t.budget, t.fingerprint, t.log, t.len);
 	cr_assert_eq(sim_replay(&ex->program, forged, false, 0, &r, err, sizeof(err)), -ESTALE);
 	cr_expect(strstr(err, "another build") != NULL, "%s", err);
 	free(forged);
@@ -327,8 +454,8 @@ Test(engine, malformed_tokens_are_refused, .timeout = 30)
 {
 	const struct example *ex = example_find("lost-update");
 	static const char *const bad[] = {
-		"", "hv1", "hv2.random.1.AAAA", "hv1.random.x.AAAAAAAAAAA", "hv1.random.1.@@@@",
-		"hv1.random.1.",
+		"", "hv2", "hv2.random.1.AAAA", "hv2.random.x.AAAAAAAAAAA", "hv2.random.1.@@@@",
+		"hv2.random.1.", "hv1.random.1.AAAAAAAAAAA",
 	};
 	struct sim_result r;
 	char err[256];
@@ -371,7 +498,7 @@ Test(engine, one_run_through_the_parts_equals_the_first_explored, .timeout = 30)
 	cr_assert_null(sim_machine_create(0));
 	cr_assert_eq(sim_run(m, &ex->program, "pct:3", 42, &a, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(sim_run(m, &ex->program, "pct:3", 42, &c, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(sim_explore(&ex->program, &o, &b, err, sizeof(err)), 0, "%s", err);
+	b = harness_explore(&ex->program, &o);
 	cr_expect_eq(a.outcome, SIM_OK);
 	cr_expect_str_eq(a.token, b.token);
 	cr_expect_str_eq(a.token, c.token, "a machine reused for a second run must run it the same");

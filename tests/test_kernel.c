@@ -13,68 +13,41 @@
 
 #include "hvsim/sim.h"
 #include "../examples/examples.h"
+#include "harness.h"
 #include "programs/kprogs.h"
 
-/* A program made of (cpu, task) pairs and a judge. */
+/* Tasks that report through kprog_result(), and a judge of what they saw. */
 struct kcase {
-	unsigned int ncpus;
-	unsigned int offline;			/* bit mask of CPUs that start offline */
-	struct {
-		unsigned int cpu;
-		sim_task_fn fn;
-		uintptr_t arg;
-		bool migratable;
-	} tasks[4];
+	struct harness_case hc;			/* the tasks; hc.runs counts the checks */
 	int (*judge)(const struct kprog_result *r, char *msg, size_t len);
-	unsigned int detect;			/* SIM_DETECT_*; 0: lockdep and memory */
-	unsigned int runs_seen;			/* check() calls */
 	unsigned int migrated;			/* runs where kp_sleeper_task moved */
 };
 
 /* One task of a kcase: pinned on @cpu, running @fn(@arg). */
-#define T(c, f, a)	{ .cpu = (c), .fn = (f), .arg = (a) }
+#define T(c, f, a)	{ .cpu = (c), .fn = (f), .arg = (void *)(uintptr_t)(a), .name = "ktask" }
 
-static void kcase_setup(struct machine *m, void *arg)
+static int kcase_check(struct harness_case *hc, char *msg, size_t len)
 {
-	struct kcase *k = arg;
-
-	for (unsigned int cpu = 0; cpu < k->ncpus; cpu++)
-		if (k->offline & (1u << cpu))
-			sim_set_cpu_offline(m, cpu);
-	for (int i = 0; i < 4 && k->tasks[i].fn; i++) {
-		if (k->tasks[i].migratable)
-			sim_spawn_migratable(m, k->tasks[i].cpu, "ktask", k->tasks[i].fn,
-					     (void *)k->tasks[i].arg);
-		else
-			sim_spawn(m, k->tasks[i].cpu, "ktask", k->tasks[i].fn,
-				  (void *)k->tasks[i].arg);
-	}
-}
-
-static int kcase_check(struct machine *m, void *arg, char *msg, size_t len)
-{
-	struct kcase *k = arg;
+	struct kcase *k = HARNESS_CONTAINER_OF(hc, struct kcase, hc);
 	struct kprog_result r;
 
-	(void)m;
 	kprog_result(&r);
-	k->runs_seen++;
 	if (r.norder == 2 && r.order[0] != r.order[1])
 		k->migrated++;
 	return k->judge ? k->judge(&r, msg, len) : 0;
 }
 
+/* Explore @k; its checks default to lockdep and memory. */
 static struct sim_result kexplore(struct kcase *k, const char *strategy, uint64_t seed,
 				  uint64_t budget)
 {
-	struct sim_program p = { "kcase", k->ncpus, kcase_setup, kcase_check, k,
-				 k->detect ? k->detect : SIM_DETECT_LOCKDEP | SIM_DETECT_MEM, 0, NULL };
 	struct sim_explore_opts o = { .strategy = strategy, .seed = seed, .budget = budget };
-	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
-	return r;
+	k->hc.name = "kcase";
+	k->hc.check = kcase_check;
+	if (!k->hc.detect)
+		k->hc.detect = SIM_DETECT_LOCKDEP | SIM_DETECT_MEM;
+	return harness_explore_case(&k->hc, &o);
 }
 
 /* Criterion may pass parameters to a fresh process image: no pointers. */
@@ -110,14 +83,16 @@ ParameterizedTest(struct strat_param *s, kernel, on_each_cpu_reaches_exactly_the
 		  .timeout = 60)
 {
 	struct kcase k = {
-		.ncpus = 4, .offline = 1u << 3,
-		.tasks = { T(0, kp_on_each_cpu_task, 0) },
+		.hc = {
+			.ncpus = 4, .offline = 1u << 3,
+			.tasks = { T(0, kp_on_each_cpu_task, 0) },
+		},
 		.judge = judge_on_each_cpu,
 	};
 	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
 
 	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
-	cr_expect_gt(k.runs_seen, 0);
+	cr_expect_gt(k.hc.runs, 0);
 	sim_result_release(&r);
 }
 
@@ -134,8 +109,10 @@ ParameterizedTest(struct strat_param *s, kernel, ipi_waits_for_the_target_to_ena
 		  .timeout = 60)
 {
 	struct kcase k = {
-		.ncpus = 2,
-		.tasks = { T(0, kp_irq_sender_task, 0), T(1, kp_irq_target_task, 0) },
+		.hc = {
+			.ncpus = 2,
+			.tasks = { T(0, kp_irq_sender_task, 0), T(1, kp_irq_target_task, 0) },
+		},
 		.judge = judge_irq,
 	};
 	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
@@ -162,8 +139,10 @@ static int judge_hotplug_fail(const struct kprog_result *r, char *msg, size_t le
 Test(kernel, failing_online_callback_rolls_the_cpu_back, .timeout = 60)
 {
 	struct kcase k = {
-		.ncpus = 3, .offline = 1u << 2,
-		.tasks = { T(0, kp_hotplug_fail_task, 0) },
+		.hc = {
+			.ncpus = 3, .offline = 1u << 2,
+			.tasks = { T(0, kp_hotplug_fail_task, 0) },
+		},
 		.judge = judge_hotplug_fail,
 	};
 	struct sim_result r = kexplore(&k, "random", 3, 200);
@@ -187,8 +166,10 @@ ParameterizedTest(struct strat_param *s, kernel, mutex_excludes_and_sleepers_sha
 		  .timeout = 120)
 {
 	struct kcase k = {
-		.ncpus = 2,
-		.tasks = { T(0, kp_mutex_task, 0), T(0, kp_mutex_task, 1), T(1, kp_mutex_task, 2) },
+		.hc = {
+			.ncpus = 2,
+			.tasks = { T(0, kp_mutex_task, 0), T(0, kp_mutex_task, 1), T(1, kp_mutex_task, 2) },
+		},
 		.judge = judge_mutex,
 	};
 	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
@@ -210,8 +191,10 @@ ParameterizedTest(struct strat_param *s, kernel, rwsem_readers_share_writers_exc
 		  .timeout = 120)
 {
 	struct kcase k = {
-		.ncpus = 3,
-		.tasks = { T(0, kp_rwsem_task, 0), T(1, kp_rwsem_task, 1), T(2, kp_rwsem_task, 2) },
+		.hc = {
+			.ncpus = 3,
+			.tasks = { T(0, kp_rwsem_task, 0), T(1, kp_rwsem_task, 1), T(2, kp_rwsem_task, 2) },
+		},
 		.judge = judge_rwsem,
 	};
 	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
@@ -232,8 +215,10 @@ static int judge_readers_shared(const struct kprog_result *r, char *msg, size_t 
 Test(kernel, readers_do_share_the_rwsem_in_some_schedule, .timeout = 60)
 {
 	struct kcase k = {
-		.ncpus = 3,
-		.tasks = { T(0, kp_rwsem_task, 0), T(1, kp_rwsem_task, 1), T(2, kp_rwsem_task, 2) },
+		.hc = {
+			.ncpus = 3,
+			.tasks = { T(0, kp_rwsem_task, 0), T(1, kp_rwsem_task, 1), T(2, kp_rwsem_task, 2) },
+		},
 		.judge = judge_readers_shared,
 	};
 	struct sim_result r = kexplore(&k, "random", 1, 2000);
@@ -254,8 +239,10 @@ STRATEGIES(spinlock_irqsave_excludes)
 ParameterizedTest(struct strat_param *s, kernel, spinlock_irqsave_excludes, .timeout = 60)
 {
 	struct kcase k = {
-		.ncpus = 2,
-		.tasks = { T(0, kp_spin_irq_task, 0), T(1, kp_spin_irq_task, 1) },
+		.hc = {
+			.ncpus = 2,
+			.tasks = { T(0, kp_spin_irq_task, 0), T(1, kp_spin_irq_task, 1) },
+		},
 		.judge = judge_spin_irq,
 	};
 	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
@@ -269,8 +256,10 @@ ParameterizedTest(struct strat_param *s, kernel, spinlock_irqsave_excludes, .tim
 Test(kernel, lockdep_sees_abba_in_a_schedule_that_does_not_deadlock, .timeout = 60)
 {
 	struct kcase k = {
-		.ncpus = 2,
-		.tasks = { T(0, kp_abba_task, 0), T(1, kp_abba_task, 1) },
+		.hc = {
+			.ncpus = 2,
+			.tasks = { T(0, kp_abba_task, 0), T(1, kp_abba_task, 1) },
+		},
 	};
 	/* timed's first run: one task finishes before the other starts. */
 	struct sim_result r = kexplore(&k, "dfs:0", 0, 1);
@@ -287,8 +276,10 @@ Test(kernel, lockdep_sees_abba_in_a_schedule_that_does_not_deadlock, .timeout = 
 Test(kernel, abba_deadlocks_in_some_schedule, .timeout = 60)
 {
 	struct kcase k = {
-		.ncpus = 2, .detect = SIM_DETECT_MEM,	/* lockdep off: find the deadlock itself */
-		.tasks = { T(0, kp_abba_task, 0), T(1, kp_abba_task, 1) },
+		.hc = {
+			.ncpus = 2, .detect = SIM_DETECT_MEM,	/* lockdep off: find the deadlock itself */
+			.tasks = { T(0, kp_abba_task, 0), T(1, kp_abba_task, 1) },
+		},
 	};
 	struct sim_result d = kexplore(&k, "dfs:2", 0, 100000);
 	struct sim_result p = kexplore(&k, "pct:3", 1, 5000);
@@ -306,8 +297,10 @@ Test(kernel, abba_deadlocks_in_some_schedule, .timeout = 60)
 Test(kernel, consistent_lock_order_never_deadlocks, .timeout = 60)
 {
 	struct kcase k = {
-		.ncpus = 2,
-		.tasks = { T(0, kp_abba_task, 0), T(1, kp_abba_task, 0) },
+		.hc = {
+			.ncpus = 2,
+			.tasks = { T(0, kp_abba_task, 0), T(1, kp_abba_task, 0) },
+		},
 	};
 	struct sim_result d = kexplore(&k, "dfs:2", 0, 100000);
 
@@ -331,8 +324,10 @@ ParameterizedTest(struct strat_param *s, kernel, completion_and_wait_queue_lose_
 		  .timeout = 120)
 {
 	struct kcase k = {
-		.ncpus = 2,
-		.tasks = { T(0, kp_consumer_task, 0), T(1, kp_producer_task, 0) },
+		.hc = {
+			.ncpus = 2,
+			.tasks = { T(0, kp_consumer_task, 0), T(1, kp_producer_task, 0) },
+		},
 		.judge = judge_consumer,
 	};
 	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
@@ -364,8 +359,10 @@ static int judge_notifier_preempted(const struct kprog_result *r, char *msg, siz
 Test(kernel, preempt_notifiers_pair_up, .timeout = 60)
 {
 	struct kcase k = {
-		.ncpus = 1,
-		.tasks = { T(0, kp_notifier_task, 0), T(0, kp_busy_task, 0) },
+		.hc = {
+			.ncpus = 1,
+			.tasks = { T(0, kp_notifier_task, 0), T(0, kp_busy_task, 0) },
+		},
 		.judge = judge_notifier,
 	};
 	struct kcase seen = k;
@@ -394,14 +391,16 @@ static int judge_migrated(const struct kprog_result *r, char *msg, size_t len)
 Test(kernel, a_woken_task_may_migrate, .timeout = 60)
 {
 	struct kcase pinned = {
-		.ncpus = 2,
-		.tasks = { { 0, kp_sleeper_task, 0, false }, { 1, kp_waker_task, 0, false } },
+		.hc = {
+			.ncpus = 2,
+			.tasks = { T(0, kp_sleeper_task, 0), T(1, kp_waker_task, 0) },
+		},
 		.judge = judge_migrated,
 	};
 	struct kcase free = pinned;
 	struct sim_result r, f, d;
 
-	free.tasks[0].migratable = true;
+	free.hc.tasks[0].migratable = true;
 	r = kexplore(&pinned, "random", 1, 500);
 	cr_expect_eq(r.failures, 0, "a pinned task moved: %s", r.message);
 	f = kexplore(&free, "random", 1, 500);
@@ -417,8 +416,10 @@ Test(kernel, a_woken_task_may_migrate, .timeout = 60)
 Test(kernel, a_long_sleep_is_a_hung_task, .timeout = 60)
 {
 	struct kcase k = {
-		.ncpus = 2, .detect = SIM_DETECT_LOCKDEP,
-		.tasks = { T(0, kp_hung_task, 0), T(1, kp_long_worker_task, 0) },
+		.hc = {
+			.ncpus = 2, .detect = SIM_DETECT_LOCKDEP,
+			.tasks = { T(0, kp_hung_task, 0), T(1, kp_long_worker_task, 0) },
+		},
 	};
 	struct sim_result r = kexplore(&k, "timed", 1, 1);
 
@@ -431,8 +432,10 @@ Test(kernel, a_long_sleep_is_a_hung_task, .timeout = 60)
 Test(kernel, a_short_sleep_is_not_a_hung_task, .timeout = 60)
 {
 	struct kcase k = {
-		.ncpus = 2,
-		.tasks = { T(0, kp_consumer_task, 0), T(1, kp_producer_task, 0) },
+		.hc = {
+			.ncpus = 2,
+			.tasks = { T(0, kp_consumer_task, 0), T(1, kp_producer_task, 0) },
+		},
 	};
 	struct sim_result r = kexplore(&k, "timed", 1, 20);
 
@@ -451,7 +454,7 @@ static int judge_misc(const struct kprog_result *r, char *msg, size_t len)
 STRATEGIES(atomics_bitops_percpu_xarray_behave)
 ParameterizedTest(struct strat_param *s, kernel, atomics_bitops_percpu_xarray_behave, .timeout = 60)
 {
-	struct kcase k = { .ncpus = 2, .tasks = { T(0, kp_misc_task, 0) }, .judge = judge_misc };
+	struct kcase k = { .hc = { .ncpus = 2, .tasks = { T(0, kp_misc_task, 0) } }, .judge = judge_misc };
 	struct sim_result r = kexplore(&k, s->name, s->seed, 50);
 
 	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
@@ -475,7 +478,8 @@ static int judge_remove_cpu(const struct kprog_result *r, char *msg, size_t len)
 Test(kernel, remove_cpu_tears_down_and_leaves_the_masks, .timeout = 60)
 {
 	struct kcase k = {
-		.ncpus = 3, .tasks = { T(0, kp_remove_cpu_task, 0) }, .judge = judge_remove_cpu,
+		.hc = { .ncpus = 3, .tasks = { T(0, kp_remove_cpu_task, 0) } },
+		.judge = judge_remove_cpu,
 	};
 	struct sim_result r = kexplore(&k, "random", 4, 200);
 
@@ -487,7 +491,7 @@ Test(kernel, remove_cpu_tears_down_and_leaves_the_masks, .timeout = 60)
 
 Test(kernel, warn_reports_and_the_run_goes_on, .timeout = 30)
 {
-	struct kcase k = { .ncpus = 1, .tasks = { T(0, kp_warn_task, 0) } };
+	struct kcase k = { .hc = { .ncpus = 1, .tasks = { T(0, kp_warn_task, 0) } } };
 	struct sim_result r = kexplore(&k, "timed", 1, 2);
 
 	cr_expect_eq(r.outcome, SIM_FAILED);
@@ -507,20 +511,20 @@ Test(kernel, warn_reports_and_the_run_goes_on, .timeout = 30)
 
 Test(kernel, warn_on_once_fires_again_in_the_next_run, .timeout = 30)
 {
-	struct kcase k = { .ncpus = 1, .tasks = { T(0, kp_warn_task, 0) } };
-	struct sim_program p = { "warn", 1, kcase_setup, kcase_check, &k, 0, 0, NULL };
+	struct kcase k = {
+		.hc = { .name = "warn", .ncpus = 1, .tasks = { T(0, kp_warn_task, 0) },
+			.check = kcase_check },
+	};
 	struct sim_explore_opts o = { .strategy = "random", .budget = 3, .keep_going = true };
-	struct sim_result r;
-	char err[128];
+	struct sim_result r = harness_explore_case(&k.hc, &o);
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0);
 	cr_expect_eq(r.failures, 3, "the once-flag leaked from one run into the next");
 	sim_result_release(&r);
 }
 
 Test(kernel, bug_ends_the_run, .timeout = 30)
 {
-	struct kcase k = { .ncpus = 1, .tasks = { T(0, kp_bug_task, 0) } };
+	struct kcase k = { .hc = { .ncpus = 1, .tasks = { T(0, kp_bug_task, 0) } } };
 	struct sim_result r = kexplore(&k, "timed", 1, 1);
 
 	cr_expect_eq(r.outcome, SIM_FAILED);
@@ -535,12 +539,9 @@ static struct sim_result explore_example(const char *name, const char *strategy,
 {
 	const struct example *ex = example_find(name);
 	struct sim_explore_opts o = { .strategy = strategy, .seed = 1, .budget = budget };
-	struct sim_result r;
-	char err[128];
 
 	cr_assert_not_null(ex);
-	cr_assert_eq(sim_explore(&ex->program, &o, &r, err, sizeof(err)), 0, "%s", err);
-	return r;
+	return harness_explore(&ex->program, &o);
 }
 
 Test(kernel, toy_hotplug_race_is_found_without_the_lock, .timeout = 120)

@@ -15,20 +15,13 @@
 
 #include <criterion/criterion.h>
 
-#define TEST_MAX_REPORTS	16
+#include "harness.h"
 
 #define TITLE_CIRCULAR	"WARNING: possible circular locking dependency detected"
 #define TITLE_RECURSIVE	"WARNING: possible recursive locking detected"
 #define TITLE_USER	"WARNING: lock held when returning to user space!"
 #define TITLE_UNLOCK	"WARNING: bad unlock balance detected!"
 #define TITLE_SLEEP	"BUG: sleeping function called from invalid context at "
-
-/* What the report callback collected. */
-struct test_reports {
-	unsigned int n;
-	char *title[TEST_MAX_REPORTS];
-	char *text[TEST_MAX_REPORTS];
-};
 
 /* A lock as the tests use it: the instance is the struct itself. */
 struct test_lock {
@@ -52,47 +45,21 @@ static struct test_lock pi_lock = { "&pi->lock", LOCKDEP_RAW_SPIN, &key_pi };
 /* Callers of every operation, outermost first as a shadow stack keeps them. */
 static const uintptr_t test_stack[] = { 0x100, 0x200, 0x300 };
 
-static void test_report(void *arg, const char *title, const char *text)
-{
-	struct test_reports *r = arg;
-
-	cr_assert_lt(r->n, TEST_MAX_REPORTS, "too many reports");
-	cr_assert_not_null(title);
-	cr_assert_not_null(text);
-	r->title[r->n] = strdup(title);
-	r->text[r->n] = strdup(text);
-	cr_assert_not_null(r->title[r->n]);
-	cr_assert_not_null(r->text[r->n]);
-	r->n++;
-}
-
-static void test_symbolize(void *arg, uintptr_t pc, char *buf, size_t len)
-{
-	(void)arg;
-	snprintf(buf, len, "fn_%" PRIxPTR "+0x0/0x40", pc);
-}
-
-static struct lockdep *test_create(struct test_reports *r)
+static struct lockdep *test_create(struct harness_reports *r)
 {
 	struct lockdep *ld;
 
 	memset(r, 0, sizeof(*r));
-	ld = lockdep_create(test_report, test_symbolize, r);
+	ld = lockdep_create(harness_collect, harness_symbolize, r);
 	cr_assert_not_null(ld);
 	return ld;
 }
 
-static void test_destroy(struct lockdep *ld, struct test_reports *r)
+static void test_destroy(struct lockdep *ld, struct harness_reports *r)
 {
-	unsigned int i;
-
 	cr_assert(lockdep_enabled(ld));
 	lockdep_destroy(ld);
-	for (i = 0; i < r->n; i++) {
-		free(r->title[i]);
-		free(r->text[i]);
-	}
-	memset(r, 0, sizeof(*r));
+	harness_reports_clear(r);
 }
 
 static struct sim_who test_who(unsigned int task, const char *comm)
@@ -162,10 +129,10 @@ static const char ab_ba_expected[] =
 	"WARNING: possible circular locking dependency detected\n"
 	"------------------------------------------------------\n"
 	"vcpu1/101 is trying to acquire lock:\n"
-	" (&kvm->lock){+.+.}-{3:3}, at: fn_2010+0x0/0x40\n"
+	" (&kvm->lock){+.+.}-{3:3}, at: fn_20+0x10/0x100\n"
 	"\n"
 	"but task is already holding lock:\n"
-	" (&vcpu->mutex){+.+.}-{3:3}, at: fn_2000+0x0/0x40\n"
+	" (&vcpu->mutex){+.+.}-{3:3}, at: fn_20+0x0/0x100\n"
 	"\n"
 	"which lock already depends on the new lock.\n"
 	"\n"
@@ -173,16 +140,16 @@ static const char ab_ba_expected[] =
 	"the existing dependency chain (in reverse order) is:\n"
 	"\n"
 	"-> #1 (&vcpu->mutex){+.+.}-{3:3}:\n"
-	"       fn_1010+0x0/0x40\n"
-	"       fn_300+0x0/0x40\n"
-	"       fn_200+0x0/0x40\n"
-	"       fn_100+0x0/0x40\n"
+	"       fn_10+0x10/0x100\n"
+	"       fn_3+0x0/0x100\n"
+	"       fn_2+0x0/0x100\n"
+	"       fn_1+0x0/0x100\n"
 	"\n"
 	"-> #0 (&kvm->lock){+.+.}-{3:3}:\n"
-	"       fn_2010+0x0/0x40\n"
-	"       fn_300+0x0/0x40\n"
-	"       fn_200+0x0/0x40\n"
-	"       fn_100+0x0/0x40\n"
+	"       fn_20+0x10/0x100\n"
+	"       fn_3+0x0/0x100\n"
+	"       fn_2+0x0/0x100\n"
+	"       fn_1+0x0/0x100\n"
 	"\n"
 	"other info that might help us debug this:\n"
 	"\n"
@@ -198,18 +165,18 @@ static const char ab_ba_expected[] =
 	" *** DEADLOCK ***\n"
 	"\n"
 	"1 lock held by vcpu1/101:\n"
-	" #0: (&vcpu->mutex){+.+.}-{3:3}, at: fn_2000+0x0/0x40\n"
+	" #0: (&vcpu->mutex){+.+.}-{3:3}, at: fn_20+0x0/0x100\n"
 	"\n"
 	"stack backtrace:\n"
 	"CPU: 1 PID: 101 Comm: vcpu1\n"
 	"Call Trace:\n"
-	" fn_300+0x0/0x40\n"
-	" fn_200+0x0/0x40\n"
-	" fn_100+0x0/0x40\n";
+	" fn_3+0x0/0x100\n"
+	" fn_2+0x0/0x100\n"
+	" fn_1+0x0/0x100\n";
 
 Test(lockdep, ab_ba_at_different_times, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "vcpu0");
 	struct sim_who t1 = test_who(1, "vcpu1");
@@ -247,7 +214,7 @@ Test(lockdep, ab_ba_at_different_times, .timeout = 10)
 
 Test(lockdep, chain_of_three, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 	struct sim_who t1 = test_who(1, "b");
@@ -271,16 +238,16 @@ Test(lockdep, chain_of_three, .timeout = 10)
 	cr_assert_str_eq(r.title[0], TITLE_CIRCULAR);
 	assert_framed(r.title[0], r.text[0]);
 	find(r.text[0], "c/102 is trying to acquire lock:\n"
-			" (&kvm->lock){+.+.}-{3:3}, at: fn_3010+0x0/0x40\n");
+			" (&kvm->lock){+.+.}-{3:3}, at: fn_30+0x10/0x100\n");
 	find(r.text[0], "but task is already holding lock:\n"
-			" (&kvm->slots_lock){+.+.}-{3:3}, at: fn_3000+0x0/0x40\n");
+			" (&kvm->slots_lock){+.+.}-{3:3}, at: fn_30+0x0/0x100\n");
 	/* Every link, newest dependency first, each with the pc that made it. */
 	p2 = find(r.text[0], "\n-> #2 (&kvm->slots_lock){+.+.}-{3:3}:\n"
-			     "       fn_2010+0x0/0x40\n");
+			     "       fn_20+0x10/0x100\n");
 	p1 = find(r.text[0], "\n-> #1 (&vcpu->mutex){+.+.}-{3:3}:\n"
-			     "       fn_1010+0x0/0x40\n");
+			     "       fn_10+0x10/0x100\n");
 	p0 = find(r.text[0], "\n-> #0 (&kvm->lock){+.+.}-{3:3}:\n"
-			     "       fn_3010+0x0/0x40\n");
+			     "       fn_30+0x10/0x100\n");
 	cr_assert(p2 < p1 && p1 < p0);
 	cr_assert_null(strstr(r.text[0], "-> #3"));
 	find(r.text[0], "Chain exists of:\n"
@@ -294,7 +261,7 @@ Test(lockdep, chain_of_three, .timeout = 10)
 
 Test(lockdep, consistent_order_is_silent, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 	struct sim_who t1 = test_who(1, "b");
@@ -319,7 +286,7 @@ Test(lockdep, consistent_order_is_silent, .timeout = 10)
 
 Test(lockdep, reverse_trylock_is_silent, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 	struct sim_who t1 = test_who(1, "b");
@@ -341,7 +308,7 @@ Test(lockdep, reverse_trylock_is_silent, .timeout = 10)
 
 Test(lockdep, held_trylock_still_orders, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 	struct sim_who t1 = test_who(1, "b");
@@ -363,7 +330,7 @@ Test(lockdep, held_trylock_still_orders, .timeout = 10)
 
 Test(lockdep, recursive_spin_class, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 
@@ -374,9 +341,9 @@ Test(lockdep, recursive_spin_class, .timeout = 10)
 	cr_assert_str_eq(r.title[0], TITLE_RECURSIVE);
 	assert_framed(r.title[0], r.text[0]);
 	find(r.text[0], "a/100 is trying to acquire lock:\n"
-			" (&vcpu->arch.lock){+.+.}-{2:2}, at: fn_1010+0x0/0x40\n"
+			" (&vcpu->arch.lock){+.+.}-{2:2}, at: fn_10+0x10/0x100\n"
 			"\nbut task is already holding lock:\n"
-			" (&vcpu->arch.lock){+.+.}-{2:2}, at: fn_1000+0x0/0x40\n");
+			" (&vcpu->arch.lock){+.+.}-{2:2}, at: fn_10+0x0/0x100\n");
 	find(r.text[0], "       CPU0\n"
 			"       ----\n"
 			"  lock(&vcpu->arch.lock);\n"
@@ -395,7 +362,7 @@ Test(lockdep, recursive_spin_class, .timeout = 10)
 
 Test(lockdep, rwsem_read_recursion_is_silent, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 
@@ -412,7 +379,7 @@ Test(lockdep, rwsem_read_recursion_is_silent, .timeout = 10)
 	take(ld, &t0, &srcu_write, 0x1050);
 	cr_assert_eq(r.n, 1);
 	cr_assert_str_eq(r.title[0], TITLE_RECURSIVE);
-	find(r.text[0], " (&kvm->srcu_sem){++++}-{3:3}, at: fn_1040+0x0/0x40\n");
+	find(r.text[0], " (&kvm->srcu_sem){++++}-{3:3}, at: fn_10+0x40/0x100\n");
 	test_destroy(ld, &r);
 }
 
@@ -420,7 +387,7 @@ Test(lockdep, rwsem_read_recursion_is_silent, .timeout = 10)
 
 Test(lockdep, held_on_user_return, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "qemu");
 
@@ -431,13 +398,13 @@ Test(lockdep, held_on_user_return, .timeout = 10)
 	assert_framed(r.title[0], r.text[0]);
 	find(r.text[0], "qemu/100 is leaving the kernel with locks still held!\n"
 			"1 lock held by qemu/100:\n"
-			" #0: (&kvm->lock){+.+.}-{3:3}, at: fn_1000+0x0/0x40\n");
+			" #0: (&kvm->lock){+.+.}-{3:3}, at: fn_10+0x0/0x100\n");
 	test_destroy(ld, &r);
 }
 
 Test(lockdep, released_before_user_return, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "qemu");
 
@@ -454,7 +421,7 @@ Test(lockdep, released_before_user_return, .timeout = 10)
 
 Test(lockdep, held_at_exit, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "kworker");
 	struct sim_who t1 = test_who(1, "clean");
@@ -466,8 +433,8 @@ Test(lockdep, held_at_exit, .timeout = 10)
 	cr_assert_str_eq(r.title[0], "WARNING: kworker/100 still has locks held!");
 	assert_framed(r.title[0], r.text[0]);
 	find(r.text[0], "2 locks held by kworker/100:\n"
-			" #0: (&kvm->lock){+.+.}-{3:3}, at: fn_1000+0x0/0x40\n"
-			" #1: (&vcpu->arch.lock){+.+.}-{2:2}, at: fn_1010+0x0/0x40\n");
+			" #0: (&kvm->lock){+.+.}-{3:3}, at: fn_10+0x0/0x100\n"
+			" #1: (&vcpu->arch.lock){+.+.}-{2:2}, at: fn_10+0x10/0x100\n");
 	cr_assert_eq(lockdep_held_count(ld, 0), 0);
 
 	take(ld, &t1, &kvm_lock, 0x2000);
@@ -481,7 +448,7 @@ Test(lockdep, held_at_exit, .timeout = 10)
 
 Test(lockdep, unlock_not_held, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 	struct sim_who t1 = test_who(1, "b");
@@ -493,7 +460,7 @@ Test(lockdep, unlock_not_held, .timeout = 10)
 	cr_assert_str_eq(r.title[0], TITLE_UNLOCK);
 	assert_framed(r.title[0], r.text[0]);
 	find(r.text[0], "a/100 is trying to release lock (&kvm->lock) at:\n"
-			"fn_1000+0x0/0x40\n"
+			"fn_10+0x0/0x100\n"
 			"but there are no more locks to release!\n"
 			"\nother info that might help us debug this:\n"
 			"no locks held by a/100.\n");
@@ -514,7 +481,7 @@ Test(lockdep, unlock_not_held, .timeout = 10)
 
 Test(lockdep, balanced_unlock_is_silent, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 
@@ -532,7 +499,7 @@ Test(lockdep, balanced_unlock_is_silent, .timeout = 10)
 
 Test(lockdep, mutex_with_irqs_disabled, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 
@@ -552,7 +519,7 @@ Test(lockdep, mutex_with_irqs_disabled, .timeout = 10)
 
 Test(lockdep, mutex_inside_spinlock, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 
@@ -564,15 +531,15 @@ Test(lockdep, mutex_inside_spinlock, .timeout = 10)
 			"pid: 100, name: a\n"
 			"preempt_count: 1, expected: 0\n"
 			"1 lock held by a/100:\n"
-			" #0: (&vcpu->arch.lock){+.+.}-{2:2}, at: fn_1000+0x0/0x40\n"
+			" #0: (&vcpu->arch.lock){+.+.}-{2:2}, at: fn_10+0x0/0x100\n"
 			"Preemption disabled at:\n"
-			"fn_1000+0x0/0x40\n");
+			"fn_10+0x0/0x100\n");
 	test_destroy(ld, &r);
 }
 
 Test(lockdep, mutex_alone_is_silent, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 
@@ -593,7 +560,7 @@ Test(lockdep, mutex_alone_is_silent, .timeout = 10)
 
 Test(lockdep, might_sleep_contexts, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 
@@ -619,7 +586,7 @@ Test(lockdep, might_sleep_contexts, .timeout = 10)
 
 Test(lockdep, reset_forgets, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 	struct sim_who t1 = test_who(1, "b");
@@ -650,7 +617,7 @@ Test(lockdep, reset_forgets, .timeout = 10)
 
 Test(lockdep, same_problem_reported_once, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 	struct sim_who t1 = test_who(1, "b");
@@ -691,7 +658,7 @@ Test(lockdep, same_problem_reported_once, .timeout = 10)
 
 Test(lockdep, backtrace_is_capped_innermost_first, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who t0 = test_who(0, "a");
 	uintptr_t deep[20];
@@ -704,12 +671,12 @@ Test(lockdep, backtrace_is_capped_innermost_first, .timeout = 10)
 	t0.depth = 20;
 	drop(ld, &t0, &kvm_lock, 0x1000);
 	cr_assert_eq(r.n, 1);
-	p = find(r.text[0], "Call Trace:\n fn_23+0x0/0x40\n fn_22+0x0/0x40\n");
+	p = find(r.text[0], "Call Trace:\n fn_0+0x23/0x100\n fn_0+0x22/0x100\n");
 	for (p = strchr(p, '\n') + 1; *p; p = strchr(p, '\n') + 1)
 		lines++;
 	cr_assert_eq(lines, 16);
-	find(r.text[0], " fn_14+0x0/0x40\n");
-	cr_assert_null(strstr(r.text[0], " fn_13+"));
+	find(r.text[0], " fn_0+0x14/0x100\n");
+	cr_assert_null(strstr(r.text[0], " fn_0+0x13/"));
 	test_destroy(ld, &r);
 }
 
@@ -741,7 +708,7 @@ static void run_mixed(struct lockdep *ld)
 
 Test(lockdep, deterministic_text, .timeout = 10)
 {
-	struct test_reports r1, r2;
+	struct harness_reports r1, r2;
 	struct lockdep *ld1 = test_create(&r1);
 	struct lockdep *ld2 = test_create(&r2);
 	unsigned int i, n;
@@ -770,7 +737,7 @@ Test(lockdep, deterministic_text, .timeout = 10)
 
 Test(lockdep, many_tasks, .timeout = 10)
 {
-	struct test_reports r;
+	struct harness_reports r;
 	struct lockdep *ld = test_create(&r);
 	struct sim_who w;
 	unsigned int task;

@@ -15,44 +15,9 @@
 #include "kernel/mem.h"
 #include "engine/report.h"
 #include "engine/rng.h"
+#include "harness.h"
 
-#define MAX_REPORTS	64
 #define VA(off)		(MEM_REPORT_VA_BASE + MEM_PHYS_BASE + (off))
-
-/* Reports as the callback got them; asserted on after the calls. */
-struct reports {
-	unsigned int n;			/* all reports, kept or not */
-	char *title[MAX_REPORTS];
-	char *text[MAX_REPORTS];
-};
-
-static void collect(void *arg, const char *title, const char *text)
-{
-	struct reports *r = arg;
-
-	if (r->n < MAX_REPORTS) {
-		r->title[r->n] = strdup(title);
-		r->text[r->n] = strdup(text);
-	}
-	r->n++;
-}
-
-static void reports_clear(struct reports *r)
-{
-	for (unsigned int i = 0; i < r->n && i < MAX_REPORTS; i++) {
-		free(r->title[i]);
-		free(r->text[i]);
-	}
-	memset(r, 0, sizeof(*r));
-}
-
-/* pc 0x4210 is "fn_42+0x10/0x100": the function is the pc's upper bits. */
-static void symbolize(void *arg, uintptr_t pc, char *buf, size_t len)
-{
-	(void)arg;
-	snprintf(buf, len, "fn_%lx+0x%lx/0x100", (unsigned long)(pc >> 8),
-		 (unsigned long)(pc & 0xff));
-}
 
 static const uintptr_t test_stack[] = { 0x1100, 0x1204, 0x1308 };
 
@@ -66,20 +31,20 @@ static struct sim_who who_at(uintptr_t pc)
 	return w;
 }
 
-static struct mem *mk(struct reports *r, size_t bytes)
+static struct mem *mk(struct harness_reports *r, size_t bytes)
 {
 	struct mem *m;
 
 	memset(r, 0, sizeof(*r));
-	m = mem_create(bytes, collect, symbolize, r);
+	m = mem_create(bytes, harness_collect, harness_symbolize, r);
 	cr_assert_not_null(m);
 	return m;
 }
 
-static void done(struct mem *m, struct reports *r)
+static void done(struct mem *m, struct harness_reports *r)
 {
 	mem_destroy(m);
-	reports_clear(r);
+	harness_reports_clear(r);
 }
 
 static int has(const char *text, const char *what)
@@ -90,7 +55,7 @@ static int has(const char *text, const char *what)
 Test(mem, alloc_free_round_trip, .timeout = 10)
 {
 	struct sim_who w = who_at(0x1010);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 1 << 20);
 	char *p = mem_alloc(m, 24, 0, &w);
 
@@ -112,7 +77,7 @@ Test(mem, alloc_free_round_trip, .timeout = 10)
 Test(mem, zeroing_and_free_poison, .timeout = 10)
 {
 	struct sim_who w = who_at(0x1010);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 4 << 20);
 	unsigned char *p, *first;
 	int reused = 0;
@@ -142,7 +107,7 @@ Test(mem, zeroing_and_free_poison, .timeout = 10)
 Test(mem, alignment_rules, .timeout = 10)
 {
 	struct sim_who w = who_at(0x1010);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 16 << 20);
 
 	for (size_t size = 1; size <= 9000; size += size < 300 ? 1 : 37) {
@@ -177,7 +142,7 @@ Test(mem, random_sequence_never_overlaps, .timeout = 10)
 {
 	static struct live live[4096];
 	struct sim_who w = who_at(0x1010), bad = who_at(0x9900);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 64 << 20);
 	size_t nlive = 0;
 	struct rng rng;
@@ -276,11 +241,11 @@ static size_t script(struct mem *m, uintptr_t *offs, size_t max)
 	return n;
 }
 
-static void same_reports(const struct reports *a, const struct reports *b)
+static void same_reports(const struct harness_reports *a, const struct harness_reports *b)
 {
 	cr_assert_eq(a->n, b->n);
 	cr_assert_gt(a->n, 3, "the script produces several kinds of report");
-	for (unsigned int i = 0; i < a->n && i < MAX_REPORTS; i++) {
+	for (unsigned int i = 0; i < a->n && i < HARNESS_MAX_REPORTS; i++) {
 		cr_assert_str_eq(a->title[i], b->title[i]);
 		cr_assert_str_eq(a->text[i], b->text[i]);
 	}
@@ -289,7 +254,7 @@ static void same_reports(const struct reports *a, const struct reports *b)
 Test(mem, same_calls_same_offsets_and_reports, .timeout = 10)
 {
 	static uintptr_t o1[4096], o2[4096];
-	struct reports r1, r2;
+	struct harness_reports r1, r2;
 	struct mem *m1 = mk(&r1, 32 << 20), *m2 = mk(&r2, 32 << 20);
 	size_t n1, n2;
 
@@ -307,7 +272,7 @@ Test(mem, same_calls_same_offsets_and_reports, .timeout = 10)
 Test(mem, reset_repeats_the_run, .timeout = 10)
 {
 	static uintptr_t o1[4096], o2[4096];
-	struct reports r1, r2;
+	struct harness_reports r1, r2;
 	struct mem *m = mk(&r1, 32 << 20);
 	size_t n1, n2;
 
@@ -320,14 +285,14 @@ Test(mem, reset_repeats_the_run, .timeout = 10)
 	cr_assert_eq(n1, n2);
 	cr_assert_eq(memcmp(o1, o2, n1 * sizeof(*o1)), 0);
 	same_reports(&r1, &r2);
-	reports_clear(&r2);
+	harness_reports_clear(&r2);
 	done(m, &r1);
 }
 
 Test(mem, reset_restores_fresh_contents, .timeout = 10)
 {
 	struct sim_who w = who_at(0x1010);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 1 << 20);
 	unsigned char *p = mem_alloc(m, 40, 0, &w), *q;
 
@@ -343,7 +308,7 @@ Test(mem, reset_restores_fresh_contents, .timeout = 10)
 Test(mem, use_after_free_is_reported_once, .timeout = 10)
 {
 	struct sim_who a = who_at(0x1010), f = who_at(0x2020), u = who_at(0x3030);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 1 << 20);
 	char *p = mem_alloc(m, 32, 0, &a);
 
@@ -374,7 +339,7 @@ Test(mem, use_after_free_is_reported_once, .timeout = 10)
 Test(mem, live_object_access_is_silent, .timeout = 10)
 {
 	struct sim_who w = who_at(0x1010);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 1 << 20);
 	char *p = mem_alloc(m, 200, 0, &w), *q = mem_alloc(m, 5000, 0, &w);
 	char *pg = mem_alloc_pages(m, 1, &w);
@@ -394,7 +359,7 @@ Test(mem, one_byte_past_the_size_is_out_of_bounds, .timeout = 10)
 {
 	struct sim_who a = who_at(0x1010), b = who_at(0x4040), c = who_at(0x5050);
 	struct sim_who d = who_at(0x6060), e = who_at(0x7070);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 1 << 20);
 	char *p = mem_alloc(m, 13, 0, &a);
 	char *full = mem_alloc(m, 64, 0, &a);
@@ -426,7 +391,7 @@ Test(mem, double_and_invalid_free, .timeout = 10)
 {
 	struct sim_who a = who_at(0x1010), f = who_at(0x2020), g = who_at(0x2120);
 	struct sim_who h = who_at(0x2220);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 1 << 20);
 	char *p = mem_alloc(m, 48, 0, &a), *q = mem_alloc(m, 48, 0, &a);
 	long local;
@@ -456,7 +421,7 @@ Test(mem, double_and_invalid_free, .timeout = 10)
 Test(mem, never_allocated_memory_is_wild, .timeout = 10)
 {
 	struct sim_who a = who_at(0x1010), b = who_at(0x8080), c = who_at(0x8180);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 1 << 20);
 	char *p = mem_alloc(m, 8, 0, &a);
 	uintptr_t far = (uintptr_t)mem_va(m, MEM_PHYS_BASE + mem_arena_size(m) / 2);
@@ -476,7 +441,7 @@ Test(mem, never_allocated_memory_is_wild, .timeout = 10)
 Test(mem, null_pointer_check, .timeout = 10)
 {
 	struct sim_who w = who_at(0x3a3a);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 1 << 20);
 
 	cr_assert_eq(mem_check_null(m, &w, 8, 8, 0), MEM_BAD_NULL);
@@ -493,7 +458,7 @@ Test(mem, null_pointer_check, .timeout = 10)
 Test(mem, quarantine_delays_reuse, .timeout = 10)
 {
 	struct sim_who w = who_at(0x1010);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 4 << 20);
 	char *p = mem_alloc(m, 64, 0, &w), *q;
 	int i;
@@ -517,7 +482,7 @@ Test(mem, quarantine_delays_reuse, .timeout = 10)
 Test(mem, pages_and_physical_addresses, .timeout = 10)
 {
 	struct sim_who w = who_at(0x1010), x = who_at(0x2a2a), y = who_at(0x2b2b);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 1 << 20);
 	char *small = mem_alloc(m, 8, 0, &w);
 	char *p0 = mem_alloc_pages(m, 0, &w), *p2 = mem_alloc_pages(m, 2, &w);
@@ -554,7 +519,7 @@ Test(mem, pages_and_physical_addresses, .timeout = 10)
 Test(mem, exhaustion_returns_null, .timeout = 10)
 {
 	struct sim_who w = who_at(0x1010);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 64 << 10);
 	void *held[1024];
 	int n = 0;
@@ -572,7 +537,7 @@ Test(mem, exhaustion_returns_null, .timeout = 10)
 		cr_assert_eq(mem_free(m, held[i], &w), 0);
 	/* Quarantined memory is given up rather than failing an allocation. */
 	cr_assert_not_null(mem_alloc(m, 1000, 0, &w));
-	cr_assert_null(mem_create(0, collect, symbolize, &r));
+	cr_assert_null(mem_create(0, harness_collect, harness_symbolize, &r));
 	cr_assert_eq(r.n, 0);
 	done(m, &r);
 }
@@ -581,7 +546,7 @@ Test(mem, leaks_are_listed_in_allocation_order, .timeout = 10)
 {
 	static void *churn[1024];
 	struct sim_who a = who_at(0x1010), b = who_at(0x1111), c = who_at(0x1212);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 1 << 20);
 	char *early = mem_alloc(m, 16, 0, &a), *first, *second;
 	char want1[512], want2[128];
@@ -622,7 +587,7 @@ Test(mem, leaks_are_listed_in_allocation_order, .timeout = 10)
 Test(mem, no_leaks_no_report, .timeout = 10)
 {
 	struct sim_who w = who_at(0x1010);
-	struct reports r;
+	struct harness_reports r;
 	struct mem *m = mk(&r, 1 << 20);
 	void *p = mem_alloc(m, 100, 0, &w), *pg = mem_alloc_pages(m, 0, &w);
 

@@ -14,60 +14,48 @@
 
 #include "hvsim/sim.h"
 #include "hvsim/user.h"
+#include "harness.h"
 #include "programs/oprogs.h"
 
+/* Tasks that reach the toy device, and what it saw (copied after each run). */
 struct ocase {
-	unsigned int ncpus;
-	struct {
-		unsigned int cpu;
-		sim_task_fn fn;
-		bool user;
-	} tasks[3];
-	struct op_dev_result dev;	/* copied by check() after each run */
+	struct harness_case hc;
+	struct op_dev_result dev;
 };
 
-static void ocase_setup(struct machine *m, void *arg)
+/* A kernel task and a user task (in a process of its own) on @cpu. */
+#define K(cpu_, fn_)	{ .cpu = (cpu_), .fn = (fn_), .name = "ktask" }
+#define U(cpu_, fn_)	{ .cpu = (cpu_), .fn = (fn_), .name = "user", .user = true }
+
+static int ocase_check(struct harness_case *hc, char *msg, size_t len)
 {
-	struct ocase *c = arg;
+	struct ocase *c = HARNESS_CONTAINER_OF(hc, struct ocase, hc);
 
-	for (int i = 0; i < 3 && c->tasks[i].fn; i++) {
-		if (c->tasks[i].user)
-			sim_spawn_user(m, c->tasks[i].cpu, 0, "user", c->tasks[i].fn, NULL);
-		else
-			sim_spawn(m, c->tasks[i].cpu, "ktask", c->tasks[i].fn, NULL);
-	}
-}
-
-static int ocase_check(struct machine *m, void *arg, char *msg, size_t len)
-{
-	struct ocase *c = arg;
-
-	(void)m;
 	(void)msg;
 	(void)len;
 	op_dev_result(&c->dev);
 	return 0;
 }
 
+/* Explore @c booted (module_init() first), with @detect. */
 static struct sim_result oexplore(struct ocase *c, unsigned int detect, const char *strategy,
 				  uint64_t budget)
 {
-	struct sim_program p = { "oracle", c->ncpus, ocase_setup, ocase_check, c, detect,
-				 SIM_PROG_BOOT, NULL };
 	struct sim_explore_opts o = { .strategy = strategy, .seed = 1, .budget = budget };
-	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
-	return r;
+	c->hc.name = "oracle";
+	c->hc.detect = detect;
+	c->hc.flags = SIM_PROG_BOOT;
+	c->hc.check = ocase_check;
+	return harness_explore_case(&c->hc, &o);
 }
 
 /* ---- data races ------------------------------------------------------------ */
 
 Test(oracles, plain_plain_race_is_reported, .timeout = 60)
 {
-	struct ocase c = { .ncpus = 2,
-		.tasks = { { 0, op_plain_writer, false }, { 1, op_plain_reader, false } } };
+	struct ocase c = { .hc = { .ncpus = 2,
+		.tasks = { K(0, op_plain_writer), K(1, op_plain_reader) } } };
 	struct sim_result r = oexplore(&c, SIM_DETECT_RACE, "dfs:1", 1000);
 
 	cr_expect_eq(r.failures, 1);
@@ -81,8 +69,8 @@ Test(oracles, plain_plain_race_is_reported, .timeout = 60)
 
 Test(oracles, plain_write_vs_marked_read_only_in_strict_mode, .timeout = 60)
 {
-	struct ocase c = { .ncpus = 2,
-		.tasks = { { 0, op_plain_writer, false }, { 1, op_marked_reader_of_plain, false } } };
+	struct ocase c = { .hc = { .ncpus = 2,
+		.tasks = { K(0, op_plain_writer), K(1, op_marked_reader_of_plain) } } };
 	struct sim_result d = oexplore(&c, SIM_DETECT_RACE, "dfs:2", 10000);
 	struct sim_result s = oexplore(&c, SIM_DETECT_RACE | SIM_DETECT_RACE_STRICT, "dfs:2", 10000);
 
@@ -97,8 +85,8 @@ Test(oracles, plain_write_vs_marked_read_only_in_strict_mode, .timeout = 60)
 
 Test(oracles, marked_accesses_do_not_race, .timeout = 60)
 {
-	struct ocase c = { .ncpus = 2,
-		.tasks = { { 0, op_marked_writer, false }, { 1, op_marked_reader, false } } };
+	struct ocase c = { .hc = { .ncpus = 2,
+		.tasks = { K(0, op_marked_writer), K(1, op_marked_reader) } } };
 	struct sim_result r = oexplore(&c, SIM_DETECT_RACE, "dfs:2", 10000);
 
 	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
@@ -108,8 +96,8 @@ Test(oracles, marked_accesses_do_not_race, .timeout = 60)
 
 Test(oracles, accesses_under_a_lock_do_not_race, .timeout = 60)
 {
-	struct ocase c = { .ncpus = 2,
-		.tasks = { { 0, op_locked_writer, false }, { 1, op_locked_reader, false } } };
+	struct ocase c = { .hc = { .ncpus = 2,
+		.tasks = { K(0, op_locked_writer), K(1, op_locked_reader) } } };
 	struct sim_result r = oexplore(&c, SIM_DETECT_RACE | SIM_DETECT_LOCKDEP, "dfs:2", 10000);
 
 	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
@@ -121,7 +109,7 @@ Test(oracles, accesses_under_a_lock_do_not_race, .timeout = 60)
 
 Test(oracles, use_after_free_ends_the_run_with_a_kasan_report, .timeout = 30)
 {
-	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_uaf_task, false } } };
+	struct ocase c = { .hc = { .ncpus = 1, .tasks = { K(0, op_uaf_task) } } };
 	struct sim_result r = oexplore(&c, SIM_DETECT_MEM, "timed", 1);
 
 	cr_expect_eq(r.outcome, SIM_FAILED);
@@ -133,7 +121,7 @@ Test(oracles, use_after_free_ends_the_run_with_a_kasan_report, .timeout = 30)
 
 Test(oracles, null_dereference_is_an_oops_and_hvsim_survives, .timeout = 30)
 {
-	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_null_task, false } } };
+	struct ocase c = { .hc = { .ncpus = 1, .tasks = { K(0, op_null_task) } } };
 	struct sim_result r = oexplore(&c, SIM_DETECT_MEM, "timed", 3);
 
 	cr_expect_eq(r.outcome, SIM_FAILED);
@@ -143,13 +131,14 @@ Test(oracles, null_dereference_is_an_oops_and_hvsim_survives, .timeout = 30)
 
 Test(oracles, a_fault_without_checks_is_an_oops_and_hvsim_goes_on, .timeout = 30)
 {
-	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_wild_task, false } } };
-	struct sim_program p = { "oracle", 1, ocase_setup, ocase_check, &c, 0, 0, NULL };
+	/* Neither booted nor checked: the backstop alone. */
+	struct ocase c = {
+		.hc = { .name = "oracle", .ncpus = 1, .tasks = { K(0, op_wild_task) },
+			.check = ocase_check },
+	};
 	struct sim_explore_opts o = { .strategy = "random", .budget = 3, .keep_going = true };
-	struct sim_result r;
-	char err[128];
+	struct sim_result r = harness_explore_case(&c.hc, &o);
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
 	cr_expect_eq(r.failures, 3, "each run faulted and was reported");
 	cr_expect(strstr(r.message, "BUG: unable to handle page fault for address: 0x0000000000000010") ==
 		  r.message, "%s", r.message);
@@ -160,7 +149,7 @@ Test(oracles, a_fault_without_checks_is_an_oops_and_hvsim_goes_on, .timeout = 30
 
 Test(oracles, leak_is_reported_at_the_end_of_the_run, .timeout = 30)
 {
-	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_leak_task, false } } };
+	struct ocase c = { .hc = { .ncpus = 1, .tasks = { K(0, op_leak_task) } } };
 	struct sim_result r = oexplore(&c, SIM_DETECT_MEM, "timed", 1);
 
 	cr_expect_eq(r.outcome, SIM_FAILED);
@@ -172,7 +161,7 @@ Test(oracles, leak_is_reported_at_the_end_of_the_run, .timeout = 30)
 
 Test(oracles, clean_allocations_stay_silent, .timeout = 30)
 {
-	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_clean_alloc_task, false } } };
+	struct ocase c = { .hc = { .ncpus = 1, .tasks = { K(0, op_clean_alloc_task) } } };
 	struct sim_result r = oexplore(&c, SIM_DETECT_ALL, "random", 20);
 
 	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
@@ -183,7 +172,7 @@ Test(oracles, clean_allocations_stay_silent, .timeout = 30)
 
 Test(oracles, sleeping_lock_with_irqs_off_is_reported, .timeout = 30)
 {
-	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_sleep_atomic_task, false } } };
+	struct ocase c = { .hc = { .ncpus = 1, .tasks = { K(0, op_sleep_atomic_task) } } };
 	struct sim_result r = oexplore(&c, SIM_DETECT_LOCKDEP, "timed", 1);
 
 	cr_expect_eq(r.outcome, SIM_FAILED);
@@ -196,7 +185,7 @@ Test(oracles, sleeping_lock_with_irqs_off_is_reported, .timeout = 30)
 
 Test(oracles, syscalls_reach_the_device_and_release_on_last_reference, .timeout = 30)
 {
-	struct ocase c = { .ncpus = 2, .tasks = { { 1, op_user_open_ioctl, true } } };
+	struct ocase c = { .hc = { .ncpus = 2, .tasks = { U(1, op_user_open_ioctl) } } };
 	struct sim_result r = oexplore(&c, SIM_DETECT_ALL, "random", 50);
 
 	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
@@ -215,7 +204,7 @@ Test(oracles, syscalls_reach_the_device_and_release_on_last_reference, .timeout 
 
 Test(oracles, lock_held_on_return_to_user_space, .timeout = 30)
 {
-	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_user_held_lock, true } } };
+	struct ocase c = { .hc = { .ncpus = 1, .tasks = { U(0, op_user_held_lock) } } };
 	struct sim_result r = oexplore(&c, SIM_DETECT_LOCKDEP, "timed", 1);
 
 	cr_expect_eq(r.outcome, SIM_FAILED);
@@ -225,7 +214,7 @@ Test(oracles, lock_held_on_return_to_user_space, .timeout = 30)
 
 Test(oracles, fail_nth_fails_the_nth_fallible_call, .timeout = 30)
 {
-	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_user_fail_nth, true } } };
+	struct ocase c = { .hc = { .ncpus = 1, .tasks = { U(0, op_user_fail_nth) } } };
 	struct sim_result r = oexplore(&c, SIM_DETECT_ALL, "timed", 1);
 
 	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
@@ -237,7 +226,7 @@ Test(oracles, fail_nth_fails_the_nth_fallible_call, .timeout = 30)
 
 Test(oracles, copy_from_user_outside_user_memory_is_efault, .timeout = 30)
 {
-	struct ocase c = { .ncpus = 1, .tasks = { { 0, op_user_efault, true } } };
+	struct ocase c = { .hc = { .ncpus = 1, .tasks = { U(0, op_user_efault) } } };
 	struct sim_result r = oexplore(&c, SIM_DETECT_LOCKDEP, "timed", 1);
 
 	cr_expect_eq(r.failures, 0, "%s", r.message);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hvsim/sim.h"
+#include "harness.h"
 #include "../examples/examples.h"
 #include "programs/progs.h"
 
@@ -16,10 +17,9 @@ static struct sim_result explore(const char *name, const char *strategy, uint64_
 	const struct example *ex = example_find(name);
 	struct sim_explore_opts o = { .strategy = strategy, .seed = seed, .budget = budget };
 	struct sim_result r;
-	char err[128];
 
 	cr_assert_not_null(ex, "no example %s", name);
-	cr_assert_eq(sim_explore(&ex->program, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&ex->program, &o);
 	return r;
 }
 
@@ -140,9 +140,8 @@ Test(strategies, dfs_reaches_every_sequentially_consistent_outcome, .timeout = 3
 	struct sim_program p = { "sb", 2, sb_setup, sb_check, &s, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "dfs:2" };
 	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_expect(r.exhausted);
 	cr_expect_eq(s.outcomes[0], 0, "r0 = r1 = 0 is not sequentially consistent");
 	cr_expect_gt(s.outcomes[1], 0, "(0, 1) never reached");
@@ -163,9 +162,8 @@ Test(strategies, dfs_does_not_branch_on_private_memory, .timeout = 30)
 	struct sim_program p = { "private", 4, private_setup, NULL, NULL, 0, 0, NULL };
 	struct sim_explore_opts o = { .strategy = "dfs:2" };
 	struct sim_result r;
-	char err[128];
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_expect(r.exhausted);
 	/* At least one access per element and round (clang vectorizes the loop). */
 	cr_expect_geq(r.max_run_steps, 4 * 8 * 128);

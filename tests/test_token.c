@@ -17,6 +17,7 @@
 #include <criterion/criterion.h>
 
 #include "engine/bug.h"
+#include "engine/codec.h"
 
 /* The real one lives in the simulator; here a bug must just fail the test. */
 void sim_bug(const char *file, int line, const char *what)
@@ -28,6 +29,9 @@ void sim_bug(const char *file, int line, const char *what)
 static const uint8_t test_fingerprint[TOKEN_FINGERPRINT_LEN] = {
 	0x00, 0xff, 0x10, 0x80, 0x7f, 0x01, 0xfe, 0x5a,
 };
+
+/* The default budgets: one zero byte each in the body. */
+static const struct token_budget test_budget = { 0, 0 };
 
 /* ASan reserves terabytes of shadow memory: an address-space cap breaks it. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -225,22 +229,25 @@ static void check_token_chars(const char *t)
 			  "'%c' in token %s", *p, t);
 }
 
-static void check_round_trip(const char *strategy, uint64_t seed,
-			     const struct sim_decision_rec *log, uint32_t len)
+static void check_round_trip_budget(const char *strategy, uint64_t seed,
+				    const struct token_budget *budget,
+				    const struct sim_decision_rec *log, uint32_t len)
 {
 	struct sim_token t;
 	char err[256] = "";
 	char *text;
 	uint32_t i;
 
-	text = token_encode(strategy, seed, test_fingerprint, log, len);
+	text = token_encode(strategy, seed, budget, test_fingerprint, log, len);
 	cr_assert_not_null(text);
 	check_token_chars(text);
-	cr_assert_eq(strncmp(text, "hv1.", 4), 0, "token %s", text);
+	cr_assert_eq(strncmp(text, "hv2.", 4), 0, "token %s", text);
 
 	cr_assert_eq(token_decode(text, &t, err, sizeof(err)), 0, "%s: %s", text, err);
 	cr_assert_str_eq(t.strategy, strategy);
 	cr_assert_eq(t.seed, seed);
+	cr_assert_eq(t.budget.max_steps, budget->max_steps);
+	cr_assert_eq(t.budget.max_cycles, budget->max_cycles);
 	cr_assert_arr_eq(t.fingerprint, test_fingerprint, TOKEN_FINGERPRINT_LEN);
 	cr_assert_eq(t.len, len);
 	for (i = 0; i < len; i++) {
@@ -251,6 +258,12 @@ static void check_round_trip(const char *strategy, uint64_t seed,
 	token_release(&t);
 	cr_assert_null(t.log);
 	free(text);
+}
+
+static void check_round_trip(const char *strategy, uint64_t seed,
+			     const struct sim_decision_rec *log, uint32_t len)
+{
+	check_round_trip_budget(strategy, seed, &test_budget, log, len);
 }
 
 Test(token, round_trip_empty_log, .timeout = 10)
@@ -293,18 +306,35 @@ Test(token, round_trip_thousand_decisions, .timeout = 10)
 	check_round_trip("pct:10", 0xdeadbeefcafef00dULL, log, 1000);
 }
 
+/* The budgets a run was cut short by come back as they went in. */
+Test(token, round_trip_budgets, .timeout = 10)
+{
+	static const struct token_budget budgets[] = {
+		{ 3, 0 }, { 0, 4096 }, { 10000000, 2560000000ULL }, { UINT64_MAX, UINT64_MAX },
+	};
+	const struct sim_decision_rec d = { .step = 2, .ordinal = 0, .value = 1 };
+
+	for (size_t i = 0; i < sizeof(budgets) / sizeof(budgets[0]); i++) {
+		check_round_trip_budget("random", 11, &budgets[i], NULL, 0);
+		check_round_trip_budget("pct:2", 12, &budgets[i], &d, 1);
+	}
+}
+
 Test(token, shape, .timeout = 10)
 {
 	const struct sim_decision_rec d = { .step = 5, .ordinal = 0, .value = 1 };
-	char *text = token_encode("pct:3", 1234, test_fingerprint, &d, 1);
+	char *text = token_encode("pct:3", 1234, &test_budget, test_fingerprint, &d, 1);
 	const char *body;
 
 	cr_assert_not_null(text);
-	cr_assert_eq(strncmp(text, "hv1.pct:3.1234.", 15), 0, "token %s", text);
+	cr_assert_eq(strncmp(text, "hv2.pct:3.1234.", 15), 0, "token %s", text);
 	body = text + 15;
 	cr_assert_null(strchr(body, '.'));
-	/* 8 id bytes, count, three one-byte varints: 12 bytes, 16 characters. */
-	cr_assert_eq(strlen(body), 16, "body %s", body);
+	/*
+	 * 8 id bytes, two default budgets, count, three one-byte varints:
+	 * 14 bytes, 19 characters.
+	 */
+	cr_assert_eq(strlen(body), 19, "body %s", body);
 	free(text);
 }
 
@@ -320,7 +350,7 @@ Test(token, fingerprint_round_trip, .timeout = 10)
 	size_t i;
 
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		char *text = token_encode("random", 9, ids[i], NULL, 0);
+		char *text = token_encode("random", 9, &test_budget, ids[i], NULL, 0);
 
 		cr_assert_not_null(text);
 		cr_assert_eq(token_decode(text, &t, err, sizeof(err)), 0, "%s", err);
@@ -333,29 +363,29 @@ Test(token, fingerprint_round_trip, .timeout = 10)
 Test(token, encode_refuses_bad_strategy, .signal = SIGABRT, .timeout = 10)
 {
 	/* A '.' would split the token: the encoder treats it as a caller bug. */
-	free(token_encode("pct.3", 1, test_fingerprint, NULL, 0));
+	free(token_encode("pct.3", 1, &test_budget, test_fingerprint, NULL, 0));
 }
 
 Test(token, encode_refuses_value_zero, .signal = SIGABRT, .timeout = 10)
 {
 	const struct sim_decision_rec d = { .step = 1, .ordinal = 0, .value = 0 };
 
-	free(token_encode("pct:3", 1, test_fingerprint, &d, 1));
+	free(token_encode("pct:3", 1, &test_budget, test_fingerprint, &d, 1));
 }
 
-/* "hv1.pct:3.7." followed by @len body bytes in base64url. */
+/* "hv2.pct:3.7." followed by @len body bytes in base64url. */
 static char *token_with_body(const uint8_t *body, size_t len)
 {
 	char *text = malloc(12 + 4 * ((len + 2) / 3) + 1);
 
 	cr_assert_not_null(text);
-	memcpy(text, "hv1.pct:3.7.", 12);
+	memcpy(text, "hv2.pct:3.7.", 12);
 	base64url_encode(body, len, text + 12);
 	return text;
 }
 
 /* The build id, then @n more bytes. */
-static char *token_with_log(const uint8_t *log, size_t n)
+static char *token_with_tail(const uint8_t *tail, size_t n)
 {
 	uint8_t body[64];
 	char *text;
@@ -363,9 +393,20 @@ static char *token_with_log(const uint8_t *log, size_t n)
 	cr_assert_leq(TOKEN_FINGERPRINT_LEN + n, sizeof(body));
 	memcpy(body, test_fingerprint, TOKEN_FINGERPRINT_LEN);
 	if (n)
-		memcpy(body + TOKEN_FINGERPRINT_LEN, log, n);
+		memcpy(body + TOKEN_FINGERPRINT_LEN, tail, n);
 	text = token_with_body(body, TOKEN_FINGERPRINT_LEN + n);
 	return text;
+}
+
+/* The build id, the default budgets, then @n more bytes (count, decisions). */
+static char *token_with_log(const uint8_t *log, size_t n)
+{
+	uint8_t tail[48] = { 0, 0 };
+
+	cr_assert_leq(2 + n, sizeof(tail));
+	if (n)
+		memcpy(tail + 2, log, n);
+	return token_with_tail(tail, 2 + n);
 }
 
 static void check_rejected(const char *text, const char *what)
@@ -390,22 +431,61 @@ static void check_rejected(const char *text, const char *what)
 
 Test(token, rejects_bad_prefix, .timeout = 10)
 {
-	check_rejected("", "expected 'hv1.' prefix");
-	check_rejected("hv1", "expected 'hv1.' prefix");
-	check_rejected("hv2.pct:3.7.AAAAAAAAAAAA", "expected 'hv1.' prefix");
-	check_rejected("HV1.pct:3.7.AAAAAAAAAAAA", "expected 'hv1.' prefix");
-	check_rejected(" hv1.pct:3.7.AAAAAAAAAAAA", "expected 'hv1.' prefix");
+	check_rejected("", "expected 'hv2.' prefix");
+	check_rejected("hv2", "expected 'hv2.' prefix");
+	check_rejected("hv.pct:3.7.AAAAAAAAAAAA", "expected 'hv2.' prefix");
+	check_rejected("hv02.pct:3.7.AAAAAAAAAAAA", "expected 'hv2.' prefix");
+	check_rejected("hv2x.pct:3.7.AAAAAAAAAAAA", "expected 'hv2.' prefix");
+	check_rejected("hv99999999999.pct:3.7.AAAAAAAAAAAA", "expected 'hv2.' prefix");
+	check_rejected("HV2.pct:3.7.AAAAAAAAAAAA", "expected 'hv2.' prefix");
+	check_rejected(" hv2.pct:3.7.AAAAAAAAAAAA", "expected 'hv2.' prefix");
+}
+
+/*
+ * A token of another format version says so: an hv1 token (no budgets)
+ * is refused as older, whatever follows its prefix, and one from a later
+ * hvsim as newer.
+ */
+Test(token, rejects_other_format_versions, .timeout = 10)
+{
+	check_rejected("hv1.pct:2.16065523922850094435.9UOuF_PhrMwCAQABAQAB",
+		       "hv1 is an older format than this hvsim reads (hv2");
+	check_rejected("hv1.pct:2.16065523922850094435.9UOuF_PhrMwCAQABAQAB",
+		       "find the run again with this build");
+	check_rejected("hv1.garbage", "hv1 is an older format");
+	check_rejected("hv0.", "hv0 is an older format");
+	check_rejected("hv3.pct:3.7.AAAAAAAAAAAA", "hv3 is a newer format than this hvsim reads (hv2)");
+}
+
+Test(token, rejects_truncated_budgets, .timeout = 10)
+{
+	static const uint8_t steps_only[] = { 3 };
+	static const uint8_t eleven[] = {
+		0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00,
+	};
+	char *text;
+
+	/* The build id alone: the budgets are missing. */
+	text = token_with_tail(NULL, 0);
+	check_rejected(text, "body ends before the step budget");
+	free(text);
+	text = token_with_tail(steps_only, sizeof(steps_only));
+	check_rejected(text, "body ends before the cycle budget");
+	free(text);
+	text = token_with_tail(eleven, sizeof(eleven));
+	check_rejected(text, "step budget is not a varint");
+	free(text);
 }
 
 Test(token, rejects_bad_strategy, .timeout = 10)
 {
-	check_rejected("hv1.", "after the strategy");
-	check_rejected("hv1.pct:3", "after the strategy");
-	check_rejected("hv1..7.AAAAAAAAAAAA", "strategy is empty");
-	check_rejected("hv1.PCT:3.7.AAAAAAAAAAAA", "strategy has a character");
-	check_rejected("hv1.pct-3.7.AAAAAAAAAAAA", "strategy has a character");
-	check_rejected("hv1.pct 3.7.AAAAAAAAAAAA", "strategy has a character");
-	check_rejected("hv1.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.7.AAAAAAAAAAAA",
+	check_rejected("hv2.", "after the strategy");
+	check_rejected("hv2.pct:3", "after the strategy");
+	check_rejected("hv2..7.AAAAAAAAAAAA", "strategy is empty");
+	check_rejected("hv2.PCT:3.7.AAAAAAAAAAAA", "strategy has a character");
+	check_rejected("hv2.pct-3.7.AAAAAAAAAAAA", "strategy has a character");
+	check_rejected("hv2.pct 3.7.AAAAAAAAAAAA", "strategy has a character");
+	check_rejected("hv2.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.7.AAAAAAAAAAAA",
 		       "strategy is longer than 31");
 }
 
@@ -416,25 +496,25 @@ Test(token, accepts_longest_strategy, .timeout = 10)
 
 Test(token, rejects_bad_seed, .timeout = 10)
 {
-	check_rejected("hv1.pct:3.", "after the seed");
-	check_rejected("hv1.pct:3.7", "after the seed");
-	check_rejected("hv1.pct:3..AAAAAAAAAAAA", "seed is not a decimal number");
-	check_rejected("hv1.pct:3.-7.AAAAAAAAAAAA", "seed is not a decimal number");
-	check_rejected("hv1.pct:3.+7.AAAAAAAAAAAA", "seed is not a decimal number");
-	check_rejected("hv1.pct:3.0x10.AAAAAAAAAAAA", "seed is not a decimal number");
-	check_rejected("hv1.pct:3. 7.AAAAAAAAAAAA", "seed is not a decimal number");
-	check_rejected("hv1.pct:3.18446744073709551616.AAAAAAAAAAAA", "64 bits");
-	check_rejected("hv1.pct:3.99999999999999999999.AAAAAAAAAAAA", "64 bits");
+	check_rejected("hv2.pct:3.", "after the seed");
+	check_rejected("hv2.pct:3.7", "after the seed");
+	check_rejected("hv2.pct:3..AAAAAAAAAAAA", "seed is not a decimal number");
+	check_rejected("hv2.pct:3.-7.AAAAAAAAAAAA", "seed is not a decimal number");
+	check_rejected("hv2.pct:3.+7.AAAAAAAAAAAA", "seed is not a decimal number");
+	check_rejected("hv2.pct:3.0x10.AAAAAAAAAAAA", "seed is not a decimal number");
+	check_rejected("hv2.pct:3. 7.AAAAAAAAAAAA", "seed is not a decimal number");
+	check_rejected("hv2.pct:3.18446744073709551616.AAAAAAAAAAAA", "64 bits");
+	check_rejected("hv2.pct:3.99999999999999999999.AAAAAAAAAAAA", "64 bits");
 }
 
 Test(token, rejects_bad_base64, .timeout = 10)
 {
-	check_rejected("hv1.pct:3.7.AAAA+AAAAAAA", "body is not base64url");
-	check_rejected("hv1.pct:3.7.AAAA/AAAAAAA", "body is not base64url");
-	check_rejected("hv1.pct:3.7.AAAAAAAAAAA=", "body is not base64url");
-	check_rejected("hv1.pct:3.7.AAAAAAAAAAAAA", "body is not base64url");
-	check_rejected("hv1.pct:3.7.AAAAAA.AAAAA", "body is not base64url");
-	check_rejected("hv1.pct:3.7.AAAAAAAAAAAA\n", "body is not base64url");
+	check_rejected("hv2.pct:3.7.AAAA+AAAAAAA", "body is not base64url");
+	check_rejected("hv2.pct:3.7.AAAA/AAAAAAA", "body is not base64url");
+	check_rejected("hv2.pct:3.7.AAAAAAAAAAA=", "body is not base64url");
+	check_rejected("hv2.pct:3.7.AAAAAAAAAAAAA", "body is not base64url");
+	check_rejected("hv2.pct:3.7.AAAAAA.AAAAA", "body is not base64url");
+	check_rejected("hv2.pct:3.7.AAAAAAAAAAAA\n", "body is not base64url");
 }
 
 Test(token, rejects_short_body, .timeout = 10)
@@ -442,11 +522,11 @@ Test(token, rejects_short_body, .timeout = 10)
 	const uint8_t seven[7] = { 0 };
 	char *text;
 
-	check_rejected("hv1.pct:3.7.", "too short to hold the build id");
+	check_rejected("hv2.pct:3.7.", "too short to hold the build id");
 	text = token_with_body(seven, sizeof(seven));
 	check_rejected(text, "too short to hold the build id");
 	free(text);
-	/* The build id alone: the count is missing. */
+	/* The build id and the budgets alone: the count is missing. */
 	text = token_with_log(NULL, 0);
 	check_rejected(text, "before the decision count");
 	free(text);
@@ -626,7 +706,7 @@ Test(token, mutations_never_crash, .timeout = 10)
 		log[k].ordinal = k % 2;
 		log[k].value = 1 + k * 1000;
 	}
-	text = token_encode("pct:3", 12345, test_fingerprint, log, 20);
+	text = token_encode("pct:3", 12345, &test_budget, test_fingerprint, log, 20);
 	cr_assert_not_null(text);
 	len = strlen(text);
 	copy = malloc(len + 1);

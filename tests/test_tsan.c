@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "hvsim/sim.h"
-#include "engine/machine.h"
+#include "harness.h"
+#include "engine/step.h"
 #include "programs/progs.h"
 #include "engine/trace.h"
 
@@ -50,7 +51,7 @@ Test(tsan, every_hook_becomes_its_step, .timeout = 30)
 	size_t n = 0, len = 0;
 	bool match = true;
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_assert_eq(r.outcome, SIM_OK);
 	cr_assert_eq(trace_reader_open_mem(&tr, r.trace, r.trace_len, "t", err, sizeof(err)), 0);
 	while (trace_next(tr, &e, err, sizeof(err)) == 1) {
@@ -77,7 +78,7 @@ Test(tsan, atomics_and_writes_record_old_and_new_values, .timeout = 30)
 	char err[256];
 	bool saw_cas = false, saw_add = false;
 
-	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	r = harness_explore(&p, &o);
 	cr_assert_eq(trace_reader_open_mem(&tr, r.trace, r.trace_len, "t", err, sizeof(err)), 0);
 	while (trace_next(tr, &e, err, sizeof(err)) == 1) {
 		if (e.type != TR_ACCESS || e.kind != SIM_ATOMIC_RMW)

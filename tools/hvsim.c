@@ -15,7 +15,7 @@
 #include "hvsim/sim.h"
 #include "../examples/examples.h"
 #include "cpu/model.h"
-#include "engine/machine.h"
+#include "engine/step.h"
 #include "engine/trace.h"
 #include "vmx/vmentry.h"
 #include "vmx/vmx.h"
@@ -35,7 +35,9 @@ static void usage(FILE *f)
 		"  example NAME [--strategy S] [--seed N] [--budget N] [--max-steps N]\n"
 		"               [--schedule TOKEN] [--trace FILE]\n"
 		"      explore an example program until a failure or the budget; with\n"
-		"      --schedule, replay exactly the run the token names\n"
+		"      --schedule, replay exactly the run the token names (it carries the\n"
+		"      strategy, seed and --max-steps: give none of them, or the same\n"
+		"      --max-steps)\n"
 		"  examples [--out DIR]\n"
 		"      the main job: every example under the strategies it must pass or\n"
 		"      fail, a table, failure traces into DIR (default out/)\n"
@@ -192,7 +194,7 @@ static void print_failure(const char *name, const struct sim_program *p,
 static int cmd_example(int argc, char **argv)
 {
 	struct sim_explore_opts o = { .strategy = "timed", .seed = 1 };
-	const char *token = NULL, *trace = NULL;
+	const char *token = NULL, *trace = NULL, *explore_opt = NULL;
 	const struct example *ex;
 	struct sim_result r;
 	char err[256];
@@ -215,12 +217,15 @@ static int cmd_example(int argc, char **argv)
 
 		if (!strcmp(opt, "--strategy") && val) {
 			o.strategy = val;
+			explore_opt = opt;
 		} else if (!strcmp(opt, "--seed") && val) {
 			if (parse_u64(opt, val, 0, UINT64_MAX, &o.seed))
 				return EXIT_USAGE;
+			explore_opt = opt;
 		} else if (!strcmp(opt, "--budget") && val) {
 			if (parse_u64(opt, val, 1, 1000000000000ULL, &o.budget))
 				return EXIT_USAGE;
+			explore_opt = opt;
 		} else if (!strcmp(opt, "--max-steps") && val) {
 			if (parse_u64(opt, val, 1, 1000000000000ULL, &o.max_steps))
 				return EXIT_USAGE;
@@ -236,6 +241,17 @@ static int cmd_example(int argc, char **argv)
 	}
 	if (sim_strategy_check(o.strategy, err, sizeof(err))) {
 		fprintf(stderr, "hvsim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	/*
+	 * A token names one whole run: its strategy, seed and budgets. An
+	 * option that would change them is refused rather than ignored;
+	 * --max-steps is accepted when it is the token's own (sim_replay()).
+	 */
+	if (token && explore_opt) {
+		fprintf(stderr,
+			"hvsim: example: %s does not go with --schedule: the token names the run's strategy, seed and budgets\n",
+			explore_opt);
 		return EXIT_USAGE;
 	}
 	if (token) {

@@ -111,7 +111,7 @@ struct sim_explore_opts {
 	uint64_t seed;		/* exploration seed */
 	uint64_t budget;	/* schedules at most; 0: SIM_DEFAULT_BUDGET */
 	uint64_t max_steps;	/* steps per run; 0: SIM_DEFAULT_MAX_STEPS */
-	uint64_t max_cycles;	/* cycles per CPU per run; 0: 64 x max_steps */
+	uint64_t max_cycles;	/* cycles per CPU per run; 0: 256 x max_steps */
 	bool keep_going;	/* do not stop at the first failure (benchmarks) */
 	bool trace_every_run;	/* record a trace in every run (tests; slow) */
 };
@@ -145,8 +145,11 @@ int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
 
 /*
  * Run exactly the schedule that @token names, recording its trace when
- * @trace is set. -EINVAL with a message for a malformed token, -ESTALE for a
- * token from another build.
+ * @trace is set. The token carries the run's budgets: @max_steps is 0, or
+ * the token's step budget (anything else would be another run, and is
+ * refused). -EINVAL with a message for a malformed token, a token of
+ * another format version or another budget, -ESTALE for a token from
+ * another build.
  */
 int sim_replay(const struct sim_program *p, const char *token, bool trace,
 	       uint64_t max_steps, struct sim_result *r, char *err, size_t errlen);

@@ -40,23 +40,6 @@ const char *sim_outcome_name(enum sim_outcome o)
 	return (unsigned int)o < SIM_NR_OUTCOMES ? names[o] : "?";
 }
 
-const char *sim_kind_name(unsigned int k)
-{
-	static const char *const names[SIM_NR_KINDS] = {
-		[SIM_READ] = "read",
-		[SIM_READ_MARKED] = "read-once",
-		[SIM_ATOMIC_LOAD] = "atomic-load",
-		[SIM_WRITE] = "write",
-		[SIM_WRITE_MARKED] = "write-once",
-		[SIM_ATOMIC_STORE] = "atomic-store",
-		[SIM_ATOMIC_RMW] = "atomic-rmw",
-		[SIM_FENCE] = "fence",
-		[SIM_RELAX] = "relax",
-		[SIM_KCALL] = "kcall",
-	};
-	return k < SIM_NR_KINDS ? names[k] : (k == SIM_OP_START ? "start" : "?");
-}
-
 /*
  * Default cycle costs until CPU models supply their own: an L1 hit for
  * plain accesses, a locked operation for atomics, MFENCE, and PAUSE as on

@@ -17,43 +17,12 @@
 #include "engine/ctx.h"
 #include "engine/report.h"
 #include "engine/rng.h"
+#include "engine/step.h"
 #include "engine/strbuf.h"
 #include "engine/trace.h"
 
 struct strategy;
 struct trace_writer;
-
-/* What a step does. Order matters: see sim_kind_is_write() and friends. */
-enum sim_kind {
-	SIM_READ,		/* plain load */
-	SIM_READ_MARKED,	/* READ_ONCE (volatile) load */
-	SIM_ATOMIC_LOAD,	/* atomic load */
-	SIM_WRITE,		/* plain store */
-	SIM_WRITE_MARKED,	/* WRITE_ONCE (volatile) store */
-	SIM_ATOMIC_STORE,	/* atomic store */
-	SIM_ATOMIC_RMW,		/* exchange, fetch-op, compare-exchange */
-	SIM_FENCE,		/* memory fence */
-	SIM_RELAX,		/* cpu_relax(): PAUSE in a spin loop */
-	SIM_KCALL,		/* a kernel primitive (lock, wake-up, IPI, irq flag) */
-	SIM_NR_KINDS
-};
-
-static inline bool sim_kind_is_read(unsigned int k)
-{
-	return k <= SIM_ATOMIC_LOAD || k == SIM_ATOMIC_RMW;
-}
-
-static inline bool sim_kind_is_write(unsigned int k)
-{
-	return k >= SIM_WRITE && k <= SIM_ATOMIC_RMW;
-}
-
-static inline bool sim_kind_is_access(unsigned int k)
-{
-	return k <= SIM_ATOMIC_RMW;
-}
-
-const char *sim_kind_name(unsigned int k);
 
 /* One operation a task is about to perform (a step). */
 struct sim_op {
@@ -63,9 +32,6 @@ struct sim_op {
 	uint32_t size;		/* bytes accessed */
 	uint8_t kind;		/* enum sim_kind, or SIM_OP_START */
 };
-
-/* Pending operation of a task that has not run yet. */
-#define SIM_OP_START	0xff
 
 enum task_state {
 	TASK_RUNNABLE,
@@ -127,21 +93,6 @@ struct cpu {
 	struct task *idle;		/* its idle task */
 	unsigned int id;
 };
-
-/*
- * One non-default answer of sim_choose(): the decision log's entry. A
- * decision is named by its step and its slot there, (index among the
- * decisions of its kind at that step) * SIM_CHOICE_SLOTS + kind: the same
- * program point gets the same slot whether or not a strategy happened to
- * be consulted for an optional switch at that step.
- */
-struct sim_decision_rec {
-	uint64_t step;		/* step the decision was made for */
-	uint32_t ordinal;	/* its slot at that step */
-	uint32_t value;		/* the answer (never 0) */
-};
-
-#define SIM_CHOICE_SLOTS 16
 
 /* Kinds of nondeterministic choice. */
 enum sim_choice {

@@ -486,6 +486,15 @@ static void perform(struct machine *m, struct task *t, const struct sim_op *op)
 	update_next_stop(m);
 }
 
+/* End the run as a hang if step m->step + 1 would go past a budget. */
+static void check_budgets(struct machine *m)
+{
+	if (m->step + 1 > m->max_steps)
+		sched_end_run(m, SIM_LIVELOCK, "hang: the run went past its step budget (--max-steps)");
+	if (m->cur_cpu->cycles > m->max_cycles)
+		sched_end_run(m, SIM_LIVELOCK, "hang: a CPU went past the run's cycle budget");
+}
+
 void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 		   uint32_t size, uintptr_t pc)
 {
@@ -506,10 +515,7 @@ void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 	if (sched_irq_deliverable(m, m->cur_cpu, t))
 		m->hooks->take_irq(m);
 	s = m->step + 1;
-	if (s > m->max_steps)
-		sched_end_run(m, SIM_LIVELOCK, "hang: the run went past its step budget (--max-steps)");
-	if (m->cur_cpu->cycles > m->max_cycles)
-		sched_end_run(m, SIM_LIVELOCK, "hang: a CPU went past the run's cycle budget");
+	check_budgets(m);
 	if (m->nblocked && !(s & (HUNG_CHECK_STEPS - 1)) && m->hooks->check_sleepers)
 		m->hooks->check_sleepers(m);
 	t->pending = op;
@@ -517,6 +523,12 @@ void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 		sched_decide(m, false, false);
 		/* Notifiers or interrupt handlers may have run steps of ours. */
 		t->pending = op;
+		/*
+		 * Other CPUs may have stepped before this one was chosen
+		 * again (a forced switch at an exit or a block picks it):
+		 * the budget is checked for the step about to be performed.
+		 */
+		check_budgets(m);
 	}
 	perform(m, t, &op);
 }

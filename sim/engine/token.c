@@ -9,136 +9,18 @@
 #include <string.h>
 
 #include "engine/bug.h"
+#include "engine/codec.h"
 
-#define TOKEN_PREFIX		"hv1."
+#define TOKEN_STR(x)		#x
+#define TOKEN_XSTR(x)		TOKEN_STR(x)
+#define TOKEN_NAME		"hv" TOKEN_XSTR(TOKEN_VERSION)
+#define TOKEN_PREFIX		TOKEN_NAME "."
 #define TOKEN_STRATEGY_MAX	(sizeof(((struct sim_token *)0)->strategy) - 1)
-#define TOKEN_VARINT_MAX	10
 
 /* Smallest encoding of one decision: three one-byte varints. */
 #define TOKEN_DECISION_MIN	3
 /* Largest: a 64-bit step delta and two 32-bit fields. */
-#define TOKEN_DECISION_MAX	(TOKEN_VARINT_MAX + 5 + 5)
-
-size_t varint_put(uint8_t *buf, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		buf[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	buf[n++] = (uint8_t)v;
-	return n;
-}
-
-/*
- * Non-minimal encodings (a redundant 0x80 ... 0x00 tail) are accepted, as
- * LEB128 allows; bits that would land above bit 63 are not, because the
- * value they describe does not fit and silently dropping them would make
- * two different inputs decode alike.
- */
-size_t varint_get(const uint8_t *buf, size_t len, uint64_t *v)
-{
-	uint64_t val = 0;
-	size_t i;
-
-	for (i = 0; i < len && i < TOKEN_VARINT_MAX; i++) {
-		uint64_t bits = buf[i] & 0x7f;
-
-		/* The tenth byte holds only bit 63. */
-		if (i == TOKEN_VARINT_MAX - 1 && bits > 1)
-			return 0;
-		val |= bits << (7 * i);
-		if (!(buf[i] & 0x80)) {
-			*v = val;
-			return i + 1;
-		}
-	}
-	return 0;
-}
-
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-void base64url_encode(const uint8_t *in, size_t len, char *out)
-{
-	size_t i;
-
-	for (i = 0; i + 3 <= len; i += 3) {
-		uint32_t w = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-
-		*out++ = b64_alphabet[w >> 18];
-		*out++ = b64_alphabet[(w >> 12) & 63];
-		*out++ = b64_alphabet[(w >> 6) & 63];
-		*out++ = b64_alphabet[w & 63];
-	}
-	if (len - i == 1) {
-		*out++ = b64_alphabet[in[i] >> 2];
-		*out++ = b64_alphabet[(in[i] & 3) << 4];
-	} else if (len - i == 2) {
-		uint32_t w = (uint32_t)in[i] << 8 | in[i + 1];
-
-		*out++ = b64_alphabet[w >> 10];
-		*out++ = b64_alphabet[(w >> 4) & 63];
-		*out++ = b64_alphabet[(w << 2) & 63];
-	}
-	*out = '\0';
-}
-
-/* The 6-bit value of @c, or -1 outside the alphabet. */
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/*
- * A final partial group whose unused low bits are not zero is refused too
- * (RFC 4648, section 3.5, lets a decoder do so): otherwise several bodies
- * would name the same bytes, and a token would not be one string per run.
- */
-long base64url_decode(const char *in, size_t len, uint8_t *out)
-{
-	size_t tail = len % 4;
-	size_t i, n = 0;
-	uint32_t w = 0;
-
-	if (tail == 1)
-		return -1;
-	for (i = 0; i < len; i++) {
-		int c = b64_value((unsigned char)in[i]);
-
-		if (c < 0)
-			return -1;
-		w = w << 6 | (uint32_t)c;
-		if (i % 4 == 3) {
-			out[n++] = (uint8_t)(w >> 16);
-			out[n++] = (uint8_t)(w >> 8);
-			out[n++] = (uint8_t)w;
-			w = 0;
-		}
-	}
-	if (tail == 2) {
-		if (w & 0xf)
-			return -1;
-		out[n++] = (uint8_t)(w >> 4);
-	} else if (tail == 3) {
-		if (w & 0x3)
-			return -1;
-		out[n++] = (uint8_t)(w >> 10);
-		out[n++] = (uint8_t)(w >> 2);
-	}
-	return (long)n;
-}
+#define TOKEN_DECISION_MAX	(VARINT_MAX_LEN + 5 + 5)
 
 static bool token_strategy_char(char c)
 {
@@ -167,12 +49,13 @@ static bool slot_repeated(const struct sim_decision_rec *log, size_t n, uint64_t
 	return false;
 }
 
-char *token_encode(const char *strategy, uint64_t seed,
+char *token_encode(const char *strategy, uint64_t seed, const struct token_budget *budget,
 		   const uint8_t fingerprint[TOKEN_FINGERPRINT_LEN],
 		   const struct sim_decision_rec *log, uint32_t len)
 {
 	size_t slen = 0;
-	size_t body_max = TOKEN_FINGERPRINT_LEN + TOKEN_VARINT_MAX +
+	/* Fingerprint, two budgets, the count, the decisions. */
+	size_t body_max = TOKEN_FINGERPRINT_LEN + 3 * VARINT_MAX_LEN +
 			  (size_t)len * TOKEN_DECISION_MAX;
 	uint64_t prev = 0;
 	uint8_t *body;
@@ -192,6 +75,8 @@ char *token_encode(const char *strategy, uint64_t seed,
 		return NULL;
 	memcpy(body, fingerprint, TOKEN_FINGERPRINT_LEN);
 	n = TOKEN_FINGERPRINT_LEN;
+	n += varint_put(body + n, budget->max_steps);
+	n += varint_put(body + n, budget->max_cycles);
 	n += varint_put(body + n, len);
 	for (i = 0; i < len; i++) {
 		const struct sim_decision_rec *d = &log[i];
@@ -206,7 +91,7 @@ char *token_encode(const char *strategy, uint64_t seed,
 		prev = d->step;
 	}
 
-	/* "hv1." strategy '.' seed (at most 20 digits) '.' body NUL */
+	/* "hv2." strategy '.' seed (at most 20 digits) '.' body NUL */
 	text = malloc(strlen(TOKEN_PREFIX) + slen + 1 + 20 + 1 + 4 * ((n + 2) / 3) + 1);
 	if (!text) {
 		free(body);
@@ -271,7 +156,7 @@ static int token_parse_seed(const char *s, const char *e, uint64_t *out,
  */
 static bool token_varint_cut(size_t avail)
 {
-	return avail < TOKEN_VARINT_MAX;
+	return avail < VARINT_MAX_LEN;
 }
 
 /*
@@ -360,17 +245,64 @@ static int token_parse_log(const uint8_t *body, size_t blen, size_t pos,
 	return 0;
 }
 
+/* The budgets after the fingerprint: the position after them, or -EINVAL. */
+static long token_parse_budget(const uint8_t *body, size_t blen, size_t pos,
+			       struct token_budget *out, char *err, size_t errlen)
+{
+	static const char *const names[2] = { "step budget", "cycle budget" };
+	uint64_t *field[2] = { &out->max_steps, &out->max_cycles };
+
+	for (int i = 0; i < 2; i++) {
+		size_t k = varint_get(body + pos, blen - pos, field[i]);
+
+		if (!k && token_varint_cut(blen - pos))
+			return token_fail(err, errlen, "body ends before the %s", names[i]);
+		if (!k)
+			return token_fail(err, errlen, "%s is not a varint", names[i]);
+		pos += k;
+	}
+	return (long)pos;
+}
+
+/*
+ * "hv<N>." with another N is a token of another format version: say so,
+ * and which way, instead of calling the prefix wrong.
+ */
+static int token_check_version(const char *text, char *err, size_t errlen)
+{
+	unsigned int v = 0;
+	const char *p;
+
+	if (!text || strncmp(text, "hv", 2))
+		return token_fail(err, errlen, "expected '" TOKEN_PREFIX "' prefix");
+	for (p = text + 2; *p >= '0' && *p <= '9' && v < 1000; p++)
+		v = v * 10 + (unsigned int)(*p - '0');
+	if (p == text + 2 || *p != '.' ||
+	    (v == TOKEN_VERSION && strncmp(text, TOKEN_PREFIX, strlen(TOKEN_PREFIX))))
+		return token_fail(err, errlen, "expected '" TOKEN_PREFIX "' prefix");
+	if (v < TOKEN_VERSION)
+		return token_fail(err, errlen,
+				  "hv%u is an older format than this hvsim reads (" TOKEN_NAME
+				  ", which carries the run's budgets); find the run again with this build",
+				  v);
+	if (v > TOKEN_VERSION)
+		return token_fail(err, errlen,
+				  "hv%u is a newer format than this hvsim reads (" TOKEN_NAME ")", v);
+	return 0;
+}
+
 int token_decode(const char *text, struct sim_token *out, char *err, size_t errlen)
 {
 	const char *strategy, *seed, *b64, *dot;
 	size_t slen, b64len;
 	uint8_t *body;
-	long blen;
+	long blen, pos;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (!text || strncmp(text, TOKEN_PREFIX, strlen(TOKEN_PREFIX)))
-		return token_fail(err, errlen, "expected '" TOKEN_PREFIX "' prefix");
+	ret = token_check_version(text, err, errlen);
+	if (ret)
+		return ret;
 
 	strategy = text + strlen(TOKEN_PREFIX);
 	dot = strchr(strategy, '.');
@@ -409,7 +341,13 @@ int token_decode(const char *text, struct sim_token *out, char *err, size_t errl
 		goto out_free_body;
 	}
 	memcpy(out->fingerprint, body, TOKEN_FINGERPRINT_LEN);
-	ret = token_parse_log(body, (size_t)blen, TOKEN_FINGERPRINT_LEN, out, err, errlen);
+	pos = token_parse_budget(body, (size_t)blen, TOKEN_FINGERPRINT_LEN, &out->budget,
+				 err, errlen);
+	if (pos < 0) {
+		ret = (int)pos;
+		goto out_free_body;
+	}
+	ret = token_parse_log(body, (size_t)blen, (size_t)pos, out, err, errlen);
 	if (ret)
 		goto out_release;
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "engine/bug.h"
-#include "engine/token.h"
+#include "engine/codec.h"
 
 #define TRACE_MAGIC_LEN		8
 /* magic, u16 version, u16 header length */

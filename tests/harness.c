@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hvsim/user.h"
+
+/* ---- reports and symbols ---- */
+
+void harness_collect(void *arg, const char *title, const char *text)
+{
+	struct harness_reports *r = arg;
+
+	cr_assert_not_null(title);
+	cr_assert_not_null(text);
+	if (r->n < HARNESS_MAX_REPORTS) {
+		r->title[r->n] = strdup(title);
+		r->text[r->n] = strdup(text);
+		cr_assert(r->title[r->n] && r->text[r->n], "out of memory");
+	}
+	r->n++;
+}
+
+void harness_reports_clear(struct harness_reports *r)
+{
+	for (unsigned int i = 0; i < r->n && i < HARNESS_MAX_REPORTS; i++) {
+		free(r->title[i]);
+		free(r->text[i]);
+		r->title[i] = NULL;
+		r->text[i] = NULL;
+	}
+	r->n = 0;
+}
+
+void harness_symbolize(void *arg, uintptr_t pc, char *buf, size_t len)
+{
+	const struct harness_reports *r = arg;
+
+	for (const struct harness_symbol *s = r ? r->symbols : NULL; s && s->text; s++) {
+		if (s->pc == pc) {
+			snprintf(buf, len, "%s", s->text);
+			return;
+		}
+	}
+	snprintf(buf, len, "fn_%lx+0x%lx/0x100", (unsigned long)(pc >> 8),
+		 (unsigned long)(pc & 0xff));
+}
+
+/* ---- cases ---- */
+
+static void harness_case_setup(struct machine *m, void *arg)
+{
+	struct harness_case *c = arg;
+
+	for (unsigned int cpu = 0; cpu < c->ncpus; cpu++)
+		if (c->offline & (1u << cpu))
+			cr_assert_eq(sim_set_cpu_offline(m, cpu), 0, "CPU%u cannot start offline", cpu);
+	for (unsigned int i = 0; i < HARNESS_MAX_TASKS && c->tasks[i].fn; i++) {
+		const struct harness_task *t = &c->tasks[i];
+		const char *name = t->name ? t->name : "task";
+		int ret;
+
+		if (t->user)
+			ret = sim_spawn_user(m, t->cpu, 0, name, t->fn, t->arg);
+		else if (t->migratable)
+			ret = sim_spawn_migratable(m, t->cpu, name, t->fn, t->arg);
+		else
+			ret = sim_spawn(m, t->cpu, name, t->fn, t->arg);
+		cr_assert_eq(ret, 0, "task %u (%s) on CPU%u not spawned", i, name, t->cpu);
+	}
+}
+
+static int harness_case_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	struct harness_case *c = arg;
+
+	(void)m;
+	c->runs++;
+	return c->check ? c->check(c, msg, len) : 0;
+}
+
+struct sim_program harness_program(struct harness_case *c)
+{
+	return (struct sim_program){
+		.name = c->name ? c->name : "case",
+		.ncpus = c->ncpus,
+		.setup = harness_case_setup,
+		.check = harness_case_check,
+		.arg = c,
+		.detect = c->detect,
+		.flags = c->flags,
+		.machine = c->machine,
+	};
+}
+
+struct sim_result harness_explore(const struct sim_program *p, const struct sim_explore_opts *o)
+{
+	struct sim_result r;
+	char err[256] = "";
+
+	cr_assert_eq(sim_explore(p, o, &r, err, sizeof(err)), 0, "%s: %s", p->name, err);
+	return r;
+}
+
+struct sim_result harness_explore_case(struct harness_case *c, const struct sim_explore_opts *o)
+{
+	struct sim_program p = harness_program(c);
+
+	return harness_explore(&p, o);
+}
+
+/* ---- files ---- */
+
+void harness_remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[512];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
