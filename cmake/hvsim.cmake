@@ -75,3 +75,67 @@ function(hvsim_add_test name)
   add_test(NAME ${name} COMMAND ${name} --jobs=1)
   set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT})
 endfunction()
+
+# What test_floors needs besides docs/design.md, written at generate time to
+# OUT: every target CMake defines (its type, sources, include directories as
+# the compiler sees them, and the archive of a static library), and the
+# library files behind each name the floor table's "external" column may use.
+# Call it last, once every target exists. Lines are "key value"; lists are
+# CMake lists.
+function(hvsim_floor_manifest out)
+  set(text "source_dir ${PROJECT_SOURCE_DIR}\nbinary_dir ${PROJECT_BINARY_DIR}\n")
+  set(dirs ${PROJECT_SOURCE_DIR})
+  while(dirs)
+    list(POP_FRONT dirs dir)
+    get_property(sub DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+    list(APPEND dirs ${sub})
+    get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+    foreach(t IN LISTS targets)
+      get_target_property(type ${t} TYPE)
+      if(NOT type MATCHES "^(STATIC_LIBRARY|SHARED_LIBRARY|MODULE_LIBRARY|OBJECT_LIBRARY|EXECUTABLE)$")
+        continue()
+      endif()
+      get_target_property(sources ${t} SOURCES)
+      get_target_property(sdir ${t} SOURCE_DIR)
+      string(APPEND text "target ${t} ${type} ${sdir}\n" "sources ${sources}\n"
+        "includes $<TARGET_PROPERTY:${t},INCLUDE_DIRECTORIES>\n")
+      if(type STREQUAL "STATIC_LIBRARY")
+        string(APPEND text "file $<TARGET_FILE:${t}>\n")
+      endif()
+    endforeach()
+  endwhile()
+
+  # c: what gcc and clang link into every program: the C library (with its
+  # static part and the dynamic loader), libm and libgcc. dl: glibc 2.34
+  # moved dlopen and friends into libc; libdl.so.2 keeps the old versions.
+  # elf: libelf, as pkg-config found it.
+  set(names_c libc.so.6 libc_nonshared.a libm.so.6 libgcc.a libgcc_s.so.1 ld-linux-x86-64.so.2)
+  set(names_dl libdl.so.2 libc.so.6)
+  if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
+    set(names_sanitizer libasan.so libubsan.so)
+  else()
+    set(names_sanitizer libclang_rt.asan-x86_64.a libclang_rt.ubsan_standalone-x86_64.a)
+    execute_process(COMMAND ${CMAKE_C_COMPILER} -print-runtime-dir
+      OUTPUT_VARIABLE rtdir OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  endif()
+  foreach(kind c dl sanitizer)
+    set(files_${kind})
+    foreach(n IN LISTS names_${kind})
+      execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=${n}
+        OUTPUT_VARIABLE f OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+      if(NOT IS_ABSOLUTE "${f}" AND rtdir)
+        set(f ${rtdir}/${n})
+      endif()
+      if(IS_ABSOLUTE "${f}" AND EXISTS "${f}")
+        get_filename_component(f "${f}" REALPATH)
+        list(APPEND files_${kind} ${f})
+      endif()
+    endforeach()
+  endforeach()
+  string(APPEND text "external c ${files_c}\n" "external dl ${files_dl}\n"
+    "external elf ${LIBELF_LINK_LIBRARIES}\n")
+  if(HVSIM_SANITIZE)
+    string(APPEND text "sanitizer ${files_sanitizer}\n")
+  endif()
+  file(GENERATE OUTPUT ${out} CONTENT "${text}")
+endfunction()
