@@ -4,8 +4,9 @@
 
 #include "hvsim/hw.h"
 #include "hvsim/kernel.h"
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
 
-#define MSR_IA32_VMX_BASIC_B	0x480
 #define F_VM_EXIT_REASON	0x4402
 
 static unsigned long region(uint32_t revision)
@@ -24,7 +25,7 @@ void vmx_loop_task(void *arg)
 	unsigned long on, vmcs, reason = 0;
 	uint32_t rev;
 
-	rdmsrl(MSR_IA32_VMX_BASIC_B, basic);
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
 	rev = (uint32_t)(basic & 0x7fffffff);
 	on = region(rev);
 	vmcs = region(rev);

@@ -36,13 +36,6 @@
 #define PA_PI_DESC	0x12000ULL
 #define PI_VECTOR	0xf2
 
-#define MSR_PAT		0x277U
-#define MSR_EFER	0xc0000080U
-#define MSR_LSTAR	0xc0000082U
-#define MSR_FS_BASE	0xc0000100U
-#define MSR_GS_BASE_K	0xc0000101U
-#define MSR_TSC_AUX	0xc0000103U
-#define MSR_FEAT_CTL	0x3aU
 /* All write-back: a PAT another than the host's, every entry legal. */
 #define PAT_ALL_WB	0x0606060606060606ULL
 
@@ -1005,10 +998,10 @@ Test(vmx_entry, exit_saves_guest_state_and_loads_host_state, .timeout = 30)
 	struct vmxp_run *g;
 	struct sim_result r;
 
-	host_cr4 = model_cr4_fixed0(m) | CR4_PAE | CR4_PGE;
+	host_cr4 = model_cr4_fixed0(m) | X86_CR4_PAE | X86_CR4_PGE;
 	c = (struct vcase){ .guest = { new_run("skylake-sp", 1, save_pat_and_host_cr4) } };
 	g = c.guest[0];
-	g->msr_area[0][0] = MSR_PAT;
+	g->msr_area[0][0] = MSR_IA32_CR_PAT;
 	g->msr_area[0][1] = PAT_ALL_WB;
 	g->msr_area[1][0] = MSR_TSC_AUX;
 	g->msr_area[1][1] = 3;
@@ -1017,9 +1010,9 @@ Test(vmx_entry, exit_saves_guest_state_and_loads_host_state, .timeout = 30)
 	g->exit_load[0][1] = 7;
 	g->nexit_load = 1;
 	g->exit_store[0] = MSR_TSC_AUX;
-	g->exit_store[1] = MSR_PAT;
+	g->exit_store[1] = MSR_IA32_CR_PAT;
 	g->nexit_store = 2;
-	g->read_msr = MSR_PAT;
+	g->read_msr = MSR_IA32_CR_PAT;
 	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
 	expect_clean(&r);
 	cr_assert_eq(g->exit[0].reason, EXIT_REASON_HLT, "%#x", g->exit[0].reason);
@@ -1035,9 +1028,9 @@ Test(vmx_entry, exit_saves_guest_state_and_loads_host_state, .timeout = 30)
 	/* Entry loads the guest's GS base (the store area shows it); the exit, HOST_GS_BASE. */
 	c = (struct vcase){ .guest = { new_run("skylake-sp", 1, guest_gs_base) } };
 	g = c.guest[0];
-	g->exit_store[0] = MSR_GS_BASE_K;
+	g->exit_store[0] = MSR_GS_BASE;
 	g->nexit_store = 1;
-	g->read_msr = MSR_GS_BASE_K;
+	g->read_msr = MSR_GS_BASE;
 	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
 	expect_clean(&r);
 	cr_assert_eq(g->exit[0].reason, EXIT_REASON_HLT, "%#x", g->exit[0].reason);
@@ -1114,10 +1107,10 @@ static const struct msr_violation msr_violations[] = {
 	{ "msr-load-x2apic", 0x808, 0, 0 },
 	{ "msr-load-smm-only", 0x9b, 0, 0 },
 	{ "msr-load-efer", MSR_EFER, 0xd01 | 2, 0 },
-	{ "msr-load-pat", MSR_PAT, 0x0606060606060602ULL, 0 },
+	{ "msr-load-pat", MSR_IA32_CR_PAT, 0x0606060606060602ULL, 0 },
 	{ "msr-load-canonical", MSR_LSTAR, 0x4000000000000000ULL, 0 },
 	{ "msr-load-tsc-aux", MSR_TSC_AUX, 1ULL << 32, 0 },
-	{ "msr-load-wrmsr", MSR_FEAT_CTL, 0, 0 },	/* locked: WRMSR #GPs */
+	{ "msr-load-wrmsr", MSR_IA32_FEATURE_CONTROL, 0, 0 },	/* locked: WRMSR #GPs */
 };
 
 #define NR_MSR_VIOLATIONS (sizeof(msr_violations) / sizeof(msr_violations[0]))

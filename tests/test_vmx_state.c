@@ -75,7 +75,7 @@ static void h_cr0(const struct cpu_model *m, struct vmcs *v, int a)
 static void h_cr4(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, VMCS_HOST_CR4, CR4_VMXE);
+	vt_clear_bits(v, VMCS_HOST_CR4, X86_CR4_VMXE);
 }
 
 static void h_cr3(const struct cpu_model *m, struct vmcs *v, int a)
@@ -140,7 +140,7 @@ static void h_ss_null(const struct cpu_model *m, struct vmcs *v, int a)
 static void h_pae(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, VMCS_HOST_CR4, CR4_PAE);
+	vt_clear_bits(v, VMCS_HOST_CR4, X86_CR4_PAE);
 }
 
 /* Guest. */
@@ -170,7 +170,7 @@ static void g_cr0_unrestricted(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_cr4(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, VMCS_GUEST_CR4, CR4_VMXE);
+	vt_clear_bits(v, VMCS_GUEST_CR4, X86_CR4_VMXE);
 }
 
 static void g_debugctl(const struct cpu_model *m, struct vmcs *v, int a)
@@ -183,7 +183,7 @@ static void g_debugctl(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_pae(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, VMCS_GUEST_CR4, CR4_PAE);
+	vt_clear_bits(v, VMCS_GUEST_CR4, X86_CR4_PAE);
 }
 
 /* A 32-bit guest with PCIDE: no EFER load, which would object to LMA. */
@@ -191,7 +191,7 @@ static void g_pcide(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
 	vt_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VMX_ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER);
-	vt_set_bits(v, VMCS_GUEST_CR4, CR4_PCIDE);
+	vt_set_bits(v, VMCS_GUEST_CR4, X86_CR4_PCIDE);
 }
 
 static void g_cr3(const struct cpu_model *m, struct vmcs *v, int a)
@@ -382,7 +382,7 @@ static void g_hlt_dpl(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_hlt_sti(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | RFLAGS_IF);
+	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | X86_EFLAGS_IF);
 	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, INTR_STI);
 	vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 1);
 }
@@ -390,7 +390,7 @@ static void g_hlt_sti(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_sipi_inject(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | RFLAGS_IF);
+	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | X86_EFLAGS_IF);
 	inject(v, VMX_INTR_TYPE_EXT_INTR, 0x20);
 	vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 3);
 }
@@ -399,7 +399,7 @@ static void g_sipi_inject(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_intr(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | RFLAGS_IF);
+	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | X86_EFLAGS_IF);
 	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, (uint64_t)a);
 }
 
@@ -441,7 +441,7 @@ static void g_bs(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
 	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, INTR_STI);
-	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | RFLAGS_IF | (a ? RFLAGS_TF : 0));
+	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | X86_EFLAGS_IF | (a ? X86_EFLAGS_TF : 0));
 	vmcs_set(v, VMCS_GUEST_PENDING_DBG_EXCEPTIONS, a ? 0 : PDBG_BS);
 }
 
@@ -492,10 +492,10 @@ static const struct violation {
 	{ "host-rip", noncanon, VMCS_HOST_RIP },
 
 	{ "guest-cr0", g_cr0, 0 },
-	{ "guest-cr0-pg-pe", g_cr0_unrestricted, (int)CR0_PE },
+	{ "guest-cr0-pg-pe", g_cr0_unrestricted, (int)X86_CR0_PE },
 	{ "guest-cr4", g_cr4, 0 },
 	{ "guest-debugctl", g_debugctl, 0 },
-	{ "guest-ia32e-pg", g_cr0_unrestricted, (int)(CR0_PE | CR0_PG) },
+	{ "guest-ia32e-pg", g_cr0_unrestricted, (int)(X86_CR0_PE | X86_CR0_PG) },
 	{ "guest-ia32e-pae", g_pae, 0 },
 	{ "guest-pcide", g_pcide, 0 },
 	{ "guest-cr3", g_cr3, 0 },
@@ -576,7 +576,7 @@ static const struct violation {
 	{ "guest-rip-canonical", noncanon, VMCS_GUEST_RIP },
 	{ "guest-rflags-reserved", g_rflags, 0x2 | (1 << 3) },
 	{ "guest-rflags-bit1", g_rflags, 0 },
-	{ "guest-rflags-vm", g_rflags, (int)(0x2 | RFLAGS_VM) },
+	{ "guest-rflags-vm", g_rflags, (int)(0x2 | X86_EFLAGS_VM) },
 	{ "guest-rflags-if", g_ext_if0, 0 },
 	{ "guest-activity-supported", g_activity, 4 },
 	{ "guest-activity-hlt-dpl", g_hlt_dpl, 0 },
@@ -734,7 +734,7 @@ Test(vmx_state, unrestricted_guest_relaxes_pe_pg, .timeout = 10)
 	struct vmcs *v = vt_legal_vmcs(m);
 	const struct vmx_check *failed;
 
-	vt_clear_bits(v, VMCS_GUEST_CR0, CR0_PE | CR0_PG);
+	vt_clear_bits(v, VMCS_GUEST_CR0, X86_CR0_PE | X86_CR0_PG);
 	vt_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VMX_ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER);
 	vt_clear_bits(v, VMCS_GUEST_IA32_EFER, EFER_LMA | EFER_LME);
 	cr_assert_eq(vmx_check_guest_state(m, v, &failed), VMX_EXIT_REASON_INVALID_GUEST_STATE);

@@ -96,7 +96,7 @@ static void legal_controls(const struct cpu_model *m, struct vmcs *v)
 static void legal_host(const struct cpu_model *m, struct vmcs *v)
 {
 	vmcs_set(v, VMCS_HOST_CR0, model_cr0_fixed0(m));
-	vmcs_set(v, VMCS_HOST_CR4, model_cr4_fixed0(m) | CR4_PAE);
+	vmcs_set(v, VMCS_HOST_CR4, model_cr4_fixed0(m) | X86_CR4_PAE);
 	vmcs_set(v, VMCS_HOST_CR3, 0x1000);
 	vmcs_set(v, VMCS_HOST_CS_SELECTOR, 0x10);
 	vmcs_set(v, VMCS_HOST_SS_SELECTOR, 0x18);
@@ -110,14 +110,14 @@ static void legal_host(const struct cpu_model *m, struct vmcs *v)
 	vmcs_set(v, VMCS_HOST_RSP, 0xffffc90000004000ULL);
 	vmcs_set(v, VMCS_HOST_RIP, 0xffffffff81000000ULL);
 	vmcs_set(v, VMCS_HOST_IA32_PAT, PAT_LEGAL);
-	vmcs_set(v, VMCS_HOST_IA32_EFER, EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE);
+	vmcs_set(v, VMCS_HOST_IA32_EFER, EFER_SCE | EFER_LME | EFER_LMA | EFER_NX);
 	vmcs_set(v, VMCS_HOST_IA32_PERF_GLOBAL_CTRL, 0);
 }
 
 static void legal_guest(const struct cpu_model *m, struct vmcs *v)
 {
 	vmcs_set(v, VMCS_GUEST_CR0, model_cr0_fixed0(m));
-	vmcs_set(v, VMCS_GUEST_CR4, model_cr4_fixed0(m) | CR4_PAE);
+	vmcs_set(v, VMCS_GUEST_CR4, model_cr4_fixed0(m) | X86_CR4_PAE);
 	vmcs_set(v, VMCS_GUEST_CR3, 0x2000);
 	vmcs_set(v, VMCS_GUEST_DR7, 0x400);
 	vmcs_set(v, VMCS_GUEST_IA32_PAT, PAT_LEGAL);

@@ -14,18 +14,10 @@
 #include <stdint.h>
 
 #include "cpu/model.h"
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
 #include "vmx/vmcs.h"
 
-/* Architectural bits the builder and the violations use (Vol. 3A). */
-#define CR0_PE		VMX_BIT(0)
-#define CR0_PG		VMX_BIT(31)
-#define EFER_SCE	VMX_BIT(0)
-#define EFER_LME	VMX_BIT(8)
-#define EFER_LMA	VMX_BIT(10)
-#define EFER_NXE	VMX_BIT(11)
-#define RFLAGS_TF	VMX_BIT(8)
-#define RFLAGS_IF	VMX_BIT(9)
-#define RFLAGS_VM	VMX_BIT(17)
 /* UC, WC, WT, WP, WB, UC-, ... as firmware leaves IA32_PAT. */
 #define PAT_LEGAL	0x0007040600070406ULL
 

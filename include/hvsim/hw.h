@@ -116,15 +116,4 @@ int invvpid(unsigned long type, uint16_t vpid, uint64_t gva);
 #define EXIT_REASON_APIC_WRITE		56
 #define VMX_EXIT_REASON_FAILED_ENTRY	0x80000000u
 
-#define X86_CR4_VMXE		(1UL << 13)
-#define X86_CR4_SMXE		(1UL << 14)
-#define X86_CR0_PE		(1UL << 0)
-#define X86_CR0_NE		(1UL << 5)
-#define X86_CR0_PG		(1UL << 31)
-
-#define MSR_IA32_FEATURE_CONTROL	0x3a
-#define FEAT_CTL_LOCKED			(1ULL << 0)
-#define FEAT_CTL_VMX_ENABLED_INSIDE_SMX	(1ULL << 1)
-#define FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX (1ULL << 2)
-
 #endif /* HVSIM_HW_H */

@@ -21,6 +21,9 @@
 #include <string.h>
 
 #include "engine/bug.h"
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
+#include "hvsim/x86/vmx.h"
 
 #ifndef HVSIM_CPUS_DIR
 #define HVSIM_CPUS_DIR "cpus"
@@ -32,19 +35,15 @@
 #define MODEL_MAX_WORDS		8
 
 /* The architectural values where a model lacks the VMX MSRs (README of cpu-data: every dump). */
-#define ARCH_CR0_FIXED0		0x80000021ULL	/* PE, NE, PG */
+#define ARCH_CR0_FIXED0		(X86_CR0_PE | X86_CR0_NE | X86_CR0_PG)
 #define ARCH_CR0_FIXED1		0xffffffffULL
-#define ARCH_CR4_FIXED0		CR4_VMXE
+#define ARCH_CR4_FIXED0		X86_CR4_VMXE
 
 /* MAXPHYADDR when CPUID leaf 80000008H is absent (SDM Vol. 3A, "Physical Address Space"). */
 #define ARCH_MAXPHYADDR_DEFAULT	36
 /* The SDM's bounds on MAXPHYADDR on Intel 64 processors ("Paging Modes and Control Bits"). */
 #define MAXPHYADDR_MIN		36
 #define MAXPHYADDR_MAX		52
-
-/* IA32_VMX_BASIC (SDM Vol. 3D, "Basic VMX Information"). */
-#define VMX_BASIC_REVISION_MASK	0x7fffffffULL
-#define VMX_BASIC_TRUE_CTLS	(1ULL << 55)
 
 /* CPUID leaves by function (SDM Vol. 2A, CPUID instruction reference). */
 #define CPUID_LEAF_MAX_BASIC	0x00000000u
@@ -276,7 +275,7 @@ int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint32_
 	now = cur ? cur[e - m->msrs] : e->value;
 	if ((val & ~e->writable) != (now & ~e->writable))
 		return -1;
-	if (index == MSR_IA32_FEATURE_CONTROL && (now & FEATURE_CONTROL_LOCKED))
+	if (index == MSR_IA32_FEATURE_CONTROL && (now & FEAT_CTL_LOCKED))
 		return -1;
 	return (int)(e - m->msrs);
 }
@@ -433,32 +432,32 @@ struct cr4_rule {
  * CET is in both lists of the derivation below: shadow stacks or IBT.
  */
 static const struct cr4_rule cr4_rules[] = {
-	{ CR4_VME, 1, 0, MODEL_EDX, 1 },	/* VME */
-	{ CR4_PVI, 1, 0, MODEL_EDX, 1 },	/* VME: PVI comes with it */
-	{ CR4_TSD, 1, 0, MODEL_EDX, 4 },	/* TSC */
-	{ CR4_DE, 1, 0, MODEL_EDX, 2 },		/* DE */
-	{ CR4_PSE, 1, 0, MODEL_EDX, 3 },	/* PSE */
-	{ CR4_PAE, 1, 0, MODEL_EDX, 6 },	/* PAE */
-	{ CR4_MCE, 1, 0, MODEL_EDX, 7 },	/* MCE */
-	{ CR4_PGE, 1, 0, MODEL_EDX, 13 },	/* PGE */
-	{ CR4_OSFXSR, 1, 0, MODEL_EDX, 24 },	/* FXSR */
-	{ CR4_OSXMMEXCPT, 1, 0, MODEL_EDX, 25 },	/* SSE */
-	{ CR4_UMIP, 7, 0, MODEL_ECX, 2 },	/* UMIP */
-	{ CR4_LA57, 7, 0, MODEL_ECX, 16 },	/* LA57 */
-	{ CR4_VMXE, 1, 0, MODEL_ECX, 5 },	/* VMX */
-	{ CR4_SMXE, 1, 0, MODEL_ECX, 6 },	/* SMX */
-	{ CR4_FSGSBASE, 7, 0, MODEL_EBX, 0 },	/* FSGSBASE */
-	{ CR4_PCIDE, 1, 0, MODEL_ECX, 17 },	/* PCID */
-	{ CR4_OSXSAVE, 1, 0, MODEL_ECX, 26 },	/* XSAVE (not OSXSAVE, bit 27) */
-	{ CR4_KL, 7, 0, MODEL_ECX, 23 },	/* Key Locker */
-	{ CR4_SMEP, 7, 0, MODEL_EBX, 7 },	/* SMEP */
-	{ CR4_SMAP, 7, 0, MODEL_EBX, 20 },	/* SMAP */
-	{ CR4_PKE, 7, 0, MODEL_ECX, 3 },	/* PKU */
-	{ CR4_CET, 7, 0, MODEL_ECX, 7 },	/* CET shadow stacks */
-	{ CR4_CET, 7, 0, MODEL_EDX, 20 },	/* CET indirect-branch tracking */
-	{ CR4_PKS, 7, 0, MODEL_ECX, 31 },	/* PKS */
-	{ CR4_UINTR, 7, 0, MODEL_EDX, 5 },	/* user interrupts */
-	{ CR4_LAM_SUP, 7, 1, MODEL_EAX, 26 },	/* LAM */
+	{ X86_CR4_VME, 1, 0, MODEL_EDX, 1 },	/* VME */
+	{ X86_CR4_PVI, 1, 0, MODEL_EDX, 1 },	/* VME: PVI comes with it */
+	{ X86_CR4_TSD, 1, 0, MODEL_EDX, 4 },	/* TSC */
+	{ X86_CR4_DE, 1, 0, MODEL_EDX, 2 },		/* DE */
+	{ X86_CR4_PSE, 1, 0, MODEL_EDX, 3 },	/* PSE */
+	{ X86_CR4_PAE, 1, 0, MODEL_EDX, 6 },	/* PAE */
+	{ X86_CR4_MCE, 1, 0, MODEL_EDX, 7 },	/* MCE */
+	{ X86_CR4_PGE, 1, 0, MODEL_EDX, 13 },	/* PGE */
+	{ X86_CR4_OSFXSR, 1, 0, MODEL_EDX, 24 },	/* FXSR */
+	{ X86_CR4_OSXMMEXCPT, 1, 0, MODEL_EDX, 25 },	/* SSE */
+	{ X86_CR4_UMIP, 7, 0, MODEL_ECX, 2 },	/* UMIP */
+	{ X86_CR4_LA57, 7, 0, MODEL_ECX, 16 },	/* LA57 */
+	{ X86_CR4_VMXE, 1, 0, MODEL_ECX, 5 },	/* VMX */
+	{ X86_CR4_SMXE, 1, 0, MODEL_ECX, 6 },	/* SMX */
+	{ X86_CR4_FSGSBASE, 7, 0, MODEL_EBX, 0 },	/* FSGSBASE */
+	{ X86_CR4_PCIDE, 1, 0, MODEL_ECX, 17 },	/* PCID */
+	{ X86_CR4_OSXSAVE, 1, 0, MODEL_ECX, 26 },	/* XSAVE (not OSXSAVE, bit 27) */
+	{ X86_CR4_KL, 7, 0, MODEL_ECX, 23 },	/* Key Locker */
+	{ X86_CR4_SMEP, 7, 0, MODEL_EBX, 7 },	/* SMEP */
+	{ X86_CR4_SMAP, 7, 0, MODEL_EBX, 20 },	/* SMAP */
+	{ X86_CR4_PKE, 7, 0, MODEL_ECX, 3 },	/* PKU */
+	{ X86_CR4_CET, 7, 0, MODEL_ECX, 7 },	/* CET shadow stacks */
+	{ X86_CR4_CET, 7, 0, MODEL_EDX, 20 },	/* CET indirect-branch tracking */
+	{ X86_CR4_PKS, 7, 0, MODEL_ECX, 31 },	/* PKS */
+	{ X86_CR4_UINTR, 7, 0, MODEL_EDX, 5 },	/* user interrupts */
+	{ X86_CR4_LAM_SUP, 7, 1, MODEL_EAX, 26 },	/* LAM */
 };
 
 static bool rule_holds(const struct cpu_model *m, const struct cr4_rule *r)
@@ -473,7 +472,7 @@ static bool rule_holds(const struct cpu_model *m, const struct cr4_rule *r)
  */
 uint64_t model_cr4_fixed1(const struct cpu_model *m)
 {
-	uint64_t v = CR4_PCE;
+	uint64_t v = X86_CR4_PCE;
 
 	for (size_t i = 0; i < sizeof(cr4_rules) / sizeof(cr4_rules[0]); i++)
 		if (rule_holds(m, &cr4_rules[i]))
@@ -496,21 +495,21 @@ uint64_t model_cr4_fixed1(const struct cpu_model *m)
 uint64_t model_cr4_reserved(const struct cpu_model *m)
 {
 	static const struct cr4_rule kvm_rules[] = {
-		{ CR4_OSXSAVE, 1, 0, MODEL_ECX, 26 },
-		{ CR4_SMEP, 7, 0, MODEL_EBX, 7 },
-		{ CR4_SMAP, 7, 0, MODEL_EBX, 20 },
-		{ CR4_FSGSBASE, 7, 0, MODEL_EBX, 0 },
-		{ CR4_PKE, 7, 0, MODEL_ECX, 3 },
-		{ CR4_LA57, 7, 0, MODEL_ECX, 16 },
-		{ CR4_UMIP, 7, 0, MODEL_ECX, 2 },
-		{ CR4_VMXE, 1, 0, MODEL_ECX, 5 },
-		{ CR4_PCIDE, 1, 0, MODEL_ECX, 17 },
-		{ CR4_LAM_SUP, 7, 1, MODEL_EAX, 26 },
-		{ CR4_CET, 7, 0, MODEL_ECX, 7 },
-		{ CR4_CET, 7, 0, MODEL_EDX, 20 },
+		{ X86_CR4_OSXSAVE, 1, 0, MODEL_ECX, 26 },
+		{ X86_CR4_SMEP, 7, 0, MODEL_EBX, 7 },
+		{ X86_CR4_SMAP, 7, 0, MODEL_EBX, 20 },
+		{ X86_CR4_FSGSBASE, 7, 0, MODEL_EBX, 0 },
+		{ X86_CR4_PKE, 7, 0, MODEL_ECX, 3 },
+		{ X86_CR4_LA57, 7, 0, MODEL_ECX, 16 },
+		{ X86_CR4_UMIP, 7, 0, MODEL_ECX, 2 },
+		{ X86_CR4_VMXE, 1, 0, MODEL_ECX, 5 },
+		{ X86_CR4_PCIDE, 1, 0, MODEL_ECX, 17 },
+		{ X86_CR4_LAM_SUP, 7, 1, MODEL_EAX, 26 },
+		{ X86_CR4_CET, 7, 0, MODEL_ECX, 7 },
+		{ X86_CR4_CET, 7, 0, MODEL_EDX, 20 },
 	};
-	uint64_t allowed = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE |
-			   CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	uint64_t allowed = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |
+			   X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 
 	for (size_t i = 0; i < sizeof(kvm_rules) / sizeof(kvm_rules[0]); i++)
 		if (rule_holds(m, &kvm_rules[i]))
@@ -844,19 +843,20 @@ static int check_ranges(struct parse_ctx *c, const struct cpu_model *m)
  * VM-entry MSR-loading checks' and not a mask's).
  */
 static const struct model_msr architectural_msrs[] = {
-	{ 0x174, 0x10, ~0ULL, true },				/* IA32_SYSENTER_CS */
-	{ 0x175, 0xfffffe0000003000ULL, ~0ULL, true },		/* IA32_SYSENTER_ESP */
-	{ 0x176, 0xffffffff81001000ULL, ~0ULL, true },		/* IA32_SYSENTER_EIP */
-	{ 0x277, 0x0007040600070406ULL, ~0ULL, true },		/* IA32_PAT */
-	{ 0xc0000080, 0xd01, 0xd01, true },			/* IA32_EFER */
-	{ 0xc0000081, 0x0023001000000000ULL, ~0ULL, true },	/* IA32_STAR */
-	{ 0xc0000082, 0xffffffff81000000ULL, ~0ULL, true },	/* IA32_LSTAR */
-	{ 0xc0000083, 0xffffffff81000100ULL, ~0ULL, true },	/* IA32_CSTAR */
-	{ 0xc0000084, 0x47700, ~0ULL, true },			/* IA32_FMASK */
-	{ 0xc0000100, 0, ~0ULL, true },				/* IA32_FS_BASE */
-	{ 0xc0000101, 0xffff888000000000ULL, ~0ULL, true },	/* IA32_GS_BASE */
-	{ 0xc0000102, 0, ~0ULL, true },				/* IA32_KERNEL_GS_BASE */
-	{ 0xc0000103, 0, 0xffffffffULL, true },			/* IA32_TSC_AUX */
+	{ MSR_IA32_SYSENTER_CS, 0x10, ~0ULL, true },
+	{ MSR_IA32_SYSENTER_ESP, 0xfffffe0000003000ULL, ~0ULL, true },
+	{ MSR_IA32_SYSENTER_EIP, 0xffffffff81001000ULL, ~0ULL, true },
+	{ MSR_IA32_CR_PAT, 0x0007040600070406ULL, ~0ULL, true },
+	{ MSR_EFER, EFER_SCE | EFER_LME | EFER_LMA | EFER_NX,
+	  EFER_SCE | EFER_LME | EFER_LMA | EFER_NX, true },
+	{ MSR_STAR, 0x0023001000000000ULL, ~0ULL, true },
+	{ MSR_LSTAR, 0xffffffff81000000ULL, ~0ULL, true },
+	{ MSR_CSTAR, 0xffffffff81000100ULL, ~0ULL, true },
+	{ MSR_SYSCALL_MASK, 0x47700, ~0ULL, true },
+	{ MSR_FS_BASE, 0, ~0ULL, true },
+	{ MSR_GS_BASE, 0xffff888000000000ULL, ~0ULL, true },
+	{ MSR_KERNEL_GS_BASE, 0, ~0ULL, true },
+	{ MSR_TSC_AUX, 0, 0xffffffffULL, true },
 };
 
 static int add_architectural_msrs(struct parse_ctx *c, struct cpu_model *out)
@@ -1333,7 +1333,7 @@ static void remove_vmx(struct cpu_model *m)
 	for (uint32_t i = VMX_MSR_FIRST; i <= VMX_MSR_LAST; i++)
 		remove_msr(m, i);
 	if (fc)
-		fc->value &= ~(FEATURE_CONTROL_VMX_IN_SMX | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+		fc->value &= ~(FEAT_CTL_VMX_ENABLED_INSIDE_SMX | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX);
 }
 
 static int parse_reg(const char *s, enum model_reg *reg)
@@ -1438,8 +1438,8 @@ static int set_feature_control(struct cpu_model *m, const char *mod, const char 
 			    mod);
 	e->value = v;
 	/* Until the lock bit is set, software may write bits 0-2 (BIOS or the kernel's feat_ctl). */
-	e->writable |= FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_IN_SMX |
-		       FEATURE_CONTROL_VMX_OUTSIDE_SMX;
+	e->writable |= FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_INSIDE_SMX |
+		       FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX;
 	return 0;
 }
 
@@ -1525,7 +1525,7 @@ static int apply_modifier(struct cpu_model *m, const char *mod, struct vary_stat
 			struct model_msr *fc = msr_mut(m, MSR_IA32_FEATURE_CONTROL);
 
 			if (fc)
-				fc->value &= ~FEATURE_CONTROL_VMX_IN_SMX;
+				fc->value &= ~FEAT_CTL_VMX_ENABLED_INSIDE_SMX;
 		}
 		return set_cpuid_bit(m, mod, set, f->leaf, f->subleaf, f->reg, f->bit, f->also,
 				     err, errlen);
@@ -1771,7 +1771,8 @@ void model_describe(const struct cpu_model *m, char *buf, size_t len)
 	use_true = basic->value & VMX_BASIC_TRUE_CTLS;
 	sb_printf(&sb, "VMCS revision 0x%llx, VMCS region %llu bytes, controls from the %s MSRs\n",
 		  (unsigned long long)(basic->value & VMX_BASIC_REVISION_MASK),
-		  (unsigned long long)((basic->value >> 32) & 0x1fff),
+		  (unsigned long long)((basic->value >> VMX_BASIC_VMCS_SIZE_SHIFT) &
+				       VMX_BASIC_VMCS_SIZE_MASK),
 		  use_true ? "TRUE (IA32_VMX_BASIC[55] = 1)" : "plain (IA32_VMX_BASIC[55] = 0)");
 	sb_printf(&sb, "CR0_FIXED0 0x%llx CR0_FIXED1 0x%llx CR4_FIXED0 0x%llx\n",
 		  (unsigned long long)model_cr0_fixed0(m), (unsigned long long)model_cr0_fixed1(m),

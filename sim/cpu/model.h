@@ -68,62 +68,6 @@ struct cpu_model {
 	uint32_t cost[NR_MODEL_COSTS];
 };
 
-/* Architectural MSR indices (SDM Vol. 4, "Model-Specific Registers"). */
-#define MSR_IA32_FEATURE_CONTROL	0x3a
-#define MSR_IA32_VMX_BASIC		0x480
-#define MSR_IA32_VMX_PINBASED_CTLS	0x481
-#define MSR_IA32_VMX_PROCBASED_CTLS	0x482
-#define MSR_IA32_VMX_EXIT_CTLS		0x483
-#define MSR_IA32_VMX_ENTRY_CTLS		0x484
-#define MSR_IA32_VMX_MISC		0x485
-#define MSR_IA32_VMX_CR0_FIXED0		0x486
-#define MSR_IA32_VMX_CR0_FIXED1		0x487
-#define MSR_IA32_VMX_CR4_FIXED0		0x488
-#define MSR_IA32_VMX_CR4_FIXED1		0x489
-#define MSR_IA32_VMX_VMCS_ENUM		0x48a
-#define MSR_IA32_VMX_PROCBASED_CTLS2	0x48b
-#define MSR_IA32_VMX_EPT_VPID_CAP	0x48c
-#define MSR_IA32_VMX_TRUE_PINBASED_CTLS	0x48d
-#define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
-#define MSR_IA32_VMX_TRUE_EXIT_CTLS	0x48f
-#define MSR_IA32_VMX_TRUE_ENTRY_CTLS	0x490
-#define MSR_IA32_VMX_VMFUNC		0x491
-#define MSR_IA32_VMX_PROCBASED_CTLS3	0x492
-#define MSR_IA32_VMX_EXIT_CTLS2		0x493
-
-/* IA32_FEATURE_CONTROL bits (SDM Vol. 3C, "Enabling and Entering VMX Operation"). */
-#define FEATURE_CONTROL_LOCKED		(1ULL << 0)
-#define FEATURE_CONTROL_VMX_IN_SMX	(1ULL << 1)
-#define FEATURE_CONTROL_VMX_OUTSIDE_SMX	(1ULL << 2)
-
-/* CR4 bits (SDM Vol. 3A, "Control Registers"). */
-#define CR4_VME		(1ULL << 0)
-#define CR4_PVI		(1ULL << 1)
-#define CR4_TSD		(1ULL << 2)
-#define CR4_DE		(1ULL << 3)
-#define CR4_PSE		(1ULL << 4)
-#define CR4_PAE		(1ULL << 5)
-#define CR4_MCE		(1ULL << 6)
-#define CR4_PGE		(1ULL << 7)
-#define CR4_PCE		(1ULL << 8)
-#define CR4_OSFXSR	(1ULL << 9)
-#define CR4_OSXMMEXCPT	(1ULL << 10)
-#define CR4_UMIP	(1ULL << 11)
-#define CR4_LA57	(1ULL << 12)
-#define CR4_VMXE	(1ULL << 13)
-#define CR4_SMXE	(1ULL << 14)
-#define CR4_FSGSBASE	(1ULL << 16)
-#define CR4_PCIDE	(1ULL << 17)
-#define CR4_OSXSAVE	(1ULL << 18)
-#define CR4_KL		(1ULL << 19)
-#define CR4_SMEP	(1ULL << 20)
-#define CR4_SMAP	(1ULL << 21)
-#define CR4_PKE		(1ULL << 22)
-#define CR4_CET		(1ULL << 23)
-#define CR4_PKS		(1ULL << 24)
-#define CR4_UINTR	(1ULL << 25)
-#define CR4_LAM_SUP	(1ULL << 28)
-
 /*
  * Load a model by name and variation ("skylake-sp", "kabylake -vmx",
  * "skylake-sp -vmx.posted-interrupts maxphyaddr=36") from the files in

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "cpu/model.h"
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmentry.h"
 
@@ -98,10 +100,10 @@ static inline bool vmx_pat_valid(uint64_t pat)
 	return true;
 }
 
-/* Only SCE (0), LME (8), LMA (10) and NXE (11) exist in IA32_EFER here. */
+/* Only SCE, LME, LMA and NXE exist in IA32_EFER here. */
 static inline bool vmx_efer_reserved_clear(uint64_t efer)
 {
-	return !(efer & ~0xd01ULL);
+	return !(efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX));
 }
 
 /* The row functions, one per row of the table. */

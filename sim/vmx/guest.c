@@ -16,6 +16,8 @@
 #include <stdio.h>
 
 #include "hvsim/hw.h"
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
 #include "kernel/kmodel.h"
 
 /* How long the guest stand-in runs before its exit: the strategy picks (default first). */
@@ -32,8 +34,7 @@ static const uint32_t guest_run_cycles[] = { 2000, 200, 20000 };
 #define APIC_OFFSET_ICR_LOW	0x300
 /* IA32_VMX_MISC[4:0]: the preemption timer counts down every 2^X TSC cycles. */
 #define VMX_MISC_TIMER_RATE_MASK	0x1fULL
-/* Guest RFLAGS.IF and interruptibility-state blocking by STI / MOV SS. */
-#define GUEST_RFLAGS_IF		VMX_BIT(9)
+/* Interruptibility-state blocking by STI / MOV SS. */
 #define GUEST_INTR_STI_MOVSS	3ULL
 
 bool vmx_scriptable_exit(uint32_t reason)
@@ -227,7 +228,7 @@ void vmx_guest_run(struct machine *m, struct cpu *c, struct vmcs *v, uintptr_t p
 	struct sim_csd *irq;
 
 	if ((vmcs_get(v, VMCS_CPU_BASED_VM_EXEC_CONTROL) & VMX_PROC_INTR_WINDOW_EXITING) &&
-	    (vmcs_get(v, VMCS_GUEST_RFLAGS) & GUEST_RFLAGS_IF) &&
+	    (vmcs_get(v, VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 	    !(vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STI_MOVSS)) {
 		vmx_exit_info(v, EXIT_REASON_INTERRUPT_WINDOW, 0, 0, 0, 0, 0);
 		return;

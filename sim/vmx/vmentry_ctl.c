@@ -25,7 +25,6 @@
 #define MSR_ENTRY_SIZE	16ULL
 /* VTPR is the byte at offset 80H of the virtual-APIC page ("Virtualized APIC Registers"). */
 #define VAPIC_VTPR	0x80
-#define CR0_PE		1ULL
 
 /*
  * The capability MSR for a control word: the TRUE_* one when
@@ -480,7 +479,7 @@ static bool vector_has_error_code(unsigned int vector)
  */
 static bool intr_protected_hw_exception(const struct vmx_check_ctx *c, uint64_t info)
 {
-	bool prot = !has2(c, VMX_PROC2_UNRESTRICTED_GUEST) || (vmx_fld(c, VMCS_GUEST_CR0) & CR0_PE);
+	bool prot = !has2(c, VMX_PROC2_UNRESTRICTED_GUEST) || (vmx_fld(c, VMCS_GUEST_CR0) & X86_CR0_PE);
 
 	return intr_type(info) == VMX_INTR_TYPE_HARD_EXCEPTION && prot;
 }

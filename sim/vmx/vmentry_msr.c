@@ -17,21 +17,6 @@
 
 #include "vmx/checks.h"
 
-/* MSR indices (SDM Vol. 4, "Architectural MSRs"). */
-#define MSR_IA32_SMM_MONITOR_CTL	0x9bU
-#define MSR_IA32_SYSENTER_ESP		0x175U
-#define MSR_IA32_SYSENTER_EIP		0x176U
-#define MSR_IA32_PAT			0x277U
-#define MSR_IA32_EFER			0xc0000080U
-#define MSR_IA32_LSTAR			0xc0000082U
-#define MSR_IA32_CSTAR			0xc0000083U
-#define MSR_IA32_FS_BASE		0xc0000100U
-#define MSR_IA32_GS_BASE		0xc0000101U
-#define MSR_IA32_KERNEL_GS_BASE		0xc0000102U
-#define MSR_IA32_TSC_AUX		0xc0000103U
-/* x2APIC registers: MSRs 800H-8FFH ("x2APIC Register Address Space"). */
-#define MSR_X2APIC_FIRST_BITS_31_8	0x8U
-
 /* One entry is 16 bytes ("VM-Entry Controls for MSRs"). */
 #define MSR_ENTRY_BYTES			16U
 /* IA32_VMX_MISC[27:25]: recommended maximum is 512 x (N + 1) ("Miscellaneous Data"). */
@@ -54,12 +39,12 @@ bool vmx_chk_msr_load_reserved(const struct vmx_check_ctx *c)
 
 bool vmx_chk_msr_load_fs_gs_base(const struct vmx_check_ctx *c)
 {
-	return c->msr.index != MSR_IA32_FS_BASE && c->msr.index != MSR_IA32_GS_BASE;
+	return c->msr.index != MSR_FS_BASE && c->msr.index != MSR_GS_BASE;
 }
 
 bool vmx_chk_msr_load_x2apic(const struct vmx_check_ctx *c)
 {
-	return c->msr.index >> 8 != MSR_X2APIC_FIRST_BITS_31_8;
+	return c->msr.index < MSR_X2APIC_FIRST || c->msr.index > MSR_X2APIC_LAST;
 }
 
 /* The simulated host never runs VMLAUNCH/VMRESUME in SMM. */
@@ -70,20 +55,20 @@ bool vmx_chk_msr_load_smm_only(const struct vmx_check_ctx *c)
 
 bool vmx_chk_msr_load_efer(const struct vmx_check_ctx *c)
 {
-	return c->msr.index != MSR_IA32_EFER || vmx_efer_reserved_clear(c->msr.value);
+	return c->msr.index != MSR_EFER || vmx_efer_reserved_clear(c->msr.value);
 }
 
 bool vmx_chk_msr_load_pat(const struct vmx_check_ctx *c)
 {
-	return c->msr.index != MSR_IA32_PAT || vmx_pat_valid(c->msr.value);
+	return c->msr.index != MSR_IA32_CR_PAT || vmx_pat_valid(c->msr.value);
 }
 
 bool vmx_chk_msr_load_canonical(const struct vmx_check_ctx *c)
 {
 	switch (c->msr.index) {
-	case MSR_IA32_LSTAR:
-	case MSR_IA32_CSTAR:
-	case MSR_IA32_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
 	case MSR_IA32_SYSENTER_ESP:
 	case MSR_IA32_SYSENTER_EIP:
 		return vmx_canonical(c, c->msr.value);
@@ -94,7 +79,7 @@ bool vmx_chk_msr_load_canonical(const struct vmx_check_ctx *c)
 
 bool vmx_chk_msr_load_tsc_aux(const struct vmx_check_ctx *c)
 {
-	return c->msr.index != MSR_IA32_TSC_AUX || !(c->msr.value >> 32);
+	return c->msr.index != MSR_TSC_AUX || !(c->msr.value >> 32);
 }
 
 bool vmx_chk_msr_load_wrmsr(const struct vmx_check_ctx *c)

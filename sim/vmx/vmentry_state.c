@@ -29,21 +29,9 @@
 /* IA32_VMX_MISC bits 8:6: HLT, shutdown, wait-for-SIPI ("Miscellaneous Data"). */
 #define MISC_ACTIVITY_SHIFT	5
 
-/* Architectural register bits (Vol. 3A "Control Registers", "EFLAGS Register"). */
-#define CR0_PE		VMX_BIT(0)
-#define CR0_PG		VMX_BIT(31)
-#define EFER_SCE	VMX_BIT(0)
-#define EFER_LME	VMX_BIT(8)
-#define EFER_LMA	VMX_BIT(10)
-#define EFER_NXE	VMX_BIT(11)
-#define RFLAGS_FIXED1	VMX_BIT(1)
-#define RFLAGS_TF	VMX_BIT(8)
-#define RFLAGS_IF	VMX_BIT(9)
-#define RFLAGS_VM	VMX_BIT(17)
-/* Bits 63:22, 15, 5 and 3 ("Checks on Guest RIP, RFLAGS, and SSP"). */
+/* RFLAGS bits 63:22, 15, 5 and 3 ("Checks on Guest RIP, RFLAGS, and SSP"). */
 #define RFLAGS_RESERVED	(~0x3fffffULL | VMX_BIT(15) | VMX_BIT(5) | VMX_BIT(3))
 /* IA32_DEBUGCTL: bits 5:2 and 63:16 reserved (Vol. 3B "IA32_DEBUGCTL MSR"). */
-#define DEBUGCTL_BTF	VMX_BIT(1)
 #define DEBUGCTL_RESERVED (~0xffffULL | 0x3cULL)
 
 /* Selector: RPL bits 1:0, TI bit 2 (Vol. 3A "Segment Selectors"). */
@@ -251,7 +239,7 @@ bool vmx_chk_host_ass(const struct vmx_check_ctx *c)
 
 bool vmx_chk_host_pae(const struct vmx_check_ctx *c)
 {
-	return !host_ass(c) || (vmx_fld(c, VMCS_HOST_CR4) & CR4_PAE);
+	return !host_ass(c) || (vmx_fld(c, VMCS_HOST_CR4) & X86_CR4_PAE);
 }
 
 bool vmx_chk_host_rip(const struct vmx_check_ctx *c)
@@ -267,7 +255,7 @@ bool vmx_chk_guest_cr0(const struct vmx_check_ctx *c)
 
 	/* Unrestricted guest lifts the PE and PG requirements. */
 	if (c->unrestricted)
-		fixed0 &= ~(CR0_PE | CR0_PG);
+		fixed0 &= ~(X86_CR0_PE | X86_CR0_PG);
 	return fits_fixed(vmx_fld(c, VMCS_GUEST_CR0), fixed0, c->cr0_fixed1);
 }
 
@@ -275,7 +263,7 @@ bool vmx_chk_guest_cr0_pg_pe(const struct vmx_check_ctx *c)
 {
 	uint64_t cr0 = vmx_fld(c, VMCS_GUEST_CR0);
 
-	return !(cr0 & CR0_PG) || (cr0 & CR0_PE);
+	return !(cr0 & X86_CR0_PG) || (cr0 & X86_CR0_PE);
 }
 
 bool vmx_chk_guest_cr4(const struct vmx_check_ctx *c)
@@ -291,17 +279,17 @@ bool vmx_chk_guest_debugctl(const struct vmx_check_ctx *c)
 
 bool vmx_chk_guest_ia32e_pg(const struct vmx_check_ctx *c)
 {
-	return !c->ia32e || (vmx_fld(c, VMCS_GUEST_CR0) & CR0_PG);
+	return !c->ia32e || (vmx_fld(c, VMCS_GUEST_CR0) & X86_CR0_PG);
 }
 
 bool vmx_chk_guest_ia32e_pae(const struct vmx_check_ctx *c)
 {
-	return !c->ia32e || (vmx_fld(c, VMCS_GUEST_CR4) & CR4_PAE);
+	return !c->ia32e || (vmx_fld(c, VMCS_GUEST_CR4) & X86_CR4_PAE);
 }
 
 bool vmx_chk_guest_pcide(const struct vmx_check_ctx *c)
 {
-	return c->ia32e || !(vmx_fld(c, VMCS_GUEST_CR4) & CR4_PCIDE);
+	return c->ia32e || !(vmx_fld(c, VMCS_GUEST_CR4) & X86_CR4_PCIDE);
 }
 
 bool vmx_chk_guest_cr3(const struct vmx_check_ctx *c)
@@ -351,7 +339,7 @@ bool vmx_chk_guest_efer_lme(const struct vmx_check_ctx *c)
 {
 	uint64_t efer = vmx_fld(c, VMCS_GUEST_IA32_EFER);
 
-	if (!(c->entry & VMX_ENTRY_LOAD_IA32_EFER) || !(vmx_fld(c, VMCS_GUEST_CR0) & CR0_PG))
+	if (!(c->entry & VMX_ENTRY_LOAD_IA32_EFER) || !(vmx_fld(c, VMCS_GUEST_CR0) & X86_CR0_PG))
 		return true;
 	return !!(efer & EFER_LME) == !!(efer & EFER_LMA);
 }
@@ -545,7 +533,7 @@ static bool ss_dpl_rpl_ok(const struct vmx_check_ctx *c, enum seg s)
 
 static bool ss_dpl_zero_ok(const struct vmx_check_ctx *c, enum seg s)
 {
-	bool real = !(vmx_fld(c, VMCS_GUEST_CR0) & CR0_PE);
+	bool real = !(vmx_fld(c, VMCS_GUEST_CR0) & X86_CR0_PE);
 
 	if (c->v8086)
 		return true;
@@ -702,12 +690,12 @@ bool vmx_chk_guest_rflags_reserved(const struct vmx_check_ctx *c)
 
 bool vmx_chk_guest_rflags_bit1(const struct vmx_check_ctx *c)
 {
-	return vmx_fld(c, VMCS_GUEST_RFLAGS) & RFLAGS_FIXED1;
+	return vmx_fld(c, VMCS_GUEST_RFLAGS) & X86_EFLAGS_FIXED;
 }
 
 bool vmx_chk_guest_rflags_vm(const struct vmx_check_ctx *c)
 {
-	bool pe = vmx_fld(c, VMCS_GUEST_CR0) & CR0_PE;
+	bool pe = vmx_fld(c, VMCS_GUEST_CR0) & X86_CR0_PE;
 
 	return !c->v8086 || (!c->ia32e && pe);
 }
@@ -730,7 +718,7 @@ static unsigned int injected_vector(const struct vmx_check_ctx *c)
 bool vmx_chk_guest_rflags_if(const struct vmx_check_ctx *c)
 {
 	return injected_type(c) != VMX_INTR_TYPE_EXT_INTR ||
-	       (vmx_fld(c, VMCS_GUEST_RFLAGS) & RFLAGS_IF);
+	       (vmx_fld(c, VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF);
 }
 
 /* ---- guest non-register state ---- */
@@ -808,7 +796,7 @@ bool vmx_chk_guest_intr_sti_movss(const struct vmx_check_ctx *c)
 
 bool vmx_chk_guest_intr_sti_if(const struct vmx_check_ctx *c)
 {
-	return !(intr_state(c) & INTR_STI) || (vmx_fld(c, VMCS_GUEST_RFLAGS) & RFLAGS_IF);
+	return !(intr_state(c) & INTR_STI) || (vmx_fld(c, VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF);
 }
 
 bool vmx_chk_guest_intr_ext_inject(const struct vmx_check_ctx *c)
@@ -851,8 +839,8 @@ static bool bs_constrained(const struct vmx_check_ctx *c)
 
 static bool single_step(const struct vmx_check_ctx *c)
 {
-	return (vmx_fld(c, VMCS_GUEST_RFLAGS) & RFLAGS_TF) &&
-	       !(vmx_fld(c, VMCS_GUEST_IA32_DEBUGCTL) & DEBUGCTL_BTF);
+	return (vmx_fld(c, VMCS_GUEST_RFLAGS) & X86_EFLAGS_TF) &&
+	       !(vmx_fld(c, VMCS_GUEST_IA32_DEBUGCTL) & DEBUGCTLMSR_BTF);
 }
 
 bool vmx_chk_guest_pdbg_bs_set(const struct vmx_check_ctx *c)

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
 #include "kernel/kmodel.h"
 #include "kernel/mem.h"
 #include "vmx/vmentry.h"
@@ -154,7 +156,7 @@ static bool vmxon_faults(struct cpu *c, const char **fault)
 	uint64_t fc = 0;
 
 	/* #UD: CR4.VMXE clear (SDM VMXON: "IF ... CR4.VMXE = 0 ... THEN #UD"). */
-	if (!(c->cr4 & CR4_VMXE)) {
+	if (!(c->cr4 & X86_CR4_VMXE)) {
 		*fault = "invalid opcode";
 		return true;
 	}
@@ -170,7 +172,7 @@ static bool vmxon_faults(struct cpu *c, const char **fault)
 	for (unsigned int i = 0; c->model && i < c->model->nmsrs; i++)
 		if (c->model->msrs[i].index == MSR_IA32_FEATURE_CONTROL)
 			fc = c->msr_val[i];
-	return !(fc & FEATURE_CONTROL_LOCKED) || !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+	return !(fc & FEAT_CTL_LOCKED) || !(fc & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX);
 }
 
 static int do_vmxon(uint64_t pa, bool safe, uintptr_t pc)
@@ -402,19 +404,8 @@ void vmx_exit_info(struct vmcs *v, uint32_t reason, uint64_t qual, uint32_t len,
 
 /* ---- MSRs and host state across entry and exit ---- */
 
-/* Architectural MSRs the entry and exit controls load and save (SDM Vol. 4). */
-#define MSR_IA32_SMBASE		0x9eU
-#define MSR_IA32_SYSENTER_CS	0x174U
-#define MSR_IA32_SYSENTER_ESP	0x175U
-#define MSR_IA32_SYSENTER_EIP	0x176U
-#define MSR_IA32_PAT		0x277U
-#define MSR_IA32_EFER		0xc0000080U
-#define MSR_IA32_FS_BASE	0xc0000100U
-#define MSR_IA32_GS_BASE	0xc0000101U
-/* x2APIC registers: MSRs 800H-8FFH. */
-#define MSR_X2APIC_BITS_31_8	0x8U
-/* CR0 bits a VM exit leaves as they were: ET (4), NW (29), CD (30) ("Loading Host Control Registers..."). */
-#define CR0_KEPT_ON_EXIT	(VMX_BIT(4) | VMX_BIT(29) | VMX_BIT(30))
+/* CR0 bits a VM exit leaves as they were ("Loading Host Control Registers..."). */
+#define CR0_KEPT_ON_EXIT	(X86_CR0_ET | X86_CR0_NW | X86_CR0_CD)
 
 /* VMX-abort indicators ("VMX Aborts"), written at offset 4 of the VMCS region. */
 enum vmx_abort {
@@ -478,11 +469,11 @@ static const struct {
 	{ MSR_IA32_SYSENTER_CS, VMCS_GUEST_SYSENTER_CS, VMCS_HOST_IA32_SYSENTER_CS, 0, 0 },
 	{ MSR_IA32_SYSENTER_ESP, VMCS_GUEST_SYSENTER_ESP, VMCS_HOST_IA32_SYSENTER_ESP, 0, 0 },
 	{ MSR_IA32_SYSENTER_EIP, VMCS_GUEST_SYSENTER_EIP, VMCS_HOST_IA32_SYSENTER_EIP, 0, 0 },
-	{ MSR_IA32_FS_BASE, VMCS_GUEST_FS_BASE, VMCS_HOST_FS_BASE, 0, 0 },
-	{ MSR_IA32_GS_BASE, VMCS_GUEST_GS_BASE, VMCS_HOST_GS_BASE, 0, 0 },
-	{ MSR_IA32_PAT, VMCS_GUEST_IA32_PAT, VMCS_HOST_IA32_PAT,
+	{ MSR_FS_BASE, VMCS_GUEST_FS_BASE, VMCS_HOST_FS_BASE, 0, 0 },
+	{ MSR_GS_BASE, VMCS_GUEST_GS_BASE, VMCS_HOST_GS_BASE, 0, 0 },
+	{ MSR_IA32_CR_PAT, VMCS_GUEST_IA32_PAT, VMCS_HOST_IA32_PAT,
 	  VMX_ENTRY_LOAD_IA32_PAT, VMX_EXIT_LOAD_IA32_PAT },
-	{ MSR_IA32_EFER, VMCS_GUEST_IA32_EFER, VMCS_HOST_IA32_EFER,
+	{ MSR_EFER, VMCS_GUEST_IA32_EFER, VMCS_HOST_IA32_EFER,
 	  VMX_ENTRY_LOAD_IA32_EFER, VMX_EXIT_LOAD_IA32_EFER },
 };
 
@@ -517,7 +508,7 @@ static uint64_t store_msrs(struct machine *m, struct cpu *c, const struct vmcs *
 		if (!e || !mem_va(m->k->mem, addr + 16 * i + 15))
 			return i + 1;
 		val = cpu_msr(c, (uint32_t)e[0]);
-		if (e[0] >> 32 || (uint32_t)e[0] >> 8 == MSR_X2APIC_BITS_31_8 ||
+		if (e[0] >> 32 || (uint32_t)e[0] >> 8 == MSR_X2APIC_FIRST >> 8 ||
 		    (uint32_t)e[0] == MSR_IA32_SMBASE || !val)
 			return i + 1;
 		e[1] = *val;
@@ -543,9 +534,9 @@ static void exit_to_host(struct machine *m, struct cpu *c, struct vmcs *v, bool 
 	const struct vmx_check *failed;
 
 	if (entered) {
-		if ((exit & VMX_EXIT_SAVE_IA32_PAT) && (p = cpu_msr(c, MSR_IA32_PAT)))
+		if ((exit & VMX_EXIT_SAVE_IA32_PAT) && (p = cpu_msr(c, MSR_IA32_CR_PAT)))
 			vmcs_set(v, VMCS_GUEST_IA32_PAT, *p);
-		if ((exit & VMX_EXIT_SAVE_IA32_EFER) && (p = cpu_msr(c, MSR_IA32_EFER)))
+		if ((exit & VMX_EXIT_SAVE_IA32_EFER) && (p = cpu_msr(c, MSR_EFER)))
 			vmcs_set(v, VMCS_GUEST_IA32_EFER, *p);
 		bad = store_msrs(m, c, v);
 		if (bad)

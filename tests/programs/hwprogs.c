@@ -4,8 +4,8 @@
 
 #include "hvsim/hw.h"
 #include "hvsim/kernel.h"
-
-#define MSR_IA32_VMX_BASIC_HW	0x480
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
 
 static struct hw_result res;
 
@@ -92,7 +92,7 @@ void hw_vmx_task(void *arg)
 	uint32_t rev;
 
 	(void)arg;
-	rdmsrl(MSR_IA32_VMX_BASIC_HW, basic);
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
 	rev = (uint32_t)(basic & 0x7fffffff);
 	on = vmx_region(rev);
 	vmcs = vmx_region(rev);

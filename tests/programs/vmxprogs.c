@@ -4,8 +4,9 @@
 
 #include "hvsim/hw.h"
 #include "hvsim/kernel.h"
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
 
-#define MSR_IA32_VMX_BASIC_P		0x480
 /* VMCS encodings the task reads or writes (SDM Vol. 3D, "Field Encoding in VMCS"). */
 #define F_VM_ENTRY_MSR_LOAD_ADDR	0x200a
 #define F_VM_EXIT_MSR_STORE_ADDR	0x2006
@@ -37,7 +38,7 @@ static uint32_t revision(void)
 {
 	uint64_t basic;
 
-	rdmsrl(MSR_IA32_VMX_BASIC_P, basic);
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
 	return (uint32_t)(basic & 0x7fffffff);
 }
 
