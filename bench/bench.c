@@ -216,8 +216,8 @@ static double bench_vmx_round_trip(void)
 		struct vmcs *v = vt_legal_vmcs(m);
 
 		/* As KVM runs a vCPU: HLT exits. */
-		vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_HLT_EXITING);
-		vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING);
+		vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING);
+		vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
 		for (unsigned int i = 0; i < vmcs_nr_fields; i++) {
 			const struct vmcs_field_info *f = &vmcs_field_table[i];
 			uint64_t val = f->high || f->read_only ? 0 : vmcs_get(v, f->encoding);

@@ -65,9 +65,9 @@ static void fields_from(const struct vmcs *v, struct vmxp_run *r)
 /* As KVM runs a vCPU: external-interrupt exiting, HLT exiting, ack-on-exit. */
 static void kvm_like(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING);
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_HLT_EXITING);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
+	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING);
+	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 }
 
 /* A run of @entries entries with the legal, KVM-like VMCS of @spec, changed by @edit. */
@@ -218,12 +218,12 @@ ParameterizedTest(struct model_case *mc, vmx_entry, legal_vmcs_enters, .timeout 
 /* Posted interrupts with everything they need, as KVM configures APICv. */
 static void posted_interrupts(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING | VMX_PIN_POSTED_INTR);
+	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK | PIN_BASED_POSTED_INTR);
 	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL,
-		    VMX_PROC_USE_TPR_SHADOW | VMX_PROC_ACTIVATE_SECONDARY);
+		    CPU_BASED_TPR_SHADOW | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
 	vmcs_set(v, VMCS_VIRTUAL_APIC_PAGE_ADDR, PA_VAPIC);
-	vt_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, VMX_PROC2_VIRT_INTR_DELIVERY);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+	vt_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
+	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 	vmcs_set(v, VMCS_POSTED_INTR_NV, PI_VECTOR);
 	vmcs_set(v, VMCS_POSTED_INTR_DESC_ADDR, PA_PI_DESC);
 }
@@ -414,8 +414,8 @@ static struct sim_result inv_run(struct vmxp_inv *x, const char *machine)
 }
 
 /* Write-back, 4-level: a legal EPTP; memory type 2 is not one. */
-#define EPTP_LEGAL	(6ULL | (3ULL << 3) | 0x13000ULL)
-#define EPTP_BAD_MT	(2ULL | (3ULL << 3) | 0x13000ULL)
+#define EPTP_LEGAL	(VMX_EPTP_MT_WB | VMX_EPTP_PWL_4 | 0x13000ULL)
+#define EPTP_BAD_MT	(2ULL | VMX_EPTP_PWL_4 | 0x13000ULL)
 
 Test(vmx_entry, invept_and_invvpid_check_their_operands, .timeout = 30)
 {
@@ -631,7 +631,7 @@ Test(vmx_entry, ipi_into_a_guest_is_never_lost_under_dfs, .timeout = 120)
 
 static void no_ack(struct vmcs *v)
 {
-	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 }
 
 Test(vmx_entry, without_ack_on_exit_the_interrupt_stays_pending, .timeout = 30)
@@ -654,7 +654,7 @@ Test(vmx_entry, without_ack_on_exit_the_interrupt_stays_pending, .timeout = 30)
 
 static void no_hlt_exiting(struct vmcs *v)
 {
-	vt_clear_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_HLT_EXITING);
+	vt_clear_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING);
 }
 
 /* A guest halted without HLT exiting wakes only for an interrupt: an external-interrupt exit. */
@@ -675,8 +675,8 @@ Test(vmx_entry, halted_guest_leaves_for_an_interrupt, .timeout = 30)
 static void nothing_brings_it_back(struct vmcs *v)
 {
 	no_hlt_exiting(v);
-	vt_clear_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING);
-	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+	vt_clear_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
+	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 }
 
 Test(vmx_entry, halted_guest_with_no_way_out_is_a_failure, .timeout = 30)
@@ -692,13 +692,13 @@ Test(vmx_entry, halted_guest_with_no_way_out_is_a_failure, .timeout = 30)
 
 static void window_if1(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_INTR_WINDOW_EXITING);
+	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
 	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x202);
 }
 
 static void window_if0(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_INTR_WINDOW_EXITING);
+	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
 }
 
 static void window_sti(struct vmcs *v)
@@ -820,8 +820,8 @@ static uint64_t timer_value;
 
 static void timer_on(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_PREEMPTION_TIMER);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_SAVE_PREEMPTION_TIMER);
+	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_VMX_PREEMPTION_TIMER);
+	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
 	vmcs_set(v, VMCS_VMX_PREEMPTION_TIMER_VALUE, timer_value);
 }
 
@@ -976,7 +976,7 @@ static uint64_t host_cr4;
 
 static void save_pat_and_host_cr4(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_SAVE_IA32_PAT | VMX_EXIT_LOAD_IA32_PAT);
+	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT);
 	vmcs_set(v, VMCS_HOST_CR4, host_cr4);
 }
 
@@ -1185,7 +1185,7 @@ ParameterizedTest(unsigned int *row, vmx_msr_load, each_row, .timeout = 10)
 	msr_val[aux - m->msrs] = 0;
 	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT, count);
 	err = vmx_load_msrs(m, v, &mem, msr_val, &failed, &qual);
-	cr_assert_eq(err, VMX_EXIT_REASON_MSR_LOADING, "%s: %d", r->id, err);
+	cr_assert_eq(err, EXIT_REASON_MSR_LOAD_FAIL, "%s: %d", r->id, err);
 	cr_assert_eq(failed, r, "%s: failed at %s", r->id, failed ? failed->id : "(none)");
 	cr_assert_eq(qual, count, "%s: qualification %lu", r->id, (unsigned long)qual);
 	cr_assert_eq(msr_val[aux - m->msrs], 5, "%s: entries before the bad one stay loaded", r->id);
@@ -1215,7 +1215,7 @@ Test(vmx_msr_load, count_limit_follows_vmx_misc, .timeout = 10)
 	vt_set_msr(m, MSR_IA32_VMX_MISC, vt_msr(m, MSR_IA32_VMX_MISC) | (1ULL << 25));
 	cr_assert_eq(vmx_load_msrs(m, v, &mem, NULL, &failed, &qual), 0);
 	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT, 1025);
-	cr_assert_eq(vmx_load_msrs(m, v, &mem, NULL, &failed, &qual), VMX_EXIT_REASON_MSR_LOADING);
+	cr_assert_eq(vmx_load_msrs(m, v, &mem, NULL, &failed, &qual), EXIT_REASON_MSR_LOAD_FAIL);
 	cr_assert_str_eq(failed->id, "msr-load-count");
 	cr_assert_eq(qual, 1025);
 	free(a);

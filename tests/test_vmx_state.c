@@ -93,14 +93,14 @@ static void noncanon(const struct cpu_model *m, struct vmcs *v, int a)
 static void h_perf(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, EXIT_LOAD_PERF);
+	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL);
 	v_set(m, v, VMCS_HOST_IA32_PERF_GLOBAL_CTRL, VMX_BIT(50));
 }
 
 static void h_pat(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, EXIT_LOAD_PAT);
+	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_LOAD_IA32_PAT);
 	v_set(m, v, VMCS_HOST_IA32_PAT, (PAT_LEGAL & ~0xffULL) | 2);
 }
 
@@ -108,7 +108,7 @@ static void h_pat(const struct cpu_model *m, struct vmcs *v, int a)
 static void h_efer(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, EXIT_LOAD_EFER);
+	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_LOAD_IA32_EFER);
 	vmcs_set(v, VMCS_HOST_IA32_EFER, vmcs_get(v, VMCS_HOST_IA32_EFER) ^ (uint64_t)a);
 }
 
@@ -128,7 +128,7 @@ static void h_null(const struct cpu_model *m, struct vmcs *v, int a)
 static void h_no_ass(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_HOST_ADDR_SPACE_SIZE | EXIT_LOAD_EFER);
+	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_LOAD_IA32_EFER);
 }
 
 static void h_ss_null(const struct cpu_model *m, struct vmcs *v, int a)
@@ -147,9 +147,9 @@ static void h_pae(const struct cpu_model *m, struct vmcs *v, int a)
 /* Unrestricted guest, with the EPT it needs (write-back, 4-level): legal controls. */
 static void unrestricted(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_ACTIVATE_SECONDARY);
+	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
 	vt_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL,
-		 VMX_PROC2_ENABLE_EPT | VMX_PROC2_UNRESTRICTED_GUEST);
+		 SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST);
 	vmcs_set(v, VMCS_EPT_POINTER, VMX_EPTP_MT_WB | (3ULL << VMX_EPTP_PWL_SHIFT) | 0x13000ULL);
 }
 
@@ -176,7 +176,7 @@ static void g_cr4(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_debugctl(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_DEBUG);
+	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_DEBUG_CONTROLS);
 	v_set(m, v, VMCS_GUEST_IA32_DEBUGCTL, VMX_BIT(2));
 }
 
@@ -190,7 +190,7 @@ static void g_pae(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_pcide(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VMX_ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER);
+	vt_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_IA32_EFER);
 	vt_set_bits(v, VMCS_GUEST_CR4, X86_CR4_PCIDE);
 }
 
@@ -203,35 +203,35 @@ static void g_cr3(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_dr7(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_DEBUG);
+	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_DEBUG_CONTROLS);
 	vt_set_bits(v, VMCS_GUEST_DR7, VMX_BIT(32));
 }
 
 static void g_perf(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_PERF);
+	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL);
 	v_set(m, v, VMCS_GUEST_IA32_PERF_GLOBAL_CTRL, VMX_BIT(50));
 }
 
 static void g_pat(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_PAT);
+	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_IA32_PAT);
 	v_set(m, v, VMCS_GUEST_IA32_PAT, PAT_LEGAL | 0x03000000);
 }
 
 static void g_efer(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_EFER);
+	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_IA32_EFER);
 	vmcs_set(v, VMCS_GUEST_IA32_EFER, vmcs_get(v, VMCS_GUEST_IA32_EFER) ^ (uint64_t)a);
 }
 
 static void g_bndcfgs(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_BNDCFGS);
+	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_BNDCFGS);
 	v_set(m, v, VMCS_GUEST_BNDCFGS, 0x4);
 }
 
@@ -274,7 +274,7 @@ static void g_type(const struct cpu_model *m, struct vmcs *v, int a)
 	(void)m;
 	if (s == SEG_LDTR)
 		usable_ldtr(v);
-	vmcs_set(v, vt_ar_f(s), (vmcs_get(v, vt_ar_f(s)) & ~AR_TYPE) | (uint64_t)(a >> 8));
+	vmcs_set(v, vt_ar_f(s), (vmcs_get(v, vt_ar_f(s)) & ~VMX_AR_TYPE_MASK) | (uint64_t)(a >> 8));
 }
 
 #define TYPE_ARG(seg, type)	((seg) | ((type) << 8))
@@ -303,7 +303,7 @@ static void g_cs_dpl(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_ss_dpl_rpl(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vmcs_set(v, vt_ar_f(SEG_CS), (AR_CODE64 & ~AR_TYPE) | 15);
+	vmcs_set(v, vt_ar_f(SEG_CS), (AR_CODE64 & ~VMX_AR_TYPE_MASK) | 15);
 	vt_set_bits(v, vt_ar_f(SEG_SS), AR_DPL(3));
 }
 
@@ -311,7 +311,7 @@ static void g_ss_dpl_zero(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
 	unrestricted(v);
-	vmcs_set(v, vt_ar_f(SEG_CS), (AR_CODE64 & ~AR_TYPE) | 3);
+	vmcs_set(v, vt_ar_f(SEG_CS), (AR_CODE64 & ~VMX_AR_TYPE_MASK) | 3);
 	vt_set_bits(v, vt_ar_f(SEG_SS), AR_DPL(3));
 }
 
@@ -328,7 +328,7 @@ static void g_limit(const struct cpu_model *m, struct vmcs *v, int a)
 	(void)m;
 	if (a == SEG_LDTR)
 		usable_ldtr(v);
-	if (vmcs_get(v, vt_ar_f(a)) & AR_G)
+	if (vmcs_get(v, vt_ar_f(a)) & VMX_AR_G_MASK)
 		vmcs_set(v, vt_limit_f(a), 0xfffff000);
 	else
 		vmcs_set(v, vt_limit_f(a), 0x100000);
@@ -342,7 +342,7 @@ static void g_dt_limit(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_rip_high(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, vt_ar_f(SEG_CS), AR_L);
+	vt_clear_bits(v, vt_ar_f(SEG_CS), VMX_AR_L_MASK);
 	vmcs_set(v, VMCS_GUEST_RIP, VMX_BIT(32) | 0x1000);
 }
 
@@ -351,16 +351,15 @@ static void g_rflags(const struct cpu_model *m, struct vmcs *v, int a)
 	v_set(m, v, VMCS_GUEST_RFLAGS, (uint64_t)(unsigned int)a);
 }
 
-static void inject(struct vmcs *v, unsigned int type, unsigned int vector)
+static void inject(struct vmcs *v, uint64_t type, unsigned int vector)
 {
-	vmcs_set(v, VMCS_VM_ENTRY_INTR_INFO_FIELD, VMX_INTR_INFO_VALID |
-		 ((uint64_t)type << VMX_INTR_INFO_TYPE_SHIFT) | vector);
+	vmcs_set(v, VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID_MASK | type | vector);
 }
 
 static void g_ext_if0(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	inject(v, VMX_INTR_TYPE_EXT_INTR, 0x20);
+	inject(v, INTR_TYPE_EXT_INTR, 0x20);
 }
 
 static void g_activity(const struct cpu_model *m, struct vmcs *v, int a)
@@ -383,7 +382,7 @@ static void g_hlt_sti(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
 	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | X86_EFLAGS_IF);
-	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, INTR_STI);
+	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
 	vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 1);
 }
 
@@ -391,7 +390,7 @@ static void g_sipi_inject(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
 	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | X86_EFLAGS_IF);
-	inject(v, VMX_INTR_TYPE_EXT_INTR, 0x20);
+	inject(v, INTR_TYPE_EXT_INTR, 0x20);
 	vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 3);
 }
 
@@ -406,29 +405,29 @@ static void g_intr(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_sti_if0(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, INTR_STI);
+	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
 }
 
 static void g_ext_movss(const struct cpu_model *m, struct vmcs *v, int a)
 {
-	g_intr(m, v, (int)INTR_MOV_SS);
+	g_intr(m, v, (int)GUEST_INTR_STATE_MOV_SS);
 	(void)a;
-	inject(v, VMX_INTR_TYPE_EXT_INTR, 0x20);
+	inject(v, INTR_TYPE_EXT_INTR, 0x20);
 }
 
 static void g_nmi_movss(const struct cpu_model *m, struct vmcs *v, int a)
 {
-	g_intr(m, v, (int)INTR_MOV_SS);
+	g_intr(m, v, (int)GUEST_INTR_STATE_MOV_SS);
 	(void)a;
-	inject(v, VMX_INTR_TYPE_NMI, 2);
+	inject(v, INTR_TYPE_NMI_INTR, 2);
 }
 
 static void g_vnmi(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_NMI_EXITING | VMX_PIN_VIRTUAL_NMIS);
-	g_intr(m, v, (int)INTR_NMI);
-	inject(v, VMX_INTR_TYPE_NMI, 2);
+	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_NMI_EXITING | PIN_BASED_VIRTUAL_NMIS);
+	g_intr(m, v, (int)GUEST_INTR_STATE_NMI);
+	inject(v, INTR_TYPE_NMI_INTR, 2);
 }
 
 static void g_pdbg(const struct cpu_model *m, struct vmcs *v, int a)
@@ -440,9 +439,9 @@ static void g_pdbg(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_bs(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, INTR_STI);
+	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
 	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | X86_EFLAGS_IF | (a ? X86_EFLAGS_TF : 0));
-	vmcs_set(v, VMCS_GUEST_PENDING_DBG_EXCEPTIONS, a ? 0 : PDBG_BS);
+	vmcs_set(v, VMCS_GUEST_PENDING_DBG_EXCEPTIONS, a ? 0 : PENDING_DBG_BS);
 }
 
 static void g_link_aligned(const struct cpu_model *m, struct vmcs *v, int a)
@@ -583,7 +582,7 @@ static const struct violation {
 	{ "guest-activity-blocking", g_hlt_sti, 0 },
 	{ "guest-activity-injection", g_sipi_inject, 0 },
 	{ "guest-intr-reserved", g_intr, 1 << 5 },
-	{ "guest-intr-sti-movss", g_intr, (int)(INTR_STI | INTR_MOV_SS) },
+	{ "guest-intr-sti-movss", g_intr, (int)(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS) },
 	{ "guest-intr-sti-if", g_sti_if0, 0 },
 	{ "guest-intr-ext-inject", g_ext_movss, 0 },
 	{ "guest-intr-nmi-movss", g_nmi_movss, 0 },
@@ -673,7 +672,7 @@ ParameterizedTest(unsigned int *row, vmx_guest_state, each_row, .timeout = 10)
 	unsigned int n;
 	const struct vmx_check *r = &vmx_checks_of(VMX_CHECK_GUEST_STATE, &n)[*row];
 
-	cr_assert_eq(r->error, VMX_EXIT_REASON_INVALID_GUEST_STATE);
+	cr_assert_eq(r->error, EXIT_REASON_INVALID_STATE);
 	run_row(r, false);
 }
 
@@ -723,7 +722,7 @@ Test(vmx_state, link_pointer_qualification, .timeout = 10)
 
 		cr_assert_eq(vmx_guest_check_qualification(r), want, "%s", r->id);
 	}
-	cr_assert_eq(VMX_EXIT_REASON_ENTRY_FAILURE | VMX_EXIT_REASON_INVALID_GUEST_STATE,
+	cr_assert_eq(VMX_EXIT_REASONS_FAILED_VMENTRY | EXIT_REASON_INVALID_STATE,
 		     0x80000021U);
 }
 
@@ -735,9 +734,9 @@ Test(vmx_state, unrestricted_guest_relaxes_pe_pg, .timeout = 10)
 	const struct vmx_check *failed;
 
 	vt_clear_bits(v, VMCS_GUEST_CR0, X86_CR0_PE | X86_CR0_PG);
-	vt_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VMX_ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER);
+	vt_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_IA32_EFER);
 	vt_clear_bits(v, VMCS_GUEST_IA32_EFER, EFER_LMA | EFER_LME);
-	cr_assert_eq(vmx_check_guest_state(m, v, &failed), VMX_EXIT_REASON_INVALID_GUEST_STATE);
+	cr_assert_eq(vmx_check_guest_state(m, v, &failed), EXIT_REASON_INVALID_STATE);
 	cr_assert_str_eq(failed->id, "guest-cr0");
 	unrestricted(v);
 	cr_assert_eq(vmx_check_guest_state(m, v, &failed), 0, "%s", failed ? failed->id : "");
@@ -758,7 +757,7 @@ Test(vmx_state, hlt_needs_misc_bit_6, .timeout = 10)
 		if (m->msrs[i].index == MSR_IA32_VMX_MISC)
 			m->msrs[i].value &= ~VMX_BIT(6);
 	}
-	cr_assert_eq(vmx_check_guest_state(m, v, &failed), VMX_EXIT_REASON_INVALID_GUEST_STATE);
+	cr_assert_eq(vmx_check_guest_state(m, v, &failed), EXIT_REASON_INVALID_STATE);
 	cr_assert_str_eq(failed->id, "guest-activity-supported");
 	free(v);
 	free(m);

@@ -81,9 +81,9 @@ static void legal_controls(const struct cpu_model *m, struct vmcs *v)
 {
 	uint64_t exit = vt_ctl_msr(m, MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS);
 	uint64_t entry = vt_ctl_msr(m, MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS);
-	uint64_t want_exit = VMX_EXIT_HOST_ADDR_SPACE_SIZE | EXIT_LOAD_PAT | EXIT_LOAD_EFER;
-	uint64_t want_entry = VMX_ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_DEBUG | ENTRY_LOAD_PAT |
-			      ENTRY_LOAD_EFER;
+	uint64_t want_exit = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_LOAD_IA32_PAT | VM_EXIT_LOAD_IA32_EFER;
+	uint64_t want_entry = VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_DEBUG_CONTROLS | VM_ENTRY_LOAD_IA32_PAT |
+			      VM_ENTRY_LOAD_IA32_EFER;
 
 	vmcs_set(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, (uint32_t)vt_ctl_msr(m,
 		 MSR_IA32_VMX_PINBASED_CTLS, MSR_IA32_VMX_TRUE_PINBASED_CTLS));
@@ -129,7 +129,7 @@ static void legal_guest(const struct cpu_model *m, struct vmcs *v)
 	vt_set_seg(v, SEG_FS, 0x10, 0, 0xffffffff, AR_DATA);
 	vt_set_seg(v, SEG_GS, 0x10, 0, 0xffffffff, AR_DATA);
 	vt_set_seg(v, SEG_TR, 0x18, 0, 0x67, AR_TSS64_BUSY);
-	vt_set_seg(v, SEG_LDTR, 0, 0, 0, AR_UNUSABLE);
+	vt_set_seg(v, SEG_LDTR, 0, 0, 0, VMX_AR_UNUSABLE_MASK);
 	vmcs_set(v, VMCS_GUEST_GDTR_BASE, 0x3000);
 	vmcs_set(v, VMCS_GUEST_GDTR_LIMIT, 0x27);
 	vmcs_set(v, VMCS_GUEST_IDTR_BASE, 0x4000);
@@ -153,7 +153,7 @@ struct vmcs *vt_legal_vmcs(const struct cpu_model *m)
 
 	need(v, "out of memory", NULL);
 	vmcs_init(v, (uint32_t)vt_msr(m, MSR_IA32_VMX_BASIC),
-		  vt_msr(m, MSR_IA32_VMX_MISC) & VMX_MISC_VMWRITE_ANY);
+		  vt_msr(m, MSR_IA32_VMX_MISC) & VMX_MISC_VMWRITE_SHADOW_RO_FIELDS);
 	vt_legal_fill(m, v);
 	return v;
 }

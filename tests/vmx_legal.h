@@ -21,35 +21,12 @@
 /* UC, WC, WT, WP, WB, UC-, ... as firmware leaves IA32_PAT. */
 #define PAT_LEGAL	0x0007040600070406ULL
 
-/* Controls ("VM-Exit Controls", "VM-Entry Controls"). */
-#define EXIT_LOAD_PERF	VMX_BIT(12)
-#define EXIT_LOAD_PAT	VMX_BIT(19)
-#define EXIT_LOAD_EFER	VMX_BIT(21)
-#define ENTRY_LOAD_DEBUG VMX_BIT(2)
-#define ENTRY_LOAD_PERF	VMX_BIT(13)
-#define ENTRY_LOAD_PAT	VMX_BIT(14)
-#define ENTRY_LOAD_EFER	VMX_BIT(15)
-#define ENTRY_LOAD_BNDCFGS VMX_BIT(16)
-
-/* Access rights ("Guest Register State"). */
-#define AR_TYPE		0xfULL
-#define AR_S		VMX_BIT(4)
-#define AR_DPL(n)	((uint64_t)(n) << 5)
-#define AR_DPL_MASK	AR_DPL(3)
-#define AR_P		VMX_BIT(7)
-#define AR_L		VMX_BIT(13)
-#define AR_DB		VMX_BIT(14)
-#define AR_G		VMX_BIT(15)
-#define AR_UNUSABLE	VMX_BIT(16)
-#define AR_CODE64	(0xbULL | AR_S | AR_P | AR_L | AR_G)
-#define AR_DATA		(0x3ULL | AR_S | AR_P | AR_DB | AR_G)
-#define AR_TSS64_BUSY	(0xbULL | AR_P)
-#define AR_LDT		(0x2ULL | AR_P)
-
-#define INTR_STI	VMX_BIT(0)
-#define INTR_MOV_SS	VMX_BIT(1)
-#define INTR_NMI	VMX_BIT(3)
-#define PDBG_BS		VMX_BIT(14)
+/* Access rights ("Format of Access Rights"): DPL @n, and the legal guest's segments. */
+#define AR_DPL(n)	((uint64_t)(n) << VMX_AR_DPL_SHIFT)
+#define AR_CODE64	(0xbULL | VMX_AR_S_MASK | VMX_AR_P_MASK | VMX_AR_L_MASK | VMX_AR_G_MASK)
+#define AR_DATA		(0x3ULL | VMX_AR_S_MASK | VMX_AR_P_MASK | VMX_AR_DB_MASK | VMX_AR_G_MASK)
+#define AR_TSS64_BUSY	(0xbULL | VMX_AR_P_MASK)
+#define AR_LDT		(0x2ULL | VMX_AR_P_MASK)
 
 /* The guest segments in VMCS order (selector 0800H + 2i, ...). */
 enum seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };

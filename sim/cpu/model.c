@@ -1103,14 +1103,6 @@ static const struct vmx_control vmx_controls[] = {
 
 #define NR_VMX_CONTROLS (sizeof(vmx_controls) / sizeof(vmx_controls[0]))
 
-/* Bits of the controls whose presence decides whether other MSRs exist. */
-#define PRIMARY_ACTIVATE_TERTIARY	17
-#define PRIMARY_ACTIVATE_SECONDARY	31
-#define SECONDARY_ENABLE_EPT		1
-#define SECONDARY_ENABLE_VPID		5
-#define SECONDARY_VM_FUNCTIONS		13
-#define EXIT_ACTIVATE_SECONDARY		31
-
 static const char *vmx_control_name(unsigned int cls, unsigned int bit)
 {
 	for (size_t i = 0; i < NR_VMX_CONTROLS; i++)
@@ -1142,11 +1134,12 @@ static bool vmx_class_caps(const struct cpu_model *m, unsigned int cls, bool use
 	return true;
 }
 
-static bool vmx_allowed1(const struct cpu_model *m, unsigned int cls, unsigned int bit)
+/* Whether the plain MSR of class @cls lets control @ctl be 1. */
+static bool vmx_allowed1(const struct cpu_model *m, unsigned int cls, uint64_t ctl)
 {
 	uint64_t a0, a1;
 
-	return vmx_class_caps(m, cls, false, &a0, &a1) && ((a1 >> bit) & 1);
+	return vmx_class_caps(m, cls, false, &a0, &a1) && (a1 & ctl);
 }
 
 /*
@@ -1158,20 +1151,26 @@ static void vmx_msr_fixup(struct cpu_model *m)
 {
 	if (!model_msr(m, MSR_IA32_VMX_BASIC))
 		return;
-	if (!vmx_allowed1(m, VMX_PRIMARY, PRIMARY_ACTIVATE_SECONDARY)) {
+	if (!vmx_allowed1(m, VMX_PRIMARY, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)) {
 		remove_msr(m, MSR_IA32_VMX_PROCBASED_CTLS2);
 		remove_msr(m, MSR_IA32_VMX_EPT_VPID_CAP);
 		remove_msr(m, MSR_IA32_VMX_VMFUNC);
 	}
-	if (!vmx_allowed1(m, VMX_PRIMARY, PRIMARY_ACTIVATE_TERTIARY))
+	if (!vmx_allowed1(m, VMX_PRIMARY, CPU_BASED_ACTIVATE_TERTIARY_CONTROLS))
 		remove_msr(m, MSR_IA32_VMX_PROCBASED_CTLS3);
-	if (!vmx_allowed1(m, VMX_SECONDARY, SECONDARY_ENABLE_EPT) &&
-	    !vmx_allowed1(m, VMX_SECONDARY, SECONDARY_ENABLE_VPID))
+	if (!vmx_allowed1(m, VMX_SECONDARY, SECONDARY_EXEC_ENABLE_EPT) &&
+	    !vmx_allowed1(m, VMX_SECONDARY, SECONDARY_EXEC_ENABLE_VPID))
 		remove_msr(m, MSR_IA32_VMX_EPT_VPID_CAP);
-	if (!vmx_allowed1(m, VMX_SECONDARY, SECONDARY_VM_FUNCTIONS))
+	if (!vmx_allowed1(m, VMX_SECONDARY, SECONDARY_EXEC_ENABLE_VMFUNC))
 		remove_msr(m, MSR_IA32_VMX_VMFUNC);
-	if (!vmx_allowed1(m, VMX_EXIT, EXIT_ACTIVATE_SECONDARY))
+	if (!vmx_allowed1(m, VMX_EXIT, VM_EXIT_ACTIVATE_SECONDARY_CONTROLS))
 		remove_msr(m, MSR_IA32_VMX_EXIT_CTLS2);
+}
+
+/* The bit number of control @ctl, a single bit of its class. */
+static unsigned int ctl_bit(uint64_t ctl)
+{
+	return (unsigned int)__builtin_ctzll(ctl);
 }
 
 /*
@@ -1494,7 +1493,7 @@ static int apply_modifier(struct cpu_model *m, const char *mod, struct vary_stat
 		if (!model_msr(m, MSR_IA32_VMX_BASIC))
 			return fail(err, errlen, -EINVAL, "variation '%s': the model has no VMX", mod);
 		vs->vmx_changed = true;
-		ret = vmx_clear_control(m, mod, VMX_PIN, 7, err, errlen);
+		ret = vmx_clear_control(m, mod, VMX_PIN, ctl_bit(PIN_BASED_POSTED_INTR), err, errlen);
 		if (ret || body[0] == 'p')
 			return ret;
 		/*
@@ -1504,11 +1503,14 @@ static int apply_modifier(struct cpu_model *m, const char *mod, struct vary_stat
 		 * accesses and virtualize x2APIC mode stay, as on the Kaby Lake
 		 * client that lacks APICv but has both.
 		 */
-		ret = vmx_clear_control(m, mod, VMX_SECONDARY, 8, err, errlen);
+		ret = vmx_clear_control(m, mod, VMX_SECONDARY,
+					ctl_bit(SECONDARY_EXEC_APIC_REGISTER_VIRT), err, errlen);
 		if (!ret)
-			ret = vmx_clear_control(m, mod, VMX_SECONDARY, 9, err, errlen);
+			ret = vmx_clear_control(m, mod, VMX_SECONDARY,
+						ctl_bit(SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY), err, errlen);
 		if (!ret)
-			ret = vmx_clear_control(m, mod, VMX_TERTIARY, 4, err, errlen);
+			ret = vmx_clear_control(m, mod, VMX_TERTIARY, ctl_bit(TERTIARY_EXEC_IPI_VIRT),
+						err, errlen);
 		return ret;
 	}
 	if (!strncmp(body, "cpuid.", 6)) {

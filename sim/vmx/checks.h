@@ -69,6 +69,14 @@ static inline __attribute__((always_inline)) uint64_t vmx_fld(const struct vmx_c
 	return vmcs_get(c->v, encoding);
 }
 
+/* The VM-entry interruption information, or 0 when nothing is injected (valid bit clear). */
+static inline uint64_t vmx_injected(const struct vmx_check_ctx *c)
+{
+	uint64_t info = vmx_fld(c, VMCS_VM_ENTRY_INTR_INFO_FIELD);
+
+	return (info & INTR_INFO_VALID_MASK) ? info : 0;
+}
+
 /* A capability MSR of the model; 0 when the model lacks it. */
 static inline uint64_t vmx_cap(const struct vmx_check_ctx *c, uint32_t index)
 {

@@ -30,14 +30,6 @@ enum vmx_check_group {
 	VMX_NR_CHECK_GROUPS,
 };
 
-/* Basic exit reasons of a failed entry ("VM-Entry Failures During or After Loading Guest State"). */
-#define VMX_EXIT_REASON_INVALID_GUEST_STATE	33
-#define VMX_EXIT_REASON_MSR_LOADING		34
-/* Exit reason bit 31: "VM-entry failure" ("Exit Reason"). */
-#define VMX_EXIT_REASON_ENTRY_FAILURE		(1U << 31)
-/* Exit qualifications of a failed guest-state check. */
-#define VMX_ENTRY_FAIL_QUAL_DEFAULT		0
-#define VMX_ENTRY_FAIL_QUAL_VMCS_LINK		4
 /* A row's qualification is the index (from 1) of the MSR-load entry that failed. */
 #define VMX_QUAL_MSR_ENTRY			(-1)
 
@@ -123,7 +115,7 @@ uint64_t vmx_guest_check_qualification(const struct vmx_check *r);
  * Load the VM-entry MSR-load area of @v ("Loading MSRs"): each entry, in
  * order, passes the MSR_LOAD rows, then its value goes into @msr_val (the
  * CPU's MSRs by model slot; NULL: checks only). Returns 0, or
- * VMX_EXIT_REASON_MSR_LOADING with *@failed the failing row and *@qual the
+ * EXIT_REASON_MSR_LOAD_FAIL with *@failed the failing row and *@qual the
  * failing entry's index (from 1); entries before it stay loaded, as on
  * hardware.
  */

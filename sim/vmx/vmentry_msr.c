@@ -17,19 +17,14 @@
 
 #include "vmx/checks.h"
 
-/* One entry is 16 bytes ("VM-Entry Controls for MSRs"). */
-#define MSR_ENTRY_BYTES			16U
-/* IA32_VMX_MISC[27:25]: recommended maximum is 512 x (N + 1) ("Miscellaneous Data"). */
-#define VMX_MISC_MAX_MSRS_SHIFT		25
-#define VMX_MISC_MAX_MSRS_MASK		7ULL
-#define VMX_MSR_LIST_UNIT		512U
 
+/* IA32_VMX_MISC[27:25] = N: the recommended maximum is 512 x (N + 1) entries. */
 bool vmx_chk_msr_load_count(const struct vmx_check_ctx *c)
 {
-	uint64_t n = (vmx_cap(c, MSR_IA32_VMX_MISC) >> VMX_MISC_MAX_MSRS_SHIFT) &
-		     VMX_MISC_MAX_MSRS_MASK;
+	uint64_t n = (vmx_cap(c, MSR_IA32_VMX_MISC) >> VMX_MISC_MSR_LIST_SHIFT) &
+		     VMX_MISC_MSR_LIST_MASK;
 
-	return c->msr.pos <= VMX_MSR_LIST_UNIT * (n + 1);
+	return c->msr.pos <= VMX_MISC_MSR_LIST_MULTIPLIER * (n + 1);
 }
 
 bool vmx_chk_msr_load_reserved(const struct vmx_check_ctx *c)
@@ -90,12 +85,12 @@ bool vmx_chk_msr_load_wrmsr(const struct vmx_check_ctx *c)
 /* Entry @pos (from 1) of the area at @addr; unbacked memory reads as zeros. */
 static void read_entry(struct vmx_check_ctx *c, uint64_t addr, unsigned int pos)
 {
-	uint8_t raw[MSR_ENTRY_BYTES];
+	uint8_t raw[VMX_MSR_ENTRY_SIZE];
 	uint32_t lo, hi;
 
 	memset(raw, 0, sizeof(raw));
 	if (c->mem)
-		c->mem->read(c->mem->opaque, addr + (uint64_t)(pos - 1) * MSR_ENTRY_BYTES, raw,
+		c->mem->read(c->mem->opaque, addr + (uint64_t)(pos - 1) * VMX_MSR_ENTRY_SIZE, raw,
 			     sizeof(raw));
 	memcpy(&lo, raw, sizeof(lo));
 	memcpy(&hi, raw + 4, sizeof(hi));

@@ -30,15 +30,15 @@
 const char *vmx_exit_reason_name(uint32_t basic)
 {
 	static const char *const names[] = {
-		[0] = "exception or NMI",
+		[EXIT_REASON_EXCEPTION_NMI] = "exception or NMI",
 		[EXIT_REASON_EXTERNAL_INTERRUPT] = "external interrupt",
 		[EXIT_REASON_TRIPLE_FAULT] = "triple fault",
 		[EXIT_REASON_INTERRUPT_WINDOW] = "interrupt window",
-		[8] = "NMI window",
+		[EXIT_REASON_NMI_WINDOW] = "NMI window",
 		[EXIT_REASON_CPUID] = "CPUID",
 		[EXIT_REASON_HLT] = "HLT",
 		[EXIT_REASON_VMCALL] = "VMCALL",
-		[28] = "control-register access",
+		[EXIT_REASON_CR_ACCESS] = "control-register access",
 		[EXIT_REASON_IO_INSTRUCTION] = "I/O instruction",
 		[EXIT_REASON_MSR_READ] = "RDMSR",
 		[EXIT_REASON_MSR_WRITE] = "WRMSR",
@@ -47,7 +47,7 @@ const char *vmx_exit_reason_name(uint32_t basic)
 		[EXIT_REASON_APIC_ACCESS] = "APIC access",
 		[EXIT_REASON_EOI_INDUCED] = "virtualized EOI",
 		[EXIT_REASON_EPT_VIOLATION] = "EPT violation",
-		[49] = "EPT misconfiguration",
+		[EXIT_REASON_EPT_MISCONFIG] = "EPT misconfiguration",
 		[EXIT_REASON_PREEMPTION_TIMER] = "VMX-preemption timer expired",
 		[EXIT_REASON_APIC_WRITE] = "APIC write",
 	};
@@ -310,14 +310,9 @@ int vmwrite(unsigned long field, unsigned long val)
 	return err ? fail_valid(c, m, err) : VMX_SUCCEED;
 }
 
-/* IA32_VMX_EPT_VPID_CAP bits (SDM Vol. 3D, "VPID and EPT Capabilities"). */
-#define CAP_INVEPT		VMX_BIT(20)
-#define CAP_INVEPT_TYPE_SHIFT	24	/* bit 25 single-context, bit 26 all-context */
-#define CAP_INVVPID		VMX_BIT(32)
-#define CAP_INVVPID_TYPE_SHIFT	40	/* bits 40-43: types 0-3 */
-/* Allowed-1 bits of IA32_VMX_PROCBASED_CTLS2: enable EPT (33), enable VPID (37). */
-#define CTLS2_EPT_ALLOWED	VMX_BIT(32 + 1)
-#define CTLS2_VPID_ALLOWED	VMX_BIT(32 + 5)
+/* Allowed-1 bits of IA32_VMX_PROCBASED_CTLS2 (bits 63:32): enable EPT, enable VPID. */
+#define CTLS2_EPT_ALLOWED	(SECONDARY_EXEC_ENABLE_EPT << 32)
+#define CTLS2_VPID_ALLOWED	(SECONDARY_EXEC_ENABLE_VPID << 32)
 
 static uint64_t model_cap(const struct cpu *c, uint32_t index)
 {
@@ -344,14 +339,14 @@ static struct cpu *inv_insn(const char *insn, uint64_t ctls2_bit, uint64_t cap_b
 int invept(unsigned long type, uint64_t eptp)
 {
 	struct machine *m;
-	struct cpu *c = inv_insn("INVEPT", CTLS2_EPT_ALLOWED, CAP_INVEPT, CALLER_PC, &m);
+	struct cpu *c = inv_insn("INVEPT", CTLS2_EPT_ALLOWED, VMX_EPT_INVEPT_BIT, CALLER_PC, &m);
 	uint64_t cap;
 
 	if (!c)
 		return VMX_FAIL_INVALID;
 	cap = model_cap(c, MSR_IA32_VMX_EPT_VPID_CAP);
-	if ((type != VMX_EPT_EXTENT_CONTEXT && type != VMX_EPT_EXTENT_GLOBAL) ||
-	    !(cap & VMX_BIT(CAP_INVEPT_TYPE_SHIFT + type)))
+	if (!(type == VMX_EPT_EXTENT_CONTEXT && (cap & VMX_EPT_EXTENT_CONTEXT_BIT)) &&
+	    !(type == VMX_EPT_EXTENT_GLOBAL && (cap & VMX_EPT_EXTENT_GLOBAL_BIT)))
 		return fail_valid(c, m, VMXERR_INVALID_INVEPT_INVVPID);
 	if (type == VMX_EPT_EXTENT_CONTEXT && !vmx_eptp_valid(c->model, eptp))
 		return fail_valid(c, m, VMXERR_INVALID_INVEPT_INVVPID);
@@ -361,14 +356,14 @@ int invept(unsigned long type, uint64_t eptp)
 int invvpid(unsigned long type, uint16_t vpid, uint64_t gva)
 {
 	struct machine *m;
-	struct cpu *c = inv_insn("INVVPID", CTLS2_VPID_ALLOWED, CAP_INVVPID, CALLER_PC, &m);
+	struct cpu *c = inv_insn("INVVPID", CTLS2_VPID_ALLOWED, VMX_VPID_INVVPID_BIT, CALLER_PC, &m);
 	uint64_t cap;
 
 	if (!c)
 		return VMX_FAIL_INVALID;
 	cap = model_cap(c, MSR_IA32_VMX_EPT_VPID_CAP);
 	if (type > VMX_VPID_EXTENT_SINGLE_NON_GLOBAL ||
-	    !(cap & VMX_BIT(CAP_INVVPID_TYPE_SHIFT + type)))
+	    !(cap & VMX_BIT(VMX_VPID_EXTENT_SHIFT + type)))
 		return fail_valid(c, m, VMXERR_INVALID_INVEPT_INVVPID);
 	if (type != VMX_VPID_EXTENT_ALL_CONTEXT && !vpid)
 		return fail_valid(c, m, VMXERR_INVALID_INVEPT_INVVPID);
@@ -472,9 +467,9 @@ static const struct {
 	{ MSR_FS_BASE, VMCS_GUEST_FS_BASE, VMCS_HOST_FS_BASE, 0, 0 },
 	{ MSR_GS_BASE, VMCS_GUEST_GS_BASE, VMCS_HOST_GS_BASE, 0, 0 },
 	{ MSR_IA32_CR_PAT, VMCS_GUEST_IA32_PAT, VMCS_HOST_IA32_PAT,
-	  VMX_ENTRY_LOAD_IA32_PAT, VMX_EXIT_LOAD_IA32_PAT },
+	  VM_ENTRY_LOAD_IA32_PAT, VM_EXIT_LOAD_IA32_PAT },
 	{ MSR_EFER, VMCS_GUEST_IA32_EFER, VMCS_HOST_IA32_EFER,
-	  VMX_ENTRY_LOAD_IA32_EFER, VMX_EXIT_LOAD_IA32_EFER },
+	  VM_ENTRY_LOAD_IA32_EFER, VM_EXIT_LOAD_IA32_EFER },
 };
 
 static void load_state_msrs(struct cpu *c, const struct vmcs *v, bool entry)
@@ -534,9 +529,9 @@ static void exit_to_host(struct machine *m, struct cpu *c, struct vmcs *v, bool 
 	const struct vmx_check *failed;
 
 	if (entered) {
-		if ((exit & VMX_EXIT_SAVE_IA32_PAT) && (p = cpu_msr(c, MSR_IA32_CR_PAT)))
+		if ((exit & VM_EXIT_SAVE_IA32_PAT) && (p = cpu_msr(c, MSR_IA32_CR_PAT)))
 			vmcs_set(v, VMCS_GUEST_IA32_PAT, *p);
-		if ((exit & VMX_EXIT_SAVE_IA32_EFER) && (p = cpu_msr(c, MSR_EFER)))
+		if ((exit & VM_EXIT_SAVE_IA32_EFER) && (p = cpu_msr(c, MSR_EFER)))
 			vmcs_set(v, VMCS_GUEST_IA32_EFER, *p);
 		bad = store_msrs(m, c, v);
 		if (bad)
@@ -590,7 +585,7 @@ static int vm_entry(bool launch, uintptr_t pc)
 	 */
 	c->cycles += c->model->cost[COST_VMENTRY];
 	if (err) {
-		vmx_exit_info(v, EXIT_REASON_INVALID_STATE | VMX_EXIT_REASON_FAILED_ENTRY,
+		vmx_exit_info(v, EXIT_REASON_INVALID_STATE | VMX_EXIT_REASONS_FAILED_VMENTRY,
 			      vmx_guest_check_qualification(failed), 0, 0, 0, 0);
 		vm_exit(m, c, v, false, pc);
 		return VMX_SUCCEED;
@@ -598,7 +593,7 @@ static int vm_entry(bool launch, uintptr_t pc)
 	load_state_msrs(c, v, true);
 	err = vmx_load_msrs(c->model, v, &mem, c->msr_val, &failed, &qual);
 	if (err) {
-		vmx_exit_info(v, EXIT_REASON_MSR_LOAD_FAIL | VMX_EXIT_REASON_FAILED_ENTRY, qual, 0, 0,
+		vmx_exit_info(v, EXIT_REASON_MSR_LOAD_FAIL | VMX_EXIT_REASONS_FAILED_VMENTRY, qual, 0, 0,
 			      0, 0);
 		vm_exit(m, c, v, false, pc);
 		return VMX_SUCCEED;

@@ -170,6 +170,13 @@
 #define VMX_AR_UNUSABLE_MASK			(1ULL << 16)
 #define VMX_AR_RESERVD_MASK			0xfffe0f00ULL	/* bits 31:17, 11:8 */
 
+/*
+ * An entry of the MSR-load and MSR-store areas ("VM-Exit Controls for
+ * MSRs", "VM-Entry Controls for MSRs"): bits 31:0 the MSR, 63:32 reserved,
+ * 127:64 the value.
+ */
+#define VMX_MSR_ENTRY_SIZE			16
+
 /* The VMCS link pointer when there is no shadow VMCS. */
 #define VMCS_LINK_POINTER_NONE			(~0ULL)
 
