@@ -9,7 +9,7 @@
  * SDM citations: Intel SDM, Order Number 325462-080US (June 2023).
  */
 #include "vmx/vmentry.h"
-#include "vmx_legal.h"
+#include "vmx_models.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,7 @@
 #include <criterion/parameterized.h>
 
 #include "cpu/model.h"
+#include "vmx/legal.h"
 #include "vmx/vmcs.h"
 
 #ifndef HVSIM_CPUS_DIR
@@ -65,34 +66,34 @@ static struct cpu_model *permissive_model(void)
 /* ---- VMCS configurations ---- */
 
 /*
- * The legal VMCS of vmx_legal.c: control words at their allowed-0
+ * The legal VMCS of sim/vmx/legal.c: control words at their allowed-0
  * (default-1) bits plus a 64-bit host and IA-32e guest, which passes every
  * check of VM entry, so a violation of one control rule is the only reason
  * an entry fails.
  */
 static struct vmcs *legal_vmcs(const struct cpu_model *m)
 {
-	return vt_legal_vmcs(m);
+	return vmx_legal_vmcs(m);
 }
 static void secondary(struct vmcs *v, uint64_t bits)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
-	vt_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, bits);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+	vmcs_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, bits);
 }
 
 static void tpr_shadow(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_TPR_SHADOW);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_TPR_SHADOW);
 	vmcs_set(v, VMCS_VIRTUAL_APIC_PAGE_ADDR, PA_VAPIC);
 }
 
 /* Posted interrupts with everything they need, as KVM configures APICv. */
 static void posted_interrupts(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK | PIN_BASED_POSTED_INTR);
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK | PIN_BASED_POSTED_INTR);
 	tpr_shadow(v);
 	secondary(v, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 	vmcs_set(v, VMCS_POSTED_INTR_NV, PI_VECTOR);
 	vmcs_set(v, VMCS_POSTED_INTR_DESC_ADDR, PA_PI_DESC);
 }
@@ -126,13 +127,13 @@ typedef void violate_fn(struct cpu_model *m, struct vmcs *v);
 static void v_pin_ctls(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_clear_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_BIT(1));	/* default-1 */
+	vmcs_clear_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_BIT(1));	/* default-1 */
 }
 
 static void v_proc_ctls(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_clear_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_BIT(1));	/* default-1 */
+	vmcs_clear_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_BIT(1));	/* default-1 */
 }
 
 static void v_proc2_ctls(struct cpu_model *m, struct vmcs *v)
@@ -144,7 +145,7 @@ static void v_proc2_ctls(struct cpu_model *m, struct vmcs *v)
 static void v_proc3_ctls(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_TERTIARY_CONTROLS);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_TERTIARY_CONTROLS);
 	vmcs_set(v, VMCS_TERTIARY_VM_EXEC_CONTROL, VMX_BIT(63));
 }
 
@@ -157,14 +158,14 @@ static void v_cr3_target_count(struct cpu_model *m, struct vmcs *v)
 static void v_io_bitmap_a(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_IO_BITMAPS);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_IO_BITMAPS);
 	vmcs_set(v, VMCS_IO_BITMAP_A, PA_PAGE + 8);
 	vmcs_set(v, VMCS_IO_BITMAP_B, PA_PAGE2);
 }
 
 static void v_io_bitmap_b(struct cpu_model *m, struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_IO_BITMAPS);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_IO_BITMAPS);
 	vmcs_set(v, VMCS_IO_BITMAP_A, PA_PAGE);
 	vmcs_set(v, VMCS_IO_BITMAP_B, beyond(m));
 }
@@ -172,7 +173,7 @@ static void v_io_bitmap_b(struct cpu_model *m, struct vmcs *v)
 static void v_msr_bitmap(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_MSR_BITMAPS);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_MSR_BITMAPS);
 	vmcs_set(v, VMCS_MSR_BITMAP, PA_PAGE + 0x800);
 }
 
@@ -212,20 +213,20 @@ static void v_tpr_shadow_apic_reg_virt(struct cpu_model *m, struct vmcs *v)
 static void v_tpr_shadow_vid(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
 	secondary(v, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
 }
 
 static void v_vnmi_nmi_exiting(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_VIRTUAL_NMIS);
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_VIRTUAL_NMIS);
 }
 
 static void v_nmi_window_vnmi(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_NMI_WINDOW_EXITING);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_NMI_WINDOW_EXITING);
 }
 
 static void v_apic_access_addr(struct cpu_model *m, struct vmcs *v)
@@ -254,14 +255,14 @@ static void v_posted_vid(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	posted_interrupts(v);
-	vt_clear_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
+	vmcs_clear_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
 }
 
 static void v_posted_ack_on_exit(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	posted_interrupts(v);
-	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
+	vmcs_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 }
 
 static void v_posted_vector(struct cpu_model *m, struct vmcs *v)
@@ -309,20 +310,20 @@ static void v_eptp_ad(struct cpu_model *m, struct vmcs *v)
 {
 	vt_set_msr(m, MSR_IA32_VMX_EPT_VPID_CAP, vt_msr(m, MSR_IA32_VMX_EPT_VPID_CAP) & ~VMX_EPT_AD_BIT);
 	ept(v);
-	vt_set_bits(v, VMCS_EPT_POINTER, VMX_EPTP_AD_ENABLE_BIT);
+	vmcs_set_bits(v, VMCS_EPT_POINTER, VMX_EPTP_AD_ENABLE_BIT);
 }
 
 static void v_eptp_reserved(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	ept(v);
-	vt_set_bits(v, VMCS_EPT_POINTER, VMX_BIT(8));
+	vmcs_set_bits(v, VMCS_EPT_POINTER, VMX_BIT(8));
 }
 
 static void v_eptp_width(struct cpu_model *m, struct vmcs *v)
 {
 	ept(v);
-	vt_set_bits(v, VMCS_EPT_POINTER, beyond(m));
+	vmcs_set_bits(v, VMCS_EPT_POINTER, beyond(m));
 }
 
 static void v_pml_ept(struct cpu_model *m, struct vmcs *v)
@@ -418,8 +419,8 @@ static void v_pt_gpa_ept(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	secondary(v, SECONDARY_EXEC_PT_USE_GPA);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_CLEAR_IA32_RTIT_CTL);
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_IA32_RTIT_CTL);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_CLEAR_IA32_RTIT_CTL);
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_IA32_RTIT_CTL);
 }
 
 static void v_pt_gpa_rtit_ctls(struct cpu_model *m, struct vmcs *v)
@@ -427,26 +428,26 @@ static void v_pt_gpa_rtit_ctls(struct cpu_model *m, struct vmcs *v)
 	(void)m;
 	ept(v);
 	secondary(v, SECONDARY_EXEC_PT_USE_GPA);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_CLEAR_IA32_RTIT_CTL);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_CLEAR_IA32_RTIT_CTL);
 }
 
 static void v_exit_ctls(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_BIT(0));	/* default-1 */
+	vmcs_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_BIT(0));	/* default-1 */
 }
 
 static void v_exit_ctls2(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACTIVATE_SECONDARY_CONTROLS);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACTIVATE_SECONDARY_CONTROLS);
 	vmcs_set(v, VMCS_SECONDARY_VM_EXIT_CONTROLS, VMX_BIT(63));
 }
 
 static void v_preemption_save(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
 }
 
 /* An area whose first byte is inside MAXPHYADDR and whose last byte is not. */
@@ -483,7 +484,7 @@ static void v_exit_msr_load_width(struct cpu_model *m, struct vmcs *v)
 static void v_entry_ctls(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VMX_BIT(0));	/* default-1 */
+	vmcs_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VMX_BIT(0));	/* default-1 */
 }
 
 static void v_intr_reserved(struct cpu_model *m, struct vmcs *v)
@@ -560,13 +561,13 @@ static void v_entry_msr_load_width(struct cpu_model *m, struct vmcs *v)
 static void v_entry_to_smm(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_SMM);
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_SMM);
 }
 
 static void v_deact_dual_monitor(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_DEACT_DUAL_MONITOR);
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_DEACT_DUAL_MONITOR);
 }
 
 static const struct violation {
@@ -787,7 +788,7 @@ Test(vmx_controls, secondary_ignored_unless_activated, .timeout = 10)
 	vmcs_set(v, VMCS_SECONDARY_VM_EXEC_CONTROL, 0xffffffff);
 	vmcs_set(v, VMCS_TERTIARY_VM_EXEC_CONTROL, ~0ULL);
 	expect_pass(m, v, "garbage in inactive secondary/tertiary fields");
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
 	expect_fail(m, v, "proc2-ctls");
 	free(v);
 	free(m);
@@ -799,7 +800,7 @@ Test(vmx_controls, tertiary_not_on_skylake_sp, .timeout = 10)
 	struct cpu_model *m = vt_load("skylake-sp");
 	struct vmcs *v = legal_vmcs(m);
 
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_TERTIARY_CONTROLS);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_TERTIARY_CONTROLS);
 	expect_fail(m, v, "proc-ctls");
 	free(v);
 	free(m);

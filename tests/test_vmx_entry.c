@@ -13,7 +13,7 @@
  * SDM citations: Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C.
  */
 #include "programs/vmxprogs.h"
-#include "vmx_legal.h"
+#include "vmx_models.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +28,7 @@
 #include "hvsim/sim.h"
 #include "engine/machine.h"
 #include "engine/trace.h"
+#include "vmx/legal.h"
 #include "vmx/vmentry.h"
 #include "vmx/vmx.h"
 
@@ -65,9 +66,9 @@ static void fields_from(const struct vmcs *v, struct vmxp_run *r)
 /* As KVM runs a vCPU: external-interrupt exiting, HLT exiting, ack-on-exit. */
 static void kvm_like(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 }
 
 /* A run of @entries entries with the legal, KVM-like VMCS of @spec, changed by @edit. */
@@ -75,7 +76,7 @@ static struct vmxp_run *new_run(const char *spec, unsigned int entries,
 				void (*edit)(struct vmcs *v))
 {
 	struct cpu_model *m = vt_load(spec);
-	struct vmcs *v = vt_legal_vmcs(m);
+	struct vmcs *v = vmx_legal_vmcs(m);
 	struct vmxp_run *r = calloc(1, sizeof(*r));
 
 	cr_assert(r);
@@ -218,12 +219,12 @@ ParameterizedTest(struct model_case *mc, vmx_entry, legal_vmcs_enters, .timeout 
 /* Posted interrupts with everything they need, as KVM configures APICv. */
 static void posted_interrupts(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK | PIN_BASED_POSTED_INTR);
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL,
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK | PIN_BASED_POSTED_INTR);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL,
 		    CPU_BASED_TPR_SHADOW | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
 	vmcs_set(v, VMCS_VIRTUAL_APIC_PAGE_ADDR, PA_VAPIC);
-	vt_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
+	vmcs_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 	vmcs_set(v, VMCS_POSTED_INTR_NV, PI_VECTOR);
 	vmcs_set(v, VMCS_POSTED_INTR_DESC_ADDR, PA_PI_DESC);
 }
@@ -233,7 +234,7 @@ Test(vmx_entry, posted_interrupts_enter_on_the_xeon_and_fail_on_kaby_lake, .time
 	struct vcase c = { .guest = { new_run("skylake-sp", 1, posted_interrupts),
 				      new_run("skylake-sp", 1, posted_interrupts) } };
 	struct cpu_model *kaby = vt_load("kabylake"), *sky = vt_load("skylake-sp");
-	struct vmcs *v = vt_legal_vmcs(sky);
+	struct vmcs *v = vmx_legal_vmcs(sky);
 	const struct vmx_check *failed = NULL;
 	struct sim_result r = vrun(&c, "2 slots: skylake-sp, kabylake", 2, "timed", 1);
 
@@ -631,7 +632,7 @@ Test(vmx_entry, ipi_into_a_guest_is_never_lost_under_dfs, .timeout = 120)
 
 static void no_ack(struct vmcs *v)
 {
-	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
+	vmcs_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 }
 
 Test(vmx_entry, without_ack_on_exit_the_interrupt_stays_pending, .timeout = 30)
@@ -654,7 +655,7 @@ Test(vmx_entry, without_ack_on_exit_the_interrupt_stays_pending, .timeout = 30)
 
 static void no_hlt_exiting(struct vmcs *v)
 {
-	vt_clear_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING);
+	vmcs_clear_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING);
 }
 
 /* A guest halted without HLT exiting wakes only for an interrupt: an external-interrupt exit. */
@@ -675,8 +676,8 @@ Test(vmx_entry, halted_guest_leaves_for_an_interrupt, .timeout = 30)
 static void nothing_brings_it_back(struct vmcs *v)
 {
 	no_hlt_exiting(v);
-	vt_clear_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
-	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
+	vmcs_clear_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
+	vmcs_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 }
 
 Test(vmx_entry, halted_guest_with_no_way_out_is_a_failure, .timeout = 30)
@@ -692,13 +693,13 @@ Test(vmx_entry, halted_guest_with_no_way_out_is_a_failure, .timeout = 30)
 
 static void window_if1(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
 	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x202);
 }
 
 static void window_if0(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
 }
 
 static void window_sti(struct vmcs *v)
@@ -820,8 +821,8 @@ static uint64_t timer_value;
 
 static void timer_on(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_VMX_PREEMPTION_TIMER);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_VMX_PREEMPTION_TIMER);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
 	vmcs_set(v, VMCS_VMX_PREEMPTION_TIMER_VALUE, timer_value);
 }
 
@@ -976,7 +977,7 @@ static uint64_t host_cr4;
 
 static void save_pat_and_host_cr4(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT);
 	vmcs_set(v, VMCS_HOST_CR4, host_cr4);
 }
 
@@ -1157,7 +1158,7 @@ ParameterizedTest(unsigned int *row, vmx_msr_load, each_row, .timeout = 10)
 	const struct vmx_check *r = &vmx_checks_of(VMX_CHECK_MSR_LOAD, &n)[*row];
 	const struct msr_violation *vi = msr_violation_for(r->id);
 	struct cpu_model *m = vt_load("skylake-sp");
-	struct vmcs *v = vt_legal_vmcs(m);
+	struct vmcs *v = vmx_legal_vmcs(m);
 	struct area *a = calloc(1, sizeof(*a));
 	const struct vmx_phys_reader mem = { .read = area_read, .opaque = a };
 	const struct vmx_check *failed = NULL;
@@ -1198,7 +1199,7 @@ ParameterizedTest(unsigned int *row, vmx_msr_load, each_row, .timeout = 10)
 Test(vmx_msr_load, count_limit_follows_vmx_misc, .timeout = 10)
 {
 	struct cpu_model *m = vt_load("skylake-sp");
-	struct vmcs *v = vt_legal_vmcs(m);
+	struct vmcs *v = vmx_legal_vmcs(m);
 	struct area *a = calloc(1, sizeof(*a));
 	const struct vmx_phys_reader mem = { .read = area_read, .opaque = a };
 	const struct vmx_check *failed = NULL;

@@ -6,7 +6,7 @@
  * carry exactly the table `hvsim vmx-checks` prints.
  */
 #include "vmx/vmentry.h"
-#include "vmx_legal.h"
+#include "vmx_models.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@
 #include <criterion/logging.h>
 
 #include "cpu/model.h"
+#include "vmx/legal.h"
 #include "vmx/vmcs.h"
 
 #ifndef HVSIM_CPUS_DIR
@@ -213,7 +214,7 @@ Test(vmx_table, mutated_vmcs_never_crashes, .timeout = 60)
 			const struct vmx_phys_reader mem = { .read = noise_read, .opaque = &seed };
 			const struct vmx_entry_env env = { .mem = &mem, .msr_val = msr_val };
 			const struct vmx_check *failed = NULL;
-			struct vmcs *v = vt_legal_vmcs(m);
+			struct vmcs *v = vmx_legal_vmcs(m);
 			unsigned int nmut = 1 + (unsigned int)(xorshift(&seed) & 3);
 			uint64_t qual;
 			int e;

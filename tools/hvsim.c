@@ -13,12 +13,11 @@
 #include <sys/stat.h>
 
 #include "hvsim/sim.h"
+#include "hvsim/tools.h"
 #include "../examples/examples.h"
 #include "cpu/model.h"
 #include "engine/machine.h"
 #include "engine/trace.h"
-#include "vmx/vmentry.h"
-#include "vmx/vmx.h"
 
 #define EXIT_CLEAN	0
 #define EXIT_FOUND	1
@@ -479,8 +478,8 @@ static int cmd_cpus(int argc, char **argv)
 
 static int cmd_vmx_checks(int argc, char **argv)
 {
-	const struct vmx_check *rows = vmx_entry_checks;
-	unsigned int n = vmx_nr_entry_checks;
+	unsigned int n;
+	const struct vmx_check *rows = vmx_checks(&n);
 	size_t len;
 	char *text;
 

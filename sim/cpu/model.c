@@ -517,26 +517,33 @@ uint64_t model_cr4_reserved(const struct cpu_model *m)
 	return ~allowed;
 }
 
-static uint64_t msr_or(const struct cpu_model *m, uint32_t index, uint64_t dflt)
+uint64_t model_msr_value(const struct cpu_model *m, uint32_t index, uint64_t dflt)
 {
 	const struct model_msr *e = model_msr(m, index);
 
 	return e ? e->value : dflt;
 }
 
+uint64_t model_vmx_ctl_cap(const struct cpu_model *m, uint32_t plain, uint32_t true_msr)
+{
+	bool use_true = model_msr_value(m, MSR_IA32_VMX_BASIC, 0) & VMX_BASIC_TRUE_CTLS;
+
+	return model_msr_value(m, use_true ? true_msr : plain, 0);
+}
+
 uint64_t model_cr0_fixed0(const struct cpu_model *m)
 {
-	return msr_or(m, MSR_IA32_VMX_CR0_FIXED0, ARCH_CR0_FIXED0);
+	return model_msr_value(m, MSR_IA32_VMX_CR0_FIXED0, ARCH_CR0_FIXED0);
 }
 
 uint64_t model_cr0_fixed1(const struct cpu_model *m)
 {
-	return msr_or(m, MSR_IA32_VMX_CR0_FIXED1, ARCH_CR0_FIXED1);
+	return model_msr_value(m, MSR_IA32_VMX_CR0_FIXED1, ARCH_CR0_FIXED1);
 }
 
 uint64_t model_cr4_fixed0(const struct cpu_model *m)
 {
-	return msr_or(m, MSR_IA32_VMX_CR4_FIXED0, ARCH_CR4_FIXED0);
+	return model_msr_value(m, MSR_IA32_VMX_CR4_FIXED0, ARCH_CR4_FIXED0);
 }
 
 const char *model_cost_name(enum model_cost cost)

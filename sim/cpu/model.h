@@ -95,6 +95,14 @@ bool model_cpuid_bit(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
 		     enum model_reg reg, unsigned int bit);
 /* The MSR's entry, or NULL when the model lacks it (RDMSR/WRMSR #GP). */
 const struct model_msr *model_msr(const struct cpu_model *m, uint32_t index);
+/* The MSR's value, or @dflt when the model lacks it. */
+uint64_t model_msr_value(const struct cpu_model *m, uint32_t index, uint64_t dflt);
+/*
+ * The capability MSR of a VMX control word, @plain or its IA32_VMX_TRUE_*
+ * version @true_msr where IA32_VMX_BASIC[55] says the TRUE ones exist (SDM
+ * Vol. 3D, "Basic VMX Information"); 0 when the model lacks it.
+ */
+uint64_t model_vmx_ctl_cap(const struct cpu_model *m, uint32_t plain, uint32_t true_msr);
 /*
  * WRMSR of @val to MSR @index on a CPU of model @m whose MSRs hold @cur (by
  * slot; NULL: the reset values): the slot it writes, or -1 where WRMSR

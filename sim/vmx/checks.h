@@ -80,9 +80,7 @@ static inline uint64_t vmx_injected(const struct vmx_check_ctx *c)
 /* A capability MSR of the model; 0 when the model lacks it. */
 static inline uint64_t vmx_cap(const struct vmx_check_ctx *c, uint32_t index)
 {
-	const struct model_msr *e = model_msr(c->m, index);
-
-	return e ? e->value : 0;
+	return model_msr_value(c->m, index, 0);
 }
 
 static inline bool vmx_beyond_pa(const struct vmx_check_ctx *c, uint64_t addr)

@@ -163,6 +163,56 @@ static inline void vmcs_set(struct vmcs *v, uint32_t encoding, uint64_t val)
 	v->val[slot] = val;
 }
 
+static inline void vmcs_set_bits(struct vmcs *v, uint32_t encoding, uint64_t bits)
+{
+	vmcs_set(v, encoding, vmcs_get(v, encoding) | bits);
+}
+
+static inline void vmcs_clear_bits(struct vmcs *v, uint32_t encoding, uint64_t bits)
+{
+	vmcs_set(v, encoding, vmcs_get(v, encoding) & ~bits);
+}
+
+/*
+ * The guest's segment registers, in the order of their fields: each
+ * kind's encodings (selector, limit, access rights, base) are 2 apart,
+ * ES first ("Field Encoding in VMCS").
+ */
+enum vmcs_seg {
+	VMCS_SEG_ES, VMCS_SEG_CS, VMCS_SEG_SS, VMCS_SEG_DS,
+	VMCS_SEG_FS, VMCS_SEG_GS, VMCS_SEG_LDTR, VMCS_SEG_TR,
+};
+
+static inline uint32_t vmcs_seg_selector(enum vmcs_seg s)
+{
+	return VMCS_GUEST_ES_SELECTOR + 2 * (uint32_t)s;
+}
+
+static inline uint32_t vmcs_seg_limit(enum vmcs_seg s)
+{
+	return VMCS_GUEST_ES_LIMIT + 2 * (uint32_t)s;
+}
+
+static inline uint32_t vmcs_seg_ar(enum vmcs_seg s)
+{
+	return VMCS_GUEST_ES_AR_BYTES + 2 * (uint32_t)s;
+}
+
+static inline uint32_t vmcs_seg_base(enum vmcs_seg s)
+{
+	return VMCS_GUEST_ES_BASE + 2 * (uint32_t)s;
+}
+
+/* All four fields of guest segment @s. */
+static inline void vmcs_set_seg(struct vmcs *v, enum vmcs_seg s, uint64_t sel, uint64_t base,
+				uint64_t limit, uint64_t ar)
+{
+	vmcs_set(v, vmcs_seg_selector(s), sel);
+	vmcs_set(v, vmcs_seg_base(s), base);
+	vmcs_set(v, vmcs_seg_limit(s), limit);
+	vmcs_set(v, vmcs_seg_ar(s), ar);
+}
+
 /* A bit, for the formats the SDM gives by bit number. */
 #define VMX_BIT(n)			(1ULL << (n))
 

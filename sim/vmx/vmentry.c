@@ -33,6 +33,17 @@ const struct vmx_check vmx_entry_checks[] = {
 
 const unsigned int vmx_nr_entry_checks = sizeof(vmx_entry_checks) / sizeof(vmx_entry_checks[0]);
 
+const struct vmx_check *vmx_checks(unsigned int *n)
+{
+	*n = vmx_nr_entry_checks;
+	return vmx_entry_checks;
+}
+
+const char *vmx_check_id(const struct vmx_check *r)
+{
+	return r->id;
+}
+
 const struct vmx_check *vmx_checks_of(enum vmx_check_group group, unsigned int *n)
 {
 	unsigned int first = 0, count = 0;

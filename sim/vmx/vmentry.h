@@ -17,18 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hvsim/tools.h"
+
 struct cpu_model;
 struct vmcs;
 struct vmx_check_ctx;
-
-/* Which part of the VM-entry checks a row belongs to, in entry order. */
-enum vmx_check_group {
-	VMX_CHECK_CONTROLS,	/* "Checks on VMX Controls": VM-instruction error 7 */
-	VMX_CHECK_HOST_STATE,	/* "Checks on the Host State Area": error 8 */
-	VMX_CHECK_GUEST_STATE,	/* "Checking and Loading Guest State": exit reason 33 */
-	VMX_CHECK_MSR_LOAD,	/* "Loading MSRs": exit reason 34 */
-	VMX_NR_CHECK_GROUPS,
-};
 
 /* A row's qualification is the index (from 1) of the MSR-load entry that failed. */
 #define VMX_QUAL_MSR_ENTRY			(-1)
@@ -55,21 +48,15 @@ struct vmx_check {
 	bool (*holds)(const struct vmx_check_ctx *c);
 };
 
-/* The table, in entry order, and the rows of one group (a slice of it). */
+/*
+ * The table, in entry order (vmx_checks() and vmx_checks_of() of
+ * hvsim/tools.h give it to tools).
+ */
 extern const struct vmx_check vmx_entry_checks[];
 extern const unsigned int vmx_nr_entry_checks;
-const struct vmx_check *vmx_checks_of(enum vmx_check_group group, unsigned int *n);
 
-/* "controls", "host-state", "guest-state", "msr-load" */
-const char *vmx_check_group_name(enum vmx_check_group group);
 /* A failing row of @group ends entry in a VM exit (true) or a VMfailValid (false). */
 bool vmx_check_group_exits(enum vmx_check_group group);
-
-/*
- * The Markdown table of @rows as docs/vmx-checks.md carries it (header
- * included) into @buf; returns the length it needed (snprintf-style).
- */
-size_t vmx_checks_render(const struct vmx_check *rows, unsigned int n, char *buf, size_t len);
 
 /*
  * What VM entry checks against besides the model and the VMCS: physical

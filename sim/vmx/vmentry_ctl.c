@@ -24,15 +24,6 @@
 /* VTPR is the byte at offset 80H of the virtual-APIC page ("Virtualized APIC Registers"). */
 #define VAPIC_VTPR	0x80
 
-/*
- * The capability MSR for a control word: the TRUE_* one when
- * IA32_VMX_BASIC[55] says it exists ("Basic VMX Information").
- */
-static uint64_t ctl_cap(const struct vmx_check_ctx *c, uint32_t plain, uint32_t true_msr)
-{
-	return (vmx_cap(c, MSR_IA32_VMX_BASIC) & VMX_BASIC_TRUE_CTLS) ? vmx_cap(c, true_msr) : vmx_cap(c, plain);
-}
-
 static bool aligned_pa(const struct vmx_check_ctx *c, uint64_t addr, uint64_t align)
 {
 	return !(addr & (align - 1)) && !vmx_beyond_pa(c, addr);
@@ -81,14 +72,14 @@ static uint64_t ept_cap(const struct vmx_check_ctx *c)
 
 bool vmx_chk_pin_ctls(const struct vmx_check_ctx *c)
 {
-	return vmx_control_allowed(ctl_cap(c, MSR_IA32_VMX_PINBASED_CTLS,
-						   MSR_IA32_VMX_TRUE_PINBASED_CTLS), c->pin);
+	return vmx_control_allowed(model_vmx_ctl_cap(c->m, MSR_IA32_VMX_PINBASED_CTLS,
+						     MSR_IA32_VMX_TRUE_PINBASED_CTLS), c->pin);
 }
 
 bool vmx_chk_proc_ctls(const struct vmx_check_ctx *c)
 {
-	return vmx_control_allowed(ctl_cap(c, MSR_IA32_VMX_PROCBASED_CTLS,
-						   MSR_IA32_VMX_TRUE_PROCBASED_CTLS), c->proc);
+	return vmx_control_allowed(model_vmx_ctl_cap(c->m, MSR_IA32_VMX_PROCBASED_CTLS,
+						     MSR_IA32_VMX_TRUE_PROCBASED_CTLS), c->proc);
 }
 
 bool vmx_chk_proc2_ctls(const struct vmx_check_ctx *c)
@@ -353,8 +344,8 @@ bool vmx_chk_pt_gpa_needs_rtit_ctls(const struct vmx_check_ctx *c)
 
 bool vmx_chk_exit_ctls(const struct vmx_check_ctx *c)
 {
-	return vmx_control_allowed(ctl_cap(c, MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS),
-				   c->exit);
+	return vmx_control_allowed(model_vmx_ctl_cap(c->m, MSR_IA32_VMX_EXIT_CTLS,
+						     MSR_IA32_VMX_TRUE_EXIT_CTLS), c->exit);
 }
 
 /* IA32_VMX_EXIT_CTLS2 is 64 allowed-1 bits, like the tertiary controls. */
@@ -392,8 +383,8 @@ bool vmx_chk_exit_msr_load_width(const struct vmx_check_ctx *c)
 
 bool vmx_chk_entry_ctls(const struct vmx_check_ctx *c)
 {
-	return vmx_control_allowed(ctl_cap(c, MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS),
-				   c->entry);
+	return vmx_control_allowed(model_vmx_ctl_cap(c->m, MSR_IA32_VMX_ENTRY_CTLS,
+						     MSR_IA32_VMX_TRUE_ENTRY_CTLS), c->entry);
 }
 
 static uint64_t intr_type(uint64_t info)
@@ -415,8 +406,8 @@ bool vmx_chk_intr_reserved(const struct vmx_check_ctx *c)
 bool vmx_chk_intr_type(const struct vmx_check_ctx *c)
 {
 	uint64_t info = vmx_injected(c);
-	uint64_t proc_cap = ctl_cap(c, MSR_IA32_VMX_PROCBASED_CTLS,
-				    MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
+	uint64_t proc_cap = model_vmx_ctl_cap(c->m, MSR_IA32_VMX_PROCBASED_CTLS,
+					      MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
 
 	if (!info)
 		return true;

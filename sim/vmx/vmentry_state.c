@@ -327,35 +327,32 @@ bool vmx_chk_guest_bndcfgs(const struct vmx_check_ctx *c)
 
 /* ---- guest segment registers ---- */
 
-/* In VMCS order: selector 0800H + 2i, limit 4800H + 2i, AR 4814H + 2i, base 6806H + 2i. */
-enum seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
-
-static uint64_t seg_sel(const struct vmx_check_ctx *c, enum seg s)
+static uint64_t seg_sel(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return vmx_fld(c, VMCS_GUEST_ES_SELECTOR + 2 * s);
+	return vmx_fld(c, vmcs_seg_selector(s));
 }
 
-static uint64_t seg_limit(const struct vmx_check_ctx *c, enum seg s)
+static uint64_t seg_limit(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return vmx_fld(c, VMCS_GUEST_ES_LIMIT + 2 * s);
+	return vmx_fld(c, vmcs_seg_limit(s));
 }
 
-static uint64_t seg_ar(const struct vmx_check_ctx *c, enum seg s)
+static uint64_t seg_ar(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return vmx_fld(c, VMCS_GUEST_ES_AR_BYTES + 2 * s);
+	return vmx_fld(c, vmcs_seg_ar(s));
 }
 
-static uint64_t seg_base(const struct vmx_check_ctx *c, enum seg s)
+static uint64_t seg_base(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return vmx_fld(c, VMCS_GUEST_ES_BASE + 2 * s);
+	return vmx_fld(c, vmcs_seg_base(s));
 }
 
-static bool seg_usable(const struct vmx_check_ctx *c, enum seg s)
+static bool seg_usable(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	return !(seg_ar(c, s) & VMX_AR_UNUSABLE_MASK);
 }
 
-static unsigned int seg_dpl(const struct vmx_check_ctx *c, enum seg s)
+static unsigned int seg_dpl(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	return (seg_ar(c, s) >> VMX_AR_DPL_SHIFT) & 3;
 }
@@ -365,47 +362,47 @@ static unsigned int seg_dpl(const struct vmx_check_ctx *c, enum seg s)
  * when usable; none of them for a virtual-8086 guest, whose rules this
  * table leaves out.
  */
-static bool seg_checked(const struct vmx_check_ctx *c, enum seg s)
+static bool seg_checked(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	if (c->v8086)
 		return false;
-	return s == SEG_CS || s == SEG_TR || seg_usable(c, s);
+	return s == VMCS_SEG_CS || s == VMCS_SEG_TR || seg_usable(c, s);
 }
 
 bool vmx_chk_guest_tr_ti(const struct vmx_check_ctx *c)
 {
-	return !(seg_sel(c, SEG_TR) & SEL_TI);
+	return !(seg_sel(c, VMCS_SEG_TR) & SEL_TI);
 }
 
 bool vmx_chk_guest_ldtr_ti(const struct vmx_check_ctx *c)
 {
-	return !seg_usable(c, SEG_LDTR) || !(seg_sel(c, SEG_LDTR) & SEL_TI);
+	return !seg_usable(c, VMCS_SEG_LDTR) || !(seg_sel(c, VMCS_SEG_LDTR) & SEL_TI);
 }
 
 bool vmx_chk_guest_ss_rpl(const struct vmx_check_ctx *c)
 {
 	if (c->v8086 || c->unrestricted)
 		return true;
-	return (seg_sel(c, SEG_SS) & SEL_RPL) == (seg_sel(c, SEG_CS) & SEL_RPL);
+	return (seg_sel(c, VMCS_SEG_SS) & SEL_RPL) == (seg_sel(c, VMCS_SEG_CS) & SEL_RPL);
 }
 
 /* TR, FS, GS always; LDTR when usable. */
-static bool base_canonical(const struct vmx_check_ctx *c, enum seg s)
+static bool base_canonical(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	if (s == SEG_LDTR && !seg_usable(c, s))
+	if (s == VMCS_SEG_LDTR && !seg_usable(c, s))
 		return true;
 	return vmx_canonical(c, seg_base(c, s));
 }
 
 /* CS always; SS, DS, ES when usable. */
-static bool base_high_clear(const struct vmx_check_ctx *c, enum seg s)
+static bool base_high_clear(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	if (s != SEG_CS && !seg_usable(c, s))
+	if (s != VMCS_SEG_CS && !seg_usable(c, s))
 		return true;
 	return !(seg_base(c, s) >> 32);
 }
 
-static bool cs_type_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool cs_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	uint64_t type = seg_ar(c, s) & VMX_AR_TYPE_MASK;
 
@@ -416,7 +413,7 @@ static bool cs_type_ok(const struct vmx_check_ctx *c, enum seg s)
 	return type == 9 || type == 11 || type == 13 || type == 15;
 }
 
-static bool ss_type_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool ss_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	uint64_t type = seg_ar(c, s) & VMX_AR_TYPE_MASK;
 
@@ -424,7 +421,7 @@ static bool ss_type_ok(const struct vmx_check_ctx *c, enum seg s)
 }
 
 /* Accessed, and readable when a code segment. */
-static bool data_type_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool data_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	uint64_t type = seg_ar(c, s) & VMX_AR_TYPE_MASK;
 
@@ -435,22 +432,22 @@ static bool data_type_ok(const struct vmx_check_ctx *c, enum seg s)
 	return !(type & VMX_AR_TYPE_CODE_MASK) || (type & VMX_AR_TYPE_READABLE_MASK);
 }
 
-static bool s_set(const struct vmx_check_ctx *c, enum seg s)
+static bool s_set(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	return !seg_checked(c, s) || (seg_ar(c, s) & VMX_AR_S_MASK);
 }
 
-static bool s_clear(const struct vmx_check_ctx *c, enum seg s)
+static bool s_clear(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	return !seg_checked(c, s) || !(seg_ar(c, s) & VMX_AR_S_MASK);
 }
 
-static bool p_set(const struct vmx_check_ctx *c, enum seg s)
+static bool p_set(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	return !seg_checked(c, s) || (seg_ar(c, s) & VMX_AR_P_MASK);
 }
 
-static bool ar_reserved_clear(const struct vmx_check_ctx *c, enum seg s)
+static bool ar_reserved_clear(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	return !seg_checked(c, s) || !(seg_ar(c, s) & VMX_AR_RESERVD_MASK);
 }
@@ -459,7 +456,7 @@ static bool ar_reserved_clear(const struct vmx_check_ctx *c, enum seg s)
  * Limit bits 11:0 not all ones: G is 0; limit bits 31:20 not all zeros:
  * G is 1 (the limit must be what a descriptor could give).
  */
-static bool g_limit_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool g_limit_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	uint64_t limit = seg_limit(c, s);
 	bool g = seg_ar(c, s) & VMX_AR_G_MASK;
@@ -471,10 +468,10 @@ static bool g_limit_ok(const struct vmx_check_ctx *c, enum seg s)
 	return !(limit & 0xfff00000ULL) || g;
 }
 
-static bool cs_dpl_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool cs_dpl_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	uint64_t type = seg_ar(c, s) & VMX_AR_TYPE_MASK;
-	unsigned int dpl = seg_dpl(c, s), ss_dpl = seg_dpl(c, SEG_SS);
+	unsigned int dpl = seg_dpl(c, s), ss_dpl = seg_dpl(c, VMCS_SEG_SS);
 
 	if (c->v8086)
 		return true;
@@ -487,7 +484,7 @@ static bool cs_dpl_ok(const struct vmx_check_ctx *c, enum seg s)
 	return true;	/* cs-type rejects the rest */
 }
 
-static bool cs_db_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool cs_db_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	uint64_t ar = seg_ar(c, s);
 
@@ -495,26 +492,26 @@ static bool cs_db_ok(const struct vmx_check_ctx *c, enum seg s)
 }
 
 /* Not for an unrestricted guest: SS.DPL is the RPL of SS. */
-static bool ss_dpl_rpl_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool ss_dpl_rpl_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	if (c->v8086 || c->unrestricted)
 		return true;
 	return seg_dpl(c, s) == (seg_sel(c, s) & SEL_RPL);
 }
 
-static bool ss_dpl_zero_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool ss_dpl_zero_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	bool real = !(vmx_fld(c, VMCS_GUEST_CR0) & X86_CR0_PE);
 
 	if (c->v8086)
 		return true;
-	if ((seg_ar(c, SEG_CS) & VMX_AR_TYPE_MASK) != 3 && !real)
+	if ((seg_ar(c, VMCS_SEG_CS) & VMX_AR_TYPE_MASK) != 3 && !real)
 		return true;
 	return seg_dpl(c, s) == 0;
 }
 
 /* Data and non-conforming code (types 0-11): DPL >= RPL, unless unrestricted. */
-static bool data_dpl_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool data_dpl_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	if (!seg_checked(c, s) || c->unrestricted || (seg_ar(c, s) & VMX_AR_TYPE_MASK) > 11)
 		return true;
@@ -522,7 +519,7 @@ static bool data_dpl_ok(const struct vmx_check_ctx *c, enum seg s)
 }
 
 /* A 64-bit busy TSS in IA-32e mode; a 16- or 32-bit busy TSS otherwise. */
-static bool tr_type_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool tr_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	uint64_t type = seg_ar(c, s) & VMX_AR_TYPE_MASK;
 
@@ -531,12 +528,12 @@ static bool tr_type_ok(const struct vmx_check_ctx *c, enum seg s)
 	return type == 11 || (!c->ia32e && type == 3);
 }
 
-static bool tr_usable_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool tr_usable_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	return c->v8086 || seg_usable(c, s);
 }
 
-static bool ldtr_type_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool ldtr_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	return !seg_checked(c, s) || (seg_ar(c, s) & VMX_AR_TYPE_MASK) == 2;
 }
@@ -548,72 +545,72 @@ static bool ldtr_type_ok(const struct vmx_check_ctx *c, enum seg s)
 		return rule(c, seg);					\
 	}
 
-SEG_ROW(tr_base, base_canonical, SEG_TR)
-SEG_ROW(fs_base, base_canonical, SEG_FS)
-SEG_ROW(gs_base, base_canonical, SEG_GS)
-SEG_ROW(ldtr_base, base_canonical, SEG_LDTR)
-SEG_ROW(cs_base, base_high_clear, SEG_CS)
-SEG_ROW(ss_base, base_high_clear, SEG_SS)
-SEG_ROW(ds_base, base_high_clear, SEG_DS)
-SEG_ROW(es_base, base_high_clear, SEG_ES)
+SEG_ROW(tr_base, base_canonical, VMCS_SEG_TR)
+SEG_ROW(fs_base, base_canonical, VMCS_SEG_FS)
+SEG_ROW(gs_base, base_canonical, VMCS_SEG_GS)
+SEG_ROW(ldtr_base, base_canonical, VMCS_SEG_LDTR)
+SEG_ROW(cs_base, base_high_clear, VMCS_SEG_CS)
+SEG_ROW(ss_base, base_high_clear, VMCS_SEG_SS)
+SEG_ROW(ds_base, base_high_clear, VMCS_SEG_DS)
+SEG_ROW(es_base, base_high_clear, VMCS_SEG_ES)
 
-SEG_ROW(cs_type, cs_type_ok, SEG_CS)
-SEG_ROW(ss_type, ss_type_ok, SEG_SS)
-SEG_ROW(ds_type, data_type_ok, SEG_DS)
-SEG_ROW(es_type, data_type_ok, SEG_ES)
-SEG_ROW(fs_type, data_type_ok, SEG_FS)
-SEG_ROW(gs_type, data_type_ok, SEG_GS)
+SEG_ROW(cs_type, cs_type_ok, VMCS_SEG_CS)
+SEG_ROW(ss_type, ss_type_ok, VMCS_SEG_SS)
+SEG_ROW(ds_type, data_type_ok, VMCS_SEG_DS)
+SEG_ROW(es_type, data_type_ok, VMCS_SEG_ES)
+SEG_ROW(fs_type, data_type_ok, VMCS_SEG_FS)
+SEG_ROW(gs_type, data_type_ok, VMCS_SEG_GS)
 
-SEG_ROW(cs_s, s_set, SEG_CS)
-SEG_ROW(ss_s, s_set, SEG_SS)
-SEG_ROW(ds_s, s_set, SEG_DS)
-SEG_ROW(es_s, s_set, SEG_ES)
-SEG_ROW(fs_s, s_set, SEG_FS)
-SEG_ROW(gs_s, s_set, SEG_GS)
+SEG_ROW(cs_s, s_set, VMCS_SEG_CS)
+SEG_ROW(ss_s, s_set, VMCS_SEG_SS)
+SEG_ROW(ds_s, s_set, VMCS_SEG_DS)
+SEG_ROW(es_s, s_set, VMCS_SEG_ES)
+SEG_ROW(fs_s, s_set, VMCS_SEG_FS)
+SEG_ROW(gs_s, s_set, VMCS_SEG_GS)
 
-SEG_ROW(cs_dpl, cs_dpl_ok, SEG_CS)
-SEG_ROW(ss_dpl_rpl, ss_dpl_rpl_ok, SEG_SS)
-SEG_ROW(ss_dpl_zero, ss_dpl_zero_ok, SEG_SS)
-SEG_ROW(ds_dpl, data_dpl_ok, SEG_DS)
-SEG_ROW(es_dpl, data_dpl_ok, SEG_ES)
-SEG_ROW(fs_dpl, data_dpl_ok, SEG_FS)
-SEG_ROW(gs_dpl, data_dpl_ok, SEG_GS)
+SEG_ROW(cs_dpl, cs_dpl_ok, VMCS_SEG_CS)
+SEG_ROW(ss_dpl_rpl, ss_dpl_rpl_ok, VMCS_SEG_SS)
+SEG_ROW(ss_dpl_zero, ss_dpl_zero_ok, VMCS_SEG_SS)
+SEG_ROW(ds_dpl, data_dpl_ok, VMCS_SEG_DS)
+SEG_ROW(es_dpl, data_dpl_ok, VMCS_SEG_ES)
+SEG_ROW(fs_dpl, data_dpl_ok, VMCS_SEG_FS)
+SEG_ROW(gs_dpl, data_dpl_ok, VMCS_SEG_GS)
 
-SEG_ROW(cs_p, p_set, SEG_CS)
-SEG_ROW(ss_p, p_set, SEG_SS)
-SEG_ROW(ds_p, p_set, SEG_DS)
-SEG_ROW(es_p, p_set, SEG_ES)
-SEG_ROW(fs_p, p_set, SEG_FS)
-SEG_ROW(gs_p, p_set, SEG_GS)
+SEG_ROW(cs_p, p_set, VMCS_SEG_CS)
+SEG_ROW(ss_p, p_set, VMCS_SEG_SS)
+SEG_ROW(ds_p, p_set, VMCS_SEG_DS)
+SEG_ROW(es_p, p_set, VMCS_SEG_ES)
+SEG_ROW(fs_p, p_set, VMCS_SEG_FS)
+SEG_ROW(gs_p, p_set, VMCS_SEG_GS)
 
-SEG_ROW(cs_reserved, ar_reserved_clear, SEG_CS)
-SEG_ROW(ss_reserved, ar_reserved_clear, SEG_SS)
-SEG_ROW(ds_reserved, ar_reserved_clear, SEG_DS)
-SEG_ROW(es_reserved, ar_reserved_clear, SEG_ES)
-SEG_ROW(fs_reserved, ar_reserved_clear, SEG_FS)
-SEG_ROW(gs_reserved, ar_reserved_clear, SEG_GS)
+SEG_ROW(cs_reserved, ar_reserved_clear, VMCS_SEG_CS)
+SEG_ROW(ss_reserved, ar_reserved_clear, VMCS_SEG_SS)
+SEG_ROW(ds_reserved, ar_reserved_clear, VMCS_SEG_DS)
+SEG_ROW(es_reserved, ar_reserved_clear, VMCS_SEG_ES)
+SEG_ROW(fs_reserved, ar_reserved_clear, VMCS_SEG_FS)
+SEG_ROW(gs_reserved, ar_reserved_clear, VMCS_SEG_GS)
 
-SEG_ROW(cs_db, cs_db_ok, SEG_CS)
+SEG_ROW(cs_db, cs_db_ok, VMCS_SEG_CS)
 
-SEG_ROW(cs_limit, g_limit_ok, SEG_CS)
-SEG_ROW(ss_limit, g_limit_ok, SEG_SS)
-SEG_ROW(ds_limit, g_limit_ok, SEG_DS)
-SEG_ROW(es_limit, g_limit_ok, SEG_ES)
-SEG_ROW(fs_limit, g_limit_ok, SEG_FS)
-SEG_ROW(gs_limit, g_limit_ok, SEG_GS)
+SEG_ROW(cs_limit, g_limit_ok, VMCS_SEG_CS)
+SEG_ROW(ss_limit, g_limit_ok, VMCS_SEG_SS)
+SEG_ROW(ds_limit, g_limit_ok, VMCS_SEG_DS)
+SEG_ROW(es_limit, g_limit_ok, VMCS_SEG_ES)
+SEG_ROW(fs_limit, g_limit_ok, VMCS_SEG_FS)
+SEG_ROW(gs_limit, g_limit_ok, VMCS_SEG_GS)
 
-SEG_ROW(tr_type, tr_type_ok, SEG_TR)
-SEG_ROW(tr_s, s_clear, SEG_TR)
-SEG_ROW(tr_p, p_set, SEG_TR)
-SEG_ROW(tr_reserved, ar_reserved_clear, SEG_TR)
-SEG_ROW(tr_limit, g_limit_ok, SEG_TR)
-SEG_ROW(tr_usable, tr_usable_ok, SEG_TR)
+SEG_ROW(tr_type, tr_type_ok, VMCS_SEG_TR)
+SEG_ROW(tr_s, s_clear, VMCS_SEG_TR)
+SEG_ROW(tr_p, p_set, VMCS_SEG_TR)
+SEG_ROW(tr_reserved, ar_reserved_clear, VMCS_SEG_TR)
+SEG_ROW(tr_limit, g_limit_ok, VMCS_SEG_TR)
+SEG_ROW(tr_usable, tr_usable_ok, VMCS_SEG_TR)
 
-SEG_ROW(ldtr_type, ldtr_type_ok, SEG_LDTR)
-SEG_ROW(ldtr_s, s_clear, SEG_LDTR)
-SEG_ROW(ldtr_p, p_set, SEG_LDTR)
-SEG_ROW(ldtr_reserved, ar_reserved_clear, SEG_LDTR)
-SEG_ROW(ldtr_limit, g_limit_ok, SEG_LDTR)
+SEG_ROW(ldtr_type, ldtr_type_ok, VMCS_SEG_LDTR)
+SEG_ROW(ldtr_s, s_clear, VMCS_SEG_LDTR)
+SEG_ROW(ldtr_p, p_set, VMCS_SEG_LDTR)
+SEG_ROW(ldtr_reserved, ar_reserved_clear, VMCS_SEG_LDTR)
+SEG_ROW(ldtr_limit, g_limit_ok, VMCS_SEG_LDTR)
 
 /* ---- guest descriptor-table registers ---- */
 
@@ -641,7 +638,7 @@ bool vmx_chk_guest_idtr_limit(const struct vmx_check_ctx *c)
 
 static bool long_mode_cs(const struct vmx_check_ctx *c)
 {
-	return c->ia32e && (seg_ar(c, SEG_CS) & VMX_AR_L_MASK);
+	return c->ia32e && (seg_ar(c, VMCS_SEG_CS) & VMX_AR_L_MASK);
 }
 
 bool vmx_chk_guest_rip_high(const struct vmx_check_ctx *c)
@@ -715,7 +712,7 @@ bool vmx_chk_guest_activity_supported(const struct vmx_check_ctx *c)
 
 bool vmx_chk_guest_activity_hlt_dpl(const struct vmx_check_ctx *c)
 {
-	return activity(c) != GUEST_ACTIVITY_HLT || seg_dpl(c, SEG_SS) == 0;
+	return activity(c) != GUEST_ACTIVITY_HLT || seg_dpl(c, VMCS_SEG_SS) == 0;
 }
 
 bool vmx_chk_guest_activity_blocking(const struct vmx_check_ctx *c)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hvsim/tools.h"
 #include "hvsim/x86/msr-index.h"
 #include "hvsim/x86/processor-flags.h"
 #include "kernel/kmodel.h"
