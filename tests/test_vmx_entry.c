@@ -931,6 +931,91 @@ Test(vmx_entry, invalid_guest_state_is_exit_33_and_leaves_the_vmcs_clear, .timeo
 	}
 }
 
+/* The id of every TR_VMX record of @kind in @r's trace, with the value, one per line. */
+static void vmx_records(const struct sim_result *r, unsigned int kind, char *out, size_t len)
+{
+	struct trace_reader *tr = NULL;
+	struct trace_event e;
+	char err[256];
+	size_t n = 0;
+
+	out[0] = '\0';
+	cr_assert(r->trace, "no trace recorded");
+	cr_assert_eq(trace_reader_open_mem(&tr, r->trace, r->trace_len, "vmx", err, sizeof(err)),
+		     0, "%s", err);
+	while (trace_next(tr, &e, err, sizeof(err)) == 1 && n < len) {
+		const char *check = e.str ? trace_reader_string(tr, e.str) : "-";
+
+		if (e.type == TR_VMX && e.kind == kind)
+			n += (size_t)snprintf(out + n, len - n, "%#x %s\n", e.value, check);
+	}
+	trace_reader_close(tr);
+}
+
+static void too_many_cr3_targets(struct vmcs *v)
+{
+	vmcs_set(v, VMCS_CR3_TARGET_COUNT, 5);	/* Kaby Lake's IA32_VMX_MISC allows 4 */
+}
+
+/*
+ * A failed VM entry's trace record names the check that failed, as KVM's
+ * trace of a nested entry names its failed consistency check: the VM exit
+ * of a failed guest-state check, the VMfailValid of a failed control
+ * check. A VMfail no row explains (VMLAUNCH of a launched VMCS) names none.
+ */
+Test(vmx_entry, failed_entry_trace_names_the_check, .timeout = 30)
+{
+	static const struct {
+		void (*edit)(struct vmcs *v);
+		unsigned int kind;
+		bool relaunch;
+		const char *want;
+	} cases[] = {
+		{ bad_rflags, TR_VMX_EXIT, false, "0x80000021 guest-rflags-bit1\n" },
+		{ bad_link, TR_VMX_EXIT, false, "0x80000021 guest-link-aligned\n" },
+		{ too_many_cr3_targets, TR_VMX_FAIL, false, "0x7 cr3-target-count\n" },
+		{ NULL, TR_VMX_FAIL, true, "0x4 -\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcase c = { .guest = { new_run("kabylake", 1, cases[i].edit) } };
+		struct vmxp_run *g = c.guest[0];
+		struct sim_result r;
+		char got[256];
+
+		g->relaunch = cases[i].relaunch;
+		trace_runs = true;
+		r = vrun(&c, "1 slots: kabylake", 1, "timed", 1);
+		trace_runs = false;
+		expect_clean(&r);
+		vmx_records(&r, cases[i].kind, got, sizeof(got));
+		cr_expect_str_eq(got, cases[i].want, "case %zu", i);
+		sim_result_release(&r);
+		free(g);
+	}
+}
+
+/*
+ * Where a failed entry ends the run, the run's message names the check: a
+ * VM-exit MSR-load area the CPU cannot load turns the failed entry's exit
+ * into a VMX abort.
+ */
+Test(vmx_entry, vmx_abort_after_a_failed_entry_names_the_check, .timeout = 30)
+{
+	struct vcase c = { .guest = { new_run("kabylake", 1, bad_rflags) } };
+	struct vmxp_run *g = c.guest[0];
+	struct sim_result r;
+
+	g->exit_load[0][0] = MSR_FS_BASE;	/* never from an MSR-load area */
+	g->nexit_load = 1;
+	r = vrun(&c, "1 slots: kabylake", 1, "timed", 1);
+	cr_assert_eq(r.outcome, SIM_FAILED);
+	cr_assert_str_eq(r.message, "VMX abort on CPU 0: loading host MSRs failed (indicator 4) "
+				    "after VM entry failed check guest-rflags-bit1");
+	sim_result_release(&r);
+	free(g);
+}
+
 Test(vmx_entry, msr_load_area_loads_the_guest_msrs, .timeout = 30)
 {
 	struct vcase c = { .guest = { new_run("skylake-sp", 1, NULL) } };

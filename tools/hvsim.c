@@ -107,6 +107,27 @@ static int write_trace(const struct sim_program *p, const char *token, uint64_t 
 	return ret;
 }
 
+/* A VMX record of the interleaving: the entry, the exit and its reason, or the failure. */
+static void print_vmx_event(const struct trace_reader *tr, const struct trace_event *e)
+{
+	const char *check = e->str ? trace_reader_string(tr, e->str) : NULL;
+
+	switch (e->kind) {
+	case TR_VMX_ENTRY:
+		printf("    ---- CPU%u VM entry: its guest runs\n", e->cpu);
+		return;
+	case TR_VMX_EXIT:
+		printf("    ---- CPU%u VM exit: %s", e->cpu, vmx_exit_reason_name(e->value) ?: "?");
+		break;
+	default:
+		printf("    ---- CPU%u VM entry failed: VM-instruction error %u", e->cpu, e->value);
+		break;
+	}
+	if (check)
+		printf(" (check %s)", check);
+	printf("\n");
+}
+
 /*
  * The interleaving of a short failing run, from its trace: which CPU did
  * what, step by step. Longer runs are left to the trace file.
@@ -147,11 +168,8 @@ static void print_interleaving(const struct sim_program *p, const char *token, u
 		if (e.type == TR_IRQ)
 			printf("    ---- CPU%u %s\n", e.cpu, e.kind ? "interrupt: IPI handler runs" :
 			       "interrupt handled");
-		if (e.type == TR_VMX && e.kind)
-			printf("    ---- CPU%u VM entry: its guest runs\n", e.cpu);
-		if (e.type == TR_VMX && !e.kind)
-			printf("    ---- CPU%u VM exit: %s\n", e.cpu,
-			       vmx_exit_reason_name(e.value) ?: "?");
+		if (e.type == TR_VMX)
+			print_vmx_event(tr, &e);
 		if (e.type != TR_ACCESS)
 			continue;
 		task = e.task < SIM_MAX_TASKS && names[e.task] ? names[e.task] : "?";
@@ -400,11 +418,15 @@ static int cmd_trace_dump(int argc, char **argv)
 			       e.str ? trace_reader_string(tr, e.str) ?: "" : "");
 			break;
 		case TR_VMX:
-			if (e.kind)
+			if (e.kind == TR_VMX_ENTRY)
 				printf(" VM entry");
-			else
+			else if (e.kind == TR_VMX_EXIT)
 				printf(" VM exit %#x (%s)", e.value,
 				       vmx_exit_reason_name(e.value) ?: "?");
+			else
+				printf(" VM entry failed: error %u", e.value);
+			if (e.str)
+				printf(" check %s", trace_reader_string(tr, e.str) ?: "?");
 			break;
 		}
 		printf("\n");

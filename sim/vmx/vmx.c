@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/trace.h"
 #include "hvsim/tools.h"
 #include "hvsim/x86/msr-index.h"
 #include "hvsim/x86/processor-flags.h"
@@ -427,11 +428,12 @@ static void load_msr(struct cpu *c, uint32_t index, uint64_t val)
 
 /*
  * A VMX abort: the CPU writes the indicator into the VMCS region and shuts
- * down. Nothing brings it back: the run ends with a report.
+ * down. Nothing brings it back: the run ends with a report, which names
+ * the failed check when the exit was that of a failed VM entry.
  */
 __attribute__((noreturn))
 static void vmx_abort(struct machine *m, struct cpu *c, enum vmx_abort why, uint64_t entry,
-		      uintptr_t pc)
+		      const struct vmx_check *entry_failed, uintptr_t pc)
 {
 	uint32_t *region = mem_va(m->k->mem, m->vmx->slot[c->vmx.cur_vmcs].pa + 4);
 	char title[160], frame[96], text[512];
@@ -439,9 +441,11 @@ static void vmx_abort(struct machine *m, struct cpu *c, enum vmx_abort why, uint
 	if (region)
 		*region = why;
 	machine_symbolize(m, pc, frame, sizeof(frame));
-	snprintf(title, sizeof(title), "VMX abort on CPU %u: %s (indicator %d)", c->id,
+	snprintf(title, sizeof(title), "VMX abort on CPU %u: %s (indicator %d)%s%s", c->id,
 		 why == VMX_ABORT_SAVE_GUEST_MSR ? "saving guest MSRs failed" :
-		 "loading host MSRs failed", why);
+		 "loading host MSRs failed", why,
+		 entry_failed ? " after VM entry failed check " : "",
+		 entry_failed ? vmx_check_id(entry_failed) : "");
 	snprintf(text, sizeof(text),
 		 "%s\nCPU: %u PID: %u Comm: %s\nRIP: %s (the VM exit)\n"
 		 "Entry %llu of the VM-exit MSR-%s area cannot be processed; the CPU\n"
@@ -517,26 +521,26 @@ static uint64_t store_msrs(struct machine *m, struct cpu *c, const struct vmcs *
  * State", "Saving MSRs", "Loading Host State", "Loading MSRs" under "VM
  * Exits"): the save controls store IA32_PAT/EFER into the guest-state
  * area and the MSR-store area gets its values (not after a failed entry,
- * @entered false); CR0, CR4, the SYSENTER MSRs and the FS/GS bases come
+ * @entry_failed its failed check); CR0, CR4, the SYSENTER MSRs and the FS/GS bases come
  * from the host-state area, IA32_PAT and IA32_EFER too when the load
  * controls say so, then the VM-exit MSR-load area. A failure there is a
  * VMX abort.
  */
-static void exit_to_host(struct machine *m, struct cpu *c, struct vmcs *v, bool entered,
-			 uintptr_t pc)
+static void exit_to_host(struct machine *m, struct cpu *c, struct vmcs *v,
+			 const struct vmx_check *entry_failed, uintptr_t pc)
 {
 	const struct vmx_phys_reader mem = { .read = phys_read, .opaque = m };
 	uint64_t exit = vmcs_get(v, VMCS_VM_EXIT_CONTROLS), *p, bad, qual;
 	const struct vmx_check *failed;
 
-	if (entered) {
+	if (!entry_failed) {
 		if ((exit & VM_EXIT_SAVE_IA32_PAT) && (p = cpu_msr(c, MSR_IA32_CR_PAT)))
 			vmcs_set(v, VMCS_GUEST_IA32_PAT, *p);
 		if ((exit & VM_EXIT_SAVE_IA32_EFER) && (p = cpu_msr(c, MSR_EFER)))
 			vmcs_set(v, VMCS_GUEST_IA32_EFER, *p);
 		bad = store_msrs(m, c, v);
 		if (bad)
-			vmx_abort(m, c, VMX_ABORT_SAVE_GUEST_MSR, bad, pc);
+			vmx_abort(m, c, VMX_ABORT_SAVE_GUEST_MSR, bad, NULL, pc);
 	}
 	c->cr0 = (vmcs_get(v, VMCS_HOST_CR0) & ~CR0_KEPT_ON_EXIT) | (c->cr0 & CR0_KEPT_ON_EXIT);
 	c->cr4 = vmcs_get(v, VMCS_HOST_CR4);
@@ -544,15 +548,28 @@ static void exit_to_host(struct machine *m, struct cpu *c, struct vmcs *v, bool 
 	if (vmx_load_msr_area(c->model, v, &mem, c->msr_val,
 			      vmcs_get(v, VMCS_VM_EXIT_MSR_LOAD_COUNT),
 			      vmcs_get(v, VMCS_VM_EXIT_MSR_LOAD_ADDR), &failed, &qual))
-		vmx_abort(m, c, VMX_ABORT_LOAD_HOST_MSR, qual, pc);
+		vmx_abort(m, c, VMX_ABORT_LOAD_HOST_MSR, qual, entry_failed, pc);
 }
 
-/* The exit itself, its information written: its cost, its trace record, the host's state. */
-static void vm_exit(struct machine *m, struct cpu *c, struct vmcs *v, bool entered, uintptr_t pc)
+/*
+ * The exit itself, its information written: its cost, its trace record
+ * (with the failed check of a failed entry, @entry_failed), the host's state.
+ */
+static void vm_exit(struct machine *m, struct cpu *c, struct vmcs *v,
+		    const struct vmx_check *entry_failed, uintptr_t pc)
 {
 	c->cycles += c->model->cost[COST_VMEXIT];
-	machine_trace_vmx(m, false, (uint32_t)vmcs_get(v, VMCS_VM_EXIT_REASON));
-	exit_to_host(m, c, v, entered, pc);
+	machine_trace_vmx(m, TR_VMX_EXIT, (uint32_t)vmcs_get(v, VMCS_VM_EXIT_REASON),
+			  entry_failed ? vmx_check_id(entry_failed) : NULL);
+	exit_to_host(m, c, v, entry_failed, pc);
+}
+
+/* VMLAUNCH/VMRESUME ends in VMfailValid(@error), traced with the check that failed, if one did. */
+static int entry_fail_valid(struct machine *m, struct cpu *c, int error,
+			    const struct vmx_check *failed)
+{
+	machine_trace_vmx(m, TR_VMX_FAIL, (uint32_t)error, failed ? vmx_check_id(failed) : NULL);
+	return fail_valid(c, m, error);
 }
 
 static int vm_entry(bool launch, uintptr_t pc)
@@ -570,15 +587,15 @@ static int vm_entry(bool launch, uintptr_t pc)
 		return VMX_FAIL_INVALID;
 	v = &m->vmx->slot[c->vmx.cur_vmcs].vmcs;
 	/* Blocking by MOV SS (interruptibility bit 1) comes first. */
-	if (vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) & 2)
-		return fail_valid(c, m, VMXERR_ENTRY_EVENTS_BLOCKED_MOV_SS);
+	if (vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_MOV_SS)
+		return entry_fail_valid(m, c, VMXERR_ENTRY_EVENTS_BLOCKED_MOV_SS, NULL);
 	if (launch && v->launch != VMCS_CLEAR)
-		return fail_valid(c, m, VMXERR_VMLAUNCH_NONCLEAR);
+		return entry_fail_valid(m, c, VMXERR_VMLAUNCH_NONCLEAR, NULL);
 	if (!launch && v->launch != VMCS_LAUNCHED)
-		return fail_valid(c, m, VMXERR_VMRESUME_NONLAUNCHED);
+		return entry_fail_valid(m, c, VMXERR_VMRESUME_NONLAUNCHED, NULL);
 	err = vmx_check_entry(c->model, v, &env, &failed);
 	if (err && !vmx_check_group_exits(failed->group))
-		return fail_valid(c, m, err);
+		return entry_fail_valid(m, c, err, failed);
 	/*
 	 * Past the checks on controls and host state, a failure is a VM exit
 	 * with bit 31 of the exit reason set, not a VMfail ("VM-Entry Failures
@@ -588,7 +605,7 @@ static int vm_entry(bool launch, uintptr_t pc)
 	if (err) {
 		vmx_exit_info(v, EXIT_REASON_INVALID_STATE | VMX_EXIT_REASONS_FAILED_VMENTRY,
 			      vmx_guest_check_qualification(failed), 0, 0, 0, 0);
-		vm_exit(m, c, v, false, pc);
+		vm_exit(m, c, v, failed, pc);
 		return VMX_SUCCEED;
 	}
 	load_state_msrs(c, v, true);
@@ -596,13 +613,13 @@ static int vm_entry(bool launch, uintptr_t pc)
 	if (err) {
 		vmx_exit_info(v, EXIT_REASON_MSR_LOAD_FAIL | VMX_EXIT_REASONS_FAILED_VMENTRY, qual, 0, 0,
 			      0, 0);
-		vm_exit(m, c, v, false, pc);
+		vm_exit(m, c, v, failed, pc);
 		return VMX_SUCCEED;
 	}
 	v->launch = VMCS_LAUNCHED;
-	machine_trace_vmx(m, true, 0);
+	machine_trace_vmx(m, TR_VMX_ENTRY, 0, NULL);
 	vmx_guest_run(m, c, v, pc);
-	vm_exit(m, c, v, true, pc);
+	vm_exit(m, c, v, NULL, pc);
 	return VMX_SUCCEED;
 }
 
