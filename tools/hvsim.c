@@ -17,6 +17,7 @@
 #include "../examples/examples.h"
 #include "cpu/model.h"
 #include "engine/machine.h"
+#include "engine/strbuf.h"
 #include "engine/trace.h"
 
 #define EXIT_CLEAN	0
@@ -443,7 +444,8 @@ static int cmd_cpus(int argc, char **argv)
 {
 	char (*names)[48] = calloc(128, sizeof(*names));
 	struct cpu_model *model = calloc(1, sizeof(*model));
-	char spec[256] = "", err[512], *text;
+	struct strbuf text = STRBUF_INIT;
+	char spec[256] = "", err[512];
 	size_t n = 0;
 	int ret;
 
@@ -479,12 +481,7 @@ static int cmd_cpus(int argc, char **argv)
 		free(model);
 		return EXIT_USAGE;
 	}
-	text = malloc(16384);
-	if (!text) {
-		free(model);
-		return EXIT_USAGE;
-	}
-	model_describe(model, text, 16384);
+	model_describe(model, &text);
 	printf("%s\n%s\n\n", model->name, model->description);
 	printf("MAXPHYADDR        %u\n", model_maxphyaddr(model));
 	printf("CR0 fixed0/fixed1 %#llx / %#llx\n", (unsigned long long)model_cr0_fixed0(model),
@@ -492,8 +489,8 @@ static int cmd_cpus(int argc, char **argv)
 	printf("CR4 fixed0/fixed1 %#llx / %#llx\n", (unsigned long long)model_cr4_fixed0(model),
 	       (unsigned long long)model_cr4_fixed1(model));
 	printf("CR4 reserved      %#llx\n\n%s", (unsigned long long)model_cr4_reserved(model),
-	       text);
-	free(text);
+	       strbuf_str(&text));
+	strbuf_release(&text);
 	free(model);
 	return EXIT_CLEAN;
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct strbuf;
+
 /* One CPUID answer. */
 struct cpuid_leaf {
 	uint32_t leaf;
@@ -133,8 +135,8 @@ uint64_t model_cr0_fixed0(const struct cpu_model *m);	/* 0x80000021 on every dum
 uint64_t model_cr0_fixed1(const struct cpu_model *m);
 uint64_t model_cr4_fixed0(const struct cpu_model *m);	/* VMXE */
 
-/* The VMX controls the model allows, in words, one per line, into @buf. */
-void model_describe(const struct cpu_model *m, char *buf, size_t len);
+/* The model's derived values and the VMX controls it allows, in words, one per line, onto @sb. */
+void model_describe(const struct cpu_model *m, struct strbuf *sb);
 /* The cost's name in model files ("vmentry"), or NULL when out of range. */
 const char *model_cost_name(enum model_cost cost);
 
