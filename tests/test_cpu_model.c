@@ -483,7 +483,8 @@ Test(cpu_model, cr4_reserved_as_kvm_computes_it, .timeout = 10)
 	uint64_t r;
 
 	r = model_cr4_reserved(sky);
-	cr_assert_not(r & (X86_CR4_VMXE | X86_CR4_PKE | X86_CR4_SMAP | X86_CR4_PCIDE | X86_CR4_OSXSAVE | X86_CR4_PAE));
+	cr_assert_not(r & (X86_CR4_VMXE | X86_CR4_PKE | X86_CR4_SMAP | X86_CR4_PCIDE |
+			   X86_CR4_OSXSAVE | X86_CR4_PAE));
 	cr_assert(r & X86_CR4_SMXE, "KVM never lets a guest set SMXE");
 	cr_assert(r & (X86_CR4_LA57 | X86_CR4_UMIP | X86_CR4_CET | X86_CR4_LAM_SUP));
 	cr_assert(r & (1ULL << 15), "bit 15 is reserved everywhere");

@@ -311,8 +311,9 @@ uint64_t model_cr4_reserved(const struct cpu_model *m)
 		{ X86_CR4_CET, 7, 0, MODEL_ECX, 7 },
 		{ X86_CR4_CET, 7, 0, MODEL_EDX, 20 },
 	};
-	uint64_t allowed = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |
-			   X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	uint64_t allowed = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE |
+			   X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR |
+			   X86_CR4_OSXMMEXCPT;
 
 	for (size_t i = 0; i < sizeof(kvm_rules) / sizeof(kvm_rules[0]); i++)
 		if (rule_holds(m, &kvm_rules[i]))

@@ -422,7 +422,8 @@ static int apply_modifier(struct cpu_model *m, const char *mod, struct vary_stat
 		if (!model_msr(m, MSR_IA32_VMX_BASIC))
 			return model_fail(err, errlen, -EINVAL, "variation '%s': the model has no VMX", mod);
 		vs->vmx_changed = true;
-		ret = vmx_clear_control(m, mod, MODEL_VMX_PIN, ctl_bit(PIN_BASED_POSTED_INTR), err, errlen);
+		ret = vmx_clear_control(m, mod, MODEL_VMX_PIN, ctl_bit(PIN_BASED_POSTED_INTR), err,
+					errlen);
 		if (ret || body[0] == 'p')
 			return ret;
 		/*
@@ -436,10 +437,11 @@ static int apply_modifier(struct cpu_model *m, const char *mod, struct vary_stat
 					ctl_bit(SECONDARY_EXEC_APIC_REGISTER_VIRT), err, errlen);
 		if (!ret)
 			ret = vmx_clear_control(m, mod, MODEL_VMX_SECONDARY,
-						ctl_bit(SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY), err, errlen);
+						ctl_bit(SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY), err,
+						errlen);
 		if (!ret)
-			ret = vmx_clear_control(m, mod, MODEL_VMX_TERTIARY, ctl_bit(TERTIARY_EXEC_IPI_VIRT),
-						err, errlen);
+			ret = vmx_clear_control(m, mod, MODEL_VMX_TERTIARY,
+						ctl_bit(TERTIARY_EXEC_IPI_VIRT), err, errlen);
 		return ret;
 	}
 	if (!strncmp(body, "cpuid.", 6)) {

@@ -138,7 +138,8 @@ const struct model_vmx_control model_vmx_controls[] = {
 	{ MODEL_VMX_ENTRY, 22, "load-pkrs" },
 };
 
-const unsigned int model_nr_vmx_controls = sizeof(model_vmx_controls) / sizeof(model_vmx_controls[0]);
+const unsigned int model_nr_vmx_controls =
+	sizeof(model_vmx_controls) / sizeof(model_vmx_controls[0]);
 
 const char *model_vmx_control_name(unsigned int cls, unsigned int bit)
 {

@@ -326,7 +326,8 @@ bool vmx_chk_vmwrite_bitmap(const struct vmx_check_ctx *c)
 
 bool vmx_chk_ve_info_addr(const struct vmx_check_ctx *c)
 {
-	return !has2(c, SECONDARY_EXEC_EPT_VIOLATION_VE) || page_field_ok(c, VMCS_VE_INFORMATION_ADDRESS);
+	return !has2(c, SECONDARY_EXEC_EPT_VIOLATION_VE) ||
+	       page_field_ok(c, VMCS_VE_INFORMATION_ADDRESS);
 }
 
 bool vmx_chk_pt_gpa_needs_ept(const struct vmx_check_ctx *c)
@@ -356,7 +357,8 @@ bool vmx_chk_exit_ctls2(const struct vmx_check_ctx *c)
 
 bool vmx_chk_preemption_save(const struct vmx_check_ctx *c)
 {
-	return !(c->exit & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER) || (c->pin & PIN_BASED_VMX_PREEMPTION_TIMER);
+	return !(c->exit & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER) ||
+	       (c->pin & PIN_BASED_VMX_PREEMPTION_TIMER);
 }
 
 bool vmx_chk_exit_msr_store_aligned(const struct vmx_check_ctx *c)

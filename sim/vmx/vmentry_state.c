@@ -763,7 +763,8 @@ bool vmx_chk_guest_intr_sti_movss(const struct vmx_check_ctx *c)
 
 bool vmx_chk_guest_intr_sti_if(const struct vmx_check_ctx *c)
 {
-	return !(intr_state(c) & GUEST_INTR_STATE_STI) || (vmx_fld(c, VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF);
+	return !(intr_state(c) & GUEST_INTR_STATE_STI) ||
+	       (vmx_fld(c, VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF);
 }
 
 bool vmx_chk_guest_intr_ext_inject(const struct vmx_check_ctx *c)
