@@ -112,7 +112,7 @@ static uint32_t vmx_revision(const struct cpu *c)
 {
 	const struct model_msr *b = c->model ? model_msr(c->model, MSR_IA32_VMX_BASIC) : NULL;
 
-	return b ? (uint32_t)(b->value & 0x7fffffffu) : 0;
+	return b ? (uint32_t)(b->value & VMX_BASIC_REVISION_MASK) : 0;
 }
 
 /* The revision identifier software wrote at the start of the region. */
@@ -266,7 +266,7 @@ int vmptrld(uint64_t pa)
 	if (pa == c->vmx.vmxon_pa)
 		return fail_valid(c, m, VMXERR_VMPTRLD_VMXON_PTR);
 	rev = region_revision(m, pa);
-	if ((rev & 0x7fffffffu) != vmx_revision(c))
+	if ((rev & VMX_BASIC_REVISION_MASK) != vmx_revision(c))
 		return fail_valid(c, m, VMXERR_VMPTRLD_BAD_REVISION);
 	slot = vmcs_slot(m, pa, rev, true);
 	if (slot < 0)

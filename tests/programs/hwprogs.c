@@ -6,6 +6,7 @@
 #include "hvsim/kernel.h"
 #include "hvsim/x86/msr-index.h"
 #include "hvsim/x86/processor-flags.h"
+#include "hvsim/x86/vmx.h"
 
 static struct hw_result res;
 
@@ -93,7 +94,7 @@ void hw_vmx_task(void *arg)
 
 	(void)arg;
 	rdmsrl(MSR_IA32_VMX_BASIC, basic);
-	rev = (uint32_t)(basic & 0x7fffffff);
+	rev = (uint32_t)(basic & VMX_BASIC_REVISION_MASK);
 	on = vmx_region(rev);
 	vmcs = vmx_region(rev);
 	res.vmx[0] = vmxon_safe(__pa((void *)on));		/* CR4.VMXE = 0: #UD */
