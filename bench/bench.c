@@ -11,11 +11,11 @@
 #include <time.h>
 
 #include "hvsim/sim.h"
+#include "hvsim/tools.h"
+#include "hvsim/x86/vmx.h"
 #include "bodies.h"
 #include "engine/ctx.h"
 #include "examples.h"
-#include "vmx/vmentry.h"
-#include "vmx_legal.h"
 #include "vmx_loop.h"
 
 #define REPS 7
@@ -167,24 +167,35 @@ static double bench_schedules(uint64_t n)
 #define CHECK_PASSES	20000
 #define VMX_ENTRIES	20000
 
+/* The legal VMCS of the Skylake-SP model; exits on a setup error. */
+static struct vmx_legal *legal_skylake(void)
+{
+	struct vmx_legal *l;
+	char err[512];
+
+	if (vmx_legal_create(NULL, "skylake-sp", &l, err, sizeof(err))) {
+		fprintf(stderr, "hvsim-bench: %s\n", err);
+		exit(2);
+	}
+	return l;
+}
+
 /* ns for one pass of the control, host-state and guest-state rows on a legal VMCS. */
 static double bench_entry_checks(void)
 {
-	struct cpu_model *m = vt_load("skylake-sp");
-	struct vmcs *v = vt_legal_vmcs(m);
-	const struct vmx_check *failed;
+	struct vmx_legal *l = legal_skylake();
+	const struct vmx_check *failed = NULL;
 	double t0 = now_ns();
-	int err = 0;
 
 	for (int i = 0; i < CHECK_PASSES; i++)
-		err |= vmx_check_entry(m, v, NULL, &failed);
+		failed = vmx_legal_check(l);
 	t0 = now_ns() - t0;
-	if (err) {
-		fprintf(stderr, "hvsim-bench: the legal VMCS failed a check\n");
+	if (failed) {
+		fprintf(stderr, "hvsim-bench: the legal VMCS failed check %s\n",
+			vmx_check_id(failed));
 		exit(2);
 	}
-	free(v);
-	free(m);
+	vmx_legal_destroy(l);
 	return t0 / CHECK_PASSES;
 }
 
@@ -212,24 +223,16 @@ static double bench_vmx_round_trip(void)
 	double t0;
 
 	if (!vmx_loop.nfields) {
-		struct cpu_model *m = vt_load("skylake-sp");
-		struct vmcs *v = vt_legal_vmcs(m);
+		struct vmx_legal *l = legal_skylake();
+		unsigned int n;
 
 		/* As KVM runs a vCPU: HLT exits. */
-		vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_HLT_EXITING);
-		vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING);
-		for (unsigned int i = 0; i < vmcs_nr_fields; i++) {
-			const struct vmcs_field_info *f = &vmcs_field_table[i];
-			uint64_t val = f->high || f->read_only ? 0 : vmcs_get(v, f->encoding);
-
-			if (val && vmx_loop.nfields < VMX_LOOP_MAX_FIELDS) {
-				vmx_loop.field[vmx_loop.nfields] = f->encoding;
-				vmx_loop.value[vmx_loop.nfields++] = val;
-			}
-		}
+		vmx_legal_set_bits(l, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING);
+		vmx_legal_set_bits(l, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
+		n = vmx_legal_writes(l, vmx_loop.field, vmx_loop.value, VMX_LOOP_MAX_FIELDS);
+		vmx_loop.nfields = n < VMX_LOOP_MAX_FIELDS ? n : VMX_LOOP_MAX_FIELDS;
 		vmx_loop.entries = VMX_ENTRIES;
-		free(v);
-		free(m);
+		vmx_legal_destroy(l);
 	}
 	t0 = now_ns();
 	if (sim_explore(&p, &o, &r, err, sizeof(err))) {
@@ -250,7 +253,7 @@ int main(void)
 {
 	double sw[REPS], sim[REPS], simt[REPS], nat[REPS], sched[REPS], ratio[REPS];
 	double checks[REPS], vmx[REPS];
-	unsigned int msr_rows;
+	unsigned int rows, msr_rows;
 
 	for (int i = 0; i < REPS; i++) {
 		sw[i] = bench_switch();
@@ -269,9 +272,10 @@ int main(void)
 	printf("step_no_switch_traced: %.2f ns\n", median(simt, REPS) / WORK_STEPS);
 	printf("lost_update_random_schedules: %.0f per s\n", median(sched, REPS));
 	printf("instrumented_vs_native: %.2f ratio\n", median(ratio, REPS));
+	vmx_checks(&rows);
 	vmx_checks_of(VMX_CHECK_MSR_LOAD, &msr_rows);
 	printf("vm_entry_checks_pass: %.0f ns (%u rows)\n", median(checks, REPS),
-	       vmx_nr_entry_checks - msr_rows);
+	       rows - msr_rows);
 	printf("vm_entry_exit_round_trip: %.0f ns\n", median(vmx, REPS));
 	return 0;
 }

@@ -4,9 +4,9 @@
 
 #include "hvsim/hw.h"
 #include "hvsim/kernel.h"
-
-#define MSR_IA32_VMX_BASIC_B	0x480
-#define F_VM_EXIT_REASON	0x4402
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
+#include "hvsim/x86/vmx.h"
 
 static unsigned long region(uint32_t revision)
 {
@@ -24,8 +24,8 @@ void vmx_loop_task(void *arg)
 	unsigned long on, vmcs, reason = 0;
 	uint32_t rev;
 
-	rdmsrl(MSR_IA32_VMX_BASIC_B, basic);
-	rev = (uint32_t)(basic & 0x7fffffff);
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	rev = (uint32_t)(basic & VMX_BASIC_REVISION_MASK);
 	on = region(rev);
 	vmcs = region(rev);
 	cr4_set_bits(X86_CR4_VMXE);
@@ -39,7 +39,7 @@ void vmx_loop_task(void *arg)
 		local_irq_disable();
 		if ((i ? vmresume() : vmlaunch()) != VMX_SUCCEED)
 			break;
-		vmread(F_VM_EXIT_REASON, &reason);
+		vmread(VMCS_VM_EXIT_REASON, &reason);
 		local_irq_enable();
 		if (reason == EXIT_REASON_HLT)
 			l->hlt_exits++;

@@ -18,6 +18,9 @@
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "engine/strbuf.h"
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
 
 #ifndef HVSIM_CPUS_DIR
 #error "HVSIM_CPUS_DIR must name the source tree's cpus/ directory"
@@ -254,7 +257,7 @@ Test(cpu_model, msrs_follow_the_sdm_rules, .timeout = 10)
 		uint32_t exit = allowed1(m, MSR_IA32_VMX_EXIT_CTLS);
 
 		cr_assert(fc && fc->assumed, "%s", expects[i].name);
-		cr_assert_eq(fc->value, FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+		cr_assert_eq(fc->value, FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX);
 		for (uint32_t idx = MSR_IA32_VMX_BASIC; idx <= MSR_IA32_VMX_TRUE_ENTRY_CTLS; idx++) {
 			const struct model_msr *e = model_msr(m, idx);
 
@@ -274,7 +277,7 @@ Test(cpu_model, msrs_follow_the_sdm_rules, .timeout = 10)
 		/* Every dump: the architectural fixed values. */
 		cr_assert_eq(model_cr0_fixed0(m), 0x80000021);
 		cr_assert_eq(model_cr0_fixed1(m), 0xffffffff);
-		cr_assert_eq(model_cr4_fixed0(m), CR4_VMXE);
+		cr_assert_eq(model_cr4_fixed0(m), X86_CR4_VMXE);
 		free(m);
 	}
 }
@@ -462,21 +465,22 @@ Test(cpu_model, cr4_reserved_as_kvm_computes_it, .timeout = 10)
 	uint64_t r;
 
 	r = model_cr4_reserved(sky);
-	cr_assert_not(r & (CR4_VMXE | CR4_PKE | CR4_SMAP | CR4_PCIDE | CR4_OSXSAVE | CR4_PAE));
-	cr_assert(r & CR4_SMXE, "KVM never lets a guest set SMXE");
-	cr_assert(r & (CR4_LA57 | CR4_UMIP | CR4_CET | CR4_LAM_SUP));
+	cr_assert_not(r & (X86_CR4_VMXE | X86_CR4_PKE | X86_CR4_SMAP | X86_CR4_PCIDE |
+			   X86_CR4_OSXSAVE | X86_CR4_PAE));
+	cr_assert(r & X86_CR4_SMXE, "KVM never lets a guest set SMXE");
+	cr_assert(r & (X86_CR4_LA57 | X86_CR4_UMIP | X86_CR4_CET | X86_CR4_LAM_SUP));
 	cr_assert(r & (1ULL << 15), "bit 15 is reserved everywhere");
 	cr_assert_eq(r >> 32, 0xffffffff, "bits 63:32 reserved");
-	cr_assert(model_cr4_reserved(kaby) & CR4_PKE, "no PKU on Kaby Lake");
+	cr_assert(model_cr4_reserved(kaby) & X86_CR4_PKE, "no PKU on Kaby Lake");
 	r = model_cr4_reserved(adl);
-	cr_assert_not(r & (CR4_CET | CR4_UMIP));
-	cr_assert(r & (CR4_KL | CR4_PKS), "KVM does not virtualize Key Locker or PKS");
-	cr_assert(model_cr4_reserved(spr) & CR4_UINTR);
-	cr_assert_not(model_cr4_reserved(spr) & CR4_LA57);
+	cr_assert_not(r & (X86_CR4_CET | X86_CR4_UMIP));
+	cr_assert(r & (X86_CR4_KL | X86_CR4_PKS), "KVM does not virtualize Key Locker or PKS");
+	cr_assert(model_cr4_reserved(spr) & X86_CR4_UINTR);
+	cr_assert_not(model_cr4_reserved(spr) & X86_CR4_LA57);
 	/* Where both speak, they agree: reserved bits are never fixed-1-allowed, except the four. */
 	for (size_t i = 0; i < NR_EXPECTS; i++) {
 		struct cpu_model *m = load(expects[i].name);
-		uint64_t kvm_only = CR4_SMXE | CR4_KL | CR4_PKS | CR4_UINTR;
+		uint64_t kvm_only = X86_CR4_SMXE | X86_CR4_KL | X86_CR4_PKS | X86_CR4_UINTR;
 
 		cr_assert_eq(~model_cr4_reserved(m) & ~model_cr4_fixed1(m), 0, "%s", expects[i].name);
 		cr_assert_eq(model_cr4_reserved(m) & model_cr4_fixed1(m) & ~kvm_only, 0, "%s",
@@ -499,12 +503,12 @@ Test(cpu_model, variation_minus_vmx, .timeout = 10)
 	cr_assert_not(model_has_vmx(m));
 	for (uint32_t idx = 0x480; idx <= 0x493; idx++)
 		cr_assert_null(model_msr(m, idx), "MSR 0x%x still there", idx);
-	cr_assert_not(model_cr4_fixed1(m) & CR4_VMXE);
-	cr_assert_eq(model_cr4_fixed1(m), 0x7767ff & ~CR4_VMXE);
-	cr_assert(model_cr4_reserved(m) & CR4_VMXE);
-	cr_assert_eq(msr_value(m, MSR_IA32_FEATURE_CONTROL), FEATURE_CONTROL_LOCKED);
+	cr_assert_not(model_cr4_fixed1(m) & X86_CR4_VMXE);
+	cr_assert_eq(model_cr4_fixed1(m), 0x7767ff & ~X86_CR4_VMXE);
+	cr_assert(model_cr4_reserved(m) & X86_CR4_VMXE);
+	cr_assert_eq(msr_value(m, MSR_IA32_FEATURE_CONTROL), FEAT_CTL_LOCKED);
 	cr_assert_eq(model_cr0_fixed0(m), 0x80000021, "architectural value without the MSR");
-	cr_assert_eq(model_cr4_fixed0(m), CR4_VMXE);
+	cr_assert_eq(model_cr4_fixed0(m), X86_CR4_VMXE);
 	free(m);
 }
 
@@ -536,7 +540,7 @@ Test(cpu_model, variation_feature_control, .timeout = 10)
 	cr_assert_eq(msr_value(m, MSR_IA32_FEATURE_CONTROL), 0);
 	free(m);
 	m = load("kabylake feature-control=1");
-	cr_assert_eq(msr_value(m, MSR_IA32_FEATURE_CONTROL), FEATURE_CONTROL_LOCKED);
+	cr_assert_eq(msr_value(m, MSR_IA32_FEATURE_CONTROL), FEAT_CTL_LOCKED);
 	/* Once locked, WRMSR may change nothing; unlocked, it may. */
 	cr_assert_lt(model_msr_write_slot(m, NULL, MSR_IA32_FEATURE_CONTROL, 5), 0);
 	free(m);
@@ -648,8 +652,8 @@ Test(cpu_model, variation_cpuid_bits, .timeout = 10)
 	struct cpu_model *c = load("skylake-sp -cpuid.7.0.EBX.7");
 	struct cpu_model *m;
 
-	cr_assert_not(model_cr4_fixed1(a) & CR4_SMEP);
-	cr_assert_eq(model_cr4_fixed1(a), 0x7767ff & ~CR4_SMEP);
+	cr_assert_not(model_cr4_fixed1(a) & X86_CR4_SMEP);
+	cr_assert_eq(model_cr4_fixed1(a), 0x7767ff & ~X86_CR4_SMEP);
 	cr_assert_eq(msr_value(a, MSR_IA32_VMX_CR4_FIXED1), model_cr4_fixed1(a),
 		     "0x489 follows the CPUID change");
 	expect_same_leaves(a, b);
@@ -658,17 +662,17 @@ Test(cpu_model, variation_cpuid_bits, .timeout = 10)
 	free(b);
 	free(c);
 	m = load("skylake-sp +la57 -pcid");
-	cr_assert(model_cr4_fixed1(m) & CR4_LA57);
-	cr_assert_not(model_cr4_fixed1(m) & CR4_PCIDE);
-	cr_assert(model_cr4_reserved(m) & CR4_PCIDE);
+	cr_assert(model_cr4_fixed1(m) & X86_CR4_LA57);
+	cr_assert_not(model_cr4_fixed1(m) & X86_CR4_PCIDE);
+	cr_assert(model_cr4_reserved(m) & X86_CR4_PCIDE);
 	free(m);
 	m = load("skylake-sp -xsave -pku");
 	cr_assert_not(model_cpuid_bit(m, 1, 0, MODEL_ECX, 26));
 	cr_assert_not(model_cpuid_bit(m, 1, 0, MODEL_ECX, 27), "OSXSAVE goes with XSAVE");
-	cr_assert_not(model_cr4_fixed1(m) & (CR4_OSXSAVE | CR4_PKE));
+	cr_assert_not(model_cr4_fixed1(m) & (X86_CR4_OSXSAVE | X86_CR4_PKE));
 	free(m);
 	m = load("skylake-sp -lam -smx");
-	cr_assert_not(model_cr4_fixed1(m) & CR4_SMXE);
+	cr_assert_not(model_cr4_fixed1(m) & X86_CR4_SMXE);
 	free(m);
 	m = load("skylake-sp +vmx");
 	cr_assert(model_has_vmx(m));
@@ -762,10 +766,11 @@ Test(cpu_model, describe_in_words, .timeout = 10)
 	struct cpu_model *sky = load("skylake-sp");
 	struct cpu_model *kaby = load("kabylake");
 	struct cpu_model *novmx = load("kabylake -vmx");
-	char *buf = malloc(32768), tiny[16];
+	struct strbuf sb = STRBUF_INIT;
+	const char *buf;
 
-	cr_assert(buf);
-	model_describe(sky, buf, 32768);
+	model_describe(sky, &sb);
+	buf = strbuf_str(&sb);
 	cr_assert(strstr(buf, "pin-based posted-interrupts: may be 0 or 1"), "%s", buf);
 	cr_assert(strstr(buf, "VMCS revision 0x4,"), "%s", buf);
 	cr_assert(strstr(buf, "MAXPHYADDR 46"), "%s", buf);
@@ -773,17 +778,21 @@ Test(cpu_model, describe_in_words, .timeout = 10)
 	cr_assert(strstr(buf, "TRUE (IA32_VMX_BASIC[55] = 1)"), "%s", buf);
 	cr_assert(strstr(buf, "primary cr3-load-exiting: may be 0 or 1"), "TRUE MSR's view: %s", buf);
 	cr_assert(strstr(buf, "tertiary controls: none"), "%s", buf);
-	model_describe(kaby, buf, 32768);
+	strbuf_reset(&sb);
+	model_describe(kaby, &sb);
+	buf = strbuf_str(&sb);
 	cr_assert(strstr(buf, "pin-based posted-interrupts: must be 0 (not supported)"), "%s", buf);
 	cr_assert(strstr(buf, "secondary virtual-interrupt-delivery: must be 0"), "%s", buf);
 	cr_assert(strstr(buf, "MAXPHYADDR 39"), "%s", buf);
-	model_describe(novmx, buf, 32768);
+	strbuf_reset(&sb);
+	model_describe(novmx, &sb);
+	buf = strbuf_str(&sb);
 	cr_assert(strstr(buf, "no VMX"), "%s", buf);
-	memset(tiny, 'x', sizeof(tiny));
-	model_describe(sky, tiny, sizeof(tiny));
-	cr_assert_eq(strlen(tiny), sizeof(tiny) - 1, "truncated, terminated");
-	model_describe(sky, NULL, 0);
-	free(buf);
+	/* It appends: a second model follows the first. */
+	model_describe(kaby, &sb);
+	buf = strbuf_str(&sb);
+	cr_assert(strstr(buf, "\nkabylake: ") > strstr(buf, "no VMX"), "%s", buf);
+	strbuf_release(&sb);
 	free(sky);
 	free(kaby);
 	free(novmx);

@@ -584,6 +584,7 @@ Test(trace, rejects_other_versions, .timeout = 10)
 	struct trace_event ev[SAMPLE_NEVENTS];
 	const uint8_t *data;
 	uint8_t *copy;
+	char want[64];
 	size_t len;
 
 	write_sample(w, ev);
@@ -591,12 +592,15 @@ Test(trace, rejects_other_versions, .timeout = 10)
 	copy = malloc(len);
 	cr_assert_not_null(copy);
 	memcpy(copy, data, len);
-	copy[8] = 2;
-	check_open_fails(copy, len, "bad.trc: trace version 2, this hvsim reads 1");
-	/* The high byte counts: version 257 is not version 1. */
-	copy[8] = 1;
+	copy[8] = TRACE_VERSION + 1;
+	snprintf(want, sizeof(want), "bad.trc: trace version %d, this hvsim reads %d",
+		 TRACE_VERSION + 1, TRACE_VERSION);
+	check_open_fails(copy, len, want);
+	/* The high byte counts: version 256 + N is not version N. */
+	copy[8] = TRACE_VERSION;
 	copy[9] = 1;
-	check_open_fails(copy, len, "trace version 257,");
+	snprintf(want, sizeof(want), "trace version %d,", 256 + TRACE_VERSION);
+	check_open_fails(copy, len, want);
 	copy[8] = 0;
 	copy[9] = 0;
 	check_open_fails(copy, len, "trace version 0,");
@@ -606,10 +610,11 @@ Test(trace, rejects_other_versions, .timeout = 10)
 
 Test(trace, rejects_bad_header, .timeout = 10)
 {
-	/* Version 1; header length and body vary. */
-	uint8_t buf[64] = "HVSIMTRC\x01\x00";
+	/* This version; header length and body vary. */
+	uint8_t buf[64] = "HVSIMTRC";
 	size_t n;
 
+	buf[8] = TRACE_VERSION;
 	/* Header length past the end of the file. */
 	buf[10] = 40;
 	buf[11] = 0;

@@ -9,7 +9,7 @@
  * SDM citations: Intel SDM, Order Number 325462-080US (June 2023).
  */
 #include "vmx/vmentry.h"
-#include "vmx_legal.h"
+#include "vmx_models.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,7 @@
 #include <criterion/parameterized.h>
 
 #include "cpu/model.h"
+#include "vmx/legal.h"
 #include "vmx/vmcs.h"
 
 #ifndef HVSIM_CPUS_DIR
@@ -57,7 +58,7 @@ static struct cpu_model *permissive_model(void)
 	vt_set_msr(m, MSR_IA32_VMX_PROCBASED_CTLS2, 0x7fffffff00000000ULL);
 	vt_set_msr(m, MSR_IA32_VMX_PROCBASED_CTLS3, 0xffULL);
 	vt_set_msr(m, MSR_IA32_VMX_EXIT_CTLS2, 0xfULL);
-	vt_set_msr(m, MSR_IA32_VMX_EPT_VPID_CAP, vt_msr(m, MSR_IA32_VMX_EPT_VPID_CAP) | VMX_EPT_PWL5);
+	vt_set_msr(m, MSR_IA32_VMX_EPT_VPID_CAP, vt_msr(m, MSR_IA32_VMX_EPT_VPID_CAP) | VMX_EPT_PAGE_WALK_5_BIT);
 	vt_set_msr(m, MSR_IA32_VMX_VMFUNC, VMX_VMFUNC_EPTP_SWITCHING);
 	return m;
 }
@@ -65,34 +66,34 @@ static struct cpu_model *permissive_model(void)
 /* ---- VMCS configurations ---- */
 
 /*
- * The legal VMCS of vmx_legal.c: control words at their allowed-0
+ * The legal VMCS of sim/vmx/legal.c: control words at their allowed-0
  * (default-1) bits plus a 64-bit host and IA-32e guest, which passes every
  * check of VM entry, so a violation of one control rule is the only reason
  * an entry fails.
  */
 static struct vmcs *legal_vmcs(const struct cpu_model *m)
 {
-	return vt_legal_vmcs(m);
+	return vmx_legal_vmcs(m);
 }
 static void secondary(struct vmcs *v, uint64_t bits)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_ACTIVATE_SECONDARY);
-	vt_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, bits);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+	vmcs_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, bits);
 }
 
 static void tpr_shadow(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_USE_TPR_SHADOW);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_TPR_SHADOW);
 	vmcs_set(v, VMCS_VIRTUAL_APIC_PAGE_ADDR, PA_VAPIC);
 }
 
 /* Posted interrupts with everything they need, as KVM configures APICv. */
 static void posted_interrupts(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING | VMX_PIN_POSTED_INTR);
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK | PIN_BASED_POSTED_INTR);
 	tpr_shadow(v);
-	secondary(v, VMX_PROC2_VIRT_INTR_DELIVERY);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+	secondary(v, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 	vmcs_set(v, VMCS_POSTED_INTR_NV, PI_VECTOR);
 	vmcs_set(v, VMCS_POSTED_INTR_DESC_ADDR, PA_PI_DESC);
 }
@@ -105,7 +106,7 @@ static uint64_t legal_eptp(void)
 
 static void ept(struct vmcs *v)
 {
-	secondary(v, VMX_PROC2_ENABLE_EPT);
+	secondary(v, SECONDARY_EXEC_ENABLE_EPT);
 	vmcs_set(v, VMCS_EPT_POINTER, legal_eptp());
 }
 
@@ -114,10 +115,9 @@ static uint64_t beyond(const struct cpu_model *m)
 	return 1ULL << model_maxphyaddr(m);
 }
 
-static void inject(struct vmcs *v, unsigned int type, unsigned int vector, uint64_t extra)
+static void inject(struct vmcs *v, uint64_t type, unsigned int vector, uint64_t extra)
 {
-	vmcs_set(v, VMCS_VM_ENTRY_INTR_INFO_FIELD, VMX_INTR_INFO_VALID |
-		 ((uint64_t)type << VMX_INTR_INFO_TYPE_SHIFT) | vector | extra);
+	vmcs_set(v, VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID_MASK | type | vector | extra);
 }
 
 /* ---- one violation per row ---- */
@@ -127,13 +127,13 @@ typedef void violate_fn(struct cpu_model *m, struct vmcs *v);
 static void v_pin_ctls(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_clear_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_BIT(1));	/* default-1 */
+	vmcs_clear_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_BIT(1));	/* default-1 */
 }
 
 static void v_proc_ctls(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_clear_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_BIT(1));	/* default-1 */
+	vmcs_clear_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_BIT(1));	/* default-1 */
 }
 
 static void v_proc2_ctls(struct cpu_model *m, struct vmcs *v)
@@ -145,7 +145,7 @@ static void v_proc2_ctls(struct cpu_model *m, struct vmcs *v)
 static void v_proc3_ctls(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_ACTIVATE_TERTIARY);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_TERTIARY_CONTROLS);
 	vmcs_set(v, VMCS_TERTIARY_VM_EXEC_CONTROL, VMX_BIT(63));
 }
 
@@ -158,14 +158,14 @@ static void v_cr3_target_count(struct cpu_model *m, struct vmcs *v)
 static void v_io_bitmap_a(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_USE_IO_BITMAPS);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_IO_BITMAPS);
 	vmcs_set(v, VMCS_IO_BITMAP_A, PA_PAGE + 8);
 	vmcs_set(v, VMCS_IO_BITMAP_B, PA_PAGE2);
 }
 
 static void v_io_bitmap_b(struct cpu_model *m, struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_USE_IO_BITMAPS);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_IO_BITMAPS);
 	vmcs_set(v, VMCS_IO_BITMAP_A, PA_PAGE);
 	vmcs_set(v, VMCS_IO_BITMAP_B, beyond(m));
 }
@@ -173,7 +173,7 @@ static void v_io_bitmap_b(struct cpu_model *m, struct vmcs *v)
 static void v_msr_bitmap(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_USE_MSR_BITMAPS);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_USE_MSR_BITMAPS);
 	vmcs_set(v, VMCS_MSR_BITMAP, PA_PAGE + 0x800);
 }
 
@@ -201,38 +201,38 @@ static void v_tpr_threshold_vtpr(struct cpu_model *m, struct vmcs *v)
 static void v_tpr_shadow_x2apic(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	secondary(v, VMX_PROC2_VIRT_X2APIC_MODE);
+	secondary(v, SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE);
 }
 
 static void v_tpr_shadow_apic_reg_virt(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	secondary(v, VMX_PROC2_APIC_REGISTER_VIRT);
+	secondary(v, SECONDARY_EXEC_APIC_REGISTER_VIRT);
 }
 
 static void v_tpr_shadow_vid(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING);
-	secondary(v, VMX_PROC2_VIRT_INTR_DELIVERY);
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
+	secondary(v, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
 }
 
 static void v_vnmi_nmi_exiting(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_VIRTUAL_NMIS);
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_VIRTUAL_NMIS);
 }
 
 static void v_nmi_window_vnmi(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_NMI_WINDOW_EXITING);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_NMI_WINDOW_EXITING);
 }
 
 static void v_apic_access_addr(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	secondary(v, VMX_PROC2_VIRT_APIC_ACCESSES);
+	secondary(v, SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES);
 	vmcs_set(v, VMCS_APIC_ACCESS_ADDR, PA_APIC_ACCESS + 1);
 }
 
@@ -240,7 +240,7 @@ static void v_x2apic_apic_access(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	tpr_shadow(v);
-	secondary(v, VMX_PROC2_VIRT_X2APIC_MODE | VMX_PROC2_VIRT_APIC_ACCESSES);
+	secondary(v, SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE | SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES);
 	vmcs_set(v, VMCS_APIC_ACCESS_ADDR, PA_APIC_ACCESS);
 }
 
@@ -248,21 +248,21 @@ static void v_vid_ext_intr_exiting(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	tpr_shadow(v);
-	secondary(v, VMX_PROC2_VIRT_INTR_DELIVERY);
+	secondary(v, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
 }
 
 static void v_posted_vid(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	posted_interrupts(v);
-	vt_clear_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, VMX_PROC2_VIRT_INTR_DELIVERY);
+	vmcs_clear_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
 }
 
 static void v_posted_ack_on_exit(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	posted_interrupts(v);
-	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+	vmcs_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 }
 
 static void v_posted_vector(struct cpu_model *m, struct vmcs *v)
@@ -288,7 +288,7 @@ static void v_posted_desc_width(struct cpu_model *m, struct vmcs *v)
 static void v_vpid_nonzero(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	secondary(v, VMX_PROC2_ENABLE_VPID);
+	secondary(v, SECONDARY_EXEC_ENABLE_VPID);
 }
 
 static void v_eptp_memtype(struct cpu_model *m, struct vmcs *v)
@@ -308,28 +308,28 @@ static void v_eptp_walk_length(struct cpu_model *m, struct vmcs *v)
 
 static void v_eptp_ad(struct cpu_model *m, struct vmcs *v)
 {
-	vt_set_msr(m, MSR_IA32_VMX_EPT_VPID_CAP, vt_msr(m, MSR_IA32_VMX_EPT_VPID_CAP) & ~VMX_EPT_AD);
+	vt_set_msr(m, MSR_IA32_VMX_EPT_VPID_CAP, vt_msr(m, MSR_IA32_VMX_EPT_VPID_CAP) & ~VMX_EPT_AD_BIT);
 	ept(v);
-	vt_set_bits(v, VMCS_EPT_POINTER, VMX_EPTP_AD_ENABLE);
+	vmcs_set_bits(v, VMCS_EPT_POINTER, VMX_EPTP_AD_ENABLE_BIT);
 }
 
 static void v_eptp_reserved(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	ept(v);
-	vt_set_bits(v, VMCS_EPT_POINTER, VMX_BIT(8));
+	vmcs_set_bits(v, VMCS_EPT_POINTER, VMX_BIT(8));
 }
 
 static void v_eptp_width(struct cpu_model *m, struct vmcs *v)
 {
 	ept(v);
-	vt_set_bits(v, VMCS_EPT_POINTER, beyond(m));
+	vmcs_set_bits(v, VMCS_EPT_POINTER, beyond(m));
 }
 
 static void v_pml_ept(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	secondary(v, VMX_PROC2_ENABLE_PML);
+	secondary(v, SECONDARY_EXEC_ENABLE_PML);
 	vmcs_set(v, VMCS_PML_ADDRESS, PA_PAGE);
 }
 
@@ -337,26 +337,26 @@ static void v_pml_addr(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	ept(v);
-	secondary(v, VMX_PROC2_ENABLE_PML);
+	secondary(v, SECONDARY_EXEC_ENABLE_PML);
 	vmcs_set(v, VMCS_PML_ADDRESS, PA_PAGE + 0x10);
 }
 
 static void v_unrestricted_ept(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	secondary(v, VMX_PROC2_UNRESTRICTED_GUEST);
+	secondary(v, SECONDARY_EXEC_UNRESTRICTED_GUEST);
 }
 
 static void v_mbec_ept(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	secondary(v, VMX_PROC2_MODE_BASED_EPT_EXEC);
+	secondary(v, SECONDARY_EXEC_MODE_BASED_EPT_EXEC);
 }
 
 static void v_spp_ept(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	secondary(v, VMX_PROC2_SUBPAGE_WRITE_PERM);
+	secondary(v, SECONDARY_EXEC_SPP);
 	vmcs_set(v, VMCS_SPP_TABLE_POINTER, PA_PAGE);
 }
 
@@ -364,21 +364,21 @@ static void v_spptp(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	ept(v);
-	secondary(v, VMX_PROC2_SUBPAGE_WRITE_PERM);
+	secondary(v, SECONDARY_EXEC_SPP);
 	vmcs_set(v, VMCS_SPP_TABLE_POINTER, PA_PAGE | 1);
 }
 
 static void v_vmfunc_ctls(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	secondary(v, VMX_PROC2_ENABLE_VMFUNC);
+	secondary(v, SECONDARY_EXEC_ENABLE_VMFUNC);
 	vmcs_set(v, VMCS_VM_FUNCTION_CONTROL, VMX_BIT(1));
 }
 
 static void v_eptp_switching_ept(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	secondary(v, VMX_PROC2_ENABLE_VMFUNC);
+	secondary(v, SECONDARY_EXEC_ENABLE_VMFUNC);
 	vmcs_set(v, VMCS_VM_FUNCTION_CONTROL, VMX_VMFUNC_EPTP_SWITCHING);
 	vmcs_set(v, VMCS_EPTP_LIST_ADDRESS, PA_PAGE);
 }
@@ -387,7 +387,7 @@ static void v_eptp_list_addr(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	ept(v);
-	secondary(v, VMX_PROC2_ENABLE_VMFUNC);
+	secondary(v, SECONDARY_EXEC_ENABLE_VMFUNC);
 	vmcs_set(v, VMCS_VM_FUNCTION_CONTROL, VMX_VMFUNC_EPTP_SWITCHING);
 	vmcs_set(v, VMCS_EPTP_LIST_ADDRESS, PA_PAGE + 8);
 }
@@ -395,14 +395,14 @@ static void v_eptp_list_addr(struct cpu_model *m, struct vmcs *v)
 static void v_vmread_bitmap(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	secondary(v, VMX_PROC2_VMCS_SHADOWING);
+	secondary(v, SECONDARY_EXEC_SHADOW_VMCS);
 	vmcs_set(v, VMCS_VMREAD_BITMAP, PA_PAGE + 4);
 	vmcs_set(v, VMCS_VMWRITE_BITMAP, PA_PAGE2);
 }
 
 static void v_vmwrite_bitmap(struct cpu_model *m, struct vmcs *v)
 {
-	secondary(v, VMX_PROC2_VMCS_SHADOWING);
+	secondary(v, SECONDARY_EXEC_SHADOW_VMCS);
 	vmcs_set(v, VMCS_VMREAD_BITMAP, PA_PAGE);
 	vmcs_set(v, VMCS_VMWRITE_BITMAP, beyond(m));
 }
@@ -411,43 +411,43 @@ static void v_ve_info_addr(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	ept(v);
-	secondary(v, VMX_PROC2_EPT_VIOLATION_VE);
+	secondary(v, SECONDARY_EXEC_EPT_VIOLATION_VE);
 	vmcs_set(v, VMCS_VE_INFORMATION_ADDRESS, PA_PAGE + 0x40);
 }
 
 static void v_pt_gpa_ept(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	secondary(v, VMX_PROC2_PT_USES_GPA);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_CLEAR_IA32_RTIT_CTL);
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VMX_ENTRY_LOAD_IA32_RTIT_CTL);
+	secondary(v, SECONDARY_EXEC_PT_USE_GPA);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_CLEAR_IA32_RTIT_CTL);
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_IA32_RTIT_CTL);
 }
 
 static void v_pt_gpa_rtit_ctls(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	ept(v);
-	secondary(v, VMX_PROC2_PT_USES_GPA);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_CLEAR_IA32_RTIT_CTL);
+	secondary(v, SECONDARY_EXEC_PT_USE_GPA);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_CLEAR_IA32_RTIT_CTL);
 }
 
 static void v_exit_ctls(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_BIT(0));	/* default-1 */
+	vmcs_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_BIT(0));	/* default-1 */
 }
 
 static void v_exit_ctls2(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACTIVATE_SECONDARY);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACTIVATE_SECONDARY_CONTROLS);
 	vmcs_set(v, VMCS_SECONDARY_VM_EXIT_CONTROLS, VMX_BIT(63));
 }
 
 static void v_preemption_save(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_SAVE_PREEMPTION_TIMER);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
 }
 
 /* An area whose first byte is inside MAXPHYADDR and whose last byte is not. */
@@ -484,65 +484,65 @@ static void v_exit_msr_load_width(struct cpu_model *m, struct vmcs *v)
 static void v_entry_ctls(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VMX_BIT(0));	/* default-1 */
+	vmcs_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VMX_BIT(0));	/* default-1 */
 }
 
 static void v_intr_reserved(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	inject(v, VMX_INTR_TYPE_EXT_INTR, 0x20, VMX_BIT(12));
+	inject(v, INTR_TYPE_EXT_INTR, 0x20, VMX_BIT(12));
 }
 
 static void v_intr_type(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	inject(v, VMX_INTR_TYPE_RESERVED, 0x20, 0);
+	inject(v, INTR_TYPE_RESERVED, 0x20, 0);
 }
 
 static void v_intr_nmi_vector(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	inject(v, VMX_INTR_TYPE_NMI, 3, 0);
+	inject(v, INTR_TYPE_NMI_INTR, 3, 0);
 }
 
 static void v_intr_exception_vector(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	inject(v, VMX_INTR_TYPE_HARD_EXCEPTION, 32, 0);
+	inject(v, INTR_TYPE_HARD_EXCEPTION, 32, 0);
 }
 
 static void v_intr_other_vector(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	inject(v, VMX_INTR_TYPE_OTHER_EVENT, 1, 0);
+	inject(v, INTR_TYPE_OTHER_EVENT, 1, 0);
 }
 
 static void v_intr_errcode_missing(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	vmcs_set(v, VMCS_GUEST_CR0, 0x80000031);
-	inject(v, VMX_INTR_TYPE_HARD_EXCEPTION, 13, 0);	/* #GP without its code */
+	inject(v, INTR_TYPE_HARD_EXCEPTION, 13, 0);	/* #GP without its code */
 }
 
 static void v_intr_errcode_unexpected(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	vmcs_set(v, VMCS_GUEST_CR0, 0x80000031);
-	inject(v, VMX_INTR_TYPE_HARD_EXCEPTION, 6, VMX_INTR_INFO_DELIVER_CODE);	/* #UD */
+	inject(v, INTR_TYPE_HARD_EXCEPTION, 6, INTR_INFO_DELIVER_CODE_MASK);	/* #UD */
 }
 
 static void v_intr_errcode_reserved(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
 	vmcs_set(v, VMCS_GUEST_CR0, 0x80000031);
-	inject(v, VMX_INTR_TYPE_HARD_EXCEPTION, 14, VMX_INTR_INFO_DELIVER_CODE);
+	inject(v, INTR_TYPE_HARD_EXCEPTION, 14, INTR_INFO_DELIVER_CODE_MASK);
 	vmcs_set(v, VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, 0x10000);
 }
 
 static void v_intr_insn_len(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	inject(v, VMX_INTR_TYPE_SOFT_INTR, 0x80, 0);
+	inject(v, INTR_TYPE_SOFT_INTR, 0x80, 0);
 	vmcs_set(v, VMCS_VM_ENTRY_INSTRUCTION_LEN, 16);
 }
 
@@ -561,13 +561,13 @@ static void v_entry_msr_load_width(struct cpu_model *m, struct vmcs *v)
 static void v_entry_to_smm(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VMX_ENTRY_TO_SMM);
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_SMM);
 }
 
 static void v_deact_dual_monitor(struct cpu_model *m, struct vmcs *v)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VMX_ENTRY_DEACT_DUAL_MONITOR);
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_DEACT_DUAL_MONITOR);
 }
 
 static const struct violation {
@@ -759,7 +759,7 @@ Test(vmx_controls, posted_interrupts_skylake_sp_vs_kabylake, .timeout = 10)
 	posted_interrupts(v);
 	expect_pass(sky, v, "posted interrupts");
 	/* kabylake's IA32_VMX_(TRUE_)PINBASED_CTLS allowed-1 lacks bit 7. */
-	cr_assert_not(vt_msr(kaby, MSR_IA32_VMX_TRUE_PINBASED_CTLS) & (VMX_PIN_POSTED_INTR << 32));
+	cr_assert_not(vt_msr(kaby, MSR_IA32_VMX_TRUE_PINBASED_CTLS) & (PIN_BASED_POSTED_INTR << 32));
 	expect_fail(kaby, v, "pin-ctls");
 	free(v);
 	free(sky);
@@ -788,7 +788,7 @@ Test(vmx_controls, secondary_ignored_unless_activated, .timeout = 10)
 	vmcs_set(v, VMCS_SECONDARY_VM_EXEC_CONTROL, 0xffffffff);
 	vmcs_set(v, VMCS_TERTIARY_VM_EXEC_CONTROL, ~0ULL);
 	expect_pass(m, v, "garbage in inactive secondary/tertiary fields");
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_ACTIVATE_SECONDARY);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
 	expect_fail(m, v, "proc2-ctls");
 	free(v);
 	free(m);
@@ -800,7 +800,7 @@ Test(vmx_controls, tertiary_not_on_skylake_sp, .timeout = 10)
 	struct cpu_model *m = vt_load("skylake-sp");
 	struct vmcs *v = legal_vmcs(m);
 
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_ACTIVATE_TERTIARY);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_TERTIARY_CONTROLS);
 	expect_fail(m, v, "proc-ctls");
 	free(v);
 	free(m);
@@ -854,11 +854,11 @@ Test(vmx_controls, zero_length_injection_needs_misc_30, .timeout = 10)
 	struct cpu_model *m = vt_load("skylake-sp");
 	struct vmcs *v = legal_vmcs(m);
 
-	inject(v, VMX_INTR_TYPE_SOFT_EXCEPTION, 3, 0);	/* INT3 */
+	inject(v, INTR_TYPE_SOFT_EXCEPTION, 3, 0);	/* INT3 */
 	vmcs_set(v, VMCS_VM_ENTRY_INSTRUCTION_LEN, 0);
-	cr_assert(vt_msr(m, MSR_IA32_VMX_MISC) & VMX_MISC_ZERO_LEN_INJECT);
+	cr_assert(vt_msr(m, MSR_IA32_VMX_MISC) & VMX_MISC_ZERO_LEN_INS);
 	expect_pass(m, v, "zero-length INT3 with MISC[30]");
-	vt_set_msr(m, MSR_IA32_VMX_MISC, vt_msr(m, MSR_IA32_VMX_MISC) & ~VMX_MISC_ZERO_LEN_INJECT);
+	vt_set_msr(m, MSR_IA32_VMX_MISC, vt_msr(m, MSR_IA32_VMX_MISC) & ~VMX_MISC_ZERO_LEN_INS);
 	expect_fail(m, v, "intr-insn-len");
 	vmcs_set(v, VMCS_VM_ENTRY_INSTRUCTION_LEN, 1);
 	expect_pass(m, v, "one-byte INT3");
@@ -873,13 +873,13 @@ Test(vmx_controls, basic_56_frees_error_code, .timeout = 10)
 	struct cpu_model *spr = vt_load("sapphire-rapids");
 	struct vmcs *v = legal_vmcs(spr);
 
-	cr_assert(vt_msr(spr, MSR_IA32_VMX_BASIC) & VMX_BASIC_NO_HW_ERRCODE_CHECK);
+	cr_assert(vt_msr(spr, MSR_IA32_VMX_BASIC) & VMX_BASIC_NO_HW_ERROR_CODE_CC);
 	vmcs_set(v, VMCS_GUEST_CR0, 0x80000031);
-	inject(v, VMX_INTR_TYPE_HARD_EXCEPTION, 6, VMX_INTR_INFO_DELIVER_CODE);
+	inject(v, INTR_TYPE_HARD_EXCEPTION, 6, INTR_INFO_DELIVER_CODE_MASK);
 	expect_pass(spr, v, "#UD with error code, BASIC[56]");
 	expect_fail(sky, v, "intr-errcode-unexpected");
 	/* Never for a non-exception, whatever BASIC[56] says. */
-	inject(v, VMX_INTR_TYPE_EXT_INTR, 0x20, VMX_INTR_INFO_DELIVER_CODE);
+	inject(v, INTR_TYPE_EXT_INTR, 0x20, INTR_INFO_DELIVER_CODE_MASK);
 	expect_fail(spr, v, "intr-errcode-unexpected");
 	free(v);
 	free(sky);

@@ -13,7 +13,7 @@
  * SDM citations: Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C.
  */
 #include "programs/vmxprogs.h"
-#include "vmx_legal.h"
+#include "vmx_models.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +28,7 @@
 #include "hvsim/sim.h"
 #include "engine/machine.h"
 #include "engine/trace.h"
+#include "vmx/legal.h"
 #include "vmx/vmentry.h"
 #include "vmx/vmx.h"
 
@@ -36,13 +37,6 @@
 #define PA_PI_DESC	0x12000ULL
 #define PI_VECTOR	0xf2
 
-#define MSR_PAT		0x277U
-#define MSR_EFER	0xc0000080U
-#define MSR_LSTAR	0xc0000082U
-#define MSR_FS_BASE	0xc0000100U
-#define MSR_GS_BASE_K	0xc0000101U
-#define MSR_TSC_AUX	0xc0000103U
-#define MSR_FEAT_CTL	0x3aU
 /* All write-back: a PAT another than the host's, every entry legal. */
 #define PAT_ALL_WB	0x0606060606060606ULL
 
@@ -72,9 +66,9 @@ static void fields_from(const struct vmcs *v, struct vmxp_run *r)
 /* As KVM runs a vCPU: external-interrupt exiting, HLT exiting, ack-on-exit. */
 static void kvm_like(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING);
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_HLT_EXITING);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 }
 
 /* A run of @entries entries with the legal, KVM-like VMCS of @spec, changed by @edit. */
@@ -82,7 +76,7 @@ static struct vmxp_run *new_run(const char *spec, unsigned int entries,
 				void (*edit)(struct vmcs *v))
 {
 	struct cpu_model *m = vt_load(spec);
-	struct vmcs *v = vt_legal_vmcs(m);
+	struct vmcs *v = vmx_legal_vmcs(m);
 	struct vmxp_run *r = calloc(1, sizeof(*r));
 
 	cr_assert(r);
@@ -225,12 +219,12 @@ ParameterizedTest(struct model_case *mc, vmx_entry, legal_vmcs_enters, .timeout 
 /* Posted interrupts with everything they need, as KVM configures APICv. */
 static void posted_interrupts(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING | VMX_PIN_POSTED_INTR);
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL,
-		    VMX_PROC_USE_TPR_SHADOW | VMX_PROC_ACTIVATE_SECONDARY);
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK | PIN_BASED_POSTED_INTR);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL,
+		    CPU_BASED_TPR_SHADOW | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
 	vmcs_set(v, VMCS_VIRTUAL_APIC_PAGE_ADDR, PA_VAPIC);
-	vt_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, VMX_PROC2_VIRT_INTR_DELIVERY);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+	vmcs_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 	vmcs_set(v, VMCS_POSTED_INTR_NV, PI_VECTOR);
 	vmcs_set(v, VMCS_POSTED_INTR_DESC_ADDR, PA_PI_DESC);
 }
@@ -240,7 +234,7 @@ Test(vmx_entry, posted_interrupts_enter_on_the_xeon_and_fail_on_kaby_lake, .time
 	struct vcase c = { .guest = { new_run("skylake-sp", 1, posted_interrupts),
 				      new_run("skylake-sp", 1, posted_interrupts) } };
 	struct cpu_model *kaby = vt_load("kabylake"), *sky = vt_load("skylake-sp");
-	struct vmcs *v = vt_legal_vmcs(sky);
+	struct vmcs *v = vmx_legal_vmcs(sky);
 	const struct vmx_check *failed = NULL;
 	struct sim_result r = vrun(&c, "2 slots: skylake-sp, kabylake", 2, "timed", 1);
 
@@ -421,8 +415,8 @@ static struct sim_result inv_run(struct vmxp_inv *x, const char *machine)
 }
 
 /* Write-back, 4-level: a legal EPTP; memory type 2 is not one. */
-#define EPTP_LEGAL	(6ULL | (3ULL << 3) | 0x13000ULL)
-#define EPTP_BAD_MT	(2ULL | (3ULL << 3) | 0x13000ULL)
+#define EPTP_LEGAL	(VMX_EPTP_MT_WB | VMX_EPTP_PWL_4 | 0x13000ULL)
+#define EPTP_BAD_MT	(2ULL | VMX_EPTP_PWL_4 | 0x13000ULL)
 
 Test(vmx_entry, invept_and_invvpid_check_their_operands, .timeout = 30)
 {
@@ -638,7 +632,7 @@ Test(vmx_entry, ipi_into_a_guest_is_never_lost_under_dfs, .timeout = 120)
 
 static void no_ack(struct vmcs *v)
 {
-	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+	vmcs_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 }
 
 Test(vmx_entry, without_ack_on_exit_the_interrupt_stays_pending, .timeout = 30)
@@ -661,7 +655,7 @@ Test(vmx_entry, without_ack_on_exit_the_interrupt_stays_pending, .timeout = 30)
 
 static void no_hlt_exiting(struct vmcs *v)
 {
-	vt_clear_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_HLT_EXITING);
+	vmcs_clear_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING);
 }
 
 /* A guest halted without HLT exiting wakes only for an interrupt: an external-interrupt exit. */
@@ -682,8 +676,8 @@ Test(vmx_entry, halted_guest_leaves_for_an_interrupt, .timeout = 30)
 static void nothing_brings_it_back(struct vmcs *v)
 {
 	no_hlt_exiting(v);
-	vt_clear_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_EXT_INTR_EXITING);
-	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_ACK_INTR_ON_EXIT);
+	vmcs_clear_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
+	vmcs_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 }
 
 Test(vmx_entry, halted_guest_with_no_way_out_is_a_failure, .timeout = 30)
@@ -699,13 +693,13 @@ Test(vmx_entry, halted_guest_with_no_way_out_is_a_failure, .timeout = 30)
 
 static void window_if1(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_INTR_WINDOW_EXITING);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
 	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x202);
 }
 
 static void window_if0(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_INTR_WINDOW_EXITING);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
 }
 
 static void window_sti(struct vmcs *v)
@@ -827,8 +821,8 @@ static uint64_t timer_value;
 
 static void timer_on(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_PREEMPTION_TIMER);
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_SAVE_PREEMPTION_TIMER);
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_VMX_PREEMPTION_TIMER);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
 	vmcs_set(v, VMCS_VMX_PREEMPTION_TIMER_VALUE, timer_value);
 }
 
@@ -937,6 +931,91 @@ Test(vmx_entry, invalid_guest_state_is_exit_33_and_leaves_the_vmcs_clear, .timeo
 	}
 }
 
+/* The id of every TR_VMX record of @kind in @r's trace, with the value, one per line. */
+static void vmx_records(const struct sim_result *r, unsigned int kind, char *out, size_t len)
+{
+	struct trace_reader *tr = NULL;
+	struct trace_event e;
+	char err[256];
+	size_t n = 0;
+
+	out[0] = '\0';
+	cr_assert(r->trace, "no trace recorded");
+	cr_assert_eq(trace_reader_open_mem(&tr, r->trace, r->trace_len, "vmx", err, sizeof(err)),
+		     0, "%s", err);
+	while (trace_next(tr, &e, err, sizeof(err)) == 1 && n < len) {
+		const char *check = e.str ? trace_reader_string(tr, e.str) : "-";
+
+		if (e.type == TR_VMX && e.kind == kind)
+			n += (size_t)snprintf(out + n, len - n, "%#x %s\n", e.value, check);
+	}
+	trace_reader_close(tr);
+}
+
+static void too_many_cr3_targets(struct vmcs *v)
+{
+	vmcs_set(v, VMCS_CR3_TARGET_COUNT, 5);	/* Kaby Lake's IA32_VMX_MISC allows 4 */
+}
+
+/*
+ * A failed VM entry's trace record names the check that failed, as KVM's
+ * trace of a nested entry names its failed consistency check: the VM exit
+ * of a failed guest-state check, the VMfailValid of a failed control
+ * check. A VMfail no row explains (VMLAUNCH of a launched VMCS) names none.
+ */
+Test(vmx_entry, failed_entry_trace_names_the_check, .timeout = 30)
+{
+	static const struct {
+		void (*edit)(struct vmcs *v);
+		unsigned int kind;
+		bool relaunch;
+		const char *want;
+	} cases[] = {
+		{ bad_rflags, TR_VMX_EXIT, false, "0x80000021 guest-rflags-bit1\n" },
+		{ bad_link, TR_VMX_EXIT, false, "0x80000021 guest-link-aligned\n" },
+		{ too_many_cr3_targets, TR_VMX_FAIL, false, "0x7 cr3-target-count\n" },
+		{ NULL, TR_VMX_FAIL, true, "0x4 -\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcase c = { .guest = { new_run("kabylake", 1, cases[i].edit) } };
+		struct vmxp_run *g = c.guest[0];
+		struct sim_result r;
+		char got[256];
+
+		g->relaunch = cases[i].relaunch;
+		trace_runs = true;
+		r = vrun(&c, "1 slots: kabylake", 1, "timed", 1);
+		trace_runs = false;
+		expect_clean(&r);
+		vmx_records(&r, cases[i].kind, got, sizeof(got));
+		cr_expect_str_eq(got, cases[i].want, "case %zu", i);
+		sim_result_release(&r);
+		free(g);
+	}
+}
+
+/*
+ * Where a failed entry ends the run, the run's message names the check: a
+ * VM-exit MSR-load area the CPU cannot load turns the failed entry's exit
+ * into a VMX abort.
+ */
+Test(vmx_entry, vmx_abort_after_a_failed_entry_names_the_check, .timeout = 30)
+{
+	struct vcase c = { .guest = { new_run("kabylake", 1, bad_rflags) } };
+	struct vmxp_run *g = c.guest[0];
+	struct sim_result r;
+
+	g->exit_load[0][0] = MSR_FS_BASE;	/* never from an MSR-load area */
+	g->nexit_load = 1;
+	r = vrun(&c, "1 slots: kabylake", 1, "timed", 1);
+	cr_assert_eq(r.outcome, SIM_FAILED);
+	cr_assert_str_eq(r.message, "VMX abort on CPU 0: loading host MSRs failed (indicator 4) "
+				    "after VM entry failed check guest-rflags-bit1");
+	sim_result_release(&r);
+	free(g);
+}
+
 Test(vmx_entry, msr_load_area_loads_the_guest_msrs, .timeout = 30)
 {
 	struct vcase c = { .guest = { new_run("skylake-sp", 1, NULL) } };
@@ -983,7 +1062,7 @@ static uint64_t host_cr4;
 
 static void save_pat_and_host_cr4(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_SAVE_IA32_PAT | VMX_EXIT_LOAD_IA32_PAT);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT);
 	vmcs_set(v, VMCS_HOST_CR4, host_cr4);
 }
 
@@ -1005,10 +1084,10 @@ Test(vmx_entry, exit_saves_guest_state_and_loads_host_state, .timeout = 30)
 	struct vmxp_run *g;
 	struct sim_result r;
 
-	host_cr4 = model_cr4_fixed0(m) | CR4_PAE | CR4_PGE;
+	host_cr4 = model_cr4_fixed0(m) | X86_CR4_PAE | X86_CR4_PGE;
 	c = (struct vcase){ .guest = { new_run("skylake-sp", 1, save_pat_and_host_cr4) } };
 	g = c.guest[0];
-	g->msr_area[0][0] = MSR_PAT;
+	g->msr_area[0][0] = MSR_IA32_CR_PAT;
 	g->msr_area[0][1] = PAT_ALL_WB;
 	g->msr_area[1][0] = MSR_TSC_AUX;
 	g->msr_area[1][1] = 3;
@@ -1017,9 +1096,9 @@ Test(vmx_entry, exit_saves_guest_state_and_loads_host_state, .timeout = 30)
 	g->exit_load[0][1] = 7;
 	g->nexit_load = 1;
 	g->exit_store[0] = MSR_TSC_AUX;
-	g->exit_store[1] = MSR_PAT;
+	g->exit_store[1] = MSR_IA32_CR_PAT;
 	g->nexit_store = 2;
-	g->read_msr = MSR_PAT;
+	g->read_msr = MSR_IA32_CR_PAT;
 	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
 	expect_clean(&r);
 	cr_assert_eq(g->exit[0].reason, EXIT_REASON_HLT, "%#x", g->exit[0].reason);
@@ -1035,9 +1114,9 @@ Test(vmx_entry, exit_saves_guest_state_and_loads_host_state, .timeout = 30)
 	/* Entry loads the guest's GS base (the store area shows it); the exit, HOST_GS_BASE. */
 	c = (struct vcase){ .guest = { new_run("skylake-sp", 1, guest_gs_base) } };
 	g = c.guest[0];
-	g->exit_store[0] = MSR_GS_BASE_K;
+	g->exit_store[0] = MSR_GS_BASE;
 	g->nexit_store = 1;
-	g->read_msr = MSR_GS_BASE_K;
+	g->read_msr = MSR_GS_BASE;
 	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
 	expect_clean(&r);
 	cr_assert_eq(g->exit[0].reason, EXIT_REASON_HLT, "%#x", g->exit[0].reason);
@@ -1114,10 +1193,10 @@ static const struct msr_violation msr_violations[] = {
 	{ "msr-load-x2apic", 0x808, 0, 0 },
 	{ "msr-load-smm-only", 0x9b, 0, 0 },
 	{ "msr-load-efer", MSR_EFER, 0xd01 | 2, 0 },
-	{ "msr-load-pat", MSR_PAT, 0x0606060606060602ULL, 0 },
+	{ "msr-load-pat", MSR_IA32_CR_PAT, 0x0606060606060602ULL, 0 },
 	{ "msr-load-canonical", MSR_LSTAR, 0x4000000000000000ULL, 0 },
 	{ "msr-load-tsc-aux", MSR_TSC_AUX, 1ULL << 32, 0 },
-	{ "msr-load-wrmsr", MSR_FEAT_CTL, 0, 0 },	/* locked: WRMSR #GPs */
+	{ "msr-load-wrmsr", MSR_IA32_FEATURE_CONTROL, 0, 0 },	/* locked: WRMSR #GPs */
 };
 
 #define NR_MSR_VIOLATIONS (sizeof(msr_violations) / sizeof(msr_violations[0]))
@@ -1164,7 +1243,7 @@ ParameterizedTest(unsigned int *row, vmx_msr_load, each_row, .timeout = 10)
 	const struct vmx_check *r = &vmx_checks_of(VMX_CHECK_MSR_LOAD, &n)[*row];
 	const struct msr_violation *vi = msr_violation_for(r->id);
 	struct cpu_model *m = vt_load("skylake-sp");
-	struct vmcs *v = vt_legal_vmcs(m);
+	struct vmcs *v = vmx_legal_vmcs(m);
 	struct area *a = calloc(1, sizeof(*a));
 	const struct vmx_phys_reader mem = { .read = area_read, .opaque = a };
 	const struct vmx_check *failed = NULL;
@@ -1192,7 +1271,7 @@ ParameterizedTest(unsigned int *row, vmx_msr_load, each_row, .timeout = 10)
 	msr_val[aux - m->msrs] = 0;
 	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT, count);
 	err = vmx_load_msrs(m, v, &mem, msr_val, &failed, &qual);
-	cr_assert_eq(err, VMX_EXIT_REASON_MSR_LOADING, "%s: %d", r->id, err);
+	cr_assert_eq(err, EXIT_REASON_MSR_LOAD_FAIL, "%s: %d", r->id, err);
 	cr_assert_eq(failed, r, "%s: failed at %s", r->id, failed ? failed->id : "(none)");
 	cr_assert_eq(qual, count, "%s: qualification %lu", r->id, (unsigned long)qual);
 	cr_assert_eq(msr_val[aux - m->msrs], 5, "%s: entries before the bad one stay loaded", r->id);
@@ -1205,7 +1284,7 @@ ParameterizedTest(unsigned int *row, vmx_msr_load, each_row, .timeout = 10)
 Test(vmx_msr_load, count_limit_follows_vmx_misc, .timeout = 10)
 {
 	struct cpu_model *m = vt_load("skylake-sp");
-	struct vmcs *v = vt_legal_vmcs(m);
+	struct vmcs *v = vmx_legal_vmcs(m);
 	struct area *a = calloc(1, sizeof(*a));
 	const struct vmx_phys_reader mem = { .read = area_read, .opaque = a };
 	const struct vmx_check *failed = NULL;
@@ -1222,7 +1301,7 @@ Test(vmx_msr_load, count_limit_follows_vmx_misc, .timeout = 10)
 	vt_set_msr(m, MSR_IA32_VMX_MISC, vt_msr(m, MSR_IA32_VMX_MISC) | (1ULL << 25));
 	cr_assert_eq(vmx_load_msrs(m, v, &mem, NULL, &failed, &qual), 0);
 	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT, 1025);
-	cr_assert_eq(vmx_load_msrs(m, v, &mem, NULL, &failed, &qual), VMX_EXIT_REASON_MSR_LOADING);
+	cr_assert_eq(vmx_load_msrs(m, v, &mem, NULL, &failed, &qual), EXIT_REASON_MSR_LOAD_FAIL);
 	cr_assert_str_eq(failed->id, "msr-load-count");
 	cr_assert_eq(qual, 1025);
 	free(a);

@@ -2,7 +2,7 @@
 /*
  * The VM-entry checks on the host-state and guest-state areas. A builder
  * gives a legal 64-bit host and a legal 64-bit IA-32e guest with flat
- * segments on every model in cpus/ (vmx_legal.c); every host-state and
+ * segments on every model in cpus/ (sim/vmx/legal.c); every host-state and
  * guest-state row of the check table then gets its own test that breaks that
  * state in exactly the way the row forbids and expects that row to fail,
  * with error 8 (host) or basic exit reason 33 (guest).
@@ -10,7 +10,7 @@
  * SDM citations: Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C.
  */
 #include "vmx/vmentry.h"
-#include "vmx_legal.h"
+#include "vmx_models.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 #include <criterion/parameterized.h>
 
 #include "cpu/model.h"
+#include "vmx/legal.h"
 #include "vmx/vmcs.h"
 
 #ifndef HVSIM_CPUS_DIR
@@ -75,7 +76,7 @@ static void h_cr0(const struct cpu_model *m, struct vmcs *v, int a)
 static void h_cr4(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, VMCS_HOST_CR4, CR4_VMXE);
+	vmcs_clear_bits(v, VMCS_HOST_CR4, X86_CR4_VMXE);
 }
 
 static void h_cr3(const struct cpu_model *m, struct vmcs *v, int a)
@@ -93,22 +94,22 @@ static void noncanon(const struct cpu_model *m, struct vmcs *v, int a)
 static void h_perf(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, EXIT_LOAD_PERF);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL);
 	v_set(m, v, VMCS_HOST_IA32_PERF_GLOBAL_CTRL, VMX_BIT(50));
 }
 
 static void h_pat(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, EXIT_LOAD_PAT);
-	v_set(m, v, VMCS_HOST_IA32_PAT, (PAT_LEGAL & ~0xffULL) | 2);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_LOAD_IA32_PAT);
+	v_set(m, v, VMCS_HOST_IA32_PAT, (VMX_LEGAL_PAT & ~0xffULL) | 2);
 }
 
 /* @a: bits to toggle in IA32_EFER. */
 static void h_efer(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_VM_EXIT_CONTROLS, EXIT_LOAD_EFER);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_LOAD_IA32_EFER);
 	vmcs_set(v, VMCS_HOST_IA32_EFER, vmcs_get(v, VMCS_HOST_IA32_EFER) ^ (uint64_t)a);
 }
 
@@ -116,7 +117,7 @@ static void h_efer(const struct cpu_model *m, struct vmcs *v, int a)
 static void h_sel(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	vt_set_bits(v, (uint32_t)a, 1);
+	vmcs_set_bits(v, (uint32_t)a, 1);
 }
 
 static void h_null(const struct cpu_model *m, struct vmcs *v, int a)
@@ -128,7 +129,7 @@ static void h_null(const struct cpu_model *m, struct vmcs *v, int a)
 static void h_no_ass(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VMX_EXIT_HOST_ADDR_SPACE_SIZE | EXIT_LOAD_EFER);
+	vmcs_clear_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_LOAD_IA32_EFER);
 }
 
 static void h_ss_null(const struct cpu_model *m, struct vmcs *v, int a)
@@ -140,16 +141,16 @@ static void h_ss_null(const struct cpu_model *m, struct vmcs *v, int a)
 static void h_pae(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, VMCS_HOST_CR4, CR4_PAE);
+	vmcs_clear_bits(v, VMCS_HOST_CR4, X86_CR4_PAE);
 }
 
 /* Guest. */
 /* Unrestricted guest, with the EPT it needs (write-back, 4-level): legal controls. */
 static void unrestricted(struct vmcs *v)
 {
-	vt_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_ACTIVATE_SECONDARY);
-	vt_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL,
-		 VMX_PROC2_ENABLE_EPT | VMX_PROC2_UNRESTRICTED_GUEST);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+	vmcs_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL,
+		 SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST);
 	vmcs_set(v, VMCS_EPT_POINTER, VMX_EPTP_MT_WB | (3ULL << VMX_EPTP_PWL_SHIFT) | 0x13000ULL);
 }
 
@@ -164,34 +165,34 @@ static void g_cr0_unrestricted(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
 	unrestricted(v);
-	vt_clear_bits(v, VMCS_GUEST_CR0, (uint64_t)a);
+	vmcs_clear_bits(v, VMCS_GUEST_CR0, (uint64_t)a);
 }
 
 static void g_cr4(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, VMCS_GUEST_CR4, CR4_VMXE);
+	vmcs_clear_bits(v, VMCS_GUEST_CR4, X86_CR4_VMXE);
 }
 
 static void g_debugctl(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_DEBUG);
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_DEBUG_CONTROLS);
 	v_set(m, v, VMCS_GUEST_IA32_DEBUGCTL, VMX_BIT(2));
 }
 
 static void g_pae(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, VMCS_GUEST_CR4, CR4_PAE);
+	vmcs_clear_bits(v, VMCS_GUEST_CR4, X86_CR4_PAE);
 }
 
 /* A 32-bit guest with PCIDE: no EFER load, which would object to LMA. */
 static void g_pcide(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VMX_ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER);
-	vt_set_bits(v, VMCS_GUEST_CR4, CR4_PCIDE);
+	vmcs_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_IA32_EFER);
+	vmcs_set_bits(v, VMCS_GUEST_CR4, X86_CR4_PCIDE);
 }
 
 static void g_cr3(const struct cpu_model *m, struct vmcs *v, int a)
@@ -203,51 +204,51 @@ static void g_cr3(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_dr7(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_DEBUG);
-	vt_set_bits(v, VMCS_GUEST_DR7, VMX_BIT(32));
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_DEBUG_CONTROLS);
+	vmcs_set_bits(v, VMCS_GUEST_DR7, VMX_BIT(32));
 }
 
 static void g_perf(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_PERF);
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL);
 	v_set(m, v, VMCS_GUEST_IA32_PERF_GLOBAL_CTRL, VMX_BIT(50));
 }
 
 static void g_pat(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_PAT);
-	v_set(m, v, VMCS_GUEST_IA32_PAT, PAT_LEGAL | 0x03000000);
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_IA32_PAT);
+	v_set(m, v, VMCS_GUEST_IA32_PAT, VMX_LEGAL_PAT | 0x03000000);
 }
 
 static void g_efer(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_EFER);
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_IA32_EFER);
 	vmcs_set(v, VMCS_GUEST_IA32_EFER, vmcs_get(v, VMCS_GUEST_IA32_EFER) ^ (uint64_t)a);
 }
 
 static void g_bndcfgs(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_VM_ENTRY_CONTROLS, ENTRY_LOAD_BNDCFGS);
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_BNDCFGS);
 	v_set(m, v, VMCS_GUEST_BNDCFGS, 0x4);
 }
 
 /* A usable LDT, so the LDTR rows have something to check. */
 static void usable_ldtr(struct vmcs *v)
 {
-	vt_set_seg(v, SEG_LDTR, 0x20, 0x5000, 0xffff, AR_LDT);
+	vmcs_set_seg(v, VMCS_SEG_LDTR, 0x20, 0x5000, 0xffff, VMX_LEGAL_AR_LDT);
 }
 
 /* @a: segment; selector bits 0x100 * bits + seg: selector gets TI or RPL. */
 static void g_sel_or(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	if ((a & 0xff) == SEG_LDTR)
+	if ((a & 0xff) == VMCS_SEG_LDTR)
 		usable_ldtr(v);
-	vt_set_bits(v, vt_sel_f(a & 0xff), (uint64_t)(a >> 8));
+	vmcs_set_bits(v, vmcs_seg_selector(a & 0xff), (uint64_t)(a >> 8));
 }
 
 #define SEL_ARG(seg, bits)	((seg) | ((bits) << 8))
@@ -255,15 +256,15 @@ static void g_sel_or(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_base_noncanon(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	if (a == SEG_LDTR)
+	if (a == VMCS_SEG_LDTR)
 		usable_ldtr(v);
-	vmcs_set(v, vt_base_f(a), NONCANON);
+	vmcs_set(v, vmcs_seg_base(a), NONCANON);
 }
 
 static void g_base_high(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	vmcs_set(v, vt_base_f(a), VMX_BIT(32));
+	vmcs_set(v, vmcs_seg_base(a), VMX_BIT(32));
 }
 
 /* @a: segment | type << 8: replace the type. */
@@ -272,9 +273,9 @@ static void g_type(const struct cpu_model *m, struct vmcs *v, int a)
 	int s = a & 0xff;
 
 	(void)m;
-	if (s == SEG_LDTR)
+	if (s == VMCS_SEG_LDTR)
 		usable_ldtr(v);
-	vmcs_set(v, vt_ar_f(s), (vmcs_get(v, vt_ar_f(s)) & ~AR_TYPE) | (uint64_t)(a >> 8));
+	vmcs_set(v, vmcs_seg_ar(s), (vmcs_get(v, vmcs_seg_ar(s)) & ~VMX_AR_TYPE_MASK) | (uint64_t)(a >> 8));
 }
 
 #define TYPE_ARG(seg, type)	((seg) | ((type) << 8))
@@ -285,9 +286,9 @@ static void g_ar_toggle(const struct cpu_model *m, struct vmcs *v, int a)
 	int s = a & 0xff;
 
 	(void)m;
-	if (s == SEG_LDTR)
+	if (s == VMCS_SEG_LDTR)
 		usable_ldtr(v);
-	vmcs_set(v, vt_ar_f(s), vmcs_get(v, vt_ar_f(s)) ^ VMX_BIT(a >> 8));
+	vmcs_set(v, vmcs_seg_ar(s), vmcs_get(v, vmcs_seg_ar(s)) ^ VMX_BIT(a >> 8));
 }
 
 #define BIT_ARG(seg, bit)	((seg) | ((bit) << 8))
@@ -296,42 +297,42 @@ static void g_ar_toggle(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_cs_dpl(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_set_bits(v, vt_ar_f(SEG_CS), AR_DPL(3));
+	vmcs_set_bits(v, vmcs_seg_ar(VMCS_SEG_CS), AR_DPL(3));
 }
 
 /* A conforming CS lets SS DPL 3 pass cs-dpl; SS RPL stays 0. */
 static void g_ss_dpl_rpl(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vmcs_set(v, vt_ar_f(SEG_CS), (AR_CODE64 & ~AR_TYPE) | 15);
-	vt_set_bits(v, vt_ar_f(SEG_SS), AR_DPL(3));
+	vmcs_set(v, vmcs_seg_ar(VMCS_SEG_CS), (VMX_LEGAL_AR_CODE64 & ~VMX_AR_TYPE_MASK) | 15);
+	vmcs_set_bits(v, vmcs_seg_ar(VMCS_SEG_SS), AR_DPL(3));
 }
 
 static void g_ss_dpl_zero(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
 	unrestricted(v);
-	vmcs_set(v, vt_ar_f(SEG_CS), (AR_CODE64 & ~AR_TYPE) | 3);
-	vt_set_bits(v, vt_ar_f(SEG_SS), AR_DPL(3));
+	vmcs_set(v, vmcs_seg_ar(VMCS_SEG_CS), (VMX_LEGAL_AR_CODE64 & ~VMX_AR_TYPE_MASK) | 3);
+	vmcs_set_bits(v, vmcs_seg_ar(VMCS_SEG_SS), AR_DPL(3));
 }
 
 /* RPL 3 on a DPL 0 data segment. */
 static void g_data_dpl(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	vt_set_bits(v, vt_sel_f(a), 3);
+	vmcs_set_bits(v, vmcs_seg_selector(a), 3);
 }
 
 /* A limit a G bit of 1 cannot give (or 0 cannot, for byte-granular segments). */
 static void g_limit(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	if (a == SEG_LDTR)
+	if (a == VMCS_SEG_LDTR)
 		usable_ldtr(v);
-	if (vmcs_get(v, vt_ar_f(a)) & AR_G)
-		vmcs_set(v, vt_limit_f(a), 0xfffff000);
+	if (vmcs_get(v, vmcs_seg_ar(a)) & VMX_AR_G_MASK)
+		vmcs_set(v, vmcs_seg_limit(a), 0xfffff000);
 	else
-		vmcs_set(v, vt_limit_f(a), 0x100000);
+		vmcs_set(v, vmcs_seg_limit(a), 0x100000);
 }
 
 static void g_dt_limit(const struct cpu_model *m, struct vmcs *v, int a)
@@ -342,7 +343,7 @@ static void g_dt_limit(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_rip_high(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vt_clear_bits(v, vt_ar_f(SEG_CS), AR_L);
+	vmcs_clear_bits(v, vmcs_seg_ar(VMCS_SEG_CS), VMX_AR_L_MASK);
 	vmcs_set(v, VMCS_GUEST_RIP, VMX_BIT(32) | 0x1000);
 }
 
@@ -351,16 +352,15 @@ static void g_rflags(const struct cpu_model *m, struct vmcs *v, int a)
 	v_set(m, v, VMCS_GUEST_RFLAGS, (uint64_t)(unsigned int)a);
 }
 
-static void inject(struct vmcs *v, unsigned int type, unsigned int vector)
+static void inject(struct vmcs *v, uint64_t type, unsigned int vector)
 {
-	vmcs_set(v, VMCS_VM_ENTRY_INTR_INFO_FIELD, VMX_INTR_INFO_VALID |
-		 ((uint64_t)type << VMX_INTR_INFO_TYPE_SHIFT) | vector);
+	vmcs_set(v, VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID_MASK | type | vector);
 }
 
 static void g_ext_if0(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	inject(v, VMX_INTR_TYPE_EXT_INTR, 0x20);
+	inject(v, INTR_TYPE_EXT_INTR, 0x20);
 }
 
 static void g_activity(const struct cpu_model *m, struct vmcs *v, int a)
@@ -372,26 +372,26 @@ static void g_activity(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_hlt_dpl(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vmcs_set(v, vt_sel_f(SEG_CS), 0x0b);
-	vt_set_bits(v, vt_ar_f(SEG_CS), AR_DPL(3));
-	vmcs_set(v, vt_sel_f(SEG_SS), 0x13);
-	vt_set_bits(v, vt_ar_f(SEG_SS), AR_DPL(3));
+	vmcs_set(v, vmcs_seg_selector(VMCS_SEG_CS), 0x0b);
+	vmcs_set_bits(v, vmcs_seg_ar(VMCS_SEG_CS), AR_DPL(3));
+	vmcs_set(v, vmcs_seg_selector(VMCS_SEG_SS), 0x13);
+	vmcs_set_bits(v, vmcs_seg_ar(VMCS_SEG_SS), AR_DPL(3));
 	vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 1);
 }
 
 static void g_hlt_sti(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | RFLAGS_IF);
-	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, INTR_STI);
+	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | X86_EFLAGS_IF);
+	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
 	vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 1);
 }
 
 static void g_sipi_inject(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | RFLAGS_IF);
-	inject(v, VMX_INTR_TYPE_EXT_INTR, 0x20);
+	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | X86_EFLAGS_IF);
+	inject(v, INTR_TYPE_EXT_INTR, 0x20);
 	vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 3);
 }
 
@@ -399,36 +399,36 @@ static void g_sipi_inject(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_intr(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | RFLAGS_IF);
+	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | X86_EFLAGS_IF);
 	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, (uint64_t)a);
 }
 
 static void g_sti_if0(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m; (void)a;
-	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, INTR_STI);
+	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
 }
 
 static void g_ext_movss(const struct cpu_model *m, struct vmcs *v, int a)
 {
-	g_intr(m, v, (int)INTR_MOV_SS);
+	g_intr(m, v, (int)GUEST_INTR_STATE_MOV_SS);
 	(void)a;
-	inject(v, VMX_INTR_TYPE_EXT_INTR, 0x20);
+	inject(v, INTR_TYPE_EXT_INTR, 0x20);
 }
 
 static void g_nmi_movss(const struct cpu_model *m, struct vmcs *v, int a)
 {
-	g_intr(m, v, (int)INTR_MOV_SS);
+	g_intr(m, v, (int)GUEST_INTR_STATE_MOV_SS);
 	(void)a;
-	inject(v, VMX_INTR_TYPE_NMI, 2);
+	inject(v, INTR_TYPE_NMI_INTR, 2);
 }
 
 static void g_vnmi(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
-	vt_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMX_PIN_NMI_EXITING | VMX_PIN_VIRTUAL_NMIS);
-	g_intr(m, v, (int)INTR_NMI);
-	inject(v, VMX_INTR_TYPE_NMI, 2);
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_NMI_EXITING | PIN_BASED_VIRTUAL_NMIS);
+	g_intr(m, v, (int)GUEST_INTR_STATE_NMI);
+	inject(v, INTR_TYPE_NMI_INTR, 2);
 }
 
 static void g_pdbg(const struct cpu_model *m, struct vmcs *v, int a)
@@ -440,9 +440,9 @@ static void g_pdbg(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_bs(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)m;
-	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, INTR_STI);
-	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | RFLAGS_IF | (a ? RFLAGS_TF : 0));
-	vmcs_set(v, VMCS_GUEST_PENDING_DBG_EXCEPTIONS, a ? 0 : PDBG_BS);
+	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
+	vmcs_set(v, VMCS_GUEST_RFLAGS, 0x2 | X86_EFLAGS_IF | (a ? X86_EFLAGS_TF : 0));
+	vmcs_set(v, VMCS_GUEST_PENDING_DBG_EXCEPTIONS, a ? 0 : PENDING_DBG_BS);
 }
 
 static void g_link_aligned(const struct cpu_model *m, struct vmcs *v, int a)
@@ -492,10 +492,10 @@ static const struct violation {
 	{ "host-rip", noncanon, VMCS_HOST_RIP },
 
 	{ "guest-cr0", g_cr0, 0 },
-	{ "guest-cr0-pg-pe", g_cr0_unrestricted, (int)CR0_PE },
+	{ "guest-cr0-pg-pe", g_cr0_unrestricted, (int)X86_CR0_PE },
 	{ "guest-cr4", g_cr4, 0 },
 	{ "guest-debugctl", g_debugctl, 0 },
-	{ "guest-ia32e-pg", g_cr0_unrestricted, (int)(CR0_PE | CR0_PG) },
+	{ "guest-ia32e-pg", g_cr0_unrestricted, (int)(X86_CR0_PE | X86_CR0_PG) },
 	{ "guest-ia32e-pae", g_pae, 0 },
 	{ "guest-pcide", g_pcide, 0 },
 	{ "guest-cr3", g_cr3, 0 },
@@ -508,66 +508,66 @@ static const struct violation {
 	{ "guest-efer-lma", g_efer, (int)EFER_LMA },
 	{ "guest-efer-lme", g_efer, (int)EFER_LME },
 	{ "guest-bndcfgs", g_bndcfgs, 0 },
-	{ "guest-tr-ti", g_sel_or, SEL_ARG(SEG_TR, 4) },
-	{ "guest-ldtr-ti", g_sel_or, SEL_ARG(SEG_LDTR, 4) },
-	{ "guest-ss-rpl", g_sel_or, SEL_ARG(SEG_SS, 3) },
-	{ "guest-tr-base", g_base_noncanon, SEG_TR },
-	{ "guest-fs-base", g_base_noncanon, SEG_FS },
-	{ "guest-gs-base", g_base_noncanon, SEG_GS },
-	{ "guest-ldtr-base", g_base_noncanon, SEG_LDTR },
-	{ "guest-cs-base", g_base_high, SEG_CS },
-	{ "guest-ss-base", g_base_high, SEG_SS },
-	{ "guest-ds-base", g_base_high, SEG_DS },
-	{ "guest-es-base", g_base_high, SEG_ES },
-	{ "guest-cs-type", g_type, TYPE_ARG(SEG_CS, 3) },
-	{ "guest-ss-type", g_type, TYPE_ARG(SEG_SS, 1) },
-	{ "guest-ds-type", g_type, TYPE_ARG(SEG_DS, 2) },
-	{ "guest-es-type", g_type, TYPE_ARG(SEG_ES, 2) },
-	{ "guest-fs-type", g_type, TYPE_ARG(SEG_FS, 9) },
-	{ "guest-gs-type", g_type, TYPE_ARG(SEG_GS, 2) },
-	{ "guest-cs-s", g_ar_toggle, BIT_ARG(SEG_CS, 4) },
-	{ "guest-ss-s", g_ar_toggle, BIT_ARG(SEG_SS, 4) },
-	{ "guest-ds-s", g_ar_toggle, BIT_ARG(SEG_DS, 4) },
-	{ "guest-es-s", g_ar_toggle, BIT_ARG(SEG_ES, 4) },
-	{ "guest-fs-s", g_ar_toggle, BIT_ARG(SEG_FS, 4) },
-	{ "guest-gs-s", g_ar_toggle, BIT_ARG(SEG_GS, 4) },
+	{ "guest-tr-ti", g_sel_or, SEL_ARG(VMCS_SEG_TR, 4) },
+	{ "guest-ldtr-ti", g_sel_or, SEL_ARG(VMCS_SEG_LDTR, 4) },
+	{ "guest-ss-rpl", g_sel_or, SEL_ARG(VMCS_SEG_SS, 3) },
+	{ "guest-tr-base", g_base_noncanon, VMCS_SEG_TR },
+	{ "guest-fs-base", g_base_noncanon, VMCS_SEG_FS },
+	{ "guest-gs-base", g_base_noncanon, VMCS_SEG_GS },
+	{ "guest-ldtr-base", g_base_noncanon, VMCS_SEG_LDTR },
+	{ "guest-cs-base", g_base_high, VMCS_SEG_CS },
+	{ "guest-ss-base", g_base_high, VMCS_SEG_SS },
+	{ "guest-ds-base", g_base_high, VMCS_SEG_DS },
+	{ "guest-es-base", g_base_high, VMCS_SEG_ES },
+	{ "guest-cs-type", g_type, TYPE_ARG(VMCS_SEG_CS, 3) },
+	{ "guest-ss-type", g_type, TYPE_ARG(VMCS_SEG_SS, 1) },
+	{ "guest-ds-type", g_type, TYPE_ARG(VMCS_SEG_DS, 2) },
+	{ "guest-es-type", g_type, TYPE_ARG(VMCS_SEG_ES, 2) },
+	{ "guest-fs-type", g_type, TYPE_ARG(VMCS_SEG_FS, 9) },
+	{ "guest-gs-type", g_type, TYPE_ARG(VMCS_SEG_GS, 2) },
+	{ "guest-cs-s", g_ar_toggle, BIT_ARG(VMCS_SEG_CS, 4) },
+	{ "guest-ss-s", g_ar_toggle, BIT_ARG(VMCS_SEG_SS, 4) },
+	{ "guest-ds-s", g_ar_toggle, BIT_ARG(VMCS_SEG_DS, 4) },
+	{ "guest-es-s", g_ar_toggle, BIT_ARG(VMCS_SEG_ES, 4) },
+	{ "guest-fs-s", g_ar_toggle, BIT_ARG(VMCS_SEG_FS, 4) },
+	{ "guest-gs-s", g_ar_toggle, BIT_ARG(VMCS_SEG_GS, 4) },
 	{ "guest-cs-dpl", g_cs_dpl, 0 },
 	{ "guest-ss-dpl-rpl", g_ss_dpl_rpl, 0 },
 	{ "guest-ss-dpl-zero", g_ss_dpl_zero, 0 },
-	{ "guest-ds-dpl", g_data_dpl, SEG_DS },
-	{ "guest-es-dpl", g_data_dpl, SEG_ES },
-	{ "guest-fs-dpl", g_data_dpl, SEG_FS },
-	{ "guest-gs-dpl", g_data_dpl, SEG_GS },
-	{ "guest-cs-p", g_ar_toggle, BIT_ARG(SEG_CS, 7) },
-	{ "guest-ss-p", g_ar_toggle, BIT_ARG(SEG_SS, 7) },
-	{ "guest-ds-p", g_ar_toggle, BIT_ARG(SEG_DS, 7) },
-	{ "guest-es-p", g_ar_toggle, BIT_ARG(SEG_ES, 7) },
-	{ "guest-fs-p", g_ar_toggle, BIT_ARG(SEG_FS, 7) },
-	{ "guest-gs-p", g_ar_toggle, BIT_ARG(SEG_GS, 7) },
-	{ "guest-cs-reserved", g_ar_toggle, BIT_ARG(SEG_CS, 8) },
-	{ "guest-ss-reserved", g_ar_toggle, BIT_ARG(SEG_SS, 11) },
-	{ "guest-ds-reserved", g_ar_toggle, BIT_ARG(SEG_DS, 17) },
-	{ "guest-es-reserved", g_ar_toggle, BIT_ARG(SEG_ES, 31) },
-	{ "guest-fs-reserved", g_ar_toggle, BIT_ARG(SEG_FS, 9) },
-	{ "guest-gs-reserved", g_ar_toggle, BIT_ARG(SEG_GS, 10) },
-	{ "guest-cs-db", g_ar_toggle, BIT_ARG(SEG_CS, 14) },
-	{ "guest-cs-limit", g_limit, SEG_CS },
-	{ "guest-ss-limit", g_limit, SEG_SS },
-	{ "guest-ds-limit", g_limit, SEG_DS },
-	{ "guest-es-limit", g_limit, SEG_ES },
-	{ "guest-fs-limit", g_limit, SEG_FS },
-	{ "guest-gs-limit", g_limit, SEG_GS },
-	{ "guest-tr-type", g_type, TYPE_ARG(SEG_TR, 3) },
-	{ "guest-tr-s", g_ar_toggle, BIT_ARG(SEG_TR, 4) },
-	{ "guest-tr-p", g_ar_toggle, BIT_ARG(SEG_TR, 7) },
-	{ "guest-tr-reserved", g_ar_toggle, BIT_ARG(SEG_TR, 8) },
-	{ "guest-tr-limit", g_limit, SEG_TR },
-	{ "guest-tr-usable", g_ar_toggle, BIT_ARG(SEG_TR, 16) },
-	{ "guest-ldtr-type", g_type, TYPE_ARG(SEG_LDTR, 3) },
-	{ "guest-ldtr-s", g_ar_toggle, BIT_ARG(SEG_LDTR, 4) },
-	{ "guest-ldtr-p", g_ar_toggle, BIT_ARG(SEG_LDTR, 7) },
-	{ "guest-ldtr-reserved", g_ar_toggle, BIT_ARG(SEG_LDTR, 8) },
-	{ "guest-ldtr-limit", g_limit, SEG_LDTR },
+	{ "guest-ds-dpl", g_data_dpl, VMCS_SEG_DS },
+	{ "guest-es-dpl", g_data_dpl, VMCS_SEG_ES },
+	{ "guest-fs-dpl", g_data_dpl, VMCS_SEG_FS },
+	{ "guest-gs-dpl", g_data_dpl, VMCS_SEG_GS },
+	{ "guest-cs-p", g_ar_toggle, BIT_ARG(VMCS_SEG_CS, 7) },
+	{ "guest-ss-p", g_ar_toggle, BIT_ARG(VMCS_SEG_SS, 7) },
+	{ "guest-ds-p", g_ar_toggle, BIT_ARG(VMCS_SEG_DS, 7) },
+	{ "guest-es-p", g_ar_toggle, BIT_ARG(VMCS_SEG_ES, 7) },
+	{ "guest-fs-p", g_ar_toggle, BIT_ARG(VMCS_SEG_FS, 7) },
+	{ "guest-gs-p", g_ar_toggle, BIT_ARG(VMCS_SEG_GS, 7) },
+	{ "guest-cs-reserved", g_ar_toggle, BIT_ARG(VMCS_SEG_CS, 8) },
+	{ "guest-ss-reserved", g_ar_toggle, BIT_ARG(VMCS_SEG_SS, 11) },
+	{ "guest-ds-reserved", g_ar_toggle, BIT_ARG(VMCS_SEG_DS, 17) },
+	{ "guest-es-reserved", g_ar_toggle, BIT_ARG(VMCS_SEG_ES, 31) },
+	{ "guest-fs-reserved", g_ar_toggle, BIT_ARG(VMCS_SEG_FS, 9) },
+	{ "guest-gs-reserved", g_ar_toggle, BIT_ARG(VMCS_SEG_GS, 10) },
+	{ "guest-cs-db", g_ar_toggle, BIT_ARG(VMCS_SEG_CS, 14) },
+	{ "guest-cs-limit", g_limit, VMCS_SEG_CS },
+	{ "guest-ss-limit", g_limit, VMCS_SEG_SS },
+	{ "guest-ds-limit", g_limit, VMCS_SEG_DS },
+	{ "guest-es-limit", g_limit, VMCS_SEG_ES },
+	{ "guest-fs-limit", g_limit, VMCS_SEG_FS },
+	{ "guest-gs-limit", g_limit, VMCS_SEG_GS },
+	{ "guest-tr-type", g_type, TYPE_ARG(VMCS_SEG_TR, 3) },
+	{ "guest-tr-s", g_ar_toggle, BIT_ARG(VMCS_SEG_TR, 4) },
+	{ "guest-tr-p", g_ar_toggle, BIT_ARG(VMCS_SEG_TR, 7) },
+	{ "guest-tr-reserved", g_ar_toggle, BIT_ARG(VMCS_SEG_TR, 8) },
+	{ "guest-tr-limit", g_limit, VMCS_SEG_TR },
+	{ "guest-tr-usable", g_ar_toggle, BIT_ARG(VMCS_SEG_TR, 16) },
+	{ "guest-ldtr-type", g_type, TYPE_ARG(VMCS_SEG_LDTR, 3) },
+	{ "guest-ldtr-s", g_ar_toggle, BIT_ARG(VMCS_SEG_LDTR, 4) },
+	{ "guest-ldtr-p", g_ar_toggle, BIT_ARG(VMCS_SEG_LDTR, 7) },
+	{ "guest-ldtr-reserved", g_ar_toggle, BIT_ARG(VMCS_SEG_LDTR, 8) },
+	{ "guest-ldtr-limit", g_limit, VMCS_SEG_LDTR },
 	{ "guest-gdtr-base", noncanon, VMCS_GUEST_GDTR_BASE },
 	{ "guest-idtr-base", noncanon, VMCS_GUEST_IDTR_BASE },
 	{ "guest-gdtr-limit", g_dt_limit, VMCS_GUEST_GDTR_LIMIT },
@@ -576,14 +576,14 @@ static const struct violation {
 	{ "guest-rip-canonical", noncanon, VMCS_GUEST_RIP },
 	{ "guest-rflags-reserved", g_rflags, 0x2 | (1 << 3) },
 	{ "guest-rflags-bit1", g_rflags, 0 },
-	{ "guest-rflags-vm", g_rflags, (int)(0x2 | RFLAGS_VM) },
+	{ "guest-rflags-vm", g_rflags, (int)(0x2 | X86_EFLAGS_VM) },
 	{ "guest-rflags-if", g_ext_if0, 0 },
 	{ "guest-activity-supported", g_activity, 4 },
 	{ "guest-activity-hlt-dpl", g_hlt_dpl, 0 },
 	{ "guest-activity-blocking", g_hlt_sti, 0 },
 	{ "guest-activity-injection", g_sipi_inject, 0 },
 	{ "guest-intr-reserved", g_intr, 1 << 5 },
-	{ "guest-intr-sti-movss", g_intr, (int)(INTR_STI | INTR_MOV_SS) },
+	{ "guest-intr-sti-movss", g_intr, (int)(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS) },
 	{ "guest-intr-sti-if", g_sti_if0, 0 },
 	{ "guest-intr-ext-inject", g_ext_movss, 0 },
 	{ "guest-intr-nmi-movss", g_nmi_movss, 0 },
@@ -613,7 +613,7 @@ static const struct violation *find_violation(const char *id)
 static void run_row(const struct vmx_check *r, bool host)
 {
 	struct cpu_model *m = vt_load("skylake-sp");
-	struct vmcs *v = vt_legal_vmcs(m);
+	struct vmcs *v = vmx_legal_vmcs(m);
 	const struct violation *vi = find_violation(r->id);
 	const struct vmx_check *failed = NULL;
 	int err;
@@ -673,7 +673,7 @@ ParameterizedTest(unsigned int *row, vmx_guest_state, each_row, .timeout = 10)
 	unsigned int n;
 	const struct vmx_check *r = &vmx_checks_of(VMX_CHECK_GUEST_STATE, &n)[*row];
 
-	cr_assert_eq(r->error, VMX_EXIT_REASON_INVALID_GUEST_STATE);
+	cr_assert_eq(r->error, EXIT_REASON_INVALID_STATE);
 	run_row(r, false);
 }
 
@@ -703,7 +703,7 @@ Test(vmx_state, legal_state_passes_on_every_model, .timeout = 10)
 	cr_assert_geq(n, 2);
 	for (unsigned int i = 0; i < n; i++) {
 		struct cpu_model *m = vt_load(names[i]);
-		struct vmcs *v = vt_legal_vmcs(m);
+		struct vmcs *v = vmx_legal_vmcs(m);
 
 		expect_pass(m, v, "legal host and guest state");
 		free(v);
@@ -723,7 +723,7 @@ Test(vmx_state, link_pointer_qualification, .timeout = 10)
 
 		cr_assert_eq(vmx_guest_check_qualification(r), want, "%s", r->id);
 	}
-	cr_assert_eq(VMX_EXIT_REASON_ENTRY_FAILURE | VMX_EXIT_REASON_INVALID_GUEST_STATE,
+	cr_assert_eq(VMX_EXIT_REASONS_FAILED_VMENTRY | EXIT_REASON_INVALID_STATE,
 		     0x80000021U);
 }
 
@@ -731,13 +731,13 @@ Test(vmx_state, link_pointer_qualification, .timeout = 10)
 Test(vmx_state, unrestricted_guest_relaxes_pe_pg, .timeout = 10)
 {
 	struct cpu_model *m = vt_load("skylake-sp");
-	struct vmcs *v = vt_legal_vmcs(m);
+	struct vmcs *v = vmx_legal_vmcs(m);
 	const struct vmx_check *failed;
 
-	vt_clear_bits(v, VMCS_GUEST_CR0, CR0_PE | CR0_PG);
-	vt_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VMX_ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_EFER);
-	vt_clear_bits(v, VMCS_GUEST_IA32_EFER, EFER_LMA | EFER_LME);
-	cr_assert_eq(vmx_check_guest_state(m, v, &failed), VMX_EXIT_REASON_INVALID_GUEST_STATE);
+	vmcs_clear_bits(v, VMCS_GUEST_CR0, X86_CR0_PE | X86_CR0_PG);
+	vmcs_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_IA32_EFER);
+	vmcs_clear_bits(v, VMCS_GUEST_IA32_EFER, EFER_LMA | EFER_LME);
+	cr_assert_eq(vmx_check_guest_state(m, v, &failed), EXIT_REASON_INVALID_STATE);
 	cr_assert_str_eq(failed->id, "guest-cr0");
 	unrestricted(v);
 	cr_assert_eq(vmx_check_guest_state(m, v, &failed), 0, "%s", failed ? failed->id : "");
@@ -749,7 +749,7 @@ Test(vmx_state, unrestricted_guest_relaxes_pe_pg, .timeout = 10)
 Test(vmx_state, hlt_needs_misc_bit_6, .timeout = 10)
 {
 	struct cpu_model *m = vt_load("skylake-sp");
-	struct vmcs *v = vt_legal_vmcs(m);
+	struct vmcs *v = vmx_legal_vmcs(m);
 	const struct vmx_check *failed;
 
 	vmcs_set(v, VMCS_GUEST_ACTIVITY_STATE, 1);
@@ -758,7 +758,7 @@ Test(vmx_state, hlt_needs_misc_bit_6, .timeout = 10)
 		if (m->msrs[i].index == MSR_IA32_VMX_MISC)
 			m->msrs[i].value &= ~VMX_BIT(6);
 	}
-	cr_assert_eq(vmx_check_guest_state(m, v, &failed), VMX_EXIT_REASON_INVALID_GUEST_STATE);
+	cr_assert_eq(vmx_check_guest_state(m, v, &failed), EXIT_REASON_INVALID_STATE);
 	cr_assert_str_eq(failed->id, "guest-activity-supported");
 	free(v);
 	free(m);

@@ -6,7 +6,7 @@
  * carry exactly the table `hvsim vmx-checks` prints.
  */
 #include "vmx/vmentry.h"
-#include "vmx_legal.h"
+#include "vmx_models.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@
 #include <criterion/logging.h>
 
 #include "cpu/model.h"
+#include "vmx/legal.h"
 #include "vmx/vmcs.h"
 
 #ifndef HVSIM_CPUS_DIR
@@ -61,9 +62,9 @@ static int group_error(enum vmx_check_group g)
 	case VMX_CHECK_HOST_STATE:
 		return VMXERR_ENTRY_INVALID_HOST_STATE;
 	case VMX_CHECK_GUEST_STATE:
-		return VMX_EXIT_REASON_INVALID_GUEST_STATE;
+		return EXIT_REASON_INVALID_STATE;
 	case VMX_CHECK_MSR_LOAD:
-		return VMX_EXIT_REASON_MSR_LOADING;
+		return EXIT_REASON_MSR_LOAD_FAIL;
 	default:
 		return -1;
 	}
@@ -116,15 +117,15 @@ Test(vmx_table, qualifications, .timeout = 10)
 		if (r->group == VMX_CHECK_MSR_LOAD)
 			want = VMX_QUAL_MSR_ENTRY;
 		else if (!strncmp(r->id, "guest-link-", 11))
-			want = VMX_ENTRY_FAIL_QUAL_VMCS_LINK;
+			want = ENTRY_FAIL_VMCS_LINK_PTR;
 		cr_assert_eq(r->qual, want, "%s: qualification %d", r->id, r->qual);
 		if (r->group == VMX_CHECK_GUEST_STATE)
 			cr_assert_eq(vmx_guest_check_qualification(r), (uint64_t)want, "%s", r->id);
 	}
 	cr_assert_eq(vmx_guest_check_qualification(NULL), 0);
-	cr_assert_eq(VMX_EXIT_REASON_ENTRY_FAILURE | VMX_EXIT_REASON_INVALID_GUEST_STATE,
+	cr_assert_eq(VMX_EXIT_REASONS_FAILED_VMENTRY | EXIT_REASON_INVALID_STATE,
 		     0x80000021U);
-	cr_assert_eq(VMX_EXIT_REASON_ENTRY_FAILURE | VMX_EXIT_REASON_MSR_LOADING, 0x80000022U);
+	cr_assert_eq(VMX_EXIT_REASONS_FAILED_VMENTRY | EXIT_REASON_MSR_LOAD_FAIL, 0x80000022U);
 }
 
 Test(vmx_table, group_names_and_outcomes, .timeout = 10)
@@ -213,7 +214,7 @@ Test(vmx_table, mutated_vmcs_never_crashes, .timeout = 60)
 			const struct vmx_phys_reader mem = { .read = noise_read, .opaque = &seed };
 			const struct vmx_entry_env env = { .mem = &mem, .msr_val = msr_val };
 			const struct vmx_check *failed = NULL;
-			struct vmcs *v = vt_legal_vmcs(m);
+			struct vmcs *v = vmx_legal_vmcs(m);
 			unsigned int nmut = 1 + (unsigned int)(xorshift(&seed) & 3);
 			uint64_t qual;
 			int e;

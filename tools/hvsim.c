@@ -13,12 +13,13 @@
 #include <sys/stat.h>
 
 #include "hvsim/sim.h"
+#include "hvsim/tools.h"
 #include "../examples/examples.h"
 #include "cpu/model.h"
+#include "engine/machine.h"
 #include "engine/step.h"
+#include "engine/strbuf.h"
 #include "engine/trace.h"
-#include "vmx/vmentry.h"
-#include "vmx/vmx.h"
 
 #define EXIT_CLEAN	0
 #define EXIT_FOUND	1
@@ -110,6 +111,27 @@ static int write_trace(const struct sim_program *p, const char *token, uint64_t 
 	return ret;
 }
 
+/* A VMX record of the interleaving: the entry, the exit and its reason, or the failure. */
+static void print_vmx_event(const struct trace_reader *tr, const struct trace_event *e)
+{
+	const char *check = e->str ? trace_reader_string(tr, e->str) : NULL;
+
+	switch (e->kind) {
+	case TR_VMX_ENTRY:
+		printf("    ---- CPU%u VM entry: its guest runs\n", e->cpu);
+		return;
+	case TR_VMX_EXIT:
+		printf("    ---- CPU%u VM exit: %s", e->cpu, vmx_exit_reason_name(e->value) ?: "?");
+		break;
+	default:
+		printf("    ---- CPU%u VM entry failed: VM-instruction error %u", e->cpu, e->value);
+		break;
+	}
+	if (check)
+		printf(" (check %s)", check);
+	printf("\n");
+}
+
 /*
  * The interleaving of a short failing run, from its trace: which CPU did
  * what, step by step. Longer runs are left to the trace file.
@@ -150,11 +172,8 @@ static void print_interleaving(const struct sim_program *p, const char *token, u
 		if (e.type == TR_IRQ)
 			printf("    ---- CPU%u %s\n", e.cpu, e.kind ? "interrupt: IPI handler runs" :
 			       "interrupt handled");
-		if (e.type == TR_VMX && e.kind)
-			printf("    ---- CPU%u VM entry: its guest runs\n", e.cpu);
-		if (e.type == TR_VMX && !e.kind)
-			printf("    ---- CPU%u VM exit: %s\n", e.cpu,
-			       vmx_exit_reason_name(e.value) ?: "?");
+		if (e.type == TR_VMX)
+			print_vmx_event(tr, &e);
 		if (e.type != TR_ACCESS)
 			continue;
 		task = e.task < SIM_MAX_TASKS && names[e.task] ? names[e.task] : "?";
@@ -417,11 +436,15 @@ static int cmd_trace_dump(int argc, char **argv)
 			       e.str ? trace_reader_string(tr, e.str) ?: "" : "");
 			break;
 		case TR_VMX:
-			if (e.kind)
+			if (e.kind == TR_VMX_ENTRY)
 				printf(" VM entry");
-			else
+			else if (e.kind == TR_VMX_EXIT)
 				printf(" VM exit %#x (%s)", e.value,
 				       vmx_exit_reason_name(e.value) ?: "?");
+			else
+				printf(" VM entry failed: error %u", e.value);
+			if (e.str)
+				printf(" check %s", trace_reader_string(tr, e.str) ?: "?");
 			break;
 		}
 		printf("\n");
@@ -438,7 +461,8 @@ static int cmd_cpus(int argc, char **argv)
 {
 	char (*names)[48] = calloc(128, sizeof(*names));
 	struct cpu_model *model = calloc(1, sizeof(*model));
-	char spec[256] = "", err[512], *text;
+	struct strbuf text = STRBUF_INIT;
+	char spec[256] = "", err[512];
 	size_t n = 0;
 	int ret;
 
@@ -474,12 +498,7 @@ static int cmd_cpus(int argc, char **argv)
 		free(model);
 		return EXIT_USAGE;
 	}
-	text = malloc(16384);
-	if (!text) {
-		free(model);
-		return EXIT_USAGE;
-	}
-	model_describe(model, text, 16384);
+	model_describe(model, &text);
 	printf("%s\n%s\n\n", model->name, model->description);
 	printf("MAXPHYADDR        %u\n", model_maxphyaddr(model));
 	printf("CR0 fixed0/fixed1 %#llx / %#llx\n", (unsigned long long)model_cr0_fixed0(model),
@@ -487,16 +506,16 @@ static int cmd_cpus(int argc, char **argv)
 	printf("CR4 fixed0/fixed1 %#llx / %#llx\n", (unsigned long long)model_cr4_fixed0(model),
 	       (unsigned long long)model_cr4_fixed1(model));
 	printf("CR4 reserved      %#llx\n\n%s", (unsigned long long)model_cr4_reserved(model),
-	       text);
-	free(text);
+	       strbuf_str(&text));
+	strbuf_release(&text);
 	free(model);
 	return EXIT_CLEAN;
 }
 
 static int cmd_vmx_checks(int argc, char **argv)
 {
-	const struct vmx_check *rows = vmx_entry_checks;
-	unsigned int n = vmx_nr_entry_checks;
+	unsigned int n;
+	const struct vmx_check *rows = vmx_checks(&n);
 	size_t len;
 	char *text;
 

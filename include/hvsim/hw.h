@@ -3,6 +3,8 @@
  * The hardware API that hv/ sees, as KVM's vmx/ops.h wraps instructions:
  * CPUID, RDMSR/WRMSR and the control registers of the CPU the caller runs
  * on, each behaving as the SDM says for that CPU's model, faults included.
+ * The architectural constants (MSR indices, CR4 bits, VMCS encodings, exit
+ * reasons) are in hvsim/x86/.
  *
  * Two forms, as the kernel has: the plain form, whose fault in host
  * context is an oops (the run ends with a report), and the _safe form,
@@ -86,45 +88,10 @@ int vmresume(void);
  * VMfail with error 28 for a type the CPU does not support, an invalid
  * EPTP (single-context INVEPT), VPID 0 (but all-context INVVPID) or a
  * non-canonical address (individual-address INVVPID). hvsim keeps no TLB:
- * a successful invalidation has nothing to drop.
+ * a successful invalidation has nothing to drop. Types: VMX_EPT_EXTENT_*
+ * and VMX_VPID_EXTENT_* in hvsim/x86/vmx.h.
  */
-#define VMX_EPT_EXTENT_CONTEXT		1
-#define VMX_EPT_EXTENT_GLOBAL		2
-#define VMX_VPID_EXTENT_INDIVIDUAL_ADDR	0
-#define VMX_VPID_EXTENT_SINGLE_CONTEXT	1
-#define VMX_VPID_EXTENT_ALL_CONTEXT	2
-#define VMX_VPID_EXTENT_SINGLE_NON_GLOBAL 3
 int invept(unsigned long type, uint64_t eptp);
 int invvpid(unsigned long type, uint16_t vpid, uint64_t gva);
-
-/* Basic exit reasons (SDM Vol. 3D, "VMX Basic Exit Reasons"). */
-#define EXIT_REASON_EXTERNAL_INTERRUPT	1
-#define EXIT_REASON_TRIPLE_FAULT	2
-#define EXIT_REASON_INTERRUPT_WINDOW	7
-#define EXIT_REASON_CPUID		10
-#define EXIT_REASON_HLT			12
-#define EXIT_REASON_VMCALL		18
-#define EXIT_REASON_IO_INSTRUCTION	30
-#define EXIT_REASON_MSR_READ		31
-#define EXIT_REASON_MSR_WRITE		32
-#define EXIT_REASON_INVALID_STATE	33
-#define EXIT_REASON_MSR_LOAD_FAIL	34
-#define EXIT_REASON_APIC_ACCESS		44
-#define EXIT_REASON_EOI_INDUCED		45
-#define EXIT_REASON_EPT_VIOLATION	48
-#define EXIT_REASON_PREEMPTION_TIMER	52
-#define EXIT_REASON_APIC_WRITE		56
-#define VMX_EXIT_REASON_FAILED_ENTRY	0x80000000u
-
-#define X86_CR4_VMXE		(1UL << 13)
-#define X86_CR4_SMXE		(1UL << 14)
-#define X86_CR0_PE		(1UL << 0)
-#define X86_CR0_NE		(1UL << 5)
-#define X86_CR0_PG		(1UL << 31)
-
-#define MSR_IA32_FEATURE_CONTROL	0x3a
-#define FEAT_CTL_LOCKED			(1ULL << 0)
-#define FEAT_CTL_VMX_ENABLED_INSIDE_SMX	(1ULL << 1)
-#define FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX (1ULL << 2)
 
 #endif /* HVSIM_HW_H */

@@ -79,7 +79,7 @@ int sim_spawn_migratable(struct machine *m, unsigned int cpu, const char *name,
  */
 struct sim_guest_exit {
 	/*
-	 * Basic exit reason (EXIT_REASON_* in hvsim/hw.h). Not 1, 7, 33, 34
+	 * Basic exit reason (EXIT_REASON_* in hvsim/x86/vmx.h). Not 1, 7, 33, 34
 	 * or 52: external interrupts, interrupt windows, failed entries and
 	 * the preemption timer come from the machine's state, not a script.
 	 */

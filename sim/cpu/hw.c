@@ -18,6 +18,7 @@
 #include "cpu/hw.h"
 #include "cpu/model.h"
 #include "engine/strbuf.h"
+#include "hvsim/x86/processor-flags.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 
@@ -246,7 +247,7 @@ void cr4_clear_bits(unsigned long mask)
 
 /* Host CR0 and CR4 as a 64-bit kernel runs: paging, protection, SSE, PGE, PAE. */
 #define HOST_CR0	0x80050033ULL	/* PG AM WP NE ET MP PE */
-#define HOST_CR4	(CR4_PAE | CR4_PGE | CR4_PSE | CR4_OSFXSR | CR4_OSXMMEXCPT)
+#define HOST_CR4	(X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
 void hw_reset(struct machine *m)
 {

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct strbuf;
+
 /* One CPUID answer. */
 struct cpuid_leaf {
 	uint32_t leaf;
@@ -68,62 +70,6 @@ struct cpu_model {
 	uint32_t cost[NR_MODEL_COSTS];
 };
 
-/* Architectural MSR indices (SDM Vol. 4, "Model-Specific Registers"). */
-#define MSR_IA32_FEATURE_CONTROL	0x3a
-#define MSR_IA32_VMX_BASIC		0x480
-#define MSR_IA32_VMX_PINBASED_CTLS	0x481
-#define MSR_IA32_VMX_PROCBASED_CTLS	0x482
-#define MSR_IA32_VMX_EXIT_CTLS		0x483
-#define MSR_IA32_VMX_ENTRY_CTLS		0x484
-#define MSR_IA32_VMX_MISC		0x485
-#define MSR_IA32_VMX_CR0_FIXED0		0x486
-#define MSR_IA32_VMX_CR0_FIXED1		0x487
-#define MSR_IA32_VMX_CR4_FIXED0		0x488
-#define MSR_IA32_VMX_CR4_FIXED1		0x489
-#define MSR_IA32_VMX_VMCS_ENUM		0x48a
-#define MSR_IA32_VMX_PROCBASED_CTLS2	0x48b
-#define MSR_IA32_VMX_EPT_VPID_CAP	0x48c
-#define MSR_IA32_VMX_TRUE_PINBASED_CTLS	0x48d
-#define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
-#define MSR_IA32_VMX_TRUE_EXIT_CTLS	0x48f
-#define MSR_IA32_VMX_TRUE_ENTRY_CTLS	0x490
-#define MSR_IA32_VMX_VMFUNC		0x491
-#define MSR_IA32_VMX_PROCBASED_CTLS3	0x492
-#define MSR_IA32_VMX_EXIT_CTLS2		0x493
-
-/* IA32_FEATURE_CONTROL bits (SDM Vol. 3C, "Enabling and Entering VMX Operation"). */
-#define FEATURE_CONTROL_LOCKED		(1ULL << 0)
-#define FEATURE_CONTROL_VMX_IN_SMX	(1ULL << 1)
-#define FEATURE_CONTROL_VMX_OUTSIDE_SMX	(1ULL << 2)
-
-/* CR4 bits (SDM Vol. 3A, "Control Registers"). */
-#define CR4_VME		(1ULL << 0)
-#define CR4_PVI		(1ULL << 1)
-#define CR4_TSD		(1ULL << 2)
-#define CR4_DE		(1ULL << 3)
-#define CR4_PSE		(1ULL << 4)
-#define CR4_PAE		(1ULL << 5)
-#define CR4_MCE		(1ULL << 6)
-#define CR4_PGE		(1ULL << 7)
-#define CR4_PCE		(1ULL << 8)
-#define CR4_OSFXSR	(1ULL << 9)
-#define CR4_OSXMMEXCPT	(1ULL << 10)
-#define CR4_UMIP	(1ULL << 11)
-#define CR4_LA57	(1ULL << 12)
-#define CR4_VMXE	(1ULL << 13)
-#define CR4_SMXE	(1ULL << 14)
-#define CR4_FSGSBASE	(1ULL << 16)
-#define CR4_PCIDE	(1ULL << 17)
-#define CR4_OSXSAVE	(1ULL << 18)
-#define CR4_KL		(1ULL << 19)
-#define CR4_SMEP	(1ULL << 20)
-#define CR4_SMAP	(1ULL << 21)
-#define CR4_PKE		(1ULL << 22)
-#define CR4_CET		(1ULL << 23)
-#define CR4_PKS		(1ULL << 24)
-#define CR4_UINTR	(1ULL << 25)
-#define CR4_LAM_SUP	(1ULL << 28)
-
 /*
  * Load a model by name and variation ("skylake-sp", "kabylake -vmx",
  * "skylake-sp -vmx.posted-interrupts maxphyaddr=36") from the files in
@@ -151,6 +97,14 @@ bool model_cpuid_bit(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
 		     enum model_reg reg, unsigned int bit);
 /* The MSR's entry, or NULL when the model lacks it (RDMSR/WRMSR #GP). */
 const struct model_msr *model_msr(const struct cpu_model *m, uint32_t index);
+/* The MSR's value, or @dflt when the model lacks it. */
+uint64_t model_msr_value(const struct cpu_model *m, uint32_t index, uint64_t dflt);
+/*
+ * The capability MSR of a VMX control word, @plain or its IA32_VMX_TRUE_*
+ * version @true_msr where IA32_VMX_BASIC[55] says the TRUE ones exist (SDM
+ * Vol. 3D, "Basic VMX Information"); 0 when the model lacks it.
+ */
+uint64_t model_vmx_ctl_cap(const struct cpu_model *m, uint32_t plain, uint32_t true_msr);
 /*
  * WRMSR of @val to MSR @index on a CPU of model @m whose MSRs hold @cur (by
  * slot; NULL: the reset values): the slot it writes, or -1 where WRMSR
@@ -181,8 +135,8 @@ uint64_t model_cr0_fixed0(const struct cpu_model *m);	/* 0x80000021 on every dum
 uint64_t model_cr0_fixed1(const struct cpu_model *m);
 uint64_t model_cr4_fixed0(const struct cpu_model *m);	/* VMXE */
 
-/* The VMX controls the model allows, in words, one per line, into @buf. */
-void model_describe(const struct cpu_model *m, char *buf, size_t len);
+/* The model's derived values and the VMX controls it allows, in words, one per line, onto @sb. */
+void model_describe(const struct cpu_model *m, struct strbuf *sb);
 /* The cost's name in model files ("vmentry"), or NULL when out of range. */
 const char *model_cost_name(enum model_cost cost);
 

@@ -105,7 +105,7 @@ void machine_trace_irq(struct machine *m, bool enter)
 	trace_emit(m->trace, &e);
 }
 
-void machine_trace_vmx(struct machine *m, bool entry, uint32_t exit_reason)
+void machine_trace_vmx(struct machine *m, unsigned int kind, uint32_t value, const char *check)
 {
 	struct trace_event e;
 
@@ -113,8 +113,9 @@ void machine_trace_vmx(struct machine *m, bool entry, uint32_t exit_reason)
 		return;
 	emit_flush_write(m);
 	emit_event_base(m, &e, TR_VMX);
-	e.kind = entry;
-	e.value = entry ? 0 : exit_reason;
+	e.kind = (uint8_t)kind;
+	e.value = value;
+	e.str = trace_string(m->trace, check);
 	trace_emit(m->trace, &e);
 }
 

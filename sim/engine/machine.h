@@ -323,8 +323,11 @@ void machine_report_text(struct machine *m, const char *title, const char *text)
 void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len);
 void machine_trace_log(struct machine *m, const char *text);
 void machine_trace_irq(struct machine *m, bool enter);
-/* A VM entry (the guest starts) or a VM exit with its exit reason. */
-void machine_trace_vmx(struct machine *m, bool entry, uint32_t exit_reason);
+/*
+ * A VM entry, exit or failed entry (enum trace_vmx_kind) with its exit
+ * reason or VM-instruction error, and the failed check's id (or NULL).
+ */
+void machine_trace_vmx(struct machine *m, unsigned int kind, uint32_t value, const char *check);
 
 /* @addr as reports and traces print it: the same in every process. */
 uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr);

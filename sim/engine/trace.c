@@ -57,7 +57,9 @@ static const struct trace_field tf_decision[] = {
 };
 static const struct trace_field tf_log[] = { TF_COMMON, TF("text", str) };
 static const struct trace_field tf_irq[] = { TF_COMMON, TF("enter", kind) };
-static const struct trace_field tf_vmx[] = { TF_COMMON, TF("entry", kind), TF("exit reason", value) };
+static const struct trace_field tf_vmx[] = {
+	TF_COMMON, TF("kind", kind), TF("exit reason or error", value), TF("check", str),
+};
 static const struct trace_field tf_end[] = {
 	TF_COMMON, TF("outcome", kind), TF("message", str),
 };

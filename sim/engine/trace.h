@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define TRACE_MAGIC	"HVSIMTRC"
-#define TRACE_VERSION	1
+#define TRACE_VERSION	2
 
 /* Record types. Payload fields are varints in the order listed. */
 enum trace_type {
@@ -37,8 +37,20 @@ enum trace_type {
 	TR_END,		/* step, cpu, task, cycle, outcome, message string id */
 	TR_LOG,		/* step, cpu, task, cycle, text string id (printk, report titles) */
 	TR_IRQ,		/* step, cpu, task, cycle, kind (1 enter, 0 exit) */
-	TR_VMX,		/* step, cpu, task, cycle, kind (1 VM entry, 0 VM exit), value (exit reason) */
+	TR_VMX,		/* step, cpu, task, cycle, kind (enum trace_vmx_kind), value, check */
 	TR_NR_TYPES
+};
+
+/*
+ * What a TR_VMX record is. Its value is the exit reason (EXIT) or the
+ * VM-instruction error (FAIL); its check, the id of the VM-entry check
+ * that failed ("pin-ctls", a row of sim/vmx/checks.def) as a string id,
+ * for a failed entry: a FAIL, or an EXIT whose reason has bit 31 set.
+ */
+enum trace_vmx_kind {
+	TR_VMX_EXIT = 0,	/* a VM exit */
+	TR_VMX_ENTRY = 1,	/* a VM entry: the guest runs */
+	TR_VMX_FAIL = 2,	/* VMLAUNCH/VMRESUME failed with VMfailValid */
 };
 
 /* Address regions. */
@@ -67,9 +79,10 @@ struct trace_event {
 	uint64_t new_val;	/* ACCESS: value after */
 	uint32_t to_cpu;	/* SWITCH */
 	uint32_t to_task;	/* SWITCH; WAKE: the woken task; ACCESS: stack owner */
-	uint32_t str;		/* SPAWN: name; END: message; LOG: text; ACCESS: primitive */
+	uint32_t str;		/* SPAWN: name; END: message; LOG: text; ACCESS: primitive;
+				   VMX: the failed check */
 	uint32_t n;		/* DECISION: answers */
-	uint32_t value;		/* DECISION: answer; VMX: exit reason */
+	uint32_t value;		/* DECISION: answer; VMX: exit reason or VM-instruction error */
 };
 
 struct trace_header {

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "cpu/model.h"
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmentry.h"
 
@@ -67,12 +69,18 @@ static inline __attribute__((always_inline)) uint64_t vmx_fld(const struct vmx_c
 	return vmcs_get(c->v, encoding);
 }
 
+/* The VM-entry interruption information, or 0 when nothing is injected (valid bit clear). */
+static inline uint64_t vmx_injected(const struct vmx_check_ctx *c)
+{
+	uint64_t info = vmx_fld(c, VMCS_VM_ENTRY_INTR_INFO_FIELD);
+
+	return (info & INTR_INFO_VALID_MASK) ? info : 0;
+}
+
 /* A capability MSR of the model; 0 when the model lacks it. */
 static inline uint64_t vmx_cap(const struct vmx_check_ctx *c, uint32_t index)
 {
-	const struct model_msr *e = model_msr(c->m, index);
-
-	return e ? e->value : 0;
+	return model_msr_value(c->m, index, 0);
 }
 
 static inline bool vmx_beyond_pa(const struct vmx_check_ctx *c, uint64_t addr)
@@ -98,10 +106,10 @@ static inline bool vmx_pat_valid(uint64_t pat)
 	return true;
 }
 
-/* Only SCE (0), LME (8), LMA (10) and NXE (11) exist in IA32_EFER here. */
+/* Only SCE, LME, LMA and NXE exist in IA32_EFER here. */
 static inline bool vmx_efer_reserved_clear(uint64_t efer)
 {
-	return !(efer & ~0xd01ULL);
+	return !(efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX));
 }
 
 /* The row functions, one per row of the table. */

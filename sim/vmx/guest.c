@@ -17,6 +17,8 @@
 #include <stdio.h>
 
 #include "hvsim/hw.h"
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
 #include "cpu/hw.h"
 
 /* How long the guest stand-in runs before its exit: the strategy picks (default first). */
@@ -31,11 +33,6 @@ static const uint32_t guest_run_cycles[] = { 2000, 200, 20000 };
 #define APIC_QUAL_LINEAR_WRITE	(1ULL << 12)
 #define APIC_OFFSET_EOI		0xb0
 #define APIC_OFFSET_ICR_LOW	0x300
-/* IA32_VMX_MISC[4:0]: the preemption timer counts down every 2^X TSC cycles. */
-#define VMX_MISC_TIMER_RATE_MASK	0x1fULL
-/* Guest RFLAGS.IF and interruptibility-state blocking by STI / MOV SS. */
-#define GUEST_RFLAGS_IF		VMX_BIT(9)
-#define GUEST_INTR_STI_MOVSS	3ULL
 
 bool vmx_scriptable_exit(uint32_t reason)
 {
@@ -154,10 +151,9 @@ static void exit_external_interrupt(struct cpu *clk, struct vmcs *v, struct hw_i
 
 	if (clk->cycles < irq->arrives)
 		clk->cycles = irq->arrives;
-	if (vmcs_get(v, VMCS_VM_EXIT_CONTROLS) & VMX_EXIT_ACK_INTR_ON_EXIT) {
+	if (vmcs_get(v, VMCS_VM_EXIT_CONTROLS) & VM_EXIT_ACK_INTR_ON_EXIT) {
 		irq->acked = true;
-		info = (uint32_t)(VMX_INTR_INFO_VALID | irq->vector |
-				  ((uint64_t)VMX_INTR_TYPE_EXT_INTR << VMX_INTR_INFO_TYPE_SHIFT));
+		info = (uint32_t)(INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | irq->vector);
 	}
 	vmx_exit_info(v, EXIT_REASON_EXTERNAL_INTERRUPT, 0, 0, info, 0, 0);
 }
@@ -167,13 +163,13 @@ static unsigned int timer_rate(const struct hw_cpu *c)
 {
 	const struct model_msr *misc = model_msr(c->model, MSR_IA32_VMX_MISC);
 
-	return misc ? (unsigned int)(misc->value & VMX_MISC_TIMER_RATE_MASK) : 0;
+	return misc ? (unsigned int)(misc->value & VMX_MISC_PREEMPTION_TIMER_RATE_MASK) : 0;
 }
 
 /* Cycles until the VMX-preemption timer fires, or UINT64_MAX when it is off. */
 static uint64_t timer_cycles(const struct hw_cpu *c, const struct vmcs *v)
 {
-	if (!(vmcs_get(v, VMCS_PIN_BASED_VM_EXEC_CONTROL) & VMX_PIN_PREEMPTION_TIMER))
+	if (!(vmcs_get(v, VMCS_PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_VMX_PREEMPTION_TIMER))
 		return UINT64_MAX;
 	return vmcs_get(v, VMCS_VMX_PREEMPTION_TIMER_VALUE) << timer_rate(c);
 }
@@ -183,8 +179,8 @@ static void timer_save(const struct hw_cpu *c, struct vmcs *v, uint64_t ran)
 {
 	uint64_t left = vmcs_get(v, VMCS_VMX_PREEMPTION_TIMER_VALUE), ticks = ran >> timer_rate(c);
 
-	if (!(vmcs_get(v, VMCS_PIN_BASED_VM_EXEC_CONTROL) & VMX_PIN_PREEMPTION_TIMER) ||
-	    !(vmcs_get(v, VMCS_VM_EXIT_CONTROLS) & VMX_EXIT_SAVE_PREEMPTION_TIMER))
+	if (!(vmcs_get(v, VMCS_PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_VMX_PREEMPTION_TIMER) ||
+	    !(vmcs_get(v, VMCS_VM_EXIT_CONTROLS) & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER))
 		return;
 	vmcs_set(v, VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks >= left ? 0 : left - ticks);
 }
@@ -194,7 +190,7 @@ static bool script_exits(const struct vmcs *v, uint32_t reason)
 {
 	/* HLT exits only with "HLT exiting"; otherwise the guest halts. */
 	return reason != EXIT_REASON_HLT ||
-	       (vmcs_get(v, VMCS_CPU_BASED_VM_EXEC_CONTROL) & VMX_PROC_HLT_EXITING);
+	       (vmcs_get(v, VMCS_CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_HLT_EXITING);
 }
 
 /*
@@ -227,9 +223,10 @@ void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_
 	struct cpu *clk = &m->cpus[c->id];
 	struct hw_intr *irq;
 
-	if ((vmcs_get(v, VMCS_CPU_BASED_VM_EXEC_CONTROL) & VMX_PROC_INTR_WINDOW_EXITING) &&
-	    (vmcs_get(v, VMCS_GUEST_RFLAGS) & GUEST_RFLAGS_IF) &&
-	    !(vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STI_MOVSS)) {
+	if ((vmcs_get(v, VMCS_CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_INTR_WINDOW_EXITING) &&
+	    (vmcs_get(v, VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	    !(vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) &
+	      (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
 		vmx_exit_info(v, EXIT_REASON_INTERRUPT_WINDOW, 0, 0, 0, 0, 0);
 		return;
 	}
@@ -251,7 +248,7 @@ void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_
 		 */
 		sim_step(m, SIM_RELAX, 0, 0, pc);
 		ran = clk->cycles - start;
-		irq = (pin & VMX_PIN_EXT_INTR_EXITING) ? pending_irq(c) : NULL;
+		irq = (pin & PIN_BASED_EXT_INTR_MASK) ? pending_irq(c) : NULL;
 		if (irq) {
 			exit_external_interrupt(clk, v, irq);
 			break;
@@ -263,7 +260,7 @@ void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_
 				      e.gla);
 			break;
 		}
-		if (!(pin & VMX_PIN_EXT_INTR_EXITING) && timer == UINT64_MAX) {
+		if (!(pin & PIN_BASED_EXT_INTR_MASK) && timer == UINT64_MAX) {
 			c->vmx.in_guest = false;
 			c->irqs_enabled = irqs;
 			vmx_guest_lost(m, pc);

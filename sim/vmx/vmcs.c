@@ -57,7 +57,7 @@ const struct vmcs_field_info *vmcs_field_find(uint64_t encoding)
 void vmcs_init(struct vmcs *v, uint32_t revision, bool vmwrite_any)
 {
 	memset(v, 0, sizeof(*v));
-	v->revision = revision & 0x7fffffffu;
+	v->revision = revision & VMX_BASIC_REVISION_MASK;
 	v->shadow = revision >> 31;
 	v->launch = VMCS_CLEAR;
 	v->vmwrite_any = vmwrite_any;

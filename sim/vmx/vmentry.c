@@ -17,8 +17,8 @@
 /* What a failing row of each group ends entry with. */
 #define GROUP_ERROR_CONTROLS	VMXERR_ENTRY_INVALID_CONTROLS
 #define GROUP_ERROR_HOST_STATE	VMXERR_ENTRY_INVALID_HOST_STATE
-#define GROUP_ERROR_GUEST_STATE	VMX_EXIT_REASON_INVALID_GUEST_STATE
-#define GROUP_ERROR_MSR_LOAD	VMX_EXIT_REASON_MSR_LOADING
+#define GROUP_ERROR_GUEST_STATE	EXIT_REASON_INVALID_STATE
+#define GROUP_ERROR_MSR_LOAD	EXIT_REASON_MSR_LOAD_FAIL
 
 #define VMX_CHECK(group_, id_, section_, qual_, fn, desc_)			\
 	{ .id = (id_), .group = VMX_CHECK_##group_,				\
@@ -32,6 +32,17 @@ const struct vmx_check vmx_entry_checks[] = {
 #undef VMX_CHECK
 
 const unsigned int vmx_nr_entry_checks = sizeof(vmx_entry_checks) / sizeof(vmx_entry_checks[0]);
+
+const struct vmx_check *vmx_checks(unsigned int *n)
+{
+	*n = vmx_nr_entry_checks;
+	return vmx_entry_checks;
+}
+
+const char *vmx_check_id(const struct vmx_check *r)
+{
+	return r->id;
+}
 
 const struct vmx_check *vmx_checks_of(enum vmx_check_group group, unsigned int *n)
 {
@@ -118,14 +129,14 @@ void vmx_check_ctx_init(struct vmx_check_ctx *c, const struct cpu_model *m,
 	c->proc = vmx_fld(c, VMCS_CPU_BASED_VM_EXEC_CONTROL);
 	c->exit = vmx_fld(c, VMCS_VM_EXIT_CONTROLS);
 	c->entry = vmx_fld(c, VMCS_VM_ENTRY_CONTROLS);
-	c->proc2 = (c->proc & VMX_PROC_ACTIVATE_SECONDARY) ?
+	c->proc2 = (c->proc & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) ?
 		   vmx_fld(c, VMCS_SECONDARY_VM_EXEC_CONTROL) : 0;
-	c->proc3 = (c->proc & VMX_PROC_ACTIVATE_TERTIARY) ?
+	c->proc3 = (c->proc & CPU_BASED_ACTIVATE_TERTIARY_CONTROLS) ?
 		   vmx_fld(c, VMCS_TERTIARY_VM_EXEC_CONTROL) : 0;
-	c->exit2 = (c->exit & VMX_EXIT_ACTIVATE_SECONDARY) ?
+	c->exit2 = (c->exit & VM_EXIT_ACTIVATE_SECONDARY_CONTROLS) ?
 		   vmx_fld(c, VMCS_SECONDARY_VM_EXIT_CONTROLS) : 0;
-	c->ia32e = c->entry & VMX_ENTRY_IA32E_MODE_GUEST;
-	c->unrestricted = c->proc2 & VMX_PROC2_UNRESTRICTED_GUEST;
+	c->ia32e = c->entry & VM_ENTRY_IA32E_MODE;
+	c->unrestricted = c->proc2 & SECONDARY_EXEC_UNRESTRICTED_GUEST;
 	/* RFLAGS.VM (bit 17, Vol. 3A "EFLAGS Register"). */
 	c->v8086 = vmx_fld(c, VMCS_GUEST_RFLAGS) & VMX_BIT(17);
 }
@@ -192,5 +203,5 @@ int vmx_check_guest_state(const struct cpu_model *m, const struct vmcs *v,
 uint64_t vmx_guest_check_qualification(const struct vmx_check *r)
 {
 	return r && r->group == VMX_CHECK_GUEST_STATE && r->qual > 0 ? (uint64_t)r->qual :
-	       VMX_ENTRY_FAIL_QUAL_DEFAULT;
+	       ENTRY_FAIL_DEFAULT;
 }

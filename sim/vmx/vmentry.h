@@ -17,27 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hvsim/tools.h"
+
 struct cpu_model;
 struct vmcs;
 struct vmx_check_ctx;
 
-/* Which part of the VM-entry checks a row belongs to, in entry order. */
-enum vmx_check_group {
-	VMX_CHECK_CONTROLS,	/* "Checks on VMX Controls": VM-instruction error 7 */
-	VMX_CHECK_HOST_STATE,	/* "Checks on the Host State Area": error 8 */
-	VMX_CHECK_GUEST_STATE,	/* "Checking and Loading Guest State": exit reason 33 */
-	VMX_CHECK_MSR_LOAD,	/* "Loading MSRs": exit reason 34 */
-	VMX_NR_CHECK_GROUPS,
-};
-
-/* Basic exit reasons of a failed entry ("VM-Entry Failures During or After Loading Guest State"). */
-#define VMX_EXIT_REASON_INVALID_GUEST_STATE	33
-#define VMX_EXIT_REASON_MSR_LOADING		34
-/* Exit reason bit 31: "VM-entry failure" ("Exit Reason"). */
-#define VMX_EXIT_REASON_ENTRY_FAILURE		(1U << 31)
-/* Exit qualifications of a failed guest-state check. */
-#define VMX_ENTRY_FAIL_QUAL_DEFAULT		0
-#define VMX_ENTRY_FAIL_QUAL_VMCS_LINK		4
 /* A row's qualification is the index (from 1) of the MSR-load entry that failed. */
 #define VMX_QUAL_MSR_ENTRY			(-1)
 
@@ -63,21 +48,15 @@ struct vmx_check {
 	bool (*holds)(const struct vmx_check_ctx *c);
 };
 
-/* The table, in entry order, and the rows of one group (a slice of it). */
+/*
+ * The table, in entry order (vmx_checks() and vmx_checks_of() of
+ * hvsim/tools.h give it to tools).
+ */
 extern const struct vmx_check vmx_entry_checks[];
 extern const unsigned int vmx_nr_entry_checks;
-const struct vmx_check *vmx_checks_of(enum vmx_check_group group, unsigned int *n);
 
-/* "controls", "host-state", "guest-state", "msr-load" */
-const char *vmx_check_group_name(enum vmx_check_group group);
 /* A failing row of @group ends entry in a VM exit (true) or a VMfailValid (false). */
 bool vmx_check_group_exits(enum vmx_check_group group);
-
-/*
- * The Markdown table of @rows as docs/vmx-checks.md carries it (header
- * included) into @buf; returns the length it needed (snprintf-style).
- */
-size_t vmx_checks_render(const struct vmx_check *rows, unsigned int n, char *buf, size_t len);
 
 /*
  * What VM entry checks against besides the model and the VMCS: physical
@@ -123,7 +102,7 @@ uint64_t vmx_guest_check_qualification(const struct vmx_check *r);
  * Load the VM-entry MSR-load area of @v ("Loading MSRs"): each entry, in
  * order, passes the MSR_LOAD rows, then its value goes into @msr_val (the
  * CPU's MSRs by model slot; NULL: checks only). Returns 0, or
- * VMX_EXIT_REASON_MSR_LOADING with *@failed the failing row and *@qual the
+ * EXIT_REASON_MSR_LOAD_FAIL with *@failed the failing row and *@qual the
  * failing entry's index (from 1); entries before it stay loaded, as on
  * hardware.
  */

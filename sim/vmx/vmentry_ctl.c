@@ -21,29 +21,8 @@
 #define PAGE_ALIGN	4096ULL
 /* The posted-interrupt descriptor is 64 bytes, naturally aligned. */
 #define PI_DESC_ALIGN	64ULL
-/* MSR-load/store areas hold 16-byte entries ("VM-Exit Controls for MSRs"). */
-#define MSR_ENTRY_SIZE	16ULL
 /* VTPR is the byte at offset 80H of the virtual-APIC page ("Virtualized APIC Registers"). */
 #define VAPIC_VTPR	0x80
-#define CR0_PE		1ULL
-
-/*
- * The capability MSR for a control word: the TRUE_* one when
- * IA32_VMX_BASIC[55] says it exists ("Basic VMX Information").
- */
-static uint64_t ctl_cap(const struct vmx_check_ctx *c, uint32_t plain, uint32_t true_msr)
-{
-	return (vmx_cap(c, MSR_IA32_VMX_BASIC) & VMX_BASIC_TRUE_CTLS) ? vmx_cap(c, true_msr) : vmx_cap(c, plain);
-}
-
-/* Allowed-0 settings in bits 31:0, allowed-1 settings in bits 63:32. */
-static bool ctl_fits(uint64_t val, uint64_t capv)
-{
-	uint64_t must = capv & 0xffffffffULL;
-	uint64_t may = capv >> 32;
-
-	return (val & must) == must && !(val & ~may);
-}
 
 static bool aligned_pa(const struct vmx_check_ctx *c, uint64_t addr, uint64_t align)
 {
@@ -65,13 +44,13 @@ static bool msr_area_within(const struct vmx_check_ctx *c, uint32_t count_field,
 		return true;
 	if (vmx_beyond_pa(c, addr))
 		return false;
-	return !vmx_beyond_pa(c, addr + count * MSR_ENTRY_SIZE - 1);
+	return !vmx_beyond_pa(c, addr + count * VMX_MSR_ENTRY_SIZE - 1);
 }
 
 static bool msr_area_aligned(const struct vmx_check_ctx *c, uint32_t count_field,
 			     uint32_t addr_field)
 {
-	return !vmx_fld(c, count_field) || !(vmx_fld(c, addr_field) & (MSR_ENTRY_SIZE - 1));
+	return !vmx_fld(c, count_field) || !(vmx_fld(c, addr_field) & (VMX_MSR_ENTRY_SIZE - 1));
 }
 
 static bool has2(const struct vmx_check_ctx *c, uint64_t bit)
@@ -93,19 +72,19 @@ static uint64_t ept_cap(const struct vmx_check_ctx *c)
 
 bool vmx_chk_pin_ctls(const struct vmx_check_ctx *c)
 {
-	return ctl_fits(c->pin, ctl_cap(c, MSR_IA32_VMX_PINBASED_CTLS,
-					MSR_IA32_VMX_TRUE_PINBASED_CTLS));
+	return vmx_control_allowed(model_vmx_ctl_cap(c->m, MSR_IA32_VMX_PINBASED_CTLS,
+						     MSR_IA32_VMX_TRUE_PINBASED_CTLS), c->pin);
 }
 
 bool vmx_chk_proc_ctls(const struct vmx_check_ctx *c)
 {
-	return ctl_fits(c->proc, ctl_cap(c, MSR_IA32_VMX_PROCBASED_CTLS,
-					 MSR_IA32_VMX_TRUE_PROCBASED_CTLS));
+	return vmx_control_allowed(model_vmx_ctl_cap(c->m, MSR_IA32_VMX_PROCBASED_CTLS,
+						     MSR_IA32_VMX_TRUE_PROCBASED_CTLS), c->proc);
 }
 
 bool vmx_chk_proc2_ctls(const struct vmx_check_ctx *c)
 {
-	return ctl_fits(c->proc2, vmx_cap(c, MSR_IA32_VMX_PROCBASED_CTLS2));
+	return vmx_control_allowed(vmx_cap(c, MSR_IA32_VMX_PROCBASED_CTLS2), c->proc2);
 }
 
 /* IA32_VMX_PROCBASED_CTLS3 is 64 allowed-1 bits, no allowed-0 half. */
@@ -124,28 +103,28 @@ bool vmx_chk_cr3_target_count(const struct vmx_check_ctx *c)
 
 bool vmx_chk_io_bitmap_a(const struct vmx_check_ctx *c)
 {
-	return !(c->proc & VMX_PROC_USE_IO_BITMAPS) || page_field_ok(c, VMCS_IO_BITMAP_A);
+	return !(c->proc & CPU_BASED_USE_IO_BITMAPS) || page_field_ok(c, VMCS_IO_BITMAP_A);
 }
 
 bool vmx_chk_io_bitmap_b(const struct vmx_check_ctx *c)
 {
-	return !(c->proc & VMX_PROC_USE_IO_BITMAPS) || page_field_ok(c, VMCS_IO_BITMAP_B);
+	return !(c->proc & CPU_BASED_USE_IO_BITMAPS) || page_field_ok(c, VMCS_IO_BITMAP_B);
 }
 
 bool vmx_chk_msr_bitmap(const struct vmx_check_ctx *c)
 {
-	return !(c->proc & VMX_PROC_USE_MSR_BITMAPS) || page_field_ok(c, VMCS_MSR_BITMAP);
+	return !(c->proc & CPU_BASED_USE_MSR_BITMAPS) || page_field_ok(c, VMCS_MSR_BITMAP);
 }
 
 bool vmx_chk_virtual_apic_addr(const struct vmx_check_ctx *c)
 {
-	return !(c->proc & VMX_PROC_USE_TPR_SHADOW) ||
+	return !(c->proc & CPU_BASED_TPR_SHADOW) ||
 	       page_field_ok(c, VMCS_VIRTUAL_APIC_PAGE_ADDR);
 }
 
 bool vmx_chk_tpr_threshold_reserved(const struct vmx_check_ctx *c)
 {
-	if (!(c->proc & VMX_PROC_USE_TPR_SHADOW) || has2(c, VMX_PROC2_VIRT_INTR_DELIVERY))
+	if (!(c->proc & CPU_BASED_TPR_SHADOW) || has2(c, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
 		return true;
 	return !(vmx_fld(c, VMCS_TPR_THRESHOLD) & ~0xfULL);
 }
@@ -163,65 +142,68 @@ static uint8_t read_vtpr(const struct vmx_check_ctx *c)
 
 bool vmx_chk_tpr_threshold_vtpr(const struct vmx_check_ctx *c)
 {
-	if (!(c->proc & VMX_PROC_USE_TPR_SHADOW) ||
-	    has2(c, VMX_PROC2_VIRT_APIC_ACCESSES) || has2(c, VMX_PROC2_VIRT_INTR_DELIVERY))
+	if (!(c->proc & CPU_BASED_TPR_SHADOW) ||
+	    has2(c, SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES) ||
+	    has2(c, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY))
 		return true;
 	return (vmx_fld(c, VMCS_TPR_THRESHOLD) & 0xf) <= (uint64_t)(read_vtpr(c) >> 4);
 }
 
 bool vmx_chk_no_tpr_shadow_x2apic(const struct vmx_check_ctx *c)
 {
-	return (c->proc & VMX_PROC_USE_TPR_SHADOW) || !has2(c, VMX_PROC2_VIRT_X2APIC_MODE);
+	return (c->proc & CPU_BASED_TPR_SHADOW) || !has2(c, SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE);
 }
 
 bool vmx_chk_no_tpr_shadow_apic_reg_virt(const struct vmx_check_ctx *c)
 {
-	return (c->proc & VMX_PROC_USE_TPR_SHADOW) || !has2(c, VMX_PROC2_APIC_REGISTER_VIRT);
+	return (c->proc & CPU_BASED_TPR_SHADOW) || !has2(c, SECONDARY_EXEC_APIC_REGISTER_VIRT);
 }
 
 bool vmx_chk_no_tpr_shadow_vid(const struct vmx_check_ctx *c)
 {
-	return (c->proc & VMX_PROC_USE_TPR_SHADOW) || !has2(c, VMX_PROC2_VIRT_INTR_DELIVERY);
+	return (c->proc & CPU_BASED_TPR_SHADOW) || !has2(c, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
 }
 
 bool vmx_chk_vnmi_needs_nmi_exiting(const struct vmx_check_ctx *c)
 {
-	return (c->pin & VMX_PIN_NMI_EXITING) || !(c->pin & VMX_PIN_VIRTUAL_NMIS);
+	return (c->pin & PIN_BASED_NMI_EXITING) || !(c->pin & PIN_BASED_VIRTUAL_NMIS);
 }
 
 bool vmx_chk_nmi_window_needs_vnmi(const struct vmx_check_ctx *c)
 {
-	return (c->pin & VMX_PIN_VIRTUAL_NMIS) || !(c->proc & VMX_PROC_NMI_WINDOW_EXITING);
+	return (c->pin & PIN_BASED_VIRTUAL_NMIS) || !(c->proc & CPU_BASED_NMI_WINDOW_EXITING);
 }
 
 bool vmx_chk_apic_access_addr(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_VIRT_APIC_ACCESSES) || page_field_ok(c, VMCS_APIC_ACCESS_ADDR);
+	return !has2(c, SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES) ||
+	       page_field_ok(c, VMCS_APIC_ACCESS_ADDR);
 }
 
 bool vmx_chk_x2apic_vs_apic_access(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_VIRT_X2APIC_MODE) || !has2(c, VMX_PROC2_VIRT_APIC_ACCESSES);
+	return !has2(c, SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE) ||
+	       !has2(c, SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES);
 }
 
 bool vmx_chk_vid_needs_ext_intr_exiting(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_VIRT_INTR_DELIVERY) || (c->pin & VMX_PIN_EXT_INTR_EXITING);
+	return !has2(c, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY) || (c->pin & PIN_BASED_EXT_INTR_MASK);
 }
 
 static bool posted(const struct vmx_check_ctx *c)
 {
-	return c->pin & VMX_PIN_POSTED_INTR;
+	return c->pin & PIN_BASED_POSTED_INTR;
 }
 
 bool vmx_chk_posted_needs_vid(const struct vmx_check_ctx *c)
 {
-	return !posted(c) || has2(c, VMX_PROC2_VIRT_INTR_DELIVERY);
+	return !posted(c) || has2(c, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
 }
 
 bool vmx_chk_posted_needs_ack_on_exit(const struct vmx_check_ctx *c)
 {
-	return !posted(c) || (c->exit & VMX_EXIT_ACK_INTR_ON_EXIT);
+	return !posted(c) || (c->exit & VM_EXIT_ACK_INTR_ON_EXIT);
 }
 
 /* The notification vector is a 16-bit field holding a vector 0-255: bits 15:8 zero. */
@@ -242,17 +224,17 @@ bool vmx_chk_posted_desc_width(const struct vmx_check_ctx *c)
 
 bool vmx_chk_vpid_nonzero(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_ENABLE_VPID) || vmx_fld(c, VMCS_VIRTUAL_PROCESSOR_ID);
+	return !has2(c, SECONDARY_EXEC_ENABLE_VPID) || vmx_fld(c, VMCS_VIRTUAL_PROCESSOR_ID);
 }
 
 bool vmx_chk_eptp_memtype(const struct vmx_check_ctx *c)
 {
 	uint64_t mt = eptp(c) & VMX_EPTP_MT_MASK;
 
-	if (!has2(c, VMX_PROC2_ENABLE_EPT))
+	if (!has2(c, SECONDARY_EXEC_ENABLE_EPT))
 		return true;
-	return (mt == VMX_EPTP_MT_UC && (ept_cap(c) & VMX_EPT_MT_UC)) ||
-	       (mt == VMX_EPTP_MT_WB && (ept_cap(c) & VMX_EPT_MT_WB));
+	return (mt == VMX_EPTP_MT_UC && (ept_cap(c) & VMX_EPTP_UC_BIT)) ||
+	       (mt == VMX_EPTP_MT_WB && (ept_cap(c) & VMX_EPTP_WB_BIT));
 }
 
 /* Bits 5:3 hold the page-walk length minus 1. */
@@ -260,61 +242,61 @@ bool vmx_chk_eptp_walk_length(const struct vmx_check_ctx *c)
 {
 	uint64_t pwl = (eptp(c) & VMX_EPTP_PWL_MASK) >> VMX_EPTP_PWL_SHIFT;
 
-	if (!has2(c, VMX_PROC2_ENABLE_EPT))
+	if (!has2(c, SECONDARY_EXEC_ENABLE_EPT))
 		return true;
-	return (pwl == 3 && (ept_cap(c) & VMX_EPT_PWL4)) ||
-	       (pwl == 4 && (ept_cap(c) & VMX_EPT_PWL5));
+	return (pwl == 3 && (ept_cap(c) & VMX_EPT_PAGE_WALK_4_BIT)) ||
+	       (pwl == 4 && (ept_cap(c) & VMX_EPT_PAGE_WALK_5_BIT));
 }
 
 bool vmx_chk_eptp_ad(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_ENABLE_EPT) || !(eptp(c) & VMX_EPTP_AD_ENABLE) ||
-	       (ept_cap(c) & VMX_EPT_AD);
+	return !has2(c, SECONDARY_EXEC_ENABLE_EPT) || !(eptp(c) & VMX_EPTP_AD_ENABLE_BIT) ||
+	       (ept_cap(c) & VMX_EPT_AD_BIT);
 }
 
 bool vmx_chk_eptp_reserved(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_ENABLE_EPT) || !(eptp(c) & VMX_EPTP_RESERVED_LOW);
+	return !has2(c, SECONDARY_EXEC_ENABLE_EPT) || !(eptp(c) & VMX_EPTP_RESERVED_LOW);
 }
 
 bool vmx_chk_eptp_width(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_ENABLE_EPT) || !vmx_beyond_pa(c, eptp(c));
+	return !has2(c, SECONDARY_EXEC_ENABLE_EPT) || !vmx_beyond_pa(c, eptp(c));
 }
 
 bool vmx_chk_pml_needs_ept(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_ENABLE_PML) || has2(c, VMX_PROC2_ENABLE_EPT);
+	return !has2(c, SECONDARY_EXEC_ENABLE_PML) || has2(c, SECONDARY_EXEC_ENABLE_EPT);
 }
 
 bool vmx_chk_pml_addr(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_ENABLE_PML) || page_field_ok(c, VMCS_PML_ADDRESS);
+	return !has2(c, SECONDARY_EXEC_ENABLE_PML) || page_field_ok(c, VMCS_PML_ADDRESS);
 }
 
 bool vmx_chk_unrestricted_needs_ept(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_UNRESTRICTED_GUEST) || has2(c, VMX_PROC2_ENABLE_EPT);
+	return !has2(c, SECONDARY_EXEC_UNRESTRICTED_GUEST) || has2(c, SECONDARY_EXEC_ENABLE_EPT);
 }
 
 bool vmx_chk_mbec_needs_ept(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_MODE_BASED_EPT_EXEC) || has2(c, VMX_PROC2_ENABLE_EPT);
+	return !has2(c, SECONDARY_EXEC_MODE_BASED_EPT_EXEC) || has2(c, SECONDARY_EXEC_ENABLE_EPT);
 }
 
 bool vmx_chk_spp_needs_ept(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_SUBPAGE_WRITE_PERM) || has2(c, VMX_PROC2_ENABLE_EPT);
+	return !has2(c, SECONDARY_EXEC_SPP) || has2(c, SECONDARY_EXEC_ENABLE_EPT);
 }
 
 bool vmx_chk_spptp(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_SUBPAGE_WRITE_PERM) || page_field_ok(c, VMCS_SPP_TABLE_POINTER);
+	return !has2(c, SECONDARY_EXEC_SPP) || page_field_ok(c, VMCS_SPP_TABLE_POINTER);
 }
 
 static uint64_t vmfunc(const struct vmx_check_ctx *c)
 {
-	return has2(c, VMX_PROC2_ENABLE_VMFUNC) ? vmx_fld(c, VMCS_VM_FUNCTION_CONTROL) : 0;
+	return has2(c, SECONDARY_EXEC_ENABLE_VMFUNC) ? vmx_fld(c, VMCS_VM_FUNCTION_CONTROL) : 0;
 }
 
 bool vmx_chk_vmfunc_ctls(const struct vmx_check_ctx *c)
@@ -324,7 +306,7 @@ bool vmx_chk_vmfunc_ctls(const struct vmx_check_ctx *c)
 
 bool vmx_chk_eptp_switching_needs_ept(const struct vmx_check_ctx *c)
 {
-	return !(vmfunc(c) & VMX_VMFUNC_EPTP_SWITCHING) || has2(c, VMX_PROC2_ENABLE_EPT);
+	return !(vmfunc(c) & VMX_VMFUNC_EPTP_SWITCHING) || has2(c, SECONDARY_EXEC_ENABLE_EPT);
 }
 
 bool vmx_chk_eptp_list_addr(const struct vmx_check_ctx *c)
@@ -334,35 +316,37 @@ bool vmx_chk_eptp_list_addr(const struct vmx_check_ctx *c)
 
 bool vmx_chk_vmread_bitmap(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_VMCS_SHADOWING) || page_field_ok(c, VMCS_VMREAD_BITMAP);
+	return !has2(c, SECONDARY_EXEC_SHADOW_VMCS) || page_field_ok(c, VMCS_VMREAD_BITMAP);
 }
 
 bool vmx_chk_vmwrite_bitmap(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_VMCS_SHADOWING) || page_field_ok(c, VMCS_VMWRITE_BITMAP);
+	return !has2(c, SECONDARY_EXEC_SHADOW_VMCS) || page_field_ok(c, VMCS_VMWRITE_BITMAP);
 }
 
 bool vmx_chk_ve_info_addr(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_EPT_VIOLATION_VE) || page_field_ok(c, VMCS_VE_INFORMATION_ADDRESS);
+	return !has2(c, SECONDARY_EXEC_EPT_VIOLATION_VE) ||
+	       page_field_ok(c, VMCS_VE_INFORMATION_ADDRESS);
 }
 
 bool vmx_chk_pt_gpa_needs_ept(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_PT_USES_GPA) || has2(c, VMX_PROC2_ENABLE_EPT);
+	return !has2(c, SECONDARY_EXEC_PT_USE_GPA) || has2(c, SECONDARY_EXEC_ENABLE_EPT);
 }
 
 bool vmx_chk_pt_gpa_needs_rtit_ctls(const struct vmx_check_ctx *c)
 {
-	return !has2(c, VMX_PROC2_PT_USES_GPA) ||
-	       ((c->exit & VMX_EXIT_CLEAR_IA32_RTIT_CTL) && (c->entry & VMX_ENTRY_LOAD_IA32_RTIT_CTL));
+	return !has2(c, SECONDARY_EXEC_PT_USE_GPA) ||
+	       ((c->exit & VM_EXIT_CLEAR_IA32_RTIT_CTL) && (c->entry & VM_ENTRY_LOAD_IA32_RTIT_CTL));
 }
 
 /* ---- VM-exit control fields ---- */
 
 bool vmx_chk_exit_ctls(const struct vmx_check_ctx *c)
 {
-	return ctl_fits(c->exit, ctl_cap(c, MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS));
+	return vmx_control_allowed(model_vmx_ctl_cap(c->m, MSR_IA32_VMX_EXIT_CTLS,
+						     MSR_IA32_VMX_TRUE_EXIT_CTLS), c->exit);
 }
 
 /* IA32_VMX_EXIT_CTLS2 is 64 allowed-1 bits, like the tertiary controls. */
@@ -373,7 +357,8 @@ bool vmx_chk_exit_ctls2(const struct vmx_check_ctx *c)
 
 bool vmx_chk_preemption_save(const struct vmx_check_ctx *c)
 {
-	return !(c->exit & VMX_EXIT_SAVE_PREEMPTION_TIMER) || (c->pin & VMX_PIN_PREEMPTION_TIMER);
+	return !(c->exit & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER) ||
+	       (c->pin & PIN_BASED_VMX_PREEMPTION_TIMER);
 }
 
 bool vmx_chk_exit_msr_store_aligned(const struct vmx_check_ctx *c)
@@ -400,66 +385,59 @@ bool vmx_chk_exit_msr_load_width(const struct vmx_check_ctx *c)
 
 bool vmx_chk_entry_ctls(const struct vmx_check_ctx *c)
 {
-	return ctl_fits(c->entry, ctl_cap(c, MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS));
+	return vmx_control_allowed(model_vmx_ctl_cap(c->m, MSR_IA32_VMX_ENTRY_CTLS,
+						     MSR_IA32_VMX_TRUE_ENTRY_CTLS), c->entry);
 }
 
-/* The interruption-information field, or 0 when its valid bit is clear. */
-static uint64_t intr_info(const struct vmx_check_ctx *c)
+static uint64_t intr_type(uint64_t info)
 {
-	uint64_t info = vmx_fld(c, VMCS_VM_ENTRY_INTR_INFO_FIELD);
-
-	return (info & VMX_INTR_INFO_VALID) ? info : 0;
-}
-
-static unsigned int intr_type(uint64_t info)
-{
-	return (unsigned int)((info & VMX_INTR_INFO_TYPE_MASK) >> VMX_INTR_INFO_TYPE_SHIFT);
+	return info & INTR_INFO_INTR_TYPE_MASK;
 }
 
 static unsigned int intr_vector(uint64_t info)
 {
-	return (unsigned int)(info & VMX_INTR_INFO_VECTOR_MASK);
+	return (unsigned int)(info & INTR_INFO_VECTOR_MASK);
 }
 
 bool vmx_chk_intr_reserved(const struct vmx_check_ctx *c)
 {
-	return !(intr_info(c) & VMX_INTR_INFO_RESERVED);
+	return !(vmx_injected(c) & INTR_INFO_RESVD_BITS_MASK);
 }
 
 /* Type 1 is always reserved; type 7 unless the CPU allows "monitor trap flag". */
 bool vmx_chk_intr_type(const struct vmx_check_ctx *c)
 {
-	uint64_t info = intr_info(c);
-	uint64_t proc_cap = ctl_cap(c, MSR_IA32_VMX_PROCBASED_CTLS,
-				    MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
+	uint64_t info = vmx_injected(c);
+	uint64_t proc_cap = model_vmx_ctl_cap(c->m, MSR_IA32_VMX_PROCBASED_CTLS,
+					      MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
 
 	if (!info)
 		return true;
-	if (intr_type(info) == VMX_INTR_TYPE_RESERVED)
+	if (intr_type(info) == INTR_TYPE_RESERVED)
 		return false;
-	return intr_type(info) != VMX_INTR_TYPE_OTHER_EVENT ||
-	       ((proc_cap >> 32) & VMX_PROC_MONITOR_TRAP_FLAG);
+	return intr_type(info) != INTR_TYPE_OTHER_EVENT ||
+	       ((proc_cap >> 32) & CPU_BASED_MONITOR_TRAP_FLAG);
 }
 
 bool vmx_chk_intr_nmi_vector(const struct vmx_check_ctx *c)
 {
-	uint64_t info = intr_info(c);
+	uint64_t info = vmx_injected(c);
 
-	return !info || intr_type(info) != VMX_INTR_TYPE_NMI || intr_vector(info) == 2;
+	return !info || intr_type(info) != INTR_TYPE_NMI_INTR || intr_vector(info) == 2;
 }
 
 bool vmx_chk_intr_exception_vector(const struct vmx_check_ctx *c)
 {
-	uint64_t info = intr_info(c);
+	uint64_t info = vmx_injected(c);
 
-	return !info || intr_type(info) != VMX_INTR_TYPE_HARD_EXCEPTION || intr_vector(info) <= 31;
+	return !info || intr_type(info) != INTR_TYPE_HARD_EXCEPTION || intr_vector(info) <= 31;
 }
 
 bool vmx_chk_intr_other_vector(const struct vmx_check_ctx *c)
 {
-	uint64_t info = intr_info(c);
+	uint64_t info = vmx_injected(c);
 
-	return !info || intr_type(info) != VMX_INTR_TYPE_OTHER_EVENT || intr_vector(info) == 0;
+	return !info || intr_type(info) != INTR_TYPE_OTHER_EVENT || intr_vector(info) == 0;
 }
 
 /* #DF, #TS, #NP, #SS, #GP, #PF, #AC: the exceptions that push an error code. */
@@ -480,32 +458,33 @@ static bool vector_has_error_code(unsigned int vector)
  */
 static bool intr_protected_hw_exception(const struct vmx_check_ctx *c, uint64_t info)
 {
-	bool prot = !has2(c, VMX_PROC2_UNRESTRICTED_GUEST) || (vmx_fld(c, VMCS_GUEST_CR0) & CR0_PE);
+	bool prot = !has2(c, SECONDARY_EXEC_UNRESTRICTED_GUEST) ||
+		    (vmx_fld(c, VMCS_GUEST_CR0) & X86_CR0_PE);
 
-	return intr_type(info) == VMX_INTR_TYPE_HARD_EXCEPTION && prot;
+	return intr_type(info) == INTR_TYPE_HARD_EXCEPTION && prot;
 }
 
 /* IA32_VMX_BASIC[56]: the vector no longer decides whether a code is delivered. */
 static bool errcode_vector_free(const struct vmx_check_ctx *c)
 {
-	return vmx_cap(c, MSR_IA32_VMX_BASIC) & VMX_BASIC_NO_HW_ERRCODE_CHECK;
+	return vmx_cap(c, MSR_IA32_VMX_BASIC) & VMX_BASIC_NO_HW_ERROR_CODE_CC;
 }
 
 bool vmx_chk_intr_errcode_missing(const struct vmx_check_ctx *c)
 {
-	uint64_t info = intr_info(c);
+	uint64_t info = vmx_injected(c);
 
 	if (!info || !intr_protected_hw_exception(c, info) || errcode_vector_free(c) ||
 	    !vector_has_error_code(intr_vector(info)))
 		return true;
-	return info & VMX_INTR_INFO_DELIVER_CODE;
+	return info & INTR_INFO_DELIVER_CODE_MASK;
 }
 
 bool vmx_chk_intr_errcode_unexpected(const struct vmx_check_ctx *c)
 {
-	uint64_t info = intr_info(c);
+	uint64_t info = vmx_injected(c);
 
-	if (!(info & VMX_INTR_INFO_DELIVER_CODE))
+	if (!(info & INTR_INFO_DELIVER_CODE_MASK))
 		return true;
 	if (!intr_protected_hw_exception(c, info))
 		return false;
@@ -514,28 +493,28 @@ bool vmx_chk_intr_errcode_unexpected(const struct vmx_check_ctx *c)
 
 bool vmx_chk_intr_errcode_reserved(const struct vmx_check_ctx *c)
 {
-	return !(intr_info(c) & VMX_INTR_INFO_DELIVER_CODE) ||
+	return !(vmx_injected(c) & INTR_INFO_DELIVER_CODE_MASK) ||
 	       !(vmx_fld(c, VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE) & 0xffff0000ULL);
 }
 
 /* Software interrupts and exceptions: an instruction length 1-15, or 0 with IA32_VMX_MISC[30]. */
 bool vmx_chk_intr_insn_len(const struct vmx_check_ctx *c)
 {
-	uint64_t info = intr_info(c);
+	uint64_t info = vmx_injected(c);
 	uint64_t len = vmx_fld(c, VMCS_VM_ENTRY_INSTRUCTION_LEN);
 
 	if (!info)
 		return true;
 	switch (intr_type(info)) {
-	case VMX_INTR_TYPE_SOFT_INTR:
-	case VMX_INTR_TYPE_PRIV_SW_EXCEPTION:
-	case VMX_INTR_TYPE_SOFT_EXCEPTION:
+	case INTR_TYPE_SOFT_INTR:
+	case INTR_TYPE_PRIV_SW_EXCEPTION:
+	case INTR_TYPE_SOFT_EXCEPTION:
 		break;
 	default:
 		return true;
 	}
 	if (len == 0)
-		return vmx_cap(c, MSR_IA32_VMX_MISC) & VMX_MISC_ZERO_LEN_INJECT;
+		return vmx_cap(c, MSR_IA32_VMX_MISC) & VMX_MISC_ZERO_LEN_INS;
 	return len <= 15;
 }
 
@@ -552,12 +531,12 @@ bool vmx_chk_entry_msr_load_width(const struct vmx_check_ctx *c)
 /* The simulator never runs in SMM: both controls must be 0. */
 bool vmx_chk_entry_to_smm(const struct vmx_check_ctx *c)
 {
-	return !(c->entry & VMX_ENTRY_TO_SMM);
+	return !(c->entry & VM_ENTRY_SMM);
 }
 
 bool vmx_chk_deact_dual_monitor(const struct vmx_check_ctx *c)
 {
-	return !(c->entry & VMX_ENTRY_DEACT_DUAL_MONITOR);
+	return !(c->entry & VM_ENTRY_DEACT_DUAL_MONITOR);
 }
 
 bool vmx_eptp_valid(const struct cpu_model *m, uint64_t eptp_val)
@@ -571,8 +550,8 @@ bool vmx_eptp_valid(const struct cpu_model *m, uint64_t eptp_val)
 
 	/* A VMCS with EPT on and this EPTP: the rows judge the pointer alone. */
 	vmcs_init(&v, 0, false);
-	vmcs_set(&v, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMX_PROC_ACTIVATE_SECONDARY);
-	vmcs_set(&v, VMCS_SECONDARY_VM_EXEC_CONTROL, VMX_PROC2_ENABLE_EPT);
+	vmcs_set(&v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+	vmcs_set(&v, VMCS_SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_ENABLE_EPT);
 	vmcs_set(&v, VMCS_EPT_POINTER, eptp_val);
 	vmx_check_ctx_init(&c, m, &v, NULL, NULL);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)

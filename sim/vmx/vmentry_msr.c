@@ -17,34 +17,14 @@
 
 #include "vmx/checks.h"
 
-/* MSR indices (SDM Vol. 4, "Architectural MSRs"). */
-#define MSR_IA32_SMM_MONITOR_CTL	0x9bU
-#define MSR_IA32_SYSENTER_ESP		0x175U
-#define MSR_IA32_SYSENTER_EIP		0x176U
-#define MSR_IA32_PAT			0x277U
-#define MSR_IA32_EFER			0xc0000080U
-#define MSR_IA32_LSTAR			0xc0000082U
-#define MSR_IA32_CSTAR			0xc0000083U
-#define MSR_IA32_FS_BASE		0xc0000100U
-#define MSR_IA32_GS_BASE		0xc0000101U
-#define MSR_IA32_KERNEL_GS_BASE		0xc0000102U
-#define MSR_IA32_TSC_AUX		0xc0000103U
-/* x2APIC registers: MSRs 800H-8FFH ("x2APIC Register Address Space"). */
-#define MSR_X2APIC_FIRST_BITS_31_8	0x8U
 
-/* One entry is 16 bytes ("VM-Entry Controls for MSRs"). */
-#define MSR_ENTRY_BYTES			16U
-/* IA32_VMX_MISC[27:25]: recommended maximum is 512 x (N + 1) ("Miscellaneous Data"). */
-#define VMX_MISC_MAX_MSRS_SHIFT		25
-#define VMX_MISC_MAX_MSRS_MASK		7ULL
-#define VMX_MSR_LIST_UNIT		512U
-
+/* IA32_VMX_MISC[27:25] = N: the recommended maximum is 512 x (N + 1) entries. */
 bool vmx_chk_msr_load_count(const struct vmx_check_ctx *c)
 {
-	uint64_t n = (vmx_cap(c, MSR_IA32_VMX_MISC) >> VMX_MISC_MAX_MSRS_SHIFT) &
-		     VMX_MISC_MAX_MSRS_MASK;
+	uint64_t n = (vmx_cap(c, MSR_IA32_VMX_MISC) >> VMX_MISC_MSR_LIST_SHIFT) &
+		     VMX_MISC_MSR_LIST_MASK;
 
-	return c->msr.pos <= VMX_MSR_LIST_UNIT * (n + 1);
+	return c->msr.pos <= VMX_MISC_MSR_LIST_MULTIPLIER * (n + 1);
 }
 
 bool vmx_chk_msr_load_reserved(const struct vmx_check_ctx *c)
@@ -54,12 +34,12 @@ bool vmx_chk_msr_load_reserved(const struct vmx_check_ctx *c)
 
 bool vmx_chk_msr_load_fs_gs_base(const struct vmx_check_ctx *c)
 {
-	return c->msr.index != MSR_IA32_FS_BASE && c->msr.index != MSR_IA32_GS_BASE;
+	return c->msr.index != MSR_FS_BASE && c->msr.index != MSR_GS_BASE;
 }
 
 bool vmx_chk_msr_load_x2apic(const struct vmx_check_ctx *c)
 {
-	return c->msr.index >> 8 != MSR_X2APIC_FIRST_BITS_31_8;
+	return c->msr.index < MSR_X2APIC_FIRST || c->msr.index > MSR_X2APIC_LAST;
 }
 
 /* The simulated host never runs VMLAUNCH/VMRESUME in SMM. */
@@ -70,20 +50,20 @@ bool vmx_chk_msr_load_smm_only(const struct vmx_check_ctx *c)
 
 bool vmx_chk_msr_load_efer(const struct vmx_check_ctx *c)
 {
-	return c->msr.index != MSR_IA32_EFER || vmx_efer_reserved_clear(c->msr.value);
+	return c->msr.index != MSR_EFER || vmx_efer_reserved_clear(c->msr.value);
 }
 
 bool vmx_chk_msr_load_pat(const struct vmx_check_ctx *c)
 {
-	return c->msr.index != MSR_IA32_PAT || vmx_pat_valid(c->msr.value);
+	return c->msr.index != MSR_IA32_CR_PAT || vmx_pat_valid(c->msr.value);
 }
 
 bool vmx_chk_msr_load_canonical(const struct vmx_check_ctx *c)
 {
 	switch (c->msr.index) {
-	case MSR_IA32_LSTAR:
-	case MSR_IA32_CSTAR:
-	case MSR_IA32_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
 	case MSR_IA32_SYSENTER_ESP:
 	case MSR_IA32_SYSENTER_EIP:
 		return vmx_canonical(c, c->msr.value);
@@ -94,7 +74,7 @@ bool vmx_chk_msr_load_canonical(const struct vmx_check_ctx *c)
 
 bool vmx_chk_msr_load_tsc_aux(const struct vmx_check_ctx *c)
 {
-	return c->msr.index != MSR_IA32_TSC_AUX || !(c->msr.value >> 32);
+	return c->msr.index != MSR_TSC_AUX || !(c->msr.value >> 32);
 }
 
 bool vmx_chk_msr_load_wrmsr(const struct vmx_check_ctx *c)
@@ -105,12 +85,12 @@ bool vmx_chk_msr_load_wrmsr(const struct vmx_check_ctx *c)
 /* Entry @pos (from 1) of the area at @addr; unbacked memory reads as zeros. */
 static void read_entry(struct vmx_check_ctx *c, uint64_t addr, unsigned int pos)
 {
-	uint8_t raw[MSR_ENTRY_BYTES];
+	uint8_t raw[VMX_MSR_ENTRY_SIZE];
 	uint32_t lo, hi;
 
 	memset(raw, 0, sizeof(raw));
 	if (c->mem)
-		c->mem->read(c->mem->opaque, addr + (uint64_t)(pos - 1) * MSR_ENTRY_BYTES, raw,
+		c->mem->read(c->mem->opaque, addr + (uint64_t)(pos - 1) * VMX_MSR_ENTRY_SIZE, raw,
 			     sizeof(raw));
 	memcpy(&lo, raw, sizeof(lo));
 	memcpy(&hi, raw + 4, sizeof(hi));

@@ -26,64 +26,23 @@
 
 #include <stddef.h>
 
-/* IA32_VMX_MISC bits 8:6: HLT, shutdown, wait-for-SIPI ("Miscellaneous Data"). */
-#define MISC_ACTIVITY_SHIFT	5
-
-/* Architectural register bits (Vol. 3A "Control Registers", "EFLAGS Register"). */
-#define CR0_PE		VMX_BIT(0)
-#define CR0_PG		VMX_BIT(31)
-#define EFER_SCE	VMX_BIT(0)
-#define EFER_LME	VMX_BIT(8)
-#define EFER_LMA	VMX_BIT(10)
-#define EFER_NXE	VMX_BIT(11)
-#define RFLAGS_FIXED1	VMX_BIT(1)
-#define RFLAGS_TF	VMX_BIT(8)
-#define RFLAGS_IF	VMX_BIT(9)
-#define RFLAGS_VM	VMX_BIT(17)
-/* Bits 63:22, 15, 5 and 3 ("Checks on Guest RIP, RFLAGS, and SSP"). */
+/* RFLAGS bits 63:22, 15, 5 and 3 ("Checks on Guest RIP, RFLAGS, and SSP"). */
 #define RFLAGS_RESERVED	(~0x3fffffULL | VMX_BIT(15) | VMX_BIT(5) | VMX_BIT(3))
 /* IA32_DEBUGCTL: bits 5:2 and 63:16 reserved (Vol. 3B "IA32_DEBUGCTL MSR"). */
-#define DEBUGCTL_BTF	VMX_BIT(1)
 #define DEBUGCTL_RESERVED (~0xffffULL | 0x3cULL)
 
 /* Selector: RPL bits 1:0, TI bit 2 (Vol. 3A "Segment Selectors"). */
 #define SEL_RPL		3ULL
 #define SEL_TI		VMX_BIT(2)
 
-/* Access-rights field ("Guest Register State", Table "Format of Access Rights"). */
-#define AR_TYPE		0xfULL
-#define AR_TYPE_ACCESSED VMX_BIT(0)
-#define AR_TYPE_READ	VMX_BIT(1)
-#define AR_TYPE_CODE	VMX_BIT(3)
-#define AR_S		VMX_BIT(4)
-#define AR_DPL_SHIFT	5
-#define AR_P		VMX_BIT(7)
-#define AR_L		VMX_BIT(13)
-#define AR_DB		VMX_BIT(14)
-#define AR_G		VMX_BIT(15)
-#define AR_UNUSABLE	VMX_BIT(16)
-/* Bits 11:8 and 31:17. */
-#define AR_RESERVED	(0xf00ULL | 0xfffe0000ULL)
+/* Interruptibility state: bits 31:5 reserved ("Guest Non-Register State"). */
+#define INTR_RESERVED	0xffffffe0ULL
+/* Blocking by STI and by MOV SS. */
+#define INTR_BLOCKING	(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)
 
-/* Interruptibility state ("Guest Non-Register State"). */
-#define INTR_STI	VMX_BIT(0)
-#define INTR_MOV_SS	VMX_BIT(1)
-#define INTR_SMI	VMX_BIT(2)
-#define INTR_NMI	VMX_BIT(3)
-#define INTR_RESERVED	0xffffffe0ULL	/* bits 31:5 */
-
-/* Pending debug exceptions: B3-B0, enabled breakpoint, BS, RTM. */
-#define PDBG_BS		VMX_BIT(14)
+/* Pending debug exceptions: only B3-B0, enabled breakpoint, BS and RTM exist. */
 #define PDBG_RESERVED	(~0x1ffffULL | 0xff0ULL | VMX_BIT(13) | VMX_BIT(15))
 
-enum activity_state {
-	ACTIVITY_ACTIVE = 0,
-	ACTIVITY_HLT = 1,
-	ACTIVITY_SHUTDOWN = 2,
-	ACTIVITY_WAIT_SIPI = 3,
-};
-
-#define VMCS_LINK_NONE	(~0ULL)
 #define PAGE_MASK_LOW	0xfffULL
 
 static bool canonical_field(const struct vmx_check_ctx *c, uint32_t encoding)
@@ -147,35 +106,35 @@ bool vmx_chk_host_sysenter_eip(const struct vmx_check_ctx *c)
 
 bool vmx_chk_host_perf_global(const struct vmx_check_ctx *c)
 {
-	return !(c->exit & VMX_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL) ||
+	return !(c->exit & VM_EXIT_LOAD_IA32_PERF_GLOBAL_CTRL) ||
 	       perf_global_valid(c, vmx_fld(c, VMCS_HOST_IA32_PERF_GLOBAL_CTRL));
 }
 
 bool vmx_chk_host_pat(const struct vmx_check_ctx *c)
 {
-	return !(c->exit & VMX_EXIT_LOAD_IA32_PAT) || vmx_pat_valid(vmx_fld(c, VMCS_HOST_IA32_PAT));
+	return !(c->exit & VM_EXIT_LOAD_IA32_PAT) || vmx_pat_valid(vmx_fld(c, VMCS_HOST_IA32_PAT));
 }
 
 bool vmx_chk_host_efer_reserved(const struct vmx_check_ctx *c)
 {
-	return !(c->exit & VMX_EXIT_LOAD_IA32_EFER) ||
+	return !(c->exit & VM_EXIT_LOAD_IA32_EFER) ||
 	       vmx_efer_reserved_clear(vmx_fld(c, VMCS_HOST_IA32_EFER));
 }
 
 static bool host_ass(const struct vmx_check_ctx *c)
 {
-	return c->exit & VMX_EXIT_HOST_ADDR_SPACE_SIZE;
+	return c->exit & VM_EXIT_HOST_ADDR_SPACE_SIZE;
 }
 
 bool vmx_chk_host_efer_lma(const struct vmx_check_ctx *c)
 {
-	return !(c->exit & VMX_EXIT_LOAD_IA32_EFER) ||
+	return !(c->exit & VM_EXIT_LOAD_IA32_EFER) ||
 	       !!(vmx_fld(c, VMCS_HOST_IA32_EFER) & EFER_LMA) == host_ass(c);
 }
 
 bool vmx_chk_host_efer_lme(const struct vmx_check_ctx *c)
 {
-	return !(c->exit & VMX_EXIT_LOAD_IA32_EFER) ||
+	return !(c->exit & VM_EXIT_LOAD_IA32_EFER) ||
 	       !!(vmx_fld(c, VMCS_HOST_IA32_EFER) & EFER_LME) == host_ass(c);
 }
 
@@ -251,7 +210,7 @@ bool vmx_chk_host_ass(const struct vmx_check_ctx *c)
 
 bool vmx_chk_host_pae(const struct vmx_check_ctx *c)
 {
-	return !host_ass(c) || (vmx_fld(c, VMCS_HOST_CR4) & CR4_PAE);
+	return !host_ass(c) || (vmx_fld(c, VMCS_HOST_CR4) & X86_CR4_PAE);
 }
 
 bool vmx_chk_host_rip(const struct vmx_check_ctx *c)
@@ -267,7 +226,7 @@ bool vmx_chk_guest_cr0(const struct vmx_check_ctx *c)
 
 	/* Unrestricted guest lifts the PE and PG requirements. */
 	if (c->unrestricted)
-		fixed0 &= ~(CR0_PE | CR0_PG);
+		fixed0 &= ~(X86_CR0_PE | X86_CR0_PG);
 	return fits_fixed(vmx_fld(c, VMCS_GUEST_CR0), fixed0, c->cr0_fixed1);
 }
 
@@ -275,7 +234,7 @@ bool vmx_chk_guest_cr0_pg_pe(const struct vmx_check_ctx *c)
 {
 	uint64_t cr0 = vmx_fld(c, VMCS_GUEST_CR0);
 
-	return !(cr0 & CR0_PG) || (cr0 & CR0_PE);
+	return !(cr0 & X86_CR0_PG) || (cr0 & X86_CR0_PE);
 }
 
 bool vmx_chk_guest_cr4(const struct vmx_check_ctx *c)
@@ -285,23 +244,23 @@ bool vmx_chk_guest_cr4(const struct vmx_check_ctx *c)
 
 bool vmx_chk_guest_debugctl(const struct vmx_check_ctx *c)
 {
-	return !(c->entry & VMX_ENTRY_LOAD_DEBUG_CONTROLS) ||
+	return !(c->entry & VM_ENTRY_LOAD_DEBUG_CONTROLS) ||
 	       !(vmx_fld(c, VMCS_GUEST_IA32_DEBUGCTL) & DEBUGCTL_RESERVED);
 }
 
 bool vmx_chk_guest_ia32e_pg(const struct vmx_check_ctx *c)
 {
-	return !c->ia32e || (vmx_fld(c, VMCS_GUEST_CR0) & CR0_PG);
+	return !c->ia32e || (vmx_fld(c, VMCS_GUEST_CR0) & X86_CR0_PG);
 }
 
 bool vmx_chk_guest_ia32e_pae(const struct vmx_check_ctx *c)
 {
-	return !c->ia32e || (vmx_fld(c, VMCS_GUEST_CR4) & CR4_PAE);
+	return !c->ia32e || (vmx_fld(c, VMCS_GUEST_CR4) & X86_CR4_PAE);
 }
 
 bool vmx_chk_guest_pcide(const struct vmx_check_ctx *c)
 {
-	return c->ia32e || !(vmx_fld(c, VMCS_GUEST_CR4) & CR4_PCIDE);
+	return c->ia32e || !(vmx_fld(c, VMCS_GUEST_CR4) & X86_CR4_PCIDE);
 }
 
 bool vmx_chk_guest_cr3(const struct vmx_check_ctx *c)
@@ -311,7 +270,7 @@ bool vmx_chk_guest_cr3(const struct vmx_check_ctx *c)
 
 bool vmx_chk_guest_dr7(const struct vmx_check_ctx *c)
 {
-	return !(c->entry & VMX_ENTRY_LOAD_DEBUG_CONTROLS) || !(vmx_fld(c, VMCS_GUEST_DR7) >> 32);
+	return !(c->entry & VM_ENTRY_LOAD_DEBUG_CONTROLS) || !(vmx_fld(c, VMCS_GUEST_DR7) >> 32);
 }
 
 bool vmx_chk_guest_sysenter_esp(const struct vmx_check_ctx *c)
@@ -326,24 +285,24 @@ bool vmx_chk_guest_sysenter_eip(const struct vmx_check_ctx *c)
 
 bool vmx_chk_guest_perf_global(const struct vmx_check_ctx *c)
 {
-	return !(c->entry & VMX_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL) ||
+	return !(c->entry & VM_ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL) ||
 	       perf_global_valid(c, vmx_fld(c, VMCS_GUEST_IA32_PERF_GLOBAL_CTRL));
 }
 
 bool vmx_chk_guest_pat(const struct vmx_check_ctx *c)
 {
-	return !(c->entry & VMX_ENTRY_LOAD_IA32_PAT) || vmx_pat_valid(vmx_fld(c, VMCS_GUEST_IA32_PAT));
+	return !(c->entry & VM_ENTRY_LOAD_IA32_PAT) || vmx_pat_valid(vmx_fld(c, VMCS_GUEST_IA32_PAT));
 }
 
 bool vmx_chk_guest_efer_reserved(const struct vmx_check_ctx *c)
 {
-	return !(c->entry & VMX_ENTRY_LOAD_IA32_EFER) ||
+	return !(c->entry & VM_ENTRY_LOAD_IA32_EFER) ||
 	       vmx_efer_reserved_clear(vmx_fld(c, VMCS_GUEST_IA32_EFER));
 }
 
 bool vmx_chk_guest_efer_lma(const struct vmx_check_ctx *c)
 {
-	return !(c->entry & VMX_ENTRY_LOAD_IA32_EFER) ||
+	return !(c->entry & VM_ENTRY_LOAD_IA32_EFER) ||
 	       !!(vmx_fld(c, VMCS_GUEST_IA32_EFER) & EFER_LMA) == c->ia32e;
 }
 
@@ -351,7 +310,7 @@ bool vmx_chk_guest_efer_lme(const struct vmx_check_ctx *c)
 {
 	uint64_t efer = vmx_fld(c, VMCS_GUEST_IA32_EFER);
 
-	if (!(c->entry & VMX_ENTRY_LOAD_IA32_EFER) || !(vmx_fld(c, VMCS_GUEST_CR0) & CR0_PG))
+	if (!(c->entry & VM_ENTRY_LOAD_IA32_EFER) || !(vmx_fld(c, VMCS_GUEST_CR0) & X86_CR0_PG))
 		return true;
 	return !!(efer & EFER_LME) == !!(efer & EFER_LMA);
 }
@@ -361,44 +320,41 @@ bool vmx_chk_guest_bndcfgs(const struct vmx_check_ctx *c)
 {
 	uint64_t val = vmx_fld(c, VMCS_GUEST_BNDCFGS);
 
-	if (!(c->entry & VMX_ENTRY_LOAD_BNDCFGS))
+	if (!(c->entry & VM_ENTRY_LOAD_BNDCFGS))
 		return true;
 	return !(val & 0xffcULL) && vmx_canonical(c, val & ~PAGE_MASK_LOW);
 }
 
 /* ---- guest segment registers ---- */
 
-/* In VMCS order: selector 0800H + 2i, limit 4800H + 2i, AR 4814H + 2i, base 6806H + 2i. */
-enum seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
-
-static uint64_t seg_sel(const struct vmx_check_ctx *c, enum seg s)
+static uint64_t seg_sel(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return vmx_fld(c, VMCS_GUEST_ES_SELECTOR + 2 * s);
+	return vmx_fld(c, vmcs_seg_selector(s));
 }
 
-static uint64_t seg_limit(const struct vmx_check_ctx *c, enum seg s)
+static uint64_t seg_limit(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return vmx_fld(c, VMCS_GUEST_ES_LIMIT + 2 * s);
+	return vmx_fld(c, vmcs_seg_limit(s));
 }
 
-static uint64_t seg_ar(const struct vmx_check_ctx *c, enum seg s)
+static uint64_t seg_ar(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return vmx_fld(c, VMCS_GUEST_ES_AR_BYTES + 2 * s);
+	return vmx_fld(c, vmcs_seg_ar(s));
 }
 
-static uint64_t seg_base(const struct vmx_check_ctx *c, enum seg s)
+static uint64_t seg_base(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return vmx_fld(c, VMCS_GUEST_ES_BASE + 2 * s);
+	return vmx_fld(c, vmcs_seg_base(s));
 }
 
-static bool seg_usable(const struct vmx_check_ctx *c, enum seg s)
+static bool seg_usable(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return !(seg_ar(c, s) & AR_UNUSABLE);
+	return !(seg_ar(c, s) & VMX_AR_UNUSABLE_MASK);
 }
 
-static unsigned int seg_dpl(const struct vmx_check_ctx *c, enum seg s)
+static unsigned int seg_dpl(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return (seg_ar(c, s) >> AR_DPL_SHIFT) & 3;
+	return (seg_ar(c, s) >> VMX_AR_DPL_SHIFT) & 3;
 }
 
 /*
@@ -406,49 +362,49 @@ static unsigned int seg_dpl(const struct vmx_check_ctx *c, enum seg s)
  * when usable; none of them for a virtual-8086 guest, whose rules this
  * table leaves out.
  */
-static bool seg_checked(const struct vmx_check_ctx *c, enum seg s)
+static bool seg_checked(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	if (c->v8086)
 		return false;
-	return s == SEG_CS || s == SEG_TR || seg_usable(c, s);
+	return s == VMCS_SEG_CS || s == VMCS_SEG_TR || seg_usable(c, s);
 }
 
 bool vmx_chk_guest_tr_ti(const struct vmx_check_ctx *c)
 {
-	return !(seg_sel(c, SEG_TR) & SEL_TI);
+	return !(seg_sel(c, VMCS_SEG_TR) & SEL_TI);
 }
 
 bool vmx_chk_guest_ldtr_ti(const struct vmx_check_ctx *c)
 {
-	return !seg_usable(c, SEG_LDTR) || !(seg_sel(c, SEG_LDTR) & SEL_TI);
+	return !seg_usable(c, VMCS_SEG_LDTR) || !(seg_sel(c, VMCS_SEG_LDTR) & SEL_TI);
 }
 
 bool vmx_chk_guest_ss_rpl(const struct vmx_check_ctx *c)
 {
 	if (c->v8086 || c->unrestricted)
 		return true;
-	return (seg_sel(c, SEG_SS) & SEL_RPL) == (seg_sel(c, SEG_CS) & SEL_RPL);
+	return (seg_sel(c, VMCS_SEG_SS) & SEL_RPL) == (seg_sel(c, VMCS_SEG_CS) & SEL_RPL);
 }
 
 /* TR, FS, GS always; LDTR when usable. */
-static bool base_canonical(const struct vmx_check_ctx *c, enum seg s)
+static bool base_canonical(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	if (s == SEG_LDTR && !seg_usable(c, s))
+	if (s == VMCS_SEG_LDTR && !seg_usable(c, s))
 		return true;
 	return vmx_canonical(c, seg_base(c, s));
 }
 
 /* CS always; SS, DS, ES when usable. */
-static bool base_high_clear(const struct vmx_check_ctx *c, enum seg s)
+static bool base_high_clear(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	if (s != SEG_CS && !seg_usable(c, s))
+	if (s != VMCS_SEG_CS && !seg_usable(c, s))
 		return true;
 	return !(seg_base(c, s) >> 32);
 }
 
-static bool cs_type_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool cs_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	uint64_t type = seg_ar(c, s) & AR_TYPE;
+	uint64_t type = seg_ar(c, s) & VMX_AR_TYPE_MASK;
 
 	if (c->v8086)
 		return true;
@@ -457,53 +413,53 @@ static bool cs_type_ok(const struct vmx_check_ctx *c, enum seg s)
 	return type == 9 || type == 11 || type == 13 || type == 15;
 }
 
-static bool ss_type_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool ss_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	uint64_t type = seg_ar(c, s) & AR_TYPE;
+	uint64_t type = seg_ar(c, s) & VMX_AR_TYPE_MASK;
 
 	return !seg_checked(c, s) || type == 3 || type == 7;
 }
 
 /* Accessed, and readable when a code segment. */
-static bool data_type_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool data_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	uint64_t type = seg_ar(c, s) & AR_TYPE;
+	uint64_t type = seg_ar(c, s) & VMX_AR_TYPE_MASK;
 
 	if (!seg_checked(c, s))
 		return true;
-	if (!(type & AR_TYPE_ACCESSED))
+	if (!(type & VMX_AR_TYPE_ACCESSES_MASK))
 		return false;
-	return !(type & AR_TYPE_CODE) || (type & AR_TYPE_READ);
+	return !(type & VMX_AR_TYPE_CODE_MASK) || (type & VMX_AR_TYPE_READABLE_MASK);
 }
 
-static bool s_set(const struct vmx_check_ctx *c, enum seg s)
+static bool s_set(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return !seg_checked(c, s) || (seg_ar(c, s) & AR_S);
+	return !seg_checked(c, s) || (seg_ar(c, s) & VMX_AR_S_MASK);
 }
 
-static bool s_clear(const struct vmx_check_ctx *c, enum seg s)
+static bool s_clear(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return !seg_checked(c, s) || !(seg_ar(c, s) & AR_S);
+	return !seg_checked(c, s) || !(seg_ar(c, s) & VMX_AR_S_MASK);
 }
 
-static bool p_set(const struct vmx_check_ctx *c, enum seg s)
+static bool p_set(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return !seg_checked(c, s) || (seg_ar(c, s) & AR_P);
+	return !seg_checked(c, s) || (seg_ar(c, s) & VMX_AR_P_MASK);
 }
 
-static bool ar_reserved_clear(const struct vmx_check_ctx *c, enum seg s)
+static bool ar_reserved_clear(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return !seg_checked(c, s) || !(seg_ar(c, s) & AR_RESERVED);
+	return !seg_checked(c, s) || !(seg_ar(c, s) & VMX_AR_RESERVD_MASK);
 }
 
 /*
  * Limit bits 11:0 not all ones: G is 0; limit bits 31:20 not all zeros:
  * G is 1 (the limit must be what a descriptor could give).
  */
-static bool g_limit_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool g_limit_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	uint64_t limit = seg_limit(c, s);
-	bool g = seg_ar(c, s) & AR_G;
+	bool g = seg_ar(c, s) & VMX_AR_G_MASK;
 
 	if (!seg_checked(c, s))
 		return true;
@@ -512,10 +468,10 @@ static bool g_limit_ok(const struct vmx_check_ctx *c, enum seg s)
 	return !(limit & 0xfff00000ULL) || g;
 }
 
-static bool cs_dpl_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool cs_dpl_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	uint64_t type = seg_ar(c, s) & AR_TYPE;
-	unsigned int dpl = seg_dpl(c, s), ss_dpl = seg_dpl(c, SEG_SS);
+	uint64_t type = seg_ar(c, s) & VMX_AR_TYPE_MASK;
+	unsigned int dpl = seg_dpl(c, s), ss_dpl = seg_dpl(c, VMCS_SEG_SS);
 
 	if (c->v8086)
 		return true;
@@ -528,58 +484,58 @@ static bool cs_dpl_ok(const struct vmx_check_ctx *c, enum seg s)
 	return true;	/* cs-type rejects the rest */
 }
 
-static bool cs_db_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool cs_db_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	uint64_t ar = seg_ar(c, s);
 
-	return c->v8086 || !c->ia32e || !(ar & AR_L) || !(ar & AR_DB);
+	return c->v8086 || !c->ia32e || !(ar & VMX_AR_L_MASK) || !(ar & VMX_AR_DB_MASK);
 }
 
 /* Not for an unrestricted guest: SS.DPL is the RPL of SS. */
-static bool ss_dpl_rpl_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool ss_dpl_rpl_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	if (c->v8086 || c->unrestricted)
 		return true;
 	return seg_dpl(c, s) == (seg_sel(c, s) & SEL_RPL);
 }
 
-static bool ss_dpl_zero_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool ss_dpl_zero_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	bool real = !(vmx_fld(c, VMCS_GUEST_CR0) & CR0_PE);
+	bool real = !(vmx_fld(c, VMCS_GUEST_CR0) & X86_CR0_PE);
 
 	if (c->v8086)
 		return true;
-	if ((seg_ar(c, SEG_CS) & AR_TYPE) != 3 && !real)
+	if ((seg_ar(c, VMCS_SEG_CS) & VMX_AR_TYPE_MASK) != 3 && !real)
 		return true;
 	return seg_dpl(c, s) == 0;
 }
 
 /* Data and non-conforming code (types 0-11): DPL >= RPL, unless unrestricted. */
-static bool data_dpl_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool data_dpl_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	if (!seg_checked(c, s) || c->unrestricted || (seg_ar(c, s) & AR_TYPE) > 11)
+	if (!seg_checked(c, s) || c->unrestricted || (seg_ar(c, s) & VMX_AR_TYPE_MASK) > 11)
 		return true;
 	return seg_dpl(c, s) >= (seg_sel(c, s) & SEL_RPL);
 }
 
 /* A 64-bit busy TSS in IA-32e mode; a 16- or 32-bit busy TSS otherwise. */
-static bool tr_type_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool tr_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	uint64_t type = seg_ar(c, s) & AR_TYPE;
+	uint64_t type = seg_ar(c, s) & VMX_AR_TYPE_MASK;
 
 	if (c->v8086)
 		return true;
 	return type == 11 || (!c->ia32e && type == 3);
 }
 
-static bool tr_usable_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool tr_usable_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	return c->v8086 || seg_usable(c, s);
 }
 
-static bool ldtr_type_ok(const struct vmx_check_ctx *c, enum seg s)
+static bool ldtr_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return !seg_checked(c, s) || (seg_ar(c, s) & AR_TYPE) == 2;
+	return !seg_checked(c, s) || (seg_ar(c, s) & VMX_AR_TYPE_MASK) == 2;
 }
 
 /* One row function per (rule, segment): the table's holds() takes no argument. */
@@ -589,72 +545,72 @@ static bool ldtr_type_ok(const struct vmx_check_ctx *c, enum seg s)
 		return rule(c, seg);					\
 	}
 
-SEG_ROW(tr_base, base_canonical, SEG_TR)
-SEG_ROW(fs_base, base_canonical, SEG_FS)
-SEG_ROW(gs_base, base_canonical, SEG_GS)
-SEG_ROW(ldtr_base, base_canonical, SEG_LDTR)
-SEG_ROW(cs_base, base_high_clear, SEG_CS)
-SEG_ROW(ss_base, base_high_clear, SEG_SS)
-SEG_ROW(ds_base, base_high_clear, SEG_DS)
-SEG_ROW(es_base, base_high_clear, SEG_ES)
+SEG_ROW(tr_base, base_canonical, VMCS_SEG_TR)
+SEG_ROW(fs_base, base_canonical, VMCS_SEG_FS)
+SEG_ROW(gs_base, base_canonical, VMCS_SEG_GS)
+SEG_ROW(ldtr_base, base_canonical, VMCS_SEG_LDTR)
+SEG_ROW(cs_base, base_high_clear, VMCS_SEG_CS)
+SEG_ROW(ss_base, base_high_clear, VMCS_SEG_SS)
+SEG_ROW(ds_base, base_high_clear, VMCS_SEG_DS)
+SEG_ROW(es_base, base_high_clear, VMCS_SEG_ES)
 
-SEG_ROW(cs_type, cs_type_ok, SEG_CS)
-SEG_ROW(ss_type, ss_type_ok, SEG_SS)
-SEG_ROW(ds_type, data_type_ok, SEG_DS)
-SEG_ROW(es_type, data_type_ok, SEG_ES)
-SEG_ROW(fs_type, data_type_ok, SEG_FS)
-SEG_ROW(gs_type, data_type_ok, SEG_GS)
+SEG_ROW(cs_type, cs_type_ok, VMCS_SEG_CS)
+SEG_ROW(ss_type, ss_type_ok, VMCS_SEG_SS)
+SEG_ROW(ds_type, data_type_ok, VMCS_SEG_DS)
+SEG_ROW(es_type, data_type_ok, VMCS_SEG_ES)
+SEG_ROW(fs_type, data_type_ok, VMCS_SEG_FS)
+SEG_ROW(gs_type, data_type_ok, VMCS_SEG_GS)
 
-SEG_ROW(cs_s, s_set, SEG_CS)
-SEG_ROW(ss_s, s_set, SEG_SS)
-SEG_ROW(ds_s, s_set, SEG_DS)
-SEG_ROW(es_s, s_set, SEG_ES)
-SEG_ROW(fs_s, s_set, SEG_FS)
-SEG_ROW(gs_s, s_set, SEG_GS)
+SEG_ROW(cs_s, s_set, VMCS_SEG_CS)
+SEG_ROW(ss_s, s_set, VMCS_SEG_SS)
+SEG_ROW(ds_s, s_set, VMCS_SEG_DS)
+SEG_ROW(es_s, s_set, VMCS_SEG_ES)
+SEG_ROW(fs_s, s_set, VMCS_SEG_FS)
+SEG_ROW(gs_s, s_set, VMCS_SEG_GS)
 
-SEG_ROW(cs_dpl, cs_dpl_ok, SEG_CS)
-SEG_ROW(ss_dpl_rpl, ss_dpl_rpl_ok, SEG_SS)
-SEG_ROW(ss_dpl_zero, ss_dpl_zero_ok, SEG_SS)
-SEG_ROW(ds_dpl, data_dpl_ok, SEG_DS)
-SEG_ROW(es_dpl, data_dpl_ok, SEG_ES)
-SEG_ROW(fs_dpl, data_dpl_ok, SEG_FS)
-SEG_ROW(gs_dpl, data_dpl_ok, SEG_GS)
+SEG_ROW(cs_dpl, cs_dpl_ok, VMCS_SEG_CS)
+SEG_ROW(ss_dpl_rpl, ss_dpl_rpl_ok, VMCS_SEG_SS)
+SEG_ROW(ss_dpl_zero, ss_dpl_zero_ok, VMCS_SEG_SS)
+SEG_ROW(ds_dpl, data_dpl_ok, VMCS_SEG_DS)
+SEG_ROW(es_dpl, data_dpl_ok, VMCS_SEG_ES)
+SEG_ROW(fs_dpl, data_dpl_ok, VMCS_SEG_FS)
+SEG_ROW(gs_dpl, data_dpl_ok, VMCS_SEG_GS)
 
-SEG_ROW(cs_p, p_set, SEG_CS)
-SEG_ROW(ss_p, p_set, SEG_SS)
-SEG_ROW(ds_p, p_set, SEG_DS)
-SEG_ROW(es_p, p_set, SEG_ES)
-SEG_ROW(fs_p, p_set, SEG_FS)
-SEG_ROW(gs_p, p_set, SEG_GS)
+SEG_ROW(cs_p, p_set, VMCS_SEG_CS)
+SEG_ROW(ss_p, p_set, VMCS_SEG_SS)
+SEG_ROW(ds_p, p_set, VMCS_SEG_DS)
+SEG_ROW(es_p, p_set, VMCS_SEG_ES)
+SEG_ROW(fs_p, p_set, VMCS_SEG_FS)
+SEG_ROW(gs_p, p_set, VMCS_SEG_GS)
 
-SEG_ROW(cs_reserved, ar_reserved_clear, SEG_CS)
-SEG_ROW(ss_reserved, ar_reserved_clear, SEG_SS)
-SEG_ROW(ds_reserved, ar_reserved_clear, SEG_DS)
-SEG_ROW(es_reserved, ar_reserved_clear, SEG_ES)
-SEG_ROW(fs_reserved, ar_reserved_clear, SEG_FS)
-SEG_ROW(gs_reserved, ar_reserved_clear, SEG_GS)
+SEG_ROW(cs_reserved, ar_reserved_clear, VMCS_SEG_CS)
+SEG_ROW(ss_reserved, ar_reserved_clear, VMCS_SEG_SS)
+SEG_ROW(ds_reserved, ar_reserved_clear, VMCS_SEG_DS)
+SEG_ROW(es_reserved, ar_reserved_clear, VMCS_SEG_ES)
+SEG_ROW(fs_reserved, ar_reserved_clear, VMCS_SEG_FS)
+SEG_ROW(gs_reserved, ar_reserved_clear, VMCS_SEG_GS)
 
-SEG_ROW(cs_db, cs_db_ok, SEG_CS)
+SEG_ROW(cs_db, cs_db_ok, VMCS_SEG_CS)
 
-SEG_ROW(cs_limit, g_limit_ok, SEG_CS)
-SEG_ROW(ss_limit, g_limit_ok, SEG_SS)
-SEG_ROW(ds_limit, g_limit_ok, SEG_DS)
-SEG_ROW(es_limit, g_limit_ok, SEG_ES)
-SEG_ROW(fs_limit, g_limit_ok, SEG_FS)
-SEG_ROW(gs_limit, g_limit_ok, SEG_GS)
+SEG_ROW(cs_limit, g_limit_ok, VMCS_SEG_CS)
+SEG_ROW(ss_limit, g_limit_ok, VMCS_SEG_SS)
+SEG_ROW(ds_limit, g_limit_ok, VMCS_SEG_DS)
+SEG_ROW(es_limit, g_limit_ok, VMCS_SEG_ES)
+SEG_ROW(fs_limit, g_limit_ok, VMCS_SEG_FS)
+SEG_ROW(gs_limit, g_limit_ok, VMCS_SEG_GS)
 
-SEG_ROW(tr_type, tr_type_ok, SEG_TR)
-SEG_ROW(tr_s, s_clear, SEG_TR)
-SEG_ROW(tr_p, p_set, SEG_TR)
-SEG_ROW(tr_reserved, ar_reserved_clear, SEG_TR)
-SEG_ROW(tr_limit, g_limit_ok, SEG_TR)
-SEG_ROW(tr_usable, tr_usable_ok, SEG_TR)
+SEG_ROW(tr_type, tr_type_ok, VMCS_SEG_TR)
+SEG_ROW(tr_s, s_clear, VMCS_SEG_TR)
+SEG_ROW(tr_p, p_set, VMCS_SEG_TR)
+SEG_ROW(tr_reserved, ar_reserved_clear, VMCS_SEG_TR)
+SEG_ROW(tr_limit, g_limit_ok, VMCS_SEG_TR)
+SEG_ROW(tr_usable, tr_usable_ok, VMCS_SEG_TR)
 
-SEG_ROW(ldtr_type, ldtr_type_ok, SEG_LDTR)
-SEG_ROW(ldtr_s, s_clear, SEG_LDTR)
-SEG_ROW(ldtr_p, p_set, SEG_LDTR)
-SEG_ROW(ldtr_reserved, ar_reserved_clear, SEG_LDTR)
-SEG_ROW(ldtr_limit, g_limit_ok, SEG_LDTR)
+SEG_ROW(ldtr_type, ldtr_type_ok, VMCS_SEG_LDTR)
+SEG_ROW(ldtr_s, s_clear, VMCS_SEG_LDTR)
+SEG_ROW(ldtr_p, p_set, VMCS_SEG_LDTR)
+SEG_ROW(ldtr_reserved, ar_reserved_clear, VMCS_SEG_LDTR)
+SEG_ROW(ldtr_limit, g_limit_ok, VMCS_SEG_LDTR)
 
 /* ---- guest descriptor-table registers ---- */
 
@@ -682,7 +638,7 @@ bool vmx_chk_guest_idtr_limit(const struct vmx_check_ctx *c)
 
 static bool long_mode_cs(const struct vmx_check_ctx *c)
 {
-	return c->ia32e && (seg_ar(c, SEG_CS) & AR_L);
+	return c->ia32e && (seg_ar(c, VMCS_SEG_CS) & VMX_AR_L_MASK);
 }
 
 bool vmx_chk_guest_rip_high(const struct vmx_check_ctx *c)
@@ -702,35 +658,28 @@ bool vmx_chk_guest_rflags_reserved(const struct vmx_check_ctx *c)
 
 bool vmx_chk_guest_rflags_bit1(const struct vmx_check_ctx *c)
 {
-	return vmx_fld(c, VMCS_GUEST_RFLAGS) & RFLAGS_FIXED1;
+	return vmx_fld(c, VMCS_GUEST_RFLAGS) & X86_EFLAGS_FIXED;
 }
 
 bool vmx_chk_guest_rflags_vm(const struct vmx_check_ctx *c)
 {
-	bool pe = vmx_fld(c, VMCS_GUEST_CR0) & CR0_PE;
+	bool pe = vmx_fld(c, VMCS_GUEST_CR0) & X86_CR0_PE;
 
 	return !c->v8086 || (!c->ia32e && pe);
 }
 
-/* The valid injected event's type, or -1 when nothing is injected. */
-static int injected_type(const struct vmx_check_ctx *c)
+/* Whether entry injects an event of interruption type @type. */
+static bool injects(const struct vmx_check_ctx *c, uint64_t type)
 {
-	uint64_t info = vmx_fld(c, VMCS_VM_ENTRY_INTR_INFO_FIELD);
+	uint64_t info = vmx_injected(c);
 
-	if (!(info & VMX_INTR_INFO_VALID))
-		return -1;
-	return (int)((info & VMX_INTR_INFO_TYPE_MASK) >> VMX_INTR_INFO_TYPE_SHIFT);
-}
-
-static unsigned int injected_vector(const struct vmx_check_ctx *c)
-{
-	return vmx_fld(c, VMCS_VM_ENTRY_INTR_INFO_FIELD) & VMX_INTR_INFO_VECTOR_MASK;
+	return info && (info & INTR_INFO_INTR_TYPE_MASK) == type;
 }
 
 bool vmx_chk_guest_rflags_if(const struct vmx_check_ctx *c)
 {
-	return injected_type(c) != VMX_INTR_TYPE_EXT_INTR ||
-	       (vmx_fld(c, VMCS_GUEST_RFLAGS) & RFLAGS_IF);
+	return !injects(c, INTR_TYPE_EXT_INTR) ||
+	       (vmx_fld(c, VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF);
 }
 
 /* ---- guest non-register state ---- */
@@ -747,23 +696,28 @@ static uint64_t intr_state(const struct vmx_check_ctx *c)
 
 bool vmx_chk_guest_activity_supported(const struct vmx_check_ctx *c)
 {
+	static const uint64_t misc_bit[] = {
+		[GUEST_ACTIVITY_HLT] = VMX_MISC_ACTIVITY_HLT,
+		[GUEST_ACTIVITY_SHUTDOWN] = VMX_MISC_ACTIVITY_SHUTDOWN,
+		[GUEST_ACTIVITY_WAIT_SIPI] = VMX_MISC_ACTIVITY_WAIT_SIPI,
+	};
 	uint64_t state = activity(c);
 
-	if (state == ACTIVITY_ACTIVE)
+	if (state == GUEST_ACTIVITY_ACTIVE)
 		return true;
-	if (state > ACTIVITY_WAIT_SIPI)
+	if (state > GUEST_ACTIVITY_WAIT_SIPI)
 		return false;
-	return vmx_cap(c, MSR_IA32_VMX_MISC) & VMX_BIT(MISC_ACTIVITY_SHIFT + state);
+	return vmx_cap(c, MSR_IA32_VMX_MISC) & misc_bit[state];
 }
 
 bool vmx_chk_guest_activity_hlt_dpl(const struct vmx_check_ctx *c)
 {
-	return activity(c) != ACTIVITY_HLT || seg_dpl(c, SEG_SS) == 0;
+	return activity(c) != GUEST_ACTIVITY_HLT || seg_dpl(c, VMCS_SEG_SS) == 0;
 }
 
 bool vmx_chk_guest_activity_blocking(const struct vmx_check_ctx *c)
 {
-	return activity(c) == ACTIVITY_ACTIVE || !(intr_state(c) & (INTR_STI | INTR_MOV_SS));
+	return activity(c) == GUEST_ACTIVITY_ACTIVE || !(intr_state(c) & INTR_BLOCKING);
 }
 
 /*
@@ -772,24 +726,25 @@ bool vmx_chk_guest_activity_blocking(const struct vmx_check_ctx *c)
  */
 bool vmx_chk_guest_activity_injection(const struct vmx_check_ctx *c)
 {
-	int type = injected_type(c);
-	unsigned int vec = injected_vector(c);
+	uint64_t info = vmx_injected(c);
+	uint64_t type = info & INTR_INFO_INTR_TYPE_MASK;
+	uint64_t vec = info & INTR_INFO_VECTOR_MASK;
 
-	if (type < 0)
+	if (!info)
 		return true;
 	switch (activity(c)) {
-	case ACTIVITY_HLT:
-		if (type == VMX_INTR_TYPE_EXT_INTR || type == VMX_INTR_TYPE_NMI)
+	case GUEST_ACTIVITY_HLT:
+		if (type == INTR_TYPE_EXT_INTR || type == INTR_TYPE_NMI_INTR)
 			return true;
-		if (type == VMX_INTR_TYPE_HARD_EXCEPTION)
+		if (type == INTR_TYPE_HARD_EXCEPTION)
 			return vec == 1 || vec == 18;
-		if (type == VMX_INTR_TYPE_PRIV_SW_EXCEPTION)
+		if (type == INTR_TYPE_PRIV_SW_EXCEPTION)
 			return vec == 1;
-		return type == VMX_INTR_TYPE_OTHER_EVENT && vec == 0;
-	case ACTIVITY_SHUTDOWN:
-		return type == VMX_INTR_TYPE_NMI ||
-		       (type == VMX_INTR_TYPE_HARD_EXCEPTION && vec == 18);
-	case ACTIVITY_WAIT_SIPI:
+		return type == INTR_TYPE_OTHER_EVENT && vec == 0;
+	case GUEST_ACTIVITY_SHUTDOWN:
+		return type == INTR_TYPE_NMI_INTR ||
+		       (type == INTR_TYPE_HARD_EXCEPTION && vec == 18);
+	case GUEST_ACTIVITY_WAIT_SIPI:
 		return false;
 	default:
 		return true;
@@ -803,36 +758,36 @@ bool vmx_chk_guest_intr_reserved(const struct vmx_check_ctx *c)
 
 bool vmx_chk_guest_intr_sti_movss(const struct vmx_check_ctx *c)
 {
-	return (intr_state(c) & (INTR_STI | INTR_MOV_SS)) != (INTR_STI | INTR_MOV_SS);
+	return (intr_state(c) & INTR_BLOCKING) != INTR_BLOCKING;
 }
 
 bool vmx_chk_guest_intr_sti_if(const struct vmx_check_ctx *c)
 {
-	return !(intr_state(c) & INTR_STI) || (vmx_fld(c, VMCS_GUEST_RFLAGS) & RFLAGS_IF);
+	return !(intr_state(c) & GUEST_INTR_STATE_STI) ||
+	       (vmx_fld(c, VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF);
 }
 
 bool vmx_chk_guest_intr_ext_inject(const struct vmx_check_ctx *c)
 {
-	return injected_type(c) != VMX_INTR_TYPE_EXT_INTR ||
-	       !(intr_state(c) & (INTR_STI | INTR_MOV_SS));
+	return !injects(c, INTR_TYPE_EXT_INTR) || !(intr_state(c) & INTR_BLOCKING);
 }
 
 bool vmx_chk_guest_intr_nmi_movss(const struct vmx_check_ctx *c)
 {
-	return injected_type(c) != VMX_INTR_TYPE_NMI || !(intr_state(c) & INTR_MOV_SS);
+	return !injects(c, INTR_TYPE_NMI_INTR) || !(intr_state(c) & GUEST_INTR_STATE_MOV_SS);
 }
 
 /* The simulator never runs in SMM. */
 bool vmx_chk_guest_intr_smi(const struct vmx_check_ctx *c)
 {
-	return !(intr_state(c) & INTR_SMI);
+	return !(intr_state(c) & GUEST_INTR_STATE_SMI);
 }
 
 bool vmx_chk_guest_intr_vnmi(const struct vmx_check_ctx *c)
 {
-	if (!(c->pin & VMX_PIN_VIRTUAL_NMIS) || injected_type(c) != VMX_INTR_TYPE_NMI)
+	if (!(c->pin & PIN_BASED_VIRTUAL_NMIS) || !injects(c, INTR_TYPE_NMI_INTR))
 		return true;
-	return !(intr_state(c) & INTR_NMI);
+	return !(intr_state(c) & GUEST_INTR_STATE_NMI);
 }
 
 bool vmx_chk_guest_pdbg_reserved(const struct vmx_check_ctx *c)
@@ -846,37 +801,37 @@ bool vmx_chk_guest_pdbg_reserved(const struct vmx_check_ctx *c)
  */
 static bool bs_constrained(const struct vmx_check_ctx *c)
 {
-	return (intr_state(c) & (INTR_STI | INTR_MOV_SS)) || activity(c) == ACTIVITY_HLT;
+	return (intr_state(c) & INTR_BLOCKING) || activity(c) == GUEST_ACTIVITY_HLT;
 }
 
 static bool single_step(const struct vmx_check_ctx *c)
 {
-	return (vmx_fld(c, VMCS_GUEST_RFLAGS) & RFLAGS_TF) &&
-	       !(vmx_fld(c, VMCS_GUEST_IA32_DEBUGCTL) & DEBUGCTL_BTF);
+	return (vmx_fld(c, VMCS_GUEST_RFLAGS) & X86_EFLAGS_TF) &&
+	       !(vmx_fld(c, VMCS_GUEST_IA32_DEBUGCTL) & DEBUGCTLMSR_BTF);
 }
 
 bool vmx_chk_guest_pdbg_bs_set(const struct vmx_check_ctx *c)
 {
 	return !bs_constrained(c) || !single_step(c) ||
-	       (vmx_fld(c, VMCS_GUEST_PENDING_DBG_EXCEPTIONS) & PDBG_BS);
+	       (vmx_fld(c, VMCS_GUEST_PENDING_DBG_EXCEPTIONS) & PENDING_DBG_BS);
 }
 
 bool vmx_chk_guest_pdbg_bs_clear(const struct vmx_check_ctx *c)
 {
 	return !bs_constrained(c) || single_step(c) ||
-	       !(vmx_fld(c, VMCS_GUEST_PENDING_DBG_EXCEPTIONS) & PDBG_BS);
+	       !(vmx_fld(c, VMCS_GUEST_PENDING_DBG_EXCEPTIONS) & PENDING_DBG_BS);
 }
 
 bool vmx_chk_guest_link_aligned(const struct vmx_check_ctx *c)
 {
 	uint64_t link = vmx_fld(c, VMCS_VMCS_LINK_POINTER);
 
-	return link == VMCS_LINK_NONE || !(link & PAGE_MASK_LOW);
+	return link == VMCS_LINK_POINTER_NONE || !(link & PAGE_MASK_LOW);
 }
 
 bool vmx_chk_guest_link_width(const struct vmx_check_ctx *c)
 {
 	uint64_t link = vmx_fld(c, VMCS_VMCS_LINK_POINTER);
 
-	return link == VMCS_LINK_NONE || !vmx_beyond_pa(c, link);
+	return link == VMCS_LINK_POINTER_NONE || !vmx_beyond_pa(c, link);
 }

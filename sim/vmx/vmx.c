@@ -17,6 +17,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/trace.h"
+#include "hvsim/tools.h"
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
 #include "cpu/hw.h"
 #include "mem/phys.h"
 #include "vmx/vmentry.h"
@@ -28,15 +32,15 @@
 const char *vmx_exit_reason_name(uint32_t basic)
 {
 	static const char *const names[] = {
-		[0] = "exception or NMI",
+		[EXIT_REASON_EXCEPTION_NMI] = "exception or NMI",
 		[EXIT_REASON_EXTERNAL_INTERRUPT] = "external interrupt",
 		[EXIT_REASON_TRIPLE_FAULT] = "triple fault",
 		[EXIT_REASON_INTERRUPT_WINDOW] = "interrupt window",
-		[8] = "NMI window",
+		[EXIT_REASON_NMI_WINDOW] = "NMI window",
 		[EXIT_REASON_CPUID] = "CPUID",
 		[EXIT_REASON_HLT] = "HLT",
 		[EXIT_REASON_VMCALL] = "VMCALL",
-		[28] = "control-register access",
+		[EXIT_REASON_CR_ACCESS] = "control-register access",
 		[EXIT_REASON_IO_INSTRUCTION] = "I/O instruction",
 		[EXIT_REASON_MSR_READ] = "RDMSR",
 		[EXIT_REASON_MSR_WRITE] = "WRMSR",
@@ -45,7 +49,7 @@ const char *vmx_exit_reason_name(uint32_t basic)
 		[EXIT_REASON_APIC_ACCESS] = "APIC access",
 		[EXIT_REASON_EOI_INDUCED] = "virtualized EOI",
 		[EXIT_REASON_EPT_VIOLATION] = "EPT violation",
-		[49] = "EPT misconfiguration",
+		[EXIT_REASON_EPT_MISCONFIG] = "EPT misconfiguration",
 		[EXIT_REASON_PREEMPTION_TIMER] = "VMX-preemption timer expired",
 		[EXIT_REASON_APIC_WRITE] = "APIC write",
 	};
@@ -110,7 +114,7 @@ static uint32_t vmx_revision(const struct hw_cpu *c)
 {
 	const struct model_msr *b = c->model ? model_msr(c->model, MSR_IA32_VMX_BASIC) : NULL;
 
-	return b ? (uint32_t)(b->value & 0x7fffffffu) : 0;
+	return b ? (uint32_t)(b->value & VMX_BASIC_REVISION_MASK) : 0;
 }
 
 /* The revision identifier software wrote at the start of the region. */
@@ -156,7 +160,7 @@ static bool vmxon_faults(struct hw_cpu *c, const char **fault)
 	uint64_t fc = 0;
 
 	/* #UD: CR4.VMXE clear (SDM VMXON: "IF ... CR4.VMXE = 0 ... THEN #UD"). */
-	if (!(c->cr4 & CR4_VMXE)) {
+	if (!(c->cr4 & X86_CR4_VMXE)) {
 		*fault = "invalid opcode";
 		return true;
 	}
@@ -172,7 +176,7 @@ static bool vmxon_faults(struct hw_cpu *c, const char **fault)
 	for (unsigned int i = 0; c->model && i < c->model->nmsrs; i++)
 		if (c->model->msrs[i].index == MSR_IA32_FEATURE_CONTROL)
 			fc = c->msr_val[i];
-	return !(fc & FEATURE_CONTROL_LOCKED) || !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+	return !(fc & FEAT_CTL_LOCKED) || !(fc & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX);
 }
 
 static int do_vmxon(uint64_t pa, bool safe, uintptr_t pc)
@@ -264,7 +268,7 @@ int vmptrld(uint64_t pa)
 	if (pa == c->vmx.vmxon_pa)
 		return fail_valid(c, m, VMXERR_VMPTRLD_VMXON_PTR);
 	rev = region_revision(m, pa);
-	if ((rev & 0x7fffffffu) != vmx_revision(c))
+	if ((rev & VMX_BASIC_REVISION_MASK) != vmx_revision(c))
 		return fail_valid(c, m, VMXERR_VMPTRLD_BAD_REVISION);
 	slot = vmcs_slot(m, pa, rev, true);
 	if (slot < 0)
@@ -310,14 +314,9 @@ int vmwrite(unsigned long field, unsigned long val)
 	return err ? fail_valid(c, m, err) : VMX_SUCCEED;
 }
 
-/* IA32_VMX_EPT_VPID_CAP bits (SDM Vol. 3D, "VPID and EPT Capabilities"). */
-#define CAP_INVEPT		VMX_BIT(20)
-#define CAP_INVEPT_TYPE_SHIFT	24	/* bit 25 single-context, bit 26 all-context */
-#define CAP_INVVPID		VMX_BIT(32)
-#define CAP_INVVPID_TYPE_SHIFT	40	/* bits 40-43: types 0-3 */
-/* Allowed-1 bits of IA32_VMX_PROCBASED_CTLS2: enable EPT (33), enable VPID (37). */
-#define CTLS2_EPT_ALLOWED	VMX_BIT(32 + 1)
-#define CTLS2_VPID_ALLOWED	VMX_BIT(32 + 5)
+/* Allowed-1 bits of IA32_VMX_PROCBASED_CTLS2 (bits 63:32): enable EPT, enable VPID. */
+#define CTLS2_EPT_ALLOWED	(SECONDARY_EXEC_ENABLE_EPT << 32)
+#define CTLS2_VPID_ALLOWED	(SECONDARY_EXEC_ENABLE_VPID << 32)
 
 static uint64_t model_cap(const struct hw_cpu *c, uint32_t index)
 {
@@ -344,14 +343,14 @@ static struct hw_cpu *inv_insn(const char *insn, uint64_t ctls2_bit, uint64_t ca
 int invept(unsigned long type, uint64_t eptp)
 {
 	struct machine *m;
-	struct hw_cpu *c = inv_insn("INVEPT", CTLS2_EPT_ALLOWED, CAP_INVEPT, CALLER_PC, &m);
+	struct hw_cpu *c = inv_insn("INVEPT", CTLS2_EPT_ALLOWED, VMX_EPT_INVEPT_BIT, CALLER_PC, &m);
 	uint64_t cap;
 
 	if (!c)
 		return VMX_FAIL_INVALID;
 	cap = model_cap(c, MSR_IA32_VMX_EPT_VPID_CAP);
-	if ((type != VMX_EPT_EXTENT_CONTEXT && type != VMX_EPT_EXTENT_GLOBAL) ||
-	    !(cap & VMX_BIT(CAP_INVEPT_TYPE_SHIFT + type)))
+	if (!(type == VMX_EPT_EXTENT_CONTEXT && (cap & VMX_EPT_EXTENT_CONTEXT_BIT)) &&
+	    !(type == VMX_EPT_EXTENT_GLOBAL && (cap & VMX_EPT_EXTENT_GLOBAL_BIT)))
 		return fail_valid(c, m, VMXERR_INVALID_INVEPT_INVVPID);
 	if (type == VMX_EPT_EXTENT_CONTEXT && !vmx_eptp_valid(c->model, eptp))
 		return fail_valid(c, m, VMXERR_INVALID_INVEPT_INVVPID);
@@ -361,14 +360,14 @@ int invept(unsigned long type, uint64_t eptp)
 int invvpid(unsigned long type, uint16_t vpid, uint64_t gva)
 {
 	struct machine *m;
-	struct hw_cpu *c = inv_insn("INVVPID", CTLS2_VPID_ALLOWED, CAP_INVVPID, CALLER_PC, &m);
+	struct hw_cpu *c = inv_insn("INVVPID", CTLS2_VPID_ALLOWED, VMX_VPID_INVVPID_BIT, CALLER_PC, &m);
 	uint64_t cap;
 
 	if (!c)
 		return VMX_FAIL_INVALID;
 	cap = model_cap(c, MSR_IA32_VMX_EPT_VPID_CAP);
 	if (type > VMX_VPID_EXTENT_SINGLE_NON_GLOBAL ||
-	    !(cap & VMX_BIT(CAP_INVVPID_TYPE_SHIFT + type)))
+	    !(cap & VMX_BIT(VMX_VPID_EXTENT_SHIFT + type)))
 		return fail_valid(c, m, VMXERR_INVALID_INVEPT_INVVPID);
 	if (type != VMX_VPID_EXTENT_ALL_CONTEXT && !vpid)
 		return fail_valid(c, m, VMXERR_INVALID_INVEPT_INVVPID);
@@ -404,19 +403,8 @@ void vmx_exit_info(struct vmcs *v, uint32_t reason, uint64_t qual, uint32_t len,
 
 /* ---- MSRs and host state across entry and exit ---- */
 
-/* Architectural MSRs the entry and exit controls load and save (SDM Vol. 4). */
-#define MSR_IA32_SMBASE		0x9eU
-#define MSR_IA32_SYSENTER_CS	0x174U
-#define MSR_IA32_SYSENTER_ESP	0x175U
-#define MSR_IA32_SYSENTER_EIP	0x176U
-#define MSR_IA32_PAT		0x277U
-#define MSR_IA32_EFER		0xc0000080U
-#define MSR_IA32_FS_BASE	0xc0000100U
-#define MSR_IA32_GS_BASE	0xc0000101U
-/* x2APIC registers: MSRs 800H-8FFH. */
-#define MSR_X2APIC_BITS_31_8	0x8U
-/* CR0 bits a VM exit leaves as they were: ET (4), NW (29), CD (30) ("Loading Host Control Registers..."). */
-#define CR0_KEPT_ON_EXIT	(VMX_BIT(4) | VMX_BIT(29) | VMX_BIT(30))
+/* CR0 bits a VM exit leaves as they were ("Loading Host Control Registers..."). */
+#define CR0_KEPT_ON_EXIT	(X86_CR0_ET | X86_CR0_NW | X86_CR0_CD)
 
 /* VMX-abort indicators ("VMX Aborts"), written at offset 4 of the VMCS region. */
 enum vmx_abort {
@@ -442,20 +430,23 @@ static void load_msr(struct hw_cpu *c, uint32_t index, uint64_t val)
 
 /*
  * A VMX abort: the CPU writes the indicator into the VMCS region and shuts
- * down. Nothing brings it back: the run ends with a report.
+ * down. Nothing brings it back: the run ends with a report, which names
+ * the failed check when the exit was that of a failed VM entry.
  */
 __attribute__((noreturn))
 static void vmx_abort(struct machine *m, struct hw_cpu *c, enum vmx_abort why, uint64_t entry,
-		      uintptr_t pc)
+		      const struct vmx_check *entry_failed, uintptr_t pc)
 {
 	uint32_t *region = phys_va(hw_of(m)->mem, hw_of(m)->vmx->slot[c->vmx.cur_vmcs].pa + 4);
-	char title[160], after[256];
+	char title[192], after[256];
 
 	if (region)
 		*region = why;
-	snprintf(title, sizeof(title), "VMX abort on CPU %u: %s (indicator %d)", c->id,
+	snprintf(title, sizeof(title), "VMX abort on CPU %u: %s (indicator %d)%s%s", c->id,
 		 why == VMX_ABORT_SAVE_GUEST_MSR ? "saving guest MSRs failed" :
-		 "loading host MSRs failed", why);
+		 "loading host MSRs failed", why,
+		 entry_failed ? " after VM entry failed check " : "",
+		 entry_failed ? vmx_check_id(entry_failed) : "");
 	snprintf(after, sizeof(after),
 		 "Entry %llu of the VM-exit MSR-%s area cannot be processed; the CPU\n"
 		 "shuts down and never returns to the host.\n",
@@ -480,12 +471,12 @@ static const struct {
 	{ MSR_IA32_SYSENTER_CS, VMCS_GUEST_SYSENTER_CS, VMCS_HOST_IA32_SYSENTER_CS, 0, 0 },
 	{ MSR_IA32_SYSENTER_ESP, VMCS_GUEST_SYSENTER_ESP, VMCS_HOST_IA32_SYSENTER_ESP, 0, 0 },
 	{ MSR_IA32_SYSENTER_EIP, VMCS_GUEST_SYSENTER_EIP, VMCS_HOST_IA32_SYSENTER_EIP, 0, 0 },
-	{ MSR_IA32_FS_BASE, VMCS_GUEST_FS_BASE, VMCS_HOST_FS_BASE, 0, 0 },
-	{ MSR_IA32_GS_BASE, VMCS_GUEST_GS_BASE, VMCS_HOST_GS_BASE, 0, 0 },
-	{ MSR_IA32_PAT, VMCS_GUEST_IA32_PAT, VMCS_HOST_IA32_PAT,
-	  VMX_ENTRY_LOAD_IA32_PAT, VMX_EXIT_LOAD_IA32_PAT },
-	{ MSR_IA32_EFER, VMCS_GUEST_IA32_EFER, VMCS_HOST_IA32_EFER,
-	  VMX_ENTRY_LOAD_IA32_EFER, VMX_EXIT_LOAD_IA32_EFER },
+	{ MSR_FS_BASE, VMCS_GUEST_FS_BASE, VMCS_HOST_FS_BASE, 0, 0 },
+	{ MSR_GS_BASE, VMCS_GUEST_GS_BASE, VMCS_HOST_GS_BASE, 0, 0 },
+	{ MSR_IA32_CR_PAT, VMCS_GUEST_IA32_PAT, VMCS_HOST_IA32_PAT,
+	  VM_ENTRY_LOAD_IA32_PAT, VM_EXIT_LOAD_IA32_PAT },
+	{ MSR_EFER, VMCS_GUEST_IA32_EFER, VMCS_HOST_IA32_EFER,
+	  VM_ENTRY_LOAD_IA32_EFER, VM_EXIT_LOAD_IA32_EFER },
 };
 
 static void load_state_msrs(struct hw_cpu *c, const struct vmcs *v, bool entry)
@@ -519,7 +510,7 @@ static uint64_t store_msrs(struct machine *m, struct hw_cpu *c, const struct vmc
 		if (!e || !phys_va(hw_of(m)->mem, addr + 16 * i + 15))
 			return i + 1;
 		val = cpu_msr(c, (uint32_t)e[0]);
-		if (e[0] >> 32 || (uint32_t)e[0] >> 8 == MSR_X2APIC_BITS_31_8 ||
+		if (e[0] >> 32 || (uint32_t)e[0] >> 8 == MSR_X2APIC_FIRST >> 8 ||
 		    (uint32_t)e[0] == MSR_IA32_SMBASE || !val)
 			return i + 1;
 		e[1] = *val;
@@ -532,26 +523,26 @@ static uint64_t store_msrs(struct machine *m, struct hw_cpu *c, const struct vmc
  * State", "Saving MSRs", "Loading Host State", "Loading MSRs" under "VM
  * Exits"): the save controls store IA32_PAT/EFER into the guest-state
  * area and the MSR-store area gets its values (not after a failed entry,
- * @entered false); CR0, CR4, the SYSENTER MSRs and the FS/GS bases come
+ * @entry_failed its failed check); CR0, CR4, the SYSENTER MSRs and the FS/GS bases come
  * from the host-state area, IA32_PAT and IA32_EFER too when the load
  * controls say so, then the VM-exit MSR-load area. A failure there is a
  * VMX abort.
  */
-static void exit_to_host(struct machine *m, struct hw_cpu *c, struct vmcs *v, bool entered,
-			 uintptr_t pc)
+static void exit_to_host(struct machine *m, struct hw_cpu *c, struct vmcs *v,
+			 const struct vmx_check *entry_failed, uintptr_t pc)
 {
 	const struct vmx_phys_reader mem = { .read = phys_read, .opaque = m };
 	uint64_t exit = vmcs_get(v, VMCS_VM_EXIT_CONTROLS), *p, bad, qual;
 	const struct vmx_check *failed;
 
-	if (entered) {
-		if ((exit & VMX_EXIT_SAVE_IA32_PAT) && (p = cpu_msr(c, MSR_IA32_PAT)))
+	if (!entry_failed) {
+		if ((exit & VM_EXIT_SAVE_IA32_PAT) && (p = cpu_msr(c, MSR_IA32_CR_PAT)))
 			vmcs_set(v, VMCS_GUEST_IA32_PAT, *p);
-		if ((exit & VMX_EXIT_SAVE_IA32_EFER) && (p = cpu_msr(c, MSR_IA32_EFER)))
+		if ((exit & VM_EXIT_SAVE_IA32_EFER) && (p = cpu_msr(c, MSR_EFER)))
 			vmcs_set(v, VMCS_GUEST_IA32_EFER, *p);
 		bad = store_msrs(m, c, v);
 		if (bad)
-			vmx_abort(m, c, VMX_ABORT_SAVE_GUEST_MSR, bad, pc);
+			vmx_abort(m, c, VMX_ABORT_SAVE_GUEST_MSR, bad, NULL, pc);
 	}
 	c->cr0 = (vmcs_get(v, VMCS_HOST_CR0) & ~CR0_KEPT_ON_EXIT) | (c->cr0 & CR0_KEPT_ON_EXIT);
 	c->cr4 = vmcs_get(v, VMCS_HOST_CR4);
@@ -559,15 +550,28 @@ static void exit_to_host(struct machine *m, struct hw_cpu *c, struct vmcs *v, bo
 	if (vmx_load_msr_area(c->model, v, &mem, c->msr_val,
 			      vmcs_get(v, VMCS_VM_EXIT_MSR_LOAD_COUNT),
 			      vmcs_get(v, VMCS_VM_EXIT_MSR_LOAD_ADDR), &failed, &qual))
-		vmx_abort(m, c, VMX_ABORT_LOAD_HOST_MSR, qual, pc);
+		vmx_abort(m, c, VMX_ABORT_LOAD_HOST_MSR, qual, entry_failed, pc);
 }
 
-/* The exit itself, its information written: its cost, its trace record, the host's state. */
-static void vm_exit(struct machine *m, struct hw_cpu *c, struct vmcs *v, bool entered, uintptr_t pc)
+/*
+ * The exit itself, its information written: its cost, its trace record
+ * (with the failed check of a failed entry, @entry_failed), the host's state.
+ */
+static void vm_exit(struct machine *m, struct hw_cpu *c, struct vmcs *v,
+		    const struct vmx_check *entry_failed, uintptr_t pc)
 {
 	m->cpus[c->id].cycles += c->model->cost[COST_VMEXIT];
-	machine_trace_vmx(m, false, (uint32_t)vmcs_get(v, VMCS_VM_EXIT_REASON));
-	exit_to_host(m, c, v, entered, pc);
+	machine_trace_vmx(m, TR_VMX_EXIT, (uint32_t)vmcs_get(v, VMCS_VM_EXIT_REASON),
+			  entry_failed ? vmx_check_id(entry_failed) : NULL);
+	exit_to_host(m, c, v, entry_failed, pc);
+}
+
+/* VMLAUNCH/VMRESUME ends in VMfailValid(@error), traced with the check that failed, if one did. */
+static int entry_fail_valid(struct machine *m, struct hw_cpu *c, int error,
+			    const struct vmx_check *failed)
+{
+	machine_trace_vmx(m, TR_VMX_FAIL, (uint32_t)error, failed ? vmx_check_id(failed) : NULL);
+	return fail_valid(c, m, error);
 }
 
 static int vm_entry(bool launch, uintptr_t pc)
@@ -585,15 +589,15 @@ static int vm_entry(bool launch, uintptr_t pc)
 		return VMX_FAIL_INVALID;
 	v = &hw_of(m)->vmx->slot[c->vmx.cur_vmcs].vmcs;
 	/* Blocking by MOV SS (interruptibility bit 1) comes first. */
-	if (vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) & 2)
-		return fail_valid(c, m, VMXERR_ENTRY_EVENTS_BLOCKED_MOV_SS);
+	if (vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_MOV_SS)
+		return entry_fail_valid(m, c, VMXERR_ENTRY_EVENTS_BLOCKED_MOV_SS, NULL);
 	if (launch && v->launch != VMCS_CLEAR)
-		return fail_valid(c, m, VMXERR_VMLAUNCH_NONCLEAR);
+		return entry_fail_valid(m, c, VMXERR_VMLAUNCH_NONCLEAR, NULL);
 	if (!launch && v->launch != VMCS_LAUNCHED)
-		return fail_valid(c, m, VMXERR_VMRESUME_NONLAUNCHED);
+		return entry_fail_valid(m, c, VMXERR_VMRESUME_NONLAUNCHED, NULL);
 	err = vmx_check_entry(c->model, v, &env, &failed);
 	if (err && !vmx_check_group_exits(failed->group))
-		return fail_valid(c, m, err);
+		return entry_fail_valid(m, c, err, failed);
 	/*
 	 * Past the checks on controls and host state, a failure is a VM exit
 	 * with bit 31 of the exit reason set, not a VMfail ("VM-Entry Failures
@@ -601,23 +605,23 @@ static int vm_entry(bool launch, uintptr_t pc)
 	 */
 	m->cpus[c->id].cycles += c->model->cost[COST_VMENTRY];
 	if (err) {
-		vmx_exit_info(v, EXIT_REASON_INVALID_STATE | VMX_EXIT_REASON_FAILED_ENTRY,
+		vmx_exit_info(v, EXIT_REASON_INVALID_STATE | VMX_EXIT_REASONS_FAILED_VMENTRY,
 			      vmx_guest_check_qualification(failed), 0, 0, 0, 0);
-		vm_exit(m, c, v, false, pc);
+		vm_exit(m, c, v, failed, pc);
 		return VMX_SUCCEED;
 	}
 	load_state_msrs(c, v, true);
 	err = vmx_load_msrs(c->model, v, &mem, c->msr_val, &failed, &qual);
 	if (err) {
-		vmx_exit_info(v, EXIT_REASON_MSR_LOAD_FAIL | VMX_EXIT_REASON_FAILED_ENTRY, qual, 0, 0,
+		vmx_exit_info(v, EXIT_REASON_MSR_LOAD_FAIL | VMX_EXIT_REASONS_FAILED_VMENTRY, qual, 0, 0,
 			      0, 0);
-		vm_exit(m, c, v, false, pc);
+		vm_exit(m, c, v, failed, pc);
 		return VMX_SUCCEED;
 	}
 	v->launch = VMCS_LAUNCHED;
-	machine_trace_vmx(m, true, 0);
+	machine_trace_vmx(m, TR_VMX_ENTRY, 0, NULL);
 	vmx_guest_run(m, c, v, pc);
-	vm_exit(m, c, v, true, pc);
+	vm_exit(m, c, v, NULL, pc);
 	return VMX_SUCCEED;
 }
 

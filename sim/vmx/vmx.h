@@ -50,9 +50,6 @@ void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_
 void vmx_exit_info(struct vmcs *v, uint32_t reason, uint64_t qual, uint32_t len,
 		   uint32_t intr_info, uint64_t gpa, uint64_t gla);
 
-/* "HLT", "external interrupt", ... for basic exit reason @basic; NULL when unnamed. */
-const char *vmx_exit_reason_name(uint32_t basic);
-
 /* Whether a script may name basic exit reason @reason (sim_set_guest_script). */
 bool vmx_scriptable_exit(uint32_t reason);
 /* @reason's exit with the default information for it (sim_set_guest_exits). */

@@ -4,8 +4,9 @@
 
 #include "hvsim/hw.h"
 #include "hvsim/kernel.h"
-
-#define MSR_IA32_VMX_BASIC_HW	0x480
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
+#include "hvsim/x86/vmx.h"
 
 static struct hw_result res;
 
@@ -92,8 +93,8 @@ void hw_vmx_task(void *arg)
 	uint32_t rev;
 
 	(void)arg;
-	rdmsrl(MSR_IA32_VMX_BASIC_HW, basic);
-	rev = (uint32_t)(basic & 0x7fffffff);
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	rev = (uint32_t)(basic & VMX_BASIC_REVISION_MASK);
 	on = vmx_region(rev);
 	vmcs = vmx_region(rev);
 	res.vmx[0] = vmxon_safe(__pa((void *)on));		/* CR4.VMXE = 0: #UD */

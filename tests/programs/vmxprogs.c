@@ -4,24 +4,9 @@
 
 #include "hvsim/hw.h"
 #include "hvsim/kernel.h"
-
-#define MSR_IA32_VMX_BASIC_P		0x480
-/* VMCS encodings the task reads or writes (SDM Vol. 3D, "Field Encoding in VMCS"). */
-#define F_VM_ENTRY_MSR_LOAD_ADDR	0x200a
-#define F_VM_EXIT_MSR_STORE_ADDR	0x2006
-#define F_VM_EXIT_MSR_LOAD_ADDR		0x2008
-#define F_GUEST_PHYSICAL_ADDRESS	0x2400
-#define F_GUEST_IA32_PAT		0x2804
-#define F_VM_EXIT_MSR_STORE_COUNT	0x400e
-#define F_VM_EXIT_MSR_LOAD_COUNT	0x4010
-#define F_VM_ENTRY_MSR_LOAD_COUNT	0x4014
-#define F_VM_INSTRUCTION_ERROR		0x4400
-#define F_VM_EXIT_REASON		0x4402
-#define F_VM_EXIT_INTR_INFO		0x4404
-#define F_VM_EXIT_INSTRUCTION_LEN	0x440c
-#define F_VMX_PREEMPTION_TIMER_VALUE	0x482e
-#define F_EXIT_QUALIFICATION		0x6400
-#define F_GUEST_LINEAR_ADDRESS		0x640a
+#include "hvsim/x86/msr-index.h"
+#include "hvsim/x86/processor-flags.h"
+#include "hvsim/x86/vmx.h"
 
 /* A VMXON or VMCS region: a zeroed page with the revision identifier. */
 static unsigned long vmx_region(uint32_t revision)
@@ -37,8 +22,8 @@ static uint32_t revision(void)
 {
 	uint64_t basic;
 
-	rdmsrl(MSR_IA32_VMX_BASIC_P, basic);
-	return (uint32_t)(basic & 0x7fffffff);
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	return (uint32_t)(basic & VMX_BASIC_REVISION_MASK);
 }
 
 static uint64_t rd(unsigned long field)
@@ -53,16 +38,16 @@ static void read_exit(struct vmxp_exit *e, int ret)
 {
 	e->ret = ret;
 	if (ret == VMX_FAIL_VALID)
-		e->error = (uint32_t)rd(F_VM_INSTRUCTION_ERROR);
+		e->error = (uint32_t)rd(VMCS_VM_INSTRUCTION_ERROR);
 	if (ret != VMX_SUCCEED)
 		return;
-	e->reason = (uint32_t)rd(F_VM_EXIT_REASON);
-	e->qual = rd(F_EXIT_QUALIFICATION);
-	e->len = (uint32_t)rd(F_VM_EXIT_INSTRUCTION_LEN);
-	e->intr_info = (uint32_t)rd(F_VM_EXIT_INTR_INFO);
-	e->gpa = rd(F_GUEST_PHYSICAL_ADDRESS);
-	e->gla = rd(F_GUEST_LINEAR_ADDRESS);
-	e->timer = rd(F_VMX_PREEMPTION_TIMER_VALUE);
+	e->reason = (uint32_t)rd(VMCS_VM_EXIT_REASON);
+	e->qual = rd(VMCS_EXIT_QUALIFICATION);
+	e->len = (uint32_t)rd(VMCS_VM_EXIT_INSTRUCTION_LEN);
+	e->intr_info = (uint32_t)rd(VMCS_VM_EXIT_INTR_INFO);
+	e->gpa = rd(VMCS_GUEST_PHYSICAL_ADDRESS);
+	e->gla = rd(VMCS_GUEST_LINEAR_ADDRESS);
+	e->timer = rd(VMCS_VMX_PREEMPTION_TIMER_VALUE);
 }
 
 void vmxp_guest_task(void *arg)
@@ -90,8 +75,8 @@ void vmxp_guest_task(void *arg)
 			p[2 * i] = r->msr_area[i][0];
 			p[2 * i + 1] = r->msr_area[i][1];
 		}
-		vmwrite(F_VM_ENTRY_MSR_LOAD_ADDR, __pa((void *)area));
-		vmwrite(F_VM_ENTRY_MSR_LOAD_COUNT, r->nmsrs);
+		vmwrite(VMCS_VM_ENTRY_MSR_LOAD_ADDR, __pa((void *)area));
+		vmwrite(VMCS_VM_ENTRY_MSR_LOAD_COUNT, r->nmsrs);
 	}
 	if (r->nexit_load || r->nexit_store) {
 		uint64_t *load;
@@ -106,10 +91,10 @@ void vmxp_guest_task(void *arg)
 		}
 		for (unsigned int i = 0; i < r->nexit_store; i++)
 			store[2 * i] = r->exit_store[i];
-		vmwrite(F_VM_EXIT_MSR_LOAD_ADDR, __pa(load));
-		vmwrite(F_VM_EXIT_MSR_LOAD_COUNT, r->nexit_load);
-		vmwrite(F_VM_EXIT_MSR_STORE_ADDR, __pa(store));
-		vmwrite(F_VM_EXIT_MSR_STORE_COUNT, r->nexit_store);
+		vmwrite(VMCS_VM_EXIT_MSR_LOAD_ADDR, __pa(load));
+		vmwrite(VMCS_VM_EXIT_MSR_LOAD_COUNT, r->nexit_load);
+		vmwrite(VMCS_VM_EXIT_MSR_STORE_ADDR, __pa(store));
+		vmwrite(VMCS_VM_EXIT_MSR_STORE_COUNT, r->nexit_store);
 	}
 	for (unsigned int i = 0; i < r->entries && r->nexits < VMXP_MAX_EXITS; i++) {
 		struct vmxp_exit *e = &r->exit[r->nexits++];
@@ -122,7 +107,7 @@ void vmxp_guest_task(void *arg)
 		read_exit(e, ret);
 		r->cr4_after = read_cr4();
 		local_irq_enable();
-		if (ret != VMX_SUCCEED || (e->reason & VMX_EXIT_REASON_FAILED_ENTRY))
+		if (ret != VMX_SUCCEED || (e->reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			break;
 		if (r->stop_on_ext_intr && e->reason == EXIT_REASON_EXTERNAL_INTERRUPT)
 			break;
@@ -131,7 +116,7 @@ void vmxp_guest_task(void *arg)
 		read_exit(&r->relaunched, vmlaunch());
 	if (r->read_msr)
 		rdmsrl(r->read_msr, r->msr_after);
-	r->guest_pat = rd(F_GUEST_IA32_PAT);
+	r->guest_pat = rd(VMCS_GUEST_IA32_PAT);
 	for (unsigned int i = 0; store && i < r->nexit_store; i++)
 		r->stored[i] = store[2 * i + 1];
 	vmxoff();
@@ -183,7 +168,7 @@ void vmxp_vmxon_task(void *arg)
 static void outcome(struct vmxp_errors *x, int ret)
 {
 	x->ret[x->n] = ret;
-	x->error[x->n] = ret == VMX_FAIL_VALID ? (long)rd(F_VM_INSTRUCTION_ERROR) : 0;
+	x->error[x->n] = ret == VMX_FAIL_VALID ? (long)rd(VMCS_VM_INSTRUCTION_ERROR) : 0;
 	x->n++;
 }
 
@@ -191,7 +176,6 @@ static void outcome(struct vmxp_errors *x, int ret)
 #define PA_BEYOND	(1ULL << 50)
 /* Bit 15 of an encoding is reserved: no such component. */
 #define F_UNSUPPORTED	0x8000
-#define F_GUEST_INTERRUPTIBILITY_INFO	0x4824
 
 void vmxp_errors_task(void *arg)
 {
@@ -203,8 +187,8 @@ void vmxp_errors_task(void *arg)
 	cr4_set_bits(X86_CR4_VMXE);
 	outcome(x, vmxon(__pa((void *)on) | PA_BEYOND));		/* 0: VMfailInvalid */
 	outcome(x, vmxon(__pa((void *)on)));				/* 1: VMsucceed */
-	outcome(x, vmread(F_VM_EXIT_REASON, &val));			/* 2: no current VMCS */
-	outcome(x, vmwrite(F_EXIT_QUALIFICATION, 0));			/* 3: the same */
+	outcome(x, vmread(VMCS_VM_EXIT_REASON, &val));			/* 2: no current VMCS */
+	outcome(x, vmwrite(VMCS_EXIT_QUALIFICATION, 0));		/* 3: the same */
 	outcome(x, vmlaunch());						/* 4: the same */
 	outcome(x, vmclear(__pa((void *)vmcs)));			/* 5 */
 	outcome(x, vmptrld(__pa((void *)vmcs)));			/* 6 */
@@ -214,7 +198,7 @@ void vmxp_errors_task(void *arg)
 	outcome(x, vmptrld(__pa((void *)bad)));				/* 10: error 11 */
 	outcome(x, vmread(F_UNSUPPORTED, &val));			/* 11: error 12 */
 	outcome(x, vmwrite(F_UNSUPPORTED, 0));				/* 12: error 12 */
-	outcome(x, vmwrite(F_GUEST_INTERRUPTIBILITY_INFO, 2));		/* 13: MOV SS blocking */
+	outcome(x, vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_MOV_SS)); /* 13 */
 	outcome(x, vmlaunch());						/* 14: error 26 */
 	vmxoff();
 	cr4_clear_bits(X86_CR4_VMXE);
@@ -243,7 +227,7 @@ void vmxp_crs_task(void *arg)
 static void inv_op(struct vmxp_inv_op *o)
 {
 	o->ret = o->vpid ? invvpid(o->type, o->id, o->operand) : invept(o->type, o->operand);
-	o->error = o->ret == VMX_FAIL_VALID ? (long)rd(F_VM_INSTRUCTION_ERROR) : 0;
+	o->error = o->ret == VMX_FAIL_VALID ? (long)rd(VMCS_VM_INSTRUCTION_ERROR) : 0;
 }
 
 void vmxp_inv_task(void *arg)

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the tools (tools/hvsim.c, bench/) see of the simulator's VMX: the
+ * VM-entry check table, the names of exit reasons, and a VMCS that passes
+ * every entry check on a CPU model. Rows, models and VMCSs stay opaque: a
+ * tool includes this header, never sim/.
+ *
+ * Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C "VM Entries"
+ * (the checks), Vol. 3D Appendix C "VMX Basic Exit Reasons".
+ */
+#ifndef HVSIM_TOOLS_H
+#define HVSIM_TOOLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One row of the VM-entry check table (sim/vmx/checks.def). */
+struct vmx_check;
+
+/* Which part of the VM-entry checks a row belongs to, in entry order. */
+enum vmx_check_group {
+	VMX_CHECK_CONTROLS,	/* "Checks on VMX Controls": VM-instruction error 7 */
+	VMX_CHECK_HOST_STATE,	/* "Checks on the Host State Area": error 8 */
+	VMX_CHECK_GUEST_STATE,	/* "Checking and Loading Guest State": exit reason 33 */
+	VMX_CHECK_MSR_LOAD,	/* "Loading MSRs": exit reason 34 */
+	VMX_NR_CHECK_GROUPS,
+};
+
+/* The whole table in entry order, and the rows of one group (a slice of it). */
+const struct vmx_check *vmx_checks(unsigned int *n);
+const struct vmx_check *vmx_checks_of(enum vmx_check_group group, unsigned int *n);
+/* A row's stable name, "pin-ctls": what traces and messages call it. */
+const char *vmx_check_id(const struct vmx_check *r);
+/* "controls", "host-state", "guest-state", "msr-load" */
+const char *vmx_check_group_name(enum vmx_check_group group);
+/*
+ * The Markdown table of @n rows from @rows as docs/vmx-checks.md carries
+ * it (header included) into @buf; returns the length it needed
+ * (snprintf-style).
+ */
+size_t vmx_checks_render(const struct vmx_check *rows, unsigned int n, char *buf, size_t len);
+
+/* "HLT", "external interrupt", ... for basic exit reason @basic; NULL when unnamed. */
+const char *vmx_exit_reason_name(uint32_t basic);
+
+/* A CPU model and a VMCS that passes every VM-entry check on it. */
+struct vmx_legal;
+
+/*
+ * Load model @spec ("skylake-sp", with variations as `hvsim cpus` takes
+ * them) from @cpus_dir (NULL: the build's cpus/, or $HVSIM_CPUS) and build
+ * its legal VMCS: 0, or -errno with a message in @err.
+ */
+int vmx_legal_create(const char *cpus_dir, const char *spec, struct vmx_legal **out,
+		     char *err, size_t errlen);
+void vmx_legal_destroy(struct vmx_legal *l);
+/* Set @bits in field @field (a VMCS_* encoding of hvsim/x86/vmcs-fields.h). */
+void vmx_legal_set_bits(struct vmx_legal *l, uint32_t field, uint64_t bits);
+/*
+ * The VMWRITEs that load the VMCS into a hypervisor's region: its writable
+ * fields that are not 0, in field-table order, at most @max into @fields
+ * and @values; returns how many there are.
+ */
+unsigned int vmx_legal_writes(const struct vmx_legal *l, uint32_t *fields, uint64_t *values,
+			      unsigned int max);
+/* VM entry's checks before MSR loading, on the model: NULL, or the first row that fails. */
+const struct vmx_check *vmx_legal_check(const struct vmx_legal *l);
+
+#endif /* HVSIM_TOOLS_H */

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#include "vmx_models.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifndef HVSIM_CPUS_DIR
+#error "HVSIM_CPUS_DIR must name the source tree's cpus/ directory"
+#endif
+
+/* A failure here is the test's setup gone wrong: it aborts with the reason. */
+static void need(bool ok, const char *what, const char *detail)
+{
+	if (ok)
+		return;
+	fprintf(stderr, "vmx_models: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+	abort();
+}
+
+struct cpu_model *vt_load(const char *spec)
+{
+	struct cpu_model *m = calloc(1, sizeof(*m));
+	char err[256] = "";
+
+	need(m, "out of memory", NULL);
+	need(model_load(HVSIM_CPUS_DIR, spec, m, err, sizeof(err)) == 0, spec, err);
+	return m;
+}
+
+void vt_set_msr(struct cpu_model *m, uint32_t index, uint64_t value)
+{
+	for (unsigned int i = 0; i < m->nmsrs; i++) {
+		if (m->msrs[i].index == index) {
+			m->msrs[i].value = value;
+			return;
+		}
+	}
+	need(m->nmsrs < MODEL_MAX_MSRS, "no room for another MSR", NULL);
+	m->msrs[m->nmsrs++] = (struct model_msr){ .index = index, .value = value };
+}
