@@ -9,6 +9,7 @@
 #include "engine/buildid.h"
 #include "engine/machine.h"
 #include "engine/strategy.h"
+#include "engine/strbuf.h"
 #include "kernel/kmodel.h"
 #include "engine/token.h"
 #include "engine/trace.h"
@@ -79,7 +80,7 @@ static int report_run(struct sim_result *r, const struct machine *m,
 	free(r->reports);
 	r->reports = NULL;
 	if (m->k->nreports) {
-		r->reports = strdup(m->k->reports);
+		r->reports = strdup(strbuf_str(&m->k->reports));
 		if (!r->reports)
 			return -ENOMEM;
 	}

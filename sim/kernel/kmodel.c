@@ -3,7 +3,6 @@
 #include "kernel/kmodel.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,30 +11,6 @@
 #include "kernel/lockdep.h"
 #include "kernel/mem.h"
 #include "kernel/race.h"
-
-void kbuf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	SIM_BUG_ON(n < 0);
-	if (*len + (size_t)n + 1 > *cap) {
-		size_t c = *cap ? *cap : 1024;
-
-		while (*len + (size_t)n + 1 > c)
-			c *= 2;
-		*buf = realloc(*buf, c);
-		SIM_BUG_ON(!*buf);
-		*cap = c;
-	}
-	va_start(ap, fmt);
-	vsnprintf(*buf + *len, *cap - *len, fmt, ap);
-	va_end(ap);
-	*len += (size_t)n;
-}
 
 struct machine *kcall_named(const void *obj, uintptr_t pc, const char *name)
 {
@@ -80,8 +55,8 @@ void kmodel_destroy(struct machine *m)
 		race_destroy(m->k->race);
 	for (unsigned int i = 0; i < KMODEL_MAX_PROCS; i++)
 		free(m->k->procs[i].umem);
-	free(m->k->reports);
-	free(m->k->log);
+	strbuf_release(&m->k->reports);
+	strbuf_release(&m->k->log);
 	free(m->k);
 	m->k = NULL;
 }
@@ -98,14 +73,10 @@ void kmodel_reset(struct machine *m)
 	memset(k->csd_pool, 0, sizeof(k->csd_pool[0]) *
 	       (k->csd_next < KMODEL_CSD_POOL ? k->csd_next : KMODEL_CSD_POOL));
 	k->csd_next = 0;
-	k->reports_len = 0;
-	if (k->reports)
-		k->reports[0] = '\0';
+	strbuf_reset(&k->reports);
 	k->nreports = 0;
 	k->first_title[0] = '\0';
-	k->log_len = 0;
-	if (k->log)
-		k->log[0] = '\0';
+	strbuf_reset(&k->log);
 	lockdep_reset(k->lockdep);
 	mem_reset(k->mem);
 	race_reset(k->race);
@@ -147,8 +118,8 @@ void machine_report_text(struct machine *m, const char *title, const char *text)
 
 	if (!k->nreports++)
 		snprintf(k->first_title, sizeof(k->first_title), "%s", title);
-	kbuf_printf(&k->reports, &k->reports_len, &k->reports_cap, "%s%s", text,
-		    text[0] && text[strlen(text) - 1] == '\n' ? "" : "\n");
+	strbuf_printf(&k->reports, "%s%s", text,
+		      text[0] && text[strlen(text) - 1] == '\n' ? "" : "\n");
 	if (m->tracing) {
 		/* The trace carries the title; the report text is in the result. */
 		machine_trace_log(m, title);

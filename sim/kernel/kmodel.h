@@ -8,6 +8,7 @@
 
 #include "hvsim/kernel.h"
 #include "engine/machine.h"
+#include "engine/strbuf.h"
 
 /* One registered hotplug state. */
 struct cpuhp_step {
@@ -42,13 +43,11 @@ struct kmodel {
 	struct sim_csd csd_pool[KMODEL_CSD_POOL];
 	unsigned int csd_next;
 
-	char *reports;			/* this run's reports, concatenated */
-	size_t reports_len, reports_cap;
+	struct strbuf reports;		/* this run's reports, concatenated */
 	unsigned int nreports;
 	char first_title[160];		/* the first report's title */
 
-	char *log;			/* this run's printk output */
-	size_t log_len, log_cap;
+	struct strbuf log;		/* this run's printk output */
 
 	struct sim_process procs[KMODEL_MAX_PROCS];
 	struct file files[KMODEL_MAX_FILES];	/* every file opened this run */
@@ -70,10 +69,6 @@ struct kmodel {
 	struct race *race;		/* happens-before data-race detector */
 	struct mem *mem;		/* simulated kernel memory */
 };
-
-/* Append formatted text to a growable buffer. */
-void kbuf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* Lock kinds, as lockdep sees them. */
 enum klock_kind {

@@ -4,9 +4,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "engine/strbuf.h"
 #include "kernel/kmodel.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
@@ -24,25 +24,25 @@ int printk(const char *fmt, ...)
 	va_end(ap);
 	if (!k)
 		return n;
-	kbuf_printf(&k->log, &k->log_len, &k->log_cap, "%s%s", line,
-		    n > 0 && line[strlen(line) - 1] == '\n' ? "" : "\n");
+	strbuf_printf(&k->log, "%s%s", line,
+		      n > 0 && line[strlen(line) - 1] == '\n' ? "" : "\n");
 	machine_trace_log(m, line);
 	return n;
 }
 
 /* "func+0xoff/0xsize" when symbolization lands; the pc until then. */
-static void backtrace(struct machine *m, char **buf, size_t *len, size_t *cap, uintptr_t pc)
+static void backtrace(struct machine *m, struct strbuf *sb, uintptr_t pc)
 {
 	struct sim_who w;
 	char frame[128];
 
 	machine_who(m, &w, pc);
-	kbuf_printf(buf, len, cap, "Call Trace:\n");
+	strbuf_printf(sb, "Call Trace:\n");
 	machine_symbolize(m, pc, frame, sizeof(frame));
-	kbuf_printf(buf, len, cap, " %s\n", frame);
+	strbuf_printf(sb, " %s\n", frame);
 	for (unsigned int i = w.depth; i-- > 0 && w.depth - i <= 16;) {
 		machine_symbolize(m, w.stack[i], frame, sizeof(frame));
-		kbuf_printf(buf, len, cap, " %s\n", frame);
+		strbuf_printf(sb, " %s\n", frame);
 	}
 }
 
@@ -51,8 +51,8 @@ void __warn(const char *file, int line, const char *func)
 {
 	struct machine *m = sim_current;
 	uintptr_t pc = CALLER_PC;
-	char title[256], *text = NULL, frame[128];
-	size_t len = 0, cap = 0;
+	struct strbuf text = STRBUF_INIT;
+	char title[256], frame[128];
 
 	if (!m->running || !m->cur_task)
 		return;
@@ -61,31 +61,31 @@ void __warn(const char *file, int line, const char *func)
 	machine_symbolize(m, pc, frame, sizeof(frame));
 	snprintf(title, sizeof(title), "WARNING: CPU: %u PID: %u at %s:%d %s",
 		 m->cur_cpu->id, m->cur_task->pid, file, line, frame);
-	kbuf_printf(&text, &len, &cap, "------------[ cut here ]------------\n%s\n", title);
-	kbuf_printf(&text, &len, &cap, "CPU: %u PID: %u Comm: %s\n", m->cur_cpu->id,
-		    m->cur_task->pid, m->cur_task->name);
-	backtrace(m, &text, &len, &cap, pc);
-	kbuf_printf(&text, &len, &cap, "---[ end trace ]---\n");
-	machine_report_text(m, title, text);
-	free(text);
+	strbuf_printf(&text, "------------[ cut here ]------------\n%s\n", title);
+	strbuf_printf(&text, "CPU: %u PID: %u Comm: %s\n", m->cur_cpu->id,
+		      m->cur_task->pid, m->cur_task->name);
+	backtrace(m, &text, pc);
+	strbuf_printf(&text, "---[ end trace ]---\n");
+	machine_report_text(m, title, strbuf_str(&text));
+	strbuf_release(&text);
 }
 
 void __bug(const char *file, int line, const char *func)
 {
 	struct machine *m = sim_current;
 	uintptr_t pc = CALLER_PC;
-	char title[256], *text = NULL;
-	size_t len = 0, cap = 0;
+	struct strbuf text = STRBUF_INIT;
+	char title[256];
 
 	snprintf(title, sizeof(title), "kernel BUG at %s:%d!", file, line);
 	if (!m->running || !m->cur_task)
 		machine_end(m, SIM_FAILED, title);
-	kbuf_printf(&text, &len, &cap, "------------[ cut here ]------------\n%s\n", title);
-	kbuf_printf(&text, &len, &cap, "invalid opcode: 0000 [#1] PREEMPT SMP\n");
-	kbuf_printf(&text, &len, &cap, "CPU: %u PID: %u Comm: %s\nRIP: %s\n", m->cur_cpu->id,
-		    m->cur_task->pid, m->cur_task->name, func);
-	backtrace(m, &text, &len, &cap, pc);
-	machine_report_text(m, title, text);
-	free(text);
+	strbuf_printf(&text, "------------[ cut here ]------------\n%s\n", title);
+	strbuf_printf(&text, "invalid opcode: 0000 [#1] PREEMPT SMP\n");
+	strbuf_printf(&text, "CPU: %u PID: %u Comm: %s\nRIP: %s\n", m->cur_cpu->id,
+		      m->cur_task->pid, m->cur_task->name, func);
+	backtrace(m, &text, pc);
+	machine_report_text(m, title, strbuf_str(&text));
+	strbuf_release(&text);
 	machine_end(m, SIM_FAILED, title);
 }
