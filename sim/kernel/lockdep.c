@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "engine/bug.h"
+#include "engine/strbuf.h"
 
 #define LD_NONE		UINT_MAX
 #define LD_MAX_FRAMES	16	/* pcs kept per trace, callers per backtrace */
@@ -120,13 +121,6 @@ struct ld_task {
 	size_t cap;		/* entries allocated */
 };
 
-/* A growing string; once an allocation fails, it stays failed. */
-struct ld_buf {
-	char *s;
-	size_t len, cap;
-	int failed;
-};
-
 struct lockdep {
 	sim_report_fn report;		/* where finished reports go */
 	sim_symbolize_fn symbolize;	/* pc -> text */
@@ -154,7 +148,7 @@ struct lockdep {
 	struct ld_task *tasks;		/* by task id */
 	size_t nr_tasks;
 
-	struct ld_buf title, text;	/* the report being written */
+	struct strbuf title, text;	/* the report being written */
 };
 
 static void ld_fail(struct lockdep *ld)
@@ -294,85 +288,18 @@ static void ld_map_free(struct ld_map *m)
 
 /* ---- text ---- */
 
-static int ld_buf_init(struct ld_buf *b, size_t cap)
+/* A line of @width @c characters: the rules around a report's title. */
+static void ld_rule(struct strbuf *sb, char c, size_t width)
 {
-	b->s = malloc(cap);
-	if (!b->s)
-		return -1;
-	b->s[0] = '\0';
-	b->cap = cap;
-	b->len = 0;
-	b->failed = 0;
-	return 0;
-}
+	char chunk[64];
+	size_t n;
 
-static void ld_buf_clear(struct ld_buf *b)
-{
-	b->len = 0;
-	b->s[0] = '\0';
-	b->failed = 0;
-}
-
-/* Room for @extra more bytes and the NUL; 0, or -1 (and failed) if none. */
-static int ld_buf_room(struct ld_buf *b, size_t extra)
-{
-	char *s;
-
-	if (b->failed)
-		return -1;
-	if (extra > SIZE_MAX - b->len - 1) {
-		b->failed = 1;
-		return -1;
+	memset(chunk, c, sizeof(chunk));
+	for (; width; width -= n) {
+		n = width < sizeof(chunk) ? width : sizeof(chunk);
+		strbuf_add(sb, chunk, n);
 	}
-	s = ld_reserve(b->s, &b->cap, b->len + extra + 1, 1, 64);
-	if (!s) {
-		b->failed = 1;
-		return -1;
-	}
-	b->s = s;
-	return 0;
-}
-
-static void ld_vprintf(struct ld_buf *b, const char *fmt, va_list ap)
-{
-	va_list aq;
-	int n;
-
-	if (b->failed)
-		return;
-	va_copy(aq, ap);
-	n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, aq);
-	va_end(aq);
-	if (n < 0) {
-		b->failed = 1;
-		return;
-	}
-	if ((size_t)n >= b->cap - b->len) {
-		if (ld_buf_room(b, (size_t)n))
-			return;
-		vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	}
-	b->len += (size_t)n;
-}
-
-__attribute__((format(printf, 2, 3)))
-static void ld_printf(struct ld_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ld_vprintf(b, fmt, ap);
-	va_end(ap);
-}
-
-static void ld_rule(struct ld_buf *b, char c, size_t width)
-{
-	if (ld_buf_room(b, width + 1))
-		return;
-	memset(b->s + b->len, c, width);
-	b->len += width;
-	b->s[b->len++] = '\n';
-	b->s[b->len] = '\0';
+	strbuf_add(sb, "\n", 1);
 }
 
 static const char *ld_comm(const struct sim_who *who)
@@ -397,28 +324,22 @@ static void ld_begin(struct lockdep *ld, const char *fmt, ...)
 {
 	va_list ap;
 
-	ld_buf_clear(&ld->title);
-	ld_buf_clear(&ld->text);
+	strbuf_reset(&ld->title);
+	strbuf_reset(&ld->text);
 	va_start(ap, fmt);
-	ld_vprintf(&ld->title, fmt, ap);
+	strbuf_vprintf(&ld->title, fmt, ap);
 	va_end(ap);
-	if (ld->title.failed)
-		return;
 	ld_rule(&ld->text, '=', ld->title.len);
-	ld_printf(&ld->text, "%s\n", ld->title.s);
+	strbuf_printf(&ld->text, "%s\n", strbuf_str(&ld->title));
 	ld_rule(&ld->text, '-', ld->title.len);
 }
 
 static void ld_emit(struct lockdep *ld)
 {
-	if (ld->title.failed || ld->text.failed) {
-		ld_fail(ld);
-		return;
-	}
 	if (!ld->report)
 		return;
 	ld->in_report = 1;
-	ld->report(ld->arg, ld->title.s, ld->text.s);
+	ld->report(ld->arg, strbuf_str(&ld->title), strbuf_str(&ld->text));
 	ld->in_report = 0;
 }
 
@@ -448,8 +369,8 @@ static void ld_put_class(struct lockdep *ld, unsigned int id)
 	usage[2] = (c->usage & LD_ENABLED_IRQ) ? '+' : '.';
 	usage[3] = (c->usage & LD_ENABLED_IRQ_READ) ? '+' : '.';
 	usage[4] = '\0';
-	ld_printf(&ld->text, "(%s){%s}-{%u:%u}", c->name, usage, c->wait,
-		  c->wait);
+	strbuf_printf(&ld->text, "(%s){%s}-{%u:%u}", c->name, usage, c->wait,
+		      c->wait);
 }
 
 /* "(name){usage}-{w:w}, at: sym": Linux's print_lock(), less the address. */
@@ -458,7 +379,7 @@ static void ld_put_lock(struct lockdep *ld, unsigned int class, uintptr_t pc)
 	char sym[LD_SYM_LEN];
 
 	ld_put_class(ld, class);
-	ld_printf(&ld->text, ", at: %s\n", ld_sym(ld, pc, sym));
+	strbuf_printf(&ld->text, ", at: %s\n", ld_sym(ld, pc, sym));
 }
 
 static void ld_put_trace(struct lockdep *ld, const struct ld_trace *tr)
@@ -467,7 +388,7 @@ static void ld_put_trace(struct lockdep *ld, const struct ld_trace *tr)
 	unsigned int i;
 
 	for (i = 0; i < tr->n; i++)
-		ld_printf(&ld->text, "       %s\n", ld_sym(ld, tr->pcs[i], sym));
+		strbuf_printf(&ld->text, "       %s\n", ld_sym(ld, tr->pcs[i], sym));
 }
 
 static void ld_put_held(struct lockdep *ld, const struct sim_who *who,
@@ -476,14 +397,14 @@ static void ld_put_held(struct lockdep *ld, const struct sim_who *who,
 	unsigned int i;
 
 	if (!t->depth) {
-		ld_printf(&ld->text, "no locks held by %s/%u.\n", ld_comm(who),
-			  who->pid);
+		strbuf_printf(&ld->text, "no locks held by %s/%u.\n", ld_comm(who),
+			      who->pid);
 		return;
 	}
-	ld_printf(&ld->text, "%u lock%s held by %s/%u:\n", t->depth,
-		  t->depth > 1 ? "s" : "", ld_comm(who), who->pid);
+	strbuf_printf(&ld->text, "%u lock%s held by %s/%u:\n", t->depth,
+		      t->depth > 1 ? "s" : "", ld_comm(who), who->pid);
 	for (i = 0; i < t->depth; i++) {
-		ld_printf(&ld->text, " #%u: ", i);
+		strbuf_printf(&ld->text, " #%u: ", i);
 		ld_put_lock(ld, t->held[i].class, t->held[i].pc);
 	}
 }
@@ -493,12 +414,12 @@ static void ld_put_backtrace(struct lockdep *ld, const struct sim_who *who)
 	char sym[LD_SYM_LEN];
 	unsigned int i, n = 0;
 
-	ld_printf(&ld->text, "\nstack backtrace:\n");
-	ld_printf(&ld->text, "CPU: %u PID: %u Comm: %s\n", who->cpu, who->pid,
-		  ld_comm(who));
-	ld_printf(&ld->text, "Call Trace:\n");
+	strbuf_printf(&ld->text, "\nstack backtrace:\n");
+	strbuf_printf(&ld->text, "CPU: %u PID: %u Comm: %s\n", who->cpu, who->pid,
+		      ld_comm(who));
+	strbuf_printf(&ld->text, "Call Trace:\n");
 	for (i = who->stack ? who->depth : 0; i > 0 && n < LD_MAX_FRAMES; i--, n++)
-		ld_printf(&ld->text, " %s\n", ld_sym(ld, who->stack[i - 1], sym));
+		strbuf_printf(&ld->text, " %s\n", ld_sym(ld, who->stack[i - 1], sym));
 }
 
 static void ld_trace_fill(struct ld_trace *tr, const struct sim_who *who)
@@ -736,52 +657,52 @@ static void ld_report_circular(struct lockdep *ld, const struct sim_who *who,
 	}
 
 	ld_begin(ld, "WARNING: possible circular locking dependency detected");
-	ld_printf(&ld->text, "%s/%u is trying to acquire lock:\n ", comm, who->pid);
+	strbuf_printf(&ld->text, "%s/%u is trying to acquire lock:\n ", comm, who->pid);
 	ld_put_lock(ld, next, who->pc);
-	ld_printf(&ld->text, "\nbut task is already holding lock:\n ");
+	strbuf_printf(&ld->text, "\nbut task is already holding lock:\n ");
 	ld_put_lock(ld, prev->class, prev->pc);
-	ld_printf(&ld->text, "\nwhich lock already depends on the new lock.\n\n");
-	ld_printf(&ld->text,
-		  "\nthe existing dependency chain (in reverse order) is:\n");
+	strbuf_printf(&ld->text, "\nwhich lock already depends on the new lock.\n\n");
+	strbuf_printf(&ld->text,
+		      "\nthe existing dependency chain (in reverse order) is:\n");
 	for (c = prev->class; c != next; depth--) {
 		const struct ld_edge *e = &ld->edges[ld->classes[c].bfs_edge];
 
-		ld_printf(&ld->text, "\n-> #%u ", depth);
+		strbuf_printf(&ld->text, "\n-> #%u ", depth);
 		ld_put_class(ld, c);
-		ld_printf(&ld->text, ":\n");
+		strbuf_printf(&ld->text, ":\n");
 		ld_put_trace(ld, &e->trace);
 		c = e->from;
 	}
 	ld_trace_fill(&now, who);
-	ld_printf(&ld->text, "\n-> #0 ");
+	strbuf_printf(&ld->text, "\n-> #0 ");
 	ld_put_class(ld, next);
-	ld_printf(&ld->text, ":\n");
+	strbuf_printf(&ld->text, ":\n");
 	ld_put_trace(ld, &now);
 
-	ld_printf(&ld->text, "\nother info that might help us debug this:\n\n");
+	strbuf_printf(&ld->text, "\nother info that might help us debug this:\n\n");
 	/*
 	 * A longer cycle is summed up by its ends and the link before the
 	 * held lock, as the kernel does, rather than one CPU per link.
 	 */
 	if (parent != next) {
-		ld_printf(&ld->text, "Chain exists of:\n  %s --> %s --> %s\n\n",
-			  ld->classes[next].name, ld->classes[parent].name,
-			  ld->classes[prev->class].name);
+		strbuf_printf(&ld->text, "Chain exists of:\n  %s --> %s --> %s\n\n",
+			      ld->classes[next].name, ld->classes[parent].name,
+			      ld->classes[prev->class].name);
 	}
-	ld_printf(&ld->text, " Possible unsafe locking scenario:\n\n");
-	ld_printf(&ld->text, "       CPU0                    CPU1\n");
-	ld_printf(&ld->text, "       ----                    ----\n");
-	ld_printf(&ld->text, "  %s(%s);\n",
-		  prev->kind == LOCKDEP_RWSEM_READ ? "rlock" : "lock",
-		  ld->classes[prev->class].name);
-	ld_printf(&ld->text, "                               lock(%s);\n",
-		  ld->classes[parent].name);
-	ld_printf(&ld->text, "                               lock(%s);\n",
-		  ld->classes[prev->class].name);
-	ld_printf(&ld->text, "  %s(%s);\n",
-		  next_kind == LOCKDEP_RWSEM_READ ? "rlock" : "lock",
-		  ld->classes[next].name);
-	ld_printf(&ld->text, "\n *** DEADLOCK ***\n\n");
+	strbuf_printf(&ld->text, " Possible unsafe locking scenario:\n\n");
+	strbuf_printf(&ld->text, "       CPU0                    CPU1\n");
+	strbuf_printf(&ld->text, "       ----                    ----\n");
+	strbuf_printf(&ld->text, "  %s(%s);\n",
+		      prev->kind == LOCKDEP_RWSEM_READ ? "rlock" : "lock",
+		      ld->classes[prev->class].name);
+	strbuf_printf(&ld->text, "                               lock(%s);\n",
+		      ld->classes[parent].name);
+	strbuf_printf(&ld->text, "                               lock(%s);\n",
+		      ld->classes[prev->class].name);
+	strbuf_printf(&ld->text, "  %s(%s);\n",
+		      next_kind == LOCKDEP_RWSEM_READ ? "rlock" : "lock",
+		      ld->classes[next].name);
+	strbuf_printf(&ld->text, "\n *** DEADLOCK ***\n\n");
 	ld_put_held(ld, who, t);
 	ld_put_backtrace(ld, who);
 	ld_emit(ld);
@@ -794,19 +715,19 @@ static void ld_report_recursive(struct lockdep *ld, const struct sim_who *who,
 	const char *name = ld->classes[next].name;
 
 	ld_begin(ld, "WARNING: possible recursive locking detected");
-	ld_printf(&ld->text, "%s/%u is trying to acquire lock:\n ", ld_comm(who),
-		  who->pid);
+	strbuf_printf(&ld->text, "%s/%u is trying to acquire lock:\n ", ld_comm(who),
+		      who->pid);
 	ld_put_lock(ld, next, who->pc);
-	ld_printf(&ld->text, "\nbut task is already holding lock:\n ");
+	strbuf_printf(&ld->text, "\nbut task is already holding lock:\n ");
 	ld_put_lock(ld, prev->class, prev->pc);
-	ld_printf(&ld->text, "\nother info that might help us debug this:\n");
-	ld_printf(&ld->text, " Possible unsafe locking scenario:\n\n");
-	ld_printf(&ld->text, "       CPU0\n");
-	ld_printf(&ld->text, "       ----\n");
-	ld_printf(&ld->text, "  lock(%s);\n", ld->classes[prev->class].name);
-	ld_printf(&ld->text, "  lock(%s);\n", name);
-	ld_printf(&ld->text, "\n *** DEADLOCK ***\n\n");
-	ld_printf(&ld->text, " May be due to missing lock nesting notation\n\n");
+	strbuf_printf(&ld->text, "\nother info that might help us debug this:\n");
+	strbuf_printf(&ld->text, " Possible unsafe locking scenario:\n\n");
+	strbuf_printf(&ld->text, "       CPU0\n");
+	strbuf_printf(&ld->text, "       ----\n");
+	strbuf_printf(&ld->text, "  lock(%s);\n", ld->classes[prev->class].name);
+	strbuf_printf(&ld->text, "  lock(%s);\n", name);
+	strbuf_printf(&ld->text, "\n *** DEADLOCK ***\n\n");
+	strbuf_printf(&ld->text, " May be due to missing lock nesting notation\n\n");
 	ld_put_held(ld, who, t);
 	ld_put_backtrace(ld, who);
 	ld_emit(ld);
@@ -839,15 +760,15 @@ static void ld_check_sleep(struct lockdep *ld, const struct sim_who *who,
 	ld_begin(ld, "BUG: sleeping function called from invalid context at %s",
 		 what);
 	/* Linux runs hard interrupt handlers with interrupts off. */
-	ld_printf(&ld->text,
-		  "in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %u, name: %s\n",
-		  preempt_count != 0, who->irqs_disabled || who->in_irq,
-		  who->pid, ld_comm(who));
-	ld_printf(&ld->text, "preempt_count: %x, expected: 0\n", preempt_count);
+	strbuf_printf(&ld->text,
+		      "in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %u, name: %s\n",
+		      preempt_count != 0, who->irqs_disabled || who->in_irq,
+		      who->pid, ld_comm(who));
+	strbuf_printf(&ld->text, "preempt_count: %x, expected: 0\n", preempt_count);
 	ld_put_held(ld, who, t);
 	if (first_spin) {
-		ld_printf(&ld->text, "Preemption disabled at:\n%s\n",
-			  ld_sym(ld, first_spin->pc, sym));
+		strbuf_printf(&ld->text, "Preemption disabled at:\n%s\n",
+			      ld_sym(ld, first_spin->pc, sym));
 	}
 	ld_put_backtrace(ld, who);
 	ld_emit(ld);
@@ -863,11 +784,11 @@ static void ld_report_bad_unlock(struct lockdep *ld, const struct sim_who *who,
 	if (ld_map_get(&ld->instances, (uintptr_t)lock, 0, &class))
 		name = ld->classes[class].name;
 	ld_begin(ld, "WARNING: bad unlock balance detected!");
-	ld_printf(&ld->text, "%s/%u is trying to release lock (%s) at:\n",
-		  ld_comm(who), who->pid, name);
-	ld_printf(&ld->text, "%s\n", ld_sym(ld, who->pc, sym));
-	ld_printf(&ld->text, "but there are no more locks to release!\n");
-	ld_printf(&ld->text, "\nother info that might help us debug this:\n");
+	strbuf_printf(&ld->text, "%s/%u is trying to release lock (%s) at:\n",
+		      ld_comm(who), who->pid, name);
+	strbuf_printf(&ld->text, "%s\n", ld_sym(ld, who->pc, sym));
+	strbuf_printf(&ld->text, "but there are no more locks to release!\n");
+	strbuf_printf(&ld->text, "\nother info that might help us debug this:\n");
 	ld_put_held(ld, who, t);
 	ld_put_backtrace(ld, who);
 	ld_emit(ld);
@@ -971,8 +892,6 @@ struct lockdep *lockdep_create(sim_report_fn report, sim_symbolize_fn symbolize,
 	ld->report = report;
 	ld->symbolize = symbolize;
 	ld->arg = arg;
-	if (ld_buf_init(&ld->title, 128) || ld_buf_init(&ld->text, 4096))
-		goto fail_free;
 	if (!ld_task(ld, LD_MIN_TASKS - 1))
 		goto fail_free;
 	return ld;
@@ -1001,8 +920,8 @@ void lockdep_destroy(struct lockdep *ld)
 	ld_map_free(&ld->edge_by_pair);
 	ld_map_free(&ld->instances);
 	ld_map_free(&ld->reported);
-	free(ld->title.s);
-	free(ld->text.s);
+	strbuf_release(&ld->title);
+	strbuf_release(&ld->text);
 	free(ld);
 }
 
@@ -1112,8 +1031,8 @@ void lockdep_user_return(struct lockdep *ld, const struct sim_who *who)
 	if (!t || !t->depth || !ld_leak_is_new(ld, LD_P_USER_RETURN, t))
 		return;
 	ld_begin(ld, "WARNING: lock held when returning to user space!");
-	ld_printf(&ld->text, "%s/%u is leaving the kernel with locks still held!\n",
-		  ld_comm(who), who->pid);
+	strbuf_printf(&ld->text, "%s/%u is leaving the kernel with locks still held!\n",
+		      ld_comm(who), who->pid);
 	ld_put_held(ld, who, t);
 	ld_put_backtrace(ld, who);
 	ld_emit(ld);
