@@ -28,7 +28,6 @@
 #include "kernel/race.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@
 
 #include "engine/bug.h"
 #include "engine/machine.h"
+#include "engine/strbuf.h"
 
 /* Bytes per shadow granule: the widest plain access the checks assume aligned. */
 #define RACE_GRANULE		8
@@ -338,30 +338,6 @@ static void race_acquire_key(struct race *r, unsigned int task, uintptr_t key)
 
 /* ---- Reports ------------------------------------------------------------ */
 
-struct race_buf {
-	char *s;
-	size_t len, cap;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void race_printf(struct race_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		SIM_BUG_ON(n < 0);
-		if (b->len + (size_t)n < b->cap)
-			break;
-		b->cap = 2 * (b->len + (size_t)n + 1) + 1024;
-		b->s = race_realloc(b->s, b->cap);
-	}
-	b->len += (size_t)n;
-}
-
 static void race_sym(const struct race *r, uintptr_t pc, char *buf)
 {
 	buf[0] = '\0';
@@ -392,24 +368,24 @@ static const char *race_kind_word(unsigned int kind)
 	return NULL;
 }
 
-static void race_print_access(const struct race *r, struct race_buf *b,
+static void race_print_access(const struct race *r, struct strbuf *b,
 			      const struct race_site *s)
 {
 	char sym[RACE_SYM_LEN];
 	unsigned int i;
 
-	race_printf(b, "%s to 0x%0*" PRIxPTR " of %" PRIu32 " bytes by ",
-		    race_kind_word(s->kind), (int)(2 * sizeof(uintptr_t)), s->addr, s->size);
+	strbuf_printf(b, "%s to 0x%0*" PRIxPTR " of %" PRIu32 " bytes by ",
+		      race_kind_word(s->kind), (int)(2 * sizeof(uintptr_t)), s->addr, s->size);
 	if (s->in_irq)
-		race_printf(b, "interrupt");
+		strbuf_printf(b, "interrupt");
 	else
-		race_printf(b, "task %u", s->pid);
-	race_printf(b, " on cpu %u:\n", s->cpu);
+		strbuf_printf(b, "task %u", s->pid);
+	strbuf_printf(b, " on cpu %u:\n", s->cpu);
 	race_sym(r, s->pc, sym);
-	race_printf(b, " %s\n", sym);
+	strbuf_printf(b, " %s\n", sym);
 	for (i = 0; i < s->depth; i++) {
 		race_sym(r, s->stack[i], sym);
-		race_printf(b, " %s\n", sym);
+		strbuf_printf(b, " %s\n", sym);
 	}
 }
 
@@ -430,7 +406,7 @@ static void race_report(struct race *r, const struct race_site *cur,
 		"==================================================================\n";
 	char fa[RACE_SYM_LEN], fb[RACE_SYM_LEN], title[2 * RACE_SYM_LEN + 32];
 	const struct race_site *w;
-	struct race_buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 
 	race_sym(r, cur->pc, fa);
 	race_sym(r, old->pc, fb);
@@ -441,27 +417,27 @@ static void race_report(struct race *r, const struct race_site *cur,
 	else
 		snprintf(title, sizeof(title), "BUG: KCSAN: data-race in %s / %s", fb, fa);
 
-	race_printf(&b, "%s%s\n\n", rule, title);
+	strbuf_printf(&b, "%s%s\n\n", rule, title);
 	race_print_access(r, &b, cur);
-	race_printf(&b, "\n");
+	strbuf_printf(&b, "\n");
 	race_print_access(r, &b, old);
 
 	if (sim_kind_is_write(cur->kind) != sim_kind_is_write(old->kind)) {
 		w = sim_kind_is_write(cur->kind) ? cur : old;
 		if (w->size <= 8 && w->old_val != w->new_val)
-			race_printf(&b, "\nvalue changed: 0x%0*" PRIx64 " -> 0x%0*" PRIx64 "\n",
-				    (int)(2 * w->size), w->old_val,
-				    (int)(2 * w->size), w->new_val);
+			strbuf_printf(&b, "\nvalue changed: 0x%0*" PRIx64 " -> 0x%0*" PRIx64 "\n",
+				      (int)(2 * w->size), w->old_val,
+				      (int)(2 * w->size), w->new_val);
 	}
 
-	race_printf(&b, "\nReported by Kernel Concurrency Sanitizer on:\n");
-	race_printf(&b, "CPU: %u PID: %u Comm: %s\n", cur->cpu, cur->pid, cur->comm);
-	race_printf(&b, "%s", rule);
+	strbuf_printf(&b, "\nReported by Kernel Concurrency Sanitizer on:\n");
+	strbuf_printf(&b, "CPU: %u PID: %u Comm: %s\n", cur->cpu, cur->pid, cur->comm);
+	strbuf_printf(&b, "%s", rule);
 
 	r->nreports++;
 	if (r->report)
-		r->report(r->arg, title, b.s);
-	free(b.s);
+		r->report(r->arg, title, strbuf_str(&b));
+	strbuf_release(&b);
 }
 
 /* ---- Policy ------------------------------------------------------------- */
