@@ -415,8 +415,7 @@ static void ld_put_backtrace(struct lockdep *ld, const struct sim_who *who)
 	unsigned int i, n = 0;
 
 	strbuf_printf(&ld->text, "\nstack backtrace:\n");
-	strbuf_printf(&ld->text, "CPU: %u PID: %u Comm: %s\n", who->cpu, who->pid,
-		      ld_comm(who));
+	report_who_line(&ld->text, who);
 	strbuf_printf(&ld->text, "Call Trace:\n");
 	for (i = who->stack ? who->depth : 0; i > 0 && n < LD_MAX_FRAMES; i--, n++)
 		strbuf_printf(&ld->text, " %s\n", ld_sym(ld, who->stack[i - 1], sym));

@@ -41,6 +41,7 @@
 #include <sys/mman.h>
 
 #include "engine/bug.h"
+#include "engine/report.h"
 #include "engine/strbuf.h"
 
 #define MEM_NONE		UINT32_MAX
@@ -551,6 +552,9 @@ static const char *const mem_bad_names[] = {
 	[MEM_BAD_INVALID_FREE] = "invalid-free",
 };
 
+/* Who a report names when the caller gave nobody: CPU 0, PID 0, Comm "?". */
+static const struct sim_who mem_nobody;
+
 #define MEM_RULE "==================================================================\n"
 
 /*
@@ -584,7 +588,9 @@ static void kasan_report(struct mem *m, const struct sim_who *who, int kind, uin
 		strbuf_printf(&b, "%s of size %" PRIu32 " at addr 0x%016" PRIx64 " by task %s/%u\n",
 			      acc_names[acc], size, mem_report_addr(m, addr), comm, pid);
 	}
-	strbuf_printf(&b, "\nCPU: %u PID: %u Comm: %s\nCall Trace:\n", who ? who->cpu : 0, pid, comm);
+	strbuf_add(&b, "\n", 1);
+	report_who_line(&b, who ? who : &mem_nobody);
+	strbuf_printf(&b, "Call Trace:\n");
 	put_frames(m, &b, pc, who ? who->stack : NULL, who ? who->depth : 0);
 	if (id != MEM_NONE) {
 		const struct mem_obj *o = &m->objs[id];
@@ -860,7 +866,6 @@ int mem_check(struct mem *m, const struct sim_who *who, uintptr_t addr,
 int mem_check_null(struct mem *m, const struct sim_who *who, uintptr_t addr,
 		   uint32_t size, int is_write)
 {
-	const char *comm = who && who->comm ? who->comm : "?";
 	uintptr_t pc = who ? who->pc : 0;
 	struct strbuf b = STRBUF_INIT;
 	char title[96], sym[256];
@@ -877,8 +882,8 @@ int mem_check_null(struct mem *m, const struct sim_who *who, uintptr_t addr,
 	strbuf_printf(&b, "%s\n#PF: supervisor %s access in kernel mode\n"
 		      "#PF: error_code(0x%04x) - not-present page\n",
 		      title, is_write ? "write" : "read", is_write ? 0x2 : 0x0);
-	strbuf_printf(&b, "CPU: %u PID: %u Comm: %s\nRIP: %s\nCall Trace:\n",
-		      who ? who->cpu : 0, who ? who->pid : 0, comm, sym);
+	report_who_line(&b, who ? who : &mem_nobody);
+	strbuf_printf(&b, "RIP: %s\nCall Trace:\n", sym);
 	put_frames(m, &b, pc, who ? who->stack : NULL, who ? who->depth : 0);
 	emit(m, title, &b);
 	return MEM_BAD_NULL;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/report.h"
 #include "engine/strbuf.h"
 #include "kernel/kmodel.h"
 
@@ -31,17 +32,15 @@ int printk(const char *fmt, ...)
 }
 
 /* "func+0xoff/0xsize" when symbolization lands; the pc until then. */
-static void backtrace(struct machine *m, struct strbuf *sb, uintptr_t pc)
+static void backtrace(struct machine *m, struct strbuf *sb, const struct sim_who *w)
 {
-	struct sim_who w;
 	char frame[128];
 
-	machine_who(m, &w, pc);
 	strbuf_printf(sb, "Call Trace:\n");
-	machine_symbolize(m, pc, frame, sizeof(frame));
+	machine_symbolize(m, w->pc, frame, sizeof(frame));
 	strbuf_printf(sb, " %s\n", frame);
-	for (unsigned int i = w.depth; i-- > 0 && w.depth - i <= 16;) {
-		machine_symbolize(m, w.stack[i], frame, sizeof(frame));
+	for (unsigned int i = w->depth; i-- > 0 && w->depth - i <= 16;) {
+		machine_symbolize(m, w->stack[i], frame, sizeof(frame));
 		strbuf_printf(sb, " %s\n", frame);
 	}
 }
@@ -53,6 +52,7 @@ void __warn(const char *file, int line, const char *func)
 	uintptr_t pc = CALLER_PC;
 	struct strbuf text = STRBUF_INIT;
 	char title[256], frame[128];
+	struct sim_who w;
 
 	if (!m->running || !m->cur_task)
 		return;
@@ -62,9 +62,9 @@ void __warn(const char *file, int line, const char *func)
 	snprintf(title, sizeof(title), "WARNING: CPU: %u PID: %u at %s:%d %s",
 		 m->cur_cpu->id, m->cur_task->pid, file, line, frame);
 	strbuf_printf(&text, "------------[ cut here ]------------\n%s\n", title);
-	strbuf_printf(&text, "CPU: %u PID: %u Comm: %s\n", m->cur_cpu->id,
-		      m->cur_task->pid, m->cur_task->name);
-	backtrace(m, &text, pc);
+	machine_who(m, &w, pc);
+	report_who_line(&text, &w);
+	backtrace(m, &text, &w);
 	strbuf_printf(&text, "---[ end trace ]---\n");
 	machine_report_text(m, title, strbuf_str(&text));
 	strbuf_release(&text);
@@ -76,15 +76,17 @@ void __bug(const char *file, int line, const char *func)
 	uintptr_t pc = CALLER_PC;
 	struct strbuf text = STRBUF_INIT;
 	char title[256];
+	struct sim_who w;
 
 	snprintf(title, sizeof(title), "kernel BUG at %s:%d!", file, line);
 	if (!m->running || !m->cur_task)
 		machine_end(m, SIM_FAILED, title);
 	strbuf_printf(&text, "------------[ cut here ]------------\n%s\n", title);
 	strbuf_printf(&text, "invalid opcode: 0000 [#1] PREEMPT SMP\n");
-	strbuf_printf(&text, "CPU: %u PID: %u Comm: %s\nRIP: %s\n", m->cur_cpu->id,
-		      m->cur_task->pid, m->cur_task->name, func);
-	backtrace(m, &text, pc);
+	machine_who(m, &w, pc);
+	report_who_line(&text, &w);
+	strbuf_printf(&text, "RIP: %s\n", func);
+	backtrace(m, &text, &w);
 	machine_report_text(m, title, strbuf_str(&text));
 	strbuf_release(&text);
 	machine_end(m, SIM_FAILED, title);

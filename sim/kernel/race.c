@@ -405,6 +405,7 @@ static void race_report(struct race *r, const struct race_site *cur,
 	static const char rule[] =
 		"==================================================================\n";
 	char fa[RACE_SYM_LEN], fb[RACE_SYM_LEN], title[2 * RACE_SYM_LEN + 32];
+	const struct sim_who on = { .pid = cur->pid, .comm = cur->comm, .cpu = cur->cpu };
 	const struct race_site *w;
 	struct strbuf b = STRBUF_INIT;
 
@@ -431,7 +432,7 @@ static void race_report(struct race *r, const struct race_site *cur,
 	}
 
 	strbuf_printf(&b, "\nReported by Kernel Concurrency Sanitizer on:\n");
-	strbuf_printf(&b, "CPU: %u PID: %u Comm: %s\n", cur->cpu, cur->pid, cur->comm);
+	report_who_line(&b, &on);
 	strbuf_printf(&b, "%s", rule);
 
 	r->nreports++;
