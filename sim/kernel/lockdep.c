@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "engine/bug.h"
+#include "engine/hmap.h"
 #include "engine/strbuf.h"
 
 #define LD_NONE		UINT_MAX
@@ -67,19 +68,6 @@ enum ld_problem {
 	LD_P_SLEEP,		/* detail: hash of @what; where: pc */
 	LD_P_USER_RETURN,	/* detail: class id; where: acquisition pc */
 	LD_P_EXIT,		/* detail: class id; where: acquisition pc */
-};
-
-struct ld_map_slot {
-	uint64_t a, b;		/* the key */
-	unsigned int val;	/* what it maps to */
-	unsigned int used;	/* 1 if the slot holds a key */
-};
-
-/* Open-addressing hash map from an (a, b) key to a value; lookups only. */
-struct ld_map {
-	struct ld_map_slot *slots;
-	size_t cap;		/* a power of two, or 0 before the first put */
-	size_t count;		/* slots used */
 };
 
 /* Where an acquisition happened, innermost first. */
@@ -131,19 +119,19 @@ struct lockdep {
 	struct ld_class *classes;	/* by id, in first-seen order */
 	unsigned int nr_classes;
 	size_t classes_cap;
-	struct ld_map class_by_key;	/* key -> class id */
+	struct hmap class_by_key;	/* key -> class id */
 
 	struct ld_edge *edges;		/* in insertion order */
 	unsigned int nr_edges;
 	size_t edges_cap;
-	struct ld_map edge_by_pair;	/* (from, to) -> edge index */
+	struct hmap edge_by_pair;	/* (from, to) -> edge index */
 
 	unsigned int *bfs_queue;	/* room for every class */
 	size_t bfs_queue_cap;
 	unsigned int bfs_gen;		/* generation of the latest search */
 
-	struct ld_map instances;	/* lock address -> class id */
-	struct ld_map reported;		/* problems reported this run */
+	struct hmap instances;		/* lock address -> class id */
+	struct hmap reported;		/* problems reported this run */
 
 	struct ld_task *tasks;		/* by task id */
 	size_t nr_tasks;
@@ -179,111 +167,6 @@ static void *ld_reserve(void *p, size_t *cap, size_t need, size_t size,
 	if (p)
 		*cap = n;
 	return p;
-}
-
-/* ---- hash map ---- */
-
-static uint64_t ld_hash(uint64_t a, uint64_t b)
-{
-	uint64_t h = (a ^ 0x5851f42d4c957f2dull) * 0x9e3779b97f4a7c15ull;
-
-	h ^= b + 0x14057b7ef767814full + (h << 6) + (h >> 2);
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 29;
-	return h;
-}
-
-static struct ld_map_slot *ld_map_find(const struct ld_map *m, uint64_t a,
-				       uint64_t b)
-{
-	size_t mask = m->cap - 1;
-	size_t i;
-
-	if (!m->cap)
-		return NULL;
-	for (i = ld_hash(a, b) & mask; m->slots[i].used; i = (i + 1) & mask) {
-		if (m->slots[i].a == a && m->slots[i].b == b)
-			return &m->slots[i];
-	}
-	return NULL;
-}
-
-static int ld_map_get(const struct ld_map *m, uint64_t a, uint64_t b,
-		      unsigned int *val)
-{
-	const struct ld_map_slot *s = ld_map_find(m, a, b);
-
-	if (!s)
-		return 0;
-	if (val)
-		*val = s->val;
-	return 1;
-}
-
-static void ld_map_insert(struct ld_map *m, uint64_t a, uint64_t b,
-			  unsigned int val)
-{
-	size_t mask = m->cap - 1;
-	size_t i;
-
-	for (i = ld_hash(a, b) & mask; m->slots[i].used; i = (i + 1) & mask)
-		;
-	m->slots[i].a = a;
-	m->slots[i].b = b;
-	m->slots[i].val = val;
-	m->slots[i].used = 1;
-	m->count++;
-}
-
-/* Map (@a, @b) to @val, replacing what it mapped to. 0, or -1 if out of memory. */
-static int ld_map_put(struct ld_map *m, uint64_t a, uint64_t b, unsigned int val)
-{
-	struct ld_map_slot *s = ld_map_find(m, a, b);
-	struct ld_map_slot *old = m->slots;
-	size_t old_cap = m->cap;
-	size_t i;
-
-	if (s) {
-		s->val = val;
-		return 0;
-	}
-	/* Keep the load under 3/4 so probe runs stay short. */
-	if ((m->count + 1) * 4 > m->cap * 3) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-
-		if (cap > SIZE_MAX / sizeof(*m->slots))
-			return -1;
-		m->slots = calloc(cap, sizeof(*m->slots));
-		if (!m->slots) {
-			m->slots = old;
-			return -1;
-		}
-		m->cap = cap;
-		m->count = 0;
-		for (i = 0; i < old_cap; i++) {
-			if (old[i].used)
-				ld_map_insert(m, old[i].a, old[i].b, old[i].val);
-		}
-		free(old);
-	}
-	ld_map_insert(m, a, b, val);
-	return 0;
-}
-
-static void ld_map_clear(struct ld_map *m)
-{
-	if (m->cap)
-		memset(m->slots, 0, m->cap * sizeof(*m->slots));
-	m->count = 0;
-}
-
-static void ld_map_free(struct ld_map *m)
-{
-	free(m->slots);
-	m->slots = NULL;
-	m->cap = 0;
-	m->count = 0;
 }
 
 /* ---- text ---- */
@@ -442,9 +325,9 @@ static int ld_first_time(struct lockdep *ld, enum ld_problem p,
 {
 	uint64_t a = (detail << 8) | (uint64_t)p;
 
-	if (ld_map_get(&ld->reported, a, where, NULL))
+	if (hmap_get(&ld->reported, a, where, NULL))
 		return 0;
-	if (ld_map_put(&ld->reported, a, where, 1)) {
+	if (hmap_put(&ld->reported, a, where, 1)) {
 		ld_fail(ld);
 		return 0;
 	}
@@ -509,7 +392,7 @@ static unsigned int ld_class_get(struct lockdep *ld, const void *key,
 	unsigned int *q;
 	unsigned int id;
 
-	if (ld_map_get(&ld->class_by_key, (uintptr_t)key, 0, &id))
+	if (hmap_get(&ld->class_by_key, (uintptr_t)key, 0, &id))
 		return id;
 	if (ld->nr_classes >= LD_NONE - 1)
 		goto fail;
@@ -535,7 +418,7 @@ static unsigned int ld_class_get(struct lockdep *ld, const void *key,
 	c->first_out = LD_NONE;
 	c->last_out = LD_NONE;
 	c->bfs_edge = LD_NONE;
-	if (ld_map_put(&ld->class_by_key, (uintptr_t)key, 0, id)) {
+	if (hmap_put(&ld->class_by_key, (uintptr_t)key, 0, id)) {
 		free(c->name);
 		goto fail;
 	}
@@ -612,7 +495,7 @@ static void ld_add_edge(struct lockdep *ld, unsigned int from, unsigned int to,
 	if (!e)
 		goto fail;
 	ld->edges = e;
-	if (ld_map_put(&ld->edge_by_pair, from, to, id))
+	if (hmap_put(&ld->edge_by_pair, from, to, id))
 		goto fail;
 	e = &ld->edges[id];
 	e->from = from;
@@ -780,7 +663,7 @@ static void ld_report_bad_unlock(struct lockdep *ld, const struct sim_who *who,
 	char sym[LD_SYM_LEN];
 	unsigned int class;
 
-	if (ld_map_get(&ld->instances, (uintptr_t)lock, 0, &class))
+	if (hmap_get(&ld->instances, (uintptr_t)lock, 0, &class))
 		name = ld->classes[class].name;
 	ld_begin(ld, "WARNING: bad unlock balance detected!");
 	strbuf_printf(&ld->text, "%s/%u is trying to release lock (%s) at:\n",
@@ -844,7 +727,7 @@ static void ld_validate(struct lockdep *ld, const struct sim_who *who,
 		h = &t->held[i - 1];
 		if (h->in_irq != !!who->in_irq)
 			break;
-		if (!ld_map_get(&ld->edge_by_pair, h->class, next, NULL)) {
+		if (!hmap_get(&ld->edge_by_pair, h->class, next, NULL)) {
 			if (ld_reaches(ld, next, h->class))
 				ld_report_circular(ld, who, t, h, next, kind);
 			ld_add_edge(ld, h->class, next, who);
@@ -915,10 +798,10 @@ void lockdep_destroy(struct lockdep *ld)
 	for (j = 0; j < ld->nr_tasks; j++)
 		free(ld->tasks[j].held);
 	free(ld->tasks);
-	ld_map_free(&ld->class_by_key);
-	ld_map_free(&ld->edge_by_pair);
-	ld_map_free(&ld->instances);
-	ld_map_free(&ld->reported);
+	hmap_release(&ld->class_by_key);
+	hmap_release(&ld->edge_by_pair);
+	hmap_release(&ld->instances);
+	hmap_release(&ld->reported);
 	strbuf_release(&ld->title);
 	strbuf_release(&ld->text);
 	free(ld);
@@ -936,9 +819,9 @@ void lockdep_reset(struct lockdep *ld)
 		ld->classes[i].last_out = LD_NONE;
 	}
 	ld->nr_edges = 0;
-	ld_map_clear(&ld->edge_by_pair);
-	ld_map_clear(&ld->instances);
-	ld_map_clear(&ld->reported);
+	hmap_clear(&ld->edge_by_pair);
+	hmap_clear(&ld->instances);
+	hmap_clear(&ld->reported);
 	for (j = 0; j < ld->nr_tasks; j++)
 		ld->tasks[j].depth = 0;
 }
@@ -954,7 +837,7 @@ void lockdep_init_lock(struct lockdep *ld, const void *lock, const void *key,
 	class = ld_class_get(ld, key ? key : lock, name ? name : LD_NO_NAME);
 	if (class == LD_NONE)
 		return;
-	if (ld_map_put(&ld->instances, (uintptr_t)lock, 0, class))
+	if (hmap_put(&ld->instances, (uintptr_t)lock, 0, class))
 		ld_fail(ld);
 }
 
@@ -976,7 +859,7 @@ void lockdep_acquire(struct lockdep *ld, const struct sim_who *who,
 	c = &ld->classes[class];
 	if (!c->wait)
 		c->wait = ld_kind_spins(kind) ? LD_WAIT_SPIN : LD_WAIT_SLEEP;
-	if (ld_map_put(&ld->instances, (uintptr_t)lock, 0, class)) {
+	if (hmap_put(&ld->instances, (uintptr_t)lock, 0, class)) {
 		ld_fail(ld);
 		return;
 	}
