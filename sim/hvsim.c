@@ -14,6 +14,7 @@
 #include "engine/buildid.h"
 #include "engine/machine.h"
 #include "engine/strategy.h"
+#include "engine/strbuf.h"
 #include "engine/token.h"
 #include "engine/trace.h"
 #include "cpu/hw.h"

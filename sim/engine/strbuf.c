@@ -21,17 +21,25 @@ static void strbuf_grow(struct strbuf *sb, size_t more)
 	sb->cap = c;
 }
 
+/*
+ * Format straight into the room there is: reports are many small appends
+ * into a buffer that rarely has to grow, so a second pass (after growing)
+ * is the exception rather than a measuring pass every time.
+ */
 void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 {
+	size_t room = sb->cap - sb->len;
 	va_list aq;
 	int n;
 
 	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
+	n = vsnprintf(room ? sb->buf + sb->len : NULL, room, fmt, aq);
 	va_end(aq);
 	SIM_BUG_ON(n < 0);
-	strbuf_grow(sb, (size_t)n);
-	vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
+	if ((size_t)n >= room) {
+		strbuf_grow(sb, (size_t)n);
+		vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
+	}
 	sb->len += (size_t)n;
 }
 

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/report.h"
+#include "engine/strbuf.h"
 #include "kernel/kmodel.h"
 #include "kernel/lockdep.h"
 #include "kernel/mem.h"
@@ -191,15 +193,18 @@ static void mem_checks(struct machine *m, const struct sim_op *op)
 		return;
 	}
 	if (!known_memory(m, op->addr, op->size)) {
-		char title[160], text[512], frame[64];
+		struct strbuf text = STRBUF_INIT;
+		char title[160], frame[64];
 
 		machine_symbolize(m, op->pc, frame, sizeof(frame));
 		snprintf(title, sizeof(title),
 			 "general protection fault: 0000 [#1] PREEMPT SMP (%s of %u bytes outside the machine's memory)",
 			 sim_kind_is_write(op->kind) ? "write" : "read", op->size);
-		snprintf(text, sizeof(text), "%s\nCPU: %u PID: %u Comm: %s\nRIP: %s\n", title,
-			 w.cpu, w.pid, w.comm ? w.comm : "?", frame);
-		machine_report_text(m, title, text);
+		strbuf_printf(&text, "%s\n", title);
+		report_who_line(&text, &w);
+		strbuf_printf(&text, "RIP: %s\n", frame);
+		machine_report_text(m, title, strbuf_str(&text));
+		strbuf_release(&text);
 		machine_end(m, SIM_FAILED, title);
 	}
 }

@@ -3,7 +3,6 @@
 #include "kernel/kmodel.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,30 +12,6 @@
 #include "kernel/mem.h"
 #include "kernel/race.h"
 #include "mem/phys.h"
-
-void kbuf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	SIM_BUG_ON(n < 0);
-	if (*len + (size_t)n + 1 > *cap) {
-		size_t c = *cap ? *cap : 1024;
-
-		while (*len + (size_t)n + 1 > c)
-			c *= 2;
-		*buf = realloc(*buf, c);
-		SIM_BUG_ON(!*buf);
-		*cap = c;
-	}
-	va_start(ap, fmt);
-	vsnprintf(*buf + *len, *cap - *len, fmt, ap);
-	va_end(ap);
-	*len += (size_t)n;
-}
 
 static void report_cb(void *arg, const char *title, const char *text)
 {
@@ -148,7 +123,7 @@ void kmachine_destroy(struct machine *m)
 	lockdep_destroy(k->lockdep);
 	for (unsigned int i = 0; i < KMODEL_MAX_PROCS; i++)
 		free(k->procs[i].umem);
-	free(k->log);
+	strbuf_release(&k->log);
 	hw_machine_fini(hw_of(m));
 	phys_destroy(k->phys);
 	free((struct kmachine *)m);
@@ -168,9 +143,7 @@ void kmodel_reset(struct machine *m)
 	memset(k->csd_pool, 0, sizeof(k->csd_pool[0]) *
 	       (k->csd_next < KMODEL_CSD_POOL ? k->csd_next : KMODEL_CSD_POOL));
 	k->csd_next = 0;
-	k->log_len = 0;
-	if (k->log)
-		k->log[0] = '\0';
+	strbuf_reset(&k->log);
 	lockdep_reset(k->lockdep);
 	mem_reset(k->mem);
 	race_reset(k->race);

@@ -13,6 +13,7 @@
 #include "hvsim/kernel.h"
 #include "engine/machine.h"
 #include "cpu/hw.h"
+#include "engine/strbuf.h"
 
 /* One registered hotplug state. */
 struct cpuhp_step {
@@ -90,8 +91,7 @@ struct kmodel {
 	struct sim_csd csd_pool[KMODEL_CSD_POOL];
 	unsigned int csd_next;
 
-	char *log;			/* this run's printk output */
-	size_t log_len, log_cap;
+	struct strbuf log;		/* this run's printk output */
 
 	struct sim_process procs[KMODEL_MAX_PROCS];
 	struct file files[KMODEL_MAX_FILES];	/* every file opened this run */
@@ -174,10 +174,6 @@ void kernel_oops(struct machine *m, int sig, uintptr_t addr, uintptr_t rip);
 uintptr_t kernel_norm_addr(const struct machine *m, uintptr_t addr);
 /* Hold program tasks until module init ran in an init task on CPU 0 (SIM_PROG_BOOT). */
 void kmodel_boot(struct machine *m);
-
-/* Append formatted text to a growable buffer. */
-void kbuf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* Lock kinds, as lockdep sees them. */
 enum klock_kind {

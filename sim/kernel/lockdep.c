@@ -36,6 +36,8 @@
 #include <string.h>
 
 #include "engine/bug.h"
+#include "engine/hmap.h"
+#include "engine/strbuf.h"
 
 #define LD_NONE		UINT_MAX
 #define LD_MAX_FRAMES	16	/* pcs kept per trace, callers per backtrace */
@@ -66,19 +68,6 @@ enum ld_problem {
 	LD_P_SLEEP,		/* detail: hash of @what; where: pc */
 	LD_P_USER_RETURN,	/* detail: class id; where: acquisition pc */
 	LD_P_EXIT,		/* detail: class id; where: acquisition pc */
-};
-
-struct ld_map_slot {
-	uint64_t a, b;		/* the key */
-	unsigned int val;	/* what it maps to */
-	unsigned int used;	/* 1 if the slot holds a key */
-};
-
-/* Open-addressing hash map from an (a, b) key to a value; lookups only. */
-struct ld_map {
-	struct ld_map_slot *slots;
-	size_t cap;		/* a power of two, or 0 before the first put */
-	size_t count;		/* slots used */
 };
 
 /* Where an acquisition happened, innermost first. */
@@ -120,13 +109,6 @@ struct ld_task {
 	size_t cap;		/* entries allocated */
 };
 
-/* A growing string; once an allocation fails, it stays failed. */
-struct ld_buf {
-	char *s;
-	size_t len, cap;
-	int failed;
-};
-
 struct lockdep {
 	sim_report_fn report;		/* where finished reports go */
 	sim_symbolize_fn symbolize;	/* pc -> text */
@@ -137,24 +119,24 @@ struct lockdep {
 	struct ld_class *classes;	/* by id, in first-seen order */
 	unsigned int nr_classes;
 	size_t classes_cap;
-	struct ld_map class_by_key;	/* key -> class id */
+	struct hmap class_by_key;	/* key -> class id */
 
 	struct ld_edge *edges;		/* in insertion order */
 	unsigned int nr_edges;
 	size_t edges_cap;
-	struct ld_map edge_by_pair;	/* (from, to) -> edge index */
+	struct hmap edge_by_pair;	/* (from, to) -> edge index */
 
 	unsigned int *bfs_queue;	/* room for every class */
 	size_t bfs_queue_cap;
 	unsigned int bfs_gen;		/* generation of the latest search */
 
-	struct ld_map instances;	/* lock address -> class id */
-	struct ld_map reported;		/* problems reported this run */
+	struct hmap instances;		/* lock address -> class id */
+	struct hmap reported;		/* problems reported this run */
 
 	struct ld_task *tasks;		/* by task id */
 	size_t nr_tasks;
 
-	struct ld_buf title, text;	/* the report being written */
+	struct strbuf title, text;	/* the report being written */
 };
 
 static void ld_fail(struct lockdep *ld)
@@ -187,192 +169,20 @@ static void *ld_reserve(void *p, size_t *cap, size_t need, size_t size,
 	return p;
 }
 
-/* ---- hash map ---- */
-
-static uint64_t ld_hash(uint64_t a, uint64_t b)
-{
-	uint64_t h = (a ^ 0x5851f42d4c957f2dull) * 0x9e3779b97f4a7c15ull;
-
-	h ^= b + 0x14057b7ef767814full + (h << 6) + (h >> 2);
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 29;
-	return h;
-}
-
-static struct ld_map_slot *ld_map_find(const struct ld_map *m, uint64_t a,
-				       uint64_t b)
-{
-	size_t mask = m->cap - 1;
-	size_t i;
-
-	if (!m->cap)
-		return NULL;
-	for (i = ld_hash(a, b) & mask; m->slots[i].used; i = (i + 1) & mask) {
-		if (m->slots[i].a == a && m->slots[i].b == b)
-			return &m->slots[i];
-	}
-	return NULL;
-}
-
-static int ld_map_get(const struct ld_map *m, uint64_t a, uint64_t b,
-		      unsigned int *val)
-{
-	const struct ld_map_slot *s = ld_map_find(m, a, b);
-
-	if (!s)
-		return 0;
-	if (val)
-		*val = s->val;
-	return 1;
-}
-
-static void ld_map_insert(struct ld_map *m, uint64_t a, uint64_t b,
-			  unsigned int val)
-{
-	size_t mask = m->cap - 1;
-	size_t i;
-
-	for (i = ld_hash(a, b) & mask; m->slots[i].used; i = (i + 1) & mask)
-		;
-	m->slots[i].a = a;
-	m->slots[i].b = b;
-	m->slots[i].val = val;
-	m->slots[i].used = 1;
-	m->count++;
-}
-
-/* Map (@a, @b) to @val, replacing what it mapped to. 0, or -1 if out of memory. */
-static int ld_map_put(struct ld_map *m, uint64_t a, uint64_t b, unsigned int val)
-{
-	struct ld_map_slot *s = ld_map_find(m, a, b);
-	struct ld_map_slot *old = m->slots;
-	size_t old_cap = m->cap;
-	size_t i;
-
-	if (s) {
-		s->val = val;
-		return 0;
-	}
-	/* Keep the load under 3/4 so probe runs stay short. */
-	if ((m->count + 1) * 4 > m->cap * 3) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-
-		if (cap > SIZE_MAX / sizeof(*m->slots))
-			return -1;
-		m->slots = calloc(cap, sizeof(*m->slots));
-		if (!m->slots) {
-			m->slots = old;
-			return -1;
-		}
-		m->cap = cap;
-		m->count = 0;
-		for (i = 0; i < old_cap; i++) {
-			if (old[i].used)
-				ld_map_insert(m, old[i].a, old[i].b, old[i].val);
-		}
-		free(old);
-	}
-	ld_map_insert(m, a, b, val);
-	return 0;
-}
-
-static void ld_map_clear(struct ld_map *m)
-{
-	if (m->cap)
-		memset(m->slots, 0, m->cap * sizeof(*m->slots));
-	m->count = 0;
-}
-
-static void ld_map_free(struct ld_map *m)
-{
-	free(m->slots);
-	m->slots = NULL;
-	m->cap = 0;
-	m->count = 0;
-}
-
 /* ---- text ---- */
 
-static int ld_buf_init(struct ld_buf *b, size_t cap)
+/* A line of @width @c characters: the rules around a report's title. */
+static void ld_rule(struct strbuf *sb, char c, size_t width)
 {
-	b->s = malloc(cap);
-	if (!b->s)
-		return -1;
-	b->s[0] = '\0';
-	b->cap = cap;
-	b->len = 0;
-	b->failed = 0;
-	return 0;
-}
+	char chunk[64];
+	size_t n;
 
-static void ld_buf_clear(struct ld_buf *b)
-{
-	b->len = 0;
-	b->s[0] = '\0';
-	b->failed = 0;
-}
-
-/* Room for @extra more bytes and the NUL; 0, or -1 (and failed) if none. */
-static int ld_buf_room(struct ld_buf *b, size_t extra)
-{
-	char *s;
-
-	if (b->failed)
-		return -1;
-	if (extra > SIZE_MAX - b->len - 1) {
-		b->failed = 1;
-		return -1;
+	memset(chunk, c, sizeof(chunk));
+	for (; width; width -= n) {
+		n = width < sizeof(chunk) ? width : sizeof(chunk);
+		strbuf_add(sb, chunk, n);
 	}
-	s = ld_reserve(b->s, &b->cap, b->len + extra + 1, 1, 64);
-	if (!s) {
-		b->failed = 1;
-		return -1;
-	}
-	b->s = s;
-	return 0;
-}
-
-static void ld_vprintf(struct ld_buf *b, const char *fmt, va_list ap)
-{
-	va_list aq;
-	int n;
-
-	if (b->failed)
-		return;
-	va_copy(aq, ap);
-	n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, aq);
-	va_end(aq);
-	if (n < 0) {
-		b->failed = 1;
-		return;
-	}
-	if ((size_t)n >= b->cap - b->len) {
-		if (ld_buf_room(b, (size_t)n))
-			return;
-		vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	}
-	b->len += (size_t)n;
-}
-
-__attribute__((format(printf, 2, 3)))
-static void ld_printf(struct ld_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	ld_vprintf(b, fmt, ap);
-	va_end(ap);
-}
-
-static void ld_rule(struct ld_buf *b, char c, size_t width)
-{
-	if (ld_buf_room(b, width + 1))
-		return;
-	memset(b->s + b->len, c, width);
-	b->len += width;
-	b->s[b->len++] = '\n';
-	b->s[b->len] = '\0';
+	strbuf_add(sb, "\n", 1);
 }
 
 static const char *ld_comm(const struct sim_who *who)
@@ -397,28 +207,22 @@ static void ld_begin(struct lockdep *ld, const char *fmt, ...)
 {
 	va_list ap;
 
-	ld_buf_clear(&ld->title);
-	ld_buf_clear(&ld->text);
+	strbuf_reset(&ld->title);
+	strbuf_reset(&ld->text);
 	va_start(ap, fmt);
-	ld_vprintf(&ld->title, fmt, ap);
+	strbuf_vprintf(&ld->title, fmt, ap);
 	va_end(ap);
-	if (ld->title.failed)
-		return;
 	ld_rule(&ld->text, '=', ld->title.len);
-	ld_printf(&ld->text, "%s\n", ld->title.s);
+	strbuf_printf(&ld->text, "%s\n", strbuf_str(&ld->title));
 	ld_rule(&ld->text, '-', ld->title.len);
 }
 
 static void ld_emit(struct lockdep *ld)
 {
-	if (ld->title.failed || ld->text.failed) {
-		ld_fail(ld);
-		return;
-	}
 	if (!ld->report)
 		return;
 	ld->in_report = 1;
-	ld->report(ld->arg, ld->title.s, ld->text.s);
+	ld->report(ld->arg, strbuf_str(&ld->title), strbuf_str(&ld->text));
 	ld->in_report = 0;
 }
 
@@ -448,8 +252,8 @@ static void ld_put_class(struct lockdep *ld, unsigned int id)
 	usage[2] = (c->usage & LD_ENABLED_IRQ) ? '+' : '.';
 	usage[3] = (c->usage & LD_ENABLED_IRQ_READ) ? '+' : '.';
 	usage[4] = '\0';
-	ld_printf(&ld->text, "(%s){%s}-{%u:%u}", c->name, usage, c->wait,
-		  c->wait);
+	strbuf_printf(&ld->text, "(%s){%s}-{%u:%u}", c->name, usage, c->wait,
+		      c->wait);
 }
 
 /* "(name){usage}-{w:w}, at: sym": Linux's print_lock(), less the address. */
@@ -458,7 +262,7 @@ static void ld_put_lock(struct lockdep *ld, unsigned int class, uintptr_t pc)
 	char sym[LD_SYM_LEN];
 
 	ld_put_class(ld, class);
-	ld_printf(&ld->text, ", at: %s\n", ld_sym(ld, pc, sym));
+	strbuf_printf(&ld->text, ", at: %s\n", ld_sym(ld, pc, sym));
 }
 
 static void ld_put_trace(struct lockdep *ld, const struct ld_trace *tr)
@@ -467,7 +271,7 @@ static void ld_put_trace(struct lockdep *ld, const struct ld_trace *tr)
 	unsigned int i;
 
 	for (i = 0; i < tr->n; i++)
-		ld_printf(&ld->text, "       %s\n", ld_sym(ld, tr->pcs[i], sym));
+		strbuf_printf(&ld->text, "       %s\n", ld_sym(ld, tr->pcs[i], sym));
 }
 
 static void ld_put_held(struct lockdep *ld, const struct sim_who *who,
@@ -476,14 +280,14 @@ static void ld_put_held(struct lockdep *ld, const struct sim_who *who,
 	unsigned int i;
 
 	if (!t->depth) {
-		ld_printf(&ld->text, "no locks held by %s/%u.\n", ld_comm(who),
-			  who->pid);
+		strbuf_printf(&ld->text, "no locks held by %s/%u.\n", ld_comm(who),
+			      who->pid);
 		return;
 	}
-	ld_printf(&ld->text, "%u lock%s held by %s/%u:\n", t->depth,
-		  t->depth > 1 ? "s" : "", ld_comm(who), who->pid);
+	strbuf_printf(&ld->text, "%u lock%s held by %s/%u:\n", t->depth,
+		      t->depth > 1 ? "s" : "", ld_comm(who), who->pid);
 	for (i = 0; i < t->depth; i++) {
-		ld_printf(&ld->text, " #%u: ", i);
+		strbuf_printf(&ld->text, " #%u: ", i);
 		ld_put_lock(ld, t->held[i].class, t->held[i].pc);
 	}
 }
@@ -493,12 +297,11 @@ static void ld_put_backtrace(struct lockdep *ld, const struct sim_who *who)
 	char sym[LD_SYM_LEN];
 	unsigned int i, n = 0;
 
-	ld_printf(&ld->text, "\nstack backtrace:\n");
-	ld_printf(&ld->text, "CPU: %u PID: %u Comm: %s\n", who->cpu, who->pid,
-		  ld_comm(who));
-	ld_printf(&ld->text, "Call Trace:\n");
+	strbuf_printf(&ld->text, "\nstack backtrace:\n");
+	report_who_line(&ld->text, who);
+	strbuf_printf(&ld->text, "Call Trace:\n");
 	for (i = who->stack ? who->depth : 0; i > 0 && n < LD_MAX_FRAMES; i--, n++)
-		ld_printf(&ld->text, " %s\n", ld_sym(ld, who->stack[i - 1], sym));
+		strbuf_printf(&ld->text, " %s\n", ld_sym(ld, who->stack[i - 1], sym));
 }
 
 static void ld_trace_fill(struct ld_trace *tr, const struct sim_who *who)
@@ -522,9 +325,9 @@ static int ld_first_time(struct lockdep *ld, enum ld_problem p,
 {
 	uint64_t a = (detail << 8) | (uint64_t)p;
 
-	if (ld_map_get(&ld->reported, a, where, NULL))
+	if (hmap_get(&ld->reported, a, where, NULL))
 		return 0;
-	if (ld_map_put(&ld->reported, a, where, 1)) {
+	if (hmap_put(&ld->reported, a, where, 1)) {
 		ld_fail(ld);
 		return 0;
 	}
@@ -589,7 +392,7 @@ static unsigned int ld_class_get(struct lockdep *ld, const void *key,
 	unsigned int *q;
 	unsigned int id;
 
-	if (ld_map_get(&ld->class_by_key, (uintptr_t)key, 0, &id))
+	if (hmap_get(&ld->class_by_key, (uintptr_t)key, 0, &id))
 		return id;
 	if (ld->nr_classes >= LD_NONE - 1)
 		goto fail;
@@ -615,7 +418,7 @@ static unsigned int ld_class_get(struct lockdep *ld, const void *key,
 	c->first_out = LD_NONE;
 	c->last_out = LD_NONE;
 	c->bfs_edge = LD_NONE;
-	if (ld_map_put(&ld->class_by_key, (uintptr_t)key, 0, id)) {
+	if (hmap_put(&ld->class_by_key, (uintptr_t)key, 0, id)) {
 		free(c->name);
 		goto fail;
 	}
@@ -692,7 +495,7 @@ static void ld_add_edge(struct lockdep *ld, unsigned int from, unsigned int to,
 	if (!e)
 		goto fail;
 	ld->edges = e;
-	if (ld_map_put(&ld->edge_by_pair, from, to, id))
+	if (hmap_put(&ld->edge_by_pair, from, to, id))
 		goto fail;
 	e = &ld->edges[id];
 	e->from = from;
@@ -736,52 +539,52 @@ static void ld_report_circular(struct lockdep *ld, const struct sim_who *who,
 	}
 
 	ld_begin(ld, "WARNING: possible circular locking dependency detected");
-	ld_printf(&ld->text, "%s/%u is trying to acquire lock:\n ", comm, who->pid);
+	strbuf_printf(&ld->text, "%s/%u is trying to acquire lock:\n ", comm, who->pid);
 	ld_put_lock(ld, next, who->pc);
-	ld_printf(&ld->text, "\nbut task is already holding lock:\n ");
+	strbuf_printf(&ld->text, "\nbut task is already holding lock:\n ");
 	ld_put_lock(ld, prev->class, prev->pc);
-	ld_printf(&ld->text, "\nwhich lock already depends on the new lock.\n\n");
-	ld_printf(&ld->text,
-		  "\nthe existing dependency chain (in reverse order) is:\n");
+	strbuf_printf(&ld->text, "\nwhich lock already depends on the new lock.\n\n");
+	strbuf_printf(&ld->text,
+		      "\nthe existing dependency chain (in reverse order) is:\n");
 	for (c = prev->class; c != next; depth--) {
 		const struct ld_edge *e = &ld->edges[ld->classes[c].bfs_edge];
 
-		ld_printf(&ld->text, "\n-> #%u ", depth);
+		strbuf_printf(&ld->text, "\n-> #%u ", depth);
 		ld_put_class(ld, c);
-		ld_printf(&ld->text, ":\n");
+		strbuf_printf(&ld->text, ":\n");
 		ld_put_trace(ld, &e->trace);
 		c = e->from;
 	}
 	ld_trace_fill(&now, who);
-	ld_printf(&ld->text, "\n-> #0 ");
+	strbuf_printf(&ld->text, "\n-> #0 ");
 	ld_put_class(ld, next);
-	ld_printf(&ld->text, ":\n");
+	strbuf_printf(&ld->text, ":\n");
 	ld_put_trace(ld, &now);
 
-	ld_printf(&ld->text, "\nother info that might help us debug this:\n\n");
+	strbuf_printf(&ld->text, "\nother info that might help us debug this:\n\n");
 	/*
 	 * A longer cycle is summed up by its ends and the link before the
 	 * held lock, as the kernel does, rather than one CPU per link.
 	 */
 	if (parent != next) {
-		ld_printf(&ld->text, "Chain exists of:\n  %s --> %s --> %s\n\n",
-			  ld->classes[next].name, ld->classes[parent].name,
-			  ld->classes[prev->class].name);
+		strbuf_printf(&ld->text, "Chain exists of:\n  %s --> %s --> %s\n\n",
+			      ld->classes[next].name, ld->classes[parent].name,
+			      ld->classes[prev->class].name);
 	}
-	ld_printf(&ld->text, " Possible unsafe locking scenario:\n\n");
-	ld_printf(&ld->text, "       CPU0                    CPU1\n");
-	ld_printf(&ld->text, "       ----                    ----\n");
-	ld_printf(&ld->text, "  %s(%s);\n",
-		  prev->kind == LOCKDEP_RWSEM_READ ? "rlock" : "lock",
-		  ld->classes[prev->class].name);
-	ld_printf(&ld->text, "                               lock(%s);\n",
-		  ld->classes[parent].name);
-	ld_printf(&ld->text, "                               lock(%s);\n",
-		  ld->classes[prev->class].name);
-	ld_printf(&ld->text, "  %s(%s);\n",
-		  next_kind == LOCKDEP_RWSEM_READ ? "rlock" : "lock",
-		  ld->classes[next].name);
-	ld_printf(&ld->text, "\n *** DEADLOCK ***\n\n");
+	strbuf_printf(&ld->text, " Possible unsafe locking scenario:\n\n");
+	strbuf_printf(&ld->text, "       CPU0                    CPU1\n");
+	strbuf_printf(&ld->text, "       ----                    ----\n");
+	strbuf_printf(&ld->text, "  %s(%s);\n",
+		      prev->kind == LOCKDEP_RWSEM_READ ? "rlock" : "lock",
+		      ld->classes[prev->class].name);
+	strbuf_printf(&ld->text, "                               lock(%s);\n",
+		      ld->classes[parent].name);
+	strbuf_printf(&ld->text, "                               lock(%s);\n",
+		      ld->classes[prev->class].name);
+	strbuf_printf(&ld->text, "  %s(%s);\n",
+		      next_kind == LOCKDEP_RWSEM_READ ? "rlock" : "lock",
+		      ld->classes[next].name);
+	strbuf_printf(&ld->text, "\n *** DEADLOCK ***\n\n");
 	ld_put_held(ld, who, t);
 	ld_put_backtrace(ld, who);
 	ld_emit(ld);
@@ -794,19 +597,19 @@ static void ld_report_recursive(struct lockdep *ld, const struct sim_who *who,
 	const char *name = ld->classes[next].name;
 
 	ld_begin(ld, "WARNING: possible recursive locking detected");
-	ld_printf(&ld->text, "%s/%u is trying to acquire lock:\n ", ld_comm(who),
-		  who->pid);
+	strbuf_printf(&ld->text, "%s/%u is trying to acquire lock:\n ", ld_comm(who),
+		      who->pid);
 	ld_put_lock(ld, next, who->pc);
-	ld_printf(&ld->text, "\nbut task is already holding lock:\n ");
+	strbuf_printf(&ld->text, "\nbut task is already holding lock:\n ");
 	ld_put_lock(ld, prev->class, prev->pc);
-	ld_printf(&ld->text, "\nother info that might help us debug this:\n");
-	ld_printf(&ld->text, " Possible unsafe locking scenario:\n\n");
-	ld_printf(&ld->text, "       CPU0\n");
-	ld_printf(&ld->text, "       ----\n");
-	ld_printf(&ld->text, "  lock(%s);\n", ld->classes[prev->class].name);
-	ld_printf(&ld->text, "  lock(%s);\n", name);
-	ld_printf(&ld->text, "\n *** DEADLOCK ***\n\n");
-	ld_printf(&ld->text, " May be due to missing lock nesting notation\n\n");
+	strbuf_printf(&ld->text, "\nother info that might help us debug this:\n");
+	strbuf_printf(&ld->text, " Possible unsafe locking scenario:\n\n");
+	strbuf_printf(&ld->text, "       CPU0\n");
+	strbuf_printf(&ld->text, "       ----\n");
+	strbuf_printf(&ld->text, "  lock(%s);\n", ld->classes[prev->class].name);
+	strbuf_printf(&ld->text, "  lock(%s);\n", name);
+	strbuf_printf(&ld->text, "\n *** DEADLOCK ***\n\n");
+	strbuf_printf(&ld->text, " May be due to missing lock nesting notation\n\n");
 	ld_put_held(ld, who, t);
 	ld_put_backtrace(ld, who);
 	ld_emit(ld);
@@ -839,15 +642,15 @@ static void ld_check_sleep(struct lockdep *ld, const struct sim_who *who,
 	ld_begin(ld, "BUG: sleeping function called from invalid context at %s",
 		 what);
 	/* Linux runs hard interrupt handlers with interrupts off. */
-	ld_printf(&ld->text,
-		  "in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %u, name: %s\n",
-		  preempt_count != 0, who->irqs_disabled || who->in_irq,
-		  who->pid, ld_comm(who));
-	ld_printf(&ld->text, "preempt_count: %x, expected: 0\n", preempt_count);
+	strbuf_printf(&ld->text,
+		      "in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %u, name: %s\n",
+		      preempt_count != 0, who->irqs_disabled || who->in_irq,
+		      who->pid, ld_comm(who));
+	strbuf_printf(&ld->text, "preempt_count: %x, expected: 0\n", preempt_count);
 	ld_put_held(ld, who, t);
 	if (first_spin) {
-		ld_printf(&ld->text, "Preemption disabled at:\n%s\n",
-			  ld_sym(ld, first_spin->pc, sym));
+		strbuf_printf(&ld->text, "Preemption disabled at:\n%s\n",
+			      ld_sym(ld, first_spin->pc, sym));
 	}
 	ld_put_backtrace(ld, who);
 	ld_emit(ld);
@@ -860,14 +663,14 @@ static void ld_report_bad_unlock(struct lockdep *ld, const struct sim_who *who,
 	char sym[LD_SYM_LEN];
 	unsigned int class;
 
-	if (ld_map_get(&ld->instances, (uintptr_t)lock, 0, &class))
+	if (hmap_get(&ld->instances, (uintptr_t)lock, 0, &class))
 		name = ld->classes[class].name;
 	ld_begin(ld, "WARNING: bad unlock balance detected!");
-	ld_printf(&ld->text, "%s/%u is trying to release lock (%s) at:\n",
-		  ld_comm(who), who->pid, name);
-	ld_printf(&ld->text, "%s\n", ld_sym(ld, who->pc, sym));
-	ld_printf(&ld->text, "but there are no more locks to release!\n");
-	ld_printf(&ld->text, "\nother info that might help us debug this:\n");
+	strbuf_printf(&ld->text, "%s/%u is trying to release lock (%s) at:\n",
+		      ld_comm(who), who->pid, name);
+	strbuf_printf(&ld->text, "%s\n", ld_sym(ld, who->pc, sym));
+	strbuf_printf(&ld->text, "but there are no more locks to release!\n");
+	strbuf_printf(&ld->text, "\nother info that might help us debug this:\n");
 	ld_put_held(ld, who, t);
 	ld_put_backtrace(ld, who);
 	ld_emit(ld);
@@ -924,7 +727,7 @@ static void ld_validate(struct lockdep *ld, const struct sim_who *who,
 		h = &t->held[i - 1];
 		if (h->in_irq != !!who->in_irq)
 			break;
-		if (!ld_map_get(&ld->edge_by_pair, h->class, next, NULL)) {
+		if (!hmap_get(&ld->edge_by_pair, h->class, next, NULL)) {
 			if (ld_reaches(ld, next, h->class))
 				ld_report_circular(ld, who, t, h, next, kind);
 			ld_add_edge(ld, h->class, next, who);
@@ -971,8 +774,6 @@ struct lockdep *lockdep_create(sim_report_fn report, sim_symbolize_fn symbolize,
 	ld->report = report;
 	ld->symbolize = symbolize;
 	ld->arg = arg;
-	if (ld_buf_init(&ld->title, 128) || ld_buf_init(&ld->text, 4096))
-		goto fail_free;
 	if (!ld_task(ld, LD_MIN_TASKS - 1))
 		goto fail_free;
 	return ld;
@@ -997,12 +798,12 @@ void lockdep_destroy(struct lockdep *ld)
 	for (j = 0; j < ld->nr_tasks; j++)
 		free(ld->tasks[j].held);
 	free(ld->tasks);
-	ld_map_free(&ld->class_by_key);
-	ld_map_free(&ld->edge_by_pair);
-	ld_map_free(&ld->instances);
-	ld_map_free(&ld->reported);
-	free(ld->title.s);
-	free(ld->text.s);
+	hmap_release(&ld->class_by_key);
+	hmap_release(&ld->edge_by_pair);
+	hmap_release(&ld->instances);
+	hmap_release(&ld->reported);
+	strbuf_release(&ld->title);
+	strbuf_release(&ld->text);
 	free(ld);
 }
 
@@ -1018,9 +819,9 @@ void lockdep_reset(struct lockdep *ld)
 		ld->classes[i].last_out = LD_NONE;
 	}
 	ld->nr_edges = 0;
-	ld_map_clear(&ld->edge_by_pair);
-	ld_map_clear(&ld->instances);
-	ld_map_clear(&ld->reported);
+	hmap_clear(&ld->edge_by_pair);
+	hmap_clear(&ld->instances);
+	hmap_clear(&ld->reported);
 	for (j = 0; j < ld->nr_tasks; j++)
 		ld->tasks[j].depth = 0;
 }
@@ -1036,7 +837,7 @@ void lockdep_init_lock(struct lockdep *ld, const void *lock, const void *key,
 	class = ld_class_get(ld, key ? key : lock, name ? name : LD_NO_NAME);
 	if (class == LD_NONE)
 		return;
-	if (ld_map_put(&ld->instances, (uintptr_t)lock, 0, class))
+	if (hmap_put(&ld->instances, (uintptr_t)lock, 0, class))
 		ld_fail(ld);
 }
 
@@ -1058,7 +859,7 @@ void lockdep_acquire(struct lockdep *ld, const struct sim_who *who,
 	c = &ld->classes[class];
 	if (!c->wait)
 		c->wait = ld_kind_spins(kind) ? LD_WAIT_SPIN : LD_WAIT_SLEEP;
-	if (ld_map_put(&ld->instances, (uintptr_t)lock, 0, class)) {
+	if (hmap_put(&ld->instances, (uintptr_t)lock, 0, class)) {
 		ld_fail(ld);
 		return;
 	}
@@ -1112,8 +913,8 @@ void lockdep_user_return(struct lockdep *ld, const struct sim_who *who)
 	if (!t || !t->depth || !ld_leak_is_new(ld, LD_P_USER_RETURN, t))
 		return;
 	ld_begin(ld, "WARNING: lock held when returning to user space!");
-	ld_printf(&ld->text, "%s/%u is leaving the kernel with locks still held!\n",
-		  ld_comm(who), who->pid);
+	strbuf_printf(&ld->text, "%s/%u is leaving the kernel with locks still held!\n",
+		      ld_comm(who), who->pid);
 	ld_put_held(ld, who, t);
 	ld_put_backtrace(ld, who);
 	ld_emit(ld);

@@ -36,13 +36,14 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "engine/bug.h"
+#include "engine/report.h"
+#include "engine/strbuf.h"
 
 #define MEM_NONE		UINT32_MAX
 #define MEM_STACK_DEPTH		16		/* frames kept per alloc/free site */
@@ -435,48 +436,6 @@ static void *obj_hand_out(struct mem *m, uint32_t id, int kind, size_t size,
 
 /* ---- reports ---- */
 
-/* A growing report text; on host OOM it stops growing and says so. */
-struct mem_buf {
-	char *s;
-	size_t len, cap;
-	int failed;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void buf_printf(struct mem_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t ncap;
-	char *p;
-	int n;
-
-	if (b->failed)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->failed = 1;
-			return;
-		}
-		if (b->s && (size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		ncap = b->cap ? b->cap : 1024;
-		while (ncap - b->len <= (size_t)n)
-			ncap *= 2;
-		p = realloc(b->s, ncap);
-		if (!p) {
-			b->failed = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = ncap;
-	}
-}
-
 static void mem_sym(const struct mem *m, uintptr_t pc, char *buf, size_t len)
 {
 	if (m->symbolize)
@@ -493,34 +452,32 @@ static void mem_func(const struct mem *m, uintptr_t pc, char *buf, size_t len)
 }
 
 /* @pc, then @stack innermost first: KASAN's " func+off/size" lines. */
-static void put_frames(const struct mem *m, struct mem_buf *b, uintptr_t pc,
+static void put_frames(const struct mem *m, struct strbuf *b, uintptr_t pc,
 		       const uintptr_t *stack, unsigned int depth)
 {
 	char sym[256];
 
 	mem_sym(m, pc, sym, sizeof(sym));
-	buf_printf(b, " %s\n", sym);
+	strbuf_printf(b, " %s\n", sym);
 	while (stack && depth--) {
 		mem_sym(m, stack[depth], sym, sizeof(sym));
-		buf_printf(b, " %s\n", sym);
+		strbuf_printf(b, " %s\n", sym);
 	}
 }
 
 /* The same frames as kmemleak's "    [<pc>] func+off/size" lines. */
-static void put_leak_frame(const struct mem *m, struct mem_buf *b, uintptr_t pc)
+static void put_leak_frame(const struct mem *m, struct strbuf *b, uintptr_t pc)
 {
 	char sym[256];
 
 	mem_sym(m, pc, sym, sizeof(sym));
-	buf_printf(b, "    [<%016" PRIxPTR ">] %s\n", pc, sym);
+	strbuf_printf(b, "    [<%016" PRIxPTR ">] %s\n", pc, sym);
 }
 
-static void emit(struct mem *m, const char *title, struct mem_buf *b)
+static void emit(struct mem *m, const char *title, struct strbuf *b)
 {
-	if (b->failed)
-		buf_printf(b, "(report truncated: out of host memory)\n");
-	m->report(m->arg, title, b->s ? b->s : title);
-	free(b->s);
+	m->report(m->arg, title, strbuf_str(b));
+	strbuf_release(b);
 }
 
 /* 1 the first time (@pc, @kind) is seen this run. */
@@ -558,7 +515,7 @@ uint64_t mem_report_addr(const struct mem *m, uintptr_t addr)
 	return pa == ~0ULL ? (uint64_t)addr : (uint64_t)(MEM_REPORT_VA_BASE + pa);
 }
 
-static void describe_object(const struct mem *m, struct mem_buf *b, uintptr_t addr, uint32_t id)
+static void describe_object(const struct mem *m, struct strbuf *b, uintptr_t addr, uint32_t id)
 {
 	const struct mem_obj *o = &m->objs[id];
 	const struct mem_span *s = &m->spans[o->span];
@@ -567,27 +524,27 @@ static void describe_object(const struct mem *m, struct mem_buf *b, uintptr_t ad
 	uint64_t end = start + o->size;
 
 	if (o->kind == OBJ_PAGES) {
-		buf_printf(b, "The buggy address belongs to the pages at 0x%016" PRIx64 "\n"
-			   " which were allocated with order %u\n", start, o->order);
+		strbuf_printf(b, "The buggy address belongs to the pages at 0x%016" PRIx64 "\n"
+			      " which were allocated with order %u\n", start, o->order);
 	} else {
 		size_t csize = s->cls >= 0 ? mem_classes[s->cls].size :
 			       (size_t)(s->npages - 1) * MEM_PAGE_SIZE;
 
-		buf_printf(b, "The buggy address belongs to the object at 0x%016" PRIx64 "\n"
-			   " which belongs to the cache kmalloc-%zu of size %zu\n",
-			   start, csize, csize);
+		strbuf_printf(b, "The buggy address belongs to the object at 0x%016" PRIx64 "\n"
+			      " which belongs to the cache kmalloc-%zu of size %zu\n",
+			      start, csize, csize);
 	}
 	if (a < start)
-		buf_printf(b, "The buggy address is located %" PRIu64 " bytes to the left of\n",
-			   start - a);
+		strbuf_printf(b, "The buggy address is located %" PRIu64 " bytes to the left of\n",
+			      start - a);
 	else if (a >= end)
-		buf_printf(b, "The buggy address is located %" PRIu64 " bytes to the right of\n",
-			   a - end);
+		strbuf_printf(b, "The buggy address is located %" PRIu64 " bytes to the right of\n",
+			      a - end);
 	else
-		buf_printf(b, "The buggy address is located %" PRIu64 " bytes inside of\n",
-			   a - start);
-	buf_printf(b, " %zu-byte region [0x%016" PRIx64 ", 0x%016" PRIx64 ")\n",
-		   o->size, start, end);
+		strbuf_printf(b, "The buggy address is located %" PRIu64 " bytes inside of\n",
+			      a - start);
+	strbuf_printf(b, " %zu-byte region [0x%016" PRIx64 ", 0x%016" PRIx64 ")\n",
+		      o->size, start, end);
 }
 
 static const char *const mem_bad_names[] = {
@@ -597,6 +554,9 @@ static const char *const mem_bad_names[] = {
 	[MEM_BAD_DOUBLE_FREE] = "double-free",
 	[MEM_BAD_INVALID_FREE] = "invalid-free",
 };
+
+/* Who a report names when the caller gave nobody: CPU 0, PID 0, Comm "?". */
+static const struct sim_who mem_nobody;
 
 #define MEM_RULE "==================================================================\n"
 
@@ -611,41 +571,43 @@ static void kasan_report(struct mem *m, const struct sim_who *who, int kind, uin
 	const char *comm = who && who->comm ? who->comm : "?";
 	unsigned int pid = who ? who->pid : 0;
 	uintptr_t pc = who ? who->pc : 0;
-	struct mem_buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	char title[320], func[256];
 
 	if (!first_report(m, pc, kind) || !m->report)
 		return;
 	mem_func(m, pc, func, sizeof(func));
 	snprintf(title, sizeof(title), "BUG: KASAN: %s in %s", mem_bad_names[kind], func);
-	buf_printf(&b, MEM_RULE "%s\n", title);
+	strbuf_printf(&b, MEM_RULE "%s\n", title);
 	if (acc == ACC_FREE) {
 		if (mem_contains(m, addr, 1))
-			buf_printf(&b, "Free of addr 0x%016" PRIx64 " by task %s/%u\n",
-				   mem_report_addr(m, addr), comm, pid);
+			strbuf_printf(&b, "Free of addr 0x%016" PRIx64 " by task %s/%u\n",
+				      mem_report_addr(m, addr), comm, pid);
 		else
 			/* A host address would differ between processes. */
-			buf_printf(&b, "Free of addr <outside the arena> by task %s/%u\n",
-				   comm, pid);
+			strbuf_printf(&b, "Free of addr <outside the arena> by task %s/%u\n",
+				      comm, pid);
 	} else {
-		buf_printf(&b, "%s of size %" PRIu32 " at addr 0x%016" PRIx64 " by task %s/%u\n",
-			   acc_names[acc], size, mem_report_addr(m, addr), comm, pid);
+		strbuf_printf(&b, "%s of size %" PRIu32 " at addr 0x%016" PRIx64 " by task %s/%u\n",
+			      acc_names[acc], size, mem_report_addr(m, addr), comm, pid);
 	}
-	buf_printf(&b, "\nCPU: %u PID: %u Comm: %s\nCall Trace:\n", who ? who->cpu : 0, pid, comm);
+	strbuf_add(&b, "\n", 1);
+	report_who_line(&b, who ? who : &mem_nobody);
+	strbuf_printf(&b, "Call Trace:\n");
 	put_frames(m, &b, pc, who ? who->stack : NULL, who ? who->depth : 0);
 	if (id != MEM_NONE) {
 		const struct mem_obj *o = &m->objs[id];
 
-		buf_printf(&b, "\nAllocated by task %u:\n", o->alloc.pid);
+		strbuf_printf(&b, "\nAllocated by task %u:\n", o->alloc.pid);
 		put_frames(m, &b, o->alloc.pc, o->alloc.stack, o->alloc.depth);
 		if (o->state != OBJ_LIVE) {
-			buf_printf(&b, "\nFreed by task %u:\n", o->free.pid);
+			strbuf_printf(&b, "\nFreed by task %u:\n", o->free.pid);
 			put_frames(m, &b, o->free.pc, o->free.stack, o->free.depth);
 		}
-		buf_printf(&b, "\n");
+		strbuf_printf(&b, "\n");
 		describe_object(m, &b, addr, id);
 	}
-	buf_printf(&b, MEM_RULE);
+	strbuf_printf(&b, MEM_RULE);
 	emit(m, title, &b);
 }
 
@@ -915,9 +877,8 @@ int mem_check(struct mem *m, const struct sim_who *who, uintptr_t addr,
 int mem_check_null(struct mem *m, const struct sim_who *who, uintptr_t addr,
 		   uint32_t size, int is_write)
 {
-	const char *comm = who && who->comm ? who->comm : "?";
 	uintptr_t pc = who ? who->pc : 0;
-	struct mem_buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	char title[96], sym[256];
 
 	(void)size;
@@ -929,11 +890,11 @@ int mem_check_null(struct mem *m, const struct sim_who *who, uintptr_t addr,
 		 "BUG: kernel NULL pointer dereference, address: 0x%016" PRIx64, (uint64_t)addr);
 	mem_sym(m, pc, sym, sizeof(sym));
 	/* Page-fault error code bits (SDM Vol. 3A 4.7): W/R is bit 1; P is 0. */
-	buf_printf(&b, "%s\n#PF: supervisor %s access in kernel mode\n"
-		   "#PF: error_code(0x%04x) - not-present page\n",
-		   title, is_write ? "write" : "read", is_write ? 0x2 : 0x0);
-	buf_printf(&b, "CPU: %u PID: %u Comm: %s\nRIP: %s\nCall Trace:\n",
-		   who ? who->cpu : 0, who ? who->pid : 0, comm, sym);
+	strbuf_printf(&b, "%s\n#PF: supervisor %s access in kernel mode\n"
+		      "#PF: error_code(0x%04x) - not-present page\n",
+		      title, is_write ? "write" : "read", is_write ? 0x2 : 0x0);
+	report_who_line(&b, who ? who : &mem_nobody);
+	strbuf_printf(&b, "RIP: %s\nCall Trace:\n", sym);
 	put_frames(m, &b, pc, who ? who->stack : NULL, who ? who->depth : 0);
 	emit(m, title, &b);
 	return MEM_BAD_NULL;
@@ -954,7 +915,7 @@ static int cmp_leak(const void *a, const void *b)
 
 unsigned int mem_report_leaks(struct mem *m)
 {
-	struct mem_buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	struct mem_leak *leaks;
 	size_t n = 0;
 
@@ -976,21 +937,21 @@ unsigned int mem_report_leaks(struct mem *m)
 	SIM_BUG_ON(n != m->live);
 	qsort(leaks, n, sizeof(*leaks), cmp_leak);
 
-	buf_printf(&b, "BUG: memory leak\n");
+	strbuf_printf(&b, "BUG: memory leak\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct mem_obj *o = &m->objs[leaks[i].id];
 
-		buf_printf(&b, "unreferenced object 0x%016" PRIx64 " (size %zu):\n",
-			   obj_report_addr(o), o->size);
-		buf_printf(&b, "  comm \"%s\", pid %u, jiffies %" PRIu64 "\n",
-			   o->alloc.comm, o->alloc.pid, o->alloc.step);
-		buf_printf(&b, "  backtrace:\n");
+		strbuf_printf(&b, "unreferenced object 0x%016" PRIx64 " (size %zu):\n",
+			      obj_report_addr(o), o->size);
+		strbuf_printf(&b, "  comm \"%s\", pid %u, jiffies %" PRIu64 "\n",
+			      o->alloc.comm, o->alloc.pid, o->alloc.step);
+		strbuf_printf(&b, "  backtrace:\n");
 		put_leak_frame(m, &b, o->alloc.pc);
 		for (unsigned int d = o->alloc.depth; d--; )
 			put_leak_frame(m, &b, o->alloc.stack[d]);
 	}
-	buf_printf(&b, "kmemleak: %zu new suspected memory leaks"
-		   " (see /sys/kernel/debug/kmemleak)\n", n);
+	strbuf_printf(&b, "kmemleak: %zu new suspected memory leaks"
+		      " (see /sys/kernel/debug/kmemleak)\n", n);
 	free(leaks);
 	emit(m, "BUG: memory leak", &b);
 	return (unsigned int)n;

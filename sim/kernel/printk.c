@@ -4,9 +4,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "engine/report.h"
+#include "engine/strbuf.h"
 #include "kernel/kmodel.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
@@ -14,7 +15,6 @@
 int printk(const char *fmt, ...)
 {
 	struct machine *m = kcall(NULL, CALLER_PC);
-	struct kmodel *k = kmodel_of(m);
 	char line[512];
 	va_list ap;
 	int n;
@@ -22,27 +22,25 @@ int printk(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (!k)
+	if (!m->running)
 		return n;
-	kbuf_printf(&k->log, &k->log_len, &k->log_cap, "%s%s", line,
-		    n > 0 && line[strlen(line) - 1] == '\n' ? "" : "\n");
+	strbuf_printf(&kmodel_of(m)->log, "%s%s", line,
+		      n > 0 && line[strlen(line) - 1] == '\n' ? "" : "\n");
 	machine_trace_log(m, line);
 	return n;
 }
 
 /* "func+0xoff/0xsize" when symbolization lands; the pc until then. */
-static void backtrace(struct machine *m, char **buf, size_t *len, size_t *cap, uintptr_t pc)
+static void backtrace(struct machine *m, struct strbuf *sb, const struct sim_who *w)
 {
-	struct sim_who w;
 	char frame[128];
 
-	kernel_who(m, &w, pc);
-	kbuf_printf(buf, len, cap, "Call Trace:\n");
-	machine_symbolize(m, pc, frame, sizeof(frame));
-	kbuf_printf(buf, len, cap, " %s\n", frame);
-	for (unsigned int i = w.depth; i-- > 0 && w.depth - i <= 16;) {
-		machine_symbolize(m, w.stack[i], frame, sizeof(frame));
-		kbuf_printf(buf, len, cap, " %s\n", frame);
+	strbuf_printf(sb, "Call Trace:\n");
+	machine_symbolize(m, w->pc, frame, sizeof(frame));
+	strbuf_printf(sb, " %s\n", frame);
+	for (unsigned int i = w->depth; i-- > 0 && w->depth - i <= 16;) {
+		machine_symbolize(m, w->stack[i], frame, sizeof(frame));
+		strbuf_printf(sb, " %s\n", frame);
 	}
 }
 
@@ -51,8 +49,9 @@ void __warn(const char *file, int line, const char *func)
 {
 	struct machine *m = sim_current;
 	uintptr_t pc = CALLER_PC;
-	char title[256], *text = NULL, frame[128];
-	size_t len = 0, cap = 0;
+	struct strbuf text = STRBUF_INIT;
+	char title[256], frame[128];
+	struct sim_who w;
 
 	if (!m->running || !m->cur_task)
 		return;
@@ -61,31 +60,33 @@ void __warn(const char *file, int line, const char *func)
 	machine_symbolize(m, pc, frame, sizeof(frame));
 	snprintf(title, sizeof(title), "WARNING: CPU: %u PID: %u at %s:%d %s",
 		 m->cur_cpu->id, m->cur_task->pid, file, line, frame);
-	kbuf_printf(&text, &len, &cap, "------------[ cut here ]------------\n%s\n", title);
-	kbuf_printf(&text, &len, &cap, "CPU: %u PID: %u Comm: %s\n", m->cur_cpu->id,
-		    m->cur_task->pid, m->cur_task->name);
-	backtrace(m, &text, &len, &cap, pc);
-	kbuf_printf(&text, &len, &cap, "---[ end trace ]---\n");
-	machine_report_text(m, title, text);
-	free(text);
+	strbuf_printf(&text, "------------[ cut here ]------------\n%s\n", title);
+	kernel_who(m, &w, pc);
+	report_who_line(&text, &w);
+	backtrace(m, &text, &w);
+	strbuf_printf(&text, "---[ end trace ]---\n");
+	machine_report_text(m, title, strbuf_str(&text));
+	strbuf_release(&text);
 }
 
 void __bug(const char *file, int line, const char *func)
 {
 	struct machine *m = sim_current;
 	uintptr_t pc = CALLER_PC;
-	char title[256], *text = NULL;
-	size_t len = 0, cap = 0;
+	struct strbuf text = STRBUF_INIT;
+	char title[256];
+	struct sim_who w;
 
 	snprintf(title, sizeof(title), "kernel BUG at %s:%d!", file, line);
 	if (!m->running || !m->cur_task)
 		machine_end(m, SIM_FAILED, title);
-	kbuf_printf(&text, &len, &cap, "------------[ cut here ]------------\n%s\n", title);
-	kbuf_printf(&text, &len, &cap, "invalid opcode: 0000 [#1] PREEMPT SMP\n");
-	kbuf_printf(&text, &len, &cap, "CPU: %u PID: %u Comm: %s\nRIP: %s\n", m->cur_cpu->id,
-		    m->cur_task->pid, m->cur_task->name, func);
-	backtrace(m, &text, &len, &cap, pc);
-	machine_report_text(m, title, text);
-	free(text);
+	strbuf_printf(&text, "------------[ cut here ]------------\n%s\n", title);
+	strbuf_printf(&text, "invalid opcode: 0000 [#1] PREEMPT SMP\n");
+	kernel_who(m, &w, pc);
+	report_who_line(&text, &w);
+	strbuf_printf(&text, "RIP: %s\n", func);
+	backtrace(m, &text, &w);
+	machine_report_text(m, title, strbuf_str(&text));
+	strbuf_release(&text);
 	machine_end(m, SIM_FAILED, title);
 }

@@ -28,14 +28,15 @@
 #include "kernel/race.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/bug.h"
+#include "engine/hmap.h"
 #include "engine/machine.h"
+#include "engine/strbuf.h"
 
 /* Bytes per shadow granule: the widest plain access the checks assume aligned. */
 #define RACE_GRANULE		8
@@ -101,19 +102,6 @@ struct race_page {
 	struct race_cell cell[RACE_PAGE_CELLS];
 };
 
-/* Open-addressing hash map from a two-word key to an index. */
-struct race_map_ent {
-	uintptr_t k1, k2;
-	uint32_t val;		/* index into the owner's dense array */
-	bool used;
-};
-
-struct race_map {
-	struct race_map_ent *ent;
-	uint32_t cap;		/* a power of two, or 0 */
-	uint32_t n;		/* entries used */
-};
-
 struct race {
 	sim_report_fn report;		/* where finished reports go, or NULL */
 	sim_symbolize_fn symbolize;	/* pc to text, or NULL */
@@ -125,7 +113,7 @@ struct race {
 	unsigned int ntasks;		/* entries allocated in tasks[] */
 
 	/* Shadow pages live across runs; a reset empties their cells. */
-	struct race_map page_map;	/* page number -> pages[] index */
+	struct hmap page_map;		/* page number -> pages[] index */
 	struct race_page **pages;	/* in first-touch order */
 	uint32_t npages, pages_cap;
 	uintptr_t last_page_no;		/* the page last looked up ... */
@@ -141,11 +129,11 @@ struct race {
 	uint32_t *site_free;		/* stack of unreferenced entries */
 	uint32_t nfree;			/* entries on it */
 
-	struct race_map sync_map;	/* sync object address -> syncs[] index */
+	struct hmap sync_map;		/* sync object address -> syncs[] index */
 	struct race_vc *syncs;		/* released history per sync object */
 	uint32_t nsyncs, syncs_cap;
 
-	struct race_map pair_map;	/* (lower pc, higher pc) reported this run */
+	struct hmap pair_map;		/* (lower pc, higher pc) reported this run */
 };
 
 static void *race_realloc(void *p, size_t n)
@@ -167,73 +155,13 @@ static void *race_grow(void *p, uint32_t n, uint32_t *cap, size_t size)
 
 /* ---- Hash maps -------------------------------------------------------- */
 
-/* A fixed mix of the key bits, so the layout depends only on the keys. */
-static uint64_t race_hash(uintptr_t k1, uintptr_t k2)
-{
-	uint64_t h = (uint64_t)k1 * 0x9e3779b97f4a7c15ull ^ (uint64_t)k2;
-
-	h ^= h >> 31;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 29;
-	h *= 0x94d049bb133111ebull;
-	return h ^ (h >> 32);
-}
-
-static struct race_map_ent *race_map_slot(const struct race_map *m, uintptr_t k1, uintptr_t k2)
-{
-	uint32_t mask = m->cap - 1;
-	uint32_t i = (uint32_t)race_hash(k1, k2) & mask;
-
-	while (m->ent[i].used && (m->ent[i].k1 != k1 || m->ent[i].k2 != k2))
-		i = (i + 1) & mask;
-	return &m->ent[i];
-}
-
-/* The index stored for (k1, k2), or NULL. */
-static uint32_t *race_map_find(const struct race_map *m, uintptr_t k1, uintptr_t k2)
-{
-	struct race_map_ent *e;
-
-	if (!m->n)
-		return NULL;
-	e = race_map_slot(m, k1, k2);
-	return e->used ? &e->val : NULL;
-}
-
-static void race_map_rehash(struct race_map *m)
-{
-	struct race_map old = *m;
-	uint32_t i;
-
-	SIM_BUG_ON(old.cap > UINT32_MAX / 2);
-	m->cap = old.cap ? 2 * old.cap : 64;
-	m->ent = calloc(m->cap, sizeof(*m->ent));
-	SIM_BUG_ON(!m->ent);
-	for (i = 0; i < old.cap; i++)
-		if (old.ent[i].used)
-			*race_map_slot(m, old.ent[i].k1, old.ent[i].k2) = old.ent[i];
-	free(old.ent);
-}
-
 /* Insert (k1, k2) -> @val; the key must not be there yet. */
-static void race_map_insert(struct race_map *m, uintptr_t k1, uintptr_t k2, uint32_t val)
+static void race_map_insert(struct hmap *h, uintptr_t k1, uintptr_t k2, uint32_t val)
 {
-	struct race_map_ent *e;
+	size_t n = hmap_count(h);
+	int ret = hmap_put(h, k1, k2, val);
 
-	/* Keep the load at most one half: probes stay short. */
-	if (2 * (m->n + 1) > m->cap)
-		race_map_rehash(m);
-	e = race_map_slot(m, k1, k2);
-	SIM_BUG_ON(e->used);
-	*e = (struct race_map_ent){ .k1 = k1, .k2 = k2, .val = val, .used = true };
-	m->n++;
-}
-
-static void race_map_clear(struct race_map *m)
-{
-	if (m->ent)
-		memset(m->ent, 0, (size_t)m->cap * sizeof(*m->ent));
-	m->n = 0;
+	SIM_BUG_ON(ret || hmap_count(h) != n + 1);
 }
 
 /* ---- Vector clocks ----------------------------------------------------- */
@@ -307,10 +235,10 @@ static struct race_task *race_task(struct race *r, unsigned int id)
 
 static struct race_vc *race_sync(struct race *r, uintptr_t key, bool create)
 {
-	uint32_t *idx = race_map_find(&r->sync_map, key, 0);
+	uint32_t idx;
 
-	if (idx)
-		return &r->syncs[*idx];
+	if (hmap_get(&r->sync_map, key, 0, &idx))
+		return &r->syncs[idx];
 	if (!create)
 		return NULL;
 	r->syncs = race_grow(r->syncs, r->nsyncs, &r->syncs_cap, sizeof(*r->syncs));
@@ -337,30 +265,6 @@ static void race_acquire_key(struct race *r, unsigned int task, uintptr_t key)
 }
 
 /* ---- Reports ------------------------------------------------------------ */
-
-struct race_buf {
-	char *s;
-	size_t len, cap;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void race_printf(struct race_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		SIM_BUG_ON(n < 0);
-		if (b->len + (size_t)n < b->cap)
-			break;
-		b->cap = 2 * (b->len + (size_t)n + 1) + 1024;
-		b->s = race_realloc(b->s, b->cap);
-	}
-	b->len += (size_t)n;
-}
 
 static void race_sym(const struct race *r, uintptr_t pc, char *buf)
 {
@@ -392,24 +296,24 @@ static const char *race_kind_word(unsigned int kind)
 	return NULL;
 }
 
-static void race_print_access(const struct race *r, struct race_buf *b,
+static void race_print_access(const struct race *r, struct strbuf *b,
 			      const struct race_site *s)
 {
 	char sym[RACE_SYM_LEN];
 	unsigned int i;
 
-	race_printf(b, "%s to 0x%0*" PRIxPTR " of %" PRIu32 " bytes by ",
-		    race_kind_word(s->kind), (int)(2 * sizeof(uintptr_t)), s->addr, s->size);
+	strbuf_printf(b, "%s to 0x%0*" PRIxPTR " of %" PRIu32 " bytes by ",
+		      race_kind_word(s->kind), (int)(2 * sizeof(uintptr_t)), s->addr, s->size);
 	if (s->in_irq)
-		race_printf(b, "interrupt");
+		strbuf_printf(b, "interrupt");
 	else
-		race_printf(b, "task %u", s->pid);
-	race_printf(b, " on cpu %u:\n", s->cpu);
+		strbuf_printf(b, "task %u", s->pid);
+	strbuf_printf(b, " on cpu %u:\n", s->cpu);
 	race_sym(r, s->pc, sym);
-	race_printf(b, " %s\n", sym);
+	strbuf_printf(b, " %s\n", sym);
 	for (i = 0; i < s->depth; i++) {
 		race_sym(r, s->stack[i], sym);
-		race_printf(b, " %s\n", sym);
+		strbuf_printf(b, " %s\n", sym);
 	}
 }
 
@@ -429,8 +333,9 @@ static void race_report(struct race *r, const struct race_site *cur,
 	static const char rule[] =
 		"==================================================================\n";
 	char fa[RACE_SYM_LEN], fb[RACE_SYM_LEN], title[2 * RACE_SYM_LEN + 32];
+	const struct sim_who on = { .pid = cur->pid, .comm = cur->comm, .cpu = cur->cpu };
 	const struct race_site *w;
-	struct race_buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 
 	race_sym(r, cur->pc, fa);
 	race_sym(r, old->pc, fb);
@@ -441,27 +346,27 @@ static void race_report(struct race *r, const struct race_site *cur,
 	else
 		snprintf(title, sizeof(title), "BUG: KCSAN: data-race in %s / %s", fb, fa);
 
-	race_printf(&b, "%s%s\n\n", rule, title);
+	strbuf_printf(&b, "%s%s\n\n", rule, title);
 	race_print_access(r, &b, cur);
-	race_printf(&b, "\n");
+	strbuf_printf(&b, "\n");
 	race_print_access(r, &b, old);
 
 	if (sim_kind_is_write(cur->kind) != sim_kind_is_write(old->kind)) {
 		w = sim_kind_is_write(cur->kind) ? cur : old;
 		if (w->size <= 8 && w->old_val != w->new_val)
-			race_printf(&b, "\nvalue changed: 0x%0*" PRIx64 " -> 0x%0*" PRIx64 "\n",
-				    (int)(2 * w->size), w->old_val,
-				    (int)(2 * w->size), w->new_val);
+			strbuf_printf(&b, "\nvalue changed: 0x%0*" PRIx64 " -> 0x%0*" PRIx64 "\n",
+				      (int)(2 * w->size), w->old_val,
+				      (int)(2 * w->size), w->new_val);
 	}
 
-	race_printf(&b, "\nReported by Kernel Concurrency Sanitizer on:\n");
-	race_printf(&b, "CPU: %u PID: %u Comm: %s\n", cur->cpu, cur->pid, cur->comm);
-	race_printf(&b, "%s", rule);
+	strbuf_printf(&b, "\nReported by Kernel Concurrency Sanitizer on:\n");
+	report_who_line(&b, &on);
+	strbuf_printf(&b, "%s", rule);
 
 	r->nreports++;
 	if (r->report)
-		r->report(r->arg, title, b.s);
-	free(b.s);
+		r->report(r->arg, title, strbuf_str(&b));
+	strbuf_release(&b);
 }
 
 /* ---- Policy ------------------------------------------------------------- */
@@ -524,7 +429,7 @@ static bool race_first_report(struct race *r, uintptr_t pc1, uintptr_t pc2)
 {
 	uintptr_t lo = pc1 < pc2 ? pc1 : pc2, hi = pc1 < pc2 ? pc2 : pc1;
 
-	if (race_map_find(&r->pair_map, lo, hi))
+	if (hmap_get(&r->pair_map, lo, hi, NULL))
 		return false;
 	race_map_insert(&r->pair_map, lo, hi, 0);
 	return true;
@@ -589,11 +494,11 @@ static void race_fill_site(struct race_site *s, const struct sim_who *who, unsig
 
 static struct race_page *race_page(struct race *r, uintptr_t no)
 {
-	uint32_t *idx = race_map_find(&r->page_map, no, 0);
 	struct race_page *p;
+	uint32_t idx;
 
-	if (idx)
-		return r->pages[*idx];
+	if (hmap_get(&r->page_map, no, 0, &idx))
+		return r->pages[idx];
 	p = calloc(1, sizeof(*p));
 	SIM_BUG_ON(!p);
 	r->pages = race_grow(r->pages, r->npages, &r->pages_cap, sizeof(*r->pages));
@@ -717,8 +622,8 @@ static void race_forget(struct race *r)
 	for (i = 0; i < r->nsyncs; i++)
 		free(r->syncs[i].c);
 	r->nsyncs = 0;
-	race_map_clear(&r->sync_map);
-	race_map_clear(&r->pair_map);
+	hmap_clear(&r->sync_map);
+	hmap_clear(&r->pair_map);
 	r->nreports = 0;
 }
 
@@ -735,14 +640,14 @@ void race_destroy(struct race *r)
 		free(r->pages[i]);
 	}
 	free(r->pages);
-	free(r->page_map.ent);
+	hmap_release(&r->page_map);
 	free(r->tasks);
 	free(r->sites);
 	free(r->site_refs);
 	free(r->site_free);
 	free(r->syncs);
-	free(r->sync_map.ent);
-	free(r->pair_map.ent);
+	hmap_release(&r->sync_map);
+	hmap_release(&r->pair_map);
 	free(r);
 }
 
