@@ -14,7 +14,6 @@
 #include "hvsim/tools.h"
 #include "hvsim/x86/vmx.h"
 #include "bodies.h"
-#include "engine/ctx.h"
 #include "examples.h"
 #include "vmx_loop.h"
 
@@ -45,36 +44,14 @@ static double median(double *v, int n)
 
 /* ---- raw context switch ------------------------------------------- */
 
-struct pingpong {
-	struct ctx main, co;
-	long left;
-};
-
-static void pingpong_entry(void *arg)
-{
-	struct pingpong *pp = arg;
-
-	for (;;)
-		ctx_swap_raw(&pp->co.sp, pp->main.sp);
-}
-
 static double bench_switch(void)
 {
-	struct ctx_pool pool;
-	struct pingpong pp;
-	struct ctx_stack *s;
-	const long n = 2000000;
+	const uint64_t n = 2000000;
 	double t0, t1;
 
-	ctx_pool_init(&pool, 64 * 1024);
-	s = ctx_stack_get(&pool);
-	ctx_make(&pp.co, s, pingpong_entry, &pp);
 	t0 = now_ns();
-	for (long i = 0; i < n; i++)
-		ctx_swap_raw(&pp.main.sp, pp.co.sp);
+	ctx_pingpong(n);
 	t1 = now_ns();
-	ctx_stack_put(&pool, s);
-	ctx_pool_destroy(&pool);
 	return (t1 - t0) / (2.0 * n);	/* two switches per round trip */
 }
 

@@ -14,12 +14,8 @@
 
 #include "hvsim/sim.h"
 #include "hvsim/tools.h"
+#include "hvsim/trace.h"
 #include "../examples/examples.h"
-#include "cpu/model.h"
-#include "engine/machine.h"
-#include "engine/step.h"
-#include "engine/strbuf.h"
-#include "engine/trace.h"
 
 #define EXIT_CLEAN	0
 #define EXIT_FOUND	1
@@ -459,56 +455,54 @@ static int cmd_trace_dump(int argc, char **argv)
 
 static int cmd_cpus(int argc, char **argv)
 {
-	char (*names)[48] = calloc(128, sizeof(*names));
-	struct cpu_model *model = calloc(1, sizeof(*model));
-	struct strbuf text = STRBUF_INIT;
-	char spec[256] = "", err[512];
+	char (*names)[MODEL_FILE_NAME_MAX] = calloc(128, sizeof(*names));
+	struct cpu_model *model;
+	char spec[256] = "", err[512], *text;
 	size_t n = 0;
-	int ret;
 
-	if (!model || !names) {
-		free(model);
-		free(names);
+	if (!names)
 		return EXIT_USAGE;
-	}
 	if (argc == 0) {
 		unsigned int count = model_list(NULL, names, 128);
 
 		for (unsigned int i = 0; i < count; i++) {
-			if (model_load(NULL, names[i], model, err, sizeof(err))) {
+			model = model_new(NULL, names[i], err, sizeof(err));
+			if (!model) {
 				fprintf(stderr, "hvsim: %s\n", err);
-				free(model);
 				free(names);
 				return EXIT_USAGE;
 			}
 			printf("%-18s %-6s MAXPHYADDR %-2u %s\n", names[i],
 			       model_has_vmx(model) ? "VMX" : "no-VMX", model_maxphyaddr(model),
-			       model->description);
+			       model_description(model));
+			model_free(model);
 		}
-		free(model);
 		free(names);
 		return EXIT_CLEAN;
 	}
 	free(names);
 	for (int i = 0; i < argc && n < sizeof(spec) - 1; i++)
 		n += (size_t)snprintf(spec + n, sizeof(spec) - n, "%s%s", i ? " " : "", argv[i]);
-	ret = model_load(NULL, spec, model, err, sizeof(err));
-	if (ret) {
+	model = model_new(NULL, spec, err, sizeof(err));
+	if (!model) {
 		fprintf(stderr, "hvsim: %s\n", err);
-		free(model);
 		return EXIT_USAGE;
 	}
-	model_describe(model, &text);
-	printf("%s\n%s\n\n", model->name, model->description);
+	text = model_describe_text(model);
+	if (!text) {
+		model_free(model);
+		return EXIT_USAGE;
+	}
+	printf("%s\n%s\n\n", model_name(model), model_description(model));
 	printf("MAXPHYADDR        %u\n", model_maxphyaddr(model));
 	printf("CR0 fixed0/fixed1 %#llx / %#llx\n", (unsigned long long)model_cr0_fixed0(model),
 	       (unsigned long long)model_cr0_fixed1(model));
 	printf("CR4 fixed0/fixed1 %#llx / %#llx\n", (unsigned long long)model_cr4_fixed0(model),
 	       (unsigned long long)model_cr4_fixed1(model));
 	printf("CR4 reserved      %#llx\n\n%s", (unsigned long long)model_cr4_reserved(model),
-	       strbuf_str(&text));
-	strbuf_release(&text);
-	free(model);
+	       text);
+	free(text);
+	model_free(model);
 	return EXIT_CLEAN;
 }
 

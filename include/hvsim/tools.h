@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the tools (tools/hvsim.c, bench/) see of the simulator's VMX: the
- * VM-entry check table, the names of exit reasons, and a VMCS that passes
- * every entry check on a CPU model. Rows, models and VMCSs stay opaque: a
- * tool includes this header, never sim/.
+ * What the tools (tools/hvsim.c, bench/) see of the simulator beyond
+ * sim.h (runs) and trace.h (traces): the CPU models, VMX's VM-entry check
+ * table, the names of exit reasons and a VMCS that passes every entry check
+ * on a model, and the engine's coroutine switch for benchmarks. Models,
+ * rows and VMCSs stay opaque: a tool includes this header, never sim/.
  *
  * Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C "VM Entries"
  * (the checks), Vol. 3D Appendix C "VMX Basic Exit Reasons".
@@ -11,8 +12,54 @@
 #ifndef HVSIM_TOOLS_H
 #define HVSIM_TOOLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* ---- CPU models (the files in cpus/, docs/cpu-models.md; sim/cpu/) ---- */
+
+struct cpu_model;
+
+/* A model file's name (without ".cpu"), as model_list() returns it. */
+#define MODEL_FILE_NAME_MAX	48
+
+/* The model names in @dir (NULL: the build's cpus/, or $HVSIM_CPUS), sorted; how many (up to @max). */
+unsigned int model_list(const char *dir, char names[][MODEL_FILE_NAME_MAX], unsigned int max);
+/*
+ * Model @spec with its variations ("skylake-sp -vmx.posted-interrupts") from
+ * @dir, in new memory: NULL on error, with "FILE:LINE: what was expected"
+ * or the variation's text in @err. model_free() releases it.
+ */
+struct cpu_model *model_new(const char *dir, const char *spec, char *err, size_t errlen);
+void model_free(struct cpu_model *m);
+/* Its name (the spec it was loaded with) and the file's description. */
+const char *model_name(const struct cpu_model *m);
+const char *model_description(const struct cpu_model *m);
+/*
+ * Its derived values and the VMX controls it allows, in words, one per
+ * line, as hvsim cpus prints them; the caller frees the text.
+ */
+char *model_describe_text(const struct cpu_model *m);
+
+/* Derived values (SDM rules; see docs/cpu-models.md). */
+bool model_has_vmx(const struct cpu_model *m);		/* CPUID.1:ECX[5] */
+unsigned int model_maxphyaddr(const struct cpu_model *m);	/* 0x80000008 EAX[7:0], else 36 */
+uint64_t model_cr4_fixed1(const struct cpu_model *m);	/* CR4 bits that may be 1 */
+uint64_t model_cr4_reserved(const struct cpu_model *m);	/* as KVM's __cr4_reserved_bits() */
+uint64_t model_cr0_fixed0(const struct cpu_model *m);	/* 0x80000021 on every dump */
+uint64_t model_cr0_fixed1(const struct cpu_model *m);
+uint64_t model_cr4_fixed0(const struct cpu_model *m);	/* VMXE */
+
+/* ---- the engine's coroutines (sim/engine/ctx.c), for benchmarks ---- */
+
+/*
+ * @rounds round trips between the caller and a coroutine on a pooled
+ * stack: 2 * @rounds context switches of the kind every scheduling
+ * decision makes. The caller times it.
+ */
+void ctx_pingpong(uint64_t rounds);
+
+/* ---- VMX (sim/vmx/) ---- */
 
 /* One row of the VM-entry check table (sim/vmx/checks.def). */
 struct vmx_check;

@@ -14,6 +14,8 @@
 #include "cpu/model_internal.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "hvsim/x86/msr-index.h"
 #include "hvsim/x86/processor-flags.h"
@@ -355,4 +357,34 @@ const char *model_cost_name(enum model_cost cost)
 	if ((unsigned int)cost >= NR_MODEL_COSTS)
 		return NULL;
 	return cost_names[cost];
+}
+
+struct cpu_model *model_new(const char *dir, const char *spec, char *err, size_t errlen)
+{
+	struct cpu_model *m = calloc(1, sizeof(*m));
+
+	if (!m) {
+		snprintf(err, errlen, "out of memory loading model '%s'", spec);
+		return NULL;
+	}
+	if (model_load(dir, spec, m, err, errlen)) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void model_free(struct cpu_model *m)
+{
+	free(m);
+}
+
+const char *model_name(const struct cpu_model *m)
+{
+	return m->name;
+}
+
+const char *model_description(const struct cpu_model *m)
+{
+	return m->description;
 }

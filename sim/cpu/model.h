@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hvsim/tools.h"
+
 struct strbuf;
 
 /* One CPUID answer. */
@@ -57,8 +59,6 @@ enum model_cost {
 #define MODEL_MAX_MSRS		64
 /* A model's name: the full spec text, so it fits a machine_desc slot's spec. */
 #define MODEL_NAME_MAX		160
-/* A model file's name (without ".cpu"), as model_list() returns it. */
-#define MODEL_FILE_NAME_MAX	48
 
 struct cpu_model {
 	char name[MODEL_NAME_MAX];	/* "skylake-sp", or with its variation */
@@ -81,8 +81,6 @@ int model_load(const char *dir, const char *spec, struct cpu_model *out,
 	       char *err, size_t errlen);
 /* Parse one model file. Same errors. */
 int model_parse_file(const char *path, struct cpu_model *out, char *err, size_t errlen);
-/* The model names in @dir, sorted; returns how many (up to @max). */
-unsigned int model_list(const char *dir, char names[][MODEL_FILE_NAME_MAX], unsigned int max);
 
 /* CPUID as the SDM specifies for leaves the model lacks (see model.c). */
 void model_cpuid(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
@@ -115,9 +113,7 @@ uint64_t model_vmx_ctl_cap(const struct cpu_model *m, uint32_t plain, uint32_t t
 int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint32_t index,
 			 uint64_t val);
 
-/* Derived values. */
-bool model_has_vmx(const struct cpu_model *m);		/* CPUID.1:ECX[5] */
-unsigned int model_maxphyaddr(const struct cpu_model *m);	/* 0x80000008 EAX[7:0], else 36 */
+/* Derived values (the rest are in hvsim/tools.h). */
 unsigned int model_linaddr(const struct cpu_model *m);	/* 0x80000008 EAX[15:8], else 48 */
 /* Bits 63:N-1 of @addr all equal, N = model_linaddr() ("Canonical Addressing"). */
 bool model_canonical(const struct cpu_model *m, uint64_t addr);
@@ -129,11 +125,6 @@ static inline bool canonical_in(unsigned int n, uint64_t addr)
 
 	return (uint64_t)(shifted >> (64 - n)) == addr;
 }
-uint64_t model_cr4_fixed1(const struct cpu_model *m);	/* CR4 bits that may be 1 */
-uint64_t model_cr4_reserved(const struct cpu_model *m);	/* as KVM's __cr4_reserved_bits() */
-uint64_t model_cr0_fixed0(const struct cpu_model *m);	/* 0x80000021 on every dump */
-uint64_t model_cr0_fixed1(const struct cpu_model *m);
-uint64_t model_cr4_fixed0(const struct cpu_model *m);	/* VMXE */
 
 /* The model's derived values and the VMX controls it allows, in words, one per line, onto @sb. */
 void model_describe(const struct cpu_model *m, struct strbuf *sb);

@@ -84,3 +84,13 @@ void model_describe(const struct cpu_model *m, struct strbuf *sb)
 		strbuf_printf(sb, "IA32_FEATURE_CONTROL 0x%llx%s\n", (unsigned long long)e->value,
 			      e->assumed ? " (assumed)" : "");
 }
+
+char *model_describe_text(const struct cpu_model *m)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	model_describe(m, &sb);
+	if (!sb.buf)
+		strbuf_add(&sb, "", 0);
+	return sb.buf;		/* handed over: the caller frees it */
+}

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "engine/bug.h"
+#include "hvsim/tools.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -180,3 +181,31 @@ void ctx_boot(void (*entry)(void *), void *arg)
 	__builtin_unreachable();
 }
 #endif
+
+struct ctx_pingpong {
+	struct ctx main, co;
+};
+
+static void pingpong_entry(void *arg)
+{
+	struct ctx_pingpong *pp = arg;
+
+	for (;;)
+		ctx_swap_raw(&pp->co.sp, pp->main.sp);
+}
+
+void ctx_pingpong(uint64_t rounds)
+{
+	struct ctx_pool pool;
+	struct ctx_pingpong pp;
+	struct ctx_stack *s;
+
+	ctx_pool_init(&pool, 64 * 1024);
+	s = ctx_stack_get(&pool);
+	SIM_BUG_ON(!s);
+	ctx_make(&pp.co, s, pingpong_entry, &pp);
+	for (uint64_t i = 0; i < rounds; i++)
+		ctx_swap_raw(&pp.main.sp, pp.co.sp);
+	ctx_stack_put(&pool, s);
+	ctx_pool_destroy(&pool);
+}

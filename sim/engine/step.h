@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Steps and the decisions made for them: what one scheduling point does
- * (enum sim_kind), and the decision log's entry. Shared by the machine, the
- * trace and the schedule token, so neither of the latter needs machine.h.
+ * Steps and the decisions made for them: the kinds of step (enum sim_kind,
+ * public in hvsim/trace.h, since traces carry them) and the decision log's
+ * entry. Shared by the machine, the trace and the schedule token, so
+ * neither of the latter needs machine.h.
  */
 #ifndef HVSIM_ENGINE_STEP_H
 #define HVSIM_ENGINE_STEP_H
@@ -10,20 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* What a step does. Order matters: see sim_kind_is_write() and friends. */
-enum sim_kind {
-	SIM_READ,		/* plain load */
-	SIM_READ_MARKED,	/* READ_ONCE (volatile) load */
-	SIM_ATOMIC_LOAD,	/* atomic load */
-	SIM_WRITE,		/* plain store */
-	SIM_WRITE_MARKED,	/* WRITE_ONCE (volatile) store */
-	SIM_ATOMIC_STORE,	/* atomic store */
-	SIM_ATOMIC_RMW,		/* exchange, fetch-op, compare-exchange */
-	SIM_FENCE,		/* memory fence */
-	SIM_RELAX,		/* cpu_relax(): PAUSE in a spin loop */
-	SIM_KCALL,		/* a kernel primitive (lock, wake-up, IPI, irq flag) */
-	SIM_NR_KINDS
-};
+#include "hvsim/trace.h"
 
 /* Pending operation of a task that has not run yet (not a kind of step). */
 #define SIM_OP_START	0xff
@@ -57,8 +45,5 @@ static inline bool sim_kind_is_access(unsigned int k)
 {
 	return k <= SIM_ATOMIC_RMW;
 }
-
-/* "read", "atomic-rmw", ...; "start" for SIM_OP_START, "?" out of range. */
-const char *sim_kind_name(unsigned int k);
 
 #endif /* HVSIM_ENGINE_STEP_H */

@@ -1,18 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The trace: a versioned binary event stream with a string table, and its
- * reader. Addresses are (region, offset) and pcs are relative to the image
- * base, so ASLR does not change a trace.
- *
- * File layout (all integers little-endian or LEB128 varints):
- *   magic "HVSIMTRC" (8 bytes), u16 version, u16 header length,
- *   header: varint build-id length, build-id bytes, string program,
- *           string strategy, varint seed, varint ncpus
- *           (string = varint length + bytes)
- *   records: u8 type, varint payload length, payload.
- * A reader skips records of unknown type by their length, so later versions
- * can add event kinds without breaking older readers; a change that older
- * readers would misread bumps TRACE_VERSION.
+ * The trace writer. The format and its reader are the public contract,
+ * include/hvsim/trace.h.
  */
 #ifndef HVSIM_TRACE_H
 #define HVSIM_TRACE_H
@@ -20,79 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TRACE_MAGIC	"HVSIMTRC"
-#define TRACE_VERSION	2
-
-/* Record types. Payload fields are varints in the order listed. */
-enum trace_type {
-	TR_STRING = 1,	/* id, length, bytes: defines string @id */
-	TR_ACCESS,	/* step, cpu, task, cycle, kind, region, offset, size, pc, old, new,
-			   stack owner, name (kernel primitives' string id, else 0) */
-	TR_SPAWN,	/* step, cpu, task, cycle, name string id */
-	TR_SWITCH,	/* step, cpu (from), task (from), cycle, to cpu, to task, preempt */
-	TR_PARK,	/* step, cpu, task, cycle */
-	TR_WAKE,	/* step, cpu (waker), task (waker), cycle, woken task */
-	TR_EXIT,	/* step, cpu, task, cycle */
-	TR_DECISION,	/* step, cpu, task, cycle, choice kind, n, value */
-	TR_END,		/* step, cpu, task, cycle, outcome, message string id */
-	TR_LOG,		/* step, cpu, task, cycle, text string id (printk, report titles) */
-	TR_IRQ,		/* step, cpu, task, cycle, kind (1 enter, 0 exit) */
-	TR_VMX,		/* step, cpu, task, cycle, kind (enum trace_vmx_kind), value, check */
-	TR_NR_TYPES
-};
-
-/*
- * What a TR_VMX record is. Its value is the exit reason (EXIT) or the
- * VM-instruction error (FAIL); its check, the id of the VM-entry check
- * that failed ("pin-ctls", a row of sim/vmx/checks.def) as a string id,
- * for a failed entry: a FAIL, or an EXIT whose reason has bit 31 set.
- */
-enum trace_vmx_kind {
-	TR_VMX_EXIT = 0,	/* a VM exit */
-	TR_VMX_ENTRY = 1,	/* a VM entry: the guest runs */
-	TR_VMX_FAIL = 2,	/* VMLAUNCH/VMRESUME failed with VMfailValid */
-};
-
-/* Address regions. */
-enum trace_region {
-	TR_REGION_NONE = 0,	/* no address (fences, relax) */
-	TR_REGION_UNKNOWN,	/* outside every known region: offset is 0 */
-	TR_REGION_DATA,		/* instrumented .data: offset from its start */
-	TR_REGION_BSS,		/* instrumented .bss: offset from its start */
-	TR_REGION_STACK,	/* a task's stack: offset from its top; task = stack owner */
-};
-
-/* One decoded record (fields unused by a type are 0). */
-struct trace_event {
-	uint8_t type;		/* enum trace_type */
-	uint8_t kind;		/* ACCESS: sim_kind; DECISION: choice; END: outcome */
-	uint8_t region;		/* ACCESS: enum trace_region */
-	uint8_t preempt;	/* SWITCH: 1 if a preemption */
-	uint32_t cpu;
-	uint32_t task;
-	uint64_t step;
-	uint64_t cycle;
-	uint64_t offset;	/* ACCESS */
-	uint32_t size;		/* ACCESS */
-	uint64_t pc;		/* ACCESS: relative to the image base */
-	uint64_t old_val;	/* ACCESS: value before (0 when size > 8) */
-	uint64_t new_val;	/* ACCESS: value after */
-	uint32_t to_cpu;	/* SWITCH */
-	uint32_t to_task;	/* SWITCH; WAKE: the woken task; ACCESS: stack owner */
-	uint32_t str;		/* SPAWN: name; END: message; LOG: text; ACCESS: primitive;
-				   VMX: the failed check */
-	uint32_t n;		/* DECISION: answers */
-	uint32_t value;		/* DECISION: answer; VMX: exit reason or VM-instruction error */
-};
-
-struct trace_header {
-	uint8_t build_id[32];
-	uint32_t build_id_len;
-	char program[64];
-	char strategy[32];
-	uint64_t seed;
-	uint32_t ncpus;
-};
+#include "hvsim/trace.h"
 
 struct trace_writer;
 
@@ -105,31 +22,5 @@ uint32_t trace_string(struct trace_writer *w, const char *s);
 void trace_emit(struct trace_writer *w, const struct trace_event *e);
 /* The bytes written so far. */
 const uint8_t *trace_writer_data(const struct trace_writer *w, size_t *len);
-
-struct trace_reader;
-
-/*
- * Open a trace held in memory (@name labels errors) or in a file. -EINVAL
- * for a malformed header, -errno for I/O; a message naming the file and
- * byte offset goes into @err.
- */
-int trace_reader_open_mem(struct trace_reader **out, const uint8_t *data, size_t len,
-			  const char *name, char *err, size_t errlen);
-int trace_reader_open_file(struct trace_reader **out, const char *path,
-			   char *err, size_t errlen);
-void trace_reader_close(struct trace_reader *r);
-const struct trace_header *trace_reader_header(const struct trace_reader *r);
-/*
- * Next event other than TR_STRING (strings are absorbed into the table):
- * 1 with @e filled, 0 at the end, -EINVAL for a truncated or malformed
- * record (message with file and offset in @err).
- */
-int trace_next(struct trace_reader *r, struct trace_event *e, char *err, size_t errlen);
-/* String @id, or NULL when undefined. */
-const char *trace_reader_string(const struct trace_reader *r, uint32_t id);
-
-/* Names for printing. */
-const char *trace_type_name(unsigned int type);
-const char *trace_region_name(unsigned int region);
 
 #endif /* HVSIM_TRACE_H */
