@@ -1049,11 +1049,11 @@ Test(cpu_model, random_specs_never_crash, .timeout = 10)
 
 Test(cpu_model, machine_desc_example, .timeout = 10)
 {
-	struct machine_desc *d = calloc(1, sizeof(*d));
+	struct hw_desc *d = calloc(1, sizeof(*d));
 	char err[ERRLEN] = "";
 
 	cr_assert(d);
-	cr_assert_eq(machine_desc_parse("4 slots: skylake-sp x3, slot 3 kabylake offline", d, err,
+	cr_assert_eq(hw_desc_parse("4 slots: skylake-sp x3, slot 3 kabylake offline", d, err,
 					sizeof(err)), 0, "%s", err);
 	cr_assert_eq(d->nslots, 4);
 	for (int i = 0; i < 3; i++) {
@@ -1070,23 +1070,23 @@ Test(cpu_model, machine_desc_example, .timeout = 10)
 
 Test(cpu_model, machine_desc_forms, .timeout = 10)
 {
-	struct machine_desc *d = calloc(1, sizeof(*d));
+	struct hw_desc *d = calloc(1, sizeof(*d));
 	char err[ERRLEN] = "";
 
 	cr_assert(d);
-	cr_assert_eq(machine_desc_parse("1 slot: kabylake", d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(hw_desc_parse("1 slot: kabylake", d, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(d->nslots, 1);
 	cr_assert_str_eq(d->slot[0].spec, "kabylake");
-	cr_assert_eq(machine_desc_parse(" 4 slots :slot 0 kabylake,skylake-sp  -vmx.posted-interrupts\tmaxphyaddr=36 x3",
+	cr_assert_eq(hw_desc_parse(" 4 slots :slot 0 kabylake,skylake-sp  -vmx.posted-interrupts\tmaxphyaddr=36 x3",
 					d, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(d->slot[0].spec, "kabylake");
 	for (int i = 1; i < 4; i++)
 		cr_assert_str_eq(d->slot[i].spec, "skylake-sp -vmx.posted-interrupts maxphyaddr=36");
-	cr_assert_eq(machine_desc_parse("3 slots: skylake-sp -vmx x2 offline, alderlake-e", d, err,
+	cr_assert_eq(hw_desc_parse("3 slots: skylake-sp -vmx x2 offline, alderlake-e", d, err,
 					sizeof(err)), 0, "%s", err);
 	cr_assert(d->slot[0].offline && d->slot[1].offline && !d->slot[2].offline);
 	cr_assert_str_eq(d->slot[1].spec, "skylake-sp -vmx");
-	cr_assert_eq(machine_desc_parse("64 slots: kabylake x64", d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(hw_desc_parse("64 slots: kabylake x64", d, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(d->slot[63].spec, "kabylake");
 	free(d);
 }
@@ -1120,19 +1120,19 @@ Test(cpu_model, machine_desc_errors, .timeout = 10)
 		{ "2 slots: skylake-sp x99999999999", "column 21: expected xN with N from 1 to 64" },
 		{ "1 slot: offline", "column 9: expected a CPU model name" },
 	};
-	struct machine_desc *d = calloc(1, sizeof(*d));
+	struct hw_desc *d = calloc(1, sizeof(*d));
 	char err[ERRLEN];
 
 	cr_assert(d);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		err[0] = '\0';
-		cr_assert_eq(machine_desc_parse(cases[i].text, d, err, sizeof(err)), -EINVAL,
+		cr_assert_eq(hw_desc_parse(cases[i].text, d, err, sizeof(err)), -EINVAL,
 			     "'%s' accepted", cases[i].text);
 		cr_assert(!strncmp(err, cases[i].want, strlen(cases[i].want)),
 			  "'%s': message '%s', expected '%s'", cases[i].text, err, cases[i].want);
 		cr_assert_eq(d->nslots, 0, "a refused description leaves no slots");
 	}
-	cr_assert_eq(machine_desc_parse(NULL, d, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(hw_desc_parse(NULL, d, err, sizeof(err)), -EINVAL);
 	free(d);
 }
 
@@ -1142,7 +1142,7 @@ Test(cpu_model, random_descriptions_never_crash, .timeout = 10)
 		"4", "64", "65", " ", "slots", "slot", ":", ",", "skylake-sp", "x3", "x", "offline",
 		"-vmx", "maxphyaddr=36", "3", "\t", "=", "/", "kabylake", "0",
 	};
-	struct machine_desc *d = calloc(1, sizeof(*d));
+	struct hw_desc *d = calloc(1, sizeof(*d));
 	char text[300], err[ERRLEN];
 	uint64_t seed = 777;
 
@@ -1160,7 +1160,7 @@ Test(cpu_model, random_descriptions_never_crash, .timeout = 10)
 				break;
 		}
 		text[len] = '\0';
-		ret = machine_desc_parse(text, d, err, sizeof(err));
+		ret = hw_desc_parse(text, d, err, sizeof(err));
 		cr_assert(ret == 0 || ret == -EINVAL, "'%s': %d", text, ret);
 		if (ret)
 			cr_assert(!strncmp(err, "column ", 7), "'%s': '%s'", text, err);

@@ -296,12 +296,12 @@ static void hw_set_costs(struct machine *m)
 int hw_configure(struct machine *m, const char *desc, char *err, size_t errlen)
 {
 	struct hw_machine *hw = hw_of(m);
-	struct machine_desc *d = calloc(1, sizeof(*d));
+	struct hw_desc *d = calloc(1, sizeof(*d));
 	int ret;
 
 	if (!d)
 		return -ENOMEM;
-	ret = machine_desc_parse(desc, d, err, errlen);
+	ret = hw_desc_parse(desc, d, err, errlen);
 	if (ret)
 		goto out;
 	if (d->nslots != m->ncpus) {

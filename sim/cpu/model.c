@@ -5,7 +5,7 @@
  * MAXPHYADDR, the CR0/CR4 fixed bits where the VMX MSRs are absent).
  * Where a model comes from: model_file.c (the cpus/NAME.cpu parser),
  * model_vary.c (variations, model_load()); model_vmx.c names the VMX
- * controls, model_describe.c prints a model, machine_desc.c parses the
+ * controls, model_describe.c prints a model, hw_desc.c parses the
  * machines programs ask for.
  *
  * All state lives in the structs the caller passes; the tables below are

@@ -57,7 +57,7 @@ enum model_cost {
 
 #define MODEL_MAX_LEAVES	256
 #define MODEL_MAX_MSRS		64
-/* A model's name: the full spec text, so it fits a machine_desc slot's spec. */
+/* A model's name: the full spec text, so it fits a hw_desc slot's spec. */
 #define MODEL_NAME_MAX		160
 
 struct cpu_model {
@@ -139,7 +139,7 @@ const char *model_cost_name(enum model_cost cost);
 #define MACHINE_DESC_MAX_SLOTS	64
 #define MACHINE_DESC_SPEC_MAX	MODEL_NAME_MAX
 
-struct machine_desc {
+struct hw_desc {
 	unsigned int nslots;			/* 1..MACHINE_DESC_MAX_SLOTS */
 	struct {
 		char spec[MACHINE_DESC_SPEC_MAX];	/* "kabylake -apicv", words single-spaced */
@@ -152,6 +152,6 @@ struct machine_desc {
  * expected ..." in @err. Model names and variations are checked for their
  * shape only: model_load() finds out whether they exist.
  */
-int machine_desc_parse(const char *text, struct machine_desc *out, char *err, size_t errlen);
+int hw_desc_parse(const char *text, struct hw_desc *out, char *err, size_t errlen);
 
 #endif /* HVSIM_CPU_MODEL_H */

@@ -7,7 +7,7 @@
  *   model_file.c      the cpus/NAME.cpu parser, model_list(), small parsers
  *   model_vary.c      variations ("-vmx.posted-interrupts"), model_load()
  *   model_describe.c  a model in words (`hvsim cpus MODEL`)
- *   machine_desc.c    machine descriptions ("3 slots: skylake-sp x2, ...")
+ *   hw_desc.c    machine descriptions ("3 slots: skylake-sp x2, ...")
  */
 #ifndef HVSIM_CPU_MODEL_INTERNAL_H
 #define HVSIM_CPU_MODEL_INTERNAL_H

@@ -2,7 +2,7 @@
 /*
  * Machine descriptions: the CPU slots a program asks for, "3 slots:
  * skylake-sp x2, slot 2 kabylake offline" (grammar in
- * docs/cpu-models.md), parsed into a struct machine_desc.
+ * docs/cpu-models.md), parsed into a struct hw_desc.
  *
  * An input path: a malformed description is -EINVAL with "column N:
  * expected ...", never an assertion.
@@ -158,7 +158,7 @@ static int read_item(struct desc_ctx *c, struct desc_word *w, unsigned int *nw)
 	}
 }
 
-int machine_desc_parse(const char *text, struct machine_desc *out, char *err, size_t errlen)
+int hw_desc_parse(const char *text, struct hw_desc *out, char *err, size_t errlen)
 {
 	struct desc_ctx c = { .text = text ? text : "", .err = err, .errlen = errlen };
 	struct desc_word *w;
