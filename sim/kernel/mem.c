@@ -510,9 +510,7 @@ static uint64_t obj_report_addr(const struct mem_obj *o)
 
 uint64_t mem_report_addr(const struct mem *m, uintptr_t addr)
 {
-	uint64_t pa = mem_pa(m, (const void *)addr);
-
-	return pa == ~0ULL ? (uint64_t)addr : (uint64_t)(MEM_REPORT_VA_BASE + pa);
+	return phys_report_addr(m->phys, addr);
 }
 
 static void describe_object(const struct mem *m, struct strbuf *b, uintptr_t addr, uint32_t id)
@@ -797,25 +795,20 @@ int mem_free_pages(struct mem *m, const void *p, unsigned int order,
 	return free_obj(m, p, OBJ_PAGES, order, who);
 }
 
+/* The arena is physical memory's: addresses translate there. */
 uint64_t mem_pa(const struct mem *m, const void *va)
 {
-	uintptr_t off = (uintptr_t)va - (uintptr_t)m->arena;
-
-	return off < m->arena_bytes ? MEM_PHYS_BASE + off : ~0ULL;
+	return phys_pa(m->phys, va);
 }
 
 void *mem_va(const struct mem *m, uint64_t pa)
 {
-	if (pa < MEM_PHYS_BASE || pa - MEM_PHYS_BASE >= m->arena_bytes)
-		return NULL;
-	return m->arena + (pa - MEM_PHYS_BASE);
+	return phys_va(m->phys, pa);
 }
 
 int mem_contains(const struct mem *m, uintptr_t addr, size_t size)
 {
-	uintptr_t off = addr - (uintptr_t)m->arena;
-
-	return off < m->arena_bytes && size <= m->arena_bytes - off;
+	return phys_contains(m->phys, addr, size);
 }
 
 uintptr_t mem_arena_offset(const struct mem *m, uintptr_t addr)
