@@ -295,22 +295,30 @@ void up_write(struct rw_semaphore *s)
 
 void cpus_read_lock(void)
 {
-	rwsem_down(&kmodel_of(sim_current)->hotplug_lock, false, CALLER_PC, __func__);
+	/* Outside a run there is no kernel (and nothing to lock against). */
+	if (sim_current->running)
+		rwsem_down(&kmodel_of(sim_current)->hotplug_lock, false, CALLER_PC, __func__);
 }
 
 void cpus_read_unlock(void)
 {
-	rwsem_up(&kmodel_of(sim_current)->hotplug_lock, false, CALLER_PC, __func__);
+	/* Outside a run there is no kernel (and nothing to lock against). */
+	if (sim_current->running)
+		rwsem_up(&kmodel_of(sim_current)->hotplug_lock, false, CALLER_PC, __func__);
 }
 
 void cpus_write_lock(void)
 {
-	rwsem_down(&kmodel_of(sim_current)->hotplug_lock, true, CALLER_PC, __func__);
+	/* Outside a run there is no kernel (and nothing to lock against). */
+	if (sim_current->running)
+		rwsem_down(&kmodel_of(sim_current)->hotplug_lock, true, CALLER_PC, __func__);
 }
 
 void cpus_write_unlock(void)
 {
-	rwsem_up(&kmodel_of(sim_current)->hotplug_lock, true, CALLER_PC, __func__);
+	/* Outside a run there is no kernel (and nothing to lock against). */
+	if (sim_current->running)
+		rwsem_up(&kmodel_of(sim_current)->hotplug_lock, true, CALLER_PC, __func__);
 }
 
 void lockdep_assert_cpus_held(void)

@@ -83,12 +83,13 @@ void free_pages(unsigned long addr, unsigned int order)
 	mem_free_pages(kmodel_of(m)->mem, (void *)addr, order, &w);
 }
 
+/* Outside a run sim_current is the engine's dummy, which has no kernel. */
 uint64_t __pa(const void *va)
 {
-	return mem_pa(kmodel_of(sim_current)->mem, va);
+	return sim_current->running ? mem_pa(kmodel_of(sim_current)->mem, va) : ~0ULL;
 }
 
 void *__va(uint64_t pa)
 {
-	return mem_va(kmodel_of(sim_current)->mem, pa);
+	return sim_current->running ? mem_va(kmodel_of(sim_current)->mem, pa) : NULL;
 }
