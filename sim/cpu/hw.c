@@ -161,19 +161,24 @@ static bool outside_vmx_fixed(const struct hw_cpu *c, uint64_t val, uint64_t fix
 /* MOV to CR0 #GPs (SDM Vol. 3A, "Control Registers"): reserved bits, PG without PE, NW without CD. */
 static bool cr0_faults(const struct hw_cpu *c, uint64_t val)
 {
-	const uint64_t defined = 0xe005003fULL;	/* PE MP EM TS ET NE WP AM NW CD PG */
+	const uint64_t defined = X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS |
+				 X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM |
+				 X86_CR0_NW | X86_CR0_CD | X86_CR0_PG;
 
 	if (c->model && outside_vmx_fixed(c, val, model_cr0_fixed0(c->model),
 					  model_cr0_fixed1(c->model)))
 		return true;
-	return (val & ~defined) || ((val & (1ULL << 31)) && !(val & 1)) ||
-	       ((val & (1ULL << 29)) && !(val & (1ULL << 30)));
+	return (val & ~defined) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+	       ((val & X86_CR0_NW) && !(val & X86_CR0_CD));
 }
 
 /* MOV to CR4 #GPs when it sets a bit the CPU does not support (reserved). */
 static bool cr4_faults(const struct hw_cpu *c, uint64_t val)
 {
-	uint64_t reserved = c->model ? model_cr4_reserved(c->model) : ~(uint64_t)0x6f0;
+	/* Without a model: what every x86-64 CPU has (the bits HOST_CR4 may use, and MCE). */
+	uint64_t reserved = c->model ? model_cr4_reserved(c->model) :
+			    ~(X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | X86_CR4_OSFXSR |
+			      X86_CR4_OSXMMEXCPT);
 
 	if (c->model && outside_vmx_fixed(c, val, model_cr4_fixed0(c->model),
 					  model_cr4_fixed1(c->model)))
@@ -246,7 +251,8 @@ void cr4_clear_bits(unsigned long mask)
 }
 
 /* Host CR0 and CR4 as a 64-bit kernel runs: paging, protection, SSE, PGE, PAE. */
-#define HOST_CR0	0x80050033ULL	/* PG AM WP NE ET MP PE */
+#define HOST_CR0	(X86_CR0_PG | X86_CR0_AM | X86_CR0_WP | X86_CR0_NE | X86_CR0_ET | \
+			 X86_CR0_MP | X86_CR0_PE)
 #define HOST_CR4	(X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
 void hw_reset(struct machine *m)

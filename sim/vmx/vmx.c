@@ -320,9 +320,7 @@ int vmwrite(unsigned long field, unsigned long val)
 
 static uint64_t model_cap(const struct hw_cpu *c, uint32_t index)
 {
-	const struct model_msr *e = model_msr(c->model, index);
-
-	return e ? e->value : 0;
+	return model_msr_value(c->model, index, 0);
 }
 
 /*
@@ -504,10 +502,10 @@ static uint64_t store_msrs(struct machine *m, struct hw_cpu *c, const struct vmc
 	uint64_t addr = vmcs_get(v, VMCS_VM_EXIT_MSR_STORE_ADDR);
 
 	for (uint64_t i = 0; i < count; i++) {
-		uint64_t *e = phys_va(hw_of(m)->mem, addr + 16 * i);
+		uint64_t *e = phys_va(hw_of(m)->mem, addr + VMX_MSR_ENTRY_SIZE * i);
 		uint64_t *val;
 
-		if (!e || !phys_va(hw_of(m)->mem, addr + 16 * i + 15))
+		if (!e || !phys_va(hw_of(m)->mem, addr + VMX_MSR_ENTRY_SIZE * (i + 1) - 1))
 			return i + 1;
 		val = cpu_msr(c, (uint32_t)e[0]);
 		if (e[0] >> 32 || (uint32_t)e[0] >> 8 == MSR_X2APIC_FIRST >> 8 ||
