@@ -75,11 +75,12 @@ void kernel_oops(struct machine *m, int sig, uintptr_t addr, uintptr_t rip)
 struct machine *kmachine_create(unsigned int ncpus, const struct machine_hooks *hooks)
 {
 	struct kmachine *km = calloc(1, sizeof(*km));
-	struct machine *m = &km->hw.m;
+	struct machine *m;
 	struct kmodel *k;
 
 	if (!km)
 		return NULL;
+	m = &km->hw.m;
 	k = &km->k;
 	k->hung_cycles = SIM_HUNG_CYCLES;
 	k->phys = phys_create(KMODEL_ARENA);
