@@ -161,9 +161,7 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	machine_release_tasks(m);
 	for (unsigned int i = 0; i < m->ncpus; i++) {
 		m->cpus[i].cycles = 0;
-		m->cpus[i].tasks = NULL;
 		m->cpus[i].cur = NULL;
-		m->cpus[i].idle = NULL;
 	}
 	m->step = 0;
 	m->next_stop = 0;
@@ -247,7 +245,8 @@ enum sim_outcome machine_run(struct machine *m, const struct sim_program *p,
 	m->detect = p->detect;
 	machine_reset(m, strat, run_seed, jitter, tracing && m->trace);
 	p->setup(m, p->arg);
-	tasks_spawn_idle(m);
+	if (m->hooks->start)
+		m->hooks->start(m);
 	if (boot)
 		boot(m);
 	if (m->nlive)

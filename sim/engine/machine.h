@@ -61,7 +61,6 @@ struct sim_watch {
 struct task {
 	struct ctx ctx;			/* saved context while not running */
 	struct ctx_stack *stack;	/* from the machine's pool */
-	struct task *next_on_cpu;	/* the CPU's task list, in spawn order */
 	sim_task_fn fn;			/* entry */
 	void *arg;			/* entry's argument */
 	const char *name;		/* for reports and the trace */
@@ -70,7 +69,6 @@ struct task {
 	enum task_state state;
 	enum task_kind kind;
 	unsigned int pid;		/* as reports print it */
-	bool pinned;			/* may not migrate */
 	bool need_sched_in;		/* switched onto its CPU: run sched-in hooks */
 	const void *wait_obj;		/* SPINWAIT/BLOCKED: what it waits for */
 	const char *wait_what;		/* ... in words, for reports */
@@ -84,13 +82,15 @@ struct task {
 	uintptr_t shadow[SIM_SHADOW_DEPTH]; /* __tsan_func_entry call pcs */
 };
 
-/* A CPU as the engine sees it: a clock, step costs, and the tasks it runs. */
+/*
+ * A CPU as the engine sees it: a clock, step costs, and the task it runs.
+ * Which tasks wait to run on it (the runqueue, the idle task) is the
+ * kernel floor's, asked through the hooks.
+ */
 struct cpu {
 	uint64_t cycles;		/* this CPU's clock */
 	uint32_t cost[SIM_NR_KINDS];	/* cycles charged per step kind (its model's) */
-	struct task *tasks;		/* its runqueue: tasks on this CPU, in arrival order */
-	struct task *cur;		/* the task it runs (idle when nothing else) */
-	struct task *idle;		/* its idle task */
+	struct task *cur;		/* the task it runs (its idle task when nothing else) */
 	unsigned int id;
 };
 
@@ -137,8 +137,19 @@ struct machine_hooks {
 	bool (*preemptible)(const struct machine *m, const struct task *t);
 	/* @t leaves its CPU for @next (@in false), or runs again (@in true). */
 	void (*sched)(struct machine *m, struct task *t, bool in, struct task *next);
-	/* May a woken, migratable task be placed on @cpu? Default: yes. */
-	bool (*cpu_usable)(const struct machine *m, unsigned int cpu);
+	/*
+	 * The runqueues. @t was spawned on t->cpu (enqueue it); the task @c
+	 * runs next when its current one leaves (NULL: none); @t was woken
+	 * from a sleep (place it, and give it its CPU if that CPU idles);
+	 * the tasks that could preempt @t on @c now, into @cand (how many);
+	 * the run's tasks are spawned (start the CPUs' idle tasks).
+	 */
+	void (*enqueue)(struct machine *m, struct task *t);
+	struct task *(*pick_next)(struct machine *m, struct cpu *c);
+	void (*woken)(struct machine *m, struct task *t);
+	unsigned int (*preempt_candidates)(struct machine *m, struct cpu *c, struct task *t,
+					   struct task **cand);
+	void (*start)(struct machine *m);
 	/* Per-access checks (SIM_DETECT_RACE/MEM): an access, and the step boundary. */
 	void (*access)(struct machine *m, struct task *t, const struct sim_op *op);
 	void (*flush)(struct machine *m);
@@ -312,6 +323,10 @@ void machine_wake(struct machine *m, struct task *t);
 void machine_wake_spinners(struct machine *m, const void *obj);
 /* A switch the current task cannot avoid (it yields). */
 void machine_decide_forced(struct machine *m);
+/* @next becomes the task @c runs (it runs its sched-in hooks when it resumes). */
+void machine_set_cur(struct cpu *c, struct task *next);
+/* @c sat idle or spinning until now: its clock catches up with the running CPU's. */
+void machine_catch_up(struct machine *m, struct cpu *c);
 /* The current task gives its CPU to @u (runnable, same CPU) and yields. */
 void machine_switch_cpu_task(struct machine *m, struct task *u);
 struct task *machine_spawn(struct machine *m, unsigned int cpu, const char *name,

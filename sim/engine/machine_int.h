@@ -32,13 +32,9 @@ __attribute__((noreturn)) void sched_end_run(struct machine *m, enum sim_outcome
 					     const char *why);
 /* Decide which CPU performs the next step; @forced: the current task cannot go on. */
 void sched_decide(struct machine *m, bool forced, bool from_dies);
-void sched_set_cur(struct cpu *c, struct task *next);
-struct task *sched_pick_next(const struct cpu *c);
+struct task *sched_pick_next(struct machine *m, struct cpu *c);
 bool sched_irq_deliverable(const struct machine *m, const struct cpu *c, const struct task *t);
 uint64_t sched_runnable_mask(const struct machine *m);
-
-/* tasks.c */
-void tasks_spawn_idle(struct machine *m);
 
 /* backstop.c: install once per process; end a run that faulted. */
 int backstop_install(void);

@@ -93,16 +93,10 @@ static bool cpu_can_step(const struct machine *m, const struct cpu *c)
 	return c->cur && task_can_step(m, c, c->cur);
 }
 
-/*
- * The task a CPU runs next when its current one leaves: the first runnable
- * task on its runqueue other than the idle task, else the idle task.
- */
-struct task *sched_pick_next(const struct cpu *c)
+/* The task @c runs next when its current one leaves (the kernel's runqueue). */
+struct task *sched_pick_next(struct machine *m, struct cpu *c)
 {
-	for (struct task *t = c->tasks; t; t = t->next_on_cpu)
-		if (t->state == TASK_RUNNABLE && t->kind != TASK_KIND_IDLE)
-			return t;
-	return c->idle;
+	return m->hooks->pick_next ? m->hooks->pick_next(m, c) : NULL;
 }
 
 uint64_t sched_runnable_mask(const struct machine *m)
@@ -221,7 +215,7 @@ static void switch_to(struct machine *m, unsigned int cpu, bool preempt, bool fr
  * exited, or the idle task giving way). @next runs its sched-in notifiers
  * when it next resumes.
  */
-void sched_set_cur(struct cpu *c, struct task *next)
+void machine_set_cur(struct cpu *c, struct task *next)
 {
 	if (c->cur == next)
 		return;
@@ -247,14 +241,12 @@ static void maybe_preempt(struct machine *m, struct task *t)
 {
 	struct cpu *c = m->cur_cpu;
 	struct task *cand[SIM_MAX_TASKS], *u;
-	unsigned int k = 0, v;
+	unsigned int k, v;
 	struct sim_decision d;
 
-	if (!task_preemptible(m, t))
+	if (!task_preemptible(m, t) || !m->hooks->preempt_candidates)
 		return;
-	for (u = c->tasks; u; u = u->next_on_cpu)
-		if (u != t && u->state == TASK_RUNNABLE && u->kind != TASK_KIND_IDLE)
-			cand[k++] = u;
+	k = m->hooks->preempt_candidates(m, c, t, cand);
 	if (!k)
 		return;
 	d = (struct sim_decision){
@@ -266,7 +258,7 @@ static void maybe_preempt(struct machine *m, struct task *t)
 		return;
 	u = cand[v - 1];
 	run_notifiers(m, t, false, u);
-	sched_set_cur(c, u);
+	machine_set_cur(c, u);
 }
 
 /*
@@ -325,7 +317,7 @@ void machine_switch_cpu_task(struct machine *m, struct task *u)
 	struct task *t = m->cur_task;
 
 	run_notifiers(m, t, false, u);
-	sched_set_cur(m->cur_cpu, u);
+	machine_set_cur(m->cur_cpu, u);
 	sched_decide(m, true, false);
 	update_next_stop(m);
 }
@@ -335,19 +327,15 @@ void machine_decide_forced(struct machine *m)
 	sched_decide(m, true, false);
 }
 
-static void place_woken(struct machine *m, struct task *t);
-
-/* A CPU that sat halted or spinning has been waiting since @by's time. */
-static void catch_up_clock(struct cpu *c, const struct cpu *by)
+/* A CPU that sat halted or spinning has been waiting since the running CPU's time. */
+void machine_catch_up(struct machine *m, struct cpu *c)
 {
-	if (by && c->cycles < by->cycles)
-		c->cycles = by->cycles;
+	if (m->cur_task && c->cycles < m->cur_cpu->cycles)
+		c->cycles = m->cur_cpu->cycles;
 }
 
 void machine_wake(struct machine *m, struct task *t)
 {
-	struct cpu *c;
-
 	switch (t->state) {
 	case TASK_PARKED:
 		m->nparked--;
@@ -355,18 +343,15 @@ void machine_wake(struct machine *m, struct task *t)
 	case TASK_SPINWAIT:
 		t->state = TASK_RUNNABLE;
 		t->wait_obj = NULL;
-		catch_up_clock(&m->cpus[t->cpu], m->cur_task ? m->cur_cpu : NULL);
+		machine_catch_up(m, &m->cpus[t->cpu]);
 		break;
 	case TASK_BLOCKED:
 		t->state = TASK_RUNNABLE;
 		t->wait_obj = NULL;
 		m->nblocked--;
-		place_woken(m, t);
-		c = &m->cpus[t->cpu];
-		if (c->cur == c->idle && c->idle && c->idle->state == TASK_HALTED) {
-			catch_up_clock(c, m->cur_task ? m->cur_cpu : NULL);
-			sched_set_cur(c, t);
-		}
+		/* The kernel places it (maybe on another CPU) and wakes an idle CPU for it. */
+		if (m->hooks->woken)
+			m->hooks->woken(m, t);
 		break;
 	default:
 		return;
@@ -400,10 +385,10 @@ void machine_wait(struct machine *m, enum task_state st, const void *obj, const 
 		m->nparked++;
 	if (st == TASK_BLOCKED) {
 		m->nblocked++;
-		struct task *next = sched_pick_next(c);
+		struct task *next = sched_pick_next(m, c);
 
 		run_notifiers(m, t, false, next);
-		sched_set_cur(c, next);
+		machine_set_cur(c, next);
 	}
 	sched_decide(m, true, false);
 	/* Paired with machine_wake()'s release. */
@@ -572,49 +557,6 @@ void machine_relax(struct machine *m, uintptr_t pc)
 }
 
 /* ---- placing woken tasks, idling ------------------------------------ */
-
-static bool cpu_usable(const struct machine *m, unsigned int cpu)
-{
-	return !m->hooks->cpu_usable || m->hooks->cpu_usable(m, cpu);
-}
-
-/*
- * A woken task's CPU: a pinned task stays where it was; another one may
- * move to any online, active CPU, as the strategy says (select_task_rq).
- */
-static void place_woken(struct machine *m, struct task *t)
-{
-	unsigned int allowed[SIM_MAX_CPUS], n = 0, v, dst;
-	struct task **link;
-	struct sim_decision d;
-
-	if (t->pinned)
-		return;
-	/* The previous CPU first: answer 0 keeps the task where it was. */
-	if (cpu_usable(m, t->cpu))
-		allowed[n++] = t->cpu;
-	for (unsigned int i = 0; i < m->ncpus; i++)
-		if (i != t->cpu && cpu_usable(m, i))
-			allowed[n++] = i;
-	if (n < 2)
-		return;
-	d = (struct sim_decision){
-		.kind = SIM_CHOICE_MIGRATE, .n = n, .step = m->step + 1,
-		.cur = m->cur_cpu->id, .dflt = m->cur_cpu->id,
-	};
-	v = sim_choose(m, &d);
-	dst = allowed[v];
-	if (dst == t->cpu)
-		return;
-	for (link = &m->cpus[t->cpu].tasks; *link != t; link = &(*link)->next_on_cpu)
-		;
-	*link = t->next_on_cpu;
-	t->next_on_cpu = NULL;
-	for (link = &m->cpus[dst].tasks; *link; link = &(*link)->next_on_cpu)
-		;
-	*link = t;
-	t->cpu = dst;
-}
 
 /*
  * Nothing can run, and program tasks are left: a deadlock if some sleep, a

@@ -26,7 +26,7 @@ static void task_exit(struct machine *m, struct task *t)
 		m->nlive--;
 	if (m->hooks->task_exit)
 		m->hooks->task_exit(m, t);
-	sched_set_cur(c, sched_pick_next(c));
+	machine_set_cur(c, sched_pick_next(m, c));
 	emit_simple(m, TR_EXIT, 0);
 	sched_decide(m, true, true);
 	SIM_BUG_ON(1);	/* a finished task is never chosen */
@@ -47,7 +47,8 @@ static void task_entry(void *arg)
 struct task *machine_spawn(struct machine *m, unsigned int cpu, const char *name,
 			   sim_task_fn fn, void *arg, enum task_kind kind)
 {
-	struct task *t, **link;
+	struct task *t;
+	struct cpu *c;
 
 	if (cpu >= m->ncpus || m->ntasks == SIM_MAX_TASKS)
 		return NULL;
@@ -63,20 +64,17 @@ struct task *machine_spawn(struct machine *m, unsigned int cpu, const char *name
 	t->arg = arg;
 	t->name = name;
 	t->kind = kind;
-	t->pinned = true;
 	t->state = TASK_RUNNABLE;
 	t->pending.kind = SIM_OP_START;
 	ctx_make(&t->ctx, t->stack, task_entry, t);
-	for (link = &m->cpus[cpu].tasks; *link; link = &(*link)->next_on_cpu)
-		;
-	*link = t;
+	if (m->hooks->enqueue)
+		m->hooks->enqueue(m, t);
 	if (kind == TASK_KIND_PROGRAM)
 		m->nlive++;
-	if (kind == TASK_KIND_IDLE)
-		m->cpus[cpu].idle = t;
-	if (!m->cpus[cpu].cur || (m->cpus[cpu].cur->kind == TASK_KIND_IDLE &&
-				  m->cpus[cpu].cur->state == TASK_HALTED))
-		m->cpus[cpu].cur = t;
+	/* A CPU with nothing to run, or idling, runs the new task first. */
+	c = &m->cpus[cpu];
+	if (!c->cur || (c->cur->kind == TASK_KIND_IDLE && c->cur->state == TASK_HALTED))
+		c->cur = t;
 	if (m->tracing) {
 		struct trace_event e;
 
@@ -89,70 +87,10 @@ struct task *machine_spawn(struct machine *m, unsigned int cpu, const char *name
 	return t;
 }
 
-int sim_spawn_migratable(struct machine *m, unsigned int cpu, const char *name,
-			 sim_task_fn fn, void *arg)
-{
-	struct task *t;
-
-	if (m->running)
-		return -EINVAL;
-	t = machine_spawn(m, cpu, name, fn, arg, TASK_KIND_PROGRAM);
-	if (!t)
-		return -EINVAL;
-	t->pinned = false;
-	return 0;
-}
-
 int sim_spawn(struct machine *m, unsigned int cpu, const char *name,
 	      sim_task_fn fn, void *arg)
 {
 	if (m->running && !m->cur_task)
 		return -EINVAL;
 	return machine_spawn(m, cpu, name, fn, arg, TASK_KIND_PROGRAM) ? 0 : -EINVAL;
-}
-
-/*
- * The idle task: HLT until an interrupt is pending or a task is runnable
- * on this CPU, then take the interrupt or give the CPU to the task.
- */
-static void idle_entry(void *arg)
-{
-	struct machine *m = sim_current;
-	struct task *idle = m->cur_task;
-
-	(void)arg;
-	for (;;) {
-		struct cpu *c = m->cur_cpu;
-		struct task *next = sched_pick_next(c);
-
-		if (sched_irq_deliverable(m, c, idle)) {
-			idle->state = TASK_RUNNABLE;
-			m->hooks->take_irq(m);
-			continue;
-		}
-		if (next != idle) {
-			sched_set_cur(c, next);
-			idle->state = TASK_HALTED;
-			sched_decide(m, true, false);
-			continue;
-		}
-		machine_wait(m, TASK_HALTED, NULL, "halt");
-	}
-}
-
-void tasks_spawn_idle(struct machine *m)
-{
-	static const char *const names[] = {
-		"swapper/0", "swapper/1", "swapper/2", "swapper/3",
-		"swapper/4", "swapper/5", "swapper/6", "swapper/7",
-	};
-
-	for (unsigned int i = 0; i < m->ncpus; i++) {
-		struct task *t = machine_spawn(m, i, i < 8 ? names[i] : "swapper/N",
-					       idle_entry, NULL, TASK_KIND_IDLE);
-
-		SIM_BUG_ON(!t);
-		/* Idle CPUs halt; a program task on the CPU runs first. */
-		t->state = TASK_HALTED;
-	}
 }

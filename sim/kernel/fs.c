@@ -304,7 +304,7 @@ int sim_spawn_user(struct machine *m, unsigned int cpu, unsigned int proc, const
 	}
 	p->nr_tasks++;
 	ktask(m, t)->proc = p;
-	t->pinned = false;
+	ktask(m, t)->pinned = false;
 	return 0;
 }
 

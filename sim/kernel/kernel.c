@@ -181,23 +181,14 @@ void schedule(void)
 {
 	struct machine *m = kcall(NULL, CALLER_PC);
 	struct task *t = m->cur_task;
-	struct cpu *c;
 	struct task *u;
 
 	if (!t || ktask(m, t)->preempt_count || ktask(m, t)->in_irq)
 		return;
 	/* Give the CPU to the next runnable task here, if there is one. */
-	c = m->cur_cpu;
-	for (u = t->next_on_cpu; u; u = u->next_on_cpu)
-		if (u->state == TASK_RUNNABLE && u->kind != TASK_KIND_IDLE)
-			break;
-	if (!u)
-		for (u = c->tasks; u && u != t; u = u->next_on_cpu)
-			if (u->state == TASK_RUNNABLE && u->kind != TASK_KIND_IDLE)
-				break;
-	if (!u || u == t)
-		return;
-	machine_switch_cpu_task(m, u);
+	u = ksched_next_after(m, t);
+	if (u)
+		machine_switch_cpu_task(m, u);
 }
 
 void cond_resched(void)
@@ -239,7 +230,7 @@ struct task *kthread_run_on(int (*fn)(void *data), void *data, int cpu, const ch
 	t->arg = t;
 	ktask(m, t)->kfn = fn;
 	ktask(m, t)->kdata = data;
-	t->pinned = cpu >= 0;
+	ktask(m, t)->pinned = cpu >= 0;
 	/* Everything the creator did so far happens before the thread. */
 	kdetect_hb_release(m, t);
 	return t;

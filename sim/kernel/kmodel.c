@@ -169,6 +169,8 @@ void kmodel_reset(struct machine *m)
 
 		k->cpus[i].online = on;
 		k->cpus[i].active = on;
+		k->cpus[i].rq = NULL;
+		k->cpus[i].idle = NULL;
 	}
 }
 
@@ -328,7 +330,7 @@ void kmodel_boot(struct machine *m)
 		t->wait_what = "boot";
 	}
 	for (unsigned int i = 0; i < m->ncpus; i++)
-		m->cpus[i].cur = m->cpus[i].idle;
+		m->cpus[i].cur = kcpu(m, i)->idle;
 	init = machine_spawn(m, 0, "init", init_entry, NULL, TASK_KIND_PROGRAM);
 	SIM_BUG_ON(!init);
 }

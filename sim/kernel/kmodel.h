@@ -60,6 +60,8 @@ struct ktask {
 	bool wake_pending;		/* woken between prepare_to_wait() and sleeping */
 	bool wait_excl;			/* waits for an rw-semaphore as a writer */
 	bool hung_reported;		/* the hung-task report was made */
+	bool pinned;			/* may not migrate when woken */
+	struct task *next_on_cpu;	/* its CPU's runqueue, in arrival order */
 	struct task *wait_next;		/* FIFO link in a lock's or queue's waiters */
 	struct preempt_notifier *notifiers; /* sched in/out callbacks */
 	struct sim_process *proc;	/* user tasks: their process */
@@ -71,6 +73,8 @@ struct ktask {
 struct kcpu {
 	bool online;			/* in cpu_online_mask */
 	bool active;			/* in cpu_active_mask */
+	struct task *rq;		/* its runqueue: tasks on this CPU, in arrival order */
+	struct task *idle;		/* its idle task (swapper/N) */
 };
 
 /* A user process: its fds and its user memory. */
@@ -174,6 +178,16 @@ void kernel_oops(struct machine *m, int sig, uintptr_t addr, uintptr_t rip);
 uintptr_t kernel_norm_addr(const struct machine *m, uintptr_t addr);
 /* Hold program tasks until module init ran in an init task on CPU 0 (SIM_PROG_BOOT). */
 void kmodel_boot(struct machine *m);
+
+/* sim/kernel/sched.c: the runqueues (struct machine_hooks' side of them). */
+void ksched_enqueue(struct machine *m, struct task *t);
+struct task *ksched_pick_next(struct machine *m, struct cpu *c);
+void ksched_woken(struct machine *m, struct task *t);
+unsigned int ksched_preempt_candidates(struct machine *m, struct cpu *c, struct task *t,
+				       struct task **cand);
+void ksched_start(struct machine *m);
+/* The next runnable task of @t's runqueue after it (wrapping), or NULL. */
+struct task *ksched_next_after(struct machine *m, struct task *t);
 
 /* Lock kinds, as lockdep sees them. */
 enum klock_kind {
