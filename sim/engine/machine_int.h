@@ -33,7 +33,6 @@ __attribute__((noreturn)) void sched_end_run(struct machine *m, enum sim_outcome
 /* Decide which CPU performs the next step; @forced: the current task cannot go on. */
 void sched_decide(struct machine *m, bool forced, bool from_dies);
 struct task *sched_pick_next(struct machine *m, struct cpu *c);
-bool sched_irq_deliverable(const struct machine *m, const struct cpu *c, const struct task *t);
 uint64_t sched_runnable_mask(const struct machine *m);
 
 /* backstop.c: install once per process; end a run that faulted. */

@@ -73,7 +73,8 @@ void machine_update_next_stop(struct machine *m)
 }
 
 /* Can @t, running on @c, take an interrupt now? Only the floors above know. */
-bool sched_irq_deliverable(const struct machine *m, const struct cpu *c, const struct task *t)
+static inline bool irq_deliverable(const struct machine *m, const struct cpu *c,
+				   const struct task *t)
 {
 	return m->nintr && m->hooks->irq_pending && m->hooks->irq_pending(m, c, t);
 }
@@ -85,7 +86,7 @@ static bool task_can_step(const struct machine *m, const struct cpu *c, const st
 		return true;
 	/* A CPU that spins or halts still takes interrupts. */
 	return (t->state == TASK_SPINWAIT || t->state == TASK_PARKED ||
-		t->state == TASK_HALTED) && sched_irq_deliverable(m, c, t);
+		t->state == TASK_HALTED) && irq_deliverable(m, c, t);
 }
 
 static bool cpu_can_step(const struct machine *m, const struct cpu *c)
@@ -497,7 +498,7 @@ void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 		emit_flush_write(m);
 	if ((m->detect & SIM_DETECT_RACE) && m->hooks->flush)
 		m->hooks->flush(m);
-	if (sched_irq_deliverable(m, m->cur_cpu, t))
+	if (irq_deliverable(m, m->cur_cpu, t))
 		m->hooks->take_irq(m);
 	s = m->step + 1;
 	check_budgets(m);

@@ -86,6 +86,8 @@ struct machine *kmachine_create(unsigned int ncpus, const struct machine_hooks *
 	k->phys = phys_create(KMODEL_ARENA);
 	if (!k->phys)
 		goto err_free;
+	k->arena_lo = (uintptr_t)phys_base(k->phys);
+	k->arena_len = phys_size(k->phys);
 	if (hw_machine_init(&km->hw, ncpus, hooks, k->phys, kernel_fault))
 		goto err_phys;
 	k->lockdep = lockdep_create(report_cb, machine_symbolize, m);
@@ -170,6 +172,7 @@ void kmodel_reset(struct machine *m)
 		k->cpus[i].online = on;
 		k->cpus[i].active = on;
 		k->cpus[i].rq = NULL;
+		k->cpus[i].rq_tail = NULL;
 		k->cpus[i].idle = NULL;
 	}
 }
@@ -281,20 +284,23 @@ void kernel_stuck(struct machine *m, unsigned int sleeping)
 	strbuf_release(&text);
 }
 
-/* Kernel-owned memory as reports print it: the arena, struct kmodel, user memory. */
+/*
+ * Kernel-owned memory as reports print it: the arena, struct kmodel, user
+ * memory. Called for every 8-byte value a trace records, so the arena's
+ * bounds are cached and each test is one subtraction and compare.
+ */
 uintptr_t kernel_norm_addr(const struct machine *m, uintptr_t addr)
 {
 	const struct kmodel *k = kmodel_of_const(m);
-	uintptr_t kbase = (uintptr_t)k;
 
-	if (phys_contains(k->phys, addr, 1))
-		return (uintptr_t)phys_report_addr(k->phys, addr);
-	if (addr >= kbase && addr < kbase + sizeof(*k))
-		return 0xffffea0000000000ULL + (addr - kbase);
+	if (addr - k->arena_lo < k->arena_len)
+		return (uintptr_t)(PHYS_REPORT_VA_BASE + PHYS_BASE + (addr - k->arena_lo));
+	if (addr - (uintptr_t)k < sizeof(*k))
+		return 0xffffea0000000000ULL + (addr - (uintptr_t)k);
 	for (unsigned int i = 0; i < KMODEL_MAX_PROCS; i++) {
 		uintptr_t lo = (uintptr_t)k->procs[i].umem;
 
-		if (lo && addr >= lo && addr < lo + k->procs[i].umem_len)
+		if (lo && addr - lo < k->procs[i].umem_len)
 			return 0x00007f0000000000ULL + ((uintptr_t)i << 24) + (addr - lo);
 	}
 	return 0;

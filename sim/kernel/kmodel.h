@@ -74,6 +74,7 @@ struct kcpu {
 	bool online;			/* in cpu_online_mask */
 	bool active;			/* in cpu_active_mask */
 	struct task *rq;		/* its runqueue: tasks on this CPU, in arrival order */
+	struct task *rq_tail;		/* ... and its last task */
 	struct task *idle;		/* its idle task (swapper/N) */
 };
 
@@ -122,6 +123,7 @@ struct kmodel {
 	struct kcpu cpus[SIM_MAX_CPUS];	/* by CPU id */
 	uint64_t hung_cycles;		/* a sleep this long is a hung task */
 	struct phys_mem *phys;		/* simulated physical memory (sim/mem) */
+	uintptr_t arena_lo, arena_len;	/* its host mapping, for kernel_norm_addr() */
 };
 
 /* The kernel model's machine. */

@@ -18,18 +18,25 @@
 
 #include "engine/bug.h"
 
-void ksched_enqueue(struct machine *m, struct task *t)
+/* Append @t to @cpu's runqueue. */
+static void rq_append(struct machine *m, unsigned int cpu, struct task *t)
 {
-	struct kcpu *c = kcpu(m, t->cpu);
-	struct task **link;
+	struct kcpu *c = kcpu(m, cpu);
 
 	ktask(m, t)->next_on_cpu = NULL;
+	if (c->rq_tail)
+		ktask(m, c->rq_tail)->next_on_cpu = t;
+	else
+		c->rq = t;
+	c->rq_tail = t;
+}
+
+void ksched_enqueue(struct machine *m, struct task *t)
+{
 	ktask(m, t)->pinned = true;
-	for (link = &c->rq; *link; link = &ktask(m, *link)->next_on_cpu)
-		;
-	*link = t;
+	rq_append(m, t->cpu, t);
 	if (t->kind == TASK_KIND_IDLE)
-		c->idle = t;
+		kcpu(m, t->cpu)->idle = t;
 }
 
 struct task *ksched_pick_next(struct machine *m, struct cpu *c)
@@ -56,15 +63,18 @@ unsigned int ksched_preempt_candidates(struct machine *m, struct cpu *c, struct 
 /* Move @t from its CPU's runqueue to the tail of @dst's. */
 static void rq_move(struct machine *m, struct task *t, unsigned int dst)
 {
-	struct task **link;
+	struct kcpu *c = kcpu(m, t->cpu);
+	struct task *prev = NULL, *u;
 
-	for (link = &kcpu(m, t->cpu)->rq; *link != t; link = &ktask(m, *link)->next_on_cpu)
-		;
-	*link = ktask(m, t)->next_on_cpu;
-	ktask(m, t)->next_on_cpu = NULL;
-	for (link = &kcpu(m, dst)->rq; *link; link = &ktask(m, *link)->next_on_cpu)
-		;
-	*link = t;
+	for (u = c->rq; u != t; u = ktask(m, u)->next_on_cpu)
+		prev = u;
+	if (prev)
+		ktask(m, prev)->next_on_cpu = ktask(m, t)->next_on_cpu;
+	else
+		c->rq = ktask(m, t)->next_on_cpu;
+	if (c->rq_tail == t)
+		c->rq_tail = prev;
+	rq_append(m, dst, t);
 	t->cpu = dst;
 }
 
