@@ -183,3 +183,22 @@ Test(cpu_hw, vmxon_on_a_cpu_without_vmx_is_ud, .timeout = 30)
 	cr_expect_eq(c.r.after_fault, 0);
 	sim_result_release(&r);
 }
+
+Test(cpu_hw, the_local_apic_answers_through_its_msrs, .timeout = 30)
+{
+	struct hcase c = HCASE(hw_x2apic_task);
+	char err[256];
+	int ret;
+	struct sim_result r = hrun(&c, "2 slots: skylake-sp x2", 2, 0, &ret, err, sizeof(err));
+
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(c.r.safe_ret, -EIO, "x2APIC MSRs #GP in xAPIC mode");
+	cr_expect_eq(c.r.msr, 0xfee00000ULL | (1 << 11) | (1 << 8), "IA32_APIC_BASE of the BSP");
+	cr_expect_eq(c.r.vmx[0], 0, "the x2APIC ID of CPU 0");
+	cr_expect_eq(c.r.vmx[1], 1, "the self IPI's vector 0x40 is in the IRR");
+	cr_expect_eq(c.r.vmx[2], -EIO, "x2APIC to xAPIC is refused");
+	cr_expect_eq(c.r.vmx[3], -EIO, "EOI is write-only in x2APIC mode");
+	cr_expect_eq(c.r.after_fault, 1);
+	sim_result_release(&r);
+}

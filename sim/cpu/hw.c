@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cpu/hw.h"
+#include "hvsim/x86/apicdef.h"
 #include "cpu/model.h"
 #include "engine/strbuf.h"
 #include "hvsim/x86/processor-flags.h"
@@ -64,20 +65,86 @@ static int msr_slot(const struct hw_cpu *c, uint32_t msr)
 	return e ? (int)(e - c->model->msrs) : -1;
 }
 
-static int do_rdmsr(struct hw_cpu *c, uint32_t msr, uint64_t *val)
+/* The MSRs the local APIC implements: IA32_APIC_BASE, IA32_TSC_DEADLINE, the x2APIC range. */
+static bool apic_msr(uint32_t msr)
 {
-	int i = msr_slot(c, msr);
+	return msr == MSR_IA32_APICBASE || msr == MSR_IA32_TSC_DEADLINE ||
+	       (msr >= APIC_BASE_MSR && msr <= APIC_MSR_LAST);
+}
 
+static int apic_rdmsr(struct machine *m, struct hw_cpu *c, uint32_t msr, uint64_t *val)
+{
+	if (msr == MSR_IA32_APICBASE) {
+		*val = c->apic.base;
+		return 0;
+	}
+	if (msr == MSR_IA32_TSC_DEADLINE) {
+		if (!c->apic.tsc_deadline_capable)
+			return -EIO;
+		*val = lapic_read_tsc_deadline(&c->apic);
+		return 0;
+	}
+	return lapic_rdmsr(&c->apic, msr, m->cpus[c->id].cycles, val);
+}
+
+/*
+ * An IPI the APIC of @c sends: every APIC its destination names takes a
+ * fixed interrupt into its IRR. The CPUs do not take APIC interrupts yet
+ * (the kernel's IPIs still travel as struct hw_intr), and NMI, INIT and
+ * SIPI are not delivered yet: sim/apic's next step.
+ */
+static void apic_send(struct machine *m, struct hw_cpu *c, const struct lapic_ipi *ipi)
+{
+	if (ipi->delivery != APIC_DM_FIXED && ipi->delivery != APIC_DM_LOWEST)
+		return;
+	for (unsigned int i = 0; i < m->ncpus; i++) {
+		struct hw_cpu *d = hw_cpu(m, i);
+
+		if (lapic_ipi_reaches(&c->apic, &d->apic, d == c, ipi))
+			lapic_accept(&d->apic, ipi->vector, ipi->level_trigger);
+	}
+}
+
+static int apic_wrmsr(struct machine *m, struct hw_cpu *c, uint32_t msr, uint64_t val)
+{
+	struct lapic_ipi ipi;
+	enum lapic_effect effect;
+
+	if (msr == MSR_IA32_APICBASE)
+		return lapic_write_base(&c->apic, val);
+	if (msr == MSR_IA32_TSC_DEADLINE) {
+		if (!c->apic.tsc_deadline_capable)
+			return -EIO;
+		lapic_write_tsc_deadline(&c->apic, val);
+		return 0;
+	}
+	if (lapic_wrmsr(&c->apic, msr, val, m->cpus[c->id].cycles, &ipi, &effect))
+		return -EIO;
+	if (effect == LAPIC_SEND_IPI)
+		apic_send(m, c, &ipi);
+	return 0;
+}
+
+static int do_rdmsr(struct machine *m, struct hw_cpu *c, uint32_t msr, uint64_t *val)
+{
+	int i;
+
+	if (apic_msr(msr))
+		return apic_rdmsr(m, c, msr, val);
+	i = msr_slot(c, msr);
 	if (i < 0)
 		return -EIO;
 	*val = c->msr_val[i];
 	return 0;
 }
 
-static int do_wrmsr(struct hw_cpu *c, uint32_t msr, uint64_t val)
+static int do_wrmsr(struct machine *m, struct hw_cpu *c, uint32_t msr, uint64_t val)
 {
-	int i = model_msr_write_slot(c->model, c->msr_val, msr, val);
+	int i;
 
+	if (apic_msr(msr))
+		return apic_wrmsr(m, c, msr, val);
+	i = model_msr_write_slot(c->model, c->msr_val, msr, val);
 	if (i < 0)
 		return -EIO;
 	c->msr_val[i] = val;
@@ -106,7 +173,7 @@ uint64_t native_read_msr(uint32_t msr)
 	struct hw_cpu *c = insn(COST_RDMSR, CALLER_PC);
 	uint64_t val = 0;
 
-	if (c && do_rdmsr(c, msr, &val))
+	if (c && do_rdmsr(sim_current, c, msr, &val))
 		msr_warning("RDMSR", msr, 0, CALLER_PC);
 	return val;
 }
@@ -115,7 +182,7 @@ void native_write_msr(uint32_t msr, uint64_t val)
 {
 	struct hw_cpu *c = insn(COST_WRMSR, CALLER_PC);
 
-	if (c && do_wrmsr(c, msr, val))
+	if (c && do_wrmsr(sim_current, c, msr, val))
 		msr_warning("WRMSR", msr, val, CALLER_PC);
 }
 
@@ -124,14 +191,14 @@ int rdmsrl_safe(uint32_t msr, uint64_t *val)
 	struct hw_cpu *c = insn(COST_RDMSR, CALLER_PC);
 
 	*val = 0;
-	return c ? do_rdmsr(c, msr, val) : -EIO;
+	return c ? do_rdmsr(sim_current, c, msr, val) : -EIO;
 }
 
 int wrmsrl_safe(uint32_t msr, uint64_t val)
 {
 	struct hw_cpu *c = insn(COST_WRMSR, CALLER_PC);
 
-	return c ? do_wrmsr(c, msr, val) : -EIO;
+	return c ? do_wrmsr(sim_current, c, msr, val) : -EIO;
 }
 
 unsigned long read_cr0(void)
@@ -265,6 +332,10 @@ void hw_reset(struct machine *m)
 		c->cr4 = HOST_CR4;
 		c->irqs_enabled = true;
 		c->intr_head = c->intr_tail = NULL;
+		lapic_reset(&c->apic, i, i == 0,
+			    c->model && model_cpuid_bit(c->model, 1, 0, MODEL_ECX, 21),
+			    c->model && model_cpuid_bit(c->model, 1, 0, MODEL_ECX, 24),
+			    c->model ? model_maxphyaddr(c->model) : 36);
 		if (!c->model)
 			continue;
 		c->cr4 &= model_cr4_fixed1(c->model);

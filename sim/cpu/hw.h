@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "engine/machine.h"
+#include "apic/apic.h"
 #include "cpu/model.h"
 #include "vmx/vmx.h"
 
@@ -46,6 +47,7 @@ struct hw_cpu {
 	struct hw_intr *intr_tail;
 	uint64_t msr_val[MODEL_MAX_MSRS]; /* current values, indexed like model->msrs */
 	struct cpu_vmx vmx;		/* VMX operation (sim/vmx/) */
+	struct lapic apic;		/* its local APIC (sim/apic/) */
 };
 
 /*

@@ -4,6 +4,7 @@
 
 #include "hvsim/hw.h"
 #include "hvsim/kernel.h"
+#include "hvsim/x86/apicdef.h"
 #include "hvsim/x86/msr-index.h"
 #include "hvsim/x86/processor-flags.h"
 #include "hvsim/x86/vmx.h"
@@ -143,5 +144,26 @@ void hw_vmxon_novmx_task(void *arg)
 	(void)arg;
 	free_pages(on, 0);
 	vmxon(__pa((void *)on));	/* #UD: an oops */
+	res.after_fault = 1;
+}
+
+/* The local APIC through its MSRs: xAPIC at reset, x2APIC after IA32_APIC_BASE says so. */
+void hw_x2apic_task(void *arg)
+{
+	uint64_t base = 0, v = 0;
+
+	(void)arg;
+	res.safe_ret = rdmsrl_safe(APIC_BASE_MSR + (APIC_ID >> 4), &v);	/* xAPIC mode: #GP */
+	rdmsrl(MSR_IA32_APICBASE, base);
+	res.msr = base;
+	wrmsrl(MSR_IA32_APICBASE, base | X2APIC_ENABLE);
+	rdmsrl(APIC_BASE_MSR + (APIC_ID >> 4), v);
+	res.vmx[0] = (long)v;
+	wrmsrl(APIC_BASE_MSR + (APIC_SPIV >> 4), APIC_SPIV_APIC_ENABLED | 0xff);
+	wrmsrl(APIC_BASE_MSR + (APIC_SELF_IPI >> 4), 0x40);
+	rdmsrl(APIC_BASE_MSR + ((APIC_IRR + 0x20) >> 4), v);	/* IRR bits 0x40-0x5f */
+	res.vmx[1] = (long)v;
+	res.vmx[2] = wrmsrl_safe(MSR_IA32_APICBASE, base);	/* x2APIC -> xAPIC: #GP */
+	res.vmx[3] = rdmsrl_safe(APIC_BASE_MSR + (APIC_EOI >> 4), &v);	/* write-only: #GP */
 	res.after_fault = 1;
 }

@@ -25,5 +25,6 @@ void hw_feature_control_task(void *arg); /* a locked FEATURE_CONTROL refuses wri
 void hw_vmx_task(void *arg);		/* VMXON and the VMCS instructions' outcomes */
 void hw_vmxon_novmx_task(void *arg);	/* VMXON with CR4.VMXE clear: #UD */
 void hw_vmxon_novmx_safe_task(void *arg); /* the same through vmxon_safe(): -EFAULT */
+void hw_x2apic_task(void *arg);		/* the local APIC's MSRs, xAPIC then x2APIC */
 
 #endif /* HVSIM_TEST_HWPROGS_H */
