@@ -372,8 +372,9 @@ Test(vmx_entry, vmcs_instructions_fail_as_the_sdm_says, .timeout = 30)
 		{ VMX_FAIL_VALID, VMXERR_VMPTRLD_BAD_REVISION, "VMPTRLD of a wrong revision" },
 		{ VMX_FAIL_VALID, VMXERR_UNSUPPORTED_COMPONENT, "VMREAD of no such field" },
 		{ VMX_FAIL_VALID, VMXERR_UNSUPPORTED_COMPONENT, "VMWRITE of no such field" },
-		{ VMX_SUCCEED, 0, "VMWRITE blocking by MOV SS" },
-		{ VMX_FAIL_VALID, VMXERR_ENTRY_EVENTS_BLOCKED_MOV_SS, "VMLAUNCH in a MOV SS shadow" },
+		{ VMX_SUCCEED, 0, "VMWRITE guest blocking by MOV SS" },
+		/* The guest's blocking is no error 26: the zeroed controls fail first. */
+		{ VMX_FAIL_VALID, VMXERR_ENTRY_INVALID_CONTROLS, "VMLAUNCH, guest in a MOV SS shadow" },
 	};
 	struct vmxp_errors x = { .n = 0 };
 	struct sim_program p = {
@@ -957,6 +958,20 @@ static void too_many_cr3_targets(struct vmcs *v)
 	vmcs_set(v, VMCS_CR3_TARGET_COUNT, 5);	/* Kaby Lake's IA32_VMX_MISC allows 4 */
 }
 
+/* The guest right after a MOV SS: legal guest state (active, no single-step pending). */
+static void guest_mov_ss_blocking(struct vmcs *v)
+{
+	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_MOV_SS);
+}
+
+/* An NMI injected into that shadow: the guest-state row forbids it. */
+static void nmi_in_mov_ss_shadow(struct vmcs *v)
+{
+	guest_mov_ss_blocking(v);
+	vmcs_set(v, VMCS_VM_ENTRY_INTR_INFO_FIELD,
+		 INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR | 2);	/* vector 2 */
+}
+
 /*
  * A failed VM entry's trace record names the check that failed, as KVM's
  * trace of a nested entry names its failed consistency check: the VM exit
@@ -974,6 +989,7 @@ Test(vmx_entry, failed_entry_trace_names_the_check, .timeout = 30)
 		{ bad_rflags, TR_VMX_EXIT, false, "0x80000021 guest-rflags-bit1\n" },
 		{ bad_link, TR_VMX_EXIT, false, "0x80000021 guest-link-aligned\n" },
 		{ too_many_cr3_targets, TR_VMX_FAIL, false, "0x7 cr3-target-count\n" },
+		{ nmi_in_mov_ss_shadow, TR_VMX_EXIT, false, "0x80000021 guest-intr-nmi-movss\n" },
 		{ NULL, TR_VMX_FAIL, true, "0x4 -\n" },
 	};
 
@@ -993,6 +1009,25 @@ Test(vmx_entry, failed_entry_trace_names_the_check, .timeout = 30)
 		sim_result_release(&r);
 		free(g);
 	}
+}
+
+/*
+ * Error 26 is about the executing CPU's own MOV-SS blocking, which the
+ * simulated host never has ("Basic VM-Entry Checks"): a guest whose
+ * interruptibility state says it is in a MOV SS shadow is legal guest
+ * state, and enters.
+ */
+Test(vmx_entry, guest_mov_ss_blocking_enters, .timeout = 30)
+{
+	struct vcase c = { .guest = { new_run("kabylake", 1, guest_mov_ss_blocking) } };
+	struct vmxp_run *g = c.guest[0];
+	struct sim_result r = vrun(&c, "1 slots: kabylake", 1, "timed", 1);
+
+	expect_clean(&r);
+	cr_assert_eq(g->exit[0].ret, VMX_SUCCEED, "VMfail, error %u", g->exit[0].error);
+	cr_assert_eq(g->exit[0].reason, EXIT_REASON_HLT, "%#x", g->exit[0].reason);
+	sim_result_release(&r);
+	free(g);
 }
 
 /*

@@ -586,9 +586,14 @@ static int vm_entry(bool launch, uintptr_t pc)
 	if (!c || c->vmx.cur_vmcs < 0)
 		return VMX_FAIL_INVALID;
 	v = &hw_of(m)->vmx->slot[c->vmx.cur_vmcs].vmcs;
-	/* Blocking by MOV SS (interruptibility bit 1) comes first. */
-	if (vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_MOV_SS)
-		return entry_fail_valid(m, c, VMXERR_ENTRY_EVENTS_BLOCKED_MOV_SS, NULL);
+	/*
+	 * Error 26 ("VM entry with events blocked by MOV SS") would come next:
+	 * it is the executing CPU's own blocking, VMLAUNCH/VMRESUME right
+	 * after a MOV SS or POP SS of the host ("Basic VM-Entry Checks").
+	 * hvsim models no host instruction stream, so the host is never in
+	 * that shadow. Blocking by MOV SS in the guest's interruptibility
+	 * state is guest state, for the guest-state rows.
+	 */
 	if (launch && v->launch != VMCS_CLEAR)
 		return entry_fail_valid(m, c, VMXERR_VMLAUNCH_NONCLEAR, NULL);
 	if (!launch && v->launch != VMCS_LAUNCHED)

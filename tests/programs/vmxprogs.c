@@ -199,7 +199,7 @@ void vmxp_errors_task(void *arg)
 	outcome(x, vmread(F_UNSUPPORTED, &val));			/* 11: error 12 */
 	outcome(x, vmwrite(F_UNSUPPORTED, 0));				/* 12: error 12 */
 	outcome(x, vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_MOV_SS)); /* 13 */
-	outcome(x, vmlaunch());						/* 14: error 26 */
+	outcome(x, vmlaunch());						/* 14: error 7, not 26 */
 	vmxoff();
 	cr4_clear_bits(X86_CR4_VMXE);
 	free_pages(on, 0);
