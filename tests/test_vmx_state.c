@@ -154,6 +154,30 @@ static void unrestricted(struct vmcs *v)
 	vmcs_set(v, VMCS_EPT_POINTER, VMX_EPTP_MT_WB | (3ULL << VMX_EPTP_PWL_SHIFT) | 0x13000ULL);
 }
 
+/* CS, SS, DS, ES, FS, GS: the segments a virtual-8086 guest has rules of its own for. */
+static const enum vmcs_seg v86_segs[] = {
+	VMCS_SEG_CS, VMCS_SEG_SS, VMCS_SEG_DS, VMCS_SEG_ES, VMCS_SEG_FS, VMCS_SEG_GS,
+};
+
+/*
+ * A legal virtual-8086 guest: 32-bit protected mode with paging and
+ * RFLAGS.VM, no IA-32e mode (so EFER.LMA and LME 0), each v8086 segment
+ * at base selector << 4, limit FFFFH, access rights F3H; TR stays a busy
+ * TSS (type 11), LDTR unusable.
+ */
+static void v8086(struct vmcs *v)
+{
+	vmcs_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	vmcs_set(v, VMCS_GUEST_IA32_EFER, 0);
+	vmcs_set(v, VMCS_GUEST_RFLAGS, X86_EFLAGS_FIXED | X86_EFLAGS_VM);
+	for (size_t i = 0; i < sizeof(v86_segs) / sizeof(v86_segs[0]); i++) {
+		uint64_t sel = 0x1000 + 0x100 * i;
+
+		vmcs_set_seg(v, v86_segs[i], sel, sel << VMX_V86_BASE_SHIFT, VMX_V86_LIMIT,
+			     VMX_V86_AR);
+	}
+}
+
 static void g_cr0(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
@@ -677,6 +701,28 @@ ParameterizedTest(unsigned int *row, vmx_guest_state, each_row, .timeout = 10)
 	run_row(r, false);
 }
 
+/* Virtual-8086 guests' TR and LDTR, broken one way each. */
+static void v86_tr_available(struct vmcs *v)
+{
+	vmcs_set(v, vmcs_seg_ar(VMCS_SEG_TR), (VMX_LEGAL_AR_TSS64_BUSY & ~VMX_AR_TYPE_MASK) | 9);
+}
+
+static void v86_tr_absent(struct vmcs *v)
+{
+	vmcs_clear_bits(v, vmcs_seg_ar(VMCS_SEG_TR), VMX_AR_P_MASK);
+}
+
+static void v86_tr_unusable(struct vmcs *v)
+{
+	vmcs_set_bits(v, vmcs_seg_ar(VMCS_SEG_TR), VMX_AR_UNUSABLE_MASK);
+}
+
+static void v86_ldtr_not_an_ldt(struct vmcs *v)
+{
+	usable_ldtr(v);
+	vmcs_set(v, vmcs_seg_ar(VMCS_SEG_LDTR), (VMX_LEGAL_AR_LDT & ~VMX_AR_TYPE_MASK) | 3);
+}
+
 /* ---- whole tables ---- */
 
 static unsigned int covered(enum vmx_check_group g)
@@ -742,6 +788,39 @@ Test(vmx_state, unrestricted_guest_relaxes_pe_pg, .timeout = 10)
 	unrestricted(v);
 	cr_assert_eq(vmx_check_guest_state(m, v, &failed), 0, "%s", failed ? failed->id : "");
 	free(v);
+	free(m);
+}
+
+/*
+ * A virtual-8086 guest has its own rules for CS, SS, DS, ES, FS and GS
+ * only: its TR and LDTR are checked as any guest's ("Checks on Guest
+ * Segment Registers").
+ */
+Test(vmx_state, v8086_guest_keeps_the_tr_and_ldtr_rules, .timeout = 10)
+{
+	static const struct {
+		const char *id;
+		void (*edit)(struct vmcs *v);
+	} cases[] = {
+		{ "guest-tr-type", v86_tr_available },
+		{ "guest-tr-p", v86_tr_absent },
+		{ "guest-tr-usable", v86_tr_unusable },
+		{ "guest-ldtr-type", v86_ldtr_not_an_ldt },
+	};
+	struct cpu_model *m = vt_load("skylake-sp");
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vmcs *v = vmx_legal_vmcs(m);
+		const struct vmx_check *failed = NULL;
+
+		v8086(v);
+		expect_pass(m, v, "virtual-8086 guest");
+		cases[i].edit(v);
+		cr_assert_eq(vmx_check_guest_state(m, v, &failed), EXIT_REASON_INVALID_STATE,
+			     "%s passes", cases[i].id);
+		cr_assert_str_eq(failed->id, cases[i].id);
+		free(v);
+	}
 	free(m);
 }
 

@@ -359,12 +359,12 @@ static unsigned int seg_dpl(const struct vmx_check_ctx *c, enum vmcs_seg s)
 
 /*
  * Whether the access-rights rules apply: CS and TR always, the others
- * when usable; none of them for a virtual-8086 guest, whose rules this
- * table leaves out.
+ * when usable. A virtual-8086 guest's CS, SS, DS, ES, FS and GS have
+ * rules of their own instead; its TR and LDTR keep these.
  */
 static bool seg_checked(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	if (c->v8086)
+	if (c->v8086 && s != VMCS_SEG_TR && s != VMCS_SEG_LDTR)
 		return false;
 	return s == VMCS_SEG_CS || s == VMCS_SEG_TR || seg_usable(c, s);
 }
@@ -523,14 +523,12 @@ static bool tr_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	uint64_t type = seg_ar(c, s) & VMX_AR_TYPE_MASK;
 
-	if (c->v8086)
-		return true;
 	return type == 11 || (!c->ia32e && type == 3);
 }
 
 static bool tr_usable_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return c->v8086 || seg_usable(c, s);
+	return seg_usable(c, s);
 }
 
 static bool ldtr_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
