@@ -291,6 +291,30 @@ static void g_base_high(const struct cpu_model *m, struct vmcs *v, int a)
 	vmcs_set(v, vmcs_seg_base(a), VMX_BIT(32));
 }
 
+/* A virtual-8086 guest whose segment @a has its base one paragraph off. */
+static void g_v86_base(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m;
+	v8086(v);
+	vmcs_set(v, vmcs_seg_base(a), vmcs_get(v, vmcs_seg_base(a)) + 0x10);
+}
+
+/* ... a 1-MByte limit. */
+static void g_v86_limit(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m;
+	v8086(v);
+	vmcs_set(v, vmcs_seg_limit(a), 0xfffff);
+}
+
+/* ... access rights F2H: not accessed. */
+static void g_v86_ar(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m;
+	v8086(v);
+	vmcs_clear_bits(v, vmcs_seg_ar(a), VMX_AR_TYPE_ACCESSES_MASK);
+}
+
 /* @a: segment | type << 8: replace the type. */
 static void g_type(const struct cpu_model *m, struct vmcs *v, int a)
 {
@@ -374,6 +398,15 @@ static void g_rip_high(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_rflags(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	v_set(m, v, VMCS_GUEST_RFLAGS, (uint64_t)(unsigned int)a);
+}
+
+/* A virtual-8086 guest, legal but for IA-32e mode. */
+static void g_v86_ia32e(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m; (void)a;
+	v8086(v);
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	vmcs_set(v, VMCS_GUEST_IA32_EFER, EFER_LME | EFER_LMA);
 }
 
 static void inject(struct vmcs *v, uint64_t type, unsigned int vector)
@@ -535,6 +568,12 @@ static const struct violation {
 	{ "guest-tr-ti", g_sel_or, SEL_ARG(VMCS_SEG_TR, 4) },
 	{ "guest-ldtr-ti", g_sel_or, SEL_ARG(VMCS_SEG_LDTR, 4) },
 	{ "guest-ss-rpl", g_sel_or, SEL_ARG(VMCS_SEG_SS, 3) },
+	{ "guest-v86-cs-base", g_v86_base, VMCS_SEG_CS },
+	{ "guest-v86-ss-base", g_v86_base, VMCS_SEG_SS },
+	{ "guest-v86-ds-base", g_v86_base, VMCS_SEG_DS },
+	{ "guest-v86-es-base", g_v86_base, VMCS_SEG_ES },
+	{ "guest-v86-fs-base", g_v86_base, VMCS_SEG_FS },
+	{ "guest-v86-gs-base", g_v86_base, VMCS_SEG_GS },
 	{ "guest-tr-base", g_base_noncanon, VMCS_SEG_TR },
 	{ "guest-fs-base", g_base_noncanon, VMCS_SEG_FS },
 	{ "guest-gs-base", g_base_noncanon, VMCS_SEG_GS },
@@ -543,6 +582,18 @@ static const struct violation {
 	{ "guest-ss-base", g_base_high, VMCS_SEG_SS },
 	{ "guest-ds-base", g_base_high, VMCS_SEG_DS },
 	{ "guest-es-base", g_base_high, VMCS_SEG_ES },
+	{ "guest-v86-cs-limit", g_v86_limit, VMCS_SEG_CS },
+	{ "guest-v86-ss-limit", g_v86_limit, VMCS_SEG_SS },
+	{ "guest-v86-ds-limit", g_v86_limit, VMCS_SEG_DS },
+	{ "guest-v86-es-limit", g_v86_limit, VMCS_SEG_ES },
+	{ "guest-v86-fs-limit", g_v86_limit, VMCS_SEG_FS },
+	{ "guest-v86-gs-limit", g_v86_limit, VMCS_SEG_GS },
+	{ "guest-v86-cs-ar", g_v86_ar, VMCS_SEG_CS },
+	{ "guest-v86-ss-ar", g_v86_ar, VMCS_SEG_SS },
+	{ "guest-v86-ds-ar", g_v86_ar, VMCS_SEG_DS },
+	{ "guest-v86-es-ar", g_v86_ar, VMCS_SEG_ES },
+	{ "guest-v86-fs-ar", g_v86_ar, VMCS_SEG_FS },
+	{ "guest-v86-gs-ar", g_v86_ar, VMCS_SEG_GS },
 	{ "guest-cs-type", g_type, TYPE_ARG(VMCS_SEG_CS, 3) },
 	{ "guest-ss-type", g_type, TYPE_ARG(VMCS_SEG_SS, 1) },
 	{ "guest-ds-type", g_type, TYPE_ARG(VMCS_SEG_DS, 2) },
@@ -600,7 +651,7 @@ static const struct violation {
 	{ "guest-rip-canonical", noncanon, VMCS_GUEST_RIP },
 	{ "guest-rflags-reserved", g_rflags, 0x2 | (1 << 3) },
 	{ "guest-rflags-bit1", g_rflags, 0 },
-	{ "guest-rflags-vm", g_rflags, (int)(0x2 | X86_EFLAGS_VM) },
+	{ "guest-rflags-vm", g_v86_ia32e, 0 },
 	{ "guest-rflags-if", g_ext_if0, 0 },
 	{ "guest-activity-supported", g_activity, 4 },
 	{ "guest-activity-hlt-dpl", g_hlt_dpl, 0 },

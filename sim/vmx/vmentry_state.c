@@ -15,9 +15,8 @@
  *
  * The host is a 64-bit hypervisor: VMLAUNCH/VMRESUME always run with
  * IA32_EFER.LMA = 1, outside SMM and outside an enclave. The rows for
- * state these never reach (virtual-8086 segment rules, PDPTEs, CET, PKRS,
- * RTIT, SMM, enclave interruption) are left out; docs/vmx-checks.md lists
- * them.
+ * state these never reach (PDPTEs, CET, PKRS, RTIT, SMM, enclave
+ * interruption) are left out; docs/vmx-checks.md lists them.
  *
  * A failing row is a guest- or hypervisor-visible outcome: nothing here
  * asserts on what the VMCS holds.
@@ -536,12 +535,53 @@ static bool ldtr_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 	return !seg_checked(c, s) || (seg_ar(c, s) & VMX_AR_TYPE_MASK) == 2;
 }
 
+/*
+ * A virtual-8086 guest's CS, SS, DS, ES, FS and GS are what real-mode-style
+ * segment loads make them: base selector x 16, a 64-KByte limit, a
+ * present DPL-3 read/write data segment.
+ */
+static bool v86_base_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
+{
+	return !c->v8086 || seg_base(c, s) == seg_sel(c, s) << VMX_V86_BASE_SHIFT;
+}
+
+static bool v86_limit_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
+{
+	return !c->v8086 || seg_limit(c, s) == VMX_V86_LIMIT;
+}
+
+static bool v86_ar_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
+{
+	return !c->v8086 || seg_ar(c, s) == VMX_V86_AR;
+}
+
 /* One row function per (rule, segment): the table's holds() takes no argument. */
 #define SEG_ROW(name, rule, seg)					\
 	bool vmx_chk_guest_##name(const struct vmx_check_ctx *c)	\
 	{								\
 		return rule(c, seg);					\
 	}
+
+SEG_ROW(v86_cs_base, v86_base_ok, VMCS_SEG_CS)
+SEG_ROW(v86_ss_base, v86_base_ok, VMCS_SEG_SS)
+SEG_ROW(v86_ds_base, v86_base_ok, VMCS_SEG_DS)
+SEG_ROW(v86_es_base, v86_base_ok, VMCS_SEG_ES)
+SEG_ROW(v86_fs_base, v86_base_ok, VMCS_SEG_FS)
+SEG_ROW(v86_gs_base, v86_base_ok, VMCS_SEG_GS)
+
+SEG_ROW(v86_cs_limit, v86_limit_ok, VMCS_SEG_CS)
+SEG_ROW(v86_ss_limit, v86_limit_ok, VMCS_SEG_SS)
+SEG_ROW(v86_ds_limit, v86_limit_ok, VMCS_SEG_DS)
+SEG_ROW(v86_es_limit, v86_limit_ok, VMCS_SEG_ES)
+SEG_ROW(v86_fs_limit, v86_limit_ok, VMCS_SEG_FS)
+SEG_ROW(v86_gs_limit, v86_limit_ok, VMCS_SEG_GS)
+
+SEG_ROW(v86_cs_ar, v86_ar_ok, VMCS_SEG_CS)
+SEG_ROW(v86_ss_ar, v86_ar_ok, VMCS_SEG_SS)
+SEG_ROW(v86_ds_ar, v86_ar_ok, VMCS_SEG_DS)
+SEG_ROW(v86_es_ar, v86_ar_ok, VMCS_SEG_ES)
+SEG_ROW(v86_fs_ar, v86_ar_ok, VMCS_SEG_FS)
+SEG_ROW(v86_gs_ar, v86_ar_ok, VMCS_SEG_GS)
 
 SEG_ROW(tr_base, base_canonical, VMCS_SEG_TR)
 SEG_ROW(fs_base, base_canonical, VMCS_SEG_FS)
