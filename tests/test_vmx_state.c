@@ -79,6 +79,13 @@ static void h_cr4(const struct cpu_model *m, struct vmcs *v, int a)
 	vmcs_clear_bits(v, VMCS_HOST_CR4, X86_CR4_VMXE);
 }
 
+/* @a: CR4 field; CET without WP in the matching CR0 (the legal CR0 has no WP). */
+static void cet_no_wp(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m;
+	vmcs_set_bits(v, (uint32_t)a, X86_CR4_CET);
+}
+
 static void h_cr3(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
@@ -522,6 +529,7 @@ static const struct violation {
 	{ "host-cr0", h_cr0, 0 },
 	{ "host-cr4", h_cr4, 0 },
 	{ "host-cr3", h_cr3, 0 },
+	{ "host-cr4-cet", cet_no_wp, VMCS_HOST_CR4 },
 	{ "host-sysenter-esp", noncanon, VMCS_HOST_IA32_SYSENTER_ESP },
 	{ "host-sysenter-eip", noncanon, VMCS_HOST_IA32_SYSENTER_EIP },
 	{ "host-perf-global", h_perf, 0 },
@@ -551,6 +559,7 @@ static const struct violation {
 	{ "guest-cr0", g_cr0, 0 },
 	{ "guest-cr0-pg-pe", g_cr0_unrestricted, (int)X86_CR0_PE },
 	{ "guest-cr4", g_cr4, 0 },
+	{ "guest-cr4-cet", cet_no_wp, VMCS_GUEST_CR4 },
 	{ "guest-debugctl", g_debugctl, 0 },
 	{ "guest-ia32e-pg", g_cr0_unrestricted, (int)(X86_CR0_PE | X86_CR0_PG) },
 	{ "guest-ia32e-pae", g_pae, 0 },
@@ -682,12 +691,28 @@ static const struct violation *find_violation(const char *id)
 
 /*
  * The row tests run on skylake-sp: its IA32_VMX_MISC reports every
- * activity state and its CR4_FIXED1 allows PCIDE, so every row's
- * violation is reachable there.
+ * activity state and its CR4_FIXED1 allows PCIDE, so nearly every row's
+ * violation is reachable there. The CET rows need a CR4_FIXED1 that
+ * allows CR4.CET.
  */
+static const char *row_model(const char *id)
+{
+	static const struct {
+		const char *id, *model;
+	} elsewhere[] = {
+		{ "host-cr4-cet", "sapphire-rapids" },
+		{ "guest-cr4-cet", "alderlake-p" },
+	};
+
+	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++)
+		if (!strcmp(elsewhere[i].id, id))
+			return elsewhere[i].model;
+	return "skylake-sp";
+}
+
 static void run_row(const struct vmx_check *r, bool host)
 {
-	struct cpu_model *m = vt_load("skylake-sp");
+	struct cpu_model *m = vt_load(row_model(r->id));
 	struct vmcs *v = vmx_legal_vmcs(m);
 	const struct violation *vi = find_violation(r->id);
 	const struct vmx_check *failed = NULL;
@@ -873,6 +898,26 @@ Test(vmx_state, v8086_guest_keeps_the_tr_and_ldtr_rules, .timeout = 10)
 		free(v);
 	}
 	free(m);
+}
+
+/* Where CR4_FIXED1 allows CET, CR4.CET with CR0.WP is legal host and guest state. */
+Test(vmx_state, cet_with_wp_passes, .timeout = 10)
+{
+	static const char *const cet_models[] = { "alderlake-p", "sapphire-rapids" };
+
+	for (size_t i = 0; i < sizeof(cet_models) / sizeof(cet_models[0]); i++) {
+		struct cpu_model *m = vt_load(cet_models[i]);
+		struct vmcs *v = vmx_legal_vmcs(m);
+
+		cr_assert(model_cr4_fixed1(m) & X86_CR4_CET, "%s lacks CET", cet_models[i]);
+		vmcs_set_bits(v, VMCS_HOST_CR0, X86_CR0_WP);
+		vmcs_set_bits(v, VMCS_HOST_CR4, X86_CR4_CET);
+		vmcs_set_bits(v, VMCS_GUEST_CR0, X86_CR0_WP);
+		vmcs_set_bits(v, VMCS_GUEST_CR4, X86_CR4_CET);
+		expect_pass(m, v, "CET with write protection");
+		free(v);
+		free(m);
+	}
 }
 
 /* A guest may stay halted with SS DPL 0 on every model that reports HLT. */

@@ -55,6 +55,12 @@ static bool fits_fixed(uint64_t val, uint64_t fixed0, uint64_t fixed1)
 	return (val & fixed0) == fixed0 && !(val & ~fixed1);
 }
 
+/* CET needs write protection: CR4.CET 1 only with CR0.WP 1. */
+static bool cet_wp_ok(uint64_t cr0, uint64_t cr4)
+{
+	return !(cr4 & X86_CR4_CET) || (cr0 & X86_CR0_WP);
+}
+
 /*
  * IA32_PERF_GLOBAL_CTRL bits that exist: one enable per general-purpose
  * counter (CPUID.0AH:EAX[15:8]) at bit 0 up, one per fixed counter
@@ -91,6 +97,11 @@ bool vmx_chk_host_cr4(const struct vmx_check_ctx *c)
 bool vmx_chk_host_cr3(const struct vmx_check_ctx *c)
 {
 	return !vmx_beyond_pa(c, vmx_fld(c, VMCS_HOST_CR3));
+}
+
+bool vmx_chk_host_cr4_cet(const struct vmx_check_ctx *c)
+{
+	return cet_wp_ok(vmx_fld(c, VMCS_HOST_CR0), vmx_fld(c, VMCS_HOST_CR4));
 }
 
 bool vmx_chk_host_sysenter_esp(const struct vmx_check_ctx *c)
@@ -239,6 +250,11 @@ bool vmx_chk_guest_cr0_pg_pe(const struct vmx_check_ctx *c)
 bool vmx_chk_guest_cr4(const struct vmx_check_ctx *c)
 {
 	return fits_fixed(vmx_fld(c, VMCS_GUEST_CR4), c->cr4_fixed0, c->cr4_fixed1);
+}
+
+bool vmx_chk_guest_cr4_cet(const struct vmx_check_ctx *c)
+{
+	return cet_wp_ok(vmx_fld(c, VMCS_GUEST_CR0), vmx_fld(c, VMCS_GUEST_CR4));
 }
 
 bool vmx_chk_guest_debugctl(const struct vmx_check_ctx *c)
