@@ -348,6 +348,30 @@ Test(vmx_entry, cr4_vmxe_stays_set_until_vmxoff, .timeout = 30)
 
 /* ---- the VMCS instructions' failures ---- */
 
+/*
+ * A shadow VMCS (bit 31 of its region's revision dword) can be current
+ * and read, but not entered with: VMLAUNCH fails with VMfailInvalid, as
+ * without a current VMCS ("Basic VM-Entry Checks").
+ */
+Test(vmx_entry, vmlaunch_of_a_shadow_vmcs_is_vmfail_invalid, .timeout = 30)
+{
+	struct vcase c = { .guest = { new_run("skylake-sp", 1, NULL) } };
+	struct vmxp_run *g = c.guest[0];
+	struct sim_result r;
+
+	g->shadow_vmcs = true;
+	g->relaunch = true;
+	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+	expect_clean(&r);
+	cr_assert_eq(g->vmxon, VMX_SUCCEED);
+	cr_assert_eq(g->exit[0].ret, VMX_FAIL_INVALID, "VMLAUNCH: %d (error %u)", g->exit[0].ret,
+		     g->exit[0].error);
+	cr_assert_eq(g->relaunched.ret, VMX_FAIL_INVALID, "again: %d", g->relaunched.ret);
+	cr_assert_eq(g->guest_pat, VMX_LEGAL_PAT, "VMREAD of the shadow VMCS works");
+	sim_result_release(&r);
+	free(g);
+}
+
 static void errors_setup(struct machine *m, void *arg)
 {
 	sim_spawn(m, 0, "vmx", vmxp_errors_task, arg);

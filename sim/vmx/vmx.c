@@ -273,6 +273,11 @@ int vmptrld(uint64_t pa)
 	slot = vmcs_slot(m, pa, rev, true);
 	if (slot < 0)
 		return fail_valid(c, m, VMXERR_VMPTRLD_INVALID_ADDR);
+	/*
+	 * The shadow-VMCS indicator comes from the region: software may change
+	 * it while the VMCS is not active ("VMCS Types: Ordinary and Shadow").
+	 */
+	hw_of(m)->vmx->slot[slot].vmcs.shadow = rev & VMCS_REGION_SHADOW;
 	c->vmx.cur_vmcs = slot;
 	return VMX_SUCCEED;
 }
@@ -586,6 +591,9 @@ static int vm_entry(bool launch, uintptr_t pc)
 	if (!c || c->vmx.cur_vmcs < 0)
 		return VMX_FAIL_INVALID;
 	v = &hw_of(m)->vmx->slot[c->vmx.cur_vmcs].vmcs;
+	/* A shadow VMCS cannot be entered with: VMfailInvalid ("Basic VM-Entry Checks"). */
+	if (v->shadow)
+		return VMX_FAIL_INVALID;
 	/*
 	 * Error 26 ("VM entry with events blocked by MOV SS") would come next:
 	 * it is the executing CPU's own blocking, VMLAUNCH/VMRESUME right

@@ -54,7 +54,8 @@ void vmxp_guest_task(void *arg)
 {
 	struct vmxp_run *r = arg;
 	uint32_t rev = revision();
-	unsigned long on = vmx_region(rev), vmcs = vmx_region(rev), area = 0, exit_area = 0;
+	unsigned long on = vmx_region(rev), area = 0, exit_area = 0;
+	unsigned long vmcs = vmx_region(rev | (r->shadow_vmcs ? VMCS_REGION_SHADOW : 0));
 	uint64_t *store = NULL;
 	int ret;
 

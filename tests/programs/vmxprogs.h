@@ -42,6 +42,7 @@ struct vmxp_run {
 	unsigned int entries;		/* VM entries at most */
 	bool stop_on_ext_intr;		/* stop after the first external-interrupt exit */
 	bool relaunch;			/* one more VMLAUNCH at the end (error 4) */
+	bool shadow_vmcs;		/* the VMCS region's shadow-VMCS indicator set */
 	uint32_t read_msr;		/* an MSR to read after the entries (0: none) */
 	/* Out. */
 	int vmxon;

@@ -188,6 +188,12 @@
 /* The VMCS link pointer when there is no shadow VMCS. */
 #define VMCS_LINK_POINTER_NONE			(~0ULL)
 
+/*
+ * Bit 31 of a VMCS region's first 4 bytes, above the revision identifier:
+ * the shadow-VMCS indicator ("Format of the VMCS Region").
+ */
+#define VMCS_REGION_SHADOW			(1U << 31)
+
 /* IA32_VMX_BASIC ("Basic VMX Information"). */
 #define VMX_BASIC_REVISION_MASK			0x7fffffffULL	/* bits 30:0 */
 #define VMX_BASIC_VMCS_SIZE_SHIFT		32		/* bits 44:32, bytes */
