@@ -1035,6 +1035,47 @@ Test(vmx_entry, failed_entry_trace_names_the_check, .timeout = 30)
 	}
 }
 
+/* A #UD (hardware exception, vector 6, no error code) injected at entry. */
+static void inject_ud(struct vmcs *v)
+{
+	vmcs_set(v, VMCS_VM_ENTRY_INTR_INFO_FIELD,
+		 INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | 6);
+}
+
+/*
+ * A VM exit clears the valid bit of the VM-entry interruption information,
+ * so the event is not injected again at the next VMRESUME ("Recording
+ * VM-Exit Information and Updating VM-Entry Control Fields"); a VM entry
+ * that fails on guest state leaves it set ("VM-Entry Failures During or
+ * After Loading Guest State").
+ */
+Test(vmx_entry, exit_clears_the_entry_injection_valid_bit, .timeout = 30)
+{
+	static const struct {
+		void (*edit)(struct vmcs *v);
+		uint32_t reason, entry_intr_info;
+	} cases[] = {
+		{ inject_ud, EXIT_REASON_HLT, (uint32_t)(INTR_TYPE_HARD_EXCEPTION | 6) },
+		{ nmi_in_mov_ss_shadow, 0x80000021U,
+		  (uint32_t)(INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR | 2) },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcase c = { .guest = { new_run("kabylake", 1, cases[i].edit) } };
+		struct vmxp_run *g = c.guest[0];
+		struct sim_result r = vrun(&c, "1 slots: kabylake", 1, "timed", 1);
+
+		expect_clean(&r);
+		cr_assert_eq(g->exit[0].ret, VMX_SUCCEED, "case %zu: error %u", i, g->exit[0].error);
+		cr_assert_eq(g->exit[0].reason, cases[i].reason, "case %zu: %#x", i,
+			     g->exit[0].reason);
+		cr_assert_eq(g->exit[0].entry_intr_info, cases[i].entry_intr_info,
+			     "case %zu: %#x", i, g->exit[0].entry_intr_info);
+		sim_result_release(&r);
+		free(g);
+	}
+}
+
 /*
  * Error 26 is about the executing CPU's own MOV-SS blocking, which the
  * simulated host never has ("Basic VM-Entry Checks"): a guest whose

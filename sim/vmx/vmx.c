@@ -564,6 +564,14 @@ static void vm_exit(struct machine *m, struct hw_cpu *c, struct vmcs *v,
 		    const struct vmx_check *entry_failed, uintptr_t pc)
 {
 	m->cpus[c->id].cycles += c->model->cost[COST_VMEXIT];
+	/*
+	 * An exit clears the valid bit of the VM-entry interruption information
+	 * ("Recording VM-Exit Information and Updating VM-Entry Control
+	 * Fields"); a failed entry leaves it ("VM-Entry Failures During or
+	 * After Loading Guest State").
+	 */
+	if (!entry_failed)
+		vmcs_clear_bits(v, VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID_MASK);
 	machine_trace_vmx(m, TR_VMX_EXIT, (uint32_t)vmcs_get(v, VMCS_VM_EXIT_REASON),
 			  entry_failed ? vmx_check_id(entry_failed) : NULL);
 	exit_to_host(m, c, v, entry_failed, pc);

@@ -48,6 +48,7 @@ static void read_exit(struct vmxp_exit *e, int ret)
 	e->gpa = rd(VMCS_GUEST_PHYSICAL_ADDRESS);
 	e->gla = rd(VMCS_GUEST_LINEAR_ADDRESS);
 	e->timer = rd(VMCS_VMX_PREEMPTION_TIMER_VALUE);
+	e->entry_intr_info = (uint32_t)rd(VMCS_VM_ENTRY_INTR_INFO_FIELD);
 }
 
 void vmxp_guest_task(void *arg)

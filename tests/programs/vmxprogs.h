@@ -27,6 +27,7 @@ struct vmxp_exit {
 	uint32_t error;			/* VM-instruction error after VMfailValid */
 	uint32_t reason, len, intr_info;
 	uint64_t qual, gpa, gla, timer;
+	uint32_t entry_intr_info;	/* the VM-entry interruption information after the exit */
 };
 
 struct vmxp_run {
