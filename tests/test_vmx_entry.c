@@ -956,6 +956,52 @@ Test(vmx_entry, invalid_guest_state_is_exit_33_and_leaves_the_vmcs_clear, .timeo
 	}
 }
 
+static void vmcs_shadowing(struct vmcs *v)
+{
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+	vmcs_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_SHADOW_VMCS);
+}
+
+/*
+ * A link pointer other than all ones must name a VMCS region with the
+ * CPU's revision identifier that is a shadow VMCS exactly when "VMCS
+ * shadowing" is 1; otherwise entry fails with exit 33, qualification 4
+ * ("Checks on Guest Non-Register State"). The region is read from memory.
+ */
+Test(vmx_entry, link_pointer_names_a_vmcs_of_the_kind_shadowing_asks, .timeout = 30)
+{
+	static const struct {
+		void (*edit)(struct vmcs *v);
+		bool shadow;
+		uint32_t reason;
+		const char *what;
+	} cases[] = {
+		{ vmcs_shadowing, true, EXIT_REASON_HLT, "shadowing, a shadow VMCS" },
+		{ vmcs_shadowing, false, 0x80000021U, "shadowing, an ordinary VMCS" },
+		{ NULL, true, 0x80000021U, "no shadowing, a shadow VMCS" },
+		{ NULL, false, EXIT_REASON_HLT, "no shadowing, an ordinary VMCS" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcase c = { .guest = { new_run("skylake-sp", 1, cases[i].edit) } };
+		struct vmxp_run *g = c.guest[0];
+		struct sim_result r;
+
+		g->link = true;
+		g->link_shadow = cases[i].shadow;
+		r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+		expect_clean(&r);
+		cr_assert_eq(g->exit[0].ret, VMX_SUCCEED, "%s: error %u", cases[i].what,
+			     g->exit[0].error);
+		cr_assert_eq(g->exit[0].reason, cases[i].reason, "%s: %#x", cases[i].what,
+			     g->exit[0].reason);
+		if (cases[i].reason != EXIT_REASON_HLT)
+			cr_assert_eq(g->exit[0].qual, 4, "%s", cases[i].what);
+		sim_result_release(&r);
+		free(g);
+	}
+}
+
 /* The id of every TR_VMX record of @kind in @r's trace, with the value, one per line. */
 static void vmx_records(const struct sim_result *r, unsigned int kind, char *out, size_t len)
 {

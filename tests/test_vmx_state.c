@@ -521,6 +521,40 @@ static void g_link_width(const struct cpu_model *m, struct vmcs *v, int a)
 	v_set(m, v, VMCS_VMCS_LINK_POINTER, 1ULL << model_maxphyaddr(m));
 }
 
+/*
+ * The row tests' physical memory: a VMCS region at LINK_PA whose first 4
+ * bytes are link_dword (a violation sets it); everything else reads as
+ * zeros.
+ */
+#define LINK_PA		0x6000ULL
+static uint32_t link_dword;
+
+static bool test_mem_read(void *opaque, uint64_t pa, void *buf, size_t len)
+{
+	(void)opaque;
+	memset(buf, 0, len);
+	if (pa == LINK_PA && len <= sizeof(link_dword))
+		memcpy(buf, &link_dword, len);
+	return true;
+}
+
+/* A link pointer to a region with no revision identifier (zeros). */
+static void g_link_revision(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)a;
+	v_set(m, v, VMCS_VMCS_LINK_POINTER, LINK_PA);
+	link_dword = 0;
+}
+
+/* ... to a shadow VMCS of the right revision, with VMCS shadowing 0. */
+static void g_link_shadow(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)a;
+	v_set(m, v, VMCS_VMCS_LINK_POINTER, LINK_PA);
+	link_dword = (uint32_t)(vt_msr(m, MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_MASK) |
+		     VMCS_REGION_SHADOW;
+}
+
 static const struct violation {
 	const char *id;
 	violate_fn *apply;
@@ -678,6 +712,8 @@ static const struct violation {
 	{ "guest-pdbg-bs-clear", g_bs, 0 },
 	{ "guest-link-aligned", g_link_aligned, 0 },
 	{ "guest-link-width", g_link_width, 0 },
+	{ "guest-link-revision", g_link_revision, 0 },
+	{ "guest-link-shadow", g_link_shadow, 0 },
 };
 
 static const struct violation *find_violation(const char *id)
@@ -715,18 +751,21 @@ static void run_row(const struct vmx_check *r, bool host)
 	struct cpu_model *m = vt_load(row_model(r->id));
 	struct vmcs *v = vmx_legal_vmcs(m);
 	const struct violation *vi = find_violation(r->id);
+	const struct vmx_phys_reader mem = { .read = test_mem_read };
+	const struct vmx_entry_env env = { .mem = &mem };
 	const struct vmx_check *failed = NULL;
 	int err;
 
 	cr_assert(vi, "row %s has no violation", r->id);
 	expect_pass(m, v, "legal state");
 	vi->apply(m, v, vi->arg);
-	err = host ? vmx_check_host_state(m, v, &failed) : vmx_check_guest_state(m, v, &failed);
+	err = vmx_check_group_run(host ? VMX_CHECK_HOST_STATE : VMX_CHECK_GUEST_STATE, m, v, &env,
+				  &failed);
 	cr_assert_eq(err, r->error, "%s: error %d", r->id, err);
 	cr_assert_eq(failed, r, "%s: failed at %s instead", r->id, failed ? failed->id : "(none)");
 	/* The whole entry, one context for every group, stops at the same row. */
 	failed = NULL;
-	err = vmx_check_entry(m, v, NULL, &failed);
+	err = vmx_check_entry(m, v, &env, &failed);
 	cr_assert_eq(err, r->error, "%s: entry error %d", r->id, err);
 	cr_assert_eq(failed, r, "%s: entry failed at %s", r->id, failed ? failed->id : "(none)");
 	free(v);

@@ -889,3 +889,36 @@ bool vmx_chk_guest_link_width(const struct vmx_check_ctx *c)
 
 	return link == VMCS_LINK_POINTER_NONE || !vmx_beyond_pa(c, link);
 }
+
+/*
+ * The first 4 bytes of the VMCS region at @pa: revision identifier in
+ * bits 30:0, shadow-VMCS indicator in bit 31 ("Format of the VMCS
+ * Region"). Unbacked memory reads as zeros.
+ */
+static uint32_t region_dword(const struct vmx_check_ctx *c, uint64_t pa)
+{
+	uint32_t dword = 0;
+
+	if (c->mem && c->mem->read && !c->mem->read(c->mem->opaque, pa, &dword, sizeof(dword)))
+		dword = 0;
+	return dword;
+}
+
+bool vmx_chk_guest_link_revision(const struct vmx_check_ctx *c)
+{
+	uint64_t link = vmx_fld(c, VMCS_VMCS_LINK_POINTER);
+
+	return link == VMCS_LINK_POINTER_NONE ||
+	       (region_dword(c, link) & VMX_BASIC_REVISION_MASK) ==
+	       (vmx_cap(c, MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_MASK);
+}
+
+/* The VMCS the link pointer names is a shadow VMCS exactly when VMCS shadowing is 1. */
+bool vmx_chk_guest_link_shadow(const struct vmx_check_ctx *c)
+{
+	uint64_t link = vmx_fld(c, VMCS_VMCS_LINK_POINTER);
+
+	return link == VMCS_LINK_POINTER_NONE ||
+	       !(region_dword(c, link) & VMCS_REGION_SHADOW) ==
+	       !(c->proc2 & SECONDARY_EXEC_SHADOW_VMCS);
+}

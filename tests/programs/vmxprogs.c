@@ -57,6 +57,7 @@ void vmxp_guest_task(void *arg)
 	uint32_t rev = revision();
 	unsigned long on = vmx_region(rev), area = 0, exit_area = 0;
 	unsigned long vmcs = vmx_region(rev | (r->shadow_vmcs ? VMCS_REGION_SHADOW : 0));
+	unsigned long link = r->link ? vmx_region(rev | (r->link_shadow ? VMCS_REGION_SHADOW : 0)) : 0;
 	uint64_t *store = NULL;
 	int ret;
 
@@ -68,6 +69,8 @@ void vmxp_guest_task(void *arg)
 	vmptrld(__pa((void *)vmcs));
 	for (unsigned int i = 0; i < r->nfields; i++)
 		vmwrite(r->fields[i].encoding, r->fields[i].value);
+	if (link)
+		vmwrite(VMCS_VMCS_LINK_POINTER, __pa((void *)link));
 	if (r->nmsrs) {
 		uint64_t *p;
 
@@ -128,6 +131,8 @@ out:
 		free_pages(area, 0);
 	if (exit_area)
 		free_pages(exit_area, 0);
+	if (link)
+		free_pages(link, 0);
 	free_pages(on, 0);
 	free_pages(vmcs, 0);
 }

@@ -44,6 +44,8 @@ struct vmxp_run {
 	bool stop_on_ext_intr;		/* stop after the first external-interrupt exit */
 	bool relaunch;			/* one more VMLAUNCH at the end (error 4) */
 	bool shadow_vmcs;		/* the VMCS region's shadow-VMCS indicator set */
+	bool link;			/* the VMCS link pointer names a region of the task's */
+	bool link_shadow;		/* ... whose shadow-VMCS indicator is set */
 	uint32_t read_msr;		/* an MSR to read after the entries (0: none) */
 	/* Out. */
 	int vmxon;
