@@ -348,6 +348,30 @@ Test(vmx_entry, cr4_vmxe_stays_set_until_vmxoff, .timeout = 30)
 
 /* ---- the VMCS instructions' failures ---- */
 
+/*
+ * A shadow VMCS (bit 31 of its region's revision dword) can be current
+ * and read, but not entered with: VMLAUNCH fails with VMfailInvalid, as
+ * without a current VMCS ("Basic VM-Entry Checks").
+ */
+Test(vmx_entry, vmlaunch_of_a_shadow_vmcs_is_vmfail_invalid, .timeout = 30)
+{
+	struct vcase c = { .guest = { new_run("skylake-sp", 1, NULL) } };
+	struct vmxp_run *g = c.guest[0];
+	struct sim_result r;
+
+	g->shadow_vmcs = true;
+	g->relaunch = true;
+	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+	expect_clean(&r);
+	cr_assert_eq(g->vmxon, VMX_SUCCEED);
+	cr_assert_eq(g->exit[0].ret, VMX_FAIL_INVALID, "VMLAUNCH: %d (error %u)", g->exit[0].ret,
+		     g->exit[0].error);
+	cr_assert_eq(g->relaunched.ret, VMX_FAIL_INVALID, "again: %d", g->relaunched.ret);
+	cr_assert_eq(g->guest_pat, VMX_LEGAL_PAT, "VMREAD of the shadow VMCS works");
+	sim_result_release(&r);
+	free(g);
+}
+
 static void errors_setup(struct machine *m, void *arg)
 {
 	sim_spawn(m, 0, "vmx", vmxp_errors_task, arg);
@@ -372,8 +396,9 @@ Test(vmx_entry, vmcs_instructions_fail_as_the_sdm_says, .timeout = 30)
 		{ VMX_FAIL_VALID, VMXERR_VMPTRLD_BAD_REVISION, "VMPTRLD of a wrong revision" },
 		{ VMX_FAIL_VALID, VMXERR_UNSUPPORTED_COMPONENT, "VMREAD of no such field" },
 		{ VMX_FAIL_VALID, VMXERR_UNSUPPORTED_COMPONENT, "VMWRITE of no such field" },
-		{ VMX_SUCCEED, 0, "VMWRITE blocking by MOV SS" },
-		{ VMX_FAIL_VALID, VMXERR_ENTRY_EVENTS_BLOCKED_MOV_SS, "VMLAUNCH in a MOV SS shadow" },
+		{ VMX_SUCCEED, 0, "VMWRITE guest blocking by MOV SS" },
+		/* The guest's blocking is no error 26: the zeroed controls fail first. */
+		{ VMX_FAIL_VALID, VMXERR_ENTRY_INVALID_CONTROLS, "VMLAUNCH, guest in a MOV SS shadow" },
 	};
 	struct vmxp_errors x = { .n = 0 };
 	struct sim_program p = {
@@ -931,6 +956,52 @@ Test(vmx_entry, invalid_guest_state_is_exit_33_and_leaves_the_vmcs_clear, .timeo
 	}
 }
 
+static void vmcs_shadowing(struct vmcs *v)
+{
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+	vmcs_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_SHADOW_VMCS);
+}
+
+/*
+ * A link pointer other than all ones must name a VMCS region with the
+ * CPU's revision identifier that is a shadow VMCS exactly when "VMCS
+ * shadowing" is 1; otherwise entry fails with exit 33, qualification 4
+ * ("Checks on Guest Non-Register State"). The region is read from memory.
+ */
+Test(vmx_entry, link_pointer_names_a_vmcs_of_the_kind_shadowing_asks, .timeout = 30)
+{
+	static const struct {
+		void (*edit)(struct vmcs *v);
+		bool shadow;
+		uint32_t reason;
+		const char *what;
+	} cases[] = {
+		{ vmcs_shadowing, true, EXIT_REASON_HLT, "shadowing, a shadow VMCS" },
+		{ vmcs_shadowing, false, 0x80000021U, "shadowing, an ordinary VMCS" },
+		{ NULL, true, 0x80000021U, "no shadowing, a shadow VMCS" },
+		{ NULL, false, EXIT_REASON_HLT, "no shadowing, an ordinary VMCS" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcase c = { .guest = { new_run("skylake-sp", 1, cases[i].edit) } };
+		struct vmxp_run *g = c.guest[0];
+		struct sim_result r;
+
+		g->link = true;
+		g->link_shadow = cases[i].shadow;
+		r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+		expect_clean(&r);
+		cr_assert_eq(g->exit[0].ret, VMX_SUCCEED, "%s: error %u", cases[i].what,
+			     g->exit[0].error);
+		cr_assert_eq(g->exit[0].reason, cases[i].reason, "%s: %#x", cases[i].what,
+			     g->exit[0].reason);
+		if (cases[i].reason != EXIT_REASON_HLT)
+			cr_assert_eq(g->exit[0].qual, 4, "%s", cases[i].what);
+		sim_result_release(&r);
+		free(g);
+	}
+}
+
 /* The id of every TR_VMX record of @kind in @r's trace, with the value, one per line. */
 static void vmx_records(const struct sim_result *r, unsigned int kind, char *out, size_t len)
 {
@@ -957,6 +1028,20 @@ static void too_many_cr3_targets(struct vmcs *v)
 	vmcs_set(v, VMCS_CR3_TARGET_COUNT, 5);	/* Kaby Lake's IA32_VMX_MISC allows 4 */
 }
 
+/* The guest right after a MOV SS: legal guest state (active, no single-step pending). */
+static void guest_mov_ss_blocking(struct vmcs *v)
+{
+	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_MOV_SS);
+}
+
+/* An NMI injected into that shadow: the guest-state row forbids it. */
+static void nmi_in_mov_ss_shadow(struct vmcs *v)
+{
+	guest_mov_ss_blocking(v);
+	vmcs_set(v, VMCS_VM_ENTRY_INTR_INFO_FIELD,
+		 INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR | 2);	/* vector 2 */
+}
+
 /*
  * A failed VM entry's trace record names the check that failed, as KVM's
  * trace of a nested entry names its failed consistency check: the VM exit
@@ -974,6 +1059,7 @@ Test(vmx_entry, failed_entry_trace_names_the_check, .timeout = 30)
 		{ bad_rflags, TR_VMX_EXIT, false, "0x80000021 guest-rflags-bit1\n" },
 		{ bad_link, TR_VMX_EXIT, false, "0x80000021 guest-link-aligned\n" },
 		{ too_many_cr3_targets, TR_VMX_FAIL, false, "0x7 cr3-target-count\n" },
+		{ nmi_in_mov_ss_shadow, TR_VMX_EXIT, false, "0x80000021 guest-intr-nmi-movss\n" },
 		{ NULL, TR_VMX_FAIL, true, "0x4 -\n" },
 	};
 
@@ -993,6 +1079,66 @@ Test(vmx_entry, failed_entry_trace_names_the_check, .timeout = 30)
 		sim_result_release(&r);
 		free(g);
 	}
+}
+
+/* A #UD (hardware exception, vector 6, no error code) injected at entry. */
+static void inject_ud(struct vmcs *v)
+{
+	vmcs_set(v, VMCS_VM_ENTRY_INTR_INFO_FIELD,
+		 INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | 6);
+}
+
+/*
+ * A VM exit clears the valid bit of the VM-entry interruption information,
+ * so the event is not injected again at the next VMRESUME ("Recording
+ * VM-Exit Information and Updating VM-Entry Control Fields"); a VM entry
+ * that fails on guest state leaves it set ("VM-Entry Failures During or
+ * After Loading Guest State").
+ */
+Test(vmx_entry, exit_clears_the_entry_injection_valid_bit, .timeout = 30)
+{
+	static const struct {
+		void (*edit)(struct vmcs *v);
+		uint32_t reason, entry_intr_info;
+	} cases[] = {
+		{ inject_ud, EXIT_REASON_HLT, (uint32_t)(INTR_TYPE_HARD_EXCEPTION | 6) },
+		{ nmi_in_mov_ss_shadow, 0x80000021U,
+		  (uint32_t)(INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR | 2) },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcase c = { .guest = { new_run("kabylake", 1, cases[i].edit) } };
+		struct vmxp_run *g = c.guest[0];
+		struct sim_result r = vrun(&c, "1 slots: kabylake", 1, "timed", 1);
+
+		expect_clean(&r);
+		cr_assert_eq(g->exit[0].ret, VMX_SUCCEED, "case %zu: error %u", i, g->exit[0].error);
+		cr_assert_eq(g->exit[0].reason, cases[i].reason, "case %zu: %#x", i,
+			     g->exit[0].reason);
+		cr_assert_eq(g->exit[0].entry_intr_info, cases[i].entry_intr_info,
+			     "case %zu: %#x", i, g->exit[0].entry_intr_info);
+		sim_result_release(&r);
+		free(g);
+	}
+}
+
+/*
+ * Error 26 is about the executing CPU's own MOV-SS blocking, which the
+ * simulated host never has ("Basic VM-Entry Checks"): a guest whose
+ * interruptibility state says it is in a MOV SS shadow is legal guest
+ * state, and enters.
+ */
+Test(vmx_entry, guest_mov_ss_blocking_enters, .timeout = 30)
+{
+	struct vcase c = { .guest = { new_run("kabylake", 1, guest_mov_ss_blocking) } };
+	struct vmxp_run *g = c.guest[0];
+	struct sim_result r = vrun(&c, "1 slots: kabylake", 1, "timed", 1);
+
+	expect_clean(&r);
+	cr_assert_eq(g->exit[0].ret, VMX_SUCCEED, "VMfail, error %u", g->exit[0].error);
+	cr_assert_eq(g->exit[0].reason, EXIT_REASON_HLT, "%#x", g->exit[0].reason);
+	sim_result_release(&r);
+	free(g);
 }
 
 /*

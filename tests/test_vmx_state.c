@@ -79,6 +79,13 @@ static void h_cr4(const struct cpu_model *m, struct vmcs *v, int a)
 	vmcs_clear_bits(v, VMCS_HOST_CR4, X86_CR4_VMXE);
 }
 
+/* @a: CR4 field; CET without WP in the matching CR0 (the legal CR0 has no WP). */
+static void cet_no_wp(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m;
+	vmcs_set_bits(v, (uint32_t)a, X86_CR4_CET);
+}
+
 static void h_cr3(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
@@ -152,6 +159,30 @@ static void unrestricted(struct vmcs *v)
 	vmcs_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL,
 		 SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST);
 	vmcs_set(v, VMCS_EPT_POINTER, VMX_EPTP_MT_WB | (3ULL << VMX_EPTP_PWL_SHIFT) | 0x13000ULL);
+}
+
+/* CS, SS, DS, ES, FS, GS: the segments a virtual-8086 guest has rules of its own for. */
+static const enum vmcs_seg v86_segs[] = {
+	VMCS_SEG_CS, VMCS_SEG_SS, VMCS_SEG_DS, VMCS_SEG_ES, VMCS_SEG_FS, VMCS_SEG_GS,
+};
+
+/*
+ * A legal virtual-8086 guest: 32-bit protected mode with paging and
+ * RFLAGS.VM, no IA-32e mode (so EFER.LMA and LME 0), each v8086 segment
+ * at base selector << 4, limit FFFFH, access rights F3H; TR stays a busy
+ * TSS (type 11), LDTR unusable.
+ */
+static void v8086(struct vmcs *v)
+{
+	vmcs_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	vmcs_set(v, VMCS_GUEST_IA32_EFER, 0);
+	vmcs_set(v, VMCS_GUEST_RFLAGS, X86_EFLAGS_FIXED | X86_EFLAGS_VM);
+	for (size_t i = 0; i < sizeof(v86_segs) / sizeof(v86_segs[0]); i++) {
+		uint64_t sel = 0x1000 + 0x100 * i;
+
+		vmcs_set_seg(v, v86_segs[i], sel, sel << VMX_V86_BASE_SHIFT, VMX_V86_LIMIT,
+			     VMX_V86_AR);
+	}
 }
 
 static void g_cr0(const struct cpu_model *m, struct vmcs *v, int a)
@@ -267,6 +298,30 @@ static void g_base_high(const struct cpu_model *m, struct vmcs *v, int a)
 	vmcs_set(v, vmcs_seg_base(a), VMX_BIT(32));
 }
 
+/* A virtual-8086 guest whose segment @a has its base one paragraph off. */
+static void g_v86_base(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m;
+	v8086(v);
+	vmcs_set(v, vmcs_seg_base(a), vmcs_get(v, vmcs_seg_base(a)) + 0x10);
+}
+
+/* ... a 1-MByte limit. */
+static void g_v86_limit(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m;
+	v8086(v);
+	vmcs_set(v, vmcs_seg_limit(a), 0xfffff);
+}
+
+/* ... access rights F2H: not accessed. */
+static void g_v86_ar(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m;
+	v8086(v);
+	vmcs_clear_bits(v, vmcs_seg_ar(a), VMX_AR_TYPE_ACCESSES_MASK);
+}
+
 /* @a: segment | type << 8: replace the type. */
 static void g_type(const struct cpu_model *m, struct vmcs *v, int a)
 {
@@ -350,6 +405,15 @@ static void g_rip_high(const struct cpu_model *m, struct vmcs *v, int a)
 static void g_rflags(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	v_set(m, v, VMCS_GUEST_RFLAGS, (uint64_t)(unsigned int)a);
+}
+
+/* A virtual-8086 guest, legal but for IA-32e mode. */
+static void g_v86_ia32e(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m; (void)a;
+	v8086(v);
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	vmcs_set(v, VMCS_GUEST_IA32_EFER, EFER_LME | EFER_LMA);
 }
 
 static void inject(struct vmcs *v, uint64_t type, unsigned int vector)
@@ -457,6 +521,40 @@ static void g_link_width(const struct cpu_model *m, struct vmcs *v, int a)
 	v_set(m, v, VMCS_VMCS_LINK_POINTER, 1ULL << model_maxphyaddr(m));
 }
 
+/*
+ * The row tests' physical memory: a VMCS region at LINK_PA whose first 4
+ * bytes are link_dword (a violation sets it); everything else reads as
+ * zeros.
+ */
+#define LINK_PA		0x6000ULL
+static uint32_t link_dword;
+
+static bool test_mem_read(void *opaque, uint64_t pa, void *buf, size_t len)
+{
+	(void)opaque;
+	memset(buf, 0, len);
+	if (pa == LINK_PA && len <= sizeof(link_dword))
+		memcpy(buf, &link_dword, len);
+	return true;
+}
+
+/* A link pointer to a region with no revision identifier (zeros). */
+static void g_link_revision(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)a;
+	v_set(m, v, VMCS_VMCS_LINK_POINTER, LINK_PA);
+	link_dword = 0;
+}
+
+/* ... to a shadow VMCS of the right revision, with VMCS shadowing 0. */
+static void g_link_shadow(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)a;
+	v_set(m, v, VMCS_VMCS_LINK_POINTER, LINK_PA);
+	link_dword = (uint32_t)(vt_msr(m, MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_MASK) |
+		     VMCS_REGION_SHADOW;
+}
+
 static const struct violation {
 	const char *id;
 	violate_fn *apply;
@@ -465,6 +563,7 @@ static const struct violation {
 	{ "host-cr0", h_cr0, 0 },
 	{ "host-cr4", h_cr4, 0 },
 	{ "host-cr3", h_cr3, 0 },
+	{ "host-cr4-cet", cet_no_wp, VMCS_HOST_CR4 },
 	{ "host-sysenter-esp", noncanon, VMCS_HOST_IA32_SYSENTER_ESP },
 	{ "host-sysenter-eip", noncanon, VMCS_HOST_IA32_SYSENTER_EIP },
 	{ "host-perf-global", h_perf, 0 },
@@ -494,6 +593,7 @@ static const struct violation {
 	{ "guest-cr0", g_cr0, 0 },
 	{ "guest-cr0-pg-pe", g_cr0_unrestricted, (int)X86_CR0_PE },
 	{ "guest-cr4", g_cr4, 0 },
+	{ "guest-cr4-cet", cet_no_wp, VMCS_GUEST_CR4 },
 	{ "guest-debugctl", g_debugctl, 0 },
 	{ "guest-ia32e-pg", g_cr0_unrestricted, (int)(X86_CR0_PE | X86_CR0_PG) },
 	{ "guest-ia32e-pae", g_pae, 0 },
@@ -511,6 +611,12 @@ static const struct violation {
 	{ "guest-tr-ti", g_sel_or, SEL_ARG(VMCS_SEG_TR, 4) },
 	{ "guest-ldtr-ti", g_sel_or, SEL_ARG(VMCS_SEG_LDTR, 4) },
 	{ "guest-ss-rpl", g_sel_or, SEL_ARG(VMCS_SEG_SS, 3) },
+	{ "guest-v86-cs-base", g_v86_base, VMCS_SEG_CS },
+	{ "guest-v86-ss-base", g_v86_base, VMCS_SEG_SS },
+	{ "guest-v86-ds-base", g_v86_base, VMCS_SEG_DS },
+	{ "guest-v86-es-base", g_v86_base, VMCS_SEG_ES },
+	{ "guest-v86-fs-base", g_v86_base, VMCS_SEG_FS },
+	{ "guest-v86-gs-base", g_v86_base, VMCS_SEG_GS },
 	{ "guest-tr-base", g_base_noncanon, VMCS_SEG_TR },
 	{ "guest-fs-base", g_base_noncanon, VMCS_SEG_FS },
 	{ "guest-gs-base", g_base_noncanon, VMCS_SEG_GS },
@@ -519,6 +625,18 @@ static const struct violation {
 	{ "guest-ss-base", g_base_high, VMCS_SEG_SS },
 	{ "guest-ds-base", g_base_high, VMCS_SEG_DS },
 	{ "guest-es-base", g_base_high, VMCS_SEG_ES },
+	{ "guest-v86-cs-limit", g_v86_limit, VMCS_SEG_CS },
+	{ "guest-v86-ss-limit", g_v86_limit, VMCS_SEG_SS },
+	{ "guest-v86-ds-limit", g_v86_limit, VMCS_SEG_DS },
+	{ "guest-v86-es-limit", g_v86_limit, VMCS_SEG_ES },
+	{ "guest-v86-fs-limit", g_v86_limit, VMCS_SEG_FS },
+	{ "guest-v86-gs-limit", g_v86_limit, VMCS_SEG_GS },
+	{ "guest-v86-cs-ar", g_v86_ar, VMCS_SEG_CS },
+	{ "guest-v86-ss-ar", g_v86_ar, VMCS_SEG_SS },
+	{ "guest-v86-ds-ar", g_v86_ar, VMCS_SEG_DS },
+	{ "guest-v86-es-ar", g_v86_ar, VMCS_SEG_ES },
+	{ "guest-v86-fs-ar", g_v86_ar, VMCS_SEG_FS },
+	{ "guest-v86-gs-ar", g_v86_ar, VMCS_SEG_GS },
 	{ "guest-cs-type", g_type, TYPE_ARG(VMCS_SEG_CS, 3) },
 	{ "guest-ss-type", g_type, TYPE_ARG(VMCS_SEG_SS, 1) },
 	{ "guest-ds-type", g_type, TYPE_ARG(VMCS_SEG_DS, 2) },
@@ -576,7 +694,7 @@ static const struct violation {
 	{ "guest-rip-canonical", noncanon, VMCS_GUEST_RIP },
 	{ "guest-rflags-reserved", g_rflags, 0x2 | (1 << 3) },
 	{ "guest-rflags-bit1", g_rflags, 0 },
-	{ "guest-rflags-vm", g_rflags, (int)(0x2 | X86_EFLAGS_VM) },
+	{ "guest-rflags-vm", g_v86_ia32e, 0 },
 	{ "guest-rflags-if", g_ext_if0, 0 },
 	{ "guest-activity-supported", g_activity, 4 },
 	{ "guest-activity-hlt-dpl", g_hlt_dpl, 0 },
@@ -594,6 +712,8 @@ static const struct violation {
 	{ "guest-pdbg-bs-clear", g_bs, 0 },
 	{ "guest-link-aligned", g_link_aligned, 0 },
 	{ "guest-link-width", g_link_width, 0 },
+	{ "guest-link-revision", g_link_revision, 0 },
+	{ "guest-link-shadow", g_link_shadow, 0 },
 };
 
 static const struct violation *find_violation(const char *id)
@@ -607,26 +727,45 @@ static const struct violation *find_violation(const char *id)
 
 /*
  * The row tests run on skylake-sp: its IA32_VMX_MISC reports every
- * activity state and its CR4_FIXED1 allows PCIDE, so every row's
- * violation is reachable there.
+ * activity state and its CR4_FIXED1 allows PCIDE, so nearly every row's
+ * violation is reachable there. The CET rows need a CR4_FIXED1 that
+ * allows CR4.CET.
  */
+static const char *row_model(const char *id)
+{
+	static const struct {
+		const char *id, *model;
+	} elsewhere[] = {
+		{ "host-cr4-cet", "sapphire-rapids" },
+		{ "guest-cr4-cet", "alderlake-p" },
+	};
+
+	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++)
+		if (!strcmp(elsewhere[i].id, id))
+			return elsewhere[i].model;
+	return "skylake-sp";
+}
+
 static void run_row(const struct vmx_check *r, bool host)
 {
-	struct cpu_model *m = vt_load("skylake-sp");
+	struct cpu_model *m = vt_load(row_model(r->id));
 	struct vmcs *v = vmx_legal_vmcs(m);
 	const struct violation *vi = find_violation(r->id);
+	const struct vmx_phys_reader mem = { .read = test_mem_read };
+	const struct vmx_entry_env env = { .mem = &mem };
 	const struct vmx_check *failed = NULL;
 	int err;
 
 	cr_assert(vi, "row %s has no violation", r->id);
 	expect_pass(m, v, "legal state");
 	vi->apply(m, v, vi->arg);
-	err = host ? vmx_check_host_state(m, v, &failed) : vmx_check_guest_state(m, v, &failed);
+	err = vmx_check_group_run(host ? VMX_CHECK_HOST_STATE : VMX_CHECK_GUEST_STATE, m, v, &env,
+				  &failed);
 	cr_assert_eq(err, r->error, "%s: error %d", r->id, err);
 	cr_assert_eq(failed, r, "%s: failed at %s instead", r->id, failed ? failed->id : "(none)");
 	/* The whole entry, one context for every group, stops at the same row. */
 	failed = NULL;
-	err = vmx_check_entry(m, v, NULL, &failed);
+	err = vmx_check_entry(m, v, &env, &failed);
 	cr_assert_eq(err, r->error, "%s: entry error %d", r->id, err);
 	cr_assert_eq(failed, r, "%s: entry failed at %s", r->id, failed ? failed->id : "(none)");
 	free(v);
@@ -675,6 +814,28 @@ ParameterizedTest(unsigned int *row, vmx_guest_state, each_row, .timeout = 10)
 
 	cr_assert_eq(r->error, EXIT_REASON_INVALID_STATE);
 	run_row(r, false);
+}
+
+/* Virtual-8086 guests' TR and LDTR, broken one way each. */
+static void v86_tr_available(struct vmcs *v)
+{
+	vmcs_set(v, vmcs_seg_ar(VMCS_SEG_TR), (VMX_LEGAL_AR_TSS64_BUSY & ~VMX_AR_TYPE_MASK) | 9);
+}
+
+static void v86_tr_absent(struct vmcs *v)
+{
+	vmcs_clear_bits(v, vmcs_seg_ar(VMCS_SEG_TR), VMX_AR_P_MASK);
+}
+
+static void v86_tr_unusable(struct vmcs *v)
+{
+	vmcs_set_bits(v, vmcs_seg_ar(VMCS_SEG_TR), VMX_AR_UNUSABLE_MASK);
+}
+
+static void v86_ldtr_not_an_ldt(struct vmcs *v)
+{
+	usable_ldtr(v);
+	vmcs_set(v, vmcs_seg_ar(VMCS_SEG_LDTR), (VMX_LEGAL_AR_LDT & ~VMX_AR_TYPE_MASK) | 3);
 }
 
 /* ---- whole tables ---- */
@@ -743,6 +904,59 @@ Test(vmx_state, unrestricted_guest_relaxes_pe_pg, .timeout = 10)
 	cr_assert_eq(vmx_check_guest_state(m, v, &failed), 0, "%s", failed ? failed->id : "");
 	free(v);
 	free(m);
+}
+
+/*
+ * A virtual-8086 guest has its own rules for CS, SS, DS, ES, FS and GS
+ * only: its TR and LDTR are checked as any guest's ("Checks on Guest
+ * Segment Registers").
+ */
+Test(vmx_state, v8086_guest_keeps_the_tr_and_ldtr_rules, .timeout = 10)
+{
+	static const struct {
+		const char *id;
+		void (*edit)(struct vmcs *v);
+	} cases[] = {
+		{ "guest-tr-type", v86_tr_available },
+		{ "guest-tr-p", v86_tr_absent },
+		{ "guest-tr-usable", v86_tr_unusable },
+		{ "guest-ldtr-type", v86_ldtr_not_an_ldt },
+	};
+	struct cpu_model *m = vt_load("skylake-sp");
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vmcs *v = vmx_legal_vmcs(m);
+		const struct vmx_check *failed = NULL;
+
+		v8086(v);
+		expect_pass(m, v, "virtual-8086 guest");
+		cases[i].edit(v);
+		cr_assert_eq(vmx_check_guest_state(m, v, &failed), EXIT_REASON_INVALID_STATE,
+			     "%s passes", cases[i].id);
+		cr_assert_str_eq(failed->id, cases[i].id);
+		free(v);
+	}
+	free(m);
+}
+
+/* Where CR4_FIXED1 allows CET, CR4.CET with CR0.WP is legal host and guest state. */
+Test(vmx_state, cet_with_wp_passes, .timeout = 10)
+{
+	static const char *const cet_models[] = { "alderlake-p", "sapphire-rapids" };
+
+	for (size_t i = 0; i < sizeof(cet_models) / sizeof(cet_models[0]); i++) {
+		struct cpu_model *m = vt_load(cet_models[i]);
+		struct vmcs *v = vmx_legal_vmcs(m);
+
+		cr_assert(model_cr4_fixed1(m) & X86_CR4_CET, "%s lacks CET", cet_models[i]);
+		vmcs_set_bits(v, VMCS_HOST_CR0, X86_CR0_WP);
+		vmcs_set_bits(v, VMCS_HOST_CR4, X86_CR4_CET);
+		vmcs_set_bits(v, VMCS_GUEST_CR0, X86_CR0_WP);
+		vmcs_set_bits(v, VMCS_GUEST_CR4, X86_CR4_CET);
+		expect_pass(m, v, "CET with write protection");
+		free(v);
+		free(m);
+	}
 }
 
 /* A guest may stay halted with SS DPL 0 on every model that reports HLT. */

@@ -137,8 +137,7 @@ void vmx_check_ctx_init(struct vmx_check_ctx *c, const struct cpu_model *m,
 		   vmx_fld(c, VMCS_SECONDARY_VM_EXIT_CONTROLS) : 0;
 	c->ia32e = c->entry & VM_ENTRY_IA32E_MODE;
 	c->unrestricted = c->proc2 & SECONDARY_EXEC_UNRESTRICTED_GUEST;
-	/* RFLAGS.VM (bit 17, Vol. 3A "EFLAGS Register"). */
-	c->v8086 = vmx_fld(c, VMCS_GUEST_RFLAGS) & VMX_BIT(17);
+	c->v8086 = vmx_fld(c, VMCS_GUEST_RFLAGS) & X86_EFLAGS_VM;
 }
 
 int vmx_check_group_run(enum vmx_check_group group, const struct cpu_model *m,

@@ -28,8 +28,8 @@ struct vmx_check_ctx;
 
 /*
  * Physical memory VM entry reads while checking (the VTPR byte of the
- * virtual-APIC page, the MSR-load area). @read returns false when @pa is
- * not backed.
+ * virtual-APIC page, the MSR-load area, the start of the VMCS the link
+ * pointer names). @read returns false when @pa is not backed.
  */
 struct vmx_phys_reader {
 	bool (*read)(void *opaque, uint64_t pa, void *buf, size_t len);

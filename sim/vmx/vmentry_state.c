@@ -15,9 +15,8 @@
  *
  * The host is a 64-bit hypervisor: VMLAUNCH/VMRESUME always run with
  * IA32_EFER.LMA = 1, outside SMM and outside an enclave. The rows for
- * state these never reach (virtual-8086 segment rules, PDPTEs, CET, PKRS,
- * RTIT, SMM, enclave interruption) are left out; docs/vmx-checks.md lists
- * them.
+ * state these never reach (PDPTEs, CET, PKRS, RTIT, SMM, enclave
+ * interruption) are left out; docs/vmx-checks.md lists them.
  *
  * A failing row is a guest- or hypervisor-visible outcome: nothing here
  * asserts on what the VMCS holds.
@@ -56,6 +55,12 @@ static bool fits_fixed(uint64_t val, uint64_t fixed0, uint64_t fixed1)
 	return (val & fixed0) == fixed0 && !(val & ~fixed1);
 }
 
+/* CET needs write protection: CR4.CET 1 only with CR0.WP 1. */
+static bool cet_wp_ok(uint64_t cr0, uint64_t cr4)
+{
+	return !(cr4 & X86_CR4_CET) || (cr0 & X86_CR0_WP);
+}
+
 /*
  * IA32_PERF_GLOBAL_CTRL bits that exist: one enable per general-purpose
  * counter (CPUID.0AH:EAX[15:8]) at bit 0 up, one per fixed counter
@@ -92,6 +97,11 @@ bool vmx_chk_host_cr4(const struct vmx_check_ctx *c)
 bool vmx_chk_host_cr3(const struct vmx_check_ctx *c)
 {
 	return !vmx_beyond_pa(c, vmx_fld(c, VMCS_HOST_CR3));
+}
+
+bool vmx_chk_host_cr4_cet(const struct vmx_check_ctx *c)
+{
+	return cet_wp_ok(vmx_fld(c, VMCS_HOST_CR0), vmx_fld(c, VMCS_HOST_CR4));
 }
 
 bool vmx_chk_host_sysenter_esp(const struct vmx_check_ctx *c)
@@ -242,6 +252,11 @@ bool vmx_chk_guest_cr4(const struct vmx_check_ctx *c)
 	return fits_fixed(vmx_fld(c, VMCS_GUEST_CR4), c->cr4_fixed0, c->cr4_fixed1);
 }
 
+bool vmx_chk_guest_cr4_cet(const struct vmx_check_ctx *c)
+{
+	return cet_wp_ok(vmx_fld(c, VMCS_GUEST_CR0), vmx_fld(c, VMCS_GUEST_CR4));
+}
+
 bool vmx_chk_guest_debugctl(const struct vmx_check_ctx *c)
 {
 	return !(c->entry & VM_ENTRY_LOAD_DEBUG_CONTROLS) ||
@@ -359,12 +374,12 @@ static unsigned int seg_dpl(const struct vmx_check_ctx *c, enum vmcs_seg s)
 
 /*
  * Whether the access-rights rules apply: CS and TR always, the others
- * when usable; none of them for a virtual-8086 guest, whose rules this
- * table leaves out.
+ * when usable. A virtual-8086 guest's CS, SS, DS, ES, FS and GS have
+ * rules of their own instead; its TR and LDTR keep these.
  */
 static bool seg_checked(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	if (c->v8086)
+	if (c->v8086 && s != VMCS_SEG_TR && s != VMCS_SEG_LDTR)
 		return false;
 	return s == VMCS_SEG_CS || s == VMCS_SEG_TR || seg_usable(c, s);
 }
@@ -523,19 +538,37 @@ static bool tr_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	uint64_t type = seg_ar(c, s) & VMX_AR_TYPE_MASK;
 
-	if (c->v8086)
-		return true;
 	return type == 11 || (!c->ia32e && type == 3);
 }
 
 static bool tr_usable_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
-	return c->v8086 || seg_usable(c, s);
+	return seg_usable(c, s);
 }
 
 static bool ldtr_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 {
 	return !seg_checked(c, s) || (seg_ar(c, s) & VMX_AR_TYPE_MASK) == 2;
+}
+
+/*
+ * A virtual-8086 guest's CS, SS, DS, ES, FS and GS are what real-mode-style
+ * segment loads make them: base selector x 16, a 64-KByte limit, a
+ * present DPL-3 read/write data segment.
+ */
+static bool v86_base_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
+{
+	return !c->v8086 || seg_base(c, s) == seg_sel(c, s) << VMX_V86_BASE_SHIFT;
+}
+
+static bool v86_limit_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
+{
+	return !c->v8086 || seg_limit(c, s) == VMX_V86_LIMIT;
+}
+
+static bool v86_ar_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
+{
+	return !c->v8086 || seg_ar(c, s) == VMX_V86_AR;
 }
 
 /* One row function per (rule, segment): the table's holds() takes no argument. */
@@ -544,6 +577,27 @@ static bool ldtr_type_ok(const struct vmx_check_ctx *c, enum vmcs_seg s)
 	{								\
 		return rule(c, seg);					\
 	}
+
+SEG_ROW(v86_cs_base, v86_base_ok, VMCS_SEG_CS)
+SEG_ROW(v86_ss_base, v86_base_ok, VMCS_SEG_SS)
+SEG_ROW(v86_ds_base, v86_base_ok, VMCS_SEG_DS)
+SEG_ROW(v86_es_base, v86_base_ok, VMCS_SEG_ES)
+SEG_ROW(v86_fs_base, v86_base_ok, VMCS_SEG_FS)
+SEG_ROW(v86_gs_base, v86_base_ok, VMCS_SEG_GS)
+
+SEG_ROW(v86_cs_limit, v86_limit_ok, VMCS_SEG_CS)
+SEG_ROW(v86_ss_limit, v86_limit_ok, VMCS_SEG_SS)
+SEG_ROW(v86_ds_limit, v86_limit_ok, VMCS_SEG_DS)
+SEG_ROW(v86_es_limit, v86_limit_ok, VMCS_SEG_ES)
+SEG_ROW(v86_fs_limit, v86_limit_ok, VMCS_SEG_FS)
+SEG_ROW(v86_gs_limit, v86_limit_ok, VMCS_SEG_GS)
+
+SEG_ROW(v86_cs_ar, v86_ar_ok, VMCS_SEG_CS)
+SEG_ROW(v86_ss_ar, v86_ar_ok, VMCS_SEG_SS)
+SEG_ROW(v86_ds_ar, v86_ar_ok, VMCS_SEG_DS)
+SEG_ROW(v86_es_ar, v86_ar_ok, VMCS_SEG_ES)
+SEG_ROW(v86_fs_ar, v86_ar_ok, VMCS_SEG_FS)
+SEG_ROW(v86_gs_ar, v86_ar_ok, VMCS_SEG_GS)
 
 SEG_ROW(tr_base, base_canonical, VMCS_SEG_TR)
 SEG_ROW(fs_base, base_canonical, VMCS_SEG_FS)
@@ -834,4 +888,37 @@ bool vmx_chk_guest_link_width(const struct vmx_check_ctx *c)
 	uint64_t link = vmx_fld(c, VMCS_VMCS_LINK_POINTER);
 
 	return link == VMCS_LINK_POINTER_NONE || !vmx_beyond_pa(c, link);
+}
+
+/*
+ * The first 4 bytes of the VMCS region at @pa: revision identifier in
+ * bits 30:0, shadow-VMCS indicator in bit 31 ("Format of the VMCS
+ * Region"). Unbacked memory reads as zeros.
+ */
+static uint32_t region_dword(const struct vmx_check_ctx *c, uint64_t pa)
+{
+	uint32_t dword = 0;
+
+	if (c->mem && c->mem->read && !c->mem->read(c->mem->opaque, pa, &dword, sizeof(dword)))
+		dword = 0;
+	return dword;
+}
+
+bool vmx_chk_guest_link_revision(const struct vmx_check_ctx *c)
+{
+	uint64_t link = vmx_fld(c, VMCS_VMCS_LINK_POINTER);
+
+	return link == VMCS_LINK_POINTER_NONE ||
+	       (region_dword(c, link) & VMX_BASIC_REVISION_MASK) ==
+	       (vmx_cap(c, MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_MASK);
+}
+
+/* The VMCS the link pointer names is a shadow VMCS exactly when VMCS shadowing is 1. */
+bool vmx_chk_guest_link_shadow(const struct vmx_check_ctx *c)
+{
+	uint64_t link = vmx_fld(c, VMCS_VMCS_LINK_POINTER);
+
+	return link == VMCS_LINK_POINTER_NONE ||
+	       !(region_dword(c, link) & VMCS_REGION_SHADOW) ==
+	       !(c->proc2 & SECONDARY_EXEC_SHADOW_VMCS);
 }

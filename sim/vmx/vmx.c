@@ -273,6 +273,11 @@ int vmptrld(uint64_t pa)
 	slot = vmcs_slot(m, pa, rev, true);
 	if (slot < 0)
 		return fail_valid(c, m, VMXERR_VMPTRLD_INVALID_ADDR);
+	/*
+	 * The shadow-VMCS indicator comes from the region: software may change
+	 * it while the VMCS is not active ("VMCS Types: Ordinary and Shadow").
+	 */
+	hw_of(m)->vmx->slot[slot].vmcs.shadow = rev & VMCS_REGION_SHADOW;
 	c->vmx.cur_vmcs = slot;
 	return VMX_SUCCEED;
 }
@@ -559,6 +564,14 @@ static void vm_exit(struct machine *m, struct hw_cpu *c, struct vmcs *v,
 		    const struct vmx_check *entry_failed, uintptr_t pc)
 {
 	m->cpus[c->id].cycles += c->model->cost[COST_VMEXIT];
+	/*
+	 * An exit clears the valid bit of the VM-entry interruption information
+	 * ("Recording VM-Exit Information and Updating VM-Entry Control
+	 * Fields"); a failed entry leaves it ("VM-Entry Failures During or
+	 * After Loading Guest State").
+	 */
+	if (!entry_failed)
+		vmcs_clear_bits(v, VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID_MASK);
 	machine_trace_vmx(m, TR_VMX_EXIT, (uint32_t)vmcs_get(v, VMCS_VM_EXIT_REASON),
 			  entry_failed ? vmx_check_id(entry_failed) : NULL);
 	exit_to_host(m, c, v, entry_failed, pc);
@@ -586,9 +599,17 @@ static int vm_entry(bool launch, uintptr_t pc)
 	if (!c || c->vmx.cur_vmcs < 0)
 		return VMX_FAIL_INVALID;
 	v = &hw_of(m)->vmx->slot[c->vmx.cur_vmcs].vmcs;
-	/* Blocking by MOV SS (interruptibility bit 1) comes first. */
-	if (vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_MOV_SS)
-		return entry_fail_valid(m, c, VMXERR_ENTRY_EVENTS_BLOCKED_MOV_SS, NULL);
+	/* A shadow VMCS cannot be entered with: VMfailInvalid ("Basic VM-Entry Checks"). */
+	if (v->shadow)
+		return VMX_FAIL_INVALID;
+	/*
+	 * Error 26 ("VM entry with events blocked by MOV SS") would come next:
+	 * it is the executing CPU's own blocking, VMLAUNCH/VMRESUME right
+	 * after a MOV SS or POP SS of the host ("Basic VM-Entry Checks").
+	 * hvsim models no host instruction stream, so the host is never in
+	 * that shadow. Blocking by MOV SS in the guest's interruptibility
+	 * state is guest state, for the guest-state rows.
+	 */
 	if (launch && v->launch != VMCS_CLEAR)
 		return entry_fail_valid(m, c, VMXERR_VMLAUNCH_NONCLEAR, NULL);
 	if (!launch && v->launch != VMCS_LAUNCHED)

@@ -48,13 +48,16 @@ static void read_exit(struct vmxp_exit *e, int ret)
 	e->gpa = rd(VMCS_GUEST_PHYSICAL_ADDRESS);
 	e->gla = rd(VMCS_GUEST_LINEAR_ADDRESS);
 	e->timer = rd(VMCS_VMX_PREEMPTION_TIMER_VALUE);
+	e->entry_intr_info = (uint32_t)rd(VMCS_VM_ENTRY_INTR_INFO_FIELD);
 }
 
 void vmxp_guest_task(void *arg)
 {
 	struct vmxp_run *r = arg;
 	uint32_t rev = revision();
-	unsigned long on = vmx_region(rev), vmcs = vmx_region(rev), area = 0, exit_area = 0;
+	unsigned long on = vmx_region(rev), area = 0, exit_area = 0;
+	unsigned long vmcs = vmx_region(rev | (r->shadow_vmcs ? VMCS_REGION_SHADOW : 0));
+	unsigned long link = r->link ? vmx_region(rev | (r->link_shadow ? VMCS_REGION_SHADOW : 0)) : 0;
 	uint64_t *store = NULL;
 	int ret;
 
@@ -66,6 +69,8 @@ void vmxp_guest_task(void *arg)
 	vmptrld(__pa((void *)vmcs));
 	for (unsigned int i = 0; i < r->nfields; i++)
 		vmwrite(r->fields[i].encoding, r->fields[i].value);
+	if (link)
+		vmwrite(VMCS_VMCS_LINK_POINTER, __pa((void *)link));
 	if (r->nmsrs) {
 		uint64_t *p;
 
@@ -126,6 +131,8 @@ out:
 		free_pages(area, 0);
 	if (exit_area)
 		free_pages(exit_area, 0);
+	if (link)
+		free_pages(link, 0);
 	free_pages(on, 0);
 	free_pages(vmcs, 0);
 }
@@ -199,7 +206,7 @@ void vmxp_errors_task(void *arg)
 	outcome(x, vmread(F_UNSUPPORTED, &val));			/* 11: error 12 */
 	outcome(x, vmwrite(F_UNSUPPORTED, 0));				/* 12: error 12 */
 	outcome(x, vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_MOV_SS)); /* 13 */
-	outcome(x, vmlaunch());						/* 14: error 26 */
+	outcome(x, vmlaunch());						/* 14: error 7, not 26 */
 	vmxoff();
 	cr4_clear_bits(X86_CR4_VMXE);
 	free_pages(on, 0);

@@ -27,6 +27,7 @@ struct vmxp_exit {
 	uint32_t error;			/* VM-instruction error after VMfailValid */
 	uint32_t reason, len, intr_info;
 	uint64_t qual, gpa, gla, timer;
+	uint32_t entry_intr_info;	/* the VM-entry interruption information after the exit */
 };
 
 struct vmxp_run {
@@ -42,6 +43,9 @@ struct vmxp_run {
 	unsigned int entries;		/* VM entries at most */
 	bool stop_on_ext_intr;		/* stop after the first external-interrupt exit */
 	bool relaunch;			/* one more VMLAUNCH at the end (error 4) */
+	bool shadow_vmcs;		/* the VMCS region's shadow-VMCS indicator set */
+	bool link;			/* the VMCS link pointer names a region of the task's */
+	bool link_shadow;		/* ... whose shadow-VMCS indicator is set */
 	uint32_t read_msr;		/* an MSR to read after the entries (0: none) */
 	/* Out. */
 	int vmxon;

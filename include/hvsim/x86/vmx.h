@@ -169,6 +169,14 @@
 #define VMX_AR_G_MASK				(1ULL << 15)
 #define VMX_AR_UNUSABLE_MASK			(1ULL << 16)
 #define VMX_AR_RESERVD_MASK			0xfffe0f00ULL	/* bits 31:17, 11:8 */
+/*
+ * A virtual-8086 guest's CS, SS, DS, ES, FS and GS: base the selector
+ * shifted left 4 bits, limit FFFFH, access rights F3H (present, DPL 3,
+ * read/write data, accessed) ("Checks on Guest Segment Registers").
+ */
+#define VMX_V86_BASE_SHIFT			4
+#define VMX_V86_LIMIT				0xffffULL
+#define VMX_V86_AR				0xf3ULL
 
 /*
  * An entry of the MSR-load and MSR-store areas ("VM-Exit Controls for
@@ -179,6 +187,12 @@
 
 /* The VMCS link pointer when there is no shadow VMCS. */
 #define VMCS_LINK_POINTER_NONE			(~0ULL)
+
+/*
+ * Bit 31 of a VMCS region's first 4 bytes, above the revision identifier:
+ * the shadow-VMCS indicator ("Format of the VMCS Region").
+ */
+#define VMCS_REGION_SHADOW			(1U << 31)
 
 /* IA32_VMX_BASIC ("Basic VMX Information"). */
 #define VMX_BASIC_REVISION_MASK			0x7fffffffULL	/* bits 30:0 */
