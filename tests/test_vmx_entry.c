@@ -372,6 +372,23 @@ Test(vmx_entry, vmlaunch_of_a_shadow_vmcs_is_vmfail_invalid, .timeout = 30)
 	free(g);
 }
 
+Test(vmx_entry, vmptrld_of_a_shadow_vmcs_needs_vmcs_shadowing, .timeout = 30)
+{
+	/* Sapphire Rapids' dump cannot set "VMCS shadowing": its shadow regions are refused. */
+	struct vcase c = { .guest = { new_run("sapphire-rapids", 1, NULL) } };
+	struct vmxp_run *g = c.guest[0];
+	struct sim_result r;
+
+	g->shadow_vmcs = true;
+	r = vrun(&c, "1 slots: sapphire-rapids", 1, "timed", 1);
+	expect_clean(&r);
+	cr_assert_eq(g->vmxon, VMX_SUCCEED);
+	cr_assert_eq(g->vmptrld, VMX_FAIL_INVALID,
+		     "error 11 with no current VMCS to hold it: VMfailInvalid, got %d", g->vmptrld);
+	sim_result_release(&r);
+	free(g);
+}
+
 static void errors_setup(struct machine *m, void *arg)
 {
 	sim_spawn(m, 0, "vmx", vmxp_errors_task, arg);

@@ -268,7 +268,14 @@ int vmptrld(uint64_t pa)
 	if (pa == c->vmx.vmxon_pa)
 		return fail_valid(c, m, VMXERR_VMPTRLD_VMXON_PTR);
 	rev = region_revision(m, pa);
-	if ((rev & VMX_BASIC_REVISION_MASK) != vmx_revision(c))
+	/*
+	 * A shadow VMCS only where the CPU can enable VMCS shadowing: else
+	 * it is a wrong revision identifier (VMPTRLD's operation section).
+	 */
+	if ((rev & VMX_BASIC_REVISION_MASK) != vmx_revision(c) ||
+	    ((rev & VMCS_REGION_SHADOW) &&
+	     !((model_msr_value(c->model, MSR_IA32_VMX_PROCBASED_CTLS2, 0) >> 32) &
+	       SECONDARY_EXEC_SHADOW_VMCS)))
 		return fail_valid(c, m, VMXERR_VMPTRLD_BAD_REVISION);
 	slot = vmcs_slot(m, pa, rev, true);
 	if (slot < 0)

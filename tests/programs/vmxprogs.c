@@ -66,7 +66,7 @@ void vmxp_guest_task(void *arg)
 	if (r->vmxon != VMX_SUCCEED)
 		goto out;
 	vmclear(__pa((void *)vmcs));
-	vmptrld(__pa((void *)vmcs));
+	r->vmptrld = vmptrld(__pa((void *)vmcs));
 	for (unsigned int i = 0; i < r->nfields; i++)
 		vmwrite(r->fields[i].encoding, r->fields[i].value);
 	if (link)

@@ -49,6 +49,7 @@ struct vmxp_run {
 	uint32_t read_msr;		/* an MSR to read after the entries (0: none) */
 	/* Out. */
 	int vmxon;
+	int vmptrld;			/* VMPTRLD of the VMCS region */
 	struct vmxp_exit exit[VMXP_MAX_EXITS];
 	unsigned int nexits;
 	struct vmxp_exit relaunched;
