@@ -198,6 +198,8 @@ ParameterizedTest(struct model_case *mc, vmx_entry, legal_vmcs_enters, .timeout 
 	expect_clean(&r);
 	cr_assert_eq(c.guest[0]->vmxon, VMX_SUCCEED);
 	cr_assert_eq(c.guest[0]->nexits, 3);
+	cr_expect_eq(c.guest[0]->vmwrite_failed, 0, "%s: the legal VMCS writes a field the model lacks",
+		     mc->name);
 	for (unsigned int i = 0; i < 3; i++) {
 		const struct vmxp_exit *e = &c.guest[0]->exit[i];
 
@@ -244,6 +246,9 @@ Test(vmx_entry, posted_interrupts_enter_on_the_xeon_and_fail_on_kaby_lake, .time
 	cr_assert_eq(c.guest[0]->exit[0].reason, EXIT_REASON_HLT);
 	cr_assert_eq(c.guest[1]->exit[0].ret, VMX_FAIL_VALID);
 	cr_assert_eq(c.guest[1]->exit[0].error, VMXERR_ENTRY_INVALID_CONTROLS);
+	/* Kaby Lake has no posted-interrupt notification vector or descriptor address. */
+	cr_assert_eq(c.guest[0]->vmwrite_failed, 0);
+	cr_assert_eq(c.guest[1]->vmwrite_failed, 2);
 	/* The row that fails there: Kaby Lake has no posted-interrupt pin control. */
 	kvm_like(v);
 	posted_interrupts(v);
@@ -256,6 +261,90 @@ Test(vmx_entry, posted_interrupts_enter_on_the_xeon_and_fail_on_kaby_lake, .time
 	free(kaby);
 	free(c.guest[0]);
 	free(c.guest[1]);
+}
+
+/* ---- fields that exist only with their feature ---- */
+
+static void fields_setup(struct machine *m, void *arg)
+{
+	sim_spawn(m, 0, "vmx", vmxp_fields_task, arg);
+}
+
+/* VMWRITE and VMREAD of each of @fields on a CPU of @machine. */
+static void probe_fields(const char *machine, const uint32_t *fields, unsigned int n,
+			 struct vmxp_fields *x)
+{
+	struct sim_program p = {
+		.name = "vmx-fields", .ncpus = 1, .setup = fields_setup, .arg = x,
+		.machine = machine,
+	};
+	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
+	struct sim_result r;
+	char err[256] = "";
+
+	cr_assert_leq(n, VMXP_MAX_PROBES);
+	*x = (struct vmxp_fields){ .n = n };
+	memcpy(x->field, fields, n * sizeof(fields[0]));
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	expect_clean(&r);
+	sim_result_release(&r);
+}
+
+/* Both instructions succeed on field @i, or both fail with error 12. */
+static void expect_field(const struct vmxp_fields *x, unsigned int i, bool exists,
+			 const char *machine)
+{
+	int ret = exists ? VMX_SUCCEED : VMX_FAIL_VALID;
+	long error = exists ? 0 : VMXERR_UNSUPPORTED_COMPONENT;
+
+	cr_expect_eq(x->write_ret[i], ret, "%s: VMWRITE %#x: %d", machine, x->field[i],
+		     x->write_ret[i]);
+	cr_expect_eq(x->write_error[i], error, "%s: VMWRITE %#x: error %ld", machine, x->field[i],
+		     x->write_error[i]);
+	cr_expect_eq(x->read_ret[i], ret, "%s: VMREAD %#x: %d", machine, x->field[i],
+		     x->read_ret[i]);
+	cr_expect_eq(x->read_error[i], error, "%s: VMREAD %#x: error %ld", machine, x->field[i],
+		     x->read_error[i]);
+}
+
+/*
+ * The posted-interrupt notification vector and descriptor address exist
+ * only with "process posted interrupts" allowed, the EOI-exit bitmaps and
+ * the guest interrupt status only with "virtual-interrupt delivery"
+ * ("Field Encoding in VMCS"): Kaby Lake has neither, so VMWRITE and VMREAD
+ * of them fail with error 12 there; the Xeons have both. A field every
+ * processor has (guest RIP) is the control.
+ */
+Test(vmx_entry, apicv_fields_exist_only_where_the_model_has_apicv, .timeout = 30)
+{
+	static const uint32_t fields[] = {
+		VMCS_GUEST_RIP,
+		VMCS_POSTED_INTR_NV, VMCS_POSTED_INTR_DESC_ADDR, VMCS_POSTED_INTR_DESC_ADDR_HIGH,
+		VMCS_EOI_EXIT_BITMAP0, VMCS_EOI_EXIT_BITMAP1, VMCS_EOI_EXIT_BITMAP2,
+		VMCS_EOI_EXIT_BITMAP3, VMCS_EOI_EXIT_BITMAP3_HIGH, VMCS_GUEST_INTR_STATUS,
+	};
+	static const struct {
+		const char *machine;
+		bool posted, vid;
+	} cases[] = {
+		{ "1 slots: kabylake", false, false },
+		{ "1 slots: skylake-sp", true, true },
+		{ "1 slots: icelake-sp", true, true },
+		/* The capability MSRs decide: without posted interrupts, VID stays. */
+		{ "1 slots: skylake-sp -vmx.posted-interrupts", false, true },
+	};
+	unsigned int n = sizeof(fields) / sizeof(fields[0]);
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct vmxp_fields x;
+
+		probe_fields(cases[k].machine, fields, n, &x);
+		expect_field(&x, 0, true, cases[k].machine);
+		for (unsigned int i = 1; i < 4; i++)
+			expect_field(&x, i, cases[k].posted, cases[k].machine);
+		for (unsigned int i = 4; i < n; i++)
+			expect_field(&x, i, cases[k].vid, cases[k].machine);
+	}
 }
 
 /* ---- VMXON's #GP ---- */

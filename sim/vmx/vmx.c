@@ -295,6 +295,8 @@ int vmread(unsigned long field, unsigned long *val)
 	*val = 0;
 	if (!c || c->vmx.cur_vmcs < 0)
 		return VMX_FAIL_INVALID;
+	if (!vmcs_field_supported(c->model, field))
+		return fail_valid(c, m, VMXERR_UNSUPPORTED_COMPONENT);
 	err = vmcs_read(&hw_of(m)->vmx->slot[c->vmx.cur_vmcs].vmcs, field, &v);
 	if (err)
 		return fail_valid(c, m, err);
@@ -310,6 +312,8 @@ int vmwrite(unsigned long field, unsigned long val)
 
 	if (!c || c->vmx.cur_vmcs < 0)
 		return VMX_FAIL_INVALID;
+	if (!vmcs_field_supported(c->model, field))
+		return fail_valid(c, m, VMXERR_UNSUPPORTED_COMPONENT);
 	err = vmcs_write(&hw_of(m)->vmx->slot[c->vmx.cur_vmcs].vmcs, field, val);
 	return err ? fail_valid(c, m, err) : VMX_SUCCEED;
 }

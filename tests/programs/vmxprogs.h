@@ -45,6 +45,7 @@ struct vmxp_run {
 	uint32_t read_msr;		/* an MSR to read after the entries (0: none) */
 	/* Out. */
 	int vmxon;
+	unsigned int vmwrite_failed;	/* VMWRITEs of fields[] that did not succeed */
 	struct vmxp_exit exit[VMXP_MAX_EXITS];
 	unsigned int nexits;
 	struct vmxp_exit relaunched;
@@ -85,6 +86,19 @@ struct vmxp_inv {
 	bool outside_vmx;		/* op 0 before VMXON: #UD */
 };
 void vmxp_inv_task(void *arg);
+
+/*
+ * VMWRITE then VMREAD of each field in turn, with a current VMCS: @arg is
+ * a struct vmxp_fields. After a VMfailValid, the VM-instruction error.
+ */
+#define VMXP_MAX_PROBES	16
+struct vmxp_fields {
+	uint32_t field[VMXP_MAX_PROBES];
+	unsigned int n;
+	int write_ret[VMXP_MAX_PROBES], read_ret[VMXP_MAX_PROBES];	/* out */
+	long write_error[VMXP_MAX_PROBES], read_error[VMXP_MAX_PROBES];	/* out */
+};
+void vmxp_fields_task(void *arg);
 
 /* MOV to CR4 in and after VMX operation: @arg is a struct vmxp_crs. */
 struct vmxp_crs {
