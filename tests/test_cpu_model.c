@@ -493,6 +493,41 @@ Test(cpu_model, cr4_reserved_as_kvm_computes_it, .timeout = 10)
 	free(spr);
 }
 
+/*
+ * IA32_DEBUGCTL's reserved bits, from CPUID (Vol. 4, "Architectural MSRs",
+ * 1D9H): 5:3 and 63:16 always; bit 2 (bus-lock detection) but on Sapphire
+ * Rapids, the one model with CPUID.7.0:ECX[24]; bit 15 (RTM_DEBUG) where
+ * CPUID.7.0:EBX[11] RTM is 0 (Alder Lake, Denverton); the freeze bits 11
+ * and 12 with PDCM and a perfmon version above 1, which every model has.
+ */
+Test(cpu_model, debugctl_reserved_derived_from_cpuid, .timeout = 10)
+{
+	static const struct {
+		const char *spec;
+		uint64_t reserved;
+	} want[] = {
+		{ "skylake-sp", 0xffffffffffff003cULL },
+		{ "kabylake", 0xffffffffffff003cULL },
+		{ "icelake-sp", 0xffffffffffff003cULL },
+		{ "sapphire-rapids", 0xffffffffffff0038ULL },
+		{ "denverton", 0xffffffffffff803cULL },
+		{ "alderlake-p", 0xffffffffffff803cULL },
+		{ "alderlake-e", 0xffffffffffff803cULL },
+		{ "sapphire-rapids -cpuid.7.ecx.24", 0xffffffffffff003cULL },
+		{ "skylake-sp -cpuid.7.ebx.11", 0xffffffffffff803cULL },
+		/* Without PDCM: no freeze bits, no IA32_PERF_CAPABILITIES for bit 14. */
+		{ "skylake-sp -cpuid.1.ecx.15", 0xffffffffffff583cULL },
+	};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct cpu_model *m = load(want[i].spec);
+
+		cr_expect_eq(model_debugctl_reserved(m), want[i].reserved, "%s: 0x%llx", want[i].spec,
+			     (unsigned long long)model_debugctl_reserved(m));
+		free(m);
+	}
+}
+
 /* ---- variations ---- */
 
 Test(cpu_model, variation_minus_vmx, .timeout = 10)

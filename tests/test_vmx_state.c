@@ -174,11 +174,11 @@ static void g_cr4(const struct cpu_model *m, struct vmcs *v, int a)
 	vmcs_clear_bits(v, VMCS_GUEST_CR4, X86_CR4_VMXE);
 }
 
+/* @a: the IA32_DEBUGCTL bit; bit 3 is reserved on every processor. */
 static void g_debugctl(const struct cpu_model *m, struct vmcs *v, int a)
 {
-	(void)a;
 	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_DEBUG_CONTROLS);
-	v_set(m, v, VMCS_GUEST_IA32_DEBUGCTL, VMX_BIT(2));
+	v_set(m, v, VMCS_GUEST_IA32_DEBUGCTL, VMX_BIT(a));
 }
 
 static void g_pae(const struct cpu_model *m, struct vmcs *v, int a)
@@ -494,7 +494,7 @@ static const struct violation {
 	{ "guest-cr0", g_cr0, 0 },
 	{ "guest-cr0-pg-pe", g_cr0_unrestricted, (int)X86_CR0_PE },
 	{ "guest-cr4", g_cr4, 0 },
-	{ "guest-debugctl", g_debugctl, 0 },
+	{ "guest-debugctl", g_debugctl, 3 },
 	{ "guest-ia32e-pg", g_cr0_unrestricted, (int)(X86_CR0_PE | X86_CR0_PG) },
 	{ "guest-ia32e-pae", g_pae, 0 },
 	{ "guest-pcide", g_pcide, 0 },
@@ -743,6 +743,52 @@ Test(vmx_state, unrestricted_guest_relaxes_pe_pg, .timeout = 10)
 	cr_assert_eq(vmx_check_guest_state(m, v, &failed), 0, "%s", failed ? failed->id : "");
 	free(v);
 	free(m);
+}
+
+/*
+ * IA32_DEBUGCTL's reserved bits are the model's ("IA32_DEBUGCTL" in Vol. 4,
+ * "Architectural MSRs"): bus-lock detection (bit 2) only where CPUID says
+ * so, Sapphire Rapids among the models; RTM_DEBUG (bit 15) only with RTM,
+ * which the Alder Lakes and Denverton lack; bit 3 nowhere.
+ */
+Test(vmx_state, guest_debugctl_reserved_bits_follow_the_model, .timeout = 10)
+{
+	static const struct {
+		const char *model;
+		unsigned int bit;
+		bool legal;
+	} cases[] = {
+		{ "sapphire-rapids", 2, true },
+		{ "skylake-sp", 2, false },
+		{ "kabylake", 2, false },
+		{ "sapphire-rapids -cpuid.7.ecx.24", 2, false },
+		{ "skylake-sp", 15, true },
+		{ "alderlake-p", 15, false },
+		{ "denverton", 15, false },
+		{ "denverton", 14, true },
+		{ "sapphire-rapids", 3, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cpu_model *m = vt_load(cases[i].model);
+		struct vmcs *v = vmx_legal_vmcs(m);
+		const struct vmx_check *failed = NULL;
+		int err;
+
+		g_debugctl(m, v, (int)cases[i].bit);
+		err = vmx_check_guest_state(m, v, &failed);
+		if (cases[i].legal) {
+			cr_expect_eq(err, 0, "%s, bit %u: fails at %s", cases[i].model, cases[i].bit,
+				     failed ? failed->id : "");
+		} else {
+			cr_expect_eq(err, EXIT_REASON_INVALID_STATE, "%s, bit %u", cases[i].model,
+				     cases[i].bit);
+			cr_expect(failed && !strcmp(failed->id, "guest-debugctl"), "%s, bit %u: %s",
+				  cases[i].model, cases[i].bit, failed ? failed->id : "(none)");
+		}
+		free(v);
+		free(m);
+	}
 }
 
 /* A guest may stay halted with SS DPL 0 on every model that reports HLT. */

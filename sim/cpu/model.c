@@ -323,6 +323,41 @@ uint64_t model_cr4_reserved(const struct cpu_model *m)
 	return ~allowed;
 }
 
+/*
+ * IA32_DEBUGCTL (SDM Vol. 4, "Architectural MSRs", 1D9H; Vol. 3B
+ * "IA32_DEBUGCTL MSR"): bits 5:3 and 63:16 are reserved, the others exist
+ * as the table says:
+ *  - LBR, BTF, TR, BTS, BTINT, BTS_OFF_OS/USR and ENABLE_UNCORE_PMI by
+ *    DisplayFamily_DisplayModel (06_01H to 06_1AH): every model in cpus/
+ *    is a later family-6 processor, so they exist on all of them;
+ *  - BLD (bus-lock detection) where CPUID.(EAX=07H,ECX=0):ECX[24];
+ *  - FREEZE_LBRS_ON_PMI and FREEZE_PERFMON_ON_PMI where CPUID.01H:ECX[15]
+ *    (PDCM) and CPUID.0AH:EAX[7:0] (perfmon version) > 1;
+ *  - FREEZE_WHILE_SMM where IA32_PERF_CAPABILITIES[12]; a model without
+ *    that MSR (no dump carries it) has the bit where PDCM says the MSR
+ *    exists, as the generations these dumps come from report it;
+ *  - RTM_DEBUG where CPUID.(EAX=07H,ECX=0):EBX[11] (RTM).
+ */
+uint64_t model_debugctl_reserved(const struct cpu_model *m)
+{
+	uint64_t valid = DEBUGCTLMSR_LBR | DEBUGCTLMSR_BTF | DEBUGCTLMSR_TR | DEBUGCTLMSR_BTS |
+			 DEBUGCTLMSR_BTINT | DEBUGCTLMSR_BTS_OFF_OS | DEBUGCTLMSR_BTS_OFF_USR |
+			 DEBUGCTLMSR_ENABLE_UNCORE_PMI;
+	const struct cpuid_leaf *pmu = model_find_leaf(m, CPUID_LEAF_PERFMON, 0);
+	bool pdcm = model_cpuid_bit(m, CPUID_LEAF_FEATURES, 0, MODEL_ECX, 15);
+	const struct model_msr *caps = model_msr(m, MSR_IA32_PERF_CAPABILITIES);
+
+	if (model_cpuid_bit(m, CPUID_LEAF_EXT_FEATURES, 0, MODEL_ECX, 24))
+		valid |= DEBUGCTLMSR_BUS_LOCK_DETECT;
+	if (pdcm && pmu && model_leaf_in_range(m, CPUID_LEAF_PERFMON) && (pmu->eax & 0xff) > 1)
+		valid |= DEBUGCTLMSR_FREEZE_LBRS_ON_PMI | DEBUGCTLMSR_FREEZE_PERFMON_ON_PMI;
+	if (caps ? caps->value & PERF_CAP_FREEZE_WHILE_SMM : pdcm)
+		valid |= DEBUGCTLMSR_FREEZE_IN_SMM;
+	if (model_cpuid_bit(m, CPUID_LEAF_EXT_FEATURES, 0, MODEL_EBX, 11))
+		valid |= DEBUGCTLMSR_RTM_DEBUG;
+	return ~valid;
+}
+
 uint64_t model_msr_value(const struct cpu_model *m, uint32_t index, uint64_t dflt)
 {
 	const struct model_msr *e = model_msr(m, index);

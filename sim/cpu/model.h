@@ -115,6 +115,8 @@ int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint32_
 
 /* Derived values (the rest are in hvsim/tools.h). */
 unsigned int model_linaddr(const struct cpu_model *m);	/* 0x80000008 EAX[15:8], else 48 */
+/* The IA32_DEBUGCTL bits reserved on the model (WRMSR #GPs; VM entry checks them). */
+uint64_t model_debugctl_reserved(const struct cpu_model *m);
 /* Bits 63:N-1 of @addr all equal, N = model_linaddr() ("Canonical Addressing"). */
 bool model_canonical(const struct cpu_model *m, uint64_t addr);
 

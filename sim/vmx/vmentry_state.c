@@ -28,8 +28,6 @@
 
 /* RFLAGS bits 63:22, 15, 5 and 3 ("Checks on Guest RIP, RFLAGS, and SSP"). */
 #define RFLAGS_RESERVED	(~0x3fffffULL | VMX_BIT(15) | VMX_BIT(5) | VMX_BIT(3))
-/* IA32_DEBUGCTL: bits 5:2 and 63:16 reserved (Vol. 3B "IA32_DEBUGCTL MSR"). */
-#define DEBUGCTL_RESERVED (~0xffffULL | 0x3cULL)
 
 /* Selector: RPL bits 1:0, TI bit 2 (Vol. 3A "Segment Selectors"). */
 #define SEL_RPL		3ULL
@@ -242,10 +240,11 @@ bool vmx_chk_guest_cr4(const struct vmx_check_ctx *c)
 	return fits_fixed(vmx_fld(c, VMCS_GUEST_CR4), c->cr4_fixed0, c->cr4_fixed1);
 }
 
+/* The reserved bits are the model's: bus-lock detection, RTM debugging, ... */
 bool vmx_chk_guest_debugctl(const struct vmx_check_ctx *c)
 {
 	return !(c->entry & VM_ENTRY_LOAD_DEBUG_CONTROLS) ||
-	       !(vmx_fld(c, VMCS_GUEST_IA32_DEBUGCTL) & DEBUGCTL_RESERVED);
+	       !(vmx_fld(c, VMCS_GUEST_IA32_DEBUGCTL) & model_debugctl_reserved(c->m));
 }
 
 bool vmx_chk_guest_ia32e_pg(const struct vmx_check_ctx *c)
