@@ -577,10 +577,10 @@ Test(cpu_model, variation_feature_control, .timeout = 10)
 	m = load("kabylake feature-control=1");
 	cr_assert_eq(msr_value(m, MSR_IA32_FEATURE_CONTROL), FEAT_CTL_LOCKED);
 	/* Once locked, WRMSR may change nothing; unlocked, it may. */
-	cr_assert_lt(model_msr_write_slot(m, NULL, MSR_IA32_FEATURE_CONTROL, 5), 0);
+	cr_assert_lt(model_msr_write_slot(m, NULL, 0, MSR_IA32_FEATURE_CONTROL, 5), 0);
 	free(m);
 	m = load("kabylake feature-control=0");
-	cr_assert_geq(model_msr_write_slot(m, NULL, MSR_IA32_FEATURE_CONTROL, 5), 0);
+	cr_assert_geq(model_msr_write_slot(m, NULL, 0, MSR_IA32_FEATURE_CONTROL, 5), 0);
 	free(m);
 	load_fails("kabylake feature-control=8", -EINVAL, err);
 	cr_assert(strstr(err, "feature-control=N with N from 0 to 7"), "%s", err);

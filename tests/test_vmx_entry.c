@@ -1227,6 +1227,8 @@ Test(vmx_entry, exit_msr_failure_is_a_vmx_abort, .timeout = 30)
 		const char *want;
 	} cases[] = {
 		{ false, MSR_FS_BASE, "VMX abort on CPU 0: loading host MSRs failed (indicator 4)" },
+		/* IA32_EFER = 0 clears LME with the host's CR0.PG 1: WRMSR would #GP. */
+		{ false, MSR_EFER, "VMX abort on CPU 0: loading host MSRs failed (indicator 4)" },
 		{ true, 0x808, "VMX abort on CPU 0: saving guest MSRs failed (indicator 1)" },
 	};
 
@@ -1282,6 +1284,7 @@ static const struct msr_violation msr_violations[] = {
 	{ "msr-load-x2apic", 0x808, 0, 0 },
 	{ "msr-load-smm-only", 0x9b, 0, 0 },
 	{ "msr-load-efer", MSR_EFER, 0xd01 | 2, 0 },
+	{ "msr-load-efer-lme", MSR_EFER, 0xd01 & ~EFER_LME, 0 },	/* the guest's CR0.PG is 1 */
 	{ "msr-load-pat", MSR_IA32_CR_PAT, 0x0606060606060602ULL, 0 },
 	{ "msr-load-canonical", MSR_LSTAR, 0x4000000000000000ULL, 0 },
 	{ "msr-load-tsc-aux", MSR_TSC_AUX, 1ULL << 32, 0 },
@@ -1364,6 +1367,60 @@ ParameterizedTest(unsigned int *row, vmx_msr_load, each_row, .timeout = 10)
 	cr_assert_eq(failed, r, "%s: failed at %s", r->id, failed ? failed->id : "(none)");
 	cr_assert_eq(qual, count, "%s: qualification %lu", r->id, (unsigned long)qual);
 	cr_assert_eq(msr_val[aux - m->msrs], 5, "%s: entries before the bad one stay loaded", r->id);
+	free(a);
+	free(v);
+	free(m);
+}
+
+/*
+ * IA32_EFER loads as WRMSR writes it, with the CR0 VM entry has loaded
+ * (the guest's): LME may change only while CR0.PG is 0 ("Paging-Mode
+ * Enabling"), and LMA, read-only, keeps its value whatever the entry says.
+ */
+Test(vmx_msr_load, efer_loads_as_wrmsr_writes_it, .timeout = 10)
+{
+	static const struct {
+		bool paging;
+		uint64_t value, want;
+		const char *fails;
+	} cases[] = {
+		{ true, 0xd01 & ~EFER_LME, 0, "msr-load-efer-lme" },
+		{ false, 0xd01 & ~EFER_LME, 0xd01 & ~EFER_LME, NULL },
+		{ true, 0xd01 & ~EFER_LMA, 0xd01, NULL },
+		{ true, 0xd01 & ~EFER_NX, 0xd01 & ~EFER_NX, NULL },
+	};
+	struct cpu_model *m = vt_load("skylake-sp");
+	struct vmcs *v = vmx_legal_vmcs(m);
+	struct area *a = calloc(1, sizeof(*a));
+	const struct vmx_phys_reader mem = { .read = area_read, .opaque = a };
+	const struct model_msr *efer = model_msr(m, MSR_EFER);
+
+	cr_assert(a && efer);
+	a->base = 0x40000;
+	a->words[0] = MSR_EFER;
+	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_ADDR, a->base);
+	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT, 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct vmx_check *failed = NULL;
+		uint64_t msr_val[MODEL_MAX_MSRS], qual = 0;
+		int err;
+
+		for (unsigned int k = 0; k < m->nmsrs; k++)
+			msr_val[k] = m->msrs[k].value;
+		a->words[1] = cases[i].value;
+		vmcs_set(v, VMCS_GUEST_CR0, model_cr0_fixed0(m) & ~(cases[i].paging ? 0 : X86_CR0_PG));
+		err = vmx_load_msrs(m, v, &mem, msr_val, &failed, &qual);
+		if (cases[i].fails) {
+			cr_expect_eq(err, EXIT_REASON_MSR_LOAD_FAIL, "case %zu", i);
+			cr_expect(failed && !strcmp(failed->id, cases[i].fails), "case %zu: %s", i,
+				  failed ? failed->id : "(none)");
+			cr_expect_eq(msr_val[efer - m->msrs], efer->value, "case %zu: not loaded", i);
+		} else {
+			cr_expect_eq(err, 0, "case %zu: %s", i, failed ? failed->id : "");
+			cr_expect_eq(msr_val[efer - m->msrs], cases[i].want, "case %zu: %#llx", i,
+				     (unsigned long long)msr_val[efer - m->msrs]);
+		}
+	}
 	free(a);
 	free(v);
 	free(m);

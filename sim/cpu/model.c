@@ -86,8 +86,13 @@ const struct model_msr *model_msr(const struct cpu_model *m, uint32_t index)
 	return NULL;
 }
 
-int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint32_t index,
-			 uint64_t val)
+bool model_efer_lme_faults(uint64_t cr0, uint64_t now, uint64_t val)
+{
+	return (cr0 & X86_CR0_PG) && ((now ^ val) & EFER_LME);
+}
+
+int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint64_t cr0,
+			 uint32_t index, uint64_t val)
 {
 	const struct model_msr *e = m ? model_msr(m, index) : NULL;
 	uint64_t now;
@@ -99,7 +104,24 @@ int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint32_
 		return -1;
 	if (index == MSR_IA32_FEATURE_CONTROL && (now & FEAT_CTL_LOCKED))
 		return -1;
+	if (index == MSR_EFER && model_efer_lme_faults(cr0, now, val))
+		return -1;
 	return (int)(e - m->msrs);
+}
+
+int model_msr_write(const struct cpu_model *m, uint64_t *vals, uint64_t cr0, uint32_t index,
+		    uint64_t val)
+{
+	int slot = model_msr_write_slot(m, vals, cr0, index, val);
+
+	if (slot < 0)
+		return -1;
+	if (!vals)
+		return 0;
+	if (index == MSR_EFER)
+		val = (val & ~EFER_LMA) | (vals[slot] & EFER_LMA);
+	vals[slot] = val;
+	return 0;
 }
 
 /* Leaf 0 EAX and 80000000H EAX; false when the model lacks that leaf. */

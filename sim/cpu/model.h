@@ -105,13 +105,27 @@ uint64_t model_msr_value(const struct cpu_model *m, uint32_t index, uint64_t dfl
 uint64_t model_vmx_ctl_cap(const struct cpu_model *m, uint32_t plain, uint32_t true_msr);
 /*
  * WRMSR of @val to MSR @index on a CPU of model @m whose MSRs hold @cur (by
- * slot; NULL: the reset values): the slot it writes, or -1 where WRMSR
- * #GPs: an MSR the model lacks, a bit outside its writable mask changed,
- * IA32_FEATURE_CONTROL once locked (SDM Vol. 3C, "Enabling and Entering
- * VMX Operation").
+ * slot; NULL: the reset values) and whose CR0 is @cr0: the slot it writes,
+ * or -1 where WRMSR #GPs: an MSR the model lacks, a bit outside its
+ * writable mask changed, IA32_FEATURE_CONTROL once locked (SDM Vol. 3C,
+ * "Enabling and Entering VMX Operation"), IA32_EFER.LME changed while
+ * CR0.PG is 1 (model_efer_lme_faults()).
  */
-int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint32_t index,
-			 uint64_t val);
+int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint64_t cr0,
+			 uint32_t index, uint64_t val);
+/*
+ * That WRMSR performed on @vals (NULL: only checked): 0, or -1 for a #GP.
+ * IA32_EFER.LMA is read-only: the bit written is ignored ("IA32_EFER MSR
+ * Information": LMA is (R)).
+ */
+int model_msr_write(const struct cpu_model *m, uint64_t *vals, uint64_t cr0, uint32_t index,
+		    uint64_t val);
+/*
+ * Whether WRMSR of @val to IA32_EFER, which holds @now, #GPs with CR0 @cr0
+ * because it changes LME while paging is on (SDM Vol. 3A, "Paging-Mode
+ * Enabling": "IA32_EFER.LME cannot be modified while paging is enabled").
+ */
+bool model_efer_lme_faults(uint64_t cr0, uint64_t now, uint64_t val);
 
 /* Derived values (the rest are in hvsim/tools.h). */
 unsigned int model_linaddr(const struct cpu_model *m);	/* 0x80000008 EAX[15:8], else 48 */

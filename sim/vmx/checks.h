@@ -52,6 +52,7 @@ struct vmx_check_ctx {
 	bool v8086;				/* guest RFLAGS.VM */
 	/* MSR-loading rows: the entry being loaded ("VM-Entry Controls for MSRs"). */
 	struct {
+		uint64_t cr0;			/* CR0 as loaded: the guest's on entry, the host's on exit */
 		unsigned int pos;		/* its index in the area, from 1 */
 		uint32_t index;			/* bits 31:0: the MSR */
 		uint32_t reserved;		/* bits 63:32 */

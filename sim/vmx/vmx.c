@@ -549,7 +549,7 @@ static void exit_to_host(struct machine *m, struct hw_cpu *c, struct vmcs *v,
 	c->cr0 = (vmcs_get(v, VMCS_HOST_CR0) & ~CR0_KEPT_ON_EXIT) | (c->cr0 & CR0_KEPT_ON_EXIT);
 	c->cr4 = vmcs_get(v, VMCS_HOST_CR4);
 	load_state_msrs(c, v, false);
-	if (vmx_load_msr_area(c->model, v, &mem, c->msr_val,
+	if (vmx_load_msr_area(c->model, v, &mem, c->msr_val, c->cr0,
 			      vmcs_get(v, VMCS_VM_EXIT_MSR_LOAD_COUNT),
 			      vmcs_get(v, VMCS_VM_EXIT_MSR_LOAD_ADDR), &failed, &qual))
 		vmx_abort(m, c, VMX_ABORT_LOAD_HOST_MSR, qual, entry_failed, pc);
