@@ -1020,6 +1020,42 @@ Test(vmx_entry, invalid_guest_state_is_exit_33_and_leaves_the_vmcs_clear, .timeo
 	}
 }
 
+/*
+ * A PAE guest without EPT: VM entry reads the four PDPTEs from the page
+ * its CR3 names, in the machine's memory, and a present one with a
+ * reserved bit fails the entry with exit 33, qualification 2 ("Checks on
+ * Guest Page-Directory-Pointer-Table Entries").
+ */
+Test(vmx_entry, pae_guest_pdptes_come_from_memory, .timeout = 30)
+{
+	static const struct {
+		uint64_t pdpte;
+		uint32_t reason;
+		uint64_t qual;
+	} cases[] = {
+		{ 0x5000 | PAE_PDPTE_PRESENT, EXIT_REASON_HLT, 0 },
+		{ 0x5000 | PAE_PDPTE_PRESENT | VMX_BIT(1), 0x80000021U, ENTRY_FAIL_PDPTE },
+		{ 0x5000 | VMX_BIT(1), EXIT_REASON_HLT, 0 },	/* not present */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcase c = { .guest = { new_run("kabylake", 1, vt_pae_guest) } };
+		struct vmxp_run *g = c.guest[0];
+		struct sim_result r;
+
+		g->pae_cr3 = true;
+		g->pdpt[2] = cases[i].pdpte;
+		r = vrun(&c, "1 slots: kabylake", 1, "timed", 1);
+		expect_clean(&r);
+		cr_expect_eq(g->exit[0].ret, VMX_SUCCEED, "case %zu", i);
+		cr_expect_eq(g->exit[0].reason, cases[i].reason, "case %zu: reason %#x", i,
+			     g->exit[0].reason);
+		cr_expect_eq(g->exit[0].qual, cases[i].qual, "case %zu", i);
+		sim_result_release(&r);
+		free(g);
+	}
+}
+
 /* The id of every TR_VMX record of @kind in @r's trace, with the value, one per line. */
 static void vmx_records(const struct sim_result *r, unsigned int kind, char *out, size_t len)
 {

@@ -457,6 +457,42 @@ static void g_link_width(const struct cpu_model *m, struct vmcs *v, int a)
 	v_set(m, v, VMCS_VMCS_LINK_POINTER, 1ULL << model_maxphyaddr(m));
 }
 
+/*
+ * The guest's memory as the checks read it: the page-directory-pointer
+ * table at the legal guest's CR3, zeros elsewhere. run_row() clears it.
+ */
+#define GUEST_PDPT_PA	0x2000ULL
+static uint64_t guest_pdpt[PAE_NR_PDPTES];
+
+static bool guest_mem_read(void *opaque, uint64_t pa, void *buf, size_t len)
+{
+	uint8_t *out = buf;
+
+	(void)opaque;
+	for (size_t i = 0; i < len; i++) {
+		uint64_t off = pa + i - GUEST_PDPT_PA;
+
+		out[i] = pa + i >= GUEST_PDPT_PA && off < sizeof(guest_pdpt) ?
+			 ((const uint8_t *)guest_pdpt)[off] : 0;
+	}
+	return true;
+}
+
+static const struct vmx_phys_reader guest_mem = { .read = guest_mem_read };
+static const struct vmx_entry_env guest_env = { .mem = &guest_mem };
+
+/* @a 0: a present PDPTE with reserved bit 1 in the table at CR3; 1: the same in a field, with EPT. */
+static void g_pdpte(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	vt_pae_guest(v);
+	if (!a) {
+		guest_pdpt[1] = 0x3000 | PAE_PDPTE_PRESENT | VMX_BIT(1);
+		return;
+	}
+	unrestricted(v);
+	vmcs_set(v, VMCS_GUEST_PDPTR2, PAE_PDPTE_PRESENT | (1ULL << model_maxphyaddr(m)));
+}
+
 static const struct violation {
 	const char *id;
 	violate_fn *apply;
@@ -594,6 +630,8 @@ static const struct violation {
 	{ "guest-pdbg-bs-clear", g_bs, 0 },
 	{ "guest-link-aligned", g_link_aligned, 0 },
 	{ "guest-link-width", g_link_width, 0 },
+	{ "guest-pdpte-mem", g_pdpte, 0 },
+	{ "guest-pdpte-fields", g_pdpte, 1 },
 };
 
 static const struct violation *find_violation(const char *id)
@@ -619,14 +657,16 @@ static void run_row(const struct vmx_check *r, bool host)
 	int err;
 
 	cr_assert(vi, "row %s has no violation", r->id);
+	memset(guest_pdpt, 0, sizeof(guest_pdpt));
 	expect_pass(m, v, "legal state");
 	vi->apply(m, v, vi->arg);
-	err = host ? vmx_check_host_state(m, v, &failed) : vmx_check_guest_state(m, v, &failed);
+	err = vmx_check_group_run(host ? VMX_CHECK_HOST_STATE : VMX_CHECK_GUEST_STATE, m, v,
+				  &guest_env, &failed);
 	cr_assert_eq(err, r->error, "%s: error %d", r->id, err);
 	cr_assert_eq(failed, r, "%s: failed at %s instead", r->id, failed ? failed->id : "(none)");
 	/* The whole entry, one context for every group, stops at the same row. */
 	failed = NULL;
-	err = vmx_check_entry(m, v, NULL, &failed);
+	err = vmx_check_entry(m, v, &guest_env, &failed);
 	cr_assert_eq(err, r->error, "%s: entry error %d", r->id, err);
 	cr_assert_eq(failed, r, "%s: entry failed at %s", r->id, failed ? failed->id : "(none)");
 	free(v);
@@ -711,7 +751,10 @@ Test(vmx_state, legal_state_passes_on_every_model, .timeout = 10)
 	}
 }
 
-/* Only a failure on the VMCS link pointer reports exit qualification 4. */
+/*
+ * Only a failure on the VMCS link pointer reports exit qualification 4,
+ * only one on the PDPTEs 2.
+ */
 Test(vmx_state, link_pointer_qualification, .timeout = 10)
 {
 	unsigned int n;
@@ -719,7 +762,8 @@ Test(vmx_state, link_pointer_qualification, .timeout = 10)
 
 	for (unsigned int i = 0; i < n; i++) {
 		const struct vmx_check *r = &rows[i];
-		uint64_t want = strncmp(r->id, "guest-link-", 11) ? 0 : 4;
+		uint64_t want = !strncmp(r->id, "guest-link-", 11) ? ENTRY_FAIL_VMCS_LINK_PTR :
+				!strncmp(r->id, "guest-pdpte-", 12) ? ENTRY_FAIL_PDPTE : 0;
 
 		cr_assert_eq(vmx_guest_check_qualification(r), want, "%s", r->id);
 	}
@@ -789,6 +833,46 @@ Test(vmx_state, guest_debugctl_reserved_bits_follow_the_model, .timeout = 10)
 		free(v);
 		free(m);
 	}
+}
+
+/*
+ * The PDPTEs are checked only for a PAE-paging guest ("Checks on Guest
+ * Page-Directory-Pointer-Table Entries"), from memory without EPT and from
+ * the guest-state fields with it; a PDPTE that is not present may hold
+ * anything.
+ */
+Test(vmx_state, pdptes_checked_only_where_the_guest_uses_them, .timeout = 10)
+{
+	struct cpu_model *m = vt_load("kabylake");
+	struct vmcs *v = vmx_legal_vmcs(m);
+	const struct vmx_check *failed = NULL;
+	uint64_t beyond = 1ULL << model_maxphyaddr(m);
+
+	memset(guest_pdpt, 0, sizeof(guest_pdpt));
+	/* An IA-32e guest: the same bad entry at CR3 is a PML4 entry, not a PDPTE. */
+	guest_pdpt[0] = PAE_PDPTE_PRESENT | VMX_BIT(5);
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), 0, "%s", failed ? failed->id : "");
+	vt_pae_guest(v);
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), EXIT_REASON_INVALID_STATE);
+	cr_assert_str_eq(failed->id, "guest-pdpte-mem");
+	cr_assert_eq(vmx_guest_check_qualification(failed), 2);
+	/* Not present: reserved bits do not matter; beyond MAXPHYADDR when present does. */
+	guest_pdpt[0] = VMX_BIT(5) | beyond;
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), 0, "%s", failed ? failed->id : "");
+	guest_pdpt[3] = PAE_PDPTE_PRESENT | beyond;
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), EXIT_REASON_INVALID_STATE);
+	cr_assert_str_eq(failed->id, "guest-pdpte-mem");
+	/* With EPT the table in memory is not read: the fields are checked. */
+	unrestricted(v);
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), 0, "%s", failed ? failed->id : "");
+	vmcs_set(v, VMCS_GUEST_PDPTR0, PAE_PDPTE_PRESENT | VMX_BIT(2));
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), EXIT_REASON_INVALID_STATE);
+	cr_assert_str_eq(failed->id, "guest-pdpte-fields");
+	/* Paging off (unrestricted guest): no PDPTEs at all. */
+	vmcs_clear_bits(v, VMCS_GUEST_CR0, X86_CR0_PG);
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), 0, "%s", failed ? failed->id : "");
+	free(v);
+	free(m);
 }
 
 /* A guest may stay halted with SS DPL 0 on every model that reports HLT. */

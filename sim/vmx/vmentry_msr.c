@@ -104,10 +104,7 @@ static void read_entry(struct vmx_check_ctx *c, uint64_t addr, unsigned int pos)
 	uint8_t raw[VMX_MSR_ENTRY_SIZE];
 	uint32_t lo, hi;
 
-	memset(raw, 0, sizeof(raw));
-	if (c->mem)
-		c->mem->read(c->mem->opaque, addr + (uint64_t)(pos - 1) * VMX_MSR_ENTRY_SIZE, raw,
-			     sizeof(raw));
+	vmx_read_phys(c, addr + (uint64_t)(pos - 1) * VMX_MSR_ENTRY_SIZE, raw, sizeof(raw));
 	memcpy(&lo, raw, sizeof(lo));
 	memcpy(&hi, raw + 4, sizeof(hi));
 	c->msr.pos = pos;

@@ -834,3 +834,48 @@ bool vmx_chk_guest_link_width(const struct vmx_check_ctx *c)
 
 	return link == VMCS_LINK_POINTER_NONE || !vmx_beyond_pa(c, link);
 }
+
+/* ---- Checks on Guest Page-Directory-Pointer-Table Entries ---- */
+
+/* The guest uses PAE paging: CR0.PG and CR4.PAE in its fields, not IA-32e mode. */
+static bool pae_guest(const struct vmx_check_ctx *c)
+{
+	return (vmx_fld(c, VMCS_GUEST_CR0) & X86_CR0_PG) &&
+	       (vmx_fld(c, VMCS_GUEST_CR4) & X86_CR4_PAE) && !c->ia32e;
+}
+
+/* What MOV to CR3 checks of each PDPTE under PAE paging: present, none reserved. */
+static bool pdptes_valid(const struct vmx_check_ctx *c, const uint64_t *pdpte)
+{
+	for (int i = 0; i < PAE_NR_PDPTES; i++)
+		if ((pdpte[i] & PAE_PDPTE_PRESENT) &&
+		    ((pdpte[i] & PAE_PDPTE_RESERVED_LOW) || vmx_beyond_pa(c, pdpte[i])))
+			return false;
+	return true;
+}
+
+/*
+ * Without EPT the PDPTEs come from the table CR3 locates, as MOV to CR3
+ * would load them: VM entry must check them when PAE paging was not in
+ * use before it, which for the IA-32e host is always.
+ */
+bool vmx_chk_guest_pdpte_mem(const struct vmx_check_ctx *c)
+{
+	uint64_t pdpte[PAE_NR_PDPTES];
+
+	if (!pae_guest(c) || (c->proc2 & SECONDARY_EXEC_ENABLE_EPT))
+		return true;
+	vmx_read_phys(c, vmx_fld(c, VMCS_GUEST_CR3) & PAE_CR3_PDPT_MASK, pdpte, sizeof(pdpte));
+	return pdptes_valid(c, pdpte);
+}
+
+/* With EPT, the guest-state area's PDPTE fields are the ones loaded. */
+bool vmx_chk_guest_pdpte_fields(const struct vmx_check_ctx *c)
+{
+	const uint64_t pdpte[PAE_NR_PDPTES] = {
+		vmx_fld(c, VMCS_GUEST_PDPTR0), vmx_fld(c, VMCS_GUEST_PDPTR1),
+		vmx_fld(c, VMCS_GUEST_PDPTR2), vmx_fld(c, VMCS_GUEST_PDPTR3),
+	};
+
+	return !pae_guest(c) || !(c->proc2 & SECONDARY_EXEC_ENABLE_EPT) || pdptes_valid(c, pdpte);
+}

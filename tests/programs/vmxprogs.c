@@ -55,6 +55,7 @@ void vmxp_guest_task(void *arg)
 	struct vmxp_run *r = arg;
 	uint32_t rev = revision();
 	unsigned long on = vmx_region(rev), vmcs = vmx_region(rev), area = 0, exit_area = 0;
+	unsigned long pdpt = 0;
 	uint64_t *store = NULL;
 	int ret;
 
@@ -67,6 +68,12 @@ void vmxp_guest_task(void *arg)
 	for (unsigned int i = 0; i < r->nfields; i++)
 		if (vmwrite(r->fields[i].encoding, r->fields[i].value) != VMX_SUCCEED)
 			r->vmwrite_failed++;
+	if (r->pae_cr3) {
+		pdpt = __get_free_pages(GFP_KERNEL, 0);
+		for (unsigned int i = 0; i < 4; i++)
+			((uint64_t *)pdpt)[i] = r->pdpt[i];
+		vmwrite(VMCS_GUEST_CR3, __pa((void *)pdpt));
+	}
 	if (r->nmsrs) {
 		uint64_t *p;
 
@@ -127,6 +134,8 @@ out:
 		free_pages(area, 0);
 	if (exit_area)
 		free_pages(exit_area, 0);
+	if (pdpt)
+		free_pages(pdpt, 0);
 	free_pages(on, 0);
 	free_pages(vmcs, 0);
 }

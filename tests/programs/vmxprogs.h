@@ -39,6 +39,8 @@ struct vmxp_run {
 	unsigned int nexit_load;
 	uint32_t exit_store[VMXP_MAX_MSRS];	/* the VM-exit MSR-store area's MSRs */
 	unsigned int nexit_store;
+	bool pae_cr3;			/* guest CR3: a page holding pdpt[] */
+	uint64_t pdpt[4];		/* a PAE guest's page-directory-pointer table */
 	unsigned int entries;		/* VM entries at most */
 	bool stop_on_ext_intr;		/* stop after the first external-interrupt exit */
 	bool relaunch;			/* one more VMLAUNCH at the end (error 4) */
