@@ -307,6 +307,54 @@ Test(cpu_model, every_cost_given_explicitly, .timeout = 10)
 	cr_assert_null(model_cost_name(NR_MODEL_COSTS));
 }
 
+/* Every choice where the SDM lets processors differ is made in each shipped file. */
+Test(cpu_model, every_choice_given_explicitly, .timeout = 10)
+{
+	for (size_t i = 0; i < NR_EXPECTS; i++) {
+		char path[256], line[1100];
+		bool seen[NR_MODEL_CHOICES] = { false };
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s.cpu", HVSIM_CPUS_DIR, expects[i].name);
+		f = fopen(path, "r");
+		cr_assert(f, "%s", path);
+		while (fgets(line, sizeof(line), f))
+			for (int c = 0; c < NR_MODEL_CHOICES; c++) {
+				char want[64];
+
+				snprintf(want, sizeof(want), "choice %s ", model_choice_name(c));
+				if (!strncmp(line, want, strlen(want)))
+					seen[c] = true;
+			}
+		fclose(f);
+		for (int c = 0; c < NR_MODEL_CHOICES; c++)
+			cr_assert(seen[c], "%s: no 'choice %s' line", path, model_choice_name(c));
+	}
+	cr_assert_null(model_choice_name(NR_MODEL_CHOICES));
+	cr_assert_null(model_choice_value_name(MODEL_CHOICE_NMI_IN_STI_SHADOW, 2));
+}
+
+/* The choice from the file, "fail" on every shipped model; a variation gives the other value. */
+Test(cpu_model, choices_from_file_and_variation, .timeout = 10)
+{
+	struct cpu_model *m = load("kabylake");
+	char err[ERRLEN];
+
+	cr_assert_eq(m->choice[MODEL_CHOICE_NMI_IN_STI_SHADOW], 0);
+	free(m);
+	m = load("kabylake nmi-in-sti-shadow=enter");
+	cr_assert_eq(m->choice[MODEL_CHOICE_NMI_IN_STI_SHADOW], 1);
+	cr_assert_str_eq(m->name, "kabylake nmi-in-sti-shadow=enter");
+	free(m);
+	m = load("kabylake nmi-in-sti-shadow=enter nmi-in-sti-shadow=fail");
+	cr_assert_eq(m->choice[MODEL_CHOICE_NMI_IN_STI_SHADOW], 0);
+	free(m);
+	load_fails("kabylake nmi-in-sti-shadow=maybe", -EINVAL, err);
+	cr_assert_str_eq(err, "variation 'nmi-in-sti-shadow=maybe': expected nmi-in-sti-shadow=fail or nmi-in-sti-shadow=enter");
+	load_fails("kabylake warp=9", -EINVAL, err);
+	cr_assert_str_eq(err, "variation 'warp=9': expected maxphyaddr=N, feature-control=N or a choice (nmi-in-sti-shadow=VALUE)");
+}
+
 Test(cpu_model, kabylake_lacks_posted_interrupts, .timeout = 10)
 {
 	struct cpu_model *sky = load("skylake-sp");
@@ -720,9 +768,9 @@ Test(cpu_model, variation_errors, .timeout = 10)
 	char longspec[300];
 
 	load_fails("skylake-sp -frobnicate", -EINVAL, err);
-	cr_assert_str_eq(err, "variation '-frobnicate': expected -feature, +feature, -vmx.CONTROL, maxphyaddr=N or feature-control=N");
+	cr_assert_str_eq(err, "variation '-frobnicate': expected -feature, +feature, -vmx.CONTROL, maxphyaddr=N, feature-control=N or CHOICE=VALUE");
 	load_fails("skylake-sp frobnicate", -EINVAL, err);
-	cr_assert_str_eq(err, "variation 'frobnicate': expected -feature, +feature, -vmx.CONTROL, maxphyaddr=N or feature-control=N");
+	cr_assert_str_eq(err, "variation 'frobnicate': expected -feature, +feature, -vmx.CONTROL, maxphyaddr=N, feature-control=N or CHOICE=VALUE");
 	load_fails("skylake-sp -cpuid.0x7.exx.3", -EINVAL, err);
 	load_fails("skylake-sp -cpuid.0x7.ebx.32", -EINVAL, err);
 	load_fails("skylake-sp -cpuid.0x7.0.1.ebx.3", -EINVAL, err);
@@ -841,8 +889,30 @@ Test(cpu_model, file_error_unknown_keyword, .timeout = 10)
 	char err[ERRLEN];
 
 	parse_text(text, strlen(text), 3, err);
-	cr_assert(strstr(err, "expected a keyword (name, description, cpuid, msr, cost), found 'cpuif'"),
+	cr_assert(strstr(err, "expected a keyword (name, description, cpuid, msr, cost, choice), found 'cpuif'"),
 		  "%s", err);
+}
+
+Test(cpu_model, file_choice_lines, .timeout = 10)
+{
+	static const char ok[] = "name t\nchoice nmi-in-sti-shadow enter\n";
+	static const char twice[] = "name t\nchoice nmi-in-sti-shadow enter\n"
+				    "choice nmi-in-sti-shadow fail\n";
+	static const char bad_value[] = "name t\nchoice nmi-in-sti-shadow sometimes\n";
+	static const char bad_name[] = "name t\nchoice nmi-anywhere fail\n";
+	static const char short_line[] = "name t\nchoice nmi-in-sti-shadow\n";
+	char err[ERRLEN];
+
+	parse_text(ok, strlen(ok), 0, err);
+	parse_text(twice, strlen(twice), 3, err);
+	cr_assert(strstr(err, "each choice once: 'nmi-in-sti-shadow' is on line 2"), "%s", err);
+	parse_text(bad_value, strlen(bad_value), 2, err);
+	cr_assert(strstr(err, "'fail' or 'enter' for nmi-in-sti-shadow, found 'sometimes'"), "%s",
+		  err);
+	parse_text(bad_name, strlen(bad_name), 2, err);
+	cr_assert(strstr(err, "a choice name (nmi-in-sti-shadow), found 'nmi-anywhere'"), "%s", err);
+	parse_text(short_line, strlen(short_line), 2, err);
+	cr_assert(strstr(err, "'choice NAME VALUE'"), "%s", err);
 }
 
 Test(cpu_model, file_error_bad_hex, .timeout = 10)

@@ -423,6 +423,13 @@ static void g_nmi_movss(const struct cpu_model *m, struct vmcs *v, int a)
 	inject(v, INTR_TYPE_NMI_INTR, 2);
 }
 
+static void g_nmi_sti(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	g_intr(m, v, (int)GUEST_INTR_STATE_STI);
+	(void)a;
+	inject(v, INTR_TYPE_NMI_INTR, 2);
+}
+
 static void g_vnmi(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
@@ -623,6 +630,7 @@ static const struct violation {
 	{ "guest-intr-sti-if", g_sti_if0, 0 },
 	{ "guest-intr-ext-inject", g_ext_movss, 0 },
 	{ "guest-intr-nmi-movss", g_nmi_movss, 0 },
+	{ "guest-intr-nmi-sti", g_nmi_sti, 0 },
 	{ "guest-intr-smi", g_intr, 1 << 2 },
 	{ "guest-intr-vnmi", g_vnmi, 0 },
 	{ "guest-pdbg-reserved", g_pdbg, 1 << 4 },
@@ -871,6 +879,43 @@ Test(vmx_state, pdptes_checked_only_where_the_guest_uses_them, .timeout = 10)
 	/* Paging off (unrestricted guest): no PDPTEs at all. */
 	vmcs_clear_bits(v, VMCS_GUEST_CR0, X86_CR0_PG);
 	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), 0, "%s", failed ? failed->id : "");
+	free(v);
+	free(m);
+}
+
+/*
+ * Injecting an NMI into an STI shadow: the SDM lets a processor fail the
+ * entry or not; each model's choice says which (every shipped model
+ * fails it), and a variation gives the other behaviour.
+ */
+Test(vmx_state, nmi_in_sti_shadow_follows_the_model_choice, .timeout = 10)
+{
+	char names[16][MODEL_FILE_NAME_MAX];
+	unsigned int n = model_list(HVSIM_CPUS_DIR, names, 16);
+	struct cpu_model *m;
+	struct vmcs *v;
+	const struct vmx_check *failed;
+
+	for (unsigned int i = 0; i < n; i++) {
+		m = vt_load(names[i]);
+		v = vmx_legal_vmcs(m);
+		g_nmi_sti(m, v, 0);
+		failed = NULL;
+		cr_expect_eq(vmx_check_guest_state(m, v, &failed), EXIT_REASON_INVALID_STATE, "%s",
+			     names[i]);
+		cr_expect(failed && !strcmp(failed->id, "guest-intr-nmi-sti"), "%s: %s", names[i],
+			  failed ? failed->id : "(none)");
+		free(v);
+		free(m);
+	}
+	m = vt_load("skylake-sp nmi-in-sti-shadow=enter");
+	v = vmx_legal_vmcs(m);
+	g_nmi_sti(m, v, 0);
+	cr_assert_eq(vmx_check_guest_state(m, v, &failed), 0, "%s", failed ? failed->id : "");
+	/* Blocking by MOV SS still fails, whatever the choice. */
+	g_nmi_movss(m, v, 0);
+	cr_assert_eq(vmx_check_guest_state(m, v, &failed), EXIT_REASON_INVALID_STATE);
+	cr_assert_str_eq(failed->id, "guest-intr-nmi-movss");
 	free(v);
 	free(m);
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "hvsim/x86/msr-index.h"
 #include "hvsim/x86/processor-flags.h"
@@ -47,6 +48,14 @@ static const char *const cost_names[NR_MODEL_COSTS] = {
 };
 
 const char *const model_reg_names[4] = { "eax", "ebx", "ecx", "edx" };
+
+/* Each choice's name and its two values' names, value 0 first. */
+static const struct {
+	const char *name;
+	const char *values[2];
+} choices[NR_MODEL_CHOICES] = {
+	[MODEL_CHOICE_NMI_IN_STI_SHADOW] = { "nmi-in-sti-shadow", { "fail", "enter" } },
+};
 
 /* ---- look-ups ---- */
 
@@ -414,6 +423,37 @@ const char *model_cost_name(enum model_cost cost)
 	if ((unsigned int)cost >= NR_MODEL_COSTS)
 		return NULL;
 	return cost_names[cost];
+}
+
+const char *model_choice_name(enum model_choice ch)
+{
+	return (unsigned int)ch < NR_MODEL_CHOICES ? choices[ch].name : NULL;
+}
+
+const char *model_choice_value_name(enum model_choice ch, unsigned int v)
+{
+	return (unsigned int)ch < NR_MODEL_CHOICES && v < 2 ? choices[ch].values[v] : NULL;
+}
+
+enum model_choice model_choice_find(const char *name, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_MODEL_CHOICES; i++)
+		if (strlen(choices[i].name) == len && !strncmp(choices[i].name, name, len))
+			break;
+	return (enum model_choice)i;
+}
+
+bool model_choice_parse(enum model_choice ch, const char *text, uint8_t *v)
+{
+	for (uint8_t i = 0; i < 2; i++) {
+		if (!strcmp(text, choices[ch].values[i])) {
+			*v = i;
+			return true;
+		}
+	}
+	return false;
 }
 
 struct cpu_model *model_new(const char *dir, const char *spec, char *err, size_t errlen)

@@ -55,6 +55,24 @@ enum model_cost {
 	NR_MODEL_COSTS
 };
 
+/*
+ * Where the SDM lets processors differ, which way a model goes: one value
+ * per choice, 0 or 1, named in model files ("choice NAME VALUE") and
+ * variations ("NAME=VALUE") by model_choice_name() and
+ * model_choice_value_name(). A file that leaves a choice out gets 0.
+ */
+enum model_choice {
+	/*
+	 * VM entry injecting an NMI into a guest with blocking by STI: "A
+	 * processor may require bit 0 (blocking by STI) to be 0 ... Other
+	 * processors may not make this requirement" (Vol. 3C, "Checks on
+	 * Guest Non-Register State"). 0 "fail": the entry fails (exit 33);
+	 * 1 "enter": it does not.
+	 */
+	MODEL_CHOICE_NMI_IN_STI_SHADOW,
+	NR_MODEL_CHOICES
+};
+
 #define MODEL_MAX_LEAVES	256
 #define MODEL_MAX_MSRS		64
 /* A model's name: the full spec text, so it fits a hw_desc slot's spec. */
@@ -68,6 +86,7 @@ struct cpu_model {
 	struct model_msr msrs[MODEL_MAX_MSRS];
 	unsigned int nmsrs;
 	uint32_t cost[NR_MODEL_COSTS];
+	uint8_t choice[NR_MODEL_CHOICES];	/* each choice's value, 0 or 1 */
 };
 
 /*
@@ -146,6 +165,13 @@ static inline bool canonical_in(unsigned int n, uint64_t addr)
 void model_describe(const struct cpu_model *m, struct strbuf *sb);
 /* The cost's name in model files ("vmentry"), or NULL when out of range. */
 const char *model_cost_name(enum model_cost cost);
+/* A choice's name ("nmi-in-sti-shadow") and its value @v's ("fail"); NULL when out of range. */
+const char *model_choice_name(enum model_choice ch);
+const char *model_choice_value_name(enum model_choice ch, unsigned int v);
+/* The choice named @name (@len characters), or NR_MODEL_CHOICES. */
+enum model_choice model_choice_find(const char *name, size_t len);
+/* The value of choice @ch named @text into *@v; false when it names none. */
+bool model_choice_parse(enum model_choice ch, const char *text, uint8_t *v);
 
 /*
  * A machine: its CPU slots, each with a model spec (model name and

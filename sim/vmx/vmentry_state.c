@@ -776,6 +776,13 @@ bool vmx_chk_guest_intr_nmi_movss(const struct vmx_check_ctx *c)
 	return !injects(c, INTR_TYPE_NMI_INTR) || !(intr_state(c) & GUEST_INTR_STATE_MOV_SS);
 }
 
+/* A processor may require this, others may not: the model's choice says which it is. */
+bool vmx_chk_guest_intr_nmi_sti(const struct vmx_check_ctx *c)
+{
+	return !injects(c, INTR_TYPE_NMI_INTR) || c->m->choice[MODEL_CHOICE_NMI_IN_STI_SHADOW] ||
+	       !(intr_state(c) & GUEST_INTR_STATE_STI);
+}
+
 /* The simulator never runs in SMM. */
 bool vmx_chk_guest_intr_smi(const struct vmx_check_ctx *c)
 {
