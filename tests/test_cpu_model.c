@@ -282,54 +282,50 @@ Test(cpu_model, msrs_follow_the_sdm_rules, .timeout = 10)
 	}
 }
 
-Test(cpu_model, every_cost_given_explicitly, .timeout = 10)
+/* Every shipped file has a "KEYWORD NAME " line for each of the @n @names. */
+static void every_file_names_each(const char *keyword, const char *const *names, unsigned int n)
 {
 	for (size_t i = 0; i < NR_EXPECTS; i++) {
 		char path[256], line[1100];
-		bool seen[NR_MODEL_COSTS] = { false };
+		bool seen[32] = { false };
 		FILE *f;
 
+		cr_assert_leq(n, sizeof(seen) / sizeof(seen[0]));
 		snprintf(path, sizeof(path), "%s/%s.cpu", HVSIM_CPUS_DIR, expects[i].name);
 		f = fopen(path, "r");
 		cr_assert(f, "%s", path);
 		while (fgets(line, sizeof(line), f))
-			for (int c = 0; c < NR_MODEL_COSTS; c++) {
-				char want[40];
+			for (unsigned int c = 0; c < n; c++) {
+				char want[64];
 
-				snprintf(want, sizeof(want), "cost %s ", model_cost_name(c));
+				snprintf(want, sizeof(want), "%s %s ", keyword, names[c]);
 				if (!strncmp(line, want, strlen(want)))
 					seen[c] = true;
 			}
 		fclose(f);
-		for (int c = 0; c < NR_MODEL_COSTS; c++)
-			cr_assert(seen[c], "%s: no 'cost %s' line", path, model_cost_name(c));
+		for (unsigned int c = 0; c < n; c++)
+			cr_assert(seen[c], "%s: no '%s %s' line", path, keyword, names[c]);
 	}
+}
+
+Test(cpu_model, every_cost_given_explicitly, .timeout = 10)
+{
+	const char *names[NR_MODEL_COSTS];
+
+	for (int c = 0; c < NR_MODEL_COSTS; c++)
+		names[c] = model_cost_name(c);
+	every_file_names_each("cost", names, NR_MODEL_COSTS);
 	cr_assert_null(model_cost_name(NR_MODEL_COSTS));
 }
 
 /* Every choice where the SDM lets processors differ is made in each shipped file. */
 Test(cpu_model, every_choice_given_explicitly, .timeout = 10)
 {
-	for (size_t i = 0; i < NR_EXPECTS; i++) {
-		char path[256], line[1100];
-		bool seen[NR_MODEL_CHOICES] = { false };
-		FILE *f;
+	const char *names[NR_MODEL_CHOICES];
 
-		snprintf(path, sizeof(path), "%s/%s.cpu", HVSIM_CPUS_DIR, expects[i].name);
-		f = fopen(path, "r");
-		cr_assert(f, "%s", path);
-		while (fgets(line, sizeof(line), f))
-			for (int c = 0; c < NR_MODEL_CHOICES; c++) {
-				char want[64];
-
-				snprintf(want, sizeof(want), "choice %s ", model_choice_name(c));
-				if (!strncmp(line, want, strlen(want)))
-					seen[c] = true;
-			}
-		fclose(f);
-		for (int c = 0; c < NR_MODEL_CHOICES; c++)
-			cr_assert(seen[c], "%s: no 'choice %s' line", path, model_choice_name(c));
-	}
+	for (int c = 0; c < NR_MODEL_CHOICES; c++)
+		names[c] = model_choice_name(c);
+	every_file_names_each("choice", names, NR_MODEL_CHOICES);
 	cr_assert_null(model_choice_name(NR_MODEL_CHOICES));
 	cr_assert_null(model_choice_value_name(MODEL_CHOICE_NMI_IN_STI_SHADOW, 2));
 }
