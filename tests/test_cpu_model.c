@@ -572,6 +572,35 @@ Test(cpu_model, debugctl_reserved_derived_from_cpuid, .timeout = 10)
 	}
 }
 
+/*
+ * IA32_LBR_CTL's reserved bits, from CPUID leaf 1CH EBX (Vol. 3B,
+ * "Architectural Last Branch Records"): Sapphire Rapids and Alder Lake
+ * enumerate CPL filtering, branch filtering and call-stack mode; a model
+ * without the leaf has no IA32_LBR_CTL bit at all.
+ */
+Test(cpu_model, lbr_ctl_reserved_derived_from_cpuid, .timeout = 10)
+{
+	static const struct {
+		const char *spec;
+		uint64_t reserved;
+	} want[] = {
+		{ "sapphire-rapids", ~0x7f000fULL },
+		{ "alderlake-e", ~0x7f000fULL },
+		{ "skylake-sp", ~0ULL },
+		{ "sapphire-rapids -cpuid.0x1c.ebx.2", ~0x7f0007ULL },
+		{ "sapphire-rapids -cpuid.0x1c.ebx.1", ~0x00000fULL },
+		{ "sapphire-rapids -cpuid.0x1c.ebx.0", ~0x7f0009ULL },
+	};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct cpu_model *m = load(want[i].spec);
+
+		cr_expect_eq(model_lbr_ctl_reserved(m), want[i].reserved, "%s: 0x%llx", want[i].spec,
+			     (unsigned long long)model_lbr_ctl_reserved(m));
+		free(m);
+	}
+}
+
 /* ---- variations ---- */
 
 Test(cpu_model, variation_minus_vmx, .timeout = 10)

@@ -500,6 +500,27 @@ static void g_pdpte(const struct cpu_model *m, struct vmcs *v, int a)
 	vmcs_set(v, VMCS_GUEST_PDPTR2, PAE_PDPTE_PRESENT | (1ULL << model_maxphyaddr(m)));
 }
 
+/* Load PKRS on exit (@a 0) or entry (1) with a bit of 63:32 set: IA32_PKRS is 32 bits. */
+static void pkrs(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m;
+	if (a) {
+		vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_IA32_PKRS);
+		vmcs_set(v, VMCS_GUEST_IA32_PKRS, VMX_BIT(32));
+	} else {
+		vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_LOAD_IA32_PKRS);
+		vmcs_set(v, VMCS_HOST_IA32_PKRS, VMX_BIT(40));
+	}
+}
+
+/* Load IA32_LBR_CTL with bit @a set. */
+static void g_lbr_ctl(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m;
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_IA32_LBR_CTL);
+	vmcs_set(v, VMCS_GUEST_IA32_LBR_CTL, VMX_BIT(a));
+}
+
 static const struct violation {
 	const char *id;
 	violate_fn *apply;
@@ -515,6 +536,7 @@ static const struct violation {
 	{ "host-efer-reserved", h_efer, 1 << 1 },
 	{ "host-efer-lma", h_efer, (int)EFER_LMA },
 	{ "host-efer-lme", h_efer, (int)EFER_LME },
+	{ "host-pkrs", pkrs, 0 },
 	{ "host-cs-sel", h_sel, VMCS_HOST_CS_SELECTOR },
 	{ "host-ss-sel", h_sel, VMCS_HOST_SS_SELECTOR },
 	{ "host-ds-sel", h_sel, VMCS_HOST_DS_SELECTOR },
@@ -551,6 +573,8 @@ static const struct violation {
 	{ "guest-efer-lma", g_efer, (int)EFER_LMA },
 	{ "guest-efer-lme", g_efer, (int)EFER_LME },
 	{ "guest-bndcfgs", g_bndcfgs, 0 },
+	{ "guest-lbr-ctl", g_lbr_ctl, 4 },
+	{ "guest-pkrs", pkrs, 1 },
 	{ "guest-tr-ti", g_sel_or, SEL_ARG(VMCS_SEG_TR, 4) },
 	{ "guest-ldtr-ti", g_sel_or, SEL_ARG(VMCS_SEG_LDTR, 4) },
 	{ "guest-ss-rpl", g_sel_or, SEL_ARG(VMCS_SEG_SS, 3) },
@@ -633,6 +657,9 @@ static const struct violation {
 	{ "guest-intr-nmi-sti", g_nmi_sti, 0 },
 	{ "guest-intr-smi", g_intr, 1 << 2 },
 	{ "guest-intr-vnmi", g_vnmi, 0 },
+	{ "guest-intr-enclave-sgx", g_intr, (int)GUEST_INTR_STATE_ENCLAVE_INTR },
+	{ "guest-intr-enclave-movss", g_intr,
+	  (int)(GUEST_INTR_STATE_ENCLAVE_INTR | GUEST_INTR_STATE_MOV_SS) },
 	{ "guest-pdbg-reserved", g_pdbg, 1 << 4 },
 	{ "guest-pdbg-bs-set", g_bs, 1 },
 	{ "guest-pdbg-bs-clear", g_bs, 0 },
@@ -641,6 +668,28 @@ static const struct violation {
 	{ "guest-pdpte-mem", g_pdpte, 0 },
 	{ "guest-pdpte-fields", g_pdpte, 1 },
 };
+
+/*
+ * The rows skylake-sp cannot reach, and a model where each can fail: the
+ * controls that load PKRS and IA32_LBR_CTL exist on Sapphire Rapids and
+ * Alder Lake; an enclave interruption needs SGX, which Kaby Lake has.
+ */
+static const struct {
+	const char *id, *model;
+} row_models[] = {
+	{ "host-pkrs", "sapphire-rapids" },
+	{ "guest-lbr-ctl", "sapphire-rapids" },
+	{ "guest-pkrs", "alderlake-p" },
+	{ "guest-intr-enclave-movss", "kabylake" },
+};
+
+static const char *row_model(const char *id)
+{
+	for (size_t i = 0; i < sizeof(row_models) / sizeof(row_models[0]); i++)
+		if (!strcmp(row_models[i].id, id))
+			return row_models[i].model;
+	return "skylake-sp";
+}
 
 static const struct violation *find_violation(const char *id)
 {
@@ -653,18 +702,20 @@ static const struct violation *find_violation(const char *id)
 
 /*
  * The row tests run on skylake-sp: its IA32_VMX_MISC reports every
- * activity state and its CR4_FIXED1 allows PCIDE, so every row's
- * violation is reachable there.
+ * activity state and its CR4_FIXED1 allows PCIDE, so almost every row's
+ * violation is reachable there; the others name the model where it is.
  */
 static void run_row(const struct vmx_check *r, bool host)
 {
-	struct cpu_model *m = vt_load("skylake-sp");
-	struct vmcs *v = vmx_legal_vmcs(m);
 	const struct violation *vi = find_violation(r->id);
+	struct cpu_model *m;
+	struct vmcs *v;
 	const struct vmx_check *failed = NULL;
 	int err;
 
 	cr_assert(vi, "row %s has no violation", r->id);
+	m = vt_load(row_model(r->id));
+	v = vmx_legal_vmcs(m);
 	memset(guest_pdpt, 0, sizeof(guest_pdpt));
 	expect_pass(m, v, "legal state");
 	vi->apply(m, v, vi->arg);
@@ -918,6 +969,38 @@ Test(vmx_state, nmi_in_sti_shadow_follows_the_model_choice, .timeout = 10)
 	cr_assert_str_eq(failed->id, "guest-intr-nmi-movss");
 	free(v);
 	free(m);
+}
+
+/*
+ * Rows a model reaches only with the feature: an enclave interruption
+ * where SGX exists (Kaby Lake, not Skylake-SP), IA32_LBR_CTL's and
+ * IA32_PKRS's legal values where their load controls do (Sapphire Rapids).
+ */
+Test(vmx_state, feature_rows_pass_their_legal_values, .timeout = 10)
+{
+	struct cpu_model *kaby = vt_load("kabylake"), *sky = vt_load("skylake-sp");
+	struct cpu_model *spr = vt_load("sapphire-rapids");
+	struct vmcs *v = vmx_legal_vmcs(kaby);
+	const struct vmx_check *failed = NULL;
+
+	g_intr(kaby, v, (int)GUEST_INTR_STATE_ENCLAVE_INTR);
+	cr_assert_eq(vmx_check_guest_state(kaby, v, &failed), 0, "%s", failed ? failed->id : "");
+	cr_assert_eq(vmx_check_guest_state(sky, v, &failed), EXIT_REASON_INVALID_STATE);
+	cr_assert_str_eq(failed->id, "guest-intr-enclave-sgx");
+	free(v);
+	v = vmx_legal_vmcs(spr);
+	g_lbr_ctl(spr, v, 22);
+	vmcs_set_bits(v, VMCS_GUEST_IA32_LBR_CTL, ARCH_LBR_CTL_LBREN | ARCH_LBR_CTL_CPL |
+		      ARCH_LBR_CTL_STACK);
+	pkrs(spr, v, 1);
+	vmcs_set(v, VMCS_GUEST_IA32_PKRS, 0xffffffffULL);
+	pkrs(spr, v, 0);
+	vmcs_set(v, VMCS_HOST_IA32_PKRS, 0x55555555ULL);
+	cr_assert_eq(vmx_check_entry(spr, v, NULL, &failed), 0, "%s", failed ? failed->id : "");
+	free(v);
+	free(kaby);
+	free(sky);
+	free(spr);
 }
 
 /* A guest may stay halted with SS DPL 0 on every model that reports HLT. */

@@ -389,6 +389,27 @@ uint64_t model_debugctl_reserved(const struct cpu_model *m)
 	return ~valid;
 }
 
+/*
+ * IA32_LBR_CTL (Vol. 3B, "Architectural Last Branch Records"): LBREn, and
+ * the bits CPUID leaf 1CH EBX enumerates: CPL filtering (OS, USR) with bit
+ * 0, branch filtering (bits 22:16) with bit 1, call-stack mode with bit 2.
+ */
+uint64_t model_lbr_ctl_reserved(const struct cpu_model *m)
+{
+	const struct cpuid_leaf *l = model_find_leaf(m, CPUID_LEAF_ARCH_LBR, 0);
+	uint64_t valid = ARCH_LBR_CTL_LBREN;
+
+	if (!l || !model_leaf_in_range(m, CPUID_LEAF_ARCH_LBR))
+		return ~0ULL;
+	if (l->ebx & 1)
+		valid |= ARCH_LBR_CTL_CPL;
+	if (l->ebx & 2)
+		valid |= ARCH_LBR_CTL_FILTER;
+	if (l->ebx & 4)
+		valid |= ARCH_LBR_CTL_STACK;
+	return ~valid;
+}
+
 uint64_t model_msr_value(const struct cpu_model *m, uint32_t index, uint64_t dflt)
 {
 	const struct model_msr *e = model_msr(m, index);

@@ -150,6 +150,8 @@ bool model_efer_lme_faults(uint64_t cr0, uint64_t now, uint64_t val);
 unsigned int model_linaddr(const struct cpu_model *m);	/* 0x80000008 EAX[15:8], else 48 */
 /* The IA32_DEBUGCTL bits reserved on the model (WRMSR #GPs; VM entry checks them). */
 uint64_t model_debugctl_reserved(const struct cpu_model *m);
+/* The IA32_LBR_CTL bits reserved on the model: all where it has no architectural LBRs' leaf 1CH. */
+uint64_t model_lbr_ctl_reserved(const struct cpu_model *m);
 /* Bits 63:N-1 of @addr all equal, N = model_linaddr() ("Canonical Addressing"). */
 bool model_canonical(const struct cpu_model *m, uint64_t addr);
 

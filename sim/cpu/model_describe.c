@@ -58,6 +58,8 @@ void model_describe(const struct cpu_model *m, struct strbuf *sb)
 		      (unsigned long long)model_cr4_fixed1(m));
 	strbuf_printf(sb, "IA32_DEBUGCTL reserved 0x%llx (from CPUID)\n",
 		      (unsigned long long)model_debugctl_reserved(m));
+	strbuf_printf(sb, "IA32_LBR_CTL reserved 0x%llx (from CPUID)\n",
+		      (unsigned long long)model_lbr_ctl_reserved(m));
 	for (unsigned int ch = 0; ch < NR_MODEL_CHOICES; ch++)
 		strbuf_printf(sb, "choice %s %s\n", model_choice_name(ch),
 			      model_choice_value_name(ch, m->choice[ch]));

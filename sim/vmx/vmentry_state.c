@@ -136,6 +136,17 @@ bool vmx_chk_host_efer_lme(const struct vmx_check_ctx *c)
 	       !!(vmx_fld(c, VMCS_HOST_IA32_EFER) & EFER_LME) == host_ass(c);
 }
 
+/* IA32_PKRS is 32 bits wide: the field's upper half must be clear, host and guest alike. */
+static bool pkrs_ok(uint64_t val)
+{
+	return !(val >> 32);
+}
+
+bool vmx_chk_host_pkrs(const struct vmx_check_ctx *c)
+{
+	return !(c->exit & VM_EXIT_LOAD_IA32_PKRS) || pkrs_ok(vmx_fld(c, VMCS_HOST_IA32_PKRS));
+}
+
 /* ---- host segment and descriptor-table registers ---- */
 
 static bool sel_rpl_ti_clear(const struct vmx_check_ctx *c, uint32_t encoding)
@@ -322,6 +333,17 @@ bool vmx_chk_guest_bndcfgs(const struct vmx_check_ctx *c)
 	if (!(c->entry & VM_ENTRY_LOAD_BNDCFGS))
 		return true;
 	return !(val & 0xffcULL) && vmx_canonical(c, val & ~PAGE_MASK_LOW);
+}
+
+bool vmx_chk_guest_lbr_ctl(const struct vmx_check_ctx *c)
+{
+	return !(c->entry & VM_ENTRY_LOAD_IA32_LBR_CTL) ||
+	       !(vmx_fld(c, VMCS_GUEST_IA32_LBR_CTL) & model_lbr_ctl_reserved(c->m));
+}
+
+bool vmx_chk_guest_pkrs(const struct vmx_check_ctx *c)
+{
+	return !(c->entry & VM_ENTRY_LOAD_IA32_PKRS) || pkrs_ok(vmx_fld(c, VMCS_GUEST_IA32_PKRS));
 }
 
 /* ---- guest segment registers ---- */
@@ -794,6 +816,19 @@ bool vmx_chk_guest_intr_vnmi(const struct vmx_check_ctx *c)
 	if (!(c->pin & PIN_BASED_VIRTUAL_NMIS) || !injects(c, INTR_TYPE_NMI_INTR))
 		return true;
 	return !(intr_state(c) & GUEST_INTR_STATE_NMI);
+}
+
+/* An interruption inside an enclave (bit 4) needs SGX: CPUID.(EAX=07H,ECX=0):EBX[2]. */
+bool vmx_chk_guest_intr_enclave_sgx(const struct vmx_check_ctx *c)
+{
+	return !(intr_state(c) & GUEST_INTR_STATE_ENCLAVE_INTR) ||
+	       model_cpuid_bit(c->m, 7, 0, MODEL_EBX, 2);
+}
+
+bool vmx_chk_guest_intr_enclave_movss(const struct vmx_check_ctx *c)
+{
+	return !(intr_state(c) & GUEST_INTR_STATE_ENCLAVE_INTR) ||
+	       !(intr_state(c) & GUEST_INTR_STATE_MOV_SS);
 }
 
 bool vmx_chk_guest_pdbg_reserved(const struct vmx_check_ctx *c)

@@ -39,6 +39,17 @@
 #define DEBUGCTLMSR_FREEZE_IN_SMM	(1ULL << 14)
 #define DEBUGCTLMSR_RTM_DEBUG		(1ULL << 15)
 
+/*
+ * IA32_LBR_CTL, the architectural LBRs' control (Vol. 3B, "Architectural
+ * Last Branch Records"); bits 15:4 and 63:23 are reserved, the others
+ * exist as CPUID leaf 1CH EBX enumerates them.
+ */
+#define MSR_ARCH_LBR_CTL		0x000014ce
+#define ARCH_LBR_CTL_LBREN		(1ULL << 0)
+#define ARCH_LBR_CTL_CPL		(3ULL << 1)	/* OS, USR: with 1CH.EBX[0] */
+#define ARCH_LBR_CTL_STACK		(1ULL << 3)	/* call-stack mode: 1CH.EBX[2] */
+#define ARCH_LBR_CTL_FILTER		(0x7fULL << 16)	/* branch types: 1CH.EBX[1] */
+
 /* IA32_PERF_CAPABILITIES (exists where CPUID.01H:ECX[15] PDCM is 1). */
 #define MSR_IA32_PERF_CAPABILITIES	0x00000345
 #define PERF_CAP_FREEZE_WHILE_SMM	(1ULL << 12)
