@@ -537,6 +537,24 @@ Test(cpu_model, cr4_reserved_as_kvm_computes_it, .timeout = 10)
 	free(spr);
 }
 
+/* A model spec and the reserved bits a derivation must give for it. */
+struct reserved_case {
+	const char *spec;
+	uint64_t reserved;
+};
+
+static void expect_reserved(uint64_t (*derive)(const struct cpu_model *m),
+			    const struct reserved_case *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cpu_model *m = load(want[i].spec);
+
+		cr_expect_eq(derive(m), want[i].reserved, "%s: 0x%llx", want[i].spec,
+			     (unsigned long long)derive(m));
+		free(m);
+	}
+}
+
 /*
  * IA32_DEBUGCTL's reserved bits, from CPUID (Vol. 4, "Architectural MSRs",
  * 1D9H): 5:3 and 63:16 always; bit 2 (bus-lock detection) but on Sapphire
@@ -546,10 +564,7 @@ Test(cpu_model, cr4_reserved_as_kvm_computes_it, .timeout = 10)
  */
 Test(cpu_model, debugctl_reserved_derived_from_cpuid, .timeout = 10)
 {
-	static const struct {
-		const char *spec;
-		uint64_t reserved;
-	} want[] = {
+	static const struct reserved_case want[] = {
 		{ "skylake-sp", 0xffffffffffff003cULL },
 		{ "kabylake", 0xffffffffffff003cULL },
 		{ "icelake-sp", 0xffffffffffff003cULL },
@@ -563,13 +578,7 @@ Test(cpu_model, debugctl_reserved_derived_from_cpuid, .timeout = 10)
 		{ "skylake-sp -cpuid.1.ecx.15", 0xffffffffffff583cULL },
 	};
 
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		struct cpu_model *m = load(want[i].spec);
-
-		cr_expect_eq(model_debugctl_reserved(m), want[i].reserved, "%s: 0x%llx", want[i].spec,
-			     (unsigned long long)model_debugctl_reserved(m));
-		free(m);
-	}
+	expect_reserved(model_debugctl_reserved, want, sizeof(want) / sizeof(want[0]));
 }
 
 /*
@@ -580,10 +589,7 @@ Test(cpu_model, debugctl_reserved_derived_from_cpuid, .timeout = 10)
  */
 Test(cpu_model, lbr_ctl_reserved_derived_from_cpuid, .timeout = 10)
 {
-	static const struct {
-		const char *spec;
-		uint64_t reserved;
-	} want[] = {
+	static const struct reserved_case want[] = {
 		{ "sapphire-rapids", ~0x7f000fULL },
 		{ "alderlake-e", ~0x7f000fULL },
 		{ "skylake-sp", ~0ULL },
@@ -592,13 +598,7 @@ Test(cpu_model, lbr_ctl_reserved_derived_from_cpuid, .timeout = 10)
 		{ "sapphire-rapids -cpuid.0x1c.ebx.0", ~0x7f0009ULL },
 	};
 
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		struct cpu_model *m = load(want[i].spec);
-
-		cr_expect_eq(model_lbr_ctl_reserved(m), want[i].reserved, "%s: 0x%llx", want[i].spec,
-			     (unsigned long long)model_lbr_ctl_reserved(m));
-		free(m);
-	}
+	expect_reserved(model_lbr_ctl_reserved, want, sizeof(want) / sizeof(want[0]));
 }
 
 /* ---- variations ---- */
