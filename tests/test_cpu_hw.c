@@ -126,6 +126,27 @@ Test(cpu_hw, locked_feature_control_refuses_writes, .timeout = 30)
 	sim_result_release(&r);
 }
 
+/*
+ * WRMSR to IA32_EFER with paging on (a 64-bit kernel): changing LME #GPs
+ * (Vol. 3A, "Paging-Mode Enabling"); LMA is read-only, so a value with LMA
+ * clear is written with LMA left as it was; NXE may change.
+ */
+Test(cpu_hw, efer_lme_is_fixed_while_paging_and_lma_is_read_only, .timeout = 30)
+{
+	struct hcase c = HCASE(hw_efer_task);
+	char err[256];
+	int ret;
+	struct sim_result r = hrun(&c, "1 slots: skylake-sp", 1, 0, &ret, err, sizeof(err));
+
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(c.r.efer_ret[0], -EIO, "clearing LME with CR0.PG 1: %d", c.r.efer_ret[0]);
+	cr_expect_eq(c.r.efer_ret[1], 0, "writing LMA 0: %d", c.r.efer_ret[1]);
+	cr_expect_eq(c.r.msr, 0xd01, "IA32_EFER after it: %#llx", (unsigned long long)c.r.msr);
+	cr_expect_eq(c.r.efer_ret[2], 0, "clearing NXE: %d", c.r.efer_ret[2]);
+	sim_result_release(&r);
+}
+
 Test(cpu_hw, bad_machine_descriptions_are_refused, .timeout = 30)
 {
 	struct hcase c = HCASE(hw_cpuid_all_task);

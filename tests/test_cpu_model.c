@@ -282,29 +282,73 @@ Test(cpu_model, msrs_follow_the_sdm_rules, .timeout = 10)
 	}
 }
 
-Test(cpu_model, every_cost_given_explicitly, .timeout = 10)
+/* Every shipped file has a "KEYWORD NAME " line for each of the @n @names. */
+static void every_file_names_each(const char *keyword, const char *const *names, unsigned int n)
 {
 	for (size_t i = 0; i < NR_EXPECTS; i++) {
 		char path[256], line[1100];
-		bool seen[NR_MODEL_COSTS] = { false };
+		bool seen[32] = { false };
 		FILE *f;
 
+		cr_assert_leq(n, sizeof(seen) / sizeof(seen[0]));
 		snprintf(path, sizeof(path), "%s/%s.cpu", HVSIM_CPUS_DIR, expects[i].name);
 		f = fopen(path, "r");
 		cr_assert(f, "%s", path);
 		while (fgets(line, sizeof(line), f))
-			for (int c = 0; c < NR_MODEL_COSTS; c++) {
-				char want[40];
+			for (unsigned int c = 0; c < n; c++) {
+				char want[64];
 
-				snprintf(want, sizeof(want), "cost %s ", model_cost_name(c));
+				snprintf(want, sizeof(want), "%s %s ", keyword, names[c]);
 				if (!strncmp(line, want, strlen(want)))
 					seen[c] = true;
 			}
 		fclose(f);
-		for (int c = 0; c < NR_MODEL_COSTS; c++)
-			cr_assert(seen[c], "%s: no 'cost %s' line", path, model_cost_name(c));
+		for (unsigned int c = 0; c < n; c++)
+			cr_assert(seen[c], "%s: no '%s %s' line", path, keyword, names[c]);
 	}
+}
+
+Test(cpu_model, every_cost_given_explicitly, .timeout = 10)
+{
+	const char *names[NR_MODEL_COSTS];
+
+	for (int c = 0; c < NR_MODEL_COSTS; c++)
+		names[c] = model_cost_name(c);
+	every_file_names_each("cost", names, NR_MODEL_COSTS);
 	cr_assert_null(model_cost_name(NR_MODEL_COSTS));
+}
+
+/* Every choice where the SDM lets processors differ is made in each shipped file. */
+Test(cpu_model, every_choice_given_explicitly, .timeout = 10)
+{
+	const char *names[NR_MODEL_CHOICES];
+
+	for (int c = 0; c < NR_MODEL_CHOICES; c++)
+		names[c] = model_choice_name(c);
+	every_file_names_each("choice", names, NR_MODEL_CHOICES);
+	cr_assert_null(model_choice_name(NR_MODEL_CHOICES));
+	cr_assert_null(model_choice_value_name(MODEL_CHOICE_NMI_IN_STI_SHADOW, 2));
+}
+
+/* The choice from the file, "fail" on every shipped model; a variation gives the other value. */
+Test(cpu_model, choices_from_file_and_variation, .timeout = 10)
+{
+	struct cpu_model *m = load("kabylake");
+	char err[ERRLEN];
+
+	cr_assert_eq(m->choice[MODEL_CHOICE_NMI_IN_STI_SHADOW], 0);
+	free(m);
+	m = load("kabylake nmi-in-sti-shadow=enter");
+	cr_assert_eq(m->choice[MODEL_CHOICE_NMI_IN_STI_SHADOW], 1);
+	cr_assert_str_eq(m->name, "kabylake nmi-in-sti-shadow=enter");
+	free(m);
+	m = load("kabylake nmi-in-sti-shadow=enter nmi-in-sti-shadow=fail");
+	cr_assert_eq(m->choice[MODEL_CHOICE_NMI_IN_STI_SHADOW], 0);
+	free(m);
+	load_fails("kabylake nmi-in-sti-shadow=maybe", -EINVAL, err);
+	cr_assert_str_eq(err, "variation 'nmi-in-sti-shadow=maybe': expected nmi-in-sti-shadow=fail or nmi-in-sti-shadow=enter");
+	load_fails("kabylake warp=9", -EINVAL, err);
+	cr_assert_str_eq(err, "variation 'warp=9': expected maxphyaddr=N, feature-control=N or a choice (nmi-in-sti-shadow=VALUE)");
 }
 
 Test(cpu_model, kabylake_lacks_posted_interrupts, .timeout = 10)
@@ -493,6 +537,70 @@ Test(cpu_model, cr4_reserved_as_kvm_computes_it, .timeout = 10)
 	free(spr);
 }
 
+/* A model spec and the reserved bits a derivation must give for it. */
+struct reserved_case {
+	const char *spec;
+	uint64_t reserved;
+};
+
+static void expect_reserved(uint64_t (*derive)(const struct cpu_model *m),
+			    const struct reserved_case *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cpu_model *m = load(want[i].spec);
+
+		cr_expect_eq(derive(m), want[i].reserved, "%s: 0x%llx", want[i].spec,
+			     (unsigned long long)derive(m));
+		free(m);
+	}
+}
+
+/*
+ * IA32_DEBUGCTL's reserved bits, from CPUID (Vol. 4, "Architectural MSRs",
+ * 1D9H): 5:3 and 63:16 always; bit 2 (bus-lock detection) but on Sapphire
+ * Rapids, the one model with CPUID.7.0:ECX[24]; bit 15 (RTM_DEBUG) where
+ * CPUID.7.0:EBX[11] RTM is 0 (Alder Lake, Denverton); the freeze bits 11
+ * and 12 with PDCM and a perfmon version above 1, which every model has.
+ */
+Test(cpu_model, debugctl_reserved_derived_from_cpuid, .timeout = 10)
+{
+	static const struct reserved_case want[] = {
+		{ "skylake-sp", 0xffffffffffff003cULL },
+		{ "kabylake", 0xffffffffffff003cULL },
+		{ "icelake-sp", 0xffffffffffff003cULL },
+		{ "sapphire-rapids", 0xffffffffffff0038ULL },
+		{ "denverton", 0xffffffffffff803cULL },
+		{ "alderlake-p", 0xffffffffffff803cULL },
+		{ "alderlake-e", 0xffffffffffff803cULL },
+		{ "sapphire-rapids -cpuid.7.ecx.24", 0xffffffffffff003cULL },
+		{ "skylake-sp -cpuid.7.ebx.11", 0xffffffffffff803cULL },
+		/* Without PDCM: no freeze bits, no IA32_PERF_CAPABILITIES for bit 14. */
+		{ "skylake-sp -cpuid.1.ecx.15", 0xffffffffffff583cULL },
+	};
+
+	expect_reserved(model_debugctl_reserved, want, sizeof(want) / sizeof(want[0]));
+}
+
+/*
+ * IA32_LBR_CTL's reserved bits, from CPUID leaf 1CH EBX (Vol. 3B,
+ * "Architectural Last Branch Records"): Sapphire Rapids and Alder Lake
+ * enumerate CPL filtering, branch filtering and call-stack mode; a model
+ * without the leaf has no IA32_LBR_CTL bit at all.
+ */
+Test(cpu_model, lbr_ctl_reserved_derived_from_cpuid, .timeout = 10)
+{
+	static const struct reserved_case want[] = {
+		{ "sapphire-rapids", ~0x7f000fULL },
+		{ "alderlake-e", ~0x7f000fULL },
+		{ "skylake-sp", ~0ULL },
+		{ "sapphire-rapids -cpuid.0x1c.ebx.2", ~0x7f0007ULL },
+		{ "sapphire-rapids -cpuid.0x1c.ebx.1", ~0x00000fULL },
+		{ "sapphire-rapids -cpuid.0x1c.ebx.0", ~0x7f0009ULL },
+	};
+
+	expect_reserved(model_lbr_ctl_reserved, want, sizeof(want) / sizeof(want[0]));
+}
+
 /* ---- variations ---- */
 
 Test(cpu_model, variation_minus_vmx, .timeout = 10)
@@ -542,10 +650,10 @@ Test(cpu_model, variation_feature_control, .timeout = 10)
 	m = load("kabylake feature-control=1");
 	cr_assert_eq(msr_value(m, MSR_IA32_FEATURE_CONTROL), FEAT_CTL_LOCKED);
 	/* Once locked, WRMSR may change nothing; unlocked, it may. */
-	cr_assert_lt(model_msr_write_slot(m, NULL, MSR_IA32_FEATURE_CONTROL, 5), 0);
+	cr_assert_lt(model_msr_write_slot(m, NULL, 0, MSR_IA32_FEATURE_CONTROL, 5), 0);
 	free(m);
 	m = load("kabylake feature-control=0");
-	cr_assert_geq(model_msr_write_slot(m, NULL, MSR_IA32_FEATURE_CONTROL, 5), 0);
+	cr_assert_geq(model_msr_write_slot(m, NULL, 0, MSR_IA32_FEATURE_CONTROL, 5), 0);
 	free(m);
 	load_fails("kabylake feature-control=8", -EINVAL, err);
 	cr_assert(strstr(err, "feature-control=N with N from 0 to 7"), "%s", err);
@@ -685,9 +793,9 @@ Test(cpu_model, variation_errors, .timeout = 10)
 	char longspec[300];
 
 	load_fails("skylake-sp -frobnicate", -EINVAL, err);
-	cr_assert_str_eq(err, "variation '-frobnicate': expected -feature, +feature, -vmx.CONTROL, maxphyaddr=N or feature-control=N");
+	cr_assert_str_eq(err, "variation '-frobnicate': expected -feature, +feature, -vmx.CONTROL, maxphyaddr=N, feature-control=N or CHOICE=VALUE");
 	load_fails("skylake-sp frobnicate", -EINVAL, err);
-	cr_assert_str_eq(err, "variation 'frobnicate': expected -feature, +feature, -vmx.CONTROL, maxphyaddr=N or feature-control=N");
+	cr_assert_str_eq(err, "variation 'frobnicate': expected -feature, +feature, -vmx.CONTROL, maxphyaddr=N, feature-control=N or CHOICE=VALUE");
 	load_fails("skylake-sp -cpuid.0x7.exx.3", -EINVAL, err);
 	load_fails("skylake-sp -cpuid.0x7.ebx.32", -EINVAL, err);
 	load_fails("skylake-sp -cpuid.0x7.0.1.ebx.3", -EINVAL, err);
@@ -806,8 +914,30 @@ Test(cpu_model, file_error_unknown_keyword, .timeout = 10)
 	char err[ERRLEN];
 
 	parse_text(text, strlen(text), 3, err);
-	cr_assert(strstr(err, "expected a keyword (name, description, cpuid, msr, cost), found 'cpuif'"),
+	cr_assert(strstr(err, "expected a keyword (name, description, cpuid, msr, cost, choice), found 'cpuif'"),
 		  "%s", err);
+}
+
+Test(cpu_model, file_choice_lines, .timeout = 10)
+{
+	static const char ok[] = "name t\nchoice nmi-in-sti-shadow enter\n";
+	static const char twice[] = "name t\nchoice nmi-in-sti-shadow enter\n"
+				    "choice nmi-in-sti-shadow fail\n";
+	static const char bad_value[] = "name t\nchoice nmi-in-sti-shadow sometimes\n";
+	static const char bad_name[] = "name t\nchoice nmi-anywhere fail\n";
+	static const char short_line[] = "name t\nchoice nmi-in-sti-shadow\n";
+	char err[ERRLEN];
+
+	parse_text(ok, strlen(ok), 0, err);
+	parse_text(twice, strlen(twice), 3, err);
+	cr_assert(strstr(err, "each choice once: 'nmi-in-sti-shadow' is on line 2"), "%s", err);
+	parse_text(bad_value, strlen(bad_value), 2, err);
+	cr_assert(strstr(err, "'fail' or 'enter' for nmi-in-sti-shadow, found 'sometimes'"), "%s",
+		  err);
+	parse_text(bad_name, strlen(bad_name), 2, err);
+	cr_assert(strstr(err, "a choice name (nmi-in-sti-shadow), found 'nmi-anywhere'"), "%s", err);
+	parse_text(short_line, strlen(short_line), 2, err);
+	cr_assert(strstr(err, "'choice NAME VALUE'"), "%s", err);
 }
 
 Test(cpu_model, file_error_bad_hex, .timeout = 10)

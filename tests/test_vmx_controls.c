@@ -984,6 +984,91 @@ Test(vmcs_access, unsupported_component_is_error_12, .timeout = 10)
 	free(v);
 }
 
+/* Whether @word is one of the space-separated words of @list. */
+static bool word_in(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += len)
+		if ((p == list || p[-1] == ' ') && (p[len] == ' ' || !p[len]))
+			return true;
+	return false;
+}
+
+/*
+ * Which fields exist follows each model's capability MSRs ("Field Encoding
+ * in VMCS"): the tertiary controls where primary bit 17 may be 1, the TSC
+ * multiplier with TSC scaling, the PML address with PML, the notify window
+ * with instruction timeouts, the CET state with its load controls; both
+ * encodings of a 64-bit field together; fields without a note everywhere.
+ */
+Test(vmcs_access, field_support_follows_the_capability_msrs, .timeout = 10)
+{
+	static const struct {
+		uint32_t field;
+		const char *on;		/* models that have it, space-separated: "*" all */
+	} cases[] = {
+		{ VMCS_GUEST_RIP, "*" },
+		{ VMCS_VM_EXIT_REASON, "*" },
+		{ VMCS_IO_BITMAP_A_HIGH, "*" },
+		{ VMCS_VMCS_LINK_POINTER, "*" },
+		{ VMCS_HOST_IA32_EFER, "*" },
+		{ VMCS_TERTIARY_VM_EXEC_CONTROL, "alderlake-e alderlake-p sapphire-rapids" },
+		{ VMCS_SECONDARY_VM_EXIT_CONTROLS, "alderlake-e alderlake-p sapphire-rapids" },
+		{ VMCS_TSC_MULTIPLIER_HIGH,
+		  "alderlake-e alderlake-p icelake-sp sapphire-rapids skylake-sp" },
+		{ VMCS_PML_ADDRESS, "icelake-sp kabylake sapphire-rapids skylake-sp" },
+		{ VMCS_GUEST_PML_INDEX, "icelake-sp kabylake sapphire-rapids skylake-sp" },
+		{ VMCS_NOTIFY_WINDOW, "sapphire-rapids" },
+		{ VMCS_PID_POINTER_TABLE, "sapphire-rapids" },
+		{ VMCS_GUEST_SSP, "alderlake-e alderlake-p sapphire-rapids" },
+		{ VMCS_HOST_INTR_SSP_TABLE, "alderlake-e alderlake-p sapphire-rapids" },
+		{ VMCS_EPTP_LIST_ADDRESS, "*" },
+		{ VMCS_LOW_PASID_DIRECTORY, "" },
+		{ VMCS_HLAT_POINTER, "" },
+	};
+	char names[16][MODEL_FILE_NAME_MAX];
+	unsigned int n = model_list(HVSIM_CPUS_DIR, names, 16);
+
+	cr_assert_eq(n, 7);
+	for (unsigned int k = 0; k < n; k++) {
+		struct cpu_model *m = vt_load(names[k]);
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			bool want = !strcmp(cases[i].on, "*") || word_in(cases[i].on, names[k]);
+
+			cr_expect_eq(vmcs_field_supported(m, cases[i].field), want, "%s: field %#x",
+				     names[k], cases[i].field);
+		}
+		cr_expect_not(vmcs_field_supported(m, 0x8000), "no such encoding");
+		cr_expect_not(vmcs_field_supported(m, (1ULL << 32) | VMCS_GUEST_RIP));
+		free(m);
+	}
+}
+
+/*
+ * IA32_VMX_VMCS_ENUM bits 9:1 name "the highest index value used for any
+ * VMCS encoding" (Vol. 3D, "VMCS Enumeration"), yet every dump reports 17H
+ * (the VMX-preemption timer value) while supporting fields indexed above
+ * it: the TSC multiplier (index 19H) on the Skylake-SP Xeon, the tertiary
+ * controls (1AH) on Sapphire Rapids. Field support follows the features,
+ * as on those processors, not that index.
+ */
+Test(vmcs_access, vmcs_enum_index_is_not_a_bound_on_the_dumps, .timeout = 10)
+{
+	struct cpu_model *sky = vt_load("skylake-sp"), *spr = vt_load("sapphire-rapids");
+	unsigned int index_mask = 0x1ff;
+
+	cr_assert_eq((vt_msr(sky, MSR_IA32_VMX_VMCS_ENUM) >> 1) & index_mask, 0x17);
+	cr_assert_eq((vt_msr(spr, MSR_IA32_VMX_VMCS_ENUM) >> 1) & index_mask, 0x17);
+	cr_assert_eq((VMCS_TSC_MULTIPLIER >> 1) & index_mask, 0x19);
+	cr_assert_eq((VMCS_TERTIARY_VM_EXEC_CONTROL >> 1) & index_mask, 0x1a);
+	cr_assert(vmcs_field_supported(sky, VMCS_TSC_MULTIPLIER));
+	cr_assert(vmcs_field_supported(spr, VMCS_TERTIARY_VM_EXEC_CONTROL));
+	free(sky);
+	free(spr);
+}
+
 Test(vmcs_access, read_only_is_error_13_unless_misc_29, .timeout = 10)
 {
 	struct vmcs *v = fresh(false);

@@ -198,6 +198,8 @@ ParameterizedTest(struct model_case *mc, vmx_entry, legal_vmcs_enters, .timeout 
 	expect_clean(&r);
 	cr_assert_eq(c.guest[0]->vmxon, VMX_SUCCEED);
 	cr_assert_eq(c.guest[0]->nexits, 3);
+	cr_expect_eq(c.guest[0]->vmwrite_failed, 0, "%s: the legal VMCS writes a field the model lacks",
+		     mc->name);
 	for (unsigned int i = 0; i < 3; i++) {
 		const struct vmxp_exit *e = &c.guest[0]->exit[i];
 
@@ -244,6 +246,9 @@ Test(vmx_entry, posted_interrupts_enter_on_the_xeon_and_fail_on_kaby_lake, .time
 	cr_assert_eq(c.guest[0]->exit[0].reason, EXIT_REASON_HLT);
 	cr_assert_eq(c.guest[1]->exit[0].ret, VMX_FAIL_VALID);
 	cr_assert_eq(c.guest[1]->exit[0].error, VMXERR_ENTRY_INVALID_CONTROLS);
+	/* Kaby Lake has no posted-interrupt notification vector or descriptor address. */
+	cr_assert_eq(c.guest[0]->vmwrite_failed, 0);
+	cr_assert_eq(c.guest[1]->vmwrite_failed, 2);
 	/* The row that fails there: Kaby Lake has no posted-interrupt pin control. */
 	kvm_like(v);
 	posted_interrupts(v);
@@ -256,6 +261,90 @@ Test(vmx_entry, posted_interrupts_enter_on_the_xeon_and_fail_on_kaby_lake, .time
 	free(kaby);
 	free(c.guest[0]);
 	free(c.guest[1]);
+}
+
+/* ---- fields that exist only with their feature ---- */
+
+static void fields_setup(struct machine *m, void *arg)
+{
+	sim_spawn(m, 0, "vmx", vmxp_fields_task, arg);
+}
+
+/* VMWRITE and VMREAD of each of @fields on a CPU of @machine. */
+static void probe_fields(const char *machine, const uint32_t *fields, unsigned int n,
+			 struct vmxp_fields *x)
+{
+	struct sim_program p = {
+		.name = "vmx-fields", .ncpus = 1, .setup = fields_setup, .arg = x,
+		.machine = machine,
+	};
+	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
+	struct sim_result r;
+	char err[256] = "";
+
+	cr_assert_leq(n, VMXP_MAX_PROBES);
+	*x = (struct vmxp_fields){ .n = n };
+	memcpy(x->field, fields, n * sizeof(fields[0]));
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	expect_clean(&r);
+	sim_result_release(&r);
+}
+
+/* Both instructions succeed on field @i, or both fail with error 12. */
+static void expect_field(const struct vmxp_fields *x, unsigned int i, bool exists,
+			 const char *machine)
+{
+	int ret = exists ? VMX_SUCCEED : VMX_FAIL_VALID;
+	long error = exists ? 0 : VMXERR_UNSUPPORTED_COMPONENT;
+
+	cr_expect_eq(x->write_ret[i], ret, "%s: VMWRITE %#x: %d", machine, x->field[i],
+		     x->write_ret[i]);
+	cr_expect_eq(x->write_error[i], error, "%s: VMWRITE %#x: error %ld", machine, x->field[i],
+		     x->write_error[i]);
+	cr_expect_eq(x->read_ret[i], ret, "%s: VMREAD %#x: %d", machine, x->field[i],
+		     x->read_ret[i]);
+	cr_expect_eq(x->read_error[i], error, "%s: VMREAD %#x: error %ld", machine, x->field[i],
+		     x->read_error[i]);
+}
+
+/*
+ * The posted-interrupt notification vector and descriptor address exist
+ * only with "process posted interrupts" allowed, the EOI-exit bitmaps and
+ * the guest interrupt status only with "virtual-interrupt delivery"
+ * ("Field Encoding in VMCS"): Kaby Lake has neither, so VMWRITE and VMREAD
+ * of them fail with error 12 there; the Xeons have both. A field every
+ * processor has (guest RIP) is the control.
+ */
+Test(vmx_entry, apicv_fields_exist_only_where_the_model_has_apicv, .timeout = 30)
+{
+	static const uint32_t fields[] = {
+		VMCS_GUEST_RIP,
+		VMCS_POSTED_INTR_NV, VMCS_POSTED_INTR_DESC_ADDR, VMCS_POSTED_INTR_DESC_ADDR_HIGH,
+		VMCS_EOI_EXIT_BITMAP0, VMCS_EOI_EXIT_BITMAP1, VMCS_EOI_EXIT_BITMAP2,
+		VMCS_EOI_EXIT_BITMAP3, VMCS_EOI_EXIT_BITMAP3_HIGH, VMCS_GUEST_INTR_STATUS,
+	};
+	static const struct {
+		const char *machine;
+		bool posted, vid;
+	} cases[] = {
+		{ "1 slots: kabylake", false, false },
+		{ "1 slots: skylake-sp", true, true },
+		{ "1 slots: icelake-sp", true, true },
+		/* The capability MSRs decide: without posted interrupts, VID stays. */
+		{ "1 slots: skylake-sp -vmx.posted-interrupts", false, true },
+	};
+	unsigned int n = sizeof(fields) / sizeof(fields[0]);
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct vmxp_fields x;
+
+		probe_fields(cases[k].machine, fields, n, &x);
+		expect_field(&x, 0, true, cases[k].machine);
+		for (unsigned int i = 1; i < 4; i++)
+			expect_field(&x, i, cases[k].posted, cases[k].machine);
+		for (unsigned int i = 4; i < n; i++)
+			expect_field(&x, i, cases[k].vid, cases[k].machine);
+	}
 }
 
 /* ---- VMXON's #GP ---- */
@@ -1019,6 +1108,81 @@ Test(vmx_entry, link_pointer_names_a_vmcs_of_the_kind_shadowing_asks, .timeout =
 	}
 }
 
+/*
+ * A PAE guest without EPT: VM entry reads the four PDPTEs from the page
+ * its CR3 names, in the machine's memory, and a present one with a
+ * reserved bit fails the entry with exit 33, qualification 2 ("Checks on
+ * Guest Page-Directory-Pointer-Table Entries").
+ */
+Test(vmx_entry, pae_guest_pdptes_come_from_memory, .timeout = 30)
+{
+	static const struct {
+		uint64_t pdpte;
+		uint32_t reason;
+		uint64_t qual;
+	} cases[] = {
+		{ 0x5000 | PAE_PDPTE_PRESENT, EXIT_REASON_HLT, 0 },
+		{ 0x5000 | PAE_PDPTE_PRESENT | VMX_BIT(1), 0x80000021U, ENTRY_FAIL_PDPTE },
+		{ 0x5000 | VMX_BIT(1), EXIT_REASON_HLT, 0 },	/* not present */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcase c = { .guest = { new_run("kabylake", 1, vt_pae_guest) } };
+		struct vmxp_run *g = c.guest[0];
+		struct sim_result r;
+
+		g->pae_cr3 = true;
+		g->pdpt[2] = cases[i].pdpte;
+		r = vrun(&c, "1 slots: kabylake", 1, "timed", 1);
+		expect_clean(&r);
+		cr_expect_eq(g->exit[0].ret, VMX_SUCCEED, "case %zu", i);
+		cr_expect_eq(g->exit[0].reason, cases[i].reason, "case %zu: reason %#x", i,
+			     g->exit[0].reason);
+		cr_expect_eq(g->exit[0].qual, cases[i].qual, "case %zu", i);
+		sim_result_release(&r);
+		free(g);
+	}
+}
+
+/* An NMI injected while the guest is in an STI shadow (RFLAGS.IF 1, blocking by STI). */
+static void nmi_in_sti_shadow(struct vmcs *v)
+{
+	vmcs_set(v, VMCS_GUEST_RFLAGS, X86_EFLAGS_FIXED | X86_EFLAGS_IF);
+	vmcs_set(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
+	vmcs_set(v, VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR | 2);
+}
+
+/*
+ * "A processor may require" blocking by STI to be 0 when VM entry injects
+ * an NMI: the CPU's model decides. Kaby Lake, as every shipped model,
+ * fails the entry; with the other choice the guest runs.
+ */
+Test(vmx_entry, nmi_into_an_sti_shadow_as_the_model_chooses, .timeout = 30)
+{
+	static const struct {
+		const char *spec;
+		uint32_t reason;
+	} cases[] = {
+		{ "kabylake", 0x80000021U },
+		{ "kabylake nmi-in-sti-shadow=enter", EXIT_REASON_HLT },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vcase c = { .guest = { new_run(cases[i].spec, 1, nmi_in_sti_shadow) } };
+		char machine[96];
+		struct sim_result r;
+
+		snprintf(machine, sizeof(machine), "1 slots: %s", cases[i].spec);
+		r = vrun(&c, machine, 1, "timed", 1);
+		expect_clean(&r);
+		cr_expect_eq(c.guest[0]->exit[0].ret, VMX_SUCCEED, "%s", cases[i].spec);
+		cr_expect_eq(c.guest[0]->exit[0].reason, cases[i].reason, "%s: reason %#x",
+			     cases[i].spec, c.guest[0]->exit[0].reason);
+		sim_result_release(&r);
+		free(c.guest[0]);
+	}
+}
+
 /* The id of every TR_VMX record of @kind in @r's trace, with the value, one per line. */
 static void vmx_records(const struct sim_result *r, unsigned int kind, char *out, size_t len)
 {
@@ -1301,6 +1465,8 @@ Test(vmx_entry, exit_msr_failure_is_a_vmx_abort, .timeout = 30)
 		const char *want;
 	} cases[] = {
 		{ false, MSR_FS_BASE, "VMX abort on CPU 0: loading host MSRs failed (indicator 4)" },
+		/* IA32_EFER = 0 clears LME with the host's CR0.PG 1: WRMSR would #GP. */
+		{ false, MSR_EFER, "VMX abort on CPU 0: loading host MSRs failed (indicator 4)" },
 		{ true, 0x808, "VMX abort on CPU 0: saving guest MSRs failed (indicator 1)" },
 	};
 
@@ -1356,6 +1522,7 @@ static const struct msr_violation msr_violations[] = {
 	{ "msr-load-x2apic", 0x808, 0, 0 },
 	{ "msr-load-smm-only", 0x9b, 0, 0 },
 	{ "msr-load-efer", MSR_EFER, 0xd01 | 2, 0 },
+	{ "msr-load-efer-lme", MSR_EFER, 0xd01 & ~EFER_LME, 0 },	/* the guest's CR0.PG is 1 */
 	{ "msr-load-pat", MSR_IA32_CR_PAT, 0x0606060606060602ULL, 0 },
 	{ "msr-load-canonical", MSR_LSTAR, 0x4000000000000000ULL, 0 },
 	{ "msr-load-tsc-aux", MSR_TSC_AUX, 1ULL << 32, 0 },
@@ -1438,6 +1605,60 @@ ParameterizedTest(unsigned int *row, vmx_msr_load, each_row, .timeout = 10)
 	cr_assert_eq(failed, r, "%s: failed at %s", r->id, failed ? failed->id : "(none)");
 	cr_assert_eq(qual, count, "%s: qualification %lu", r->id, (unsigned long)qual);
 	cr_assert_eq(msr_val[aux - m->msrs], 5, "%s: entries before the bad one stay loaded", r->id);
+	free(a);
+	free(v);
+	free(m);
+}
+
+/*
+ * IA32_EFER loads as WRMSR writes it, with the CR0 VM entry has loaded
+ * (the guest's): LME may change only while CR0.PG is 0 ("Paging-Mode
+ * Enabling"), and LMA, read-only, keeps its value whatever the entry says.
+ */
+Test(vmx_msr_load, efer_loads_as_wrmsr_writes_it, .timeout = 10)
+{
+	static const struct {
+		bool paging;
+		uint64_t value, want;
+		const char *fails;
+	} cases[] = {
+		{ true, 0xd01 & ~EFER_LME, 0, "msr-load-efer-lme" },
+		{ false, 0xd01 & ~EFER_LME, 0xd01 & ~EFER_LME, NULL },
+		{ true, 0xd01 & ~EFER_LMA, 0xd01, NULL },
+		{ true, 0xd01 & ~EFER_NX, 0xd01 & ~EFER_NX, NULL },
+	};
+	struct cpu_model *m = vt_load("skylake-sp");
+	struct vmcs *v = vmx_legal_vmcs(m);
+	struct area *a = calloc(1, sizeof(*a));
+	const struct vmx_phys_reader mem = { .read = area_read, .opaque = a };
+	const struct model_msr *efer = model_msr(m, MSR_EFER);
+
+	cr_assert(a && efer);
+	a->base = 0x40000;
+	a->words[0] = MSR_EFER;
+	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_ADDR, a->base);
+	vmcs_set(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT, 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct vmx_check *failed = NULL;
+		uint64_t msr_val[MODEL_MAX_MSRS], qual = 0;
+		int err;
+
+		for (unsigned int k = 0; k < m->nmsrs; k++)
+			msr_val[k] = m->msrs[k].value;
+		a->words[1] = cases[i].value;
+		vmcs_set(v, VMCS_GUEST_CR0, model_cr0_fixed0(m) & ~(cases[i].paging ? 0 : X86_CR0_PG));
+		err = vmx_load_msrs(m, v, &mem, msr_val, &failed, &qual);
+		if (cases[i].fails) {
+			cr_expect_eq(err, EXIT_REASON_MSR_LOAD_FAIL, "case %zu", i);
+			cr_expect(failed && !strcmp(failed->id, cases[i].fails), "case %zu: %s", i,
+				  failed ? failed->id : "(none)");
+			cr_expect_eq(msr_val[efer - m->msrs], efer->value, "case %zu: not loaded", i);
+		} else {
+			cr_expect_eq(err, 0, "case %zu: %s", i, failed ? failed->id : "");
+			cr_expect_eq(msr_val[efer - m->msrs], cases[i].want, "case %zu: %#llx", i,
+				     (unsigned long long)msr_val[efer - m->msrs]);
+		}
+	}
 	free(a);
 	free(v);
 	free(m);

@@ -205,11 +205,11 @@ static void g_cr4(const struct cpu_model *m, struct vmcs *v, int a)
 	vmcs_clear_bits(v, VMCS_GUEST_CR4, X86_CR4_VMXE);
 }
 
+/* @a: the IA32_DEBUGCTL bit; bit 3 is reserved on every processor. */
 static void g_debugctl(const struct cpu_model *m, struct vmcs *v, int a)
 {
-	(void)a;
 	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_DEBUG_CONTROLS);
-	v_set(m, v, VMCS_GUEST_IA32_DEBUGCTL, VMX_BIT(2));
+	v_set(m, v, VMCS_GUEST_IA32_DEBUGCTL, VMX_BIT(a));
 }
 
 static void g_pae(const struct cpu_model *m, struct vmcs *v, int a)
@@ -487,6 +487,13 @@ static void g_nmi_movss(const struct cpu_model *m, struct vmcs *v, int a)
 	inject(v, INTR_TYPE_NMI_INTR, 2);
 }
 
+static void g_nmi_sti(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	g_intr(m, v, (int)GUEST_INTR_STATE_STI);
+	(void)a;
+	inject(v, INTR_TYPE_NMI_INTR, 2);
+}
+
 static void g_vnmi(const struct cpu_model *m, struct vmcs *v, int a)
 {
 	(void)a;
@@ -522,21 +529,36 @@ static void g_link_width(const struct cpu_model *m, struct vmcs *v, int a)
 }
 
 /*
- * The row tests' physical memory: a VMCS region at LINK_PA whose first 4
- * bytes are link_dword (a violation sets it); everything else reads as
- * zeros.
+ * The row tests' physical memory: the page-directory-pointer table at
+ * the legal guest's CR3, and a VMCS region at LINK_PA whose first 4 bytes
+ * are link_dword (the violations set them); zeros elsewhere. run_row()
+ * clears the table.
  */
+#define GUEST_PDPT_PA	0x2000ULL
 #define LINK_PA		0x6000ULL
+static uint64_t guest_pdpt[PAE_NR_PDPTES];
 static uint32_t link_dword;
 
-static bool test_mem_read(void *opaque, uint64_t pa, void *buf, size_t len)
+static bool guest_mem_read(void *opaque, uint64_t pa, void *buf, size_t len)
 {
+	uint8_t *out = buf;
+
 	(void)opaque;
-	memset(buf, 0, len);
-	if (pa == LINK_PA && len <= sizeof(link_dword))
-		memcpy(buf, &link_dword, len);
+	for (size_t i = 0; i < len; i++) {
+		uint64_t off = pa + i - GUEST_PDPT_PA, loff = pa + i - LINK_PA;
+
+		if (pa + i >= GUEST_PDPT_PA && off < sizeof(guest_pdpt))
+			out[i] = ((const uint8_t *)guest_pdpt)[off];
+		else if (pa + i >= LINK_PA && loff < sizeof(link_dword))
+			out[i] = ((const uint8_t *)&link_dword)[loff];
+		else
+			out[i] = 0;
+	}
 	return true;
 }
+
+static const struct vmx_phys_reader guest_mem = { .read = guest_mem_read };
+static const struct vmx_entry_env guest_env = { .mem = &guest_mem };
 
 /* A link pointer to a region with no revision identifier (zeros). */
 static void g_link_revision(const struct cpu_model *m, struct vmcs *v, int a)
@@ -555,6 +577,39 @@ static void g_link_shadow(const struct cpu_model *m, struct vmcs *v, int a)
 		     VMCS_REGION_SHADOW;
 }
 
+/* @a 0: a present PDPTE with reserved bit 1 in the table at CR3; 1: the same in a field, with EPT. */
+static void g_pdpte(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	vt_pae_guest(v);
+	if (!a) {
+		guest_pdpt[1] = 0x3000 | PAE_PDPTE_PRESENT | VMX_BIT(1);
+		return;
+	}
+	unrestricted(v);
+	vmcs_set(v, VMCS_GUEST_PDPTR2, PAE_PDPTE_PRESENT | (1ULL << model_maxphyaddr(m)));
+}
+
+/* Load PKRS on exit (@a 0) or entry (1) with a bit of 63:32 set: IA32_PKRS is 32 bits. */
+static void pkrs(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m;
+	if (a) {
+		vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_IA32_PKRS);
+		vmcs_set(v, VMCS_GUEST_IA32_PKRS, VMX_BIT(32));
+	} else {
+		vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_LOAD_IA32_PKRS);
+		vmcs_set(v, VMCS_HOST_IA32_PKRS, VMX_BIT(40));
+	}
+}
+
+/* Load IA32_LBR_CTL with bit @a set. */
+static void g_lbr_ctl(const struct cpu_model *m, struct vmcs *v, int a)
+{
+	(void)m;
+	vmcs_set_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_LOAD_IA32_LBR_CTL);
+	vmcs_set(v, VMCS_GUEST_IA32_LBR_CTL, VMX_BIT(a));
+}
+
 static const struct violation {
 	const char *id;
 	violate_fn *apply;
@@ -571,6 +626,7 @@ static const struct violation {
 	{ "host-efer-reserved", h_efer, 1 << 1 },
 	{ "host-efer-lma", h_efer, (int)EFER_LMA },
 	{ "host-efer-lme", h_efer, (int)EFER_LME },
+	{ "host-pkrs", pkrs, 0 },
 	{ "host-cs-sel", h_sel, VMCS_HOST_CS_SELECTOR },
 	{ "host-ss-sel", h_sel, VMCS_HOST_SS_SELECTOR },
 	{ "host-ds-sel", h_sel, VMCS_HOST_DS_SELECTOR },
@@ -594,7 +650,7 @@ static const struct violation {
 	{ "guest-cr0-pg-pe", g_cr0_unrestricted, (int)X86_CR0_PE },
 	{ "guest-cr4", g_cr4, 0 },
 	{ "guest-cr4-cet", cet_no_wp, VMCS_GUEST_CR4 },
-	{ "guest-debugctl", g_debugctl, 0 },
+	{ "guest-debugctl", g_debugctl, 3 },
 	{ "guest-ia32e-pg", g_cr0_unrestricted, (int)(X86_CR0_PE | X86_CR0_PG) },
 	{ "guest-ia32e-pae", g_pae, 0 },
 	{ "guest-pcide", g_pcide, 0 },
@@ -608,6 +664,8 @@ static const struct violation {
 	{ "guest-efer-lma", g_efer, (int)EFER_LMA },
 	{ "guest-efer-lme", g_efer, (int)EFER_LME },
 	{ "guest-bndcfgs", g_bndcfgs, 0 },
+	{ "guest-lbr-ctl", g_lbr_ctl, 4 },
+	{ "guest-pkrs", pkrs, 1 },
 	{ "guest-tr-ti", g_sel_or, SEL_ARG(VMCS_SEG_TR, 4) },
 	{ "guest-ldtr-ti", g_sel_or, SEL_ARG(VMCS_SEG_LDTR, 4) },
 	{ "guest-ss-rpl", g_sel_or, SEL_ARG(VMCS_SEG_SS, 3) },
@@ -705,8 +763,12 @@ static const struct violation {
 	{ "guest-intr-sti-if", g_sti_if0, 0 },
 	{ "guest-intr-ext-inject", g_ext_movss, 0 },
 	{ "guest-intr-nmi-movss", g_nmi_movss, 0 },
+	{ "guest-intr-nmi-sti", g_nmi_sti, 0 },
 	{ "guest-intr-smi", g_intr, 1 << 2 },
 	{ "guest-intr-vnmi", g_vnmi, 0 },
+	{ "guest-intr-enclave-sgx", g_intr, (int)GUEST_INTR_STATE_ENCLAVE_INTR },
+	{ "guest-intr-enclave-movss", g_intr,
+	  (int)(GUEST_INTR_STATE_ENCLAVE_INTR | GUEST_INTR_STATE_MOV_SS) },
 	{ "guest-pdbg-reserved", g_pdbg, 1 << 4 },
 	{ "guest-pdbg-bs-set", g_bs, 1 },
 	{ "guest-pdbg-bs-clear", g_bs, 0 },
@@ -714,7 +776,34 @@ static const struct violation {
 	{ "guest-link-width", g_link_width, 0 },
 	{ "guest-link-revision", g_link_revision, 0 },
 	{ "guest-link-shadow", g_link_shadow, 0 },
+	{ "guest-pdpte-mem", g_pdpte, 0 },
+	{ "guest-pdpte-fields", g_pdpte, 1 },
 };
+
+/*
+ * The rows skylake-sp cannot reach, and a model where each can fail: the
+ * controls that load PKRS and IA32_LBR_CTL exist on Sapphire Rapids and
+ * Alder Lake; an enclave interruption needs SGX, which Kaby Lake has; the
+ * CET rows need a CR4_FIXED1 that allows CR4.CET.
+ */
+static const struct {
+	const char *id, *model;
+} row_models[] = {
+	{ "host-pkrs", "sapphire-rapids" },
+	{ "guest-lbr-ctl", "sapphire-rapids" },
+	{ "guest-pkrs", "alderlake-p" },
+	{ "guest-intr-enclave-movss", "kabylake" },
+	{ "host-cr4-cet", "sapphire-rapids" },
+	{ "guest-cr4-cet", "alderlake-p" },
+};
+
+static const char *row_model(const char *id)
+{
+	for (size_t i = 0; i < sizeof(row_models) / sizeof(row_models[0]); i++)
+		if (!strcmp(row_models[i].id, id))
+			return row_models[i].model;
+	return "skylake-sp";
+}
 
 static const struct violation *find_violation(const char *id)
 {
@@ -727,45 +816,31 @@ static const struct violation *find_violation(const char *id)
 
 /*
  * The row tests run on skylake-sp: its IA32_VMX_MISC reports every
- * activity state and its CR4_FIXED1 allows PCIDE, so nearly every row's
- * violation is reachable there. The CET rows need a CR4_FIXED1 that
- * allows CR4.CET.
+ * activity state and its CR4_FIXED1 allows PCIDE, so almost every row's
+ * violation is reachable there; the others name the model where it is.
  */
-static const char *row_model(const char *id)
-{
-	static const struct {
-		const char *id, *model;
-	} elsewhere[] = {
-		{ "host-cr4-cet", "sapphire-rapids" },
-		{ "guest-cr4-cet", "alderlake-p" },
-	};
-
-	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++)
-		if (!strcmp(elsewhere[i].id, id))
-			return elsewhere[i].model;
-	return "skylake-sp";
-}
 
 static void run_row(const struct vmx_check *r, bool host)
 {
-	struct cpu_model *m = vt_load(row_model(r->id));
-	struct vmcs *v = vmx_legal_vmcs(m);
 	const struct violation *vi = find_violation(r->id);
-	const struct vmx_phys_reader mem = { .read = test_mem_read };
-	const struct vmx_entry_env env = { .mem = &mem };
+	struct cpu_model *m;
+	struct vmcs *v;
 	const struct vmx_check *failed = NULL;
 	int err;
 
 	cr_assert(vi, "row %s has no violation", r->id);
+	m = vt_load(row_model(r->id));
+	v = vmx_legal_vmcs(m);
+	memset(guest_pdpt, 0, sizeof(guest_pdpt));
 	expect_pass(m, v, "legal state");
 	vi->apply(m, v, vi->arg);
-	err = vmx_check_group_run(host ? VMX_CHECK_HOST_STATE : VMX_CHECK_GUEST_STATE, m, v, &env,
-				  &failed);
+	err = vmx_check_group_run(host ? VMX_CHECK_HOST_STATE : VMX_CHECK_GUEST_STATE, m, v,
+				  &guest_env, &failed);
 	cr_assert_eq(err, r->error, "%s: error %d", r->id, err);
 	cr_assert_eq(failed, r, "%s: failed at %s instead", r->id, failed ? failed->id : "(none)");
 	/* The whole entry, one context for every group, stops at the same row. */
 	failed = NULL;
-	err = vmx_check_entry(m, v, &env, &failed);
+	err = vmx_check_entry(m, v, &guest_env, &failed);
 	cr_assert_eq(err, r->error, "%s: entry error %d", r->id, err);
 	cr_assert_eq(failed, r, "%s: entry failed at %s", r->id, failed ? failed->id : "(none)");
 	free(v);
@@ -872,7 +947,10 @@ Test(vmx_state, legal_state_passes_on_every_model, .timeout = 10)
 	}
 }
 
-/* Only a failure on the VMCS link pointer reports exit qualification 4. */
+/*
+ * Only a failure on the VMCS link pointer reports exit qualification 4,
+ * only one on the PDPTEs 2.
+ */
 Test(vmx_state, link_pointer_qualification, .timeout = 10)
 {
 	unsigned int n;
@@ -880,7 +958,8 @@ Test(vmx_state, link_pointer_qualification, .timeout = 10)
 
 	for (unsigned int i = 0; i < n; i++) {
 		const struct vmx_check *r = &rows[i];
-		uint64_t want = strncmp(r->id, "guest-link-", 11) ? 0 : 4;
+		uint64_t want = !strncmp(r->id, "guest-link-", 11) ? ENTRY_FAIL_VMCS_LINK_PTR :
+				!strncmp(r->id, "guest-pdpte-", 12) ? ENTRY_FAIL_PDPTE : 0;
 
 		cr_assert_eq(vmx_guest_check_qualification(r), want, "%s", r->id);
 	}
@@ -957,6 +1036,161 @@ Test(vmx_state, cet_with_wp_passes, .timeout = 10)
 		free(v);
 		free(m);
 	}
+}
+
+/*
+ * IA32_DEBUGCTL's reserved bits are the model's ("IA32_DEBUGCTL" in Vol. 4,
+ * "Architectural MSRs"): bus-lock detection (bit 2) only where CPUID says
+ * so, Sapphire Rapids among the models; RTM_DEBUG (bit 15) only with RTM,
+ * which the Alder Lakes and Denverton lack; bit 3 nowhere.
+ */
+Test(vmx_state, guest_debugctl_reserved_bits_follow_the_model, .timeout = 10)
+{
+	static const struct {
+		const char *model;
+		unsigned int bit;
+		bool legal;
+	} cases[] = {
+		{ "sapphire-rapids", 2, true },
+		{ "skylake-sp", 2, false },
+		{ "kabylake", 2, false },
+		{ "sapphire-rapids -cpuid.7.ecx.24", 2, false },
+		{ "skylake-sp", 15, true },
+		{ "alderlake-p", 15, false },
+		{ "denverton", 15, false },
+		{ "denverton", 14, true },
+		{ "sapphire-rapids", 3, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cpu_model *m = vt_load(cases[i].model);
+		struct vmcs *v = vmx_legal_vmcs(m);
+		const struct vmx_check *failed = NULL;
+		int err;
+
+		g_debugctl(m, v, (int)cases[i].bit);
+		err = vmx_check_guest_state(m, v, &failed);
+		if (cases[i].legal) {
+			cr_expect_eq(err, 0, "%s, bit %u: fails at %s", cases[i].model, cases[i].bit,
+				     failed ? failed->id : "");
+		} else {
+			cr_expect_eq(err, EXIT_REASON_INVALID_STATE, "%s, bit %u", cases[i].model,
+				     cases[i].bit);
+			cr_expect(failed && !strcmp(failed->id, "guest-debugctl"), "%s, bit %u: %s",
+				  cases[i].model, cases[i].bit, failed ? failed->id : "(none)");
+		}
+		free(v);
+		free(m);
+	}
+}
+
+/*
+ * The PDPTEs are checked only for a PAE-paging guest ("Checks on Guest
+ * Page-Directory-Pointer-Table Entries"), from memory without EPT and from
+ * the guest-state fields with it; a PDPTE that is not present may hold
+ * anything.
+ */
+Test(vmx_state, pdptes_checked_only_where_the_guest_uses_them, .timeout = 10)
+{
+	struct cpu_model *m = vt_load("kabylake");
+	struct vmcs *v = vmx_legal_vmcs(m);
+	const struct vmx_check *failed = NULL;
+	uint64_t beyond = 1ULL << model_maxphyaddr(m);
+
+	memset(guest_pdpt, 0, sizeof(guest_pdpt));
+	/* An IA-32e guest: the same bad entry at CR3 is a PML4 entry, not a PDPTE. */
+	guest_pdpt[0] = PAE_PDPTE_PRESENT | VMX_BIT(5);
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), 0, "%s", failed ? failed->id : "");
+	vt_pae_guest(v);
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), EXIT_REASON_INVALID_STATE);
+	cr_assert_str_eq(failed->id, "guest-pdpte-mem");
+	cr_assert_eq(vmx_guest_check_qualification(failed), 2);
+	/* Not present: reserved bits do not matter; beyond MAXPHYADDR when present does. */
+	guest_pdpt[0] = VMX_BIT(5) | beyond;
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), 0, "%s", failed ? failed->id : "");
+	guest_pdpt[3] = PAE_PDPTE_PRESENT | beyond;
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), EXIT_REASON_INVALID_STATE);
+	cr_assert_str_eq(failed->id, "guest-pdpte-mem");
+	/* With EPT the table in memory is not read: the fields are checked. */
+	unrestricted(v);
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), 0, "%s", failed ? failed->id : "");
+	vmcs_set(v, VMCS_GUEST_PDPTR0, PAE_PDPTE_PRESENT | VMX_BIT(2));
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), EXIT_REASON_INVALID_STATE);
+	cr_assert_str_eq(failed->id, "guest-pdpte-fields");
+	/* Paging off (unrestricted guest): no PDPTEs at all. */
+	vmcs_clear_bits(v, VMCS_GUEST_CR0, X86_CR0_PG);
+	cr_assert_eq(vmx_check_entry(m, v, &guest_env, &failed), 0, "%s", failed ? failed->id : "");
+	free(v);
+	free(m);
+}
+
+/*
+ * Injecting an NMI into an STI shadow: the SDM lets a processor fail the
+ * entry or not; each model's choice says which (every shipped model
+ * fails it), and a variation gives the other behaviour.
+ */
+Test(vmx_state, nmi_in_sti_shadow_follows_the_model_choice, .timeout = 10)
+{
+	char names[16][MODEL_FILE_NAME_MAX];
+	unsigned int n = model_list(HVSIM_CPUS_DIR, names, 16);
+	struct cpu_model *m;
+	struct vmcs *v;
+	const struct vmx_check *failed;
+
+	for (unsigned int i = 0; i < n; i++) {
+		m = vt_load(names[i]);
+		v = vmx_legal_vmcs(m);
+		g_nmi_sti(m, v, 0);
+		failed = NULL;
+		cr_expect_eq(vmx_check_guest_state(m, v, &failed), EXIT_REASON_INVALID_STATE, "%s",
+			     names[i]);
+		cr_expect(failed && !strcmp(failed->id, "guest-intr-nmi-sti"), "%s: %s", names[i],
+			  failed ? failed->id : "(none)");
+		free(v);
+		free(m);
+	}
+	m = vt_load("skylake-sp nmi-in-sti-shadow=enter");
+	v = vmx_legal_vmcs(m);
+	g_nmi_sti(m, v, 0);
+	cr_assert_eq(vmx_check_guest_state(m, v, &failed), 0, "%s", failed ? failed->id : "");
+	/* Blocking by MOV SS still fails, whatever the choice. */
+	g_nmi_movss(m, v, 0);
+	cr_assert_eq(vmx_check_guest_state(m, v, &failed), EXIT_REASON_INVALID_STATE);
+	cr_assert_str_eq(failed->id, "guest-intr-nmi-movss");
+	free(v);
+	free(m);
+}
+
+/*
+ * Rows a model reaches only with the feature: an enclave interruption
+ * where SGX exists (Kaby Lake, not Skylake-SP), IA32_LBR_CTL's and
+ * IA32_PKRS's legal values where their load controls do (Sapphire Rapids).
+ */
+Test(vmx_state, feature_rows_pass_their_legal_values, .timeout = 10)
+{
+	struct cpu_model *kaby = vt_load("kabylake"), *sky = vt_load("skylake-sp");
+	struct cpu_model *spr = vt_load("sapphire-rapids");
+	struct vmcs *v = vmx_legal_vmcs(kaby);
+	const struct vmx_check *failed = NULL;
+
+	g_intr(kaby, v, (int)GUEST_INTR_STATE_ENCLAVE_INTR);
+	cr_assert_eq(vmx_check_guest_state(kaby, v, &failed), 0, "%s", failed ? failed->id : "");
+	cr_assert_eq(vmx_check_guest_state(sky, v, &failed), EXIT_REASON_INVALID_STATE);
+	cr_assert_str_eq(failed->id, "guest-intr-enclave-sgx");
+	free(v);
+	v = vmx_legal_vmcs(spr);
+	g_lbr_ctl(spr, v, 22);
+	vmcs_set_bits(v, VMCS_GUEST_IA32_LBR_CTL, ARCH_LBR_CTL_LBREN | ARCH_LBR_CTL_CPL |
+		      ARCH_LBR_CTL_STACK);
+	pkrs(spr, v, 1);
+	vmcs_set(v, VMCS_GUEST_IA32_PKRS, 0xffffffffULL);
+	pkrs(spr, v, 0);
+	vmcs_set(v, VMCS_HOST_IA32_PKRS, 0x55555555ULL);
+	cr_assert_eq(vmx_check_entry(spr, v, NULL, &failed), 0, "%s", failed ? failed->id : "");
+	free(v);
+	free(kaby);
+	free(sky);
+	free(spr);
 }
 
 /* A guest may stay halted with SS DPL 0 on every model that reports HLT. */

@@ -43,6 +43,7 @@ static const char *const sections[] = {
 	"Checks on Guest Descriptor-Table Registers",
 	"Checks on Guest RIP, RFLAGS, and SSP",
 	"Checks on Guest Non-Register State",
+	"Checks on Guest Page-Directory-Pointer-Table Entries",
 	"Loading MSRs",
 };
 
@@ -118,6 +119,8 @@ Test(vmx_table, qualifications, .timeout = 10)
 			want = VMX_QUAL_MSR_ENTRY;
 		else if (!strncmp(r->id, "guest-link-", 11))
 			want = ENTRY_FAIL_VMCS_LINK_PTR;
+		else if (!strncmp(r->id, "guest-pdpte-", 12))
+			want = ENTRY_FAIL_PDPTE;
 		cr_assert_eq(r->qual, want, "%s: qualification %d", r->id, r->qual);
 		if (r->group == VMX_CHECK_GUEST_STATE)
 			cr_assert_eq(vmx_guest_check_qualification(r), (uint64_t)want, "%s", r->id);

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "vmx/legal.h"
+#include "vmx/vmcs.h"
+
 #ifndef HVSIM_CPUS_DIR
 #error "HVSIM_CPUS_DIR must name the source tree's cpus/ directory"
 #endif
@@ -38,4 +41,12 @@ void vt_set_msr(struct cpu_model *m, uint32_t index, uint64_t value)
 	}
 	need(m->nmsrs < MODEL_MAX_MSRS, "no room for another MSR", NULL);
 	m->msrs[m->nmsrs++] = (struct model_msr){ .index = index, .value = value };
+}
+
+void vt_pae_guest(struct vmcs *v)
+{
+	vmcs_clear_bits(v, VMCS_VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	vmcs_clear_bits(v, VMCS_GUEST_IA32_EFER, EFER_LMA | EFER_LME);
+	vmcs_set(v, vmcs_seg_ar(VMCS_SEG_CS),
+		 (VMX_LEGAL_AR_CODE64 & ~VMX_AR_L_MASK) | VMX_AR_DB_MASK);
 }

@@ -28,4 +28,12 @@ static inline uint64_t vt_msr(const struct cpu_model *m, uint32_t index)
 /* Set a model's MSR for a test, adding it when the model lacks it. */
 void vt_set_msr(struct cpu_model *m, uint32_t index, uint64_t value);
 
+struct vmcs;
+
+/*
+ * Make the legal guest a 32-bit guest with PAE paging: not IA-32e mode,
+ * IA32_EFER.LMA and LME clear, 32-bit code (its CR0.PG and CR4.PAE stay).
+ */
+void vt_pae_guest(struct vmcs *v);
+
 #endif /* HVSIM_TESTS_VMX_MODELS_H */

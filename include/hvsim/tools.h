@@ -105,7 +105,8 @@ void vmx_legal_destroy(struct vmx_legal *l);
 void vmx_legal_set_bits(struct vmx_legal *l, uint32_t field, uint64_t bits);
 /*
  * The VMWRITEs that load the VMCS into a hypervisor's region: its writable
- * fields that are not 0, in field-table order, at most @max into @fields
+ * fields that are not 0 and that the model has (VMWRITE of any other fails
+ * with error 12), in field-table order, at most @max into @fields
  * and @values; returns how many there are.
  */
 unsigned int vmx_legal_writes(const struct vmx_legal *l, uint32_t *fields, uint64_t *values,

@@ -140,15 +140,9 @@ static int do_rdmsr(struct machine *m, struct hw_cpu *c, uint32_t msr, uint64_t 
 
 static int do_wrmsr(struct machine *m, struct hw_cpu *c, uint32_t msr, uint64_t val)
 {
-	int i;
-
 	if (apic_msr(msr))
 		return apic_wrmsr(m, c, msr, val);
-	i = model_msr_write_slot(c->model, c->msr_val, msr, val);
-	if (i < 0)
-		return -EIO;
-	c->msr_val[i] = val;
-	return 0;
+	return model_msr_write(c->model, c->msr_val, c->cr0, msr, val) ? -EIO : 0;
 }
 
 /* The kernel's fixup for a faulting RDMSR/WRMSR: a warning, and the run goes on. */

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "hvsim/x86/msr-index.h"
 #include "hvsim/x86/processor-flags.h"
@@ -47,6 +48,14 @@ static const char *const cost_names[NR_MODEL_COSTS] = {
 };
 
 const char *const model_reg_names[4] = { "eax", "ebx", "ecx", "edx" };
+
+/* Each choice's name and its two values' names, value 0 first. */
+static const struct {
+	const char *name;
+	const char *values[2];
+} choices[NR_MODEL_CHOICES] = {
+	[MODEL_CHOICE_NMI_IN_STI_SHADOW] = { "nmi-in-sti-shadow", { "fail", "enter" } },
+};
 
 /* ---- look-ups ---- */
 
@@ -86,8 +95,13 @@ const struct model_msr *model_msr(const struct cpu_model *m, uint32_t index)
 	return NULL;
 }
 
-int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint32_t index,
-			 uint64_t val)
+bool model_efer_lme_faults(uint64_t cr0, uint64_t now, uint64_t val)
+{
+	return (cr0 & X86_CR0_PG) && ((now ^ val) & EFER_LME);
+}
+
+int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint64_t cr0,
+			 uint32_t index, uint64_t val)
 {
 	const struct model_msr *e = m ? model_msr(m, index) : NULL;
 	uint64_t now;
@@ -99,7 +113,24 @@ int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint32_
 		return -1;
 	if (index == MSR_IA32_FEATURE_CONTROL && (now & FEAT_CTL_LOCKED))
 		return -1;
+	if (index == MSR_EFER && model_efer_lme_faults(cr0, now, val))
+		return -1;
 	return (int)(e - m->msrs);
+}
+
+int model_msr_write(const struct cpu_model *m, uint64_t *vals, uint64_t cr0, uint32_t index,
+		    uint64_t val)
+{
+	int slot = model_msr_write_slot(m, vals, cr0, index, val);
+
+	if (slot < 0)
+		return -1;
+	if (!vals)
+		return 0;
+	if (index == MSR_EFER)
+		val = (val & ~EFER_LMA) | (vals[slot] & EFER_LMA);
+	vals[slot] = val;
+	return 0;
 }
 
 /* Leaf 0 EAX and 80000000H EAX; false when the model lacks that leaf. */
@@ -323,6 +354,62 @@ uint64_t model_cr4_reserved(const struct cpu_model *m)
 	return ~allowed;
 }
 
+/*
+ * IA32_DEBUGCTL (SDM Vol. 4, "Architectural MSRs", 1D9H; Vol. 3B
+ * "IA32_DEBUGCTL MSR"): bits 5:3 and 63:16 are reserved, the others exist
+ * as the table says:
+ *  - LBR, BTF, TR, BTS, BTINT, BTS_OFF_OS/USR and ENABLE_UNCORE_PMI by
+ *    DisplayFamily_DisplayModel (06_01H to 06_1AH): every model in cpus/
+ *    is a later family-6 processor, so they exist on all of them;
+ *  - BLD (bus-lock detection) where CPUID.(EAX=07H,ECX=0):ECX[24];
+ *  - FREEZE_LBRS_ON_PMI and FREEZE_PERFMON_ON_PMI where CPUID.01H:ECX[15]
+ *    (PDCM) and CPUID.0AH:EAX[7:0] (perfmon version) > 1;
+ *  - FREEZE_WHILE_SMM where IA32_PERF_CAPABILITIES[12]; a model without
+ *    that MSR (no dump carries it) has the bit where PDCM says the MSR
+ *    exists, as the generations these dumps come from report it;
+ *  - RTM_DEBUG where CPUID.(EAX=07H,ECX=0):EBX[11] (RTM).
+ */
+uint64_t model_debugctl_reserved(const struct cpu_model *m)
+{
+	uint64_t valid = DEBUGCTLMSR_LBR | DEBUGCTLMSR_BTF | DEBUGCTLMSR_TR | DEBUGCTLMSR_BTS |
+			 DEBUGCTLMSR_BTINT | DEBUGCTLMSR_BTS_OFF_OS | DEBUGCTLMSR_BTS_OFF_USR |
+			 DEBUGCTLMSR_ENABLE_UNCORE_PMI;
+	const struct cpuid_leaf *pmu = model_find_leaf(m, CPUID_LEAF_PERFMON, 0);
+	bool pdcm = model_cpuid_bit(m, CPUID_LEAF_FEATURES, 0, MODEL_ECX, 15);
+	const struct model_msr *caps = model_msr(m, MSR_IA32_PERF_CAPABILITIES);
+
+	if (model_cpuid_bit(m, CPUID_LEAF_EXT_FEATURES, 0, MODEL_ECX, 24))
+		valid |= DEBUGCTLMSR_BUS_LOCK_DETECT;
+	if (pdcm && pmu && model_leaf_in_range(m, CPUID_LEAF_PERFMON) && (pmu->eax & 0xff) > 1)
+		valid |= DEBUGCTLMSR_FREEZE_LBRS_ON_PMI | DEBUGCTLMSR_FREEZE_PERFMON_ON_PMI;
+	if (caps ? caps->value & PERF_CAP_FREEZE_WHILE_SMM : pdcm)
+		valid |= DEBUGCTLMSR_FREEZE_IN_SMM;
+	if (model_cpuid_bit(m, CPUID_LEAF_EXT_FEATURES, 0, MODEL_EBX, 11))
+		valid |= DEBUGCTLMSR_RTM_DEBUG;
+	return ~valid;
+}
+
+/*
+ * IA32_LBR_CTL (Vol. 3B, "Architectural Last Branch Records"): LBREn, and
+ * the bits CPUID leaf 1CH EBX enumerates: CPL filtering (OS, USR) with bit
+ * 0, branch filtering (bits 22:16) with bit 1, call-stack mode with bit 2.
+ */
+uint64_t model_lbr_ctl_reserved(const struct cpu_model *m)
+{
+	const struct cpuid_leaf *l = model_find_leaf(m, CPUID_LEAF_ARCH_LBR, 0);
+	uint64_t valid = ARCH_LBR_CTL_LBREN;
+
+	if (!l || !model_leaf_in_range(m, CPUID_LEAF_ARCH_LBR))
+		return ~0ULL;
+	if (l->ebx & 1)
+		valid |= ARCH_LBR_CTL_CPL;
+	if (l->ebx & 2)
+		valid |= ARCH_LBR_CTL_FILTER;
+	if (l->ebx & 4)
+		valid |= ARCH_LBR_CTL_STACK;
+	return ~valid;
+}
+
 uint64_t model_msr_value(const struct cpu_model *m, uint32_t index, uint64_t dflt)
 {
 	const struct model_msr *e = model_msr(m, index);
@@ -357,6 +444,37 @@ const char *model_cost_name(enum model_cost cost)
 	if ((unsigned int)cost >= NR_MODEL_COSTS)
 		return NULL;
 	return cost_names[cost];
+}
+
+const char *model_choice_name(enum model_choice ch)
+{
+	return (unsigned int)ch < NR_MODEL_CHOICES ? choices[ch].name : NULL;
+}
+
+const char *model_choice_value_name(enum model_choice ch, unsigned int v)
+{
+	return (unsigned int)ch < NR_MODEL_CHOICES && v < 2 ? choices[ch].values[v] : NULL;
+}
+
+enum model_choice model_choice_find(const char *name, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_MODEL_CHOICES; i++)
+		if (strlen(choices[i].name) == len && !strncmp(choices[i].name, name, len))
+			break;
+	return (enum model_choice)i;
+}
+
+bool model_choice_parse(enum model_choice ch, const char *text, uint8_t *v)
+{
+	for (uint8_t i = 0; i < 2; i++) {
+		if (!strcmp(text, choices[ch].values[i])) {
+			*v = i;
+			return true;
+		}
+	}
+	return false;
 }
 
 struct cpu_model *model_new(const char *dir, const char *spec, char *err, size_t errlen)

@@ -55,6 +55,24 @@ enum model_cost {
 	NR_MODEL_COSTS
 };
 
+/*
+ * Where the SDM lets processors differ, which way a model goes: one value
+ * per choice, 0 or 1, named in model files ("choice NAME VALUE") and
+ * variations ("NAME=VALUE") by model_choice_name() and
+ * model_choice_value_name(). A file that leaves a choice out gets 0.
+ */
+enum model_choice {
+	/*
+	 * VM entry injecting an NMI into a guest with blocking by STI: "A
+	 * processor may require bit 0 (blocking by STI) to be 0 ... Other
+	 * processors may not make this requirement" (Vol. 3C, "Checks on
+	 * Guest Non-Register State"). 0 "fail": the entry fails (exit 33);
+	 * 1 "enter": it does not.
+	 */
+	MODEL_CHOICE_NMI_IN_STI_SHADOW,
+	NR_MODEL_CHOICES
+};
+
 #define MODEL_MAX_LEAVES	256
 #define MODEL_MAX_MSRS		64
 /* A model's name: the full spec text, so it fits a hw_desc slot's spec. */
@@ -68,6 +86,7 @@ struct cpu_model {
 	struct model_msr msrs[MODEL_MAX_MSRS];
 	unsigned int nmsrs;
 	uint32_t cost[NR_MODEL_COSTS];
+	uint8_t choice[NR_MODEL_CHOICES];	/* each choice's value, 0 or 1 */
 };
 
 /*
@@ -105,16 +124,34 @@ uint64_t model_msr_value(const struct cpu_model *m, uint32_t index, uint64_t dfl
 uint64_t model_vmx_ctl_cap(const struct cpu_model *m, uint32_t plain, uint32_t true_msr);
 /*
  * WRMSR of @val to MSR @index on a CPU of model @m whose MSRs hold @cur (by
- * slot; NULL: the reset values): the slot it writes, or -1 where WRMSR
- * #GPs: an MSR the model lacks, a bit outside its writable mask changed,
- * IA32_FEATURE_CONTROL once locked (SDM Vol. 3C, "Enabling and Entering
- * VMX Operation").
+ * slot; NULL: the reset values) and whose CR0 is @cr0: the slot it writes,
+ * or -1 where WRMSR #GPs: an MSR the model lacks, a bit outside its
+ * writable mask changed, IA32_FEATURE_CONTROL once locked (SDM Vol. 3C,
+ * "Enabling and Entering VMX Operation"), IA32_EFER.LME changed while
+ * CR0.PG is 1 (model_efer_lme_faults()).
  */
-int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint32_t index,
-			 uint64_t val);
+int model_msr_write_slot(const struct cpu_model *m, const uint64_t *cur, uint64_t cr0,
+			 uint32_t index, uint64_t val);
+/*
+ * That WRMSR performed on @vals (NULL: only checked): 0, or -1 for a #GP.
+ * IA32_EFER.LMA is read-only: the bit written is ignored ("IA32_EFER MSR
+ * Information": LMA is (R)).
+ */
+int model_msr_write(const struct cpu_model *m, uint64_t *vals, uint64_t cr0, uint32_t index,
+		    uint64_t val);
+/*
+ * Whether WRMSR of @val to IA32_EFER, which holds @now, #GPs with CR0 @cr0
+ * because it changes LME while paging is on (SDM Vol. 3A, "Paging-Mode
+ * Enabling": "IA32_EFER.LME cannot be modified while paging is enabled").
+ */
+bool model_efer_lme_faults(uint64_t cr0, uint64_t now, uint64_t val);
 
 /* Derived values (the rest are in hvsim/tools.h). */
 unsigned int model_linaddr(const struct cpu_model *m);	/* 0x80000008 EAX[15:8], else 48 */
+/* The IA32_DEBUGCTL bits reserved on the model (WRMSR #GPs; VM entry checks them). */
+uint64_t model_debugctl_reserved(const struct cpu_model *m);
+/* The IA32_LBR_CTL bits reserved on the model: all where it has no architectural LBRs' leaf 1CH. */
+uint64_t model_lbr_ctl_reserved(const struct cpu_model *m);
 /* Bits 63:N-1 of @addr all equal, N = model_linaddr() ("Canonical Addressing"). */
 bool model_canonical(const struct cpu_model *m, uint64_t addr);
 
@@ -130,6 +167,13 @@ static inline bool canonical_in(unsigned int n, uint64_t addr)
 void model_describe(const struct cpu_model *m, struct strbuf *sb);
 /* The cost's name in model files ("vmentry"), or NULL when out of range. */
 const char *model_cost_name(enum model_cost cost);
+/* A choice's name ("nmi-in-sti-shadow") and its value @v's ("fail"); NULL when out of range. */
+const char *model_choice_name(enum model_choice ch);
+const char *model_choice_value_name(enum model_choice ch, unsigned int v);
+/* The choice named @name (@len characters), or NR_MODEL_CHOICES. */
+enum model_choice model_choice_find(const char *name, size_t len);
+/* The value of choice @ch named @text into *@v; false when it names none. */
+bool model_choice_parse(enum model_choice ch, const char *text, uint8_t *v);
 
 /*
  * A machine: its CPU slots, each with a model spec (model name and

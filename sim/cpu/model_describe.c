@@ -56,6 +56,13 @@ void model_describe(const struct cpu_model *m, struct strbuf *sb)
 	strbuf_printf(sb, "MAXPHYADDR %u\n", model_maxphyaddr(m));
 	strbuf_printf(sb, "CR4_FIXED1 0x%llx (from CPUID)\n",
 		      (unsigned long long)model_cr4_fixed1(m));
+	strbuf_printf(sb, "IA32_DEBUGCTL reserved 0x%llx (from CPUID)\n",
+		      (unsigned long long)model_debugctl_reserved(m));
+	strbuf_printf(sb, "IA32_LBR_CTL reserved 0x%llx (from CPUID)\n",
+		      (unsigned long long)model_lbr_ctl_reserved(m));
+	for (unsigned int ch = 0; ch < NR_MODEL_CHOICES; ch++)
+		strbuf_printf(sb, "choice %s %s\n", model_choice_name(ch),
+			      model_choice_value_name(ch, m->choice[ch]));
 	if (!model_has_vmx(m) || !basic) {
 		strbuf_printf(sb, "no VMX (%s)\n", model_has_vmx(m) ?
 			      "CPUID.1:ECX[5] is 1 but IA32_VMX_BASIC is absent" :

@@ -180,6 +180,7 @@ struct parse_ctx {
 	unsigned int leaf_line[MODEL_MAX_LEAVES];	/* where each leaf was given */
 	unsigned int msr_line[MODEL_MAX_MSRS];
 	unsigned int cost_line[NR_MODEL_COSTS];
+	unsigned int choice_line[NR_MODEL_CHOICES];
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -401,6 +402,25 @@ static int parse_cost(struct parse_ctx *c, struct cpu_model *m, char **w, int nw
 	return 0;
 }
 
+static int parse_choice(struct parse_ctx *c, struct cpu_model *m, char **w, int nw)
+{
+	enum model_choice ch;
+
+	if (nw != 3)
+		return perr(c, "'choice NAME VALUE'");
+	ch = model_choice_find(w[1], strlen(w[1]));
+	if (ch == NR_MODEL_CHOICES)
+		return perr(c, "a choice name (%s), found '%s'",
+			    model_choice_name(MODEL_CHOICE_NMI_IN_STI_SHADOW), w[1]);
+	if (c->choice_line[ch])
+		return perr(c, "each choice once: '%s' is on line %u", w[1], c->choice_line[ch]);
+	if (!model_choice_parse(ch, w[2], &m->choice[ch]))
+		return perr(c, "'%s' or '%s' for %s, found '%s'", model_choice_value_name(ch, 0),
+			    model_choice_value_name(ch, 1), w[1], w[2]);
+	c->choice_line[ch] = c->line;
+	return 0;
+}
+
 static int parse_line(struct parse_ctx *c, struct cpu_model *m, char *buf)
 {
 	char *hash = strchr(buf, '#');
@@ -429,7 +449,10 @@ static int parse_line(struct parse_ctx *c, struct cpu_model *m, char *buf)
 		return parse_msr(c, m, words, nw);
 	if (!strcmp(words[0], "cost"))
 		return parse_cost(c, m, words, nw);
-	return perr(c, "a keyword (name, description, cpuid, msr, cost), found '%s'", words[0]);
+	if (!strcmp(words[0], "choice"))
+		return parse_choice(c, m, words, nw);
+	return perr(c, "a keyword (name, description, cpuid, msr, cost, choice), found '%s'",
+		    words[0]);
 }
 
 /*

@@ -377,6 +377,23 @@ struct vary_state {
 	bool vmx_changed;
 };
 
+/* A choice where the SDM lets processors differ: NAME=VALUE. */
+static int set_choice(struct cpu_model *m, const char *mod, char *err, size_t errlen)
+{
+	const char *eq = strchr(mod, '=');
+	enum model_choice ch = model_choice_find(mod, (size_t)(eq - mod));
+
+	if (ch == NR_MODEL_CHOICES)
+		return model_fail(err, errlen, -EINVAL,
+			    "variation '%s': expected maxphyaddr=N, feature-control=N or a choice (%s=VALUE)",
+			    mod, model_choice_name(MODEL_CHOICE_NMI_IN_STI_SHADOW));
+	if (!model_choice_parse(ch, eq + 1, &m->choice[ch]))
+		return model_fail(err, errlen, -EINVAL, "variation '%s': expected %s=%s or %s=%s", mod,
+			    model_choice_name(ch), model_choice_value_name(ch, 0),
+			    model_choice_name(ch), model_choice_value_name(ch, 1));
+	return 0;
+}
+
 static int apply_modifier(struct cpu_model *m, const char *mod, struct vary_state *vs,
 			  char *err, size_t errlen)
 {
@@ -389,6 +406,8 @@ static int apply_modifier(struct cpu_model *m, const char *mod, struct vary_stat
 	}
 	if (!strncmp(mod, "feature-control=", 16))
 		return set_feature_control(m, mod, mod + 16, err, errlen);
+	if (strchr(mod, '='))
+		return set_choice(m, mod, err, errlen);
 	if (mod[0] != '+' && mod[0] != '-')
 		goto unknown;
 	if (!strcmp(body, "vmx")) {
@@ -465,7 +484,7 @@ static int apply_modifier(struct cpu_model *m, const char *mod, struct vary_stat
 	}
 unknown:
 	return model_fail(err, errlen, -EINVAL,
-		    "variation '%s': expected -feature, +feature, -vmx.CONTROL, maxphyaddr=N or feature-control=N", mod);
+		    "variation '%s': expected -feature, +feature, -vmx.CONTROL, maxphyaddr=N, feature-control=N or CHOICE=VALUE", mod);
 }
 
 /*

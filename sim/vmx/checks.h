@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cpu/model.h"
 #include "hvsim/x86/msr-index.h"
@@ -28,6 +29,7 @@
 #define SEC_GUEST_DT	"Checks on Guest Descriptor-Table Registers"
 #define SEC_GUEST_RIP	"Checks on Guest RIP, RFLAGS, and SSP"
 #define SEC_GUEST_NR	"Checks on Guest Non-Register State"
+#define SEC_GUEST_PDPTE	"Checks on Guest Page-Directory-Pointer-Table Entries"
 #define SEC_MSR_LOAD	"Loading MSRs"
 
 /* What every row needs, computed once per VM entry (vmx_check_ctx_init). */
@@ -52,6 +54,7 @@ struct vmx_check_ctx {
 	bool v8086;				/* guest RFLAGS.VM */
 	/* MSR-loading rows: the entry being loaded ("VM-Entry Controls for MSRs"). */
 	struct {
+		uint64_t cr0;			/* CR0 as loaded: the guest's on entry, the host's on exit */
 		unsigned int pos;		/* its index in the area, from 1 */
 		uint32_t index;			/* bits 31:0: the MSR */
 		uint32_t reserved;		/* bits 63:32 */
@@ -75,6 +78,14 @@ static inline uint64_t vmx_injected(const struct vmx_check_ctx *c)
 	uint64_t info = vmx_fld(c, VMCS_VM_ENTRY_INTR_INFO_FIELD);
 
 	return (info & INTR_INFO_VALID_MASK) ? info : 0;
+}
+
+/* @len bytes of physical memory at @pa as VM entry reads them; unbacked memory reads as zeros. */
+static inline void vmx_read_phys(const struct vmx_check_ctx *c, uint64_t pa, void *buf, size_t len)
+{
+	memset(buf, 0, len);
+	if (c->mem && c->mem->read && !c->mem->read(c->mem->opaque, pa, buf, len))
+		memset(buf, 0, len);
 }
 
 /* A capability MSR of the model; 0 when the model lacks it. */

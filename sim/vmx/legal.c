@@ -164,7 +164,8 @@ unsigned int vmx_legal_writes(const struct vmx_legal *l, uint32_t *fields, uint6
 		const struct vmcs_field_info *f = &vmcs_field_table[i];
 		uint64_t val = f->high || f->read_only ? 0 : vmcs_get(l->vmcs, f->encoding);
 
-		if (!val)
+		/* A field the model lacks: VMWRITE would fail with error 12. */
+		if (!val || !vmcs_field_supported(&l->model, f->encoding))
 			continue;
 		if (n < max) {
 			fields[n] = f->encoding;

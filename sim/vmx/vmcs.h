@@ -20,6 +20,8 @@
 
 #include "hvsim/x86/vmx.h"
 
+struct cpu_model;
+
 /*
  * Field width, as encoding bits 14:13 give it ("Field Encoding in VMCS",
  * "Structure of VMCS Component Encoding").
@@ -63,6 +65,16 @@ extern const unsigned int vmcs_nr_fields;
 
 /* The row for @encoding, or NULL when the processor has no such component. */
 const struct vmcs_field_info *vmcs_field_find(uint64_t encoding);
+
+/*
+ * Whether a CPU of model @m has the component @encoding (either encoding
+ * of a 64-bit field): a field the SDM ties to a feature exists only where
+ * the model's capability MSRs allow that feature's control to be 1 ("Field
+ * Encoding in VMCS", the notes under each table); the others exist on
+ * every processor with VMX. VMREAD and VMWRITE of a component that does
+ * not exist fail with VMXERR_UNSUPPORTED_COMPONENT.
+ */
+bool vmcs_field_supported(const struct cpu_model *m, uint64_t encoding);
 
 /* What the encoding's bits say, whether or not the field exists. */
 static inline enum vmcs_width vmcs_encoding_width(uint32_t encoding)

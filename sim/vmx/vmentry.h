@@ -101,7 +101,8 @@ uint64_t vmx_guest_check_qualification(const struct vmx_check *r);
 /*
  * Load the VM-entry MSR-load area of @v ("Loading MSRs"): each entry, in
  * order, passes the MSR_LOAD rows, then its value goes into @msr_val (the
- * CPU's MSRs by model slot; NULL: checks only). Returns 0, or
+ * CPU's MSRs by model slot; NULL: checks only), as WRMSR would write it
+ * with the guest's CR0, which VM entry has loaded by then. Returns 0, or
  * EXIT_REASON_MSR_LOAD_FAIL with *@failed the failing row and *@qual the
  * failing entry's index (from 1); entries before it stay loaded, as on
  * hardware.
@@ -118,11 +119,13 @@ int vmx_load_msrs(const struct cpu_model *m, const struct vmcs *v,
 bool vmx_eptp_valid(const struct cpu_model *m, uint64_t eptp);
 
 /*
- * The same for any MSR-load area: @count entries at @addr (a VM exit's
- * VM-exit MSR-load area: its failure is a VMX abort, not an exit).
+ * The same for any MSR-load area: @count entries at @addr, loaded as WRMSR
+ * would with CR0 @cr0 (a VM exit's VM-exit MSR-load area, after the host's
+ * CR0 is loaded: its failure is a VMX abort, not an exit).
  */
 int vmx_load_msr_area(const struct cpu_model *m, const struct vmcs *v,
-		      const struct vmx_phys_reader *mem, uint64_t *msr_val, uint64_t count,
-		      uint64_t addr, const struct vmx_check **failed, uint64_t *qual);
+		      const struct vmx_phys_reader *mem, uint64_t *msr_val, uint64_t cr0,
+		      uint64_t count, uint64_t addr, const struct vmx_check **failed,
+		      uint64_t *qual);
 
 #endif /* HVSIM_VMX_VMENTRY_H */

@@ -132,11 +132,9 @@ bool vmx_chk_tpr_threshold_reserved(const struct vmx_check_ctx *c)
 /* VTPR as VM entry reads it; an unbacked page reads as zeros. */
 static uint8_t read_vtpr(const struct vmx_check_ctx *c)
 {
-	uint8_t vtpr = 0;
-	uint64_t pa = vmx_fld(c, VMCS_VIRTUAL_APIC_PAGE_ADDR) + VAPIC_VTPR;
+	uint8_t vtpr;
 
-	if (c->mem && c->mem->read && !c->mem->read(c->mem->opaque, pa, &vtpr, 1))
-		vtpr = 0;
+	vmx_read_phys(c, vmx_fld(c, VMCS_VIRTUAL_APIC_PAGE_ADDR) + VAPIC_VTPR, &vtpr, 1);
 	return vtpr;
 }
 

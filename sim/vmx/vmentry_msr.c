@@ -53,6 +53,22 @@ bool vmx_chk_msr_load_efer(const struct vmx_check_ctx *c)
 	return c->msr.index != MSR_EFER || vmx_efer_reserved_clear(c->msr.value);
 }
 
+/* The CPU's MSR @index as loading found it (entries before this one loaded). */
+static uint64_t msr_now(const struct vmx_check_ctx *c, uint32_t index)
+{
+	const struct model_msr *e = model_msr(c->m, index);
+
+	if (!e)
+		return 0;
+	return c->msr_val ? c->msr_val[e - c->m->msrs] : e->value;
+}
+
+bool vmx_chk_msr_load_efer_lme(const struct vmx_check_ctx *c)
+{
+	return c->msr.index != MSR_EFER ||
+	       !model_efer_lme_faults(c->msr.cr0, msr_now(c, MSR_EFER), c->msr.value);
+}
+
 bool vmx_chk_msr_load_pat(const struct vmx_check_ctx *c)
 {
 	return c->msr.index != MSR_IA32_CR_PAT || vmx_pat_valid(c->msr.value);
@@ -79,7 +95,7 @@ bool vmx_chk_msr_load_tsc_aux(const struct vmx_check_ctx *c)
 
 bool vmx_chk_msr_load_wrmsr(const struct vmx_check_ctx *c)
 {
-	return model_msr_write_slot(c->m, c->msr_val, c->msr.index, c->msr.value) >= 0;
+	return model_msr_write_slot(c->m, c->msr_val, c->msr.cr0, c->msr.index, c->msr.value) >= 0;
 }
 
 /* Entry @pos (from 1) of the area at @addr; unbacked memory reads as zeros. */
@@ -88,10 +104,7 @@ static void read_entry(struct vmx_check_ctx *c, uint64_t addr, unsigned int pos)
 	uint8_t raw[VMX_MSR_ENTRY_SIZE];
 	uint32_t lo, hi;
 
-	memset(raw, 0, sizeof(raw));
-	if (c->mem)
-		c->mem->read(c->mem->opaque, addr + (uint64_t)(pos - 1) * VMX_MSR_ENTRY_SIZE, raw,
-			     sizeof(raw));
+	vmx_read_phys(c, addr + (uint64_t)(pos - 1) * VMX_MSR_ENTRY_SIZE, raw, sizeof(raw));
 	memcpy(&lo, raw, sizeof(lo));
 	memcpy(&hi, raw + 4, sizeof(hi));
 	c->msr.pos = pos;
@@ -101,8 +114,9 @@ static void read_entry(struct vmx_check_ctx *c, uint64_t addr, unsigned int pos)
 }
 
 int vmx_load_msr_area(const struct cpu_model *m, const struct vmcs *v,
-		      const struct vmx_phys_reader *mem, uint64_t *msr_val, uint64_t count,
-		      uint64_t addr, const struct vmx_check **failed, uint64_t *qual)
+		      const struct vmx_phys_reader *mem, uint64_t *msr_val, uint64_t cr0,
+		      uint64_t count, uint64_t addr, const struct vmx_check **failed,
+		      uint64_t *qual)
 {
 	const struct vmx_check *rows;
 	struct vmx_check_ctx c;
@@ -113,6 +127,7 @@ int vmx_load_msr_area(const struct cpu_model *m, const struct vmcs *v,
 	if (!count)
 		return 0;
 	vmx_check_ctx_init(&c, m, v, mem, msr_val);
+	c.msr.cr0 = cr0;
 	rows = vmx_checks_of(VMX_CHECK_MSR_LOAD, &n);
 	for (uint64_t pos = 1; pos <= count; pos++) {
 		read_entry(&c, addr, (unsigned int)pos);
@@ -123,9 +138,8 @@ int vmx_load_msr_area(const struct cpu_model *m, const struct vmcs *v,
 				return rows[i].error;
 			}
 		}
-		if (msr_val)
-			msr_val[model_msr_write_slot(m, msr_val, c.msr.index, c.msr.value)] =
-				c.msr.value;
+		/* The rows include WRMSR's own: this write cannot fault. */
+		(void)model_msr_write(m, msr_val, cr0, c.msr.index, c.msr.value);
 	}
 	return 0;
 }
@@ -134,6 +148,7 @@ int vmx_load_msrs(const struct cpu_model *m, const struct vmcs *v,
 		  const struct vmx_phys_reader *mem, uint64_t *msr_val,
 		  const struct vmx_check **failed, uint64_t *qual)
 {
-	return vmx_load_msr_area(m, v, mem, msr_val, vmcs_get(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT),
+	return vmx_load_msr_area(m, v, mem, msr_val, vmcs_get(v, VMCS_GUEST_CR0),
+				 vmcs_get(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT),
 				 vmcs_get(v, VMCS_VM_ENTRY_MSR_LOAD_ADDR), failed, qual);
 }

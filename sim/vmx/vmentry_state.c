@@ -27,8 +27,6 @@
 
 /* RFLAGS bits 63:22, 15, 5 and 3 ("Checks on Guest RIP, RFLAGS, and SSP"). */
 #define RFLAGS_RESERVED	(~0x3fffffULL | VMX_BIT(15) | VMX_BIT(5) | VMX_BIT(3))
-/* IA32_DEBUGCTL: bits 5:2 and 63:16 reserved (Vol. 3B "IA32_DEBUGCTL MSR"). */
-#define DEBUGCTL_RESERVED (~0xffffULL | 0x3cULL)
 
 /* Selector: RPL bits 1:0, TI bit 2 (Vol. 3A "Segment Selectors"). */
 #define SEL_RPL		3ULL
@@ -148,6 +146,17 @@ bool vmx_chk_host_efer_lme(const struct vmx_check_ctx *c)
 	       !!(vmx_fld(c, VMCS_HOST_IA32_EFER) & EFER_LME) == host_ass(c);
 }
 
+/* IA32_PKRS is 32 bits wide: the field's upper half must be clear, host and guest alike. */
+static bool pkrs_ok(uint64_t val)
+{
+	return !(val >> 32);
+}
+
+bool vmx_chk_host_pkrs(const struct vmx_check_ctx *c)
+{
+	return !(c->exit & VM_EXIT_LOAD_IA32_PKRS) || pkrs_ok(vmx_fld(c, VMCS_HOST_IA32_PKRS));
+}
+
 /* ---- host segment and descriptor-table registers ---- */
 
 static bool sel_rpl_ti_clear(const struct vmx_check_ctx *c, uint32_t encoding)
@@ -257,10 +266,11 @@ bool vmx_chk_guest_cr4_cet(const struct vmx_check_ctx *c)
 	return cet_wp_ok(vmx_fld(c, VMCS_GUEST_CR0), vmx_fld(c, VMCS_GUEST_CR4));
 }
 
+/* The reserved bits are the model's: bus-lock detection, RTM debugging, ... */
 bool vmx_chk_guest_debugctl(const struct vmx_check_ctx *c)
 {
 	return !(c->entry & VM_ENTRY_LOAD_DEBUG_CONTROLS) ||
-	       !(vmx_fld(c, VMCS_GUEST_IA32_DEBUGCTL) & DEBUGCTL_RESERVED);
+	       !(vmx_fld(c, VMCS_GUEST_IA32_DEBUGCTL) & model_debugctl_reserved(c->m));
 }
 
 bool vmx_chk_guest_ia32e_pg(const struct vmx_check_ctx *c)
@@ -338,6 +348,17 @@ bool vmx_chk_guest_bndcfgs(const struct vmx_check_ctx *c)
 	if (!(c->entry & VM_ENTRY_LOAD_BNDCFGS))
 		return true;
 	return !(val & 0xffcULL) && vmx_canonical(c, val & ~PAGE_MASK_LOW);
+}
+
+bool vmx_chk_guest_lbr_ctl(const struct vmx_check_ctx *c)
+{
+	return !(c->entry & VM_ENTRY_LOAD_IA32_LBR_CTL) ||
+	       !(vmx_fld(c, VMCS_GUEST_IA32_LBR_CTL) & model_lbr_ctl_reserved(c->m));
+}
+
+bool vmx_chk_guest_pkrs(const struct vmx_check_ctx *c)
+{
+	return !(c->entry & VM_ENTRY_LOAD_IA32_PKRS) || pkrs_ok(vmx_fld(c, VMCS_GUEST_IA32_PKRS));
 }
 
 /* ---- guest segment registers ---- */
@@ -831,6 +852,13 @@ bool vmx_chk_guest_intr_nmi_movss(const struct vmx_check_ctx *c)
 	return !injects(c, INTR_TYPE_NMI_INTR) || !(intr_state(c) & GUEST_INTR_STATE_MOV_SS);
 }
 
+/* A processor may require this, others may not: the model's choice says which it is. */
+bool vmx_chk_guest_intr_nmi_sti(const struct vmx_check_ctx *c)
+{
+	return !injects(c, INTR_TYPE_NMI_INTR) || c->m->choice[MODEL_CHOICE_NMI_IN_STI_SHADOW] ||
+	       !(intr_state(c) & GUEST_INTR_STATE_STI);
+}
+
 /* The simulator never runs in SMM. */
 bool vmx_chk_guest_intr_smi(const struct vmx_check_ctx *c)
 {
@@ -842,6 +870,19 @@ bool vmx_chk_guest_intr_vnmi(const struct vmx_check_ctx *c)
 	if (!(c->pin & PIN_BASED_VIRTUAL_NMIS) || !injects(c, INTR_TYPE_NMI_INTR))
 		return true;
 	return !(intr_state(c) & GUEST_INTR_STATE_NMI);
+}
+
+/* An interruption inside an enclave (bit 4) needs SGX: CPUID.(EAX=07H,ECX=0):EBX[2]. */
+bool vmx_chk_guest_intr_enclave_sgx(const struct vmx_check_ctx *c)
+{
+	return !(intr_state(c) & GUEST_INTR_STATE_ENCLAVE_INTR) ||
+	       model_cpuid_bit(c->m, 7, 0, MODEL_EBX, 2);
+}
+
+bool vmx_chk_guest_intr_enclave_movss(const struct vmx_check_ctx *c)
+{
+	return !(intr_state(c) & GUEST_INTR_STATE_ENCLAVE_INTR) ||
+	       !(intr_state(c) & GUEST_INTR_STATE_MOV_SS);
 }
 
 bool vmx_chk_guest_pdbg_reserved(const struct vmx_check_ctx *c)
@@ -897,10 +938,9 @@ bool vmx_chk_guest_link_width(const struct vmx_check_ctx *c)
  */
 static uint32_t region_dword(const struct vmx_check_ctx *c, uint64_t pa)
 {
-	uint32_t dword = 0;
+	uint32_t dword;
 
-	if (c->mem && c->mem->read && !c->mem->read(c->mem->opaque, pa, &dword, sizeof(dword)))
-		dword = 0;
+	vmx_read_phys(c, pa, &dword, sizeof(dword));
 	return dword;
 }
 
@@ -921,4 +961,49 @@ bool vmx_chk_guest_link_shadow(const struct vmx_check_ctx *c)
 	return link == VMCS_LINK_POINTER_NONE ||
 	       !(region_dword(c, link) & VMCS_REGION_SHADOW) ==
 	       !(c->proc2 & SECONDARY_EXEC_SHADOW_VMCS);
+}
+
+/* ---- Checks on Guest Page-Directory-Pointer-Table Entries ---- */
+
+/* The guest uses PAE paging: CR0.PG and CR4.PAE in its fields, not IA-32e mode. */
+static bool pae_guest(const struct vmx_check_ctx *c)
+{
+	return (vmx_fld(c, VMCS_GUEST_CR0) & X86_CR0_PG) &&
+	       (vmx_fld(c, VMCS_GUEST_CR4) & X86_CR4_PAE) && !c->ia32e;
+}
+
+/* What MOV to CR3 checks of each PDPTE under PAE paging: present, none reserved. */
+static bool pdptes_valid(const struct vmx_check_ctx *c, const uint64_t *pdpte)
+{
+	for (int i = 0; i < PAE_NR_PDPTES; i++)
+		if ((pdpte[i] & PAE_PDPTE_PRESENT) &&
+		    ((pdpte[i] & PAE_PDPTE_RESERVED_LOW) || vmx_beyond_pa(c, pdpte[i])))
+			return false;
+	return true;
+}
+
+/*
+ * Without EPT the PDPTEs come from the table CR3 locates, as MOV to CR3
+ * would load them: VM entry must check them when PAE paging was not in
+ * use before it, which for the IA-32e host is always.
+ */
+bool vmx_chk_guest_pdpte_mem(const struct vmx_check_ctx *c)
+{
+	uint64_t pdpte[PAE_NR_PDPTES];
+
+	if (!pae_guest(c) || (c->proc2 & SECONDARY_EXEC_ENABLE_EPT))
+		return true;
+	vmx_read_phys(c, vmx_fld(c, VMCS_GUEST_CR3) & PAE_CR3_PDPT_MASK, pdpte, sizeof(pdpte));
+	return pdptes_valid(c, pdpte);
+}
+
+/* With EPT, the guest-state area's PDPTE fields are the ones loaded. */
+bool vmx_chk_guest_pdpte_fields(const struct vmx_check_ctx *c)
+{
+	const uint64_t pdpte[PAE_NR_PDPTES] = {
+		vmx_fld(c, VMCS_GUEST_PDPTR0), vmx_fld(c, VMCS_GUEST_PDPTR1),
+		vmx_fld(c, VMCS_GUEST_PDPTR2), vmx_fld(c, VMCS_GUEST_PDPTR3),
+	};
+
+	return !pae_guest(c) || !(c->proc2 & SECONDARY_EXEC_ENABLE_EPT) || pdptes_valid(c, pdpte);
 }

@@ -307,6 +307,8 @@ int vmread(unsigned long field, unsigned long *val)
 	*val = 0;
 	if (!c || c->vmx.cur_vmcs < 0)
 		return VMX_FAIL_INVALID;
+	if (!vmcs_field_supported(c->model, field))
+		return fail_valid(c, m, VMXERR_UNSUPPORTED_COMPONENT);
 	err = vmcs_read(&hw_of(m)->vmx->slot[c->vmx.cur_vmcs].vmcs, field, &v);
 	if (err)
 		return fail_valid(c, m, err);
@@ -322,6 +324,8 @@ int vmwrite(unsigned long field, unsigned long val)
 
 	if (!c || c->vmx.cur_vmcs < 0)
 		return VMX_FAIL_INVALID;
+	if (!vmcs_field_supported(c->model, field))
+		return fail_valid(c, m, VMXERR_UNSUPPORTED_COMPONENT);
 	err = vmcs_write(&hw_of(m)->vmx->slot[c->vmx.cur_vmcs].vmcs, field, val);
 	return err ? fail_valid(c, m, err) : VMX_SUCCEED;
 }
@@ -557,7 +561,7 @@ static void exit_to_host(struct machine *m, struct hw_cpu *c, struct vmcs *v,
 	c->cr0 = (vmcs_get(v, VMCS_HOST_CR0) & ~CR0_KEPT_ON_EXIT) | (c->cr0 & CR0_KEPT_ON_EXIT);
 	c->cr4 = vmcs_get(v, VMCS_HOST_CR4);
 	load_state_msrs(c, v, false);
-	if (vmx_load_msr_area(c->model, v, &mem, c->msr_val,
+	if (vmx_load_msr_area(c->model, v, &mem, c->msr_val, c->cr0,
 			      vmcs_get(v, VMCS_VM_EXIT_MSR_LOAD_COUNT),
 			      vmcs_get(v, VMCS_VM_EXIT_MSR_LOAD_ADDR), &failed, &qual))
 		vmx_abort(m, c, VMX_ABORT_LOAD_HOST_MSR, qual, entry_failed, pc);

@@ -77,6 +77,20 @@ void hw_feature_control_task(void *arg)
 	res.after_fault = 1;
 }
 
+/* res.msr: IA32_EFER after the write that tried to clear LMA. */
+void hw_efer_task(void *arg)
+{
+	uint64_t efer;
+
+	(void)arg;
+	rdmsrl(MSR_EFER, efer);
+	res.efer_ret[0] = wrmsrl_safe(MSR_EFER, efer & ~EFER_LME);
+	res.efer_ret[1] = wrmsrl_safe(MSR_EFER, efer & ~EFER_LMA);
+	rdmsrl(MSR_EFER, res.msr);
+	res.efer_ret[2] = wrmsrl_safe(MSR_EFER, efer & ~EFER_NX);
+	wrmsrl(MSR_EFER, efer);
+}
+
 /* A VMXON or VMCS region: a zeroed page with the revision identifier. */
 static unsigned long vmx_region(uint32_t revision)
 {

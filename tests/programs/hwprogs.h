@@ -14,6 +14,7 @@ struct hw_result {
 	uint64_t msr;		/* an MSR read */
 	int after_fault;	/* reached the code after a faulting plain instruction */
 	long vmx[16];		/* VMX instruction outcomes, in program order */
+	int efer_ret[3];	/* wrmsrl_safe(IA32_EFER): LME cleared, LMA cleared, NXE cleared */
 };
 void hw_result(struct hw_result *r);
 
@@ -22,6 +23,7 @@ void hw_hotadd_task(void *arg);		/* add_cpu(2) with a CPUID-reading ONLINE callb
 void hw_vmxe_safe_task(void *arg);	/* write_cr4_safe(cr4 | VMXE) */
 void hw_vmxe_task(void *arg);		/* cr4_set_bits(VMXE): #GP on a CPU without VMX */
 void hw_feature_control_task(void *arg); /* a locked FEATURE_CONTROL refuses writes */
+void hw_efer_task(void *arg);		/* WRMSR to IA32_EFER with paging on */
 void hw_vmx_task(void *arg);		/* VMXON and the VMCS instructions' outcomes */
 void hw_vmxon_novmx_task(void *arg);	/* VMXON with CR4.VMXE clear: #UD */
 void hw_vmxon_novmx_safe_task(void *arg); /* the same through vmxon_safe(): -EFAULT */

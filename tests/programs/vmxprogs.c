@@ -58,6 +58,7 @@ void vmxp_guest_task(void *arg)
 	unsigned long on = vmx_region(rev), area = 0, exit_area = 0;
 	unsigned long vmcs = vmx_region(rev | (r->shadow_vmcs ? VMCS_REGION_SHADOW : 0));
 	unsigned long link = r->link ? vmx_region(rev | (r->link_shadow ? VMCS_REGION_SHADOW : 0)) : 0;
+	unsigned long pdpt = 0;
 	uint64_t *store = NULL;
 	int ret;
 
@@ -68,9 +69,16 @@ void vmxp_guest_task(void *arg)
 	vmclear(__pa((void *)vmcs));
 	r->vmptrld = vmptrld(__pa((void *)vmcs));
 	for (unsigned int i = 0; i < r->nfields; i++)
-		vmwrite(r->fields[i].encoding, r->fields[i].value);
+		if (vmwrite(r->fields[i].encoding, r->fields[i].value) != VMX_SUCCEED)
+			r->vmwrite_failed++;
 	if (link)
 		vmwrite(VMCS_VMCS_LINK_POINTER, __pa((void *)link));
+	if (r->pae_cr3) {
+		pdpt = __get_free_pages(GFP_KERNEL, 0);
+		for (unsigned int i = 0; i < 4; i++)
+			((uint64_t *)pdpt)[i] = r->pdpt[i];
+		vmwrite(VMCS_GUEST_CR3, __pa((void *)pdpt));
+	}
 	if (r->nmsrs) {
 		uint64_t *p;
 
@@ -133,6 +141,8 @@ out:
 		free_pages(exit_area, 0);
 	if (link)
 		free_pages(link, 0);
+	if (pdpt)
+		free_pages(pdpt, 0);
 	free_pages(on, 0);
 	free_pages(vmcs, 0);
 }
@@ -172,10 +182,16 @@ void vmxp_vmxon_task(void *arg)
 	free_pages(on, 0);
 }
 
+/* The VM-instruction error after a VMfailValid, else 0. */
+static long insn_error(int ret)
+{
+	return ret == VMX_FAIL_VALID ? (long)rd(VMCS_VM_INSTRUCTION_ERROR) : 0;
+}
+
 static void outcome(struct vmxp_errors *x, int ret)
 {
 	x->ret[x->n] = ret;
-	x->error[x->n] = ret == VMX_FAIL_VALID ? (long)rd(VMCS_VM_INSTRUCTION_ERROR) : 0;
+	x->error[x->n] = insn_error(ret);
 	x->n++;
 }
 
@@ -214,6 +230,28 @@ void vmxp_errors_task(void *arg)
 	free_pages(bad, 0);
 }
 
+void vmxp_fields_task(void *arg)
+{
+	struct vmxp_fields *x = arg;
+	uint32_t rev = revision();
+	unsigned long on = vmx_region(rev), vmcs = vmx_region(rev), val;
+
+	cr4_set_bits(X86_CR4_VMXE);
+	vmxon(__pa((void *)on));
+	vmclear(__pa((void *)vmcs));
+	vmptrld(__pa((void *)vmcs));
+	for (unsigned int i = 0; i < x->n; i++) {
+		x->write_ret[i] = vmwrite(x->field[i], 0);
+		x->write_error[i] = insn_error(x->write_ret[i]);
+		x->read_ret[i] = vmread(x->field[i], &val);
+		x->read_error[i] = insn_error(x->read_ret[i]);
+	}
+	vmxoff();
+	cr4_clear_bits(X86_CR4_VMXE);
+	free_pages(on, 0);
+	free_pages(vmcs, 0);
+}
+
 void vmxp_crs_task(void *arg)
 {
 	struct vmxp_crs *x = arg;
@@ -234,7 +272,7 @@ void vmxp_crs_task(void *arg)
 static void inv_op(struct vmxp_inv_op *o)
 {
 	o->ret = o->vpid ? invvpid(o->type, o->id, o->operand) : invept(o->type, o->operand);
-	o->error = o->ret == VMX_FAIL_VALID ? (long)rd(VMCS_VM_INSTRUCTION_ERROR) : 0;
+	o->error = insn_error(o->ret);
 }
 
 void vmxp_inv_task(void *arg)

@@ -40,6 +40,8 @@ struct vmxp_run {
 	unsigned int nexit_load;
 	uint32_t exit_store[VMXP_MAX_MSRS];	/* the VM-exit MSR-store area's MSRs */
 	unsigned int nexit_store;
+	bool pae_cr3;			/* guest CR3: a page holding pdpt[] */
+	uint64_t pdpt[4];		/* a PAE guest's page-directory-pointer table */
 	unsigned int entries;		/* VM entries at most */
 	bool stop_on_ext_intr;		/* stop after the first external-interrupt exit */
 	bool relaunch;			/* one more VMLAUNCH at the end (error 4) */
@@ -50,6 +52,7 @@ struct vmxp_run {
 	/* Out. */
 	int vmxon;
 	int vmptrld;			/* VMPTRLD of the VMCS region */
+	unsigned int vmwrite_failed;	/* VMWRITEs of fields[] that did not succeed */
 	struct vmxp_exit exit[VMXP_MAX_EXITS];
 	unsigned int nexits;
 	struct vmxp_exit relaunched;
@@ -90,6 +93,19 @@ struct vmxp_inv {
 	bool outside_vmx;		/* op 0 before VMXON: #UD */
 };
 void vmxp_inv_task(void *arg);
+
+/*
+ * VMWRITE then VMREAD of each field in turn, with a current VMCS: @arg is
+ * a struct vmxp_fields. After a VMfailValid, the VM-instruction error.
+ */
+#define VMXP_MAX_PROBES	16
+struct vmxp_fields {
+	uint32_t field[VMXP_MAX_PROBES];
+	unsigned int n;
+	int write_ret[VMXP_MAX_PROBES], read_ret[VMXP_MAX_PROBES];	/* out */
+	long write_error[VMXP_MAX_PROBES], read_error[VMXP_MAX_PROBES];	/* out */
+};
+void vmxp_fields_task(void *arg);
 
 /* MOV to CR4 in and after VMX operation: @arg is a struct vmxp_crs. */
 struct vmxp_crs {

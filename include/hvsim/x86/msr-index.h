@@ -27,6 +27,32 @@
 #define MSR_IA32_DEBUGCTLMSR		0x000001d9
 #define DEBUGCTLMSR_LBR			(1ULL << 0)
 #define DEBUGCTLMSR_BTF			(1ULL << 1)
+#define DEBUGCTLMSR_BUS_LOCK_DETECT	(1ULL << 2)
+#define DEBUGCTLMSR_TR			(1ULL << 6)
+#define DEBUGCTLMSR_BTS			(1ULL << 7)
+#define DEBUGCTLMSR_BTINT		(1ULL << 8)
+#define DEBUGCTLMSR_BTS_OFF_OS		(1ULL << 9)
+#define DEBUGCTLMSR_BTS_OFF_USR		(1ULL << 10)
+#define DEBUGCTLMSR_FREEZE_LBRS_ON_PMI	(1ULL << 11)
+#define DEBUGCTLMSR_FREEZE_PERFMON_ON_PMI (1ULL << 12)
+#define DEBUGCTLMSR_ENABLE_UNCORE_PMI	(1ULL << 13)
+#define DEBUGCTLMSR_FREEZE_IN_SMM	(1ULL << 14)
+#define DEBUGCTLMSR_RTM_DEBUG		(1ULL << 15)
+
+/*
+ * IA32_LBR_CTL, the architectural LBRs' control (Vol. 3B, "Architectural
+ * Last Branch Records"); bits 15:4 and 63:23 are reserved, the others
+ * exist as CPUID leaf 1CH EBX enumerates them.
+ */
+#define MSR_ARCH_LBR_CTL		0x000014ce
+#define ARCH_LBR_CTL_LBREN		(1ULL << 0)
+#define ARCH_LBR_CTL_CPL		(3ULL << 1)	/* OS, USR: with 1CH.EBX[0] */
+#define ARCH_LBR_CTL_STACK		(1ULL << 3)	/* call-stack mode: 1CH.EBX[2] */
+#define ARCH_LBR_CTL_FILTER		(0x7fULL << 16)	/* branch types: 1CH.EBX[1] */
+
+/* IA32_PERF_CAPABILITIES (exists where CPUID.01H:ECX[15] PDCM is 1). */
+#define MSR_IA32_PERF_CAPABILITIES	0x00000345
+#define PERF_CAP_FREEZE_WHILE_SMM	(1ULL << 12)
 
 /* The VMX capability MSRs, 480H to 493H. */
 #define MSR_IA32_VMX_BASIC		0x00000480

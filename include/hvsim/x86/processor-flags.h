@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Bits of CR0, CR4, RFLAGS and IA32_EFER, under the names Linux gives them.
+ * Bits of CR0, CR4, RFLAGS, PAE PDPTEs and IA32_EFER, under the names Linux
+ * gives them (the PAE ones under hvsim's).
  *
  * Intel SDM, Order Number 325462-080US (June 2023), Vol. 3A: "Control
- * Registers" (CR0, CR4), "EFLAGS Register" (RFLAGS), and "IA32_EFER MSR"
- * under "Extended Feature Enable Register" (EFER).
+ * Registers" (CR0, CR4), "EFLAGS Register" (RFLAGS), "PAE Paging" (CR3 and
+ * the PDPTEs), and "IA32_EFER MSR" under "Extended Feature Enable
+ * Register" (EFER).
  */
 #ifndef HVSIM_X86_PROCESSOR_FLAGS_H
 #define HVSIM_X86_PROCESSOR_FLAGS_H
@@ -69,6 +71,17 @@
 #define X86_CR4_PKS		(1ULL << 24)	/* protection keys for supervisor pages */
 #define X86_CR4_UINTR		(1ULL << 25)	/* user interrupts */
 #define X86_CR4_LAM_SUP		(1ULL << 28)	/* supervisor linear-address masking */
+
+/*
+ * PAE paging (Vol. 3A, "PAE Paging"): CR3 bits 31:5 locate the 32-byte
+ * page-directory-pointer table; a present PDPTE (bit 0) must have bits
+ * 2:1 and 8:5 clear, and bits 63:MAXPHYADDR ("Format of a PAE
+ * Page-Directory-Pointer-Table Entry").
+ */
+#define PAE_CR3_PDPT_MASK	0xffffffe0ULL	/* CR3 bits 31:5 */
+#define PAE_PDPTE_PRESENT	(1ULL << 0)
+#define PAE_PDPTE_RESERVED_LOW	0x1e6ULL	/* bits 8:5, 2:1 */
+#define PAE_NR_PDPTES		4
 
 /* IA32_EFER (MSR_EFER). */
 #define EFER_SCE		(1ULL << 0)	/* SYSCALL enable */
