@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hvsim/sim.h"
+#include "hvsim/x86/processor-flags.h"
 #include "harness.h"
 #include "programs/hwprogs.h"
 
@@ -221,5 +222,43 @@ Test(cpu_hw, the_local_apic_answers_through_its_msrs, .timeout = 30)
 	cr_expect_eq(c.r.vmx[2], -EIO, "x2APIC to xAPIC is refused");
 	cr_expect_eq(c.r.vmx[3], -EIO, "EOI is write-only in x2APIC mode");
 	cr_expect_eq(c.r.after_fault, 1);
+	sim_result_release(&r);
+}
+
+/*
+ * INIT is blocked in VMX root operation: a CPU that went offline without
+ * VMXOFF cannot be brought up again, and the run reports it. After VMXOFF
+ * it comes back, with CR4.VMXE clear as INIT leaves it.
+ */
+Test(cpu_hw, a_cpu_offline_in_vmx_root_cannot_come_back, .timeout = 30)
+{
+	struct hcase c = HCASE(hw_offline_in_vmx_task);
+	char err[256];
+	int ret;
+	struct sim_result r = hrun(&c, "2 slots: skylake-sp x2", 2, 0, &ret, err, sizeof(err));
+
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_assert_eq(r.failures, 1, "the blocked INIT is reported");
+	cr_expect(strstr(r.message, "CPU 1 went offline in VMX operation"), "%s", r.message);
+	cr_expect_eq(c.r.vmx[0], 0, "VMXON on CPU 1");
+	cr_expect_eq(c.r.vmx[1], 0, "remove_cpu(1)");
+	cr_expect_eq(c.r.add_ret, -EIO);
+	cr_expect_eq(c.r.vmx[2], 0, "CPU 1 stays offline");
+	sim_result_release(&r);
+}
+
+Test(cpu_hw, a_cpu_offline_after_vmxoff_comes_back_reset, .timeout = 30)
+{
+	struct hcase c = HCASE(hw_offline_after_vmxoff_task);
+	char err[256];
+	int ret;
+	struct sim_result r;
+
+	r = hrun(&c, "2 slots: skylake-sp x2", 2, 0, &ret, err, sizeof(err));
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(c.r.add_ret, 0);
+	cr_expect_eq(c.r.vmx[2], 1, "CPU 1 is online again");
+	cr_expect_eq(c.r.vmx[3] & X86_CR4_VMXE, 0, "INIT cleared CR4.VMXE");
 	sim_result_release(&r);
 }

@@ -316,6 +316,30 @@ void cr4_clear_bits(unsigned long mask)
 			 X86_CR0_MP | X86_CR0_PE)
 #define HOST_CR4	(X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
+/*
+ * INIT (SDM Vol. 3A "Initialization Overview", table "IA-32 and Intel 64
+ * Processor States Following Power-up, Reset, or INIT"): the CPU's
+ * registers as at power-up, its MSRs as they were, its local APIC reset
+ * but for its ID and IA32_APIC_BASE ("Local APIC State After an INIT
+ * Reset"). In VMX root operation INIT is blocked (Vol. 3C "VMX
+ * Operation"... "INIT signals are blocked whenever a logical processor is
+ * in VMX root operation"): -EBUSY, and nothing changes.
+ */
+int hw_init_cpu(struct machine *m, unsigned int cpu)
+{
+	struct hw_cpu *c = hw_cpu(m, cpu);
+	uint64_t base = c->apic.base;
+
+	if (c->vmx.root)
+		return -EBUSY;
+	c->cr0 = HOST_CR0;
+	c->cr4 = HOST_CR4 & (c->model ? model_cr4_fixed1(c->model) : ~0ULL);
+	lapic_reset(&c->apic, c->apic.id, base & MSR_IA32_APICBASE_BSP, c->apic.x2apic_capable,
+		    c->apic.tsc_deadline_capable, c->apic.maxphyaddr);
+	c->apic.base = base;
+	return 0;
+}
+
 void hw_reset(struct machine *m)
 {
 	for (unsigned int i = 0; i < m->ncpus; i++) {

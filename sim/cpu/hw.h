@@ -107,6 +107,8 @@ void hw_machine_fini(struct hw_machine *hw);
 /* Every run: each CPU's reset state from its model (sim/cpu/hw.c, sim/vmx/vmx.c). */
 void hw_reset(struct machine *m);
 void vmx_reset(struct machine *m);
+/* INIT to @cpu: its registers as at power-up; -EBUSY where INIT is blocked (VMX root). */
+int hw_init_cpu(struct machine *m, unsigned int cpu);
 /* Configure slots from a description ("4 slots: skylake-sp x3, slot 3 kabylake offline"). */
 int hw_configure(struct machine *m, const char *desc, char *err, size_t errlen);
 

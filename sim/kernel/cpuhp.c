@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kernel/kmodel.h"
@@ -157,11 +158,26 @@ int add_cpu(unsigned int cpu)
 		cpus_write_unlock();
 		return 0;
 	}
+	/*
+	 * INIT first. A CPU that went offline still in VMX root operation
+	 * blocks INIT and never comes back: what a hypervisor that enabled
+	 * VMX on a CPU and lost track of it does to a machine.
+	 */
+	if (hw_init_cpu(m, cpu)) {
+		char title[128];
+
+		snprintf(title, sizeof(title),
+			 "BUG: CPU %u went offline in VMX operation: INIT is blocked, it cannot come up",
+			 cpu);
+		machine_report_text(m, title, title);
+		cpus_write_unlock();
+		return -EIO;
+	}
 	memset(&req, 0, sizeof(req));
 	req.cpu = cpu;
 	init_completion(&req.done);
 	init_completion(&req.started);
-	/* The INIT/SIPI stand-in: CPU n starts executing start_secondary(). */
+	/* The SIPI stand-in: CPU n starts executing start_secondary(). */
 	kthread_run_on(start_secondary, &req, (int)cpu, "start_secondary");
 	wait_for_completion(&req.started);
 	wait_for_completion(&req.done);

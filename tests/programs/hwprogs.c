@@ -181,3 +181,54 @@ void hw_x2apic_task(void *arg)
 	res.vmx[3] = rdmsrl_safe(APIC_BASE_MSR + (APIC_EOI >> 4), &v);	/* write-only: #GP */
 	res.after_fault = 1;
 }
+
+/* On CPU 1, by IPI: VMXON (and VMXOFF again when vmxoff_too). */
+static unsigned long offline_region;
+static int vmxoff_too;
+
+static void vmx_on_cpu1(void *info)
+{
+	(void)info;
+	cr4_set_bits(X86_CR4_VMXE);
+	res.vmx[0] = vmxon(__pa((void *)offline_region));
+	if (vmxoff_too)
+		vmxoff();	/* CR4.VMXE stays set: INIT clears it */
+}
+
+static void read_cr4_of_cpu1(void *info)
+{
+	(void)info;
+	res.vmx[3] = (long)read_cr4();
+}
+
+/*
+ * CPU 1 enters VMX root operation and goes offline without VMXOFF (or
+ * with it): bringing it up again needs INIT.
+ */
+static void offline_cycle(void)
+{
+	uint64_t basic;
+
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	offline_region = vmx_region((uint32_t)(basic & VMX_BASIC_REVISION_MASK));
+	smp_call_function_single(1, vmx_on_cpu1, NULL, 1);
+	res.vmx[1] = remove_cpu(1);
+	res.add_ret = add_cpu(1);
+	res.vmx[2] = cpu_online(1);
+	if (res.vmx[2])
+		smp_call_function_single(1, read_cr4_of_cpu1, NULL, 1);
+	free_pages(offline_region, 0);
+}
+
+void hw_offline_in_vmx_task(void *arg)
+{
+	(void)arg;
+	offline_cycle();
+}
+
+void hw_offline_after_vmxoff_task(void *arg)
+{
+	(void)arg;
+	vmxoff_too = 1;
+	offline_cycle();
+}

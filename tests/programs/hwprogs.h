@@ -27,6 +27,8 @@ void hw_efer_task(void *arg);		/* WRMSR to IA32_EFER with paging on */
 void hw_vmx_task(void *arg);		/* VMXON and the VMCS instructions' outcomes */
 void hw_vmxon_novmx_task(void *arg);	/* VMXON with CR4.VMXE clear: #UD */
 void hw_vmxon_novmx_safe_task(void *arg); /* the same through vmxon_safe(): -EFAULT */
-void hw_x2apic_task(void *arg);		/* the local APIC's MSRs, xAPIC then x2APIC */
+void hw_x2apic_task(void *arg);
+void hw_offline_in_vmx_task(void *arg);	/* CPU 1 offline in VMX root, then add_cpu(1) */
+void hw_offline_after_vmxoff_task(void *arg); /* the same after VMXOFF on CPU 1 */		/* the local APIC's MSRs, xAPIC then x2APIC */
 
 #endif /* HVSIM_TEST_HWPROGS_H */
