@@ -196,7 +196,7 @@ static unsigned int reached(const struct lapic a[4], unsigned int src, struct la
 	unsigned int mask = 0;
 
 	for (unsigned int i = 0; i < 4; i++)
-		if (lapic_ipi_reaches(&a[src], &a[i], i == src, &ipi))
+		if (lapic_ipi_reaches(&a[i], i == src, &ipi))
 			mask |= 1U << i;
 	return mask;
 }

@@ -240,6 +240,8 @@ Test(cpu_hw, a_cpu_offline_in_vmx_root_cannot_come_back, .timeout = 30)
 	cr_assert_eq(ret, 0, "%s", err);
 	cr_assert_eq(r.failures, 1, "the blocked INIT is reported");
 	cr_expect(strstr(r.message, "CPU 1 went offline in VMX operation"), "%s", r.message);
+	cr_expect(r.reports && strstr(r.reports, "\nCPU: 0 PID: "), "the report names who: %s",
+		  r.reports ? r.reports : "(none)");
 	cr_expect_eq(c.r.vmx[0], 0, "VMXON on CPU 1");
 	cr_expect_eq(c.r.vmx[1], 0, "remove_cpu(1)");
 	cr_expect_eq(c.r.add_ret, -EIO);

@@ -577,10 +577,8 @@ static bool logical_match(const struct lapic *dst, const struct lapic_ipi *ipi)
 	}
 }
 
-bool lapic_ipi_reaches(const struct lapic *src, const struct lapic *dst, bool dst_is_src,
-		       const struct lapic_ipi *ipi)
+bool lapic_ipi_reaches(const struct lapic *dst, bool dst_is_src, const struct lapic_ipi *ipi)
 {
-	(void)src;
 	if (lapic_mode(dst) == LAPIC_MODE_DISABLED)
 		return false;
 	switch (ipi->shorthand) {

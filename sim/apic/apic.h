@@ -134,12 +134,12 @@ uint64_t lapic_read_tsc_deadline(const struct lapic *l);
 void lapic_write_tsc_deadline(struct lapic *l, uint64_t val);
 
 /*
- * Whether the IPI @ipi sent by @src reaches @dst (SDM "Determining IPI
- * Destination", "Logical Destination Mode"): shorthands, physical IDs with
- * broadcast, logical flat and cluster models, x2APIC logical clusters.
+ * Whether the IPI @ipi reaches @dst, @dst_is_src when it is the sender's
+ * own APIC (SDM "Determining IPI Destination", "Logical Destination
+ * Mode"): shorthands, physical IDs with broadcast, logical flat and
+ * cluster models, x2APIC logical clusters.
  */
-bool lapic_ipi_reaches(const struct lapic *src, const struct lapic *dst, bool dst_is_src,
-		       const struct lapic_ipi *ipi);
+bool lapic_ipi_reaches(const struct lapic *dst, bool dst_is_src, const struct lapic_ipi *ipi);
 
 /*
  * A fixed interrupt of @vector arrives: into the IRR (and the TMR for a

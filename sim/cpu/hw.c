@@ -100,7 +100,7 @@ static void apic_send(struct machine *m, struct hw_cpu *c, const struct lapic_ip
 	for (unsigned int i = 0; i < m->ncpus; i++) {
 		struct hw_cpu *d = hw_cpu(m, i);
 
-		if (lapic_ipi_reaches(&c->apic, &d->apic, d == c, ipi))
+		if (lapic_ipi_reaches(&d->apic, d == c, ipi))
 			lapic_accept(&d->apic, ipi->vector, ipi->level_trigger);
 	}
 }

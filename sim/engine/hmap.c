@@ -29,7 +29,8 @@ static uint64_t hmap_hash(uint64_t a, uint64_t b)
  * The slot holding (@a, @b), or the free slot where it would go; cap > 0.
  * Inlined: a lookup is on the detectors' per-access path.
  */
-static inline __attribute__((always_inline)) struct hmap_slot *hmap_probe(const struct hmap *h, uint64_t a, uint64_t b)
+static inline __attribute__((always_inline))
+struct hmap_slot *hmap_probe(const struct hmap *h, uint64_t a, uint64_t b)
 {
 	size_t mask = h->cap - 1;
 	size_t i = (size_t)hmap_hash(a, b) & mask;

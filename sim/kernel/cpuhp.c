@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/report.h"
+#include "engine/strbuf.h"
 #include "kernel/kmodel.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
@@ -164,12 +166,18 @@ int add_cpu(unsigned int cpu)
 	 * VMX on a CPU and lost track of it does to a machine.
 	 */
 	if (hw_init_cpu(m, cpu)) {
+		struct strbuf text = STRBUF_INIT;
+		struct sim_who w;
 		char title[128];
 
 		snprintf(title, sizeof(title),
 			 "BUG: CPU %u went offline in VMX operation: INIT is blocked, it cannot come up",
 			 cpu);
-		machine_report_text(m, title, title);
+		kernel_who(m, &w, CALLER_PC);
+		strbuf_printf(&text, "%s\n", title);
+		report_who_line(&text, &w);
+		machine_report_text(m, title, strbuf_str(&text));
+		strbuf_release(&text);
 		cpus_write_unlock();
 		return -EIO;
 	}
