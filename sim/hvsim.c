@@ -40,8 +40,8 @@ static void hvsim_hb(struct machine *m, const void *obj, bool acquire)
 static const struct machine_hooks hvsim_hooks = {
 	.reset = hvsim_reset,
 	.run_end = kmodel_run_end,
-	.irq_pending = irq_deliverable,
-	.take_irq = irq_handle_pending,
+	.irq_pending = hw_irq_pending,
+	.take_irq = hw_step_intr,
 	.preemptible = kernel_preemptible,
 	.sched = kernel_sched,
 	.enqueue = ksched_enqueue,

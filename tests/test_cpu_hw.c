@@ -219,6 +219,9 @@ Test(cpu_hw, the_local_apic_answers_through_its_msrs, .timeout = 30)
 	cr_expect_eq(c.r.msr, 0xfee00000ULL | (1 << 11) | (1 << 8), "IA32_APIC_BASE of the BSP");
 	cr_expect_eq(c.r.vmx[0], 0, "the x2APIC ID of CPU 0");
 	cr_expect_eq(c.r.vmx[1], 1, "the self IPI's vector 0x40 is in the IRR");
+	cr_expect_eq(c.r.vmx[5], 0, "not taken with interrupts off");
+	cr_expect_eq(c.r.vmx[4], 1, "taken once after STI, through its gate");
+	cr_expect_eq(c.r.vmx[6], 0, "and no longer in the IRR");
 	cr_expect_eq(c.r.vmx[2], -EIO, "x2APIC to xAPIC is refused");
 	cr_expect_eq(c.r.vmx[3], -EIO, "EOI is write-only in x2APIC mode");
 	cr_expect_eq(c.r.after_fault, 1);

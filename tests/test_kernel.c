@@ -100,8 +100,78 @@ static int judge_irq(const struct kprog_result *r, char *msg, size_t len)
 {
 	if (r->flag == 0 && r->count == 1)
 		return 0;
-	snprintf(msg, len, "handled before STI: %d, after: %d", r->flag, r->count);
+	snprintf(msg, len, "handled before STI: %d, eventually: %d", r->flag, r->count);
 	return 1;
+}
+
+/* By default (the earliest arrival) the handler ran by the first step after STI. */
+static int judge_irq_at_once(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (judge_irq(r, msg, len))
+		return 1;
+	if (r->order[0] == 1)
+		return 0;
+	snprintf(msg, len, "not handled at the first step after STI");
+	return 1;
+}
+
+Test(kernel, ipi_lands_at_the_first_step_after_sti_by_default, .timeout = 60)
+{
+	struct kcase k = {
+		.hc = {
+			.ncpus = 2,
+			.tasks = { T(0, kp_irq_sender_task, 0), T(1, kp_irq_target_task, 0) },
+		},
+		.judge = judge_irq_at_once,
+	};
+	struct sim_result r = kexplore(&k, "timed", 1, 1);
+
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(k.hc.runs, 1);
+	sim_result_release(&r);
+}
+
+/* Arrival points seen across an exploration: bit n, the IPI landed after n target writes. */
+static unsigned int arrival_points;
+
+static int judge_arrival(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->count != 1) {
+		snprintf(msg, len, "the call ran %d times", r->count);
+		return 1;
+	}
+	arrival_points |= 1u << r->flag;
+	return 0;
+}
+
+/*
+ * dfs with one preemption moves the IPI's arrival across every step of the
+ * target after STI: before its first write, between any two, after the
+ * last. Without the arrival choice only the earliest point would be seen.
+ */
+Test(kernel, dfs_places_an_ipi_at_every_step_of_its_target, .timeout = 120)
+{
+	struct kcase k = {
+		.hc = {
+			.ncpus = 2,
+			.tasks = { T(0, kp_arrival_sender_task, 0), T(1, kp_arrival_target_task, 0) },
+		},
+		.judge = judge_arrival,
+	};
+	struct sim_result r;
+
+	arrival_points = 0;
+	r = kexplore(&k, "dfs:1", 0, 100000);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(r.outcome, SIM_OK, "the search finished");
+	cr_expect_eq(arrival_points, 0x3fu, "arrival points seen: %#x", arrival_points);
+	sim_result_release(&r);
+	/* dfs:0 has no preemption to spend: the earliest point only. */
+	arrival_points = 0;
+	r = kexplore(&k, "dfs:0", 0, 100000);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(arrival_points, 0x1u, "dfs:0 arrival points: %#x", arrival_points);
+	sim_result_release(&r);
 }
 
 STRATEGIES(ipi_waits_for_the_target_to_enable_interrupts)

@@ -138,8 +138,9 @@ unsigned int nr_cpu_ids_get(void);
 #define __this_cpu_write(name, v)	((name)[smp_processor_id()] = (v))
 
 /*
- * Cross-CPU calls, delivered as IPIs: @func runs on the target CPU in
- * interrupt context, at its next step with interrupts enabled. With @wait,
+ * Cross-CPU calls, delivered as IPIs through the local APIC: @func runs
+ * on the target CPU in interrupt context once the IPI landed and the CPU
+ * can take it (interrupts enabled, nothing of higher priority in service). With @wait,
  * the caller spins (taking interrupts itself) until every call returned.
  */
 typedef void (*smp_call_func_t)(void *info);
@@ -152,6 +153,19 @@ void smp_call_function(smp_call_func_t func, void *info, int wait);
 /* Every online CPU, the caller's included (locally with interrupts off). */
 void on_each_cpu(smp_call_func_t func, void *info, int wait);
 void smp_send_reschedule(int cpu);
+
+/*
+ * The local APIC, as Linux's apic->send_IPI() and the IDT: a fixed IPI of
+ * @vector to @cpu (or to the caller's own CPU), a handler for a vector
+ * (0x20-0xff but the call-function and reschedule vectors: -EINVAL,
+ * -EBUSY when taken; set per run), and what a hypervisor does after a VM
+ * exit that acknowledged an external interrupt: call the vector's gate,
+ * with interrupts off, as if the interrupt had arrived (the handler EOIs).
+ */
+void apic_send_IPI(int cpu, int vector);
+void apic_send_IPI_self(int vector);
+int alloc_intr_gate(unsigned int vector, void (*handler)(void));
+void kernel_dispatch_interrupt(unsigned int vector);
 
 /* ---- tasks and scheduling --------------------------------------------- */
 

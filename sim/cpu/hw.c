@@ -84,25 +84,8 @@ static int apic_rdmsr(struct machine *m, struct hw_cpu *c, uint32_t msr, uint64_
 		*val = lapic_read_tsc_deadline(&c->apic);
 		return 0;
 	}
+	hw_intr_land_due(m, c);
 	return lapic_rdmsr(&c->apic, msr, m->cpus[c->id].cycles, val);
-}
-
-/*
- * An IPI the APIC of @c sends: every APIC its destination names takes a
- * fixed interrupt into its IRR. The CPUs do not take APIC interrupts yet
- * (the kernel's IPIs still travel as struct hw_intr), and NMI, INIT and
- * SIPI are not delivered yet: sim/apic's next step.
- */
-static void apic_send(struct machine *m, struct hw_cpu *c, const struct lapic_ipi *ipi)
-{
-	if (ipi->delivery != APIC_DM_FIXED && ipi->delivery != APIC_DM_LOWEST)
-		return;
-	for (unsigned int i = 0; i < m->ncpus; i++) {
-		struct hw_cpu *d = hw_cpu(m, i);
-
-		if (lapic_ipi_reaches(&d->apic, d == c, ipi))
-			lapic_accept(&d->apic, ipi->vector, ipi->level_trigger);
-	}
 }
 
 static int apic_wrmsr(struct machine *m, struct hw_cpu *c, uint32_t msr, uint64_t val)
@@ -110,19 +93,23 @@ static int apic_wrmsr(struct machine *m, struct hw_cpu *c, uint32_t msr, uint64_
 	struct lapic_ipi ipi;
 	enum lapic_effect effect;
 
-	if (msr == MSR_IA32_APICBASE)
-		return lapic_write_base(&c->apic, val);
-	if (msr == MSR_IA32_TSC_DEADLINE) {
+	int ret = 0;
+
+	if (msr == MSR_IA32_APICBASE) {
+		ret = lapic_write_base(&c->apic, val);
+	} else if (msr == MSR_IA32_TSC_DEADLINE) {
 		if (!c->apic.tsc_deadline_capable)
 			return -EIO;
 		lapic_write_tsc_deadline(&c->apic, val);
-		return 0;
+	} else {
+		if (lapic_wrmsr(&c->apic, msr, val, m->cpus[c->id].cycles, &ipi, &effect))
+			return -EIO;
+		if (effect == LAPIC_SEND_IPI)
+			hw_send_ipi(m, c->id, &ipi);
 	}
-	if (lapic_wrmsr(&c->apic, msr, val, m->cpus[c->id].cycles, &ipi, &effect))
-		return -EIO;
-	if (effect == LAPIC_SEND_IPI)
-		apic_send(m, c, &ipi);
-	return 0;
+	/* A timer armed or stopped, an EOI that unmasks a vector: the steps look again. */
+	hw_intr_recount(m);
+	return ret;
 }
 
 static int do_rdmsr(struct machine *m, struct hw_cpu *c, uint32_t msr, uint64_t *val)
@@ -143,6 +130,11 @@ static int do_wrmsr(struct machine *m, struct hw_cpu *c, uint32_t msr, uint64_t 
 	if (apic_msr(msr))
 		return apic_wrmsr(m, c, msr, val);
 	return model_msr_write(c->model, c->msr_val, c->cr0, msr, val) ? -EIO : 0;
+}
+
+int hw_write_msr(struct machine *m, uint32_t msr, uint64_t val)
+{
+	return do_wrmsr(m, hw_cur(m), msr, val);
 }
 
 /* The kernel's fixup for a faulting RDMSR/WRMSR: a warning, and the run goes on. */
@@ -349,7 +341,10 @@ void hw_reset(struct machine *m)
 		c->cr0 = HOST_CR0;
 		c->cr4 = HOST_CR4;
 		c->irqs_enabled = true;
-		c->intr_head = c->intr_tail = NULL;
+		c->nflights = 0;
+		c->landed_at = 0;
+		c->nmi_pending = c->in_nmi = c->init_pending = c->wait_sipi = false;
+		c->sipi_pending = false;
 		lapic_reset(&c->apic, i, i == 0,
 			    c->model && model_cpuid_bit(c->model, 1, 0, MODEL_ECX, 21),
 			    c->model && model_cpuid_bit(c->model, 1, 0, MODEL_ECX, 24),
@@ -441,7 +436,7 @@ out:
 }
 
 int hw_machine_init(struct hw_machine *hw, unsigned int ncpus, const struct machine_hooks *hooks,
-		    struct phys_mem *mem, hw_fault_fn fault)
+		    struct phys_mem *mem, const struct hw_entries *entry)
 {
 	int ret = machine_init(&hw->m, ncpus, hooks);
 
@@ -455,7 +450,8 @@ int hw_machine_init(struct hw_machine *hw, unsigned int ncpus, const struct mach
 	for (unsigned int i = 0; i < ncpus; i++)
 		hw->cpu[i].id = i;
 	hw->mem = mem;
-	hw->fault = fault;
+	if (entry)
+		hw->entry = *entry;
 	return 0;
 }
 
@@ -472,35 +468,9 @@ void hw_fault(struct machine *m, const struct hw_fault *f)
 {
 	struct hw_machine *hw = hw_of(m);
 
-	if (hw->fault)
-		hw->fault(m, f);
+	if (hw->entry.fault)
+		hw->entry.fault(m, f);
 	/* Without a kernel to print it, an oops still ends the run. */
 	if (f->fatal)
 		machine_end(m, SIM_FAILED, f->title);
-}
-
-void hw_intr_raise(struct machine *m, unsigned int cpu, struct hw_intr *i)
-{
-	struct hw_cpu *c = hw_cpu(m, cpu);
-
-	i->next = NULL;
-	if (c->intr_tail)
-		c->intr_tail->next = i;
-	else
-		c->intr_head = i;
-	c->intr_tail = i;
-	m->nintr++;
-}
-
-struct hw_intr *hw_intr_take(struct machine *m, struct hw_cpu *c)
-{
-	struct hw_intr *i = c->intr_head;
-
-	if (!i)
-		return NULL;
-	c->intr_head = i->next;
-	if (!c->intr_head)
-		c->intr_tail = NULL;
-	m->nintr--;
-	return i;
 }

@@ -44,6 +44,7 @@ static const char *const cost_names[NR_MODEL_COSTS] = {
 	[COST_VMENTRY] = "vmentry",
 	[COST_VMEXIT] = "vmexit",
 	[COST_IPI] = "ipi",
+	[COST_IPI_LATE] = "ipi-late",
 	[COST_HOTPLUG] = "hotplug",
 };
 

@@ -50,7 +50,8 @@ enum model_cost {
 	COST_VMXON,
 	COST_VMENTRY,		/* VMLAUNCH/VMRESUME to the guest */
 	COST_VMEXIT,		/* guest to host */
-	COST_IPI,		/* IPI delivery */
+	COST_IPI,		/* IPI delivery: the earliest it lands after the ICR write */
+	COST_IPI_LATE,		/* ... and the latest (an arrival is explored in between) */
 	COST_HOTPLUG,		/* INIT-SIPI-SIPI to the AP running */
 	NR_MODEL_COSTS
 };

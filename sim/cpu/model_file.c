@@ -46,7 +46,8 @@ static const uint32_t default_costs[NR_MODEL_COSTS] = {
 	[COST_VMXON] = 2000,
 	[COST_VMENTRY] = 500,
 	[COST_VMEXIT] = 500,
-	[COST_IPI] = 1500,
+	[COST_IPI] = 1000,
+	[COST_IPI_LATE] = 2000,
 	[COST_HOTPLUG] = 100000,
 };
 
@@ -391,7 +392,7 @@ static int parse_cost(struct parse_ctx *c, struct cpu_model *m, char **w, int nw
 		if (!strcmp(w[1], model_cost_name((enum model_cost)i)))
 			break;
 	if (i == NR_MODEL_COSTS)
-		return perr(c, "a cost name (access, xcore, atomic, fence, pause, cpuid, rdmsr, wrmsr, cr-write, vmxon, vmentry, vmexit, ipi, hotplug), found '%s'",
+		return perr(c, "a cost name (access, xcore, atomic, fence, pause, cpuid, rdmsr, wrmsr, cr-write, vmxon, vmentry, vmexit, ipi, ipi-late, hotplug), found '%s'",
 			    w[1]);
 	if (c->cost_line[i])
 		return perr(c, "each cost once: '%s' is on line %u", w[1], c->cost_line[i]);

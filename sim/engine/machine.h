@@ -101,6 +101,7 @@ enum sim_choice {
 	SIM_CHOICE_MIGRATE,	/* the CPU a woken task runs on */
 	SIM_CHOICE_FAIL,	/* whether a fallible call fails */
 	SIM_CHOICE_GUEST,	/* how long the guest stand-in runs before its exit */
+	SIM_CHOICE_IRQ,		/* an IPI in flight: 0 lands it now, 1 not yet */
 	SIM_NR_CHOICES
 };
 
@@ -110,6 +111,8 @@ struct sim_decision {
 	unsigned int n;			/* answers */
 	uint64_t step;			/* the step it decides */
 	uint32_t ordinal;		/* index among this kind's decisions at this step */
+	/* Not SCHED: a non-default answer costs no preemption (an IPI deferred again). */
+	bool free;
 	/* SCHED only: */
 	bool forced;			/* the current CPU cannot go on */
 	unsigned int cur;		/* current CPU */

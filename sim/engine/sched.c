@@ -160,7 +160,7 @@ unsigned int sim_choose(struct machine *m, const struct sim_decision *din)
 	m->log[m->log_len++] = (struct sim_decision_rec){
 		.step = d.step, .ordinal = d.ordinal * SIM_CHOICE_SLOTS + d.kind, .value = v,
 	};
-	if (d.kind != SIM_CHOICE_SCHED)
+	if (d.kind != SIM_CHOICE_SCHED && !d.free)
 		m->preemptions++;
 	if (m->tracing) {
 		struct trace_event e;
@@ -498,6 +498,8 @@ void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 		emit_flush_write(m);
 	if ((m->detect & SIM_DETECT_RACE) && m->hooks->flush)
 		m->hooks->flush(m);
+	/* An interrupt's arrival is a choice at this op: strategies look at it. */
+	t->pending = op;
 	if (irq_deliverable(m, m->cur_cpu, t))
 		m->hooks->take_irq(m);
 	s = m->step + 1;

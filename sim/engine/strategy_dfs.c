@@ -47,6 +47,7 @@ struct dfs_node {
 	uint32_t preempt_before; /* preemptions on the path before this node */
 	uint8_t kind;		/* enum sim_choice */
 	bool forced;		/* SCHED: the running CPU could not go on */
+	bool free;		/* other kinds: a non-default answer costs no preemption */
 };
 
 /* One granule (8 bytes) of memory and the tasks that touched it. */
@@ -289,6 +290,7 @@ static unsigned int dfs_choose_other(struct dfs *d, struct machine *m,
 	node->step = dec->step;
 	node->kind = (uint8_t)dec->kind;
 	node->n = dec->n;
+	node->free = dec->free;
 	node->preempt_before = (uint32_t)m->preemptions;
 	d->depth++;
 	return 0;
@@ -371,7 +373,7 @@ static void dfs_backtrack(struct dfs *d)
 				return;
 			}
 		} else if (node->chosen + 1 < node->n &&
-			   node->preempt_before + 1 <= d->bound) {
+			   node->preempt_before + !node->free <= d->bound) {
 			node->chosen++;
 			d->prefix = d->nnodes;
 			return;

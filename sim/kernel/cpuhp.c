@@ -27,6 +27,7 @@
 #include "engine/report.h"
 #include "engine/strbuf.h"
 #include "kernel/kmodel.h"
+#include "hvsim/x86/apicdef.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 
@@ -133,6 +134,8 @@ static int start_secondary(void *data)
 	if (hw_cpu(m, cpu)->model)
 		m->cpus[cpu].cycles += hw_cpu(m, cpu)->model->cost[COST_HOTPLUG];
 	local_irq_disable();
+	/* setup_local_APIC(): INIT left the APIC software-disabled. */
+	kernel_apic_setup(m, cpu);
 	for (int s = CPUHP_AP_STARTING_FIRST; s <= CPUHP_AP_STARTING_LAST; s++) {
 		struct cpuhp_step *st = &kmodel_of(m)->steps[s];
 
@@ -148,6 +151,20 @@ static int start_secondary(void *data)
 	return 0;
 }
 
+/* The page the AP's real-mode trampoline starts in (the SIPI's vector: 0x9a000). */
+#define TRAMPOLINE_PAGE	0x9a
+
+void kernel_ap_start(struct machine *m, unsigned int cpu, uint8_t sipi_vector)
+{
+	struct kcpu *kc = kcpu(m, cpu);
+
+	/* Only the trampoline add_cpu() pointed the AP at starts the kernel. */
+	if (sipi_vector != TRAMPOLINE_PAGE || !kc->boot_req)
+		return;
+	kc->ap_started = true;
+	kthread_run_on(start_secondary, kc->boot_req, (int)cpu, "start_secondary");
+}
+
 int add_cpu(unsigned int cpu)
 {
 	struct machine *m = kcall(NULL, CALLER_PC);
@@ -160,12 +177,27 @@ int add_cpu(unsigned int cpu)
 		cpus_write_unlock();
 		return 0;
 	}
+	memset(&req, 0, sizeof(req));
+	req.cpu = cpu;
+	init_completion(&req.done);
+	init_completion(&req.started);
 	/*
-	 * INIT first. A CPU that went offline still in VMX root operation
-	 * blocks INIT and never comes back: what a hypervisor that enabled
-	 * VMX on a CPU and lost track of it does to a machine.
+	 * wakeup_secondary_cpu_via_init(): INIT asserted and de-asserted,
+	 * then STARTUP (twice; the second finds the CPU running and is
+	 * ignored). The AP starts at start_secondary() through the
+	 * kernel's AP entry. A CPU that went offline still in VMX root
+	 * operation blocks INIT, ignores SIPI and never comes back: what a
+	 * hypervisor that enabled VMX on a CPU and lost track of it does to
+	 * a machine.
 	 */
-	if (hw_init_cpu(m, cpu)) {
+	kcpu(m, cpu)->ap_started = false;
+	kcpu(m, cpu)->boot_req = &req;
+	kernel_icr_write(m, APIC_DM_INIT | APIC_INT_LEVELTRIG | APIC_INT_ASSERT, hw_cpu(m, cpu)->apic.id);
+	kernel_icr_write(m, APIC_DM_INIT | APIC_INT_LEVELTRIG, hw_cpu(m, cpu)->apic.id);
+	for (int i = 0; i < 2; i++)
+		kernel_icr_write(m, APIC_DM_STARTUP | TRAMPOLINE_PAGE, hw_cpu(m, cpu)->apic.id);
+	kcpu(m, cpu)->boot_req = NULL;
+	if (!kcpu(m, cpu)->ap_started) {
 		struct strbuf text = STRBUF_INIT;
 		struct sim_who w;
 		char title[128];
@@ -181,12 +213,6 @@ int add_cpu(unsigned int cpu)
 		cpus_write_unlock();
 		return -EIO;
 	}
-	memset(&req, 0, sizeof(req));
-	req.cpu = cpu;
-	init_completion(&req.done);
-	init_completion(&req.started);
-	/* The SIPI stand-in: CPU n starts executing start_secondary(). */
-	kthread_run_on(start_secondary, &req, (int)cpu, "start_secondary");
 	wait_for_completion(&req.started);
 	wait_for_completion(&req.done);
 	kcall_named(NULL, CALLER_PC, "set_cpu_active");

@@ -1,65 +1,117 @@
 // SPDX-License-Identifier: MIT
 /*
- * IPIs and cross-CPU function calls. A call is queued on the target CPU and
- * runs there in interrupt context at the target's next step with interrupts
- * enabled (a halted or spinning CPU wakes for it). With wait, the caller
- * spins until every call returned, taking interrupts itself meanwhile, so
- * two CPUs calling each other do not deadlock, as in Linux.
+ * IPIs and cross-CPU function calls, through the local APIC as Linux sends
+ * them. A call is queued on the target CPU's call queue; the IPI goes out
+ * only when the queue was empty (the handler drains the whole queue). The
+ * hardware lands the IPI at a step of the target between the sender
+ * model's earliest and latest arrival (sim/cpu/intr.c) and enters
+ * irq_entry() when the target can take it. With wait, the caller spins
+ * until every call returned, taking interrupts itself meanwhile, so two
+ * CPUs calling each other do not deadlock, as in Linux.
  *
  *   CPU0 (caller)                       CPU1 (target)
- *   queue csd, IPI          --------->  (pending until IF=1 at a step)
- *   spin on csd.done                    func(info) in hardirq context
- *        <------------------ done=1     return to the interrupted code
+ *   queue csd; ICR write    --------->  lands in the IRR (IF=1, above PPR: taken)
+ *   spin on csd.done                    EOI, func(info) in hardirq context
+ *        <------------------ done=1     IRET to the interrupted code
  */
 #include "hvsim/kernel.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "kernel/kmodel.h"
 #include "engine/bug.h"
+#include "hvsim/x86/apicdef.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 
-static void csd_queue(struct machine *m, unsigned int cpu, struct sim_csd *csd, uint8_t vector)
-{
-	const struct cpu_model *model = hw_cur(m)->model;
+/* The first vector a device or system interrupt may use (0-31 are exceptions). */
+#define FIRST_EXTERNAL_VECTOR	0x20
 
-	csd->intr.vector = vector;
-	csd->intr.acked = false;
+/* ---- sending ------------------------------------------------------------ */
+
+/* Write the running CPU's ICR, in the mode its APIC is in (x2APIC: one WRMSR). */
+void kernel_icr_write(struct machine *m, uint32_t low, uint32_t dest)
+{
+	if (lapic_mode(&hw_cur(m)->apic) == LAPIC_MODE_X2APIC) {
+		SIM_BUG_ON(hw_write_msr(m, APIC_BASE_MSR + (APIC_ICR >> 4),
+					((uint64_t)dest << 32) | low));
+		return;
+	}
+	hw_apic_write(m, APIC_ICR2, dest << 24);
+	hw_apic_write(m, APIC_ICR, low);
+}
+
+/* A fixed IPI of @vector to @cpu, physical destination mode, edge-triggered. */
+static void send_ipi(struct machine *m, unsigned int cpu, uint8_t vector)
+{
+	kernel_icr_write(m, APIC_DM_FIXED | APIC_DEST_NOSHORT | vector, hw_cpu(m, cpu)->apic.id);
+}
+
+void apic_send_IPI(int cpu, int vector)
+{
+	struct machine *m = kcall_named(NULL, CALLER_PC, "send_IPI");
+
+	if (!m->cur_task || cpu < 0 || (unsigned int)cpu >= m->ncpus || vector < 0 || vector > 0xff)
+		return;
+	send_ipi(m, (unsigned int)cpu, (uint8_t)vector);
+}
+
+void apic_send_IPI_self(int vector)
+{
+	struct machine *m = kcall_named(NULL, CALLER_PC, "send_IPI_self");
+
+	if (!m->cur_task || vector < 0 || vector > 0xff)
+		return;
+	kernel_icr_write(m, APIC_DM_FIXED | APIC_DEST_SELF | (uint8_t)vector, 0);
+}
+
+/*
+ * Bring @cpu's APIC up as Linux's setup_local_APIC() does: software-enabled
+ * through the SVR. It stays in xAPIC mode, where the firmware left it (no
+ * interrupt remapping, so no reason to switch), and is reached through its
+ * page; a program may still switch it to x2APIC.
+ */
+void kernel_apic_setup(struct machine *m, unsigned int cpu)
+{
+	struct lapic *l = &hw_cpu(m, cpu)->apic;
+	struct lapic_ipi unused;
+
+	lapic_write_mmio(l, APIC_SPIV, APIC_SPIV_APIC_ENABLED | APIC_SPIV_VECTOR, 0, &unused);
+}
+
+/* ---- the call queue -------------------------------------------------------- */
+
+/* Queue @csd on @cpu's call queue: true when the queue was empty (an IPI is due). */
+static bool csd_queue(struct machine *m, unsigned int cpu, struct sim_csd *csd)
+{
+	struct kcpu *kc = kcpu(m, cpu);
+	bool was_empty = !kc->csd_head;
+
+	csd->next = NULL;
 	csd->done = false;
 	csd->sender = m->cur_task;
-	/* Delivery latency: the sending CPU model's IPI cost (an assumed 1500 without one). */
-	csd->intr.arrives = m->cur_cpu->cycles + (model ? model->cost[COST_IPI] : 1500);
-	hw_intr_raise(m, cpu, &csd->intr);
+	if (kc->csd_tail)
+		kc->csd_tail->next = csd;
+	else
+		kc->csd_head = csd;
+	kc->csd_tail = csd;
 	/* The IPI carries everything the sender did so far. */
 	kdetect_hb_release(m, csd);
-	machine_update_next_stop(m);
+	return was_empty;
 }
 
-bool irq_deliverable(const struct machine *m, const struct cpu *c, const struct task *t)
+/* The call-function vectors' handler: run every call queued here, in order. */
+static void flush_call_queue(struct machine *m)
 {
-	const struct hw_cpu *hc = &hw_of_const(m)->cpu[c->id];
+	struct kcpu *kc = kcpu(m, m->cur_cpu->id);
+	struct sim_csd *csd;
 
-	return hc->intr_head && hc->irqs_enabled && !kmodel_of_const(m)->tasks[t->id].in_irq;
-}
-
-void irq_handle_pending(struct machine *m)
-{
-	struct task *t = m->cur_task;
-	struct cpu *c = m->cur_cpu;
-	struct hw_cpu *hc = hw_cur(m);
-	struct hw_intr *intr;
-
-	ktask(m, t)->in_irq = true;
-	hc->irqs_enabled = false;
-	machine_trace_irq(m, true);
-	while ((intr = hw_intr_take(m, hc))) {
-		struct sim_csd *csd = (struct sim_csd *)intr;	/* intr is its first member */
-
-		/* The handler cannot start before the IPI arrived. */
-		if (c->cycles < intr->arrives)
-			c->cycles = intr->arrives;
+	while ((csd = kc->csd_head)) {
+		kc->csd_head = csd->next;
+		if (!kc->csd_head)
+			kc->csd_tail = NULL;
 		kdetect_hb_acquire(m, csd);
 		if (csd->func)
 			csd->func(csd->info);
@@ -68,18 +120,105 @@ void irq_handle_pending(struct machine *m)
 		csd->done = true;
 		machine_wake_spinners(m, csd);
 	}
+}
+
+/* ---- taking interrupts ------------------------------------------------------ */
+
+int alloc_intr_gate(unsigned int vector, void (*handler)(void))
+{
+	struct machine *m = sim_current;
+	struct kmodel *k;
+
+	if (!m->running || vector < FIRST_EXTERNAL_VECTOR || vector > 0xff || !handler)
+		return -EINVAL;
+	if (vector == SIM_CALL_FUNCTION_SINGLE_VECTOR || vector == SIM_CALL_FUNCTION_VECTOR ||
+	    vector == SIM_RESCHEDULE_VECTOR)
+		return -EBUSY;
+	k = kmodel_of(m);
+	if (k->gate[vector])
+		return -EBUSY;
+	k->gate[vector] = handler;
+	return 0;
+}
+
+/* What the IDT gate of @vector runs: the system vectors' handlers, EOI first as Linux's. */
+static void run_vector(struct machine *m, uint8_t vector)
+{
+	void (*handler)(void) = kmodel_of(m)->gate[vector];
+
+	hw_apic_eoi(m);
+	switch (vector) {
+	case SIM_CALL_FUNCTION_SINGLE_VECTOR:
+	case SIM_CALL_FUNCTION_VECTOR:
+		flush_call_queue(m);
+		return;
+	case SIM_RESCHEDULE_VECTOR:
+		/* scheduler_ipi(): the idle loop or the interrupted task looks at the runqueue. */
+		return;
+	default:
+		if (handler) {
+			handler();
+			return;
+		}
+		printk("common_interrupt: %u.%u No irq handler for vector", m->cur_cpu->id,
+		       (unsigned int)vector);
+	}
+}
+
+/* Interrupt entry (the hardware's callback): @vector is in service on the running CPU. */
+void irq_entry(struct machine *m, uint8_t vector)
+{
+	struct task *t = m->cur_task;
+	struct hw_cpu *hc = hw_cur(m);
+	bool irqs = hc->irqs_enabled, nested = ktask(m, t)->in_irq;
+
+	ktask(m, t)->in_irq = true;
+	hc->irqs_enabled = false;
+	machine_trace_irq(m, true);
+	run_vector(m, vector);
 	machine_trace_irq(m, false);
-	hc->irqs_enabled = true;
-	ktask(m, t)->in_irq = false;
+	/* IRET: RFLAGS.IF as it was. */
+	hc->irqs_enabled = irqs;
+	ktask(m, t)->in_irq = nested;
 	machine_update_next_stop(m);
 }
+
+/* NMI entry: nothing in the kernel model raises NMIs on purpose (no watchdog, no backtraces). */
+void nmi_entry(struct machine *m)
+{
+	printk("Uhhuh. NMI received for unknown reason 00 on CPU %u.", m->cur_cpu->id);
+	printk("Dazed and confused, but trying to continue");
+	hw_nmi_iret(hw_cur(m));
+}
+
+void kernel_dispatch_interrupt(unsigned int vector)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+
+	if (!m->cur_task || vector < FIRST_EXTERNAL_VECTOR || vector > 0xff)
+		return;
+	irq_entry(m, (uint8_t)vector);
+}
+
+bool irq_takeable(const struct machine *m)
+{
+	return hw_irq_pending(m, m->cur_cpu, m->cur_task);
+}
+
+/* Take what the running CPU can take now, spinning or idle: no arrival choice. */
+void irq_take(struct machine *m)
+{
+	hw_take_intr(m, false);
+}
+
+/* ---- cross-CPU calls ------------------------------------------------------ */
 
 /* Spin until @csd's function returned on its CPU. */
 static void csd_wait(struct machine *m, struct sim_csd *csd)
 {
 	while (!csd->done) {
-		if (irq_deliverable(m, m->cur_cpu, m->cur_task)) {
-			irq_handle_pending(m);
+		if (irq_takeable(m)) {
+			irq_take(m);
 			continue;
 		}
 		machine_wait(m, TASK_SPINWAIT, csd, "a cross-CPU call (csd_lock_wait)");
@@ -119,7 +258,8 @@ int smp_call_function_single(int cpu, smp_call_func_t func, void *info, int wait
 	csd = wait ? &local : csd_alloc(m);
 	csd->func = func;
 	csd->info = info;
-	csd_queue(m, (unsigned int)cpu, csd, SIM_CALL_FUNCTION_SINGLE_VECTOR);
+	if (csd_queue(m, (unsigned int)cpu, csd))
+		send_ipi(m, (unsigned int)cpu, SIM_CALL_FUNCTION_SINGLE_VECTOR);
 	if (wait)
 		csd_wait(m, csd);
 	return 0;
@@ -130,7 +270,7 @@ void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func,
 {
 	struct machine *m = kcall(NULL, CALLER_PC);
 	struct sim_csd local[SIM_MAX_CPUS], *csd[SIM_MAX_CPUS];
-	unsigned int n = 0;
+	unsigned int n = 0, nipi = 0, ipi[SIM_MAX_CPUS];
 
 	if (!m->cur_task)
 		return;
@@ -147,9 +287,14 @@ void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func,
 		}
 		csd[n]->func = func;
 		csd[n]->info = info;
-		csd_queue(m, cpu, csd[n], SIM_CALL_FUNCTION_VECTOR);
+		if (csd_queue(m, cpu, csd[n]))
+			ipi[nipi++] = cpu;
 		n++;
 	}
+	/* One CPU to interrupt: the single-call vector, as Linux sends it. */
+	for (unsigned int i = 0; i < nipi; i++)
+		send_ipi(m, ipi[i], nipi == 1 ? SIM_CALL_FUNCTION_SINGLE_VECTOR :
+						SIM_CALL_FUNCTION_VECTOR);
 	if (wait)
 		for (unsigned int i = 0; i < n; i++)
 			csd_wait(m, csd[i]);
@@ -177,15 +322,11 @@ void on_each_cpu(smp_call_func_t func, void *info, int wait)
 void smp_send_reschedule(int cpu)
 {
 	struct machine *m = kcall(NULL, CALLER_PC);
-	struct sim_csd *csd;
 
 	if (!m->cur_task || cpu < 0 || (unsigned int)cpu >= m->ncpus || !kcpu(m, cpu)->online)
 		return;
 	if ((unsigned int)cpu == m->cur_cpu->id)
 		return;
 	/* An IPI with no function: it wakes a halted CPU and interrupts a running one. */
-	csd = csd_alloc(m);
-	csd->func = NULL;
-	csd->info = NULL;
-	csd_queue(m, (unsigned int)cpu, csd, SIM_RESCHEDULE_VECTOR);
+	send_ipi(m, (unsigned int)cpu, SIM_RESCHEDULE_VECTOR);
 }

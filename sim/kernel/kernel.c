@@ -114,7 +114,7 @@ void local_irq_enable(void)
 	if (!m->cur_task)
 		return;
 	hw_cur(m)->irqs_enabled = true;
-	if (hw_intr_first(hw_cur(m)))
+	if (m->nintr)
 		machine_update_next_stop(m);
 }
 
@@ -137,7 +137,7 @@ void local_irq_restore(unsigned long flags)
 	if (!m->cur_task)
 		return;
 	hw_cur(m)->irqs_enabled = flags != 0;
-	if (flags && hw_intr_first(hw_cur(m)))
+	if (flags && m->nintr)
 		machine_update_next_stop(m);
 }
 

@@ -88,7 +88,10 @@ struct machine *kmachine_create(unsigned int ncpus, const struct machine_hooks *
 		goto err_free;
 	k->arena_lo = (uintptr_t)phys_base(k->phys);
 	k->arena_len = phys_size(k->phys);
-	if (hw_machine_init(&km->hw, ncpus, hooks, k->phys, kernel_fault))
+	if (hw_machine_init(&km->hw, ncpus, hooks, k->phys, &(struct hw_entries){
+		.fault = kernel_fault, .intr = irq_entry, .nmi = nmi_entry,
+		.ap_start = kernel_ap_start,
+	}))
 		goto err_phys;
 	k->lockdep = lockdep_create(report_cb, machine_symbolize, m);
 	if (!k->lockdep)
@@ -146,6 +149,7 @@ void kmodel_reset(struct machine *m)
 	memset(k->csd_pool, 0, sizeof(k->csd_pool[0]) *
 	       (k->csd_next < KMODEL_CSD_POOL ? k->csd_next : KMODEL_CSD_POOL));
 	k->csd_next = 0;
+	memset(k->gate, 0, sizeof(k->gate));
 	strbuf_reset(&k->log);
 	lockdep_reset(k->lockdep);
 	mem_reset(k->mem);
@@ -173,6 +177,12 @@ void kmodel_reset(struct machine *m)
 		k->cpus[i].active = on;
 		k->cpus[i].rq = NULL;
 		k->cpus[i].rq_tail = NULL;
+		k->cpus[i].csd_head = k->cpus[i].csd_tail = NULL;
+		k->cpus[i].ap_started = false;
+		k->cpus[i].boot_req = NULL;
+		/* Booted CPUs have their APIC up; an offline slot's comes up in start_secondary(). */
+		if (on)
+			kernel_apic_setup(m, i);
 		k->cpus[i].idle = NULL;
 	}
 }

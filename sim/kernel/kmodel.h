@@ -31,9 +31,9 @@ struct cpuhp_step {
 #define KMODEL_USER_MEM		(64u * 1024u)
 #define KMODEL_ARENA		(64u << 20)	/* simulated physical memory */
 
-/* A queued cross-CPU function call (IPI payload). */
+/* A cross-CPU function call, queued on its target's call queue. */
 struct sim_csd {
-	struct hw_intr intr;		/* the interrupt it raises at the target */
+	struct sim_csd *next;		/* the target's call queue, FIFO */
 	void (*func)(void *info);	/* runs in the target's interrupt context */
 	void *info;
 	struct task *sender;		/* for happens-before and reports */
@@ -76,6 +76,10 @@ struct kcpu {
 	struct task *rq;		/* its runqueue: tasks on this CPU, in arrival order */
 	struct task *rq_tail;		/* ... and its last task */
 	struct task *idle;		/* its idle task (swapper/N) */
+	struct sim_csd *csd_head;	/* its call queue (call_single_queue) */
+	struct sim_csd *csd_tail;
+	bool ap_started;		/* SIPI reached it: the kernel's AP entry ran */
+	void *boot_req;			/* what the AP entry is to start (add_cpu's request) */
 };
 
 /* A user process: its fds and its user memory. */
@@ -94,6 +98,8 @@ struct kmodel {
 
 	/* Fire-and-forget IPIs (wait == 0) need csds that outlive the call. */
 	struct sim_csd csd_pool[KMODEL_CSD_POOL];
+	/* The IDT's gates alloc_intr_gate() set this run (system vectors are irq.c's own). */
+	void (*gate[256])(void);
 	unsigned int csd_next;
 
 	struct strbuf log;		/* this run's printk output */
@@ -216,10 +222,20 @@ void kdetect_task_exit(struct machine *m, struct task *t);
 void kdetect_user_return(struct machine *m, uintptr_t pc);
 /* A task of a process exited: the last one closes its files. */
 void fs_task_exit(struct machine *m, struct task *t);
-/* sim/kernel/irq.c: take the current CPU's pending IPIs. */
-void irq_handle_pending(struct machine *m);
-/* An interrupt can be taken by @t on @c now. */
-bool irq_deliverable(const struct machine *m, const struct cpu *c, const struct task *t);
+/*
+ * sim/kernel/irq.c: the hardware's entries (interrupt, NMI), the running
+ * CPU's APIC brought up, and a spinning or idle CPU taking what it can
+ * (irq_takeable: anything to land or take; irq_take: land and take it all).
+ */
+void irq_entry(struct machine *m, uint8_t vector);
+void nmi_entry(struct machine *m);
+void kernel_apic_setup(struct machine *m, unsigned int cpu);
+/* The running CPU's ICR write, in its APIC's mode (no step: the caller's). */
+void kernel_icr_write(struct machine *m, uint32_t low, uint32_t dest);
+bool irq_takeable(const struct machine *m);
+void irq_take(struct machine *m);
+/* sim/kernel/cpuhp.c: where an AP starts after INIT and SIPI. */
+void kernel_ap_start(struct machine *m, unsigned int cpu, uint8_t sipi_vector);
 /* module_init() functions: how many, and run them all. */
 size_t kmodel_nr_initcalls(void);
 void kmodel_run_initcalls(void);

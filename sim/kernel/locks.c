@@ -77,8 +77,8 @@ void raw_spin_lock(raw_spinlock_t *l)
 		return;
 	kdetect_lock_acquire(m, l, &l->dep, KLOCK_SPIN, false, CALLER_PC);
 	while (l->owner) {
-		if (irq_deliverable(m, m->cur_cpu, m->cur_task)) {
-			irq_handle_pending(m);
+		if (irq_takeable(m)) {
+			irq_take(m);
 			continue;
 		}
 		machine_wait(m, TASK_SPINWAIT, l, l->dep.name);

@@ -135,9 +135,9 @@ static void idle_entry(void *arg)
 		struct cpu *c = m->cur_cpu;
 		struct task *next = ksched_pick_next(m, c);
 
-		if (irq_deliverable(m, c, idle)) {
+		if (irq_takeable(m)) {
 			idle->state = TASK_RUNNABLE;
-			irq_handle_pending(m);
+			irq_take(m);
 			continue;
 		}
 		if (next != idle) {

@@ -127,33 +127,27 @@ static void vmx_guest_lost(struct machine *m, uintptr_t pc)
 	__builtin_unreachable();
 }
 
-/* The first interrupt queued for @c that no VM exit acknowledged yet. */
-static struct hw_intr *pending_irq(const struct hw_cpu *c)
-{
-	for (struct hw_intr *i = hw_intr_first(c); i; i = i->next)
-		if (!i->acked)
-			return i;
-	return NULL;
-}
-
 /*
  * An external-interrupt exit ("External Interrupts" under "VM Exits Caused
- * by Events"). With "acknowledge interrupt on exit" the CPU takes the
- * vector from the interrupt controller into the exit's interruption
- * information (valid, type external, vector) and the interrupt is in
- * service: hvsim keeps it queued and runs its handler when the host enables
- * interrupts, as KVM's handle_external_interrupt_irqoff() would dispatch it
- * right after the exit. Without it the interrupt stays pending.
+ * by Events"): the host APIC presents @vector. With "acknowledge interrupt
+ * on exit" the CPU acknowledges it (IRR to ISR) and the exit's
+ * interruption information carries it (valid, type external, vector): the
+ * hypervisor calls its handler itself, as KVM's
+ * handle_external_interrupt_irqoff() does. Without it the interrupt stays
+ * in the IRR and the host takes it when it enables interrupts.
  */
-static void exit_external_interrupt(struct cpu *clk, struct vmcs *v, struct hw_intr *irq)
+static void exit_external_interrupt(struct machine *m, struct hw_cpu *c, struct vmcs *v,
+				    int vector)
 {
+	struct cpu *clk = &m->cpus[c->id];
 	uint32_t info = 0;
 
-	if (clk->cycles < irq->arrives)
-		clk->cycles = irq->arrives;
+	if (clk->cycles < c->landed_at)
+		clk->cycles = c->landed_at;
 	if (vmcs_get(v, VMCS_VM_EXIT_CONTROLS) & VM_EXIT_ACK_INTR_ON_EXIT) {
-		irq->acked = true;
-		info = (uint32_t)(INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | irq->vector);
+		lapic_ack(&c->apic);
+		hw_intr_recount(m);
+		info = (uint32_t)(INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | (uint32_t)vector);
 	}
 	vmx_exit_info(v, EXIT_REASON_EXTERNAL_INTERRUPT, 0, 0, info, 0, 0);
 }
@@ -200,8 +194,8 @@ static bool script_exits(const struct vmcs *v, uint32_t reason)
  *  1. interrupt-window exiting with RFLAGS.IF = 1 and no STI/MOV-SS
  *     blocking exits before the guest runs;
  *  2. the guest runs for the strategy's choice of cycles, a step at a
- *     time; after each, an unacknowledged pending interrupt with
- *     external-interrupt exiting ends the run (an IPI sent while the guest
+ *     time; after each, an interrupt the host APIC presents ends the run
+ *     with external-interrupt exiting (an IPI that lands while the guest
  *     runs interrupts it), and so does the VMX-preemption timer when it
  *     expires (a value of 0 right after entry);
  *  3. then the guest does the next thing in its script (HLT by default).
@@ -219,9 +213,9 @@ void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_
 	uint64_t pin = vmcs_get(v, VMCS_PIN_BASED_VM_EXEC_CONTROL);
 	uint64_t timer = timer_cycles(c, v), ran = 0, start, budget;
 	struct sim_guest_exit e = vmx_default_exit(EXIT_REASON_HLT);
-	bool halted = false, irqs = c->irqs_enabled;
+	bool halted = false, irqs = c->irqs_enabled, exiting = pin & PIN_BASED_EXT_INTR_MASK;
 	struct cpu *clk = &m->cpus[c->id];
-	struct hw_intr *irq;
+	int vector;
 
 	if ((vmcs_get(v, VMCS_CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_INTR_WINDOW_EXITING) &&
 	    (vmcs_get(v, VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF) &&
@@ -248,9 +242,11 @@ void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_
 		 */
 		sim_step(m, SIM_RELAX, 0, 0, pc);
 		ran = clk->cycles - start;
-		irq = (pin & PIN_BASED_EXT_INTR_MASK) ? pending_irq(c) : NULL;
-		if (irq) {
-			exit_external_interrupt(clk, v, irq);
+		/* IPIs land across the guest's steps like any target's. */
+		hw_intr_land(m, c, HW_LAND_CHOOSE, exiting);
+		vector = exiting ? lapic_pending(&c->apic) : -1;
+		if (vector >= 0) {
+			exit_external_interrupt(m, c, v, vector);
 			break;
 		}
 		if (halted || ran < budget)
@@ -260,7 +256,7 @@ void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_
 				      e.gla);
 			break;
 		}
-		if (!(pin & PIN_BASED_EXT_INTR_MASK) && timer == UINT64_MAX) {
+		if (!exiting && timer == UINT64_MAX) {
 			c->vmx.in_guest = false;
 			c->irqs_enabled = irqs;
 			vmx_guest_lost(m, pc);

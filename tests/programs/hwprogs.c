@@ -161,12 +161,18 @@ void hw_vmxon_novmx_task(void *arg)
 	res.after_fault = 1;
 }
 
+static void self_ipi_handler(void)
+{
+	res.vmx[4]++;
+}
+
 /* The local APIC through its MSRs: xAPIC at reset, x2APIC after IA32_APIC_BASE says so. */
 void hw_x2apic_task(void *arg)
 {
 	uint64_t base = 0, v = 0;
 
 	(void)arg;
+	alloc_intr_gate(0x40, self_ipi_handler);
 	res.safe_ret = rdmsrl_safe(APIC_BASE_MSR + (APIC_ID >> 4), &v);	/* xAPIC mode: #GP */
 	rdmsrl(MSR_IA32_APICBASE, base);
 	res.msr = base;
@@ -174,9 +180,15 @@ void hw_x2apic_task(void *arg)
 	rdmsrl(APIC_BASE_MSR + (APIC_ID >> 4), v);
 	res.vmx[0] = (long)v;
 	wrmsrl(APIC_BASE_MSR + (APIC_SPIV >> 4), APIC_SPIV_APIC_ENABLED | 0xff);
+	/* With interrupts off the self IPI waits in the IRR; with them on it is taken. */
+	local_irq_disable();
 	wrmsrl(APIC_BASE_MSR + (APIC_SELF_IPI >> 4), 0x40);
 	rdmsrl(APIC_BASE_MSR + ((APIC_IRR + 0x20) >> 4), v);	/* IRR bits 0x40-0x5f */
 	res.vmx[1] = (long)v;
+	res.vmx[5] = res.vmx[4];
+	local_irq_enable();
+	rdmsrl(APIC_BASE_MSR + ((APIC_IRR + 0x20) >> 4), v);
+	res.vmx[6] = (long)v;
 	res.vmx[2] = wrmsrl_safe(MSR_IA32_APICBASE, base);	/* x2APIC -> xAPIC: #GP */
 	res.vmx[3] = rdmsrl_safe(APIC_BASE_MSR + (APIC_EOI >> 4), &v);	/* write-only: #GP */
 	res.after_fault = 1;

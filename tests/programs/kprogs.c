@@ -60,10 +60,15 @@ void kp_irq_target_task(void *arg)
 	WRITE_ONCE(irq_phase, 1);
 	while (!READ_ONCE(irq_go))
 		cpu_relax();
-	/* The IPI is pending by now, but IF=0: it must not have run. */
+	/* The IPI was sent by now, but IF=0: it must not have run. */
 	res.flag = READ_ONCE(irq_handled);
 	local_irq_enable();
-	res.count = READ_ONCE(irq_handled);	/* delivered at the first step after STI */
+	/* At its earliest (every strategy's default) it lands at the first step after STI. */
+	res.order[0] = READ_ONCE(irq_handled);
+	/* Later at the latest when its window closes. */
+	while (!READ_ONCE(irq_handled))
+		cpu_relax();
+	res.count = READ_ONCE(irq_handled);
 }
 
 void kp_irq_sender_task(void *arg)
@@ -73,6 +78,45 @@ void kp_irq_sender_task(void *arg)
 		cpu_relax();
 	smp_call_function_single(1, irq_handler, NULL, 0);
 	WRITE_ONCE(irq_go, 1);
+}
+
+/* ---- an IPI's arrival moves across the target's steps ------------------------ */
+
+#define ARRIVAL_STEPS	5
+static int arr_seq[ARRIVAL_STEPS];
+static int arr_sent;
+
+/* Where the IPI landed: how many of the target's writes came before it. */
+static void arrival_handler(void *info)
+{
+	int n = 0;
+
+	(void)info;
+	for (int i = 0; i < ARRIVAL_STEPS; i++)
+		n += READ_ONCE(arr_seq[i]);
+	res.flag = n;
+	res.count++;
+}
+
+void kp_arrival_target_task(void *arg)
+{
+	(void)arg;
+	local_irq_disable();
+	while (!READ_ONCE(arr_sent))
+		cpu_relax();
+	local_irq_enable();
+	for (int i = 0; i < ARRIVAL_STEPS; i++)
+		WRITE_ONCE(arr_seq[i], 1);
+}
+
+void kp_arrival_sender_task(void *arg)
+{
+	(void)arg;
+	/* The sender touches the target's words too: they are shared, steps dfs sees. */
+	for (int i = 0; i < ARRIVAL_STEPS; i++)
+		WRITE_ONCE(arr_seq[i], 0);
+	smp_call_function_single(1, arrival_handler, NULL, 0);
+	WRITE_ONCE(arr_sent, 1);
 }
 
 /* ---- a failing ONLINE callback rolls the CPU back ---------------------------- */

@@ -119,6 +119,13 @@ void vmxp_guest_task(void *arg)
 		ret = i == 0 ? vmlaunch() : vmresume();
 		read_exit(e, ret);
 		r->cr4_after = read_cr4();
+		/*
+		 * As handle_external_interrupt_irqoff(): an interrupt the exit
+		 * acknowledged is in service; its IDT gate runs now.
+		 */
+		if (ret == VMX_SUCCEED && e->reason == EXIT_REASON_EXTERNAL_INTERRUPT &&
+		    (e->intr_info & INTR_INFO_VALID_MASK))
+			kernel_dispatch_interrupt(e->intr_info & INTR_INFO_VECTOR_MASK);
 		local_irq_enable();
 		if (ret != VMX_SUCCEED || (e->reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			break;
