@@ -228,6 +228,42 @@ Test(cpu_hw, the_local_apic_answers_through_its_msrs, .timeout = 30)
 	sim_result_release(&r);
 }
 
+/* The one-shot timer fires once, at its deadline on the CPU's clock, through its gate. */
+Test(cpu_hw, the_apic_timer_fires_once_at_its_deadline, .timeout = 30)
+{
+	struct hcase c = HCASE(hw_apic_timer_task);
+	char err[256];
+	int ret;
+	struct sim_result r = hrun(&c, "2 slots: skylake-sp x2", 2, 0, &ret, err, sizeof(err));
+
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(c.r.vmx[1], 1, "the handler ran once");
+	cr_expect_eq(c.r.vmx[2], 1, "a one-shot timer does not fire again");
+	cr_expect_geq(c.r.msr, (uint64_t)c.r.vmx[0] + 5000, "fired at %llu, armed at %ld",
+		      (unsigned long long)c.r.msr, c.r.vmx[0]);
+	sim_result_release(&r);
+}
+
+/* An NMI through the ICR reaches a CPU with interrupts off, its handler and nobody else's. */
+Test(cpu_hw, an_nmi_reaches_a_cpu_with_interrupts_off, .timeout = 30)
+{
+	struct hcase c = { .hc = { .tasks = {
+		{ .cpu = 0, .fn = hw_nmi_sender_task, .name = "sender" },
+		{ .cpu = 1, .fn = hw_nmi_target_task, .name = "target" },
+	} } };
+	char err[256];
+	int ret;
+	struct sim_result r = hrun(&c, "2 slots: skylake-sp x2", 2, 0, &ret, err, sizeof(err));
+
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(c.r.vmx[4], 1, "CPU 1 took the NMI once");
+	cr_expect_eq(c.r.vmx[5], 0, "CPU 0 took none");
+	cr_expect_eq(c.r.vmx[6], 1, "with interrupts still off");
+	sim_result_release(&r);
+}
+
 /*
  * INIT is blocked in VMX root operation: a CPU that went offline without
  * VMXOFF cannot be brought up again, and the run reports it. After VMXOFF

@@ -33,6 +33,9 @@ static inline uint32_t cpuid_ecx(uint32_t leaf)
 	return c;
 }
 
+/* RDTSC: the CPU's cycle clock (the TSC counts at the simulated core clock). */
+uint64_t rdtsc(void);
+
 /* RDMSR/WRMSR: #GP for an MSR the model lacks, or a write to a reserved or locked bit. */
 uint64_t native_read_msr(uint32_t msr);
 void native_write_msr(uint32_t msr, uint64_t val);

@@ -163,6 +163,17 @@ void smp_send_reschedule(int cpu);
  * with interrupts off, as if the interrupt had arrived (the handler EOIs).
  */
 void apic_send_IPI(int cpu, int vector);
+/*
+ * NMI handlers, as Linux's register_nmi_handler(NMI_LOCAL, ...): each
+ * returns NMI_HANDLED or NMI_DONE; an NMI nobody handled prints Linux's
+ * "unknown reason" lines. At most 4 per run; -ENOSPC beyond.
+ */
+#define NMI_LOCAL	0
+#define NMI_DONE	0
+#define NMI_HANDLED	1
+typedef int (*nmi_handler_t)(unsigned int type, void *regs);
+int register_nmi_handler(unsigned int type, nmi_handler_t fn, unsigned long flags,
+			 const char *name);
 void apic_send_IPI_self(int vector);
 int alloc_intr_gate(unsigned int vector, void (*handler)(void));
 void kernel_dispatch_interrupt(unsigned int vector);

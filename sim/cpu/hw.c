@@ -37,6 +37,14 @@ static struct hw_cpu *insn(enum model_cost cost, uintptr_t pc)
 	return c;
 }
 
+uint64_t rdtsc(void)
+{
+	/* Priced as a cache hit: RDTSC's ~20 cycles are below the model's resolution. */
+	struct hw_cpu *c = insn(COST_ACCESS, CALLER_PC);
+
+	return c ? sim_current->cpus[c->id].cycles : 0;
+}
+
 void cpuid_count(uint32_t leaf, uint32_t subleaf, uint32_t *eax, uint32_t *ebx,
 		 uint32_t *ecx, uint32_t *edx)
 {

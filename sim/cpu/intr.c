@@ -194,6 +194,12 @@ static void flight_land(struct hw_cpu *c, const struct hw_flight *f)
 		lapic_accept(&c->apic, f->vector, f->level);
 }
 
+/* Anything landed that the CPU could be woken for already? */
+static bool lapic_pending_any(const struct hw_cpu *c)
+{
+	return c->nmi_pending || lapic_pending(&c->apic) >= 0;
+}
+
 void hw_intr_land(struct machine *m, struct hw_cpu *c, enum hw_land how, bool intr_open)
 {
 	uint64_t now = m->cpus[c->id].cycles;
@@ -209,6 +215,10 @@ void hw_intr_land(struct machine *m, struct hw_cpu *c, enum hw_land how, bool in
 			flight_land(c, &f);
 	}
 	c->nflights = kept;
+	/* A halted or spinning CPU's clock runs on to an armed timer's deadline. */
+	if (how == HW_LAND_ALL && lapic_timer_next(&c->apic) != UINT64_MAX &&
+	    lapic_timer_next(&c->apic) > now && !lapic_pending_any(c))
+		now = m->cpus[c->id].cycles = lapic_timer_next(&c->apic);
 	if (lapic_timer_next(&c->apic) <= now)
 		lapic_timer_fire(&c->apic, now);
 	if (kept != n || how == HW_LAND_ALL)
@@ -237,13 +247,14 @@ bool hw_irq_pending(const struct machine *m, const struct cpu *clk, const struct
 {
 	const struct hw_cpu *c = hw_cpu(m, clk->id);
 
-	(void)t;
 	/* In a guest, host interrupts are the guest stand-in's (VM exits). */
 	if (c->vmx.in_guest)
 		return false;
 	if (c->nflights || (c->nmi_pending && !c->in_nmi))
 		return true;
-	if (lapic_timer_next(&c->apic) <= clk->cycles)
+	/* A waiting CPU waits until its timer fires: it is runnable for it. */
+	if (lapic_timer_next(&c->apic) <= clk->cycles ||
+	    (t->state != TASK_RUNNABLE && lapic_timer_next(&c->apic) != UINT64_MAX))
 		return true;
 	return c->irqs_enabled && lapic_pending(&c->apic) >= 0;
 }

@@ -183,11 +183,44 @@ void irq_entry(struct machine *m, uint8_t vector)
 	machine_update_next_stop(m);
 }
 
-/* NMI entry: nothing in the kernel model raises NMIs on purpose (no watchdog, no backtraces). */
+int register_nmi_handler(unsigned int type, nmi_handler_t fn, unsigned long flags,
+			 const char *name)
+{
+	struct machine *m = sim_current;
+	struct kmodel *k;
+
+	(void)flags;
+	(void)name;
+	if (!m->running || type != NMI_LOCAL || !fn)
+		return -EINVAL;
+	k = kmodel_of(m);
+	for (unsigned int i = 0; i < sizeof(k->nmi) / sizeof(k->nmi[0]); i++) {
+		if (!k->nmi[i]) {
+			k->nmi[i] = fn;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* NMI entry: the registered handlers, then Linux's lines for an NMI nobody claimed. */
 void nmi_entry(struct machine *m)
 {
-	printk("Uhhuh. NMI received for unknown reason 00 on CPU %u.", m->cur_cpu->id);
-	printk("Dazed and confused, but trying to continue");
+	struct kmodel *k = kmodel_of(m);
+	struct task *t = m->cur_task;
+	bool nested = ktask(m, t)->in_irq, handled = false;
+
+	ktask(m, t)->in_irq = true;
+	machine_trace_irq(m, true);
+	for (unsigned int i = 0; i < sizeof(k->nmi) / sizeof(k->nmi[0]) && k->nmi[i]; i++)
+		if (k->nmi[i](NMI_LOCAL, NULL) == NMI_HANDLED)
+			handled = true;
+	if (!handled) {
+		printk("Uhhuh. NMI received for unknown reason 00 on CPU %u.", m->cur_cpu->id);
+		printk("Dazed and confused, but trying to continue");
+	}
+	machine_trace_irq(m, false);
+	ktask(m, t)->in_irq = nested;
 	hw_nmi_iret(hw_cur(m));
 }
 

@@ -150,6 +150,7 @@ void kmodel_reset(struct machine *m)
 	       (k->csd_next < KMODEL_CSD_POOL ? k->csd_next : KMODEL_CSD_POOL));
 	k->csd_next = 0;
 	memset(k->gate, 0, sizeof(k->gate));
+	memset(k->nmi, 0, sizeof(k->nmi));
 	strbuf_reset(&k->log);
 	lockdep_reset(k->lockdep);
 	mem_reset(k->mem);

@@ -100,6 +100,7 @@ struct kmodel {
 	struct sim_csd csd_pool[KMODEL_CSD_POOL];
 	/* The IDT's gates alloc_intr_gate() set this run (system vectors are irq.c's own). */
 	void (*gate[256])(void);
+	nmi_handler_t nmi[4];		/* register_nmi_handler(), this run */
 	unsigned int csd_next;
 
 	struct strbuf log;		/* this run's printk output */

@@ -244,3 +244,69 @@ void hw_offline_after_vmxoff_task(void *arg)
 	vmxoff_too = 1;
 	offline_cycle();
 }
+
+/* ---- the APIC timer and NMIs, through the x2APIC MSRs ---------------------- */
+
+#define TIMER_VECTOR	0x41
+#define X2APIC_MSR(reg)	(APIC_BASE_MSR + ((reg) >> 4))
+
+static void timer_handler(void)
+{
+	res.vmx[1]++;
+	res.msr = rdtsc();
+}
+
+/* A one-shot timer of 5000 counts at divide-by-1: its handler runs once, no earlier. */
+void hw_apic_timer_task(void *arg)
+{
+	uint64_t base = 0;
+
+	(void)arg;
+	alloc_intr_gate(TIMER_VECTOR, timer_handler);
+	rdmsrl(MSR_IA32_APICBASE, base);
+	wrmsrl(MSR_IA32_APICBASE, base | X2APIC_ENABLE);
+	wrmsrl(X2APIC_MSR(APIC_TDCR), 0xb);			/* divide by 1 */
+	wrmsrl(X2APIC_MSR(APIC_LVTT), APIC_LVT_TIMER_ONESHOT | TIMER_VECTOR);
+	res.vmx[0] = (long)rdtsc();
+	wrmsrl(X2APIC_MSR(APIC_TMICT), 5000);
+	while (!READ_ONCE(res.vmx[1]))
+		cpu_relax();
+	for (int i = 0; i < 50; i++)
+		cpu_relax();
+	res.vmx[2] = res.vmx[1];				/* still once: one-shot */
+}
+
+static int nmi_seen(unsigned int type, void *regs)
+{
+	(void)type;
+	(void)regs;
+	res.vmx[smp_processor_id() == 1 ? 4 : 5]++;
+	return NMI_HANDLED;
+}
+
+static int nmi_target_ready;
+
+/* CPU 1 spins with interrupts off; an NMI reaches it anyway. */
+void hw_nmi_target_task(void *arg)
+{
+	(void)arg;
+	local_irq_disable();
+	WRITE_ONCE(nmi_target_ready, 1);
+	while (!READ_ONCE(res.vmx[4]))
+		cpu_relax();
+	res.vmx[6] = irqs_disabled();
+	local_irq_enable();
+}
+
+void hw_nmi_sender_task(void *arg)
+{
+	uint64_t base = 0;
+
+	(void)arg;
+	register_nmi_handler(NMI_LOCAL, nmi_seen, 0, "test");
+	while (!READ_ONCE(nmi_target_ready))
+		cpu_relax();
+	rdmsrl(MSR_IA32_APICBASE, base);
+	wrmsrl(MSR_IA32_APICBASE, base | X2APIC_ENABLE);
+	wrmsrl(X2APIC_MSR(APIC_ICR), (1ULL << 32) | APIC_DM_NMI);	/* to APIC ID 1 */
+}
