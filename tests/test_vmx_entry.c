@@ -95,6 +95,7 @@ static struct vmxp_run *new_run(const char *spec, unsigned int entries,
 struct vcase {
 	struct vmxp_run *guest[2];		/* a hypervisor task on CPU i, or NULL */
 	struct vmxp_run *ipi_for;		/* an IPI-sending task on CPU 0 for this run */
+	struct vmxp_run *post_for;		/* a posting task on CPU 0 for this run */
 	struct vmxp_vmxon *vmxon;		/* a VMXON task on CPU 0 */
 	const struct sim_guest_exit *script;	/* CPU 0's (or the guest CPU's) guest script */
 	unsigned int nscript;
@@ -114,6 +115,12 @@ static void run_reset(struct vmxp_run *r)
 	r->cr4_after = 0;
 	r->in_guest_soon = 0;
 	r->ipi_ran_on = -1;
+	r->pi_ready = 0;
+	r->pi_desc = NULL;
+	r->pi_host_notified = 0;
+	r->on_at_host = r->on_after = 0;
+	memset(r->pir_at_host, 0, sizeof(r->pir_at_host));
+	memset(r->pir_after, 0, sizeof(r->pir_after));
 }
 
 static void vsetup(struct machine *m, void *arg)
@@ -130,6 +137,8 @@ static void vsetup(struct machine *m, void *arg)
 	}
 	if (c->ipi_for)
 		sim_spawn(m, 0, "kicker", vmxp_ipi_task, c->ipi_for);
+	if (c->post_for)
+		sim_spawn(m, 0, "poster", vmxp_pi_sender_task, c->post_for);
 	if (c->vmxon)
 		sim_spawn(m, 0, "vmxon", vmxp_vmxon_task, c->vmxon);
 }
@@ -229,6 +238,107 @@ static void posted_interrupts(struct vmcs *v)
 	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 	vmcs_set(v, VMCS_POSTED_INTR_NV, PI_VECTOR);
 	vmcs_set(v, VMCS_POSTED_INTR_DESC_ADDR, PA_PI_DESC);
+}
+
+/*
+ * Posted interrupts as KVM runs an x2APIC guest: virtualized x2APIC MSRs,
+ * the guest interruptible, vector 0x50's EOI exiting.
+ */
+static void posted_eoi_exit(struct vmcs *v)
+{
+	posted_interrupts(v);
+	vmcs_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE);
+	vmcs_set_bits(v, VMCS_GUEST_RFLAGS, X86_EFLAGS_IF);
+	vmcs_set(v, VMCS_EOI_EXIT_BITMAP1, 1ULL << (VMXP_PI_VECTOR - 64));
+}
+
+static void posted_plain_eoi(struct vmcs *v)
+{
+	posted_interrupts(v);
+	vmcs_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE);
+	vmcs_set_bits(v, VMCS_GUEST_RFLAGS, X86_EFLAGS_IF);
+}
+
+static bool pir_empty(const uint64_t pir[4])
+{
+	return !(pir[0] | pir[1] | pir[2] | pir[3]);
+}
+
+/*
+ * A posted interrupt to a CPU in VMX non-root operation: the notification
+ * vector is processed by the CPU, the interrupt delivered into the guest
+ * without an exit; the guest's EOI of it is what exits (EOI-exit bitmap).
+ */
+Test(vmx_entry, a_posted_interrupt_reaches_a_running_guest_without_an_exit, .timeout = 30)
+{
+	struct vcase c = { .guest = { NULL, new_run("skylake-sp", 1, posted_eoi_exit) } };
+	struct vmxp_run *g;
+	struct sim_result r;
+
+	g = c.guest[1];
+	g->posted = true;
+	g->pi_nv = PI_VECTOR;
+	c.post_for = g;
+	r = vrun(&c, "2 slots: skylake-sp x2", 2, "timed", 1);
+	expect_clean(&r);
+	cr_assert_eq(g->exit[0].ret, VMX_SUCCEED, "error %u", g->exit[0].error);
+	cr_expect_eq(g->exit[0].reason, EXIT_REASON_EOI_INDUCED, "reason %u", g->exit[0].reason);
+	cr_expect_eq(g->exit[0].qual, VMXP_PI_VECTOR);
+	cr_expect_eq(g->pi_host_notified, 0, "the host never saw the notification vector");
+	cr_expect(pir_empty(g->pir_after) && !g->on_after, "PIR merged, ON cleared");
+	cr_expect_eq(g->virr_after[VMXP_PI_VECTOR / 32], 0, "no longer requested");
+	sim_result_release(&r);
+	free(g);
+}
+
+/* Without the EOI-exit bit the guest's EOI is virtualized too: it runs on to its HLT. */
+Test(vmx_entry, a_posted_interrupt_is_taken_and_eoid_inside_the_guest, .timeout = 30)
+{
+	struct vcase c = { .guest = { NULL, new_run("skylake-sp", 1, posted_plain_eoi) } };
+	struct vmxp_run *g = c.guest[1];
+	struct sim_result r;
+
+	g->posted = true;
+	g->pi_nv = PI_VECTOR;
+	c.post_for = g;
+	r = vrun(&c, "2 slots: skylake-sp x2", 2, "timed", 1);
+	expect_clean(&r);
+	cr_expect_eq(g->exit[0].reason, EXIT_REASON_HLT, "reason %u", g->exit[0].reason);
+	cr_expect_eq(g->pi_host_notified, 0);
+	cr_expect(pir_empty(g->pir_after) && !g->on_after, "PIR merged, ON cleared");
+	cr_expect_eq(g->virr_after[VMXP_PI_VECTOR / 32], 0, "delivered");
+	cr_expect_eq(g->visr_after[VMXP_PI_VECTOR / 32], 0, "and retired by the virtual EOI");
+	cr_expect_eq(g->intr_status_after, 0, "RVI and SVI back to 0");
+	sim_result_release(&r);
+	free(g);
+}
+
+/*
+ * To a CPU in root operation the notification is an ordinary host
+ * interrupt: PIR keeps the vector with ON set. The hypervisor merges PIR
+ * into the virtual IRR and sets RVI, as KVM does before entry; hardware
+ * never merges at entry. The interrupt is then delivered after entry.
+ */
+Test(vmx_entry, a_posted_interrupt_to_root_operation_waits_for_the_hypervisor, .timeout = 30)
+{
+	struct vcase c = { .guest = { NULL, new_run("skylake-sp", 1, posted_eoi_exit) } };
+	struct vmxp_run *g = c.guest[1];
+	struct sim_result r;
+
+	g->posted = true;
+	g->pi_nv = PI_VECTOR;
+	g->pi_host_first = true;
+	c.post_for = g;
+	r = vrun(&c, "2 slots: skylake-sp x2", 2, "timed", 1);
+	expect_clean(&r);
+	cr_expect_eq(g->pi_host_notified, 1, "the host took the notification vector");
+	cr_expect_eq(g->pir_at_host[VMXP_PI_VECTOR / 64], 1ULL << (VMXP_PI_VECTOR % 64),
+		     "PIR still holds the vector");
+	cr_expect_eq(g->on_at_host, 1, "ON still set");
+	cr_expect_eq(g->exit[0].reason, EXIT_REASON_EOI_INDUCED, "reason %u", g->exit[0].reason);
+	cr_expect_eq(g->exit[0].qual, VMXP_PI_VECTOR);
+	sim_result_release(&r);
+	free(g);
 }
 
 Test(vmx_entry, posted_interrupts_enter_on_the_xeon_and_fail_on_kaby_lake, .timeout = 30)

@@ -20,6 +20,7 @@
 #include "hvsim/x86/msr-index.h"
 #include "hvsim/x86/processor-flags.h"
 #include "cpu/hw.h"
+#include "vmx/guest_apicv.h"
 
 /* How long the guest stand-in runs before its exit: the strategy picks (default first). */
 static const uint32_t guest_run_cycles[] = { 2000, 200, 20000 };
@@ -214,7 +215,9 @@ void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_
 	uint64_t timer = timer_cycles(c, v), ran = 0, start, budget;
 	struct sim_guest_exit e = vmx_default_exit(EXIT_REASON_HLT);
 	bool halted = false, irqs = c->irqs_enabled, exiting = pin & PIN_BASED_EXT_INTR_MASK;
+	bool intr_open = exiting || (pin & PIN_BASED_POSTED_INTR);
 	struct cpu *clk = &m->cpus[c->id];
+	struct apicv_exit ax;
 	int vector;
 
 	if ((vmcs_get(v, VMCS_CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_INTR_WINDOW_EXITING) &&
@@ -222,6 +225,11 @@ void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_
 	    !(vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) &
 	      (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
 		vmx_exit_info(v, EXIT_REASON_INTERRUPT_WINDOW, 0, 0, 0, 0, 0);
+		return;
+	}
+	/* TPR below threshold right after entry; PPR virtualization ("VM Entries"). */
+	if (apicv_at_entry(v, hw_of(m)->mem, &ax) == APICV_EXIT) {
+		vmx_exit_info(v, ax.reason, ax.qual, 0, 0, 0, 0);
 		return;
 	}
 	if (c->vmx.next_exit < c->vmx.nexits)
@@ -243,10 +251,22 @@ void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_
 		sim_step(m, SIM_RELAX, 0, 0, pc);
 		ran = clk->cycles - start;
 		/* IPIs land across the guest's steps like any target's. */
-		hw_intr_land(m, c, HW_LAND_CHOOSE, exiting);
-		vector = exiting ? lapic_pending(&c->apic) : -1;
-		if (vector >= 0) {
+		hw_intr_land(m, c, HW_LAND_CHOOSE, intr_open);
+		vector = intr_open ? lapic_pending(&c->apic) : -1;
+		if (guest_apicv_notification(m, c, v, vector)) {
+			vector = -1;
+		} else if (vector >= 0 && exiting) {
 			exit_external_interrupt(m, c, v, vector);
+			break;
+		}
+		switch (guest_apicv_deliver(m, c, v, &ax)) {
+		case GUEST_VINTR_EXIT:
+			vmx_exit_info(v, ax.reason, ax.qual, 0, 0, 0, 0);
+			goto out;
+		case GUEST_VINTR_TAKEN:
+			halted = false;	/* an interrupt wakes a halted guest */
+			break;
+		case GUEST_VINTR_NONE:
 			break;
 		}
 		if (halted || ran < budget)
@@ -263,6 +283,7 @@ void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_
 		}
 		halted = true;
 	}
+out:
 	c->vmx.in_guest = false;
 	c->irqs_enabled = irqs;
 	timer_save(c, v, ran);

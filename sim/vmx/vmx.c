@@ -68,6 +68,8 @@ void vmx_reset(struct machine *m)
 
 		x->root = false;
 		x->in_guest = false;
+		x->vintr_delivered = 0;
+		x->vintr_last = 0;
 		x->vmxon_pa = 0;
 		x->cur_vmcs = -1;
 		x->next_exit = 0;

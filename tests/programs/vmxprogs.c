@@ -51,11 +51,107 @@ static void read_exit(struct vmxp_exit *e, int ret)
 	e->entry_intr_info = (uint32_t)rd(VMCS_VM_ENTRY_INTR_INFO_FIELD);
 }
 
+/* ---- posted interrupts, the hypervisor's side ---- */
+
+static struct vmxp_run *pi_run;	/* the run whose host handler counts */
+
+/* The notification vector taken in root operation: KVM's handler only acknowledges it. */
+static void pi_host_handler(void)
+{
+	struct vmxp_run *r = pi_run;
+
+	for (int i = 0; i < 4; i++)
+		r->pir_at_host[i] = READ_ONCE(r->pi_desc[i]);
+	r->on_at_host = (int)(READ_ONCE(r->pi_desc[4]) & 1);
+	WRITE_ONCE(r->pi_host_notified, r->pi_host_notified + 1);
+}
+
+/* The virtual-APIC page's IRR and ISR registers: 8 words, 16 bytes apart. */
+#define VAPIC_REG(page, base, i)	((uint32_t *)((char *)(page) + (base) + 16 * (i)))
+
+/*
+ * KVM's vmx_sync_pir_to_irr(), done by the hypervisor in software: PIR
+ * into the virtual IRR, ON cleared, RVI the highest pending vector.
+ */
+static void pi_sync_to_irr(struct vmxp_run *r, void *vapic)
+{
+	int highest = -1;
+
+	__atomic_fetch_and(&r->pi_desc[4], ~1ULL, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < 4; i++) {
+		uint64_t pir = __atomic_exchange_n(&r->pi_desc[i], 0, __ATOMIC_SEQ_CST);
+
+		for (int b = 0; b < 64; b++) {
+			int vec = 64 * i + b;
+
+			if (!(pir & (1ULL << b)))
+				continue;
+			*VAPIC_REG(vapic, 0x200, vec / 32) |= 1u << (vec % 32);
+			highest = vec;
+		}
+	}
+	if (highest >= 0)
+		vmwrite(VMCS_GUEST_INTR_STATUS, (unsigned long)highest);
+}
+
+/* The pages posted interrupts need, written into the VMCS; the descriptor set up. */
+static void *pi_setup(struct vmxp_run *r)
+{
+	void *vapic = (void *)__get_free_pages(GFP_KERNEL, 0);
+	uint64_t *desc = (uint64_t *)__get_free_pages(GFP_KERNEL, 0);
+
+	vmwrite(VMCS_VIRTUAL_APIC_PAGE_ADDR, __pa(vapic));
+	vmwrite(VMCS_POSTED_INTR_DESC_ADDR, __pa(desc));
+	vmwrite(VMCS_POSTED_INTR_NV, r->pi_nv);
+	/* NV in bits 279:272, NDST (xAPIC: the ID in bits 15:8) in 319:288. */
+	desc[4] = ((uint64_t)r->pi_nv << 16) | ((uint64_t)(smp_processor_id() << 8) << 32);
+	r->pi_desc = desc;
+	pi_run = r;
+	alloc_intr_gate(r->pi_nv, pi_host_handler);
+	WRITE_ONCE(r->pi_ready, 1);
+	if (r->pi_host_first) {
+		while (!READ_ONCE(r->pi_host_notified))
+			cpu_relax();
+		pi_sync_to_irr(r, vapic);
+	}
+	return vapic;
+}
+
+static void pi_read_back(struct vmxp_run *r, void *vapic)
+{
+	for (int i = 0; i < 4; i++)
+		r->pir_after[i] = r->pi_desc[i];
+	r->on_after = (int)(r->pi_desc[4] & 1);
+	for (int i = 0; i < 8; i++) {
+		r->virr_after[i] = *VAPIC_REG(vapic, 0x200, i);
+		r->visr_after[i] = *VAPIC_REG(vapic, 0x100, i);
+	}
+	vmread(VMCS_GUEST_INTR_STATUS, (unsigned long *)&r->intr_status_after);
+}
+
+void vmxp_pi_sender_task(void *arg)
+{
+	struct vmxp_run *r = arg;
+	uint64_t old;
+
+	while (!READ_ONCE(r->pi_ready))
+		cpu_relax();
+	if (!r->pi_host_first)
+		while (!READ_ONCE(r->in_guest_soon))
+			cpu_relax();
+	__atomic_fetch_or(&r->pi_desc[VMXP_PI_VECTOR / 64], 1ULL << (VMXP_PI_VECTOR % 64),
+			  __ATOMIC_SEQ_CST);
+	old = __atomic_fetch_or(&r->pi_desc[4], 1, __ATOMIC_SEQ_CST);
+	if (!(old & 1))
+		apic_send_IPI(1, r->pi_nv);
+}
+
 void vmxp_guest_task(void *arg)
 {
 	struct vmxp_run *r = arg;
 	uint32_t rev = revision();
 	unsigned long on = vmx_region(rev), area = 0, exit_area = 0;
+	void *vapic = NULL;
 	unsigned long vmcs = vmx_region(rev | (r->shadow_vmcs ? VMCS_REGION_SHADOW : 0));
 	unsigned long link = r->link ? vmx_region(rev | (r->link_shadow ? VMCS_REGION_SHADOW : 0)) : 0;
 	unsigned long pdpt = 0;
@@ -73,6 +169,8 @@ void vmxp_guest_task(void *arg)
 			r->vmwrite_failed++;
 	if (link)
 		vmwrite(VMCS_VMCS_LINK_POINTER, __pa((void *)link));
+	if (r->posted)
+		vapic = pi_setup(r);
 	if (r->pae_cr3) {
 		pdpt = __get_free_pages(GFP_KERNEL, 0);
 		for (unsigned int i = 0; i < 4; i++)
@@ -137,6 +235,11 @@ void vmxp_guest_task(void *arg)
 	if (r->read_msr)
 		rdmsrl(r->read_msr, r->msr_after);
 	r->guest_pat = rd(VMCS_GUEST_IA32_PAT);
+	if (vapic) {
+		pi_read_back(r, vapic);
+		free_pages((unsigned long)vapic, 0);
+		free_pages((unsigned long)r->pi_desc, 0);
+	}
 	for (unsigned int i = 0; store && i < r->nexit_store; i++)
 		r->stored[i] = store[2 * i + 1];
 	vmxoff();

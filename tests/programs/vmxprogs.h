@@ -49,6 +49,12 @@ struct vmxp_run {
 	bool link;			/* the VMCS link pointer names a region of the task's */
 	bool link_shadow;		/* ... whose shadow-VMCS indicator is set */
 	uint32_t read_msr;		/* an MSR to read after the entries (0: none) */
+	/* Posted interrupts: the task allocates the virtual-APIC page and the descriptor. */
+	bool posted;
+	uint8_t pi_nv;			/* the notification vector */
+	bool pi_host_first;		/* wait for the host to take a notification before entry */
+	uint64_t *pi_desc;		/* the descriptor (64 bytes), for the sender */
+	volatile int pi_ready;		/* the descriptor is set up */
 	/* Out. */
 	int vmxon;
 	int vmptrld;			/* VMPTRLD of the VMCS region */
@@ -62,12 +68,26 @@ struct vmxp_run {
 	unsigned long cr4_after;	/* CR4 after the last exit */
 	volatile int in_guest_soon;	/* set with interrupts off, before VMLAUNCH */
 	int ipi_ran_on;			/* the IPI handler's CPU, -1 before it ran */
+	int pi_host_notified;		/* the host's notification-vector handler ran */
+	uint64_t pir_at_host[4];	/* PIR when the host handler ran */
+	int on_at_host;			/* ... and ON */
+	uint64_t pir_after[4];		/* PIR after the last exit */
+	int on_after;
+	uint32_t virr_after[8], visr_after[8];	/* the virtual-APIC page after the last exit */
+	uint64_t intr_status_after;	/* GUEST_INTR_STATUS after the last exit */
 };
 
 /* The hypervisor task: @arg is a struct vmxp_run. */
 void vmxp_guest_task(void *arg);
 /* Waits for the run's in_guest_soon, then IPIs CPU 1 and waits for the handler. */
 void vmxp_ipi_task(void *arg);
+/*
+ * Posts vector 0x50 to the run's descriptor as a device or KVM does (PIR
+ * bit, then ON; the notification IPI to CPU 1 when ON was clear): once the
+ * guest is about to run, or at once when pi_host_first.
+ */
+#define VMXP_PI_VECTOR	0x50
+void vmxp_pi_sender_task(void *arg);
 
 /* VMXON as the CPU's FEATURE_CONTROL and CR0 allow: @arg is a struct vmxp_vmxon. */
 struct vmxp_vmxon {
