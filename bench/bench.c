@@ -226,10 +226,53 @@ static double bench_vmx_round_trip(void)
 	return t0 / VMX_ENTRIES;
 }
 
+#define IPI_CALLS	2000
+
+static struct ipi_loop ipi_loop;
+
+static void ipi_loop_setup(struct machine *m, void *arg)
+{
+	sim_spawn(m, 0, "caller", ipi_loop_task, arg);
+}
+
+/*
+ * ns of host time per smp_call_function_single() with wait between two
+ * CPUs: the ICR write, the flight, the landing, the target's interrupt
+ * entry, EOI and the call, the caller's spin. Also the simulated cycles
+ * per call, which the models' IPI costs set.
+ */
+static double bench_ipi_round_trip(double *sim_cycles)
+{
+	static const struct sim_program p = {
+		.name = "bench-ipi", .ncpus = 2, .setup = ipi_loop_setup, .arg = &ipi_loop,
+		.machine = "2 slots: skylake-sp x2",
+	};
+	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
+	struct sim_result r;
+	char err[128];
+	double t0;
+
+	ipi_loop.calls = IPI_CALLS;
+	t0 = now_ns();
+	if (sim_explore(&p, &o, &r, err, sizeof(err))) {
+		fprintf(stderr, "hvsim-bench: %s\n", err);
+		exit(2);
+	}
+	t0 = now_ns() - t0;
+	if (r.outcome != SIM_OK || ipi_loop.ran != IPI_CALLS) {
+		fprintf(stderr, "hvsim-bench: %u of %u calls ran: %s\n", ipi_loop.ran, IPI_CALLS,
+			r.message);
+		exit(2);
+	}
+	sim_result_release(&r);
+	*sim_cycles = (double)ipi_loop.cycles / IPI_CALLS;
+	return t0 / IPI_CALLS;
+}
+
 int main(void)
 {
 	double sw[REPS], sim[REPS], simt[REPS], nat[REPS], sched[REPS], ratio[REPS];
-	double checks[REPS], vmx[REPS];
+	double checks[REPS], vmx[REPS], ipi[REPS], ipi_cycles[REPS];
 	unsigned int rows, msr_rows;
 
 	for (int i = 0; i < REPS; i++) {
@@ -241,6 +284,7 @@ int main(void)
 		sched[i] = bench_schedules(200000);
 		checks[i] = bench_entry_checks();
 		vmx[i] = bench_vmx_round_trip();
+		ipi[i] = bench_ipi_round_trip(&ipi_cycles[i]);
 	}
 	printf("context_switch: %.1f ns\n", median(sw, REPS));
 	printf("step_no_switch: %.2f ns\n", median(sim, REPS) / WORK_STEPS);
@@ -254,5 +298,7 @@ int main(void)
 	printf("vm_entry_checks_pass: %.0f ns (%u rows)\n", median(checks, REPS),
 	       rows - msr_rows);
 	printf("vm_entry_exit_round_trip: %.0f ns\n", median(vmx, REPS));
+	printf("ipi_call_round_trip: %.0f ns (%.0f simulated cycles)\n", median(ipi, REPS),
+	       median(ipi_cycles, REPS));
 	return 0;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Instrumented: a hypervisor's VM-entry loop, for the VMX figures of hvsim-bench. */
+/* Instrumented: a hypervisor's VM-entry loop and an IPI loop, for hvsim-bench's figures. */
 #include "vmx_loop.h"
 
 #include "hvsim/hw.h"
@@ -48,4 +48,22 @@ void vmx_loop_task(void *arg)
 	cr4_clear_bits(X86_CR4_VMXE);
 	free_pages(on, 0);
 	free_pages(vmcs, 0);
+}
+
+static void ipi_hit(void *info)
+{
+	struct ipi_loop *l = info;
+
+	l->ran++;
+}
+
+void ipi_loop_task(void *arg)
+{
+	struct ipi_loop *l = arg;
+	uint64_t t0 = rdtsc();
+
+	l->ran = 0;
+	for (unsigned int i = 0; i < l->calls; i++)
+		smp_call_function_single(1, ipi_hit, l, 1);
+	l->cycles = rdtsc() - t0;
 }

@@ -17,4 +17,13 @@ struct vmx_loop {
 
 void vmx_loop_task(void *arg);
 
+/* Cross-CPU calls with wait from CPU 0 to CPU 1, through the APIC (instrumented). */
+struct ipi_loop {
+	unsigned int calls;
+	unsigned int ran;			/* out: the handler's runs */
+	uint64_t cycles;			/* out: CPU 0's simulated cycles for them all */
+};
+
+void ipi_loop_task(void *arg);
+
 #endif /* HVSIM_BENCH_VMX_LOOP_H */
