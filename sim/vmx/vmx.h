@@ -33,11 +33,12 @@ struct cpu_vmx {
 	/* The guest stand-in's script: its exits, in turn (HLT when it runs out). */
 	struct sim_guest_exit exits[VMX_GUEST_EXITS];
 	unsigned int nexits, next_exit;
+	/* The events its guest took this run (sim_guest_events()): the latest ones. */
+	struct sim_guest_event events[SIM_GUEST_EVENTS];
+	unsigned int nevents;		/* taken this run; the next goes to [nevents % SIM_GUEST_EVENTS] */
 };
 
 struct machine;
-
-
 struct hw_cpu;
 
 /*
