@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "programs/vmxprogs.h"
 #include "vmx/legal.h"
 #include "vmx/vmcs.h"
 
@@ -49,4 +50,28 @@ void vt_pae_guest(struct vmcs *v)
 	vmcs_clear_bits(v, VMCS_GUEST_IA32_EFER, EFER_LMA | EFER_LME);
 	vmcs_set(v, vmcs_seg_ar(VMCS_SEG_CS),
 		 (VMX_LEGAL_AR_CODE64 & ~VMX_AR_L_MASK) | VMX_AR_DB_MASK);
+}
+
+void vt_kvm_like(struct vmcs *v)
+{
+	vmcs_set_bits(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_EXT_INTR_MASK);
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING);
+	vmcs_set_bits(v, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
+}
+
+void vt_fields_from(const struct vmcs *v, struct vmxp_run *r)
+{
+	r->nfields = 0;
+	for (unsigned int i = 0; i < vmcs_nr_fields; i++) {
+		const struct vmcs_field_info *f = &vmcs_field_table[i];
+		uint64_t val;
+
+		if (f->high || f->read_only)
+			continue;
+		val = vmcs_get(v, f->encoding);
+		if (!val)
+			continue;
+		need(r->nfields < VMXP_MAX_FIELDS, "more non-zero fields than a run holds", NULL);
+		r->fields[r->nfields++] = (struct vmxp_field){ f->encoding, val };
+	}
 }

@@ -29,11 +29,18 @@ static inline uint64_t vt_msr(const struct cpu_model *m, uint32_t index)
 void vt_set_msr(struct cpu_model *m, uint32_t index, uint64_t value);
 
 struct vmcs;
+struct vmxp_run;
 
 /*
  * Make the legal guest a 32-bit guest with PAE paging: not IA-32e mode,
  * IA32_EFER.LMA and LME clear, 32-bit code (its CR0.PG and CR4.PAE stay).
  */
 void vt_pae_guest(struct vmcs *v);
+
+/* As KVM runs a vCPU: external-interrupt exiting, HLT exiting, acknowledge interrupt on exit. */
+void vt_kvm_like(struct vmcs *v);
+
+/* The writable fields of @v that are not 0, as the VMWRITEs of @r's task (its fields[]). */
+void vt_fields_from(const struct vmcs *v, struct vmxp_run *r);
 
 #endif /* HVSIM_TESTS_VMX_MODELS_H */

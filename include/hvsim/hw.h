@@ -56,6 +56,19 @@ void cr4_set_bits(unsigned long mask);
 void cr4_clear_bits(unsigned long mask);
 
 /*
+ * A write of the calling CPU's interrupt command register, in the mode its
+ * local APIC is in, as Linux's apic->write_icr(): in xAPIC mode ICR2 then
+ * ICR through the APIC page, in x2APIC mode one WRMSR to 830H. @low is ICR
+ * bits 31:0 (vector, delivery mode: fixed, NMI, INIT, start-up...;
+ * destination mode, level, trigger mode, shorthand: APIC_* in
+ * hvsim/x86/apicdef.h), @dest the destination: an xAPIC ID (8 bits) or an
+ * x2APIC ID. One step; what it sends travels as any IPI (SDM Vol. 3A,
+ * "Interrupt Command Register"). Where the WRMSR would #GP (reserved bits
+ * in x2APIC mode) it is the unchecked-MSR warning and nothing is sent.
+ */
+void apic_icr_write(uint32_t low, uint32_t dest);
+
+/*
  * VMX instructions, as KVM's vmx_ops.h wraps them. Outcomes as the SDM's
  * conventions name them: VMsucceed, VMfailInvalid (CF=1, no current
  * VMCS), VMfailValid (ZF=1, the number is in the current VMCS's

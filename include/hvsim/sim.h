@@ -88,6 +88,18 @@ struct sim_guest_exit {
 	uint32_t insn_len;	/* 0: the exiting instruction's length (HLT 1, CPUID 2, ...) */
 	uint64_t gpa;		/* guest-physical address (EPT violation) */
 	uint64_t gla;		/* guest-linear address (EPT violation, when qualification bit 7) */
+	/*
+	 * The exit comes while the guest delivers an event, not when it has
+	 * run: the event its VM entry injects or, without one, the first it
+	 * takes in that run (a host NMI without "NMI exiting"). The guest
+	 * does not take the event; the exit's IDT-vectoring information and
+	 * error code name it ("Information for VM Exits During Event
+	 * Delivery"). Only for exits that delivery can cause: EPT violation
+	 * or misconfiguration, APIC access, task switch. A run with no event
+	 * to deliver ends with this exit as with any other, and no
+	 * IDT-vectoring information.
+	 */
+	bool during_delivery;
 };
 
 /*
@@ -99,6 +111,30 @@ int sim_set_guest_script(struct machine *m, unsigned int cpu, const struct sim_g
 			 unsigned int n);
 int sim_set_guest_exits(struct machine *m, unsigned int cpu, const uint32_t *reasons,
 			unsigned int n);
+/*
+ * An event the guest stand-in took through its IDT: one its VM entry
+ * injected (SDM Vol. 3C, "Event Injection"), or a host NMI delivered to
+ * it without "NMI exiting". An event whose delivery ended in a VM exit is
+ * not one: that exit's IDT-vectoring information names it.
+ */
+struct sim_guest_event {
+	uint8_t type;		/* interruption type (INTR_TYPE_* >> 8): 0 external, 2 NMI, 3 exception... */
+	uint8_t vector;
+	bool has_error_code;	/* an error code was pushed */
+	uint32_t error_code;
+	bool injected;		/* by VM entry; else from the host (an NMI) */
+};
+
+/* How many of a CPU's latest guest events a run keeps. */
+#define SIM_GUEST_EVENTS	16
+
+/*
+ * The events @cpu's guest took in this run, oldest first, into @out: the
+ * latest min(@max, SIM_GUEST_EVENTS) of them; returns how many it copied.
+ * Every run starts with none. From a program's check() (or its tasks).
+ */
+unsigned int sim_guest_events(const struct machine *m, unsigned int cpu,
+			      struct sim_guest_event *out, unsigned int max);
 /* Start the run with @cpu offline (a slot to hot-add); from setup() only. */
 int sim_set_cpu_offline(struct machine *m, unsigned int cpu);
 

@@ -195,6 +195,25 @@ int wrmsrl_safe(uint32_t msr, uint64_t val)
 	return c ? do_wrmsr(sim_current, c, msr, val) : -EIO;
 }
 
+/* ICR2 bits 31:24 hold an xAPIC destination ("Interrupt Command Register"). */
+#define XAPIC_DEST_SHIFT	24
+
+void apic_icr_write(uint32_t low, uint32_t dest)
+{
+	struct hw_cpu *c = insn(COST_WRMSR, CALLER_PC);
+	uint64_t icr = ((uint64_t)dest << 32) | low;
+
+	if (!c)
+		return;
+	if (lapic_mode(&c->apic) == LAPIC_MODE_X2APIC) {
+		if (do_wrmsr(sim_current, c, APIC_BASE_MSR + (APIC_ICR >> 4), icr))
+			msr_warning("WRMSR", APIC_BASE_MSR + (APIC_ICR >> 4), icr, CALLER_PC);
+		return;
+	}
+	hw_apic_write(sim_current, APIC_ICR2, dest << XAPIC_DEST_SHIFT);
+	hw_apic_write(sim_current, APIC_ICR, low);
+}
+
 unsigned long read_cr0(void)
 {
 	struct hw_cpu *c = insn(COST_ACCESS, CALLER_PC);

@@ -68,7 +68,9 @@ enum model_choice {
 	 * processor may require bit 0 (blocking by STI) to be 0 ... Other
 	 * processors may not make this requirement" (Vol. 3C, "Checks on
 	 * Guest Non-Register State"). 0 "fail": the entry fails (exit 33);
-	 * 1 "enter": it does not.
+	 * 1 "enter": it does not. A "fail" processor is taken to be one that
+	 * blocks NMIs in an STI shadow (STI: NMIs "may be inhibited"), which
+	 * the guest stand-in follows for NMIs and the NMI window.
 	 */
 	MODEL_CHOICE_NMI_IN_STI_SHADOW,
 	NR_MODEL_CHOICES

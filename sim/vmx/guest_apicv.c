@@ -8,9 +8,9 @@
  *   interrupts" on   -> acknowledge it, PIR into the virtual IRR, EOI the
  *                       host APIC: no VM exit ("Posted-Interrupt
  *                       Processing");
- *   a virtual interrupt is recognized and the guest can take it (RFLAGS.IF,
- *   no STI or MOV-SS blocking) -> delivered through the guest's IDT, no VM
- *                       exit ("Virtual-Interrupt Delivery"); the guest's
+ *   a virtual interrupt is recognized and the guest can take it (guest.c
+ *   says when) -> delivered through the guest's IDT, no VM exit
+ *                       ("Virtual-Interrupt Delivery"); the guest's
  *                       handler then writes EOI, through the x2APIC MSR
  *                       under "virtualize x2APIC mode", else through the
  *                       APIC-access page, and EOI virtualization decides
@@ -22,7 +22,6 @@
 #include "vmx/guest_apicv.h"
 
 #include "hvsim/x86/apicdef.h"
-#include "hvsim/x86/processor-flags.h"
 #include "cpu/hw.h"
 #include "vmx/apicv.h"
 
@@ -37,17 +36,16 @@ bool guest_apicv_notification(struct machine *m, struct hw_cpu *c, struct vmcs *
 	return true;
 }
 
-/* RFLAGS.IF set and no blocking by STI or MOV SS ("Event Blocking"). */
-static bool guest_interruptible(const struct vmcs *v)
+int guest_apicv_take(struct machine *m, struct vmcs *v)
 {
-	return (vmcs_get(v, VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-	       !(vmcs_get(v, VMCS_GUEST_INTERRUPTIBILITY_INFO) &
-		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	struct phys_mem *pm = hw_of(m)->mem;
+
+	return apicv_pending(v, pm) < 0 ? -1 : apicv_deliver(v, pm);
 }
 
-/* The guest handler's EOI write: through the x2APIC MSR or the APIC-access page. */
-static enum apicv_result guest_eoi(struct vmcs *v, struct phys_mem *pm, struct apicv_exit *exit)
+enum apicv_result guest_apicv_eoi(struct machine *m, struct vmcs *v, struct apicv_exit *exit)
 {
+	struct phys_mem *pm = hw_of(m)->mem;
 	uint64_t zero64 = 0;
 	uint32_t zero = 0;
 	uint64_t sec = (vmcs_get(v, VMCS_CPU_BASED_VM_EXEC_CONTROL) &
@@ -57,30 +55,4 @@ static enum apicv_result guest_eoi(struct vmcs *v, struct phys_mem *pm, struct a
 	if (sec & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE)
 		return apicv_msr(v, pm, true, APIC_BASE_MSR + (APIC_EOI >> 4), &zero64, exit);
 	return apicv_mmio(v, pm, true, APIC_EOI, 4, &zero, exit);
-}
-
-enum guest_vintr guest_apicv_deliver(struct machine *m, struct hw_cpu *c, struct vmcs *v,
-				     struct apicv_exit *exit)
-{
-	struct phys_mem *pm = hw_of(m)->mem;
-	int vector;
-
-	if (!guest_interruptible(v) || apicv_pending(v, pm) < 0)
-		return GUEST_VINTR_NONE;
-	vector = apicv_deliver(v, pm);
-	if (vector < 0)
-		return GUEST_VINTR_NONE;
-	c->vmx.vintr_delivered++;
-	c->vmx.vintr_last = (uint8_t)vector;
-	/* The handler's EOI: a step of guest time later. */
-	sim_step(m, SIM_RELAX, 0, 0, 0);
-	switch (guest_eoi(v, pm, exit)) {
-	case APICV_EXIT:
-		return GUEST_VINTR_EXIT;
-	case APICV_DONE:
-		return GUEST_VINTR_TAKEN;
-	default:
-		/* Not virtualized: the guest's EOI goes nowhere the stand-in models. */
-		return GUEST_VINTR_TAKEN;
-	}
 }

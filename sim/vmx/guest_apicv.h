@@ -2,8 +2,8 @@
 /*
  * The guest stand-in's virtual APIC (sim/vmx/guest_apicv.c): posted-
  * interrupt processing when the notification vector arrives in VMX
- * non-root operation, and virtual-interrupt delivery with the guest
- * handler's EOI.
+ * non-root operation, virtual-interrupt delivery and the guest handler's
+ * EOI. guest.c decides when each happens.
  */
 #ifndef HVSIM_VMX_GUEST_APICV_H
 #define HVSIM_VMX_GUEST_APICV_H
@@ -24,14 +24,13 @@ struct hw_cpu;
  */
 bool guest_apicv_notification(struct machine *m, struct hw_cpu *c, struct vmcs *v, int vector);
 
-enum guest_vintr {
-	GUEST_VINTR_NONE,	/* nothing recognized, or the guest cannot take it */
-	GUEST_VINTR_TAKEN,	/* delivered and EOI'd without a VM exit */
-	GUEST_VINTR_EXIT,	/* delivered; its EOI is a VM exit (*exit) */
-};
-
-/* A recognized virtual interrupt the guest can take: delivered, then its handler's EOI. */
-enum guest_vintr guest_apicv_deliver(struct machine *m, struct hw_cpu *c, struct vmcs *v,
-				     struct apicv_exit *exit);
+/* Deliver the recognized virtual interrupt (the guest can take it): its vector, or -1. */
+int guest_apicv_take(struct machine *m, struct vmcs *v);
+/*
+ * The guest handler's EOI: a WRMSR of the x2APIC EOI under "virtualize
+ * x2APIC mode", else a write to the APIC-access page, as EOI
+ * virtualization (or the lack of it) handles it; APICV_EXIT fills *exit.
+ */
+enum apicv_result guest_apicv_eoi(struct machine *m, struct vmcs *v, struct apicv_exit *exit);
 
 #endif /* HVSIM_VMX_GUEST_APICV_H */

@@ -35,6 +35,8 @@ const char *vmx_exit_reason_name(uint32_t basic)
 		[EXIT_REASON_EXCEPTION_NMI] = "exception or NMI",
 		[EXIT_REASON_EXTERNAL_INTERRUPT] = "external interrupt",
 		[EXIT_REASON_TRIPLE_FAULT] = "triple fault",
+		[EXIT_REASON_INIT_SIGNAL] = "INIT signal",
+		[EXIT_REASON_SIPI_SIGNAL] = "start-up IPI (SIPI)",
 		[EXIT_REASON_INTERRUPT_WINDOW] = "interrupt window",
 		[EXIT_REASON_NMI_WINDOW] = "NMI window",
 		[EXIT_REASON_CPUID] = "CPUID",
@@ -68,11 +70,10 @@ void vmx_reset(struct machine *m)
 
 		x->root = false;
 		x->in_guest = false;
-		x->vintr_delivered = 0;
-		x->vintr_last = 0;
 		x->vmxon_pa = 0;
 		x->cur_vmcs = -1;
 		x->next_exit = 0;
+		x->nevents = 0;
 	}
 }
 
@@ -413,6 +414,7 @@ void vmx_exit_info(struct vmcs *v, uint32_t reason, uint64_t qual, uint32_t len,
 	vmcs_set(v, VMCS_VM_EXIT_INTR_INFO, intr_info);
 	vmcs_set(v, VMCS_VM_EXIT_INTR_ERROR_CODE, 0);
 	vmcs_set(v, VMCS_IDT_VECTORING_INFO_FIELD, 0);
+	vmcs_set(v, VMCS_IDT_VECTORING_ERROR_CODE, 0);
 	vmcs_set(v, VMCS_GUEST_PHYSICAL_ADDRESS, gpa);
 	vmcs_set(v, VMCS_GUEST_LINEAR_ADDRESS, gla);
 }

@@ -30,16 +30,15 @@ struct cpu_vmx {
 	uint64_t vmxon_pa;		/* the VMXON region */
 	int cur_vmcs;			/* current VMCS: store slot, or -1 */
 	bool in_guest;			/* between VM entry and VM exit (the guest runs) */
-	unsigned int vintr_delivered;	/* virtual interrupts the guest took (APICv), this run */
-	uint8_t vintr_last;		/* ... the last one's vector */
 	/* The guest stand-in's script: its exits, in turn (HLT when it runs out). */
 	struct sim_guest_exit exits[VMX_GUEST_EXITS];
 	unsigned int nexits, next_exit;
+	/* The events its guest took this run (sim_guest_events()): the latest ones. */
+	struct sim_guest_event events[SIM_GUEST_EVENTS];
+	unsigned int nevents;		/* taken this run; the next goes to [nevents % SIM_GUEST_EVENTS] */
 };
 
 struct machine;
-
-
 struct hw_cpu;
 
 /*

@@ -49,6 +49,31 @@ static void read_exit(struct vmxp_exit *e, int ret)
 	e->gla = rd(VMCS_GUEST_LINEAR_ADDRESS);
 	e->timer = rd(VMCS_VMX_PREEMPTION_TIMER_VALUE);
 	e->entry_intr_info = (uint32_t)rd(VMCS_VM_ENTRY_INTR_INFO_FIELD);
+	e->idt_info = (uint32_t)rd(VMCS_IDT_VECTORING_INFO_FIELD);
+	e->idt_error = (uint32_t)rd(VMCS_IDT_VECTORING_ERROR_CODE);
+	e->intr_state = (uint32_t)rd(VMCS_GUEST_INTERRUPTIBILITY_INFO);
+	e->activity = (uint32_t)rd(VMCS_GUEST_ACTIVITY_STATE);
+	e->rflags = rd(VMCS_GUEST_RFLAGS);
+}
+
+/* The calling CPU's APIC ID (CPUID.1:EBX[31:24]). */
+static uint32_t own_apic_id(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(1, &a, &b, &c, &d);
+	return b >> 24;
+}
+
+/*
+ * After an exit, what the hypervisor does before the next entry: after an
+ * INIT signal, as a hypervisor emulating INIT for its guest, the guest
+ * waits for a SIPI.
+ */
+static void after_exit(struct vmxp_run *r, const struct vmxp_exit *e)
+{
+	if (r->wait_sipi_after_init && e->reason == EXIT_REASON_INIT_SIGNAL)
+		vmwrite(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_WAIT_SIPI);
 }
 
 /* ---- posted interrupts, the hypervisor's side ---- */
@@ -212,8 +237,10 @@ void vmxp_guest_task(void *arg)
 
 		/* As vcpu_enter_guest(): interrupts off around the entry. */
 		local_irq_disable();
+		for (unsigned int k = 0; i == 0 && k < r->nself_icr; k++)
+			apic_icr_write(r->self_icr[k], own_apic_id());
 		/* From here an IPI is a VM exit, not a host interrupt. */
-		WRITE_ONCE(r->in_guest_soon, 1);
+		WRITE_ONCE(r->in_guest_soon, (int)i + 1);
 		ret = i == 0 ? vmlaunch() : vmresume();
 		read_exit(e, ret);
 		r->cr4_after = read_cr4();
@@ -227,8 +254,9 @@ void vmxp_guest_task(void *arg)
 		local_irq_enable();
 		if (ret != VMX_SUCCEED || (e->reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			break;
-		if (r->stop_on_ext_intr && e->reason == EXIT_REASON_EXTERNAL_INTERRUPT)
+		if (e->reason < 64 && (r->stop_on & VMXP_STOP(e->reason)))
 			break;
+		after_exit(r, e);
 	}
 	if (r->relaunch)
 		read_exit(&r->relaunched, vmlaunch());
@@ -271,6 +299,34 @@ void vmxp_ipi_task(void *arg)
 	while (!READ_ONCE(r->in_guest_soon))
 		cpu_relax();
 	smp_call_function_single(1, ipi_mark, r, 1);
+}
+
+/*
+ * Time passing on this CPU. Each PAUSE is counted in memory: a loop that
+ * only reads memory nobody changes would park until someone writes it.
+ */
+static void pause_for(struct vmxp_signal *s, unsigned int pauses)
+{
+	for (unsigned int i = 0; i < pauses; i++) {
+		WRITE_ONCE(s->paused, s->paused + 1);
+		cpu_relax();
+	}
+}
+
+void vmxp_signal_task(void *arg)
+{
+	struct vmxp_signal *s = arg;
+
+	for (unsigned int i = 0; i < s->n; i++) {
+		unsigned int sends = s->op[i].repeat ? s->op[i].repeat : 1;
+
+		while (READ_ONCE(s->run->in_guest_soon) < (int)s->op[i].entry)
+			cpu_relax();
+		for (unsigned int k = 0; k < sends; k++) {
+			pause_for(s, s->op[i].delay);
+			apic_icr_write(s->op[i].icr, s->dest);
+		}
+	}
 }
 
 void vmxp_vmxon_task(void *arg)

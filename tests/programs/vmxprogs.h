@@ -28,7 +28,14 @@ struct vmxp_exit {
 	uint32_t reason, len, intr_info;
 	uint64_t qual, gpa, gla, timer;
 	uint32_t entry_intr_info;	/* the VM-entry interruption information after the exit */
+	uint32_t idt_info, idt_error;	/* IDT-vectoring information and error code */
+	uint32_t intr_state;		/* the guest's interruptibility state, as the exit saved it */
+	uint32_t activity;		/* ... its activity state */
+	uint64_t rflags;		/* ... its RFLAGS */
 };
+
+/* A run's stop_on bit for basic exit reason @reason (below 64). */
+#define VMXP_STOP(reason)	(1ULL << (reason))
 
 struct vmxp_run {
 	/* In: the VMCS contents, the MSR-load area, how many entries. */
@@ -43,7 +50,10 @@ struct vmxp_run {
 	bool pae_cr3;			/* guest CR3: a page holding pdpt[] */
 	uint64_t pdpt[4];		/* a PAE guest's page-directory-pointer table */
 	unsigned int entries;		/* VM entries at most */
-	bool stop_on_ext_intr;		/* stop after the first external-interrupt exit */
+	uint64_t stop_on;		/* stop after an exit whose reason's VMXP_STOP() bit is set */
+	bool wait_sipi_after_init;	/* after an INIT-signal exit, enter in wait-for-SIPI */
+	uint32_t self_icr[2];		/* ICR writes to the CPU's own APIC before the first entry */
+	unsigned int nself_icr;
 	bool relaunch;			/* one more VMLAUNCH at the end (error 4) */
 	bool shadow_vmcs;		/* the VMCS region's shadow-VMCS indicator set */
 	bool link;			/* the VMCS link pointer names a region of the task's */
@@ -66,7 +76,7 @@ struct vmxp_run {
 	uint64_t stored[VMXP_MAX_MSRS];	/* the MSR-store area after the last exit */
 	uint64_t guest_pat;		/* GUEST_IA32_PAT after the last exit */
 	unsigned long cr4_after;	/* CR4 after the last exit */
-	volatile int in_guest_soon;	/* set with interrupts off, before VMLAUNCH */
+	volatile int in_guest_soon;	/* the entry (from 1) about to be made, with interrupts off */
 	int ipi_ran_on;			/* the IPI handler's CPU, -1 before it ran */
 	int pi_host_notified;		/* the host's notification-vector handler ran */
 	uint64_t pir_at_host[4];	/* PIR when the host handler ran */
@@ -88,6 +98,28 @@ void vmxp_ipi_task(void *arg);
  */
 #define VMXP_PI_VECTOR	0x50
 void vmxp_pi_sender_task(void *arg);
+
+/*
+ * ICR writes to another CPU's APIC (apic_icr_write()), each once the run's
+ * VM entry @entry is under way and a delay has passed, sent @repeat times
+ * with the delay in between (a SIPI only counts while its target waits
+ * for one): @arg is a struct vmxp_signal.
+ */
+#define VMXP_MAX_SIGNALS	4
+struct vmxp_signal_op {
+	unsigned int entry;		/* wait until this entry (from 1) is under way */
+	unsigned int delay;		/* PAUSEs before each send */
+	unsigned int repeat;		/* sends (0 counts as 1) */
+	uint32_t icr;			/* ICR bits 31:0 */
+};
+struct vmxp_signal {
+	struct vmxp_run *run;		/* whose entries it waits for */
+	uint32_t dest;			/* the target's APIC ID */
+	struct vmxp_signal_op op[VMXP_MAX_SIGNALS];
+	unsigned int n;
+	unsigned int paused;		/* out: PAUSEs so far (a loop that writes does not park) */
+};
+void vmxp_signal_task(void *arg);
 
 /* VMXON as the CPU's FEATURE_CONTROL and CR0 allow: @arg is a struct vmxp_vmxon. */
 struct vmxp_vmxon {
