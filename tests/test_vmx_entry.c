@@ -237,6 +237,22 @@ static void posted_plain_eoi(struct vmcs *v)
 	vmcs_set_bits(v, VMCS_GUEST_RFLAGS, X86_EFLAGS_IF);
 }
 
+/* One entry on CPU 1 of a Xeon pair with posted interrupts, a poster on CPU 0. */
+static struct sim_result posted_run(struct vcase *c, void (*edit)(struct vmcs *v), bool host_first)
+{
+	struct vmxp_run *g = new_run("skylake-sp", 1, edit);
+	struct sim_result r;
+
+	c->guest[1] = g;
+	g->posted = true;
+	g->pi_nv = PI_VECTOR;
+	g->pi_host_first = host_first;
+	c->post_for = g;
+	r = vrun(c, "2 slots: skylake-sp x2", 2, "timed", 1);
+	expect_clean(&r);
+	return r;
+}
+
 static bool pir_empty(const uint64_t pir[4])
 {
 	return !(pir[0] | pir[1] | pir[2] | pir[3]);
@@ -249,16 +265,10 @@ static bool pir_empty(const uint64_t pir[4])
  */
 Test(vmx_entry, a_posted_interrupt_reaches_a_running_guest_without_an_exit, .timeout = 30)
 {
-	struct vcase c = { .guest = { NULL, new_run("skylake-sp", 1, posted_eoi_exit) } };
-	struct vmxp_run *g;
-	struct sim_result r;
+	struct vcase c = { 0 };
+	struct sim_result r = posted_run(&c, posted_eoi_exit, false);
+	struct vmxp_run *g = c.guest[1];
 
-	g = c.guest[1];
-	g->posted = true;
-	g->pi_nv = PI_VECTOR;
-	c.post_for = g;
-	r = vrun(&c, "2 slots: skylake-sp x2", 2, "timed", 1);
-	expect_clean(&r);
 	cr_assert_eq(g->exit[0].ret, VMX_SUCCEED, "error %u", g->exit[0].error);
 	cr_expect_eq(g->exit[0].reason, EXIT_REASON_EOI_INDUCED, "reason %u", g->exit[0].reason);
 	cr_expect_eq(g->exit[0].qual, VMXP_PI_VECTOR);
@@ -276,15 +286,10 @@ Test(vmx_entry, a_posted_interrupt_reaches_a_running_guest_without_an_exit, .tim
 /* Without the EOI-exit bit the guest's EOI is virtualized too: it runs on to its HLT. */
 Test(vmx_entry, a_posted_interrupt_is_taken_and_eoid_inside_the_guest, .timeout = 30)
 {
-	struct vcase c = { .guest = { NULL, new_run("skylake-sp", 1, posted_plain_eoi) } };
+	struct vcase c = { 0 };
+	struct sim_result r = posted_run(&c, posted_plain_eoi, false);
 	struct vmxp_run *g = c.guest[1];
-	struct sim_result r;
 
-	g->posted = true;
-	g->pi_nv = PI_VECTOR;
-	c.post_for = g;
-	r = vrun(&c, "2 slots: skylake-sp x2", 2, "timed", 1);
-	expect_clean(&r);
 	cr_expect_eq(g->exit[0].reason, EXIT_REASON_HLT, "reason %u", g->exit[0].reason);
 	cr_expect_eq(g->pi_host_notified, 0);
 	cr_expect(pir_empty(g->pir_after) && !g->on_after, "PIR merged, ON cleared");
@@ -303,16 +308,10 @@ Test(vmx_entry, a_posted_interrupt_is_taken_and_eoid_inside_the_guest, .timeout 
  */
 Test(vmx_entry, a_posted_interrupt_to_root_operation_waits_for_the_hypervisor, .timeout = 30)
 {
-	struct vcase c = { .guest = { NULL, new_run("skylake-sp", 1, posted_eoi_exit) } };
+	struct vcase c = { 0 };
+	struct sim_result r = posted_run(&c, posted_eoi_exit, true);
 	struct vmxp_run *g = c.guest[1];
-	struct sim_result r;
 
-	g->posted = true;
-	g->pi_nv = PI_VECTOR;
-	g->pi_host_first = true;
-	c.post_for = g;
-	r = vrun(&c, "2 slots: skylake-sp x2", 2, "timed", 1);
-	expect_clean(&r);
 	cr_expect_eq(g->pi_host_notified, 1, "the host took the notification vector");
 	cr_expect_eq(g->pir_at_host[VMXP_PI_VECTOR / 64], 1ULL << (VMXP_PI_VECTOR % 64),
 		     "PIR still holds the vector");

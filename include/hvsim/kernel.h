@@ -160,7 +160,9 @@ void smp_send_reschedule(int cpu);
  * (0x20-0xff but the call-function and reschedule vectors: -EINVAL,
  * -EBUSY when taken; set per run), and what a hypervisor does after a VM
  * exit that acknowledged an external interrupt: call the vector's gate,
- * with interrupts off, as if the interrupt had arrived (the handler EOIs).
+ * with interrupts off, as if the interrupt had arrived (the handler EOIs);
+ * vector 2 after an NMI exit runs the NMI handlers, whose IRET unblocks
+ * NMIs. Other exception vectors are ignored.
  */
 void apic_send_IPI(int cpu, int vector);
 /*

@@ -198,20 +198,24 @@ int wrmsrl_safe(uint32_t msr, uint64_t val)
 /* ICR2 bits 31:24 hold an xAPIC destination ("Interrupt Command Register"). */
 #define XAPIC_DEST_SHIFT	24
 
+int hw_icr_write(struct machine *m, uint32_t low, uint32_t dest)
+{
+	struct hw_cpu *c = hw_cur(m);
+
+	if (lapic_mode(&c->apic) == LAPIC_MODE_X2APIC)
+		return do_wrmsr(m, c, APIC_BASE_MSR + (APIC_ICR >> 4), ((uint64_t)dest << 32) | low);
+	hw_apic_write(m, APIC_ICR2, dest << XAPIC_DEST_SHIFT);
+	hw_apic_write(m, APIC_ICR, low);
+	return 0;
+}
+
 void apic_icr_write(uint32_t low, uint32_t dest)
 {
 	struct hw_cpu *c = insn(COST_WRMSR, CALLER_PC);
-	uint64_t icr = ((uint64_t)dest << 32) | low;
 
-	if (!c)
-		return;
-	if (lapic_mode(&c->apic) == LAPIC_MODE_X2APIC) {
-		if (do_wrmsr(sim_current, c, APIC_BASE_MSR + (APIC_ICR >> 4), icr))
-			msr_warning("WRMSR", APIC_BASE_MSR + (APIC_ICR >> 4), icr, CALLER_PC);
-		return;
-	}
-	hw_apic_write(sim_current, APIC_ICR2, dest << XAPIC_DEST_SHIFT);
-	hw_apic_write(sim_current, APIC_ICR, low);
+	if (c && hw_icr_write(sim_current, low, dest))
+		msr_warning("WRMSR", APIC_BASE_MSR + (APIC_ICR >> 4), ((uint64_t)dest << 32) | low,
+			    CALLER_PC);
 }
 
 unsigned long read_cr0(void)

@@ -192,6 +192,12 @@ void hw_apic_eoi(struct machine *m);
  * instruction step, no fault): 0 or -EIO where WRMSR would #GP.
  */
 int hw_write_msr(struct machine *m, uint32_t msr, uint64_t val);
+/*
+ * The running CPU's ICR write in its APIC's mode (x2APIC: one WRMSR of
+ * 830H; xAPIC: ICR2, then ICR through the page), without an instruction
+ * step: 0, or -EIO where the WRMSR would #GP.
+ */
+int hw_icr_write(struct machine *m, uint32_t low, uint32_t dest);
 /* The running CPU's xAPIC page: a 32-bit load or store at @offset of IA32_APIC_BASE. */
 uint32_t hw_apic_read(struct machine *m, uint32_t offset);
 void hw_apic_write(struct machine *m, uint32_t offset, uint32_t val);

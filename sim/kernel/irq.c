@@ -26,21 +26,16 @@
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 
-/* The first vector a device or system interrupt may use (0-31 are exceptions). */
+/* The NMI's vector, and the first a device or system interrupt may use (0-31 are exceptions). */
+#define NMI_VECTOR		2
 #define FIRST_EXTERNAL_VECTOR	0x20
 
 /* ---- sending ------------------------------------------------------------ */
 
-/* Write the running CPU's ICR, in the mode its APIC is in (x2APIC: one WRMSR). */
+/* Write the running CPU's ICR, in the mode its APIC is in. */
 void kernel_icr_write(struct machine *m, uint32_t low, uint32_t dest)
 {
-	if (lapic_mode(&hw_cur(m)->apic) == LAPIC_MODE_X2APIC) {
-		SIM_BUG_ON(hw_write_msr(m, APIC_BASE_MSR + (APIC_ICR >> 4),
-					((uint64_t)dest << 32) | low));
-		return;
-	}
-	hw_apic_write(m, APIC_ICR2, dest << 24);
-	hw_apic_write(m, APIC_ICR, low);
+	SIM_BUG_ON(hw_icr_write(m, low, dest));
 }
 
 /* A fixed IPI of @vector to @cpu, physical destination mode, edge-triggered. */
@@ -228,9 +223,15 @@ void kernel_dispatch_interrupt(unsigned int vector)
 {
 	struct machine *m = kcall(NULL, CALLER_PC);
 
-	if (!m->cur_task || vector < FIRST_EXTERNAL_VECTOR || vector > 0xff)
+	if (!m->cur_task || vector > 0xff)
 		return;
-	irq_entry(m, (uint8_t)vector);
+	/* After an NMI exit: the NMI handler, whose IRET unblocks NMIs (KVM's vmx_do_nmi_irqoff()). */
+	if (vector == NMI_VECTOR) {
+		nmi_entry(m);
+		return;
+	}
+	if (vector >= FIRST_EXTERNAL_VECTOR)
+		irq_entry(m, (uint8_t)vector);
 }
 
 bool irq_takeable(const struct machine *m)
