@@ -220,6 +220,10 @@ Test(cpu_hw, the_local_apic_answers_through_its_msrs, .timeout = 30)
 	cr_expect_eq(c.r.vmx[0], 0, "the x2APIC ID of CPU 0");
 	cr_expect_eq(c.r.vmx[1], 1, "the self IPI's vector 0x40 is in the IRR");
 	cr_expect_eq(c.r.vmx[5], 0, "not taken with interrupts off");
+	cr_expect_eq(c.r.vmx[7] & 0xff, 0x14, "the xAPIC page's version register: %#lx", c.r.vmx[7]);
+	cr_expect_eq(c.r.vmx[8], 0x20, "a TPR written and read through the page");
+	cr_expect_eq(c.r.vmx[9], 0, "x2APIC mode: the page reads 0");
+	cr_expect_eq(c.r.vmx[10], 0, "x2APIC mode: a write to the page is dropped");
 	cr_expect_eq(c.r.vmx[4], 1, "taken once after STI, through its gate");
 	cr_expect_eq(c.r.vmx[6], 0, "and no longer in the IRR");
 	cr_expect_eq(c.r.vmx[2], -EIO, "x2APIC to xAPIC is refused");

@@ -33,6 +33,16 @@ static inline uint32_t cpuid_ecx(uint32_t leaf)
 	return c;
 }
 
+/*
+ * The local APIC's xAPIC page at IA32_APIC_BASE, as Linux's
+ * native_apic_mem_read()/native_apic_mem_write(): an uncached 32-bit load
+ * or store of register @reg (an offset, 16-byte aligned). In x2APIC mode
+ * or with the APIC globally disabled the page is not decoded: reads give
+ * 0 and writes are dropped, without a fault.
+ */
+uint32_t native_apic_mem_read(uint32_t reg);
+void native_apic_mem_write(uint32_t reg, uint32_t val);
+
 /* RDTSC: the CPU's cycle clock (the TSC counts at the simulated core clock). */
 uint64_t rdtsc(void);
 

@@ -37,6 +37,22 @@ static struct hw_cpu *insn(enum model_cost cost, uintptr_t pc)
 	return c;
 }
 
+/* Uncached MMIO is priced as a non-serialising RDMSR/WRMSR: a round trip to the APIC. */
+uint32_t native_apic_mem_read(uint32_t reg)
+{
+	struct hw_cpu *c = insn(COST_RDMSR, CALLER_PC);
+
+	return c ? hw_apic_read(sim_current, reg) : 0;
+}
+
+void native_apic_mem_write(uint32_t reg, uint32_t val)
+{
+	struct hw_cpu *c = insn(COST_WRMSR, CALLER_PC);
+
+	if (c)
+		hw_apic_write(sim_current, reg, val);
+}
+
 uint64_t rdtsc(void)
 {
 	/* Priced as a cache hit: RDTSC's ~20 cycles are below the model's resolution. */

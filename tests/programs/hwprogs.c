@@ -174,9 +174,19 @@ void hw_x2apic_task(void *arg)
 	(void)arg;
 	alloc_intr_gate(0x40, self_ipi_handler);
 	res.safe_ret = rdmsrl_safe(APIC_BASE_MSR + (APIC_ID >> 4), &v);	/* xAPIC mode: #GP */
+	/* The xAPIC page answers in xAPIC mode: the version register, a TPR written and read. */
+	res.vmx[7] = native_apic_mem_read(APIC_LVR);
+	native_apic_mem_write(APIC_TASKPRI, 0x20);
+	res.vmx[8] = native_apic_mem_read(APIC_TASKPRI);
+	native_apic_mem_write(APIC_TASKPRI, 0);
 	rdmsrl(MSR_IA32_APICBASE, base);
 	res.msr = base;
 	wrmsrl(MSR_IA32_APICBASE, base | X2APIC_ENABLE);
+	/* In x2APIC mode the page is not decoded: reads 0, a write is dropped, no fault. */
+	res.vmx[9] = native_apic_mem_read(APIC_LVR);
+	native_apic_mem_write(APIC_TASKPRI, 0x30);
+	rdmsrl(APIC_BASE_MSR + (APIC_TASKPRI >> 4), v);
+	res.vmx[10] = (long)v;
 	rdmsrl(APIC_BASE_MSR + (APIC_ID >> 4), v);
 	res.vmx[0] = (long)v;
 	wrmsrl(APIC_BASE_MSR + (APIC_SPIV >> 4), APIC_SPIV_APIC_ENABLED | 0xff);
