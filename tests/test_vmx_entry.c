@@ -93,6 +93,7 @@ static void run_reset(struct vmxp_run *r)
 	r->ipi_ran_on = -1;
 	r->pi_ready = 0;
 	r->pi_desc = NULL;
+	r->access_page = NULL;
 	r->pi_host_notified = 0;
 	r->on_at_host = r->on_after = 0;
 	memset(r->pir_at_host, 0, sizeof(r->pir_at_host));
@@ -318,6 +319,117 @@ Test(vmx_entry, a_posted_interrupt_to_root_operation_waits_for_the_hypervisor, .
 	cr_expect_eq(g->on_at_host, 1, "ON still set");
 	cr_expect_eq(g->exit[0].reason, EXIT_REASON_EOI_INDUCED, "reason %u", g->exit[0].reason);
 	cr_expect_eq(g->exit[0].qual, VMXP_PI_VECTOR);
+	sim_result_release(&r);
+	free(g);
+}
+
+/* ---- the guest's own APIC accesses under APIC virtualization ---- */
+
+/* A TPR shadow for an x2APIC guest, threshold 3: class 2 or lower is below it. */
+static void tpr_shadow_x2apic(struct vmcs *v)
+{
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL,
+		      CPU_BASED_TPR_SHADOW | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+	vmcs_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE);
+	vmcs_set(v, VMCS_TPR_THRESHOLD, 3);
+}
+
+/* An xAPIC guest whose APIC page is virtualized, registers readable from the virtual page. */
+static void apic_access_page(struct vmcs *v)
+{
+	vmcs_set_bits(v, VMCS_CPU_BASED_VM_EXEC_CONTROL,
+		      CPU_BASED_TPR_SHADOW | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
+	vmcs_set_bits(v, VMCS_SECONDARY_VM_EXEC_CONTROL,
+		      SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES | SECONDARY_EXEC_APIC_REGISTER_VIRT);
+}
+
+#define APIC_QUAL_READ(off)	(off)
+#define APIC_QUAL_WRITE(off)	((1ULL << 12) | (off))
+
+/*
+ * The guest writes its TPR through WRMSR 808H: a class at or above the
+ * threshold stays in the guest; one below it is the trap-like exit 43,
+ * VTPR already holding the value.
+ */
+Test(vmx_entry, a_guest_tpr_write_below_the_threshold_exits, .timeout = 30)
+{
+	static const struct sim_guest_exit script[] = {
+		{ .reason = EXIT_REASON_MSR_WRITE, .msr = 0x808, .value = 0x50 },
+		{ .reason = EXIT_REASON_MSR_WRITE, .msr = 0x808, .value = 0x20 },
+	};
+	struct vcase c = { .guest = { new_run("skylake-sp", 1, tpr_shadow_x2apic) },
+			   .script = script, .nscript = 2 };
+	struct vmxp_run *g = c.guest[0];
+	struct sim_result r;
+
+	g->vapic_page = true;
+	g->vtpr_init = 0x40;	/* entry requires VTPR[7:4] >= the threshold */
+	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+	expect_clean(&r);
+	cr_assert_eq(g->exit[0].ret, VMX_SUCCEED, "error %u", g->exit[0].error);
+	cr_expect_eq(g->exit[0].reason, EXIT_REASON_TPR_BELOW_THRESHOLD, "reason %u",
+		     g->exit[0].reason);
+	cr_expect_eq(g->vtpr_after, 0x20, "VTPR %#x", g->vtpr_after);
+	sim_result_release(&r);
+	free(g);
+}
+
+/*
+ * Through the APIC-access page: a TPR read is served from the virtual
+ * page (no exit); an ICR write lands there and is the trap-like
+ * APIC-write exit; the current count is never virtualized: an APIC-access
+ * exit naming the offset and a read.
+ */
+Test(vmx_entry, guest_apic_page_accesses_are_virtualized_or_exit, .timeout = 30)
+{
+	static const struct sim_guest_exit script[] = {
+		{ .reason = EXIT_REASON_APIC_ACCESS, .qualification = APIC_QUAL_READ(0x80) },
+		{ .reason = EXIT_REASON_APIC_ACCESS, .qualification = APIC_QUAL_WRITE(0x300),
+		  .value = 0x40fd },
+		{ .reason = EXIT_REASON_APIC_ACCESS, .qualification = APIC_QUAL_READ(0x390),
+		  .insn_len = 6 },
+	};
+	struct vcase c = { .guest = { new_run("skylake-sp", 2, apic_access_page) },
+			   .script = script, .nscript = 3 };
+	struct vmxp_run *g = c.guest[0];
+	struct sim_result r;
+
+	g->vapic_page = true;
+	g->apic_access_page = true;
+	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+	expect_clean(&r);
+	cr_assert_eq(g->nexits, 2);
+	cr_expect_eq(g->exit[0].reason, EXIT_REASON_APIC_WRITE, "reason %u", g->exit[0].reason);
+	cr_expect_eq(g->exit[0].qual, 0x300);
+	cr_expect_eq(g->vicr_after, 0x40fd, "the write landed in VICR_LO: %#x", g->vicr_after);
+	cr_expect_eq(g->exit[1].reason, EXIT_REASON_APIC_ACCESS, "reason %u", g->exit[1].reason);
+	cr_expect_eq(g->exit[1].qual, APIC_QUAL_READ(0x390));
+	cr_expect_eq(g->exit[1].len, 6);
+	sim_result_release(&r);
+	free(g);
+}
+
+/* A virtualized WRMSR of the TPR with reserved bits set: #GP in the guest, no exit. */
+Test(vmx_entry, a_guest_tpr_write_with_reserved_bits_takes_gp, .timeout = 30)
+{
+	static const struct sim_guest_exit script[] = {
+		{ .reason = EXIT_REASON_MSR_WRITE, .msr = 0x808, .value = 0x100 },
+	};
+	struct vcase c = { .guest = { new_run("skylake-sp", 1, tpr_shadow_x2apic) },
+			   .script = script, .nscript = 1 };
+	struct vmxp_run *g = c.guest[0];
+	struct sim_result r;
+
+	g->vapic_page = true;
+	g->vtpr_init = 0x40;
+	r = vrun(&c, "1 slots: skylake-sp", 1, "timed", 1);
+	expect_clean(&r);
+	cr_expect_eq(g->exit[0].reason, EXIT_REASON_HLT, "reason %u", g->exit[0].reason);
+	cr_assert_eq(c.nevents[0], 1, "the guest took %u events", c.nevents[0]);
+	cr_expect_eq(c.events[0][0].vector, 13);
+	cr_expect_eq(c.events[0][0].type, 3, "a hardware exception");
+	cr_expect(c.events[0][0].has_error_code);
+	cr_expect_eq(g->vtpr_after, 0x40, "VTPR unchanged");
 	sim_result_release(&r);
 	free(g);
 }

@@ -100,6 +100,17 @@ struct sim_guest_exit {
 	 * IDT-vectoring information.
 	 */
 	bool during_delivery;
+	/*
+	 * A guest access to its local APIC, scripted as the exit it makes
+	 * without APIC virtualization: reason 44 (the APIC-access page: offset
+	 * and read/write in the qualification) or 31/32 (RDMSR/WRMSR of @msr in
+	 * the x2APIC range). Where the VMCS virtualizes the access it completes
+	 * in the guest, writing @value, with no exit (the script goes on), or
+	 * ends in the exit APIC virtualization makes (TPR below threshold,
+	 * EOI-induced, APIC-write, APIC-access), or a #GP the guest takes.
+	 */
+	uint32_t msr;
+	uint64_t value;
 };
 
 /*

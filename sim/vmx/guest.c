@@ -40,6 +40,7 @@
 #include <stdio.h>
 
 #include "hvsim/hw.h"
+#include "hvsim/x86/apicdef.h"
 #include "hvsim/x86/msr-index.h"
 #include "hvsim/x86/processor-flags.h"
 #include "cpu/hw.h"
@@ -57,8 +58,9 @@ static const uint32_t guest_run_cycles[] = { 2000, 200, 20000 };
 #define APIC_QUAL_LINEAR_WRITE	(1ULL << 12)
 #define APIC_OFFSET_EOI		0xb0
 #define APIC_OFFSET_ICR_LOW	0x300
-/* The NMI's vector ("Exception and Interrupt Vectors", Vol. 3A). */
+/* The NMI's and #GP's vectors ("Exception and Interrupt Vectors", Vol. 3A). */
 #define NMI_VECTOR		2
+#define GP_VECTOR		13
 /* What the IDT-vectoring information keeps of an event: valid, error code, type, vector. */
 #define IDT_VECTORING_MASK	(INTR_INFO_VALID_MASK | INTR_INFO_DELIVER_CODE_MASK | \
 				 INTR_INFO_INTR_TYPE_MASK | INTR_INFO_VECTOR_MASK)
@@ -690,11 +692,58 @@ static void guest_step(struct guest *g)
  * The next thing in the script, when the guest has run its time: a VM
  * exit, or a HLT without "HLT exiting", which halts the guest.
  */
+/*
+ * A scripted APIC access under APIC virtualization ("Virtualizing
+ * Memory-Mapped APIC Accesses", "Virtualizing MSR-Based APIC Accesses"):
+ * true when it is over without the scripted exit (completed in the guest,
+ * or a #GP the guest took), or with the exit APICv made instead.
+ */
+static bool guest_apic_access(struct guest *g, const struct sim_guest_exit *e, bool *exited)
+{
+	struct phys_mem *pm = hw_of(g->m)->mem;
+	bool write = e->reason == EXIT_REASON_MSR_WRITE ||
+		     (e->reason == EXIT_REASON_APIC_ACCESS &&
+		      ((e->qualification >> APICV_ACCESS_TYPE_SHIFT) & 0xf) ==
+		      APICV_ACCESS_LINEAR_WRITE);
+	uint64_t val64 = e->value;
+	uint32_t val32 = (uint32_t)e->value;
+	struct apicv_exit ax;
+	enum apicv_result res;
+
+	if (e->reason == EXIT_REASON_APIC_ACCESS)
+		res = apicv_mmio(g->v, pm, write, (uint32_t)(e->qualification & 0xfff), 4, &val32,
+				 &ax);
+	else if ((e->reason == EXIT_REASON_MSR_READ || write) && e->msr >= APIC_BASE_MSR &&
+		 e->msr <= APIC_MSR_LAST)
+		res = apicv_msr(g->v, pm, write, e->msr, &val64, &ax);
+	else
+		return false;
+	*exited = false;
+	switch (res) {
+	case APICV_DONE:
+		return true;
+	case APICV_EXIT:
+		/* A fault-like APIC-access exit keeps the script's instruction length. */
+		vmx_exit_info(g->v, ax.reason, ax.qual, ax.trap ? 0 : insn_len_of(e), 0, 0, 0);
+		*exited = true;
+		return true;
+	case APICV_GP:
+		*exited = deliver(g, INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION |
+				  INTR_INFO_DELIVER_CODE_MASK | GP_VECTOR, 0, false) == BOUNDARY_EXIT;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool guest_script(struct guest *g)
 {
 	struct sim_guest_exit e = script_next(&g->c->vmx);
+	bool exited;
 
 	script_done(&g->c->vmx);
+	if (guest_apic_access(g, &e, &exited))
+		return exited;
 	if (e.reason == EXIT_REASON_HLT && !(g->proc & CPU_BASED_HLT_EXITING)) {
 		g->activity = GUEST_ACTIVITY_HLT;
 		return false;

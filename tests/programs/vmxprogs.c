@@ -119,13 +119,11 @@ static void pi_sync_to_irr(struct vmxp_run *r, void *vapic)
 		vmwrite(VMCS_GUEST_INTR_STATUS, (unsigned long)highest);
 }
 
-/* The pages posted interrupts need, written into the VMCS; the descriptor set up. */
-static void *pi_setup(struct vmxp_run *r)
+/* The posted-interrupt descriptor, written into the VMCS and set up; the host's handler. */
+static void pi_setup(struct vmxp_run *r, void *vapic)
 {
-	void *vapic = (void *)__get_free_pages(GFP_KERNEL, 0);
 	uint64_t *desc = (uint64_t *)__get_free_pages(GFP_KERNEL, 0);
 
-	vmwrite(VMCS_VIRTUAL_APIC_PAGE_ADDR, __pa(vapic));
 	vmwrite(VMCS_POSTED_INTR_DESC_ADDR, __pa(desc));
 	vmwrite(VMCS_POSTED_INTR_NV, r->pi_nv);
 	/* NV in bits 279:272, NDST (xAPIC: the ID in bits 15:8) in 319:288. */
@@ -139,19 +137,42 @@ static void *pi_setup(struct vmxp_run *r)
 			cpu_relax();
 		pi_sync_to_irr(r, vapic);
 	}
+}
+
+/* The virtual-APIC page (and the APIC-access page when asked), written into the VMCS. */
+static void *apicv_setup(struct vmxp_run *r)
+{
+	void *vapic = (void *)__get_free_pages(GFP_KERNEL, 0);
+
+	vmwrite(VMCS_VIRTUAL_APIC_PAGE_ADDR, __pa(vapic));
+	*VAPIC_REG(vapic, 0x80, 0) = r->vtpr_init;
+	if (r->apic_access_page) {
+		r->access_page = (void *)__get_free_pages(GFP_KERNEL, 0);
+		vmwrite(VMCS_APIC_ACCESS_ADDR, __pa(r->access_page));
+	}
+	if (r->posted)
+		pi_setup(r, vapic);
 	return vapic;
 }
 
-static void pi_read_back(struct vmxp_run *r, void *vapic)
+static void apicv_read_back(struct vmxp_run *r, void *vapic)
 {
-	for (int i = 0; i < 4; i++)
-		r->pir_after[i] = r->pi_desc[i];
-	r->on_after = (int)(r->pi_desc[4] & 1);
+	if (r->posted) {
+		for (int i = 0; i < 4; i++)
+			r->pir_after[i] = r->pi_desc[i];
+		r->on_after = (int)(r->pi_desc[4] & 1);
+		free_pages((unsigned long)r->pi_desc, 0);
+	}
 	for (int i = 0; i < 8; i++) {
 		r->virr_after[i] = *VAPIC_REG(vapic, 0x200, i);
 		r->visr_after[i] = *VAPIC_REG(vapic, 0x100, i);
 	}
+	r->vtpr_after = *VAPIC_REG(vapic, 0x80, 0);
+	r->vicr_after = *VAPIC_REG(vapic, 0x300, 0);
 	vmread(VMCS_GUEST_INTR_STATUS, (unsigned long *)&r->intr_status_after);
+	if (r->access_page)
+		free_pages((unsigned long)r->access_page, 0);
+	free_pages((unsigned long)vapic, 0);
 }
 
 void vmxp_pi_sender_task(void *arg)
@@ -194,8 +215,8 @@ void vmxp_guest_task(void *arg)
 			r->vmwrite_failed++;
 	if (link)
 		vmwrite(VMCS_VMCS_LINK_POINTER, __pa((void *)link));
-	if (r->posted)
-		vapic = pi_setup(r);
+	if (r->posted || r->vapic_page)
+		vapic = apicv_setup(r);
 	if (r->pae_cr3) {
 		pdpt = __get_free_pages(GFP_KERNEL, 0);
 		for (unsigned int i = 0; i < 4; i++)
@@ -263,11 +284,8 @@ void vmxp_guest_task(void *arg)
 	if (r->read_msr)
 		rdmsrl(r->read_msr, r->msr_after);
 	r->guest_pat = rd(VMCS_GUEST_IA32_PAT);
-	if (vapic) {
-		pi_read_back(r, vapic);
-		free_pages((unsigned long)vapic, 0);
-		free_pages((unsigned long)r->pi_desc, 0);
-	}
+	if (vapic)
+		apicv_read_back(r, vapic);
 	for (unsigned int i = 0; store && i < r->nexit_store; i++)
 		r->stored[i] = store[2 * i + 1];
 	vmxoff();

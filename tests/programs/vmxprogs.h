@@ -59,7 +59,12 @@ struct vmxp_run {
 	bool link;			/* the VMCS link pointer names a region of the task's */
 	bool link_shadow;		/* ... whose shadow-VMCS indicator is set */
 	uint32_t read_msr;		/* an MSR to read after the entries (0: none) */
-	/* Posted interrupts: the task allocates the virtual-APIC page and the descriptor. */
+	/* APICv: the task allocates the virtual-APIC page (and the APIC-access page). */
+	bool vapic_page;
+	bool apic_access_page;
+	uint32_t vtpr_init;		/* VTPR before the first entry */
+	void *access_page;
+	/* Posted interrupts: the virtual-APIC page and the descriptor. */
 	bool posted;
 	uint8_t pi_nv;			/* the notification vector */
 	bool pi_host_first;		/* wait for the host to take a notification before entry */
@@ -85,6 +90,7 @@ struct vmxp_run {
 	int on_after;
 	uint32_t virr_after[8], visr_after[8];	/* the virtual-APIC page after the last exit */
 	uint64_t intr_status_after;	/* GUEST_INTR_STATUS after the last exit */
+	uint32_t vtpr_after, vicr_after;	/* VTPR and VICR_LO after the last exit */
 };
 
 /* The hypervisor task: @arg is a struct vmxp_run. */
