@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 
 #include "hvsim/hw.h"
 #include "hvsim/sim.h"
@@ -99,6 +100,7 @@ struct ecase {
 	struct vmxp_signal signal;
 	struct sim_guest_exit script[2];
 	unsigned int nscript;
+	const char *strategy;		/* NULL: timed */
 	/* Out: the guest's events, read by check(). */
 	struct sim_guest_event events[SIM_GUEST_EVENTS];
 	unsigned int nevents;
@@ -146,7 +148,8 @@ static struct sim_result erun(struct ecase *c)
 		.name = "vmx-events", .ncpus = c->ncpus, .setup = esetup, .check = echeck, .arg = c,
 		.detect = SIM_DETECT_LOCKDEP, .machine = c->machine,
 	};
-	struct sim_explore_opts o = { .strategy = "timed", .seed = 1, .budget = 1 };
+	struct sim_explore_opts o = { .strategy = c->strategy ? c->strategy : "timed", .seed = 1,
+				      .budget = 1 };
 	struct sim_result r;
 	char err[256] = "";
 
@@ -468,6 +471,38 @@ Test(vmx_events, hlt_guest_waits_for_an_event, .timeout = 30)
 	free(a.run);
 	free(b.run);
 	free(c.run);
+}
+
+/*
+ * A guest waiting in HLT waits with its task rather than spinning, so
+ * every strategy lets the other CPU run and wake it: under pct, dfs and
+ * random as under timed, the late IPI is its first exit.
+ */
+struct strat_case {
+	char name[16];
+};
+
+ParameterizedTestParameters(vmx_events, a_halted_guest_is_woken_under_every_strategy)
+{
+	static struct strat_case p[] = { { "timed" }, { "random" }, { "pct:3" }, { "dfs:1" } };
+
+	return cr_make_param_array(struct strat_case, p, sizeof(p) / sizeof(p[0]));
+}
+
+ParameterizedTest(struct strat_case *sc, vmx_events, a_halted_guest_is_woken_under_every_strategy,
+		  .timeout = 30)
+{
+	const struct gspec hlt = { .activity = GUEST_ACTIVITY_HLT };
+	const struct sim_guest_exit cpuid = { .reason = EXIT_REASON_CPUID };
+	struct ecase a = two_cpus(1, &hlt);
+
+	a.strategy = sc->name;
+	a.script[a.nscript++] = cpuid;
+	signal_op(&a, 1, APIC_DM_FIXED | RESCHEDULE_VECTOR, 200, 1);
+	erun_clean(&a, sc->name);
+	cr_expect_eq(a.run->exit[0].reason, EXIT_REASON_EXTERNAL_INTERRUPT, "%s: %u", sc->name,
+		     a.run->exit[0].reason);
+	free(a.run);
 }
 
 /* With nothing left to wake it, a guest entered in HLT loses its CPU: a failure report. */

@@ -46,8 +46,8 @@ void hw_intr_recount(struct machine *m)
 	for (unsigned int i = 0; i < m->ncpus; i++) {
 		const struct hw_cpu *c = hw_cpu(m, i);
 
-		n += c->nflights + c->nmi_pending + (lapic_pending(&c->apic) >= 0) +
-		     (lapic_timer_next(&c->apic) != UINT64_MAX);
+		n += c->nflights + c->nmi_pending + c->init_pending + c->sipi_pending +
+		     (lapic_pending(&c->apic) >= 0) + (lapic_timer_next(&c->apic) != UINT64_MAX);
 	}
 	m->nintr = n;
 	if (m->running && m->cur_task)
@@ -243,13 +243,27 @@ void hw_intr_land_due(struct machine *m, struct hw_cpu *c)
 
 /* ---- taking ------------------------------------------------------------- */
 
+/*
+ * What wakes a guest waiting inactive: anything landing, a SIPI, its
+ * armed APIC timer, and the pending events it acts on in its state.
+ */
+static bool guest_woken(const struct hw_cpu *c)
+{
+	const struct cpu_vmx *x = &c->vmx;
+
+	return x->halt_wait &&
+	       (c->nflights || c->sipi_pending || (x->wake_init && c->init_pending) ||
+		(x->wake_nmi && c->nmi_pending) || (x->wake_intr && lapic_pending(&c->apic) >= 0) ||
+		lapic_timer_next(&c->apic) != UINT64_MAX);
+}
+
 bool hw_irq_pending(const struct machine *m, const struct cpu *clk, const struct task *t)
 {
 	const struct hw_cpu *c = hw_cpu(m, clk->id);
 
 	/* In a guest, host interrupts are the guest stand-in's (VM exits). */
 	if (c->vmx.in_guest)
-		return false;
+		return t->state == TASK_HALTED && guest_woken(c);
 	if (c->nflights || (c->nmi_pending && !c->in_nmi))
 		return true;
 	/* A waiting CPU waits until its timer fires: it is runnable for it. */

@@ -689,6 +689,34 @@ static void guest_step(struct guest *g)
 }
 
 /*
+ * An inactive guest with no VMX-preemption timer counting waits with its
+ * task (TASK_HALTED) until something lands at its CPU that could end the
+ * wait, instead of spinning: a strategy that keeps the highest-priority
+ * CPU going cannot starve the CPU that would wake it. With the timer on,
+ * time must pass on this CPU's clock: it steps. Returns whether it waited.
+ */
+static bool guest_halt(struct guest *g)
+{
+	struct cpu_vmx *x = &g->c->vmx;
+	bool wait_sipi = g->activity == GUEST_ACTIVITY_WAIT_SIPI;
+	struct task *t = g->m->cur_task;
+
+	if (g->timer != UINT64_MAX && !wait_sipi)
+		return false;
+	x->wake_intr = (g->pin & PIN_BASED_EXT_INTR_MASK) && takes_interrupts(g);
+	x->wake_nmi = !nmi_blocked(g);
+	x->wake_init = !wait_sipi;
+	x->halt_wait = true;
+	machine_wait(g->m, TASK_HALTED, NULL, "a halted guest");
+	if (t->state == TASK_HALTED)
+		t->state = TASK_RUNNABLE;
+	x->halt_wait = false;
+	/* A halted CPU takes what arrived at the earliest. */
+	hw_intr_land(g->m, g->c, HW_LAND_ALL, x->wake_intr);
+	return true;
+}
+
+/*
  * The next thing in the script, when the guest has run its time: a VM
  * exit, or a HLT without "HLT exiting", which halts the guest.
  */
@@ -779,8 +807,11 @@ static void guest_run(struct guest *g)
 				return;
 			continue;
 		}
-		if (g->activity != GUEST_ACTIVITY_ACTIVE)
+		if (g->activity != GUEST_ACTIVITY_ACTIVE) {
 			guest_check_lost(g);
+			if (guest_halt(g))
+				continue;
+		}
 		guest_step(g);
 	}
 }

@@ -70,6 +70,7 @@ void vmx_reset(struct machine *m)
 
 		x->root = false;
 		x->in_guest = false;
+		x->halt_wait = false;
 		x->vmxon_pa = 0;
 		x->cur_vmcs = -1;
 		x->next_exit = 0;

@@ -30,6 +30,13 @@ struct cpu_vmx {
 	uint64_t vmxon_pa;		/* the VMXON region */
 	int cur_vmcs;			/* current VMCS: store slot, or -1 */
 	bool in_guest;			/* between VM entry and VM exit (the guest runs) */
+	/*
+	 * The guest waits, inactive (HLT, shutdown, wait-for-SIPI), and its
+	 * task with it: what lands at the CPU wakes it (sim/cpu/intr.c), and
+	 * these say which pending events it would act on.
+	 */
+	bool halt_wait;
+	bool wake_intr, wake_nmi, wake_init;
 	/* The guest stand-in's script: its exits, in turn (HLT when it runs out). */
 	struct sim_guest_exit exits[VMX_GUEST_EXITS];
 	unsigned int nexits, next_exit;
