@@ -249,6 +249,23 @@ Test(cpu_hw, the_apic_timer_fires_once_at_its_deadline, .timeout = 30)
 	sim_result_release(&r);
 }
 
+/* The ICR's shorthands: all-but-self reaches every other CPU once, self only the sender. */
+Test(cpu_hw, shorthand_ipis_reach_the_cpus_they_name, .timeout = 30)
+{
+	struct hcase c = HCASE(hw_broadcast_task);
+	char err[256];
+	int ret;
+	struct sim_result r = hrun(&c, "3 slots: skylake-sp x3", 3, 0, &ret, err, sizeof(err));
+
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(c.r.vmx[1], 1, "CPU 1 took the broadcast once");
+	cr_expect_eq(c.r.vmx[2], 1, "CPU 2 took the broadcast once");
+	cr_expect_eq(c.r.vmx[8], 0, "CPU 0 did not take its own all-but-self");
+	cr_expect_eq(c.r.vmx[0], 1, "CPU 0 took its self IPI once");
+	sim_result_release(&r);
+}
+
 /* An NMI through the ICR reaches a CPU with interrupts off, its handler and nobody else's. */
 Test(cpu_hw, an_nmi_reaches_a_cpu_with_interrupts_off, .timeout = 30)
 {

@@ -320,3 +320,26 @@ void hw_nmi_sender_task(void *arg)
 	wrmsrl(MSR_IA32_APICBASE, base | X2APIC_ENABLE);
 	wrmsrl(X2APIC_MSR(APIC_ICR), (1ULL << 32) | APIC_DM_NMI);	/* to APIC ID 1 */
 }
+
+/* ---- a broadcast IPI through the ICR's shorthand ------------------------------ */
+
+#define BROADCAST_VECTOR	0x42
+
+static void broadcast_handler(void)
+{
+	__atomic_fetch_add(&res.vmx[smp_processor_id()], 1, __ATOMIC_RELAXED);
+}
+
+/* All-but-self from CPU 0: each other CPU takes it once, CPU 0 not; then self. */
+void hw_broadcast_task(void *arg)
+{
+	(void)arg;
+	alloc_intr_gate(BROADCAST_VECTOR, broadcast_handler);
+	apic_icr_write(APIC_DM_FIXED | APIC_DEST_ALLBUT | BROADCAST_VECTOR, 0);
+	while (READ_ONCE(res.vmx[1]) + READ_ONCE(res.vmx[2]) < 2)
+		cpu_relax();
+	res.vmx[8] = READ_ONCE(res.vmx[0]);
+	apic_icr_write(APIC_DM_FIXED | APIC_DEST_SELF | BROADCAST_VECTOR, 0);
+	while (!READ_ONCE(res.vmx[0]))
+		cpu_relax();
+}
