@@ -4,6 +4,7 @@
  * and every VMX control with what its capability MSR allows.
  */
 #include "cpu/model_internal.h"
+#include "hvsim/x86/apicdef.h"
 
 #include "engine/strbuf.h"
 #include "hvsim/x86/msr-index.h"
@@ -60,6 +61,15 @@ void model_describe(const struct cpu_model *m, struct strbuf *sb)
 		      (unsigned long long)model_debugctl_reserved(m));
 	strbuf_printf(sb, "IA32_LBR_CTL reserved 0x%llx (from CPUID)\n",
 		      (unsigned long long)model_lbr_ctl_reserved(m));
+	/* What the local APIC answers at reset ("Local APIC State After Power-Up or Reset"). */
+	strbuf_printf(sb, "local APIC: IA32_APIC_BASE 0x%llx (BSP) / 0x%llx (APs) at reset, "
+		      "x2APIC %s, TSC-deadline timer %s (from CPUID); IPIs land %u-%u cycles "
+		      "after the ICR write\n",
+		      APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE | MSR_IA32_APICBASE_BSP,
+		      APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE,
+		      model_cpuid_bit(m, 1, 0, MODEL_ECX, 21) ? "yes" : "no",
+		      model_cpuid_bit(m, 1, 0, MODEL_ECX, 24) ? "yes" : "no",
+		      m->cost[COST_IPI], m->cost[COST_IPI_LATE]);
 	for (unsigned int ch = 0; ch < NR_MODEL_CHOICES; ch++)
 		strbuf_printf(sb, "choice %s %s\n", model_choice_name(ch),
 			      model_choice_value_name(ch, m->choice[ch]));
