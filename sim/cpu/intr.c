@@ -195,7 +195,7 @@ static void flight_land(struct hw_cpu *c, const struct hw_flight *f)
 }
 
 /* Anything landed that the CPU could be woken for already? */
-static bool lapic_pending_any(const struct hw_cpu *c)
+static bool landed_event(const struct hw_cpu *c)
 {
 	return c->nmi_pending || lapic_pending(&c->apic) >= 0;
 }
@@ -217,7 +217,7 @@ void hw_intr_land(struct machine *m, struct hw_cpu *c, enum hw_land how, bool in
 	c->nflights = kept;
 	/* A halted or spinning CPU's clock runs on to an armed timer's deadline. */
 	if (how == HW_LAND_ALL && lapic_timer_next(&c->apic) != UINT64_MAX &&
-	    lapic_timer_next(&c->apic) > now && !lapic_pending_any(c))
+	    lapic_timer_next(&c->apic) > now && !landed_event(c))
 		now = m->cpus[c->id].cycles = lapic_timer_next(&c->apic);
 	if (lapic_timer_next(&c->apic) <= now)
 		lapic_timer_fire(&c->apic, now);
