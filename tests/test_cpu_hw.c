@@ -266,6 +266,23 @@ Test(cpu_hw, shorthand_ipis_reach_the_cpus_they_name, .timeout = 30)
 	sim_result_release(&r);
 }
 
+/* More vectors in flight than tracked land at once: each is taken once, nothing breaks. */
+Test(cpu_hw, an_ipi_storm_is_taken_vector_by_vector, .timeout = 30)
+{
+	struct hcase c = { .hc = { .tasks = {
+		{ .cpu = 0, .fn = hw_storm_sender_task, .name = "sender" },
+		{ .cpu = 1, .fn = hw_storm_target_task, .name = "target" },
+	} } };
+	char err[256];
+	int ret;
+	struct sim_result r = hrun(&c, "2 slots: skylake-sp x2", 2, 0, &ret, err, sizeof(err));
+
+	cr_assert_eq(ret, 0, "%s", err);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(c.r.vmx[11], 40, "handled %ld of 40", c.r.vmx[11]);
+	sim_result_release(&r);
+}
+
 /* An NMI through the ICR reaches a CPU with interrupts off, its handler and nobody else's. */
 Test(cpu_hw, an_nmi_reaches_a_cpu_with_interrupts_off, .timeout = 30)
 {

@@ -56,6 +56,17 @@ void hw_intr_recount(struct machine *m)
 
 /* ---- sending ---------------------------------------------------------- */
 
+/* @f arrives at @c: into the IRR (fixed) or the NMI latch; a handler starts after it. */
+static void flight_land(struct hw_cpu *c, const struct hw_flight *f)
+{
+	if (f->arrives > c->landed_at)
+		c->landed_at = f->arrives;
+	if (f->delivery == APIC_DM_NMI)
+		c->nmi_pending = true;
+	else
+		lapic_accept(&c->apic, f->vector, f->level);
+}
+
 static void flight_add(struct machine *m, struct hw_cpu *src, struct hw_cpu *dst,
 		       const struct lapic_ipi *ipi)
 {
@@ -79,14 +90,19 @@ static void flight_add(struct machine *m, struct hw_cpu *src, struct hw_cpu *dst
 		if (f->delivery == ipi->delivery && f->vector == ipi->vector)
 			return;
 	}
-	SIM_BUG_ON(dst->nflights == HW_MAX_FLIGHTS);
-	dst->flight[dst->nflights++] = (struct hw_flight){
+	f = &(struct hw_flight){
 		.arrives = arrives,
 		.window = late > early ? late - early : 0,
 		.delivery = ipi->delivery,
 		.vector = ipi->vector,
 		.level = ipi->level_trigger,
 	};
+	/* More vectors in flight than tracked (a program's storm): it lands at once. */
+	if (dst->nflights == HW_MAX_FLIGHTS) {
+		flight_land(dst, f);
+		return;
+	}
+	dst->flight[dst->nflights++] = *f;
 }
 
 /* INIT: blocked in VMX root operation, a VM exit in non-root, else a reset to wait-for-SIPI. */
@@ -182,16 +198,6 @@ static bool flight_waits(struct machine *m, struct hw_cpu *c, struct hw_flight *
 		return false;
 	f->deferred = true;
 	return true;
-}
-
-static void flight_land(struct hw_cpu *c, const struct hw_flight *f)
-{
-	if (f->arrives > c->landed_at)
-		c->landed_at = f->arrives;
-	if (f->delivery == APIC_DM_NMI)
-		c->nmi_pending = true;
-	else
-		lapic_accept(&c->apic, f->vector, f->level);
 }
 
 /* Anything landed that the CPU could be woken for already? */

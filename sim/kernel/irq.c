@@ -64,16 +64,22 @@ void apic_send_IPI_self(int vector)
 
 /*
  * Bring @cpu's APIC up as Linux's setup_local_APIC() does: software-enabled
- * through the SVR. It stays in xAPIC mode, where the firmware left it (no
- * interrupt remapping, so no reason to switch), and is reached through its
- * page; a program may still switch it to x2APIC.
+ * through the SVR. The kernel leaves it in xAPIC mode, where the firmware
+ * left it (no interrupt remapping, so no reason to switch); a program may
+ * switch it to x2APIC, and INIT keeps that mode.
  */
 void kernel_apic_setup(struct machine *m, unsigned int cpu)
 {
 	struct lapic *l = &hw_cpu(m, cpu)->apic;
+	uint32_t svr = APIC_SPIV_APIC_ENABLED | APIC_SPIV_VECTOR;
+	enum lapic_effect effect;
 	struct lapic_ipi unused;
 
-	lapic_write_mmio(l, APIC_SPIV, APIC_SPIV_APIC_ENABLED | APIC_SPIV_VECTOR, 0, &unused);
+	/* A program may have left it in x2APIC mode, which INIT keeps. */
+	if (lapic_mode(l) == LAPIC_MODE_X2APIC)
+		SIM_BUG_ON(lapic_wrmsr(l, APIC_BASE_MSR + (APIC_SPIV >> 4), svr, 0, &unused, &effect));
+	else
+		lapic_write_mmio(l, APIC_SPIV, svr, 0, &unused);
 }
 
 /* ---- the call queue -------------------------------------------------------- */

@@ -343,3 +343,40 @@ void hw_broadcast_task(void *arg)
 	while (!READ_ONCE(res.vmx[0]))
 		cpu_relax();
 }
+
+/* ---- more IPIs in flight than the hardware tracks ------------------------------ */
+
+#define STORM_FIRST	0x50
+#define STORM_VECTORS	40
+
+static int storm_ready, storm_sent;
+
+static void storm_handler(void)
+{
+	res.vmx[11]++;
+}
+
+/* CPU 1, interrupts off until all 40 vectors were sent; then it takes each once. */
+void hw_storm_target_task(void *arg)
+{
+	(void)arg;
+	local_irq_disable();
+	WRITE_ONCE(storm_ready, 1);
+	while (!READ_ONCE(storm_sent))
+		cpu_relax();
+	local_irq_enable();
+	while (READ_ONCE(res.vmx[11]) < STORM_VECTORS)
+		cpu_relax();
+}
+
+void hw_storm_sender_task(void *arg)
+{
+	(void)arg;
+	for (int v = STORM_FIRST; v < STORM_FIRST + STORM_VECTORS; v++)
+		alloc_intr_gate((unsigned int)v, storm_handler);
+	while (!READ_ONCE(storm_ready))
+		cpu_relax();
+	for (int v = STORM_FIRST; v < STORM_FIRST + STORM_VECTORS; v++)
+		apic_send_IPI(1, v);
+	WRITE_ONCE(storm_sent, 1);
+}

@@ -29,7 +29,9 @@ void hw_vmxon_novmx_task(void *arg);	/* VMXON with CR4.VMXE clear: #UD */
 void hw_vmxon_novmx_safe_task(void *arg); /* the same through vmxon_safe(): -EFAULT */
 void hw_x2apic_task(void *arg);
 void hw_apic_timer_task(void *arg);
-void hw_broadcast_task(void *arg);	/* an all-but-self IPI, then a self IPI */	/* a one-shot APIC timer fires once */
+void hw_broadcast_task(void *arg);
+void hw_storm_target_task(void *arg);	/* CPU 1: IF=0 while 40 vectors are sent to it */
+void hw_storm_sender_task(void *arg);	/* an all-but-self IPI, then a self IPI */	/* a one-shot APIC timer fires once */
 void hw_nmi_target_task(void *arg);	/* CPU 1: IF=0 until an NMI arrives */
 void hw_nmi_sender_task(void *arg);	/* CPU 0: an NMI to CPU 1 through the ICR */
 void hw_offline_in_vmx_task(void *arg);	/* CPU 1 offline in VMX root, then add_cpu(1) */
