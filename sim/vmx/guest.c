@@ -74,6 +74,7 @@ struct guest {
 	struct vmcs *v;
 	uintptr_t pc;			/* VMLAUNCH/VMRESUME's caller, for steps and reports */
 	uint64_t pin, proc;		/* pin-based and primary processor-based controls */
+	bool vid;			/* virtual-interrupt delivery is on (a cheap look first) */
 	uint32_t activity;		/* GUEST_ACTIVITY_*: active, HLT, shutdown, wait-for-SIPI */
 	uint32_t shadow;		/* blocking by STI or MOV SS: until the first instruction */
 	bool rflags_if;			/* RFLAGS.IF; clear in a handler the guest entered */
@@ -457,7 +458,7 @@ static enum boundary virtual_intr(struct guest *g)
 	enum boundary b;
 	int vector;
 
-	if (!g->rflags_if || g->shadow || !takes_interrupts(g))
+	if (!g->vid || !g->rflags_if || g->shadow || !takes_interrupts(g))
 		return BOUNDARY_NONE;
 	vector = guest_apicv_take(g->m, g->v);
 	if (vector < 0)
@@ -481,7 +482,7 @@ static enum boundary virtual_intr(struct guest *g)
  */
 static enum boundary posted_intr(struct guest *g)
 {
-	if (!(g->pin & PIN_BASED_EXT_INTR_MASK) || g->shadow || !takes_interrupts(g))
+	if (!(g->pin & PIN_BASED_POSTED_INTR) || g->shadow || !takes_interrupts(g))
 		return BOUNDARY_NONE;
 	if (!guest_apicv_notification(g->m, g->c, g->v, lapic_pending(&g->c->apic)))
 		return BOUNDARY_NONE;
@@ -824,6 +825,9 @@ void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_
 		.proc = vmcs_get(v, VMCS_CPU_BASED_VM_EXEC_CONTROL),
 		.host_irqs = c->irqs_enabled,
 	};
+
+	g.vid = (g.proc & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
+		(vmcs_get(v, VMCS_SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
 
 	guest_enter(&g);
 	guest_run(&g);
