@@ -482,7 +482,8 @@ static enum boundary virtual_intr(struct guest *g)
  */
 static enum boundary posted_intr(struct guest *g)
 {
-	if (!(g->pin & PIN_BASED_POSTED_INTR) || g->shadow || !takes_interrupts(g))
+	if (!(g->pin & PIN_BASED_POSTED_INTR) || !g->m->nintr || g->shadow ||
+	    !takes_interrupts(g))
 		return BOUNDARY_NONE;
 	if (!guest_apicv_notification(g->m, g->c, g->v, lapic_pending(&g->c->apic)))
 		return BOUNDARY_NONE;
@@ -504,7 +505,8 @@ static enum boundary ext_intr(struct guest *g)
 	uint32_t info = 0;
 	int vector;
 
-	if (!(g->pin & PIN_BASED_EXT_INTR_MASK) || g->shadow || !takes_interrupts(g))
+	if (!(g->pin & PIN_BASED_EXT_INTR_MASK) || !g->m->nintr || g->shadow ||
+	    !takes_interrupts(g))
 		return BOUNDARY_NONE;
 	vector = lapic_pending(&g->c->apic);
 	if (vector < 0)
@@ -685,8 +687,10 @@ static void guest_step(struct guest *g)
 		g->shadow = 0;
 	}
 	g->ran += clk->cycles - before;
-	hw_intr_land(g->m, g->c, HW_LAND_CHOOSE,
-		     (g->pin & PIN_BASED_EXT_INTR_MASK) && takes_interrupts(g));
+	/* Nothing in flight or pending anywhere (m->nintr): nothing to land. */
+	if (g->m->nintr)
+		hw_intr_land(g->m, g->c, HW_LAND_CHOOSE,
+			     (g->pin & PIN_BASED_EXT_INTR_MASK) && takes_interrupts(g));
 }
 
 /*
