@@ -60,6 +60,9 @@ static void harness_case_setup(struct machine *m, void *arg)
 	for (unsigned int cpu = 0; cpu < c->ncpus; cpu++)
 		if (c->offline & (1u << cpu))
 			cr_assert_eq(sim_set_cpu_offline(m, cpu), 0, "CPU%u cannot start offline", cpu);
+	for (unsigned int i = 0; i < 4 && c->params[i][0]; i++)
+		cr_assert_eq(sim_set_module_param(m, c->params[i][0], c->params[i][1]), 0,
+			     "module parameter %s=%s refused", c->params[i][0], c->params[i][1]);
 	for (unsigned int i = 0; i < HARNESS_MAX_TASKS && c->tasks[i].fn; i++) {
 		const struct harness_task *t = &c->tasks[i];
 		const char *name = t->name ? t->name : "task";

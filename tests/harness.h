@@ -75,6 +75,7 @@ struct harness_case {
 	unsigned int detect;		/* SIM_DETECT_* */
 	unsigned int flags;		/* SIM_PROG_* */
 	struct harness_task tasks[HARNESS_MAX_TASKS];
+	const char *params[4][2];	/* module parameters set in setup(): name, value */
 	/*
 	 * After every run: copy results out of the instrumented state and
 	 * judge them, 0 or non-zero with a one-line reason. NULL: none.

@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -643,5 +644,74 @@ Test(kernel, toy_hotplug_race_is_absent_with_cpus_read_lock, .timeout = 300)
 		    "longest run %lu steps)", (unsigned long)d.schedules, (unsigned long)d.abandoned,
 		    (unsigned long)d.restarts, (unsigned long)d.max_run_steps);
 	sim_result_release(&d);
+	sim_result_release(&r);
+}
+
+/* ---- module parameters ------------------------------------------------------------ */
+
+static int judge_params(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->flag == 1 && r->count == 0x2a && r->order[0] == 'o' && r->order[1] == 'n' &&
+	    r->order[2] == 0)
+		return 0;
+	snprintf(msg, len, "flag %d, num %d, str %c%c", r->flag, r->count, r->order[0],
+		 r->order[1]);
+	return 1;
+}
+
+static int judge_param_defaults(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->flag == 0 && r->count == 7 && r->order[0] == 0)
+		return 0;
+	snprintf(msg, len, "defaults changed: flag %d, num %d", r->flag, r->count);
+	return 1;
+}
+
+/* Parameters set in setup() are what the module sees, every run; unset ones keep their defaults. */
+Test(kernel, module_parameters_reach_the_module, .timeout = 30)
+{
+	struct kcase set = {
+		.hc = {
+			.ncpus = 1,
+			.tasks = { T(0, kp_params_task, 0) },
+			.params = { { "kprogs.kp_param_flag", "y" }, { "kprogs.num", "0x2a" },
+				    { "kprogs.kp_param_str", "on" } },
+		},
+		.judge = judge_params,
+	};
+	struct kcase dflt = {
+		.hc = { .ncpus = 1, .tasks = { T(0, kp_params_task, 0) } },
+		.judge = judge_param_defaults,
+	};
+	struct sim_result r = kexplore(&set, "random", 1, 5);
+
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(set.hc.runs, 5);
+	sim_result_release(&r);
+	r = kexplore(&dflt, "random", 1, 2);
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	sim_result_release(&r);
+}
+
+static void bad_params_setup(struct machine *m, void *arg)
+{
+	int *rets = arg;
+
+	rets[0] = sim_set_module_param(m, "kprogs.nope", "1");
+	rets[1] = sim_set_module_param(m, "kprogs.kp_param_flag", "maybe");
+	rets[2] = sim_set_module_param(m, "kprogs.num", "12abc");
+}
+
+Test(kernel, module_parameters_refuse_unknown_names_and_bad_values, .timeout = 30)
+{
+	int rets[3] = { 0 };
+	struct sim_program p = { .name = "params", .ncpus = 1, .setup = bad_params_setup,
+				 .arg = rets };
+	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
+	struct sim_result r = harness_explore(&p, &o);
+
+	cr_expect_eq(rets[0], -ENOENT);
+	cr_expect_eq(rets[1], -EINVAL);
+	cr_expect_eq(rets[2], -EINVAL);
 	sim_result_release(&r);
 }

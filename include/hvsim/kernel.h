@@ -462,6 +462,29 @@ unsigned long copy_to_user(void __user *to, const void *from, unsigned long n);
  */
 bool should_fail(void);
 
+/*
+ * Module parameters, as Linux's module_param(): "MODNAME.NAME" (the file
+ * defines KBUILD_MODNAME before including this header), set by a program
+ * with sim_set_module_param() from its setup(), before boot, as on the
+ * kernel command line. Types: bool, int, charp.
+ */
+struct kernel_param {
+	const char *name;		/* "kvm.variant" */
+	char type;			/* 'b' bool, 'i' int, 's' charp */
+	void *var;
+};
+#define __param_type_bool	'b'
+#define __param_type__Bool	'b'	/* stdbool.h's bool, expanded on the way in */
+#define __param_type_int	'i'
+#define __param_type_charp	's'
+/* The section holds pointers: a compiler may pad structures placed there. */
+#define module_param_named(pname, var, type, perm)				\
+	static const struct kernel_param __param_##pname =			\
+		{ KBUILD_MODNAME "." #pname, __param_type_##type, &(var) };	\
+	static const struct kernel_param *const __param_ptr_##pname		\
+	__attribute__((used, section("hvsim_param"))) = &__param_##pname
+#define module_param(var, type, perm)	module_param_named(var, var, type, perm)
+
 /* Module init functions run at boot, in link (registration) order. */
 typedef int (*initcall_t)(void);
 #define module_init(fn)							\

@@ -146,6 +146,13 @@ struct sim_guest_event {
  */
 unsigned int sim_guest_events(const struct machine *m, unsigned int cpu,
 			      struct sim_guest_event *out, unsigned int max);
+/*
+ * Set module parameter @name ("kvm.variant") to @value for this run, as
+ * the kernel command line would; from setup() only. -ENOENT for a
+ * parameter no module declares, -EINVAL for a value its type refuses
+ * (bool: 0/1/y/n/true/false; int: a decimal or 0x number).
+ */
+int sim_set_module_param(struct machine *m, const char *name, const char *value);
 /* Start the run with @cpu offline (a slot to hot-add); from setup() only. */
 int sim_set_cpu_offline(struct machine *m, unsigned int cpu);
 

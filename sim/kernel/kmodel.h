@@ -30,6 +30,8 @@ struct cpuhp_step {
 #define KMODEL_MAX_MISC		8
 #define KMODEL_USER_MEM		(64u * 1024u)
 #define KMODEL_ARENA		(64u << 20)	/* simulated physical memory */
+#define KMODEL_MAX_PARAM_STRS	16	/* charp module parameters a program sets */
+#define KMODEL_PARAM_STR_LEN	128	/* ... and their longest value, with its NUL */
 
 /* A cross-CPU function call, queued on its target's call queue. */
 struct sim_csd {
@@ -101,6 +103,10 @@ struct kmodel {
 	/* The IDT's gates alloc_intr_gate() set this run (system vectors are irq.c's own). */
 	void (*gate[256])(void);
 	nmi_handler_t nmi[4];		/* register_nmi_handler(), this run */
+	/* The strings charp module parameters point at (kept: the variables point here). */
+	const struct kernel_param *param_of[KMODEL_MAX_PARAM_STRS];
+	char param_strs[KMODEL_MAX_PARAM_STRS][KMODEL_PARAM_STR_LEN];
+	unsigned int nparam_strs;
 	unsigned int csd_next;
 
 	struct strbuf log;		/* this run's printk output */

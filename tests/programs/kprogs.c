@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Instrumented programs exercising the kernel model. */
+#define KBUILD_MODNAME "kprogs"
+
 #include "kprogs.h"
 
 #include <stdint.h>
@@ -433,4 +435,23 @@ void kp_remove_cpu_task(void *arg)
 	res.count = remove_cpu(2);
 	res.flag = cpu_online(2) || cpu_active(2) || num_online_cpus() != 2;
 	on_each_cpu(rm_hit, NULL, 1);
+}
+
+/* ---- module parameters ----------------------------------------------------------- */
+
+static bool kp_param_flag;
+static int kp_param_num = 7;
+static char *kp_param_str;	/* NULL: unset (a literal would live outside the machine) */
+module_param(kp_param_flag, bool, 0444);
+module_param_named(num, kp_param_num, int, 0444);
+module_param(kp_param_str, charp, 0444);
+
+/* What the parameters are when the program's task runs (after boot). */
+void kp_params_task(void *arg)
+{
+	(void)arg;
+	res.flag = kp_param_flag;
+	res.count = kp_param_num;
+	for (int i = 0; kp_param_str && i < 7 && kp_param_str[i]; i++)
+		res.order[i] = kp_param_str[i];
 }

@@ -21,6 +21,7 @@ void kp_on_each_cpu_task(void *arg);
 void kp_irq_target_task(void *arg);
 void kp_irq_sender_task(void *arg);
 void kp_arrival_target_task(void *arg);
+void kp_params_task(void *arg);
 void kp_arrival_sender_task(void *arg);
 void kp_hotplug_fail_task(void *arg);
 void kp_mutex_task(void *arg);
