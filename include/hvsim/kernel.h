@@ -285,6 +285,8 @@ bool raw_spin_is_locked(raw_spinlock_t *l);
 #define spin_is_locked(l)	raw_spin_is_locked(&(l)->rlock)
 
 void mutex_lock(struct mutex *m);
+/* Killable: -EINTR when a fatal signal comes while it waits (none is sent yet: 0). */
+int mutex_lock_killable(struct mutex *m);
 int mutex_trylock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 bool mutex_is_locked(struct mutex *m);
@@ -422,13 +424,19 @@ struct file_operations {
 	int (*open)(struct file *filp);
 	int (*release)(struct file *filp);
 	long (*unlocked_ioctl)(struct file *filp, unsigned int cmd, unsigned long arg);
+	/*
+	 * mmap of @len bytes at page offset @pgoff: the kernel memory user
+	 * space then sees (one address space), or an ERR_PTR(). Linux's takes
+	 * a vm_area_struct and maps pages; hvsim's memory is shared already.
+	 */
+	void *(*mmap)(struct file *filp, unsigned long len, unsigned long pgoff);
 };
 
 struct file {
 	const struct file_operations *f_op;
 	void *private_data;
 	int f_count;			/* references: fds and fget()s */
-	const char *name;		/* "kvm", "kvm-vm", "kvm-vcpu:0" ... */
+	char name[32];			/* "kvm", "kvm-vm", "kvm-vcpu:0" ... */
 };
 
 struct miscdevice {
@@ -490,6 +498,27 @@ typedef int (*initcall_t)(void);
 #define module_init(fn)							\
 	static const initcall_t __initcall_##fn				\
 	__attribute__((used, section("hvsim_initcall"))) = (fn)
+
+/* ---- error pointers, containers ---------------------------------------------- */
+
+#define MAX_ERRNO		4095
+#define IS_ERR_VALUE(x)		((unsigned long)(void *)(x) >= (unsigned long)-MAX_ERRNO)
+static inline void *ERR_PTR(long error)
+{
+	return (void *)error;
+}
+static inline long PTR_ERR(const void *ptr)
+{
+	return (long)ptr;
+}
+static inline bool IS_ERR(const void *ptr)
+{
+	return IS_ERR_VALUE((unsigned long)ptr);
+}
+#ifndef container_of
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - __builtin_offsetof(type, member)))
+#endif
 
 /* ---- memory ----------------------------------------------------------------- */
 

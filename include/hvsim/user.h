@@ -22,6 +22,12 @@ int sim_spawn_user(struct machine *m, unsigned int cpu, unsigned int proc, const
 int sim_sys_openat(const char *path, int flags);
 long sim_sys_ioctl(int fd, unsigned long cmd, unsigned long arg);
 int sim_sys_close(int fd);
+/*
+ * mmap(2) of @len bytes of @fd at @offset (a page multiple): the address,
+ * or (void *)-errno. MAP_SHARED of a file whose driver maps it (a vCPU's
+ * kvm_run page); @prot and @flags are taken as given.
+ */
+void *sim_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, long offset);
 /* The Nth fallible call of the next system call fails (0: none). */
 void sim_sys_set_fail_nth(int nth);
 

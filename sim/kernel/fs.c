@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kernel/kmodel.h"
@@ -66,7 +67,7 @@ static struct file *file_new(struct machine *m, const char *name,
 	f->f_op = fops;
 	f->private_data = priv;
 	f->f_count = 1;
-	f->name = name;
+	snprintf(f->name, sizeof(f->name), "%s", name);
 	return f;
 }
 
@@ -228,6 +229,28 @@ long sim_sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
 		ret = f->f_op && f->f_op->unlocked_ioctl ?
 			f->f_op->unlocked_ioctl(f, (unsigned int)cmd, arg) : -ENOTTY;
 		file_put(m, f);
+	}
+	syscall_exit(m);
+	return ret;
+}
+
+void *sim_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, long offset)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+	void *ret = (void *)(long)-EBADF;
+	struct file *f;
+
+	(void)addr;
+	(void)prot;
+	(void)flags;
+	if (p && fd >= 0 && fd < KMODEL_MAX_FDS && (f = p->fds[fd])) {
+		if (offset < 0 || (offset & (PAGE_SIZE - 1)) || !len)
+			ret = (void *)(long)-EINVAL;
+		else if (!f->f_op || !f->f_op->mmap)
+			ret = (void *)(long)-ENODEV;
+		else
+			ret = f->f_op->mmap(f, len, (unsigned long)offset >> PAGE_SHIFT);
 	}
 	syscall_exit(m);
 	return ret;

@@ -165,6 +165,12 @@ int mutex_trylock(struct mutex *mu)
 	return 1;
 }
 
+int mutex_lock_killable(struct mutex *mu)
+{
+	mutex_lock(mu);
+	return 0;
+}
+
 void mutex_unlock(struct mutex *mu)
 {
 	struct machine *m = kcall(mu, CALLER_PC);

@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The generic hypervisor core, in the role of KVM's virt/kvm/kvm_main.c:
+ * module init, /dev/kvm, the usage count and hardware enabling on every
+ * CPU, CPU hotplug, VMs and vCPUs and their fds, the ioctl dispatch, vCPU
+ * requests and kicks, vcpu_load/vcpu_put.
+ *
+ * Which generation of this code runs is the variant (variant.c): the
+ * seed-000 hotplug fixes, the seed-001 VM hooks, the seed-003 kick fix.
+ *
+ * Lock ordering: hv/kvm_host.h.
+ *
+ * Hotplug vs hardware_enable_all() (seed 000), without hotplug-enable-lock:
+ *
+ *   CPU0: KVM_CREATE_VM                  CPU2: start_secondary()
+ *                                        set_cpu_online(2)      (1)
+ *                                        local_irq_enable()     (2)
+ *   hardware_enable_all()
+ *     on_each_cpu(hardware_enable_nolock)  --IPI--> VMXON, unchecked
+ *                                        cpuhp: kvm_online_cpu() (3)
+ *
+ * With the lock, cpus_read_lock() waits for the hot-add to finish, and
+ * kvm_online_cpu() checks the CPU before enabling it.
+ */
+#define KBUILD_MODNAME "kvm"
+
+#include "kvm_host.h"
+#include "variant.h"
+#include "x86.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The maximum vCPU id + 1, as KVM_CAP_MAX_VCPU_ID says. */
+#define KVM_MAX_VCPU_IDS	KVM_MAX_VCPUS
+
+DEFINE_MUTEX(kvm_lock);			/* vm_list; the VM hooks' generation: the usage count */
+static DEFINE_RAW_SPINLOCK(kvm_count_lock);	/* kvm_usage_count, before kvm-add-vm-hooks */
+static struct kvm *vm_list;
+static int kvm_usage_count;
+static atomic_t hardware_enable_failed;
+static bool hardware_enabled[SIM_MAX_CPUS];	/* per CPU: VMX on */
+
+static struct preempt_ops kvm_preempt_ops;
+
+/* ---- hardware enabling -------------------------------------------------------- */
+
+static void hardware_enable_nolock(void *junk)
+{
+	int cpu = (int)smp_processor_id();
+
+	(void)junk;
+	if (hardware_enabled[cpu])
+		return;
+	if (kvm_arch_hardware_enable()) {
+		atomic_inc(&hardware_enable_failed);
+		pr_info("kvm: enabling virtualization on CPU%d failed", cpu);
+		return;
+	}
+	hardware_enabled[cpu] = true;
+}
+
+static void hardware_disable_nolock(void *junk)
+{
+	int cpu = (int)smp_processor_id();
+
+	(void)junk;
+	if (!hardware_enabled[cpu])
+		return;
+	kvm_arch_hardware_disable();
+	hardware_enabled[cpu] = false;
+}
+
+static void hardware_disable_all_nolock(void)
+{
+	WARN_ON(!kvm_usage_count);
+	kvm_usage_count--;
+	if (!kvm_usage_count)
+		on_each_cpu(hardware_disable_nolock, NULL, 1);
+}
+
+static void hardware_disable_all(void)
+{
+	if (hv_flag(HV_HOTPLUG_ENABLE_LOCK))
+		cpus_read_lock();
+	raw_spin_lock(&kvm_count_lock);
+	hardware_disable_all_nolock();
+	raw_spin_unlock(&kvm_count_lock);
+	if (hv_flag(HV_HOTPLUG_ENABLE_LOCK))
+		cpus_read_unlock();
+}
+
+static int hardware_enable_all(void)
+{
+	int r = 0;
+
+	/*
+	 * A CPU coming up is in cpu_online_mask before kvm_online_cpu() runs
+	 * on it: on_each_cpu() between the two would enable it unchecked.
+	 * Holding the hotplug lock keeps hot-adds out (hotplug-enable-lock).
+	 */
+	if (hv_flag(HV_HOTPLUG_ENABLE_LOCK))
+		cpus_read_lock();
+	raw_spin_lock(&kvm_count_lock);
+	kvm_usage_count++;
+	if (kvm_usage_count == 1) {
+		atomic_set(&hardware_enable_failed, 0);
+		on_each_cpu(hardware_enable_nolock, NULL, 1);
+		if (atomic_read(&hardware_enable_failed)) {
+			hardware_disable_all_nolock();
+			r = -EBUSY;
+		}
+	}
+	raw_spin_unlock(&kvm_count_lock);
+	if (hv_flag(HV_HOTPLUG_ENABLE_LOCK))
+		cpus_read_unlock();
+	return r;
+}
+
+/* ---- CPU hotplug ---------------------------------------------------------------- */
+
+static int kvm_online_cpu(unsigned int cpu)
+{
+	int ret = 0;
+
+	if (hv_flag(HV_HOTPLUG_COMPAT_CHECK)) {
+		ret = kvm_arch_check_processor_compat();
+		if (ret) {
+			pr_warn("kvm: CPU%u is incompatible with online CPUs", cpu);
+			return ret;
+		}
+	}
+	raw_spin_lock(&kvm_count_lock);
+	/* hardware_enable_all() may have enabled it already (the seed-000 window). */
+	if (kvm_usage_count) {
+		hardware_enable_nolock(NULL);
+		if (atomic_read(&hardware_enable_failed)) {
+			atomic_set(&hardware_enable_failed, 0);
+			ret = -EIO;
+		}
+	}
+	raw_spin_unlock(&kvm_count_lock);
+	return ret;
+}
+
+static int kvm_offline_cpu(unsigned int cpu)
+{
+	(void)cpu;
+	raw_spin_lock(&kvm_count_lock);
+	if (kvm_usage_count)
+		hardware_disable_nolock(NULL);
+	raw_spin_unlock(&kvm_count_lock);
+	return 0;
+}
+
+/* ---- VMs ------------------------------------------------------------------------ */
+
+static void kvm_destroy_vm(struct kvm *kvm)
+{
+	struct kvm **p;
+
+	mutex_lock(&kvm_lock);
+	for (p = &vm_list; *p; p = &(*p)->vm_list_next) {
+		if (*p == kvm) {
+			*p = kvm->vm_list_next;
+			break;
+		}
+	}
+	mutex_unlock(&kvm_lock);
+	kvm_arch_destroy_vm(kvm);
+	hardware_disable_all();
+	kfree(kvm);
+}
+
+void kvm_get_kvm(struct kvm *kvm)
+{
+	__atomic_fetch_add(&kvm->users_count, 1, __ATOMIC_RELAXED);
+}
+
+void kvm_put_kvm(struct kvm *kvm)
+{
+	if (__atomic_sub_fetch(&kvm->users_count, 1, __ATOMIC_ACQ_REL) == 0)
+		kvm_destroy_vm(kvm);
+}
+
+static struct kvm *kvm_create_vm(unsigned long type)
+{
+	struct kvm *kvm;
+	int r;
+
+	if (type)
+		return ERR_PTR(-EINVAL);
+	kvm = kzalloc(sizeof(*kvm), GFP_KERNEL_ACCOUNT);
+	if (!kvm)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&kvm->lock);
+	kvm->users_count = 1;
+	r = hardware_enable_all();
+	if (r)
+		goto out_free;
+	mutex_lock(&kvm_lock);
+	kvm->vm_list_next = vm_list;
+	vm_list = kvm;
+	mutex_unlock(&kvm_lock);
+	return kvm;
+
+out_free:
+	kfree(kvm);
+	return ERR_PTR(r);
+}
+
+/* ---- vCPUs ------------------------------------------------------------------------ */
+
+static void kvm_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	struct kvm_vcpu *vcpu = container_of(pn, struct kvm_vcpu, preempt_notifier);
+
+	WRITE_ONCE(vcpu->preempted, false);
+	kvm_arch_vcpu_load(vcpu, cpu);
+}
+
+static void kvm_sched_out(struct preempt_notifier *pn, struct task *next)
+{
+	struct kvm_vcpu *vcpu = container_of(pn, struct kvm_vcpu, preempt_notifier);
+
+	(void)next;
+	WRITE_ONCE(vcpu->preempted, true);
+	kvm_arch_vcpu_put(vcpu);
+}
+
+void vcpu_load(struct kvm_vcpu *vcpu)
+{
+	int cpu = (int)get_cpu();
+
+	preempt_notifier_register(&vcpu->preempt_notifier);
+	kvm_arch_vcpu_load(vcpu, cpu);
+	put_cpu();
+}
+
+void vcpu_put(struct kvm_vcpu *vcpu)
+{
+	preempt_disable();
+	kvm_arch_vcpu_put(vcpu);
+	preempt_notifier_unregister(&vcpu->preempt_notifier);
+	preempt_enable();
+}
+
+static int kvm_vcpu_release(struct file *filp)
+{
+	struct kvm_vcpu *vcpu = filp->private_data;
+
+	kvm_put_kvm(vcpu->kvm);
+	return 0;
+}
+
+static long kvm_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	struct kvm_vcpu *vcpu = filp->private_data;
+	long r;
+
+	(void)arg;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	switch (ioctl) {
+	case KVM_RUN:
+		r = -EINVAL;
+		if (arg)
+			break;
+		vcpu_load(vcpu);
+		r = kvm_arch_vcpu_ioctl_run(vcpu);
+		vcpu_put(vcpu);
+		break;
+	default:
+		r = kvm_arch_vcpu_ioctl(vcpu, ioctl, arg);
+		break;
+	}
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+static void *kvm_vcpu_mmap(struct file *filp, unsigned long len, unsigned long pgoff)
+{
+	struct kvm_vcpu *vcpu = filp->private_data;
+
+	if (pgoff || len > PAGE_SIZE)
+		return ERR_PTR(-EINVAL);
+	return vcpu->run;
+}
+
+static const struct file_operations kvm_vcpu_fops = {
+	.release = kvm_vcpu_release,
+	.unlocked_ioctl = kvm_vcpu_ioctl,
+	.mmap = kvm_vcpu_mmap,
+};
+
+static int create_vcpu_fd(struct kvm_vcpu *vcpu)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "kvm-vcpu:%d", vcpu->vcpu_id);
+	return anon_inode_getfd(name, &kvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+}
+
+static void kvm_vcpu_init(struct kvm_vcpu *vcpu, struct kvm *kvm, int id)
+{
+	mutex_init(&vcpu->mutex);
+	vcpu->cpu = -1;
+	vcpu->kvm = kvm;
+	vcpu->vcpu_id = id;
+	preempt_notifier_init(&vcpu->preempt_notifier, &kvm_preempt_ops);
+}
+
+/* KVM_CREATE_VCPU: the id comes in as KVM's u32 parameter takes it. */
+static int kvm_vm_ioctl_create_vcpu(struct kvm *kvm, uint32_t id)
+{
+	struct kvm_vcpu *vcpu;
+	int r;
+
+	if (id >= KVM_MAX_VCPU_IDS)
+		return -EINVAL;
+	mutex_lock(&kvm->lock);
+	if (kvm->created_vcpus >= KVM_MAX_VCPUS) {
+		mutex_unlock(&kvm->lock);
+		return -EINVAL;
+	}
+	kvm->created_vcpus++;
+	mutex_unlock(&kvm->lock);
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu) {
+		r = -ENOMEM;
+		goto vcpu_decrement;
+	}
+	vcpu->run = (struct kvm_run *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
+	if (!vcpu->run) {
+		r = -ENOMEM;
+		goto vcpu_free;
+	}
+	kvm_vcpu_init(vcpu, kvm, (int)id);
+	r = kvm_arch_vcpu_create(vcpu);
+	if (r)
+		goto vcpu_free_run_page;
+
+	mutex_lock(&kvm->lock);
+	for (int i = 0; i < kvm->online_vcpus; i++) {
+		if (kvm->vcpu_array[i]->vcpu_id == (int)id) {
+			r = -EEXIST;
+			goto unlock_vcpu_destroy;
+		}
+	}
+	vcpu->vcpu_idx = kvm->online_vcpus;
+	kvm->vcpu_array[vcpu->vcpu_idx] = vcpu;
+	/* The vCPU is in vcpu_array before online_vcpus counts it (KVM's smp_wmb()). */
+	kvm_get_kvm(kvm);
+	r = create_vcpu_fd(vcpu);
+	if (r < 0) {
+		kvm->vcpu_array[vcpu->vcpu_idx] = NULL;
+		kvm_put_kvm(kvm);
+		goto unlock_vcpu_destroy;
+	}
+	smp_wmb();
+	__atomic_store_n(&kvm->online_vcpus, kvm->online_vcpus + 1, __ATOMIC_RELAXED);
+	mutex_unlock(&kvm->lock);
+	return r;
+
+unlock_vcpu_destroy:
+	mutex_unlock(&kvm->lock);
+	kvm_arch_vcpu_destroy(vcpu);
+vcpu_free_run_page:
+	free_pages((unsigned long)vcpu->run, 0);
+vcpu_free:
+	kfree(vcpu);
+vcpu_decrement:
+	mutex_lock(&kvm->lock);
+	kvm->created_vcpus--;
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
+void kvm_free_vcpus(struct kvm *kvm)
+{
+	for (int i = 0; i < kvm->online_vcpus; i++) {
+		struct kvm_vcpu *vcpu = kvm->vcpu_array[i];
+
+		kvm_arch_vcpu_destroy(vcpu);
+		free_pages((unsigned long)vcpu->run, 0);
+		kfree(vcpu);
+		kvm->vcpu_array[i] = NULL;
+	}
+	kvm->online_vcpus = 0;
+}
+
+static int kvm_vm_release(struct file *filp)
+{
+	kvm_put_kvm(filp->private_data);
+	return 0;
+}
+
+static long kvm_vm_ioctl_check_extension(long ext)
+{
+	switch (ext) {
+	case KVM_CAP_USER_MEMORY:
+		return 1;
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+		return KVM_MAX_VCPUS;
+	case KVM_CAP_MAX_VCPU_ID:
+		return KVM_MAX_VCPU_IDS;
+	default:
+		return 0;
+	}
+}
+
+static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	struct kvm *kvm = filp->private_data;
+
+	switch (ioctl) {
+	case KVM_CREATE_VCPU:
+		return kvm_vm_ioctl_create_vcpu(kvm, (uint32_t)arg);
+	case KVM_CHECK_EXTENSION:
+		return kvm_vm_ioctl_check_extension((long)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations kvm_vm_fops = {
+	.release = kvm_vm_release,
+	.unlocked_ioctl = kvm_vm_ioctl,
+};
+
+static int kvm_dev_ioctl_create_vm(unsigned long type)
+{
+	struct kvm *kvm = kvm_create_vm(type);
+	int fd;
+
+	if (IS_ERR(kvm))
+		return (int)PTR_ERR(kvm);
+	fd = anon_inode_getfd("kvm-vm", &kvm_vm_fops, kvm, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		kvm_put_kvm(kvm);
+	return fd;
+}
+
+static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	(void)filp;
+	switch (ioctl) {
+	case KVM_GET_API_VERSION:
+		return arg ? -EINVAL : KVM_API_VERSION;
+	case KVM_CREATE_VM:
+		return kvm_dev_ioctl_create_vm(arg);
+	case KVM_CHECK_EXTENSION:
+		return kvm_vm_ioctl_check_extension((long)arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		return arg ? -EINVAL : (long)PAGE_SIZE;
+	default:
+		return -EINVAL;
+	}
+}
+
+static const struct file_operations kvm_chardev_ops = {
+	.unlocked_ioctl = kvm_dev_ioctl,
+};
+
+static struct miscdevice kvm_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "kvm",
+	.fops = &kvm_chardev_ops,
+};
+
+/* ---- requests and kicks ---------------------------------------------------------- */
+
+void kvm_make_request(int req, struct kvm_vcpu *vcpu)
+{
+	/* Paired with the smp_mb() in kvm_check_request()'s caller (vcpu_enter_guest). */
+	smp_wmb();
+	set_bit(req & KVM_REQUEST_MASK, &vcpu->requests);
+}
+
+bool kvm_check_request(int req, struct kvm_vcpu *vcpu)
+{
+	if (!test_bit(req & KVM_REQUEST_MASK, &vcpu->requests))
+		return false;
+	clear_bit(req & KVM_REQUEST_MASK, &vcpu->requests);
+	/* Paired with kvm_make_request()'s smp_wmb(): the request's data is seen. */
+	smp_mb__after_atomic();
+	return true;
+}
+
+bool kvm_request_pending(struct kvm_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->requests) != 0;
+}
+
+/* The vCPU is in guest mode: move it to EXITING, and kick it if that worked. */
+static bool kvm_vcpu_exiting_guest_mode(struct kvm_vcpu *vcpu)
+{
+	/* Paired with vcpu_enter_guest()'s barrier after the IN_GUEST_MODE store. */
+	smp_mb__before_atomic();
+	return cmpxchg(&vcpu->mode, IN_GUEST_MODE, EXITING_GUEST_MODE) == IN_GUEST_MODE;
+}
+
+/* Without an in-kernel APIC no vCPU blocks in the kernel: nothing to wake. */
+static bool kvm_vcpu_wake_up(struct kvm_vcpu *vcpu)
+{
+	(void)vcpu;
+	return false;
+}
+
+/*
+ * Kick a running vCPU out of guest mode (seed 003). Pre-fix, vcpu->cpu is
+ * read before the mode check, racing with kvm_arch_vcpu_load()'s write
+ * when the vCPU migrates; kick-read-once reads it once, after.
+ */
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
+{
+	int me, cpu = 0;
+
+	if (!hv_flag(HV_KICK_READ_ONCE))
+		cpu = vcpu->cpu;
+	if (kvm_vcpu_wake_up(vcpu))
+		return;
+	me = (int)get_cpu();
+	if (kvm_vcpu_exiting_guest_mode(vcpu)) {
+		if (hv_flag(HV_KICK_READ_ONCE))
+			cpu = READ_ONCE(vcpu->cpu);
+		if (cpu != me && (unsigned int)cpu < nr_cpu_ids && cpu_online((unsigned int)cpu))
+			smp_send_reschedule(cpu);
+	}
+	put_cpu();
+}
+
+/* ---- module init ------------------------------------------------------------------ */
+
+static void check_processor_compat(void *rtn)
+{
+	*(int *)rtn = kvm_arch_check_processor_compat();
+}
+
+static int kvm_init(void)
+{
+	unsigned int cpu;
+	int r;
+
+	r = hv_variant_setup();
+	if (r)
+		return r;
+	r = kvm_arch_hardware_setup();
+	if (r)
+		return r;
+	for_each_online_cpu(cpu) {
+		smp_call_function_single((int)cpu, check_processor_compat, &r, 1);
+		if (r < 0)
+			return r;
+	}
+	kvm_preempt_ops.sched_in = kvm_sched_in;
+	kvm_preempt_ops.sched_out = kvm_sched_out;
+	if (hv_flag(HV_HOTPLUG_ONLINE_SECTION))
+		r = cpuhp_setup_state_nocalls(CPUHP_AP_KVM_ONLINE, "kvm/cpu:online",
+					      kvm_online_cpu, kvm_offline_cpu);
+	else
+		r = cpuhp_setup_state_nocalls(CPUHP_AP_KVM_STARTING, "KVM_STARTING",
+					      kvm_online_cpu, kvm_offline_cpu);
+	if (r)
+		return r;
+	return misc_register(&kvm_dev);
+}
+module_init(kvm_init);

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The x86 layer, in the role of KVM's arch/x86/kvm/x86.c: the
+ * compatibility check, hardware enabling through the vendor module,
+ * vcpu_load's bookkeeping, and the run loop (vcpu_enter_guest).
+ *
+ * Requests against guest mode (vcpu_enter_guest, kvm_vcpu_kick):
+ *
+ *   vCPU task                              requester
+ *   WRITE_ONCE(mode, IN_GUEST_MODE)        kvm_make_request(): smp_wmb, set_bit
+ *   smp_mb()          <------ paired ------>  smp_mb__before_atomic
+ *   kvm_request_pending()? cancel entry    cmpxchg(mode, IN_GUEST, EXITING): kick
+ *
+ * Either the vCPU sees the request before entering, or the requester sees
+ * IN_GUEST_MODE and kicks it out (the IPI is an external-interrupt exit).
+ */
+#define KBUILD_MODNAME "kvm"
+
+#include "x86.h"
+
+#include "hvsim/hw.h"
+#include "hvsim/x86/processor-flags.h"
+#include "variant.h"
+
+/* CPUID bits behind the CR4 bits Linux reserves when a feature is absent. */
+struct cr4_feature {
+	uint32_t leaf, reg;		/* reg: 0 EAX, 1 EBX, 2 ECX, 3 EDX of leaf (subleaf 0) */
+	uint32_t bit;
+	unsigned long cr4;
+};
+
+static const struct cr4_feature cr4_features[] = {
+	{ 1, 2, 26, X86_CR4_OSXSAVE },		/* XSAVE */
+	{ 1, 2, 5, X86_CR4_VMXE },		/* VMX */
+	{ 1, 2, 17, X86_CR4_PCIDE },		/* PCID */
+	{ 7, 1, 0, X86_CR4_FSGSBASE },
+	{ 7, 1, 7, X86_CR4_SMEP },
+	{ 7, 1, 20, X86_CR4_SMAP },
+	{ 7, 2, 2, X86_CR4_UMIP },
+	{ 7, 2, 3, X86_CR4_PKE },		/* PKU */
+	{ 7, 2, 16, X86_CR4_LA57 },
+};
+
+/* The boot CPU's, read at module init (Linux's boot_cpu_data; docs/hv.md). */
+static unsigned long boot_cr4_reserved_bits;
+
+/* The CR4 bits this CPU's CPUID says it lacks (Linux's __cr4_reserved_bits()). */
+static unsigned long cr4_reserved_bits(void)
+{
+	unsigned long reserved = 0;
+
+	for (size_t i = 0; i < sizeof(cr4_features) / sizeof(cr4_features[0]); i++) {
+		const struct cr4_feature *f = &cr4_features[i];
+		uint32_t r[4];
+
+		cpuid_count(f->leaf, 0, &r[0], &r[1], &r[2], &r[3]);
+		if (!((r[f->reg] >> f->bit) & 1))
+			reserved |= f->cr4;
+	}
+	return reserved;
+}
+
+int kvm_arch_hardware_setup(void)
+{
+	boot_cr4_reserved_bits = cr4_reserved_bits();
+	return vmx_x86_ops.hardware_setup();
+}
+
+/*
+ * Is this CPU like the boot CPU? Run at module init on every online CPU
+ * with interrupts off (an IPI), and by kvm_online_cpu() on a CPU coming up
+ * (hotplug-compat-check), where interrupts are on: the relaxed WARN
+ * (hotplug-compat-warn-relaxed) lets that through while the CPU is not
+ * yet active.
+ */
+int kvm_arch_check_processor_compat(void)
+{
+	unsigned int cpu = smp_processor_id();
+
+	if (hv_flag(HV_HOTPLUG_COMPAT_WARN_RELAXED))
+		WARN_ON(!irqs_disabled() && cpu_active(cpu));
+	else
+		WARN_ON(!irqs_disabled());
+	if (cr4_reserved_bits() != boot_cr4_reserved_bits)
+		return -EIO;
+	return vmx_x86_ops.check_processor_compatibility();
+}
+
+int kvm_arch_hardware_enable(void)
+{
+	return vmx_x86_ops.hardware_enable();
+}
+
+void kvm_arch_hardware_disable(void)
+{
+	vmx_x86_ops.hardware_disable();
+}
+
+void kvm_arch_destroy_vm(struct kvm *kvm)
+{
+	kvm_free_vcpus(kvm);
+}
+
+int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	return vmx_x86_ops.vcpu_create(vcpu);
+}
+
+void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	vmx_x86_ops.vcpu_free(vcpu);
+}
+
+/* vcpu->cpu is written here only, plainly, when the CPU changed (seed 003's write side). */
+void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+{
+	vmx_x86_ops.vcpu_load(vcpu, cpu);
+	if (vcpu->cpu != cpu)
+		vcpu->cpu = cpu;
+}
+
+/* vcpu->cpu keeps the last CPU: a kick may still aim there. */
+void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu)
+{
+	vmx_x86_ops.vcpu_put(vcpu);
+}
+
+/* Requests the vCPU handles before entry; > 0: go on, <= 0: out to user space. */
+static int vcpu_check_requests(struct kvm_vcpu *vcpu)
+{
+	if (!kvm_request_pending(vcpu))
+		return 1;
+	if (kvm_check_request(KVM_REQ_VM_DEAD, vcpu))
+		return -EIO;
+	/* No TLB to flush, no events to inject without an in-kernel APIC: consumed. */
+	kvm_check_request(KVM_REQ_TLB_FLUSH, vcpu);
+	kvm_check_request(KVM_REQ_EVENT, vcpu);
+	kvm_check_request(KVM_REQ_UNBLOCK, vcpu);
+	return 1;
+}
+
+static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
+{
+	int r = vcpu_check_requests(vcpu);
+
+	if (r <= 0)
+		return r;
+	preempt_disable();
+	local_irq_disable();
+	/*
+	 * IN_GUEST_MODE before the requests are read again: paired with the
+	 * requester's barrier in kvm_vcpu_exiting_guest_mode().
+	 */
+	WRITE_ONCE(vcpu->mode, IN_GUEST_MODE);
+	smp_mb();
+	if (kvm_request_pending(vcpu)) {
+		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+		smp_wmb();
+		local_irq_enable();
+		preempt_enable();
+		return 1;
+	}
+	vmx_x86_ops.vcpu_run(vcpu);
+	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+	smp_wmb();
+	vmx_x86_ops.handle_exit_irqoff(vcpu);
+	local_irq_enable();
+	preempt_enable();
+	return vmx_x86_ops.handle_exit(vcpu);
+}
+
+int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	if (READ_ONCE(run->immediate_exit)) {
+		run->exit_reason = KVM_EXIT_INTR;
+		return -EINTR;
+	}
+	for (;;) {
+		r = vcpu_enter_guest(vcpu);
+		if (r <= 0)
+			break;
+		cond_resched();
+	}
+	return r;
+}
+
+long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned long arg)
+{
+	(void)vcpu;
+	(void)ioctl;
+	(void)arg;
+	return -EINVAL;
+}

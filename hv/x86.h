@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The x86 layer (x86.c), in the role of KVM's arch/x86/kvm/x86.c: what the
+ * generic core (kvm_main.c) calls as kvm_arch_*(), and the generic core's
+ * functions the x86 layer uses.
+ */
+#ifndef HV_X86_H
+#define HV_X86_H
+
+#include "kvm_host.h"
+
+/* x86.c */
+int kvm_arch_hardware_setup(void);
+int kvm_arch_check_processor_compat(void);
+int kvm_arch_hardware_enable(void);
+void kvm_arch_hardware_disable(void);
+void kvm_arch_destroy_vm(struct kvm *kvm);
+int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu);
+void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu);
+void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
+void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu);
+int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu);
+long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned long arg);
+
+/* kvm_main.c */
+void kvm_get_kvm(struct kvm *kvm);
+void kvm_put_kvm(struct kvm *kvm);
+void kvm_free_vcpus(struct kvm *kvm);
+void vcpu_load(struct kvm_vcpu *vcpu);
+void vcpu_put(struct kvm_vcpu *vcpu);
+void kvm_make_request(int req, struct kvm_vcpu *vcpu);
+bool kvm_check_request(int req, struct kvm_vcpu *vcpu);
+bool kvm_request_pending(struct kvm_vcpu *vcpu);
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
+
+#endif /* HV_X86_H */
