@@ -230,5 +230,7 @@ void sim_build_id_hex(char *out, size_t len);
 unsigned int sim_ncpus(const struct machine *m);
 uint64_t sim_steps(const struct machine *m);
 uint64_t sim_cpu_cycles(const struct machine *m, unsigned int cpu);
+/* @cpu is in VMX operation (after VMXON, before VMXOFF): for check(). */
+bool sim_cpu_in_vmx(const struct machine *m, unsigned int cpu);
 
 #endif /* HVSIM_SIM_H */

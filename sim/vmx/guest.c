@@ -840,6 +840,11 @@ void vmx_guest_run(struct machine *m, struct hw_cpu *c, struct vmcs *v, uintptr_
 	c->irqs_enabled = g.host_irqs;
 }
 
+bool sim_cpu_in_vmx(const struct machine *m, unsigned int cpu)
+{
+	return cpu < m->ncpus && hw_cpu(m, cpu)->vmx.root;
+}
+
 int sim_set_guest_script(struct machine *m, unsigned int cpu, const struct sim_guest_exit *exits,
 			 unsigned int n)
 {

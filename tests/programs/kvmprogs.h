@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * User programs of the hypervisor core (tests/programs/kvmprogs.c): user
+ * tasks reaching hv/ through /dev/kvm and the KVM API, as a VMM does.
+ */
+#ifndef HVSIM_TEST_KVMPROGS_H
+#define HVSIM_TEST_KVMPROGS_H
+
+#include <stdint.h>
+
+struct kvmp_result {
+	long api;			/* KVM_GET_API_VERSION */
+	long vm, vcpu;			/* the fds (or -errno) */
+	long mmap_size;
+	int mapped;			/* the kvm_run page was mapped */
+	long run;			/* KVM_RUN's return */
+	uint32_t exit_reason;		/* kvm_run after it */
+	uint64_t fail_reason;		/* fail_entry.hardware_entry_failure_reason */
+	long errs[8];			/* the bad-argument calls, in program order */
+	long closes[3];
+};
+void kvmp_result(struct kvmp_result *r);
+
+/* Open /dev/kvm, a VM, a vCPU, map its kvm_run, KVM_RUN once, close all. */
+void kvmp_lifecycle_task(void *arg);
+/* The calls KVM refuses, each with its error code. */
+void kvmp_bad_args_task(void *arg);
+
+#endif /* HVSIM_TEST_KVMPROGS_H */
