@@ -195,18 +195,25 @@ ParameterizedTest(struct strat_param *s, kernel, ipi_waits_for_the_target_to_ena
 
 static int judge_hotplug_fail(const struct kprog_result *r, char *msg, size_t len)
 {
-	/* A up on 2 (12), B up on 2 fails (32), A torn down on 2 (22); B never torn down. */
-	static const int want[] = { 12, 32, 22 };
+	/*
+	 * S starting on 2 (52), A up on 2 (12), B up on 2 fails (32), A torn
+	 * down on 2 (22), S dying on 2 (62); B never torn down. Each on CPU 2,
+	 * S's with interrupts off, the others' on.
+	 */
+	static const int want[] = { 52, 12, 32, 22, 62 };
 
-	if (r->count == -5 && r->flag == 0 && r->norder == 3 &&
+	if (r->count == -5 && r->flag == 0 && r->norder == 5 && !r->bad &&
 	    !memcmp(r->order, want, sizeof(want)))
 		return 0;
-	snprintf(msg, len, "add_cpu %d, online %d, %d callbacks: %d %d %d %d", r->count, r->flag,
-		 r->norder, r->order[0], r->order[1], r->order[2], r->order[3]);
+	snprintf(msg, len, "add_cpu %d, online %d, bad %d, %d callbacks: %d %d %d %d %d", r->count,
+		 r->flag, r->bad, r->norder, r->order[0], r->order[1], r->order[2], r->order[3],
+		 r->order[4]);
 	return 1;
 }
 
-Test(kernel, failing_online_callback_rolls_the_cpu_back, .timeout = 60)
+STRATEGIES(failing_online_callback_rolls_the_cpu_back_on_that_cpu)
+ParameterizedTest(struct strat_param *s, kernel,
+		  failing_online_callback_rolls_the_cpu_back_on_that_cpu, .timeout = 60)
 {
 	struct kcase k = {
 		.hc = {
@@ -215,9 +222,45 @@ Test(kernel, failing_online_callback_rolls_the_cpu_back, .timeout = 60)
 		},
 		.judge = judge_hotplug_fail,
 	};
-	struct sim_result r = kexplore(&k, "random", 3, 200);
+	struct sim_result r = kexplore(&k, s->name, s->seed, 200);
 
-	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	cr_expect_gt(k.hc.runs, 0);
+	sim_result_release(&r);
+}
+
+static int judge_hotplug_where(const struct kprog_result *r, char *msg, size_t len)
+{
+	/*
+	 * Setup with calls: STARTING on 0 and 1 (10, 11), ONLINE on 0 and 1
+	 * (30, 31); add_cpu(2): 12, 32; remove_cpu(2): 42, then DYING 22.
+	 * Every callback on its own CPU, the atomic ones with interrupts off.
+	 */
+	static const int want[] = { 10, 11, 30, 31, 12, 32, 42, 22 };
+
+	if (!r->count && !r->flag && !r->bad && r->norder == 8 &&
+	    !memcmp(r->order, want, sizeof(want)))
+		return 0;
+	snprintf(msg, len, "add/remove %d, online %d, bad %d, %d callbacks: %d %d %d %d %d %d %d %d",
+		 r->count, r->flag, r->bad, r->norder, r->order[0], r->order[1], r->order[2],
+		 r->order[3], r->order[4], r->order[5], r->order[6], r->order[7]);
+	return 1;
+}
+
+STRATEGIES(hotplug_callbacks_run_on_their_cpu)
+ParameterizedTest(struct strat_param *s, kernel, hotplug_callbacks_run_on_their_cpu, .timeout = 60)
+{
+	struct kcase k = {
+		.hc = {
+			.ncpus = 3, .offline = 1u << 2,
+			.tasks = { T(0, kp_hotplug_where_task, 0) },
+		},
+		.judge = judge_hotplug_where,
+	};
+	struct sim_result r = kexplore(&k, s->name, s->seed, 200);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	cr_expect_gt(k.hc.runs, 0);
 	sim_result_release(&r);
 }
 

@@ -119,22 +119,73 @@ void kp_arrival_sender_task(void *arg)
 	WRITE_ONCE(arr_sent, 1);
 }
 
+/* ---- hotplug callbacks run on their CPU ------------------------------------- */
+
+/* A callback for @cpu must run on @cpu, with interrupts off exactly when @atomic. */
+static void hp_where(unsigned int cpu, bool atomic)
+{
+	if (smp_processor_id() != cpu || irqs_disabled() != atomic)
+		res.bad = 1;
+}
+
+static int hp_start(unsigned int cpu)
+{
+	hp_where(cpu, true);
+	record(10 + (int)cpu);
+	return 0;
+}
+
+static int hp_dying(unsigned int cpu)
+{
+	hp_where(cpu, true);
+	record(20 + (int)cpu);
+	return 0;
+}
+
+static int hp_online(unsigned int cpu)
+{
+	hp_where(cpu, false);
+	record(30 + (int)cpu);
+	return 0;
+}
+
+static int hp_offline(unsigned int cpu)
+{
+	hp_where(cpu, false);
+	record(40 + (int)cpu);
+	return 0;
+}
+
+void kp_hotplug_where_task(void *arg)
+{
+	(void)arg;
+	if (cpuhp_setup_state(CPUHP_AP_KVM_STARTING, "test/where:starting", hp_start, hp_dying) ||
+	    cpuhp_setup_state(CPUHP_AP_KVM_ONLINE, "test/where:online", hp_online, hp_offline))
+		res.bad = 2;
+	res.count = add_cpu(2);
+	res.count |= remove_cpu(2);
+	res.flag = cpu_online(2);
+}
+
 /* ---- a failing ONLINE callback rolls the CPU back ---------------------------- */
 
 static int hp_a_up(unsigned int cpu)
 {
+	hp_where(cpu, false);
 	record(10 + (int)cpu);
 	return 0;
 }
 
 static int hp_a_down(unsigned int cpu)
 {
+	hp_where(cpu, false);
 	record(20 + (int)cpu);
 	return 0;
 }
 
 static int hp_b_up(unsigned int cpu)
 {
+	hp_where(cpu, false);
 	record(30 + (int)cpu);
 	return cpu == 2 ? -5 : 0;	/* -EIO on CPU 2 */
 }
@@ -145,9 +196,24 @@ static int hp_b_down(unsigned int cpu)
 	return 0;
 }
 
+static int hp_s_up(unsigned int cpu)
+{
+	hp_where(cpu, true);
+	record(50 + (int)cpu);
+	return 0;
+}
+
+static int hp_s_down(unsigned int cpu)
+{
+	hp_where(cpu, true);
+	record(60 + (int)cpu);
+	return 0;
+}
+
 void kp_hotplug_fail_task(void *arg)
 {
 	(void)arg;
+	cpuhp_setup_state_nocalls(CPUHP_AP_KVM_STARTING, "test/s:starting", hp_s_up, hp_s_down);
 	cpuhp_setup_state_nocalls(CPUHP_AP_KVM_ONLINE, "test/a:online", hp_a_up, hp_a_down);
 	cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "test/b:online", hp_b_up, hp_b_down);
 	res.count = add_cpu(2);

@@ -23,6 +23,8 @@ void kp_irq_sender_task(void *arg);
 void kp_arrival_target_task(void *arg);
 void kp_arrival_sender_task(void *arg);
 void kp_hotplug_fail_task(void *arg);
+/* STARTING and ONLINE states set up with calls, then CPU 2 added and removed. */
+void kp_hotplug_where_task(void *arg);
 void kp_mutex_task(void *arg);
 void kp_abba_task(void *arg);
 void kp_producer_task(void *arg);
