@@ -264,6 +264,38 @@ ParameterizedTest(struct strat_param *s, kernel, hotplug_callbacks_run_on_their_
 	sim_result_release(&r);
 }
 
+static int judge_affinity(const struct kprog_result *r, char *msg, size_t len)
+{
+	/* -EINVAL for an empty and an offline-only mask; then on CPU 2 at once, notifiers paired. */
+	if (!r->bad && !r->count && r->order[0] == 0 && r->order[1] == 2 && r->sched_out >= 1 &&
+	    r->sched_in == r->sched_out && r->hits[7] == 2)
+		return 0;
+	snprintf(msg, len, "bad %d, ret %d, CPU %d -> %d, notifiers out %d in %d (last on %d)",
+		 r->bad, r->count, r->order[0], r->order[1], r->sched_out, r->sched_in, r->hits[7]);
+	return 1;
+}
+
+STRATEGIES(sched_setaffinity_moves_a_task_onto_a_hot_added_cpu)
+ParameterizedTest(struct strat_param *s, kernel, sched_setaffinity_moves_a_task_onto_a_hot_added_cpu,
+		  .timeout = 60)
+{
+	struct kcase k = {
+		.hc = {
+			.ncpus = 3, .offline = 1u << 2,
+			.tasks = {
+				{ .cpu = 0, .fn = kp_affinity_user_task, .name = "user", .user = true },
+				T(1, kp_add_cpu2_task, 0),
+			},
+		},
+		.judge = judge_affinity,
+	};
+	struct sim_result r = kexplore(&k, s->name, s->seed, 200);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	cr_expect_gt(k.hc.runs, 0);
+	sim_result_release(&r);
+}
+
 /* ---- locks ---------------------------------------------------------------------- */
 
 static int judge_mutex(const struct kprog_result *r, char *msg, size_t len)

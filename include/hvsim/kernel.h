@@ -195,6 +195,12 @@ unsigned int task_cpu(const struct task *t);
 void schedule(void);
 void cond_resched(void);
 int wake_up_process(struct task *t);
+/*
+ * Let @p run only on the CPUs of @new_mask; -EINVAL when none of them is
+ * online and active. The running task moves at once when its CPU is not
+ * in the mask.
+ */
+int set_cpus_allowed_ptr(struct task *p, const struct cpumask *new_mask);
 
 /* Start a kernel thread running @fn(@data) on @cpu (bound) or anywhere (-1). */
 struct task *kthread_run_on(int (*fn)(void *data), void *data, int cpu, const char *name);

@@ -22,6 +22,12 @@ int sim_spawn_user(struct machine *m, unsigned int cpu, unsigned int proc, const
 int sim_sys_openat(const char *path, int flags);
 long sim_sys_ioctl(int fd, unsigned long cmd, unsigned long arg);
 int sim_sys_close(int fd);
+/*
+ * sched_setaffinity(2): task @pid (0: the caller) runs only on the CPUs of
+ * the mask at @user_mask (@len bytes, bit n for CPU n). -EINVAL when no
+ * CPU of it is online, -ESRCH for no such task, -EFAULT for a bad pointer.
+ */
+int sim_sys_sched_setaffinity(int pid, size_t len, const void *user_mask);
 /* The Nth fallible call of the next system call fails (0: none). */
 void sim_sys_set_fail_nth(int nth);
 

@@ -203,7 +203,9 @@ static void switch_to(struct machine *m, unsigned int cpu, bool preempt, bool fr
 	}
 	m->cur_cpu = c;
 	m->cur_task = to;
-	ctx_switch(&from->ctx, &to->ctx, from_dies);
+	/* The running task itself when it migrated: it goes on, on @cpu. */
+	if (to != from)
+		ctx_switch(&from->ctx, &to->ctx, from_dies);
 	/* Resumed: whoever switched here set cur_cpu and cur_task to us. */
 	if (from->need_sched_in) {
 		from->need_sched_in = false;
@@ -309,7 +311,7 @@ void sched_decide(struct machine *m, bool forced, bool from_dies)
 		m->preemptions++;
 	if (target == cur && !d.forced)
 		maybe_preempt(m, t);
-	if (m->cpus[target].cur != t)
+	if (m->cpus[target].cur != t || target != cur)
 		switch_to(m, target, preempt, from_dies);
 }
 

@@ -61,6 +61,7 @@ struct ktask {
 	bool wait_excl;			/* waits for an rw-semaphore as a writer */
 	bool hung_reported;		/* the hung-task report was made */
 	bool pinned;			/* may not migrate when woken */
+	uint64_t allowed;		/* unpinned: the CPUs it may run on (set_cpus_allowed_ptr) */
 	struct task *next_on_cpu;	/* its CPU's runqueue, in arrival order */
 	struct task *wait_next;		/* FIFO link in a lock's or queue's waiters */
 	struct preempt_notifier *notifiers; /* sched in/out callbacks */

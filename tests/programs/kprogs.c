@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "hvsim/kernel.h"
+#include "hvsim/user.h"
 
 static struct kprog_result res;
 
@@ -499,4 +500,60 @@ void kp_remove_cpu_task(void *arg)
 	res.count = remove_cpu(2);
 	res.flag = cpu_online(2) || cpu_active(2) || num_online_cpus() != 2;
 	on_each_cpu(rm_hit, NULL, 1);
+}
+
+/* ---- sched_setaffinity onto a hot-added CPU ------------------------------------ */
+
+static int aff_checked;	/* the user task tried CPU 2 while it was offline */
+static int aff_added;
+static struct preempt_notifier aff_pn;
+
+static void aff_sched_in(struct preempt_notifier *n, int cpu)
+{
+	(void)n;
+	res.sched_in++;
+	res.hits[7] = cpu;	/* where it last came in */
+}
+
+static void aff_sched_out(struct preempt_notifier *n, struct task *next)
+{
+	(void)n;
+	(void)next;
+	res.sched_out++;
+}
+
+static struct preempt_ops aff_ops = { .sched_in = aff_sched_in, .sched_out = aff_sched_out };
+
+void kp_affinity_user_task(void *arg)
+{
+	size_t len;
+	uint64_t *mask = sim_user_mem(&len);
+
+	(void)arg;
+	preempt_notifier_init(&aff_pn, &aff_ops);
+	preempt_notifier_register(&aff_pn);
+	*mask = 0;
+	if (sim_sys_sched_setaffinity(0, sizeof(*mask), mask) != -22)
+		res.bad |= 1;
+	*mask = 1ULL << 2;
+	if (sim_sys_sched_setaffinity(0, sizeof(*mask), mask) != -22)
+		res.bad |= 2;	/* CPU 2 is not online yet */
+	WRITE_ONCE(aff_checked, 1);
+	while (!READ_ONCE(aff_added))
+		cpu_relax();
+	res.order[0] = (int)smp_processor_id();
+	res.count = sim_sys_sched_setaffinity(0, sizeof(*mask), mask);
+	res.order[1] = (int)smp_processor_id();
+	res.norder = 2;
+	preempt_notifier_unregister(&aff_pn);
+}
+
+void kp_add_cpu2_task(void *arg)
+{
+	(void)arg;
+	while (!READ_ONCE(aff_checked))
+		cpu_relax();
+	if (add_cpu(2))
+		res.bad |= 4;
+	WRITE_ONCE(aff_added, 1);
 }

@@ -47,5 +47,8 @@ void kp_remove_cpu_task(void *arg);
 void kp_hung_task(void *arg);
 void kp_long_worker_task(void *arg);
 
+/* A user task moved by sched_setaffinity() onto CPU 2, which the other task adds. */
+void kp_affinity_user_task(void *arg);
+void kp_add_cpu2_task(void *arg);
 
 #endif /* HVSIM_TEST_KPROGS_H */
