@@ -196,6 +196,8 @@ void ksched_woken(struct machine *m, struct task *t);
 unsigned int ksched_preempt_candidates(struct machine *m, struct cpu *c, struct task *t,
 				       struct task **cand);
 void ksched_start(struct machine *m);
+/* The running @t was preempted for @next, or is alone (NULL): it may move to another CPU. */
+void ksched_preempted(struct machine *m, struct task *t, struct task *next);
 /* The next runnable task of @t's runqueue after it (wrapping), or NULL. */
 struct task *ksched_next_after(struct machine *m, struct task *t);
 

@@ -132,6 +132,63 @@ static void kick_idle(struct machine *m, unsigned int cpu, struct task *t)
 	}
 }
 
+/*
+ * Is @cpu free for a pushed task: halted in its idle task, and no other
+ * live task bound to it (one asleep there would wake up queued behind the
+ * newcomer, and with no time slice it would wait as long as the newcomer
+ * spins)?
+ */
+static bool cpu_free(const struct machine *m, unsigned int cpu)
+{
+	const struct task *idle = kcpu(m, cpu)->idle;
+
+	if (!idle || m->cpus[cpu].cur != idle || idle->state != TASK_HALTED)
+		return false;
+	for (const struct task *u = kcpu(m, cpu)->rq; u; u = ktask(m, u)->next_on_cpu)
+		if (u != idle && u->state != TASK_DONE)
+			return false;
+	return true;
+}
+
+/*
+ * The running task @t was preempted for @next, or (@next NULL) runs
+ * alone on its CPU and could be pushed away: the load balancer may move
+ * an unpinned task to a free CPU of its mask (SIM_CHOICE_MIGRATE,
+ * default: stay), as idle balancing pulls it there. Only to a free one
+ * (cpu_free()): there is no time slice, so a task queued behind another
+ * that spins would never run. Its sched-in notifiers run when it resumes
+ * there; pushed alone, it goes on there at once.
+ */
+void ksched_preempted(struct machine *m, struct task *t, struct task *next)
+{
+	unsigned int cpus[SIM_MAX_CPUS], n = 0, v;
+	struct cpu *c = &m->cpus[t->cpu];
+	struct sim_decision d;
+
+	if (ktask(m, t)->pinned)
+		return;
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		if (i != t->cpu && task_cpu_ok(m, t, i) && cpu_free(m, i))
+			cpus[n++] = i;
+	if (!n)
+		return;
+	d = (struct sim_decision){
+		.kind = SIM_CHOICE_MIGRATE, .n = n + 1, .step = m->step + 1,
+		.cur = c->id, .dflt = c->id,
+	};
+	v = sim_choose(m, &d);
+	if (!v)
+		return;
+	rq_move(m, t, cpus[v - 1]);
+	if (!next) {
+		/* Its sched-out notifiers run here, in its context; its CPU idles. */
+		next = ksched_pick_next(m, c);
+		kernel_sched(m, t, false, next);
+		machine_set_cur(c, next);
+	}
+	kick_idle(m, t->cpu, t);
+}
+
 void ksched_woken(struct machine *m, struct task *t)
 {
 	place_woken(m, t);

@@ -557,3 +557,45 @@ void kp_add_cpu2_task(void *arg)
 		res.bad |= 4;
 	WRITE_ONCE(aff_added, 1);
 }
+
+/* ---- a preempted task may move, notifiers paired ------------------------------ */
+
+static struct preempt_notifier mig_pn;
+static int mig_out;	/* sched out and not yet back in */
+static int mig_work;
+
+static void mig_sched_in(struct preempt_notifier *n, int cpu)
+{
+	(void)n;
+	if (!mig_out || cpu != (int)smp_processor_id())
+		res.bad |= 1;
+	mig_out = 0;
+	res.sched_in++;
+}
+
+static void mig_sched_out(struct preempt_notifier *n, struct task *next)
+{
+	(void)n;
+	(void)next;
+	if (mig_out)
+		res.bad |= 2;
+	mig_out = 1;
+	res.sched_out++;
+}
+
+static struct preempt_ops mig_ops = { .sched_in = mig_sched_in, .sched_out = mig_sched_out };
+
+void kp_busy_mover_task(void *arg)
+{
+	(void)arg;
+	preempt_notifier_init(&mig_pn, &mig_ops);
+	preempt_notifier_register(&mig_pn);
+	res.order[0] = (int)smp_processor_id();
+	for (int i = 0; i < 64; i++)
+		WRITE_ONCE(mig_work, READ_ONCE(mig_work) + 1);
+	res.order[1] = (int)smp_processor_id();
+	res.norder = 2;
+	preempt_notifier_unregister(&mig_pn);
+	if (res.sched_in != res.sched_out)
+		res.bad |= 4;
+}

@@ -50,5 +50,7 @@ void kp_long_worker_task(void *arg);
 /* A user task moved by sched_setaffinity() onto CPU 2, which the other task adds. */
 void kp_affinity_user_task(void *arg);
 void kp_add_cpu2_task(void *arg);
+/* Busy, never blocking, with a preempt notifier: may it move when preempted? */
+void kp_busy_mover_task(void *arg);
 
 #endif /* HVSIM_TEST_KPROGS_H */
