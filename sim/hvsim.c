@@ -48,6 +48,7 @@ static const struct machine_hooks hvsim_hooks = {
 	.pick_next = ksched_pick_next,
 	.woken = ksched_woken,
 	.preempt_candidates = ksched_preempt_candidates,
+	.preempted = ksched_preempted,
 	.start = ksched_start,
 	.access = kdetect_access,
 	.flush = kdetect_flush,

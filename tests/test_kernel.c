@@ -196,18 +196,25 @@ ParameterizedTest(struct strat_param *s, kernel, ipi_waits_for_the_target_to_ena
 
 static int judge_hotplug_fail(const struct kprog_result *r, char *msg, size_t len)
 {
-	/* A up on 2 (12), B up on 2 fails (32), A torn down on 2 (22); B never torn down. */
-	static const int want[] = { 12, 32, 22 };
+	/*
+	 * S starting on 2 (52), A up on 2 (12), B up on 2 fails (32), A torn
+	 * down on 2 (22), S dying on 2 (62); B never torn down. Each on CPU 2,
+	 * S's with interrupts off, the others' on.
+	 */
+	static const int want[] = { 52, 12, 32, 22, 62 };
 
-	if (r->count == -5 && r->flag == 0 && r->norder == 3 &&
+	if (r->count == -5 && r->flag == 0 && r->norder == 5 && !r->bad &&
 	    !memcmp(r->order, want, sizeof(want)))
 		return 0;
-	snprintf(msg, len, "add_cpu %d, online %d, %d callbacks: %d %d %d %d", r->count, r->flag,
-		 r->norder, r->order[0], r->order[1], r->order[2], r->order[3]);
+	snprintf(msg, len, "add_cpu %d, online %d, bad %d, %d callbacks: %d %d %d %d %d", r->count,
+		 r->flag, r->bad, r->norder, r->order[0], r->order[1], r->order[2], r->order[3],
+		 r->order[4]);
 	return 1;
 }
 
-Test(kernel, failing_online_callback_rolls_the_cpu_back, .timeout = 60)
+STRATEGIES(failing_online_callback_rolls_the_cpu_back_on_that_cpu)
+ParameterizedTest(struct strat_param *s, kernel,
+		  failing_online_callback_rolls_the_cpu_back_on_that_cpu, .timeout = 60)
 {
 	struct kcase k = {
 		.hc = {
@@ -216,9 +223,77 @@ Test(kernel, failing_online_callback_rolls_the_cpu_back, .timeout = 60)
 		},
 		.judge = judge_hotplug_fail,
 	};
-	struct sim_result r = kexplore(&k, "random", 3, 200);
+	struct sim_result r = kexplore(&k, s->name, s->seed, 200);
 
-	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	cr_expect_gt(k.hc.runs, 0);
+	sim_result_release(&r);
+}
+
+static int judge_hotplug_where(const struct kprog_result *r, char *msg, size_t len)
+{
+	/*
+	 * Setup with calls: STARTING on 0 and 1 (10, 11), ONLINE on 0 and 1
+	 * (30, 31); add_cpu(2): 12, 32; remove_cpu(2): 42, then DYING 22.
+	 * Every callback on its own CPU, the atomic ones with interrupts off.
+	 */
+	static const int want[] = { 10, 11, 30, 31, 12, 32, 42, 22 };
+
+	if (!r->count && !r->flag && !r->bad && r->norder == 8 &&
+	    !memcmp(r->order, want, sizeof(want)))
+		return 0;
+	snprintf(msg, len, "add/remove %d, online %d, bad %d, %d callbacks: %d %d %d %d %d %d %d %d",
+		 r->count, r->flag, r->bad, r->norder, r->order[0], r->order[1], r->order[2],
+		 r->order[3], r->order[4], r->order[5], r->order[6], r->order[7]);
+	return 1;
+}
+
+STRATEGIES(hotplug_callbacks_run_on_their_cpu)
+ParameterizedTest(struct strat_param *s, kernel, hotplug_callbacks_run_on_their_cpu, .timeout = 60)
+{
+	struct kcase k = {
+		.hc = {
+			.ncpus = 3, .offline = 1u << 2,
+			.tasks = { T(0, kp_hotplug_where_task, 0) },
+		},
+		.judge = judge_hotplug_where,
+	};
+	struct sim_result r = kexplore(&k, s->name, s->seed, 200);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	cr_expect_gt(k.hc.runs, 0);
+	sim_result_release(&r);
+}
+
+static int judge_affinity(const struct kprog_result *r, char *msg, size_t len)
+{
+	/* -EINVAL for an empty and an offline-only mask; then on CPU 2 at once, notifiers paired. */
+	if (!r->bad && !r->count && r->order[0] != 2 && r->order[1] == 2 && r->sched_out >= 1 &&
+	    r->sched_in == r->sched_out && r->hits[7] == 2)
+		return 0;
+	snprintf(msg, len, "bad %d, ret %d, CPU %d -> %d, notifiers out %d in %d (last on %d)",
+		 r->bad, r->count, r->order[0], r->order[1], r->sched_out, r->sched_in, r->hits[7]);
+	return 1;
+}
+
+STRATEGIES(sched_setaffinity_moves_a_task_onto_a_hot_added_cpu)
+ParameterizedTest(struct strat_param *s, kernel, sched_setaffinity_moves_a_task_onto_a_hot_added_cpu,
+		  .timeout = 60)
+{
+	struct kcase k = {
+		.hc = {
+			.ncpus = 3, .offline = 1u << 2,
+			.tasks = {
+				{ .cpu = 0, .fn = kp_affinity_user_task, .name = "user", .user = true },
+				T(1, kp_add_cpu2_task, 0),
+			},
+		},
+		.judge = judge_affinity,
+	};
+	struct sim_result r = kexplore(&k, s->name, s->seed, 200);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	cr_expect_gt(k.hc.runs, 0);
 	sim_result_release(&r);
 }
 
@@ -482,6 +557,40 @@ Test(kernel, a_woken_task_may_migrate, .timeout = 60)
 	sim_result_release(&r);
 	sim_result_release(&f);
 	sim_result_release(&d);
+}
+
+static int judge_busy_mover(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->bad) {
+		snprintf(msg, len, "notifiers out of order: bad %d, out %d in %d", r->bad,
+			 r->sched_out, r->sched_in);
+		return 1;
+	}
+	return judge_migrated(r, msg, len);
+}
+
+Test(kernel, a_preempted_task_may_migrate_without_blocking, .timeout = 60)
+{
+	struct kcase pinned = {
+		.hc = { .ncpus = 2, .tasks = { T(0, kp_busy_mover_task, 0) } },
+		.judge = judge_busy_mover,
+	};
+	struct kcase free = pinned;
+	struct sim_result r, t, f;
+
+	free.hc.tasks[0].migratable = true;
+	/* Pinned, it never moves; unpinned under timed (every choice the default), neither. */
+	r = kexplore(&pinned, "random", 1, 300);
+	cr_expect_eq(r.failures, 0, "a pinned task moved: %s", r.message);
+	t = kexplore(&free, "timed", 1, 20);
+	cr_expect_eq(t.failures, 0, "moved by default: %s", t.message);
+	/* Some random schedule pushes it to the idle CPU 1, its notifiers paired. */
+	f = kexplore(&free, "random", 1, 300);
+	cr_expect_eq(f.failures, 1, "random never moved the busy task");
+	cr_expect(strstr(f.message, "from CPU0 to CPU1") != NULL, "%s", f.message);
+	sim_result_release(&r);
+	sim_result_release(&t);
+	sim_result_release(&f);
 }
 
 Test(kernel, a_long_sleep_is_a_hung_task, .timeout = 60)

@@ -195,6 +195,12 @@ unsigned int task_cpu(const struct task *t);
 void schedule(void);
 void cond_resched(void);
 int wake_up_process(struct task *t);
+/*
+ * Let @p run only on the CPUs of @new_mask; -EINVAL when none of them is
+ * online and active. The running task moves at once when its CPU is not
+ * in the mask.
+ */
+int set_cpus_allowed_ptr(struct task *p, const struct cpumask *new_mask);
 
 /* Start a kernel thread running @fn(@data) on @cpu (bound) or anywhere (-1). */
 struct task *kthread_run_on(int (*fn)(void *data), void *data, int cpu, const char *name);
@@ -387,9 +393,10 @@ static inline void *xa_erase(struct xarray *xa, unsigned long index)
 /* ---- CPU hotplug --------------------------------------------------------- */
 
 /*
- * States, in bring-up order. STARTING states run on the new CPU with
- * interrupts off and cannot fail; ONLINE states run in the new CPU's
- * hotplug thread and can fail, which rolls the CPU back offline.
+ * States, in bring-up order. STARTING states (and their teardowns, DYING)
+ * run on the CPU concerned with interrupts off and cannot fail; ONLINE
+ * states run in that CPU's hotplug thread and can fail, which rolls the
+ * CPU back offline.
  */
 enum cpuhp_state {
 	CPUHP_OFFLINE = 0,
@@ -404,12 +411,18 @@ enum cpuhp_state {
 	CPUHP_ONLINE = 30,
 };
 
-/* Register callbacks for @state and run startup on every online CPU. */
+/*
+ * Register callbacks for @state and run startup on every online CPU, on
+ * that CPU; if one fails, the CPUs done so far run teardown, and the state
+ * is not registered.
+ */
 int cpuhp_setup_state(enum cpuhp_state state, const char *name,
 		      int (*startup)(unsigned int cpu), int (*teardown)(unsigned int cpu));
 /* The same without running startup now. */
 int cpuhp_setup_state_nocalls(enum cpuhp_state state, const char *name,
 			      int (*startup)(unsigned int cpu), int (*teardown)(unsigned int cpu));
+/* Unregister @state, running teardown on every online CPU first (or not). */
+void cpuhp_remove_state(enum cpuhp_state state);
 void cpuhp_remove_state_nocalls(enum cpuhp_state state);
 /* Bring @cpu up or down; takes the hotplug lock for write. */
 int add_cpu(unsigned int cpu);

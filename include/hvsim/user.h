@@ -28,6 +28,12 @@ int sim_sys_close(int fd);
  * kvm_run page); @prot and @flags are taken as given.
  */
 void *sim_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, long offset);
+/*
+ * sched_setaffinity(2): task @pid (0: the caller) runs only on the CPUs of
+ * the mask at @user_mask (@len bytes, bit n for CPU n). -EINVAL when no
+ * CPU of it is online, -ESRCH for no such task, -EFAULT for a bad pointer.
+ */
+int sim_sys_sched_setaffinity(int pid, size_t len, const void *user_mask);
 /* The Nth fallible call of the next system call fails (0: none). */
 void sim_sys_set_fail_nth(int nth);
 

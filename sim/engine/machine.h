@@ -152,6 +152,14 @@ struct machine_hooks {
 	void (*woken)(struct machine *m, struct task *t);
 	unsigned int (*preempt_candidates)(struct machine *m, struct cpu *c, struct task *t,
 					   struct task **cand);
+	/*
+	 * @t, running, was preempted for @next (its sched-out notifiers ran),
+	 * or, @next NULL, is preemptible alone on its CPU: the kernel may move
+	 * it to another CPU that idles (the load balancer), and make it that
+	 * CPU's task; when @next is NULL, its own CPU goes to its idle task
+	 * and it goes on on the new one at once.
+	 */
+	void (*preempted)(struct machine *m, struct task *t, struct task *next);
 	void (*start)(struct machine *m);
 	/* Per-access checks (SIM_DETECT_RACE/MEM): an access, and the step boundary. */
 	void (*access)(struct machine *m, struct task *t, const struct sim_op *op);

@@ -203,7 +203,9 @@ static void switch_to(struct machine *m, unsigned int cpu, bool preempt, bool fr
 	}
 	m->cur_cpu = c;
 	m->cur_task = to;
-	ctx_switch(&from->ctx, &to->ctx, from_dies);
+	/* The running task itself when it migrated: it goes on, on @cpu. */
+	if (to != from)
+		ctx_switch(&from->ctx, &to->ctx, from_dies);
 	/* Resumed: whoever switched here set cur_cpu and cur_task to us. */
 	if (from->need_sched_in) {
 		from->need_sched_in = false;
@@ -236,7 +238,10 @@ static bool task_preemptible(const struct machine *m, const struct task *t)
  * The strategy may preempt the running task for another runnable task of
  * its CPU (a timer tick, or a wake-up's preemption, on a real kernel). The
  * running task does the switch itself, as schedule() does: its sched-out
- * notifiers run in its own context first.
+ * notifiers run in its own context first. A preempted task may then move
+ * to another CPU, and a task alone on its CPU may be pushed to one that
+ * idles (the kernel's load balancing): the kernel's preempted hook asks
+ * the strategy (SIM_CHOICE_MIGRATE, default: stay).
  */
 static void maybe_preempt(struct machine *m, struct task *t)
 {
@@ -248,8 +253,11 @@ static void maybe_preempt(struct machine *m, struct task *t)
 	if (!task_preemptible(m, t) || !m->hooks->preempt_candidates)
 		return;
 	k = m->hooks->preempt_candidates(m, c, t, cand);
-	if (!k)
+	if (!k) {
+		if (m->hooks->preempted)
+			m->hooks->preempted(m, t, NULL);
 		return;
+	}
 	d = (struct sim_decision){
 		.kind = SIM_CHOICE_PREEMPT, .n = k + 1, .step = m->step + 1,
 		.cur = c->id, .dflt = c->id, .op = &t->pending,
@@ -260,6 +268,8 @@ static void maybe_preempt(struct machine *m, struct task *t)
 	u = cand[v - 1];
 	run_notifiers(m, t, false, u);
 	machine_set_cur(c, u);
+	if (m->hooks->preempted)
+		m->hooks->preempted(m, t, u);
 }
 
 /*
@@ -307,9 +317,13 @@ void sched_decide(struct machine *m, bool forced, bool from_dies)
 	preempt = sched_preempts(&d, target);
 	if (preempt)
 		m->preemptions++;
-	if (target == cur && !d.forced)
+	if (target == cur && !d.forced) {
 		maybe_preempt(m, t);
-	if (m->cpus[target].cur != t)
+		/* Pushed to a CPU that idled: the decision stands, it goes on there. */
+		if (t->cpu != cur && m->cpus[t->cpu].cur == t)
+			target = t->cpu;
+	}
+	if (m->cpus[target].cur != t || target != cur)
 		switch_to(m, target, preempt, from_dies);
 }
 

@@ -16,6 +16,25 @@
  * Between (1) and (3) CPU n is online, takes IPIs and runs their functions,
  * yet its ONLINE callbacks have not run: the window of the first seed race.
  * Taking cpus_read_lock() around on_each_cpu() closes it.
+ *
+ * Every callback runs on the CPU it is for, never on the initiator, as
+ * Linux's hotplug machinery runs them (Documentation/core-api/
+ * cpu_hotplug.rst): STARTING and DYING ones with interrupts off on that
+ * CPU, ONLINE ones (and their teardowns) in its hotplug thread cpuhp/n.
+ * Taking CPU n down, or rolling back a failed bring-up:
+ *
+ *   initiator (remove_cpu)                CPU n
+ *   cpus_write_lock()
+ *   clear active, kick cpuhp/n ---------> cpuhp/n: ONLINE teardowns, in reverse
+ *                                         take_cpu_down(), IRQs off:
+ *                                           clear online, DYING callbacks
+ *   wait for cpuhp/n  <------------------ done
+ *   cpus_write_unlock()
+ *
+ * cpuhp_setup_state() and cpuhp_remove_state() kick each online CPU's
+ * hotplug thread in turn for the one state. The thread is a fresh kthread
+ * bound to CPU n, which runs it when CPU n's current task blocks or is
+ * preempted (Linux's is SCHED_FIFO and preempts at once).
  */
 #include "hvsim/kernel.h"
 
@@ -24,6 +43,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/bug.h"
 #include "engine/report.h"
 #include "engine/strbuf.h"
 #include "kernel/kmodel.h"
@@ -31,6 +51,131 @@
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 
+/* STARTING and DYING states run with interrupts off on their CPU. */
+static bool cpuhp_is_atomic(int state)
+{
+	return state >= CPUHP_AP_STARTING_FIRST && state <= CPUHP_AP_STARTING_LAST;
+}
+
+/*
+ * One state's startup (@up) or teardown on the running CPU, which must be
+ * @cpu: an atomic state's with interrupts off, as cpuhp_thread_fun() and
+ * take_cpu_down() run them. NULL callbacks succeed.
+ */
+static int cpuhp_invoke(struct machine *m, int state, unsigned int cpu, bool up)
+{
+	const struct cpuhp_step *st = &kmodel_of(m)->steps[state];
+	int (*cb)(unsigned int cpu) = up ? st->startup : st->teardown;
+	unsigned long flags = 0;
+	int ret;
+
+	SIM_BUG_ON(m->cur_cpu->id != cpu);
+	if (!st->set || !cb)
+		return 0;
+	if (cpuhp_is_atomic(state))
+		local_irq_save(flags);
+	ret = cb(cpu);
+	if (cpuhp_is_atomic(state))
+		local_irq_restore(flags);
+	return ret;
+}
+
+/* Teardown of the states below @from, down to @lo, in reverse, on @cpu (the running CPU). */
+static void rollback(struct machine *m, unsigned int cpu, int from, int lo)
+{
+	for (int s = from - 1; s >= lo; s--)
+		cpuhp_invoke(m, s, cpu, false);
+}
+
+/*
+ * take_cpu_down(), on the dying CPU with interrupts off: it leaves the
+ * online mask, then its DYING callbacks run (STARTING's teardowns, in
+ * reverse).
+ */
+static void take_cpu_down(struct machine *m, unsigned int cpu)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	kcall_named(NULL, CALLER_PC, "set_cpu_online");
+	kcpu(m, cpu)->online = false;
+	rollback(m, cpu, CPUHP_AP_STARTING_LAST + 1, CPUHP_AP_STARTING_FIRST);
+	local_irq_restore(flags);
+}
+
+/* What a CPU's hotplug thread (cpuhp/n) is asked to do. */
+enum cpuhp_work {
+	CPUHP_WORK_BRINGUP,	/* the ONLINE states up; on failure, back down and offline */
+	CPUHP_WORK_TEARDOWN,	/* the ONLINE states down, then take_cpu_down() */
+	CPUHP_WORK_STATE_UP,	/* one state's startup (cpuhp_setup_state) */
+	CPUHP_WORK_STATE_DOWN,	/* one state's teardown (rollback, cpuhp_remove_state) */
+};
+
+/* A request to a CPU's hotplug thread, and its answer. */
+struct cpuhp_request {
+	enum cpuhp_work work;
+	unsigned int cpu;
+	int state;			/* STATE_UP/STATE_DOWN: which one */
+	int result;			/* 0, or the failing callback's error */
+	struct completion done;		/* the work is finished */
+	struct completion started;	/* BRINGUP: the AP reached the idle loop */
+};
+
+/* cpuhp/n: the callbacks of the ONLINE section run here, on CPU n. */
+static int cpuhp_thread(void *data)
+{
+	struct cpuhp_request *req = data;
+	struct machine *m = sim_current;
+
+	req->result = 0;
+	switch (req->work) {
+	case CPUHP_WORK_BRINGUP:
+		for (int s = CPUHP_AP_ONLINE; s < CPUHP_ONLINE; s++) {
+			int ret = cpuhp_invoke(m, s, req->cpu, true);
+
+			if (!ret)
+				continue;
+			req->result = ret;
+			printk("cpuhp: %s on CPU%u failed: %d, rolling back",
+			       kmodel_of(m)->steps[s].name, req->cpu, ret);
+			rollback(m, req->cpu, s, CPUHP_AP_ONLINE);
+			take_cpu_down(m, req->cpu);
+			break;
+		}
+		break;
+	case CPUHP_WORK_TEARDOWN:
+		rollback(m, req->cpu, CPUHP_ONLINE, CPUHP_AP_ONLINE);
+		take_cpu_down(m, req->cpu);
+		break;
+	case CPUHP_WORK_STATE_UP:
+		req->result = cpuhp_invoke(m, req->state, req->cpu, true);
+		break;
+	case CPUHP_WORK_STATE_DOWN:
+		cpuhp_invoke(m, req->state, req->cpu, false);
+		break;
+	}
+	complete(&req->done);
+	return 0;
+}
+
+/* Run @work in @cpu's hotplug thread and wait for it (cpuhp_kick_ap_work()). */
+static int cpuhp_issue(enum cpuhp_work work, unsigned int cpu, int state)
+{
+	struct cpuhp_request req = { .work = work, .cpu = cpu, .state = state };
+
+	init_completion(&req.done);
+	if (!kthread_run_on(cpuhp_thread, &req, (int)cpu, "cpuhp"))
+		return -ENOMEM;
+	wait_for_completion(&req.done);
+	return req.result;
+}
+
+/*
+ * cpuhp_setup_state() with calls: @state's startup on each online CPU in
+ * turn, in that CPU's hotplug thread (a STARTING state's with interrupts
+ * off there); when one fails, the CPUs done so far run the teardown and
+ * the state is not installed.
+ */
 static int setup_state(enum cpuhp_state state, const char *name,
 		       int (*startup)(unsigned int cpu), int (*teardown)(unsigned int cpu),
 		       bool calls, uintptr_t pc)
@@ -38,6 +183,7 @@ static int setup_state(enum cpuhp_state state, const char *name,
 	struct machine *m = kcall_named(NULL, pc, calls ? "cpuhp_setup_state" :
 					"cpuhp_setup_state_nocalls");
 	struct cpuhp_step *st;
+	unsigned int cpu;
 	int ret = 0;
 
 	if (!m->running || state <= CPUHP_OFFLINE || state >= CPUHP_ONLINE)
@@ -47,12 +193,19 @@ static int setup_state(enum cpuhp_state state, const char *name,
 	st->startup = startup;
 	st->teardown = teardown;
 	st->set = true;
-	if (!calls || !startup)
+	if (!calls || !startup || !m->cur_task)
 		return 0;
 	cpus_read_lock();
-	for (unsigned int cpu = 0; cpu < m->ncpus && !ret; cpu++)
+	for (cpu = 0; cpu < m->ncpus && !ret; cpu++)
 		if (kcpu(m, cpu)->online)
-			ret = startup(cpu);
+			ret = cpuhp_issue(CPUHP_WORK_STATE_UP, cpu, state);
+	if (ret) {
+		/* cpu - 1 failed: its startup undid itself; the ones before it roll back. */
+		for (unsigned int i = 0; i + 1 < cpu; i++)
+			if (kcpu(m, i)->online)
+				cpuhp_issue(CPUHP_WORK_STATE_DOWN, i, state);
+		memset(st, 0, sizeof(*st));
+	}
 	cpus_read_unlock();
 	return ret;
 }
@@ -69,58 +222,33 @@ int cpuhp_setup_state_nocalls(enum cpuhp_state state, const char *name,
 	return setup_state(state, name, startup, teardown, false, CALLER_PC);
 }
 
+static void remove_state(enum cpuhp_state state, bool calls, uintptr_t pc)
+{
+	struct machine *m = kcall_named(NULL, pc, calls ? "cpuhp_remove_state" :
+					"cpuhp_remove_state_nocalls");
+	struct cpuhp_step *st;
+
+	if (!m->running || state <= CPUHP_OFFLINE || state >= CPUHP_ONLINE)
+		return;
+	st = &kmodel_of(m)->steps[state];
+	if (calls && st->set && st->teardown && m->cur_task) {
+		cpus_read_lock();
+		for (unsigned int cpu = 0; cpu < m->ncpus; cpu++)
+			if (kcpu(m, cpu)->online)
+				cpuhp_issue(CPUHP_WORK_STATE_DOWN, cpu, state);
+		cpus_read_unlock();
+	}
+	memset(st, 0, sizeof(*st));
+}
+
+void cpuhp_remove_state(enum cpuhp_state state)
+{
+	remove_state(state, true, CALLER_PC);
+}
+
 void cpuhp_remove_state_nocalls(enum cpuhp_state state)
 {
-	struct machine *m = kcall(NULL, CALLER_PC);
-
-	if (m->running && state > CPUHP_OFFLINE && state < CPUHP_ONLINE)
-		memset(&kmodel_of(m)->steps[state], 0, sizeof(kmodel_of(m)->steps[state]));
-}
-
-/* What the new CPU's hotplug thread is asked to do. */
-struct cpuhp_request {
-	unsigned int cpu;
-	int result;			/* 0, or the failing callback's error */
-	int failed_state;		/* the state that failed, or -1 */
-	struct completion done;		/* ONLINE states finished (or rolled back) */
-	struct completion started;	/* the AP reached the idle loop */
-};
-
-/* Teardown of the states below @from, down to @lo, in reverse. */
-static void rollback(struct machine *m, unsigned int cpu, int from, int lo)
-{
-	for (int s = from - 1; s >= lo; s--) {
-		struct cpuhp_step *st = &kmodel_of(m)->steps[s];
-
-		if (st->set && st->teardown)
-			st->teardown(cpu);
-	}
-}
-
-static int cpuhp_thread(void *data)
-{
-	struct cpuhp_request *req = data;
-	struct machine *m = sim_current;
-
-	req->result = 0;
-	req->failed_state = -1;
-	for (int s = CPUHP_AP_ONLINE; s < CPUHP_ONLINE; s++) {
-		struct cpuhp_step *st = &kmodel_of(m)->steps[s];
-		int ret;
-
-		if (!st->set || !st->startup)
-			continue;
-		ret = st->startup(req->cpu);
-		if (ret) {
-			req->result = ret;
-			req->failed_state = s;
-			printk("cpuhp: %s on CPU%u failed: %d, rolling back", st->name, req->cpu, ret);
-			rollback(m, req->cpu, s, CPUHP_AP_ONLINE);
-			break;
-		}
-	}
-	complete(&req->done);
-	return 0;
+	remove_state(state, false, CALLER_PC);
 }
 
 /* What CPU n runs first: start_secondary(). */
@@ -136,12 +264,9 @@ static int start_secondary(void *data)
 	local_irq_disable();
 	/* setup_local_APIC(): INIT left the APIC software-disabled. */
 	kernel_apic_setup(m, cpu);
-	for (int s = CPUHP_AP_STARTING_FIRST; s <= CPUHP_AP_STARTING_LAST; s++) {
-		struct cpuhp_step *st = &kmodel_of(m)->steps[s];
-
-		if (st->set && st->startup)
-			st->startup(cpu);	/* STARTING callbacks cannot fail */
-	}
+	/* STARTING callbacks cannot fail (Linux WARNs and goes on). */
+	for (int s = CPUHP_AP_STARTING_FIRST; s <= CPUHP_AP_STARTING_LAST; s++)
+		cpuhp_invoke(m, s, cpu, true);
 	kcall_named(NULL, CALLER_PC, "set_cpu_online");
 	kcpu(m, cpu)->online = true;		/* (1) */
 	local_irq_enable();			/* (2) */
@@ -178,6 +303,7 @@ int add_cpu(unsigned int cpu)
 		return 0;
 	}
 	memset(&req, 0, sizeof(req));
+	req.work = CPUHP_WORK_BRINGUP;
 	req.cpu = cpu;
 	init_completion(&req.done);
 	init_completion(&req.started);
@@ -215,32 +341,18 @@ int add_cpu(unsigned int cpu)
 	}
 	wait_for_completion(&req.started);
 	wait_for_completion(&req.done);
-	kcall_named(NULL, CALLER_PC, "set_cpu_active");
-	if (req.result) {
-		/* A failed ONLINE state took the CPU back offline. */
-		kcpu(m, cpu)->online = false;
-		rollback(m, cpu, CPUHP_AP_STARTING_LAST + 1, CPUHP_AP_STARTING_FIRST);
-	} else {
+	/* A failed ONLINE state took the CPU back offline, on the CPU itself. */
+	if (!req.result) {
+		kcall_named(NULL, CALLER_PC, "set_cpu_active");
 		kcpu(m, cpu)->active = true;
 	}
 	cpus_write_unlock();
 	return req.result;
 }
 
-static int cpuhp_teardown_thread(void *data)
-{
-	struct cpuhp_request *req = data;
-	struct machine *m = sim_current;
-
-	rollback(m, req->cpu, CPUHP_ONLINE, CPUHP_AP_ONLINE);
-	complete(&req->done);
-	return 0;
-}
-
 int remove_cpu(unsigned int cpu)
 {
 	struct machine *m = kcall(NULL, CALLER_PC);
-	struct cpuhp_request req;
 
 	if (!m->cur_task || cpu >= m->ncpus || cpu == 0)
 		return -EINVAL;
@@ -250,15 +362,8 @@ int remove_cpu(unsigned int cpu)
 		return 0;
 	}
 	kcpu(m, cpu)->active = false;
-	memset(&req, 0, sizeof(req));
-	req.cpu = cpu;
-	init_completion(&req.done);
-	kthread_run_on(cpuhp_teardown_thread, &req, (int)cpu, "cpuhp");
-	wait_for_completion(&req.done);
-	kcall_named(NULL, CALLER_PC, "set_cpu_online");
-	/* DYING callbacks, then the CPU leaves the online mask. */
-	rollback(m, cpu, CPUHP_AP_STARTING_LAST + 1, CPUHP_AP_STARTING_FIRST);
-	kcpu(m, cpu)->online = false;
+	/* cpuhp/n tears the ONLINE states down, then the CPU takes itself down. */
+	cpuhp_issue(CPUHP_WORK_TEARDOWN, cpu, 0);
 	cpus_write_unlock();
 	return 0;
 }

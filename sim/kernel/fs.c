@@ -272,6 +272,31 @@ int sim_sys_close(int fd)
 	return ret;
 }
 
+int sim_sys_sched_setaffinity(int pid, size_t len, const void *user_mask)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct cpumask mask = { 0 };
+	struct task *p = NULL;
+	int ret;
+
+	if (!cur_proc(m))
+		return -EPERM;
+	/* A shorter mask leaves the higher CPUs out; a longer one is cut. */
+	if (copy_from_user(&mask.bits, user_mask, len < sizeof(mask.bits) ? len : sizeof(mask.bits))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	for (unsigned int i = 0; i < m->ntasks && pid; i++)
+		if ((int)m->tasks[i].pid == pid && m->tasks[i].state != TASK_DONE)
+			p = &m->tasks[i];
+	if (!pid)
+		p = m->cur_task;
+	ret = p ? set_cpus_allowed_ptr(p, &mask) : -ESRCH;
+out:
+	syscall_exit(m);
+	return ret;
+}
+
 void sim_sys_set_fail_nth(int nth)
 {
 	struct machine *m = sim_current;

@@ -63,6 +63,7 @@ struct ktask {
 	bool wait_excl;			/* waits for an rw-semaphore as a writer */
 	bool hung_reported;		/* the hung-task report was made */
 	bool pinned;			/* may not migrate when woken */
+	uint64_t allowed;		/* unpinned: the CPUs it may run on (set_cpus_allowed_ptr) */
 	struct task *next_on_cpu;	/* its CPU's runqueue, in arrival order */
 	struct task *wait_next;		/* FIFO link in a lock's or queue's waiters */
 	struct preempt_notifier *notifiers; /* sched in/out callbacks */
@@ -201,6 +202,8 @@ void ksched_woken(struct machine *m, struct task *t);
 unsigned int ksched_preempt_candidates(struct machine *m, struct cpu *c, struct task *t,
 				       struct task **cand);
 void ksched_start(struct machine *m);
+/* The running @t was preempted for @next, or is alone (NULL): it may move to another CPU. */
+void ksched_preempted(struct machine *m, struct task *t, struct task *next);
 /* The next runnable task of @t's runqueue after it (wrapping), or NULL. */
 struct task *ksched_next_after(struct machine *m, struct task *t);
 

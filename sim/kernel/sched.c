@@ -10,7 +10,8 @@
  * task, else the idle task: round robin by list order, no priorities.
  * A pinned task stays on its CPU; a migratable one (sim_spawn_migratable,
  * user tasks, unbound kthreads) may move when woken, as select_task_rq
- * would move it, by a SIM_CHOICE_MIGRATE decision (default: stay).
+ * would move it, by a SIM_CHOICE_MIGRATE decision (default: stay), to a
+ * CPU of its affinity mask (set_cpus_allowed_ptr, sched_setaffinity).
  */
 #include "kernel/kmodel.h"
 
@@ -34,6 +35,7 @@ static void rq_append(struct machine *m, unsigned int cpu, struct task *t)
 void ksched_enqueue(struct machine *m, struct task *t)
 {
 	ktask(m, t)->pinned = true;
+	ktask(m, t)->allowed = ~0ULL;
 	rq_append(m, t->cpu, t);
 	if (t->kind == TASK_KIND_IDLE)
 		kcpu(m, t->cpu)->idle = t;
@@ -78,9 +80,17 @@ static void rq_move(struct machine *m, struct task *t, unsigned int dst)
 	t->cpu = dst;
 }
 
+/* May @t run on @cpu: online, active, and in its affinity mask? */
+static bool task_cpu_ok(const struct machine *m, const struct task *t, unsigned int cpu)
+{
+	return kernel_cpu_usable(m, cpu) && (ktask(m, t)->allowed & (1ULL << cpu));
+}
+
 /*
  * A woken task's CPU: a pinned task stays where it was; another one may
- * move to any online, active CPU, as the strategy says (select_task_rq).
+ * move to any online, active CPU of its mask, as the strategy says
+ * (select_task_rq). One whose CPU left its mask (or went away) moves to
+ * the first that is in it, without a choice.
  */
 static void place_woken(struct machine *m, struct task *t)
 {
@@ -90,35 +100,155 @@ static void place_woken(struct machine *m, struct task *t)
 	if (ktask(m, t)->pinned)
 		return;
 	/* The previous CPU first: answer 0 keeps the task where it was. */
-	if (kernel_cpu_usable(m, t->cpu))
+	if (task_cpu_ok(m, t, t->cpu))
 		allowed[n++] = t->cpu;
 	for (unsigned int i = 0; i < m->ncpus; i++)
-		if (i != t->cpu && kernel_cpu_usable(m, i))
+		if (i != t->cpu && task_cpu_ok(m, t, i))
 			allowed[n++] = i;
-	if (n < 2)
+	if (!n)
 		return;
-	d = (struct sim_decision){
-		.kind = SIM_CHOICE_MIGRATE, .n = n, .step = m->step + 1,
-		.cur = m->cur_cpu->id, .dflt = m->cur_cpu->id,
-	};
-	v = sim_choose(m, &d);
+	v = 0;
+	if (n > 1) {
+		d = (struct sim_decision){
+			.kind = SIM_CHOICE_MIGRATE, .n = n, .step = m->step + 1,
+			.cur = m->cur_cpu->id, .dflt = m->cur_cpu->id,
+		};
+		v = sim_choose(m, &d);
+	}
 	if (allowed[v] != t->cpu)
 		rq_move(m, t, allowed[v]);
 }
 
-void ksched_woken(struct machine *m, struct task *t)
+/* A runnable task just queued on @cpu: a halted CPU wakes up for it. */
+static void kick_idle(struct machine *m, unsigned int cpu, struct task *t)
 {
-	struct cpu *c;
-	struct task *idle;
+	struct cpu *c = &m->cpus[cpu];
+	struct task *idle = kcpu(m, cpu)->idle;
 
-	place_woken(m, t);
-	c = &m->cpus[t->cpu];
-	idle = kcpu(m, t->cpu)->idle;
-	/* A halted CPU wakes up for it: it was idle all along, so its clock catches up. */
+	/* It was idle all along, so its clock catches up. */
 	if (idle && c->cur == idle && idle->state == TASK_HALTED) {
 		machine_catch_up(m, c);
 		machine_set_cur(c, t);
 	}
+}
+
+/*
+ * Is @cpu free for a pushed task: halted in its idle task, and no other
+ * live task bound to it (one asleep there would wake up queued behind the
+ * newcomer, and with no time slice it would wait as long as the newcomer
+ * spins)?
+ */
+static bool cpu_free(const struct machine *m, unsigned int cpu)
+{
+	const struct task *idle = kcpu(m, cpu)->idle;
+
+	if (!idle || m->cpus[cpu].cur != idle || idle->state != TASK_HALTED)
+		return false;
+	for (const struct task *u = kcpu(m, cpu)->rq; u; u = ktask(m, u)->next_on_cpu)
+		if (u != idle && u->state != TASK_DONE)
+			return false;
+	return true;
+}
+
+/*
+ * The running task @t was preempted for @next, or (@next NULL) runs
+ * alone on its CPU and could be pushed away: the load balancer may move
+ * an unpinned task to a free CPU of its mask (SIM_CHOICE_MIGRATE,
+ * default: stay), as idle balancing pulls it there. Only to a free one
+ * (cpu_free()): there is no time slice, so a task queued behind another
+ * that spins would never run. Its sched-in notifiers run when it resumes
+ * there; pushed alone, it goes on there at once.
+ */
+void ksched_preempted(struct machine *m, struct task *t, struct task *next)
+{
+	unsigned int cpus[SIM_MAX_CPUS], n = 0, v;
+	struct cpu *c = &m->cpus[t->cpu];
+	struct sim_decision d;
+
+	if (ktask(m, t)->pinned)
+		return;
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		if (i != t->cpu && task_cpu_ok(m, t, i) && cpu_free(m, i))
+			cpus[n++] = i;
+	if (!n)
+		return;
+	d = (struct sim_decision){
+		.kind = SIM_CHOICE_MIGRATE, .n = n + 1, .step = m->step + 1,
+		.cur = c->id, .dflt = c->id,
+	};
+	v = sim_choose(m, &d);
+	if (!v)
+		return;
+	rq_move(m, t, cpus[v - 1]);
+	if (!next) {
+		/* Its sched-out notifiers run here, in its context; its CPU idles. */
+		next = ksched_pick_next(m, c);
+		kernel_sched(m, t, false, next);
+		machine_set_cur(c, next);
+	}
+	kick_idle(m, t->cpu, t);
+}
+
+void ksched_woken(struct machine *m, struct task *t)
+{
+	place_woken(m, t);
+	kick_idle(m, t->cpu, t);
+}
+
+/*
+ * Move the running task @t to @dst now (migration_cpu_stop()): it leaves
+ * its CPU as a preempted task does (sched-out notifiers in its context,
+ * the CPU to its next task), and goes on on @dst when @dst picks it
+ * (sched-in notifiers there), its clock caught up if @dst was idle.
+ */
+static void migrate_running(struct machine *m, struct task *t, unsigned int dst)
+{
+	struct cpu *c = &m->cpus[t->cpu];
+	struct task *next;
+
+	rq_move(m, t, dst);
+	next = ksched_pick_next(m, c);
+	kernel_sched(m, t, false, next);
+	machine_set_cur(c, next);
+	kick_idle(m, dst, t);
+	machine_decide_forced(m);
+	machine_update_next_stop(m);
+}
+
+int set_cpus_allowed_ptr(struct task *p, const struct cpumask *new_mask)
+{
+	struct machine *m = kcall(p, (uintptr_t)__builtin_return_address(0));
+	uint64_t usable = 0;
+	unsigned int dst;
+
+	if (!m->cur_task || !p || p->kind == TASK_KIND_IDLE || !new_mask)
+		return -EINVAL;
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		if ((new_mask->bits & (1ULL << i)) && kernel_cpu_usable(m, i))
+			usable |= 1ULL << i;
+	/* No online, active CPU in the mask: Linux's -EINVAL. */
+	if (!usable)
+		return -EINVAL;
+	ktask(m, p)->allowed = new_mask->bits;
+	ktask(m, p)->pinned = false;
+	if (usable & (1ULL << p->cpu))
+		return 0;
+	dst = (unsigned int)__builtin_ctzll(usable);
+	if (p == m->cur_task) {
+		migrate_running(m, p, dst);
+		return 0;
+	}
+	/*
+	 * Asleep or waiting for its CPU: it moves now. Running on another
+	 * CPU: it moves when it next leaves that CPU (a wake-up or a
+	 * preemption looks at the mask), not at once as Linux's stopper does.
+	 */
+	if (m->cpus[p->cpu].cur == p)
+		return 0;
+	rq_move(m, p, dst);
+	if (p->state == TASK_RUNNABLE)
+		kick_idle(m, dst, p);
+	return 0;
 }
 
 /*

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "hvsim/kernel.h"
+#include "hvsim/user.h"
 
 static struct kprog_result res;
 
@@ -121,22 +122,73 @@ void kp_arrival_sender_task(void *arg)
 	WRITE_ONCE(arr_sent, 1);
 }
 
+/* ---- hotplug callbacks run on their CPU ------------------------------------- */
+
+/* A callback for @cpu must run on @cpu, with interrupts off exactly when @atomic. */
+static void hp_where(unsigned int cpu, bool atomic)
+{
+	if (smp_processor_id() != cpu || irqs_disabled() != atomic)
+		res.bad = 1;
+}
+
+static int hp_start(unsigned int cpu)
+{
+	hp_where(cpu, true);
+	record(10 + (int)cpu);
+	return 0;
+}
+
+static int hp_dying(unsigned int cpu)
+{
+	hp_where(cpu, true);
+	record(20 + (int)cpu);
+	return 0;
+}
+
+static int hp_online(unsigned int cpu)
+{
+	hp_where(cpu, false);
+	record(30 + (int)cpu);
+	return 0;
+}
+
+static int hp_offline(unsigned int cpu)
+{
+	hp_where(cpu, false);
+	record(40 + (int)cpu);
+	return 0;
+}
+
+void kp_hotplug_where_task(void *arg)
+{
+	(void)arg;
+	if (cpuhp_setup_state(CPUHP_AP_KVM_STARTING, "test/where:starting", hp_start, hp_dying) ||
+	    cpuhp_setup_state(CPUHP_AP_KVM_ONLINE, "test/where:online", hp_online, hp_offline))
+		res.bad = 2;
+	res.count = add_cpu(2);
+	res.count |= remove_cpu(2);
+	res.flag = cpu_online(2);
+}
+
 /* ---- a failing ONLINE callback rolls the CPU back ---------------------------- */
 
 static int hp_a_up(unsigned int cpu)
 {
+	hp_where(cpu, false);
 	record(10 + (int)cpu);
 	return 0;
 }
 
 static int hp_a_down(unsigned int cpu)
 {
+	hp_where(cpu, false);
 	record(20 + (int)cpu);
 	return 0;
 }
 
 static int hp_b_up(unsigned int cpu)
 {
+	hp_where(cpu, false);
 	record(30 + (int)cpu);
 	return cpu == 2 ? -5 : 0;	/* -EIO on CPU 2 */
 }
@@ -147,9 +199,24 @@ static int hp_b_down(unsigned int cpu)
 	return 0;
 }
 
+static int hp_s_up(unsigned int cpu)
+{
+	hp_where(cpu, true);
+	record(50 + (int)cpu);
+	return 0;
+}
+
+static int hp_s_down(unsigned int cpu)
+{
+	hp_where(cpu, true);
+	record(60 + (int)cpu);
+	return 0;
+}
+
 void kp_hotplug_fail_task(void *arg)
 {
 	(void)arg;
+	cpuhp_setup_state_nocalls(CPUHP_AP_KVM_STARTING, "test/s:starting", hp_s_up, hp_s_down);
 	cpuhp_setup_state_nocalls(CPUHP_AP_KVM_ONLINE, "test/a:online", hp_a_up, hp_a_down);
 	cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "test/b:online", hp_b_up, hp_b_down);
 	res.count = add_cpu(2);
@@ -454,4 +521,102 @@ void kp_params_task(void *arg)
 	res.count = kp_param_num;
 	for (int i = 0; kp_param_str && i < 7 && kp_param_str[i]; i++)
 		res.order[i] = kp_param_str[i];
+}
+
+/* ---- sched_setaffinity onto a hot-added CPU ------------------------------------ */
+
+static int aff_checked;	/* the user task tried CPU 2 while it was offline */
+static int aff_added;
+static struct preempt_notifier aff_pn;
+
+static void aff_sched_in(struct preempt_notifier *n, int cpu)
+{
+	(void)n;
+	res.sched_in++;
+	res.hits[7] = cpu;	/* where it last came in */
+}
+
+static void aff_sched_out(struct preempt_notifier *n, struct task *next)
+{
+	(void)n;
+	(void)next;
+	res.sched_out++;
+}
+
+static struct preempt_ops aff_ops = { .sched_in = aff_sched_in, .sched_out = aff_sched_out };
+
+void kp_affinity_user_task(void *arg)
+{
+	size_t len;
+	uint64_t *mask = sim_user_mem(&len);
+
+	(void)arg;
+	preempt_notifier_init(&aff_pn, &aff_ops);
+	preempt_notifier_register(&aff_pn);
+	*mask = 0;
+	if (sim_sys_sched_setaffinity(0, sizeof(*mask), mask) != -22)
+		res.bad |= 1;
+	*mask = 1ULL << 2;
+	if (sim_sys_sched_setaffinity(0, sizeof(*mask), mask) != -22)
+		res.bad |= 2;	/* CPU 2 is not online yet */
+	WRITE_ONCE(aff_checked, 1);
+	while (!READ_ONCE(aff_added))
+		cpu_relax();
+	res.order[0] = (int)smp_processor_id();
+	res.count = sim_sys_sched_setaffinity(0, sizeof(*mask), mask);
+	res.order[1] = (int)smp_processor_id();
+	res.norder = 2;
+	preempt_notifier_unregister(&aff_pn);
+}
+
+void kp_add_cpu2_task(void *arg)
+{
+	(void)arg;
+	while (!READ_ONCE(aff_checked))
+		cpu_relax();
+	if (add_cpu(2))
+		res.bad |= 4;
+	WRITE_ONCE(aff_added, 1);
+}
+
+/* ---- a preempted task may move, notifiers paired ------------------------------ */
+
+static struct preempt_notifier mig_pn;
+static int mig_out;	/* sched out and not yet back in */
+static int mig_work;
+
+static void mig_sched_in(struct preempt_notifier *n, int cpu)
+{
+	(void)n;
+	if (!mig_out || cpu != (int)smp_processor_id())
+		res.bad |= 1;
+	mig_out = 0;
+	res.sched_in++;
+}
+
+static void mig_sched_out(struct preempt_notifier *n, struct task *next)
+{
+	(void)n;
+	(void)next;
+	if (mig_out)
+		res.bad |= 2;
+	mig_out = 1;
+	res.sched_out++;
+}
+
+static struct preempt_ops mig_ops = { .sched_in = mig_sched_in, .sched_out = mig_sched_out };
+
+void kp_busy_mover_task(void *arg)
+{
+	(void)arg;
+	preempt_notifier_init(&mig_pn, &mig_ops);
+	preempt_notifier_register(&mig_pn);
+	res.order[0] = (int)smp_processor_id();
+	for (int i = 0; i < 64; i++)
+		WRITE_ONCE(mig_work, READ_ONCE(mig_work) + 1);
+	res.order[1] = (int)smp_processor_id();
+	res.norder = 2;
+	preempt_notifier_unregister(&mig_pn);
+	if (res.sched_in != res.sched_out)
+		res.bad |= 4;
 }

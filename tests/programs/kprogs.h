@@ -24,6 +24,8 @@ void kp_arrival_target_task(void *arg);
 void kp_params_task(void *arg);
 void kp_arrival_sender_task(void *arg);
 void kp_hotplug_fail_task(void *arg);
+/* STARTING and ONLINE states set up with calls, then CPU 2 added and removed. */
+void kp_hotplug_where_task(void *arg);
 void kp_mutex_task(void *arg);
 void kp_abba_task(void *arg);
 void kp_producer_task(void *arg);
@@ -46,5 +48,10 @@ void kp_remove_cpu_task(void *arg);
 void kp_hung_task(void *arg);
 void kp_long_worker_task(void *arg);
 
+/* A user task moved by sched_setaffinity() onto CPU 2, which the other task adds. */
+void kp_affinity_user_task(void *arg);
+void kp_add_cpu2_task(void *arg);
+/* Busy, never blocking, with a preempt notifier: may it move when preempted? */
+void kp_busy_mover_task(void *arg);
 
 #endif /* HVSIM_TEST_KPROGS_H */
