@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hypervisor core's shared definitions, in the roles of KVM's
+ * include/linux/kvm_host.h and arch/x86/include/asm/kvm_host.h: the VM,
+ * the vCPU, requests and modes, and the vendor operations (vmx.c) the
+ * generic (kvm_main.c) and x86 (x86.c) code call.
+ *
+ * hv/ is instrumented code: it sees only include/hvsim/ (kernel.h, hw.h,
+ * kvm.h), never the simulator. Names follow KVM's so a KVM patch maps onto
+ * this code line for line; docs/hv.md says where it simplifies KVM.
+ *
+ * Lock ordering (as KVM's Documentation/virt/kvm/locking.rst):
+ *   cpus_read_lock (the hotplug lock)
+ *     kvm_lock
+ *       kvm_count_lock (raw spinlock; generations before kvm-add-vm-hooks)
+ *   kvm->lock
+ *     vcpu->mutex
+ */
+#ifndef HV_KVM_HOST_H
+#define HV_KVM_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hvsim/kernel.h"
+#include "hvsim/kvm.h"
+
+#define KVM_MAX_VCPUS		8
+
+/* ---- vCPU requests (bits of vcpu->requests) ---- */
+
+#define KVM_REQUEST_MASK	0xffU
+#define KVM_REQUEST_NO_WAKEUP	(1U << 8)	/* do not wake a blocked vCPU */
+#define KVM_REQUEST_WAIT	(1U << 9)	/* wait for the vCPU to leave guest mode */
+#define KVM_REQ_TLB_FLUSH	(0 | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP)
+#define KVM_REQ_VM_DEAD		(1 | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP)
+#define KVM_REQ_UNBLOCK		2
+#define KVM_REQ_EVENT		3
+
+/* vcpu->mode: where the vCPU is, for the requester's kick decision. */
+enum {
+	OUTSIDE_GUEST_MODE,
+	IN_GUEST_MODE,
+	EXITING_GUEST_MODE,
+	READING_SHADOW_PAGE_TABLES,
+};
+
+struct kvm;
+
+struct kvm_vcpu {
+	struct kvm *kvm;
+	int cpu;			/* the CPU it was last loaded on; -1 before */
+	int vcpu_id;			/* userspace's id */
+	int vcpu_idx;			/* index in kvm->vcpu_array */
+	int mode;			/* OUTSIDE/IN/EXITING_GUEST_MODE */
+	unsigned long requests;		/* KVM_REQ_* bits, set_bit/test_bit */
+	struct mutex mutex;		/* serialises ioctls on the vCPU */
+	struct preempt_notifier preempt_notifier;
+	struct kvm_run *run;		/* the page userspace mmaps */
+	bool preempted;
+	void *arch;			/* vendor state (struct vcpu_vmx) */
+};
+
+struct kvm {
+	struct mutex lock;		/* created_vcpus, vcpu_array */
+	struct kvm *vm_list_next;	/* vm_list, under kvm_lock */
+	int users_count;		/* fds and references */
+	int created_vcpus;		/* under lock */
+	int online_vcpus;		/* atomic: vCPUs userspace can see */
+	struct kvm_vcpu *vcpu_array[KVM_MAX_VCPUS];
+};
+
+/* What the vendor module (vmx.c) provides, as KVM's struct kvm_x86_ops. */
+struct kvm_x86_ops {
+	const char *name;
+	/* Module init: the VMCS configuration from the boot CPU's capability MSRs. */
+	int (*hardware_setup)(void);
+	/* This CPU's configuration against the boot CPU's: 0 or -EIO. */
+	int (*check_processor_compatibility)(void);
+	/* VMX on this CPU (CR4.VMXE, VMXON) / off (VMCLEAR loaded VMCSs, VMXOFF). */
+	int (*hardware_enable)(void);
+	void (*hardware_disable)(void);
+	int (*vcpu_create)(struct kvm_vcpu *vcpu);
+	void (*vcpu_free)(struct kvm_vcpu *vcpu);
+	/* The vCPU's VMCS current on @cpu (VMPTRLD, after VMCLEAR on its old CPU). */
+	void (*vcpu_load)(struct kvm_vcpu *vcpu, int cpu);
+	void (*vcpu_put)(struct kvm_vcpu *vcpu);
+	/* VMLAUNCH/VMRESUME with interrupts off; fills vcpu->run on a failed entry. */
+	int (*vcpu_run)(struct kvm_vcpu *vcpu);
+	/* After the exit, interrupts still off: dispatch an acknowledged external interrupt. */
+	void (*handle_exit_irqoff)(struct kvm_vcpu *vcpu);
+	/* > 0: back into the guest; 0: to userspace with vcpu->run filled; < 0: error. */
+	int (*handle_exit)(struct kvm_vcpu *vcpu);
+};
+
+extern struct kvm_x86_ops vmx_x86_ops;
+
+#endif /* HV_KVM_HOST_H */

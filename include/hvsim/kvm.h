@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The KVM API as user space sees it (Linux's uapi linux/kvm.h, in the
+ * numbers and layouts Documentation/virt/kvm/api.rst gives): the ioctl
+ * encodings, the structures passed, and the kvm_run page a vCPU fd maps.
+ * User programs include it with hvsim/user.h; hv/ implements it.
+ */
+#ifndef HVSIM_KVM_H
+#define HVSIM_KVM_H
+
+#include <stdint.h>
+
+/* The ioctl number encoding (asm-generic/ioctl.h): dir 31:30, size 29:16, type 15:8, nr 7:0. */
+#define HVSIM_IOC_NONE		0U
+#define HVSIM_IOC_WRITE		1U
+#define HVSIM_IOC_READ		2U
+#define HVSIM_IOC(dir, type, nr, size) \
+	(((dir) << 30) | ((unsigned long)(size) << 16) | ((type) << 8) | (nr))
+#ifndef _IO
+#define _IO(type, nr)		HVSIM_IOC(HVSIM_IOC_NONE, (type), (nr), 0)
+#define _IOR(type, nr, t)	HVSIM_IOC(HVSIM_IOC_READ, (type), (nr), sizeof(t))
+#define _IOW(type, nr, t)	HVSIM_IOC(HVSIM_IOC_WRITE, (type), (nr), sizeof(t))
+#define _IOWR(type, nr, t)	HVSIM_IOC(HVSIM_IOC_READ | HVSIM_IOC_WRITE, (type), (nr), sizeof(t))
+#endif
+
+#define KVMIO			0xAE
+#define KVM_API_VERSION		12
+
+struct kvm_userspace_memory_region {
+	uint32_t slot;
+	uint32_t flags;
+	uint64_t guest_phys_addr;
+	uint64_t memory_size;		/* bytes */
+	uint64_t userspace_addr;	/* start of the userspace allocated memory */
+};
+
+struct kvm_enable_cap {
+	uint32_t cap;
+	uint32_t flags;
+	uint64_t args[4];
+	uint8_t pad[64];
+};
+
+struct kvm_regs {
+	uint64_t rax, rbx, rcx, rdx;
+	uint64_t rsi, rdi, rsp, rbp;
+	uint64_t r8, r9, r10, r11;
+	uint64_t r12, r13, r14, r15;
+	uint64_t rip, rflags;
+};
+
+struct kvm_segment {
+	uint64_t base;
+	uint32_t limit;
+	uint16_t selector;
+	uint8_t type;
+	uint8_t present, dpl, db, s, l, g, avl;
+	uint8_t unusable;
+	uint8_t padding;
+};
+
+struct kvm_dtable {
+	uint64_t base;
+	uint16_t limit;
+	uint16_t padding[3];
+};
+
+struct kvm_sregs {
+	struct kvm_segment cs, ds, es, fs, gs, ss;
+	struct kvm_segment tr, ldt;
+	struct kvm_dtable gdt, idt;
+	uint64_t cr0, cr2, cr3, cr4, cr8;
+	uint64_t efer;
+	uint64_t apic_base;
+	uint64_t interrupt_bitmap[4];	/* (256 + 63) / 64 */
+};
+
+/* /dev/kvm */
+#define KVM_GET_API_VERSION	_IO(KVMIO, 0x00)
+#define KVM_CREATE_VM		_IO(KVMIO, 0x01)
+#define KVM_CHECK_EXTENSION	_IO(KVMIO, 0x03)
+#define KVM_GET_VCPU_MMAP_SIZE	_IO(KVMIO, 0x04)
+/* VM fd */
+#define KVM_CREATE_VCPU		_IO(KVMIO, 0x41)
+#define KVM_SET_USER_MEMORY_REGION _IOW(KVMIO, 0x46, struct kvm_userspace_memory_region)
+#define KVM_ENABLE_CAP		_IOW(KVMIO, 0xa3, struct kvm_enable_cap)
+/* vCPU fd */
+#define KVM_RUN			_IO(KVMIO, 0x80)
+#define KVM_GET_REGS		_IOR(KVMIO, 0x81, struct kvm_regs)
+#define KVM_SET_REGS		_IOW(KVMIO, 0x82, struct kvm_regs)
+#define KVM_GET_SREGS		_IOR(KVMIO, 0x83, struct kvm_sregs)
+#define KVM_SET_SREGS		_IOW(KVMIO, 0x84, struct kvm_sregs)
+
+/* Capabilities (KVM_CHECK_EXTENSION). */
+#define KVM_CAP_USER_MEMORY	3
+#define KVM_CAP_NR_VCPUS	9
+#define KVM_CAP_MAX_VCPUS	66
+#define KVM_CAP_MAX_VCPU_ID	128
+
+/* kvm_run.exit_reason */
+#define KVM_EXIT_UNKNOWN	0
+#define KVM_EXIT_EXCEPTION	1
+#define KVM_EXIT_IO		2
+#define KVM_EXIT_HYPERCALL	3
+#define KVM_EXIT_DEBUG		4
+#define KVM_EXIT_HLT		5
+#define KVM_EXIT_MMIO		6
+#define KVM_EXIT_IRQ_WINDOW_OPEN 7
+#define KVM_EXIT_SHUTDOWN	8
+#define KVM_EXIT_FAIL_ENTRY	9
+#define KVM_EXIT_INTR		10
+#define KVM_EXIT_INTERNAL_ERROR	17
+
+/* The page a vCPU fd maps (KVM_GET_VCPU_MMAP_SIZE bytes; its head, as uapi's). */
+struct kvm_run {
+	uint8_t request_interrupt_window;
+	uint8_t immediate_exit;
+	uint8_t padding1[6];
+	uint32_t exit_reason;
+	uint8_t ready_for_interrupt_injection;
+	uint8_t if_flag;
+	uint16_t flags;
+	uint64_t cr8;
+	uint64_t apic_base;
+	union {
+		struct {
+			uint64_t hardware_exit_reason;
+		} hw;
+		struct {
+			uint64_t hardware_entry_failure_reason;
+			uint32_t cpu;
+		} fail_entry;
+		struct {
+			uint32_t suberror;
+			uint32_t ndata;
+			uint64_t data[16];
+		} internal;
+		char padding[256];
+	};
+};
+
+#endif /* HVSIM_KVM_H */
