@@ -55,9 +55,11 @@
  * The controls KVM cannot run without, and those it takes when offered
  * (KVM's KVM_REQUIRED_VMX_* and KVM_OPTIONAL_VMX_*, for a 64-bit host:
  * CR8 exiting, a 64-bit host address space and IA-32e guests are
- * required). The sets are those of the kernels the seeds come from
- * (5.16-5.18): no tertiary controls, no notify VM exits. ENCLS exiting is
- * optional only where CPUID says SGX, as KVM's cpu_has_sgx() has it.
+ * required). The macro names and most of the contents are KVM 6.x's;
+ * left out, as in the 5.x kernels the seeds come from: the tertiary
+ * controls, notify VM exits, and the SAVE_IA32_PAT/EFER and preemption-
+ * timer-save exit controls KVM keeps only for nested guests. ENCLS
+ * exiting is optional only where CPUID says SGX, as 5.x's cpu_has_sgx().
  */
 #define KVM_REQUIRED_VMX_PIN_BASED_VM_EXEC_CONTROL			\
 	(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING)
