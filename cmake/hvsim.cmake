@@ -49,6 +49,13 @@ function(hvsim_add_instrumented name)
       --rename-section .data.rel=hvsim_data
       --rename-section .data.rel.local=hvsim_data
       --rename-section .bss=hvsim_bss
+      --rename-section .rodata=hvsim_rodata
+      --rename-section .rodata.str1.1=hvsim_rodata
+      --rename-section .rodata.str1.8=hvsim_rodata
+      --rename-section .rodata.cst8=hvsim_rodata
+      --rename-section .rodata.cst16=hvsim_rodata
+      --rename-section .data.rel.ro=hvsim_rodata
+      --rename-section .data.rel.ro.local=hvsim_rodata
       ${combined}.tmp ${combined}
     DEPENDS $<TARGET_OBJECTS:${name}_obj>
     COMMAND_EXPAND_LISTS

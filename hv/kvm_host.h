@@ -19,6 +19,7 @@
 #ifndef HV_KVM_HOST_H
 #define HV_KVM_HOST_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 

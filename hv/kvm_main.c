@@ -39,7 +39,7 @@ static DEFINE_RAW_SPINLOCK(kvm_count_lock);	/* kvm_usage_count, before kvm-add-v
 static struct kvm *vm_list;
 static int kvm_usage_count;
 static atomic_t hardware_enable_failed;
-static bool hardware_enabled[SIM_MAX_CPUS];	/* per CPU: VMX on */
+static DEFINE_PER_CPU(bool, hardware_enabled);	/* VMX on, this CPU */
 
 static struct preempt_ops kvm_preempt_ops;
 
@@ -47,28 +47,24 @@ static struct preempt_ops kvm_preempt_ops;
 
 static void hardware_enable_nolock(void *junk)
 {
-	int cpu = (int)smp_processor_id();
-
 	(void)junk;
-	if (hardware_enabled[cpu])
+	if (__this_cpu_read(hardware_enabled))
 		return;
 	if (kvm_arch_hardware_enable()) {
 		atomic_inc(&hardware_enable_failed);
-		pr_info("kvm: enabling virtualization on CPU%d failed", cpu);
+		pr_info("kvm: enabling virtualization on CPU%u failed", smp_processor_id());
 		return;
 	}
-	hardware_enabled[cpu] = true;
+	__this_cpu_write(hardware_enabled, true);
 }
 
 static void hardware_disable_nolock(void *junk)
 {
-	int cpu = (int)smp_processor_id();
-
 	(void)junk;
-	if (!hardware_enabled[cpu])
+	if (!__this_cpu_read(hardware_enabled))
 		return;
 	kvm_arch_hardware_disable();
-	hardware_enabled[cpu] = false;
+	__this_cpu_write(hardware_enabled, false);
 }
 
 static void hardware_disable_all_nolock(void)

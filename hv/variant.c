@@ -13,6 +13,7 @@
 
 #include "variant.h"
 
+#include <errno.h>
 #include <string.h>
 
 bool hv_flags[HV_NR_FLAGS];

@@ -237,7 +237,7 @@ static size_t script(struct mem *m, uintptr_t *offs, size_t max)
 		mem_check(m, &w, (uintptr_t)p + 1, 2, 0);
 		held[slot] = p;
 	}
-	mem_report_leaks(m);
+	mem_report_leaks(m, NULL, 0);
 	return n;
 }
 
@@ -561,7 +561,7 @@ Test(mem, leaks_are_listed_in_allocation_order, .timeout = 10)
 	first = mem_alloc(m, 5000, 0, &b);
 	second = mem_alloc(m, 16, 0, &c);
 	cr_assert_eq(second, early, "the later object sits lower in the arena");
-	cr_assert_eq(mem_report_leaks(m), 2);
+	cr_assert_eq(mem_report_leaks(m, NULL, 0), 2);
 	cr_assert_eq(r.n, 1);
 	cr_assert_str_eq(r.title[0], "BUG: memory leak");
 	snprintf(want1, sizeof(want1), "unreferenced object 0x%016llx (size 5000):\n"
@@ -593,7 +593,7 @@ Test(mem, no_leaks_no_report, .timeout = 10)
 
 	cr_assert_eq(mem_free(m, p, &w), 0);
 	cr_assert_eq(mem_free_pages(m, pg, 0, &w), 0);
-	cr_assert_eq(mem_report_leaks(m), 0);
+	cr_assert_eq(mem_report_leaks(m, NULL, 0), 0);
 	cr_assert_eq(r.n, 0);
 	done(m, &r);
 }
@@ -611,6 +611,6 @@ Test(mem, null_who_and_no_callbacks, .timeout = 10)
 	cr_assert_eq(mem_free(m, p, NULL), -EINVAL);
 	cr_assert_eq(mem_check_null(m, NULL, 0, 1, 1), MEM_BAD_NULL);
 	p = mem_alloc(m, 10, 0, NULL);
-	cr_assert_eq(mem_report_leaks(m), 1);
+	cr_assert_eq(mem_report_leaks(m, NULL, 0), 1);
 	mem_destroy(m);
 }

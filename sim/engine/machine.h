@@ -359,6 +359,8 @@ void machine_trace_vmx(struct machine *m, unsigned int kind, uint32_t value, con
 uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr);
 /* Is [addr, addr + size) inside the instrumented data or bss? */
 bool machine_in_state_sections(uintptr_t addr, uint32_t size);
+/* The instrumented modules' data and bss as [lo[i], hi[i]) (at most 2): how many. */
+unsigned int machine_state_ranges(uintptr_t lo[2], uintptr_t hi[2]);
 
 /* The engine's step costs for a CPU without a model. */
 extern const uint32_t machine_default_cost[SIM_NR_KINDS];

@@ -50,6 +50,21 @@ bool machine_in_state_sections(uintptr_t addr, uint32_t size)
 	       (b && addr >= b && addr + size <= (uintptr_t)__stop_hvsim_bss);
 }
 
+unsigned int machine_state_ranges(uintptr_t lo[2], uintptr_t hi[2])
+{
+	unsigned int n = 0;
+
+	if (state_data_size()) {
+		lo[n] = (uintptr_t)__start_hvsim_data;
+		hi[n++] = (uintptr_t)__stop_hvsim_data;
+	}
+	if (state_bss_size()) {
+		lo[n] = (uintptr_t)__start_hvsim_bss;
+		hi[n++] = (uintptr_t)__stop_hvsim_bss;
+	}
+	return n;
+}
+
 /* A binary without instrumented data has no sections: nothing to copy. */
 void machine_state_save(void *to)
 {

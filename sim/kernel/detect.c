@@ -137,9 +137,22 @@ void kdetect_user_return(struct machine *m, uintptr_t pc)
 	lockdep_user_return(kmodel_of(m)->lockdep, &w);
 }
 
-/* Memory the machine owns that instrumented code may touch, besides the arena. */
-static bool known_memory(const struct machine *m, uintptr_t addr, uint32_t size)
+/* The instrumented modules' read-only data (cmake/hvsim.cmake renames it here). */
+extern char __start_hvsim_rodata[] __attribute__((weak));
+extern char __stop_hvsim_rodata[] __attribute__((weak));
+
+static bool in_module_rodata(uintptr_t addr, uint32_t size)
 {
+	return __start_hvsim_rodata && addr >= (uintptr_t)__start_hvsim_rodata &&
+	       addr + size <= (uintptr_t)__stop_hvsim_rodata;
+}
+
+/* Memory the machine owns that instrumented code may touch, besides the arena. */
+static bool known_memory(const struct machine *m, uintptr_t addr, uint32_t size, bool write)
+{
+	/* Kernel rodata: string literals and const tables, readable. */
+	if (!write && in_module_rodata(addr, size))
+		return true;
 	uintptr_t k = (uintptr_t)kmodel_of(m);
 
 	if (addr >= k && addr + size <= k + sizeof(*kmodel_of(m)))
@@ -192,7 +205,7 @@ static void mem_checks(struct machine *m, const struct sim_op *op)
 			machine_end(m, SIM_FAILED, m->first_title);
 		return;
 	}
-	if (!known_memory(m, op->addr, op->size)) {
+	if (!known_memory(m, op->addr, op->size, sim_kind_is_write(op->kind))) {
 		struct strbuf text = STRBUF_INIT;
 		char title[160], frame[64];
 

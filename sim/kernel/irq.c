@@ -286,12 +286,17 @@ int smp_call_function_single(int cpu, smp_call_func_t func, void *info, int wait
 
 	if (!m->cur_task)
 		return -1;
-	if (cpu < 0 || (unsigned int)cpu >= m->ncpus || !kcpu(m, cpu)->online)
+	/* get_cpu(): the task stays on this CPU from the check to the end of the wait. */
+	preempt_disable();
+	if (cpu < 0 || (unsigned int)cpu >= m->ncpus || !kcpu(m, cpu)->online) {
+		preempt_enable();
 		return -6;	/* -ENXIO */
+	}
 	if ((unsigned int)cpu == m->cur_cpu->id) {
 		flags = __local_irq_save();
 		func(info);
 		local_irq_restore(flags);
+		preempt_enable();
 		return 0;
 	}
 	memset(&local, 0, sizeof(local));
@@ -302,6 +307,7 @@ int smp_call_function_single(int cpu, smp_call_func_t func, void *info, int wait
 		send_ipi(m, (unsigned int)cpu, SIM_CALL_FUNCTION_SINGLE_VECTOR);
 	if (wait)
 		csd_wait(m, csd);
+	preempt_enable();
 	return 0;
 }
 
@@ -314,6 +320,8 @@ void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func,
 
 	if (!m->cur_task)
 		return;
+	/* Linux's callers disable preemption: "the caller's CPU" must not change. */
+	preempt_disable();
 	/* The mask is read once, at the call: CPUs onlined later are missed. */
 	for (unsigned int cpu = 0; cpu < m->ncpus; cpu++) {
 		if (!(mask->bits & (1ULL << cpu)) || !kcpu(m, cpu)->online ||
@@ -338,6 +346,7 @@ void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func,
 	if (wait)
 		for (unsigned int i = 0; i < n; i++)
 			csd_wait(m, csd[i]);
+	preempt_enable();
 }
 
 void smp_call_function(smp_call_func_t func, void *info, int wait)

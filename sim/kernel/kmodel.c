@@ -190,11 +190,19 @@ void kmodel_reset(struct machine *m)
 
 void kmodel_run_end(struct machine *m)
 {
+	/* kmemleak's roots: the modules' data and bss (module-lifetime objects are not leaks). */
+	struct mem_root roots[2];
+	uintptr_t lo[2], hi[2];
+	unsigned int nroots = machine_state_ranges(lo, hi);
+
+	for (unsigned int i = 0; i < nroots; i++)
+		roots[i] = (struct mem_root){ lo[i], hi[i] };
+
 	kmodel_of(m)->tasks_dirty = m->ntasks;
 	kdetect_flush(m);
 	/* kmemleak: what a finished run left allocated. */
 	if (m->outcome == SIM_OK)
-		mem_report_leaks(kmodel_of(m)->mem);
+		mem_report_leaks(kmodel_of(m)->mem, roots, nroots);
 }
 
 void kernel_who(struct machine *m, struct sim_who *w, uintptr_t pc)

@@ -124,7 +124,16 @@ int mem_check_null(struct mem *m, const struct sim_who *who, uintptr_t addr,
  * kmalloc object and page allocation in allocation order. Returns the
  * number of leaks; 0 means no report.
  */
-unsigned int mem_report_leaks(struct mem *m);
+/* A range of memory kmemleak scans for references (module data, ...). */
+struct mem_root {
+	uintptr_t lo, hi;
+};
+/*
+ * kmemleak: every live object no root reaches, through pointers in the
+ * roots and in objects reached (kmemleak's scan: a word holding an address
+ * inside an object keeps it), is reported, oldest first. Returns how many.
+ */
+unsigned int mem_report_leaks(struct mem *m, const struct mem_root *roots, unsigned int nroots);
 
 /* Live kmalloc objects plus live page allocations. */
 size_t mem_live_objects(const struct mem *m);

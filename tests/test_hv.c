@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The hypervisor core through its user API: /dev/kvm, a VM, a vCPU,
+ * KVM_RUN, closing; and the calls KVM refuses. User tasks only, the kernel
+ * booted (hv/'s module_init), checked with the oracles on.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hvsim/kvm.h"
+#include "hvsim/sim.h"
+#include "harness.h"
+#include "programs/kvmprogs.h"
+
+struct hvcase {
+	struct harness_case hc;
+	struct kvmp_result r;
+	bool vmx_left_on;		/* some CPU still in VMX operation after the run */
+	unsigned int ncpus;
+};
+
+static int hvcase_check(struct harness_case *hc, char *msg, size_t len)
+{
+	struct hvcase *c = HARNESS_CONTAINER_OF(hc, struct hvcase, hc);
+
+	(void)msg;
+	(void)len;
+	kvmp_result(&c->r);
+	return 0;
+}
+
+/* Filled by the program's check(): which CPUs are still in VMX operation. */
+static struct hvcase *vmx_case;
+
+static int vmx_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	(void)arg;
+	for (unsigned int cpu = 0; cpu < sim_ncpus(m); cpu++)
+		if (sim_cpu_in_vmx(m, cpu))
+			vmx_case->vmx_left_on = true;
+	return vmx_case->hc.check(&vmx_case->hc, msg, len);
+}
+
+#define U(cpu_, fn_)	{ .cpu = (cpu_), .fn = (fn_), .name = "vmm", .user = true }
+
+static struct sim_result hvrun(struct hvcase *c, const char *strategy, uint64_t budget)
+{
+	struct sim_explore_opts o = { .strategy = strategy, .seed = 1, .budget = budget };
+	struct sim_program p;
+
+	c->hc.name = "hv";
+	c->hc.ncpus = 2;
+	c->hc.machine = "2 slots: skylake-sp x2";
+	c->hc.detect = SIM_DETECT_LOCKDEP | SIM_DETECT_MEM;
+	c->hc.flags = SIM_PROG_BOOT;
+	c->hc.check = hvcase_check;
+	p = harness_program(&c->hc);
+	p.check = vmx_check;
+	vmx_case = c;
+	return harness_explore(&p, &o);
+}
+
+struct strat {
+	char name[16];
+	uint64_t budget;
+};
+
+ParameterizedTestParameters(hv, a_vm_lives_and_dies_cleanly)
+{
+	static struct strat s[] = { { "timed", 1 }, { "random", 20 }, { "pct:3", 20 }, { "dfs:1", 50 } };
+
+	return cr_make_param_array(struct strat, s, sizeof(s) / sizeof(s[0]));
+}
+
+/*
+ * Create a VM and a vCPU, map kvm_run, run to the guest's HLT, close: no
+ * leak (kmemleak), no lock held on return to user space (lockdep), and
+ * VMX off on every CPU once the last reference is gone.
+ */
+ParameterizedTest(struct strat *s, hv, a_vm_lives_and_dies_cleanly, .timeout = 120)
+{
+	struct hvcase c = { .hc = { .tasks = { U(0, kvmp_lifecycle_task) } } };
+	struct sim_result r = hvrun(&c, s->name, s->budget);
+
+	cr_expect_eq(r.failures, 0, "%s: %s\n%s", s->name, r.message, r.reports ? r.reports : "");
+	cr_expect_eq(c.r.api, KVM_API_VERSION);
+	cr_expect_geq(c.r.vm, 3, "KVM_CREATE_VM: %ld", c.r.vm);
+	cr_expect_geq(c.r.vcpu, 3, "KVM_CREATE_VCPU: %ld", c.r.vcpu);
+	cr_expect_eq(c.r.mmap_size, 4096);
+	cr_expect(c.r.mapped, "the kvm_run page is mapped");
+	cr_expect_eq(c.r.run, 0, "KVM_RUN: %ld", c.r.run);
+	cr_expect_eq(c.r.exit_reason, KVM_EXIT_HLT, "exit reason %u (fail reason %#llx)",
+		     c.r.exit_reason, (unsigned long long)c.r.fail_reason);
+	for (int i = 0; i < 3; i++)
+		cr_expect_eq(c.r.closes[i], 0);
+	cr_expect(!c.vmx_left_on, "VMX is off on every CPU after the last close");
+	sim_result_release(&r);
+}
+
+/* KVM's error codes for the calls it refuses. */
+Test(hv, bad_arguments_get_kvms_error_codes, .timeout = 60)
+{
+	struct hvcase c = { .hc = { .tasks = { U(0, kvmp_bad_args_task) } } };
+	struct sim_result r = hvrun(&c, "timed", 1);
+
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(c.r.errs[0], -EINVAL, "API version with an argument");
+	cr_expect_eq(c.r.errs[1], -EINVAL, "a VM type that does not exist");
+	cr_expect_eq(c.r.errs[2], -EINVAL, "an unknown /dev/kvm ioctl");
+	cr_expect_eq(c.r.errs[3], -EINVAL, "a vCPU id past the maximum");
+	cr_expect_eq(c.r.errs[4], -ENOTTY, "KVM_RUN on a VM fd");
+	cr_expect_geq(c.r.vcpu, 3);
+	cr_expect_eq(c.r.errs[5], -EEXIST, "a vCPU id twice");
+	cr_expect_eq(c.r.errs[6], -EBADF, "a bad fd");
+	cr_expect_eq(c.r.errs[7], 1, "KVM_CAP_USER_MEMORY");
+	cr_expect(!c.vmx_left_on);
+	sim_result_release(&r);
+}
