@@ -52,8 +52,10 @@ static struct sim_result hvrun(struct hvcase *c, const char *strategy, uint64_t 
 	struct sim_program p;
 
 	c->hc.name = "hv";
-	c->hc.ncpus = 2;
-	c->hc.machine = "2 slots: skylake-sp x2";
+	if (!c->hc.ncpus)
+		c->hc.ncpus = 2;
+	if (!c->hc.machine)
+		c->hc.machine = "2 slots: skylake-sp x2";
 	c->hc.detect = SIM_DETECT_LOCKDEP | SIM_DETECT_MEM;
 	c->hc.flags = SIM_PROG_BOOT;
 	c->hc.check = hvcase_check;
@@ -117,5 +119,131 @@ Test(hv, bad_arguments_get_kvms_error_codes, .timeout = 60)
 	cr_expect_eq(c.r.errs[6], -EBADF, "a bad fd");
 	cr_expect_eq(c.r.errs[7], 1, "KVM_CAP_USER_MEMORY");
 	cr_expect(!c.vmx_left_on);
+	sim_result_release(&r);
+}
+
+/* ---- seed 000: the hot-plugged CPU that escapes the compatibility check ---------- */
+
+#define K(cpu_, fn_, arg_)	{ .cpu = (cpu_), .fn = (fn_), .arg = (void *)(uintptr_t)(arg_), \
+				  .name = "hotplug" }
+#define UA(cpu_, fn_, arg_)	{ .cpu = (cpu_), .fn = (fn_), .arg = (void *)(uintptr_t)(arg_), \
+				  .name = "vmm", .user = true }
+
+#define KABY_SLOT	"3 slots: skylake-sp x2, slot 2 kabylake offline"
+#define NOVMX_SLOT	"3 slots: skylake-sp x2, slot 2 skylake-sp -vmx offline"
+#define SKY_SLOT	"3 slots: skylake-sp x2, slot 2 skylake-sp offline"
+
+/* Seed 000's stages: each is pre-fix=000 with the fixes that came before it. */
+#define V_NO_CHECK	"pre-fix=000,+hotplug-online-section,+hotplug-compat-warn-relaxed," \
+			"+hotplug-enable-lock"
+#define V_STRICT_WARN	"pre-fix=000,+hotplug-online-section,+hotplug-compat-check," \
+			"+hotplug-enable-lock"
+#define V_NO_LOCK	"pre-fix=000,+hotplug-online-section,+hotplug-compat-check," \
+			"+hotplug-compat-warn-relaxed"
+#define V_FIXED		"fixed"
+
+static struct hvcase hotplug_case(const char *machine, const char *variant, int vmm_mode,
+				  int add_mode)
+{
+	struct hvcase c = { .hc = {
+		.ncpus = 3, .machine = machine,
+		.tasks = { K(0, kvmp_hotadd_task, add_mode), UA(1, kvmp_vmm_task, vmm_mode) },
+		.params = { { "kvm.variant", variant } },
+	} };
+
+	return c;
+}
+
+/*
+ * No check (the code before the series): hot-adding a Kaby Lake while a VM
+ * exists enables VMX on it, and a vCPU moved there fails VM entry on the
+ * TSC-scaling control the boot CPU's configuration took.
+ */
+Test(hv, seed000_no_check_lets_a_kaby_lake_in_and_entry_fails, .timeout = 120)
+{
+	struct hvcase c = hotplug_case(KABY_SLOT, V_NO_CHECK, 1, 1);
+	struct sim_result r = hvrun(&c, "timed", 1);
+
+	/* KVM WARNs when the VMCS setup's VMWRITE of TSC_MULTIPLIER fails (no such field there). */
+	cr_expect_eq(r.failures, 1, "%s", r.message);
+	cr_expect(strstr(r.message, "WARNING") && strstr(r.message, "vmcs_write64"), "%s",
+		  r.message);
+	cr_expect_eq(c.r.add_ret, 0, "the Kaby Lake came up: %d", c.r.add_ret);
+	cr_expect_eq(c.r.affinity, 0);
+	cr_expect_eq(c.r.run, 0, "KVM_RUN: %ld", c.r.run);
+	cr_expect_eq(c.r.exit_reason, KVM_EXIT_FAIL_ENTRY, "exit reason %u", c.r.exit_reason);
+	cr_expect_eq(c.r.fail_reason, 7, "VM-instruction error %llu",
+		     (unsigned long long)c.r.fail_reason);
+	sim_result_release(&r);
+}
+
+/* No check, a CPU without VMX: KVM's enable on it is a #GP on the CR4.VMXE write. */
+Test(hv, seed000_no_check_oopses_on_a_cpu_without_vmx, .timeout = 120)
+{
+	struct hvcase c = hotplug_case(NOVMX_SLOT, V_NO_CHECK, 0, 1);
+	struct sim_result r = hvrun(&c, "timed", 1);
+
+	cr_expect_eq(r.failures, 1);
+	cr_expect(strstr(r.message, "general protection fault") != NULL, "%s", r.message);
+	cr_expect(r.reports && strstr(r.reports, "hardware_enable_nolock"), "%s",
+		  r.reports ? r.reports : "");
+	sim_result_release(&r);
+}
+
+/* The check from the ONLINE section with the old WARN: every hot-add warns. */
+Test(hv, seed000_strict_warn_fires_on_every_hot_add, .timeout = 120)
+{
+	struct hvcase c = hotplug_case(SKY_SLOT, V_STRICT_WARN, 0, 1);
+	struct sim_result r = hvrun(&c, "timed", 1);
+
+	cr_expect_eq(r.failures, 1);
+	cr_expect(strstr(r.message, "WARNING") && strstr(r.message, "kvm_arch_check_processor_compat"),
+		  "%s", r.message);
+	sim_result_release(&r);
+}
+
+struct s000 {
+	char strategy[16];
+	uint64_t budget;
+};
+
+ParameterizedTestParameters(hv, seed000_without_the_lock_the_ipi_escapes_the_check)
+{
+	static struct s000 s[] = { { "pct:3", 2000 }, { "dfs:2", 500000 } };
+
+	return cr_make_param_array(struct s000, s, sizeof(s) / sizeof(s[0]));
+}
+
+/*
+ * Check and relaxed WARN, without the hotplug lock: exploration finds
+ * hardware_enable_all()'s IPI reaching CPU 2 between set_cpu_online() and
+ * kvm_online_cpu(); on a CPU without VMX that is an oops in
+ * hardware_enable_nolock().
+ */
+ParameterizedTest(struct s000 *s, hv, seed000_without_the_lock_the_ipi_escapes_the_check,
+		  .timeout = 300)
+{
+	struct hvcase c = hotplug_case(NOVMX_SLOT, V_NO_LOCK, 0, 0);
+	struct sim_result r = hvrun(&c, s->strategy, s->budget);
+
+	cr_expect_eq(r.failures, 1, "%s: not found in %llu schedules", s->strategy,
+		     (unsigned long long)r.schedules);
+	cr_expect(strstr(r.message, "general protection fault") != NULL, "%s", r.message);
+	cr_expect(r.reports && strstr(r.reports, "hardware_enable_nolock"), "%s",
+		  r.reports ? r.reports : "");
+	sim_result_release(&r);
+}
+
+/* Fixed: the CPU is refused with KVM's message, in every schedule dfs:2 explores. */
+Test(hv, seed000_fixed_refuses_the_cpu_in_every_schedule, .timeout = 600)
+{
+	struct hvcase c = hotplug_case(NOVMX_SLOT, V_FIXED, 0, 0);
+	struct sim_result r = hvrun(&c, "dfs:2", 200000);
+
+	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	cr_expect(r.exhausted, "dfs:2 stopped after %llu schedules",
+		  (unsigned long long)r.schedules);
+	cr_expect_neq(c.r.add_ret, 0, "the CPU was refused");
+	cr_expect_eq(c.r.online, 0);
 	sim_result_release(&r);
 }

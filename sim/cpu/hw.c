@@ -297,7 +297,7 @@ static void gp_oops(const char *what, uint64_t val, uintptr_t pc)
 		 model ? model->name : "CPU without a model");
 	hw_fault(m, &(struct hw_fault){
 		.title = "general protection fault: 0000 [#1] PREEMPT SMP",
-		.rip = true, .after = after, .pc = pc, .fatal = true,
+		.rip = true, .after = after, .call_trace = true, .pc = pc, .fatal = true,
 	});
 	__builtin_unreachable();
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hvsim/kernel.h"
 #include "hvsim/kvm.h"
@@ -65,4 +66,52 @@ void kvmp_bad_args_task(void *arg)
 	sim_sys_close((int)res.vcpu);
 	sim_sys_close(vm);
 	sim_sys_close(kvm);
+}
+
+/* ---- seed 000: a VM created while a CPU is hot-added ------------------------------ */
+
+void kvmp_vmm_task(void *arg)
+{
+	bool move = (uintptr_t)arg == 1;
+	size_t ulen;
+	unsigned long *mask = sim_user_mem(&ulen);	/* the syscall copies it from user memory */
+	struct kvm_run *run;
+	int kvm, vm, vcpu;
+
+	kvm = sim_sys_openat("/dev/kvm", O_RDWR);
+	vm = (int)sim_sys_ioctl(kvm, KVM_CREATE_VM, 0);
+	res.vm = vm;
+	WRITE_ONCE(res.vm_ready, 1);
+	if (move && vm >= 0) {
+		vcpu = (int)sim_sys_ioctl(vm, KVM_CREATE_VCPU, 0);
+		res.vcpu = vcpu;
+		run = sim_sys_mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+		while (!READ_ONCE(res.added))
+			cpu_relax();
+		*mask = 1UL << 2;
+		res.affinity = sim_sys_sched_setaffinity(0, sizeof(*mask), mask);
+		res.run = sim_sys_ioctl(vcpu, KVM_RUN, 0);
+		if (!IS_ERR(run)) {
+			res.exit_reason = READ_ONCE(run->exit_reason);
+			res.fail_reason = READ_ONCE(run->fail_entry.hardware_entry_failure_reason);
+		}
+		sim_sys_close(vcpu);
+	}
+	if (vm >= 0)
+		sim_sys_close(vm);
+	sim_sys_close(kvm);
+}
+
+void kvmp_hotadd_task(void *arg)
+{
+	uintptr_t mode = (uintptr_t)arg;
+
+	if (mode == 1)
+		while (!READ_ONCE(res.vm_ready))
+			cpu_relax();
+	res.add_ret = add_cpu(2);
+	res.online = cpu_online(2);
+	if (mode == 2 && res.add_ret)
+		res.readd_ret = add_cpu(2);
+	WRITE_ONCE(res.added, 1);
 }

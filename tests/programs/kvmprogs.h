@@ -18,6 +18,12 @@ struct kvmp_result {
 	uint64_t fail_reason;		/* fail_entry.hardware_entry_failure_reason */
 	long errs[8];			/* the bad-argument calls, in program order */
 	long closes[3];
+	/* Hotplug (seed 000): */
+	int add_ret;			/* add_cpu(2) */
+	int online;			/* cpu_online(2) after it */
+	int readd_ret;			/* a second add_cpu(2) after a refusal */
+	long affinity;			/* sched_setaffinity() onto CPU 2 */
+	int vm_ready, added;		/* handshakes */
 };
 void kvmp_result(struct kvmp_result *r);
 
@@ -25,5 +31,15 @@ void kvmp_result(struct kvmp_result *r);
 void kvmp_lifecycle_task(void *arg);
 /* The calls KVM refuses, each with its error code. */
 void kvmp_bad_args_task(void *arg);
+/*
+ * Seed 000. A VMM creates a VM while a kernel task hot-adds CPU 2.
+ * kvmp_vmm_task(arg): with arg 1 it creates the VM first, waits for the
+ * hot-add, then moves onto CPU 2 (sched_setaffinity) and runs its vCPU
+ * there; with arg 0 it creates the VM whenever it gets there, and closes.
+ * kvmp_hotadd_task(arg): add_cpu(2); with arg 1 after the VM exists; with
+ * arg 2 it tries add_cpu(2) again when the first was refused.
+ */
+void kvmp_vmm_task(void *arg);
+void kvmp_hotadd_task(void *arg);
 
 #endif /* HVSIM_TEST_KVMPROGS_H */
