@@ -199,18 +199,22 @@ static void race_vc_join(struct race_vc *dst, const struct race_vc *src)
 			dst->c[i] = src->c[i];
 }
 
-/* dst = src. */
-static void race_vc_assign(struct race_vc *dst, const struct race_vc *src)
-{
-	race_vc_fit(dst, src->n);
-	memcpy(dst->c, src->c, (size_t)src->n * sizeof(*dst->c));
-	memset(dst->c + src->n, 0, (size_t)(dst->n - src->n) * sizeof(*dst->c));
-}
-
 static void race_vc_clear(struct race_vc *vc)
 {
 	if (vc->n)
 		memset(vc->c, 0, (size_t)vc->n * sizeof(*vc->c));
+}
+
+/* dst = src. */
+static void race_vc_assign(struct race_vc *dst, const struct race_vc *src)
+{
+	if (!src->n) {
+		race_vc_clear(dst);
+		return;
+	}
+	race_vc_fit(dst, src->n);
+	memcpy(dst->c, src->c, (size_t)src->n * sizeof(*dst->c));
+	memset(dst->c + src->n, 0, (size_t)(dst->n - src->n) * sizeof(*dst->c));
 }
 
 /* ---- Tasks and sync objects -------------------------------------------- */
