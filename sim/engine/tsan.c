@@ -28,7 +28,6 @@ static inline void tsan_access(unsigned int kind, const volatile void *addr, uin
 	sim_step(sim_current, kind, (uintptr_t)addr, size, pc);
 }
 
-/* Declarations for -Wmissing-prototypes; gcc knows them as built-ins too. */
 /*
  * The memory order of the atomic (or fence) just performed, for the race
  * detector; a store's new value is in memory by now. Nothing when races
@@ -42,6 +41,7 @@ static inline void tsan_order(unsigned int kind, const volatile void *addr, int 
 		m->hooks->order(m, kind, (uintptr_t)addr, mo);
 }
 
+/* Declarations for -Wmissing-prototypes; gcc knows them as built-ins too. */
 void __tsan_init(void);
 void __tsan_func_entry(void *call_pc);
 void __tsan_func_exit(void);
