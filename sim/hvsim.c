@@ -53,6 +53,7 @@ static const struct machine_hooks hvsim_hooks = {
 	.access = kdetect_access,
 	.flush = kdetect_flush,
 	.hb = hvsim_hb,
+	.order = kdetect_order,
 	.task_exit = kdetect_task_exit,
 	.check_sleepers = kernel_check_hung,
 	.stuck = kernel_stuck,

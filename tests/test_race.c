@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The race detector: happens-before from locks, spawns and atomics hides
- * a pair, KCSAN's default policy decides which unordered pairs are
+ * The race detector: happens-before from locks, spawns, atomics by their
+ * memory order and fences hides a pair (the order does, the access kind
+ * alone does not), KCSAN's default policy decides which unordered pairs are
  * reported, and the report reads as KCSAN's does, byte for byte the same
  * for the same events.
  */
@@ -263,22 +264,203 @@ Test(race, plain_access_races_with_an_atomic, .timeout = 10)
 	tr_free(t);
 }
 
-Test(race, atomic_store_and_load_publish_a_plain_write, .timeout = 10)
+/* An atomic of @kind and order @mo at @addr by @task: the access, then its ordering. */
+static void tr_atomic(struct tr *t, unsigned int task, uintptr_t pc, unsigned int kind,
+		      uintptr_t addr, uint64_t old_val, uint64_t new_val, int mo)
+{
+	tr_access(t, task, pc, kind, addr, 4, old_val, new_val);
+	race_atomic(t->r, task, kind, addr, mo);
+}
+
+Test(race, release_store_and_acquire_load_publish_a_plain_write, .timeout = 10)
 {
 	struct tr *t = tr_new();
 
 	race_task_start(t->r, 0, -1);
 	race_task_start(t->r, 1, -1);
 	race_task_start(t->r, 2, -1);
-	tr_write(t, 0, PC_F, 0x1000, 8, 0, 42);				/* data = 42 */
-	tr_access(t, 0, PC_F + 1, SIM_ATOMIC_STORE, 0x2000, 4, 0, 1);	/* flag = 1 */
-	tr_access(t, 1, PC_G + 1, SIM_ATOMIC_LOAD, 0x2000, 4, 1, 1);	/* sees flag */
-	tr_read(t, 1, PC_G, 0x1000, 8, 42);				/* reads data */
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 42);					/* data = 42 */
+	tr_atomic(t, 0, PC_F + 1, SIM_ATOMIC_STORE, 0x2000, 0, 1, __ATOMIC_RELEASE);
+	tr_atomic(t, 1, PC_G + 1, SIM_ATOMIC_LOAD, 0x2000, 1, 1, __ATOMIC_ACQUIRE);
+	tr_read(t, 1, PC_G, 0x1000, 8, 42);					/* reads data */
 	cr_assert_eq(t->rep.n, 0);
 
 	/* A reader that never looked at the flag still races. */
 	tr_read(t, 2, PC_H, 0x1000, 8, 42);
 	cr_assert_eq(t->rep.n, 1);
+	tr_free(t);
+}
+
+/* Message passing: task 0 writes data at 0x1000, then the flag at 0x2000; task 1 reads both. */
+static unsigned int tr_mp(int store_mo, int load_mo)
+{
+	struct tr *t = tr_two_tasks();
+	unsigned int n;
+
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 42);
+	tr_atomic(t, 0, PC_F + 1, SIM_ATOMIC_STORE, 0x2000, 0, 1, store_mo);
+	tr_atomic(t, 1, PC_G + 1, SIM_ATOMIC_LOAD, 0x2000, 1, 1, load_mo);
+	tr_read(t, 1, PC_G, 0x1000, 8, 42);
+	n = t->rep.n;
+	tr_free(t);
+	return n;
+}
+
+Test(race, only_release_to_acquire_orders, .timeout = 10)
+{
+	cr_expect_eq(tr_mp(__ATOMIC_RELEASE, __ATOMIC_ACQUIRE), 0);
+	cr_expect_eq(tr_mp(__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST), 0);
+	cr_expect_eq(tr_mp(__ATOMIC_RELEASE, __ATOMIC_CONSUME), 0);
+	cr_expect_eq(tr_mp(__ATOMIC_RELAXED, __ATOMIC_ACQUIRE), 1);
+	cr_expect_eq(tr_mp(__ATOMIC_RELEASE, __ATOMIC_RELAXED), 1);
+	cr_expect_eq(tr_mp(__ATOMIC_RELAXED, __ATOMIC_RELAXED), 1);
+}
+
+Test(race, relaxed_rmws_order_nothing, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	/* set_bit() then clear_bit(): both relaxed RMWs of the same word. */
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 42);
+	tr_atomic(t, 0, PC_F + 1, SIM_ATOMIC_RMW, 0x2000, 0, 1, __ATOMIC_RELAXED);
+	tr_atomic(t, 1, PC_G + 1, SIM_ATOMIC_RMW, 0x2000, 1, 0, __ATOMIC_RELAXED);
+	tr_read(t, 1, PC_G, 0x1000, 8, 42);
+	cr_assert_eq(t->rep.n, 1);
+	tr_free(t);
+}
+
+/*
+ * Fences pair through marked accesses: release fence, WRITE_ONCE; then
+ * READ_ONCE, acquire fence. Each of the four pairings (with or without
+ * each fence) and, for the fence-less side, an acquire/release atomic.
+ */
+static unsigned int tr_fenced_mp(int wfence, int rfence)
+{
+	struct tr *t = tr_two_tasks();
+	unsigned int n;
+
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 42);
+	race_fence(t->r, 0, wfence);
+	tr_access(t, 0, PC_F + 1, SIM_WRITE_MARKED, 0x2000, 4, 0, 1);
+	tr_access(t, 1, PC_G + 1, SIM_READ_MARKED, 0x2000, 4, 1, 1);
+	race_fence(t->r, 1, rfence);
+	tr_read(t, 1, PC_G, 0x1000, 8, 42);
+	n = t->rep.n;
+	tr_free(t);
+	return n;
+}
+
+Test(race, fences_pair_through_marked_accesses, .timeout = 10)
+{
+	cr_expect_eq(tr_fenced_mp(__ATOMIC_RELEASE, __ATOMIC_ACQUIRE), 0);	/* wmb, rmb */
+	cr_expect_eq(tr_fenced_mp(__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST), 0);	/* mb, mb */
+	cr_expect_eq(tr_fenced_mp(__ATOMIC_RELAXED, __ATOMIC_ACQUIRE), 1);
+	cr_expect_eq(tr_fenced_mp(__ATOMIC_RELEASE, __ATOMIC_RELAXED), 1);
+	/* A fence of the wrong kind on either side. */
+	cr_expect_eq(tr_fenced_mp(__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE), 1);
+	cr_expect_eq(tr_fenced_mp(__ATOMIC_RELEASE, __ATOMIC_RELEASE), 1);
+}
+
+Test(race, a_fence_orders_only_across_it, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	/* The write after the release fence is not published by it ... */
+	race_fence(t->r, 0, __ATOMIC_RELEASE);
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 42);
+	tr_access(t, 0, PC_F + 1, SIM_WRITE_MARKED, 0x2000, 4, 0, 1);
+	tr_access(t, 1, PC_G + 1, SIM_READ_MARKED, 0x2000, 4, 1, 1);
+	race_fence(t->r, 1, __ATOMIC_ACQUIRE);
+	tr_read(t, 1, PC_G, 0x1000, 8, 42);
+	cr_expect_eq(t->rep.n, 1);
+	/* ... and a read before the acquire fence is not covered by it. */
+	tr_write(t, 0, PC_H, 0x3000, 8, 0, 1);
+	race_fence(t->r, 0, __ATOMIC_RELEASE);
+	tr_access(t, 0, PC_F + 2, SIM_WRITE_MARKED, 0x2000, 4, 1, 2);
+	tr_access(t, 1, PC_G + 2, SIM_READ_MARKED, 0x2000, 4, 2, 2);
+	tr_read(t, 1, PC_G + 3, 0x3000, 8, 1);
+	race_fence(t->r, 1, __ATOMIC_ACQUIRE);
+	cr_expect_eq(t->rep.n, 2);
+	tr_free(t);
+}
+
+Test(race, release_store_pairs_with_acquire_fence_and_back, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 42);
+	tr_atomic(t, 0, PC_F + 1, SIM_ATOMIC_STORE, 0x2000, 0, 1, __ATOMIC_RELEASE);
+	tr_access(t, 1, PC_G + 1, SIM_READ_MARKED, 0x2000, 4, 1, 1);
+	race_fence(t->r, 1, __ATOMIC_ACQUIRE);
+	tr_read(t, 1, PC_G, 0x1000, 8, 42);
+	cr_expect_eq(t->rep.n, 0);
+
+	tr_write(t, 1, PC_H, 0x3000, 8, 0, 7);
+	race_fence(t->r, 1, __ATOMIC_RELEASE);
+	tr_atomic(t, 1, PC_H + 1, SIM_ATOMIC_RMW, 0x4000, 0, 1, __ATOMIC_RELAXED);
+	tr_atomic(t, 0, PC_F + 2, SIM_ATOMIC_LOAD, 0x4000, 1, 1, __ATOMIC_ACQUIRE);
+	tr_read(t, 0, PC_F + 3, 0x3000, 8, 7);
+	cr_expect_eq(t->rep.n, 0);
+	tr_free(t);
+}
+
+Test(race, rmws_extend_a_release_sequence_and_stores_end_it, .timeout = 10)
+{
+	struct tr *t = tr_new();
+
+	for (unsigned int i = 0; i < 3; i++)
+		race_task_start(t->r, i, -1);
+	/* 0 publishes; 1 increments relaxed; 2 acquires the incremented value. */
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 42);
+	tr_atomic(t, 0, PC_F + 1, SIM_ATOMIC_STORE, 0x2000, 0, 1, __ATOMIC_RELEASE);
+	tr_atomic(t, 1, PC_G + 1, SIM_ATOMIC_RMW, 0x2000, 1, 2, __ATOMIC_RELAXED);
+	tr_atomic(t, 2, PC_H + 1, SIM_ATOMIC_LOAD, 0x2000, 2, 2, __ATOMIC_ACQUIRE);
+	tr_read(t, 2, PC_H, 0x1000, 8, 42);
+	cr_expect_eq(t->rep.n, 0);
+
+	/* 0 publishes again; 1 overwrites with a relaxed store: 2 reads 1's store only. */
+	tr_write(t, 0, PC_F + 2, 0x3000, 8, 0, 42);
+	tr_atomic(t, 0, PC_F + 3, SIM_ATOMIC_STORE, 0x2000, 2, 3, __ATOMIC_RELEASE);
+	tr_access(t, 1, PC_G + 2, SIM_WRITE_MARKED, 0x2000, 4, 3, 4);
+	tr_atomic(t, 2, PC_H + 2, SIM_ATOMIC_LOAD, 0x2000, 4, 4, __ATOMIC_ACQUIRE);
+	tr_read(t, 2, PC_H + 3, 0x3000, 8, 42);
+	cr_expect_eq(t->rep.n, 1);
+	tr_free(t);
+}
+
+Test(race, seq_cst_rmw_is_a_full_fence_on_each_side, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	/* data; xchg(&y) (fully ordered); WRITE_ONCE(flag) -- READ_ONCE(flag); smp_rmb(); data. */
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 42);
+	tr_atomic(t, 0, PC_F + 1, SIM_ATOMIC_RMW, 0x5000, 0, 1, __ATOMIC_SEQ_CST);
+	tr_access(t, 0, PC_F + 2, SIM_WRITE_MARKED, 0x2000, 4, 0, 1);
+	tr_access(t, 1, PC_G + 1, SIM_READ_MARKED, 0x2000, 4, 1, 1);
+	race_fence(t->r, 1, __ATOMIC_ACQUIRE);
+	tr_read(t, 1, PC_G, 0x1000, 8, 42);
+	cr_expect_eq(t->rep.n, 0);
+	/* An acq_rel RMW is no fence: the same with it races. */
+	tr_write(t, 0, PC_H, 0x3000, 8, 0, 42);
+	tr_atomic(t, 0, PC_H + 1, SIM_ATOMIC_RMW, 0x6000, 0, 1, __ATOMIC_ACQ_REL);
+	tr_access(t, 0, PC_H + 2, SIM_WRITE_MARKED, 0x2008, 4, 0, 1);
+	tr_access(t, 1, PC_G + 2, SIM_READ_MARKED, 0x2008, 4, 1, 1);
+	race_fence(t->r, 1, __ATOMIC_ACQUIRE);
+	tr_read(t, 1, PC_G + 3, 0x3000, 8, 42);
+	cr_expect_eq(t->rep.n, 1);
+	tr_free(t);
+}
+
+Test(race, sync_objects_and_atomic_locations_are_apart, .timeout = 10)
+{
+	struct tr *t = tr_two_tasks();
+
+	/* A release into an object, an acquire load of the same address: no pairing. */
+	tr_write(t, 0, PC_F, 0x1000, 8, 0, 42);
+	race_release(t->r, 0, (const void *)0x2000);
+	tr_atomic(t, 1, PC_G + 1, SIM_ATOMIC_LOAD, 0x2000, 0, 0, __ATOMIC_ACQUIRE);
+	tr_read(t, 1, PC_G, 0x1000, 8, 42);
+	cr_expect_eq(t->rep.n, 1);
 	tr_free(t);
 }
 

@@ -166,6 +166,12 @@ struct machine_hooks {
 	void (*flush)(struct machine *m);
 	/* A happens-before edge through @obj: release (a wake-up) or acquire. */
 	void (*hb)(struct machine *m, const void *obj, bool acquire);
+	/*
+	 * SIM_DETECT_RACE only: the memory order @mo (__ATOMIC_*) of the
+	 * atomic at @addr just performed, @kind being what it did (a failed
+	 * compare-exchange only loaded), or of a fence (SIM_FENCE, @addr 0).
+	 */
+	void (*order)(struct machine *m, unsigned int kind, uintptr_t addr, int mo);
 	/* @t finished. */
 	void (*task_exit)(struct machine *m, struct task *t);
 	/* Every HUNG_CHECK_STEPS steps while tasks sleep (the hung-task oracle). */

@@ -9,7 +9,9 @@
  * I1..I8 types are unsigned, pointers are (const) volatile void *, memory
  * orders are int. Atomic hooks perform the operation themselves: the host
  * runs one simulated CPU at a time, so plain host atomics are enough, and
- * sequential consistency is what the simulated machine gives for now.
+ * sequential consistency is what the simulated machine gives for now. The
+ * memory order matters only to the race detector, which gets it once the
+ * operation is done.
  *
  * This file is not instrumented and must not be.
  */
@@ -24,6 +26,19 @@ static inline void tsan_access(unsigned int kind, const volatile void *addr, uin
 			  uintptr_t pc)
 {
 	sim_step(sim_current, kind, (uintptr_t)addr, size, pc);
+}
+
+/*
+ * The memory order of the atomic (or fence) just performed, for the race
+ * detector; a store's new value is in memory by now. Nothing when races
+ * are not looked for (and in host context, whose dummy detects nothing).
+ */
+static inline void tsan_order(unsigned int kind, const volatile void *addr, int mo)
+{
+	struct machine *m = sim_current;
+
+	if ((m->detect & SIM_DETECT_RACE) && m->hooks->order)
+		m->hooks->order(m, kind, (uintptr_t)addr, mo);
 }
 
 /* Declarations for -Wmissing-prototypes; gcc knows them as built-ins too. */
@@ -110,8 +125,8 @@ void __tsan_vptr_read(void **vptr_p)
 
 void __tsan_atomic_thread_fence(int mo)
 {
-	(void)mo;
 	tsan_access(SIM_FENCE, 0, 0, HOOK_PC);
+	tsan_order(SIM_FENCE, 0, mo);
 }
 
 void __tsan_atomic_signal_fence(int mo)
@@ -143,23 +158,25 @@ void __tsan_atomic_signal_fence(int mo)
 									\
 	T __tsan_atomic##bits##_load(const volatile void *a, int mo)	\
 	{								\
-		(void)mo;						\
+		T v;							\
 		tsan_access(SIM_ATOMIC_LOAD, a, sizeof(T), HOOK_PC);		\
-		return *(const volatile T *)a;				\
+		v = *(const volatile T *)a;				\
+		tsan_order(SIM_ATOMIC_LOAD, a, mo);			\
+		return v;						\
 	}								\
 	void __tsan_atomic##bits##_store(volatile void *a, T v, int mo) \
 	{								\
-		(void)mo;						\
 		tsan_access(SIM_ATOMIC_STORE, a, sizeof(T), HOOK_PC);	\
 		*(volatile T *)a = v;					\
+		tsan_order(SIM_ATOMIC_STORE, a, mo);			\
 	}								\
 	T __tsan_atomic##bits##_exchange(volatile void *a, T v, int mo) \
 	{								\
 		T old;							\
-		(void)mo;						\
 		tsan_access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
 		old = *(volatile T *)a;					\
 		*(volatile T *)a = v;					\
+		tsan_order(SIM_ATOMIC_RMW, a, mo);			\
 		return old;						\
 	}								\
 	DEFINE_FETCH_OP(bits, T, add, old + v)				\
@@ -168,43 +185,38 @@ void __tsan_atomic_signal_fence(int mo)
 	DEFINE_FETCH_OP(bits, T, or, old | v)				\
 	DEFINE_FETCH_OP(bits, T, xor, old ^ v)				\
 	DEFINE_FETCH_OP(bits, T, nand, (T)~(old & v))			\
-	static inline bool cas##bits(volatile void *a, void *c, T v, uintptr_t pc) \
+	/* A failed compare-exchange only loaded, with the failure order. */ \
+	static inline bool cas##bits(volatile void *a, void *c, T v, int mo, int fmo, \
+				     uintptr_t pc)			\
 	{								\
 		T old;							\
 		tsan_access(SIM_ATOMIC_RMW, a, sizeof(T), pc);		\
 		old = *(volatile T *)a;					\
 		if (old == *(T *)c) {					\
 			*(volatile T *)a = v;				\
+			tsan_order(SIM_ATOMIC_RMW, a, mo);		\
 			return true;					\
 		}							\
 		*(T *)c = old;						\
+		tsan_order(SIM_ATOMIC_LOAD, a, fmo);			\
 		return false;						\
 	}								\
 	bool __tsan_atomic##bits##_compare_exchange_strong(volatile void *a, void *c, \
 							   T v, int mo, int fmo) \
 	{								\
-		(void)mo;						\
-		(void)fmo;						\
-		return cas##bits(a, c, v, HOOK_PC);			\
+		return cas##bits(a, c, v, mo, fmo, HOOK_PC);		\
 	}								\
 	/* Never fails spuriously: a weak CAS may, but need not. */	\
 	bool __tsan_atomic##bits##_compare_exchange_weak(volatile void *a, void *c, \
 							 T v, int mo, int fmo) \
 	{								\
-		(void)mo;						\
-		(void)fmo;						\
-		return cas##bits(a, c, v, HOOK_PC);			\
+		return cas##bits(a, c, v, mo, fmo, HOOK_PC);		\
 	}								\
 	T __tsan_atomic##bits##_compare_exchange_val(volatile void *a, T c, T v, \
 						     int mo, int fmo)	\
 	{								\
-		T old;							\
-		(void)mo;						\
-		(void)fmo;						\
-		tsan_access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
-		old = *(volatile T *)a;					\
-		if (old == c)						\
-			*(volatile T *)a = v;				\
+		T old = c;						\
+		cas##bits(a, &old, v, mo, fmo, HOOK_PC);		\
 		return old;						\
 	}
 
@@ -212,10 +224,10 @@ void __tsan_atomic_signal_fence(int mo)
 	T __tsan_atomic##bits##_fetch_##name(volatile void *a, T v, int mo) \
 	{								\
 		T old;							\
-		(void)mo;						\
 		tsan_access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
 		old = *(volatile T *)a;					\
 		*(volatile T *)a = (T)(expr);				\
+		tsan_order(SIM_ATOMIC_RMW, a, mo);			\
 		return old;						\
 	}
 

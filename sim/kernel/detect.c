@@ -25,6 +25,20 @@ void kdetect_hb_acquire(struct machine *m, const void *obj)
 		race_acquire(kmodel_of(m)->race, m->cur_task->id, obj);
 }
 
+void kdetect_order(struct machine *m, unsigned int kind, uintptr_t addr, int mo)
+{
+	struct kmodel *k = kmodel_of(m);
+
+	if (!(m->detect & SIM_DETECT_RACE) || !m->cur_task)
+		return;
+	/* The atomic's own write first: it is checked before it orders anything. */
+	kdetect_flush(m);
+	if (kind == SIM_FENCE)
+		race_fence(k->race, m->cur_task->id, mo);
+	else
+		race_atomic(k->race, m->cur_task->id, kind, machine_norm_addr(m, addr), mo);
+}
+
 /* The value at @addr, a pointer normalized as reports print addresses. */
 static uint64_t value_at(const struct machine *m, uintptr_t addr, uint32_t size)
 {

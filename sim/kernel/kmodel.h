@@ -223,6 +223,8 @@ void kdetect_might_sleep(struct machine *m, const char *what, uintptr_t pc);
 /* Happens-before edges through @obj (locks, wake-ups, IPIs): the race detector's. */
 void kdetect_hb_release(struct machine *m, const void *obj);
 void kdetect_hb_acquire(struct machine *m, const void *obj);
+/* An atomic's or a fence's memory order (engine hook): the race detector's. */
+void kdetect_order(struct machine *m, unsigned int kind, uintptr_t addr, int mo);
 /* The per-access detectors (engine hooks), and a finished task's checks. */
 void kdetect_access(struct machine *m, struct task *t, const struct sim_op *op);
 void kdetect_flush(struct machine *m);

@@ -58,6 +58,8 @@ struct race_vc {
 
 struct race_task {
 	struct race_vc vc;	/* what this task has seen; vc.c[id] is its epoch */
+	struct race_vc rel;	/* vc at its last release fence: its relaxed stores publish it */
+	struct race_vc acq;	/* what its relaxed loads read since its last acquire fence */
 	bool started;		/* its own epoch has been set */
 };
 
@@ -129,8 +131,9 @@ struct race {
 	uint32_t *site_free;		/* stack of unreferenced entries */
 	uint32_t nfree;			/* entries on it */
 
-	struct hmap sync_map;		/* sync object address -> syncs[] index */
-	struct race_vc *syncs;		/* released history per sync object */
+	/* (address, enum race_space) -> syncs[] index */
+	struct hmap sync_map;
+	struct race_vc *syncs;		/* released history per sync object or location */
 	uint32_t nsyncs, syncs_cap;
 
 	struct hmap pair_map;		/* (lower pc, higher pc) reported this run */
@@ -196,7 +199,35 @@ static void race_vc_join(struct race_vc *dst, const struct race_vc *src)
 			dst->c[i] = src->c[i];
 }
 
+static void race_vc_clear(struct race_vc *vc)
+{
+	if (vc->n)
+		memset(vc->c, 0, (size_t)vc->n * sizeof(*vc->c));
+}
+
+/* dst = src. */
+static void race_vc_assign(struct race_vc *dst, const struct race_vc *src)
+{
+	if (!src->n) {
+		race_vc_clear(dst);
+		return;
+	}
+	race_vc_fit(dst, src->n);
+	memcpy(dst->c, src->c, (size_t)src->n * sizeof(*dst->c));
+	memset(dst->c + src->n, 0, (size_t)(dst->n - src->n) * sizeof(*dst->c));
+}
+
 /* ---- Tasks and sync objects -------------------------------------------- */
+
+/*
+ * Two kinds of clock share the map: a sync object's accumulates every
+ * release into it (race_release()); an atomic location's holds what the
+ * store it would read from carries (the store's release sequence).
+ */
+enum race_space {
+	RACE_OBJ,	/* race_release()/race_acquire() objects */
+	RACE_LOC,	/* atomics' and marked accesses' addresses */
+};
 
 static void race_tasks_fit(struct race *r, unsigned int id)
 {
@@ -233,32 +264,98 @@ static struct race_task *race_task(struct race *r, unsigned int id)
 	return &r->tasks[id];
 }
 
-static struct race_vc *race_sync(struct race *r, uintptr_t key, bool create)
+static struct race_vc *race_sync(struct race *r, uintptr_t key, enum race_space space,
+				  bool create)
 {
 	uint32_t idx;
 
-	if (hmap_get(&r->sync_map, key, 0, &idx))
+	if (hmap_get(&r->sync_map, key, space, &idx))
 		return &r->syncs[idx];
 	if (!create)
 		return NULL;
 	r->syncs = race_grow(r->syncs, r->nsyncs, &r->syncs_cap, sizeof(*r->syncs));
 	r->syncs[r->nsyncs] = (struct race_vc){ 0 };
-	race_map_insert(&r->sync_map, key, 0, r->nsyncs);
+	race_map_insert(&r->sync_map, key, space, r->nsyncs);
 	return &r->syncs[r->nsyncs++];
+}
+
+static bool race_mo_acquire(int mo)
+{
+	return mo == __ATOMIC_CONSUME || mo == __ATOMIC_ACQUIRE || mo == __ATOMIC_ACQ_REL ||
+	       mo == __ATOMIC_SEQ_CST;
+}
+
+static bool race_mo_release(int mo)
+{
+	return mo == __ATOMIC_RELEASE || mo == __ATOMIC_ACQ_REL || mo == __ATOMIC_SEQ_CST;
+}
+
+/*
+ * @task reads the store last made to @addr: with @acquire it sees what
+ * that store carries now, else only at its next acquire fence.
+ */
+static void race_load(struct race *r, unsigned int task, uintptr_t addr, bool acquire)
+{
+	const struct race_vc *l = race_sync(r, addr, RACE_LOC, false);
+	struct race_task *t;
+
+	if (!l)
+		return;
+	t = race_task(r, task);
+	race_vc_join(acquire ? &t->vc : &t->acq, l);
+}
+
+/*
+ * @task modifies @addr: with @release the store carries all the task did
+ * so far, else what its last release fence saw. A plain store (@rmw false)
+ * starts a new release sequence; a read-modify-write extends the one it
+ * read from.
+ */
+static void race_store(struct race *r, unsigned int task, uintptr_t addr, bool release,
+		       bool rmw)
+{
+	struct race_task *t = race_task(r, task);
+	const struct race_vc *src = release ? &t->vc : &t->rel;
+	struct race_vc *l = race_sync(r, addr, RACE_LOC, src->n != 0);
+
+	/* Nothing to carry and nothing to overwrite. */
+	if (!l)
+		return;
+	if (rmw)
+		race_vc_join(l, src);
+	else
+		race_vc_assign(l, src);
+	if (release)
+		race_tick(r, task);
+}
+
+/* A fence: acquire what earlier relaxed loads read; release for later relaxed stores. */
+static void race_fence_task(struct race *r, unsigned int task, bool acquire, bool release)
+{
+	struct race_task *t = race_task(r, task);
+
+	if (acquire) {
+		race_vc_join(&t->vc, &t->acq);
+		race_vc_clear(&t->acq);
+	}
+	if (release) {
+		race_vc_assign(&t->rel, &t->vc);
+		race_tick(r, task);
+	}
 }
 
 static void race_release_key(struct race *r, unsigned int task, uintptr_t key)
 {
 	struct race_task *t = race_task(r, task);
 
-	race_vc_join(race_sync(r, key, true), &t->vc);
+	race_vc_join(race_sync(r, key, RACE_OBJ, true), &t->vc);
 	race_tick(r, task);
 }
 
 static void race_acquire_key(struct race *r, unsigned int task, uintptr_t key)
 {
 	struct race_task *t = race_task(r, task);
-	const struct race_vc *s = race_sync(r, key, false);
+	const struct race_vc *s = race_sync(r, key, RACE_OBJ, false);
 
 	if (s)
 		race_vc_join(&t->vc, s);
@@ -612,6 +709,8 @@ static void race_forget(struct race *r)
 
 	for (i = 0; i < r->ntasks; i++) {
 		free(r->tasks[i].vc.c);
+		free(r->tasks[i].rel.c);
+		free(r->tasks[i].acq.c);
 		r->tasks[i] = (struct race_task){ 0 };
 	}
 	for (i = 0; i < r->npages; i++)
@@ -715,13 +814,34 @@ void race_access(struct race *r, const struct sim_who *who, unsigned int kind,
 	race_site_put(r, cur.site);
 
 	/*
-	 * After the check: an atomic is not ordered by the synchronization
-	 * it performs itself, only what follows it is.
+	 * After the check, as relaxed atomics: a marked access pairs with
+	 * fences. Atomics order through race_atomic(), which knows their order.
 	 */
-	if (kind == SIM_ATOMIC_LOAD || kind == SIM_ATOMIC_RMW)
-		race_acquire_key(r, who->task, addr);
-	if (kind == SIM_ATOMIC_STORE || kind == SIM_ATOMIC_RMW)
-		race_release_key(r, who->task, addr);
+	if (kind == SIM_READ_MARKED)
+		race_load(r, who->task, addr, false);
+	else if (kind == SIM_WRITE_MARKED)
+		race_store(r, who->task, addr, false, false);
+}
+
+void race_atomic(struct race *r, unsigned int task, unsigned int kind, uintptr_t addr, int mo)
+{
+	/* The kernel's value-returning RMWs are fully ordered: smp_mb() on each side. */
+	bool full = kind == SIM_ATOMIC_RMW && mo == __ATOMIC_SEQ_CST;
+
+	SIM_BUG_ON(kind != SIM_ATOMIC_LOAD && kind != SIM_ATOMIC_STORE && kind != SIM_ATOMIC_RMW);
+	if (full)
+		race_fence_task(r, task, true, true);
+	if (kind != SIM_ATOMIC_STORE)
+		race_load(r, task, addr, race_mo_acquire(mo));
+	if (kind != SIM_ATOMIC_LOAD)
+		race_store(r, task, addr, race_mo_release(mo), kind == SIM_ATOMIC_RMW);
+	if (full)
+		race_fence_task(r, task, true, true);
+}
+
+void race_fence(struct race *r, unsigned int task, int mo)
+{
+	race_fence_task(r, task, race_mo_acquire(mo), race_mo_release(mo));
 }
 
 unsigned int race_reports(const struct race *r)

@@ -9,10 +9,32 @@
  * when both are by one task and A came first, or when B's task has seen
  * A's epoch through a chain of release -> acquire: race_release() and
  * race_acquire() on a sync object, race_task_start() from a parent, and
- * atomics, which synchronize on their address (a store releases, a load
- * acquires, a read-modify-write does both; we do not see memory orders,
- * so every atomic counts as acquire/release). An atomic is checked before
- * it synchronizes: its own pairing is no excuse for a race on it.
+ * atomics and fences by their memory order, as C11 and the Linux-kernel
+ * memory model have it:
+ *  - an acquire load (or RMW) that reads from a release store (or RMW)
+ *    sees everything the storer did before that store;
+ *  - a relaxed atomic creates no ordering by itself. Marked accesses
+ *    (READ_ONCE, WRITE_ONCE, so atomic_read, atomic_set, test_bit) count
+ *    as relaxed atomics;
+ *  - fences pair through relaxed ones: a release fence (smp_wmb, smp_mb)
+ *    before a relaxed store S, and an acquire fence (smp_rmb, smp_mb)
+ *    after a relaxed load that reads from S, order everything before the
+ *    release fence before everything after the acquire fence; a release
+ *    store pairs with an acquire fence, a release fence with an acquire
+ *    load, the same way;
+ *  - a seq_cst RMW (xchg, cmpxchg, atomic_*_return, test_and_set_bit: the
+ *    kernel's fully ordered operations) is acq_rel with a full fence on
+ *    each side, as smp_mb__before_atomic()/smp_mb__after_atomic() would
+ *    give it. A seq_cst load or store is acquire or release, nothing more;
+ *    seq_cst fences are acq_rel fences (their store-buffering guarantee
+ *    is the simulated machine's: it is sequentially consistent).
+ * "Reads from" is exact, since the machine is: a load reads the last
+ * store to its address. Each address keeps the clock its last store
+ * carries: a store replaces it (starting a release sequence), an RMW
+ * joins into it (continuing one). Addresses are compared by first byte
+ * (an atomic on part of another's bytes is another location), and plain
+ * writes leave the clock alone. An atomic is checked before it
+ * synchronizes: its own pairing is no excuse for a race on it.
  *
  * Two accesses conflict when their byte ranges overlap (an access wider
  * than its 8-byte granule touches each granule it spans) and at least
@@ -109,8 +131,8 @@ void race_task_start(struct race *r, unsigned int task, int parent);
  * publishes everything @task did so far into it; acquire makes all that
  * was published happen before what @task does next. Locks (unlock
  * releases, lock acquires), wake-ups (waker, wakee), IPIs (sender,
- * handler), completions. Releases accumulate; an atomic on the same
- * address uses the same object.
+ * handler), completions. Releases accumulate. Atomics' locations are
+ * apart: an atomic on a sync object's address does not touch it.
  */
 void race_release(struct race *r, unsigned int task, const void *sync);
 void race_acquire(struct race *r, unsigned int task, const void *sync);
@@ -119,10 +141,21 @@ void race_acquire(struct race *r, unsigned int task, const void *sync);
  * One access of @kind (enum sim_kind) by @who->task, reported after it was
  * performed. @old_val and @new_val are the value before and after (equal
  * for reads), meaningful when @size <= 8. Fences, cpu_relax() and empty
- * accesses are ignored.
+ * accesses are ignored. A marked access orders as a relaxed atomic; an
+ * atomic orders nothing until race_atomic().
  */
 void race_access(struct race *r, const struct sim_who *who, unsigned int kind,
 		 uintptr_t addr, uint32_t size, uint64_t old_val, uint64_t new_val);
+
+/*
+ * What the atomic at @addr (as race_access() got it) that @task just
+ * performed orders: @kind is what it did, SIM_ATOMIC_LOAD, _STORE or _RMW
+ * (a failed compare-exchange only loaded), @mo its __ATOMIC_* order.
+ */
+void race_atomic(struct race *r, unsigned int task, unsigned int kind, uintptr_t addr, int mo);
+
+/* A fence of @task with order @mo (__ATOMIC_*); a relaxed one does nothing. */
+void race_fence(struct race *r, unsigned int task, int mo);
 
 /* Reports made in this run. */
 unsigned int race_reports(const struct race *r);
