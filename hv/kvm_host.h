@@ -62,8 +62,21 @@ struct kvm_vcpu {
 	void *arch;			/* vendor state (struct vcpu_vmx) */
 };
 
+#define KVM_USER_MEM_SLOTS	32
+
+/* A guest-physical range backed by user memory (KVM_SET_USER_MEMORY_REGION). */
+struct kvm_memory_slot {
+	uint64_t base_gfn;
+	unsigned long npages;		/* 0: the slot is empty */
+	unsigned long userspace_addr;
+	uint32_t flags;			/* KVM_MEM_* */
+	unsigned long *dirty_bitmap;	/* with KVM_MEM_LOG_DIRTY_PAGES */
+};
+
 struct kvm {
 	struct mutex lock;		/* created_vcpus, vcpu_array */
+	struct mutex slots_lock;	/* memslots */
+	struct kvm_memory_slot memslots[KVM_USER_MEM_SLOTS];
 	struct kvm *vm_list_next;	/* vm_list, under kvm_lock */
 	int users_count;		/* fds and references */
 	int created_vcpus;		/* under lock */
@@ -92,6 +105,8 @@ struct kvm_x86_ops {
 	void (*handle_exit_irqoff)(struct kvm_vcpu *vcpu);
 	/* > 0: back into the guest; 0: to userspace with vcpu->run filled; < 0: error. */
 	int (*handle_exit)(struct kvm_vcpu *vcpu);
+	/* Page-modification logging's buffer size: non-zero, vCPUs log dirty pages themselves. */
+	int cpu_dirty_log_size;
 };
 
 extern struct kvm_x86_ops vmx_x86_ops;

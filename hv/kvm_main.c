@@ -164,6 +164,7 @@ static void kvm_destroy_vm(struct kvm *kvm)
 	}
 	mutex_unlock(&kvm_lock);
 	kvm_arch_destroy_vm(kvm);
+	kvm_free_memslots(kvm);
 	hardware_disable_all();
 	kfree(kvm);
 }
@@ -190,6 +191,7 @@ static struct kvm *kvm_create_vm(unsigned long type)
 	if (!kvm)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&kvm->lock);
+	mutex_init(&kvm->slots_lock);
 	kvm->users_count = 1;
 	r = hardware_enable_all();
 	if (r)
@@ -386,6 +388,111 @@ void kvm_free_vcpus(struct kvm *kvm)
 	kvm->online_vcpus = 0;
 }
 
+/* ---- memory slots and the dirty log ------------------------------------------------- */
+
+static bool slots_overlap(const struct kvm_memory_slot *a, uint64_t base_gfn, unsigned long npages)
+{
+	return a->npages && base_gfn < a->base_gfn + a->npages && a->base_gfn < base_gfn + npages;
+}
+
+/*
+ * KVM_SET_USER_MEMORY_REGION (kvm_set_memory_region()): KVM's checks on
+ * the region, then the slot created, changed or (size 0) deleted under
+ * slots_lock. There is no MMU yet: nothing maps the slot for the guest.
+ */
+static int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem)
+{
+	unsigned long npages = (unsigned long)(mem->memory_size >> PAGE_SHIFT);
+	uint64_t base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	struct kvm_memory_slot *slot;
+
+	if (mem->flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
+		return -EINVAL;
+	if ((mem->memory_size & (PAGE_SIZE - 1)) || (mem->guest_phys_addr & (PAGE_SIZE - 1)) ||
+	    (mem->userspace_addr & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	if (mem->slot >= KVM_USER_MEM_SLOTS)
+		return -EINVAL;
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr)
+		return -EINVAL;
+	slot = &kvm->memslots[mem->slot];
+	if (!npages) {
+		kfree(slot->dirty_bitmap);
+		memset(slot, 0, sizeof(*slot));
+		return 0;
+	}
+	for (int i = 0; i < KVM_USER_MEM_SLOTS; i++)
+		if (i != (int)mem->slot && slots_overlap(&kvm->memslots[i], base_gfn, npages))
+			return -EEXIST;
+	kfree(slot->dirty_bitmap);
+	slot->dirty_bitmap = NULL;
+	if (mem->flags & KVM_MEM_LOG_DIRTY_PAGES) {
+		slot->dirty_bitmap = kzalloc((npages + BITS_PER_LONG - 1) / BITS_PER_LONG *
+					     sizeof(unsigned long), GFP_KERNEL_ACCOUNT);
+		if (!slot->dirty_bitmap)
+			return -ENOMEM;
+	}
+	slot->base_gfn = base_gfn;
+	slot->npages = npages;
+	slot->userspace_addr = (unsigned long)mem->userspace_addr;
+	slot->flags = mem->flags;
+	return 0;
+}
+
+static int kvm_vm_ioctl_set_memory_region(struct kvm *kvm, unsigned long arg)
+{
+	struct kvm_userspace_memory_region mem;
+	int r;
+
+	if (copy_from_user(&mem, (const void __user *)arg, sizeof(mem)))
+		return -EFAULT;
+	mutex_lock(&kvm->slots_lock);
+	r = kvm_set_memory_region(kvm, &mem);
+	mutex_unlock(&kvm->slots_lock);
+	return r;
+}
+
+/*
+ * KVM_GET_DIRTY_LOG (kvm_get_dirty_log_protect()): the arch layer first
+ * makes the vCPUs flush what they logged (with PML: a kick to each, seed
+ * 003's reader of vcpu->cpu), then the bitmap is copied out and cleared.
+ */
+static int kvm_vm_ioctl_get_dirty_log(struct kvm *kvm, unsigned long arg)
+{
+	struct kvm_memory_slot *slot;
+	struct kvm_dirty_log log;
+	unsigned long n;
+	int r = 0;
+
+	if (copy_from_user(&log, (const void __user *)arg, sizeof(log)))
+		return -EFAULT;
+	if (log.slot >= KVM_USER_MEM_SLOTS)
+		return -EINVAL;
+	mutex_lock(&kvm->slots_lock);
+	slot = &kvm->memslots[log.slot];
+	if (!slot->npages || !slot->dirty_bitmap) {
+		r = -ENOENT;
+		goto out;
+	}
+	kvm_arch_sync_dirty_log(kvm, slot);
+	n = (slot->npages + BITS_PER_LONG - 1) / BITS_PER_LONG * sizeof(unsigned long);
+	if (copy_to_user(log.dirty_bitmap, slot->dirty_bitmap, n))
+		r = -EFAULT;
+	else
+		memset(slot->dirty_bitmap, 0, n);
+out:
+	mutex_unlock(&kvm->slots_lock);
+	return r;
+}
+
+void kvm_free_memslots(struct kvm *kvm)
+{
+	for (int i = 0; i < KVM_USER_MEM_SLOTS; i++) {
+		kfree(kvm->memslots[i].dirty_bitmap);
+		memset(&kvm->memslots[i], 0, sizeof(kvm->memslots[i]));
+	}
+}
+
 static int kvm_vm_release(struct file *filp)
 {
 	kvm_put_kvm(filp->private_data);
@@ -416,6 +523,10 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 		return kvm_vm_ioctl_create_vcpu(kvm, (uint32_t)arg);
 	case KVM_CHECK_EXTENSION:
 		return kvm_vm_ioctl_check_extension((long)arg);
+	case KVM_SET_USER_MEMORY_REGION:
+		return kvm_vm_ioctl_set_memory_region(kvm, arg);
+	case KVM_GET_DIRTY_LOG:
+		return kvm_vm_ioctl_get_dirty_log(kvm, arg);
 	default:
 		return -ENOTTY;
 	}

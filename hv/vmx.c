@@ -570,6 +570,9 @@ void vmx_hardware_unsetup(void)
 }
 
 /* Module init, on the boot CPU: the configuration every CPU must match, the VMXON regions. */
+/* Entries of the page-modification log (SDM "Page-Modification Logging"). */
+#define PML_ENTITY_NUM		512
+
 static int hardware_setup(void)
 {
 	unsigned int cpu;
@@ -587,6 +590,13 @@ static int hardware_setup(void)
 	r = alloc_kvm_area();
 	if (r)
 		goto out_free_pgd;
+	/*
+	 * KVM logs dirty pages with PML where the CPU has it (with EPT on).
+	 * hv/ has no EPT yet but keeps PML's consequence for the dirty log:
+	 * a log read kicks every vCPU to flush its buffer (docs/hv.md).
+	 */
+	vmx_x86_ops.cpu_dirty_log_size =
+		(vmcs_config.cpu_based_2nd_exec_ctrl & SECONDARY_EXEC_ENABLE_PML) ? PML_ENTITY_NUM : 0;
 	return 0;
 
 out_free_pgd:

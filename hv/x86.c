@@ -194,3 +194,18 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 	(void)arg;
 	return -EINVAL;
 }
+
+/*
+ * Before the dirty bitmap is read, vCPUs must flush their page-modification
+ * logs: with PML every vCPU is kicked out of the guest (its exit flushes
+ * the log). The order of the kicks is not relied on: a vCPU still running
+ * may dirty more (seed 003's posting says so of this very caller).
+ */
+void kvm_arch_sync_dirty_log(struct kvm *kvm, struct kvm_memory_slot *memslot)
+{
+	(void)memslot;
+	if (!vmx_x86_ops.cpu_dirty_log_size)
+		return;
+	for (int i = 0; i < READ_ONCE(kvm->online_vcpus); i++)
+		kvm_vcpu_kick(kvm->vcpu_array[i]);
+}

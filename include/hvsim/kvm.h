@@ -34,6 +34,20 @@ struct kvm_userspace_memory_region {
 	uint64_t userspace_addr;	/* start of the userspace allocated memory */
 };
 
+/* kvm_userspace_memory_region.flags */
+#define KVM_MEM_LOG_DIRTY_PAGES	(1U << 0)
+#define KVM_MEM_READONLY	(1U << 1)
+
+/* KVM_GET_DIRTY_LOG: the slot's bitmap, one bit per page, into @dirty_bitmap. */
+struct kvm_dirty_log {
+	uint32_t slot;
+	uint32_t padding1;
+	union {
+		void *dirty_bitmap;
+		uint64_t padding2;
+	};
+};
+
 struct kvm_enable_cap {
 	uint32_t cap;
 	uint32_t flags;
@@ -82,6 +96,7 @@ struct kvm_sregs {
 #define KVM_GET_VCPU_MMAP_SIZE	_IO(KVMIO, 0x04)
 /* VM fd */
 #define KVM_CREATE_VCPU		_IO(KVMIO, 0x41)
+#define KVM_GET_DIRTY_LOG	_IOW(KVMIO, 0x42, struct kvm_dirty_log)
 #define KVM_SET_USER_MEMORY_REGION _IOW(KVMIO, 0x46, struct kvm_userspace_memory_region)
 #define KVM_ENABLE_CAP		_IOW(KVMIO, 0xa3, struct kvm_enable_cap)
 /* vCPU fd */
