@@ -237,6 +237,68 @@ ParameterizedTest(struct strat_param *strategy, engine, spinlock_handoff_steps_b
 	sim_result_release(&r);
 }
 
+/* ---- many tasks ------------------------------------------------------- */
+
+struct wide {
+	unsigned int ncpus, ntasks;
+	int ret[SIM_MAX_TASKS + 8];	/* sim_spawn()'s answers, in the last run */
+};
+
+static void wide_setup(struct machine *m, void *arg)
+{
+	struct wide *w = arg;
+
+	for (unsigned int i = 0; i < w->ntasks; i++)
+		w->ret[i] = sim_spawn(m, i % w->ncpus, "wide", prog_arrive_task, NULL);
+}
+
+static int wide_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	const struct wide *w = arg;
+
+	(void)m;
+	if (prog_arrived() == (int)w->ntasks)
+		return 0;
+	snprintf(msg, len, "%d of %u tasks ran", prog_arrived(), w->ntasks);
+	return 1;
+}
+
+Test(engine, a_task_on_each_of_many_cpus_runs, .timeout = 60)
+{
+	static const unsigned int ncpus[] = { 33, SIM_MAX_CPUS };
+
+	for (unsigned int i = 0; i < 2; i++) {
+		struct wide w = { .ncpus = ncpus[i], .ntasks = 2 * ncpus[i] };
+		struct sim_program p = { "wide", w.ncpus, wide_setup, wide_check, &w, 0, 0, NULL };
+		struct sim_explore_opts o = { .strategy = "random", .seed = 1, .budget = 5 };
+		struct sim_result r = harness_explore(&p, &o);
+
+		cr_expect_eq(r.failures, 0, "%u CPUs: %s", w.ncpus, r.message);
+		for (unsigned int t = 0; t < w.ntasks; t++)
+			cr_expect_eq(w.ret[t], 0, "%u CPUs: task %u refused (%d)", w.ncpus, t, w.ret[t]);
+		sim_result_release(&r);
+	}
+}
+
+Test(engine, spawning_past_the_task_table_is_refused, .timeout = 60)
+{
+	/* Room for the program's tasks is what the CPUs' idle tasks and the boot task leave. */
+	const unsigned int room = SIM_MAX_TASKS - 2 - 1;
+	struct wide w = { .ncpus = 2, .ntasks = room + 2 };
+	struct sim_program p = { "wide", w.ncpus, wide_setup, wide_check, &w, 0, 0, NULL };
+	struct sim_explore_opts o = { .strategy = "timed", .seed = 1, .budget = 1 };
+	struct sim_result r = harness_explore(&p, &o);
+
+	for (unsigned int t = 0; t < room; t++)
+		cr_expect_eq(w.ret[t], 0, "task %u refused (%d)", t, w.ret[t]);
+	cr_expect_eq(w.ret[room], -EAGAIN);
+	cr_expect_eq(w.ret[room + 1], -EAGAIN);
+	/* The run does not go on without them: it fails, saying why. */
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect(strstr(r.message, "2 tasks not spawned") != NULL, "%s", r.message);
+	sim_result_release(&r);
+}
+
 static void stack_setup(struct machine *m, void *arg)
 {
 	(void)arg;

@@ -210,6 +210,8 @@ struct machine {
 	struct cpu cpus[SIM_MAX_CPUS];
 	unsigned int ntasks;
 	struct task tasks[SIM_MAX_TASKS];
+	bool in_setup;			/* the program's setup() runs: keep room for idle and boot */
+	unsigned int spawn_refused;	/* setup's spawns refused for a full table */
 	unsigned int ndone;		/* tasks finished */
 	unsigned int nlive;		/* program tasks not finished */
 	unsigned int next_pid;		/* PIDs for tasks */
@@ -340,8 +342,16 @@ void machine_set_cur(struct cpu *c, struct task *next);
 void machine_catch_up(struct machine *m, struct cpu *c);
 /* The current task gives its CPU to @u (runnable, same CPU) and yields. */
 void machine_switch_cpu_task(struct machine *m, struct task *u);
+/*
+ * Slots the program's setup() leaves in the task table for what is
+ * spawned after it: an idle task per CPU (hooks->start) and the boot task.
+ */
+#define MACHINE_TASKS_AFTER_SETUP(ncpus)	((ncpus) + 1)
+/* A new task on @cpu, or NULL (machine_spawn_error() says why). */
 struct task *machine_spawn(struct machine *m, unsigned int cpu, const char *name,
 			   sim_task_fn fn, void *arg, enum task_kind kind);
+/* Why machine_spawn() on @cpu returned NULL: -EINVAL, -EAGAIN (table full) or -ENOMEM. */
+int machine_spawn_error(const struct machine *m, unsigned int cpu);
 /* The running task and CPU for a report (the floors above add IF and irq context). */
 void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc);
 /* Append a finished report; the run is marked failed at its end. */

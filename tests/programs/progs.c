@@ -187,3 +187,18 @@ void prog_hooks_task(void *arg)
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); /* atomic-rmw 4 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);		/* fence */
 }
+
+/* ---- many tasks -------------------------------------------------------------- */
+
+static int arrived;
+
+void prog_arrive_task(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&arrived, 1, __ATOMIC_RELAXED);
+}
+
+int prog_arrived(void)
+{
+	return arrived;
+}

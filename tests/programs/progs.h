@@ -37,4 +37,8 @@ long prog_stack_result(unsigned int id);
 /* One access of every kind the instrumentation emits, in a known order. */
 void prog_hooks_task(void *arg);
 
+/* Counts itself in: how many tasks ran. */
+void prog_arrive_task(void *arg);
+int prog_arrived(void);
+
 #endif /* HVSIM_TEST_PROGS_H */
