@@ -51,9 +51,10 @@ enum task_kind {
 /* Reads of one spin-loop iteration, watched while the task is parked. */
 #define SIM_WATCH_MAX	8
 struct sim_watch {
-	uintptr_t addr;		/* first byte read */
-	uint32_t size;		/* bytes read */
-	uint64_t value;		/* value read (FNV-1a hash when size > 8) */
+	uintptr_t addr;		/* first byte read or written */
+	uint32_t size;		/* bytes read or written */
+	uint64_t value;		/* value read, or before the write (FNV-1a hash when size > 8) */
+	bool wrote;		/* the iteration wrote it (its own stack only) */
 };
 
 #define SIM_SHADOW_DEPTH 64
@@ -321,6 +322,19 @@ __attribute__((noreturn)) void machine_abandon(struct machine *m);
 
 /* Park the running task until another task writes what it read (cpu_relax). */
 void machine_relax(struct machine *m, uintptr_t pc);
+
+/*
+ * The running task's read-modify-write of [addr, addr + size), stepped as
+ * SIM_ATOMIC_RMW, is done: when it @changed the value it was a write
+ * (the spin iteration recording it is no pure spin, and tasks parked on
+ * the bytes wake); when not, a read. The atomics' hooks call it.
+ */
+void machine_rmw_wrote(struct machine *m, uintptr_t addr, uint32_t size);
+static inline void machine_rmw_done(struct machine *m, uintptr_t addr, uint32_t size, bool changed)
+{
+	if (changed && m->running && m->cur_task && (m->nparked || m->cur_task->watch_recording))
+		machine_rmw_wrote(m, addr, size);
+}
 
 /* Bytes of instrumented state (data+bss) restored at every reset. */
 size_t machine_state_size(void);
