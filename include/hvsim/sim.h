@@ -18,7 +18,7 @@ struct machine;
 /*
  * Limits of one machine. The task table is fixed: each slot costs about
  * 940 bytes (the engine's struct task with its shadow stack and spin
- * watch, and the kernel's struct ktask), so 256 slots are some 235 KiB of
+ * watch, and the kernel's struct ktask), so 256 slots are some 236 KiB of
  * a machine; stacks are taken only by tasks spawned. An idle task per CPU
  * and the boot task come out of it, so a program's setup may spawn
  * SIM_MAX_TASKS - ncpus - 1 tasks; past that sim_spawn() refuses with

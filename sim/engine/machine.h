@@ -53,8 +53,8 @@ enum task_kind {
 struct sim_watch {
 	uintptr_t addr;		/* first byte read or written */
 	uint32_t size;		/* bytes read or written */
-	uint64_t value;		/* value read, or before the write (FNV-1a hash when size > 8) */
 	bool wrote;		/* the iteration wrote it (its own stack only) */
+	uint64_t value;		/* value read, or before the write (FNV-1a hash when size > 8) */
 };
 
 #define SIM_SHADOW_DEPTH 64
