@@ -74,7 +74,8 @@ static void harness_case_setup(struct machine *m, void *arg)
 			ret = sim_spawn_migratable(m, t->cpu, name, t->fn, t->arg);
 		else
 			ret = sim_spawn(m, t->cpu, name, t->fn, t->arg);
-		cr_assert_eq(ret, 0, "task %u (%s) on CPU%u not spawned", i, name, t->cpu);
+		cr_assert_eq(ret, 0, "task %u (%s) on CPU%u not spawned: %s", i, name, t->cpu,
+			     strerror(-ret));
 	}
 }
 

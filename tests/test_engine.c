@@ -237,6 +237,158 @@ ParameterizedTest(struct strat_param *strategy, engine, spinlock_handoff_steps_b
 	sim_result_release(&r);
 }
 
+/*
+ * Test-and-set spinlocks: a failed exchange, compare-exchange or
+ * test-and-set leaves the lock word as it was, so the spin loop is a pure
+ * spin and parks like a READ_ONCE() loop would.
+ */
+struct tas_param {
+	char strategy[16];
+	unsigned int how;		/* PROG_TAS_XCHG, _CMPXCHG, _BIT */
+};
+
+static void tas_setup(struct machine *m, void *arg)
+{
+	unsigned int mode = *(const unsigned int *)arg;
+
+	sim_spawn(m, 0, "tas0", prog_tas_task, (void *)(uintptr_t)mode);
+	sim_spawn(m, 1, "tas1", prog_tas_task, (void *)(uintptr_t)(mode & PROG_TAS_HOW));
+}
+
+static int tas_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	(void)m;
+	(void)arg;
+	if (prog_tas_count() == 6)
+		return 0;
+	snprintf(msg, len, "counter %d, want 6", prog_tas_count());
+	return 1;
+}
+
+/* A budget far below the default, so that a spin that never parks ends quickly. */
+#define TAS_MAX_STEPS	200000
+
+static struct sim_result tas_explore(unsigned int mode, const char *strategy, uint64_t budget)
+{
+	struct sim_program p = { "tas", 2, tas_setup, tas_check, &mode, 0, 0, NULL };
+	struct sim_explore_opts o = {
+		.strategy = strategy, .seed = 3, .budget = budget, .max_steps = TAS_MAX_STEPS,
+	};
+
+	return harness_explore(&p, &o);
+}
+
+ParameterizedTestParameters(engine, tas_lock_left_locked_parks_into_a_livelock)
+{
+	static struct tas_param p[] = {
+		{ "timed", PROG_TAS_XCHG }, { "pct:3", PROG_TAS_XCHG }, { "dfs:1", PROG_TAS_XCHG },
+		{ "pct:3", PROG_TAS_CMPXCHG }, { "dfs:1", PROG_TAS_CMPXCHG },
+		{ "pct:3", PROG_TAS_BIT }, { "dfs:1", PROG_TAS_BIT },
+	};
+
+	return cr_make_param_array(struct tas_param, p, sizeof(p) / sizeof(p[0]));
+}
+
+ParameterizedTest(struct tas_param *t, engine, tas_lock_left_locked_parks_into_a_livelock, .timeout = 60)
+{
+	struct sim_result r = tas_explore(t->how | PROG_TAS_LEAK, t->strategy, 50);
+
+	/* Every schedule hangs: both tasks end up spinning on the leaked lock. */
+	cr_expect_eq(r.outcome, SIM_LIVELOCK, "%s/%u: %s", t->strategy, t->how, r.message);
+	cr_expect_str_eq(r.message, "livelock: every live task spins on memory that no task will write",
+			 "%s/%u: the spin never parked", t->strategy, t->how);
+	cr_expect_lt(r.steps, 1000, "%s/%u: %lu steps", t->strategy, t->how, (unsigned long)r.steps);
+	sim_result_release(&r);
+}
+
+ParameterizedTestParameters(engine, tas_lock_finishes_without_spinning_to_the_budget)
+{
+	static struct tas_param p[] = {
+		{ "pct:3", PROG_TAS_XCHG }, { "dfs:1", PROG_TAS_XCHG }, { "random", PROG_TAS_XCHG },
+		{ "pct:3", PROG_TAS_CMPXCHG }, { "dfs:1", PROG_TAS_CMPXCHG },
+		{ "pct:3", PROG_TAS_BIT }, { "dfs:1", PROG_TAS_BIT },
+	};
+
+	return cr_make_param_array(struct tas_param, p, sizeof(p) / sizeof(p[0]));
+}
+
+ParameterizedTest(struct tas_param *t, engine, tas_lock_finishes_without_spinning_to_the_budget,
+		  .timeout = 120)
+{
+	struct sim_result r0 = tas_explore(t->how, "dfs:0", 1);
+	struct sim_result r = tas_explore(t->how, t->strategy, 300);
+
+	cr_assert_eq(r0.failures, 0, "uncontended: %s", r0.message);
+	cr_expect_eq(r.failures, 0, "%s/%u: %s", t->strategy, t->how, r.message);
+	/* A waiter parks after two iterations: no run is much longer than an uncontended one. */
+	cr_expect_leq(r.max_run_steps, 4 * r0.steps, "%s/%u: %lu steps vs %lu uncontended",
+		      t->strategy, t->how, (unsigned long)r.max_run_steps, (unsigned long)r0.steps);
+	sim_result_release(&r0);
+	sim_result_release(&r);
+}
+
+/* ---- many tasks ------------------------------------------------------- */
+
+struct wide {
+	unsigned int ncpus, ntasks;
+	int ret[SIM_MAX_TASKS + 8];	/* sim_spawn()'s answers, in the last run */
+};
+
+static void wide_setup(struct machine *m, void *arg)
+{
+	struct wide *w = arg;
+
+	for (unsigned int i = 0; i < w->ntasks; i++)
+		w->ret[i] = sim_spawn(m, i % w->ncpus, "wide", prog_arrive_task, NULL);
+}
+
+static int wide_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	const struct wide *w = arg;
+
+	(void)m;
+	if (prog_arrived() == (int)w->ntasks)
+		return 0;
+	snprintf(msg, len, "%d of %u tasks ran", prog_arrived(), w->ntasks);
+	return 1;
+}
+
+Test(engine, a_task_on_each_of_many_cpus_runs, .timeout = 60)
+{
+	static const unsigned int ncpus[] = { 33, SIM_MAX_CPUS };
+
+	for (unsigned int i = 0; i < 2; i++) {
+		struct wide w = { .ncpus = ncpus[i], .ntasks = 2 * ncpus[i] };
+		struct sim_program p = { "wide", w.ncpus, wide_setup, wide_check, &w, 0, 0, NULL };
+		struct sim_explore_opts o = { .strategy = "random", .seed = 1, .budget = 5 };
+		struct sim_result r = harness_explore(&p, &o);
+
+		cr_expect_eq(r.failures, 0, "%u CPUs: %s", w.ncpus, r.message);
+		for (unsigned int t = 0; t < w.ntasks; t++)
+			cr_expect_eq(w.ret[t], 0, "%u CPUs: task %u refused (%d)", w.ncpus, t, w.ret[t]);
+		sim_result_release(&r);
+	}
+}
+
+Test(engine, spawning_past_the_task_table_is_refused, .timeout = 60)
+{
+	/* Room for the program's tasks is what the CPUs' idle tasks and the boot task leave. */
+	const unsigned int room = SIM_MAX_TASKS - 2 - 1;
+	struct wide w = { .ncpus = 2, .ntasks = room + 2 };
+	struct sim_program p = { "wide", w.ncpus, wide_setup, wide_check, &w, 0, 0, NULL };
+	struct sim_explore_opts o = { .strategy = "timed", .seed = 1, .budget = 1 };
+	struct sim_result r = harness_explore(&p, &o);
+
+	for (unsigned int t = 0; t < room; t++)
+		cr_expect_eq(w.ret[t], 0, "task %u refused (%d)", t, w.ret[t]);
+	cr_expect_eq(w.ret[room], -EAGAIN);
+	cr_expect_eq(w.ret[room + 1], -EAGAIN);
+	/* The run does not go on without them: it fails, saying why. */
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect(strstr(r.message, "2 tasks not spawned") != NULL, "%s", r.message);
+	sim_result_release(&r);
+}
+
 static void stack_setup(struct machine *m, void *arg)
 {
 	(void)arg;

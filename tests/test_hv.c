@@ -209,6 +209,7 @@ struct s000 {
 
 ParameterizedTestParameters(hv, seed000_without_the_lock_the_ipi_escapes_the_check)
 {
+	/* Found at schedule 16 (pct:3, seed 1) and 279,250 (dfs:2) when this was written. */
 	static struct s000 s[] = { { "pct:3", 2000 }, { "dfs:2", 500000 } };
 
 	return cr_make_param_array(struct s000, s, sizeof(s) / sizeof(s[0]));
@@ -238,7 +239,8 @@ ParameterizedTest(struct s000 *s, hv, seed000_without_the_lock_the_ipi_escapes_t
 Test(hv, seed000_fixed_refuses_the_cpu_in_every_schedule, .timeout = 600)
 {
 	struct hvcase c = hotplug_case(NOVMX_SLOT, V_FIXED, 0, 0);
-	struct sim_result r = hvrun(&c, "dfs:2", 200000);
+	/* 253,919 schedules when this was written (docs/hv.md): the cap leaves room. */
+	struct sim_result r = hvrun(&c, "dfs:2", 400000);
 
 	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
 	cr_expect(r.exhausted, "dfs:2 stopped after %llu schedules",

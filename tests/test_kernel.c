@@ -667,6 +667,120 @@ Test(kernel, remove_cpu_tears_down_and_leaves_the_masks, .timeout = 60)
 	sim_result_release(&r);
 }
 
+/* ---- a lock taken again by its owner ------------------------------------------------ */
+
+/* One task taking a lock again as @how says, alone or with a bystander on CPU1. */
+static struct sim_result relock(int how, unsigned int detect, bool bystander, const char *strategy)
+{
+	struct kcase k = {
+		.hc = {
+			.ncpus = 2, .detect = detect,
+			.tasks = { T(0, kp_relock_task, how) },
+		},
+	};
+
+	if (bystander)
+		k.hc.tasks[1] = (struct harness_task)T(1, kp_relock_bystander_task, 0);
+	return kexplore(&k, strategy, 1, 20);
+}
+
+static int count_of(const char *text, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = text; p && (p = strstr(p, what)); p++)
+		n++;
+	return n;
+}
+
+Test(kernel, mutex_taken_again_by_its_owner_deadlocks, .timeout = 30)
+{
+	struct sim_result r = relock(KP_RELOCK_MUTEX, SIM_DETECT_MEM, false, "timed");
+
+	cr_expect_eq(r.outcome, SIM_DEADLOCK, "%s: %s", sim_outcome_name(r.outcome), r.message);
+	cr_expect_str_eq(r.message, "INFO: deadlock: 1 task blocked and nothing can run");
+	cr_assert_not_null(r.reports);
+	cr_expect(strstr(r.reports, "  task ktask:1 on CPU0 sleeps on kp_self_mutex\n") != NULL,
+		  "%s", r.reports);
+	cr_expect_eq(count_of(r.reports, "possible recursive locking"), 0, "%s", r.reports);
+	sim_result_release(&r);
+}
+
+Test(kernel, mutex_taken_again_by_its_owner_is_recursive_locking_for_lockdep, .timeout = 30)
+{
+	struct sim_result r = relock(KP_RELOCK_MUTEX, SIM_DETECT_LOCKDEP, false, "timed");
+	const char *ld, *dl;
+
+	cr_expect_eq(r.outcome, SIM_DEADLOCK, "%s: %s", sim_outcome_name(r.outcome), r.message);
+	cr_assert_not_null(r.reports);
+	cr_expect_str_eq(r.message, "INFO: deadlock: 1 task blocked and nothing can run");
+	ld = strstr(r.reports, "WARNING: possible recursive locking detected\n");
+	dl = strstr(r.reports, "  task ktask:1 on CPU0 sleeps on kp_self_mutex\n");
+	cr_expect(ld && dl && ld < dl, "lockdep's report, then the deadlock's:\n%s", r.reports);
+	cr_expect(strstr(r.reports, "ktask/1 is trying to acquire lock:\n") != NULL, "%s", r.reports);
+	cr_expect(strstr(r.reports, "  lock(kp_self_mutex);\n  lock(kp_self_mutex);\n") != NULL,
+		  "%s", r.reports);
+	cr_expect_eq(count_of(r.reports, "possible recursive locking"), 1, "%s", r.reports);
+	sim_result_release(&r);
+}
+
+STRATEGIES(mutex_taken_again_with_a_waiter_behind_deadlocks_both)
+ParameterizedTest(struct strat_param *s, kernel, mutex_taken_again_with_a_waiter_behind_deadlocks_both,
+		  .timeout = 60)
+{
+	struct sim_result r = relock(KP_RELOCK_MUTEX, SIM_DETECT_MEM, true, s->name);
+
+	cr_expect_eq(r.outcome, SIM_DEADLOCK, "%s: %s", s->name, r.message);
+	cr_expect_str_eq(r.message, "INFO: deadlock: 2 tasks blocked and nothing can run");
+	cr_expect_eq(count_of(r.reports, "sleeps on kp_self_mutex"), 2, "%s", r.reports);
+	sim_result_release(&r);
+}
+
+Test(kernel, rwsem_held_for_write_taken_again_by_its_owner_deadlocks, .timeout = 30)
+{
+	struct sim_result w = relock(KP_RELOCK_RWSEM_WRITE, SIM_DETECT_LOCKDEP, false, "timed");
+	struct sim_result rd = relock(KP_RELOCK_RWSEM_READ, SIM_DETECT_LOCKDEP, false, "timed");
+
+	cr_expect_eq(w.outcome, SIM_DEADLOCK, "write: %s", w.message);
+	cr_expect(w.reports && strstr(w.reports, "sleeps on kp_self_rwsem"), "%s", w.reports);
+	cr_expect(w.reports && strstr(w.reports, "WARNING: possible recursive locking detected"),
+		  "%s", w.reports);
+	cr_expect_eq(rd.outcome, SIM_DEADLOCK, "read: %s", rd.message);
+	cr_expect(rd.reports && strstr(rd.reports, "sleeps on kp_self_rwsem"), "%s", rd.reports);
+	cr_expect(rd.reports && strstr(rd.reports, "  lock(kp_self_rwsem);\n  lock(kp_self_rwsem);\n"),
+		  "%s", rd.reports);
+	sim_result_release(&w);
+	sim_result_release(&rd);
+}
+
+Test(kernel, spinlock_taken_again_by_its_owner_is_a_spinlock_recursion, .timeout = 30)
+{
+	struct sim_result r = relock(KP_RELOCK_SPIN, SIM_DETECT_MEM, false, "timed");
+
+	cr_expect_eq(r.outcome, SIM_LIVELOCK, "%s: %s", sim_outcome_name(r.outcome), r.message);
+	cr_assert_not_null(r.reports);
+	cr_expect(strstr(r.reports, "BUG: spinlock recursion on CPU#0, ktask/1\n"
+				    " lock: kp_self_spin, .magic: dead4ead, .owner: ktask/1, .owner_cpu: 0\n"
+				    "CPU: 0 PID: 1 Comm: ktask\n") == r.reports, "%s", r.reports);
+	cr_expect(strstr(r.reports, "kp_relock_task") != NULL, "%s", r.reports);
+	cr_expect(strstr(r.reports, "task ktask:1 on CPU0 spins on kp_self_spin\n") != NULL,
+		  "%s", r.reports);
+	sim_result_release(&r);
+}
+
+Test(kernel, spinlock_recursion_under_lockdep_is_lockdeps_report, .timeout = 30)
+{
+	struct sim_result r = relock(KP_RELOCK_SPIN, SIM_DETECT_LOCKDEP, false, "timed");
+
+	/* As in Linux, lockdep's report turns the spinlock debug checks off. */
+	cr_expect_eq(r.outcome, SIM_LIVELOCK, "%s: %s", sim_outcome_name(r.outcome), r.message);
+	cr_assert_not_null(r.reports);
+	cr_expect_eq(count_of(r.reports, "WARNING: possible recursive locking detected"), 1,
+		     "%s", r.reports);
+	cr_expect_eq(count_of(r.reports, "spinlock recursion"), 0, "%s", r.reports);
+	sim_result_release(&r);
+}
+
 /* ---- WARN and BUG ------------------------------------------------------------------ */
 
 Test(kernel, warn_reports_and_the_run_goes_on, .timeout = 30)

@@ -15,9 +15,17 @@
 
 struct machine;
 
-/* Limits of one machine. */
+/*
+ * Limits of one machine. The task table is fixed: each slot costs about
+ * 940 bytes (the engine's struct task with its shadow stack and spin
+ * watch, and the kernel's struct ktask), so 256 slots are some 236 KiB of
+ * a machine; stacks are taken only by tasks spawned. An idle task per CPU
+ * and the boot task come out of it, so a program's setup may spawn
+ * SIM_MAX_TASKS - ncpus - 1 tasks; past that sim_spawn() refuses with
+ * -EAGAIN and the run fails, saying so.
+ */
 #define SIM_MAX_CPUS	64
-#define SIM_MAX_TASKS	64
+#define SIM_MAX_TASKS	256
 
 /* How one run ended. */
 enum sim_outcome {
@@ -65,7 +73,10 @@ struct sim_program {
 /* With SIM_DETECT_RACE: every unordered conflicting pair with a plain access. */
 #define SIM_DETECT_RACE_STRICT	8u
 
-/* Spawn a task bound to @cpu; only from a program's setup(). */
+/*
+ * Spawn a task bound to @cpu; only from a program's setup(). -EINVAL for
+ * a CPU the machine does not have, -EAGAIN when the task table is full.
+ */
 int sim_spawn(struct machine *m, unsigned int cpu, const char *name,
 	      sim_task_fn fn, void *arg);
 /* The same, for a task the scheduler may move to another CPU when it wakes. */

@@ -177,6 +177,7 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	m->ndone = 0;
 	m->nlive = 0;
 	m->next_pid = 0;
+	m->spawn_refused = 0;
 	m->strat = strat;
 	m->run_seed = run_seed;
 	m->jitter = jitter;
@@ -244,13 +245,22 @@ enum sim_outcome machine_run(struct machine *m, const struct sim_program *p,
 	}
 	m->detect = p->detect;
 	machine_reset(m, strat, run_seed, jitter, tracing && m->trace);
+	m->in_setup = true;
 	p->setup(m, p->arg);
+	m->in_setup = false;
 	if (m->hooks->start)
 		m->hooks->start(m);
 	if (boot)
 		boot(m);
-	if (m->nlive)
+	if (m->spawn_refused) {
+		/* Not the program it meant to be: say so rather than run it. */
+		m->outcome = SIM_FAILED;
+		snprintf(m->message, sizeof(m->message),
+			 "setup: %u task%s not spawned: the task table holds %d, an idle task per CPU and the boot task included",
+			 m->spawn_refused, m->spawn_refused == 1 ? "" : "s", SIM_MAX_TASKS);
+	} else if (m->nlive) {
 		run_from_host(m);
+	}
 	if (m->hooks->run_end)
 		m->hooks->run_end(m);
 	if (m->outcome == SIM_OK && p->check) {

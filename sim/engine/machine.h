@@ -51,9 +51,10 @@ enum task_kind {
 /* Reads of one spin-loop iteration, watched while the task is parked. */
 #define SIM_WATCH_MAX	8
 struct sim_watch {
-	uintptr_t addr;		/* first byte read */
-	uint32_t size;		/* bytes read */
-	uint64_t value;		/* value read (FNV-1a hash when size > 8) */
+	uintptr_t addr;		/* first byte read or written */
+	uint32_t size;		/* bytes read or written */
+	bool wrote;		/* the iteration wrote it (its own stack only) */
+	uint64_t value;		/* value read, or before the write (FNV-1a hash when size > 8) */
 };
 
 #define SIM_SHADOW_DEPTH 64
@@ -216,6 +217,8 @@ struct machine {
 	struct cpu cpus[SIM_MAX_CPUS];
 	unsigned int ntasks;
 	struct task tasks[SIM_MAX_TASKS];
+	bool in_setup;			/* the program's setup() runs: keep room for idle and boot */
+	unsigned int spawn_refused;	/* setup's spawns refused for a full table */
 	unsigned int ndone;		/* tasks finished */
 	unsigned int nlive;		/* program tasks not finished */
 	unsigned int next_pid;		/* PIDs for tasks */
@@ -326,6 +329,19 @@ __attribute__((noreturn)) void machine_abandon(struct machine *m);
 /* Park the running task until another task writes what it read (cpu_relax). */
 void machine_relax(struct machine *m, uintptr_t pc);
 
+/*
+ * The running task's read-modify-write of [addr, addr + size), stepped as
+ * SIM_ATOMIC_RMW, is done: when it @changed the value it was a write
+ * (the spin iteration recording it is no pure spin, and tasks parked on
+ * the bytes wake); when not, a read. The atomics' hooks call it.
+ */
+void machine_rmw_wrote(struct machine *m, uintptr_t addr, uint32_t size);
+static inline void machine_rmw_done(struct machine *m, uintptr_t addr, uint32_t size, bool changed)
+{
+	if (changed && m->running && m->cur_task && (m->nparked || m->cur_task->watch_recording))
+		machine_rmw_wrote(m, addr, size);
+}
+
 /* Bytes of instrumented state (data+bss) restored at every reset. */
 size_t machine_state_size(void);
 
@@ -346,8 +362,16 @@ void machine_set_cur(struct cpu *c, struct task *next);
 void machine_catch_up(struct machine *m, struct cpu *c);
 /* The current task gives its CPU to @u (runnable, same CPU) and yields. */
 void machine_switch_cpu_task(struct machine *m, struct task *u);
+/*
+ * Slots the program's setup() leaves in the task table for what is
+ * spawned after it: an idle task per CPU (hooks->start) and the boot task.
+ */
+#define MACHINE_TASKS_AFTER_SETUP(ncpus)	((ncpus) + 1)
+/* A new task on @cpu, or NULL (machine_spawn_error() says why). */
 struct task *machine_spawn(struct machine *m, unsigned int cpu, const char *name,
 			   sim_task_fn fn, void *arg, enum task_kind kind);
+/* Why machine_spawn() on @cpu returned NULL: -EINVAL, -EAGAIN (table full) or -ENOMEM. */
+int machine_spawn_error(const struct machine *m, unsigned int cpu);
 /* The running task and CPU for a report (the floors above add IF and irq context). */
 void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc);
 /* Append a finished report; the run is marked failed at its end. */

@@ -449,7 +449,8 @@ static void watch_add(struct task *t, uintptr_t addr, uint32_t size)
 {
 	for (unsigned int i = 0; i < t->nwatch; i++) {
 		if (t->watch[i].addr == addr && t->watch[i].size == size) {
-			if (t->watch[i].value != machine_read_value(addr, size))
+			/* A change the iteration's own write explains is none. */
+			if (!t->watch[i].wrote && t->watch[i].value != machine_read_value(addr, size))
 				t->watch_invalid = true;
 			return;
 		}
@@ -463,6 +464,39 @@ static void watch_add(struct task *t, uintptr_t addr, uint32_t size)
 	};
 }
 
+/*
+ * Record a write of the iteration being watched (before it is done), or
+ * say it makes the iteration no pure spin. A write to the task's own stack
+ * is allowed when the iteration puts back what was there: a compare-
+ * exchange loop's expected value is set again each time round, and the
+ * failing compare-exchange writes back the same old value. The value
+ * before the first write is kept, and cpu_relax() compares with it.
+ * Other memory may be read by others, so any write to it counts.
+ */
+static bool watch_write(struct task *t, uintptr_t addr, uint32_t size)
+{
+	uintptr_t lo = (uintptr_t)t->ctx.stack_lo;
+
+	if (addr < lo || addr - lo >= t->ctx.stack_size || size > t->ctx.stack_size - (addr - lo))
+		return false;
+	for (unsigned int i = 0; i < t->nwatch; i++) {
+		struct sim_watch *w = &t->watch[i];
+
+		if (w->addr == addr && w->size == size) {
+			w->wrote = true;
+			return true;
+		}
+		if (w->addr < addr + size && addr < w->addr + w->size)
+			return false;	/* overlaps in another shape: not worth tracking */
+	}
+	if (t->nwatch == SIM_WATCH_MAX)
+		return false;
+	t->watch[t->nwatch++] = (struct sim_watch){
+		.addr = addr, .size = size, .value = machine_read_value(addr, size), .wrote = true,
+	};
+	return true;
+}
+
 /* Perform @op of the current task as step m->step + 1. */
 static void perform(struct machine *m, struct task *t, const struct sim_op *op)
 {
@@ -470,20 +504,35 @@ static void perform(struct machine *m, struct task *t, const struct sim_op *op)
 	m->cur_cpu->cycles += m->cur_cpu->cost[op->kind];
 	if (m->strat->ops->observe)
 		m->strat->ops->observe(m->strat, m, t, op);
+	/*
+	 * A read-modify-write is a read here, and a write only once
+	 * machine_rmw_done() says it changed the value: a failed exchange or
+	 * compare-exchange in a test-and-set loop leaves the lock as it was.
+	 */
 	if (t->watch_recording) {
 		/* A loop that writes is not spinning on others' memory. */
-		if (sim_kind_is_write(op->kind))
-			t->watch_invalid = true;
-		else if (sim_kind_is_read(op->kind))
+		if (sim_kind_is_read(op->kind))
 			watch_add(t, op->addr, op->size);
+		else if (sim_kind_is_write(op->kind) && !watch_write(t, op->addr, op->size))
+			t->watch_invalid = true;
 	}
 	if (m->tracing)
 		emit_access(m, op);
 	if ((m->detect & (SIM_DETECT_RACE | SIM_DETECT_MEM)) && sim_kind_is_access(op->kind))
 		m->hooks->access(m, t, op);
-	if (m->nparked && sim_kind_is_write(op->kind))
+	if (m->nparked && sim_kind_is_write(op->kind) && op->kind != SIM_ATOMIC_RMW)
 		wake_watchers(m, op->addr, op->size);
 	update_next_stop(m);
+}
+
+void machine_rmw_wrote(struct machine *m, uintptr_t addr, uint32_t size)
+{
+	if (m->cur_task->watch_recording)
+		m->cur_task->watch_invalid = true;
+	if (m->nparked) {
+		wake_watchers(m, addr, size);
+		update_next_stop(m);
+	}
 }
 
 /* End the run as a hang if step m->step + 1 would go past a budget. */

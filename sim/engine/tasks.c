@@ -44,14 +44,36 @@ static void task_entry(void *arg)
 	task_exit(m, t);
 }
 
+/* Is there a slot for one more task now? */
+static bool spawn_room(const struct machine *m)
+{
+	unsigned int limit = SIM_MAX_TASKS;
+
+	if (m->in_setup)
+		limit -= MACHINE_TASKS_AFTER_SETUP(m->ncpus);
+	return m->ntasks < limit;
+}
+
+int machine_spawn_error(const struct machine *m, unsigned int cpu)
+{
+	if (cpu >= m->ncpus)
+		return -EINVAL;
+	return spawn_room(m) ? -ENOMEM : -EAGAIN;
+}
+
 struct task *machine_spawn(struct machine *m, unsigned int cpu, const char *name,
 			   sim_task_fn fn, void *arg, enum task_kind kind)
 {
 	struct task *t;
 	struct cpu *c;
 
-	if (cpu >= m->ncpus || m->ntasks == SIM_MAX_TASKS)
+	if (cpu >= m->ncpus)
 		return NULL;
+	if (!spawn_room(m)) {
+		if (m->in_setup)
+			m->spawn_refused++;
+		return NULL;
+	}
 	t = &m->tasks[m->ntasks];
 	memset(t, 0, sizeof(*t));
 	t->stack = ctx_stack_get(&m->pool);
@@ -92,5 +114,7 @@ int sim_spawn(struct machine *m, unsigned int cpu, const char *name,
 {
 	if (m->running && !m->cur_task)
 		return -EINVAL;
-	return machine_spawn(m, cpu, name, fn, arg, TASK_KIND_PROGRAM) ? 0 : -EINVAL;
+	if (!machine_spawn(m, cpu, name, fn, arg, TASK_KIND_PROGRAM))
+		return machine_spawn_error(m, cpu);
+	return 0;
 }

@@ -138,6 +138,9 @@ void __tsan_atomic_signal_fence(int mo)
 /*
  * Atomics. Each performs its step first (which may switch CPUs), then the
  * operation, so the operation is indivisible with respect to other tasks.
+ * A read-modify-write then tells the engine whether it changed the value:
+ * one that left it as it was (a failed compare-exchange, an exchange of
+ * the value already there) is a read for spin-loop parking.
  */
 #define DEFINE_ATOMIC(bits, T)						\
 	T __tsan_atomic##bits##_load(const volatile void *a, int mo);	\
@@ -176,6 +179,7 @@ void __tsan_atomic_signal_fence(int mo)
 		tsan_access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
 		old = *(volatile T *)a;					\
 		*(volatile T *)a = v;					\
+		machine_rmw_done(sim_current, (uintptr_t)a, sizeof(T), old != v); \
 		tsan_order(SIM_ATOMIC_RMW, a, mo);			\
 		return old;						\
 	}								\
@@ -194,6 +198,7 @@ void __tsan_atomic_signal_fence(int mo)
 		old = *(volatile T *)a;					\
 		if (old == *(T *)c) {					\
 			*(volatile T *)a = v;				\
+			machine_rmw_done(sim_current, (uintptr_t)a, sizeof(T), old != v); \
 			tsan_order(SIM_ATOMIC_RMW, a, mo);		\
 			return true;					\
 		}							\
@@ -224,9 +229,12 @@ void __tsan_atomic_signal_fence(int mo)
 	T __tsan_atomic##bits##_fetch_##name(volatile void *a, T v, int mo) \
 	{								\
 		T old;							\
+		T new;							\
 		tsan_access(SIM_ATOMIC_RMW, a, sizeof(T), HOOK_PC);		\
 		old = *(volatile T *)a;					\
-		*(volatile T *)a = (T)(expr);				\
+		new = (T)(expr);					\
+		*(volatile T *)a = new;					\
+		machine_rmw_done(sim_current, (uintptr_t)a, sizeof(T), old != new); \
 		tsan_order(SIM_ATOMIC_RMW, a, mo);			\
 		return old;						\
 	}

@@ -9,14 +9,24 @@
  *
  * Every acquisition and release goes to lockdep and gives the race
  * detector its happens-before edge (release on unlock, acquire on lock).
+ *
+ * A lock taken again by its owner waits for itself, as in Linux: a mutex or
+ * an rw-semaphore held for write sleeps for good (the deadlock report names
+ * the task and the lock), a spinlock spins for good after the debug
+ * check's "spinlock recursion" report. Lockdep, when on, reports the
+ * recursion first.
  */
 #include "hvsim/kernel.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kernel/kmodel.h"
+#include "kernel/lockdep.h"
 #include "engine/bug.h"
+#include "engine/report.h"
+#include "engine/strbuf.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 
@@ -47,6 +57,14 @@ static struct task *waiter_pop(struct machine *m, struct task **head)
 	return t;
 }
 
+static bool waiter_queued(struct machine *m, const struct task *head, const struct task *t)
+{
+	for (; head; head = ktask(m, head)->wait_next)
+		if (head == t)
+			return true;
+	return false;
+}
+
 static void waiter_remove(struct machine *m, struct task **head, struct task *t)
 {
 	for (struct task **p = head; *p; p = &ktask(m, *p)->wait_next) {
@@ -67,6 +85,39 @@ void __raw_spin_lock_init(raw_spinlock_t *l, const char *name, const struct lock
 	l->dep.key = key;
 }
 
+/*
+ * CONFIG_DEBUG_SPINLOCK's check that the owner is not taking its spinlock
+ * again, with its report's lines. With lockdep on it stays quiet: lockdep
+ * reported the recursion already, and in Linux its first report turns the
+ * spinlock debug checks off.
+ */
+static void spin_recursion(struct machine *m, const raw_spinlock_t *l, uintptr_t pc)
+{
+	const struct task *t = m->cur_task;
+	struct strbuf text = STRBUF_INIT;
+	char title[160], frame[128];
+	struct sim_who w;
+
+	if ((m->detect & SIM_DETECT_LOCKDEP) && lockdep_enabled(kmodel_of(m)->lockdep))
+		return;
+	snprintf(title, sizeof(title), "BUG: spinlock recursion on CPU#%u, %s/%u",
+		 m->cur_cpu->id, t->name, t->pid);
+	/* The owner is the running task: a spinlock holder cannot migrate. */
+	strbuf_printf(&text, "%s\n lock: %s, .magic: dead4ead, .owner: %s/%u, .owner_cpu: %u\n",
+		      title, l->dep.name ? l->dep.name : "?", t->name, t->pid, m->cur_cpu->id);
+	kernel_who(m, &w, pc);
+	report_who_line(&text, &w);
+	strbuf_printf(&text, "Call Trace:\n");
+	machine_symbolize(m, pc, frame, sizeof(frame));
+	strbuf_printf(&text, " %s\n", frame);
+	for (unsigned int i = w.depth; i-- > 0;) {
+		machine_symbolize(m, w.stack[i], frame, sizeof(frame));
+		strbuf_printf(&text, " %s\n", frame);
+	}
+	machine_report_text(m, title, strbuf_str(&text));
+	strbuf_release(&text);
+}
+
 void raw_spin_lock(raw_spinlock_t *l)
 {
 	struct machine *m;
@@ -76,6 +127,8 @@ void raw_spin_lock(raw_spinlock_t *l)
 	if (!m->cur_task)
 		return;
 	kdetect_lock_acquire(m, l, &l->dep, KLOCK_SPIN, false, CALLER_PC);
+	if (l->owner == me(m))
+		spin_recursion(m, l, CALLER_PC);	/* and spins below for good */
 	while (l->owner) {
 		if (irq_takeable(m)) {
 			irq_take(m);
@@ -145,9 +198,14 @@ void mutex_lock(struct mutex *mu)
 	if (!mu->owner) {
 		mu->owner = me(m);
 	} else {
+		/*
+		 * The owner too: it waits behind itself, so only its own
+		 * unlock could hand the mutex over, and it sleeps for good.
+		 * mutex_unlock() dequeues the next waiter and makes it the
+		 * owner before waking it.
+		 */
 		waiter_add(m, &mu->waiters);
-		/* mutex_unlock() hands the lock over before waking us. */
-		while (mu->owner != me(m))
+		while (waiter_queued(m, mu->waiters, m->cur_task))
 			machine_wait(m, TASK_BLOCKED, mu, mu->dep.name);
 	}
 	kdetect_hb_acquire(m, mu);

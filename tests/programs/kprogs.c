@@ -414,6 +414,48 @@ void kp_spin_irq_task(void *arg)
 	}
 }
 
+/* ---- a lock taken again by its owner: a self-deadlock --------------------- */
+
+static DEFINE_MUTEX(kp_self_mutex);
+static DECLARE_RWSEM(kp_self_rwsem);
+static DEFINE_SPINLOCK(kp_self_spin);
+
+void kp_relock_task(void *arg)
+{
+	switch ((int)(uintptr_t)arg) {
+	case KP_RELOCK_MUTEX:
+		/* Three times: the third once made the waiters a loop. */
+		mutex_lock(&kp_self_mutex);
+		mutex_lock(&kp_self_mutex);
+		mutex_lock(&kp_self_mutex);
+		break;
+	case KP_RELOCK_RWSEM_WRITE:
+		down_write(&kp_self_rwsem);
+		down_write(&kp_self_rwsem);
+		break;
+	case KP_RELOCK_RWSEM_READ:
+		down_write(&kp_self_rwsem);
+		down_read(&kp_self_rwsem);
+		break;
+	default:
+		spin_lock(&kp_self_spin);
+		spin_lock(&kp_self_spin);
+		break;
+	}
+	/* Never reached: the task waits on itself. */
+	res.bad = 1;
+}
+
+/* Takes the mutex the relocking task deadlocks on, after it. */
+void kp_relock_bystander_task(void *arg)
+{
+	(void)arg;
+	while (!mutex_is_locked(&kp_self_mutex))
+		cpu_relax();
+	mutex_lock(&kp_self_mutex);
+	res.bad = 1;
+}
+
 /* ---- a hung task: asleep on a completion nobody completes ------------------ */
 
 static DECLARE_COMPLETION(kp_never);

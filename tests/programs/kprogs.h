@@ -54,4 +54,13 @@ void kp_add_cpu2_task(void *arg);
 /* Busy, never blocking, with a preempt notifier: may it move when preempted? */
 void kp_busy_mover_task(void *arg);
 
+/* A lock taken again by its owner, as the argument says; never returns. */
+#define KP_RELOCK_MUTEX		0
+#define KP_RELOCK_RWSEM_WRITE	1	/* down_write, down_write */
+#define KP_RELOCK_RWSEM_READ	2	/* down_write, down_read */
+#define KP_RELOCK_SPIN		3
+void kp_relock_task(void *arg);
+/* Waits for the relocking task's mutex to be held, then takes it too. */
+void kp_relock_bystander_task(void *arg);
+
 #endif /* HVSIM_TEST_KPROGS_H */

@@ -187,3 +187,70 @@ void prog_hooks_task(void *arg)
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); /* atomic-rmw 4 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);		/* fence */
 }
+
+/* ---- test-and-set spinlocks ------------------------------------------------ */
+
+static int tas_lock;
+static unsigned long tas_bits;
+static int tas_count;
+
+/* Take the lock the way @how says: each failed attempt leaves it as it was. */
+static void tas_acquire(unsigned int how)
+{
+	switch (how) {
+	case PROG_TAS_XCHG:
+		while (xchg(&tas_lock, 1))
+			cpu_relax();
+		break;
+	case PROG_TAS_CMPXCHG:
+		while (cmpxchg(&tas_lock, 0, 1) != 0)
+			cpu_relax();
+		break;
+	default:
+		while (test_and_set_bit(0, &tas_bits))
+			cpu_relax();
+		break;
+	}
+}
+
+static void tas_release(unsigned int how)
+{
+	if (how == PROG_TAS_BIT)
+		clear_bit(0, &tas_bits);
+	else
+		smp_store_release(&tas_lock, 0);
+}
+
+void prog_tas_task(void *arg)
+{
+	unsigned int mode = (unsigned int)(uintptr_t)arg;
+	unsigned int how = mode & PROG_TAS_HOW;
+
+	for (int i = 0; i < 3; i++) {
+		tas_acquire(how);
+		tas_count++;
+		/* The bug: the first critical section forgets to unlock. */
+		if (!(mode & PROG_TAS_LEAK) || i)
+			tas_release(how);
+	}
+}
+
+int prog_tas_count(void)
+{
+	return tas_count;
+}
+
+/* ---- many tasks -------------------------------------------------------------- */
+
+static int arrived;
+
+void prog_arrive_task(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&arrived, 1, __ATOMIC_RELAXED);
+}
+
+int prog_arrived(void)
+{
+	return arrived;
+}

@@ -37,4 +37,22 @@ long prog_stack_result(unsigned int id);
 /* One access of every kind the instrumentation emits, in a known order. */
 void prog_hooks_task(void *arg);
 
+/*
+ * Three critical sections under a test-and-set spinlock, each adding one
+ * to a counter. The argument: how the lock is taken (an exchange, a
+ * compare-exchange or a test-and-set bit, spun on with cpu_relax()), and
+ * PROG_TAS_LEAK for the bug of a first section that never unlocks.
+ */
+#define PROG_TAS_XCHG		0u
+#define PROG_TAS_CMPXCHG	1u
+#define PROG_TAS_BIT		2u
+#define PROG_TAS_HOW		3u
+#define PROG_TAS_LEAK		4u
+void prog_tas_task(void *arg);
+int prog_tas_count(void);
+
+/* Counts itself in: how many tasks ran. */
+void prog_arrive_task(void *arg);
+int prog_arrived(void);
+
 #endif /* HVSIM_TEST_PROGS_H */
