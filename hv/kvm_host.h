@@ -84,6 +84,22 @@ struct kvm {
 	struct kvm_vcpu *vcpu_array[KVM_MAX_VCPUS];
 };
 
+/*
+ * vCPU @i, once online_vcpus counts it: the smp_rmb() pairs with the
+ * smp_wmb() in kvm_vm_ioctl_create_vcpu() between the array store and the
+ * count (KVM's kvm_get_vcpu()).
+ */
+static inline struct kvm_vcpu *kvm_get_vcpu(struct kvm *kvm, int i)
+{
+	if (i >= READ_ONCE(kvm->online_vcpus))
+		return NULL;
+	smp_rmb();
+	return READ_ONCE(kvm->vcpu_array[i]);
+}
+
+#define kvm_for_each_vcpu(idx, vcpup, kvm)					\
+	for ((idx) = 0; ((vcpup) = kvm_get_vcpu((kvm), (idx))) != NULL; (idx)++)
+
 /* What the vendor module (vmx.c) provides, as KVM's struct kvm_x86_ops. */
 struct kvm_x86_ops {
 	const char *name;

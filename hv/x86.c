@@ -203,9 +203,12 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
  */
 void kvm_arch_sync_dirty_log(struct kvm *kvm, struct kvm_memory_slot *memslot)
 {
+	struct kvm_vcpu *vcpu;
+	int i;
+
 	(void)memslot;
 	if (!vmx_x86_ops.cpu_dirty_log_size)
 		return;
-	for (int i = 0; i < READ_ONCE(kvm->online_vcpus); i++)
-		kvm_vcpu_kick(kvm->vcpu_array[i]);
+	kvm_for_each_vcpu(i, vcpu, kvm)
+		kvm_vcpu_kick(vcpu);
 }

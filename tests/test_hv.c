@@ -56,7 +56,8 @@ static struct sim_result hvrun(struct hvcase *c, const char *strategy, uint64_t 
 		c->hc.ncpus = 2;
 	if (!c->hc.machine)
 		c->hc.machine = "2 slots: skylake-sp x2";
-	c->hc.detect = SIM_DETECT_LOCKDEP | SIM_DETECT_MEM;
+	if (!c->hc.detect)
+		c->hc.detect = SIM_DETECT_LOCKDEP | SIM_DETECT_MEM;
 	c->hc.flags = SIM_PROG_BOOT;
 	c->hc.check = hvcase_check;
 	p = harness_program(&c->hc);
@@ -247,5 +248,76 @@ Test(hv, seed000_fixed_refuses_the_cpu_in_every_schedule, .timeout = 600)
 		  (unsigned long long)r.schedules);
 	cr_expect_neq(c.r.add_ret, 0, "the CPU was refused");
 	cr_expect_eq(c.r.online, 0);
+	sim_result_release(&r);
+}
+
+/* ---- seed 003: kvm_vcpu_kick() reading vcpu->cpu while the vCPU migrates ---------- */
+
+static struct hvcase kick_case(const char *variant)
+{
+	/* The log reader has a CPU of its own: the model has no scheduler tick to share one. */
+	struct hvcase c = { .hc = {
+		.ncpus = 3, .machine = "3 slots: skylake-sp x3",
+		.tasks = { UA(0, kvmp_migrating_vcpu_task, 0), UA(2, kvmp_dirty_log_task, 0) },
+		.params = { { "kvm.variant", variant } },
+	} };
+
+	return c;
+}
+
+static struct sim_result kick_run(struct hvcase *c, const char *strategy, uint64_t budget)
+{
+	c->hc.detect = SIM_DETECT_RACE | SIM_DETECT_LOCKDEP | SIM_DETECT_MEM;
+	return hvrun(c, strategy, budget);
+}
+
+/*
+ * Pre-fix, kvm_vcpu_kick() reads vcpu->cpu plainly before the mode check,
+ * while kvm_arch_vcpu_load() writes it plainly when the vCPU moves:
+ * KCSAN's report, under its default policy.
+ */
+Test(hv, seed003_pre_fix_kick_races_with_vcpu_load, .timeout = 300)
+{
+	struct hvcase c = kick_case("pre-fix=003");
+	struct sim_result r = kick_run(&c, "pct:3", 2000);
+
+	sim_result_release(&r);
+	/* dfs:2 as well: the default path already has both accesses unordered. */
+	r = kick_run(&c, "dfs:2", 1000);
+	cr_expect_eq(r.failures, 1, "dfs:2: not found in %llu schedules",
+		     (unsigned long long)r.schedules);
+	cr_expect_str_eq(r.message, "BUG: KCSAN: data-race in kvm_arch_vcpu_load / kvm_vcpu_kick");
+	cr_expect_eq(r.failures, 1, "not found in %llu schedules (slot %ld, log %ld %ld, runs %ld %ld %ld)",
+		     (unsigned long long)r.schedules, c.r.slot_ret, c.r.log_ret[0], c.r.log_ret[1],
+		     c.r.runs[0], c.r.runs[1], c.r.runs[2]);
+	cr_expect_str_eq(r.message, "BUG: KCSAN: data-race in kvm_arch_vcpu_load / kvm_vcpu_kick");
+	sim_result_release(&r);
+}
+
+/* Fixed: one READ_ONCE after the mode check, against an aligned plain write: not reported. */
+Test(hv, seed003_fixed_reads_vcpu_cpu_once, .timeout = 600)
+{
+	struct hvcase c = kick_case("fixed");
+	struct sim_result r = kick_run(&c, "pct:3", 2000);
+
+	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	cr_expect_eq(c.r.slot_ret, 0);
+	for (int i = 0; i < 3; i++)
+		cr_expect_eq(c.r.runs[i], 0, "KVM_RUN %d: %ld", i, c.r.runs[i]);
+	sim_result_release(&r);
+}
+
+/*
+ * The fixed kick under dfs:2, capped for CI at 20,000 schedules: no report
+ * in any schedule it reaches. Not exhausted: 3,000,000 schedules (about
+ * ten minutes) did not exhaust it either (docs/hv.md).
+ */
+Test(hv, seed003_fixed_is_clean_under_dfs, .timeout = 600)
+{
+	struct hvcase c = kick_case("fixed");
+	struct sim_result r = kick_run(&c, "dfs:2", 20000);
+
+	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	cr_expect_eq(r.schedules, 20000, "the cap was reached, not an early end");
 	sim_result_release(&r);
 }

@@ -938,3 +938,31 @@ Test(kernel, module_parameters_refuse_unknown_names_and_bad_values, .timeout = 3
 	cr_expect_eq(rets[2], -EINVAL);
 	sim_result_release(&r);
 }
+
+/* ---- cross-CPU calls order their handlers' writes (race detector) ------------------ */
+
+static int judge_seq_calls(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->count == 2)
+		return 0;
+	snprintf(msg, len, "the last handler's write was not seen: %d", r->count);
+	return 1;
+}
+
+/*
+ * A handler's write is ordered before the caller's return from the waited
+ * call, and so before the next call's handler: no data race. (A write still
+ * pending when the handler released the call was once stamped after it.)
+ */
+Test(kernel, waited_calls_order_their_handlers_writes, .timeout = 60)
+{
+	struct kcase k = {
+		.hc = { .ncpus = 3, .tasks = { T(0, kp_seq_calls_task, 0) },
+			.detect = SIM_DETECT_RACE },
+		.judge = judge_seq_calls,
+	};
+	struct sim_result r = kexplore(&k, "random", 1, 50);
+
+	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	sim_result_release(&r);
+}

@@ -40,6 +40,9 @@ static void task_entry(void *arg)
 	t->need_sched_in = false;
 	/* The decision that started us was made for step m->step + 1. */
 	machine_update_next_stop(m);
+	/* What whoever let it start released on it (boot, a creator) happens before it. */
+	if (m->hooks->hb)
+		m->hooks->hb(m, t, true);
 	t->fn(t->arg);
 	task_exit(m, t);
 }

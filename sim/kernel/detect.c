@@ -13,16 +13,25 @@
 #include "kernel/mem.h"
 #include "kernel/race.h"
 
+/*
+ * A release or acquire orders what the task did before it: a write still
+ * pending (accounted at the next step) is accounted first, so that it
+ * carries the epoch before the release, not after.
+ */
 void kdetect_hb_release(struct machine *m, const void *obj)
 {
-	if ((m->detect & SIM_DETECT_RACE) && m->cur_task)
-		race_release(kmodel_of(m)->race, m->cur_task->id, obj);
+	if (!(m->detect & SIM_DETECT_RACE) || !m->cur_task)
+		return;
+	kdetect_flush(m);
+	race_release(kmodel_of(m)->race, m->cur_task->id, obj);
 }
 
 void kdetect_hb_acquire(struct machine *m, const void *obj)
 {
-	if ((m->detect & SIM_DETECT_RACE) && m->cur_task)
-		race_acquire(kmodel_of(m)->race, m->cur_task->id, obj);
+	if (!(m->detect & SIM_DETECT_RACE) || !m->cur_task)
+		return;
+	kdetect_flush(m);
+	race_acquire(kmodel_of(m)->race, m->cur_task->id, obj);
 }
 
 void kdetect_order(struct machine *m, unsigned int kind, uintptr_t addr, int mo)

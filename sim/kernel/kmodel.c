@@ -335,8 +335,11 @@ static void init_entry(void *arg)
 	for (unsigned int i = 0; i < m->ntasks; i++) {
 		struct task *t = &m->tasks[i];
 
-		if (t->state == TASK_BLOCKED && t->wait_obj == &kmodel_of(m)->booted)
+		if (t->state == TASK_BLOCKED && t->wait_obj == &kmodel_of(m)->booted) {
+			/* Module init happens before the program's tasks (they acquire at start). */
+			kdetect_hb_release(m, t);
 			machine_wake(m, t);
+		}
 	}
 }
 

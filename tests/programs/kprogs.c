@@ -662,3 +662,21 @@ void kp_busy_mover_task(void *arg)
 	if (res.sched_in != res.sched_out)
 		res.bad |= 4;
 }
+
+/* ---- waited cross-CPU calls order what their handlers did ------------------------ */
+
+static void seq_write(void *info)
+{
+	*(int *)info = (int)smp_processor_id();
+}
+
+/* Two waited calls on two CPUs write the caller's local in turn: ordered, no race. */
+void kp_seq_calls_task(void *arg)
+{
+	int where = -1;
+
+	(void)arg;
+	smp_call_function_single(1, seq_write, &where, 1);
+	smp_call_function_single(2, seq_write, &where, 1);
+	res.count = where;
+}

@@ -22,6 +22,7 @@ void kp_irq_target_task(void *arg);
 void kp_irq_sender_task(void *arg);
 void kp_arrival_target_task(void *arg);
 void kp_params_task(void *arg);
+void kp_seq_calls_task(void *arg);
 void kp_arrival_sender_task(void *arg);
 void kp_hotplug_fail_task(void *arg);
 /* STARTING and ONLINE states set up with calls, then CPU 2 added and removed. */

@@ -115,3 +115,69 @@ void kvmp_hotadd_task(void *arg)
 		res.readd_ret = add_cpu(2);
 	WRITE_ONCE(res.added, 1);
 }
+
+/* ---- seed 003: kicking a vCPU that migrates ------------------------------------ */
+
+#define KICK_RUNS	3
+
+void kvmp_migrating_vcpu_task(void *arg)
+{
+	size_t ulen;
+	unsigned long *mask = sim_user_mem(&ulen);
+	int kvm, vm, vcpu;
+
+	(void)arg;
+	kvm = sim_sys_openat("/dev/kvm", O_RDWR);
+	vm = (int)sim_sys_ioctl(kvm, KVM_CREATE_VM, 0);
+	vcpu = (int)sim_sys_ioctl(vm, KVM_CREATE_VCPU, 0);
+	res.vcpu = vcpu;
+	WRITE_ONCE(res.vm_fd, vm);
+	WRITE_ONCE(res.vm_ready, 1);
+	for (int i = 0; i < KICK_RUNS; i++) {
+		*mask = 1UL << (i % 2);
+		sim_sys_sched_setaffinity(0, sizeof(*mask), mask);
+		res.runs[i] = sim_sys_ioctl(vcpu, KVM_RUN, 0);
+	}
+	WRITE_ONCE(res.vcpu_done, 1);
+	/* The other task still uses the VM: it closes it. */
+	sim_sys_close(vcpu);
+	sim_sys_close(kvm);
+}
+
+void kvmp_dirty_log_task(void *arg)
+{
+	size_t ulen;
+	char *umem = sim_user_mem(&ulen);
+	/* User memory past the affinity mask, page aligned, for the slot and the bitmap. */
+	uintptr_t base = ((uintptr_t)umem + 2 * 4096 - 1) & ~(uintptr_t)4095;
+	struct kvm_userspace_memory_region *region = (void *)(umem + 64);
+	struct kvm_dirty_log *log = (void *)(umem + 128);
+	unsigned long *mask = (void *)(umem + 8);	/* the vCPU task's is at 0: same process */
+	int vm;
+
+	(void)arg;
+	/* Its own CPU, away from the vCPU's two: the model has no tick to share one. */
+	*mask = 1UL << 2;
+	sim_sys_sched_setaffinity(0, sizeof(*mask), mask);
+	while (!READ_ONCE(res.vm_ready))
+		cpu_relax();
+	vm = READ_ONCE(res.vm_fd);
+	region->slot = 0;
+	region->flags = KVM_MEM_LOG_DIRTY_PAGES;
+	region->guest_phys_addr = 0;
+	region->memory_size = 4 * 4096;
+	region->userspace_addr = base;
+	res.slot_ret = sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)region);
+	log->slot = 0;
+	log->dirty_bitmap = umem + 256;
+	/* Read the log while the vCPU runs and moves, as a migrating VMM's dirty tracking does. */
+	for (int i = 0; i < 6 && !READ_ONCE(res.vcpu_done); i++) {
+		long r = sim_sys_ioctl(vm, KVM_GET_DIRTY_LOG, (unsigned long)log);
+
+		if (i < 4)
+			res.log_ret[i] = r;
+	}
+	while (!READ_ONCE(res.vcpu_done))
+		cpu_relax();
+	sim_sys_close(vm);
+}

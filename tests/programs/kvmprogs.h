@@ -24,6 +24,12 @@ struct kvmp_result {
 	int readd_ret;			/* a second add_cpu(2) after a refusal */
 	long affinity;			/* sched_setaffinity() onto CPU 2 */
 	int vm_ready, added;		/* handshakes */
+	/* Kick vs migration (seed 003): */
+	int vm_fd;			/* the VM, for the process's other task */
+	long slot_ret;			/* KVM_SET_USER_MEMORY_REGION */
+	long log_ret[4];		/* KVM_GET_DIRTY_LOG, in turn */
+	long runs[4];			/* KVM_RUN, in turn */
+	int vcpu_done;
 };
 void kvmp_result(struct kvmp_result *r);
 
@@ -40,6 +46,14 @@ void kvmp_bad_args_task(void *arg);
  * arg 2 it tries add_cpu(2) again when the first was refused.
  */
 void kvmp_vmm_task(void *arg);
+/*
+ * Seed 003, one process of two tasks. kvmp_migrating_vcpu_task runs its
+ * vCPU on CPU 0, then CPU 1, then CPU 0 (sched_setaffinity between runs);
+ * kvmp_dirty_log_task adds a dirty-logged memory slot and reads the log,
+ * whose PML sync kicks every vCPU.
+ */
+void kvmp_migrating_vcpu_task(void *arg);
+void kvmp_dirty_log_task(void *arg);
 void kvmp_hotadd_task(void *arg);
 
 #endif /* HVSIM_TEST_KVMPROGS_H */
