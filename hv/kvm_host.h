@@ -82,6 +82,7 @@ struct kvm {
 	int created_vcpus;		/* under lock */
 	int online_vcpus;		/* atomic: vCPUs userspace can see */
 	struct kvm_vcpu *vcpu_array[KVM_MAX_VCPUS];
+	void *arch_mmu_post_init;	/* the MMU's per-VM state made at add (VM-hooks generation) */
 };
 
 /*

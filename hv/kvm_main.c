@@ -67,6 +67,23 @@ static void hardware_disable_nolock(void *junk)
 	__this_cpu_write(hardware_enabled, false);
 }
 
+/* VMX on every online CPU; -EBUSY (and VMX off again) if any failed. */
+int kvm_hardware_enable_all_cpus(void)
+{
+	atomic_set(&hardware_enable_failed, 0);
+	on_each_cpu(hardware_enable_nolock, NULL, 1);
+	if (atomic_read(&hardware_enable_failed)) {
+		on_each_cpu(hardware_disable_nolock, NULL, 1);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+void kvm_hardware_disable_all_cpus(void)
+{
+	on_each_cpu(hardware_disable_nolock, NULL, 1);
+}
+
 static void hardware_disable_all_nolock(void)
 {
 	WARN_ON(!kvm_usage_count);
@@ -115,6 +132,23 @@ static int hardware_enable_all(void)
 
 /* ---- CPU hotplug ---------------------------------------------------------------- */
 
+/* kvm_usage_count's lock: kvm_count_lock, or kvm_lock from the VM-hooks generation on. */
+static void count_lock(void)
+{
+	if (hv_flag(HV_KVM_ADD_VM_HOOKS))
+		mutex_lock(&kvm_lock);
+	else
+		raw_spin_lock(&kvm_count_lock);
+}
+
+static void count_unlock(void)
+{
+	if (hv_flag(HV_KVM_ADD_VM_HOOKS))
+		mutex_unlock(&kvm_lock);
+	else
+		raw_spin_unlock(&kvm_count_lock);
+}
+
 static int kvm_online_cpu(unsigned int cpu)
 {
 	int ret = 0;
@@ -126,7 +160,7 @@ static int kvm_online_cpu(unsigned int cpu)
 			return ret;
 		}
 	}
-	raw_spin_lock(&kvm_count_lock);
+	count_lock();
 	/* hardware_enable_all() may have enabled it already (the seed-000 window). */
 	if (kvm_usage_count) {
 		hardware_enable_nolock(NULL);
@@ -135,37 +169,34 @@ static int kvm_online_cpu(unsigned int cpu)
 			ret = -EIO;
 		}
 	}
-	raw_spin_unlock(&kvm_count_lock);
+	count_unlock();
 	return ret;
 }
 
 static int kvm_offline_cpu(unsigned int cpu)
 {
 	(void)cpu;
-	raw_spin_lock(&kvm_count_lock);
+	count_lock();
 	if (kvm_usage_count)
 		hardware_disable_nolock(NULL);
-	raw_spin_unlock(&kvm_count_lock);
+	count_unlock();
 	return 0;
 }
 
 /* ---- VMs ------------------------------------------------------------------------ */
 
+static void kvm_remove_vm(struct kvm *kvm);
+static void kvm_drop_vm(void);
+
 static void kvm_destroy_vm(struct kvm *kvm)
 {
-	struct kvm **p;
-
-	mutex_lock(&kvm_lock);
-	for (p = &vm_list; *p; p = &(*p)->vm_list_next) {
-		if (*p == kvm) {
-			*p = kvm->vm_list_next;
-			break;
-		}
-	}
-	mutex_unlock(&kvm_lock);
+	kvm_remove_vm(kvm);
 	kvm_arch_destroy_vm(kvm);
 	kvm_free_memslots(kvm);
-	hardware_disable_all();
+	if (hv_flag(HV_KVM_ADD_VM_HOOKS))
+		kvm_drop_vm();
+	else
+		hardware_disable_all();
 	kfree(kvm);
 }
 
@@ -178,6 +209,87 @@ void kvm_put_kvm(struct kvm *kvm)
 {
 	if (__atomic_sub_fetch(&kvm->users_count, 1, __ATOMIC_ACQ_REL) == 0)
 		kvm_destroy_vm(kvm);
+}
+
+static void vm_list_add(struct kvm *kvm)
+{
+	kvm->vm_list_next = vm_list;
+	vm_list = kvm;
+}
+
+/*
+ * The VM-hooks generation (kvm-add-vm-hooks), in the shape the seed-001
+ * review asked for (vm-add-error-path): the count and its undo in one
+ * critical section, under the hotplug lock so no CPU comes up unchecked.
+ */
+static int kvm_add_vm(struct kvm *kvm)
+{
+	int r;
+
+	cpus_read_lock();
+	mutex_lock(&kvm_lock);
+	r = kvm_arch_add_vm(kvm, ++kvm_usage_count);
+	if (r) {
+		--kvm_usage_count;
+		goto out;
+	}
+	vm_list_add(kvm);
+out:
+	mutex_unlock(&kvm_lock);
+	cpus_read_unlock();
+	return r;
+}
+
+/* Off the global list before the VM is destroyed; hardware stays on until it is. */
+static void kvm_remove_vm(struct kvm *kvm)
+{
+	struct kvm **p;
+
+	mutex_lock(&kvm_lock);
+	for (p = &vm_list; *p; p = &(*p)->vm_list_next) {
+		if (*p == kvm) {
+			*p = kvm->vm_list_next;
+			break;
+		}
+	}
+	mutex_unlock(&kvm_lock);
+}
+
+static void kvm_drop_vm(void)
+{
+	cpus_read_lock();
+	mutex_lock(&kvm_lock);
+	WARN_ON_ONCE(!kvm_usage_count);
+	kvm_usage_count--;
+	kvm_arch_drop_vm(kvm_usage_count);
+	mutex_unlock(&kvm_lock);
+	cpus_read_unlock();
+}
+
+/*
+ * The reviewed patch's error path (vm-add-error-path off), as the seed-001
+ * review describes it: the count raised in one critical section and, on
+ * failure, lowered in a second one (kvm_del_vm(), its own cpus_read_lock()
+ * and kvm_lock), and the first section's cpus_read_lock() never released.
+ */
+static int kvm_add_vm_reviewed(struct kvm *kvm)
+{
+	int r;
+
+	cpus_read_lock();
+	mutex_lock(&kvm_lock);
+	kvm_usage_count++;
+	r = kvm_arch_add_vm(kvm, kvm_usage_count);
+	if (r) {
+		/* The following kvm_drop_vm() decrements kvm_usage_count. */
+		mutex_unlock(&kvm_lock);
+		kvm_drop_vm();
+		return r;
+	}
+	vm_list_add(kvm);
+	mutex_unlock(&kvm_lock);
+	cpus_read_unlock();
+	return 0;
 }
 
 static struct kvm *kvm_create_vm(unsigned long type)
@@ -193,12 +305,17 @@ static struct kvm *kvm_create_vm(unsigned long type)
 	mutex_init(&kvm->lock);
 	mutex_init(&kvm->slots_lock);
 	kvm->users_count = 1;
+	if (hv_flag(HV_KVM_ADD_VM_HOOKS)) {
+		r = hv_flag(HV_VM_ADD_ERROR_PATH) ? kvm_add_vm(kvm) : kvm_add_vm_reviewed(kvm);
+		if (r)
+			goto out_free;
+		return kvm;
+	}
 	r = hardware_enable_all();
 	if (r)
 		goto out_free;
 	mutex_lock(&kvm_lock);
-	kvm->vm_list_next = vm_list;
-	vm_list = kvm;
+	vm_list_add(kvm);
 	mutex_unlock(&kvm_lock);
 	return kvm;
 

@@ -99,6 +99,7 @@ void kvm_arch_hardware_disable(void)
 void kvm_arch_destroy_vm(struct kvm *kvm)
 {
 	kvm_free_vcpus(kvm);
+	kfree(kvm->arch_mmu_post_init);
 }
 
 int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
@@ -211,4 +212,36 @@ void kvm_arch_sync_dirty_log(struct kvm *kvm, struct kvm_memory_slot *memslot)
 		return;
 	kvm_for_each_vcpu(i, vcpu, kvm)
 		kvm_vcpu_kick(vcpu);
+}
+
+/*
+ * The VM-hooks generation's x86 side (seed 001): the first VM enables VMX
+ * on every CPU, then every VM gets its MMU's post-init state (the NX huge
+ * page recovery worker's, a fallible allocation: fail_nth reaches it). A
+ * failure after enabling undoes the enabling; the usage count is the
+ * caller's.
+ */
+int kvm_arch_add_vm(struct kvm *kvm, int usage_count)
+{
+	int r;
+
+	if (usage_count == 1) {
+		r = kvm_hardware_enable_all_cpus();
+		if (r)
+			return r;
+	}
+	kvm->arch_mmu_post_init = kzalloc(64, GFP_KERNEL_ACCOUNT);
+	if (!kvm->arch_mmu_post_init) {
+		if (usage_count == 1)
+			kvm_hardware_disable_all_cpus();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The last VM gone: VMX off everywhere. */
+void kvm_arch_drop_vm(int usage_count)
+{
+	if (!usage_count)
+		kvm_hardware_disable_all_cpus();
 }

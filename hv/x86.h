@@ -22,12 +22,16 @@ void kvm_arch_vcpu_put(struct kvm_vcpu *vcpu);
 int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu);
 long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned long arg);
 void kvm_arch_sync_dirty_log(struct kvm *kvm, struct kvm_memory_slot *memslot);
+int kvm_arch_add_vm(struct kvm *kvm, int usage_count);
+void kvm_arch_drop_vm(int usage_count);
 
 /* kvm_main.c */
 void kvm_get_kvm(struct kvm *kvm);
 void kvm_put_kvm(struct kvm *kvm);
 void kvm_free_vcpus(struct kvm *kvm);
 void kvm_free_memslots(struct kvm *kvm);
+int kvm_hardware_enable_all_cpus(void);
+void kvm_hardware_disable_all_cpus(void);
 void vcpu_load(struct kvm_vcpu *vcpu);
 void vcpu_put(struct kvm_vcpu *vcpu);
 void kvm_make_request(int req, struct kvm_vcpu *vcpu);

@@ -323,3 +323,73 @@ Test(hv, seed003_fixed_is_clean_under_dfs, .timeout = 600)
 	cr_expect_eq(r.schedules, 20000, "the cap was reached, not an early end");
 	sim_result_release(&r);
 }
+
+/* ---- seed 001: the VM-add hook's error path ---------------------------------------- */
+
+#define V_001_PRE	"pre-fix=001,+kvm-add-vm-hooks"
+
+static struct hvcase add_vm_case(const char *variant)
+{
+	struct hvcase c = { .hc = {
+		.ncpus = 3, .machine = SKY_SLOT,
+		.tasks = { UA(0, kvmp_failing_vm_task, 0), UA(1, kvmp_lifecycle_task, 0),
+			   K(0, kvmp_hotadd_task, 0) },
+		.params = { { "kvm.variant", variant } },
+	} };
+
+	return c;
+}
+
+/* What the review predicts, any of them: which one depends on the order. */
+static bool seed001_outcome(const char *msg)
+{
+	return strstr(msg, "invalid opcode") ||				/* VMCS insn, VMX off */
+	       strstr(msg, "lock held when returning to user space") ||	/* the leaked read lock */
+	       strstr(msg, "deadlock");					/* its second read lock */
+}
+
+struct s001 {
+	char strategy[16];
+	uint64_t budget;
+};
+
+ParameterizedTestParameters(hv, seed001_pre_fix_error_path)
+{
+	/* Each found (a), the #UD, at its first schedule when this was written. */
+	static struct s001 s[] = { { "timed", 1 }, { "pct:3", 500 }, { "dfs:2", 20000 } };
+
+	return cr_make_param_array(struct s001, s, sizeof(s) / sizeof(s[0]));
+}
+
+/*
+ * Pre-fix: the count's increment and its undo in two critical sections,
+ * the first cpus_read_lock() never released. Whatever the order, the run
+ * fails one of the review's ways.
+ */
+ParameterizedTest(struct s001 *s, hv, seed001_pre_fix_error_path, .timeout = 300)
+{
+	struct hvcase c = add_vm_case(V_001_PRE);
+	struct sim_result r = hvrun(&c, s->strategy, s->budget);
+
+	cr_expect_eq(r.failures, 1, "%s: not found in %llu schedules", s->strategy,
+		     (unsigned long long)r.schedules);
+	cr_expect(seed001_outcome(r.message), "%s: %s", s->strategy, r.message);
+	sim_result_release(&r);
+}
+
+/* Fixed: the VM's creation fails cleanly, the other VM runs, the CPU comes up. */
+Test(hv, seed001_fixed_is_clean, .timeout = 600)
+{
+	struct hvcase c = add_vm_case("fixed");
+	struct sim_result r = hvrun(&c, "pct:3", 500);
+
+	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	cr_expect_eq(c.r.fail_vm, -ENOMEM);
+	cr_expect_eq(c.r.exit_reason, KVM_EXIT_HLT);
+	cr_expect_eq(c.r.add_ret, 0);
+	sim_result_release(&r);
+	/* Capped for CI, not exhausted (docs/hv.md). */
+	r = hvrun(&c, "dfs:2", 20000);
+	cr_expect_eq(r.failures, 0, "dfs:2: %s\n%s", r.message, r.reports ? r.reports : "");
+	sim_result_release(&r);
+}

@@ -181,3 +181,19 @@ void kvmp_dirty_log_task(void *arg)
 		cpu_relax();
 	sim_sys_close(vm);
 }
+
+/* ---- seed 001: the VM-add hook fails ------------------------------------------------- */
+
+void kvmp_failing_vm_task(void *arg)
+{
+	int kvm;
+
+	(void)arg;
+	kvm = sim_sys_openat("/dev/kvm", O_RDWR);
+	/* The 1st fallible call is the VM's own allocation; the 2nd, the MMU's post-init one. */
+	sim_sys_set_fail_nth(2);
+	res.fail_vm = sim_sys_ioctl(kvm, KVM_CREATE_VM, 0);
+	if (res.fail_vm >= 0)
+		sim_sys_close((int)res.fail_vm);
+	sim_sys_close(kvm);
+}

@@ -30,6 +30,7 @@ struct kvmp_result {
 	long log_ret[4];		/* KVM_GET_DIRTY_LOG, in turn */
 	long runs[4];			/* KVM_RUN, in turn */
 	int vcpu_done;
+	long fail_vm;			/* KVM_CREATE_VM with its add hook failing (seed 001) */
 };
 void kvmp_result(struct kvmp_result *r);
 
@@ -53,6 +54,8 @@ void kvmp_vmm_task(void *arg);
  * whose PML sync kicks every vCPU.
  */
 void kvmp_migrating_vcpu_task(void *arg);
+/* Seed 001: KVM_CREATE_VM with fail_nth on the VM-add hook's allocation. */
+void kvmp_failing_vm_task(void *arg);
 void kvmp_dirty_log_task(void *arg);
 void kvmp_hotadd_task(void *arg);
 
