@@ -12,6 +12,7 @@
 
 #include "hvsim/sim.h"
 #include "hvsim/tools.h"
+#include "hvsim/user.h"
 #include "hvsim/x86/vmx.h"
 #include "bodies.h"
 #include "examples.h"
@@ -269,10 +270,53 @@ static double bench_ipi_round_trip(double *sim_cycles)
 	return t0 / IPI_CALLS;
 }
 
+#define KVM_RUNS	2000
+
+static struct kvm_run_loop kvm_loop;
+
+static void kvm_loop_setup(struct machine *m, void *arg)
+{
+	sim_spawn_user(m, 0, 0, "vmm", kvm_run_loop_task, arg);
+}
+
+/*
+ * ns of host time per KVM_RUN round trip through hv/: the system call,
+ * vcpu_load, vcpu_enter_guest with its requests and barriers, VMRESUME and
+ * every entry check, the guest stand-in to its HLT, the exit, handle_exit,
+ * vcpu_put, back to user space. Also the simulated cycles per round trip.
+ */
+static double bench_kvm_run(double *sim_cycles)
+{
+	static const struct sim_program p = {
+		.name = "bench-kvm", .ncpus = 1, .setup = kvm_loop_setup, .arg = &kvm_loop,
+		.machine = "1 slots: skylake-sp", .flags = SIM_PROG_BOOT,
+	};
+	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
+	struct sim_result r;
+	char err[128];
+	double t0;
+
+	kvm_loop.runs = KVM_RUNS;
+	t0 = now_ns();
+	if (sim_explore(&p, &o, &r, err, sizeof(err))) {
+		fprintf(stderr, "hvsim-bench: %s\n", err);
+		exit(2);
+	}
+	t0 = now_ns() - t0;
+	if (r.outcome != SIM_OK || kvm_loop.hlt_exits != KVM_RUNS) {
+		fprintf(stderr, "hvsim-bench: %u of %u KVM_RUNs exited on HLT: %s\n",
+			kvm_loop.hlt_exits, KVM_RUNS, r.message);
+		exit(2);
+	}
+	sim_result_release(&r);
+	*sim_cycles = (double)kvm_loop.cycles / KVM_RUNS;
+	return t0 / KVM_RUNS;
+}
+
 int main(void)
 {
 	double sw[REPS], sim[REPS], simt[REPS], nat[REPS], sched[REPS], ratio[REPS];
-	double checks[REPS], vmx[REPS], ipi[REPS], ipi_cycles[REPS];
+	double checks[REPS], vmx[REPS], ipi[REPS], ipi_cycles[REPS], kvmr[REPS], kvmr_cycles[REPS];
 	unsigned int rows, msr_rows;
 
 	for (int i = 0; i < REPS; i++) {
@@ -285,6 +329,7 @@ int main(void)
 		checks[i] = bench_entry_checks();
 		vmx[i] = bench_vmx_round_trip();
 		ipi[i] = bench_ipi_round_trip(&ipi_cycles[i]);
+		kvmr[i] = bench_kvm_run(&kvmr_cycles[i]);
 	}
 	printf("context_switch: %.1f ns\n", median(sw, REPS));
 	printf("step_no_switch: %.2f ns\n", median(sim, REPS) / WORK_STEPS);
@@ -300,5 +345,7 @@ int main(void)
 	printf("vm_entry_exit_round_trip: %.0f ns\n", median(vmx, REPS));
 	printf("ipi_call_round_trip: %.0f ns (%.0f simulated cycles)\n", median(ipi, REPS),
 	       median(ipi_cycles, REPS));
+	printf("kvm_run_round_trip: %.0f ns (%.0f simulated cycles)\n", median(kvmr, REPS),
+	       median(kvmr_cycles, REPS));
 	return 0;
 }

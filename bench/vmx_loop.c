@@ -4,6 +4,8 @@
 
 #include "hvsim/hw.h"
 #include "hvsim/kernel.h"
+#include "hvsim/kvm.h"
+#include "hvsim/user.h"
 #include "hvsim/x86/msr-index.h"
 #include "hvsim/x86/processor-flags.h"
 #include "hvsim/x86/vmx.h"
@@ -66,4 +68,29 @@ void ipi_loop_task(void *arg)
 	for (unsigned int i = 0; i < l->calls; i++)
 		smp_call_function_single(1, ipi_hit, l, 1);
 	l->cycles = rdtsc() - t0;
+}
+
+/* A VMM's loop: one VM, one vCPU, KVM_RUN to the guest's HLT again and again. */
+void kvm_run_loop_task(void *arg)
+{
+	struct kvm_run_loop *l = arg;
+	struct kvm_run *run;
+	int kvm, vm, vcpu;
+	uint64_t t0;
+
+	l->hlt_exits = 0;
+	kvm = sim_sys_openat("/dev/kvm", O_RDWR);
+	vm = (int)sim_sys_ioctl(kvm, KVM_CREATE_VM, 0);
+	vcpu = (int)sim_sys_ioctl(vm, KVM_CREATE_VCPU, 0);
+	run = sim_sys_mmap(NULL, 4096, 0x3, 0x1, vcpu, 0);
+	if (IS_ERR(run))
+		return;
+	t0 = rdtsc();
+	for (unsigned int i = 0; i < l->runs; i++)
+		if (sim_sys_ioctl(vcpu, KVM_RUN, 0) == 0 && run->exit_reason == KVM_EXIT_HLT)
+			l->hlt_exits++;
+	l->cycles = rdtsc() - t0;
+	sim_sys_close(vcpu);
+	sim_sys_close(vm);
+	sim_sys_close(kvm);
 }

@@ -26,4 +26,13 @@ struct ipi_loop {
 
 void ipi_loop_task(void *arg);
 
+/* KVM_RUN round trips through /dev/kvm (a user task; hv/ booted). */
+struct kvm_run_loop {
+	unsigned int runs;
+	unsigned int hlt_exits;			/* out */
+	uint64_t cycles;			/* out: simulated cycles for them all */
+};
+
+void kvm_run_loop_task(void *arg);
+
 #endif /* HVSIM_BENCH_VMX_LOOP_H */
