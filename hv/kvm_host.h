@@ -59,6 +59,7 @@ struct kvm_vcpu {
 	struct preempt_notifier preempt_notifier;
 	struct kvm_run *run;		/* the page userspace mmaps */
 	bool preempted;
+	struct kvm_regs regs;		/* the GPR cache (RIP, RSP, RFLAGS live in the VMCS) */
 	void *arch;			/* vendor state (struct vcpu_vmx) */
 };
 
@@ -122,6 +123,9 @@ struct kvm_x86_ops {
 	void (*handle_exit_irqoff)(struct kvm_vcpu *vcpu);
 	/* > 0: back into the guest; 0: to userspace with vcpu->run filled; < 0: error. */
 	int (*handle_exit)(struct kvm_vcpu *vcpu);
+	/* RIP, RSP, RFLAGS of a loaded vCPU: from and to its VMCS. */
+	void (*get_regs)(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+	void (*set_regs)(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);
 	/* Page-modification logging's buffer size: non-zero, vCPUs log dirty pages themselves. */
 	int cpu_dirty_log_size;
 };

@@ -1198,6 +1198,24 @@ static int vmx_handle_exit(struct kvm_vcpu *vcpu)
 	return vmx_unexpected_exit(vcpu);
 }
 
+/* The registers the VMCS holds (KVM keeps them in its register cache). */
+static void vmx_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	(void)vcpu;
+	regs->rip = vmcs_readl(VMCS_GUEST_RIP);
+	regs->rsp = vmcs_readl(VMCS_GUEST_RSP);
+	regs->rflags = vmcs_readl(VMCS_GUEST_RFLAGS);
+}
+
+static void vmx_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs)
+{
+	(void)vcpu;
+	vmcs_writel(VMCS_GUEST_RIP, regs->rip);
+	vmcs_writel(VMCS_GUEST_RSP, regs->rsp);
+	/* Bit 1 is always 1 (KVM's __set_regs ORs it in as X86_EFLAGS_FIXED). */
+	vmcs_writel(VMCS_GUEST_RFLAGS, regs->rflags | X86_EFLAGS_FIXED);
+}
+
 struct kvm_x86_ops vmx_x86_ops = {
 	.name = "kvm_intel",
 	.hardware_setup = hardware_setup,
@@ -1211,4 +1229,6 @@ struct kvm_x86_ops vmx_x86_ops = {
 	.vcpu_run = vmx_vcpu_run,
 	.handle_exit_irqoff = vmx_handle_exit_irqoff,
 	.handle_exit = vmx_handle_exit,
+	.get_regs = vmx_get_regs,
+	.set_regs = vmx_set_regs,
 };

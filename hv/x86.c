@@ -188,12 +188,42 @@ int kvm_arch_vcpu_ioctl_run(struct kvm_vcpu *vcpu)
 	return r;
 }
 
+/* KVM_GET_REGS: the GPR cache, RIP/RSP/RFLAGS from the VMCS (vCPU loaded). */
+static int kvm_arch_vcpu_ioctl_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	vcpu_load(vcpu);
+	*regs = vcpu->regs;
+	vmx_x86_ops.get_regs(vcpu, regs);
+	vcpu_put(vcpu);
+	return 0;
+}
+
+static int kvm_arch_vcpu_ioctl_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs)
+{
+	vcpu_load(vcpu);
+	vcpu->regs = *regs;
+	vmx_x86_ops.set_regs(vcpu, regs);
+	vcpu_put(vcpu);
+	return 0;
+}
+
 long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned long arg)
 {
-	(void)vcpu;
-	(void)ioctl;
-	(void)arg;
-	return -EINVAL;
+	struct kvm_regs regs;
+
+	switch (ioctl) {
+	case KVM_GET_REGS:
+		kvm_arch_vcpu_ioctl_get_regs(vcpu, &regs);
+		if (copy_to_user((void __user *)arg, &regs, sizeof(regs)))
+			return -EFAULT;
+		return 0;
+	case KVM_SET_REGS:
+		if (copy_from_user(&regs, (const void __user *)arg, sizeof(regs)))
+			return -EFAULT;
+		return kvm_arch_vcpu_ioctl_set_regs(vcpu, &regs);
+	default:
+		return -EINVAL;
+	}
 }
 
 /*

@@ -418,3 +418,25 @@ Test(hv, seed001_fixed_is_clean, .timeout = 600)
 	cr_expect_eq(r.failures, 0, "dfs:2: %s\n%s", r.message, r.reports ? r.reports : "");
 	sim_result_release(&r);
 }
+
+/* ---- registers ------------------------------------------------------------------------ */
+
+/* KVM_SET_REGS moves the guest: its HLT is at the new RIP, which the exit advances past. */
+Test(hv, regs_are_read_written_and_follow_the_guest, .timeout = 60)
+{
+	struct hvcase c = { .hc = { .tasks = { UA(0, kvmp_regs_task, 0) } } };
+	struct sim_result r = hvrun(&c, "timed", 1);
+
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(c.r.get_ret, 0);
+	cr_expect_eq(c.r.rip0, 0x100000, "the reset RIP: %#llx", (unsigned long long)c.r.rip0);
+	cr_expect_eq(c.r.set_ret, 0);
+	cr_expect_eq(c.r.run, 0);
+	cr_expect_eq(c.r.rip_after, 0x200001, "past the HLT at the new RIP: %#llx",
+		     (unsigned long long)c.r.rip_after);
+	cr_expect_eq(c.r.rsp_after, 0x9000);
+	cr_expect_eq(c.r.bad_get, -EFAULT);
+	cr_expect_eq(c.r.bad_set, -EFAULT);
+	cr_expect_eq(c.r.bad_vcpu_ioctl, -EINVAL);
+	sim_result_release(&r);
+}

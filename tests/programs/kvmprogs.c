@@ -197,3 +197,32 @@ void kvmp_failing_vm_task(void *arg)
 		sim_sys_close((int)res.fail_vm);
 	sim_sys_close(kvm);
 }
+
+/* ---- registers ----------------------------------------------------------------------- */
+
+void kvmp_regs_task(void *arg)
+{
+	size_t ulen;
+	struct kvm_regs *regs = sim_user_mem(&ulen);	/* copy_to/from_user: user memory */
+	int kvm, vm, vcpu;
+
+	(void)arg;
+	kvm = sim_sys_openat("/dev/kvm", O_RDWR);
+	vm = (int)sim_sys_ioctl(kvm, KVM_CREATE_VM, 0);
+	vcpu = (int)sim_sys_ioctl(vm, KVM_CREATE_VCPU, 0);
+	res.get_ret = sim_sys_ioctl(vcpu, KVM_GET_REGS, (unsigned long)regs);
+	res.rip0 = regs->rip;
+	regs->rip = 0x200000;
+	regs->rsp = 0x9000;
+	res.set_ret = sim_sys_ioctl(vcpu, KVM_SET_REGS, (unsigned long)regs);
+	res.run = sim_sys_ioctl(vcpu, KVM_RUN, 0);
+	sim_sys_ioctl(vcpu, KVM_GET_REGS, (unsigned long)regs);
+	res.rip_after = regs->rip;
+	res.rsp_after = regs->rsp;
+	res.bad_get = sim_sys_ioctl(vcpu, KVM_GET_REGS, 8);	/* not user memory */
+	res.bad_set = sim_sys_ioctl(vcpu, KVM_SET_REGS, 8);
+	res.bad_vcpu_ioctl = sim_sys_ioctl(vcpu, _IO(KVMIO, 0xff), 0);
+	sim_sys_close(vcpu);
+	sim_sys_close(vm);
+	sim_sys_close(kvm);
+}

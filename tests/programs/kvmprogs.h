@@ -31,6 +31,9 @@ struct kvmp_result {
 	long runs[4];			/* KVM_RUN, in turn */
 	int vcpu_done;
 	long fail_vm;			/* KVM_CREATE_VM with its add hook failing (seed 001) */
+	/* Registers: */
+	uint64_t rip0, rip_after, rsp_after;
+	long get_ret, set_ret, bad_get, bad_set, bad_vcpu_ioctl;
 };
 void kvmp_result(struct kvmp_result *r);
 
@@ -56,6 +59,8 @@ void kvmp_vmm_task(void *arg);
 void kvmp_migrating_vcpu_task(void *arg);
 /* Seed 001: KVM_CREATE_VM with fail_nth on the VM-add hook's allocation. */
 void kvmp_failing_vm_task(void *arg);
+/* KVM_GET_REGS/KVM_SET_REGS around a KVM_RUN, and their -EFAULT and -EINVAL cases. */
+void kvmp_regs_task(void *arg);
 void kvmp_dirty_log_task(void *arg);
 void kvmp_hotadd_task(void *arg);
 
