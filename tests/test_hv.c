@@ -440,3 +440,36 @@ Test(hv, regs_are_read_written_and_follow_the_guest, .timeout = 60)
 	cr_expect_eq(c.r.bad_vcpu_ioctl, -EINVAL);
 	sim_result_release(&r);
 }
+
+/* ---- KVM_RUN on every model ------------------------------------------------------------ */
+
+struct model_machine {
+	char machine[64];
+};
+
+ParameterizedTestParameters(hv, kvm_run_on_every_model)
+{
+	static struct model_machine m[] = {
+		{ "2 slots: alderlake-e x2" }, { "2 slots: alderlake-p x2" },
+		{ "2 slots: denverton x2" }, { "2 slots: icelake-sp x2" },
+		{ "2 slots: kabylake x2" }, { "2 slots: sapphire-rapids x2" },
+		{ "2 slots: skylake-sp x2" },
+	};
+
+	return cr_make_param_array(struct model_machine, m, sizeof(m) / sizeof(m[0]));
+}
+
+/* Every shipped model passes hv/'s checks, and a vCPU runs to its HLT through /dev/kvm. */
+ParameterizedTest(struct model_machine *mm, hv, kvm_run_on_every_model, .timeout = 60)
+{
+	struct hvcase c = { .hc = { .machine = mm->machine,
+				    .tasks = { U(0, kvmp_lifecycle_task) } } };
+	struct sim_result r = hvrun(&c, "timed", 1);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", mm->machine, r.message);
+	cr_expect_eq(c.r.run, 0, "%s: KVM_RUN %ld", mm->machine, c.r.run);
+	cr_expect_eq(c.r.exit_reason, KVM_EXIT_HLT, "%s: exit %u (fail %#llx)", mm->machine,
+		     c.r.exit_reason, (unsigned long long)c.r.fail_reason);
+	cr_expect(!c.vmx_left_on, "%s", mm->machine);
+	sim_result_release(&r);
+}
