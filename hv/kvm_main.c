@@ -536,6 +536,8 @@ static int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_mem
 	if (!npages) {
 		kfree(slot->dirty_bitmap);
 		memset(slot, 0, sizeof(*slot));
+		/* Nothing may still use the slot's translations: every vCPU flushes (KVM_REQ_TLB_FLUSH). */
+		kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);
 		return 0;
 	}
 	for (int i = 0; i < KVM_USER_MEM_SLOTS; i++)
@@ -719,11 +721,11 @@ bool kvm_request_pending(struct kvm_vcpu *vcpu)
 }
 
 /* The vCPU is in guest mode: move it to EXITING, and kick it if that worked. */
-static bool kvm_vcpu_exiting_guest_mode(struct kvm_vcpu *vcpu)
+static int kvm_vcpu_exiting_guest_mode(struct kvm_vcpu *vcpu)
 {
 	/* Paired with vcpu_enter_guest()'s barrier after the IN_GUEST_MODE store. */
 	smp_mb__before_atomic();
-	return cmpxchg(&vcpu->mode, IN_GUEST_MODE, EXITING_GUEST_MODE) == IN_GUEST_MODE;
+	return cmpxchg(&vcpu->mode, IN_GUEST_MODE, EXITING_GUEST_MODE);
 }
 
 /* Without an in-kernel APIC no vCPU blocks in the kernel: nothing to wake. */
@@ -747,13 +749,71 @@ void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 	if (kvm_vcpu_wake_up(vcpu))
 		return;
 	me = (int)get_cpu();
-	if (kvm_vcpu_exiting_guest_mode(vcpu)) {
+	if (kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE) {
 		if (hv_flag(HV_KICK_READ_ONCE))
 			cpu = READ_ONCE(vcpu->cpu);
 		if (cpu != me && (unsigned int)cpu < nr_cpu_ids && cpu_online((unsigned int)cpu))
 			smp_send_reschedule(cpu);
 	}
 	put_cpu();
+}
+
+/*
+ * Does the requester have to interrupt the vCPU? In guest mode always (it
+ * moves it to EXITING); for a waiting request also while it is on its way
+ * in or out (KVM's kvm_request_needs_ipi()).
+ */
+static bool kvm_request_needs_ipi(struct kvm_vcpu *vcpu, unsigned int req)
+{
+	int mode = kvm_vcpu_exiting_guest_mode(vcpu);
+
+	if (req & KVM_REQUEST_WAIT)
+		return mode != OUTSIDE_GUEST_MODE;
+	return mode == IN_GUEST_MODE;
+}
+
+/* The IPI's function: nothing to do, the interrupt itself is the point. */
+static void ack_kick(void *info)
+{
+	(void)info;
+}
+
+/*
+ * Make @req on every vCPU and interrupt those in (or entering or leaving)
+ * guest mode, waiting for them with KVM_REQUEST_WAIT. Seed 003's second
+ * reader: pre-fix vcpu->cpu is read before the mode check; kick-read-once
+ * reads it once, after (KVM's kvm_make_vcpus_request_mask()).
+ */
+bool kvm_make_vcpus_request_mask(struct kvm *kvm, unsigned int req, const unsigned long *vcpu_bitmap)
+{
+	struct cpumask cpus = { 0 };
+	struct kvm_vcpu *vcpu;
+	int i, cpu, me;
+
+	me = (int)get_cpu();
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		if (vcpu_bitmap && !test_bit(i, vcpu_bitmap))
+			continue;
+		kvm_make_request((int)req, vcpu);
+		cpu = hv_flag(HV_KICK_READ_ONCE) ? -1 : vcpu->cpu;
+		if (!(req & KVM_REQUEST_NO_WAKEUP) && kvm_vcpu_wake_up(vcpu))
+			continue;
+		if (!kvm_request_needs_ipi(vcpu, req))
+			continue;
+		if (hv_flag(HV_KICK_READ_ONCE))
+			cpu = READ_ONCE(vcpu->cpu);
+		if (cpu != -1 && cpu != me)
+			cpus.bits |= 1ULL << cpu;
+	}
+	if (cpus.bits)
+		smp_call_function_many(&cpus, ack_kick, NULL, !!(req & KVM_REQUEST_WAIT));
+	put_cpu();
+	return cpus.bits != 0;
+}
+
+bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req)
+{
+	return kvm_make_vcpus_request_mask(kvm, req, NULL);
 }
 
 /* ---- module init ------------------------------------------------------------------ */

@@ -38,5 +38,7 @@ void kvm_make_request(int req, struct kvm_vcpu *vcpu);
 bool kvm_check_request(int req, struct kvm_vcpu *vcpu);
 bool kvm_request_pending(struct kvm_vcpu *vcpu);
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
+bool kvm_make_vcpus_request_mask(struct kvm *kvm, unsigned int req, const unsigned long *vcpu_bitmap);
+bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req);
 
 #endif /* HV_X86_H */

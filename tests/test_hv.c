@@ -275,16 +275,21 @@ Test(hv, seed000_fixed_refuses_the_cpu_in_every_schedule, .timeout = 600)
 
 /* ---- seed 003: kvm_vcpu_kick() reading vcpu->cpu while the vCPU migrates ---------- */
 
-static struct hvcase kick_case(const char *variant)
+static struct hvcase kick_case_with(const char *variant, void (*kicker)(void *))
 {
-	/* The log reader has a CPU of its own: the model has no scheduler tick to share one. */
+	/* The kicker has a CPU of its own: the model has no scheduler tick to share one. */
 	struct hvcase c = { .hc = {
 		.ncpus = 3, .machine = "3 slots: skylake-sp x3",
-		.tasks = { UA(0, kvmp_migrating_vcpu_task, 0), UA(2, kvmp_dirty_log_task, 0) },
+		.tasks = { UA(0, kvmp_migrating_vcpu_task, 0), UA(2, kicker, 0) },
 		.params = { { "kvm.variant", variant } },
 	} };
 
 	return c;
+}
+
+static struct hvcase kick_case(const char *variant)
+{
+	return kick_case_with(variant, kvmp_dirty_log_task);
 }
 
 static struct sim_result kick_run(struct hvcase *c, const char *strategy, uint64_t budget)
@@ -471,5 +476,26 @@ ParameterizedTest(struct model_machine *mm, hv, kvm_run_on_every_model, .timeout
 	cr_expect_eq(c.r.exit_reason, KVM_EXIT_HLT, "%s: exit %u (fail %#llx)", mm->machine,
 		     c.r.exit_reason, (unsigned long long)c.r.fail_reason);
 	cr_expect(!c.vmx_left_on, "%s", mm->machine);
+	sim_result_release(&r);
+}
+
+/*
+ * Seed 003's other reader: a memory slot's deletion makes KVM_REQ_TLB_FLUSH
+ * on every vCPU and interrupts those in guest mode. Pre-fix,
+ * kvm_make_vcpus_request_mask() reads vcpu->cpu before the mode check.
+ */
+Test(hv, seed003_request_mask_races_pre_fix_and_not_fixed, .timeout = 300)
+{
+	struct hvcase pre = kick_case_with("pre-fix=003", kvmp_slot_churn_task);
+	struct hvcase fixed = kick_case_with("fixed", kvmp_slot_churn_task);
+	struct sim_result r = kick_run(&pre, "pct:3", 2000);
+
+	cr_expect_eq(r.failures, 1, "not found in %llu schedules", (unsigned long long)r.schedules);
+	cr_expect_str_eq(r.message,
+			 "BUG: KCSAN: data-race in kvm_arch_vcpu_load / kvm_make_vcpus_request_mask");
+	sim_result_release(&r);
+	r = kick_run(&fixed, "pct:3", 2000);
+	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	cr_expect_eq(fixed.r.log_ret[0], 0, "the slot was added");
 	sim_result_release(&r);
 }

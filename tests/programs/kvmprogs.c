@@ -226,3 +226,32 @@ void kvmp_regs_task(void *arg)
 	sim_sys_close(vm);
 	sim_sys_close(kvm);
 }
+
+void kvmp_slot_churn_task(void *arg)
+{
+	size_t ulen;
+	char *umem = sim_user_mem(&ulen);
+	uintptr_t base = ((uintptr_t)umem + 2 * 4096 - 1) & ~(uintptr_t)4095;
+	struct kvm_userspace_memory_region *region = (void *)(umem + 64);
+	unsigned long *mask = (void *)(umem + 8);
+	int vm;
+
+	(void)arg;
+	*mask = 1UL << 2;
+	sim_sys_sched_setaffinity(0, sizeof(*mask), mask);
+	while (!READ_ONCE(res.vm_ready))
+		cpu_relax();
+	vm = READ_ONCE(res.vm_fd);
+	region->slot = 1;
+	region->guest_phys_addr = 0x100000;
+	region->userspace_addr = base;
+	for (int i = 0; i < 3 && !READ_ONCE(res.vcpu_done); i++) {
+		region->memory_size = 4 * 4096;
+		res.log_ret[i] = sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)region);
+		region->memory_size = 0;	/* deleting it flushes every vCPU's TLB */
+		sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)region);
+	}
+	while (!READ_ONCE(res.vcpu_done))
+		cpu_relax();
+	sim_sys_close(vm);
+}

@@ -62,6 +62,8 @@ void kvmp_failing_vm_task(void *arg);
 /* KVM_GET_REGS/KVM_SET_REGS around a KVM_RUN, and their -EFAULT and -EINVAL cases. */
 void kvmp_regs_task(void *arg);
 void kvmp_dirty_log_task(void *arg);
+/* The same process's other task adding and deleting a memory slot: a TLB-flush request to all. */
+void kvmp_slot_churn_task(void *arg);
 void kvmp_hotadd_task(void *arg);
 
 #endif /* HVSIM_TEST_KVMPROGS_H */
