@@ -623,6 +623,210 @@ Test(kernel, a_short_sleep_is_not_a_hung_task, .timeout = 60)
 	sim_result_release(&r);
 }
 
+/* Asleep as long, but interruptibly or killably: Linux's check passes over both. */
+static int judge_hung_intr(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->count == 0 && r->norder == 1)
+		return 0;
+	snprintf(msg, len, "wait returned %d, finished %d", r->count, r->norder);
+	return 1;
+}
+
+Test(kernel, a_long_interruptible_or_killable_sleep_is_not_a_hung_task, .timeout = 60)
+{
+	for (int killable = 0; killable < 2; killable++) {
+		struct kcase k = {
+			.hc = {
+				.ncpus = 2, .detect = SIM_DETECT_LOCKDEP,
+				.tasks = { T(0, kp_hung_intr_task, killable),
+					   T(1, kp_long_worker_task, 0) },
+			},
+			.judge = judge_hung_intr,
+		};
+		struct sim_result r = kexplore(&k, "timed", 1, 1);
+
+		cr_expect_eq(r.outcome, SIM_OK, "killable %d: %s", killable, r.message);
+		cr_expect_eq(r.failures, 0, "killable %d: %s", killable, r.message);
+		cr_expect_null(r.reports, "killable %d: %s", killable, r.reports);
+		sim_result_release(&r);
+	}
+}
+
+/* ---- sleep states: the program's end kills interruptible sleepers -------------- */
+
+/* Which wait kp_intr_waiter_task uses (its argument) in the case being explored. */
+static unsigned int killed_variant;
+
+static int judge_killed_waiter(const struct kprog_result *r, char *msg, size_t len)
+{
+	/* wait_event_interruptible and the completion: -ERESTARTSYS; rcuwait: -EINTR. */
+	int want = killed_variant == 2 ? -EINTR : -KP_ERESTARTSYS;
+
+	if (r->norder == 2 && r->order[0] == want && r->order[1] == want)
+		return 0;
+	snprintf(msg, len, "results %d (%d, %d), want %d", r->norder, r->order[0], r->order[1], want);
+	return 1;
+}
+
+STRATEGIES(interruptible_waiter_at_program_end_is_killed_cleanly)
+ParameterizedTest(struct strat_param *s, kernel, interruptible_waiter_at_program_end_is_killed_cleanly,
+		  .timeout = 60)
+{
+	for (killed_variant = 0; killed_variant < 3; killed_variant++) {
+		struct kcase k = {
+			.hc = {
+				.ncpus = 2,
+				.tasks = { T(0, kp_intr_waiter_task, killed_variant),
+					   T(1, kp_busy_task, 0) },
+			},
+			.judge = judge_killed_waiter,
+		};
+		struct sim_result r = kexplore(&k, s->name, s->seed, 100);
+
+		cr_expect_eq(r.failures, 0, "%s variant %u: %s", s->name, killed_variant, r.message);
+		cr_expect_gt(k.hc.runs, 0);
+		sim_result_release(&r);
+	}
+}
+
+static int judge_killed_syscall(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (!r->bad && r->norder == 1 && r->count == -EINTR)
+		return 0;
+	snprintf(msg, len, "ioctl returned %d (finished %d), bad %d", r->count, r->norder, r->bad);
+	return 1;
+}
+
+STRATEGIES(system_call_asleep_at_program_end_returns_eintr)
+ParameterizedTest(struct strat_param *s, kernel, system_call_asleep_at_program_end_returns_eintr,
+		  .timeout = 60)
+{
+	struct kcase k = {
+		.hc = {
+			.ncpus = 2,
+			.tasks = {
+				T(0, kp_idle_dev_task, 0),
+				{ .cpu = 1, .fn = kp_idle_user_task, .name = "user", .user = true },
+			},
+		},
+		.judge = judge_killed_syscall,
+	};
+	struct sim_result r = kexplore(&k, s->name, s->seed, 100);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	cr_expect_gt(k.hc.runs, 0);
+	sim_result_release(&r);
+}
+
+Test(kernel, uninterruptible_sleeper_beside_an_interruptible_one_still_deadlocks, .timeout = 60)
+{
+	struct kcase k = {
+		.hc = {
+			.ncpus = 2,
+			.tasks = { T(0, kp_intr_waiter_task, 0), T(1, kp_hung_task, 0) },
+		},
+	};
+	struct sim_result r = kexplore(&k, "timed", 1, 1);
+
+	cr_expect_eq(r.outcome, SIM_DEADLOCK, "%s: %s", sim_outcome_name(r.outcome), r.message);
+	cr_expect_str_eq(r.message, "INFO: deadlock: 2 tasks blocked and nothing can run");
+	sim_result_release(&r);
+}
+
+static int judge_killable_mutex(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (!r->bad && r->hits[0] == -KP_ERESTARTSYS && r->hits[1] == -EINTR)
+		return 0;
+	snprintf(msg, len, "owner's wait %d, mutex_lock_killable %d, bad %d", r->hits[0],
+		 r->hits[1], r->bad);
+	return 1;
+}
+
+STRATEGIES(mutex_lock_killable_gives_up_on_a_fatal_signal)
+ParameterizedTest(struct strat_param *s, kernel, mutex_lock_killable_gives_up_on_a_fatal_signal,
+		  .timeout = 60)
+{
+	struct kcase k = {
+		.hc = {
+			.ncpus = 2,
+			.tasks = { T(0, kp_kill_owner_task, 0), T(1, kp_kill_waiter_task, 0) },
+		},
+		.judge = judge_killable_mutex,
+	};
+	struct sim_result r = kexplore(&k, s->name, s->seed, 100);
+
+	/* Lockdep would see the mutex held at exit had the failed lock stayed held. */
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	cr_expect_gt(k.hc.runs, 0);
+	sim_result_release(&r);
+}
+
+static int judge_exclusive(const struct kprog_result *r, char *msg, size_t len)
+{
+	int woken = (r->hits[0] == 0) + (r->hits[1] == 0);
+	int killed = (r->hits[0] == -KP_ERESTARTSYS) + (r->hits[1] == -KP_ERESTARTSYS);
+
+	if (woken == 1 && killed == 1)
+		return 0;
+	snprintf(msg, len, "waiters returned %d and %d", r->hits[0], r->hits[1]);
+	return 1;
+}
+
+static int judge_nonexclusive(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->hits[0] == 0 && r->hits[1] == 0)
+		return 0;
+	snprintf(msg, len, "waiters returned %d and %d", r->hits[0], r->hits[1]);
+	return 1;
+}
+
+STRATEGIES(wake_up_wakes_one_exclusive_waiter_and_every_other)
+ParameterizedTest(struct strat_param *s, kernel, wake_up_wakes_one_exclusive_waiter_and_every_other,
+		  .timeout = 120)
+{
+	for (int excl = 0; excl < 2; excl++) {
+		struct kcase k = {
+			.hc = {
+				.ncpus = 3,
+				.tasks = { T(0, kp_x_waiter_task, excl * 2),
+					   T(1, kp_x_waiter_task, excl * 2 + 1),
+					   T(2, kp_x_waker_task, 0) },
+			},
+			.judge = excl ? judge_exclusive : judge_nonexclusive,
+		};
+		struct sim_result r = kexplore(&k, s->name, s->seed, 100);
+
+		cr_expect_eq(r.failures, 0, "%s exclusive %d: %s", s->name, excl, r.message);
+		cr_expect_gt(k.hc.runs, 0);
+		sim_result_release(&r);
+	}
+}
+
+static int judge_rcuwait(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->count == 0 && r->norder == 1 && r->order[0] == 1)
+		return 0;
+	snprintf(msg, len, "wait returned %d, finished %d", r->count, r->norder);
+	return 1;
+}
+
+STRATEGIES(rcuwait_loses_no_wakeup)
+ParameterizedTest(struct strat_param *s, kernel, rcuwait_loses_no_wakeup, .timeout = 120)
+{
+	struct kcase k = {
+		.hc = {
+			.ncpus = 2,
+			.tasks = { T(0, kp_rcuwait_waiter_task, 0), T(1, kp_rcuwait_waker_task, 0) },
+		},
+		.judge = judge_rcuwait,
+	};
+	struct sim_result r = kexplore(&k, s->name, s->seed, 300);
+
+	cr_expect_eq(r.failures, 0, "%s: %s", s->name, r.message);
+	cr_expect_gt(k.hc.runs, 0);
+	sim_result_release(&r);
+}
+
 static int judge_misc(const struct kprog_result *r, char *msg, size_t len)
 {
 	if (!r->bad && r->count == 1)

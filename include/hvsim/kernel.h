@@ -291,7 +291,7 @@ bool raw_spin_is_locked(raw_spinlock_t *l);
 #define spin_is_locked(l)	raw_spin_is_locked(&(l)->rlock)
 
 void mutex_lock(struct mutex *m);
-/* Killable: -EINTR when a fatal signal comes while it waits (none is sent yet: 0). */
+/* Killable: -EINTR, without the mutex, when a fatal signal comes while it waits. */
 int mutex_lock_killable(struct mutex *m);
 int mutex_trylock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
@@ -311,6 +311,22 @@ void lockdep_assert_cpus_held(void);
 
 /* ---- sleeping and waking ------------------------------------------------ */
 
+/*
+ * Sleep states (Linux's values). The only signal is the fatal one a
+ * program's end sends (see docs/design.md), so an interruptible and a
+ * killable sleep both end early only then; they differ for the hung-task
+ * check, which reports neither. mutex_lock, wait_for_completion and
+ * wait_event sleep uninterruptibly.
+ */
+#define TASK_INTERRUPTIBLE	0x0001
+#define TASK_UNINTERRUPTIBLE	0x0002
+#define TASK_WAKEKILL		0x0100
+#define TASK_KILLABLE		(TASK_WAKEKILL | TASK_UNINTERRUPTIBLE)
+/* A kernel-internal errno: a system call returns -EINTR for it (fs.c's user return). */
+#ifndef ERESTARTSYS
+#define ERESTARTSYS		512
+#endif
+
 struct completion {
 	unsigned int done;
 	struct task *waiters;
@@ -319,6 +335,9 @@ struct completion {
 #define DECLARE_COMPLETION(n)		struct completion n = COMPLETION_INITIALIZER(n)
 void init_completion(struct completion *c);
 void wait_for_completion(struct completion *c);
+/* 0, or -ERESTARTSYS (not completed) when a fatal signal comes while it waits. */
+int wait_for_completion_interruptible(struct completion *c);
+int wait_for_completion_killable(struct completion *c);
 void complete(struct completion *c);
 void complete_all(struct completion *c);
 
@@ -328,22 +347,76 @@ struct wait_queue_head {
 typedef struct wait_queue_head wait_queue_head_t;
 #define DECLARE_WAIT_QUEUE_HEAD(n)	wait_queue_head_t n = { NULL }
 void init_waitqueue_head(wait_queue_head_t *wq);
-void prepare_to_wait(wait_queue_head_t *wq);
+/* Queue the current task to sleep in @state (TASK_*); an exclusive waiter is woken alone. */
+void prepare_to_wait(wait_queue_head_t *wq, int state);
+void prepare_to_wait_exclusive(wait_queue_head_t *wq, int state);
 void finish_wait(wait_queue_head_t *wq);
-/* Sleep unless woken since prepare_to_wait(). */
-void schedule_wait(wait_queue_head_t *wq);
+/*
+ * Sleep unless woken since prepare_to_wait(): 0, or -ERESTARTSYS when the
+ * state lets a fatal signal end the sleep and one came (or was pending).
+ */
+int schedule_wait(wait_queue_head_t *wq);
+/* Wake every non-exclusive waiter and the first exclusive one not yet woken. */
 void wake_up(wait_queue_head_t *wq);
-/* Sleep until @cond holds; no lost wake-ups (the kernel's protocol). */
-#define wait_event(wq, cond)						\
-	do {								\
+
+/* Sleep in @state until @cond holds; no lost wake-ups (the kernel's protocol). */
+#define __wait_event_state(wq, cond, state, excl)			\
+	({								\
+		int __wret = 0;						\
 		for (;;) {						\
-			prepare_to_wait(&(wq));				\
+			if (excl)					\
+				prepare_to_wait_exclusive(&(wq), (state)); \
+			else						\
+				prepare_to_wait(&(wq), (state));	\
 			if (cond)					\
 				break;					\
-			schedule_wait(&(wq));				\
+			__wret = schedule_wait(&(wq));			\
+			if (__wret)					\
+				break;					\
 		}							\
 		finish_wait(&(wq));					\
-	} while (0)
+		__wret;							\
+	})
+#define wait_event(wq, cond)						\
+	((void)__wait_event_state(wq, cond, TASK_UNINTERRUPTIBLE, 0))
+/* 0 once @cond holds, or -ERESTARTSYS when a fatal signal woke it first. */
+#define wait_event_interruptible(wq, cond)				\
+	__wait_event_state(wq, cond, TASK_INTERRUPTIBLE, 0)
+#define wait_event_killable(wq, cond)					\
+	__wait_event_state(wq, cond, TASK_KILLABLE, 0)
+#define wait_event_interruptible_exclusive(wq, cond)			\
+	__wait_event_state(wq, cond, TASK_INTERRUPTIBLE, 1)
+
+/*
+ * rcuwait: one waiter, no queue (KVM's vCPU blocking). The waker finds the
+ * task through @task (RCU-protected in Linux; here every call is a step).
+ */
+struct rcuwait {
+	struct task *task;		/* the waiter between prepare and finish, or NULL */
+};
+#define __RCUWAIT_INITIALIZER(n)	{ .task = NULL }
+void rcuwait_init(struct rcuwait *w);
+void rcuwait_prepare(struct rcuwait *w, int state);
+/* Sleep unless woken since rcuwait_prepare(): 0, or -EINTR on a fatal signal. */
+int rcuwait_schedule(struct rcuwait *w);
+void rcuwait_finish(struct rcuwait *w);
+/* Wake the waiter, if any: whether there was one. */
+int rcuwait_wake_up(struct rcuwait *w);
+/* Sleep in @state until @cond holds: 0, or -EINTR when a fatal signal woke it (Linux's). */
+#define rcuwait_wait_event(w, cond, state)				\
+	({								\
+		int __rret = 0;						\
+		for (;;) {						\
+			rcuwait_prepare((w), (state));			\
+			if (cond)					\
+				break;					\
+			__rret = rcuwait_schedule(w);			\
+			if (__rret)					\
+				break;					\
+		}							\
+		rcuwait_finish(w);					\
+		__rret;							\
+	})
 
 /* ---- an xarray, as KVM uses for vcpu_array ------------------------------------- */
 

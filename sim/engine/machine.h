@@ -178,10 +178,11 @@ struct machine_hooks {
 	/* Every HUNG_CHECK_STEPS steps while tasks sleep (the hung-task oracle). */
 	void (*check_sleepers)(struct machine *m);
 	/*
-	 * Nothing can run, program tasks remain: report why. The engine ends
-	 * the run as a deadlock (some sleep) or a livelock (all spin).
+	 * Nothing can run, program tasks remain: report why, or wake some
+	 * (true: the floor above ended their sleeps, scheduling goes on). The
+	 * engine ends the run as a deadlock (some sleep) or a livelock (all spin).
 	 */
-	void (*stuck)(struct machine *m, unsigned int sleeping);
+	bool (*stuck)(struct machine *m, unsigned int sleeping);
 	/*
 	 * The backstop caught a fault in instrumented code (signal @sig at
 	 * @addr, @rip): report the oops. Called in host context, the run over.

@@ -299,6 +299,9 @@ void sched_decide(struct machine *m, bool forced, bool from_dies)
 		if (!m->nlive)
 			sched_end_run(m, SIM_OK, NULL);
 		no_runnable(m);
+		/* The kernel woke sleepers (a fatal signal): they can run now. */
+		d.runnable = sched_runnable_mask(m);
+		SIM_BUG_ON(!d.runnable);
 	}
 	if (forced || !(d.runnable & (1ULL << cur)) || m->cpus[cur].cur != t) {
 		d.forced = true;
@@ -626,9 +629,10 @@ void machine_relax(struct machine *m, uintptr_t pc)
 
 /*
  * Nothing can run, and program tasks are left: a deadlock if some sleep, a
- * livelock if all of them spin. The floors above say who waits on what.
+ * livelock if all of them spin. The floors above say who waits on what,
+ * and may end sleeps instead (a killed program's interruptible sleepers):
+ * then this returns and scheduling goes on.
  */
-__attribute__((noreturn))
 static void no_runnable(struct machine *m)
 {
 	unsigned int sleeping = 0;
@@ -639,8 +643,9 @@ static void no_runnable(struct machine *m)
 		if (t->kind == TASK_KIND_PROGRAM && t->state == TASK_BLOCKED)
 			sleeping++;
 	}
-	if (m->hooks->stuck)
-		m->hooks->stuck(m, sleeping);	/* reports, and may end the run itself */
+	/* Reports, and may end the run itself or wake tasks. */
+	if (m->hooks->stuck && m->hooks->stuck(m, sleeping))
+		return;
 	if (sleeping)
 		sched_end_run(m, SIM_DEADLOCK, "deadlock: tasks blocked and nothing can run");
 	if (m->nparked)

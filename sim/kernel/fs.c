@@ -174,6 +174,16 @@ bool should_fail(void)
 
 /* ---- the user side ------------------------------------------------------- */
 
+/*
+ * A system call's result as user space sees it: -ERESTARTSYS (a wait a
+ * signal ended) is -EINTR, since the only signal is the fatal one and a
+ * killed task's call is never restarted.
+ */
+static long syscall_ret(long ret)
+{
+	return ret == -ERESTARTSYS ? -EINTR : ret;
+}
+
 /* Leave the kernel: lockdep checks nothing is held; fail_nth is per call. */
 static void syscall_exit(struct machine *m)
 {
@@ -214,7 +224,7 @@ int sim_sys_openat(const char *path, int flags)
 		}
 	}
 	syscall_exit(m);
-	return ret;
+	return (int)syscall_ret(ret);
 }
 
 long sim_sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
@@ -231,7 +241,7 @@ long sim_sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
 		file_put(m, f);
 	}
 	syscall_exit(m);
-	return ret;
+	return syscall_ret(ret);
 }
 
 void *sim_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, long offset)

@@ -247,9 +247,18 @@ bool kernel_cpu_usable(const struct machine *m, unsigned int cpu)
 	return c->online && c->active;
 }
 
+/* Would a fatal signal end @t's sleep (an interruptible or killable one)? */
+static bool sleep_wakekill(const struct machine *m, const struct task *t)
+{
+	return kmodel_of_const(m)->tasks[t->id].sleep_state & (TASK_INTERRUPTIBLE | TASK_WAKEKILL);
+}
+
 /*
- * The hung-task detector: a program task asleep for longer than the budget
- * (by the clock of the CPU looking) is reported once; the run goes on.
+ * The hung-task detector: a program task asleep uninterruptibly for longer
+ * than the budget (by the clock of the CPU looking) is reported once; the
+ * run goes on. As Linux's check, it passes over interruptible sleepers
+ * (they wait for an event that may never come by design) and killable
+ * ones (a kill ends them).
  */
 void kernel_check_hung(struct machine *m)
 {
@@ -261,7 +270,7 @@ void kernel_check_hung(struct machine *m)
 		char title[160], text[512];
 
 		if (t->state != TASK_BLOCKED || t->kind != TASK_KIND_PROGRAM ||
-		    k->tasks[i].hung_reported || now < t->blocked_since ||
+		    sleep_wakekill(m, t) || k->tasks[i].hung_reported || now < t->blocked_since ||
 		    now - t->blocked_since <= k->hung_cycles)
 			continue;
 		k->tasks[i].hung_reported = true;
@@ -274,14 +283,53 @@ void kernel_check_hung(struct machine *m)
 }
 
 /*
- * Nothing can run, and program tasks are left: a deadlock if some sleep, a
- * livelock if all of them spin. Each task and what it waits on is listed.
+ * The program's tasks have ended but for interruptible or killable
+ * sleepers: its processes are killed, as when a test program exits and its
+ * children get SIGKILL. Every remaining program task gets the fatal signal
+ * and the sleepers wake; their waits return -EINTR (or -ERESTARTSYS, which
+ * a system call turns into -EINTR) and they run to their end.
  */
-void kernel_stuck(struct machine *m, unsigned int sleeping)
+static void kill_program(struct machine *m)
+{
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		struct task *t = &m->tasks[i];
+
+		if (t->kind != TASK_KIND_PROGRAM || t->state == TASK_DONE)
+			continue;
+		ktask(m, t)->fatal_signal = true;
+		if (t->state == TASK_BLOCKED)
+			machine_wake(m, t);
+	}
+}
+
+/*
+ * Nothing can run, and program tasks are left: a deadlock if some sleep
+ * uninterruptibly, a livelock if all of them spin. Each task and what it
+ * waits on is listed. When the only ones left sleep interruptibly or
+ * killably (and none spins), the program is over: kill_program() wakes
+ * them and the run goes on (true).
+ */
+bool kernel_stuck(struct machine *m, unsigned int sleeping)
 {
 	struct strbuf text = STRBUF_INIT;
+	unsigned int killable = 0;
+	bool spinning = false;
 	char title[128];
 
+	for (unsigned int i = 0; i < m->ntasks; i++) {
+		const struct task *t = &m->tasks[i];
+
+		if (t->kind != TASK_KIND_PROGRAM || t->state == TASK_DONE)
+			continue;
+		if (t->state != TASK_BLOCKED)
+			spinning = true;
+		else if (sleep_wakekill(m, t) && !ktask(m, t)->fatal_signal)
+			killable++;
+	}
+	if (killable && killable == sleeping && !spinning) {
+		kill_program(m);
+		return true;
+	}
 	for (unsigned int i = 0; i < m->ntasks; i++) {
 		const struct task *t = &m->tasks[i];
 
@@ -301,6 +349,7 @@ void kernel_stuck(struct machine *m, unsigned int sleeping)
 	if (!m->nparked)
 		machine_report_text(m, "INFO: livelock: every live task spins", strbuf_str(&text));
 	strbuf_release(&text);
+	return false;
 }
 
 /*

@@ -61,6 +61,10 @@ struct ktask {
 	bool in_irq;			/* running an interrupt handler */
 	bool wake_pending;		/* woken between prepare_to_wait() and sleeping */
 	bool wait_excl;			/* waits for an rw-semaphore as a writer */
+	bool wq_excl;			/* an exclusive wait-queue waiter (woken one at a time) */
+	int wq_state;			/* the TASK_* state prepare_to_wait() asked for */
+	int sleep_state;		/* TASK_* while asleep; 0 (uninterruptible) otherwise */
+	bool fatal_signal;		/* SIGKILL pending: its program ended (kernel_stuck) */
 	bool hung_reported;		/* the hung-task report was made */
 	bool pinned;			/* may not migrate when woken */
 	uint64_t allowed;		/* unpinned: the CPUs it may run on (set_cpus_allowed_ptr) */
@@ -189,7 +193,7 @@ bool kernel_preemptible(const struct machine *m, const struct task *t);
 void kernel_sched(struct machine *m, struct task *t, bool in, struct task *next);
 bool kernel_cpu_usable(const struct machine *m, unsigned int cpu);
 void kernel_check_hung(struct machine *m);
-void kernel_stuck(struct machine *m, unsigned int sleeping);
+bool kernel_stuck(struct machine *m, unsigned int sleeping);
 void kernel_oops(struct machine *m, int sig, uintptr_t addr, uintptr_t rip);
 uintptr_t kernel_norm_addr(const struct machine *m, uintptr_t addr);
 /* Hold program tasks until module init ran in an init task on CPU 0 (SIM_PROG_BOOT). */

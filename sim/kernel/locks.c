@@ -15,9 +15,15 @@
  * the task and the lock), a spinlock spins for good after the debug
  * check's "spinlock recursion" report. Lockdep, when on, reports the
  * recursion first.
+ *
+ * Sleeps are uninterruptible unless the caller asks otherwise (TASK_*).
+ * The only signal is the fatal one a program's end sends (kernel_stuck):
+ * it wakes interruptible and killable sleepers, and makes every later such
+ * sleep of the task end at once, as a pending SIGKILL does in Linux.
  */
 #include "hvsim/kernel.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,6 +80,29 @@ static void waiter_remove(struct machine *m, struct task **head, struct task *t)
 			return;
 		}
 	}
+}
+
+/* Does a fatal signal end (or forbid) a sleep of the current task in @state? */
+static bool sleep_killed(struct machine *m, int state)
+{
+	return (state & (TASK_INTERRUPTIBLE | TASK_WAKEKILL)) && kcur(m)->fatal_signal;
+}
+
+/*
+ * Sleep in @state on @obj until woken. False when a fatal signal ended
+ * the sleep, or was pending so that it never began; the caller then
+ * takes itself off what it waited on.
+ */
+static bool ksleep(struct machine *m, int state, const void *obj, const char *what)
+{
+	struct ktask *kt = kcur(m);
+
+	if (sleep_killed(m, state))
+		return false;
+	kt->sleep_state = state;
+	machine_wait(m, TASK_BLOCKED, obj, what);
+	kt->sleep_state = 0;
+	return !sleep_killed(m, state);
 }
 
 /* ---- raw spinlocks -------------------------------------------------------- */
@@ -188,13 +217,13 @@ void __mutex_init(struct mutex *mu, const char *name, const struct lock_class_ke
 	mu->dep.key = key;
 }
 
-void mutex_lock(struct mutex *mu)
+static int mutex_lock_state(struct mutex *mu, int state, uintptr_t pc, const char *name)
 {
-	struct machine *m = kcall(mu, CALLER_PC);
+	struct machine *m = kcall_named(mu, pc, name);
 
 	if (!m->cur_task)
-		return;
-	kdetect_lock_acquire(m, mu, &mu->dep, KLOCK_MUTEX, false, CALLER_PC);
+		return 0;
+	kdetect_lock_acquire(m, mu, &mu->dep, KLOCK_MUTEX, false, pc);
 	if (!mu->owner) {
 		mu->owner = me(m);
 	} else {
@@ -202,13 +231,26 @@ void mutex_lock(struct mutex *mu)
 		 * The owner too: it waits behind itself, so only its own
 		 * unlock could hand the mutex over, and it sleeps for good.
 		 * mutex_unlock() dequeues the next waiter and makes it the
-		 * owner before waking it.
+		 * owner before waking it, so a task off the queue owns it.
 		 */
 		waiter_add(m, &mu->waiters);
-		while (waiter_queued(m, mu->waiters, m->cur_task))
-			machine_wait(m, TASK_BLOCKED, mu, mu->dep.name);
+		while (waiter_queued(m, mu->waiters, m->cur_task)) {
+			if (ksleep(m, state, mu, mu->dep.name) ||
+			    !waiter_queued(m, mu->waiters, m->cur_task))
+				continue;
+			/* Killed while still queued: give up, as Linux's -EINTR. */
+			waiter_remove(m, &mu->waiters, m->cur_task);
+			kdetect_lock_release(m, mu, pc);
+			return -EINTR;
+		}
 	}
 	kdetect_hb_acquire(m, mu);
+	return 0;
+}
+
+void mutex_lock(struct mutex *mu)
+{
+	mutex_lock_state(mu, TASK_UNINTERRUPTIBLE, CALLER_PC, __func__);
 }
 
 int mutex_trylock(struct mutex *mu)
@@ -225,8 +267,7 @@ int mutex_trylock(struct mutex *mu)
 
 int mutex_lock_killable(struct mutex *mu)
 {
-	mutex_lock(mu);
-	return 0;
+	return mutex_lock_state(mu, TASK_KILLABLE, CALLER_PC, __func__);
 }
 
 void mutex_unlock(struct mutex *mu)
@@ -402,22 +443,43 @@ void init_completion(struct completion *c)
 	c->waiters = NULL;
 }
 
-void wait_for_completion(struct completion *c)
+static int wait_for_completion_state(struct completion *c, int state, uintptr_t pc,
+				     const char *name)
 {
-	struct machine *m = kcall(c, CALLER_PC);
+	struct machine *m = kcall_named(c, pc, name);
 
 	if (!m->cur_task)
-		return;
-	kdetect_might_sleep(m, "wait_for_completion", CALLER_PC);
+		return 0;
+	kdetect_might_sleep(m, name, pc);
 	if (!c->done) {
 		waiter_add(m, &c->waiters);
 		while (!c->done)
-			machine_wait(m, TASK_BLOCKED, c, "a completion");
+			if (!ksleep(m, state, c, "a completion") && !c->done)
+				break;
 		waiter_remove(m, &c->waiters, m->cur_task);
+		/* Killed before the completion: -ERESTARTSYS, as Linux's. */
+		if (!c->done)
+			return -ERESTARTSYS;
 	}
 	if (c->done != UINT32_MAX)
 		c->done--;
 	kdetect_hb_acquire(m, c);
+	return 0;
+}
+
+void wait_for_completion(struct completion *c)
+{
+	wait_for_completion_state(c, TASK_UNINTERRUPTIBLE, CALLER_PC, __func__);
+}
+
+int wait_for_completion_interruptible(struct completion *c)
+{
+	return wait_for_completion_state(c, TASK_INTERRUPTIBLE, CALLER_PC, __func__);
+}
+
+int wait_for_completion_killable(struct completion *c)
+{
+	return wait_for_completion_state(c, TASK_KILLABLE, CALLER_PC, __func__);
 }
 
 void complete(struct completion *c)
@@ -455,30 +517,52 @@ void init_waitqueue_head(wait_queue_head_t *wq)
 	wq->waiters = NULL;
 }
 
-void prepare_to_wait(wait_queue_head_t *wq)
+static void prepare_wait_state(wait_queue_head_t *wq, int state, bool excl, uintptr_t pc,
+			       const char *name)
 {
-	struct machine *m = kcall(wq, CALLER_PC);
+	struct machine *m = kcall_named(wq, pc, name);
 	struct task *t = m->cur_task;
 
 	if (!t)
 		return;
 	ktask(m, t)->wake_pending = false;
+	ktask(m, t)->wq_state = state;
+	ktask(m, t)->wq_excl = excl;
 	waiter_remove(m, &wq->waiters, t);
 	waiter_add(m, &wq->waiters);
 }
 
-void schedule_wait(wait_queue_head_t *wq)
+void prepare_to_wait(wait_queue_head_t *wq, int state)
+{
+	prepare_wait_state(wq, state, false, CALLER_PC, __func__);
+}
+
+void prepare_to_wait_exclusive(wait_queue_head_t *wq, int state)
+{
+	prepare_wait_state(wq, state, true, CALLER_PC, __func__);
+}
+
+int schedule_wait(wait_queue_head_t *wq)
 {
 	struct machine *m = kcall(wq, CALLER_PC);
 	struct task *t = m->cur_task;
+	struct ktask *kt;
 
 	if (!t)
-		return;
+		return 0;
+	kt = ktask(m, t);
 	kdetect_might_sleep(m, "schedule", CALLER_PC);
-	while (!ktask(m, t)->wake_pending)
-		machine_wait(m, TASK_BLOCKED, wq, "a wait queue");
-	ktask(m, t)->wake_pending = false;
+	while (!kt->wake_pending) {
+		if (ksleep(m, kt->wq_state, wq, "a wait queue"))
+			continue;
+		/* A wake-up that came with the signal wins: the caller rechecks. */
+		if (kt->wake_pending)
+			break;
+		return -ERESTARTSYS;
+	}
+	kt->wake_pending = false;
 	kdetect_hb_acquire(m, wq);
+	return 0;
 }
 
 void finish_wait(wait_queue_head_t *wq)
@@ -492,13 +576,90 @@ void finish_wait(wait_queue_head_t *wq)
 void wake_up(wait_queue_head_t *wq)
 {
 	struct machine *m = kcall(wq, CALLER_PC);
+	bool excl_woken = false;
 
 	if (!m->cur_task)
 		return;
 	kdetect_hb_release(m, wq);
+	/*
+	 * Every non-exclusive waiter, and one exclusive waiter: the first not
+	 * already woken (Linux takes a woken one off the queue at once; here
+	 * it stays queued until its finish_wait(), so it is skipped).
+	 */
 	for (struct task *t = wq->waiters; t; t = ktask(m, t)->wait_next) {
-		ktask(m, t)->wake_pending = true;
+		struct ktask *kt = ktask(m, t);
+
+		if (kt->wq_excl) {
+			if (kt->wake_pending || excl_woken)
+				continue;
+			excl_woken = true;
+		}
+		kt->wake_pending = true;
 		if (t->state == TASK_BLOCKED)
 			machine_wake(m, t);
 	}
+}
+
+/* ---- rcuwait ------------------------------------------------------------------- */
+
+void rcuwait_init(struct rcuwait *w)
+{
+	w->task = NULL;
+}
+
+void rcuwait_prepare(struct rcuwait *w, int state)
+{
+	struct machine *m = kcall(w, CALLER_PC);
+
+	if (!m->cur_task)
+		return;
+	kcur(m)->wake_pending = false;
+	kcur(m)->wq_state = state;
+	w->task = m->cur_task;
+}
+
+int rcuwait_schedule(struct rcuwait *w)
+{
+	struct machine *m = kcall(w, CALLER_PC);
+	struct ktask *kt;
+
+	if (!m->cur_task)
+		return 0;
+	kt = kcur(m);
+	kdetect_might_sleep(m, "schedule", CALLER_PC);
+	while (!kt->wake_pending) {
+		if (ksleep(m, kt->wq_state, w, "an rcuwait"))
+			continue;
+		if (kt->wake_pending)
+			break;
+		/* rcuwait_wait_event's -EINTR (Linux's, unlike wait_event's -ERESTARTSYS). */
+		return -EINTR;
+	}
+	kt->wake_pending = false;
+	kdetect_hb_acquire(m, w);
+	return 0;
+}
+
+void rcuwait_finish(struct rcuwait *w)
+{
+	struct machine *m = kcall(w, CALLER_PC);
+
+	if (m->cur_task && w->task == m->cur_task)
+		w->task = NULL;
+}
+
+int rcuwait_wake_up(struct rcuwait *w)
+{
+	struct machine *m = kcall(w, CALLER_PC);
+	struct task *t = w->task;
+
+	if (!m->cur_task)
+		return 0;
+	kdetect_hb_release(m, w);
+	if (!t)
+		return 0;
+	ktask(m, t)->wake_pending = true;
+	if (t->state == TASK_BLOCKED)
+		machine_wake(m, t);
+	return 1;
 }

@@ -477,6 +477,184 @@ void kp_long_worker_task(void *arg)
 	complete(&kp_never);
 }
 
+/* Asleep interruptibly (0) or killably (1) on kp_never: no hung task; res.count the result. */
+void kp_hung_intr_task(void *arg)
+{
+	if (arg)
+		res.count = wait_for_completion_killable(&kp_never);
+	else
+		res.count = wait_for_completion_interruptible(&kp_never);
+	record(1);
+}
+
+/* ---- sleep states: a program's end kills its interruptible sleepers ------------- */
+
+static DECLARE_WAIT_QUEUE_HEAD(kp_idle_wq);
+static DECLARE_COMPLETION(kp_idle_done);
+static struct rcuwait kp_idle_rcuwait = __RCUWAIT_INITIALIZER(kp_idle_rcuwait);
+static int kp_idle_flag;
+
+/*
+ * Waits for what never comes, as the argument says: wait_event_interruptible
+ * (0), wait_for_completion_killable (1), rcuwait_wait_event interruptible
+ * (2). Records the wait's result, then a second such wait's: with the fatal
+ * signal pending it must not sleep.
+ */
+void kp_intr_waiter_task(void *arg)
+{
+	for (int i = 0; i < 2; i++) {
+		int ret;
+
+		switch ((int)(uintptr_t)arg) {
+		case 0:
+			ret = wait_event_interruptible(kp_idle_wq, READ_ONCE(kp_idle_flag));
+			break;
+		case 1:
+			ret = wait_for_completion_killable(&kp_idle_done);
+			break;
+		default:
+			ret = rcuwait_wait_event(&kp_idle_rcuwait, READ_ONCE(kp_idle_flag),
+						 TASK_INTERRUPTIBLE);
+			break;
+		}
+		record(ret);
+	}
+}
+
+/* A device whose ioctl waits interruptibly for what never comes. */
+static long kp_idle_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	(void)filp;
+	(void)cmd;
+	(void)arg;
+	return wait_event_interruptible(kp_idle_wq, READ_ONCE(kp_idle_flag));
+}
+
+static const struct file_operations kp_idle_fops = { .unlocked_ioctl = kp_idle_ioctl };
+static struct miscdevice kp_idle_misc = {
+	.minor = MISC_DYNAMIC_MINOR, .name = "kp_idle", .fops = &kp_idle_fops,
+};
+static int kp_idle_registered;
+
+void kp_idle_dev_task(void *arg)
+{
+	(void)arg;
+	if (misc_register(&kp_idle_misc))
+		res.bad = 1;
+	WRITE_ONCE(kp_idle_registered, 1);
+}
+
+/* A user task whose ioctl sleeps at the program's end: res.count is what it returned. */
+void kp_idle_user_task(void *arg)
+{
+	int fd;
+
+	(void)arg;
+	while (!READ_ONCE(kp_idle_registered))
+		cpu_relax();
+	fd = sim_sys_openat("/dev/kp_idle", O_RDWR);
+	if (fd < 0) {
+		res.bad = 2;
+		return;
+	}
+	res.count = (int)sim_sys_ioctl(fd, 0, 0);
+	record(1);
+	sim_sys_close(fd);
+}
+
+/* ---- mutex_lock_killable ------------------------------------------------------ */
+
+static DEFINE_MUTEX(kp_kill_mutex);
+static int kp_kill_owner_ready, kp_kill_waiter_done;
+
+/* Holds kp_kill_mutex across an interruptible sleep nobody ends but the kill. */
+void kp_kill_owner_task(void *arg)
+{
+	(void)arg;
+	mutex_lock(&kp_kill_mutex);
+	WRITE_ONCE(kp_kill_owner_ready, 1);
+	res.hits[0] = wait_event_interruptible(kp_idle_wq, READ_ONCE(kp_idle_flag));
+	/* Unlock only once the waiter gave up, so it cannot be handed the mutex. */
+	while (!READ_ONCE(kp_kill_waiter_done))
+		cpu_relax();
+	mutex_unlock(&kp_kill_mutex);
+	if (mutex_is_locked(&kp_kill_mutex))
+		res.bad = 1;
+}
+
+/* Waits killably for kp_kill_mutex: res.hits[1] is mutex_lock_killable's result. */
+void kp_kill_waiter_task(void *arg)
+{
+	int ret;
+
+	(void)arg;
+	while (!READ_ONCE(kp_kill_owner_ready))
+		cpu_relax();
+	ret = mutex_lock_killable(&kp_kill_mutex);
+	res.hits[1] = ret;
+	if (!ret)
+		mutex_unlock(&kp_kill_mutex);
+	WRITE_ONCE(kp_kill_waiter_done, 1);
+}
+
+/* ---- exclusive waiters ------------------------------------------------------------ */
+
+static DECLARE_WAIT_QUEUE_HEAD(kp_x_wq);
+static int kp_x_go, kp_x_queued[2];
+
+/* The wait's condition: it reads the flag, then says the waiter is queued. */
+static int kp_x_cond(int i)
+{
+	int go = READ_ONCE(kp_x_go);
+
+	WRITE_ONCE(kp_x_queued[i], 1);
+	return go;
+}
+
+/*
+ * Waiter @arg & 1 (exclusive when @arg & 2) waits for kp_x_go; res.hits[i]
+ * is its result: 0 woken, -ERESTARTSYS never woken (killed at the end).
+ */
+void kp_x_waiter_task(void *arg)
+{
+	int i = (int)(uintptr_t)arg & 1;
+
+	if ((uintptr_t)arg & 2)
+		res.hits[i] = wait_event_interruptible_exclusive(kp_x_wq, kp_x_cond(i));
+	else
+		res.hits[i] = wait_event_interruptible(kp_x_wq, kp_x_cond(i));
+}
+
+/* Once both waiters are queued with the flag clear: set it and wake_up() once. */
+void kp_x_waker_task(void *arg)
+{
+	(void)arg;
+	while (!READ_ONCE(kp_x_queued[0]) || !READ_ONCE(kp_x_queued[1]))
+		cpu_relax();
+	WRITE_ONCE(kp_x_go, 1);
+	wake_up(&kp_x_wq);
+}
+
+/* ---- rcuwait ------------------------------------------------------------------------ */
+
+static struct rcuwait kp_rw = __RCUWAIT_INITIALIZER(kp_rw);
+static int kp_rw_flag;
+
+/* Waits uninterruptibly for kp_rw_flag (a lost wake-up deadlocks): res.count the result. */
+void kp_rcuwait_waiter_task(void *arg)
+{
+	(void)arg;
+	res.count = rcuwait_wait_event(&kp_rw, READ_ONCE(kp_rw_flag), TASK_UNINTERRUPTIBLE);
+	record(READ_ONCE(kp_rw_flag));
+}
+
+void kp_rcuwait_waker_task(void *arg)
+{
+	(void)arg;
+	WRITE_ONCE(kp_rw_flag, 1);
+	res.flag = rcuwait_wake_up(&kp_rw);
+}
+
 /* ---- atomics, bit operations, per-CPU data, the xarray, printk ---------------- */
 
 static atomic_t kp_atomic = ATOMIC_INIT(5);

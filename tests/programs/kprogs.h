@@ -45,9 +45,28 @@ void kp_misc_task(void *arg);
 /* cpuhp_setup_state() then remove_cpu(2). */
 void kp_remove_cpu_task(void *arg);
 
+/* The kernel-internal errno a signalled wait returns (Linux's value). */
+#define KP_ERESTARTSYS	512
+
 /* A task asleep far past the hung-task budget, then woken. */
 void kp_hung_task(void *arg);
 void kp_long_worker_task(void *arg);
+/* Asleep interruptibly (arg 0) or killably (1) on kp_hung_task's completion. */
+void kp_hung_intr_task(void *arg);
+/* An interruptible wait nothing ends but the program's end; two results recorded. */
+void kp_intr_waiter_task(void *arg);
+/* A user task's ioctl asleep interruptibly at the end, on kp_idle_dev_task's device. */
+void kp_idle_dev_task(void *arg);
+void kp_idle_user_task(void *arg);
+/* mutex_lock_killable() on a mutex its owner holds while asleep interruptibly. */
+void kp_kill_owner_task(void *arg);
+void kp_kill_waiter_task(void *arg);
+/* Two waiters (arg bit 0: which; bit 1: exclusive) and one wake_up(). */
+void kp_x_waiter_task(void *arg);
+void kp_x_waker_task(void *arg);
+/* rcuwait_wait_event() and rcuwait_wake_up(). */
+void kp_rcuwait_waiter_task(void *arg);
+void kp_rcuwait_waker_task(void *arg);
 
 /* A user task moved by sched_setaffinity() onto CPU 2, which the other task adds. */
 void kp_affinity_user_task(void *arg);
