@@ -126,6 +126,9 @@ struct kvm_x86_ops {
 	/* RIP, RSP, RFLAGS of a loaded vCPU: from and to its VMCS. */
 	void (*get_regs)(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
 	void (*set_regs)(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);
+	/* Segments, descriptor tables, CR0/CR3/CR4 and EFER of a loaded vCPU. */
+	void (*get_sregs)(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
+	void (*set_sregs)(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 	/* Page-modification logging's buffer size: non-zero, vCPUs log dirty pages themselves. */
 	int cpu_dirty_log_size;
 };

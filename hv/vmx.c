@@ -258,6 +258,19 @@ static unsigned long vmcs_readl(unsigned long field)
 	return __vmcs_readl(field);
 }
 
+static uint16_t vmcs_read16(unsigned long field)
+{
+	vmcs_check(field, VMCS_FIELD_WIDTH_U16);
+	return (uint16_t)__vmcs_readl(field);
+}
+
+/* A 64-bit field in one VMREAD: the host is 64-bit. */
+static uint64_t vmcs_read64(unsigned long field)
+{
+	vmcs_check(field, VMCS_FIELD_WIDTH_U64);
+	return __vmcs_readl(field);
+}
+
 static void __vmcs_writel(unsigned long field, unsigned long value)
 {
 	unsigned long error;
@@ -330,7 +343,13 @@ struct kvm_vmx_segment_field {
 	unsigned long ar_bytes;
 };
 
-#define VMX_SEGMENT_FIELD(seg)							[VCPU_SREG_##seg] = {								.selector = VMCS_GUEST_##seg##_SELECTOR,				.base = VMCS_GUEST_##seg##_BASE,					.limit = VMCS_GUEST_##seg##_LIMIT,					.ar_bytes = VMCS_GUEST_##seg##_AR_BYTES,			}
+#define VMX_SEGMENT_FIELD(seg)						\
+	[VCPU_SREG_##seg] = {						\
+		.selector = VMCS_GUEST_##seg##_SELECTOR,		\
+		.base = VMCS_GUEST_##seg##_BASE,			\
+		.limit = VMCS_GUEST_##seg##_LIMIT,			\
+		.ar_bytes = VMCS_GUEST_##seg##_AR_BYTES,		\
+	}
 
 static const struct kvm_vmx_segment_field kvm_vmx_segment_fields[] = {
 	VMX_SEGMENT_FIELD(ES),
@@ -1216,6 +1235,82 @@ static void vmx_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs)
 	vmcs_writel(VMCS_GUEST_RFLAGS, regs->rflags | X86_EFLAGS_FIXED);
 }
 
+/* Access rights ("Format of Access Rights"): type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16. */
+static void vmx_get_kvm_segment(struct kvm_segment *var, int seg)
+{
+	const struct kvm_vmx_segment_field *f = &kvm_vmx_segment_fields[seg];
+	uint32_t ar = vmcs_read32(f->ar_bytes);
+
+	var->selector = vmcs_read16(f->selector);
+	var->base = vmcs_readl(f->base);
+	var->limit = vmcs_read32(f->limit);
+	var->unusable = (ar >> 16) & 1;
+	var->type = ar & 15;
+	var->s = (ar >> 4) & 1;
+	var->dpl = (ar >> 5) & 3;
+	/* An unusable segment reads as not present, as KVM reports it. */
+	var->present = !var->unusable && ((ar >> 7) & 1);
+	var->avl = (ar >> 12) & 1;
+	var->l = (ar >> 13) & 1;
+	var->db = (ar >> 14) & 1;
+	var->g = (ar >> 15) & 1;
+}
+
+static void vmx_set_kvm_segment(const struct kvm_segment *var, int seg)
+{
+	const struct kvm_vmx_segment_field *f = &kvm_vmx_segment_fields[seg];
+	uint32_t ar = var->type | (uint32_t)var->s << 4 | (uint32_t)var->dpl << 5 |
+		      (uint32_t)var->present << 7 | (uint32_t)var->avl << 12 |
+		      (uint32_t)var->l << 13 | (uint32_t)var->db << 14 | (uint32_t)var->g << 15;
+
+	if (var->unusable || !var->present)
+		ar = 1U << 16;
+	vmcs_write16(f->selector, var->selector);
+	vmcs_writel(f->base, var->base);
+	vmcs_write32(f->limit, var->limit);
+	vmcs_write32(f->ar_bytes, ar);
+}
+
+static void vmx_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	struct kvm_segment *segs[] = {
+		&sregs->es, &sregs->cs, &sregs->ss, &sregs->ds, &sregs->fs, &sregs->gs,
+		&sregs->tr, &sregs->ldt,
+	};
+
+	(void)vcpu;
+	for (int i = VCPU_SREG_ES; i <= VCPU_SREG_LDTR; i++)
+		vmx_get_kvm_segment(segs[i], i);
+	sregs->gdt.base = vmcs_readl(VMCS_GUEST_GDTR_BASE);
+	sregs->gdt.limit = (uint16_t)vmcs_read32(VMCS_GUEST_GDTR_LIMIT);
+	sregs->idt.base = vmcs_readl(VMCS_GUEST_IDTR_BASE);
+	sregs->idt.limit = (uint16_t)vmcs_read32(VMCS_GUEST_IDTR_LIMIT);
+	sregs->cr0 = vmcs_readl(VMCS_GUEST_CR0);
+	sregs->cr3 = vmcs_readl(VMCS_GUEST_CR3);
+	sregs->cr4 = vmcs_readl(VMCS_GUEST_CR4);
+	sregs->efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
+}
+
+static void vmx_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	const struct kvm_segment *segs[] = {
+		&sregs->es, &sregs->cs, &sregs->ss, &sregs->ds, &sregs->fs, &sregs->gs,
+		&sregs->tr, &sregs->ldt,
+	};
+
+	(void)vcpu;
+	for (int i = VCPU_SREG_ES; i <= VCPU_SREG_LDTR; i++)
+		vmx_set_kvm_segment(segs[i], i);
+	vmcs_writel(VMCS_GUEST_GDTR_BASE, sregs->gdt.base);
+	vmcs_write32(VMCS_GUEST_GDTR_LIMIT, sregs->gdt.limit);
+	vmcs_writel(VMCS_GUEST_IDTR_BASE, sregs->idt.base);
+	vmcs_write32(VMCS_GUEST_IDTR_LIMIT, sregs->idt.limit);
+	vmcs_writel(VMCS_GUEST_CR0, sregs->cr0);
+	vmcs_writel(VMCS_GUEST_CR3, sregs->cr3);
+	vmcs_writel(VMCS_GUEST_CR4, sregs->cr4);
+	vmcs_write64(VMCS_GUEST_IA32_EFER, sregs->efer);
+}
+
 struct kvm_x86_ops vmx_x86_ops = {
 	.name = "kvm_intel",
 	.hardware_setup = hardware_setup,
@@ -1231,4 +1326,6 @@ struct kvm_x86_ops vmx_x86_ops = {
 	.handle_exit = vmx_handle_exit,
 	.get_regs = vmx_get_regs,
 	.set_regs = vmx_set_regs,
+	.get_sregs = vmx_get_sregs,
+	.set_sregs = vmx_set_sregs,
 };

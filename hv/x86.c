@@ -18,6 +18,8 @@
 
 #include "x86.h"
 
+#include <string.h>
+
 #include "hvsim/hw.h"
 #include "hvsim/x86/processor-flags.h"
 #include "variant.h"
@@ -207,11 +209,63 @@ static int kvm_arch_vcpu_ioctl_set_regs(struct kvm_vcpu *vcpu, const struct kvm_
 	return 0;
 }
 
+/*
+ * KVM's kvm_is_valid_sregs(): long mode (EFER.LME with CR0.PG) needs
+ * CR4.PAE and EFER.LMA, and EFER.LMA without it is refused; CR0.PG needs
+ * CR0.PE.
+ */
+static bool kvm_is_valid_sregs(const struct kvm_sregs *sregs)
+{
+	if ((sregs->efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG)) {
+		if (!(sregs->cr4 & X86_CR4_PAE) || !(sregs->efer & EFER_LMA))
+			return false;
+	} else if (sregs->efer & EFER_LMA) {
+		return false;
+	}
+	return !((sregs->cr0 & X86_CR0_PG) && !(sregs->cr0 & X86_CR0_PE));
+}
+
+/* Without an in-kernel APIC the APIC base is the reset one: the BSP is vCPU 0. */
+static uint64_t kvm_get_apic_base(const struct kvm_vcpu *vcpu)
+{
+	return 0xfee00000ULL | (1ULL << 11) | (vcpu->vcpu_id == 0 ? 1ULL << 8 : 0);
+}
+
+static int kvm_arch_vcpu_ioctl_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	memset(sregs, 0, sizeof(*sregs));
+	vcpu_load(vcpu);
+	vmx_x86_ops.get_sregs(vcpu, sregs);
+	vcpu_put(vcpu);
+	sregs->apic_base = kvm_get_apic_base(vcpu);
+	return 0;
+}
+
+static int kvm_arch_vcpu_ioctl_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	if (!kvm_is_valid_sregs(sregs))
+		return -EINVAL;
+	vcpu_load(vcpu);
+	vmx_x86_ops.set_sregs(vcpu, sregs);
+	vcpu_put(vcpu);
+	return 0;
+}
+
 long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned long arg)
 {
+	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
 	switch (ioctl) {
+	case KVM_GET_SREGS:
+		kvm_arch_vcpu_ioctl_get_sregs(vcpu, &sregs);
+		if (copy_to_user((void __user *)arg, &sregs, sizeof(sregs)))
+			return -EFAULT;
+		return 0;
+	case KVM_SET_SREGS:
+		if (copy_from_user(&sregs, (const void __user *)arg, sizeof(sregs)))
+			return -EFAULT;
+		return kvm_arch_vcpu_ioctl_set_sregs(vcpu, &sregs);
 	case KVM_GET_REGS:
 		kvm_arch_vcpu_ioctl_get_regs(vcpu, &regs);
 		if (copy_to_user((void __user *)arg, &regs, sizeof(regs)))

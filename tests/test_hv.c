@@ -499,3 +499,24 @@ Test(hv, seed003_request_mask_races_pre_fix_and_not_fixed, .timeout = 300)
 	cr_expect_eq(fixed.r.log_ret[0], 0, "the slot was added");
 	sim_result_release(&r);
 }
+
+/* Special registers: what the 64-bit reset state reads as, written back, and KVM's refusal. */
+Test(hv, sregs_are_read_written_and_checked, .timeout = 60)
+{
+	struct hvcase c = { .hc = { .tasks = { UA(0, kvmp_sregs_task, 0) } } };
+	struct sim_result r = hvrun(&c, "timed", 1);
+
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(c.r.sget_ret, 0);
+	cr_expect_eq(c.r.cs_l, 1, "a 64-bit code segment");
+	cr_expect_eq(c.r.ds_present, 1);
+	cr_expect(c.r.efer & (1ULL << 10), "EFER.LMA: %#llx", (unsigned long long)c.r.efer);
+	cr_expect_eq(c.r.apic_base, 0xfee00900ULL, "vCPU 0 is the BSP");
+	cr_expect_eq(c.r.sset_same, 0, "the state read back is accepted");
+	cr_expect_eq(c.r.sset_bad, -EINVAL, "EFER.LMA without LME");
+	cr_expect_eq(c.r.sset_ds, 0);
+	cr_expect_eq(c.r.srun, 0);
+	cr_expect_eq(c.r.sexit, KVM_EXIT_HLT, "the guest still enters: exit %u", c.r.sexit);
+	cr_expect_eq(c.r.ds_sel_after, 0x18);
+	sim_result_release(&r);
+}

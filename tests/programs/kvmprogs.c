@@ -255,3 +255,39 @@ void kvmp_slot_churn_task(void *arg)
 		cpu_relax();
 	sim_sys_close(vm);
 }
+
+void kvmp_sregs_task(void *arg)
+{
+	size_t ulen;
+	struct kvm_sregs *sregs = sim_user_mem(&ulen);
+	struct kvm_run *run;
+	uint64_t efer;
+	int kvm, vm, vcpu;
+
+	(void)arg;
+	kvm = sim_sys_openat("/dev/kvm", O_RDWR);
+	vm = (int)sim_sys_ioctl(kvm, KVM_CREATE_VM, 0);
+	vcpu = (int)sim_sys_ioctl(vm, KVM_CREATE_VCPU, 0);
+	run = sim_sys_mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	res.sget_ret = sim_sys_ioctl(vcpu, KVM_GET_SREGS, (unsigned long)sregs);
+	res.cs_l = sregs->cs.l;
+	res.ds_present = sregs->ds.present;
+	res.efer = sregs->efer;
+	res.apic_base = sregs->apic_base;
+	res.sset_same = sim_sys_ioctl(vcpu, KVM_SET_SREGS, (unsigned long)sregs);
+	/* EFER.LMA without EFER.LME: refused. */
+	efer = sregs->efer;
+	sregs->efer = (efer & ~(1ULL << 8)) | (1ULL << 10);
+	res.sset_bad = sim_sys_ioctl(vcpu, KVM_SET_SREGS, (unsigned long)sregs);
+	sregs->efer = efer;
+	sregs->ds.selector = 0x18;
+	res.sset_ds = sim_sys_ioctl(vcpu, KVM_SET_SREGS, (unsigned long)sregs);
+	res.srun = sim_sys_ioctl(vcpu, KVM_RUN, 0);
+	if (!IS_ERR(run))
+		res.sexit = READ_ONCE(run->exit_reason);
+	sim_sys_ioctl(vcpu, KVM_GET_SREGS, (unsigned long)sregs);
+	res.ds_sel_after = sregs->ds.selector;
+	sim_sys_close(vcpu);
+	sim_sys_close(vm);
+	sim_sys_close(kvm);
+}

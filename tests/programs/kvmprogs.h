@@ -34,6 +34,12 @@ struct kvmp_result {
 	/* Registers: */
 	uint64_t rip0, rip_after, rsp_after;
 	long get_ret, set_ret, bad_get, bad_set, bad_vcpu_ioctl;
+	/* Special registers: */
+	long sget_ret, sset_same, sset_bad, sset_ds, srun;
+	uint8_t cs_l, ds_present;
+	uint16_t ds_sel_after;
+	uint64_t efer, apic_base;
+	uint32_t sexit;
 };
 void kvmp_result(struct kvmp_result *r);
 
@@ -61,6 +67,8 @@ void kvmp_migrating_vcpu_task(void *arg);
 void kvmp_failing_vm_task(void *arg);
 /* KVM_GET_REGS/KVM_SET_REGS around a KVM_RUN, and their -EFAULT and -EINVAL cases. */
 void kvmp_regs_task(void *arg);
+/* KVM_GET_SREGS/KVM_SET_SREGS: read, written back, refused when inconsistent. */
+void kvmp_sregs_task(void *arg);
 void kvmp_dirty_log_task(void *arg);
 /* The same process's other task adding and deleting a memory slot: a TLB-flush request to all. */
 void kvmp_slot_churn_task(void *arg);
