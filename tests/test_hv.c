@@ -14,6 +14,7 @@
 #include "hvsim/kvm.h"
 #include "hvsim/sim.h"
 #include "harness.h"
+#include "model_cases.h"
 #include "programs/kvmprogs.h"
 
 struct hvcase {
@@ -448,34 +449,22 @@ Test(hv, regs_are_read_written_and_follow_the_guest, .timeout = 60)
 
 /* ---- KVM_RUN on every model ------------------------------------------------------------ */
 
-struct model_machine {
-	char machine[64];
-};
-
-ParameterizedTestParameters(hv, kvm_run_on_every_model)
-{
-	static struct model_machine m[] = {
-		{ "2 slots: alderlake-e x2" }, { "2 slots: alderlake-p x2" },
-		{ "2 slots: denverton x2" }, { "2 slots: icelake-sp x2" },
-		{ "2 slots: kabylake x2" }, { "2 slots: sapphire-rapids x2" },
-		{ "2 slots: skylake-sp x2" },
-	};
-
-	return cr_make_param_array(struct model_machine, m, sizeof(m) / sizeof(m[0]));
-}
+MODEL_PARAMETERS(hv, kvm_run_on_every_model)
 
 /* Every shipped model passes hv/'s checks, and a vCPU runs to its HLT through /dev/kvm. */
-ParameterizedTest(struct model_machine *mm, hv, kvm_run_on_every_model, .timeout = 60)
+ParameterizedTest(struct model_case *mc, hv, kvm_run_on_every_model, .timeout = 60)
 {
-	struct hvcase c = { .hc = { .machine = mm->machine,
-				    .tasks = { U(0, kvmp_lifecycle_task) } } };
-	struct sim_result r = hvrun(&c, "timed", 1);
+	char machine[96];
+	struct hvcase c = { .hc = { .machine = machine, .tasks = { U(0, kvmp_lifecycle_task) } } };
+	struct sim_result r;
 
-	cr_expect_eq(r.failures, 0, "%s: %s", mm->machine, r.message);
-	cr_expect_eq(c.r.run, 0, "%s: KVM_RUN %ld", mm->machine, c.r.run);
-	cr_expect_eq(c.r.exit_reason, KVM_EXIT_HLT, "%s: exit %u (fail %#llx)", mm->machine,
+	snprintf(machine, sizeof(machine), "2 slots: %s x2", mc->name);
+	r = hvrun(&c, "timed", 1);
+	cr_expect_eq(r.failures, 0, "%s: %s", machine, r.message);
+	cr_expect_eq(c.r.run, 0, "%s: KVM_RUN %ld", machine, c.r.run);
+	cr_expect_eq(c.r.exit_reason, KVM_EXIT_HLT, "%s: exit %u (fail %#llx)", machine,
 		     c.r.exit_reason, (unsigned long long)c.r.fail_reason);
-	cr_expect(!c.vmx_left_on, "%s", mm->machine);
+	cr_expect(!c.vmx_left_on, "%s", machine);
 	sim_result_release(&r);
 }
 

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+
+#include "model_cases.h"
 #include <criterion/parameterized.h>
 
 #include "hvsim/kvm.h"
@@ -107,20 +109,7 @@ static void expect_hlt(const struct hvp_exit *e, const char *what)
 
 /* ---- every model: the configuration, VMX on, a vCPU to a HLT exit, VMX off ---- */
 
-struct model_case {
-	char name[MODEL_FILE_NAME_MAX];
-};
-
-ParameterizedTestParameters(hv_vmx, vcpu_enters_on_every_model)
-{
-	static struct model_case cases[16];
-	char names[16][MODEL_FILE_NAME_MAX];
-	unsigned int n = model_list(HVSIM_CPUS_DIR, names, 16);
-
-	for (unsigned int i = 0; i < n; i++)
-		memcpy(cases[i].name, names[i], MODEL_FILE_NAME_MAX);
-	return cr_make_param_array(struct model_case, cases, n);
-}
+MODEL_PARAMETERS(hv_vmx, vcpu_enters_on_every_model)
 
 ParameterizedTest(struct model_case *mc, hv_vmx, vcpu_enters_on_every_model, .timeout = 30)
 {

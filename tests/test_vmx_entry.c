@@ -21,6 +21,8 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+
+#include "model_cases.h"
 #include <criterion/logging.h>
 #include <criterion/parameterized.h>
 
@@ -159,20 +161,7 @@ static void expect_clean(struct sim_result *r)
 
 /* ---- a legal VMCS enters on every model ---- */
 
-struct model_case {
-	char name[MODEL_FILE_NAME_MAX];
-};
-
-ParameterizedTestParameters(vmx_entry, legal_vmcs_enters)
-{
-	static struct model_case cases[16];
-	char names[16][MODEL_FILE_NAME_MAX];
-	unsigned int n = model_list(HVSIM_CPUS_DIR, names, 16);
-
-	for (unsigned int i = 0; i < n; i++)
-		memcpy(cases[i].name, names[i], MODEL_FILE_NAME_MAX);
-	return cr_make_param_array(struct model_case, cases, n);
-}
+MODEL_PARAMETERS(vmx_entry, legal_vmcs_enters)
 
 ParameterizedTest(struct model_case *mc, vmx_entry, legal_vmcs_enters, .timeout = 30)
 {
