@@ -117,7 +117,7 @@ struct kvm_x86_ops {
 	/* The vCPU's VMCS current on @cpu (VMPTRLD, after VMCLEAR on its old CPU). */
 	void (*vcpu_load)(struct kvm_vcpu *vcpu, int cpu);
 	void (*vcpu_put)(struct kvm_vcpu *vcpu);
-	/* VMLAUNCH/VMRESUME with interrupts off; fills vcpu->run on a failed entry. */
+	/* VMLAUNCH/VMRESUME with interrupts off; handle_exit() reports a failed entry. */
 	int (*vcpu_run)(struct kvm_vcpu *vcpu);
 	/* After the exit, interrupts still off: dispatch an acknowledged external interrupt. */
 	void (*handle_exit_irqoff)(struct kvm_vcpu *vcpu);

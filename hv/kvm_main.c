@@ -89,7 +89,7 @@ static void hardware_disable_all_nolock(void)
 	WARN_ON(!kvm_usage_count);
 	kvm_usage_count--;
 	if (!kvm_usage_count)
-		on_each_cpu(hardware_disable_nolock, NULL, 1);
+		kvm_hardware_disable_all_cpus();
 }
 
 static void hardware_disable_all(void)
@@ -117,12 +117,9 @@ static int hardware_enable_all(void)
 	raw_spin_lock(&kvm_count_lock);
 	kvm_usage_count++;
 	if (kvm_usage_count == 1) {
-		atomic_set(&hardware_enable_failed, 0);
-		on_each_cpu(hardware_enable_nolock, NULL, 1);
-		if (atomic_read(&hardware_enable_failed)) {
-			hardware_disable_all_nolock();
-			r = -EBUSY;
-		}
+		r = kvm_hardware_enable_all_cpus();
+		if (r)
+			kvm_usage_count--;
 	}
 	raw_spin_unlock(&kvm_count_lock);
 	if (hv_flag(HV_HOTPLUG_ENABLE_LOCK))

@@ -144,30 +144,51 @@ void kvmp_migrating_vcpu_task(void *arg)
 	sim_sys_close(kvm);
 }
 
-void kvmp_dirty_log_task(void *arg)
+/*
+ * A kicker of seed 003: the vCPU task's process, on CPU 2 of its own (the
+ * model has no scheduler tick to share one), once the VM exists. Its user
+ * memory: the vCPU task's affinity mask at 0, its own at 8, a memory-slot
+ * region at 64, a dirty-log request at 128, the bitmap at 256, and the
+ * slot's pages from the second page on. Returns the VM's fd.
+ */
+static int kicker_start(char **umem, struct kvm_userspace_memory_region **region)
 {
 	size_t ulen;
-	char *umem = sim_user_mem(&ulen);
-	/* User memory past the affinity mask, page aligned, for the slot and the bitmap. */
-	uintptr_t base = ((uintptr_t)umem + 2 * 4096 - 1) & ~(uintptr_t)4095;
-	struct kvm_userspace_memory_region *region = (void *)(umem + 64);
-	struct kvm_dirty_log *log = (void *)(umem + 128);
-	unsigned long *mask = (void *)(umem + 8);	/* the vCPU task's is at 0: same process */
-	int vm;
+	unsigned long *mask;
 
-	(void)arg;
-	/* Its own CPU, away from the vCPU's two: the model has no tick to share one. */
+	*umem = sim_user_mem(&ulen);
+	mask = (void *)(*umem + 8);
+	*region = (void *)(*umem + 64);
 	*mask = 1UL << 2;
 	sim_sys_sched_setaffinity(0, sizeof(*mask), mask);
 	while (!READ_ONCE(res.vm_ready))
 		cpu_relax();
-	vm = READ_ONCE(res.vm_fd);
+	(*region)->userspace_addr = ((uintptr_t)*umem + 2 * 4096 - 1) & ~(uintptr_t)4095;
+	(*region)->memory_size = 4 * 4096;
+	return READ_ONCE(res.vm_fd);
+}
+
+/* The vCPU task is done with the VM: the kicker closes it. */
+static void kicker_end(int vm)
+{
+	while (!READ_ONCE(res.vcpu_done))
+		cpu_relax();
+	sim_sys_close(vm);
+}
+
+void kvmp_dirty_log_task(void *arg)
+{
+	struct kvm_userspace_memory_region *region;
+	struct kvm_dirty_log *log;
+	char *umem;
+	int vm;
+
+	(void)arg;
+	vm = kicker_start(&umem, &region);
 	region->slot = 0;
 	region->flags = KVM_MEM_LOG_DIRTY_PAGES;
-	region->guest_phys_addr = 0;
-	region->memory_size = 4 * 4096;
-	region->userspace_addr = base;
 	res.slot_ret = sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)region);
+	log = (void *)(umem + 128);
 	log->slot = 0;
 	log->dirty_bitmap = umem + 256;
 	/* Read the log while the vCPU runs and moves, as a migrating VMM's dirty tracking does. */
@@ -177,9 +198,7 @@ void kvmp_dirty_log_task(void *arg)
 		if (i < 4)
 			res.log_ret[i] = r;
 	}
-	while (!READ_ONCE(res.vcpu_done))
-		cpu_relax();
-	sim_sys_close(vm);
+	kicker_end(vm);
 }
 
 /* ---- seed 001: the VM-add hook fails ------------------------------------------------- */
@@ -229,31 +248,21 @@ void kvmp_regs_task(void *arg)
 
 void kvmp_slot_churn_task(void *arg)
 {
-	size_t ulen;
-	char *umem = sim_user_mem(&ulen);
-	uintptr_t base = ((uintptr_t)umem + 2 * 4096 - 1) & ~(uintptr_t)4095;
-	struct kvm_userspace_memory_region *region = (void *)(umem + 64);
-	unsigned long *mask = (void *)(umem + 8);
+	struct kvm_userspace_memory_region *region;
+	char *umem;
 	int vm;
 
 	(void)arg;
-	*mask = 1UL << 2;
-	sim_sys_sched_setaffinity(0, sizeof(*mask), mask);
-	while (!READ_ONCE(res.vm_ready))
-		cpu_relax();
-	vm = READ_ONCE(res.vm_fd);
+	vm = kicker_start(&umem, &region);
 	region->slot = 1;
 	region->guest_phys_addr = 0x100000;
-	region->userspace_addr = base;
 	for (int i = 0; i < 3 && !READ_ONCE(res.vcpu_done); i++) {
 		region->memory_size = 4 * 4096;
 		res.log_ret[i] = sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)region);
 		region->memory_size = 0;	/* deleting it flushes every vCPU's TLB */
 		sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)region);
 	}
-	while (!READ_ONCE(res.vcpu_done))
-		cpu_relax();
-	sim_sys_close(vm);
+	kicker_end(vm);
 }
 
 void kvmp_sregs_task(void *arg)
