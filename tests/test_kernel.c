@@ -1170,3 +1170,38 @@ Test(kernel, waited_calls_order_their_handlers_writes, .timeout = 60)
 	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
 	sim_result_release(&r);
 }
+
+/* ---- a parked spinner gives its CPU up ------------------------------------------ */
+
+/*
+ * The writer and the spinner share CPU 0. Preempted for the spinner, the
+ * writer runs again when the spinner parks, as the tick would let it: every
+ * schedule of dfs:2 ends with the flag seen.
+ */
+Test(kernel, a_parked_spinner_yields_to_a_task_queued_on_its_cpu, .timeout = 60)
+{
+	struct kcase k = { .hc = {
+		.ncpus = 1,
+		.tasks = { T(0, kp_flag_writer_task, 0), T(0, kp_flag_spinner_task, 0) },
+	} };
+	struct sim_result r = kexplore(&k, "dfs:2", 0, 1000);
+
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect(r.exhausted);
+	cr_expect_gt(r.schedules, 1, "the spinner was never run first");
+	sim_result_release(&r);
+}
+
+/* With preemption off the spinner keeps its CPU: the writer queued behind it never runs. */
+Test(kernel, a_spinner_with_preemption_off_keeps_its_cpu, .timeout = 60)
+{
+	struct kcase k = { .hc = {
+		.ncpus = 1,
+		.tasks = { T(0, kp_flag_spinner_task, 1), T(0, kp_flag_writer_task, 0) },
+	} };
+	struct sim_result r = kexplore(&k, "timed", 1, 1);
+
+	cr_expect_eq(r.failures, 1);
+	cr_expect_str_eq(r.message, "livelock: every live task spins on memory that no task will write");
+	sim_result_release(&r);
+}

@@ -362,6 +362,9 @@ void machine_wake(struct machine *m, struct task *t)
 		t->state = TASK_RUNNABLE;
 		t->wait_obj = NULL;
 		machine_catch_up(m, &m->cpus[t->cpu]);
+		/* It yielded its CPU while parked (park_yield()): an idle CPU takes it back. */
+		if (m->cpus[t->cpu].cur != t && m->hooks->woken)
+			m->hooks->woken(m, t);
 		break;
 	case TASK_BLOCKED:
 		t->state = TASK_RUNNABLE;
@@ -385,6 +388,28 @@ void machine_wake(struct machine *m, struct task *t)
 }
 
 /*
+ * A parked spinner that could be preempted gives its CPU to a task queued
+ * behind it: on Linux the scheduler tick would, the spin making no
+ * progress. Without it a task the strategy preempted in favour of a
+ * spinner would never run again, and the run would end as a livelock that
+ * no kernel shows. The spinner stays queued; woken, it runs when its CPU
+ * next picks it or the strategy preempts for it. A spinner that cannot be
+ * preempted (preemption off, a spinlock's wait) keeps its CPU.
+ */
+static void park_yield(struct machine *m, struct task *t, struct cpu *c)
+{
+	struct task *next;
+
+	if (c->cur != t || !task_preemptible(m, t))
+		return;
+	next = sched_pick_next(m, c);
+	if (!next || next == t || next->kind == TASK_KIND_IDLE)
+		return;
+	run_notifiers(m, t, false, next);
+	machine_set_cur(c, next);
+}
+
+/*
  * The current task stops running: @st is TASK_BLOCKED (it leaves its CPU,
  * which runs another task or idles) or a spinning state (it keeps its CPU,
  * which can still take interrupts). Returns once it is woken and chosen to
@@ -399,8 +424,10 @@ void machine_wait(struct machine *m, enum task_state st, const void *obj, const 
 	t->wait_obj = obj;
 	t->wait_what = what;
 	t->blocked_since = c->cycles;
-	if (st == TASK_PARKED)
+	if (st == TASK_PARKED) {
 		m->nparked++;
+		park_yield(m, t, c);
+	}
 	if (st == TASK_BLOCKED) {
 		m->nblocked++;
 		struct task *next = sched_pick_next(m, c);

@@ -858,3 +858,26 @@ void kp_seq_calls_task(void *arg)
 	smp_call_function_single(2, seq_write, &where, 1);
 	res.count = where;
 }
+
+/* ---- a spinner queued on the CPU of the task it waits for ------------------- */
+
+static int yield_flag;
+
+/* arg 1: with preemption off, so it can never give the CPU up. */
+void kp_flag_spinner_task(void *arg)
+{
+	if (arg)
+		preempt_disable();
+	while (!READ_ONCE(yield_flag))
+		cpu_relax();
+	if (arg)
+		preempt_enable();
+	res.count++;
+}
+
+void kp_flag_writer_task(void *arg)
+{
+	(void)arg;
+	res.flag = 1;
+	WRITE_ONCE(yield_flag, 1);
+}

@@ -19,6 +19,13 @@ void kprog_result(struct kprog_result *r);
 
 void kp_on_each_cpu_task(void *arg);
 void kp_irq_target_task(void *arg);
+/*
+ * A spinner waiting for a flag that a task on its own CPU sets: preempted
+ * for the spinner, the writer runs again once the spinner parks (the
+ * tick). kp_flag_spinner_task(1) spins with preemption off: it keeps the CPU.
+ */
+void kp_flag_spinner_task(void *arg);
+void kp_flag_writer_task(void *arg);
 void kp_irq_sender_task(void *arg);
 void kp_arrival_target_task(void *arg);
 void kp_params_task(void *arg);
