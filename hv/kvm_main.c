@@ -25,6 +25,7 @@
 #define KBUILD_MODNAME "kvm"
 
 #include "kvm_host.h"
+#include "trace.h"
 #include "variant.h"
 #include "x86.h"
 
@@ -700,6 +701,7 @@ void kvm_make_request(int req, struct kvm_vcpu *vcpu)
 	/* Paired with the smp_mb() in kvm_check_request()'s caller (vcpu_enter_guest). */
 	smp_wmb();
 	set_bit(req & KVM_REQUEST_MASK, &vcpu->requests);
+	trace_kvm_make_request(vcpu->vcpu_id, req & KVM_REQUEST_MASK);
 }
 
 bool kvm_check_request(int req, struct kvm_vcpu *vcpu)
@@ -709,6 +711,7 @@ bool kvm_check_request(int req, struct kvm_vcpu *vcpu)
 	clear_bit(req & KVM_REQUEST_MASK, &vcpu->requests);
 	/* Paired with kvm_make_request()'s smp_wmb(): the request's data is seen. */
 	smp_mb__after_atomic();
+	trace_kvm_check_request(vcpu->vcpu_id, req & KVM_REQUEST_MASK);
 	return true;
 }
 
@@ -739,7 +742,7 @@ static bool kvm_vcpu_wake_up(struct kvm_vcpu *vcpu)
  */
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 {
-	int me, cpu = 0;
+	int me, cpu = 0, sent = -1;
 
 	if (!hv_flag(HV_KICK_READ_ONCE))
 		cpu = vcpu->cpu;
@@ -749,10 +752,13 @@ void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
 	if (kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE) {
 		if (hv_flag(HV_KICK_READ_ONCE))
 			cpu = READ_ONCE(vcpu->cpu);
-		if (cpu != me && (unsigned int)cpu < nr_cpu_ids && cpu_online((unsigned int)cpu))
+		if (cpu != me && (unsigned int)cpu < nr_cpu_ids && cpu_online((unsigned int)cpu)) {
 			smp_send_reschedule(cpu);
+			sent = cpu;
+		}
 	}
 	put_cpu();
+	trace_kvm_vcpu_kick(vcpu->vcpu_id, sent);
 }
 
 /*

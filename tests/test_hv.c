@@ -13,6 +13,8 @@
 
 #include "hvsim/kvm.h"
 #include "hvsim/sim.h"
+#include "hvsim/trace.h"
+#include "hvsim/x86/vmx.h"
 #include "harness.h"
 #include "model_cases.h"
 #include "programs/kvmprogs.h"
@@ -48,9 +50,8 @@ static int vmx_check(struct machine *m, void *arg, char *msg, size_t len)
 
 #define U(cpu_, fn_)	{ .cpu = (cpu_), .fn = (fn_), .name = "vmm", .user = true }
 
-static struct sim_result hvrun(struct hvcase *c, const char *strategy, uint64_t budget)
+static struct sim_result hvrun_opts(struct hvcase *c, const struct sim_explore_opts *o)
 {
-	struct sim_explore_opts o = { .strategy = strategy, .seed = 1, .budget = budget };
 	struct sim_program p;
 
 	c->hc.name = "hv";
@@ -65,7 +66,14 @@ static struct sim_result hvrun(struct hvcase *c, const char *strategy, uint64_t 
 	p = harness_program(&c->hc);
 	p.check = vmx_check;
 	vmx_case = c;
-	return harness_explore(&p, &o);
+	return harness_explore(&p, o);
+}
+
+static struct sim_result hvrun(struct hvcase *c, const char *strategy, uint64_t budget)
+{
+	struct sim_explore_opts o = { .strategy = strategy, .seed = 1, .budget = budget };
+
+	return hvrun_opts(c, &o);
 }
 
 /* The reported run's token replays it: the same failure, the same report. */
@@ -508,4 +516,98 @@ Test(hv, sregs_are_read_written_and_checked, .timeout = 60)
 	cr_expect_eq(c.r.sexit, KVM_EXIT_HLT, "the guest still enters: exit %u", c.r.sexit);
 	cr_expect_eq(c.r.ds_sel_after, 0x18);
 	sim_result_release(&r);
+}
+
+/* ---- requests against guest mode ----------------------------------------------------- */
+
+/* What one traced run shows of vCPU 0's TLB-flush requests (hv/trace.h's tracepoints). */
+struct req_audit {
+	unsigned int made_in_guest;	/* requests made while the vCPU was in guest mode */
+	unsigned int kicked_out;	/* ... whose exit was the kick's external interrupt */
+	unsigned int checked;		/* requests the vCPU consumed */
+	unsigned int late;		/* consumed after a second VM entry: the protocol broke */
+	unsigned int unchecked;		/* still pending at the end (made after the last run) */
+};
+
+static bool point_is(const struct trace_reader *tr, const struct trace_event *e, const char *name)
+{
+	const char *s = e->type == TR_POINT ? trace_reader_string(tr, e->str) : NULL;
+
+	/* vCPU 0, KVM_REQ_TLB_FLUSH's number (0). */
+	return s && !strcmp(s, name) && e->args[0] == 0 && e->args[1] == 0;
+}
+
+/*
+ * Walk a run: a request made while the vCPU is in guest mode must take it
+ * out (the exit an external interrupt, unless the guest's own exit came
+ * first) and be consumed before the vCPU enters again; one made outside
+ * may meet at most the one entry that raced with it, which the kick then
+ * ends.
+ */
+static struct req_audit audit_requests(const struct sim_result *r)
+{
+	struct req_audit a = { 0 };
+	struct trace_reader *tr;
+	struct trace_event e;
+	bool guest = false, pending = false, in_guest = false;
+	unsigned int entries = 0;
+	char err[256];
+	int ret;
+
+	cr_assert_eq(trace_reader_open_mem(&tr, r->trace, r->trace_len, "run", err, sizeof(err)),
+		     0, "%s", err);
+	while ((ret = trace_next(tr, &e, err, sizeof(err))) == 1) {
+		if (point_is(tr, &e, "kvm_make_request") && !pending) {
+			pending = true;
+			in_guest = guest;
+			entries = 0;
+			a.made_in_guest += guest;
+		} else if (point_is(tr, &e, "kvm_check_request")) {
+			a.checked++;
+			a.late += entries > (in_guest ? 0u : 1u);
+			pending = false;
+		} else if (e.type == TR_VMX && e.kind == TR_VMX_ENTRY) {
+			guest = true;
+			entries += pending;
+		} else if (e.type == TR_VMX && e.kind == TR_VMX_EXIT) {
+			guest = false;
+			if (pending && in_guest && !entries)
+				a.kicked_out += e.value == EXIT_REASON_EXTERNAL_INTERRUPT;
+		}
+	}
+	cr_assert_eq(ret, 0, "%s", err);
+	trace_reader_close(tr);
+	a.unchecked = pending;
+	return a;
+}
+
+/*
+ * A request made while the vCPU is in guest mode kicks it out, with an
+ * external-interrupt exit, and the vCPU sees the request before it enters
+ * again, in every run of twenty random schedules.
+ */
+Test(hv, requests_kick_a_vcpu_in_guest_mode_and_are_seen_before_entry, .timeout = 120)
+{
+	struct req_audit all = { 0 };
+
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		struct hvcase c = kick_case_with("fixed", kvmp_slot_churn_task);
+		struct sim_explore_opts o = {
+			.strategy = "random", .seed = seed, .budget = 1, .trace_every_run = true,
+		};
+		struct sim_result r = hvrun_opts(&c, &o);
+		struct req_audit a;
+
+		cr_assert_eq(r.failures, 0, "seed %llu: %s\n%s", (unsigned long long)seed, r.message, r.reports ? r.reports : "");
+		cr_assert_not_null(r.trace);
+		a = audit_requests(&r);
+		cr_expect_eq(a.late, 0, "seed %llu: a request missed an entry", (unsigned long long)seed);
+		all.made_in_guest += a.made_in_guest;
+		all.kicked_out += a.kicked_out;
+		all.checked += a.checked;
+		sim_result_release(&r);
+	}
+	cr_expect_gt(all.checked, 0);
+	cr_expect_gt(all.made_in_guest, 0, "no request met the vCPU in guest mode");
+	cr_expect_gt(all.kicked_out, 0, "no request kicked the vCPU out");
 }

@@ -431,6 +431,17 @@ static int cmd_trace_dump(int argc, char **argv)
 			printf(" %s %s", sim_outcome_name(e.kind),
 			       e.str ? trace_reader_string(tr, e.str) ?: "" : "");
 			break;
+		case TR_LOG: {
+			const char *text = trace_reader_string(tr, e.str) ?: "?";
+
+			/* printk's lines keep their newline: one per record here. */
+			printf(" %.*s", (int)strcspn(text, "\n"), text);
+			break;
+		}
+		case TR_POINT:
+			printf(" %s %#" PRIx64 " %#" PRIx64, trace_reader_string(tr, e.str) ?: "?",
+			       e.args[0], e.args[1]);
+			break;
 		case TR_VMX:
 			if (e.kind == TR_VMX_ENTRY)
 				printf(" VM entry");

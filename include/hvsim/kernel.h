@@ -664,4 +664,15 @@ __attribute__((noreturn)) void __bug(const char *file, int line, const char *fun
 	} while (0)
 #define BUG()			__bug(__FILE__, __LINE__, __func__)
 
+/* ---- tracepoints ------------------------------------------------------- */
+
+/*
+ * A tracepoint: event @name (a string that outlives the run, a literal)
+ * with two values, a TR_POINT record when the run is traced, nothing
+ * otherwise. Like Linux's tracepoints it is not a scheduling point and
+ * changes nothing the code does; the viewer draws requests and kicks
+ * from them.
+ */
+void trace_point(const char *name, uint64_t a, uint64_t b);
+
 #endif /* HVSIM_KERNEL_H */

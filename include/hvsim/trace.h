@@ -58,6 +58,8 @@ enum trace_type {
 	TR_LOG,		/* step, cpu, task, cycle, text string id (printk, report titles) */
 	TR_IRQ,		/* step, cpu, task, cycle, kind (1 enter, 0 exit) */
 	TR_VMX,		/* step, cpu, task, cycle, kind (enum trace_vmx_kind), value, check */
+	TR_POINT,	/* step, cpu, task, cycle, event name string id, two values (a kernel
+			   tracepoint: trace_point() in hvsim/kernel.h) */
 	TR_NR_TYPES
 };
 
@@ -100,9 +102,10 @@ struct trace_event {
 	uint32_t to_cpu;	/* SWITCH */
 	uint32_t to_task;	/* SWITCH; WAKE: the woken task; ACCESS: stack owner */
 	uint32_t str;		/* SPAWN: name; END: message; LOG: text; ACCESS: primitive;
-				   VMX: the failed check */
+				   VMX: the failed check; POINT: the event's name */
 	uint32_t n;		/* DECISION: answers */
 	uint32_t value;		/* DECISION: answer; VMX: exit reason or VM-instruction error */
+	uint64_t args[2];	/* POINT: the tracepoint's values */
 };
 
 struct trace_header {

@@ -105,6 +105,20 @@ void machine_trace_irq(struct machine *m, bool enter)
 	trace_emit(m->trace, &e);
 }
 
+void machine_trace_point(struct machine *m, const char *name, uint64_t a, uint64_t b)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	emit_flush_write(m);
+	emit_event_base(m, &e, TR_POINT);
+	e.str = trace_string(m->trace, name);
+	e.args[0] = a;
+	e.args[1] = b;
+	trace_emit(m->trace, &e);
+}
+
 void machine_trace_vmx(struct machine *m, unsigned int kind, uint32_t value, const char *check)
 {
 	struct trace_event e;

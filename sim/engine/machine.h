@@ -380,6 +380,8 @@ void machine_report_text(struct machine *m, const char *title, const char *text)
 void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len);
 void machine_trace_log(struct machine *m, const char *text);
 void machine_trace_irq(struct machine *m, bool enter);
+/* A kernel tracepoint: its event name and two values. */
+void machine_trace_point(struct machine *m, const char *name, uint64_t a, uint64_t b);
 /*
  * A VM entry, exit or failed entry (enum trace_vmx_kind) with its exit
  * reason or VM-instruction error, and the failed check's id (or NULL).

@@ -60,6 +60,9 @@ static const struct trace_field tf_irq[] = { TF_COMMON, TF("enter", kind) };
 static const struct trace_field tf_vmx[] = {
 	TF_COMMON, TF("kind", kind), TF("exit reason or error", value), TF("check", str),
 };
+static const struct trace_field tf_point[] = {
+	TF_COMMON, TF("event", str), TF("first value", args[0]), TF("second value", args[1]),
+};
 static const struct trace_field tf_end[] = {
 	TF_COMMON, TF("outcome", kind), TF("message", str),
 };
@@ -84,6 +87,7 @@ static const struct trace_layout trace_layouts[TR_NR_TYPES] = {
 	[TR_LOG]	= TL(tf_log),
 	[TR_IRQ]	= TL(tf_irq),
 	[TR_VMX]	= TL(tf_vmx),
+	[TR_POINT]	= TL(tf_point),
 };
 
 static uint64_t trace_field_load(const struct trace_event *e, const struct trace_field *f)
@@ -135,6 +139,7 @@ static const char *const trace_type_names[TR_NR_TYPES] = {
 	[TR_LOG]	= "log",
 	[TR_IRQ]	= "irq",
 	[TR_VMX]	= "vmx",
+	[TR_POINT]	= "point",
 };
 
 static const char *const trace_region_names[] = {

@@ -30,6 +30,15 @@ int printk(const char *fmt, ...)
 	return n;
 }
 
+/* Not a step: a tracepoint never changes the schedule (sim_current is the running machine). */
+void trace_point(const char *name, uint64_t a, uint64_t b)
+{
+	struct machine *m = sim_current;
+
+	if (m && m->running)
+		machine_trace_point(m, name, a, b);
+}
+
 /* "func+0xoff/0xsize" when symbolization lands; the pc until then. */
 static void backtrace(struct machine *m, struct strbuf *sb, const struct sim_who *w)
 {
