@@ -90,7 +90,10 @@ static void rollback(struct machine *m, unsigned int cpu, int from, int lo)
 /*
  * take_cpu_down(), on the dying CPU with interrupts off: it leaves the
  * online mask, then its DYING callbacks run (STARTING's teardowns, in
- * reverse).
+ * reverse), the last of them smpcfd_dying_cpu(), whose state is below
+ * every other STARTING one: the cross-CPU calls still queued here run
+ * now, so a caller that queued one while the CPU was online is not left
+ * waiting for a CPU that is gone.
  */
 static void take_cpu_down(struct machine *m, unsigned int cpu)
 {
@@ -100,6 +103,8 @@ static void take_cpu_down(struct machine *m, unsigned int cpu)
 	kcall_named(NULL, CALLER_PC, "set_cpu_online");
 	kcpu(m, cpu)->online = false;
 	rollback(m, cpu, CPUHP_AP_STARTING_LAST + 1, CPUHP_AP_STARTING_FIRST);
+	kcall_named(NULL, CALLER_PC, "smpcfd_dying_cpu");
+	flush_call_queue(m);
 	local_irq_restore(flags);
 }
 

@@ -103,8 +103,12 @@ static bool csd_queue(struct machine *m, unsigned int cpu, struct sim_csd *csd)
 	return was_empty;
 }
 
-/* The call-function vectors' handler: run every call queued here, in order. */
-static void flush_call_queue(struct machine *m)
+/*
+ * The call-function vectors' handler: run every call queued here, in
+ * order. Also smpcfd_dying_cpu(): a CPU going offline runs what is still
+ * queued for it, with interrupts off, so no caller waits for it forever.
+ */
+void flush_call_queue(struct machine *m)
 {
 	struct kcpu *kc = kcpu(m, m->cur_cpu->id);
 	struct sim_csd *csd;

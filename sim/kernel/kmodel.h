@@ -249,6 +249,8 @@ void kernel_apic_setup(struct machine *m, unsigned int cpu);
 /* The running CPU's ICR write, in its APIC's mode (no step: the caller's). */
 void kernel_icr_write(struct machine *m, uint32_t low, uint32_t dest);
 bool irq_takeable(const struct machine *m);
+/* Run the running CPU's queued cross-CPU calls (the call-function vectors, a dying CPU). */
+void flush_call_queue(struct machine *m);
 void irq_take(struct machine *m);
 /* sim/kernel/cpuhp.c: where an AP starts after INIT and SIPI. */
 void kernel_ap_start(struct machine *m, unsigned int cpu, uint8_t sipi_vector);
