@@ -16,6 +16,7 @@
 #include "hvsim/x86/vmx.h"
 #include "bodies.h"
 #include "examples.h"
+#include "seeds.h"
 #include "vmx_loop.h"
 
 #define REPS 7
@@ -313,12 +314,29 @@ static double bench_kvm_run(double *sim_cycles)
 	return t0 / KVM_RUNS;
 }
 
-int main(void)
+static int usage(void)
+{
+	fprintf(stderr, "usage: hvsim-bench [--seeds | --proofs]\n"
+			"  (none)    the engine's figures, then the seed explorations\n"
+			"  --seeds   the seed explorations only\n"
+			"  --proofs  the fixed seeds' dfs:2 runs to exhaustion (minutes)\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
 {
 	double sw[REPS], sim[REPS], simt[REPS], nat[REPS], sched[REPS], ratio[REPS];
 	double checks[REPS], vmx[REPS], ipi[REPS], ipi_cycles[REPS], kvmr[REPS], kvmr_cycles[REPS];
 	unsigned int rows, msr_rows;
 
+	if (argc > 2)
+		return usage();
+	if (argc == 2) {
+		if (strcmp(argv[1], "--seeds") && strcmp(argv[1], "--proofs"))
+			return usage();
+		bench_seeds(!strcmp(argv[1], "--proofs"));
+		return 0;
+	}
 	for (int i = 0; i < REPS; i++) {
 		sw[i] = bench_switch();
 		sim[i] = time_sim_work(false);
@@ -347,5 +365,7 @@ int main(void)
 	       median(ipi_cycles, REPS));
 	printf("kvm_run_round_trip: %.0f ns (%.0f simulated cycles)\n", median(kvmr, REPS),
 	       median(kvmr_cycles, REPS));
+	fflush(stdout);
+	bench_seeds(false);
 	return 0;
 }

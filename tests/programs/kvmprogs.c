@@ -126,14 +126,15 @@ void kvmp_migrating_vcpu_task(void *arg)
 	unsigned long *mask = sim_user_mem(&ulen);
 	int kvm, vm, vcpu;
 
-	(void)arg;
+	int runs = arg ? (int)(uintptr_t)arg : KICK_RUNS;
+
 	kvm = sim_sys_openat("/dev/kvm", O_RDWR);
 	vm = (int)sim_sys_ioctl(kvm, KVM_CREATE_VM, 0);
 	vcpu = (int)sim_sys_ioctl(vm, KVM_CREATE_VCPU, 0);
 	res.vcpu = vcpu;
 	WRITE_ONCE(res.vm_fd, vm);
 	WRITE_ONCE(res.vm_ready, 1);
-	for (int i = 0; i < KICK_RUNS; i++) {
+	for (int i = 0; i < runs && i < 4; i++) {
 		*mask = 1UL << (i % 2);
 		sim_sys_sched_setaffinity(0, sizeof(*mask), mask);
 		res.runs[i] = sim_sys_ioctl(vcpu, KVM_RUN, 0);
@@ -183,7 +184,8 @@ void kvmp_dirty_log_task(void *arg)
 	char *umem;
 	int vm;
 
-	(void)arg;
+	int reads = arg ? (int)(uintptr_t)arg : 6;
+
 	vm = kicker_start(&umem, &region);
 	region->slot = 0;
 	region->flags = KVM_MEM_LOG_DIRTY_PAGES;
@@ -192,7 +194,7 @@ void kvmp_dirty_log_task(void *arg)
 	log->slot = 0;
 	log->dirty_bitmap = umem + 256;
 	/* Read the log while the vCPU runs and moves, as a migrating VMM's dirty tracking does. */
-	for (int i = 0; i < 6 && !READ_ONCE(res.vcpu_done); i++) {
+	for (int i = 0; i < reads && !READ_ONCE(res.vcpu_done); i++) {
 		long r = sim_sys_ioctl(vm, KVM_GET_DIRTY_LOG, (unsigned long)log);
 
 		if (i < 4)

@@ -58,9 +58,10 @@ void kvmp_bad_args_task(void *arg);
 void kvmp_vmm_task(void *arg);
 /*
  * Seed 003, one process of two tasks. kvmp_migrating_vcpu_task runs its
- * vCPU on CPU 0, then CPU 1, then CPU 0 (sched_setaffinity between runs);
- * kvmp_dirty_log_task adds a dirty-logged memory slot and reads the log,
- * whose PML sync kicks every vCPU.
+ * vCPU on CPU 0, then CPU 1, then CPU 0 (sched_setaffinity between runs;
+ * arg: how many runs, at most 4, 0 for 3); kvmp_dirty_log_task adds a
+ * dirty-logged memory slot and reads the log, whose PML sync kicks every
+ * vCPU (arg: at most how many reads, 0 for 6).
  */
 void kvmp_migrating_vcpu_task(void *arg);
 /* Seed 001: KVM_CREATE_VM with fail_nth on the VM-add hook's allocation. */

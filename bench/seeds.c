@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The seed races' explorations as figures: for each pre-fix variant, the
+ * schedules pct and dfs need to find the failure; for each fixed variant,
+ * how far dfs:2 gets and how fast. The programs are the hv/ suite's
+ * (tests/programs/kvmprogs.c) on the same machines; tests/test_hv.c
+ * asserts on outcomes, this file only measures.
+ *
+ * With --proofs, each fixed variant's dfs:2 runs to exhaustion (or to
+ * PROOF_CAP schedules), which takes minutes: the full proofs the CI caps
+ * stand in for.
+ */
+#include "seeds.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hvsim/sim.h"
+#include "hvsim/user.h"
+#include "kvmprogs.h"
+
+/* The same machines and variants as tests/test_hv.c. */
+#define NOVMX_SLOT	"3 slots: skylake-sp x2, slot 2 skylake-sp -vmx offline"
+#define SKY_SLOT	"3 slots: skylake-sp x2, slot 2 skylake-sp offline"
+#define THREE_SKY	"3 slots: skylake-sp x3"
+#define V_000_NO_LOCK	"pre-fix=000,+hotplug-online-section,+hotplug-compat-check," \
+			"+hotplug-compat-warn-relaxed"
+#define V_001_PRE	"pre-fix=001,+kvm-add-vm-hooks"
+
+#define PROOF_CAP	100000000ULL
+
+struct seed_task {
+	unsigned int cpu;
+	sim_user_fn fn;
+	uintptr_t arg;
+	bool user;
+};
+
+struct seed_case {
+	const char *name;
+	const char *machine;
+	const char *variant;
+	unsigned int detect;
+	bool pre_fix;		/* a failure is expected: measure how soon it is found */
+	uint64_t cap;		/* fixed: dfs:2's schedule cap without --proofs */
+	struct seed_task tasks[3];
+};
+
+#define LOCKDEP_MEM	(SIM_DETECT_LOCKDEP | SIM_DETECT_MEM)
+#define RACES		(SIM_DETECT_RACE | SIM_DETECT_LOCKDEP | SIM_DETECT_MEM)
+
+static const struct seed_case cases[] = {
+	{ "seed000_no_lock", NOVMX_SLOT, V_000_NO_LOCK, LOCKDEP_MEM, true, 0,
+	  { { 0, kvmp_hotadd_task, 0, false }, { 1, kvmp_vmm_task, 0, true } } },
+	{ "seed000_fixed", NOVMX_SLOT, "fixed", LOCKDEP_MEM, false, 400000,
+	  { { 0, kvmp_hotadd_task, 0, false }, { 1, kvmp_vmm_task, 0, true } } },
+	{ "seed001_pre_fix", SKY_SLOT, V_001_PRE, LOCKDEP_MEM, true, 0,
+	  { { 0, kvmp_failing_vm_task, 0, true }, { 1, kvmp_lifecycle_task, 0, true },
+	    { 0, kvmp_hotadd_task, 0, false } } },
+	{ "seed001_fixed", SKY_SLOT, "fixed", LOCKDEP_MEM, false, 20000,
+	  { { 0, kvmp_failing_vm_task, 0, true }, { 1, kvmp_lifecycle_task, 0, true },
+	    { 0, kvmp_hotadd_task, 0, false } } },
+	{ "seed003_pre_fix", THREE_SKY, "pre-fix=003", RACES, true, 0,
+	  { { 0, kvmp_migrating_vcpu_task, 0, true }, { 2, kvmp_dirty_log_task, 0, true } } },
+	{ "seed003_fixed", THREE_SKY, "fixed", RACES, false, 20000,
+	  { { 0, kvmp_migrating_vcpu_task, 0, true }, { 2, kvmp_dirty_log_task, 0, true } } },
+	/* The smallest program that still races: two runs (one move), two log reads. */
+	{ "seed003_small_pre_fix", THREE_SKY, "pre-fix=003", RACES, true, 0,
+	  { { 0, kvmp_migrating_vcpu_task, 2, true }, { 2, kvmp_dirty_log_task, 2, true } } },
+	{ "seed003_small_fixed", THREE_SKY, "fixed", RACES, false, 20000,
+	  { { 0, kvmp_migrating_vcpu_task, 2, true }, { 2, kvmp_dirty_log_task, 2, true } } },
+};
+
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void seed_setup(struct machine *m, void *arg)
+{
+	const struct seed_case *c = arg;
+
+	if (sim_set_module_param(m, "kvm.variant", c->variant)) {
+		fprintf(stderr, "hvsim-bench: %s: variant %s refused\n", c->name, c->variant);
+		exit(2);
+	}
+	for (unsigned int i = 0; i < 3 && c->tasks[i].fn; i++) {
+		const struct seed_task *t = &c->tasks[i];
+		void *a = (void *)t->arg;
+		int ret = t->user ? sim_spawn_user(m, t->cpu, 0, "vmm", t->fn, a)
+				  : sim_spawn(m, t->cpu, "hotadd", t->fn, a);
+
+		if (ret) {
+			fprintf(stderr, "hvsim-bench: %s: task %u not spawned\n", c->name, i);
+			exit(2);
+		}
+	}
+}
+
+/* One exploration: its result, and the host time it took. */
+static struct sim_result explore(const struct seed_case *c, const char *strategy,
+				 uint64_t budget, double *secs)
+{
+	struct sim_program p = {
+		.name = c->name, .ncpus = 3, .setup = seed_setup, .arg = (void *)c,
+		.detect = c->detect, .flags = SIM_PROG_BOOT, .machine = c->machine,
+	};
+	struct sim_explore_opts o = { .strategy = strategy, .seed = 1, .budget = budget };
+	struct sim_result r;
+	char err[256];
+	double t0 = seconds();
+
+	if (sim_explore(&p, &o, &r, err, sizeof(err))) {
+		fprintf(stderr, "hvsim-bench: %s: %s\n", c->name, err);
+		exit(2);
+	}
+	*secs = seconds() - t0;
+	return r;
+}
+
+static void print_found(const struct seed_case *c, const char *strategy, uint64_t budget)
+{
+	double secs;
+	struct sim_result r = explore(c, strategy, budget, &secs);
+
+	if (r.failures)
+		printf("%s_%s: found at schedule %" PRIu64 " in %.2f s (%.0f schedules/s): %s\n",
+		       c->name, strategy, r.schedules, secs, r.schedules / secs, r.message);
+	else
+		printf("%s_%s: not found in %" PRIu64 " schedules, %.2f s (%.0f schedules/s)\n",
+		       c->name, strategy, r.schedules, secs, r.schedules / secs);
+	sim_result_release(&r);
+}
+
+static void print_proof(const struct seed_case *c, uint64_t cap)
+{
+	double secs;
+	struct sim_result r = explore(c, "dfs:2", cap, &secs);
+
+	printf("%s_dfs:2: %s after %" PRIu64 " schedules in %.1f s (%.0f schedules/s)%s%s\n",
+	       c->name, r.failures ? "FAILED" : r.exhausted ? "exhausted clean" : "clean, not exhausted",
+	       r.schedules, secs, r.schedules / secs, r.failures ? ": " : "",
+	       r.failures ? r.message : "");
+	sim_result_release(&r);
+}
+
+/*
+ * Seed 001's pre-fix outcomes, one random schedule per seed: which of the
+ * review's three ways (and how often) the runs fail.
+ */
+static void print_seed001_outcomes(const struct seed_case *c, unsigned int runs)
+{
+	static const char *const kinds[] = {
+		"invalid opcode", "lock held when returning to user space", "deadlock",
+	};
+	unsigned int n[4] = { 0 }, clean = 0;
+
+	for (unsigned int i = 1; i <= runs; i++) {
+		struct sim_program p = {
+			.name = c->name, .ncpus = 3, .setup = seed_setup, .arg = (void *)c,
+			.detect = c->detect, .flags = SIM_PROG_BOOT, .machine = c->machine,
+		};
+		struct sim_explore_opts o = { .strategy = "random", .seed = i, .budget = 1 };
+		struct sim_result r;
+		char err[256];
+		unsigned int k = 3;
+
+		if (sim_explore(&p, &o, &r, err, sizeof(err))) {
+			fprintf(stderr, "hvsim-bench: %s: %s\n", c->name, err);
+			exit(2);
+		}
+		if (!r.failures)
+			clean++;
+		else
+			for (k = 0; k < 3 && !strstr(r.message, kinds[k]); k++)
+				;
+		n[k] += r.failures != 0;
+		sim_result_release(&r);
+	}
+	printf("%s_outcomes: %u random schedules: %u #UD (a), %u lock held at user return (b), "
+	       "%u deadlock (c), %u other, %u clean\n", c->name, runs, n[0], n[1], n[2], n[3],
+	       clean);
+}
+
+void bench_seeds(bool proofs)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct seed_case *c = &cases[i];
+
+		if (c->pre_fix) {
+			if (proofs)
+				continue;
+			print_found(c, "pct:3", 2000);
+			print_found(c, "dfs:2", 1000000);
+			if (!strcmp(c->name, "seed001_pre_fix"))
+				print_seed001_outcomes(c, 300);
+		} else {
+			print_proof(c, proofs ? PROOF_CAP : c->cap);
+		}
+		fflush(stdout);
+	}
+}
