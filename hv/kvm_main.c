@@ -526,6 +526,9 @@ static int kvm_set_memory_region(struct kvm *kvm, const struct kvm_userspace_mem
 	if ((mem->memory_size & (PAGE_SIZE - 1)) || (mem->guest_phys_addr & (PAGE_SIZE - 1)) ||
 	    (mem->userspace_addr & (PAGE_SIZE - 1)))
 		return -EINVAL;
+	/* The user range must be user space (KVM's access_ok()), whole. */
+	if (!access_ok((const void __user *)(uintptr_t)mem->userspace_addr, mem->memory_size))
+		return -EINVAL;
 	if (mem->slot >= KVM_USER_MEM_SLOTS)
 		return -EINVAL;
 	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr)

@@ -146,6 +146,32 @@ Test(hv, bad_arguments_get_kvms_error_codes, .timeout = 60)
 	cr_expect_eq(c.r.errs[5], -EEXIST, "a vCPU id twice");
 	cr_expect_eq(c.r.errs[6], -EBADF, "a bad fd");
 	cr_expect_eq(c.r.errs[7], 1, "KVM_CAP_USER_MEMORY");
+	{
+		static const struct {
+			long want;
+			const char *what;
+		} more[] = {
+			{ -EINVAL, "a slot flag that does not exist" },
+			{ -EINVAL, "a slot size not a page multiple" },
+			{ -EINVAL, "a slot's user range outside user space" },
+			{ -EINVAL, "a slot number past the maximum" },
+			{ -EFAULT, "the region struct not in user memory" },
+			{ 0, "a good slot" },
+			{ -EEXIST, "a slot overlapping it" },
+			{ -ENOENT, "the dirty log of a slot without logging" },
+			{ -EINVAL, "the dirty log of a slot past the maximum" },
+			{ 0, "an unknown capability" },
+			{ -EINVAL, "a VM ioctl on /dev/kvm" },
+			{ -EINVAL, "KVM_RUN with an argument" },
+			{ -ENOTTY, "a vCPU ioctl on a VM fd" },
+			{ -ENODEV, "mmap of a VM fd" },
+			{ -EINVAL, "mmap of a vCPU fd past its kvm_run page" },
+		};
+
+		for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+			cr_expect_eq(c.r.more_errs[i], more[i].want, "%s: %ld", more[i].what,
+				     c.r.more_errs[i]);
+	}
 	cr_expect(!c.vmx_left_on);
 	sim_result_release(&r);
 }

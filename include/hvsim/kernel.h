@@ -549,6 +549,13 @@ void fput(struct file *f);
 /* Bytes NOT copied (0 on success): a range outside the process's user memory faults. */
 unsigned long copy_from_user(void *to, const void __user *from, unsigned long n);
 unsigned long copy_to_user(void __user *to, const void *from, unsigned long n);
+/*
+ * Whether [@p, @p + @n) is user space (an empty range always is). A
+ * process's address space is its user memory, so this is the range
+ * copy_*_user() accept (Linux's checks only the bound, TASK_SIZE; hvsim
+ * has nothing else below it).
+ */
+bool access_ok(const void __user *p, unsigned long n);
 
 /*
  * Fault injection, as syzkaller's fail_nth: the Nth fallible call of a

@@ -137,6 +137,15 @@ static bool user_range_ok(const struct sim_process *p, const void *uptr, unsigne
 	return p && a >= lo && n <= p->umem_len && a - lo <= p->umem_len - n;
 }
 
+bool access_ok(const void __user *uptr, unsigned long n)
+{
+	struct machine *m = kcall(uptr, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+
+	/* An empty range is fine anywhere (a slot's deletion may pass address 0). */
+	return p && (!n || user_range_ok(p, uptr, n));
+}
+
 unsigned long copy_from_user(void *to, const void __user *from, unsigned long n)
 {
 	struct machine *m = kcall(from, CALLER_PC);

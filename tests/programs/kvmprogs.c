@@ -47,6 +47,49 @@ void kvmp_lifecycle_task(void *arg)
 	res.closes[2] = sim_sys_close(kvm);
 }
 
+/* Memory slots, the dirty log, capabilities and fd kinds: res.more_errs, in order. */
+static void bad_memory_args(int kvm, int vm, int vcpu)
+{
+	size_t ulen;
+	char *umem = sim_user_mem(&ulen);
+	struct kvm_userspace_memory_region *r = (void *)umem;
+	struct kvm_dirty_log *log = (void *)(umem + 64);
+	uintptr_t page = ((uintptr_t)umem + 2 * 4096 - 1) & ~(uintptr_t)4095;
+	long *e = res.more_errs;
+
+	*r = (struct kvm_userspace_memory_region){
+		.slot = 0, .guest_phys_addr = 0x10000, .memory_size = 2 * 4096, .userspace_addr = page,
+	};
+	r->flags = 1U << 7;
+	*e++ = sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)r);	/* -EINVAL: flags */
+	r->flags = 0;
+	r->memory_size = 4096 + 8;
+	*e++ = sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)r);	/* -EINVAL: size */
+	r->memory_size = 2 * 4096;
+	r->userspace_addr = 0x1000;
+	*e++ = sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)r);	/* -EINVAL: not user */
+	r->userspace_addr = page;
+	r->slot = 4096;
+	*e++ = sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)r);	/* -EINVAL: slot */
+	r->slot = 0;
+	*e++ = sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, 8);		/* -EFAULT */
+	*e++ = sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)r);	/* 0 */
+	r->slot = 1;
+	r->guest_phys_addr = 0x11000;
+	*e++ = sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)r);	/* -EEXIST */
+	log->slot = 0;
+	log->dirty_bitmap = umem + 128;
+	*e++ = sim_sys_ioctl(vm, KVM_GET_DIRTY_LOG, (unsigned long)log);	/* -ENOENT: not logged */
+	log->slot = 4096;
+	*e++ = sim_sys_ioctl(vm, KVM_GET_DIRTY_LOG, (unsigned long)log);	/* -EINVAL */
+	*e++ = sim_sys_ioctl(kvm, KVM_CHECK_EXTENSION, 9999);			/* 0: unknown */
+	*e++ = sim_sys_ioctl(kvm, KVM_CREATE_VCPU, 0);				/* -EINVAL: not /dev/kvm's */
+	*e++ = sim_sys_ioctl(vcpu, KVM_RUN, 1);					/* -EINVAL: an argument */
+	*e++ = sim_sys_ioctl(vm, KVM_GET_REGS, (unsigned long)umem);		/* -ENOTTY: a VM fd */
+	*e++ = (long)sim_sys_mmap(NULL, 4096, PROT_READ, MAP_SHARED, vm, 0);	/* -ENODEV */
+	*e++ = (long)sim_sys_mmap(NULL, 4096, PROT_READ, MAP_SHARED, vcpu, 4096); /* -EINVAL */
+}
+
 void kvmp_bad_args_task(void *arg)
 {
 	int kvm, vm;
@@ -63,6 +106,7 @@ void kvmp_bad_args_task(void *arg)
 	res.errs[5] = sim_sys_ioctl(vm, KVM_CREATE_VCPU, 1);		/* -EEXIST */
 	res.errs[6] = sim_sys_ioctl(99, KVM_RUN, 0);			/* -EBADF */
 	res.errs[7] = sim_sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY);	/* 1 */
+	bad_memory_args(kvm, vm, (int)res.vcpu);
 	sim_sys_close((int)res.vcpu);
 	sim_sys_close(vm);
 	sim_sys_close(kvm);

@@ -17,6 +17,7 @@ struct kvmp_result {
 	uint32_t exit_reason;		/* kvm_run after it */
 	uint64_t fail_reason;		/* fail_entry.hardware_entry_failure_reason */
 	long errs[8];			/* the bad-argument calls, in program order */
+	long more_errs[16];		/* ... memory slots, dirty log, capabilities, fd kinds */
 	long closes[3];
 	/* Hotplug (seed 000): */
 	int add_ret;			/* add_cpu(2) */
