@@ -316,10 +316,11 @@ static double bench_kvm_run(double *sim_cycles)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: hvsim-bench [--seeds | --proofs]\n"
+	fprintf(stderr, "usage: hvsim-bench [--seeds | --proofs] [CASE...]\n"
 			"  (none)    the engine's figures, then the seed explorations\n"
 			"  --seeds   the seed explorations only\n"
-			"  --proofs  the fixed seeds' dfs:2 runs to exhaustion (minutes)\n");
+			"  --proofs  the fixed seeds' dfs:2 runs to exhaustion (minutes)\n"
+			"  CASE      only these seed cases (seed000_fixed, seed003_small_fixed, ...)\n");
 	return 2;
 }
 
@@ -329,13 +330,10 @@ int main(int argc, char **argv)
 	double checks[REPS], vmx[REPS], ipi[REPS], ipi_cycles[REPS], kvmr[REPS], kvmr_cycles[REPS];
 	unsigned int rows, msr_rows;
 
-	if (argc > 2)
-		return usage();
-	if (argc == 2) {
+	if (argc >= 2) {
 		if (strcmp(argv[1], "--seeds") && strcmp(argv[1], "--proofs"))
 			return usage();
-		bench_seeds(!strcmp(argv[1], "--proofs"));
-		return 0;
+		return bench_seeds(!strcmp(argv[1], "--proofs"), argv + 2, argc - 2);
 	}
 	for (int i = 0; i < REPS; i++) {
 		sw[i] = bench_switch();
@@ -366,6 +364,5 @@ int main(int argc, char **argv)
 	printf("kvm_run_round_trip: %.0f ns (%.0f simulated cycles)\n", median(kvmr, REPS),
 	       median(kvmr_cycles, REPS));
 	fflush(stdout);
-	bench_seeds(false);
-	return 0;
+	return bench_seeds(false, NULL, 0);
 }

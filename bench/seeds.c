@@ -189,10 +189,32 @@ static void print_seed001_outcomes(const struct seed_case *c, unsigned int runs)
 	       clean);
 }
 
-void bench_seeds(bool proofs)
+/* Whether @name is among @names (none: every case). */
+static bool selected(const char *name, char **names, int n)
 {
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return n == 0;
+}
+
+int bench_seeds(bool proofs, char **names, int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t k = 0;
+
+		while (k < sizeof(cases) / sizeof(cases[0]) && strcmp(cases[k].name, names[i]))
+			k++;
+		if (k == sizeof(cases) / sizeof(cases[0])) {
+			fprintf(stderr, "hvsim-bench: no seed case %s\n", names[i]);
+			return 2;
+		}
+	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct seed_case *c = &cases[i];
+
+		if (!selected(c->name, names, n))
+			continue;
 
 		if (c->pre_fix) {
 			if (proofs)
@@ -206,4 +228,5 @@ void bench_seeds(bool proofs)
 		}
 		fflush(stdout);
 	}
+	return 0;
 }

@@ -8,8 +8,9 @@
 /*
  * One line per exploration: pre-fix variants found by pct:3 and dfs:2,
  * fixed ones under dfs:2 up to their CI cap; with @proofs, only the fixed
- * ones, to exhaustion.
+ * ones, to exhaustion. @names (@n of them) picks cases; none: all. 0, or
+ * 2 for a name that is not a case.
  */
-void bench_seeds(bool proofs);
+int bench_seeds(bool proofs, char **names, int n);
 
 #endif /* HVSIM_BENCH_SEEDS_H */
