@@ -144,10 +144,11 @@ static void print_proof(const struct seed_case *c, uint64_t cap)
 	double secs;
 	struct sim_result r = explore(c, "dfs:2", cap, &secs);
 
-	printf("%s_dfs:2: %s after %" PRIu64 " schedules in %.1f s (%.0f schedules/s)%s%s\n",
+	printf("%s_dfs:2: %s after %" PRIu64 " schedules in %.1f s (%.0f schedules/s; %" PRIu64
+	       " abandoned as redundant, %" PRIu64 " restarts, longest run %" PRIu64 " steps)%s%s\n",
 	       c->name, r.failures ? "FAILED" : r.exhausted ? "exhausted clean" : "clean, not exhausted",
-	       r.schedules, secs, r.schedules / secs, r.failures ? ": " : "",
-	       r.failures ? r.message : "");
+	       r.schedules, secs, r.schedules / secs, r.abandoned, r.restarts, r.max_run_steps,
+	       r.failures ? ": " : "", r.failures ? r.message : "");
 	sim_result_release(&r);
 }
 
