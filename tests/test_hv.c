@@ -352,7 +352,7 @@ Test(hv, seed000_fixed_refuses_the_cpu_in_every_schedule, .timeout = 600)
 
 static struct hvcase kick_case_with(const char *variant, void (*kicker)(void *))
 {
-	/* The kicker has a CPU of its own: the model has no scheduler tick to share one. */
+	/* The kicker has a CPU of its own: with no timed tick, sharing would only add schedules. */
 	struct hvcase c = { .hc = {
 		.ncpus = 3, .machine = "3 slots: skylake-sp x3",
 		.tasks = { UA(0, kvmp_migrating_vcpu_task, 0), UA(2, kicker, 0) },

@@ -191,7 +191,7 @@ void kvmp_migrating_vcpu_task(void *arg)
 
 /*
  * A kicker of seed 003: the vCPU task's process, on CPU 2 of its own (the
- * model has no scheduler tick to share one), once the VM exists. Its user
+ * model has no timed tick: sharing would only add schedules), once the VM exists. Its user
  * memory: the vCPU task's affinity mask at 0, its own at 8, a memory-slot
  * region at 64, a dirty-log request at 128, the bitmap at 256, and the
  * slot's pages from the second page on. Returns the VM's fd.
