@@ -4,6 +4,7 @@
 
 #include "kprogs.h"
 
+#include <errno.h>
 #include <stdint.h>
 
 #include "hvsim/kernel.h"
@@ -722,6 +723,34 @@ void kp_remove_cpu_task(void *arg)
 	res.count = remove_cpu(2);
 	res.flag = cpu_online(2) || cpu_active(2) || num_online_cpus() != 2;
 	on_each_cpu(rm_hit, NULL, 1);
+}
+
+/* ---- a call queued for a CPU that goes straight back down ------------------------ */
+
+static int refuse_cpu2(unsigned int cpu)
+{
+	return cpu == 2 ? -EIO : 0;
+}
+
+/* Hot-adds CPU 2, whose ONLINE callback refuses it: up, then down again at once. */
+void kp_add_refused_cpu2_task(void *arg)
+{
+	(void)arg;
+	cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "test/refuse:online", refuse_cpu2, NULL);
+	WRITE_ONCE(res.flag, 1);
+	res.count = add_cpu(2);
+}
+
+/* Calls CPU 2, waiting, once it is online: the call runs there once, or finds it gone. */
+void kp_call_dying_cpu_task(void *arg)
+{
+	(void)arg;
+	while (!READ_ONCE(res.flag))
+		cpu_relax();
+	while (!cpu_online(2) && !READ_ONCE(res.count))
+		cpu_relax();
+	res.order[0] = smp_call_function_single(2, rm_hit, NULL, 1);
+	res.norder = 1;
 }
 
 /* ---- module parameters ----------------------------------------------------------- */

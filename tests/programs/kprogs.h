@@ -25,6 +25,13 @@ void kp_irq_target_task(void *arg);
  * tick). kp_flag_spinner_task(1) spins with preemption off: it keeps the CPU.
  */
 void kp_flag_spinner_task(void *arg);
+/*
+ * kp_add_refused_cpu2_task hot-adds CPU 2 with an ONLINE callback that
+ * refuses it (count: add_cpu's return); kp_call_dying_cpu_task calls CPU 2,
+ * waiting, as soon as it is online (order[0] its return, hits[2] the runs).
+ */
+void kp_add_refused_cpu2_task(void *arg);
+void kp_call_dying_cpu_task(void *arg);
 void kp_flag_writer_task(void *arg);
 void kp_irq_sender_task(void *arg);
 void kp_arrival_target_task(void *arg);
