@@ -316,11 +316,12 @@ static double bench_kvm_run(double *sim_cycles)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: hvsim-bench [--seeds | --proofs] [CASE...]\n"
+	fprintf(stderr, "usage: hvsim-bench [--seeds | --proofs] [CASE...] | --trace CASE FILE\n"
 			"  (none)    the engine's figures, then the seed explorations\n"
 			"  --seeds   the seed explorations only\n"
 			"  --proofs  the fixed seeds' dfs:2 runs to exhaustion (minutes)\n"
-			"  CASE      only these seed cases (seed000_fixed, seed003_small_fixed, ...)\n");
+			"  CASE      only these seed cases (seed000_fixed, seed003_small_fixed, ...)\n"
+			"  --trace CASE FILE  the trace of CASE's default run (hvsim trace-dump)\n");
 	return 2;
 }
 
@@ -330,6 +331,8 @@ int main(int argc, char **argv)
 	double checks[REPS], vmx[REPS], ipi[REPS], ipi_cycles[REPS], kvmr[REPS], kvmr_cycles[REPS];
 	unsigned int rows, msr_rows;
 
+	if (argc >= 2 && !strcmp(argv[1], "--trace"))
+		return argc == 4 ? bench_seed_trace(argv[2], argv[3]) : usage();
 	if (argc >= 2) {
 		if (strcmp(argv[1], "--seeds") && strcmp(argv[1], "--proofs"))
 			return usage();

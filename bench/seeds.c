@@ -190,6 +190,42 @@ static void print_seed001_outcomes(const struct seed_case *c, unsigned int runs)
 	       clean);
 }
 
+int bench_seed_trace(const char *name, const char *path)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct seed_case *c = &cases[i];
+		struct sim_program p = {
+			.name = c->name, .ncpus = 3, .setup = seed_setup, .arg = (void *)c,
+			.detect = c->detect, .flags = SIM_PROG_BOOT, .machine = c->machine,
+		};
+		struct sim_explore_opts o = {
+			.strategy = "timed", .seed = 1, .budget = 1, .trace_every_run = true,
+		};
+		struct sim_result r;
+		char err[256];
+		FILE *f;
+
+		if (strcmp(c->name, name))
+			continue;
+		if (sim_explore(&p, &o, &r, err, sizeof(err))) {
+			fprintf(stderr, "hvsim-bench: %s: %s\n", c->name, err);
+			return 2;
+		}
+		f = fopen(path, "wb");
+		if (!f || fwrite(r.trace, 1, r.trace_len, f) != r.trace_len || fclose(f)) {
+			fprintf(stderr, "hvsim-bench: cannot write %s\n", path);
+			sim_result_release(&r);
+			return 2;
+		}
+		printf("%s: %" PRIu64 " steps, %s, trace in %s\n", c->name, r.steps,
+		       r.failures ? r.message : "clean", path);
+		sim_result_release(&r);
+		return 0;
+	}
+	fprintf(stderr, "hvsim-bench: no seed case %s\n", name);
+	return 2;
+}
+
 /* Whether @name is among @names (none: every case). */
 static bool selected(const char *name, char **names, int n)
 {

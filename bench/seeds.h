@@ -12,5 +12,7 @@
  * 2 for a name that is not a case.
  */
 int bench_seeds(bool proofs, char **names, int n);
+/* The trace of seed case @name's default (timed) run, into @path: 0, or 2. */
+int bench_seed_trace(const char *name, const char *path);
 
 #endif /* HVSIM_BENCH_SEEDS_H */
