@@ -348,6 +348,47 @@ Test(hv, seed000_fixed_refuses_the_cpu_in_every_schedule, .timeout = 600)
 	sim_result_release(&r);
 }
 
+/* Whether the traced run @r logged a line containing @text (printk). */
+static bool hv_logged(const struct sim_result *r, const char *text)
+{
+	struct trace_reader *tr;
+	struct trace_event e;
+	char err[256];
+	bool found = false;
+
+	cr_assert_not_null(r->trace);
+	cr_assert_eq(trace_reader_open_mem(&tr, r->trace, r->trace_len, "run", err, sizeof(err)),
+		     0, "%s", err);
+	while (!found && trace_next(tr, &e, err, sizeof(err)) == 1) {
+		const char *s = e.type == TR_LOG ? trace_reader_string(tr, e.str) : NULL;
+
+		found = s && strstr(s, text);
+	}
+	trace_reader_close(tr);
+	return found;
+}
+
+/* Fixed, with each CPU that differs: refused with KVM's message, the add fails. */
+Test(hv, seed000_fixed_refuses_with_kvms_message, .timeout = 120)
+{
+	static const char *const slots[] = { NOVMX_SLOT, KABY_SLOT };
+
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		struct hvcase c = hotplug_case(slots[i], V_FIXED, 0, 2);
+		struct sim_explore_opts o = {
+			.strategy = "timed", .seed = 1, .budget = 1, .trace_every_run = true,
+		};
+		struct sim_result r = hvrun_opts(&c, &o);
+
+		cr_expect_eq(r.failures, 0, "%s: %s", slots[i], r.message);
+		cr_expect(hv_logged(&r, "kvm: CPU2 is incompatible with online CPUs"), "%s", slots[i]);
+		cr_expect_neq(c.r.add_ret, 0);
+		cr_expect_neq(c.r.readd_ret, 0, "refused again, not stuck");
+		cr_expect_eq(c.r.online, 0);
+		sim_result_release(&r);
+	}
+}
+
 /* ---- seed 003: kvm_vcpu_kick() reading vcpu->cpu while the vCPU migrates ---------- */
 
 static struct hvcase kick_case_with(const char *variant, void (*kicker)(void *))
