@@ -301,6 +301,7 @@ static struct kvm *kvm_create_vm(unsigned long type)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&kvm->lock);
 	mutex_init(&kvm->slots_lock);
+	kvm_arch_init_vm(kvm);
 	kvm->users_count = 1;
 	if (hv_flag(HV_KVM_ADD_VM_HOOKS)) {
 		r = hv_flag(HV_VM_ADD_ERROR_PATH) ? kvm_add_vm(kvm) : kvm_add_vm_reviewed(kvm);
@@ -619,6 +620,7 @@ static long kvm_vm_ioctl_check_extension(long ext)
 {
 	switch (ext) {
 	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_EXT_CPUID:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
@@ -679,7 +681,7 @@ static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : (long)PAGE_SIZE;
 	default:
-		return -EINVAL;
+		return kvm_arch_dev_ioctl(ioctl, arg);
 	}
 }
 

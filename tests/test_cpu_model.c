@@ -914,7 +914,7 @@ Test(cpu_model, file_error_unknown_keyword, .timeout = 10)
 	char err[ERRLEN];
 
 	parse_text(text, strlen(text), 3, err);
-	cr_assert(strstr(err, "expected a keyword (name, description, cpuid, msr, cost, choice), found 'cpuif'"),
+	cr_assert(strstr(err, "expected a keyword (name, description, cpuid, msr, cost, choice, frequency), found 'cpuif'"),
 		  "%s", err);
 }
 

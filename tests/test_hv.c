@@ -186,7 +186,7 @@ Test(hv, seed000_no_check_lets_a_kaby_lake_in_and_entry_fails, .timeout = 120)
 
 	/* KVM WARNs when the VMCS setup's VMWRITE of TSC_MULTIPLIER fails (no such field there). */
 	cr_expect_eq(r.failures, 1, "%s", r.message);
-	cr_expect(strstr(r.message, "WARNING") && strstr(r.message, "vmcs_write64"), "%s",
+	cr_expect(strstr(r.message, "WARNING") && strstr(r.message, "vmwrite_error"), "%s",
 		  r.message);
 	cr_expect_eq(c.r.add_ret, 0, "the Kaby Lake came up: %d", c.r.add_ret);
 	cr_expect_eq(c.r.affinity, 0);

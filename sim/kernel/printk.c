@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu/hw.h"
+#include "cpu/model.h"
 #include "engine/report.h"
 #include "engine/strbuf.h"
 #include "kernel/kmodel.h"
@@ -27,6 +29,76 @@ int printk(const char *fmt, ...)
 	strbuf_printf(&kmodel_of(m)->log, "%s%s", line,
 		      n > 0 && line[strlen(line) - 1] == '\n' ? "" : "\n");
 	machine_trace_log(m, line);
+	return n;
+}
+
+int ratelimit_at(struct ratelimit_state *rs, uint64_t now_ns, int *suppressed)
+{
+	*suppressed = 0;
+	if (!rs->interval_ns)
+		return 1;
+	if (!rs->started) {
+		rs->started = true;
+		rs->begin_ns = now_ns;
+	}
+	/* A CPU whose clock is behind the window's start sees the window still open. */
+	if (now_ns >= rs->begin_ns && now_ns - rs->begin_ns >= rs->interval_ns) {
+		*suppressed = rs->missed;
+		rs->begin_ns = now_ns;
+		rs->printed = 0;
+		rs->missed = 0;
+	}
+	if (rs->printed < rs->burst) {
+		rs->printed++;
+		return 1;
+	}
+	rs->missed++;
+	return 0;
+}
+
+/*
+ * The calling CPU's clock in nanoseconds: its cycles at its model's
+ * nominal frequency. Linux's ratelimit reads jiffies; the window and the
+ * burst are the same.
+ */
+static uint64_t clock_ns(const struct machine *m)
+{
+	uint64_t mhz = model_freq_mhz(hw_cur(m)->model);
+	uint64_t cycles = m->cur_cpu->cycles;
+
+	return cycles / mhz * 1000 + cycles % mhz * 1000 / mhz;
+}
+
+static int ratelimit(struct machine *m, struct ratelimit_state *rs, const char *func)
+{
+	int suppressed, ret;
+
+	if (!m->running)
+		return 1;
+	ret = ratelimit_at(rs, clock_ns(m), &suppressed);
+	if (suppressed)
+		printk("%s: %d callbacks suppressed", func, suppressed);
+	return ret;
+}
+
+int ___ratelimit(struct ratelimit_state *rs, const char *func)
+{
+	return ratelimit(kcall(rs, CALLER_PC), rs, func);
+}
+
+int __printk_ratelimited(struct ratelimit_state *rs, const char *fmt, ...)
+{
+	struct machine *m = kcall(rs, CALLER_PC);
+	char line[512];
+	va_list ap;
+	int n;
+
+	if (!ratelimit(m, rs, rs->func))
+		return 0;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	printk("%s", line);
 	return n;
 }
 
