@@ -144,7 +144,6 @@ struct kvm {
 	spinlock_t mmu_lock;
 	struct kvm_mmu_page *mmu_page_hash[KVM_NUM_MMU_PAGES];	/* by gfn; chains through hash_next */
 	struct kvm_mmu_page *active_mmu_pages;	/* every page, newest first; chains through link */
-	unsigned int n_used_mmu_pages;
 	uint64_t mmu_sp_serial;		/* the last page's serial (hvsim's, for the debug ioctl) */
 	uint64_t mmu_cache_miss;	/* pages made because none matched (kvm->stat.mmu_cache_miss) */
 };

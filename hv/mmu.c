@@ -151,8 +151,6 @@ void kvm_mmu_uninit_vm(struct kvm *kvm)
 		WARN_ON(sp->root_count);
 		kfree(sp);
 	}
-	kvm->active_mmu_pages = NULL;
-	kvm->n_used_mmu_pages = 0;
 }
 
 /* A bucket from the gfn (KVM's kvm_page_table_hashfn, a multiplicative hash). */
@@ -190,7 +188,6 @@ static struct kvm_mmu_page *kvm_mmu_get_page(struct kvm_vcpu *vcpu, uint64_t gfn
 	kvm->mmu_page_hash[b] = sp;
 	sp->link = kvm->active_mmu_pages;
 	kvm->active_mmu_pages = sp;
-	kvm->n_used_mmu_pages++;
 	return sp;
 }
 

@@ -14,6 +14,17 @@
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 
+/* One line into the run's log and trace, within the caller's step. */
+static void log_line(struct machine *m, const char *line)
+{
+	size_t len = strlen(line);
+
+	if (!m->running)
+		return;
+	strbuf_printf(&kmodel_of(m)->log, "%s%s", line, len && line[len - 1] == '\n' ? "" : "\n");
+	machine_trace_log(m, line);
+}
+
 int printk(const char *fmt, ...)
 {
 	struct machine *m = kcall(NULL, CALLER_PC);
@@ -24,11 +35,7 @@ int printk(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (!m->running)
-		return n;
-	strbuf_printf(&kmodel_of(m)->log, "%s%s", line,
-		      n > 0 && line[strlen(line) - 1] == '\n' ? "" : "\n");
-	machine_trace_log(m, line);
+	log_line(m, line);
 	return n;
 }
 
@@ -76,8 +83,12 @@ static int ratelimit(struct machine *m, struct ratelimit_state *rs, const char *
 	if (!m->running)
 		return 1;
 	ret = ratelimit_at(rs, clock_ns(m), &suppressed);
-	if (suppressed)
-		printk("%s: %d callbacks suppressed", func, suppressed);
+	if (suppressed) {
+		char line[160];
+
+		snprintf(line, sizeof(line), "%s: %d callbacks suppressed", func, suppressed);
+		log_line(m, line);
+	}
 	return ret;
 }
 
@@ -86,6 +97,7 @@ int ___ratelimit(struct ratelimit_state *rs, const char *func)
 	return ratelimit(kcall(rs, CALLER_PC), rs, func);
 }
 
+/* One step, as printk's: the decision and the line together. */
 int __printk_ratelimited(struct ratelimit_state *rs, const char *fmt, ...)
 {
 	struct machine *m = kcall(rs, CALLER_PC);
@@ -98,7 +110,7 @@ int __printk_ratelimited(struct ratelimit_state *rs, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	printk("%s", line);
+	log_line(m, line);
 	return n;
 }
 
