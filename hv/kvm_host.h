@@ -15,6 +15,7 @@
  *       kvm_count_lock (raw spinlock; generations before kvm-add-vm-hooks)
  *   kvm->lock
  *     vcpu->mutex
+ *       kvm->mmu_lock (spinlock)
  */
 #ifndef HV_KVM_HOST_H
 #define HV_KVM_HOST_H
@@ -27,6 +28,9 @@
 #include "hvsim/kvm.h"
 
 #define KVM_MAX_VCPUS		8
+/* Shadow-page hash buckets (KVM has 1 << 12; a handful of pages here). */
+#define KVM_MMU_HASH_SHIFT	6
+#define KVM_NUM_MMU_PAGES	(1 << KVM_MMU_HASH_SHIFT)
 
 /* ---- vCPU requests (bits of vcpu->requests) ---- */
 
@@ -47,6 +51,48 @@ enum {
 };
 
 struct kvm;
+struct kvm_mmu_page;
+
+/*
+ * What a shadow page translates for, the key it is found by with its gfn
+ * (KVM's kvm_mmu_page_role, 5.14 fields). Nothing of the vCPU's CPUID is
+ * in it, MAXPHYADDR and GBPAGES included: seed 002's defect.
+ */
+union kvm_mmu_page_role {
+	uint32_t word;
+	struct {
+		unsigned int level:4;		/* 4: a PML4 table ... 1: a page table */
+		unsigned int gpte_is_8_bytes:1;	/* PAE or long mode guest entries */
+		unsigned int quadrant:2;
+		unsigned int direct:1;		/* no guest table behind it */
+		unsigned int access:3;
+		unsigned int invalid:1;		/* zapped while still some vCPU's root */
+		unsigned int efer_nx:1;
+		unsigned int cr0_wp:1;
+		unsigned int smep_andnot_wp:1;
+		unsigned int smap_andnot_wp:1;
+		unsigned int ad_disabled:1;
+		unsigned int guest_mode:1;
+		unsigned int :6;
+		unsigned int smm:8;
+	};
+};
+
+#define PT64_ROOT_4LEVEL	4
+
+/* Reserved bits of guest paging entries, [0] as a table pointer, [1] as a large page, by level - 1. */
+struct rsvd_bits_validate {
+	uint64_t rsvd_bits_mask[2][PT64_ROOT_4LEVEL];
+};
+
+/* The vCPU's MMU context (KVM's struct kvm_mmu, the shadow-paging root_mmu). */
+struct kvm_mmu {
+	union kvm_mmu_page_role root_role;	/* the role of the root it loads */
+	struct kvm_mmu_page *root;		/* loaded root (KVM's root_hpa); NULL: reload before entry */
+	uint64_t root_pgd;			/* guest CR3 when the context was made; 0 without paging */
+	struct rsvd_bits_validate guest_rsvd_check;	/* from MAXPHYADDR, GBPAGES, NX */
+	bool valid;				/* made since the vCPU's creation */
+};
 
 struct kvm_vcpu {
 	struct kvm *kvm;
@@ -61,6 +107,16 @@ struct kvm_vcpu {
 	bool preempted;
 	struct kvm_regs regs;		/* the GPR cache (RIP, RSP, RFLAGS live in the VMCS) */
 	void *arch;			/* vendor state (struct vcpu_vmx) */
+	/*
+	 * CPUID and the MMU, which KVM keeps in vcpu->arch (here arch is the
+	 * vendor's); under vcpu->mutex.
+	 */
+	struct kvm_cpuid_entry2 *cpuid_entries;	/* KVM_SET_CPUID2's table (kvzalloc), or NULL */
+	int cpuid_nent;
+	int maxphyaddr;			/* cpuid_query_maxphyaddr(): 0x80000008 EAX[7:0], else 36 */
+	/* The CPU of the latest VM entry; -1 before the first (cpuid-after-run-warn), else 0. */
+	int last_vmentry_cpu;
+	struct kvm_mmu mmu;		/* the MMU context (mmu.c) */
 };
 
 #define KVM_USER_MEM_SLOTS	32
@@ -84,6 +140,12 @@ struct kvm {
 	int online_vcpus;		/* atomic: vCPUs userspace can see */
 	struct kvm_vcpu *vcpu_array[KVM_MAX_VCPUS];
 	void *arch_mmu_post_init;	/* the MMU's per-VM state made at add (VM-hooks generation) */
+	/* The shadow MMU's pages (KVM's kvm->arch and kvm->stat), under mmu_lock: */
+	spinlock_t mmu_lock;
+	struct kvm_mmu_page *mmu_page_hash[KVM_NUM_MMU_PAGES];	/* by gfn; chains through hash_next */
+	struct kvm_mmu_page *active_mmu_pages;	/* every page, newest first; chains through link */
+	uint64_t mmu_sp_serial;		/* the last page's serial (hvsim's, for the debug ioctl) */
+	uint64_t mmu_cache_miss;	/* pages made because none matched (kvm->stat.mmu_cache_miss) */
 };
 
 /*

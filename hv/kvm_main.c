@@ -302,6 +302,7 @@ static struct kvm *kvm_create_vm(unsigned long type)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&kvm->lock);
 	mutex_init(&kvm->slots_lock);
+	kvm_arch_init_vm(kvm);
 	kvm->users_count = 1;
 	if (hv_flag(HV_KVM_ADD_VM_HOOKS)) {
 		r = hv_flag(HV_VM_ADD_ERROR_PATH) ? kvm_add_vm(kvm) : kvm_add_vm_reviewed(kvm);
@@ -623,6 +624,7 @@ static long kvm_vm_ioctl_check_extension(long ext)
 {
 	switch (ext) {
 	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_EXT_CPUID:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
@@ -683,7 +685,7 @@ static long kvm_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long a
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : (long)PAGE_SIZE;
 	default:
-		return -EINVAL;
+		return kvm_arch_dev_ioctl(ioctl, arg);
 	}
 }
 
@@ -703,18 +705,18 @@ void kvm_make_request(int req, struct kvm_vcpu *vcpu)
 {
 	/* Paired with the smp_mb() in kvm_check_request()'s caller (vcpu_enter_guest). */
 	smp_wmb();
-	set_bit(req & KVM_REQUEST_MASK, &vcpu->requests);
 	trace_kvm_make_request(vcpu->vcpu_id, req & KVM_REQUEST_MASK);
+	set_bit(req & KVM_REQUEST_MASK, &vcpu->requests);
 }
 
 bool kvm_check_request(int req, struct kvm_vcpu *vcpu)
 {
 	if (!test_bit(req & KVM_REQUEST_MASK, &vcpu->requests))
 		return false;
+	trace_kvm_check_request(vcpu->vcpu_id, req & KVM_REQUEST_MASK);
 	clear_bit(req & KVM_REQUEST_MASK, &vcpu->requests);
 	/* Paired with kvm_make_request()'s smp_wmb(): the request's data is seen. */
 	smp_mb__after_atomic();
-	trace_kvm_check_request(vcpu->vcpu_id, req & KVM_REQUEST_MASK);
 	return true;
 }
 

@@ -3,7 +3,9 @@
  * hv/'s tracepoints, in the role of KVM's trace.h: a request made and
  * seen, a kick with the CPU it aims at. Each is one TR_POINT record in a
  * traced run and nothing else: the timeline draws a request from the
- * make to the check, and a kick to the IPI it sends.
+ * make to the check, and a kick to the IPI it sends. A point is recorded
+ * at the caller's next operation, so the request's two are placed right
+ * before the set_bit() that makes it and the clear_bit() that consumes it.
  *
  *   event               first value   second value
  *   kvm_make_request    vCPU id       request number

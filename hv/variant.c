@@ -45,6 +45,12 @@ struct hv_flag_info hv_flag_table[HV_NR_FLAGS] = {
 	[HV_KICK_READ_ONCE] = { "kick-read-once", "003", 1,
 		"kvm_vcpu_kick and kvm_make_vcpus_request_mask read vcpu->cpu once, with "
 		"READ_ONCE, after the mode check", 0 },
+	[HV_CPUID_AFTER_RUN_WARN] = { "cpuid-after-run-warn", "002", 3,
+		"last_vmentry_cpu starts at -1 and KVM_SET_CPUID2 after KVM_RUN warns through "
+		"pr_warn_ratelimited (Linux 5.14); off: no warning, last_vmentry_cpu starts at 0", 0 },
+	[HV_CPUID_AFTER_RUN_REJECT] = { "cpuid-after-run-reject", "002", 4,
+		"KVM_SET_CPUID2 after KVM_RUN fails with -EINVAL unless the CPUID is unchanged, "
+		"and no longer warns (early 2022, Linux 5.17)", HV_BIT(HV_CPUID_AFTER_RUN_WARN) },
 };
 
 static int flag_by_name(const char *name, size_t len)

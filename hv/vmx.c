@@ -271,14 +271,22 @@ static uint64_t vmcs_read64(unsigned long field)
 	return __vmcs_readl(field);
 }
 
-static void __vmcs_writel(unsigned long field, unsigned long value)
+/*
+ * A failed VMWRITE, out of line as KVM's vmwrite_error(): the WARN's title
+ * names this function whatever the compiler inlines around the writers.
+ */
+static __attribute__((noinline)) void vmwrite_error(unsigned long field, unsigned long value)
 {
 	unsigned long error;
 
-	if (vmwrite(field, value) == VMX_SUCCEED)
-		return;
 	vmread(VMCS_VM_INSTRUCTION_ERROR, &error);
 	vmx_insn_failed("kvm: vmwrite failed: field=%lx val=%lx err=%lu\n", field, value, error);
+}
+
+static void __vmcs_writel(unsigned long field, unsigned long value)
+{
+	if (vmwrite(field, value) != VMX_SUCCEED)
+		vmwrite_error(field, value);
 }
 
 static void vmcs_write16(unsigned long field, uint16_t value)
@@ -1019,7 +1027,6 @@ static int vmx_vcpu_create(struct kvm_vcpu *vcpu)
 	vmx_list_init(&vmx->vmcs01.loaded_vmcss_on_cpu_link);
 	vmx->loaded_vmcs = &vmx->vmcs01;
 	vmx->vcpu = vcpu;
-	vmx->last_vmentry_cpu = -1;
 	vcpu->arch = vmx;
 	return 0;
 
@@ -1057,7 +1064,7 @@ static int vmx_vcpu_run(struct kvm_vcpu *vcpu)
 		vmx->loaded_vmcs->host_state.cr4 = cr4;
 	}
 
-	vmx->last_vmentry_cpu = (int)smp_processor_id();
+	vcpu->last_vmentry_cpu = (int)smp_processor_id();
 	r = vmx->loaded_vmcs->launched ? vmresume() : vmlaunch();
 
 	vmx->fail = r != VMX_SUCCEED;
@@ -1199,7 +1206,7 @@ static int vmx_handle_exit(struct kvm_vcpu *vcpu)
 	if (vmx->exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_entry_failure_reason = vmx->exit_reason;
-		vcpu->run->fail_entry.cpu = (uint32_t)vmx->last_vmentry_cpu;
+		vcpu->run->fail_entry.cpu = (uint32_t)vcpu->last_vmentry_cpu;
 		return 0;
 	}
 	if (unlikely(vmx->fail)) {
@@ -1209,7 +1216,7 @@ static int vmx_handle_exit(struct kvm_vcpu *vcpu)
 		vmread(VMCS_VM_INSTRUCTION_ERROR, &error);
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_entry_failure_reason = error;
-		vcpu->run->fail_entry.cpu = (uint32_t)vmx->last_vmentry_cpu;
+		vcpu->run->fail_entry.cpu = (uint32_t)vcpu->last_vmentry_cpu;
 		return 0;
 	}
 	if (basic < KVM_VMX_MAX_EXIT_HANDLERS && kvm_vmx_exit_handlers[basic])

@@ -73,7 +73,6 @@ struct vcpu_vmx {
 	bool fail;			/* the last VMLAUNCH/VMRESUME was a VMfail */
 	uint32_t exit_intr_info;	/* VM_EXIT_INTR_INFO of the last exit */
 	uint32_t idt_vectoring_info;	/* IDT_VECTORING_INFO_FIELD of the last exit */
-	int last_vmentry_cpu;		/* where the last entry ran (KVM: vcpu->arch's) */
 };
 
 extern struct vmcs_config vmcs_config;

@@ -20,8 +20,10 @@
 
 #include <string.h>
 
+#include "cpuid.h"
 #include "hvsim/hw.h"
 #include "hvsim/x86/processor-flags.h"
+#include "mmu.h"
 #include "variant.h"
 
 /* CPUID bits behind the CR4 bits Linux reserves when a feature is absent. */
@@ -98,19 +100,36 @@ void kvm_arch_hardware_disable(void)
 	vmx_x86_ops.hardware_disable();
 }
 
+void kvm_arch_init_vm(struct kvm *kvm)
+{
+	kvm_mmu_init_vm(kvm);
+}
+
 void kvm_arch_destroy_vm(struct kvm *kvm)
 {
 	kvm_free_vcpus(kvm);
+	kvm_mmu_uninit_vm(kvm);
 	kfree(kvm->arch_mmu_post_init);
 }
 
+/*
+ * last_vmentry_cpu is -1 until the first VM entry from 5.14 on
+ * (cpuid-after-run-warn), which is how KVM_SET_CPUID2 tells a vCPU that
+ * has run; before, nothing set it at creation (0, from the zeroed vCPU).
+ */
 int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 {
+	if (hv_flag(HV_CPUID_AFTER_RUN_WARN))
+		vcpu->last_vmentry_cpu = -1;
+	vcpu->maxphyaddr = cpuid_query_maxphyaddr(vcpu);
+	kvm_mmu_create(vcpu);
 	return vmx_x86_ops.vcpu_create(vcpu);
 }
 
 void kvm_arch_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
+	kvm_mmu_destroy(vcpu);
+	kvm_vcpu_free_cpuid(vcpu);
 	vmx_x86_ops.vcpu_free(vcpu);
 }
 
@@ -147,6 +166,10 @@ static int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	int r = vcpu_check_requests(vcpu);
 
 	if (r <= 0)
+		return r;
+	/* A root for the guest's CR3, found by its role or made (seed 002's reuse). */
+	r = kvm_mmu_reload(vcpu);
+	if (unlikely(r))
 		return r;
 	preempt_disable();
 	local_irq_disable();
@@ -247,16 +270,28 @@ static int kvm_arch_vcpu_ioctl_set_sregs(struct kvm_vcpu *vcpu, const struct kvm
 		return -EINVAL;
 	vcpu_load(vcpu);
 	vmx_x86_ops.set_sregs(vcpu, sregs);
+	/* KVM resets when CR0, CR4 or EFER changed; hv/ on every call (docs/hv.md). */
+	kvm_mmu_reset_context(vcpu);
 	vcpu_put(vcpu);
 	return 0;
 }
 
 long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned long arg)
 {
+	struct kvm_hvsim_mmu_root root;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
 	switch (ioctl) {
+	case KVM_SET_CPUID2:
+		return kvm_vcpu_ioctl_set_cpuid2(vcpu, arg);
+	case KVM_GET_CPUID2:
+		return kvm_vcpu_ioctl_get_cpuid2(vcpu, arg);
+	case KVM_HVSIM_GET_MMU_ROOT:
+		kvm_mmu_get_root_info(vcpu, &root);
+		if (copy_to_user((void __user *)arg, &root, sizeof(root)))
+			return -EFAULT;
+		return 0;
 	case KVM_GET_SREGS:
 		kvm_arch_vcpu_ioctl_get_sregs(vcpu, &sregs);
 		if (copy_to_user((void __user *)arg, &sregs, sizeof(sregs)))
@@ -275,6 +310,17 @@ long kvm_arch_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl, unsigned lon
 		if (copy_from_user(&regs, (const void __user *)arg, sizeof(regs)))
 			return -EFAULT;
 		return kvm_arch_vcpu_ioctl_set_regs(vcpu, &regs);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* /dev/kvm's x86 ioctls (KVM's kvm_arch_dev_ioctl). */
+long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg)
+{
+	switch (ioctl) {
+	case KVM_GET_SUPPORTED_CPUID:
+		return kvm_dev_ioctl_get_supported_cpuid(arg);
 	default:
 		return -EINVAL;
 	}

@@ -313,6 +313,35 @@ Test(cli, cpus_lists_and_describes_models, .timeout = 30)
 	free(r);
 }
 
+/* The nominal frequency in the description; a malformed one names its file and line, exit 2. */
+Test(cli, cpus_frequency_shown_and_checked, .timeout = 30)
+{
+	static const char bad[] = "name bad\nfrequency 3.0GHz\n";
+	char dir[] = "/tmp/hvsim-cli-cpus-XXXXXX", path[128], want[256];
+	struct run *r = HVSIM("cpus", "skylake-sp");
+	FILE *f;
+
+	cr_expect_eq(r->status, 0, "%s", r->err);
+	cr_expect(strstr(r->out, "frequency 3000 MHz (nominal)") != NULL, "%s", r->out);
+	free(r);
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bad.cpu", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(bad, f);
+	fclose(f);
+	setenv("HVSIM_CPUS", dir, 1);
+	r = HVSIM("cpus", "bad");
+	unsetenv("HVSIM_CPUS");
+	snprintf(want, sizeof(want), "%s:2: expected a nominal frequency in MHz, a decimal from 1 "
+		 "to 100000, found '3.0GHz'", path);
+	cr_expect_eq(r->status, 2, "exit %d", r->status);
+	cr_expect(strstr(r->err, want) != NULL, "stderr '%s'", r->err);
+	free(r);
+	harness_remove_dir(dir);
+}
+
 Test(cli, vmx_checks_prints_the_table, .timeout = 30)
 {
 	struct run *r = HVSIM("vmx-checks");

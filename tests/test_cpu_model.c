@@ -914,8 +914,71 @@ Test(cpu_model, file_error_unknown_keyword, .timeout = 10)
 	char err[ERRLEN];
 
 	parse_text(text, strlen(text), 3, err);
-	cr_assert(strstr(err, "expected a keyword (name, description, cpuid, msr, cost, choice), found 'cpuif'"),
+	cr_assert(strstr(err, "expected a keyword (name, description, cpuid, msr, cost, choice, frequency), found 'cpuif'"),
 		  "%s", err);
+}
+
+Test(cpu_model, file_frequency_lines, .timeout = 10)
+{
+	static const char ok[] = "name t\nfrequency 2100 # MHz\n";
+	static const char twice[] = "name t\nfrequency 2100\nfrequency 2200\n";
+	static const char ghz[] = "name t\nfrequency 2.1GHz\n";
+	static const char zero[] = "name t\nfrequency 0\n";
+	static const char huge[] = "name t\nfrequency 100001\n";
+	static const char short_line[] = "name t\nfrequency\n";
+	static const char long_line[] = "name t\nfrequency 2100 MHz\n";
+	char err[ERRLEN];
+
+	parse_text(ok, strlen(ok), 0, err);
+	parse_text(twice, strlen(twice), 3, err);
+	cr_assert(strstr(err, "one 'frequency' line: it is already given on line 2"), "%s", err);
+	parse_text(ghz, strlen(ghz), 2, err);
+	cr_assert(strstr(err, "a nominal frequency in MHz, a decimal from 1 to 100000, found '2.1GHz'"),
+		  "%s", err);
+	parse_text(zero, strlen(zero), 2, err);
+	cr_assert(strstr(err, "found '0'"), "%s", err);
+	parse_text(huge, strlen(huge), 2, err);
+	cr_assert(strstr(err, "found '100001'"), "%s", err);
+	parse_text(short_line, strlen(short_line), 2, err);
+	cr_assert(strstr(err, "'frequency MHZ'"), "%s", err);
+	parse_text(long_line, strlen(long_line), 2, err);
+	cr_assert(strstr(err, "'frequency MHZ'"), "%s", err);
+}
+
+/* Each shipped model's nominal frequency: leaf 16H's base, or Denverton's brand string. */
+Test(cpu_model, every_model_has_its_nominal_frequency, .timeout = 10)
+{
+	static const struct {
+		const char *name;
+		uint32_t mhz;
+	} want[] = {
+		{ "alderlake-e", 3200 }, { "alderlake-p", 3200 }, { "denverton", 2000 },
+		{ "icelake-sp", 2400 }, { "kabylake", 4200 }, { "sapphire-rapids", 2600 },
+		{ "skylake-sp", 3000 },
+	};
+	struct cpu_model *m = new_model();
+	char err[ERRLEN];
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		cr_assert_eq(model_load(HVSIM_CPUS_DIR, want[i].name, m, err, sizeof(err)), 0, "%s",
+			     err);
+		cr_expect_eq(m->freq_mhz, want[i].mhz, "%s: %u", want[i].name, m->freq_mhz);
+		cr_expect_eq(model_freq_mhz(m), want[i].mhz);
+		/* Leaf 16H EAX says the same; Denverton's maximum basic leaf is 15H. */
+		if (strcmp(want[i].name, "denverton")) {
+			uint32_t r[4];
+
+			model_cpuid(m, 0x16, 0, r);
+			cr_expect_eq(r[0], want[i].mhz, "%s: leaf 16H EAX %u", want[i].name, r[0]);
+		}
+	}
+	/* A variation keeps it; a file without one gets the default clock. */
+	cr_assert_eq(model_load(HVSIM_CPUS_DIR, "skylake-sp -vmx", m, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(model_freq_mhz(m), 3000);
+	m->freq_mhz = 0;
+	cr_expect_eq(model_freq_mhz(m), MODEL_DEFAULT_FREQ_MHZ);
+	cr_expect_eq(model_freq_mhz(NULL), MODEL_DEFAULT_FREQ_MHZ);
+	free(m);
 }
 
 Test(cpu_model, file_choice_lines, .timeout = 10)

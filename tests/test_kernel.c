@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "hvsim/sim.h"
+#include "hvsim/kernel.h"
+#include "kernel/kmodel.h"
 #include "../examples/examples.h"
 #include "harness.h"
 #include "programs/kprogs.h"
@@ -1239,4 +1241,51 @@ Test(kernel, a_call_queued_for_a_dying_cpu_runs_there_or_finds_it_offline, .time
 	cr_expect_eq(r.failures, 0, "%s", r.message);
 	cr_expect(r.exhausted, "dfs:2 stopped after %llu schedules", (unsigned long long)r.schedules);
 	sim_result_release(&r);
+}
+
+/* ---- the rate limit, with a direct clock ---- */
+
+/*
+ * Linux's default: 10 per 5 s. The first call starts the window; the
+ * 11th within it is refused; the first call 5 s or more after the start
+ * opens a new window and says how many were missed.
+ */
+Test(kernel, ratelimit_passes_ten_per_five_seconds, .timeout = 10)
+{
+	struct ratelimit_state rs = { .interval_ns = DEFAULT_RATELIMIT_INTERVAL,
+				      .burst = DEFAULT_RATELIMIT_BURST };
+	uint64_t t0 = 1000;
+	int passed = 0, sup;
+
+	for (int i = 0; i < 15; i++) {
+		passed += ratelimit_at(&rs, t0 + (uint64_t)i * 100000000ULL, &sup);
+		cr_expect_eq(sup, 0);
+	}
+	cr_expect_eq(passed, 10, "%d passed in 1.4 s", passed);
+	cr_expect_eq(rs.missed, 5);
+	/* Just before the window ends: still refused. */
+	cr_expect_eq(ratelimit_at(&rs, t0 + 5 * NSEC_PER_SEC - 1, &sup), 0);
+	cr_expect_eq(sup, 0);
+	/* At its end: a new window, the six missed reported. */
+	cr_expect_eq(ratelimit_at(&rs, t0 + 5 * NSEC_PER_SEC, &sup), 1);
+	cr_expect_eq(sup, 6);
+	passed = 1;
+	for (int i = 0; i < 12; i++)
+		passed += ratelimit_at(&rs, t0 + 6 * NSEC_PER_SEC, &sup);
+	cr_expect_eq(passed, 10);
+}
+
+/* A clock behind the window's start (another CPU's) keeps the window; no interval: no limit. */
+Test(kernel, ratelimit_other_clock_and_no_interval, .timeout = 10)
+{
+	struct ratelimit_state rs = { .interval_ns = DEFAULT_RATELIMIT_INTERVAL, .burst = 1 };
+	struct ratelimit_state off = { .interval_ns = 0, .burst = 0 };
+	int sup;
+
+	cr_expect_eq(ratelimit_at(&rs, 10 * NSEC_PER_SEC, &sup), 1);
+	cr_expect_eq(ratelimit_at(&rs, 1, &sup), 0, "an earlier clock does not end the window");
+	cr_expect_eq(ratelimit_at(&rs, 15 * NSEC_PER_SEC, &sup), 1);
+	cr_expect_eq(sup, 1);
+	for (int i = 0; i < 100; i++)
+		cr_expect_eq(ratelimit_at(&off, (uint64_t)i, &sup), 1);
 }

@@ -641,7 +641,54 @@ int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define pr_info(fmt, ...)	printk(fmt, ##__VA_ARGS__)
 #define pr_warn(fmt, ...)	printk(fmt, ##__VA_ARGS__)
 #define pr_err(fmt, ...)	printk(fmt, ##__VA_ARGS__)
-#define pr_warn_ratelimited(fmt, ...) printk(fmt, ##__VA_ARGS__)
+
+/*
+ * Rate limiting (Linux's linux/ratelimit.h): at most @burst passes in each
+ * window of @interval_ns; one state per call site. Time is the calling
+ * CPU's clock: its cycles at its model's nominal frequency (the model
+ * file's "frequency"), in nanoseconds. A window starts at the first call
+ * and restarts at the first call after it ends, which prints how many
+ * were suppressed, as Linux does.
+ */
+struct ratelimit_state {
+	uint64_t interval_ns;		/* the window; 0: no limit */
+	int burst;			/* passes per window; 0: none pass */
+	int printed;			/* passes in this window */
+	int missed;			/* refusals in this window */
+	uint64_t begin_ns;		/* the window's start, on the clock of the CPU that started it */
+	bool started;			/* a window has begun (Linux: begin != 0) */
+	const char *func;		/* printk_ratelimited's caller, for "suppressed" */
+};
+
+#define NSEC_PER_SEC			1000000000ULL
+#define DEFAULT_RATELIMIT_INTERVAL	(5 * NSEC_PER_SEC)
+#define DEFAULT_RATELIMIT_BURST		10
+
+#define DEFINE_RATELIMIT_STATE(name, interval, burst_)				\
+	struct ratelimit_state name = { .interval_ns = (interval), .burst = (burst_) }
+
+/* 1: go ahead; 0: suppressed. @func names the caller in the "suppressed" line. */
+int ___ratelimit(struct ratelimit_state *rs, const char *func);
+#define __ratelimit(rs)		___ratelimit((rs), __func__)
+
+/* printk() when ___ratelimit(@rs, @rs->func) lets it through: printk_ratelimited's one call. */
+int __printk_ratelimited(struct ratelimit_state *rs, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * printk at most 10 times per 5 s from this call site (a state of its own,
+ * as Linux's). One call at the site, like printk's, so that a call site's
+ * code (and what the compiler inlines around it) stays as printk's.
+ */
+#define printk_ratelimited(fmt, ...)						\
+	({									\
+		static struct ratelimit_state __rs = {				\
+			.interval_ns = DEFAULT_RATELIMIT_INTERVAL,		\
+			.burst = DEFAULT_RATELIMIT_BURST, .func = __func__,	\
+		};								\
+		__printk_ratelimited(&__rs, fmt, ##__VA_ARGS__);		\
+	})
+#define pr_warn_ratelimited(fmt, ...)	printk_ratelimited(fmt, ##__VA_ARGS__)
 
 /* Record a WARNING report (the run goes on) / a BUG (the run ends). */
 void __warn(const char *file, int line, const char *func);
@@ -678,7 +725,9 @@ __attribute__((noreturn)) void __bug(const char *file, int line, const char *fun
  * with two values, a TR_POINT record when the run is traced, nothing
  * otherwise. Like Linux's tracepoints it is not a scheduling point and
  * changes nothing the code does; the viewer draws requests and kicks
- * from them.
+ * from them. It is recorded at the caller's next operation (that step,
+ * just before it), so place it right before the operation it marks: a
+ * task may wait long for its turn between the two.
  */
 void trace_point(const char *name, uint64_t a, uint64_t b);
 

@@ -89,11 +89,39 @@ struct kvm_sregs {
 	uint64_t interrupt_bitmap[4];	/* (256 + 63) / 64 */
 };
 
+/*
+ * One CPUID answer a vCPU gives (KVM_SET_CPUID2, KVM_GET_CPUID2,
+ * KVM_GET_SUPPORTED_CPUID): 40 bytes, as uapi's.
+ */
+struct kvm_cpuid_entry2 {
+	uint32_t function;		/* EAX in: the leaf */
+	uint32_t index;			/* ECX in: the subleaf, where flags say it matters */
+	uint32_t flags;			/* KVM_CPUID_FLAG_* */
+	uint32_t eax, ebx, ecx, edx;
+	uint32_t padding[3];
+};
+
+/* kvm_cpuid_entry2.flags */
+#define KVM_CPUID_FLAG_SIGNIFCANT_INDEX	(1U << 0)	/* uapi's spelling */
+#define KVM_CPUID_FLAG_STATEFUL_FUNC	(1U << 1)
+#define KVM_CPUID_FLAG_STATE_READ_NEXT	(1U << 2)
+
+/* The header of a CPUID table: @nent entries follow it. */
+struct kvm_cpuid2 {
+	uint32_t nent;
+	uint32_t padding;
+	struct kvm_cpuid_entry2 entries[];
+};
+
+/* The most entries a table may have (KVM_SET_CPUID2 refuses more with -E2BIG). */
+#define KVM_MAX_CPUID_ENTRIES	256
+
 /* /dev/kvm */
 #define KVM_GET_API_VERSION	_IO(KVMIO, 0x00)
 #define KVM_CREATE_VM		_IO(KVMIO, 0x01)
 #define KVM_CHECK_EXTENSION	_IO(KVMIO, 0x03)
 #define KVM_GET_VCPU_MMAP_SIZE	_IO(KVMIO, 0x04)
+#define KVM_GET_SUPPORTED_CPUID	_IOWR(KVMIO, 0x05, struct kvm_cpuid2)
 /* VM fd */
 #define KVM_CREATE_VCPU		_IO(KVMIO, 0x41)
 #define KVM_GET_DIRTY_LOG	_IOW(KVMIO, 0x42, struct kvm_dirty_log)
@@ -105,9 +133,37 @@ struct kvm_sregs {
 #define KVM_SET_REGS		_IOW(KVMIO, 0x82, struct kvm_regs)
 #define KVM_GET_SREGS		_IOR(KVMIO, 0x83, struct kvm_sregs)
 #define KVM_SET_SREGS		_IOW(KVMIO, 0x84, struct kvm_sregs)
+#define KVM_SET_CPUID2		_IOW(KVMIO, 0x90, struct kvm_cpuid2)
+#define KVM_GET_CPUID2		_IOWR(KVMIO, 0x91, struct kvm_cpuid2)
+
+/*
+ * hvsim's own, not KVM's: a read-only look at the vCPU's loaded MMU root,
+ * so a test can see which shadow page a vCPU uses and under which CPUID
+ * that page was built (seed 002, docs/hv.md). Its ioctl type is not
+ * KVMIO, so no KVM number can ever collide with it.
+ */
+struct kvm_hvsim_mmu_root {
+	uint32_t loaded;		/* 1: a root is loaded; 0: none (the rest is 0) */
+	uint32_t root_count;		/* vCPUs with this page loaded as their root */
+	uint64_t gfn;			/* the root's guest frame (guest CR3 >> 12) */
+	uint64_t sp_serial;		/* the page's serial in its VM: equal serials, one page */
+	uint32_t role;			/* its kvm_mmu_page_role word */
+	uint32_t sp_maxphyaddr;		/* MAXPHYADDR the page was built under */
+	uint32_t sp_gbpages;		/* 1: built with 1-GByte pages allowed */
+	uint32_t vcpu_maxphyaddr;	/* the vCPU's MAXPHYADDR now (its CPUID) */
+	uint32_t vcpu_gbpages;		/* the vCPU's GBPAGES now */
+	uint32_t padding;
+	uint64_t sp_rsvd_pdpte;		/* the page's reserved-bit mask for a PDPTE (level 3) */
+	uint64_t vcpu_rsvd_pdpte;	/* the vCPU's context's, now */
+	uint64_t mmu_cache_miss;	/* the VM's shadow pages made (KVM's kvm->stat.mmu_cache_miss) */
+};
+
+#define HVSIM_IOC_TYPE		0xF5	/* hvsim-private ioctls on KVM fds */
+#define KVM_HVSIM_GET_MMU_ROOT	_IOR(HVSIM_IOC_TYPE, 0x01, struct kvm_hvsim_mmu_root)
 
 /* Capabilities (KVM_CHECK_EXTENSION). */
 #define KVM_CAP_USER_MEMORY	3
+#define KVM_CAP_EXT_CPUID	7
 #define KVM_CAP_NR_VCPUS	9
 #define KVM_CAP_MAX_VCPUS	66
 #define KVM_CAP_MAX_VCPU_ID	128

@@ -507,3 +507,8 @@ const char *model_description(const struct cpu_model *m)
 {
 	return m->description;
 }
+
+uint32_t model_freq_mhz(const struct cpu_model *m)
+{
+	return m && m->freq_mhz ? m->freq_mhz : MODEL_DEFAULT_FREQ_MHZ;
+}

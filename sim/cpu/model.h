@@ -90,7 +90,13 @@ struct cpu_model {
 	unsigned int nmsrs;
 	uint32_t cost[NR_MODEL_COSTS];
 	uint8_t choice[NR_MODEL_CHOICES];	/* each choice's value, 0 or 1 */
+	uint32_t freq_mhz;		/* nominal frequency ("frequency"); 0: not given */
 };
+
+/* A model file's "frequency" bounds, MHz. */
+#define MODEL_FREQ_MHZ_MAX	100000
+/* The clock of a model that gives no frequency, or of a generic CPU: one cycle a nanosecond. */
+#define MODEL_DEFAULT_FREQ_MHZ	1000
 
 /*
  * Load a model by name and variation ("skylake-sp", "kabylake -vmx",
@@ -149,6 +155,12 @@ int model_msr_write(const struct cpu_model *m, uint64_t *vals, uint64_t cr0, uin
  */
 bool model_efer_lme_faults(uint64_t cr0, uint64_t now, uint64_t val);
 
+/*
+ * The nominal frequency in MHz the kernel model's clock runs at (cycles to
+ * seconds): the file's "frequency", else MODEL_DEFAULT_FREQ_MHZ; @m may be
+ * NULL (a generic CPU).
+ */
+uint32_t model_freq_mhz(const struct cpu_model *m);
 /* Derived values (the rest are in hvsim/tools.h). */
 unsigned int model_linaddr(const struct cpu_model *m);	/* 0x80000008 EAX[15:8], else 48 */
 /* The IA32_DEBUGCTL bits reserved on the model (WRMSR #GPs; VM entry checks them). */

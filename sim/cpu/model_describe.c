@@ -54,6 +54,10 @@ void model_describe(const struct cpu_model *m, struct strbuf *sb)
 	bool use_true;
 
 	strbuf_printf(sb, "%s: %s\n", m->name, m->description);
+	if (m->freq_mhz)
+		strbuf_printf(sb, "frequency %u MHz (nominal)\n", m->freq_mhz);
+	else
+		strbuf_printf(sb, "frequency %u MHz (not given: the default)\n", model_freq_mhz(m));
 	strbuf_printf(sb, "MAXPHYADDR %u\n", model_maxphyaddr(m));
 	strbuf_printf(sb, "CR4_FIXED1 0x%llx (from CPUID)\n",
 		      (unsigned long long)model_cr4_fixed1(m));

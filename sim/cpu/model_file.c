@@ -182,6 +182,7 @@ struct parse_ctx {
 	unsigned int msr_line[MODEL_MAX_MSRS];
 	unsigned int cost_line[NR_MODEL_COSTS];
 	unsigned int choice_line[NR_MODEL_CHOICES];
+	unsigned int freq_line;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -422,6 +423,23 @@ static int parse_choice(struct parse_ctx *c, struct cpu_model *m, char **w, int 
 	return 0;
 }
 
+/* "frequency MHZ": the nominal frequency (CPUID leaf 16H EAX, or the brand string's). */
+static int parse_frequency(struct parse_ctx *c, struct cpu_model *m, char **w, int nw)
+{
+	uint64_t v;
+
+	if (c->freq_line)
+		return perr(c, "one 'frequency' line: it is already given on line %u", c->freq_line);
+	if (nw != 2)
+		return perr(c, "'frequency MHZ'");
+	if (!model_parse_dec(w[1], MODEL_FREQ_MHZ_MAX, &v) || !v)
+		return perr(c, "a nominal frequency in MHz, a decimal from 1 to %d, found '%s'",
+			    MODEL_FREQ_MHZ_MAX, w[1]);
+	m->freq_mhz = (uint32_t)v;
+	c->freq_line = c->line;
+	return 0;
+}
+
 static int parse_line(struct parse_ctx *c, struct cpu_model *m, char *buf)
 {
 	char *hash = strchr(buf, '#');
@@ -452,7 +470,9 @@ static int parse_line(struct parse_ctx *c, struct cpu_model *m, char *buf)
 		return parse_cost(c, m, words, nw);
 	if (!strcmp(words[0], "choice"))
 		return parse_choice(c, m, words, nw);
-	return perr(c, "a keyword (name, description, cpuid, msr, cost, choice), found '%s'",
+	if (!strcmp(words[0], "frequency"))
+		return parse_frequency(c, m, words, nw);
+	return perr(c, "a keyword (name, description, cpuid, msr, cost, choice, frequency), found '%s'",
 		    words[0]);
 }
 

@@ -72,6 +72,8 @@ void emit_simple(struct machine *m, unsigned int type, uint32_t arg)
 
 	if (!m->tracing)
 		return;
+	if (m->cur_task && (type == TR_SWITCH || type == TR_EXIT || type == TR_PARK))
+		emit_point(m, m->cur_task);
 	emit_flush_write(m);
 	emit_event_base(m, &e, type);
 	if (type == TR_SPAWN)
@@ -107,15 +109,29 @@ void machine_trace_irq(struct machine *m, bool enter)
 
 void machine_trace_point(struct machine *m, const char *name, uint64_t a, uint64_t b)
 {
+	struct task *t = m->cur_task;
+
+	if (!m->tracing || !t)
+		return;
+	/* Two in a row: the first is marked by nothing later, so it goes out now. */
+	emit_point(m, t);
+	t->point_name = name;
+	t->point_args[0] = a;
+	t->point_args[1] = b;
+}
+
+void emit_point(struct machine *m, struct task *t)
+{
 	struct trace_event e;
 
-	if (!m->tracing)
+	if (!t->point_name)
 		return;
 	emit_flush_write(m);
 	emit_event_base(m, &e, TR_POINT);
-	e.str = trace_string(m->trace, name);
-	e.args[0] = a;
-	e.args[1] = b;
+	e.str = trace_string(m->trace, t->point_name);
+	e.args[0] = t->point_args[0];
+	e.args[1] = t->point_args[1];
+	t->point_name = NULL;
 	trace_emit(m->trace, &e);
 }
 

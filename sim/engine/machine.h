@@ -75,6 +75,9 @@ struct task {
 	const char *wait_what;		/* ... in words, for reports */
 	uint64_t blocked_since;		/* its CPU's clock when it blocked */
 	struct sim_op pending;		/* the op it will perform when next run */
+	/* A tracepoint waiting for the task's next op (machine_trace_point()). */
+	const char *point_name;
+	uint64_t point_args[2];
 	bool watch_recording;		/* recording one spin iteration's reads */
 	bool watch_invalid;		/* the iteration wrote, read too much, or saw a change */
 	unsigned int nwatch;		/* valid entries in watch[] */
@@ -380,8 +383,15 @@ void machine_report_text(struct machine *m, const char *title, const char *text)
 void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len);
 void machine_trace_log(struct machine *m, const char *text);
 void machine_trace_irq(struct machine *m, bool enter);
-/* A kernel tracepoint: its event name and two values. */
+/*
+ * A kernel tracepoint: its event name and two values. Recorded with the
+ * running task's next op, at that op's step, so that it stands where the
+ * operation it marks happens in the run's order, however long the task
+ * waits for its turn in between.
+ */
 void machine_trace_point(struct machine *m, const char *name, uint64_t a, uint64_t b);
+/* Emit @t's waiting tracepoint, if any (before its op, a switch away or its exit). */
+void emit_point(struct machine *m, struct task *t);
 /*
  * A VM entry, exit or failed entry (enum trace_vmx_kind) with its exit
  * reason or VM-instruction error, and the failed check's id (or NULL).

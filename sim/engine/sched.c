@@ -546,8 +546,10 @@ static void perform(struct machine *m, struct task *t, const struct sim_op *op)
 		else if (sim_kind_is_write(op->kind) && !watch_write(t, op->addr, op->size))
 			t->watch_invalid = true;
 	}
-	if (m->tracing)
+	if (m->tracing) {
+		emit_point(m, t);
 		emit_access(m, op);
+	}
 	if ((m->detect & (SIM_DETECT_RACE | SIM_DETECT_MEM)) && sim_kind_is_access(op->kind))
 		m->hooks->access(m, t, op);
 	if (m->nparked && sim_kind_is_write(op->kind) && op->kind != SIM_ATOMIC_RMW)

@@ -137,21 +137,33 @@ static bool user_range_ok(const struct sim_process *p, const void *uptr, unsigne
 	return p && a >= lo && n <= p->umem_len && a - lo <= p->umem_len - n;
 }
 
+/*
+ * The step names the user address only when it is user memory: the trace
+ * reads a step's object, and a bad pointer (a program's -EFAULT case)
+ * must not be read by the simulator itself.
+ */
+static bool user_step(const void *uptr, unsigned long n, uintptr_t pc, const char *name)
+{
+	struct sim_process *p = cur_proc(sim_current);
+	bool ok = p && user_range_ok(p, uptr, n);
+
+	kcall_named(ok ? uptr : NULL, pc, name);
+	return ok;
+}
+
 bool access_ok(const void __user *uptr, unsigned long n)
 {
-	struct machine *m = kcall(uptr, CALLER_PC);
-	struct sim_process *p = cur_proc(m);
-
 	/* An empty range is fine anywhere (a slot's deletion may pass address 0). */
-	return p && (!n || user_range_ok(p, uptr, n));
+	if (!n) {
+		kcall_named(NULL, CALLER_PC, __func__);
+		return cur_proc(sim_current) != NULL;
+	}
+	return user_step(uptr, n, CALLER_PC, __func__);
 }
 
 unsigned long copy_from_user(void *to, const void __user *from, unsigned long n)
 {
-	struct machine *m = kcall(from, CALLER_PC);
-	struct sim_process *p = cur_proc(m);
-
-	if (!p || !user_range_ok(p, from, n))
+	if (!user_step(from, n, CALLER_PC, __func__))
 		return n;
 	memcpy(to, from, n);
 	return 0;
@@ -159,10 +171,7 @@ unsigned long copy_from_user(void *to, const void __user *from, unsigned long n)
 
 unsigned long copy_to_user(void __user *to, const void *from, unsigned long n)
 {
-	struct machine *m = kcall(to, CALLER_PC);
-	struct sim_process *p = cur_proc(m);
-
-	if (!p || !user_range_ok(p, to, n))
+	if (!user_step(to, n, CALLER_PC, __func__))
 		return n;
 	memcpy(to, from, n);
 	return 0;

@@ -255,6 +255,12 @@ void irq_take(struct machine *m);
 /* sim/kernel/cpuhp.c: where an AP starts after INIT and SIPI. */
 void kernel_ap_start(struct machine *m, unsigned int cpu, uint8_t sipi_vector);
 /* module_init() functions: how many, and run them all. */
+/*
+ * printk.c: the rate limit's decision at time @now_ns (___ratelimit() with
+ * the clock read): 1 pass, 0 suppressed; *@suppressed is the count of the
+ * window just ended when a new one starts with some missed, else 0.
+ */
+int ratelimit_at(struct ratelimit_state *rs, uint64_t now_ns, int *suppressed);
 size_t kmodel_nr_initcalls(void);
 void kmodel_run_initcalls(void);
 /* The step every primitive is: a scheduling point on @obj, named for traces. */

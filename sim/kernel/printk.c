@@ -6,11 +6,24 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu/hw.h"
+#include "cpu/model.h"
 #include "engine/report.h"
 #include "engine/strbuf.h"
 #include "kernel/kmodel.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
+
+/* One line into the run's log and trace, within the caller's step. */
+static void log_line(struct machine *m, const char *line)
+{
+	size_t len = strlen(line);
+
+	if (!m->running)
+		return;
+	strbuf_printf(&kmodel_of(m)->log, "%s%s", line, len && line[len - 1] == '\n' ? "" : "\n");
+	machine_trace_log(m, line);
+}
 
 int printk(const char *fmt, ...)
 {
@@ -22,11 +35,82 @@ int printk(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	log_line(m, line);
+	return n;
+}
+
+int ratelimit_at(struct ratelimit_state *rs, uint64_t now_ns, int *suppressed)
+{
+	*suppressed = 0;
+	if (!rs->interval_ns)
+		return 1;
+	if (!rs->started) {
+		rs->started = true;
+		rs->begin_ns = now_ns;
+	}
+	/* A CPU whose clock is behind the window's start sees the window still open. */
+	if (now_ns >= rs->begin_ns && now_ns - rs->begin_ns >= rs->interval_ns) {
+		*suppressed = rs->missed;
+		rs->begin_ns = now_ns;
+		rs->printed = 0;
+		rs->missed = 0;
+	}
+	if (rs->printed < rs->burst) {
+		rs->printed++;
+		return 1;
+	}
+	rs->missed++;
+	return 0;
+}
+
+/*
+ * The calling CPU's clock in nanoseconds: its cycles at its model's
+ * nominal frequency. Linux's ratelimit reads jiffies; the window and the
+ * burst are the same.
+ */
+static uint64_t clock_ns(const struct machine *m)
+{
+	uint64_t mhz = model_freq_mhz(hw_cur(m)->model);
+	uint64_t cycles = m->cur_cpu->cycles;
+
+	return cycles / mhz * 1000 + cycles % mhz * 1000 / mhz;
+}
+
+static int ratelimit(struct machine *m, struct ratelimit_state *rs, const char *func)
+{
+	int suppressed, ret;
+
 	if (!m->running)
-		return n;
-	strbuf_printf(&kmodel_of(m)->log, "%s%s", line,
-		      n > 0 && line[strlen(line) - 1] == '\n' ? "" : "\n");
-	machine_trace_log(m, line);
+		return 1;
+	ret = ratelimit_at(rs, clock_ns(m), &suppressed);
+	if (suppressed) {
+		char line[160];
+
+		snprintf(line, sizeof(line), "%s: %d callbacks suppressed", func, suppressed);
+		log_line(m, line);
+	}
+	return ret;
+}
+
+int ___ratelimit(struct ratelimit_state *rs, const char *func)
+{
+	return ratelimit(kcall(rs, CALLER_PC), rs, func);
+}
+
+/* One step, as printk's: the decision and the line together. */
+int __printk_ratelimited(struct ratelimit_state *rs, const char *fmt, ...)
+{
+	struct machine *m = kcall(rs, CALLER_PC);
+	char line[512];
+	va_list ap;
+	int n;
+
+	if (!ratelimit(m, rs, rs->func))
+		return 0;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_line(m, line);
 	return n;
 }
 

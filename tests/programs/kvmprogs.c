@@ -298,13 +298,18 @@ void kvmp_slot_churn_task(void *arg)
 	char *umem;
 	int vm;
 
-	(void)arg;
+	int rounds = arg ? (int)(uintptr_t)arg : 3;
+
 	vm = kicker_start(&umem, &region);
 	region->slot = 1;
 	region->guest_phys_addr = 0x100000;
-	for (int i = 0; i < 3 && !READ_ONCE(res.vcpu_done); i++) {
+	for (int i = 0; i < rounds && !READ_ONCE(res.vcpu_done); i++) {
+		long r;
+
 		region->memory_size = 4 * 4096;
-		res.log_ret[i] = sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)region);
+		r = sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)region);
+		if (i < 4)
+			res.log_ret[i] = r;
 		region->memory_size = 0;	/* deleting it flushes every vCPU's TLB */
 		sim_sys_ioctl(vm, KVM_SET_USER_MEMORY_REGION, (unsigned long)region);
 	}

@@ -72,7 +72,10 @@ void kvmp_regs_task(void *arg);
 /* KVM_GET_SREGS/KVM_SET_SREGS: read, written back, refused when inconsistent. */
 void kvmp_sregs_task(void *arg);
 void kvmp_dirty_log_task(void *arg);
-/* The same process's other task adding and deleting a memory slot: a TLB-flush request to all. */
+/*
+ * The same process's other task adding and deleting a memory slot: a
+ * TLB-flush request to all (arg: at most how many rounds, 0 for 3).
+ */
 void kvmp_slot_churn_task(void *arg);
 void kvmp_hotadd_task(void *arg);
 
