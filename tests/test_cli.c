@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "hvsim/trace.h"
 
 #ifndef HVSIM_BIN
 #error "HVSIM_BIN must name the hvsim binary"
@@ -381,4 +382,117 @@ Test(cli, main_job_passes_and_writes_traces, .timeout = 120)
 	/* The five traces and their folder: nothing is left behind. */
 	harness_remove_dir(dir);
 	cr_expect_neq(stat(dir, &st), 0, "%s is left behind", dir);
+}
+
+/* ---- bad input that once hung, grew or slipped through ---------------------------- */
+
+/* Each a one-line message and exit 2, promptly (the test's timeout is the hang check). */
+Test(cli, bad_input_that_once_slipped_through, .timeout = 60)
+{
+	char dir[] = "/tmp/hvsim-cli-bad-XXXXXX", path[160], cut[160], file[160];
+	char longspec[600];
+	struct run *r;
+	FILE *f;
+	size_t n = 0;
+
+	cr_assert_not_null(mkdtemp(dir));
+
+	/* No command: one line, not the whole usage. */
+	r = HVSIM(NULL);
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "usage: hvsim COMMAND") != NULL, "%s", r->err);
+	cr_expect_eq(strchr(r->err, '\n'), r->err + strlen(r->err) - 1, "one line: '%s'", r->err);
+	free(r);
+
+	/* A trace that is an endless stream of zeros: refused at its magic, not read to the end. */
+	r = HVSIM("trace-dump", "/dev/zero");
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "not an hvsim trace") != NULL, "%s", r->err);
+	free(r);
+
+	/* A trace cut at a record boundary, before its end record. */
+	snprintf(file, sizeof(file), "%s/whole.trc", dir);
+	r = HVSIM("example", "lost-update", "--strategy", "pct:2", "--trace", file);
+	cr_assert_eq(r->status, 1, "%s", r->err);
+	free(r);
+	{
+		struct trace_reader *tr;
+		struct trace_event e;
+		char err[256], *data;
+		long len, boundary = -1;
+		FILE *in = fopen(file, "rb");
+
+		cr_assert_not_null(in);
+		fseek(in, 0, SEEK_END);
+		len = ftell(in);
+		rewind(in);
+		data = malloc((size_t)len);
+		cr_assert_eq(fread(data, 1, (size_t)len, in), (size_t)len);
+		fclose(in);
+		/* The longest prefix that is whole records but lacks the end record (the last). */
+		for (long k = len - 1; k > 16 && boundary < 0; k--) {
+			if (trace_reader_open_mem(&tr, (uint8_t *)data, (size_t)k, "cut", err,
+						  sizeof(err)))
+				continue;
+			while (trace_next(tr, &e, err, sizeof(err)) == 1)
+				;
+			if (strstr(err, "ends without its end record"))
+				boundary = k;
+			trace_reader_close(tr);
+			err[0] = '\0';
+		}
+		cr_assert_geq(boundary, 0, "no record boundary before the end record");
+		snprintf(cut, sizeof(cut), "%s/cut.trc", dir);
+		in = fopen(cut, "wb");
+		cr_assert_not_null(in);
+		fwrite(data, 1, (size_t)boundary, in);
+		fclose(in);
+		free(data);
+	}
+	r = HVSIM("trace-dump", cut);
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "truncated trace") != NULL, "%s", r->err);
+	free(r);
+
+	/* A model file that never ends its line. */
+	snprintf(path, sizeof(path), "%s/endless.cpu", dir);
+	cr_assert_eq(symlink("/dev/zero", path), 0);
+	setenv("HVSIM_CPUS", dir, 1);
+	r = HVSIM("cpus", "endless");
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "endless.cpu:1:") != NULL, "%s", r->err);
+	free(r);
+
+	/* A model folder that is not there lists nothing, and says so. */
+	setenv("HVSIM_CPUS", "/nonexistent/cpus", 1);
+	r = HVSIM("cpus");
+	unsetenv("HVSIM_CPUS");
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "/nonexistent/cpus") != NULL, "%s", r->err);
+	free(r);
+
+	/* A spec past 255 characters is not cut short silently: it is refused as too long. */
+	n += (size_t)snprintf(longspec + n, sizeof(longspec) - n, "skylake-sp");
+	while (n < 400)
+		n += (size_t)snprintf(longspec + n, sizeof(longspec) - n, " -vmx.posted-interrupts");
+	r = HVSIM("cpus", longspec, "-warp-drive");
+	cr_expect_eq(r->status, 2, "%s", r->out);
+	cr_expect(strstr(r->err, "expected at most") != NULL, "%s", r->err);
+	free(r);
+
+	/* --out naming a file, not a folder. */
+	snprintf(file, sizeof(file), "%s/plain", dir);
+	f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	r = HVSIM("examples", "--out", file);
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "expected a directory") != NULL, "%s", r->err);
+	free(r);
+
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/whole.trc", dir);
+	unlink(path);
+	unlink(cut);
+	harness_remove_dir(dir);
 }

@@ -332,6 +332,14 @@ static int cmd_examples(int argc, char **argv)
 		fprintf(stderr, "hvsim: %s: %s\n", out, strerror(errno));
 		return EXIT_USAGE;
 	}
+	{
+		struct stat st;
+
+		if (stat(out, &st) || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "hvsim: --out %s: expected a directory\n", out);
+			return EXIT_USAGE;
+		}
+	}
 	printf("%-20s %-8s %-10s %-10s %10s %9s  %s\n", "example", "strategy", "expected",
 	       "outcome", "schedules", "steps", "verdict");
 	for (size_t i = 0; i < nr_examples; i++) {
@@ -468,13 +476,28 @@ static int cmd_cpus(int argc, char **argv)
 {
 	char (*names)[MODEL_FILE_NAME_MAX] = calloc(128, sizeof(*names));
 	struct cpu_model *model;
-	char spec[256] = "", err[512], *text;
-	size_t n = 0;
+	char *spec, err[512], *text;
+	size_t n = 0, len = 1;
 
 	if (!names)
 		return EXIT_USAGE;
 	if (argc == 0) {
+		const char *dir = model_default_dir();
 		unsigned int count = model_list(NULL, names, 128);
+		struct stat st;
+
+		/* A folder that is not there, or holds no model, is a mistake, not an empty list. */
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "hvsim: CPU model folder %s: %s\n", dir,
+				stat(dir, &st) ? strerror(errno) : "not a directory");
+			free(names);
+			return EXIT_USAGE;
+		}
+		if (!count) {
+			fprintf(stderr, "hvsim: CPU model folder %s: no NAME.cpu files\n", dir);
+			free(names);
+			return EXIT_USAGE;
+		}
 
 		for (unsigned int i = 0; i < count; i++) {
 			model = model_new(NULL, names[i], err, sizeof(err));
@@ -492,9 +515,15 @@ static int cmd_cpus(int argc, char **argv)
 		return EXIT_CLEAN;
 	}
 	free(names);
-	for (int i = 0; i < argc && n < sizeof(spec) - 1; i++)
-		n += (size_t)snprintf(spec + n, sizeof(spec) - n, "%s%s", i ? " " : "", argv[i]);
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	spec = malloc(len);
+	if (!spec)
+		return EXIT_USAGE;
+	for (int i = 0; i < argc; i++)
+		n += (size_t)snprintf(spec + n, len - n, "%s%s", i ? " " : "", argv[i]);
 	model = model_new(NULL, spec, err, sizeof(err));
+	free(spec);
 	if (!model) {
 		fprintf(stderr, "hvsim: %s\n", err);
 		return EXIT_USAGE;
@@ -557,7 +586,7 @@ int main(int argc, char **argv)
 	char id[65];
 
 	if (argc < 2) {
-		usage(stderr);
+		fprintf(stderr, "usage: hvsim COMMAND [ARGS] (hvsim --help lists the commands)\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

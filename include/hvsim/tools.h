@@ -25,6 +25,8 @@ struct cpu_model;
 
 /* The model names in @dir (NULL: the build's cpus/, or $HVSIM_CPUS), sorted; how many (up to @max). */
 unsigned int model_list(const char *dir, char names[][MODEL_FILE_NAME_MAX], unsigned int max);
+/* The folder model_list(NULL, ...) and model_new(NULL, ...) read: $HVSIM_CPUS or the build's. */
+const char *model_default_dir(void);
 /*
  * Model @spec with its variations ("skylake-sp -vmx.posted-interrupts") from
  * @dir, in new memory: NULL on error, with "FILE:LINE: what was expected"

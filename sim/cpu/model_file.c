@@ -218,10 +218,13 @@ static enum line_status read_line(FILE *f, char *buf)
 			nul = true;
 		else if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f)
 			ctl = true;
-		if (n < MODEL_LINE_MAX)
+		if (n < MODEL_LINE_MAX) {
 			buf[n++] = (char)ch;
-		else
+		} else {
+			/* Stop here: a file that never ends its line (a device, a stream) must not hang us. */
 			too_long = true;
+			break;
+		}
 	}
 	if (ch == EOF && ferror(f))
 		return LINE_IO;

@@ -15,6 +15,8 @@
 #include "engine/codec.h"
 
 #define TRACE_MAGIC_LEN		8
+/* The largest trace file read: a run's trace is megabytes; more is not one. */
+#define TRACE_MAX_BYTES		((size_t)1 << 30)
 /* magic, u16 version, u16 header length */
 #define TRACE_PREAMBLE_LEN	(TRACE_MAGIC_LEN + 2 + 2)
 #define TRACE_VARINT_MAX	10
@@ -416,6 +418,7 @@ struct trace_reader {
 	uint32_t nslots;	/* size of strs[], a power of two (or 0) */
 	uint32_t nstrs;		/* strings defined */
 	bool failed;		/* a record was malformed: every later call fails */
+	bool ended;		/* the TR_END record was read: the trace is whole */
 	char errmsg[256];	/* what failed, repeated to later callers */
 };
 
@@ -625,6 +628,7 @@ int trace_reader_open_file(struct trace_reader **out, const char *path,
 	size_t len = 0, cap;
 	uint8_t *buf, *nbuf;
 	struct stat st;
+	bool magic_seen = false;
 	ssize_t n;
 	int fd, e;
 
@@ -636,6 +640,10 @@ int trace_reader_open_file(struct trace_reader **out, const char *path,
 		e = errno;
 		goto out_close;
 	}
+	if (st.st_size > 0 && (uint64_t)st.st_size > TRACE_MAX_BYTES) {
+		e = EFBIG;
+		goto out_close;
+	}
 	/* One byte past the size, so EOF shows without growing; pipes report 0. */
 	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
 	buf = malloc(cap);
@@ -644,8 +652,18 @@ int trace_reader_open_file(struct trace_reader **out, const char *path,
 		goto out_close;
 	}
 	for (;;) {
+		/* Not a trace: said at once, before reading (maybe without end) the rest. */
+		if (!magic_seen && len >= TRACE_MAGIC_LEN) {
+			if (memcmp(buf, TRACE_MAGIC, TRACE_MAGIC_LEN)) {
+				free(buf);
+				close(fd);
+				return trace_fail(path, 0, err, errlen,
+						  "not an hvsim trace: expected the magic " TRACE_MAGIC);
+			}
+			magic_seen = true;
+		}
 		if (len == cap) {
-			if (cap > SIZE_MAX / 2) {
+			if (cap >= TRACE_MAX_BYTES) {
 				e = EFBIG;
 				goto out_free;
 			}
@@ -819,8 +837,13 @@ static int trace_next_record(struct trace_reader *r, struct trace_event *e,
 		uint8_t type;
 		int ret;
 
-		if (start == r->len)
+		if (start == r->len) {
+			/* A writer ends every run with TR_END: without it the file was cut short. */
+			if (!r->ended)
+				return trace_fail(r->name, start, err, errlen,
+						  "truncated trace: it ends without its end record");
 			return 0;
+		}
 		type = r->data[start];
 		c.pos = start + 1;
 		switch (trace_cursor_varint(&c, &plen)) {
@@ -844,6 +867,7 @@ static int trace_next_record(struct trace_reader *r, struct trace_event *e,
 			if (ret)
 				return ret;
 			r->pos = c.end;
+			r->ended |= type == TR_END;
 			return 1;
 		}
 		/* Unknown types are a later version's: skipped by their length. */
