@@ -8,10 +8,10 @@
 /*
  * One line per exploration: pre-fix variants found by pct:3 and dfs:2,
  * fixed ones under dfs:2 up to their CI cap; with @proofs, only the fixed
- * ones, to exhaustion. @names (@n of them) picks cases; none: all. 0, or
- * 2 for a name that is not a case.
+ * ones, to exhaustion or @proof_seconds each (0: no limit). @names (@n of
+ * them) picks cases; none: all. 0, or 2 for a name that is not a case.
  */
-int bench_seeds(bool proofs, char **names, int n);
+int bench_seeds(bool proofs, double proof_seconds, char **names, int n);
 /* The trace of seed case @name's default (timed) run, into @path: 0, or 2. */
 int bench_seed_trace(const char *name, const char *path);
 

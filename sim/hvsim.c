@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hvsim/sim.h"
 #include "engine/buildid.h"
@@ -196,12 +197,22 @@ static void set_budgets(struct machine *m, uint64_t max_steps, uint64_t max_cycl
 	m->max_cycles = max_cycles ? max_cycles : default_max_cycles(m->max_steps);
 }
 
+/* Host time, for max_seconds and progress only: never read inside a run. */
+static double host_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
 		struct sim_result *r, char *err, size_t errlen)
 {
 	uint64_t budget = o->budget ? o->budget : SIM_DEFAULT_BUDGET;
 	const char *spec = o->strategy ? o->strategy : "timed";
 	bool reported = false;
+	double start, last_progress;
 	struct strategy *s;
 	struct machine *m;
 	uint32_t jitter;
@@ -218,10 +229,26 @@ int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
 	}
 	set_budgets(m, o->max_steps, o->max_cycles);
 	jitter = strategy_jitter(s);
+	start = host_seconds();
+	last_progress = start;
 	for (uint64_t i = 0; i < budget; i++) {
 		uint64_t seed = run_seed_of(o->seed, i);
 		enum sim_outcome out;
 		bool exhausted;
+
+		/* The host clock only bounds how many runs happen: every run is the same anywhere. */
+		if ((o->max_seconds > 0 || o->progress) && !(i & 63)) {
+			double now = host_seconds();
+
+			if (o->max_seconds > 0 && now - start >= o->max_seconds) {
+				r->timed_out = true;
+				break;
+			}
+			if (o->progress && now - last_progress >= 1.0) {
+				last_progress = now;
+				o->progress(r, o->progress_arg);
+			}
+		}
 
 		if (o->trace_every_run)
 			trace_begin_run(m, p, s->spec, seed);

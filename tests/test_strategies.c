@@ -192,3 +192,39 @@ Test(strategies, budget_bounds_exploration, .timeout = 30)
 	cr_expect_not(r.exhausted);
 	sim_result_release(&r);
 }
+
+static void count_progress(const struct sim_result *so_far, void *arg)
+{
+	(void)so_far;
+	(*(unsigned int *)arg)++;
+}
+
+/*
+ * A host-time limit stops an exploration between runs and says so; the
+ * runs it did are the same ones a schedule budget would have given.
+ */
+Test(strategies, max_seconds_stops_between_runs, .timeout = 60)
+{
+	const struct example *ex = example_find("lost-update-locked");
+	unsigned int calls = 0;
+	struct sim_explore_opts o = {
+		.strategy = "random", .seed = 1, .budget = 100000000, .max_seconds = 1.5,
+		.keep_going = true, .progress = count_progress, .progress_arg = &calls,
+	};
+	struct sim_explore_opts same = { .strategy = "random", .seed = 1, .keep_going = true };
+	struct sim_result r, s;
+
+	cr_assert_not_null(ex);
+	r = harness_explore(&ex->program, &o);
+	cr_expect(r.timed_out);
+	cr_expect(!r.exhausted);
+	cr_expect_lt(r.schedules, o.budget);
+	cr_expect_geq(calls, 1, "no progress call in 1.5 s");
+	same.budget = r.schedules;
+	s = harness_explore(&ex->program, &same);
+	cr_expect(!s.timed_out);
+	cr_expect_eq(s.schedules, r.schedules);
+	cr_expect_eq(s.total_steps, r.total_steps, "the same runs");
+	sim_result_release(&r);
+	sim_result_release(&s);
+}

@@ -171,6 +171,8 @@ int sim_set_cpu_offline(struct machine *m, unsigned int cpu);
 #define SIM_DEFAULT_MAX_STEPS	10000000ULL
 #define SIM_DEFAULT_BUDGET	100000ULL
 
+struct sim_result;
+
 struct sim_explore_opts {
 	const char *strategy;	/* "timed", "random", "pct:D", "dfs:P"; NULL: timed */
 	uint64_t seed;		/* exploration seed */
@@ -179,6 +181,15 @@ struct sim_explore_opts {
 	uint64_t max_cycles;	/* cycles per CPU per run; 0: 256 x max_steps */
 	bool keep_going;	/* do not stop at the first failure (benchmarks) */
 	bool trace_every_run;	/* record a trace in every run (tests; slow) */
+	/*
+	 * Host seconds at most, 0: none. The one input that depends on the
+	 * host's speed: how many schedules run, never what a run does (a
+	 * failure's token replays it anywhere). Benchmarks, `explore --time`.
+	 */
+	double max_seconds;
+	/* Called about once a second of host time with the counts so far (NULL: never). */
+	void (*progress)(const struct sim_result *so_far, void *arg);
+	void *progress_arg;
 };
 
 /* What an exploration (or a replay) found. */
@@ -189,6 +200,7 @@ struct sim_result {
 	uint64_t abandoned;		/* dfs: runs cut short as redundant */
 	uint64_t restarts;		/* dfs: restarts after discovering shared memory */
 	bool exhausted;			/* the strategy covered its whole space */
+	bool timed_out;			/* stopped by max_seconds */
 	uint64_t steps;			/* steps of the reported run */
 	uint64_t max_run_steps;		/* the longest run */
 	uint64_t total_steps;		/* all runs together */
