@@ -45,6 +45,15 @@ struct hv_flag_info hv_flag_table[HV_NR_FLAGS] = {
 	[HV_KICK_READ_ONCE] = { "kick-read-once", "003", 1,
 		"kvm_vcpu_kick and kvm_make_vcpus_request_mask read vcpu->cpu once, with "
 		"READ_ONCE, after the mode check", 0 },
+	[HV_APICV_DISABLE_TAG] = { "apicv-disable-tag", "004", 3,
+		"with enable_apicv=0 a new VM's inhibit is DISABLE; off: ABSENT, which a split "
+		"irqchip clears", 0 },
+	[HV_APICV_PEND_UPDATE_ON_CREATE] = { "apicv-pend-update-on-create", "004", 3,
+		"a new vCPU takes APICv from enable_apicv with KVM_REQ_APICV_UPDATE pending; off: "
+		"from kvm_apicv_activated() unlocked, missing changes until it is online", 0 },
+	[HV_APICV_SKIP_INHIBIT_WHEN_DISABLED] = { "apicv-skip-inhibit-when-disabled", "004", 3,
+		"KVM_SET_GUEST_DEBUG leaves the BLOCKIRQ inhibit (and its broadcast) alone when "
+		"enable_apicv=0", 0 },
 };
 
 static int flag_by_name(const char *name, size_t len)
