@@ -776,7 +776,10 @@ static int kvm_vcpu_exiting_guest_mode(struct kvm_vcpu *vcpu)
 /* Wake the vCPU if it is blocked in kvm_vcpu_block() (halted with an in-kernel APIC). */
 bool kvm_vcpu_wake_up(struct kvm_vcpu *vcpu)
 {
-	return rcuwait_wake_up(&vcpu->wait);
+	if (!rcuwait_wake_up(&vcpu->wait))
+		return false;
+	__atomic_fetch_add(&kvm_debugfs.halt_wakeup, 1, __ATOMIC_RELAXED);
+	return true;
 }
 
 /*

@@ -7,11 +7,10 @@
  * KVM's so a KVM patch maps onto this file.
  *
  * Where hvsim simplifies KVM, it says so at the place: no MMU (EPT off,
- * so no unrestricted guest), no APIC-access page (so no "virtualize APIC
- * accesses" and no x2APIC virtualization: APICv is the TPR shadow,
- * APIC-register virtualization, virtual-interrupt delivery and posted
- * interrupts), no guest CPUID yet, no nested VMX, no MSR bitmaps (every
- * MSR access exits, as an all-ones bitmap would have it).
+ * so no unrestricted guest), one APIC-access page for every VM and no
+ * x2APIC virtualization (the guest's APIC stays in xAPIC mode), no guest
+ * CPUID yet, no nested VMX, no MSR bitmaps (every MSR access exits, as an
+ * all-ones bitmap would have it).
  *
  * Lock ordering: none taken here. A VMCS's per-CPU list is touched only
  * on its CPU with interrupts off (vmx_vcpu_load_vmcs, and
@@ -207,6 +206,12 @@ static DEFINE_PER_CPU(struct vmcs *, current_vmcs);
 static DEFINE_PER_CPU(struct vmx_list, loaded_vmcss_on_cpu);
 /* The page standing for the kernel's page tables: HOST_CR3. */
 static unsigned long vmx_host_pgd;
+/*
+ * The APIC-access page (APIC_ACCESS_ADDR): KVM allocates one per VM and
+ * maps it at the APIC base in the guest; without an MMU hv/ needs no
+ * mapping, and one page serves every VM (the processor never stores to it).
+ */
+static unsigned long vmx_apic_access_page;
 
 static void vmx_list_init(struct vmx_list *head)
 {
@@ -614,6 +619,9 @@ void vmx_hardware_unsetup(void)
 	if (vmx_host_pgd)
 		free_pages(vmx_host_pgd, 0);
 	vmx_host_pgd = 0;
+	if (vmx_apic_access_page)
+		free_pages(vmx_apic_access_page, 0);
+	vmx_apic_access_page = 0;
 }
 
 /* APICv's controls, all of them (KVM's cpu_has_vmx_apicv()). */
@@ -655,6 +663,11 @@ static int hardware_setup(void)
 	vmx_host_pgd = __get_free_pages(GFP_KERNEL | __GFP_ZERO, 0);
 	if (!vmx_host_pgd)
 		return -ENOMEM;
+	vmx_apic_access_page = __get_free_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	if (!vmx_apic_access_page) {
+		r = -ENOMEM;
+		goto out_free_pgd;
+	}
 	r = alloc_kvm_area();
 	if (r)
 		goto out_free_pgd;
@@ -668,6 +681,9 @@ static int hardware_setup(void)
 	return 0;
 
 out_free_pgd:
+	if (vmx_apic_access_page)
+		free_pages(vmx_apic_access_page, 0);
+	vmx_apic_access_page = 0;
 	free_pages(vmx_host_pgd, 0);
 	vmx_host_pgd = 0;
 	return r;
@@ -832,8 +848,10 @@ static uint32_t vmx_secondary_exec_control(struct vcpu_vmx *vmx)
 			   SECONDARY_EXEC_MODE_BASED_EPT_EXEC | SECONDARY_EXEC_EPT_VIOLATION_VE |
 			   SECONDARY_EXEC_ENABLE_VMFUNC);
 	exec2 &= ~SECONDARY_EXEC_ENABLE_PML;
-	/* No APIC-access page (hvsim), so neither APIC-access nor x2APIC virtualization. */
-	exec2 &= ~(SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES | SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE);
+	/* APIC accesses are virtualized for an in-kernel APIC; its xAPIC mode is never x2APIC here. */
+	if (!lapic_in_kernel(vmx->vcpu))
+		exec2 &= ~SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES;
+	exec2 &= ~SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
 	if (!kvm_vcpu_apicv_active(vmx->vcpu))
 		exec2 &= ~(SECONDARY_EXEC_APIC_REGISTER_VIRT | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
 	/* Set on writes of CR4.UMIP when KVM emulates UMIP. */
@@ -995,6 +1013,9 @@ static void init_vmcs(struct vcpu_vmx *vmx)
 		vmcs_write64(VMCS_VIRTUAL_APIC_PAGE_ADDR, __pa(vmx->vcpu->apic->regs));
 		vmcs_write32(VMCS_TPR_THRESHOLD, 0);
 	}
+	if (cpu_has_secondary_exec_ctrls() &&
+	    (vmx_secondary_exec_control(vmx) & SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES))
+		vmcs_write64(VMCS_APIC_ACCESS_ADDR, __pa((void *)vmx_apic_access_page));
 	vmcs_write32(VMCS_VM_EXIT_CONTROLS, vmx_vmexit_ctrl());
 	vmcs_write32(VMCS_VM_ENTRY_CONTROLS, vmx_vmentry_ctrl());
 	vmcs_write32(VMCS_EXCEPTION_BITMAP, eb);
@@ -1471,6 +1492,7 @@ static void vmx_refresh_apicv_exec_ctrl(struct kvm_vcpu *vcpu)
 static void kvm_vcpu_trigger_posted_interrupt(struct kvm_vcpu *vcpu, int pi_vec)
 {
 	if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE) {
+		__atomic_fetch_add(&kvm_debugfs.pi_notifications, 1, __ATOMIC_RELAXED);
 		apic_send_IPI(READ_ONCE(vcpu->cpu), pi_vec);
 		return;
 	}

@@ -133,8 +133,7 @@ void kvm_arch_destroy_vm(struct kvm *kvm)
 
 /* ---- APICv inhibits ------------------------------------------------------------ */
 
-uint64_t kvm_stat_apicv_update_reqs;
-unsigned long kvm_debug_last_inhibits;
+struct kvm_debugfs_stats kvm_debugfs;
 
 static void set_or_clear_apicv_inhibit(unsigned long *inhibits, enum kvm_apicv_inhibit reason,
 				       bool set)
@@ -160,7 +159,7 @@ void kvm_apicv_init(struct kvm *kvm)
 		set_or_clear_apicv_inhibit(inhibits, hv_flag(HV_APICV_DISABLE_TAG) ?
 					   APICV_INHIBIT_REASON_DISABLE :
 					   APICV_INHIBIT_REASON_ABSENT, true);
-	kvm_debug_last_inhibits = *inhibits;
+	kvm_debugfs.last_inhibits = *inhibits;
 }
 
 /*
@@ -180,11 +179,11 @@ void __kvm_set_or_clear_apicv_inhibit(struct kvm *kvm, enum kvm_apicv_inhibit re
 	set_or_clear_apicv_inhibit(&new, reason, set);
 	if (!!old != !!new) {
 		kvm->stat_apicv_update_reqs++;
-		__atomic_fetch_add(&kvm_stat_apicv_update_reqs, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&kvm_debugfs.apicv_update_reqs, 1, __ATOMIC_RELAXED);
 		kvm_make_all_cpus_request(kvm, KVM_REQ_APICV_UPDATE);
 	}
 	WRITE_ONCE(kvm->apicv_inhibit_reasons, new);
-	kvm_debug_last_inhibits = new;
+	kvm_debugfs.last_inhibits = new;
 }
 
 void kvm_set_or_clear_apicv_inhibit(struct kvm *kvm, enum kvm_apicv_inhibit reason, bool set)
@@ -434,6 +433,7 @@ static __attribute__((noinline)) int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	}
 	WARN_ON_ONCE(kvm_apicv_activated(vcpu->kvm) != kvm_vcpu_apicv_active(vcpu));
 	vmx_x86_ops.vcpu_run(vcpu);
+	__atomic_fetch_add(&kvm_debugfs.exits, 1, __ATOMIC_RELAXED);
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 	smp_wmb();
 	vmx_x86_ops.handle_exit_irqoff(vcpu);

@@ -34,13 +34,19 @@ void kvm_vcpu_update_apicv(struct kvm_vcpu *vcpu);
 int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 
 /*
- * What user space would read from KVM's debugfs (which sums each VM's
- * stats over every VM): the KVM_REQ_APICV_UPDATE broadcasts of every VM,
- * and the inhibit bitmap of the VM that last set one (initialised or
- * changed). Counters only: nothing in hv/ reads them.
+ * What user space would read from KVM's debugfs, which sums each stat
+ * over every VM and vCPU (exits and halt_wakeup are KVM's vCPU stats),
+ * plus two hvsim reads a tracepoint would give. Counters only: nothing in
+ * hv/ reads them, so they change no behaviour.
  */
-extern uint64_t kvm_stat_apicv_update_reqs;
-extern unsigned long kvm_debug_last_inhibits;
+struct kvm_debugfs_stats {
+	uint64_t apicv_update_reqs;	/* KVM_REQ_APICV_UPDATE broadcasts (APICv on/off for a VM) */
+	uint64_t exits;			/* VM exits */
+	uint64_t halt_wakeup;		/* halted vCPUs woken */
+	uint64_t pi_notifications;	/* posted-interrupt notifications to a vCPU in guest mode */
+	unsigned long last_inhibits;	/* the inhibit bitmap of the VM that last set one */
+};
+extern struct kvm_debugfs_stats kvm_debugfs;
 
 /* kvm_main.c */
 void kvm_get_kvm(struct kvm *kvm);
