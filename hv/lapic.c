@@ -6,8 +6,9 @@
  *
  * Where hv/ simplifies KVM: no timer, no LVTs, no logical destinations,
  * no priorities (PPR is 0: any IRR vector is deliverable), and an injected
- * interrupt leaves ISR at once (the guest stand-in has no handler that
- * would EOI it; with APICv the processor's EOI virtualization does).
+ * interrupt leaves IRR without entering ISR (the guest stand-in's handler
+ * of an injected interrupt never EOIs; with APICv the processor's EOI
+ * virtualization keeps the virtual ISR).
  *
  * Accepting an interrupt against the vCPU entering the guest:
  *

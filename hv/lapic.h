@@ -31,7 +31,7 @@ void kvm_free_lapic(struct kvm_vcpu *vcpu);
 void kvm_apic_set_irq(struct kvm_vcpu *vcpu, int vector);
 /* The highest vector in IRR, or -1 (PIR not included: the caller syncs it first). */
 int kvm_lapic_find_highest_irr(struct kvm_vcpu *vcpu);
-/* IRR's @vector is being injected: into ISR (the stand-in guest's handler EOIs at once). */
+/* IRR's @vector is being injected: out of IRR (ISR is not tracked: no priorities here). */
 void kvm_lapic_ack(struct kvm_vcpu *vcpu, int vector);
 /* Does the vCPU have an interrupt to take (IRR, or with APICv a posted one)? */
 bool kvm_cpu_has_interrupt(struct kvm_vcpu *vcpu);
