@@ -219,7 +219,7 @@ ParameterizedTest(struct s004 *s, hv_apicv, seed004_pre_fix_warns_in_vcpu_enter_
 /*
  * Fixed: r2 takes APICv's state at its first entry, under the lock; no
  * schedule WARNs. pct:3 for as many schedules as found the pre-fix WARN;
- * dfs:2 capped for CI, not exhausted (docs/hv.md: 2,000,000 schedules did
+ * dfs:2 capped for CI, not exhausted (docs/hv.md: 3,000,000 schedules did
  * not exhaust it either); dfs:1, the bound that found the pre-fix WARN,
  * exhausted.
  */
