@@ -135,9 +135,8 @@ int kvm_send_userspace_msi(struct kvm *kvm, const struct kvm_msi *msi)
 	struct kvm_vcpu *vcpu;
 	int i, delivered = 0;
 
-	if (!irqchip_in_kernel(kvm))
-		return -ENXIO;
-	if (msi->flags)
+	/* KVM_MSI_VALID_DEVID (bit 0) is for devices behind an IOMMU: accepted, unused. */
+	if (!irqchip_in_kernel(kvm) || (msi->flags & ~1U))
 		return -EINVAL;
 	/* Fixed delivery, physical destination only. */
 	if (((msi->data >> MSI_DATA_DELIVERY_SHIFT) & MSI_DATA_DELIVERY_MASK) != MSI_DELIVERY_FIXED)
@@ -148,6 +147,6 @@ int kvm_send_userspace_msi(struct kvm *kvm, const struct kvm_msi *msi)
 		kvm_apic_set_irq(vcpu, vector);
 		delivered++;
 	}
-	/* KVM returns the number of APICs that took it, 0 when none. */
-	return delivered;
+	/* KVM's: the number of APICs that took it, -1 when no APIC matched. */
+	return delivered ? delivered : -1;
 }

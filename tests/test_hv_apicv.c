@@ -244,6 +244,24 @@ Test(hv_apicv, seed004_fixed_is_clean, .timeout = 600)
 	sim_result_release(&r);
 }
 
+/* ---- capabilities ------------------------------------------------------------------------ */
+
+/* KVM_ENABLE_CAP's generic and x86 checks, KVM_CREATE_IRQCHIP, KVM_CHECK_EXTENSION. */
+Test(hv_apicv, enable_cap_and_irqchip_get_kvms_answers, .timeout = 120)
+{
+	static const long want[16] = {
+		1, 3, -EINVAL, -EINVAL, -EINVAL, 0, -EINVAL, 0,
+		-EINVAL, 0, -EEXIST, -EEXIST, -EEXIST, -EEXIST, -EINVAL, 0,
+	};
+	struct acase c = acase(SKYLAKE, apicvp_caps_task, 0, "fixed", NULL);
+	struct sim_result r = arun(&c, "timed", 1);
+
+	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+	for (int i = 0; i < 16; i++)
+		cr_expect_eq(c.r.caps[i], want[i], "call %d: %ld, not %ld", i, c.r.caps[i], want[i]);
+	sim_result_release(&r);
+}
+
 /* ---- enable_apicv=0 ----------------------------------------------------------------------- */
 
 static struct acase in_order(const char *machine, const char *variant, const char *enable_apicv)

@@ -284,3 +284,50 @@ void apicvp_activation_task(void *arg)
 	sim_sys_close(vm);
 	sim_sys_close((int)res.kvm);
 }
+
+/* ---- capabilities ----------------------------------------------------------------------- */
+
+static long enable_cap(int vm, uint32_t capno, uint32_t flags, uint64_t arg0)
+{
+	struct kvm_enable_cap *cap = (void *)(umem() + SYZ_CAP_OFFSET);
+
+	memset(cap, 0, sizeof(*cap));
+	cap->cap = capno;
+	cap->flags = flags;
+	cap->args[0] = arg0;
+	return sim_sys_ioctl(vm, KVM_ENABLE_CAP, (unsigned long)cap);
+}
+
+void apicvp_caps_task(void *arg)
+{
+	int kvm, vm, vm2, vcpu;
+	long *c = res.caps;
+
+	(void)arg;
+	kvm = sim_sys_openat("/dev/kvm", O_RDWR);
+	vm = (int)sim_sys_ioctl(kvm, KVM_CREATE_VM, 0);
+	c[0] = sim_sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SPLIT_IRQCHIP);
+	c[1] = sim_sys_ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
+	c[2] = enable_cap(vm, KVM_CAP_SPLIT_IRQCHIP, 1, 0);		/* flags: -EINVAL */
+	c[3] = enable_cap(vm, KVM_CAP_SPLIT_IRQCHIP, 0, 4097);		/* pins: -EINVAL */
+	c[4] = enable_cap(vm, KVM_CAP_HALT_POLL, 0, 1ULL << 32);	/* not a u32: -EINVAL */
+	c[5] = enable_cap(vm, KVM_CAP_HALT_POLL, 0, 200000);		/* 0 */
+	c[6] = enable_cap(vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, 0, KVM_DIRTY_LOG_INITIALLY_SET);
+	c[7] = enable_cap(vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, 0, 3);	/* 0 */
+	c[8] = enable_cap(vm, KVM_CAP_USER_MEMORY, 0, 0);		/* not enabled this way: -EINVAL */
+	c[9] = enable_cap(vm, KVM_CAP_SPLIT_IRQCHIP, 0, 24);		/* 0 */
+	c[10] = enable_cap(vm, KVM_CAP_SPLIT_IRQCHIP, 0, 24);		/* -EEXIST */
+	c[11] = sim_sys_ioctl(vm, KVM_CREATE_IRQCHIP, 0);		/* -EEXIST */
+	vm2 = (int)sim_sys_ioctl(kvm, KVM_CREATE_VM, 0);
+	vcpu = (int)sim_sys_ioctl(vm2, KVM_CREATE_VCPU, 0);
+	c[12] = enable_cap(vm2, KVM_CAP_SPLIT_IRQCHIP, 0, 0);		/* a vCPU exists: -EEXIST */
+	c[13] = sim_sys_ioctl(vm2, KVM_CREATE_IRQCHIP, 0);		/* -EEXIST */
+	c[14] = msi_to(vm2, 0, 0x40);					/* no irqchip: -EINVAL */
+	sim_sys_close(vcpu);
+	sim_sys_close(vm2);
+	vm2 = (int)sim_sys_ioctl(kvm, KVM_CREATE_VM, 0);
+	c[15] = sim_sys_ioctl(vm2, KVM_CREATE_IRQCHIP, 0);		/* 0 */
+	sim_sys_close(vm2);
+	sim_sys_close(vm);
+	sim_sys_close(kvm);
+}

@@ -37,6 +37,7 @@ struct apicvp_result {
 	long act_msi[4];		/* ... and its MSIs */
 	long act_dbg[2];		/* ... and its guest-debug calls */
 	uint64_t act_reqs[3];		/* broadcasts: before, after BLOCKIRQ set, after it is cleared */
+	long caps[16];			/* the capability program's calls, in order */
 };
 /* Copy the results out (a program's check(), host context). */
 void apicvp_result(struct apicvp_result *r);
@@ -68,5 +69,8 @@ void apicvp_posted_task(void *arg);
  * returns; vectors 0x41, 0x42, 0x44, 0x43 in that order.
  */
 void apicvp_activation_task(void *arg);
+
+/* KVM_ENABLE_CAP, KVM_CREATE_IRQCHIP and KVM_CHECK_EXTENSION: KVM's answers, in order. */
+void apicvp_caps_task(void *arg);
 
 #endif /* HVSIM_TEST_APICVPROGS_H */
