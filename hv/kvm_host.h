@@ -16,6 +16,8 @@
  *   kvm->lock
  *     vcpu->mutex
  *       kvm->mmu_lock (spinlock)
+ *       kvm->arch.apicv_update_lock (rw-semaphore; KVM_SET_GUEST_DEBUG takes
+ *       it for write under the vCPU's mutex, KVM_RUN for read)
  */
 #ifndef HV_KVM_HOST_H
 #define HV_KVM_HOST_H
@@ -41,7 +43,36 @@
 #define KVM_REQ_VM_DEAD		(1 | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP)
 #define KVM_REQ_UNBLOCK		2
 #define KVM_REQ_EVENT		3
+/* Re-evaluate APICv against the VM's inhibits (KVM's KVM_ARCH_REQ_FLAGS(25, WAIT | NO_WAKEUP)). */
+#define KVM_REQ_APICV_UPDATE	(4 | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP)
 
+/* vcpu->mp_state (uapi's KVM_MP_STATE_*): running, or halted in the kernel. */
+#define KVM_MP_STATE_RUNNABLE	0
+#define KVM_MP_STATE_HALTED	3
+
+/* kvm->irqchip_mode: no in-kernel irqchip, all of it, or the local APICs only (split). */
+enum kvm_irqchip_mode {
+	KVM_IRQCHIP_NONE,
+	KVM_IRQCHIP_KERNEL,
+	KVM_IRQCHIP_SPLIT,
+};
+
+/*
+ * Why APICv is off for a VM: bits of kvm->apicv_inhibit_reasons, KVM
+ * 5.18's enum kvm_apicv_inhibit in its order. APICv is active for the VM
+ * while none is set (kvm_apicv_activated()).
+ */
+enum kvm_apicv_inhibit {
+	APICV_INHIBIT_REASON_DISABLE,	/* enable_apicv=0 */
+	APICV_INHIBIT_REASON_HYPERV,	/* Hyper-V's AutoEOI in use */
+	APICV_INHIBIT_REASON_NESTED,	/* a nested guest runs (SVM) */
+	APICV_INHIBIT_REASON_IRQWIN,	/* an IRQ window is requested (SVM) */
+	APICV_INHIBIT_REASON_PIT_REINJ,	/* the PIT re-injects ticks (SVM) */
+	APICV_INHIBIT_REASON_X2APIC,	/* x2APIC without AVIC's support (SVM) */
+	APICV_INHIBIT_REASON_BLOCKIRQ,	/* a vCPU's guest debug blocks interrupts */
+	APICV_INHIBIT_REASON_ABSENT,	/* no in-kernel local APIC (yet) */
+	APICV_INHIBIT_REASON_SEV,	/* an SEV guest (SVM) */
+};
 /* vcpu->mode: where the vCPU is, for the requester's kick decision. */
 enum {
 	OUTSIDE_GUEST_MODE,
@@ -93,6 +124,7 @@ struct kvm_mmu {
 	struct rsvd_bits_validate guest_rsvd_check;	/* from MAXPHYADDR, GBPAGES, NX */
 	bool valid;				/* made since the vCPU's creation */
 };
+struct kvm_lapic;
 
 struct kvm_vcpu {
 	struct kvm *kvm;
@@ -117,6 +149,15 @@ struct kvm_vcpu {
 	/* The CPU of the latest VM entry; -1 before the first (cpuid-after-run-warn), else 0. */
 	int last_vmentry_cpu;
 	struct kvm_mmu mmu;		/* the MMU context (mmu.c) */
+	/* KVM's vcpu->arch, the parts hv/ has: */
+	struct kvm_lapic *apic;		/* the in-kernel local APIC, or NULL (no irqchip) */
+	bool apicv_active;		/* APICv on in this vCPU's VMCS (under apicv_update_lock) */
+	int mp_state;			/* KVM_MP_STATE_*: halted in the kernel on HLT */
+	bool interrupt_allowed;		/* RFLAGS.IF and no STI/MOV-SS blocking, at the last exit */
+	bool exception_pending;		/* an exception queued for the next entry */
+	uint8_t exception_nr;		/* ... its vector */
+	uint32_t guest_debug;		/* KVM_GUESTDBG_* (KVM_SET_GUEST_DEBUG) */
+	struct rcuwait wait;		/* the vCPU task blocked in kvm_vcpu_block() */
 };
 
 #define KVM_USER_MEM_SLOTS	32
@@ -146,6 +187,13 @@ struct kvm {
 	struct kvm_mmu_page *active_mmu_pages;	/* every page, newest first; chains through link */
 	uint64_t mmu_sp_serial;		/* the last page's serial (hvsim's, for the debug ioctl) */
 	uint64_t mmu_cache_miss;	/* pages made because none matched (kvm->stat.mmu_cache_miss) */
+	/* KVM's kvm->arch, the parts hv/ has: */
+	int irqchip_mode;		/* enum kvm_irqchip_mode, under lock */
+	unsigned long apicv_inhibit_reasons;	/* APICV_INHIBIT_REASON_* bits, under apicv_update_lock */
+	struct rw_semaphore apicv_update_lock;	/* inhibit changes (write) vs vCPU updates (read) */
+	uint64_t stat_apicv_update_reqs;	/* KVM_REQ_APICV_UPDATE broadcasts (a VM stat) */
+	uint64_t manual_dirty_log_protect;	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's argument */
+	unsigned int max_halt_poll_ns;		/* KVM_CAP_HALT_POLL's (hv/ does not poll) */
 };
 
 /*
@@ -191,10 +239,49 @@ struct kvm_x86_ops {
 	/* Segments, descriptor tables, CR0/CR3/CR4 and EFER of a loaded vCPU. */
 	void (*get_sregs)(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
 	void (*set_sregs)(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+	/* Is @reason one this vendor lets inhibit APICv (others are recorded nowhere)? */
+	bool (*check_apicv_inhibit_reasons)(enum kvm_apicv_inhibit reason);
+	/* The VMCS's APICv controls after vcpu->apicv_active changed (vCPU loaded). */
+	void (*refresh_apicv_exec_ctrl)(struct kvm_vcpu *vcpu);
+	/* Post @vector to the vCPU's PI descriptor and notify it: 0, or -1 without APICv. */
+	int (*deliver_posted_interrupt)(struct kvm_vcpu *vcpu, int vector);
+	/* PIR into the virtual IRR and RVI, before entry (vCPU loaded): the highest IRR, or -1. */
+	int (*sync_pir_to_irr)(struct kvm_vcpu *vcpu);
+	/* PIR's ON bit: a posted interrupt the vCPU has not taken in (a blocked vCPU's check). */
+	bool (*pi_has_pending)(struct kvm_vcpu *vcpu);
+	/* Event injection at the next entry: an external interrupt, an exception, the IRQ window. */
+	void (*inject_irq)(struct kvm_vcpu *vcpu, int vector);
+	void (*inject_exception)(struct kvm_vcpu *vcpu, int vector);
+	void (*enable_irq_window)(struct kvm_vcpu *vcpu);
+	/* RFLAGS.IF and no STI/MOV-SS blocking: the guest takes an interrupt now (vCPU loaded). */
+	bool (*interrupt_allowed)(struct kvm_vcpu *vcpu);
 	/* Page-modification logging's buffer size: non-zero, vCPUs log dirty pages themselves. */
 	int cpu_dirty_log_size;
 };
 
 extern struct kvm_x86_ops vmx_x86_ops;
+/* The vendor module's enable_apicv parameter, after hardware_setup forced it off if need be. */
+extern bool enable_apicv;
+
+static inline bool irqchip_in_kernel(const struct kvm *kvm)
+{
+	return READ_ONCE(kvm->irqchip_mode) != KVM_IRQCHIP_NONE;
+}
+
+static inline bool lapic_in_kernel(const struct kvm_vcpu *vcpu)
+{
+	return vcpu->apic != NULL;
+}
+
+/* APICv on for the VM: no inhibit set (read without the lock, as KVM's). */
+static inline bool kvm_apicv_activated(struct kvm *kvm)
+{
+	return READ_ONCE(kvm->apicv_inhibit_reasons) == 0;
+}
+
+static inline bool kvm_vcpu_apicv_active(const struct kvm_vcpu *vcpu)
+{
+	return vcpu->apic && vcpu->apicv_active;
+}
 
 #endif /* HV_KVM_HOST_H */

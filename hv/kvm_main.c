@@ -25,6 +25,7 @@
 #define KBUILD_MODNAME "kvm"
 
 #include "kvm_host.h"
+#include "lapic.h"
 #include "trace.h"
 #include "variant.h"
 #include "x86.h"
@@ -304,6 +305,7 @@ static struct kvm *kvm_create_vm(unsigned long type)
 	mutex_init(&kvm->slots_lock);
 	kvm_arch_init_vm(kvm);
 	kvm->users_count = 1;
+	kvm_apicv_init(kvm);
 	if (hv_flag(HV_KVM_ADD_VM_HOOKS)) {
 		r = hv_flag(HV_VM_ADD_ERROR_PATH) ? kvm_add_vm(kvm) : kvm_add_vm_reviewed(kvm);
 		if (r)
@@ -625,7 +627,15 @@ static long kvm_vm_ioctl_check_extension(long ext)
 	switch (ext) {
 	case KVM_CAP_USER_MEMORY:
 	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_SET_GUEST_DEBUG:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_ENABLE_CAP_VM:
+	case KVM_CAP_SPLIT_IRQCHIP:
+	case KVM_CAP_HALT_POLL:
 		return 1;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
 		return KVM_MAX_VCPUS;
@@ -636,11 +646,49 @@ static long kvm_vm_ioctl_check_extension(long ext)
 	}
 }
 
+/*
+ * KVM_ENABLE_CAP on a VM: the generic capabilities here with KVM's
+ * argument checks, the rest the arch's (KVM's kvm_vm_ioctl_enable_cap_generic()).
+ * KVM_CAP_DIRTY_LOG_RING is not modelled, so it goes to the arch and fails there.
+ */
+static int kvm_vm_ioctl_enable_cap_generic(struct kvm *kvm, const struct kvm_enable_cap *cap)
+{
+	uint64_t allowed_options;
+
+	switch (cap->cap) {
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		allowed_options = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
+		if (cap->args[0] & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)
+			allowed_options |= KVM_DIRTY_LOG_INITIALLY_SET;
+		if (cap->flags || (cap->args[0] & ~allowed_options))
+			return -EINVAL;
+		kvm->manual_dirty_log_protect = cap->args[0];
+		return 0;
+	case KVM_CAP_HALT_POLL:
+		if (cap->flags || cap->args[0] != (unsigned int)cap->args[0])
+			return -EINVAL;
+		kvm->max_halt_poll_ns = (unsigned int)cap->args[0];
+		return 0;
+	default:
+		return kvm_vm_ioctl_enable_cap(kvm, cap);
+	}
+}
+
 static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 {
 	struct kvm *kvm = filp->private_data;
+	struct kvm_enable_cap cap;
+	struct kvm_msi msi;
 
 	switch (ioctl) {
+	case KVM_ENABLE_CAP:
+		if (copy_from_user(&cap, (const void __user *)arg, sizeof(cap)))
+			return -EFAULT;
+		return kvm_vm_ioctl_enable_cap_generic(kvm, &cap);
+	case KVM_SIGNAL_MSI:
+		if (copy_from_user(&msi, (const void __user *)arg, sizeof(msi)))
+			return -EFAULT;
+		return kvm_send_userspace_msi(kvm, &msi);
 	case KVM_CREATE_VCPU:
 		return kvm_vm_ioctl_create_vcpu(kvm, (uint32_t)arg);
 	case KVM_CHECK_EXTENSION:
@@ -650,7 +698,7 @@ static long kvm_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long ar
 	case KVM_GET_DIRTY_LOG:
 		return kvm_vm_ioctl_get_dirty_log(kvm, arg);
 	default:
-		return -ENOTTY;
+		return kvm_arch_vm_ioctl(kvm, ioctl, arg);
 	}
 }
 
@@ -733,11 +781,13 @@ static int kvm_vcpu_exiting_guest_mode(struct kvm_vcpu *vcpu)
 	return cmpxchg(&vcpu->mode, IN_GUEST_MODE, EXITING_GUEST_MODE);
 }
 
-/* Without an in-kernel APIC no vCPU blocks in the kernel: nothing to wake. */
-static bool kvm_vcpu_wake_up(struct kvm_vcpu *vcpu)
+/* Wake the vCPU if it is blocked in kvm_vcpu_block() (halted with an in-kernel APIC). */
+bool kvm_vcpu_wake_up(struct kvm_vcpu *vcpu)
 {
-	(void)vcpu;
-	return false;
+	if (!rcuwait_wake_up(&vcpu->wait))
+		return false;
+	__atomic_fetch_add(&kvm_debugfs.halt_wakeup, 1, __ATOMIC_RELAXED);
+	return true;
 }
 
 /*

@@ -21,36 +21,52 @@ bool hv_flags[HV_NR_FLAGS];
 static char *variant;
 module_param(variant, charp, 0444);
 
-/* The one table: flag, seed, generation, what it changes, which flags it needs. */
+/*
+ * The one table: flag, seed, generation, what it changes, which flags it
+ * needs. Generations follow the fixes' dates, so that a seed's pre-fix
+ * runs the code of its time: 1 the CPUID-after-run warning (June 2021,
+ * 5.14), 2 the kick's READ_ONCE (September 2021), 3 the hotplug series
+ * (January 2022), 4 the CPUID-after-run refusal (early 2022, 5.17), 5 the
+ * APICv fixes (April 2022, 5.18), 6 the VM-add hooks (October 2022).
+ */
 /* Not const: instrumented code reads it, and only the modules' data is machine memory. */
 struct hv_flag_info hv_flag_table[HV_NR_FLAGS] = {
-	[HV_HOTPLUG_ONLINE_SECTION] = { "hotplug-online-section", "000", 1,
+	[HV_HOTPLUG_ONLINE_SECTION] = { "hotplug-online-section", "000", 3,
 		"kvm_online_cpu in the ONLINE section (after set_cpu_online and STI); off: the "
 		"STARTING callback, interrupts off, before the CPU is online", 0 },
-	[HV_HOTPLUG_COMPAT_CHECK] = { "hotplug-compat-check", "000", 1,
+	[HV_HOTPLUG_COMPAT_CHECK] = { "hotplug-compat-check", "000", 3,
 		"kvm_online_cpu runs the compatibility check and refuses a mismatched CPU", 0 },
-	[HV_HOTPLUG_COMPAT_WARN_RELAXED] = { "hotplug-compat-warn-relaxed", "000", 1,
+	[HV_HOTPLUG_COMPAT_WARN_RELAXED] = { "hotplug-compat-warn-relaxed", "000", 3,
 		"kvm_arch_check_processor_compat WARNs only for !irqs_disabled() && cpu_active()",
 		0 },
-	[HV_HOTPLUG_ENABLE_LOCK] = { "hotplug-enable-lock", "000", 1,
+	[HV_HOTPLUG_ENABLE_LOCK] = { "hotplug-enable-lock", "000", 3,
 		"hardware_enable_all holds cpus_read_lock around the count and the IPIs", 0 },
-	[HV_KVM_ADD_VM_HOOKS] = { "kvm-add-vm-hooks", "001", 2,
+	[HV_KVM_ADD_VM_HOOKS] = { "kvm-add-vm-hooks", "001", 6,
 		"VM creation enables hardware through kvm_arch_add_vm under kvm_lock and "
 		"cpus_read_lock instead of hardware_enable_all under kvm_count_lock",
 		HV_BIT(HV_HOTPLUG_ONLINE_SECTION) | HV_BIT(HV_HOTPLUG_COMPAT_CHECK) |
 		HV_BIT(HV_HOTPLUG_COMPAT_WARN_RELAXED) | HV_BIT(HV_HOTPLUG_ENABLE_LOCK) },
-	[HV_VM_ADD_ERROR_PATH] = { "vm-add-error-path", "001", 2,
+	[HV_VM_ADD_ERROR_PATH] = { "vm-add-error-path", "001", 6,
 		"the kvm_add_vm/kvm_remove_vm/kvm_drop_vm shape of the review; off: the "
 		"reviewed patch's error path", HV_BIT(HV_KVM_ADD_VM_HOOKS) },
-	[HV_KICK_READ_ONCE] = { "kick-read-once", "003", 1,
+	[HV_KICK_READ_ONCE] = { "kick-read-once", "003", 2,
 		"kvm_vcpu_kick and kvm_make_vcpus_request_mask read vcpu->cpu once, with "
 		"READ_ONCE, after the mode check", 0 },
-	[HV_CPUID_AFTER_RUN_WARN] = { "cpuid-after-run-warn", "002", 3,
+	[HV_CPUID_AFTER_RUN_WARN] = { "cpuid-after-run-warn", "002", 1,
 		"last_vmentry_cpu starts at -1 and KVM_SET_CPUID2 after KVM_RUN warns through "
 		"pr_warn_ratelimited (Linux 5.14); off: no warning, last_vmentry_cpu starts at 0", 0 },
 	[HV_CPUID_AFTER_RUN_REJECT] = { "cpuid-after-run-reject", "002", 4,
 		"KVM_SET_CPUID2 after KVM_RUN fails with -EINVAL unless the CPUID is unchanged, "
 		"and no longer warns (early 2022, Linux 5.17)", HV_BIT(HV_CPUID_AFTER_RUN_WARN) },
+	[HV_APICV_DISABLE_TAG] = { "apicv-disable-tag", "004", 5,
+		"with enable_apicv=0 a new VM's inhibit is DISABLE; off: ABSENT, which a split "
+		"irqchip clears", 0 },
+	[HV_APICV_PEND_UPDATE_ON_CREATE] = { "apicv-pend-update-on-create", "004", 5,
+		"a new vCPU takes APICv from enable_apicv with KVM_REQ_APICV_UPDATE pending; off: "
+		"from kvm_apicv_activated() unlocked, missing changes until it is online", 0 },
+	[HV_APICV_SKIP_INHIBIT_WHEN_DISABLED] = { "apicv-skip-inhibit-when-disabled", "004", 5,
+		"KVM_SET_GUEST_DEBUG leaves the BLOCKIRQ inhibit (and its broadcast) alone when "
+		"enable_apicv=0", 0 },
 };
 
 static int flag_by_name(const char *name, size_t len)

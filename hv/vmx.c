@@ -7,10 +7,10 @@
  * KVM's so a KVM patch maps onto this file.
  *
  * Where hvsim simplifies KVM, it says so at the place: no MMU (EPT off,
- * so no unrestricted guest), no in-kernel local APIC (no TPR shadow,
- * APICv or posted interrupts in the VMCS; HLT goes to user space), no
- * guest CPUID yet, no nested VMX, no MSR bitmaps (every MSR access exits,
- * as an all-ones bitmap would have it).
+ * so no unrestricted guest), one APIC-access page for every VM and no
+ * x2APIC virtualization (the guest's APIC stays in xAPIC mode), no guest
+ * CPUID yet, no nested VMX, no MSR bitmaps (every MSR access exits, as an
+ * all-ones bitmap would have it).
  *
  * Lock ordering: none taken here. A VMCS's per-CPU list is touched only
  * on its CPU with interrupts off (vmx_vcpu_load_vmcs, and
@@ -20,6 +20,8 @@
  * SDM citations: Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C
  * and 3D, sections by title.
  */
+#define KBUILD_MODNAME "kvm_intel"
+
 #include "vmx.h"
 
 #include <errno.h>
@@ -31,6 +33,8 @@
 #include "hvsim/x86/processor-flags.h"
 #include "hvsim/x86/vmx.h"
 #include "kvm_host.h"
+#include "lapic.h"
+#include "x86.h"
 
 /* CPUID feature bits this file reads (SDM Vol. 2A, CPUID, "Feature Information"). */
 #define CPUID_1_ECX_VMX			(1U << 5)
@@ -169,6 +173,29 @@
 /* hvsim has no MMU yet: shadow paging's controls, as KVM with enable_ept=0. */
 static const bool enable_ept = false;
 
+/* APICv: forced off at hardware_setup where the CPU lacks its controls (KVM's). */
+bool enable_apicv = true;
+module_param(enable_apicv, bool, 0444);
+
+/* Linux's vector for posted-interrupt notifications to a CPU in VMX non-root operation. */
+#define POSTED_INTR_VECTOR		0xf2
+
+/*
+ * The posted-interrupt descriptor (SDM Vol. 3C, table "Format of
+ * Posted-Interrupt Descriptor"; SN, NV and NDST as KVM and VT-d use the
+ * rest): PIR, bit per vector; then ON bit 0, SN bit 1, NV bits 23:16 and
+ * NDST bits 63:32 of the control word. 64-byte aligned (own page here).
+ */
+struct pi_desc {
+	unsigned long pir[4];
+	uint64_t control;
+	uint32_t rsvd[6];
+};
+#define PI_ON				(1ULL << 0)
+#define PI_SN				(1ULL << 1)
+#define PI_NV_SHIFT			16
+#define PI_NDST_SHIFT			32
+
 struct vmcs_config vmcs_config;
 
 /* Each CPU's VMXON region, allocated at hardware_setup for every possible CPU. */
@@ -179,6 +206,12 @@ static DEFINE_PER_CPU(struct vmcs *, current_vmcs);
 static DEFINE_PER_CPU(struct vmx_list, loaded_vmcss_on_cpu);
 /* The page standing for the kernel's page tables: HOST_CR3. */
 static unsigned long vmx_host_pgd;
+/*
+ * The APIC-access page (APIC_ACCESS_ADDR): KVM allocates one per VM and
+ * maps it at the APIC base in the guest; without an MMU hv/ needs no
+ * mapping, and one page serves every VM (the processor never stores to it).
+ */
+static unsigned long vmx_apic_access_page;
 
 static void vmx_list_init(struct vmx_list *head)
 {
@@ -594,6 +627,21 @@ void vmx_hardware_unsetup(void)
 	if (vmx_host_pgd)
 		free_pages(vmx_host_pgd, 0);
 	vmx_host_pgd = 0;
+	if (vmx_apic_access_page)
+		free_pages(vmx_apic_access_page, 0);
+	vmx_apic_access_page = 0;
+}
+
+/* APICv's controls, all of them (KVM's cpu_has_vmx_apicv()). */
+static bool cpu_has_vmx_apicv(void)
+{
+	return (vmcs_config.cpu_based_2nd_exec_ctrl & SECONDARY_EXEC_APIC_REGISTER_VIRT) &&
+	       (vmcs_config.cpu_based_2nd_exec_ctrl & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY) &&
+	       (vmcs_config.pin_based_exec_ctrl & PIN_BASED_POSTED_INTR);
+}
+
+static void kvm_posted_intr_ipi(void)
+{
 }
 
 /* Module init, on the boot CPU: the configuration every CPU must match, the VMXON regions. */
@@ -609,11 +657,25 @@ static int hardware_setup(void)
 		return -EOPNOTSUPP;
 	if (setup_vmcs_config(&vmcs_config) < 0)
 		return -EIO;
+	if (!cpu_has_vmx_apicv())
+		enable_apicv = false;
+	/*
+	 * Linux's own handler of the notification vector (arch/x86's
+	 * kvm_posted_intr_ipi): a notification that found the vCPU out of
+	 * the guest is an ordinary interrupt, and the entry's PIR sync
+	 * takes the interrupt in. Another module there first is no error.
+	 */
+	alloc_intr_gate(POSTED_INTR_VECTOR, kvm_posted_intr_ipi);
 	for_each_possible_cpu(cpu)
 		vmx_list_init(&per_cpu(loaded_vmcss_on_cpu, cpu));
 	vmx_host_pgd = __get_free_pages(GFP_KERNEL | __GFP_ZERO, 0);
 	if (!vmx_host_pgd)
 		return -ENOMEM;
+	vmx_apic_access_page = __get_free_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	if (!vmx_apic_access_page) {
+		r = -ENOMEM;
+		goto out_free_pgd;
+	}
 	r = alloc_kvm_area();
 	if (r)
 		goto out_free_pgd;
@@ -627,6 +689,9 @@ static int hardware_setup(void)
 	return 0;
 
 out_free_pgd:
+	if (vmx_apic_access_page)
+		free_pages(vmx_apic_access_page, 0);
+	vmx_apic_access_page = 0;
 	free_pages(vmx_host_pgd, 0);
 	vmx_host_pgd = 0;
 	return r;
@@ -729,18 +794,25 @@ static void vmx_hardware_disable(void)
 
 /* ---- a vCPU's VMCS ---- */
 
-static uint32_t vmx_pin_based_exec_ctrl(void)
+static uint32_t vmx_pin_based_exec_ctrl(struct vcpu_vmx *vmx)
 {
 	uint32_t pin = vmcs_config.pin_based_exec_ctrl;
 
-	/* Armed only while a guest timer is offloaded to it (no in-kernel APIC yet). */
+	/* Armed only while a guest timer is offloaded to it (the APIC has no timer here). */
 	pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
-	/* No in-kernel APIC, so no APICv: interrupts are injected, not posted. */
-	pin &= ~PIN_BASED_POSTED_INTR;
+	/* Without APICv interrupts are injected, not posted. */
+	if (!kvm_vcpu_apicv_active(vmx->vcpu))
+		pin &= ~PIN_BASED_POSTED_INTR;
 	return pin;
 }
 
-static uint32_t vmx_exec_control(void)
+/* The TPR shadow comes with an in-kernel APIC, whose page it shadows (KVM's cpu_need_tpr_shadow()). */
+static bool cpu_need_tpr_shadow(struct vcpu_vmx *vmx)
+{
+	return lapic_in_kernel(vmx->vcpu) && (vmcs_config.cpu_based_exec_ctrl & CPU_BASED_TPR_SHADOW);
+}
+
+static uint32_t vmx_exec_control(struct vcpu_vmx *vmx)
 {
 	uint32_t exec = vmcs_config.cpu_based_exec_ctrl;
 
@@ -751,9 +823,13 @@ static uint32_t vmx_exec_control(void)
 	exec &= ~(CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_NMI_WINDOW_EXITING);
 	/* hvsim: no MSR bitmap, so every MSR access exits. */
 	exec &= ~CPU_BASED_USE_MSR_BITMAPS;
-	/* No in-kernel APIC: no TPR shadow, and CR8 accesses exit. */
-	exec &= ~CPU_BASED_TPR_SHADOW;
-	exec |= CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING;
+	/* With the TPR shadow CR8 accesses need not exit; without it they must. */
+	if (!cpu_need_tpr_shadow(vmx))
+		exec &= ~CPU_BASED_TPR_SHADOW;
+	if (exec & CPU_BASED_TPR_SHADOW)
+		exec &= ~(CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING);
+	else
+		exec |= CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING;
 	/* Shadow paging sees the guest's CR3 and INVLPG. */
 	if (!enable_ept)
 		exec |= CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING |
@@ -766,7 +842,7 @@ static bool cpu_has_secondary_exec_ctrls(void)
 	return vmcs_config.cpu_based_exec_ctrl & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 }
 
-static uint32_t vmx_secondary_exec_control(void)
+static uint32_t vmx_secondary_exec_control(struct vcpu_vmx *vmx)
 {
 	uint32_t exec2 = vmcs_config.cpu_based_2nd_exec_ctrl;
 
@@ -780,9 +856,12 @@ static uint32_t vmx_secondary_exec_control(void)
 			   SECONDARY_EXEC_MODE_BASED_EPT_EXEC | SECONDARY_EXEC_EPT_VIOLATION_VE |
 			   SECONDARY_EXEC_ENABLE_VMFUNC);
 	exec2 &= ~SECONDARY_EXEC_ENABLE_PML;
-	/* No in-kernel APIC: no APIC-access page and no APICv. */
-	exec2 &= ~(SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES | SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE |
-		   SECONDARY_EXEC_APIC_REGISTER_VIRT | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
+	/* APIC accesses are virtualized for an in-kernel APIC; its xAPIC mode is never x2APIC here. */
+	if (!lapic_in_kernel(vmx->vcpu))
+		exec2 &= ~SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES;
+	exec2 &= ~SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
+	if (!kvm_vcpu_apicv_active(vmx->vcpu))
+		exec2 &= ~(SECONDARY_EXEC_APIC_REGISTER_VIRT | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY);
 	/* Set on writes of CR4.UMIP when KVM emulates UMIP. */
 	exec2 &= ~SECONDARY_EXEC_DESC;
 	/* Set when an L1 hypervisor loads a VMCS (nested). */
@@ -907,6 +986,19 @@ static void vmx_vcpu_reset_guest(void)
 		vmcs_write64(VMCS_GUEST_IA32_EFER, EFER_LME | EFER_LMA);
 }
 
+/* The EOI-exit bitmap (no EOI exits), RVI and SVI, and the PI descriptor's vector and address. */
+static void vmx_write_apicv_fields(struct vcpu_vmx *vmx)
+{
+	vmcs_write64(VMCS_EOI_EXIT_BITMAP0, 0);
+	vmcs_write64(VMCS_EOI_EXIT_BITMAP1, 0);
+	vmcs_write64(VMCS_EOI_EXIT_BITMAP2, 0);
+	vmcs_write64(VMCS_EOI_EXIT_BITMAP3, 0);
+	vmcs_write16(VMCS_GUEST_INTR_STATUS, 0);
+	vmcs_write16(VMCS_POSTED_INTR_NV, POSTED_INTR_VECTOR);
+	vmcs_write64(VMCS_POSTED_INTR_DESC_ADDR, __pa(vmx->pi_desc));
+	vmx->apicv_fields_written = true;
+}
+
 /*
  * Program the loaded VMCS: controls, constant host state, a reset guest
  * (KVM's init_vmcs() and vmx_vcpu_reset(), which KVM runs at vCPU creation
@@ -917,10 +1009,21 @@ static void init_vmcs(struct vcpu_vmx *vmx)
 	uint32_t eb = (1U << PF_VECTOR) | (1U << UD_VECTOR) | (1U << MC_VECTOR) |
 		      (1U << DB_VECTOR) | (1U << AC_VECTOR);
 
-	vmcs_write32(VMCS_PIN_BASED_VM_EXEC_CONTROL, vmx_pin_based_exec_ctrl());
-	vmcs_write32(VMCS_CPU_BASED_VM_EXEC_CONTROL, vmx_exec_control());
+	vmcs_write32(VMCS_PIN_BASED_VM_EXEC_CONTROL, vmx_pin_based_exec_ctrl(vmx));
+	vmx->exec_control = vmx_exec_control(vmx);
+	vmcs_write32(VMCS_CPU_BASED_VM_EXEC_CONTROL, vmx->exec_control);
 	if (cpu_has_secondary_exec_ctrls())
-		vmcs_write32(VMCS_SECONDARY_VM_EXEC_CONTROL, vmx_secondary_exec_control());
+		vmcs_write32(VMCS_SECONDARY_VM_EXEC_CONTROL, vmx_secondary_exec_control(vmx));
+	/* KVM writes these only for a vCPU with APICv on: fields a CPU without it lacks. */
+	if (kvm_vcpu_apicv_active(vmx->vcpu))
+		vmx_write_apicv_fields(vmx);
+	if (cpu_need_tpr_shadow(vmx)) {
+		vmcs_write64(VMCS_VIRTUAL_APIC_PAGE_ADDR, __pa(vmx->vcpu->apic->regs));
+		vmcs_write32(VMCS_TPR_THRESHOLD, 0);
+	}
+	if (cpu_has_secondary_exec_ctrls() &&
+	    (vmx_secondary_exec_control(vmx) & SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES))
+		vmcs_write64(VMCS_APIC_ACCESS_ADDR, __pa((void *)vmx_apic_access_page));
 	vmcs_write32(VMCS_VM_EXIT_CONTROLS, vmx_vmexit_ctrl());
 	vmcs_write32(VMCS_VM_ENTRY_CONTROLS, vmx_vmentry_ctrl());
 	vmcs_write32(VMCS_EXCEPTION_BITMAP, eb);
@@ -993,6 +1096,26 @@ static void vmx_vcpu_load_vmcs(struct kvm_vcpu *vcpu, int cpu)
 	}
 }
 
+/*
+ * The descriptor names the CPU the vCPU now runs on (KVM's
+ * vmx_vcpu_pi_load(), xAPIC form: the APIC ID in bits 15:8 of NDST). The
+ * simulated processor never reads NDST: hv/ sends the notification to
+ * vcpu->cpu itself, as KVM's sender does.
+ */
+static void vmx_vcpu_pi_load(struct vcpu_vmx *vmx, int cpu)
+{
+	uint64_t old, new;
+
+	if (!kvm_vcpu_apicv_active(vmx->vcpu))
+		return;
+	old = __atomic_load_n(&vmx->pi_desc->control, __ATOMIC_RELAXED);
+	do {
+		new = (old & ~(0xffffffffULL << PI_NDST_SHIFT)) |
+		      ((uint64_t)((uint32_t)cpu << 8) << PI_NDST_SHIFT);
+	} while (!__atomic_compare_exchange_n(&vmx->pi_desc->control, &old, new, 0,
+					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+}
+
 static void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
@@ -1000,6 +1123,7 @@ static void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 	vmx_vcpu_load_vmcs(vcpu, cpu);
 	if (!vmx->vmcs_initialized)
 		init_vmcs(vmx);
+	vmx_vcpu_pi_load(vmx, cpu);
 }
 
 /* KVM's vmx_vcpu_put() leaves the VMCS loaded: the next load on this CPU costs nothing. */
@@ -1026,10 +1150,16 @@ static int vmx_vcpu_create(struct kvm_vcpu *vcpu)
 	vmx->vmcs01.launched = false;
 	vmx_list_init(&vmx->vmcs01.loaded_vmcss_on_cpu_link);
 	vmx->loaded_vmcs = &vmx->vmcs01;
+	vmx->pi_desc = (struct pi_desc *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
+	if (!vmx->pi_desc)
+		goto free_vmcs;
+	vmx->pi_desc->control = (uint64_t)POSTED_INTR_VECTOR << PI_NV_SHIFT;
 	vmx->vcpu = vcpu;
 	vcpu->arch = vmx;
 	return 0;
 
+free_vmcs:
+	free_vmcs(vmx->vmcs01.vmcs);
 free_vmx:
 	kfree(vmx);
 	return -ENOMEM;
@@ -1041,6 +1171,7 @@ static void vmx_vcpu_free(struct kvm_vcpu *vcpu)
 
 	loaded_vmcs_clear(&vmx->vmcs01);
 	free_vmcs(vmx->vmcs01.vmcs);
+	free_pages((unsigned long)vmx->pi_desc, 0);
 	kfree(vmx);
 	vcpu->arch = NULL;
 }
@@ -1164,15 +1295,25 @@ static int handle_external_interrupt(struct kvm_vcpu *vcpu)
 }
 
 /*
- * HLT: with no in-kernel local APIC nothing in the kernel can wake the
- * vCPU, so user space gets KVM_EXIT_HLT, the guest's RIP past the HLT
- * (KVM's kvm_emulate_halt without an in-kernel APIC).
+ * HLT, the guest's RIP past it: with an in-kernel APIC the vCPU halts in
+ * the kernel until an interrupt wakes it; without one nothing in the
+ * kernel could, so user space gets KVM_EXIT_HLT (kvm_emulate_halt()).
  */
 static int handle_halt(struct kvm_vcpu *vcpu)
 {
 	skip_emulated_instruction();
-	vcpu->run->exit_reason = KVM_EXIT_HLT;
-	return 0;
+	return kvm_emulate_halt(vcpu);
+}
+
+/* The guest can take an interrupt now: stop asking, and inject it (KVM_REQ_EVENT). */
+static int handle_interrupt_window(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	vmx->exec_control &= ~CPU_BASED_INTR_WINDOW_EXITING;
+	vmcs_write32(VMCS_CPU_BASED_VM_EXEC_CONTROL, vmx->exec_control);
+	kvm_make_request(KVM_REQ_EVENT, vcpu);
+	return 1;
 }
 
 /* The timer is armed only for an offloaded guest timer, which needs an in-kernel APIC. */
@@ -1186,6 +1327,7 @@ static int (*const kvm_vmx_exit_handlers[])(struct kvm_vcpu *vcpu) = {
 	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_REASON_HLT] = handle_halt,
+	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
 };
 
@@ -1318,6 +1460,146 @@ static void vmx_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 	vmcs_write64(VMCS_GUEST_IA32_EFER, sregs->efer);
 }
 
+/* ---- APICv and interrupt injection ---- */
+
+/* VMX can inhibit APICv for these (KVM 5.18's vmx_check_apicv_inhibit_reasons()). */
+static bool vmx_check_apicv_inhibit_reasons(enum kvm_apicv_inhibit reason)
+{
+	unsigned long supported = (1UL << APICV_INHIBIT_REASON_DISABLE) |
+				  (1UL << APICV_INHIBIT_REASON_ABSENT) |
+				  (1UL << APICV_INHIBIT_REASON_HYPERV) |
+				  (1UL << APICV_INHIBIT_REASON_BLOCKIRQ);
+
+	return supported & (1UL << reason);
+}
+
+/*
+ * APICv came on or went off for the loaded vCPU: the posted-interrupt and
+ * virtual-interrupt controls follow (KVM's vmx_refresh_apicv_exec_ctrl()).
+ * hv/ writes the APICv fields at the first activation of a vCPU created
+ * without APICv, so its descriptor is the one the processor reads.
+ */
+static void vmx_refresh_apicv_exec_ctrl(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	if (kvm_vcpu_apicv_active(vcpu) && !vmx->apicv_fields_written)
+		vmx_write_apicv_fields(vmx);
+	vmcs_write32(VMCS_PIN_BASED_VM_EXEC_CONTROL, vmx_pin_based_exec_ctrl(vmx));
+	if (cpu_has_secondary_exec_ctrls())
+		vmcs_write32(VMCS_SECONDARY_VM_EXEC_CONTROL, vmx_secondary_exec_control(vmx));
+}
+
+/*
+ * Tell the vCPU a posted interrupt is there: in guest mode the notification
+ * vector to its CPU, processed without an exit; otherwise wake it if it is
+ * blocked, and the next entry's PIR sync takes it in (KVM's
+ * kvm_vcpu_trigger_posted_interrupt()).
+ */
+static void kvm_vcpu_trigger_posted_interrupt(struct kvm_vcpu *vcpu, int pi_vec)
+{
+	if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE) {
+		__atomic_fetch_add(&kvm_debugfs.pi_notifications, 1, __ATOMIC_RELAXED);
+		apic_send_IPI(READ_ONCE(vcpu->cpu), pi_vec);
+		return;
+	}
+	kvm_vcpu_wake_up(vcpu);
+}
+
+/*
+ * Post @vector (KVM's vmx_deliver_posted_interrupt()): PIR, then ON; who
+ * set ON notifies. The mode is read after ON (both are full barriers):
+ * paired with vcpu_enter_guest()'s smp_mb() between IN_GUEST_MODE and the
+ * PIR sync, so either the notification or the sync finds the vector.
+ */
+static int vmx_deliver_posted_interrupt(struct kvm_vcpu *vcpu, int vector)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	if (!READ_ONCE(vcpu->apicv_active))
+		return -1;
+	if (test_and_set_bit(vector, vmx->pi_desc->pir))
+		return 0;
+	if (__atomic_fetch_or(&vmx->pi_desc->control, PI_ON, __ATOMIC_SEQ_CST) & PI_ON)
+		return 0;
+	kvm_vcpu_trigger_posted_interrupt(vcpu, POSTED_INTR_VECTOR);
+	return 0;
+}
+
+static bool vmx_pi_has_pending(struct kvm_vcpu *vcpu)
+{
+	return __atomic_load_n(&to_vmx(vcpu)->pi_desc->control, __ATOMIC_SEQ_CST) & PI_ON;
+}
+
+/* RVI, bits 7:0 of the guest interrupt status (KVM's vmx_set_rvi()). */
+static void vmx_set_rvi(int vector)
+{
+	uint16_t status = vmcs_read16(VMCS_GUEST_INTR_STATUS);
+	uint16_t rvi = vector < 0 ? 0 : (uint16_t)vector;
+
+	if ((status & 0xff) != rvi)
+		vmcs_write16(VMCS_GUEST_INTR_STATUS, (uint16_t)((status & 0xff00) | rvi));
+}
+
+/*
+ * Before entry, with IN_GUEST_MODE set: what was posted while the vCPU was
+ * out of the guest goes into the virtual IRR (the APIC page), and RVI
+ * names the highest (KVM's vmx_sync_pir_to_irr()). ON is cleared first, so
+ * a sender after it notifies again.
+ */
+static int vmx_sync_pir_to_irr(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	int max_irr;
+
+	if (vmx_pi_has_pending(vcpu)) {
+		__atomic_fetch_and(&vmx->pi_desc->control, ~PI_ON, __ATOMIC_SEQ_CST);
+		for (int i = 0; i < 8; i++) {
+			uint32_t *pir = (uint32_t *)vmx->pi_desc->pir + i;
+			uint32_t val = __atomic_exchange_n(pir, 0, __ATOMIC_SEQ_CST);
+
+			if (val)
+				__atomic_fetch_or(kvm_lapic_irr_word(vcpu->apic, i), val,
+						  __ATOMIC_SEQ_CST);
+		}
+	}
+	max_irr = kvm_lapic_find_highest_irr(vcpu);
+	vmx_set_rvi(max_irr);
+	return max_irr;
+}
+
+/* An external interrupt for the next entry ("VM-Entry Controls for Event Injection"). */
+static void vmx_inject_irq(struct kvm_vcpu *vcpu, int vector)
+{
+	(void)vcpu;
+	vmcs_write32(VMCS_VM_ENTRY_INTR_INFO_FIELD,
+		     (uint32_t)(INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | (uint32_t)vector));
+}
+
+/* #DB and #BP as a guest debugger queues them: hardware exceptions without an error code. */
+static void vmx_inject_exception(struct kvm_vcpu *vcpu, int vector)
+{
+	(void)vcpu;
+	vmcs_write32(VMCS_VM_ENTRY_INTR_INFO_FIELD,
+		     (uint32_t)(INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | (uint32_t)vector));
+}
+
+static void vmx_enable_irq_window(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+
+	vmx->exec_control |= CPU_BASED_INTR_WINDOW_EXITING;
+	vmcs_write32(VMCS_CPU_BASED_VM_EXEC_CONTROL, vmx->exec_control);
+}
+
+static bool vmx_interrupt_allowed(struct kvm_vcpu *vcpu)
+{
+	(void)vcpu;
+	return (vmcs_readl(VMCS_GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
 struct kvm_x86_ops vmx_x86_ops = {
 	.name = "kvm_intel",
 	.hardware_setup = hardware_setup,
@@ -1335,4 +1617,13 @@ struct kvm_x86_ops vmx_x86_ops = {
 	.set_regs = vmx_set_regs,
 	.get_sregs = vmx_get_sregs,
 	.set_sregs = vmx_set_sregs,
+	.check_apicv_inhibit_reasons = vmx_check_apicv_inhibit_reasons,
+	.refresh_apicv_exec_ctrl = vmx_refresh_apicv_exec_ctrl,
+	.deliver_posted_interrupt = vmx_deliver_posted_interrupt,
+	.sync_pir_to_irr = vmx_sync_pir_to_irr,
+	.pi_has_pending = vmx_pi_has_pending,
+	.inject_irq = vmx_inject_irq,
+	.inject_exception = vmx_inject_exception,
+	.enable_irq_window = vmx_enable_irq_window,
+	.interrupt_allowed = vmx_interrupt_allowed,
 };

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct kvm_vcpu;
+struct pi_desc;
 
 /* Linux's list_head, until kernel.h has one: a VMCS in its CPU's list. */
 struct vmx_list {
@@ -73,6 +74,9 @@ struct vcpu_vmx {
 	bool fail;			/* the last VMLAUNCH/VMRESUME was a VMfail */
 	uint32_t exit_intr_info;	/* VM_EXIT_INTR_INFO of the last exit */
 	uint32_t idt_vectoring_info;	/* IDT_VECTORING_INFO_FIELD of the last exit */
+	uint32_t exec_control;		/* the primary controls as last written (IRQ window) */
+	struct pi_desc *pi_desc;	/* the posted-interrupt descriptor (a page of its own) */
+	bool apicv_fields_written;	/* EOI-exit bitmap, RVI/SVI, PI vector and address written */
 };
 
 extern struct vmcs_config vmcs_config;

@@ -26,6 +26,29 @@ long kvm_arch_dev_ioctl(unsigned int ioctl, unsigned long arg);
 void kvm_arch_sync_dirty_log(struct kvm *kvm, struct kvm_memory_slot *memslot);
 int kvm_arch_add_vm(struct kvm *kvm, int usage_count);
 void kvm_arch_drop_vm(int usage_count);
+long kvm_arch_vm_ioctl(struct kvm *kvm, unsigned int ioctl, unsigned long arg);
+int kvm_vm_ioctl_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap);
+void kvm_apicv_init(struct kvm *kvm);
+void __kvm_set_or_clear_apicv_inhibit(struct kvm *kvm, enum kvm_apicv_inhibit reason, bool set);
+void kvm_set_or_clear_apicv_inhibit(struct kvm *kvm, enum kvm_apicv_inhibit reason, bool set);
+void kvm_vcpu_update_apicv(struct kvm_vcpu *vcpu);
+/* HLT exit: 1 halted in the kernel (in-kernel APIC), 0 KVM_EXIT_HLT to user space. */
+int kvm_emulate_halt(struct kvm_vcpu *vcpu);
+
+/*
+ * What user space would read from KVM's debugfs, which sums each stat
+ * over every VM and vCPU (exits and halt_wakeup are KVM's vCPU stats),
+ * plus two hvsim reads a tracepoint would give. Counters only: nothing in
+ * hv/ reads them, so they change no behaviour.
+ */
+struct kvm_debugfs_stats {
+	uint64_t apicv_update_reqs;	/* KVM_REQ_APICV_UPDATE broadcasts (APICv on/off for a VM) */
+	uint64_t exits;			/* VM exits */
+	uint64_t halt_wakeup;		/* halted vCPUs woken */
+	uint64_t pi_notifications;	/* posted-interrupt notifications to a vCPU in guest mode */
+	unsigned long last_inhibits;	/* the inhibit bitmap of the VM that last set one */
+};
+extern struct kvm_debugfs_stats kvm_debugfs;
 
 /* kvm_main.c */
 void kvm_get_kvm(struct kvm *kvm);
@@ -40,6 +63,7 @@ void kvm_make_request(int req, struct kvm_vcpu *vcpu);
 bool kvm_check_request(int req, struct kvm_vcpu *vcpu);
 bool kvm_request_pending(struct kvm_vcpu *vcpu);
 void kvm_vcpu_kick(struct kvm_vcpu *vcpu);
+bool kvm_vcpu_wake_up(struct kvm_vcpu *vcpu);
 bool kvm_make_vcpus_request_mask(struct kvm *kvm, unsigned int req, const unsigned long *vcpu_bitmap);
 bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req);
 

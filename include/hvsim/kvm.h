@@ -55,6 +55,37 @@ struct kvm_enable_cap {
 	uint8_t pad[64];
 };
 
+/* KVM_SET_GUEST_DEBUG's x86 part: DR0-DR3, DR6 and DR7 (debugreg[4], [5] unused). */
+struct kvm_guest_debug_arch {
+	uint64_t debugreg[8];
+};
+
+/* KVM_SET_GUEST_DEBUG: @control is KVM_GUESTDBG_* (72 bytes, as uapi's). */
+struct kvm_guest_debug {
+	uint32_t control;
+	uint32_t pad;
+	struct kvm_guest_debug_arch arch;
+};
+
+/* kvm_guest_debug.control (uapi linux/kvm.h and asm/kvm.h). */
+#define KVM_GUESTDBG_ENABLE		0x00000001U
+#define KVM_GUESTDBG_SINGLESTEP		0x00000002U
+#define KVM_GUESTDBG_USE_SW_BP		0x00010000U
+#define KVM_GUESTDBG_USE_HW_BP		0x00020000U
+#define KVM_GUESTDBG_INJECT_DB		0x00040000U
+#define KVM_GUESTDBG_INJECT_BP		0x00080000U
+#define KVM_GUESTDBG_BLOCKIRQ		0x00100000U
+
+/* KVM_SIGNAL_MSI: an MSI written to the VM's in-kernel APICs (32 bytes). */
+struct kvm_msi {
+	uint32_t address_lo;
+	uint32_t address_hi;
+	uint32_t data;
+	uint32_t flags;
+	uint32_t devid;
+	uint8_t pad[12];
+};
+
 struct kvm_regs {
 	uint64_t rax, rbx, rcx, rdx;
 	uint64_t rsi, rdi, rsp, rbp;
@@ -126,7 +157,9 @@ struct kvm_cpuid2 {
 #define KVM_CREATE_VCPU		_IO(KVMIO, 0x41)
 #define KVM_GET_DIRTY_LOG	_IOW(KVMIO, 0x42, struct kvm_dirty_log)
 #define KVM_SET_USER_MEMORY_REGION _IOW(KVMIO, 0x46, struct kvm_userspace_memory_region)
+#define KVM_CREATE_IRQCHIP	_IO(KVMIO, 0x60)
 #define KVM_ENABLE_CAP		_IOW(KVMIO, 0xa3, struct kvm_enable_cap)
+#define KVM_SIGNAL_MSI		_IOW(KVMIO, 0xa5, struct kvm_msi)
 /* vCPU fd */
 #define KVM_RUN			_IO(KVMIO, 0x80)
 #define KVM_GET_REGS		_IOR(KVMIO, 0x81, struct kvm_regs)
@@ -160,10 +193,22 @@ struct kvm_hvsim_mmu_root {
 
 #define HVSIM_IOC_TYPE		0xF5	/* hvsim-private ioctls on KVM fds */
 #define KVM_HVSIM_GET_MMU_ROOT	_IOR(HVSIM_IOC_TYPE, 0x01, struct kvm_hvsim_mmu_root)
+#define KVM_SET_GUEST_DEBUG	_IOW(KVMIO, 0x9b, struct kvm_guest_debug)
+
+/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2's argument bits. */
+#define KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE	(1ULL << 0)
+#define KVM_DIRTY_LOG_INITIALLY_SET		(1ULL << 1)
 
 /* Capabilities (KVM_CHECK_EXTENSION). */
+#define KVM_CAP_IRQCHIP		0
 #define KVM_CAP_USER_MEMORY	3
 #define KVM_CAP_EXT_CPUID	7
+#define KVM_CAP_SET_GUEST_DEBUG	23
+#define KVM_CAP_SIGNAL_MSI	77
+#define KVM_CAP_ENABLE_CAP_VM	98
+#define KVM_CAP_SPLIT_IRQCHIP	121
+#define KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 168
+#define KVM_CAP_HALT_POLL	182
 #define KVM_CAP_NR_VCPUS	9
 #define KVM_CAP_MAX_VCPUS	66
 #define KVM_CAP_MAX_VCPU_ID	128

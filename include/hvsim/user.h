@@ -34,6 +34,25 @@ void *sim_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, long off
  * CPU of it is online, -ESRCH for no such task, -EFAULT for a bad pointer.
  */
 int sim_sys_sched_setaffinity(int pid, size_t len, const void *user_mask);
+/*
+ * clone(2) with CLONE_VM | CLONE_FILES | CLONE_THREAD (a pthread): a new
+ * user task of the caller's process, sharing its fds and user memory,
+ * running @fn(@arg), with the caller's CPU affinity. Which CPU it starts
+ * on, and when it runs relative to the caller, is the scheduler's (the
+ * strategy's) choice, as for any woken task. Its tid, or -EAGAIN when the
+ * machine has no room for another task.
+ */
+int sim_sys_clone_thread(sim_user_fn fn, void *arg);
+/*
+ * futex(2), FUTEX_WAIT and FUTEX_WAKE of the caller's process: wait while
+ * the int at @uaddr (in user memory) is @val, -EAGAIN when it is not at
+ * the call, 0 once a wake-up found it changed, -EINTR when the program's
+ * end kills the task; wake the process's waiters on @uaddr (each rechecks
+ * its word; a store to the word goes before the wake). -EFAULT for an
+ * address outside user memory.
+ */
+int sim_sys_futex_wait(const int *uaddr, int val);
+int sim_sys_futex_wake(const int *uaddr);
 /* The Nth fallible call of the next system call fails (0: none). */
 void sim_sys_set_fail_nth(int nth);
 

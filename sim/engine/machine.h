@@ -71,6 +71,7 @@ struct task {
 	enum task_kind kind;
 	unsigned int pid;		/* as reports print it */
 	bool need_sched_in;		/* switched onto its CPU: run sched-in hooks */
+	bool switching_out;		/* blocking, its sched-out hooks running: a wake leaves it here */
 	const void *wait_obj;		/* SPINWAIT/BLOCKED: what it waits for */
 	const char *wait_what;		/* ... in words, for reports */
 	uint64_t blocked_since;		/* its CPU's clock when it blocked */

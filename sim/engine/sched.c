@@ -432,8 +432,20 @@ void machine_wait(struct machine *m, enum task_state st, const void *obj, const 
 		m->nblocked++;
 		struct task *next = sched_pick_next(m, c);
 
+		/*
+		 * The sched-out hooks take steps, in which a waker may wake
+		 * it. As Linux's try_to_wake_up() waits for the task to be
+		 * off its CPU (p->on_cpu), a wake now leaves it where it is
+		 * (the kernel's woken hook does not place it); then it does
+		 * not leave, and its sched-in hooks undo the sched-out ones.
+		 */
+		t->switching_out = true;
 		run_notifiers(m, t, false, next);
-		machine_set_cur(c, next);
+		t->switching_out = false;
+		if (t->state == TASK_RUNNABLE)
+			run_notifiers(m, t, true, NULL);
+		else
+			machine_set_cur(c, next);
 	}
 	sched_decide(m, true, false);
 	/* Paired with machine_wake()'s release. */

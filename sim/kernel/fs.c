@@ -325,6 +325,53 @@ out:
 	return ret;
 }
 
+/* The int at @uaddr, if it is in the process's user memory. */
+static bool futex_word(const struct sim_process *p, const int *uaddr)
+{
+	uintptr_t a = (uintptr_t)uaddr, lo = (uintptr_t)p->umem;
+
+	return !(a % sizeof(int)) && a >= lo && a - lo <= p->umem_len - sizeof(int);
+}
+
+int sim_sys_futex_wait(const int *uaddr, int val)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+	int ret = 0;
+
+	if (!p)
+		return -EPERM;
+	if (!futex_word(p, uaddr)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (__atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	/* Woken by any FUTEX_WAKE of the process; the word tells whether it was this one's. */
+	ret = wait_event_interruptible(p->futex_wq, __atomic_load_n(uaddr, __ATOMIC_SEQ_CST) != val);
+out:
+	syscall_exit(m);
+	return (int)syscall_ret(ret);
+}
+
+int sim_sys_futex_wake(const int *uaddr)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+	int ret = 0;
+
+	if (!p)
+		return -EPERM;
+	if (!futex_word(p, uaddr))
+		ret = -EFAULT;
+	else
+		wake_up(&p->futex_wq);
+	syscall_exit(m);
+	return ret;
+}
+
 void sim_sys_set_fail_nth(int nth)
 {
 	struct machine *m = sim_current;
@@ -344,10 +391,11 @@ void *sim_user_mem(size_t *len)
 }
 
 /* Process exit: the last task of a process closes its fds, in fd order. */
-void fs_task_exit(struct machine *m, struct task *t)
+static void process_exit_files(struct machine *m, struct task *t)
 {
 	struct sim_process *p = ktask(m, t)->proc;
 
+	ktask(m, t)->files_exited = true;
 	if (!p || --p->nr_tasks)
 		return;
 	for (int fd = 0; fd < KMODEL_MAX_FDS; fd++) {
@@ -360,6 +408,70 @@ void fs_task_exit(struct machine *m, struct task *t)
 	}
 }
 
+/* A task that ended without passing through user_task_entry()'s exit. */
+void fs_task_exit(struct machine *m, struct task *t)
+{
+	if (!ktask(m, t)->files_exited)
+		process_exit_files(m, t);
+}
+
+/*
+ * A user task: its function, then do_exit()'s part for files, in the
+ * task's own context (a release may sleep or wait for an IPI, as the last
+ * fput of a KVM fd does when it destroys the VM).
+ */
+static void user_task_entry(void *arg)
+{
+	struct task *t = arg;
+	struct machine *m = sim_current;
+
+	ktask(m, t)->ufn(ktask(m, t)->uarg);
+	process_exit_files(m, t);
+
+}
+
+/* A user task of @p on @cpu running @fn(@arg), or NULL. */
+static struct task *user_task_new(struct machine *m, unsigned int cpu, struct sim_process *p,
+				  const char *name, sim_user_fn fn, void *arg)
+{
+	struct task *t = machine_spawn(m, cpu, name, user_task_entry, NULL, TASK_KIND_PROGRAM);
+
+	if (!t)
+		return NULL;
+	t->arg = t;
+	p->nr_tasks++;
+	ktask(m, t)->proc = p;
+	ktask(m, t)->ufn = fn;
+	ktask(m, t)->uarg = arg;
+	ktask(m, t)->pinned = false;
+	return t;
+}
+
+int sim_sys_clone_thread(sim_user_fn fn, void *arg)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+	struct task *self = m->cur_task, *t;
+	int ret;
+
+	if (!p)
+		return -EPERM;
+	/* Queued on the caller's CPU first; where it starts is ksched_new_task()'s placement. */
+	t = user_task_new(m, m->cur_cpu->id, p, self->name, fn, arg);
+	if (!t) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	ktask(m, t)->allowed = ktask(m, self)->allowed;
+	/* Everything the creator did so far happens before the thread (clone's). */
+	kdetect_hb_release(m, t);
+	ksched_new_task(m, t);
+	ret = (int)t->pid;
+out:
+	syscall_exit(m);
+	return ret;
+}
+
 int sim_spawn_user(struct machine *m, unsigned int cpu, unsigned int proc, const char *name,
 		   sim_user_fn fn, void *arg)
 {
@@ -368,9 +480,6 @@ int sim_spawn_user(struct machine *m, unsigned int cpu, unsigned int proc, const
 
 	if (proc >= KMODEL_MAX_PROCS || m->running)
 		return -EINVAL;
-	t = machine_spawn(m, cpu, name, fn, arg, TASK_KIND_PROGRAM);
-	if (!t)
-		return -EINVAL;
 	p = &kmodel_of(m)->procs[proc];
 	if (!p->umem) {
 		p->umem_len = KMODEL_USER_MEM;
@@ -378,9 +487,9 @@ int sim_spawn_user(struct machine *m, unsigned int cpu, unsigned int proc, const
 		if (!p->umem)
 			return -ENOMEM;
 	}
-	p->nr_tasks++;
-	ktask(m, t)->proc = p;
-	ktask(m, t)->pinned = false;
+	t = user_task_new(m, cpu, p, name, fn, arg);
+	if (!t)
+		return -EINVAL;
 	return 0;
 }
 

@@ -165,6 +165,7 @@ void kmodel_reset(struct machine *m)
 			continue;
 		memset(p->fds, 0, sizeof(p->fds));
 		p->nr_tasks = 0;
+		p->futex_wq.waiters = NULL;
 		memset(p->umem, 0, p->umem_len);
 	}
 	k->nfiles = 0;

@@ -72,6 +72,9 @@ struct ktask {
 	struct task *wait_next;		/* FIFO link in a lock's or queue's waiters */
 	struct preempt_notifier *notifiers; /* sched in/out callbacks */
 	struct sim_process *proc;	/* user tasks: their process */
+	void (*ufn)(void *arg);		/* user tasks: the function it runs ... */
+	void *uarg;			/* ... and its argument */
+	bool files_exited;		/* left its process in its own context (process_exit_files) */
 	int fail_nth;			/* fault injection: fail this fallible call */
 	int fail_count;			/* fallible calls so far in this system call */
 };
@@ -95,6 +98,7 @@ struct sim_process {
 	void *umem;				/* user memory (kept across runs, zeroed each) */
 	size_t umem_len;
 	unsigned int nr_tasks;			/* live tasks; the last one closes the fds */
+	wait_queue_head_t futex_wq;		/* its futex waiters (one queue; they recheck) */
 };
 
 struct kmodel {
@@ -203,6 +207,8 @@ void kmodel_boot(struct machine *m);
 void ksched_enqueue(struct machine *m, struct task *t);
 struct task *ksched_pick_next(struct machine *m, struct cpu *c);
 void ksched_woken(struct machine *m, struct task *t);
+/* A thread just created by a user task: placed (an idle CPU first), and started. */
+void ksched_new_task(struct machine *m, struct task *t);
 unsigned int ksched_preempt_candidates(struct machine *m, struct cpu *c, struct task *t,
 				       struct task **cand);
 void ksched_start(struct machine *m);

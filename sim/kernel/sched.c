@@ -150,6 +150,14 @@ static bool cpu_free(const struct machine *m, unsigned int cpu)
 	return true;
 }
 
+/* What @t's CPU runs once @t leaves it: the next runnable task, or its idle task. */
+static struct task *other_next(struct machine *m, struct task *t)
+{
+	struct task *next = ksched_next_after(m, t);
+
+	return next ? next : kcpu(m, t->cpu)->idle;
+}
+
 /*
  * The running task @t was preempted for @next, or (@next NULL) runs
  * alone on its CPU and could be pushed away: the load balancer may move
@@ -179,18 +187,60 @@ void ksched_preempted(struct machine *m, struct task *t, struct task *next)
 	v = sim_choose(m, &d);
 	if (!v)
 		return;
-	rq_move(m, t, cpus[v - 1]);
 	if (!next) {
-		/* Its sched-out notifiers run here, in its context; its CPU idles. */
-		next = ksched_pick_next(m, c);
-		kernel_sched(m, t, false, next);
-		machine_set_cur(c, next);
+		/*
+		 * Its sched-out notifiers run here, in its context, while it is
+		 * still queued only here: their steps must not let the
+		 * destination (woken by an interrupt meanwhile) pick it up.
+		 */
+		kernel_sched(m, t, false, other_next(m, t));
+		rq_move(m, t, cpus[v - 1]);
+		machine_set_cur(c, ksched_pick_next(m, c));
+	} else {
+		rq_move(m, t, cpus[v - 1]);
 	}
+	kick_idle(m, t->cpu, t);
+}
+
+/*
+ * A new thread's CPU (wake_up_new_task()'s select_task_rq() with fork
+ * balancing): the strategy picks among the CPUs of its mask, the default
+ * (answer 0) being the first free one, as Linux puts a new task on an
+ * idle CPU; without one, the creator's CPU. Then it starts as a woken
+ * task does.
+ */
+void ksched_new_task(struct machine *m, struct task *t)
+{
+	unsigned int allowed[SIM_MAX_CPUS], n = 0, v = 0;
+	struct sim_decision d;
+
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		if (task_cpu_ok(m, t, i) && cpu_free(m, i))
+			allowed[n++] = i;
+	if (task_cpu_ok(m, t, t->cpu) && !cpu_free(m, t->cpu))
+		allowed[n++] = t->cpu;
+	for (unsigned int i = 0; i < m->ncpus; i++)
+		if (i != t->cpu && task_cpu_ok(m, t, i) && !cpu_free(m, i))
+			allowed[n++] = i;
+	if (!n)
+		return;
+	if (n > 1) {
+		d = (struct sim_decision){
+			.kind = SIM_CHOICE_MIGRATE, .n = n, .step = m->step + 1,
+			.cur = m->cur_cpu->id, .dflt = allowed[0],
+		};
+		v = sim_choose(m, &d);
+	}
+	if (allowed[v] != t->cpu)
+		rq_move(m, t, allowed[v]);
 	kick_idle(m, t->cpu, t);
 }
 
 void ksched_woken(struct machine *m, struct task *t)
 {
+	/* Woken while it blocks, still on its CPU: it stays there (machine_wait()). */
+	if (t->switching_out)
+		return;
 	place_woken(m, t);
 	kick_idle(m, t->cpu, t);
 }
@@ -204,12 +254,11 @@ void ksched_woken(struct machine *m, struct task *t)
 static void migrate_running(struct machine *m, struct task *t, unsigned int dst)
 {
 	struct cpu *c = &m->cpus[t->cpu];
-	struct task *next;
 
+	/* Sched-out first, still queued only here (see ksched_preempted()). */
+	kernel_sched(m, t, false, other_next(m, t));
 	rq_move(m, t, dst);
-	next = ksched_pick_next(m, c);
-	kernel_sched(m, t, false, next);
-	machine_set_cur(c, next);
+	machine_set_cur(c, ksched_pick_next(m, c));
 	kick_idle(m, dst, t);
 	machine_decide_forced(m);
 	machine_update_next_stop(m);
