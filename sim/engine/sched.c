@@ -406,6 +406,11 @@ static void park_yield(struct machine *m, struct task *t, struct cpu *c)
 	if (!next || next == t || next->kind == TASK_KIND_IDLE)
 		return;
 	run_notifiers(m, t, false, next);
+	/* Woken while its sched-out hooks ran (their steps): it stays, as machine_wait() does. */
+	if (t->state != TASK_PARKED) {
+		run_notifiers(m, t, true, NULL);
+		return;
+	}
 	machine_set_cur(c, next);
 }
 
