@@ -47,6 +47,10 @@ static void describe_found(const struct scn_ctx *c, char *out, size_t len)
 		return;
 	}
 	ch = (unsigned char)c->line[i];
+	if (ch == ' ' || ch == '\t') {
+		snprintf(out, len, "a blank");
+		return;
+	}
 	if (ch < 0x20 || ch >= 0x7f) {
 		snprintf(out, len, "byte 0x%02x", ch);
 		return;
@@ -193,15 +197,17 @@ bool scn_flags_valid(const char *flags, size_t len, size_t *bad_at)
 }
 
 /* machine DESC: the description grammar of docs/cpu-models.md, models loaded. */
-static int parse_machine(struct scn_ctx *c, const char *cpus_dir)
+static int parse_machine(struct scn_ctx *c, size_t keyword_at, const char *cpus_dir)
 {
 	struct scn *s = c->s;
 	char why[512];
 	size_t start, n;
 	unsigned long col;
 
-	if (s->machine_line)
+	if (s->machine_line) {
+		c->pos = keyword_at;
 		return fail(c, "one 'machine' line (the first is at line %u)", s->machine_line);
+	}
 	skip_blanks(c);
 	start = c->pos;
 	n = c->len - start;
@@ -444,8 +450,10 @@ static int parse_directive(struct scn_ctx *c, int *pin, unsigned int *pin_line)
 	at = c->pos;
 	n = word(c, &w);
 	if (is_word(w, n, "cpu")) {
-		if (*pin >= 0)
+		if (*pin >= 0) {
+			c->pos = at;
 			return fail(c, "a call after '# hvsim: cpu' at line %u, before another", *pin_line);
+		}
 		if (number(c, 0, s->nslots - 1, "a CPU of the machine", &v))
 			return c->failed;
 		*pin = (int)v;
@@ -529,7 +537,7 @@ static int header_line(struct scn_ctx *c, const char *cpus_dir, bool *in_program
 	at = c->pos;
 	n = word(c, &w);
 	if (is_word(w, n, "machine"))
-		return parse_machine(c, cpus_dir);
+		return parse_machine(c, at, cpus_dir);
 	if (is_word(w, n, "param"))
 		return parse_param(c);
 	if (is_word(w, n, "variant"))
@@ -567,7 +575,7 @@ static int check_text(struct scn_ctx *c, const char *text, size_t len)
 		}
 		if (i - line_start >= SCN_MAX_LINE) {
 			c->line = text + line_start;
-			c->len = i - line_start;
+			c->len = i - line_start + (len - i < 33 ? len - i : 33);
 			c->pos = i - line_start;
 			return fail(c, "a line of at most %u bytes", SCN_MAX_LINE);
 		}

@@ -470,7 +470,8 @@ static struct syz_arg *parse_data(struct syz_ctx *c, const struct syz_type *t, c
 			int hi = hexval(c->s[i]), lo = i + 1 < c->pos ? hexval(c->s[i + 1]) : -1;
 
 			if (hi < 0 || lo < 0) {
-				c->pos = i + (hi < 0 ? 0 : 1);
+				/* At the bad digit, or at a lone last one. */
+				c->pos = hi < 0 || i + 1 == c->pos ? i : i + 1;
 				fail(c, "pairs of hex digits in \"...\" data");
 				return NULL;
 			}
@@ -565,6 +566,7 @@ static struct syz_arg *parse_group(struct syz_ctx *c, const struct syz_type *t, 
 		for (;;) {
 			char name[96];
 
+			skip_blanks(c);
 			if (n == max) {
 				fail(c, "'%c': %s has %u %s", close, t->name, max,
 				     is_struct ? "fields" : t->len ? "elements" : "elements at most");
@@ -615,7 +617,7 @@ static struct syz_arg *parse_pointer(struct syz_ctx *c, const struct syz_type *t
 	unsigned int col = col_of(c);
 	struct syz_arg *a;
 	uint64_t addr = 0, size = 0;
-	bool has_size = false, is_auto = false;
+	bool is_auto = false;
 
 	if (t->kind != SYZ_T_PTR && t->kind != SYZ_T_VMA) {
 		fail(c, "%s for %s (%s)", kind_words(t), what, t->name);
@@ -645,11 +647,18 @@ static struct syz_arg *parse_pointer(struct syz_ctx *c, const struct syz_type *t
 			fail(c, "an address in the data area, 0x7f0000000000 to 0x7f0000ffffff");
 			return NULL;
 		}
+		if (t->kind == SYZ_T_VMA && peek(c) != '/') {
+			fail(c, "'/SIZE' after the address of %s, an address range", what);
+			return NULL;
+		}
+		if (t->kind == SYZ_T_PTR && peek(c) == '/') {
+			fail(c, "')': %s points to data, it has no size", what);
+			return NULL;
+		}
 		if (peek(c) == '/') {
 			c->pos++;
 			if (parse_u64(c, &size))
 				return NULL;
-			has_size = true;
 			if (size > SYZ_DATA_SIZE - (addr - SYZ_DATA_BASE)) {
 				fail(c, "a size that ends inside the data area (at most %#llx)",
 				     SYZ_DATA_SIZE - (addr - SYZ_DATA_BASE));
@@ -660,14 +669,6 @@ static struct syz_arg *parse_pointer(struct syz_ctx *c, const struct syz_type *t
 			fail(c, "')' after the address");
 			return NULL;
 		}
-	}
-	if (t->kind == SYZ_T_VMA && !has_size) {
-		fail(c, "'/SIZE' in the address of %s, an address range", what);
-		return NULL;
-	}
-	if (t->kind == SYZ_T_PTR && has_size) {
-		fail(c, "no size for %s, a pointer to data", what);
-		return NULL;
 	}
 	a = new_arg(c, SYZ_A_PTR, t, col);
 	if (!a)
@@ -1013,6 +1014,8 @@ void syz_render(const struct syz_arg *a, uint8_t *buf, size_t len)
 		put_le(buf, len, a->offset, a->size, SYZ_DATA_BASE + a->area_off);
 		break;
 	case SYZ_A_GROUP:
+		/* Padding, and a struct's tail up to its declared size, are zero. */
+		put_le(buf, len, a->offset, a->size, 0);
 		for (unsigned int i = 0; i < a->nelems; i++)
 			syz_render(a->elems[i], buf, len);
 		break;
