@@ -174,10 +174,10 @@ Test(scenario, layouts_match_the_uapi_structs)
 	struct kvm_dirty_log dl;
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
-	struct {
-		struct kvm_cpuid2 h;
-		struct kvm_cpuid_entry2 e[2];
-	} cpuid;
+	/* A table of two entries: the header, then the entries it ends in. */
+	_Alignas(8) uint8_t cpuid[sizeof(struct kvm_cpuid2) + 2 * sizeof(struct kvm_cpuid_entry2)];
+	const struct kvm_cpuid2 *h = (const void *)cpuid;
+	const struct kvm_cpuid_entry2 *e = h->entries;
 	const struct syz_arg *a;
 
 	cr_assert_eq(arg(s, 0, 1)->pointee->size, 9);
@@ -237,15 +237,15 @@ Test(scenario, layouts_match_the_uapi_structs)
 	/* A variable array: the header, then the entries; AUTO counts them. */
 	a = arg(s, 7, 2)->pointee;
 	cr_assert_eq(a->size, sizeof(cpuid));
-	memset(&cpuid, 0xee, sizeof(cpuid));
-	syz_render(a, (uint8_t *)&cpuid, sizeof(cpuid));
-	cr_assert_eq(cpuid.h.nent, 2);
-	cr_assert_eq(cpuid.h.padding, 0);
-	cr_assert_eq(cpuid.e[0].function, 1);
-	cr_assert_eq(cpuid.e[0].eax, 0x306a9);
-	cr_assert_eq(cpuid.e[1].function, 0x80000008);
-	cr_assert_eq(cpuid.e[1].eax, 0x3027);
-	cr_assert_eq(cpuid.e[1].padding[2], 0);
+	memset(cpuid, 0xee, sizeof(cpuid));
+	syz_render(a, cpuid, sizeof(cpuid));
+	cr_assert_eq(h->nent, 2);
+	cr_assert_eq(h->padding, 0);
+	cr_assert_eq(e[0].function, 1);
+	cr_assert_eq(e[0].eax, 0x306a9);
+	cr_assert_eq(e[1].function, 0x80000008);
+	cr_assert_eq(e[1].eax, 0x3027);
+	cr_assert_eq(e[1].padding[2], 0);
 	cr_assert_eq(a->elems[2]->elems[1]->offset, sizeof(struct kvm_cpuid2) + sizeof(struct kvm_cpuid_entry2));
 	scn_free(s);
 }
@@ -547,4 +547,19 @@ Test(scenario, flag_syntax)
 		cr_assert(scn_flags_valid(good[i], strlen(good[i]), &at), "%s", good[i]);
 	for (size_t i = 0; i < sizeof(badf) / sizeof(badf[0]); i++)
 		cr_assert_not(scn_flags_valid(badf[i], strlen(badf[i]), &at), "%s", badf[i]);
+}
+
+Test(scenario, data_is_capped_per_program)
+{
+	const char *call = "openat$kvm(0xffffffffffffff9c, &(0x7f0000000000)='a'/16777216, 0x0, 0x0)\n";
+	char *text = malloc(strlen(HEADER) + 5 * strlen(call) + 1), err[1024];
+	struct scn *s;
+
+	strcpy(text, HEADER);
+	for (int i = 0; i < 4; i++)
+		strcat(text, call);
+	/* Each string fits the area; the fourth's copy passes the program's cap. */
+	cr_assert_neq(scn_parse("t.scn", text, strlen(text), NULL, &s, err, sizeof(err)), 0);
+	cr_assert_str_eq(err, "t.scn:8:62: expected a program of at most 64 MiB of data, found more");
+	free(text);
 }

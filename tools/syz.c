@@ -35,18 +35,8 @@ struct syz_ctx {
 	unsigned int line;
 	char *err;
 	size_t errlen;
-	size_t mem_used;	/* this line's share counts against the program's */
 	int failed;
 };
-
-static size_t prog_mem_used(const struct syz_prog *p)
-{
-	size_t n = 0;
-
-	for (const struct syz_mem *m = p->mem; m; m = m->next)
-		n += m->size;
-	return n;
-}
 
 static void *mem_alloc(struct syz_ctx *c, size_t size)
 {
@@ -54,7 +44,7 @@ static void *mem_alloc(struct syz_ctx *c, size_t size)
 
 	if (c->failed)
 		return NULL;
-	if (size > SYZ_MEM_MAX || c->mem_used + size > SYZ_MEM_MAX) {
+	if (size > SYZ_MEM_MAX || c->p->mem_bytes + size > SYZ_MEM_MAX) {
 		snprintf(c->err, c->errlen, "%u:%zu: expected a program of at most %llu MiB of data, found more",
 			 c->line, c->pos + 1, SYZ_MEM_MAX >> 20);
 		c->failed = -E2BIG;
@@ -69,7 +59,7 @@ static void *mem_alloc(struct syz_ctx *c, size_t size)
 	m->size = size;
 	m->next = c->p->mem;
 	c->p->mem = m;
-	c->mem_used += size;
+	c->p->mem_bytes += size;
 	return m->data;
 }
 
@@ -895,7 +885,6 @@ int syz_parse_line(struct syz_prog *p, const char *s, size_t len, unsigned int l
 {
 	struct syz_ctx c = {
 		.p = p, .s = s, .len = len, .line = line, .err = err, .errlen = errlen,
-		.mem_used = prog_mem_used(p),
 	};
 	struct syz_call call = { .ret = -1, .cpu = pin_cpu, .line = line };
 	size_t name_at;

@@ -141,6 +141,7 @@ struct syz_prog {
 	struct syz_res res[SYZ_MAX_RES];
 	uint64_t auto_next;		/* next data-area offset for &AUTO */
 	struct syz_mem *mem;		/* every node's memory, freed at once */
+	size_t mem_bytes;		/* its size, capped */
 	char **warnings;		/* "LINE:COL: ..." (the caller adds the file) */
 	unsigned int nwarnings;
 };
