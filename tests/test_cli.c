@@ -496,3 +496,64 @@ Test(cli, bad_input_that_once_slipped_through, .timeout = 60)
 	unlink(cut);
 	harness_remove_dir(dir);
 }
+
+/* hvsim check: one line per scenario file; a bad one is FILE:LINE:COL and exit 2. */
+Test(cli, check_validates_scenarios, .timeout = 30)
+{
+	char dir[] = "/tmp/hvsim-cli-check-XXXXXX", good[512], bad[512], bin[512], cut[512];
+	const char *header = "machine 2 slots: skylake-sp x2\nvariant v pre-fix=004\n"
+			     "expect v reproduces warning within 10 schedules under pct:3\nprogram\n";
+	struct run *r;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(good, sizeof(good), "%s/good.scn", dir);
+	snprintf(bad, sizeof(bad), "%s/bad.scn", dir);
+	snprintf(bin, sizeof(bin), "%s/bin.scn", dir);
+	snprintf(cut, sizeof(cut), "%s/cut.scn", dir);
+	f = fopen(good, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "%sr0 = openat$kvm(0xffffffffffffff9c, &(0x7f0000000000), 0x0, 0x0)\n"
+		"r1 = ioctl$KVM_CREATE_VM(r0, 0xae01, 0x0)\n", header);
+	fclose(f);
+	f = fopen(bad, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "%sr0 = openat$kvm(0xffffffffffffff9c, &(0x7f0000000000), 0x0, 0x0)\n"
+		"ioctl$KVM_NMI(r0, 0xae9a)\n", header);
+	fclose(f);
+	f = fopen(bin, "wb");
+	cr_assert_not_null(f);
+	fwrite("\0\1\2\3", 1, 4, f);
+	fclose(f);
+	f = fopen(cut, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "%sclose(0x3)", header);
+	fclose(f);
+
+	r = HVSIM("check", good);
+	cr_expect_eq(r->status, 0, "%s", r->err);
+	cr_expect(strstr(r->out, ": ok (2 calls, 1 variant)\n") != NULL, "%s", r->out);
+	cr_expect_str_eq(r->err, "");
+	free(r);
+
+	/* Every file gets its line; one bad file makes the exit 2. */
+	r = HVSIM("check", good, bad, bin, cut, "/dev/zero");
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->out, "good.scn: ok") != NULL, "%s", r->out);
+	cr_expect(strstr(r->err, "bad.scn:6:1: expected a call hvsim models (docs/scenarios.md lists them), found 'ioctl$KVM_NMI'\n") != NULL, "%s", r->err);
+	cr_expect(strstr(r->err, "bin.scn:1:1: expected text (a scenario, docs/scenarios.md), found byte 0x00\n") != NULL, "%s", r->err);
+	cr_expect(strstr(r->err, "cut.scn:5:11: expected a newline at the end of the file (it ends mid-line), found the end of the line\n") != NULL, "%s", r->err);
+	cr_expect(strstr(r->err, "/dev/zero:1:1: expected a scenario of at most 1048576 bytes, found more\n") != NULL, "%s", r->err);
+	free(r);
+
+	r = HVSIM("check");
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "expected one or more scenario files") != NULL, "%s", r->err);
+	free(r);
+
+	unlink(good);
+	unlink(bad);
+	unlink(bin);
+	unlink(cut);
+	harness_remove_dir(dir);
+}

@@ -16,6 +16,7 @@
 #include "hvsim/tools.h"
 #include "hvsim/trace.h"
 #include "../examples/examples.h"
+#include "scenario.h"
 
 #define EXIT_CLEAN	0
 #define EXIT_FOUND	1
@@ -47,6 +48,9 @@ static void usage(FILE *f)
 		"      the VM-entry checks hvsim makes, in entry order, as the Markdown\n"
 		"      table docs/vmx-checks.md carries (GROUP: controls, host-state,\n"
 		"      guest-state, msr-load)\n"
+		"  check SCN...\n"
+		"      parse and validate scenario files (docs/scenarios.md): one line\n"
+		"      per file, FILE: ok (N calls, M variants), or FILE:LINE:COL: the error\n"
 		"  --help, --version\n"
 		"\n"
 		"strategies: timed[:J] (default), random, pct[:D], dfs[:P]\n"
@@ -581,6 +585,33 @@ static int cmd_vmx_checks(int argc, char **argv)
 	return EXIT_CLEAN;
 }
 
+/* Parse and validate scenarios: one line per file; exit 2 if one is bad. */
+static int cmd_check(int argc, char **argv)
+{
+	int status = EXIT_CLEAN;
+
+	if (argc < 1) {
+		fprintf(stderr, "hvsim: check: expected one or more scenario files (see hvsim --help)\n");
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < argc; i++) {
+		struct scn *s;
+		char err[1024];
+
+		if (scn_load(argv[i], NULL, &s, err, sizeof(err))) {
+			fprintf(stderr, "%s\n", err);
+			status = EXIT_USAGE;
+			continue;
+		}
+		for (unsigned int k = 0; k < s->prog->nwarnings; k++)
+			fprintf(stderr, "%s:%s\n", argv[i], s->prog->warnings[k]);
+		printf("%s: ok (%u call%s, %u variant%s)\n", argv[i], s->prog->ncalls,
+		       s->prog->ncalls == 1 ? "" : "s", s->nvariants, s->nvariants == 1 ? "" : "s");
+		scn_free(s);
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	char id[65];
@@ -608,6 +639,8 @@ int main(int argc, char **argv)
 		return cmd_cpus(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "vmx-checks"))
 		return cmd_vmx_checks(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 2, argv + 2);
 	fprintf(stderr, "hvsim: unknown command '%s' (see hvsim --help)\n", argv[1]);
 	return EXIT_USAGE;
 }

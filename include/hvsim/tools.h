@@ -52,6 +52,18 @@ uint64_t model_cr0_fixed0(const struct cpu_model *m);	/* 0x80000021 on every dum
 uint64_t model_cr0_fixed1(const struct cpu_model *m);
 uint64_t model_cr4_fixed0(const struct cpu_model *m);	/* VMXE */
 
+/* ---- machine descriptions (sim/cpu/hw_desc.c) ---- */
+
+/*
+ * Check machine description @desc ("3 slots: skylake-sp x2, slot 2
+ * kabylake offline", grammar in docs/cpu-models.md): its grammar and, when
+ * @load_models, that each slot's model with its variations loads from
+ * @cpus_dir (NULL: the default folder). 0 and the slot count in *@nslots,
+ * or -errno with "column N: expected ..." in @err.
+ */
+int machine_desc_check(const char *desc, const char *cpus_dir, bool load_models,
+		       unsigned int *nslots, char *err, size_t errlen);
+
 /* ---- the engine's coroutines (sim/engine/ctx.c), for benchmarks ---- */
 
 /*

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "engine/bug.h"
+#include "hvsim/tools.h"
 
 struct desc_ctx {
 	const char *text;
@@ -298,5 +299,45 @@ out:
 	if (ret)
 		memset(out, 0, sizeof(*out));
 	SIM_BUG_ON(!ret && !out->nslots);
+	return ret;
+}
+
+int machine_desc_check(const char *desc, const char *cpus_dir, bool load_models,
+		       unsigned int *nslots, char *err, size_t errlen)
+{
+	struct hw_desc *d = calloc(1, sizeof(*d));
+	int ret;
+
+	if (!d)
+		return model_fail(err, errlen, -ENOMEM, "out of memory");
+	ret = hw_desc_parse(desc, d, err, errlen);
+	for (unsigned int i = 0; !ret && load_models && i < d->nslots; i++) {
+		char why[384];
+		struct cpu_model *m;
+		const char *at;
+		size_t name_len = strcspn(d->slot[i].spec, " ");
+		bool seen = false;
+
+		/* One load per distinct spec: a group of x64 is one model. */
+		for (unsigned int j = 0; j < i && !seen; j++)
+			seen = !strcmp(d->slot[j].spec, d->slot[i].spec);
+		if (seen)
+			continue;
+		m = model_new(cpus_dir, d->slot[i].spec, why, sizeof(why));
+		if (m) {
+			model_free(m);
+			continue;
+		}
+		/* The column of the model's name where the description first names it. */
+		for (at = desc; *at; at++)
+			if (!strncmp(at, d->slot[i].spec, name_len) &&
+			    (at == desc || !model_name_char(at[-1])) && !model_name_char(at[name_len]))
+				break;
+		ret = model_fail(err, errlen, -EINVAL, "column %zu: expected a CPU model that loads, found '%s': %s",
+				 *at ? (size_t)(at - desc) + 1 : 1, d->slot[i].spec, why);
+	}
+	if (!ret)
+		*nslots = d->nslots;
+	free(d);
 	return ret;
 }
