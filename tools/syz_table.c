@@ -21,10 +21,6 @@
 #define NR_ioctl	16
 #define NR_openat	257
 
-/* Not in hvsim/kvm.h: the calls hvsim does not implement yet still parse. */
-#define KVM_CREATE_IRQCHIP_NR	HVSIM_IOC(HVSIM_IOC_NONE, KVMIO, 0x60, 0)
-#define KVM_SET_GUEST_DEBUG_NR	HVSIM_IOC(HVSIM_IOC_WRITE, KVMIO, 0x9b, 72)	/* struct kvm_guest_debug */
-#define KVM_CAP_SPLIT_IRQCHIP	121
 #define AT_FDCWD_VALUE		0xffffffffffffff9cULL	/* -100 */
 
 #define INT(n, sz)	{ .name = n, .kind = SYZ_T_INT, .size = sz, .align = sz }
@@ -51,8 +47,8 @@ CMD(c_set_umr, KVM_SET_USER_MEMORY_REGION);
 CMD(c_dirty_log, KVM_GET_DIRTY_LOG);
 CMD(c_check_ext, KVM_CHECK_EXTENSION);
 CMD(c_enable_cap, KVM_ENABLE_CAP);
-CMD(c_irqchip, KVM_CREATE_IRQCHIP_NR);
-CMD(c_guest_debug, KVM_SET_GUEST_DEBUG_NR);
+CMD(c_irqchip, KVM_CREATE_IRQCHIP);
+CMD(c_guest_debug, KVM_SET_GUEST_DEBUG);
 CMD(c_set_cpuid2, KVM_SET_CPUID2);
 CMD(c_get_cpuid2, KVM_GET_CPUID2);
 CMD(c_get_regs, KVM_GET_REGS);
