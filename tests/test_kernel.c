@@ -14,6 +14,7 @@
 
 #include "hvsim/sim.h"
 #include "hvsim/kernel.h"
+#include "hvsim/trace.h"
 #include "kernel/kmodel.h"
 #include "../examples/examples.h"
 #include "harness.h"
@@ -1288,4 +1289,59 @@ Test(kernel, ratelimit_other_clock_and_no_interval, .timeout = 10)
 	cr_expect_eq(sup, 1);
 	for (int i = 0; i < 100; i++)
 		cr_expect_eq(ratelimit_at(&off, (uint64_t)i, &sup), 1);
+}
+
+/* ---- tracepoints ------------------------------------------------------------------ */
+
+/*
+ * A tracepoint is recorded at its task's next operation: in every run,
+ * each point record is followed at once by that task's read, at the same
+ * step, however the strategy interleaves the writer between the two.
+ * Twenty random schedules, every one traced; the writer must get between
+ * a point and its read in some of them, or the test proves nothing.
+ */
+Test(kernel, a_tracepoint_sits_at_the_operation_it_marks, .timeout = 60)
+{
+	unsigned int points = 0, between = 0;
+
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		struct kcase k = { .hc = {
+			.name = "kcase", .ncpus = 2, .check = kcase_check,
+			.detect = SIM_DETECT_LOCKDEP,
+			.tasks = { T(0, kp_point_task, 0), T(1, kp_point_writer_task, 0) },
+		} };
+		struct sim_explore_opts o = {
+			.strategy = "random", .seed = seed, .budget = 1, .trace_every_run = true,
+		};
+		struct sim_result r = harness_explore_case(&k.hc, &o);
+		struct trace_reader *tr;
+		struct trace_event e, prev = { 0 };
+		bool want_read = false;
+		char err[256];
+
+		cr_assert_not_null(r.trace);
+		cr_assert_eq(trace_reader_open_mem(&tr, r.trace, r.trace_len, "run", err,
+						   sizeof(err)), 0, "%s", err);
+		while (trace_next(tr, &e, err, sizeof(err)) == 1) {
+			if (want_read) {
+				cr_expect(e.type == TR_ACCESS && e.task == prev.task &&
+					  e.step == prev.step && e.kind == SIM_READ_MARKED,
+					  "seed %llu: point at step %llu not followed by its read",
+					  (unsigned long long)seed, (unsigned long long)prev.step);
+				want_read = false;
+			}
+			if (e.type == TR_POINT) {
+				points++;
+				want_read = true;
+				/* Another task ran just before: the strategy switched at the read. */
+				between += prev.task != e.task;
+				cr_expect_str_eq(trace_reader_string(tr, e.str), "kp_read");
+			}
+			prev = e;
+		}
+		trace_reader_close(tr);
+		sim_result_release(&r);
+	}
+	cr_expect_eq(points, 20 * 8);
+	cr_expect_gt(between, 0, "the writer never ran between a point and its read");
 }

@@ -910,3 +910,25 @@ void kp_flag_writer_task(void *arg)
 	res.flag = 1;
 	WRITE_ONCE(yield_flag, 1);
 }
+
+/* ---- tracepoints sit at the operation they mark ------------------------------- */
+
+static int point_word;
+
+/* Marks each of its reads with a tracepoint placed just before it. */
+void kp_point_task(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 8; i++) {
+		trace_point("kp_read", (uint64_t)i, 0);
+		res.count += READ_ONCE(point_word);
+	}
+}
+
+/* Writes the word the other task reads, so that the two interleave. */
+void kp_point_writer_task(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 8; i++)
+		WRITE_ONCE(point_word, i);
+}

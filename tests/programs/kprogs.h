@@ -33,6 +33,12 @@ void kp_flag_spinner_task(void *arg);
 void kp_add_refused_cpu2_task(void *arg);
 void kp_call_dying_cpu_task(void *arg);
 void kp_flag_writer_task(void *arg);
+/*
+ * kp_point_task reads a word eight times, each read marked by a
+ * tracepoint just before it; kp_point_writer_task writes the word.
+ */
+void kp_point_task(void *arg);
+void kp_point_writer_task(void *arg);
 void kp_irq_sender_task(void *arg);
 void kp_arrival_target_task(void *arg);
 void kp_params_task(void *arg);
