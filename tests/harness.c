@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hvsim/trace.h"
 #include "hvsim/user.h"
 
 /* ---- reports and symbols ---- */
@@ -116,6 +117,38 @@ struct sim_result harness_explore_case(struct harness_case *c, const struct sim_
 	struct sim_program p = harness_program(c);
 
 	return harness_explore(&p, o);
+}
+
+void harness_expect_replays(const struct sim_program *p, const struct sim_result *r)
+{
+	struct sim_result t;
+	char err[256];
+
+	cr_assert_not_null(r->token);
+	cr_assert_eq(sim_replay(p, r->token, false, 0, &t, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(t.outcome, r->outcome);
+	cr_expect_str_eq(t.message, r->message);
+	cr_expect(t.reports && r->reports && !strcmp(t.reports, r->reports), "the report differs");
+	sim_result_release(&t);
+}
+
+unsigned int harness_logged(const struct sim_result *r, const char *text)
+{
+	struct trace_reader *tr;
+	struct trace_event e;
+	char err[256];
+	unsigned int n = 0;
+
+	cr_assert_not_null(r->trace, "the run was not traced");
+	cr_assert_eq(trace_reader_open_mem(&tr, r->trace, r->trace_len, "run", err, sizeof(err)), 0,
+		     "%s", err);
+	while (trace_next(tr, &e, err, sizeof(err)) == 1) {
+		const char *s = e.type == TR_LOG ? trace_reader_string(tr, e.str) : NULL;
+
+		n += s && strstr(s, text);
+	}
+	trace_reader_close(tr);
+	return n;
 }
 
 /* ---- files ---- */

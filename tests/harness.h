@@ -96,6 +96,14 @@ struct sim_program harness_program(struct harness_case *c);
 struct sim_result harness_explore(const struct sim_program *p, const struct sim_explore_opts *o);
 struct sim_result harness_explore_case(struct harness_case *c, const struct sim_explore_opts *o);
 
+/*
+ * The reported run's token replays it: the same outcome, message and
+ * reports, or the test fails. @p is the program explored.
+ */
+void harness_expect_replays(const struct sim_program *p, const struct sim_result *r);
+/* How many printk lines of the traced run @r contain @text (the test fails untraced). */
+unsigned int harness_logged(const struct sim_result *r, const char *text);
+
 /* ---- files ---- */
 
 /* Remove @dir and the files in it (not recursive); quiet if it is gone. */

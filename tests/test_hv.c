@@ -80,17 +80,10 @@ static struct sim_result hvrun(struct hvcase *c, const char *strategy, uint64_t 
 static void expect_replays(struct hvcase *c, const struct sim_result *r)
 {
 	struct sim_program p = harness_program(&c->hc);
-	struct sim_result t;
-	char err[256];
 
 	p.check = vmx_check;
 	vmx_case = c;
-	cr_assert_not_null(r->token);
-	cr_assert_eq(sim_replay(&p, r->token, false, 0, &t, err, sizeof(err)), 0, "%s", err);
-	cr_expect_eq(t.outcome, r->outcome);
-	cr_expect_str_eq(t.message, r->message);
-	cr_expect(t.reports && r->reports && !strcmp(t.reports, r->reports), "the report differs");
-	sim_result_release(&t);
+	harness_expect_replays(&p, r);
 }
 
 struct strat {
@@ -348,26 +341,6 @@ Test(hv, seed000_fixed_refuses_the_cpu_in_every_schedule, .timeout = 600)
 	sim_result_release(&r);
 }
 
-/* Whether the traced run @r logged a line containing @text (printk). */
-static bool hv_logged(const struct sim_result *r, const char *text)
-{
-	struct trace_reader *tr;
-	struct trace_event e;
-	char err[256];
-	bool found = false;
-
-	cr_assert_not_null(r->trace);
-	cr_assert_eq(trace_reader_open_mem(&tr, r->trace, r->trace_len, "run", err, sizeof(err)),
-		     0, "%s", err);
-	while (!found && trace_next(tr, &e, err, sizeof(err)) == 1) {
-		const char *s = e.type == TR_LOG ? trace_reader_string(tr, e.str) : NULL;
-
-		found = s && strstr(s, text);
-	}
-	trace_reader_close(tr);
-	return found;
-}
-
 /* Fixed, with each CPU that differs: refused with KVM's message, the add fails. */
 Test(hv, seed000_fixed_refuses_with_kvms_message, .timeout = 120)
 {
@@ -381,7 +354,7 @@ Test(hv, seed000_fixed_refuses_with_kvms_message, .timeout = 120)
 		struct sim_result r = hvrun_opts(&c, &o);
 
 		cr_expect_eq(r.failures, 0, "%s: %s", slots[i], r.message);
-		cr_expect(hv_logged(&r, "kvm: CPU2 is incompatible with online CPUs"), "%s", slots[i]);
+		cr_expect(harness_logged(&r, "kvm: CPU2 is incompatible with online CPUs"), "%s", slots[i]);
 		cr_expect_neq(c.r.add_ret, 0);
 		cr_expect_neq(c.r.readd_ret, 0, "refused again, not stuck");
 		cr_expect_eq(c.r.online, 0);

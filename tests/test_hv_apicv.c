@@ -150,15 +150,8 @@ static struct sim_result arun(struct acase *c, const char *strategy, uint64_t bu
 static void expect_replays(struct acase *c, const struct sim_result *r)
 {
 	struct sim_program p = acase_program(c);
-	struct sim_result t;
-	char err[256];
 
-	cr_assert_not_null(r->token);
-	cr_assert_eq(sim_replay(&p, r->token, false, 0, &t, err, sizeof(err)), 0, "%s", err);
-	cr_expect_eq(t.outcome, r->outcome);
-	cr_expect_str_eq(t.message, r->message);
-	cr_expect(t.reports && r->reports && !strcmp(t.reports, r->reports), "the report differs");
-	sim_result_release(&t);
+	harness_expect_replays(&p, r);
 }
 
 static struct acase seed004(const char *variant)

@@ -67,27 +67,6 @@ static struct sim_result crun(struct ccase *c, sim_task_fn fn, void *arg, const 
 	return r;
 }
 
-/* How many of the run's printk lines contain @text. */
-static unsigned int logged(const struct sim_result *r, const char *text)
-{
-	struct trace_reader *tr;
-	struct trace_event e;
-	char err[256];
-	unsigned int n = 0;
-
-	cr_assert_not_null(r->trace, "the run was not traced");
-	cr_assert_eq(trace_reader_open_mem(&tr, r->trace, r->trace_len, "run", err, sizeof(err)), 0,
-		     "%s", err);
-	while (trace_next(tr, &e, err, sizeof(err)) == 1) {
-		const char *s = e.type == TR_LOG ? trace_reader_string(tr, e.str) : NULL;
-
-		if (s && strstr(s, text))
-			n++;
-	}
-	trace_reader_close(tr);
-	return n;
-}
-
 /* The run reached the guest's HLT both times, and the supported table had the host's values. */
 static void expect_setup(const struct ccase *c)
 {
@@ -125,7 +104,7 @@ Test(hv_cpuid, seed002_prefix_takes_a_change_after_run_and_reuses_the_old_page, 
 	cr_expect_eq(c.r.get_maxphyaddr, 36, "KVM_GET_CPUID2 shows the new table");
 	cr_expect_eq(c.r.set_same, 0);
 	cr_expect_eq(c.r.runs[1], 0, "KVM_RUN after the change: %ld", c.r.runs[1]);
-	cr_expect_eq(logged(&r, WARNING_TEXT), 0, "pre-fix says nothing");
+	cr_expect_eq(harness_logged(&r, WARNING_TEXT), 0, "pre-fix says nothing");
 
 	/* The defect: the same page, built under the old MAXPHYADDR. */
 	cr_expect_eq(c.r.root[2].loaded, 1);
@@ -168,7 +147,7 @@ static void expect_shared_root(const char *variant)
 	/* PS in a PDPTE: reserved for the second vCPU, not in the page it uses. */
 	cr_expect_eq(b->vcpu_rsvd_pdpte & (1ULL << 7), 1ULL << 7, "%s", variant);
 	cr_expect_eq(b->sp_rsvd_pdpte & (1ULL << 7), 0, "%s", variant);
-	cr_expect_eq(logged(&r, WARNING_TEXT), 0, "%s: no set after a run", variant);
+	cr_expect_eq(harness_logged(&r, WARNING_TEXT), 0, "%s: no set after a run", variant);
 	sim_result_release(&r);
 }
 
@@ -192,7 +171,7 @@ Test(hv_cpuid, seed002_warn_warns_after_run_and_still_reuses, .timeout = 60)
 	cr_expect_eq(c.r.set_changed, 0);
 	cr_expect_eq(c.r.get_maxphyaddr, 36);
 	cr_expect_eq(c.r.set_same, 0);
-	cr_expect_eq(logged(&r, WARNING_TEXT), 2, "the change and the unchanged table: one each");
+	cr_expect_eq(harness_logged(&r, WARNING_TEXT), 2, "the change and the unchanged table: one each");
 	cr_expect_eq(c.r.root[2].sp_serial, c.r.root[1].sp_serial, "the old page is still reused");
 	cr_expect_eq(c.r.root[2].sp_maxphyaddr, 46);
 	cr_expect_eq(c.r.root[2].vcpu_maxphyaddr, 36);
@@ -209,7 +188,7 @@ Test(hv_cpuid, seed002_warn_never_before_a_run, .timeout = 60)
 	cr_expect_eq(c.r.set_before[1], 0);
 	for (int i = 0; i < 5; i++)
 		cr_expect_eq(c.r.sets[i], 0, "set %d after the run: %ld", i, c.r.sets[i]);
-	cr_expect_eq(logged(&r, WARNING_TEXT), 5);
+	cr_expect_eq(harness_logged(&r, WARNING_TEXT), 5);
 	sim_result_release(&r);
 }
 
@@ -227,8 +206,8 @@ Test(hv_cpuid, seed002_warn_is_rate_limited, .timeout = 60)
 
 	for (int i = 0; i < 15; i++)
 		cr_expect_eq(c.r.sets[i], 0, "set %d: %ld", i, c.r.sets[i]);
-	cr_expect_eq(logged(&r, WARNING_TEXT), 10);
-	cr_expect_eq(logged(&r, "callbacks suppressed"), 0, "the window has not ended");
+	cr_expect_eq(harness_logged(&r, WARNING_TEXT), 10);
+	cr_expect_eq(harness_logged(&r, "callbacks suppressed"), 0, "the window has not ended");
 	sim_result_release(&r);
 }
 
@@ -254,7 +233,7 @@ Test(hv_cpuid, seed002_fixed_rejects_a_change_after_run, .timeout = 60)
 	cr_expect_eq(c.r.root[2].vcpu_maxphyaddr, 46);
 	cr_expect_eq(c.r.root[2].sp_rsvd_pdpte, c.r.root[2].vcpu_rsvd_pdpte,
 		     "the page and the vCPU agree");
-	cr_expect_eq(logged(&r, WARNING_TEXT), 0);
+	cr_expect_eq(harness_logged(&r, WARNING_TEXT), 0);
 	sim_result_release(&r);
 }
 
@@ -267,7 +246,7 @@ Test(hv_cpuid, seed002_fixed_accepts_the_same_table_again, .timeout = 60)
 	expect_setup(&c);
 	for (int i = 0; i < 3; i++)
 		cr_expect_eq(c.r.sets[i], 0, "set %d: %ld", i, c.r.sets[i]);
-	cr_expect_eq(logged(&r, WARNING_TEXT), 0);
+	cr_expect_eq(harness_logged(&r, WARNING_TEXT), 0);
 	sim_result_release(&r);
 }
 
@@ -277,7 +256,7 @@ Test(hv_cpuid, reject_without_warn_is_refused, .timeout = 60)
 	struct ccase c = { 0 };
 	struct sim_result r = crun(&c, cpuidp_set_again_task, NULL, "fixed,-cpuid-after-run-warn");
 
-	cr_expect_eq(logged(&r, "kvm: variant: cpuid-after-run-reject requires cpuid-after-run-warn"),
+	cr_expect_eq(harness_logged(&r, "kvm: variant: cpuid-after-run-reject requires cpuid-after-run-warn"),
 		     1);
 	cr_expect_eq(c.r.supported, -EBADF, "no /dev/kvm: %ld", c.r.supported);
 	sim_result_release(&r);

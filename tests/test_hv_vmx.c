@@ -24,6 +24,7 @@
 #include "hvsim/tools.h"
 #include "hvsim/trace.h"
 #include "hvsim/x86/vmx.h"
+#include "harness.h"
 
 #define TEST_VECTOR	0x40	/* a device vector for the self-IPI */
 
@@ -74,25 +75,6 @@ static struct sim_result hrun(struct hcase *c, const char *machine, bool trace)
 	cr_assert_eq(r.outcome, SIM_OK, "%s: %s\n%s", machine, r.message,
 		     r.reports ? r.reports : "");
 	return r;
-}
-
-/* Whether the run's printk output has a line containing @text. */
-static bool logged(const struct sim_result *r, const char *text)
-{
-	struct trace_reader *tr;
-	struct trace_event e;
-	char err[256];
-	bool found = false;
-
-	cr_assert_eq(trace_reader_open_mem(&tr, r->trace, r->trace_len, "run", err, sizeof(err)), 0,
-		     "%s", err);
-	while (!found && trace_next(tr, &e, err, sizeof(err)) == 1) {
-		const char *s = e.type == TR_LOG ? trace_reader_string(tr, e.str) : NULL;
-
-		found = s && strstr(s, text);
-	}
-	trace_reader_close(tr);
-	return found;
 }
 
 /* A HLT exit as handle_exit reports it: user space, KVM_EXIT_HLT, RIP past the HLT. */
@@ -197,7 +179,7 @@ static void expect_inconsistent(const char *machine)
 
 	cr_expect_eq(c.run.compat[0], 0, "%s: the boot CPU", machine);
 	cr_expect_eq(c.run.compat[1], -EIO, "%s: CPU 1 gave %d", machine, c.run.compat[1]);
-	cr_expect(logged(&r, "kvm: CPU 1 feature inconsistency!"), "%s: no message", machine);
+	cr_expect(harness_logged(&r, "kvm: CPU 1 feature inconsistency!"), "%s: no message", machine);
 	cr_expect_eq(c.run.create, 0, "%s: nothing enabled, no vCPU", machine);
 	cr_expect_eq(c.run.run0.nexits, 0);
 	sim_result_release(&r);
