@@ -786,7 +786,7 @@ bool kvm_vcpu_wake_up(struct kvm_vcpu *vcpu)
 {
 	if (!rcuwait_wake_up(&vcpu->wait))
 		return false;
-	__atomic_fetch_add(&kvm_debugfs.halt_wakeup, 1, __ATOMIC_RELAXED);
+	debugfs_add(&kvm_debugfs.halt_wakeup, 1);
 	return true;
 }
 

@@ -1499,7 +1499,7 @@ static void vmx_refresh_apicv_exec_ctrl(struct kvm_vcpu *vcpu)
 static void kvm_vcpu_trigger_posted_interrupt(struct kvm_vcpu *vcpu, int pi_vec)
 {
 	if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE) {
-		__atomic_fetch_add(&kvm_debugfs.pi_notifications, 1, __ATOMIC_RELAXED);
+		debugfs_add(&kvm_debugfs.pi_notifications, 1);
 		apic_send_IPI(READ_ONCE(vcpu->cpu), pi_vec);
 		return;
 	}

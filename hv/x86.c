@@ -167,7 +167,7 @@ void kvm_apicv_init(struct kvm *kvm)
 		set_or_clear_apicv_inhibit(inhibits, hv_flag(HV_APICV_DISABLE_TAG) ?
 					   APICV_INHIBIT_REASON_DISABLE :
 					   APICV_INHIBIT_REASON_ABSENT, true);
-	kvm_debugfs.last_inhibits = *inhibits;
+	debugfs_set(&kvm_debugfs.last_inhibits, *inhibits);
 }
 
 /*
@@ -187,11 +187,11 @@ void __kvm_set_or_clear_apicv_inhibit(struct kvm *kvm, enum kvm_apicv_inhibit re
 	set_or_clear_apicv_inhibit(&new, reason, set);
 	if (!!old != !!new) {
 		kvm->stat_apicv_update_reqs++;
-		__atomic_fetch_add(&kvm_debugfs.apicv_update_reqs, 1, __ATOMIC_RELAXED);
+		debugfs_add(&kvm_debugfs.apicv_update_reqs, 1);
 		kvm_make_all_cpus_request(kvm, KVM_REQ_APICV_UPDATE);
 	}
 	WRITE_ONCE(kvm->apicv_inhibit_reasons, new);
-	kvm_debugfs.last_inhibits = new;
+	debugfs_set(&kvm_debugfs.last_inhibits, new);
 }
 
 void kvm_set_or_clear_apicv_inhibit(struct kvm *kvm, enum kvm_apicv_inhibit reason, bool set)
@@ -457,7 +457,7 @@ static __attribute__((noinline)) int vcpu_enter_guest(struct kvm_vcpu *vcpu)
 	}
 	WARN_ON_ONCE(kvm_apicv_activated(vcpu->kvm) != kvm_vcpu_apicv_active(vcpu));
 	vmx_x86_ops.vcpu_run(vcpu);
-	__atomic_fetch_add(&kvm_debugfs.exits, 1, __ATOMIC_RELAXED);
+	debugfs_add(&kvm_debugfs.exits, 1);
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
 	smp_wmb();
 	vmx_x86_ops.handle_exit_irqoff(vcpu);

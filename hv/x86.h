@@ -38,15 +38,16 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 /*
  * What user space would read from KVM's debugfs, which sums each stat
  * over every VM and vCPU (exits and halt_wakeup are KVM's vCPU stats),
- * plus two hvsim reads a tracepoint would give. Counters only: nothing in
- * hv/ reads them, so they change no behaviour.
+ * plus two hvsim reads a tracepoint would give. Counters only, kept with
+ * debugfs_add()/debugfs_set() (hvsim/kernel.h): no step, no access the
+ * strategies see, and nothing in hv/ reads them, so they change nothing.
  */
 struct kvm_debugfs_stats {
 	uint64_t apicv_update_reqs;	/* KVM_REQ_APICV_UPDATE broadcasts (APICv on/off for a VM) */
 	uint64_t exits;			/* VM exits */
 	uint64_t halt_wakeup;		/* halted vCPUs woken */
 	uint64_t pi_notifications;	/* posted-interrupt notifications to a vCPU in guest mode */
-	unsigned long last_inhibits;	/* the inhibit bitmap of the VM that last set one */
+	uint64_t last_inhibits;		/* the inhibit bitmap of the VM that last set one */
 };
 extern struct kvm_debugfs_stats kvm_debugfs;
 

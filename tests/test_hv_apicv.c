@@ -184,7 +184,7 @@ struct s004 {
 
 ParameterizedTestParameters(hv_apicv, seed004_pre_fix_warns_in_vcpu_enter_guest)
 {
-	/* Found at schedules 64,328 (pct:3, seed 1) and 61,784 (dfs:1) when this was written. */
+	/* Found at schedules 64,328 (pct:3, seed 1) and 61,642 (dfs:1) when this was written. */
 	static struct s004 s[] = { { "pct:3", 200000 }, { "dfs:1", 100000 } };
 
 	return cr_make_param_array(struct s004, s, sizeof(s) / sizeof(s[0]));

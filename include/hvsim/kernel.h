@@ -731,4 +731,14 @@ __attribute__((noreturn)) void __bug(const char *file, int line, const char *fun
  */
 void trace_point(const char *name, uint64_t a, uint64_t b);
 
+/*
+ * Statistics the kernel exports (KVM's debugfs and stats counters): add to
+ * one, set one, read one, outside the schedule. None is a step or an
+ * access the race detector or dfs sees, so counting changes nothing the
+ * strategies explore; like trace_point(), they exist to be looked at.
+ */
+void debugfs_add(uint64_t *counter, uint64_t n);
+void debugfs_set(uint64_t *counter, uint64_t value);
+uint64_t debugfs_read(const uint64_t *counter);
+
 #endif /* HVSIM_KERNEL_H */

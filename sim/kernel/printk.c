@@ -123,6 +123,22 @@ void trace_point(const char *name, uint64_t a, uint64_t b)
 		machine_trace_point(m, name, a, b);
 }
 
+/* Plain host accesses: the counters live in module memory, restored with it at each run. */
+void debugfs_add(uint64_t *counter, uint64_t n)
+{
+	*counter += n;
+}
+
+void debugfs_set(uint64_t *counter, uint64_t value)
+{
+	*counter = value;
+}
+
+uint64_t debugfs_read(const uint64_t *counter)
+{
+	return *counter;
+}
+
 /* "func+0xoff/0xsize" when symbolization lands; the pc until then. */
 static void backtrace(struct machine *m, struct strbuf *sb, const struct sim_who *w)
 {

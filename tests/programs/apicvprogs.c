@@ -62,12 +62,12 @@ void apicvp_result(struct apicvp_result *r)
 	r->r3 = syz_calls[4].result;
 	r->dbg = syz_calls[5].result;
 	r->run = syz_calls[6].done ? syz_calls[6].result : 1;
-	r->apicv_update_reqs = kvm_debugfs.apicv_update_reqs;
-	r->inhibits = kvm_debugfs.last_inhibits;
+	r->apicv_update_reqs = debugfs_read(&kvm_debugfs.apicv_update_reqs);
+	r->inhibits = debugfs_read(&kvm_debugfs.last_inhibits);
 	r->apicv_enabled = enable_apicv;
-	r->exits_total = kvm_debugfs.exits;
-	r->halt_wakeup = kvm_debugfs.halt_wakeup;
-	r->pi_notifications = kvm_debugfs.pi_notifications;
+	r->exits_total = debugfs_read(&kvm_debugfs.exits);
+	r->halt_wakeup = debugfs_read(&kvm_debugfs.halt_wakeup);
+	r->pi_notifications = debugfs_read(&kvm_debugfs.pi_notifications);
 }
 
 static char *umem(void)
@@ -147,13 +147,13 @@ static void syz_seed004(bool async)
 	r1 = syz_exec(1, r0, KVM_CREATE_VM, 0, false);
 	res.kvm = r0;
 	res.vm = r1;
-	res.inhibits_at_create = READ_ONCE(kvm_debugfs.last_inhibits);
+	res.inhibits_at_create = debugfs_read(&kvm_debugfs.last_inhibits);
 	syz_exec(2, r1, KVM_ENABLE_CAP, (unsigned long)(umem() + SYZ_CAP_OFFSET), async);
 	syz_exec(3, r1, KVM_CREATE_VCPU, 0, async);
 	r3 = syz_exec(4, r1, KVM_CREATE_VCPU, SYZ_VCPU_ID_3, false);
-	res.reqs_before_dbg = READ_ONCE(kvm_debugfs.apicv_update_reqs);
+	res.reqs_before_dbg = debugfs_read(&kvm_debugfs.apicv_update_reqs);
 	syz_exec(5, r3, KVM_SET_GUEST_DEBUG, (unsigned long)dbg, false);
-	res.reqs_after_dbg = READ_ONCE(kvm_debugfs.apicv_update_reqs);
+	res.reqs_after_dbg = debugfs_read(&kvm_debugfs.apicv_update_reqs);
 	r2 = READ_ONCE(syz_calls[3].result);
 	res.r2 = r2;
 	syz_exec(6, r2, KVM_RUN, 0, true);
@@ -263,9 +263,9 @@ void apicvp_activation_task(void *arg)
 	res.act_runs[n++] = run_with_if(v1);
 	res.act_msi[0] = msi_to(vm, 1, 0x41);
 	res.act_runs[n++] = run_with_if(v1);
-	res.act_reqs[0] = READ_ONCE(kvm_debugfs.apicv_update_reqs);
+	res.act_reqs[0] = debugfs_read(&kvm_debugfs.apicv_update_reqs);
 	res.act_dbg[0] = guest_debug(v0, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_BLOCKIRQ);
-	res.act_reqs[1] = READ_ONCE(kvm_debugfs.apicv_update_reqs);
+	res.act_reqs[1] = debugfs_read(&kvm_debugfs.apicv_update_reqs);
 	/* Each vCPU's next entry takes the request: APICv off, MSIs injected. */
 	res.act_runs[n++] = run_with_if(v1);
 	res.act_msi[1] = msi_to(vm, 1, 0x42);
@@ -274,7 +274,7 @@ void apicvp_activation_task(void *arg)
 	res.act_msi[2] = msi_to(vm, 0, 0x44);
 	res.act_runs[n++] = run_with_if(v0);
 	res.act_dbg[1] = guest_debug(v0, 0);
-	res.act_reqs[2] = READ_ONCE(kvm_debugfs.apicv_update_reqs);
+	res.act_reqs[2] = debugfs_read(&kvm_debugfs.apicv_update_reqs);
 	/* On again. */
 	res.act_runs[n++] = run_with_if(v1);
 	res.act_msi[3] = msi_to(vm, 1, 0x43);
