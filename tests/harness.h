@@ -104,6 +104,27 @@ void harness_expect_replays(const struct sim_program *p, const struct sim_result
 /* How many printk lines of the traced run @r contain @text (the test fails untraced). */
 unsigned int harness_logged(const struct sim_result *r, const char *text);
 
+/* A strategy as a Criterion parameter (a fresh process image may get it: no pointers). */
+struct harness_strat {
+	char name[16];
+	uint64_t seed;
+};
+
+/*
+ * The parameters of SUITE's test FN: the five strategies a property that
+ * holds for every schedule is checked under (the timed default, two
+ * random seeds, PCT, dfs:1).
+ */
+#define HARNESS_STRATEGIES(suite, fn)						\
+	ParameterizedTestParameters(suite, fn)					\
+	{									\
+		static struct harness_strat p[] = {				\
+			{ "timed", 1 }, { "random", 1 }, { "random", 2 },	\
+			{ "pct:3", 1 }, { "dfs:1", 0 },				\
+		};								\
+		return cr_make_param_array(struct harness_strat, p, 5);		\
+	}
+
 /* ---- files ---- */
 
 /* Remove @dir and the files in it (not recursive); quiet if it is gone. */

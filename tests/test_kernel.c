@@ -54,21 +54,7 @@ static struct sim_result kexplore(struct kcase *k, const char *strategy, uint64_
 	return harness_explore_case(&k->hc, &o);
 }
 
-/* Criterion may pass parameters to a fresh process image: no pointers. */
-struct strat_param {
-	char name[16];
-	uint64_t seed;
-};
-
-#define STRATEGIES(fn)							\
-	ParameterizedTestParameters(kernel, fn)				\
-	{								\
-		static struct strat_param p[] = {			\
-			{ "timed", 1 }, { "random", 1 }, { "random", 2 },	\
-			{ "pct:3", 1 }, { "dfs:1", 0 },			\
-		};							\
-		return cr_make_param_array(struct strat_param, p, 5);	\
-	}
+#define STRATEGIES(fn)	HARNESS_STRATEGIES(kernel, fn)
 
 /* ---- IPIs ---------------------------------------------------------------- */
 
@@ -83,7 +69,7 @@ static int judge_on_each_cpu(const struct kprog_result *r, char *msg, size_t len
 }
 
 STRATEGIES(on_each_cpu_reaches_exactly_the_online_cpus)
-ParameterizedTest(struct strat_param *s, kernel, on_each_cpu_reaches_exactly_the_online_cpus,
+ParameterizedTest(struct harness_strat *s, kernel, on_each_cpu_reaches_exactly_the_online_cpus,
 		  .timeout = 60)
 {
 	struct kcase k = {
@@ -179,7 +165,7 @@ Test(kernel, dfs_places_an_ipi_at_every_step_of_its_target, .timeout = 120)
 }
 
 STRATEGIES(ipi_waits_for_the_target_to_enable_interrupts)
-ParameterizedTest(struct strat_param *s, kernel, ipi_waits_for_the_target_to_enable_interrupts,
+ParameterizedTest(struct harness_strat *s, kernel, ipi_waits_for_the_target_to_enable_interrupts,
 		  .timeout = 60)
 {
 	struct kcase k = {
@@ -216,7 +202,7 @@ static int judge_hotplug_fail(const struct kprog_result *r, char *msg, size_t le
 }
 
 STRATEGIES(failing_online_callback_rolls_the_cpu_back_on_that_cpu)
-ParameterizedTest(struct strat_param *s, kernel,
+ParameterizedTest(struct harness_strat *s, kernel,
 		  failing_online_callback_rolls_the_cpu_back_on_that_cpu, .timeout = 60)
 {
 	struct kcase k = {
@@ -252,7 +238,7 @@ static int judge_hotplug_where(const struct kprog_result *r, char *msg, size_t l
 }
 
 STRATEGIES(hotplug_callbacks_run_on_their_cpu)
-ParameterizedTest(struct strat_param *s, kernel, hotplug_callbacks_run_on_their_cpu, .timeout = 60)
+ParameterizedTest(struct harness_strat *s, kernel, hotplug_callbacks_run_on_their_cpu, .timeout = 60)
 {
 	struct kcase k = {
 		.hc = {
@@ -280,7 +266,7 @@ static int judge_affinity(const struct kprog_result *r, char *msg, size_t len)
 }
 
 STRATEGIES(sched_setaffinity_moves_a_task_onto_a_hot_added_cpu)
-ParameterizedTest(struct strat_param *s, kernel, sched_setaffinity_moves_a_task_onto_a_hot_added_cpu,
+ParameterizedTest(struct harness_strat *s, kernel, sched_setaffinity_moves_a_task_onto_a_hot_added_cpu,
 		  .timeout = 60)
 {
 	struct kcase k = {
@@ -311,7 +297,7 @@ static int judge_mutex(const struct kprog_result *r, char *msg, size_t len)
 }
 
 STRATEGIES(mutex_excludes_and_sleepers_share_a_cpu)
-ParameterizedTest(struct strat_param *s, kernel, mutex_excludes_and_sleepers_share_a_cpu,
+ParameterizedTest(struct harness_strat *s, kernel, mutex_excludes_and_sleepers_share_a_cpu,
 		  .timeout = 120)
 {
 	struct kcase k = {
@@ -336,7 +322,7 @@ static int judge_rwsem(const struct kprog_result *r, char *msg, size_t len)
 }
 
 STRATEGIES(rwsem_readers_share_writers_exclude)
-ParameterizedTest(struct strat_param *s, kernel, rwsem_readers_share_writers_exclude,
+ParameterizedTest(struct harness_strat *s, kernel, rwsem_readers_share_writers_exclude,
 		  .timeout = 120)
 {
 	struct kcase k = {
@@ -385,7 +371,7 @@ static int judge_spin_irq(const struct kprog_result *r, char *msg, size_t len)
 }
 
 STRATEGIES(spinlock_irqsave_excludes)
-ParameterizedTest(struct strat_param *s, kernel, spinlock_irqsave_excludes, .timeout = 60)
+ParameterizedTest(struct harness_strat *s, kernel, spinlock_irqsave_excludes, .timeout = 60)
 {
 	struct kcase k = {
 		.hc = {
@@ -469,7 +455,7 @@ static int judge_consumer(const struct kprog_result *r, char *msg, size_t len)
 }
 
 STRATEGIES(completion_and_wait_queue_lose_no_wakeup)
-ParameterizedTest(struct strat_param *s, kernel, completion_and_wait_queue_lose_no_wakeup,
+ParameterizedTest(struct harness_strat *s, kernel, completion_and_wait_queue_lose_no_wakeup,
 		  .timeout = 120)
 {
 	struct kcase k = {
@@ -672,7 +658,7 @@ static int judge_killed_waiter(const struct kprog_result *r, char *msg, size_t l
 }
 
 STRATEGIES(interruptible_waiter_at_program_end_is_killed_cleanly)
-ParameterizedTest(struct strat_param *s, kernel, interruptible_waiter_at_program_end_is_killed_cleanly,
+ParameterizedTest(struct harness_strat *s, kernel, interruptible_waiter_at_program_end_is_killed_cleanly,
 		  .timeout = 60)
 {
 	for (killed_variant = 0; killed_variant < 3; killed_variant++) {
@@ -701,7 +687,7 @@ static int judge_killed_syscall(const struct kprog_result *r, char *msg, size_t 
 }
 
 STRATEGIES(system_call_asleep_at_program_end_returns_eintr)
-ParameterizedTest(struct strat_param *s, kernel, system_call_asleep_at_program_end_returns_eintr,
+ParameterizedTest(struct harness_strat *s, kernel, system_call_asleep_at_program_end_returns_eintr,
 		  .timeout = 60)
 {
 	struct kcase k = {
@@ -746,7 +732,7 @@ static int judge_killable_mutex(const struct kprog_result *r, char *msg, size_t 
 }
 
 STRATEGIES(mutex_lock_killable_gives_up_on_a_fatal_signal)
-ParameterizedTest(struct strat_param *s, kernel, mutex_lock_killable_gives_up_on_a_fatal_signal,
+ParameterizedTest(struct harness_strat *s, kernel, mutex_lock_killable_gives_up_on_a_fatal_signal,
 		  .timeout = 60)
 {
 	struct kcase k = {
@@ -784,7 +770,7 @@ static int judge_nonexclusive(const struct kprog_result *r, char *msg, size_t le
 }
 
 STRATEGIES(wake_up_wakes_one_exclusive_waiter_and_every_other)
-ParameterizedTest(struct strat_param *s, kernel, wake_up_wakes_one_exclusive_waiter_and_every_other,
+ParameterizedTest(struct harness_strat *s, kernel, wake_up_wakes_one_exclusive_waiter_and_every_other,
 		  .timeout = 120)
 {
 	for (int excl = 0; excl < 2; excl++) {
@@ -814,7 +800,7 @@ static int judge_rcuwait(const struct kprog_result *r, char *msg, size_t len)
 }
 
 STRATEGIES(rcuwait_loses_no_wakeup)
-ParameterizedTest(struct strat_param *s, kernel, rcuwait_loses_no_wakeup, .timeout = 120)
+ParameterizedTest(struct harness_strat *s, kernel, rcuwait_loses_no_wakeup, .timeout = 120)
 {
 	struct kcase k = {
 		.hc = {
@@ -839,7 +825,7 @@ static int judge_misc(const struct kprog_result *r, char *msg, size_t len)
 }
 
 STRATEGIES(atomics_bitops_percpu_xarray_behave)
-ParameterizedTest(struct strat_param *s, kernel, atomics_bitops_percpu_xarray_behave, .timeout = 60)
+ParameterizedTest(struct harness_strat *s, kernel, atomics_bitops_percpu_xarray_behave, .timeout = 60)
 {
 	struct kcase k = { .hc = { .ncpus = 2, .tasks = { T(0, kp_misc_task, 0) } }, .judge = judge_misc };
 	struct sim_result r = kexplore(&k, s->name, s->seed, 50);
@@ -932,7 +918,7 @@ Test(kernel, mutex_taken_again_by_its_owner_is_recursive_locking_for_lockdep, .t
 }
 
 STRATEGIES(mutex_taken_again_with_a_waiter_behind_deadlocks_both)
-ParameterizedTest(struct strat_param *s, kernel, mutex_taken_again_with_a_waiter_behind_deadlocks_both,
+ParameterizedTest(struct harness_strat *s, kernel, mutex_taken_again_with_a_waiter_behind_deadlocks_both,
 		  .timeout = 60)
 {
 	struct sim_result r = relock(KP_RELOCK_MUTEX, SIM_DETECT_MEM, true, s->name);

@@ -34,24 +34,10 @@ static int lcase_check(struct harness_case *hc, char *msg, size_t len)
 	return 0;
 }
 
-/* Criterion may pass parameters to a fresh process image: no pointers. */
-struct strat_param {
-	char name[16];
-	uint64_t seed;
-};
-
-#define STRATEGIES(fn)							\
-	ParameterizedTestParameters(litmus, fn)				\
-	{								\
-		static struct strat_param p[] = {			\
-			{ "timed", 1 }, { "random", 1 }, { "random", 2 },	\
-			{ "pct:3", 1 }, { "dfs:1", 0 },			\
-		};							\
-		return cr_make_param_array(struct strat_param, p, 5);	\
-	}
+#define STRATEGIES(fn)	HARNESS_STRATEGIES(litmus, fn)
 
 /* Explore @c on two CPUs with the race detector alone. */
-static struct sim_result lexplore(struct lcase *c, const struct strat_param *s)
+static struct sim_result lexplore(struct lcase *c, const struct harness_strat *s)
 {
 	struct sim_explore_opts o = { .strategy = s->name, .seed = s->seed, .budget = 300 };
 
@@ -63,7 +49,7 @@ static struct sim_result lexplore(struct lcase *c, const struct strat_param *s)
 }
 
 /* Message passing of variant @v: writer on CPU 0, reader on CPU 1. */
-static struct sim_result mp(struct lcase *c, enum lm_mp v, const struct strat_param *s)
+static struct sim_result mp(struct lcase *c, enum lm_mp v, const struct harness_strat *s)
 {
 	*c = (struct lcase){ .hc = { .tasks = {
 		{ .cpu = 0, .fn = lm_mp_writer, .arg = (void *)(uintptr_t)v, .name = "writer" },
@@ -73,7 +59,7 @@ static struct sim_result mp(struct lcase *c, enum lm_mp v, const struct strat_pa
 }
 
 /* Store buffering of variant @v: one body on each CPU. */
-static struct sim_result sb(struct lcase *c, enum lm_sb v, const struct strat_param *s)
+static struct sim_result sb(struct lcase *c, enum lm_sb v, const struct harness_strat *s)
 {
 	*c = (struct lcase){ .hc = { .tasks = {
 		{ .cpu = 0, .fn = lm_sb_task, .arg = (void *)(uintptr_t)LM_SB_ARG(v, 0), .name = "sb0" },
@@ -106,7 +92,7 @@ static void expect_race(struct sim_result *r, const char *title)
 #define SB_RACE		"BUG: KCSAN: data-race in lm_sb_task / lm_sb_task"
 
 STRATEGIES(mp_wmb_rmb_is_clean)
-ParameterizedTest(struct strat_param *s, litmus, mp_wmb_rmb_is_clean, .timeout = 60)
+ParameterizedTest(struct harness_strat *s, litmus, mp_wmb_rmb_is_clean, .timeout = 60)
 {
 	struct lcase c;
 	struct sim_result r = mp(&c, LM_MP_FENCES, s);
@@ -115,7 +101,7 @@ ParameterizedTest(struct strat_param *s, litmus, mp_wmb_rmb_is_clean, .timeout =
 }
 
 STRATEGIES(mp_without_fences_is_reported)
-ParameterizedTest(struct strat_param *s, litmus, mp_without_fences_is_reported, .timeout = 60)
+ParameterizedTest(struct harness_strat *s, litmus, mp_without_fences_is_reported, .timeout = 60)
 {
 	struct lcase c;
 	struct sim_result r = mp(&c, LM_MP_NONE, s);
@@ -124,7 +110,7 @@ ParameterizedTest(struct strat_param *s, litmus, mp_without_fences_is_reported, 
 }
 
 STRATEGIES(mp_release_acquire_is_clean)
-ParameterizedTest(struct strat_param *s, litmus, mp_release_acquire_is_clean, .timeout = 60)
+ParameterizedTest(struct harness_strat *s, litmus, mp_release_acquire_is_clean, .timeout = 60)
 {
 	struct lcase c;
 	struct sim_result r = mp(&c, LM_MP_RELEASE, s);
@@ -134,7 +120,7 @@ ParameterizedTest(struct strat_param *s, litmus, mp_release_acquire_is_clean, .t
 
 /* set_bit() and clear_bit() are relaxed RMWs: the seed-003 shape. */
 STRATEGIES(mp_through_relaxed_bit_ops_is_reported)
-ParameterizedTest(struct strat_param *s, litmus, mp_through_relaxed_bit_ops_is_reported,
+ParameterizedTest(struct harness_strat *s, litmus, mp_through_relaxed_bit_ops_is_reported,
 		  .timeout = 60)
 {
 	struct lcase c;
@@ -145,7 +131,7 @@ ParameterizedTest(struct strat_param *s, litmus, mp_through_relaxed_bit_ops_is_r
 
 /* kvm_make_request()'s smp_wmb() and kvm_check_request()'s smp_mb__after_atomic(). */
 STRATEGIES(mp_through_bit_ops_with_fences_is_clean)
-ParameterizedTest(struct strat_param *s, litmus, mp_through_bit_ops_with_fences_is_clean,
+ParameterizedTest(struct harness_strat *s, litmus, mp_through_bit_ops_with_fences_is_clean,
 		  .timeout = 60)
 {
 	struct lcase c;
@@ -155,7 +141,7 @@ ParameterizedTest(struct strat_param *s, litmus, mp_through_bit_ops_with_fences_
 }
 
 STRATEGIES(sb_with_smp_mb_is_clean)
-ParameterizedTest(struct strat_param *s, litmus, sb_with_smp_mb_is_clean, .timeout = 60)
+ParameterizedTest(struct harness_strat *s, litmus, sb_with_smp_mb_is_clean, .timeout = 60)
 {
 	struct lcase c;
 	struct sim_result r = sb(&c, LM_SB_MB, s);
@@ -164,7 +150,7 @@ ParameterizedTest(struct strat_param *s, litmus, sb_with_smp_mb_is_clean, .timeo
 }
 
 STRATEGIES(sb_without_barriers_is_reported)
-ParameterizedTest(struct strat_param *s, litmus, sb_without_barriers_is_reported, .timeout = 60)
+ParameterizedTest(struct harness_strat *s, litmus, sb_without_barriers_is_reported, .timeout = 60)
 {
 	struct lcase c;
 	struct sim_result r = sb(&c, LM_SB_NONE, s);
@@ -174,7 +160,7 @@ ParameterizedTest(struct strat_param *s, litmus, sb_without_barriers_is_reported
 
 /* A fence orders only across itself: B after the flag's store releases nothing. */
 STRATEGIES(sb_with_only_the_middle_barrier_is_reported)
-ParameterizedTest(struct strat_param *s, litmus, sb_with_only_the_middle_barrier_is_reported,
+ParameterizedTest(struct harness_strat *s, litmus, sb_with_only_the_middle_barrier_is_reported,
 		  .timeout = 60)
 {
 	struct lcase c;
