@@ -115,9 +115,15 @@ err_pool:
 	return ret;
 }
 
+/*
+ * The pool hands out the last stack put back first, so putting them back
+ * last task first gives task i the same stack in every run: what lives on
+ * a stack (an on-stack completion) keeps its address from run to run,
+ * which dfs's learning of shared memory relies on.
+ */
 static void machine_release_tasks(struct machine *m)
 {
-	for (unsigned int i = 0; i < m->ntasks; i++) {
+	for (unsigned int i = m->ntasks; i-- > 0;) {
 		if (m->tasks[i].stack)
 			ctx_stack_put(&m->pool, m->tasks[i].stack);
 		m->tasks[i].stack = NULL;

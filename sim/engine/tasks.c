@@ -38,8 +38,13 @@ static void task_entry(void *arg)
 	struct machine *m = sim_current;
 
 	t->need_sched_in = false;
-	/* The decision that started us was made for step m->step + 1. */
+	/*
+	 * The decision that started us was made for step m->step + 1, our
+	 * first: it goes through the slow path all the same, so that the
+	 * strategy observes it (dfs learns what it touches).
+	 */
 	machine_update_next_stop(m);
+	m->next_stop = m->step + 1;
 	/* What whoever let it start released on it (boot, a creator) happens before it. */
 	if (m->hooks->hb)
 		m->hooks->hb(m, t, true);
