@@ -128,14 +128,24 @@ unsigned int nr_cpu_ids_get(void);
 #define for_each_possible_cpu(cpu)					\
 	for ((cpu) = 0; (cpu) < nr_cpu_ids; (cpu)++)
 
-/* Per-CPU variables: one slot per possible CPU. */
-#define DEFINE_PER_CPU(type, name)	__typeof__(type) name[NR_CPUS]
-#define DECLARE_PER_CPU(type, name)	extern __typeof__(type) name[NR_CPUS]
-#define per_cpu(name, cpu)		((name)[(cpu)])
-#define per_cpu_ptr(ptr, cpu)		(&(ptr)[(cpu)])
-#define this_cpu_ptr(ptr)		(&(ptr)[smp_processor_id()])
-#define __this_cpu_read(name)		((name)[smp_processor_id()])
-#define __this_cpu_write(name, v)	((name)[smp_processor_id()] = (v))
+/*
+ * Per-CPU variables: one slot per possible CPU, each in its own cache line
+ * as each CPU's copy is in its own per-CPU area in Linux, so two CPUs'
+ * copies never share memory (dfs would otherwise see every CPU's flag in
+ * a bool array as one shared word). A variable is declared in one file
+ * only (DEFINE_PER_CPU); DECLARE_PER_CPU names it for another file.
+ */
+#define SMP_CACHE_BYTES			64
+#define DEFINE_PER_CPU(type, name)					\
+	struct percpu_##name {						\
+		__typeof__(type) v __attribute__((aligned(SMP_CACHE_BYTES))); \
+	} name[NR_CPUS]
+#define DECLARE_PER_CPU(type, name)	extern struct percpu_##name name[NR_CPUS]
+#define per_cpu(name, cpu)		((name)[(cpu)].v)
+#define per_cpu_ptr(ptr, cpu)		(&(ptr)[(cpu)].v)
+#define this_cpu_ptr(ptr)		(&(ptr)[smp_processor_id()].v)
+#define __this_cpu_read(name)		((name)[smp_processor_id()].v)
+#define __this_cpu_write(name, val)	((name)[smp_processor_id()].v = (val))
 
 /*
  * Cross-CPU calls, delivered as IPIs through the local APIC: @func runs
