@@ -169,9 +169,10 @@ Test(strategies, dfs_does_not_branch_on_private_memory, .timeout = 30)
 	cr_expect_geq(r.max_run_steps, 4 * 8 * 128);
 	/*
 	 * No shared memory, so only task starts are decision points: the
-	 * starts commute with nothing, so a few orders remain, not thousands.
+	 * starts commute with nothing, so a few orders remain, not thousands
+	 * (over the three rounds, bounds 0, 1 and 2, that dfs:2 makes).
 	 */
-	cr_expect_leq(r.schedules, 64, "%lu schedules", (unsigned long)r.schedules);
+	cr_expect_leq(r.schedules, 100, "%lu schedules", (unsigned long)r.schedules);
 	sim_result_release(&r);
 }
 

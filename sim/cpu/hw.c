@@ -23,10 +23,14 @@
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 
-/* The calling CPU, after the instruction's step; NULL outside a task. */
-static struct hw_cpu *insn(enum model_cost cost, uintptr_t pc)
+/*
+ * The calling CPU, after the instruction's step; NULL outside a task. An
+ * instruction on the CPU's own registers (@local) is a step of
+ * SIM_SCOPE_CPU; one that reaches the APIC, and so other CPUs, is not.
+ */
+static struct hw_cpu *insn_step(enum model_cost cost, bool local, uintptr_t pc)
 {
-	struct machine *m = machine_step_named(NULL, pc, __func__);
+	struct machine *m = local ? machine_step_cpu(pc, "insn") : machine_step_named(NULL, pc, "insn");
 	struct hw_cpu *c;
 
 	if (!m->cur_task)
@@ -35,6 +39,16 @@ static struct hw_cpu *insn(enum model_cost cost, uintptr_t pc)
 	if (c->model)
 		m->cur_cpu->cycles += c->model->cost[cost];
 	return c;
+}
+
+static struct hw_cpu *insn(enum model_cost cost, uintptr_t pc)
+{
+	return insn_step(cost, false, pc);
+}
+
+static struct hw_cpu *insn_local(enum model_cost cost, uintptr_t pc)
+{
+	return insn_step(cost, true, pc);
 }
 
 /* Uncached MMIO is priced as a non-serialising RDMSR/WRMSR: a round trip to the APIC. */
@@ -56,7 +70,7 @@ void native_apic_mem_write(uint32_t reg, uint32_t val)
 uint64_t rdtsc(void)
 {
 	/* Priced as a cache hit: RDTSC's ~20 cycles are below the model's resolution. */
-	struct hw_cpu *c = insn(COST_ACCESS, CALLER_PC);
+	struct hw_cpu *c = insn_local(COST_ACCESS, CALLER_PC);
 
 	return c ? sim_current->cpus[c->id].cycles : 0;
 }
@@ -64,7 +78,7 @@ uint64_t rdtsc(void)
 void cpuid_count(uint32_t leaf, uint32_t subleaf, uint32_t *eax, uint32_t *ebx,
 		 uint32_t *ecx, uint32_t *edx)
 {
-	struct hw_cpu *c = insn(COST_CPUID, CALLER_PC);
+	struct hw_cpu *c = insn_local(COST_CPUID, CALLER_PC);
 	uint32_t r[4] = { 0, 0, 0, 0 };
 
 	if (c && c->model) {
@@ -89,7 +103,11 @@ static int msr_slot(const struct hw_cpu *c, uint32_t msr)
 	return e ? (int)(e - c->model->msrs) : -1;
 }
 
-/* The MSRs the local APIC implements: IA32_APIC_BASE, IA32_TSC_DEADLINE, the x2APIC range. */
+/*
+ * The MSRs the local APIC implements: IA32_APIC_BASE, IA32_TSC_DEADLINE, the
+ * x2APIC range. Their accesses reach other CPUs (an ICR write sends an IPI);
+ * every other MSR is the CPU's own.
+ */
 static bool apic_msr(uint32_t msr)
 {
 	return msr == MSR_IA32_APICBASE || msr == MSR_IA32_TSC_DEADLINE ||
@@ -180,7 +198,7 @@ static void msr_warning(const char *op, uint32_t msr, uint64_t val, uintptr_t pc
 
 uint64_t native_read_msr(uint32_t msr)
 {
-	struct hw_cpu *c = insn(COST_RDMSR, CALLER_PC);
+	struct hw_cpu *c = insn_step(COST_RDMSR, !apic_msr(msr), CALLER_PC);
 	uint64_t val = 0;
 
 	if (c && do_rdmsr(sim_current, c, msr, &val))
@@ -190,7 +208,7 @@ uint64_t native_read_msr(uint32_t msr)
 
 void native_write_msr(uint32_t msr, uint64_t val)
 {
-	struct hw_cpu *c = insn(COST_WRMSR, CALLER_PC);
+	struct hw_cpu *c = insn_step(COST_WRMSR, !apic_msr(msr), CALLER_PC);
 
 	if (c && do_wrmsr(sim_current, c, msr, val))
 		msr_warning("WRMSR", msr, val, CALLER_PC);
@@ -198,7 +216,7 @@ void native_write_msr(uint32_t msr, uint64_t val)
 
 int rdmsrl_safe(uint32_t msr, uint64_t *val)
 {
-	struct hw_cpu *c = insn(COST_RDMSR, CALLER_PC);
+	struct hw_cpu *c = insn_step(COST_RDMSR, !apic_msr(msr), CALLER_PC);
 
 	*val = 0;
 	return c ? do_rdmsr(sim_current, c, msr, val) : -EIO;
@@ -206,7 +224,7 @@ int rdmsrl_safe(uint32_t msr, uint64_t *val)
 
 int wrmsrl_safe(uint32_t msr, uint64_t val)
 {
-	struct hw_cpu *c = insn(COST_WRMSR, CALLER_PC);
+	struct hw_cpu *c = insn_step(COST_WRMSR, !apic_msr(msr), CALLER_PC);
 
 	return c ? do_wrmsr(sim_current, c, msr, val) : -EIO;
 }
@@ -236,14 +254,14 @@ void apic_icr_write(uint32_t low, uint32_t dest)
 
 unsigned long read_cr0(void)
 {
-	struct hw_cpu *c = insn(COST_ACCESS, CALLER_PC);
+	struct hw_cpu *c = insn_local(COST_ACCESS, CALLER_PC);
 
 	return c ? c->cr0 : 0;
 }
 
 unsigned long read_cr4(void)
 {
-	struct hw_cpu *c = insn(COST_ACCESS, CALLER_PC);
+	struct hw_cpu *c = insn_local(COST_ACCESS, CALLER_PC);
 
 	return c ? c->cr4 : 0;
 }
@@ -304,7 +322,7 @@ static void gp_oops(const char *what, uint64_t val, uintptr_t pc)
 
 void write_cr0(unsigned long val)
 {
-	struct hw_cpu *c = insn(COST_CR_WRITE, CALLER_PC);
+	struct hw_cpu *c = insn_local(COST_CR_WRITE, CALLER_PC);
 
 	if (!c)
 		return;
@@ -315,7 +333,7 @@ void write_cr0(unsigned long val)
 
 void write_cr4(unsigned long val)
 {
-	struct hw_cpu *c = insn(COST_CR_WRITE, CALLER_PC);
+	struct hw_cpu *c = insn_local(COST_CR_WRITE, CALLER_PC);
 
 	if (!c)
 		return;
@@ -326,7 +344,7 @@ void write_cr4(unsigned long val)
 
 int write_cr4_safe(unsigned long val)
 {
-	struct hw_cpu *c = insn(COST_CR_WRITE, CALLER_PC);
+	struct hw_cpu *c = insn_local(COST_CR_WRITE, CALLER_PC);
 
 	if (!c || cr4_faults(c, val))
 		return -EIO;

@@ -95,10 +95,14 @@ void machine_trace_log(struct machine *m, const char *text)
 	trace_emit(m->trace, &e);
 }
 
-void machine_trace_irq(struct machine *m, bool enter)
+void machine_irq(struct machine *m, bool enter)
 {
 	struct trace_event e;
 
+	if (enter)
+		m->cur_task->irq_depth++;
+	else
+		m->cur_task->irq_depth--;
 	if (!m->tracing)
 		return;
 	emit_flush_write(m);

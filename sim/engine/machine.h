@@ -25,12 +25,31 @@ struct strategy;
 struct trace_writer;
 
 /* One operation a task is about to perform (a step). */
+/*
+ * What a kernel primitive or instruction (SIM_KCALL) may touch, for dfs's
+ * choice of where to decide:
+ *  ANY     anything: it sends IPIs, flips the irq flag, allocates, wakes
+ *          an arbitrary task;
+ *  OBJECT  [addr, addr + size) and the tasks that wait there (a lock, a
+ *          completion, a wait queue, a freed object, the current VMCS): it
+ *          is visible to other tasks only as an access to that memory is;
+ *  CPU     its own CPU's registers (a control register, a non-APIC MSR,
+ *          the TSC, CPUID), which no step on another CPU touches, or
+ *          nothing at all (kfree(NULL)).
+ */
+enum sim_scope {
+	SIM_SCOPE_ANY,
+	SIM_SCOPE_OBJECT,
+	SIM_SCOPE_CPU,
+};
+
 struct sim_op {
 	uintptr_t addr;		/* host address accessed, 0 if none */
 	uintptr_t pc;		/* instrumented pc of the access */
 	const char *name;	/* SIM_KCALL: the primitive ("mutex_lock") */
 	uint32_t size;		/* bytes accessed */
 	uint8_t kind;		/* enum sim_kind, or SIM_OP_START */
+	uint8_t scope;		/* SIM_KCALL: enum sim_scope */
 };
 
 enum task_state {
@@ -84,6 +103,7 @@ struct task {
 	unsigned int nwatch;		/* valid entries in watch[] */
 	struct sim_watch watch[SIM_WATCH_MAX];
 	unsigned int depth;		/* shadow call stack depth (may exceed the array) */
+	unsigned int irq_depth;		/* interrupt handlers it is running (nested) */
 	uintptr_t shadow[SIM_SHADOW_DEPTH]; /* __tsan_func_entry call pcs */
 };
 
@@ -204,6 +224,7 @@ struct machine {
 	struct task *cur_task;		/* the running task, NULL in host context */
 	bool running;			/* inside a run (false in the host dummy) */
 	const char *kcall_name;		/* the named step that comes next */
+	uint8_t kcall_scope;		/* ... and its enum sim_scope */
 
 	/* The slow path's inputs. */
 	uint64_t strategy_stop;		/* next step the strategy wants to see */
@@ -297,6 +318,14 @@ static inline void sim_step(struct machine *m, unsigned int kind, uintptr_t addr
  * scheduling point on @obj. Returns the machine it ran on.
  */
 struct machine *machine_step_named(const void *obj, uintptr_t pc, const char *name);
+/*
+ * The same for a primitive whose whole effect is on the @size bytes at @obj
+ * and on the tasks waiting on them (SIM_SCOPE_OBJECT): exhaustive search
+ * decides at it only when another task touches that memory.
+ */
+struct machine *machine_step_obj(const void *obj, size_t size, uintptr_t pc, const char *name);
+/* ... and for an instruction on its own CPU's registers alone (SIM_SCOPE_CPU). */
+struct machine *machine_step_cpu(uintptr_t pc, const char *name);
 
 /* Answer a nondeterministic choice in [0, n); 0 is the default. */
 unsigned int sim_choose(struct machine *m, const struct sim_decision *d);
@@ -383,7 +412,11 @@ void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc);
 void machine_report_text(struct machine *m, const char *title, const char *text);
 void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len);
 void machine_trace_log(struct machine *m, const char *text);
-void machine_trace_irq(struct machine *m, bool enter);
+/*
+ * Interrupt entry or exit on the running task: traced, and counted in its
+ * irq_depth (what a handler touches, dfs learns as the interrupt's).
+ */
+void machine_irq(struct machine *m, bool enter);
 /*
  * A kernel tracepoint: its event name and two values. Recorded with the
  * running task's next op, at that op's step, so that it stands where the

@@ -32,9 +32,36 @@ struct machine *machine_step_named(const void *obj, uintptr_t pc, const char *na
 	struct machine *m = sim_current;
 
 	/* Read by the slow path only (tracing); the host dummy is never written. */
-	if (m->running)
+	if (m->running) {
 		m->kcall_name = name;
+		m->kcall_scope = SIM_SCOPE_ANY;
+	}
 	sim_step(m, SIM_KCALL, (uintptr_t)obj, obj ? 1 : 0, pc);
+	return m;
+}
+
+struct machine *machine_step_cpu(uintptr_t pc, const char *name)
+{
+	struct machine *m = sim_current;
+
+	if (m->running) {
+		m->kcall_name = name;
+		m->kcall_scope = SIM_SCOPE_CPU;
+	}
+	sim_step(m, SIM_KCALL, 0, 0, pc);
+	return m;
+}
+
+struct machine *machine_step_obj(const void *obj, size_t size, uintptr_t pc, const char *name)
+{
+	struct machine *m = sim_current;
+
+	SIM_BUG_ON(!obj || !size || size > UINT32_MAX);
+	if (m->running) {
+		m->kcall_name = name;
+		m->kcall_scope = SIM_SCOPE_OBJECT;
+	}
+	sim_step(m, SIM_KCALL, (uintptr_t)obj, (uint32_t)size, pc);
 	return m;
 }
 
@@ -599,6 +626,7 @@ void sim_step_slow(struct machine *m, unsigned int kind, uintptr_t addr,
 	const struct sim_op op = {
 		.addr = addr, .pc = pc, .size = size, .kind = kind,
 		.name = kind == SIM_KCALL ? m->kcall_name : NULL,
+		.scope = kind == SIM_KCALL ? m->kcall_scope : SIM_SCOPE_ANY,
 	};
 	struct task *t;
 	uint64_t s;

@@ -5,15 +5,23 @@
  * of Multithreaded Programs", PLDI 2007), stateless: each schedule is a run
  * from the reset state that replays a prefix of decisions and then goes on
  * with defaults, and the next prefix comes from backtracking the last run.
+ * As in the paper, the search goes in rounds of growing bound: every
+ * schedule with no preemption, then with at most one, ... up to P, so a
+ * failure that needs k preemptions is found after the rounds below k
+ * whatever P is (a round repeats the schedules of the rounds before it,
+ * which cost little next to its own).
  *
  * Decision points are the visible operations only: accesses to memory that
- * more than one task touches, and every forced switch. Everything between
+ * another live task touches, kernel primitives as their scope says
+ * (docs/design.md), and every forced switch. Everything between
  * two visible operations of a task is local to it and commutes with the
  * rest, so a transition is "perform the pending visible op, then run up to
- * the next one". Which memory is shared is learned: a run that sees a task
- * touch memory another task touched earlier in the exploration marks it
- * shared and, since that changes the tree, restarts the search (rarely more
- * than a few times; counted as restarts).
+ * the next one". Which memory is shared is learned, per 8-byte granule:
+ * which contexts (tasks, interrupt handlers) touched and wrote it, on which
+ * CPUs. A pass decides by a copy of the table frozen at its start, so its
+ * tree keeps one shape; a pass whose runs learned something that changes
+ * visibility is repeated with the new table (counted as restarts), and a
+ * round's proof is a pass that learned nothing.
  *
  * Equivalent orders are pruned with sleep sets (Godefroid 1996): after the
  * subtree of choice c at node s is done, c sleeps in the subtrees of later
@@ -50,24 +58,32 @@ struct dfs_node {
 	bool free;		/* other kinds: a non-default answer costs no preemption */
 };
 
-/* One granule (8 bytes) of memory and the tasks that touched it. */
+/* One granule (8 bytes) of memory: who touched it, who wrote it, and where. */
 struct dfs_granule {
 	uintptr_t key;		/* address >> 3, 0 for an empty slot */
-	uint64_t tasks;		/* bit per task id (ids >= 64 share bit 63) */
+	uint64_t tasks;		/* contexts that touched it: context_bit() */
+	uint64_t writers;	/* ... and that wrote it */
+	uint64_t cpus;		/* CPUs it was touched on */
+	uint64_t wcpus;		/* ... and written on */
 };
 
 struct dfs {
 	struct strategy base;
 	unsigned int bound;		/* P */
+	unsigned int cur;		/* this round's bound: 0, 1, ... P */
 	struct dfs_node *nodes;		/* the current path */
 	uint32_t nnodes, cap;		/* nodes recorded, allocated */
 	uint32_t prefix;		/* nodes replayed by the coming run */
 	uint32_t depth;			/* next node index in this run */
 	uint64_t sleep;			/* sleep set right now */
-	bool restart;			/* this run found new shared memory */
-	uint64_t restarts;		/* restarts so far */
+	/* The task each sleeping CPU ran when it fell asleep. */
+	const struct task *sleep_task[64];
+	bool learned;			/* the table has news the frozen copy lacks */
+	uint64_t restarts;		/* passes repeated for what they learned */
 	struct dfs_granule *table;	/* open addressing, power-of-two size */
 	size_t tsize, tused;
+	struct dfs_granule *vis;	/* the table as the current pass decides by */
+	size_t vsize;
 };
 
 static int dfs_create(struct strategy **out, const char *arg, char *err, size_t errlen)
@@ -98,6 +114,7 @@ static void dfs_destroy(struct strategy *s)
 
 	free(d->nodes);
 	free(d->table);
+	free(d->vis);
 	free(d);
 }
 
@@ -108,13 +125,31 @@ static size_t granule_hash(uintptr_t key, size_t mask)
 	return (size_t)(rng_mix(key) & mask);
 }
 
+static struct dfs_granule *granule_in(struct dfs_granule *table, size_t size, uintptr_t key)
+{
+	size_t mask = size - 1, i = granule_hash(key, mask);
+
+	while (table[i].key && table[i].key != key)
+		i = (i + 1) & mask;
+	return &table[i];
+}
+
 static struct dfs_granule *granule_find(struct dfs *d, uintptr_t key)
 {
-	size_t mask = d->tsize - 1, i = granule_hash(key, mask);
+	return granule_in(d->table, d->tsize, key);
+}
 
-	while (d->table[i].key && d->table[i].key != key)
-		i = (i + 1) & mask;
-	return &d->table[i];
+/* The next pass decides by what the table knows now. */
+static void table_freeze(struct dfs *d)
+{
+	if (d->vsize != d->tsize) {
+		free(d->vis);
+		d->vis = malloc(d->tsize * sizeof(*d->vis));
+		SIM_BUG_ON(!d->vis);
+		d->vsize = d->tsize;
+	}
+	memcpy(d->vis, d->table, d->tsize * sizeof(*d->vis));
+	d->learned = false;
 }
 
 static void table_grow(struct dfs *d)
@@ -131,25 +166,89 @@ static void table_grow(struct dfs *d)
 	free(old);
 }
 
+/*
+ * Who touched a granule: a bit per task id (ids from 62 on share bit 62),
+ * and bit 63 for interrupt handlers, whichever task they interrupted: a
+ * handler's accesses race with the code it interrupts, and an IPI's
+ * function is its sender's work, done in the target.
+ */
+#define DFS_SHARED_BIT	62
+#define DFS_IRQ_BIT	63
+
 static inline uint64_t task_bit(unsigned int id)
 {
-	return 1ULL << (id < 64 ? id : 63);
+	return 1ULL << (id < DFS_SHARED_BIT ? id : DFS_SHARED_BIT);
 }
 
-/* Large ranges are looked at by their first and last granules only. */
+static inline uint64_t context_bit(const struct task *t)
+{
+	return t->irq_depth ? 1ULL << DFS_IRQ_BIT : task_bit(t->id);
+}
+
+/* Accesses, and primitives on one object (SIM_SCOPE_OBJECT), touch their bytes. */
+static bool op_touches_memory(const struct sim_op *op)
+{
+	return (sim_kind_is_access(op->kind) ||
+		(op->kind == SIM_KCALL && op->scope == SIM_SCOPE_OBJECT)) && op->size;
+}
+
+/* Large ranges are looked at by their first 64 granules only. */
 #define DFS_RANGE_GRANULES 64
 
-/* Is any byte of @op touched by a task other than @task? */
-static bool op_shared(struct dfs *d, unsigned int task, const struct sim_op *op)
+/*
+ * Of the tasks in @tasks, those that may still run in this run. A task that
+ * has exited touches nothing more, so memory it shared with the current
+ * task is the current task's own from then on (the init task's, say, once
+ * boot is over). The table of a pass that learned nothing is complete for
+ * its runs, so every task that will touch the memory later in the run is
+ * in @tasks and has not exited. The shared bit and the
+ * interrupt bit count as live, as do tasks not spawned yet.
+ */
+static uint64_t live_tasks(const struct machine *m, uint64_t tasks)
+{
+	uint64_t always = 1ULL << DFS_SHARED_BIT | 1ULL << DFS_IRQ_BIT;
+	uint64_t live = tasks & always;
+
+	for (uint64_t rest = tasks & ~always; rest; rest &= rest - 1) {
+		unsigned int id = (unsigned int)__builtin_ctzll(rest);
+
+		if (id >= m->ntasks || m->tasks[id].state != TASK_DONE)
+			live |= 1ULL << id;	/* not spawned yet in this run, or running */
+	}
+	return live;
+}
+
+/* A primitive on one object counts as a write of it. */
+static bool op_writes(const struct sim_op *op)
+{
+	return sim_kind_is_write(op->kind) || op->kind == SIM_KCALL;
+}
+
+/*
+ * Does @op conflict with what a live context other than @self does to the
+ * memory: a write with any touch, a read with a write? With @other_cpu, is
+ * that context also on a CPU other than @cpu? Memory only one CPU ever
+ * touches (per-CPU data, say) is shared between that CPU's tasks, which
+ * interleave by preemption, blocking and interrupts, never by a choice of
+ * CPU: it matters to the other kinds of choice, not to which CPU steps
+ * next. Reads of memory only exited tasks wrote (the init task's, at
+ * boot) conflict with nothing.
+ */
+static bool op_shared(struct dfs *d, const struct machine *m, uint64_t self,
+		      unsigned int cpu, bool other_cpu, const struct sim_op *op)
 {
 	uintptr_t first = op->addr >> 3, last = (op->addr + op->size - 1) >> 3;
+	bool writes = op_writes(op);
 
 	if (last - first > DFS_RANGE_GRANULES)
 		last = first + DFS_RANGE_GRANULES;
 	for (uintptr_t g = first; g <= last; g++) {
-		const struct dfs_granule *e = granule_find(d, g + 1);
+		const struct dfs_granule *e = granule_in(d->vis, d->vsize, g + 1);
+		uint64_t who = writes ? e->tasks : e->writers;
+		uint64_t where = writes ? e->cpus : e->wcpus;
 
-		if (e->key && (e->tasks & ~task_bit(task)))
+		if (e->key && live_tasks(m, who & ~self) &&
+		    (!other_cpu || (where & ~(1ULL << cpu))))
 			return true;
 	}
 	return false;
@@ -159,10 +258,12 @@ static void dfs_observe(struct strategy *s, struct machine *m, const struct task
 			const struct sim_op *op)
 {
 	struct dfs *d = (struct dfs *)s;
+	uint64_t cpu_bit = 1ULL << m->cur_cpu->id, self = context_bit(t);
+	bool writes = op_writes(op);
+	struct dfs_granule before;
 	uintptr_t first, last;
 
-	(void)m;
-	if (!sim_kind_is_access(op->kind) || !op->size)
+	if (!op_touches_memory(op))
 		return;
 	first = op->addr >> 3;
 	last = (op->addr + op->size - 1) >> 3;
@@ -178,12 +279,19 @@ static void dfs_observe(struct strategy *s, struct machine *m, const struct task
 			e->key = g + 1;
 			d->tused++;
 		}
-		if (e->tasks & task_bit(t->id))
-			continue;
-		/* A second task: this memory is shared from now on. */
-		if (e->tasks)
-			d->restart = true;
-		e->tasks |= task_bit(t->id);
+		before = *e;
+		e->tasks |= self;
+		e->cpus |= cpu_bit;
+		if (writes) {
+			e->writers |= self;
+			e->wcpus |= cpu_bit;
+		}
+		/*
+		 * Anything new about memory two contexts touch changes what
+		 * is visible, and so the tree.
+		 */
+		if (memcmp(&before, e, sizeof(before)) && (e->tasks & ~self))
+			d->learned = true;
 	}
 }
 
@@ -191,13 +299,14 @@ static void dfs_observe(struct strategy *s, struct machine *m, const struct task
 
 static bool ops_dependent(const struct sim_op *a, const struct sim_op *b)
 {
-	/* Kernel primitives wake, block and queue IPIs: assume they touch everything. */
+	/* Other primitives wake, block and queue IPIs: assume they touch everything. */
 	if (a->kind == SIM_OP_START || b->kind == SIM_OP_START ||
-	    a->kind == SIM_KCALL || b->kind == SIM_KCALL)
+	    (a->kind == SIM_KCALL && a->scope == SIM_SCOPE_ANY) ||
+	    (b->kind == SIM_KCALL && b->scope == SIM_SCOPE_ANY))
 		return true;
-	if (!sim_kind_is_access(a->kind) || !sim_kind_is_access(b->kind))
+	if (!op_touches_memory(a) || !op_touches_memory(b))
 		return false;
-	if (!sim_kind_is_write(a->kind) && !sim_kind_is_write(b->kind))
+	if (!op_writes(a) && !op_writes(b))
 		return false;
 	return a->addr < b->addr + b->size && b->addr < a->addr + a->size;
 }
@@ -205,6 +314,30 @@ static bool ops_dependent(const struct sim_op *a, const struct sim_op *b)
 static const struct sim_op *cpu_pending(const struct machine *m, unsigned int cpu)
 {
 	return &m->cpus[cpu].cur->pending;
+}
+
+/* The CPUs of @mask fall asleep on the ops their tasks have pending now. */
+static void sleep_note(struct dfs *d, const struct machine *m, uint64_t mask)
+{
+	for (; mask; mask &= mask - 1) {
+		unsigned int cpu = (unsigned int)__builtin_ctzll(mask);
+
+		d->sleep_task[cpu] = m->cpus[cpu].cur;
+	}
+}
+
+/*
+ * A sleeping CPU that now runs another task (a wake-up on an object put
+ * one there) has another op pending: it wakes.
+ */
+static void sleep_check_tasks(struct dfs *d, const struct machine *m)
+{
+	for (uint64_t mask = d->sleep; mask; mask &= mask - 1) {
+		unsigned int cpu = (unsigned int)__builtin_ctzll(mask);
+
+		if (m->cpus[cpu].cur != d->sleep_task[cpu])
+			d->sleep &= ~(1ULL << cpu);
+	}
 }
 
 /* The sleep set after @cpu performs its pending op, from @sleep before it. */
@@ -229,9 +362,24 @@ static bool dfs_begin_run(struct strategy *s, struct machine *m, uint64_t index)
 {
 	struct dfs *d = (struct dfs *)s;
 
-	if (index > 0 && d->prefix == 0 && d->nnodes == 0 && !d->restart)
-		return false;	/* backtracking found nothing left */
-	d->restart = false;
+	if (index == 0) {
+		table_freeze(d);
+	} else if (d->prefix == 0 && d->nnodes == 0) {
+		/*
+		 * Backtracking found nothing left under this round's bound.
+		 * A pass whose runs learned of more shared memory decided by
+		 * a table that was short: the round goes again with the new
+		 * one. A pass that learned nothing is the round's proof.
+		 */
+		if (d->learned) {
+			table_freeze(d);
+			d->restarts++;
+		} else if (d->cur == d->bound) {
+			return false;
+		} else {
+			d->cur++;
+		}
+	}
 	d->depth = 0;
 	d->sleep = 0;
 	m->strategy_stop = 1;
@@ -264,12 +412,21 @@ static unsigned int first_candidate(const struct sim_decision *dec, uint64_t can
 	return 0;
 }
 
-/* Visible operations: kernel primitives, and accesses to shared memory. */
-static bool op_visible(struct dfs *d, const struct machine *m, const struct sim_op *op)
+/*
+ * Visible operations: kernel primitives (those on one object only when
+ * another task touches it; never those on the CPU's own registers), and
+ * accesses to shared memory. A choice before an instruction on the CPU's
+ * registers changes nothing: no other CPU touches them, and kernel code
+ * runs such instructions with preemption off, so no other task of the CPU
+ * can come in between either.
+ */
+static bool op_visible(struct dfs *d, const struct machine *m, const struct sim_op *op,
+		       bool sched)
 {
-	if (op->kind == SIM_KCALL)
+	if (op->kind == SIM_KCALL && op->scope == SIM_SCOPE_ANY)
 		return true;
-	return sim_kind_is_access(op->kind) && op_shared(d, m->cur_task->id, op);
+	return op_touches_memory(op) &&
+	       op_shared(d, m, context_bit(m->cur_task), m->cur_cpu->id, sched, op);
 }
 
 static unsigned int dfs_choose_other(struct dfs *d, struct machine *m,
@@ -278,7 +435,7 @@ static unsigned int dfs_choose_other(struct dfs *d, struct machine *m,
 	struct dfs_node *node;
 
 	/* A preemption is worth a branch only where a scheduling decision is. */
-	if (d->restart || (dec->op && !op_visible(d, m, dec->op)))
+	if (dec->op && !op_visible(d, m, dec->op, false))
 		return 0;
 	if (d->depth < d->prefix) {
 		node = &d->nodes[d->depth++];
@@ -307,9 +464,10 @@ static unsigned int dfs_choose(struct strategy *s, struct machine *m,
 	if (dec->kind != SIM_CHOICE_SCHED)
 		return dfs_choose_other(d, m, dec);
 	m->strategy_stop = dec->step + 1;
-	/* A local op, or a run about to be thrown away: go on. */
-	if (d->restart || (!dec->forced && !op_visible(d, m, dec->op)))
+	/* A local op: go on. */
+	if (!dec->forced && !op_visible(d, m, dec->op, true))
 		return 0;
+	sleep_check_tasks(d, m);
 	cands = dec->runnable & ~d->sleep;
 	if (d->depth >= d->prefix && !cands)
 		machine_abandon(m);	/* every order from here was explored */
@@ -324,6 +482,7 @@ static unsigned int dfs_choose(struct strategy *s, struct machine *m,
 		SIM_BUG_ON(node->enabled != dec->runnable || node->sleep != d->sleep);
 		chosen = node->chosen;
 		/* Choices explored before this one sleep in its subtree. */
+		sleep_note(d, m, node->done & ~(1ULL << chosen));
 		d->sleep = sleep_after(m, node->sleep | (node->done & ~(1ULL << chosen)), chosen);
 		return sched_answer(dec, chosen);
 	}
@@ -331,7 +490,7 @@ static unsigned int dfs_choose(struct strategy *s, struct machine *m,
 		chosen = dec->cur;
 	else
 		chosen = first_candidate(dec, cands);
-	if (sched_preempts(dec, chosen) && m->preemptions + 1 > d->bound)
+	if (sched_preempts(dec, chosen) && m->preemptions + 1 > d->cur)
 		machine_abandon(m);	/* the running CPU sleeps; switching is over the bound */
 	node = node_push(d);
 	*node = (struct dfs_node){
@@ -365,7 +524,7 @@ static void dfs_backtrack(struct dfs *d)
 
 				if (!(cands & (1ULL << cpu)))
 					continue;
-				if (node->preempt_before + preempt > d->bound)
+				if (node->preempt_before + preempt > d->cur)
 					continue;
 				node->chosen = cpu;
 				node->done |= 1ULL << cpu;
@@ -373,7 +532,7 @@ static void dfs_backtrack(struct dfs *d)
 				return;
 			}
 		} else if (node->chosen + 1 < node->n &&
-			   node->preempt_before + !node->free <= d->bound) {
+			   node->preempt_before + !node->free <= d->cur) {
 			node->chosen++;
 			d->prefix = d->nnodes;
 			return;
@@ -389,13 +548,6 @@ static void dfs_end_run(struct strategy *s, struct machine *m, enum sim_outcome 
 
 	(void)m;
 	(void)o;
-	if (d->restart) {
-		/* The tree changed shape: search it again from the root. */
-		d->nnodes = 0;
-		d->prefix = 0;
-		d->restarts++;
-		return;
-	}
 	/* Nodes past the prefix that this run did not reach are stale. */
 	if (d->depth < d->nnodes)
 		d->nnodes = d->depth;

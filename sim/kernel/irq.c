@@ -179,9 +179,9 @@ void irq_entry(struct machine *m, uint8_t vector)
 
 	ktask(m, t)->in_irq = true;
 	hc->irqs_enabled = false;
-	machine_trace_irq(m, true);
+	machine_irq(m, true);
 	run_vector(m, vector);
-	machine_trace_irq(m, false);
+	machine_irq(m, false);
 	/* IRET: RFLAGS.IF as it was. */
 	hc->irqs_enabled = irqs;
 	ktask(m, t)->in_irq = nested;
@@ -216,7 +216,7 @@ void nmi_entry(struct machine *m)
 	bool nested = ktask(m, t)->in_irq, handled = false;
 
 	ktask(m, t)->in_irq = true;
-	machine_trace_irq(m, true);
+	machine_irq(m, true);
 	for (unsigned int i = 0; i < sizeof(k->nmi) / sizeof(k->nmi[0]) && k->nmi[i]; i++)
 		if (k->nmi[i](NMI_LOCAL, NULL) == NMI_HANDLED)
 			handled = true;
@@ -224,7 +224,7 @@ void nmi_entry(struct machine *m)
 		printk("Uhhuh. NMI received for unknown reason 00 on CPU %u.", m->cur_cpu->id);
 		printk("Dazed and confused, but trying to continue");
 	}
-	machine_trace_irq(m, false);
+	machine_irq(m, false);
 	ktask(m, t)->in_irq = nested;
 	hw_nmi_iret(hw_cur(m));
 }

@@ -272,5 +272,12 @@ void kmodel_run_initcalls(void);
 /* The step every primitive is: a scheduling point on @obj, named for traces. */
 #define kcall_named(obj, pc, name)	machine_step_named((obj), (pc), (name))
 #define kcall(obj, pc)		machine_step_named((obj), (pc), __func__)
+/*
+ * A primitive whose whole effect is on *obj and on the tasks waiting on it
+ * (a lock, a completion, a wait queue): dfs decides at it only when another
+ * task touches the object.
+ */
+#define kcall_obj_named(obj, pc, name)	machine_step_obj((obj), sizeof(*(obj)), (pc), (name))
+#define kcall_obj(obj, pc)		machine_step_obj((obj), sizeof(*(obj)), (pc), __func__)
 
 #endif /* HVSIM_KMODEL_H */

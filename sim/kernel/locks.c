@@ -152,7 +152,7 @@ void raw_spin_lock(raw_spinlock_t *l)
 	struct machine *m;
 
 	preempt_disable();
-	m = kcall(l, CALLER_PC);
+	m = kcall_obj(l, CALLER_PC);
 	if (!m->cur_task)
 		return;
 	kdetect_lock_acquire(m, l, &l->dep, KLOCK_SPIN, false, CALLER_PC);
@@ -176,7 +176,7 @@ int raw_spin_trylock(raw_spinlock_t *l)
 	struct machine *m;
 
 	preempt_disable();
-	m = kcall(l, CALLER_PC);
+	m = kcall_obj(l, CALLER_PC);
 	if (!m->cur_task || l->owner) {
 		preempt_enable();
 		return 0;
@@ -189,7 +189,7 @@ int raw_spin_trylock(raw_spinlock_t *l)
 
 void raw_spin_unlock(raw_spinlock_t *l)
 {
-	struct machine *m = kcall(l, CALLER_PC);
+	struct machine *m = kcall_obj(l, CALLER_PC);
 
 	if (!m->cur_task)
 		return;
@@ -219,7 +219,7 @@ void __mutex_init(struct mutex *mu, const char *name, const struct lock_class_ke
 
 static int mutex_lock_state(struct mutex *mu, int state, uintptr_t pc, const char *name)
 {
-	struct machine *m = kcall_named(mu, pc, name);
+	struct machine *m = kcall_obj_named(mu, pc, name);
 
 	if (!m->cur_task)
 		return 0;
@@ -255,7 +255,7 @@ void mutex_lock(struct mutex *mu)
 
 int mutex_trylock(struct mutex *mu)
 {
-	struct machine *m = kcall(mu, CALLER_PC);
+	struct machine *m = kcall_obj(mu, CALLER_PC);
 
 	if (!m->cur_task || mu->owner)
 		return 0;
@@ -272,7 +272,7 @@ int mutex_lock_killable(struct mutex *mu)
 
 void mutex_unlock(struct mutex *mu)
 {
-	struct machine *m = kcall(mu, CALLER_PC);
+	struct machine *m = kcall_obj(mu, CALLER_PC);
 	struct task *next;
 
 	if (!m->cur_task)
@@ -341,7 +341,7 @@ static void rwsem_sleep(struct machine *m, struct rw_semaphore *s, bool write)
 
 static void rwsem_down(struct rw_semaphore *s, bool write, uintptr_t pc, const char *name)
 {
-	struct machine *m = kcall_named(s, pc, name);
+	struct machine *m = kcall_obj_named(s, pc, name);
 
 	if (!m->cur_task)
 		return;
@@ -363,7 +363,7 @@ static void rwsem_down(struct rw_semaphore *s, bool write, uintptr_t pc, const c
 
 static void rwsem_up(struct rw_semaphore *s, bool write, uintptr_t pc, const char *name)
 {
-	struct machine *m = kcall_named(s, pc, name);
+	struct machine *m = kcall_obj_named(s, pc, name);
 
 	if (!m->cur_task)
 		return;
@@ -446,7 +446,7 @@ void init_completion(struct completion *c)
 static int wait_for_completion_state(struct completion *c, int state, uintptr_t pc,
 				     const char *name)
 {
-	struct machine *m = kcall_named(c, pc, name);
+	struct machine *m = kcall_obj_named(c, pc, name);
 
 	if (!m->cur_task)
 		return 0;
@@ -484,7 +484,7 @@ int wait_for_completion_killable(struct completion *c)
 
 void complete(struct completion *c)
 {
-	struct machine *m = kcall(c, CALLER_PC);
+	struct machine *m = kcall_obj(c, CALLER_PC);
 	struct task *t;
 
 	if (!m->cur_task)
@@ -499,7 +499,7 @@ void complete(struct completion *c)
 
 void complete_all(struct completion *c)
 {
-	struct machine *m = kcall(c, CALLER_PC);
+	struct machine *m = kcall_obj(c, CALLER_PC);
 	struct task *t;
 
 	if (!m->cur_task)
@@ -520,7 +520,7 @@ void init_waitqueue_head(wait_queue_head_t *wq)
 static void prepare_wait_state(wait_queue_head_t *wq, int state, bool excl, uintptr_t pc,
 			       const char *name)
 {
-	struct machine *m = kcall_named(wq, pc, name);
+	struct machine *m = kcall_obj_named(wq, pc, name);
 	struct task *t = m->cur_task;
 
 	if (!t)
@@ -544,7 +544,7 @@ void prepare_to_wait_exclusive(wait_queue_head_t *wq, int state)
 
 int schedule_wait(wait_queue_head_t *wq)
 {
-	struct machine *m = kcall(wq, CALLER_PC);
+	struct machine *m = kcall_obj(wq, CALLER_PC);
 	struct task *t = m->cur_task;
 	struct ktask *kt;
 
@@ -567,7 +567,7 @@ int schedule_wait(wait_queue_head_t *wq)
 
 void finish_wait(wait_queue_head_t *wq)
 {
-	struct machine *m = kcall(wq, CALLER_PC);
+	struct machine *m = kcall_obj(wq, CALLER_PC);
 
 	if (m->cur_task)
 		waiter_remove(m, &wq->waiters, m->cur_task);
@@ -575,7 +575,7 @@ void finish_wait(wait_queue_head_t *wq)
 
 void wake_up(wait_queue_head_t *wq)
 {
-	struct machine *m = kcall(wq, CALLER_PC);
+	struct machine *m = kcall_obj(wq, CALLER_PC);
 	bool excl_woken = false;
 
 	if (!m->cur_task)
@@ -609,7 +609,7 @@ void rcuwait_init(struct rcuwait *w)
 
 void rcuwait_prepare(struct rcuwait *w, int state)
 {
-	struct machine *m = kcall(w, CALLER_PC);
+	struct machine *m = kcall_obj(w, CALLER_PC);
 
 	if (!m->cur_task)
 		return;
@@ -620,7 +620,7 @@ void rcuwait_prepare(struct rcuwait *w, int state)
 
 int rcuwait_schedule(struct rcuwait *w)
 {
-	struct machine *m = kcall(w, CALLER_PC);
+	struct machine *m = kcall_obj(w, CALLER_PC);
 	struct ktask *kt;
 
 	if (!m->cur_task)
@@ -642,7 +642,7 @@ int rcuwait_schedule(struct rcuwait *w)
 
 void rcuwait_finish(struct rcuwait *w)
 {
-	struct machine *m = kcall(w, CALLER_PC);
+	struct machine *m = kcall_obj(w, CALLER_PC);
 
 	if (m->cur_task && w->task == m->cur_task)
 		w->task = NULL;
@@ -650,7 +650,7 @@ void rcuwait_finish(struct rcuwait *w)
 
 int rcuwait_wake_up(struct rcuwait *w)
 {
-	struct machine *m = kcall(w, CALLER_PC);
+	struct machine *m = kcall_obj(w, CALLER_PC);
 	struct task *t = w->task;
 
 	if (!m->cur_task)

@@ -787,6 +787,16 @@ int mem_free(struct mem *m, const void *p, const struct sim_who *who)
 	return free_obj(m, p, OBJ_KMALLOC, 0, who);
 }
 
+size_t mem_live_size(const struct mem *m, const void *p)
+{
+	uintptr_t addr = (uintptr_t)p;
+	size_t off = addr - (uintptr_t)m->arena;
+	uint32_t id = p && mem_contains(m, addr, 1) ? obj_at(m, off) : MEM_NONE;
+	const struct mem_obj *o = id == MEM_NONE ? NULL : &m->objs[id];
+
+	return o && o->off == off && o->state == OBJ_LIVE && o->kind == OBJ_KMALLOC ? o->size : 0;
+}
+
 int mem_free_pages(struct mem *m, const void *p, unsigned int order,
 		   const struct sim_who *who)
 {

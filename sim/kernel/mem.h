@@ -79,6 +79,8 @@ void *mem_alloc(struct mem *m, size_t size, int zero, const struct sim_who *who)
  * -EINVAL; otherwise 0.
  */
 int mem_free(struct mem *m, const void *p, const struct sim_who *who);
+/* The size of the live kmalloc object that starts at @p; 0 if there is none. */
+size_t mem_live_size(const struct mem *m, const void *p);
 
 /* 2^@order zeroed pages, 4 KiB aligned; NULL when exhausted. */
 void *mem_alloc_pages(struct mem *m, unsigned int order, const struct sim_who *who);

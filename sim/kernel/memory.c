@@ -46,9 +46,20 @@ void *kcalloc(size_t n, size_t size, gfp_t flags)
 	return alloc(n * size, flags, 1, CALLER_PC);
 }
 
+/*
+ * A free of a live object touches that object (it is poisoned) and the
+ * allocator's quarantine, which only decides which freed memory a later
+ * allocation gets; allocations are steps on everything. So the free is a
+ * step on the object: dfs decides at it only when another task touches the
+ * object. kfree(NULL) touches nothing (SIM_SCOPE_CPU); a bad free reports,
+ * and is a step on everything.
+ */
 void kfree(const void *p)
 {
-	struct machine *m = kcall(p, CALLER_PC);
+	struct machine *cur = sim_current;
+	size_t size = cur->running && cur->cur_task ? mem_live_size(kmodel_of(cur)->mem, p) : 0;
+	struct machine *m = size ? machine_step_obj(p, size, CALLER_PC, __func__)
+			  : !p ? machine_step_cpu(CALLER_PC, __func__) : kcall(p, CALLER_PC);
 	struct sim_who w;
 
 	if (!m->cur_task || !p)

@@ -78,9 +78,12 @@ void vmx_reset(struct machine *m)
 	}
 }
 
-static struct hw_cpu *vmx_insn(enum model_cost cost, uintptr_t pc, struct machine **mp)
+/* The instruction's step: on @obj alone when it is not NULL (machine_step_obj()). */
+static struct hw_cpu *vmx_insn_on(const void *obj, size_t size, enum model_cost cost,
+				  uintptr_t pc, struct machine **mp)
 {
-	struct machine *m = machine_step_named(NULL, pc, __func__);
+	struct machine *m = obj ? machine_step_obj(obj, size, pc, "vmx_insn")
+				: machine_step_named(NULL, pc, "vmx_insn");
 	struct hw_cpu *c;
 
 	*mp = m;
@@ -90,6 +93,11 @@ static struct hw_cpu *vmx_insn(enum model_cost cost, uintptr_t pc, struct machin
 	if (c->model)
 		m->cur_cpu->cycles += c->model->cost[cost];
 	return c;
+}
+
+static struct hw_cpu *vmx_insn(enum model_cost cost, uintptr_t pc, struct machine **mp)
+{
+	return vmx_insn_on(NULL, 0, cost, pc, mp);
 }
 
 /* #UD or #GP in host context: an oops, as for any kernel instruction fault. */
@@ -226,6 +234,29 @@ static struct hw_cpu *in_vmx(const char *insn, uintptr_t pc, struct machine **mp
 	return c;
 }
 
+/*
+ * VMREAD and VMWRITE touch the current VMCS and nothing else, and a VMCS is
+ * current on one CPU at a time (loading it on a second is a software
+ * error), so their step is on the VMCS alone: exhaustive search decides at
+ * it only when another task uses that VMCS.
+ */
+static struct hw_cpu *vmcs_insn(const char *insn, uintptr_t pc, struct machine **mp)
+{
+	struct machine *m = sim_current;
+	struct hw_cpu *c = m->running && m->cur_task ? hw_cur(m) : NULL;
+	const void *obj = NULL;
+	size_t size = 0;
+
+	if (c && c->vmx.root && c->vmx.cur_vmcs >= 0) {
+		obj = &hw_of(m)->vmx->slot[c->vmx.cur_vmcs];
+		size = sizeof(hw_of(m)->vmx->slot[0]);
+	}
+	c = vmx_insn_on(obj, size, COST_RDMSR, pc, mp);
+	if (c && !c->vmx.root)
+		vmx_oops(*mp, "invalid opcode", insn, pc);
+	return c;
+}
+
 int vmxoff(void)
 {
 	struct machine *m;
@@ -304,7 +335,7 @@ uint64_t vmptrst(void)
 int vmread(unsigned long field, unsigned long *val)
 {
 	struct machine *m;
-	struct hw_cpu *c = in_vmx("VMREAD", CALLER_PC, &m);
+	struct hw_cpu *c = vmcs_insn("VMREAD", CALLER_PC, &m);
 	uint64_t v = 0;
 	int err;
 
@@ -323,7 +354,7 @@ int vmread(unsigned long field, unsigned long *val)
 int vmwrite(unsigned long field, unsigned long val)
 {
 	struct machine *m;
-	struct hw_cpu *c = in_vmx("VMWRITE", CALLER_PC, &m);
+	struct hw_cpu *c = vmcs_insn("VMWRITE", CALLER_PC, &m);
 	int err;
 
 	if (!c || c->vmx.cur_vmcs < 0)
