@@ -316,11 +316,12 @@ static double bench_kvm_run(double *sim_cycles)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: hvsim-bench [--seeds | --proofs [--time SEC]] [CASE...] | --trace CASE FILE\n"
+	fprintf(stderr, "usage: hvsim-bench [--seeds | --proofs [--time SEC] [--bound P]] [CASE...]\n"
+			"       hvsim-bench --trace CASE FILE\n"
 			"  (none)    the engine's figures, then the seed explorations\n"
 			"  --seeds   the seed explorations only\n"
 			"  --proofs  the fixed seeds' dfs:2 runs to exhaustion (minutes to hours),\n"
-			"            each for at most SEC seconds with --time\n"
+			"            each for at most SEC seconds with --time; dfs:P with --bound\n"
 			"  CASE      only these seed cases (seed000_fixed, seed003_small_fixed, ...)\n"
 			"  --trace CASE FILE  the trace of CASE's default run (hvsim trace-dump)\n");
 	return 2;
@@ -335,20 +336,30 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "--trace"))
 		return argc == 4 ? bench_seed_trace(argv[2], argv[3]) : usage();
 	if (argc >= 2) {
+		bool proofs = !strcmp(argv[1], "--proofs");
+		unsigned long bound = 2;
 		double limit = 0;
 		int first = 2;
 
-		if (strcmp(argv[1], "--seeds") && strcmp(argv[1], "--proofs"))
+		if (strcmp(argv[1], "--seeds") && !proofs)
 			return usage();
-		if (argc >= 4 && !strcmp(argv[2], "--time")) {
+		while (proofs && first + 1 < argc && argv[first][0] == '-') {
 			char *end;
 
-			limit = strtod(argv[3], &end);
-			if (*end || !(limit > 0))
+			if (!strcmp(argv[first], "--time")) {
+				limit = strtod(argv[first + 1], &end);
+				if (*end || !(limit > 0))
+					return usage();
+			} else if (!strcmp(argv[first], "--bound")) {
+				bound = strtoul(argv[first + 1], &end, 10);
+				if (*end || end == argv[first + 1] || bound > 16)
+					return usage();
+			} else {
 				return usage();
-			first = 4;
+			}
+			first += 2;
 		}
-		return bench_seeds(!strcmp(argv[1], "--proofs"), limit, argv + first, argc - first);
+		return bench_seeds(proofs, limit, (unsigned int)bound, argv + first, argc - first);
 	}
 	for (int i = 0; i < REPS; i++) {
 		sw[i] = bench_switch();
@@ -379,5 +390,5 @@ int main(int argc, char **argv)
 	printf("kvm_run_round_trip: %.0f ns (%.0f simulated cycles)\n", median(kvmr, REPS),
 	       median(kvmr_cycles, REPS));
 	fflush(stdout);
-	return bench_seeds(false, 0, NULL, 0);
+	return bench_seeds(false, 0, 2, NULL, 0);
 }

@@ -21,12 +21,14 @@
 
 #include "hvsim/sim.h"
 #include "hvsim/user.h"
+#include "apicvprogs.h"
 #include "kvmprogs.h"
 
 /* The same machines and variants as tests/test_hv.c. */
 #define NOVMX_SLOT	"3 slots: skylake-sp x2, slot 2 skylake-sp -vmx offline"
 #define SKY_SLOT	"3 slots: skylake-sp x2, slot 2 skylake-sp offline"
 #define THREE_SKY	"3 slots: skylake-sp x3"
+#define TWO_SKY		"2 slots: skylake-sp x2"
 #define V_000_NO_LOCK	"pre-fix=000,+hotplug-online-section,+hotplug-compat-check," \
 			"+hotplug-compat-warn-relaxed"
 #define V_001_PRE	"pre-fix=001,+kvm-add-vm-hooks"
@@ -48,6 +50,8 @@ struct seed_case {
 	bool pre_fix;		/* a failure is expected: measure how soon it is found */
 	uint64_t cap;		/* fixed: dfs:2's schedule cap without --proofs */
 	struct seed_task tasks[3];
+	unsigned int ncpus;
+	uint64_t pct_budget;	/* pre-fix: pct:3's schedules (0: 2,000) */
 };
 
 #define LOCKDEP_MEM	(SIM_DETECT_LOCKDEP | SIM_DETECT_MEM)
@@ -55,24 +59,29 @@ struct seed_case {
 
 static const struct seed_case cases[] = {
 	{ "seed000_no_lock", NOVMX_SLOT, V_000_NO_LOCK, LOCKDEP_MEM, true, 0,
-	  { { 0, kvmp_hotadd_task, 0, false }, { 1, kvmp_vmm_task, 0, true } } },
+	  { { 0, kvmp_hotadd_task, 0, false }, { 1, kvmp_vmm_task, 0, true } }, 3, 0 },
 	{ "seed000_fixed", NOVMX_SLOT, "fixed", LOCKDEP_MEM, false, 400000,
-	  { { 0, kvmp_hotadd_task, 0, false }, { 1, kvmp_vmm_task, 0, true } } },
+	  { { 0, kvmp_hotadd_task, 0, false }, { 1, kvmp_vmm_task, 0, true } }, 3, 0 },
 	{ "seed001_pre_fix", SKY_SLOT, V_001_PRE, LOCKDEP_MEM, true, 0,
 	  { { 0, kvmp_failing_vm_task, 0, true }, { 1, kvmp_lifecycle_task, 0, true },
-	    { 0, kvmp_hotadd_task, 0, false } } },
+	    { 0, kvmp_hotadd_task, 0, false } }, 3, 0 },
 	{ "seed001_fixed", SKY_SLOT, "fixed", LOCKDEP_MEM, false, 20000,
 	  { { 0, kvmp_failing_vm_task, 0, true }, { 1, kvmp_lifecycle_task, 0, true },
-	    { 0, kvmp_hotadd_task, 0, false } } },
+	    { 0, kvmp_hotadd_task, 0, false } }, 3, 0 },
 	{ "seed003_pre_fix", THREE_SKY, "pre-fix=003", RACES, true, 0,
-	  { { 0, kvmp_migrating_vcpu_task, 0, true }, { 2, kvmp_dirty_log_task, 0, true } } },
+	  { { 0, kvmp_migrating_vcpu_task, 0, true }, { 2, kvmp_dirty_log_task, 0, true } }, 3, 0 },
 	{ "seed003_fixed", THREE_SKY, "fixed", RACES, false, 20000,
-	  { { 0, kvmp_migrating_vcpu_task, 0, true }, { 2, kvmp_dirty_log_task, 0, true } } },
+	  { { 0, kvmp_migrating_vcpu_task, 0, true }, { 2, kvmp_dirty_log_task, 0, true } }, 3, 0 },
 	/* The smallest program that still races: two runs (one move), two log reads. */
 	{ "seed003_small_pre_fix", THREE_SKY, "pre-fix=003", RACES, true, 0,
-	  { { 0, kvmp_migrating_vcpu_task, 2, true }, { 2, kvmp_dirty_log_task, 2, true } } },
+	  { { 0, kvmp_migrating_vcpu_task, 2, true }, { 2, kvmp_dirty_log_task, 2, true } }, 3, 0 },
 	{ "seed003_small_fixed", THREE_SKY, "fixed", RACES, false, 20000,
-	  { { 0, kvmp_migrating_vcpu_task, 2, true }, { 2, kvmp_dirty_log_task, 2, true } } },
+	  { { 0, kvmp_migrating_vcpu_task, 2, true }, { 2, kvmp_dirty_log_task, 2, true } }, 3, 0 },
+	/* The syzkaller reproducer's calls, each in its own thread (tests/test_hv_apicv.c). */
+	{ "seed004_pre_fix", TWO_SKY, "pre-fix=004", LOCKDEP_MEM, true, 0,
+	  { { 0, apicvp_seed004_task, 0, true } }, 2, 200000 },
+	{ "seed004_fixed", TWO_SKY, "fixed", LOCKDEP_MEM, false, 20000,
+	  { { 0, apicvp_seed004_task, 0, true } }, 2, 0 },
 };
 
 static double seconds(void)
@@ -104,6 +113,15 @@ static void seed_setup(struct machine *m, void *arg)
 	}
 }
 
+static struct sim_program program_of(const struct seed_case *c)
+{
+	return (struct sim_program){
+		.name = c->name, .ncpus = c->ncpus, .setup = seed_setup,
+		.arg = (void *)c, .detect = c->detect, .flags = SIM_PROG_BOOT,
+		.machine = c->machine,
+	};
+}
+
 /* A proof's progress, once a minute, on stderr. */
 static void proof_progress(const struct sim_result *r, void *arg)
 {
@@ -120,10 +138,7 @@ static void proof_progress(const struct sim_result *r, void *arg)
 static struct sim_result explore(const struct seed_case *c, const char *strategy,
 				 uint64_t budget, double max_seconds, double *secs)
 {
-	struct sim_program p = {
-		.name = c->name, .ncpus = 3, .setup = seed_setup, .arg = (void *)c,
-		.detect = c->detect, .flags = SIM_PROG_BOOT, .machine = c->machine,
-	};
+	struct sim_program p = program_of(c);
 	double next = seconds() + 60;
 	struct sim_explore_opts o = {
 		.strategy = strategy, .seed = 1, .budget = budget, .max_seconds = max_seconds,
@@ -155,14 +170,18 @@ static void print_found(const struct seed_case *c, const char *strategy, uint64_
 	sim_result_release(&r);
 }
 
-static void print_proof(const struct seed_case *c, uint64_t cap, double max_seconds)
+static void print_proof(const struct seed_case *c, uint64_t cap, double max_seconds,
+			unsigned int bound)
 {
+	char strategy[16];
 	double secs;
-	struct sim_result r = explore(c, "dfs:2", cap, max_seconds, &secs);
+	struct sim_result r;
 
-	printf("%s_dfs:2: %s after %" PRIu64 " schedules in %.1f s (%.0f schedules/s; %" PRIu64
+	snprintf(strategy, sizeof(strategy), "dfs:%u", bound);
+	r = explore(c, strategy, cap, max_seconds, &secs);
+	printf("%s_%s: %s after %" PRIu64 " schedules in %.1f s (%.0f schedules/s; %" PRIu64
 	       " abandoned as redundant, %" PRIu64 " restarts, longest run %" PRIu64 " steps)%s%s\n",
-	       c->name, r.failures ? "FAILED" : r.exhausted ? "exhausted clean"
+	       c->name, strategy, r.failures ? "FAILED" : r.exhausted ? "exhausted clean"
 			: r.timed_out ? "clean, not exhausted (time limit)" : "clean, not exhausted",
 	       r.schedules, secs, r.schedules / secs, r.abandoned, r.restarts, r.max_run_steps,
 	       r.failures ? ": " : "", r.failures ? r.message : "");
@@ -181,10 +200,7 @@ static void print_seed001_outcomes(const struct seed_case *c, unsigned int runs)
 	unsigned int n[4] = { 0 }, clean = 0;
 
 	for (unsigned int i = 1; i <= runs; i++) {
-		struct sim_program p = {
-			.name = c->name, .ncpus = 3, .setup = seed_setup, .arg = (void *)c,
-			.detect = c->detect, .flags = SIM_PROG_BOOT, .machine = c->machine,
-		};
+		struct sim_program p = program_of(c);
 		struct sim_explore_opts o = { .strategy = "random", .seed = i, .budget = 1 };
 		struct sim_result r;
 		char err[256];
@@ -211,10 +227,7 @@ int bench_seed_trace(const char *name, const char *path)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct seed_case *c = &cases[i];
-		struct sim_program p = {
-			.name = c->name, .ncpus = 3, .setup = seed_setup, .arg = (void *)c,
-			.detect = c->detect, .flags = SIM_PROG_BOOT, .machine = c->machine,
-		};
+		struct sim_program p = program_of(c);
 		struct sim_explore_opts o = {
 			.strategy = "timed", .seed = 1, .budget = 1, .trace_every_run = true,
 		};
@@ -252,7 +265,7 @@ static bool selected(const char *name, char **names, int n)
 	return n == 0;
 }
 
-int bench_seeds(bool proofs, double proof_seconds, char **names, int n)
+int bench_seeds(bool proofs, double proof_seconds, unsigned int bound, char **names, int n)
 {
 	for (int i = 0; i < n; i++) {
 		size_t k = 0;
@@ -273,12 +286,13 @@ int bench_seeds(bool proofs, double proof_seconds, char **names, int n)
 		if (c->pre_fix) {
 			if (proofs)
 				continue;
-			print_found(c, "pct:3", 2000);
+			print_found(c, "pct:3", c->pct_budget ? c->pct_budget : 2000);
 			print_found(c, "dfs:2", 1000000);
 			if (!strcmp(c->name, "seed001_pre_fix"))
 				print_seed001_outcomes(c, 300);
 		} else {
-			print_proof(c, proofs ? PROOF_CAP : c->cap, proofs ? proof_seconds : 0);
+			print_proof(c, proofs ? PROOF_CAP : c->cap, proofs ? proof_seconds : 0,
+				    proofs ? bound : 2);
 		}
 		fflush(stdout);
 	}

@@ -11,7 +11,7 @@
  * ones, to exhaustion or @proof_seconds each (0: no limit). @names (@n of
  * them) picks cases; none: all. 0, or 2 for a name that is not a case.
  */
-int bench_seeds(bool proofs, double proof_seconds, char **names, int n);
+int bench_seeds(bool proofs, double proof_seconds, unsigned int bound, char **names, int n);
 /* The trace of seed case @name's default (timed) run, into @path: 0, or 2. */
 int bench_seed_trace(const char *name, const char *path);
 
