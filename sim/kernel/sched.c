@@ -180,9 +180,13 @@ void ksched_preempted(struct machine *m, struct task *t, struct task *next)
 			cpus[n++] = i;
 	if (!n)
 		return;
+	/*
+	 * Asked at every step a lone task could be pushed at: its pending op
+	 * tells exhaustive search which of them are worth a branch.
+	 */
 	d = (struct sim_decision){
 		.kind = SIM_CHOICE_MIGRATE, .n = n + 1, .step = m->step + 1,
-		.cur = c->id, .dflt = c->id,
+		.cur = c->id, .dflt = c->id, .op = &t->pending,
 	};
 	v = sim_choose(m, &d);
 	if (!v)
