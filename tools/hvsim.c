@@ -10,13 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "hvsim/sim.h"
 #include "hvsim/tools.h"
 #include "hvsim/trace.h"
 #include "../examples/examples.h"
 #include "scenario.h"
+#include "scenario_run.h"
 
 #define EXIT_CLEAN	0
 #define EXIT_FOUND	1
@@ -51,6 +55,17 @@ static void usage(FILE *f)
 		"  check SCN...\n"
 		"      parse and validate scenario files (docs/scenarios.md): one line\n"
 		"      per file, FILE: ok (N calls, M variants), or FILE:LINE:COL: the error\n"
+		"  run SCN [--variant V] [--strategy S] [--seed N] [--trace FILE]\n"
+		"      one schedule of the scenario's variant\n"
+		"  explore SCN [--variant V] [--strategy S] [--budget N | --time SEC] [--seed N]\n"
+		"              [--trace FILE]\n"
+		"      schedules until a failure, the budget or the time (the strategy and\n"
+		"      budget default to the variant's expectation)\n"
+		"  replay SCN --variant V --schedule TOKEN [--trace FILE]\n"
+		"      the run a failure's replay line names, exactly\n"
+		"  test SCN|DIR... [--budget N]\n"
+		"      every variant's expectation, as a table; exit 1 if one breaks\n"
+		"      (--budget caps a clean expectation's search, default 20000)\n"
 		"  --help, --version\n"
 		"\n"
 		"strategies: timed[:J] (default), random, pct[:D], dfs[:P]\n"
@@ -612,6 +627,430 @@ static int cmd_check(int argc, char **argv)
 	return status;
 }
 
+/* ---- scenarios ---------------------------------------------------------- */
+
+struct scn_cmd {
+	const char *variant, *strategy, *token, *trace;
+	uint64_t seed, budget;
+	double seconds;
+	const char *set;	/* an option that does not go with --schedule */
+};
+
+static int scn_cmd_parse(const char *cmd, int argc, char **argv, struct scn_cmd *o)
+{
+	for (int i = 0; i < argc; i += 2) {
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!val) {
+			fprintf(stderr, "hvsim: %s: %s '%s' (see hvsim --help)\n", cmd,
+				opt[0] == '-' ? "missing value after" : "unexpected argument", opt);
+			return -EINVAL;
+		}
+		if (!strcmp(opt, "--variant")) {
+			o->variant = val;
+		} else if (!strcmp(opt, "--strategy")) {
+			o->strategy = val;
+			o->set = opt;
+		} else if (!strcmp(opt, "--seed")) {
+			if (parse_u64(opt, val, 0, UINT64_MAX, &o->seed))
+				return -EINVAL;
+			o->set = opt;
+		} else if (!strcmp(opt, "--budget")) {
+			if (parse_u64(opt, val, 1, SCN_MAX_SCHEDULES, &o->budget))
+				return -EINVAL;
+			o->set = opt;
+		} else if (!strcmp(opt, "--time")) {
+			uint64_t t;
+
+			if (parse_u64(opt, val, 1, 1000000, &t))
+				return -EINVAL;
+			o->seconds = (double)t;
+			o->set = opt;
+		} else if (!strcmp(opt, "--schedule")) {
+			o->token = val;
+		} else if (!strcmp(opt, "--trace")) {
+			o->trace = val;
+		} else {
+			fprintf(stderr, "hvsim: %s: unknown option '%s' (see hvsim --help)\n", cmd, opt);
+			return -EINVAL;
+		}
+	}
+	if (o->strategy) {
+		char err[256];
+
+		if (sim_strategy_check(o->strategy, err, sizeof(err))) {
+			fprintf(stderr, "hvsim: %s\n", err);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The scenario's name in tokens: its file name, wherever it is run from. */
+static const char *scn_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Load @path and the runner of variant @vname (or the only one). */
+static int scn_open(const char *cmd, const char *path, const char *vname, struct scn **s,
+		    const struct scn_variant **v, struct scn_runner **r)
+{
+	char err[1024];
+
+	if (scn_load(path, NULL, s, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -EINVAL;
+	}
+	if (vname) {
+		*v = scn_variant_find(*s, vname);
+	} else {
+		*v = (*s)->nvariants == 1 ? &(*s)->variants[0] : NULL;
+	}
+	if (!*v) {
+		fprintf(stderr, "hvsim: %s: %s: %s; expected one of:", cmd, path,
+			vname ? "no such variant" : "expected --variant V");
+		for (unsigned int i = 0; i < (*s)->nvariants; i++)
+			fprintf(stderr, " %s", (*s)->variants[i].name);
+		fprintf(stderr, "\n");
+		scn_free(*s);
+		return -EINVAL;
+	}
+	if (scn_runner_new(*s, path, scn_name(path), *v, r, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		scn_free(*s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool scn_setup_failed(const char *path, const struct scn_runner *r)
+{
+	const char *e = scn_runner_setup_error(r);
+
+	if (e)
+		fprintf(stderr, "hvsim: %s: %s\n", path, e);
+	return e != NULL;
+}
+
+static void print_scn_failure(const char *path, const struct scn_variant *v,
+			      const struct sim_program *p, const struct sim_result *r,
+			      const char *spec, uint64_t seed)
+{
+	char title[256];
+
+	scn_title(r, title, sizeof(title));
+	printf("FAILED: %s\n", title);
+	if (r->reports && r->reports[0])
+		printf("%s%s", r->reports, r->reports[strlen(r->reports) - 1] == '\n' ? "" : "\n");
+	else
+		printf("%s\n", r->message[0] ? r->message : sim_outcome_name(r->outcome));
+	if (spec)
+		printf("  found by:  %s, seed %" PRIu64 ", schedule %" PRIu64 "\n",
+		       spec, seed, r->schedules);
+	printf("  run:       %" PRIu64 " steps, %" PRIu64 " preemption%s\n",
+	       r->steps, r->preemptions, r->preemptions == 1 ? "" : "s");
+	print_interleaving(p, r->token, 0);
+	printf("replay: hvsim replay %s --variant %s --schedule %s\n", path, v->name, r->token);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct progress {
+	double start, next;
+};
+
+/* explore's progress line on a terminal, once a second. */
+static void scn_progress(const struct sim_result *r, void *arg)
+{
+	struct progress *pr = arg;
+	double now = now_seconds();
+
+	if (now < pr->next)
+		return;
+	pr->next = now + 1;
+	fprintf(stderr, "\r%" PRIu64 " schedules, %.0f/s, %.0f s, %" PRIu64 " failures ",
+		r->schedules, r->schedules / (now - pr->start + 1e-9), now - pr->start, r->failures);
+}
+
+/* run and explore: one schedule, or many. */
+static int cmd_scn_explore(const char *cmd, int argc, char **argv, bool one)
+{
+	struct scn_cmd o = { .seed = 1 };
+	const struct scn_variant *v;
+	struct scn_runner *runner;
+	const struct sim_program *p;
+	struct sim_explore_opts eo;
+	struct progress pr;
+	struct sim_result r;
+	struct scn *s;
+	char err[256];
+	int status;
+
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "hvsim: %s: expected a scenario file (see hvsim --help)\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (scn_cmd_parse(cmd, argc - 1, argv + 1, &o))
+		return EXIT_USAGE;
+	if (o.token) {
+		fprintf(stderr, "hvsim: %s: --schedule is replay's (hvsim replay SCN --variant V --schedule TOKEN)\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (one && (o.budget || o.seconds)) {
+		fprintf(stderr, "hvsim: run: one schedule; --budget and --time are explore's\n");
+		return EXIT_USAGE;
+	}
+	if (scn_open(cmd, argv[0], o.variant, &s, &v, &runner))
+		return EXIT_USAGE;
+	p = scn_runner_program(runner);
+	eo = (struct sim_explore_opts){
+		.strategy = o.strategy ? o.strategy : one ? "timed" : v->strategy,
+		.seed = o.seed,
+		.budget = one ? 1 : o.budget ? o.budget
+			: v->expect == SCN_REPRODUCES ? v->within : 0,
+		.max_seconds = o.seconds,
+	};
+	pr.start = now_seconds();
+	pr.next = pr.start + 1;
+	if (!one && isatty(2)) {
+		eo.progress = scn_progress;
+		eo.progress_arg = &pr;
+	}
+	status = EXIT_USAGE;
+	if (sim_explore(p, &eo, &r, err, sizeof(err))) {
+		fprintf(stderr, "hvsim: %s\n", err);
+		goto out;
+	}
+	if (eo.progress)
+		fprintf(stderr, "\n");
+	if (scn_setup_failed(argv[0], runner))
+		goto out_r;
+	if (o.trace && r.token && write_trace(p, r.token, 0, o.trace))
+		goto out_r;
+	if (r.failures) {
+		print_scn_failure(argv[0], v, p, &r, eo.strategy, eo.seed);
+		status = EXIT_FOUND;
+	} else {
+		printf("%s (%s): no failure in %" PRIu64 " schedule%s (%s, seed %" PRIu64 ", %.1f s)%s\n",
+		       argv[0], v->name, r.schedules, r.schedules == 1 ? "" : "s", eo.strategy,
+		       eo.seed, now_seconds() - pr.start,
+		       one ? "" : r.exhausted ? "; the space is exhausted"
+			  : r.timed_out ? "; time is up" : "; budget reached");
+		status = EXIT_CLEAN;
+	}
+out_r:
+	sim_result_release(&r);
+out:
+	scn_runner_free(runner);
+	scn_free(s);
+	return status;
+}
+
+static int cmd_scn_replay(int argc, char **argv)
+{
+	struct scn_cmd o = { .seed = 1 };
+	const struct scn_variant *v;
+	struct scn_runner *runner;
+	const struct sim_program *p;
+	struct sim_result r;
+	struct scn *s;
+	char err[256];
+	int status = EXIT_USAGE;
+
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "hvsim: replay: expected a scenario file (see hvsim --help)\n");
+		return EXIT_USAGE;
+	}
+	if (scn_cmd_parse("replay", argc - 1, argv + 1, &o))
+		return EXIT_USAGE;
+	if (!o.token || !o.variant || o.set) {
+		fprintf(stderr, "hvsim: replay: expected --variant V --schedule TOKEN%s\n",
+			o.set ? " and nothing that changes the run (the token names it)" : "");
+		return EXIT_USAGE;
+	}
+	if (scn_open("replay", argv[0], o.variant, &s, &v, &runner))
+		return EXIT_USAGE;
+	p = scn_runner_program(runner);
+	if (sim_replay(p, o.token, !!o.trace, 0, &r, err, sizeof(err))) {
+		fprintf(stderr, "hvsim: %s\n", err);
+		goto out;
+	}
+	if (scn_setup_failed(argv[0], runner))
+		goto out_r;
+	if (o.trace && write_file(o.trace, r.trace, r.trace_len))
+		goto out_r;
+	if (sim_outcome_is_failure(r.outcome)) {
+		print_scn_failure(argv[0], v, p, &r, NULL, 0);
+		status = EXIT_FOUND;
+	} else {
+		printf("%s (%s): the replayed run is clean (%s, %" PRIu64 " steps)\n", argv[0],
+		       v->name, sim_outcome_name(r.outcome), r.steps);
+		status = EXIT_CLEAN;
+	}
+out_r:
+	sim_result_release(&r);
+out:
+	scn_runner_free(runner);
+	scn_free(s);
+	return status;
+}
+
+/* One expectation held against exploration; its table row. */
+static int scn_test_variant(const char *path, const struct scn *s, const struct scn_variant *v,
+			    uint64_t clean_budget)
+{
+	struct scn_runner *runner;
+	struct sim_result r;
+	char err[1024], title[256], expected[160], observed[320];
+	bool held;
+	double t0 = now_seconds();
+	struct sim_explore_opts eo = {
+		.strategy = v->strategy, .seed = 1,
+		.budget = v->expect == SCN_REPRODUCES ? v->within : clean_budget,
+	};
+
+	if (scn_runner_new(s, path, scn_name(path), v, &runner, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
+	}
+	if (sim_explore(scn_runner_program(runner), &eo, &r, err, sizeof(err))) {
+		fprintf(stderr, "hvsim: %s\n", err);
+		scn_runner_free(runner);
+		return EXIT_USAGE;
+	}
+	if (scn_setup_failed(path, runner)) {
+		sim_result_release(&r);
+		scn_runner_free(runner);
+		return EXIT_USAGE;
+	}
+	title[0] = 0;
+	if (r.failures)
+		scn_title(&r, title, sizeof(title));
+	if (v->expect == SCN_REPRODUCES) {
+		snprintf(expected, sizeof(expected), "reproduces %s%s%s", v->title_is_class ? "" : "\"",
+			 v->title, v->title_is_class ? "" : "\"");
+		held = r.failures && scn_title_matches(v, &r, title);
+	} else {
+		snprintf(expected, sizeof(expected), "clean");
+		held = !r.failures;
+	}
+	if (r.failures)
+		snprintf(observed, sizeof(observed), "\"%s\"", title);
+	else
+		snprintf(observed, sizeof(observed), "clean%s", r.exhausted ? " (exhausted)"
+			 : v->expect == SCN_CLEAN ? " (not exhausted)" : "");
+	printf("%-28s %-14s %-8s %-50s %-50s %10" PRIu64 " %8.2f  %s\n", scn_name(path), v->name,
+	       v->strategy, expected, observed, r.schedules, now_seconds() - t0,
+	       held ? "ok" : "BROKEN");
+	if (!held && r.failures)
+		printf("  replay: hvsim replay %s --variant %s --schedule %s\n", path, v->name, r.token);
+	sim_result_release(&r);
+	scn_runner_free(runner);
+	return held ? EXIT_CLEAN : EXIT_FOUND;
+}
+
+static int scn_test_file(const char *path, uint64_t clean_budget)
+{
+	struct scn *s;
+	char err[1024];
+	int status = EXIT_CLEAN;
+
+	if (scn_load(path, NULL, &s, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
+	}
+	for (unsigned int i = 0; i < s->nvariants; i++) {
+		int st = scn_test_variant(path, s, &s->variants[i], clean_budget);
+
+		if (st > status)
+			status = st;
+	}
+	scn_free(s);
+	return status;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmd_scn_test(int argc, char **argv)
+{
+	uint64_t budget = 20000;
+	int status = EXIT_CLEAN, files = 0;
+
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "--budget")) {
+			if (i + 1 >= argc || parse_u64("--budget", argv[i + 1], 1, SCN_MAX_SCHEDULES, &budget))
+				return EXIT_USAGE;
+			argv[i] = argv[i + 1] = NULL;
+			i++;
+		}
+	printf("%-28s %-14s %-8s %-50s %-50s %10s %8s  %s\n", "scenario", "variant", "strategy",
+	       "expected", "observed", "schedules", "seconds", "verdict");
+	for (int i = 0; i < argc; i++) {
+		struct stat st;
+		int r;
+
+		if (!argv[i])
+			continue;
+		if (stat(argv[i], &st)) {
+			fprintf(stderr, "hvsim: test: %s: %s\n", argv[i], strerror(errno));
+			return EXIT_USAGE;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			DIR *d = opendir(argv[i]);
+			struct dirent *e;
+			char *names[256];
+			int n = 0;
+
+			if (!d) {
+				fprintf(stderr, "hvsim: test: %s: %s\n", argv[i], strerror(errno));
+				return EXIT_USAGE;
+			}
+			while ((e = readdir(d)) && n < 256) {
+				size_t l = strlen(e->d_name);
+
+				if (l > 4 && !strcmp(e->d_name + l - 4, ".scn")) {
+					names[n] = malloc(strlen(argv[i]) + l + 2);
+					if (!names[n])
+						break;
+					sprintf(names[n], "%s/%s", argv[i], e->d_name);
+					n++;
+				}
+			}
+			closedir(d);
+			qsort(names, (size_t)n, sizeof(names[0]), name_cmp);
+			for (int k = 0; k < n; k++) {
+				r = scn_test_file(names[k], budget);
+				if (r > status)
+					status = r;
+				free(names[k]);
+				files++;
+			}
+			continue;
+		}
+		r = scn_test_file(argv[i], budget);
+		if (r > status)
+			status = r;
+		files++;
+	}
+	if (!files) {
+		fprintf(stderr, "hvsim: test: expected scenario files or folders of them\n");
+		return EXIT_USAGE;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	char id[65];
@@ -641,6 +1080,14 @@ int main(int argc, char **argv)
 		return cmd_vmx_checks(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "run"))
+		return cmd_scn_explore("run", argc - 2, argv + 2, true);
+	if (!strcmp(argv[1], "explore"))
+		return cmd_scn_explore("explore", argc - 2, argv + 2, false);
+	if (!strcmp(argv[1], "replay"))
+		return cmd_scn_replay(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "test"))
+		return cmd_scn_test(argc - 2, argv + 2);
 	fprintf(stderr, "hvsim: unknown command '%s' (see hvsim --help)\n", argv[1]);
 	return EXIT_USAGE;
 }

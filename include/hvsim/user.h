@@ -56,6 +56,9 @@ int sim_sys_futex_wake(const int *uaddr);
 /* The Nth fallible call of the next system call fails (0: none). */
 void sim_sys_set_fail_nth(int nth);
 
+/* Bytes of user memory each process has. */
+#define SIM_USER_MEM_BYTES	(64u * 1024u)
+
 /* The calling process's user memory: @len bytes, zeroed at every run's start. */
 void *sim_user_mem(size_t *len);
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "hvsim/kernel.h"
+#include "hvsim/user.h"
 #include "engine/machine.h"
 #include "cpu/hw.h"
 #include "engine/strbuf.h"
@@ -28,7 +29,7 @@ struct cpuhp_step {
 #define KMODEL_MAX_FDS		64
 #define KMODEL_MAX_FILES	256
 #define KMODEL_MAX_MISC		8
-#define KMODEL_USER_MEM		(64u * 1024u)
+#define KMODEL_USER_MEM		SIM_USER_MEM_BYTES
 #define KMODEL_ARENA		(64u << 20)	/* simulated physical memory */
 #define KMODEL_MAX_PARAM_STRS	16	/* charp module parameters a program sets */
 #define KMODEL_PARAM_STR_LEN	128	/* ... and their longest value, with its NUL */

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Running scenarios (tools/scenario_run.c, tools/syz_exec.c): the seed-004
+ * scenario's syzkaller program, run by the executor against hv/,
+ * reproduces the WARN on its pre-fix variant, with a token that replays
+ * it, and not on the fixed one; what the executor cannot run is refused
+ * with the file and line; titles come out as syzkaller writes them.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hvsim/sim.h"
+#include "scenario.h"
+#include "scenario_run.h"
+
+#define APICV	HVSIM_SCENARIOS_DIR "/apicv-create-race.scn"
+
+static struct scn *load(const char *path)
+{
+	struct scn *s = NULL;
+	char err[1024] = "";
+
+	cr_assert_eq(scn_load(path, NULL, &s, err, sizeof(err)), 0, "%s", err);
+	return s;
+}
+
+static struct scn_runner *runner(const struct scn *s, const char *variant)
+{
+	const struct scn_variant *v = scn_variant_find(s, variant);
+	struct scn_runner *r = NULL;
+	char err[1024] = "";
+
+	cr_assert(v, "no variant %s", variant);
+	cr_assert_eq(scn_runner_new(s, "apicv-create-race.scn", "apicv-create-race.scn", v, &r,
+				    err, sizeof(err)), 0, "%s", err);
+	return r;
+}
+
+Test(scenario_run, seed004_pre_fix_reproduces_and_its_token_replays_it, .timeout = 300)
+{
+	struct scn *s = load(APICV);
+	struct scn_runner *r = runner(s, "pre-fix-dfs");
+	const struct scn_variant *v = scn_variant_find(s, "pre-fix-dfs");
+	struct sim_explore_opts o = { .strategy = v->strategy, .seed = 1, .budget = v->within };
+	struct sim_result res, rep;
+	char err[256], title[256], title2[256];
+
+	cr_assert_eq(sim_explore(scn_runner_program(r), &o, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_null(scn_runner_setup_error(r));
+	cr_assert_eq(res.failures, 1, "not found in %llu schedules", (unsigned long long)res.schedules);
+	scn_title(&res, title, sizeof(title));
+	cr_expect_str_eq(title, "WARNING in vcpu_enter_guest");
+	cr_expect(scn_title_matches(v, &res, title));
+	cr_assert_eq(sim_replay(scn_runner_program(r), res.token, false, 0, &rep, err, sizeof(err)),
+		     0, "%s", err);
+	scn_title(&rep, title2, sizeof(title2));
+	cr_expect_str_eq(title2, title);
+	cr_expect_str_eq(rep.reports ? rep.reports : "", res.reports ? res.reports : "");
+	sim_result_release(&rep);
+	sim_result_release(&res);
+	scn_runner_free(r);
+	scn_free(s);
+}
+
+Test(scenario_run, seed004_fixed_is_clean, .timeout = 300)
+{
+	struct scn *s = load(APICV);
+	struct scn_runner *r = runner(s, "fixed");
+	struct sim_explore_opts o = { .strategy = "pct:3", .seed = 1, .budget = 2000 };
+	struct sim_result res;
+	char err[256];
+
+	cr_assert_eq(sim_explore(scn_runner_program(r), &o, &res, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(res.failures, 0, "%s\n%s", res.message, res.reports ? res.reports : "");
+	cr_expect_eq(res.schedules, 2000);
+	sim_result_release(&res);
+	scn_runner_free(r);
+	scn_free(s);
+}
+
+/* A parameter no module has is bad input, found when the run sets it up. */
+Test(scenario_run, an_unknown_parameter_is_a_setup_error, .timeout = 60)
+{
+	static const char text[] =
+		"machine 2 slots: skylake-sp x2\n"
+		"param no_such_param=1\n"
+		"variant fixed fixed\n"
+		"expect fixed clean under dfs:2\n"
+		"program\n"
+		"r0 = openat$kvm(0xffffffffffffff9c, &(0x7f0000000000), 0x0, 0x0)\n";
+	struct scn *s = NULL;
+	struct scn_runner *r = NULL;
+	struct sim_explore_opts o = { .strategy = "timed", .seed = 1, .budget = 1 };
+	struct sim_result res;
+	char err[1024] = "";
+
+	cr_assert_eq(scn_parse("p.scn", text, strlen(text), NULL, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scn_runner_new(s, "p.scn", "p.scn", &s->variants[0], &r, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(sim_explore(scn_runner_program(r), &o, &res, err, sizeof(err)), 0, "%s", err);
+	cr_expect_str_eq(scn_runner_setup_error(r) ? scn_runner_setup_error(r) : "",
+			 "line 2: param no_such_param=1: no module has this parameter");
+	sim_result_release(&res);
+	scn_runner_free(r);
+	scn_free(s);
+}
+
+/* What the executor cannot run: refused with the file and line, before any run. */
+Test(scenario_run, what_the_executor_cannot_run_is_refused, .timeout = 60)
+{
+	static const struct {
+		const char *text, *err;
+	} cases[] = {
+		{ "machine 3 slots: skylake-sp x2, slot 2 skylake-sp offline\n"
+		  "variant fixed fixed\nexpect fixed clean under dfs:2\nprogram\n"
+		  "r0 = openat$kvm(0xffffffffffffff9c, &(0x7f0000000000), 0x0, 0x0)\n"
+		  "# hvsim: hot-add slot 2\n",
+		  "r.scn:6: hot-plug events are parsed but not run yet" },
+		{ "machine 2 slots: skylake-sp x2\n"
+		  "variant fixed fixed\nexpect fixed clean under dfs:2\nprogram\n"
+		  "r0 = openat$kvm(0xffffffffffffff9c, &(0x7f0000fff000), 0x0, 0x0)\n",
+		  "r.scn:5:37: data at offset 0xfff000 (9 bytes) goes past the 59392 bytes of the simulated process's data area" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct scn *s = NULL;
+		struct scn_runner *r = NULL;
+		char err[1024] = "";
+
+		cr_assert_eq(scn_parse("r.scn", cases[i].text, strlen(cases[i].text), NULL, &s, err,
+				       sizeof(err)), 0, "%s", err);
+		cr_expect_neq(scn_runner_new(s, "r.scn", "r.scn", &s->variants[0], &r, err,
+					     sizeof(err)), 0);
+		cr_expect_str_eq(err, cases[i].err);
+		scn_free(s);
+	}
+}
+
+/* Titles as syzkaller gives them, from the reports' first lines. */
+Test(scenario_run, titles_are_syzkallers)
+{
+	static const struct {
+		const char *message, *reports, *title;
+	} cases[] = {
+		{ "WARNING: CPU: 1 PID: 9 at hv/x86.c:458 vcpu_enter_guest+0x3e2/0x42a", "",
+		  "WARNING in vcpu_enter_guest" },
+		{ "BUG: KCSAN: data-race in kvm_arch_vcpu_load / kvm_vcpu_kick", "",
+		  "KCSAN: data-race in kvm_arch_vcpu_load / kvm_vcpu_kick" },
+		{ "general protection fault: 0000 [#1] PREEMPT SMP",
+		  "general protection fault: 0000 [#1] PREEMPT SMP\nRIP: hardware_enable_nolock+0x12/0x40\n",
+		  "general protection fault in hardware_enable_nolock" },
+		{ "invalid opcode: 0000 [#1] PREEMPT SMP", "", "invalid opcode" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sim_result r = { .outcome = SIM_FAILED };
+		char title[256];
+
+		snprintf(r.message, sizeof(r.message), "%s", cases[i].message);
+		r.reports = (char *)cases[i].reports;
+		scn_title(&r, title, sizeof(title));
+		cr_expect_str_eq(title, cases[i].title);
+	}
+}

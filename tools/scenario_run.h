@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Running a scenario: one variant of a parsed scenario as a simulator
+ * program (the machine, the module parameters, hv/'s flags, and the
+ * syzkaller program run by the executor of tools/syz_exec.c), and the
+ * reading of a failing run's report as syzkaller titles it, to hold it
+ * against the variant's expectation.
+ */
+#ifndef HVSIM_TOOLS_SCENARIO_RUN_H
+#define HVSIM_TOOLS_SCENARIO_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hvsim/sim.h"
+#include "scenario.h"
+
+struct scn_runner;
+
+/*
+ * The program that runs variant @v of @s, named "@name/@v->name" (the
+ * token is valid for that name). 0, or -EINVAL with "FILE:LINE: ..." in
+ * @err for what the executor cannot run (hot-plug events, a data offset
+ * beyond the process's user memory).
+ */
+int scn_runner_new(const struct scn *s, const char *file, const char *name,
+		   const struct scn_variant *v, struct scn_runner **out, char *err, size_t errlen);
+void scn_runner_free(struct scn_runner *r);
+const struct sim_program *scn_runner_program(const struct scn_runner *r);
+/* Whether a run's setup failed (a parameter no module has): the message, or NULL. */
+const char *scn_runner_setup_error(const struct scn_runner *r);
+
+/*
+ * The title syzkaller would give a failing run ("WARNING in
+ * vcpu_enter_guest", "KCSAN: data-race in A / B", "general protection
+ * fault in F"), from its first report.
+ */
+void scn_title(const struct sim_result *r, char *buf, size_t len);
+/* Whether @title (and the run's outcome) meets the expectation's title or class. */
+bool scn_title_matches(const struct scn_variant *v, const struct sim_result *r, const char *title);
+
+#endif /* HVSIM_TOOLS_SCENARIO_RUN_H */
