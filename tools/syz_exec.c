@@ -93,7 +93,8 @@ static void call_thread(void *arg)
 		WRITE_ONCE(res_set[c->ret], true);
 	}
 	WRITE_ONCE(results[x->idx], r);
-	WRITE_ONCE(*done_word(x->idx), 1);
+	/* Released: what the call did happens before the program goes on. */
+	smp_store_release(done_word(x->idx), 1);
 	sim_sys_futex_wake(done_word(x->idx));
 }
 
@@ -121,7 +122,7 @@ void syzx_main(void *arg)
 		 * a call after its timeout, and the program's end then kills
 		 * what still runs (a KVM_RUN whose vCPU halts, say).
 		 */
-		while (!x->c.async && i + 1 < n && !READ_ONCE(*done_word(i)))
+		while (!x->c.async && i + 1 < n && !smp_load_acquire(done_word(i)))
 			sim_sys_futex_wait(done_word(i), 0);
 	}
 }

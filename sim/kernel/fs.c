@@ -396,8 +396,17 @@ static void process_exit_files(struct machine *m, struct task *t)
 	struct sim_process *p = ktask(m, t)->proc;
 
 	ktask(m, t)->files_exited = true;
-	if (!p || --p->nr_tasks)
+	if (!p)
 		return;
+	/*
+	 * The files' reference count: each exiting thread's put is a release,
+	 * and the last one's an acquire, so what every thread did happens
+	 * before the teardown (atomic_dec_and_test() in put_files_struct()).
+	 */
+	kdetect_hb_release(m, &p->nr_tasks);
+	if (--p->nr_tasks)
+		return;
+	kdetect_hb_acquire(m, &p->nr_tasks);
 	for (int fd = 0; fd < KMODEL_MAX_FDS; fd++) {
 		struct file *f = p->fds[fd];
 
@@ -482,10 +491,12 @@ int sim_spawn_user(struct machine *m, unsigned int cpu, unsigned int proc, const
 		return -EINVAL;
 	p = &kmodel_of(m)->procs[proc];
 	if (!p->umem) {
+		/* Page-aligned, as a mapping is: KVM wants a slot's memory so. */
 		p->umem_len = KMODEL_USER_MEM;
-		p->umem = calloc(1, p->umem_len);
+		p->umem = aligned_alloc(4096, p->umem_len);
 		if (!p->umem)
 			return -ENOMEM;
+		memset(p->umem, 0, p->umem_len);
 	}
 	t = user_task_new(m, cpu, p, name, fn, arg);
 	if (!t)
