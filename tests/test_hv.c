@@ -438,6 +438,8 @@ Test(hv, seed003_fixed_is_clean_under_dfs, .timeout = 600)
 
 	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
 	cr_expect_eq(r.schedules, 20000, "the cap was reached, not an early end");
+	cr_log_info("seed 003 fixed: dfs:2 clean, not exhausted after %llu schedules (the full "
+		    "proof: hvsim-bench --proofs seed003_small_fixed)", (unsigned long long)r.schedules);
 	sim_result_release(&r);
 }
 
@@ -510,6 +512,8 @@ Test(hv, seed001_fixed_is_clean, .timeout = 600)
 	/* Capped for CI, not exhausted (docs/hv.md). */
 	r = hvrun(&c, "dfs:2", 20000);
 	cr_expect_eq(r.failures, 0, "dfs:2: %s\n%s", r.message, r.reports ? r.reports : "");
+	cr_log_info("seed 001 fixed: dfs:2 clean, not exhausted after %llu schedules (the full "
+		    "proof: hvsim-bench --proofs seed001_fixed)", (unsigned long long)r.schedules);
 	sim_result_release(&r);
 }
 

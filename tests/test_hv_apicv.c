@@ -216,8 +216,8 @@ ParameterizedTest(struct s004 *s, hv_apicv, seed004_pre_fix_warns_in_vcpu_enter_
  * Fixed: r2 takes APICv's state at its first entry, under the lock; no
  * schedule WARNs. pct:3 for 20,000 schedules (CI's share; 100,000, as
  * many as found the pre-fix WARN, were clean when this was written);
- * dfs:2 capped for CI, not exhausted (docs/hv.md: 3,000,000 schedules did
- * not exhaust it either); dfs:1, the bound that found the pre-fix WARN,
+ * dfs:2 capped for CI, not exhausted (bench/ has the full proof: 854,098
+ * schedules, docs/hv.md); dfs:1, the bound that finds the pre-fix WARN,
  * exhausted.
  */
 Test(hv_apicv, seed004_fixed_is_clean, .timeout = 600)
@@ -233,6 +233,8 @@ Test(hv_apicv, seed004_fixed_is_clean, .timeout = 600)
 	r = arun(&c, "dfs:2", 20000);
 	cr_expect_eq(r.failures, 0, "dfs:2: %s\n%s", r.message, r.reports ? r.reports : "");
 	cr_expect_eq(r.schedules, 20000, "the cap was reached, not an early end");
+	cr_log_info("seed 004 fixed: dfs:2 clean, not exhausted after %llu schedules (the full "
+		    "proof: hvsim-bench --proofs seed004_fixed)", (unsigned long long)r.schedules);
 	sim_result_release(&r);
 	/* One preemption, the bound dfs found the pre-fix WARN at: exhausted (4,661 schedules). */
 	r = arun(&c, "dfs:1", 50000);

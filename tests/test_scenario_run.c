@@ -15,6 +15,7 @@
 #include "scenario_run.h"
 
 #define APICV	HVSIM_SCENARIOS_DIR "/apicv-create-race.scn"
+#define KICK	HVSIM_SCENARIOS_DIR "/kick-vcpu-cpu.scn"
 
 static struct scn *load(const char *path)
 {
@@ -25,16 +26,20 @@ static struct scn *load(const char *path)
 	return s;
 }
 
-static struct scn_runner *runner(const struct scn *s, const char *variant)
+static struct scn_runner *runner_of(const struct scn *s, const char *file, const char *variant)
 {
 	const struct scn_variant *v = scn_variant_find(s, variant);
 	struct scn_runner *r = NULL;
 	char err[1024] = "";
 
 	cr_assert(v, "no variant %s", variant);
-	cr_assert_eq(scn_runner_new(s, "apicv-create-race.scn", "apicv-create-race.scn", v, &r,
-				    err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scn_runner_new(s, file, file, v, &r, err, sizeof(err)), 0, "%s", err);
 	return r;
+}
+
+static struct scn_runner *runner(const struct scn *s, const char *variant)
+{
+	return runner_of(s, "apicv-create-race.scn", variant);
 }
 
 Test(scenario_run, seed004_pre_fix_reproduces_and_its_token_replays_it, .timeout = 300)
@@ -76,6 +81,37 @@ Test(scenario_run, seed004_fixed_is_clean, .timeout = 300)
 	cr_expect_eq(res.schedules, 2000);
 	sim_result_release(&res);
 	scn_runner_free(r);
+	scn_free(s);
+}
+
+/*
+ * Seed 003 as a scenario: KVM_RUNs in threads pinned to CPUs 0, 1, 0 and
+ * dirty-log reads (which kick the vCPU) on CPU 2. Pre-fix KCSAN reports
+ * the kick's plain read of vcpu->cpu against vcpu_load()'s write; fixed,
+ * nothing (the executor's done flags are release/acquire, so its own
+ * hand-offs between threads are ordered, as syz-executor's are).
+ */
+Test(scenario_run, seed003_kick_races_with_vcpu_load_before_the_fix, .timeout = 300)
+{
+	struct scn *s = load(KICK);
+	struct scn_runner *pre = runner_of(s, "kick-vcpu-cpu.scn", "pre-fix");
+	struct scn_runner *fixed = runner_of(s, "kick-vcpu-cpu.scn", "fixed");
+	struct sim_explore_opts o = { .strategy = "pct:3", .seed = 1, .budget = 2000 };
+	struct sim_result res;
+	char err[256], title[256];
+
+	cr_assert_eq(sim_explore(scn_runner_program(pre), &o, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(res.failures, 1);
+	scn_title(&res, title, sizeof(title));
+	cr_expect_str_eq(title, "KCSAN: data-race in kvm_arch_vcpu_load / kvm_vcpu_kick");
+	sim_result_release(&res);
+	cr_assert_eq(sim_explore(scn_runner_program(fixed), &o, &res, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_expect_eq(res.failures, 0, "%s\n%s", res.message, res.reports ? res.reports : "");
+	cr_expect_eq(res.schedules, 2000);
+	sim_result_release(&res);
+	scn_runner_free(pre);
+	scn_runner_free(fixed);
 	scn_free(s);
 }
 
