@@ -50,7 +50,9 @@ install_missing
 build gcc -DCMAKE_C_COMPILER=gcc
 
 if [ "$mode" = main ]; then
-	exec ./build/gcc/hvsim examples --out out
+	./build/gcc/hvsim examples --out out
+	echo
+	exec ./build/gcc/hvsim test scenarios/
 fi
 
 status=0

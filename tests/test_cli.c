@@ -557,3 +557,64 @@ Test(cli, check_validates_scenarios, .timeout = 30)
 	unlink(cut);
 	harness_remove_dir(dir);
 }
+
+/*
+ * Scenarios from the command line: explore finds seed 004's WARN and prints
+ * a replay line that reproduces it exactly (exit 1 both times); a scenario
+ * with several variants needs --variant; replay needs its token; test
+ * holds a variant to its expectation.
+ */
+Test(cli, scenarios_explore_replay_and_test, .timeout = 240)
+{
+	const char *scn = HVSIM_SCENARIOS_DIR "/apicv-create-race.scn";
+	char tok[512], dir[] = "/tmp/hvsim-cli-scn-XXXXXX", one[512];
+	struct run *r, *r2;
+	FILE *f;
+
+	r = HVSIM("explore", scn, "--variant", "pre-fix-dfs");
+	cr_expect_eq(r->status, 1, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "FAILED: WARNING in vcpu_enter_guest\n") == r->out, "%s", r->out);
+	cr_expect(strstr(r->out, "replay: hvsim replay ") != NULL, "%s", r->out);
+	replay_token(r, tok, sizeof(tok));
+	r2 = HVSIM("replay", scn, "--variant", "pre-fix-dfs", "--schedule", tok);
+	cr_expect_eq(r2->status, 1, "%s%s", r2->out, r2->err);
+	cr_expect(strstr(r2->out, "FAILED: WARNING in vcpu_enter_guest\n") == r2->out, "%s", r2->out);
+	free(r2);
+	/* The token is this variant's: another variant refuses it. */
+	r2 = HVSIM("replay", scn, "--variant", "fixed", "--schedule", tok);
+	cr_expect_eq(r2->status, 2, "%s%s", r2->out, r2->err);
+	free(r2);
+	free(r);
+
+	r = HVSIM("run", scn);
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "expected --variant V; expected one of: pre-fix pre-fix-dfs fixed") != NULL,
+		  "%s", r->err);
+	free(r);
+	r = HVSIM("replay", scn, "--variant", "fixed");
+	cr_expect_eq(r->status, 2);
+	free(r);
+	r = HVSIM("explore", scn, "--variant", "fixed", "--strategy", "nope");
+	cr_expect_eq(r->status, 2);
+	free(r);
+
+	/* test: an expectation that holds exits 0, one that breaks exits 1. */
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(one, sizeof(one), "%s/one.scn", dir);
+	f = fopen(one, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "machine 2 slots: skylake-sp x2\n"
+		"variant fixed fixed\nexpect fixed clean under pct:3\n"
+		"variant wrong fixed\nexpect wrong reproduces warning within 50 schedules under pct:3\n"
+		"program\n"
+		"r0 = openat$kvm(0xffffffffffffff9c, &(0x7f0000000000), 0x0, 0x0)\n"
+		"r1 = ioctl$KVM_CREATE_VM(r0, 0xae01, 0x0)\n");
+	fclose(f);
+	r = HVSIM("test", one, "--budget", "50");
+	cr_expect_eq(r->status, 1, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "one.scn") && strstr(r->out, " ok\n") && strstr(r->out, "BROKEN\n"),
+		  "%s", r->out);
+	free(r);
+	unlink(one);
+	rmdir(dir);
+}
