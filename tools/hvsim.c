@@ -948,9 +948,11 @@ static int scn_test_variant(const char *path, const struct scn *s, const struct 
 	else
 		snprintf(observed, sizeof(observed), "clean%s", r.exhausted ? " (exhausted)"
 			 : v->expect == SCN_CLEAN ? " (not exhausted)" : "");
+	/* A clean search that stopped at the cap held only as far as it went. */
 	printf("%-28s %-14s %-8s %-50s %-50s %10" PRIu64 " %8.2f  %s\n", scn_name(path), v->name,
 	       v->strategy, expected, observed, r.schedules, now_seconds() - t0,
-	       held ? "ok" : "BROKEN");
+	       !held ? "BROKEN" : v->expect == SCN_CLEAN && !r.exhausted &&
+	       !strncmp(v->strategy, "dfs", 3) ? "ok up to the cap" : "ok");
 	if (!held && r.failures)
 		printf("  replay: hvsim replay %s --variant %s --schedule %s\n", path, v->name, r.token);
 	sim_result_release(&r);
