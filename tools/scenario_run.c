@@ -20,6 +20,8 @@
 #define NR_ioctl	16
 #define NR_openat	257
 
+_Static_assert(SCN_MAX_EVENTS <= SYZP_MAX_EVENTS, "the executor takes every event a scenario has");
+
 /* The data area ends where the executor's own words begin. */
 #define DATA_LIMIT	(SIM_USER_MEM_BYTES - SYZP_RESERVED)
 
@@ -30,6 +32,9 @@ struct scn_runner {
 	struct sim_program prog;
 	struct syzp_plan plan;
 	struct syzp_call *calls;
+	struct syzp_event events[SCN_MAX_EVENTS];
+	long event_ret[SCN_MAX_EVENTS];		/* the last run's, from its check() */
+	long *call_ret;
 	char setup_err[640];
 };
 
@@ -212,6 +217,9 @@ static void runner_setup(struct machine *m, void *arg)
 	}
 	if (sim_spawn_user(m, 0, 0, "syz-executor", syzx_main, &r->plan))
 		snprintf(r->setup_err, sizeof(r->setup_err), "the executor could not be spawned");
+	/* Hot-plug is the kernel's (a CPU's sysfs "online" file): a kernel task drives it. */
+	else if (s->nevents && sim_spawn(m, 0, "hotplug", syzx_hotplug, &r->plan))
+		snprintf(r->setup_err, sizeof(r->setup_err), "the hot-plug driver could not be spawned");
 }
 
 /*
@@ -229,24 +237,47 @@ static unsigned int scn_detect(const struct scn *s)
 	return detect;
 }
 
+/* The end of every run: what its calls and events returned, kept for the caller. */
+static int runner_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	struct scn_runner *r = arg;
+
+	(void)m;
+	(void)msg;
+	(void)len;
+	for (unsigned int e = 0; e < r->plan.nevents; e++)
+		r->event_ret[e] = syzx_event_result(e);
+	for (unsigned int i = 0; i < r->plan.ncalls; i++)
+		r->call_ret[i] = syzx_result(i);
+	return 0;
+}
+
+long scn_runner_call_result(const struct scn_runner *r, unsigned int i)
+{
+	return i < r->plan.ncalls ? r->call_ret[i] : 1;
+}
+
+long scn_runner_event_result(const struct scn_runner *r, unsigned int e)
+{
+	return e < r->plan.nevents ? r->event_ret[e] : 1;
+}
+
 int scn_runner_new(const struct scn *s, const char *file, const char *name,
 		   const struct scn_variant *v, struct scn_runner **out, char *err, size_t errlen)
 {
 	struct scn_runner *r;
 	const struct syz_prog *prog = s->prog;
 
-	if (s->nevents) {
-		snprintf(err, errlen, "%s:%u: hot-plug events are parsed but not run yet",
-			 file, s->events[0].line);
-		return -EINVAL;
-	}
 	if (prog->ncalls > SYZP_MAX_CALLS) {
 		snprintf(err, errlen, "%s: %u calls; the executor runs at most %u", file,
 			 prog->ncalls, SYZP_MAX_CALLS);
 		return -EINVAL;
 	}
 	r = calloc(1, sizeof(*r));
-	if (!r || !(r->calls = calloc(prog->ncalls ? prog->ncalls : 1, sizeof(*r->calls)))) {
+	if (!r || !(r->calls = calloc(prog->ncalls ? prog->ncalls : 1, sizeof(*r->calls))) ||
+	    !(r->call_ret = calloc(prog->ncalls ? prog->ncalls : 1, sizeof(*r->call_ret)))) {
+		if (r)
+			free(r->calls);
 		free(r);
 		return -ENOMEM;
 	}
@@ -271,9 +302,18 @@ int scn_runner_new(const struct scn *s, const char *file, const char *name,
 	r->plan.calls = r->calls;
 	r->plan.ncalls = prog->ncalls;
 	r->plan.nres = SYZ_MAX_RES;
+	for (unsigned int i = 0; i < s->nevents; i++)
+		r->events[i] = (struct syzp_event){
+			.kind = s->events[i].kind == SCN_HOT_ADD ? SYZP_HOT_ADD : SYZP_HOT_REMOVE,
+			.slot = s->events[i].slot, .before_call = s->events[i].before_call,
+			.anytime = s->events[i].anytime,
+		};
+	r->plan.events = r->events;
+	r->plan.nevents = s->nevents;
 	snprintf(r->name, sizeof(r->name), "%s/%s", name, v->name);
 	r->prog = (struct sim_program){
-		.name = r->name, .ncpus = s->nslots, .setup = runner_setup, .arg = r,
+		.name = r->name, .ncpus = s->nslots, .setup = runner_setup,
+		.check = runner_check, .arg = r,
 		.detect = scn_detect(s), .flags = SIM_PROG_BOOT, .machine = s->machine,
 	};
 	*out = r;
@@ -293,6 +333,7 @@ void scn_runner_free(struct scn_runner *r)
 		free((void *)c->fixes);
 	}
 	free(r->calls);
+	free(r->call_ret);
 	free(r);
 }
 
@@ -311,6 +352,16 @@ const char *scn_runner_setup_error(const struct scn_runner *r)
 unsigned int syzp_ncalls(const struct syzp_plan *plan)
 {
 	return plan->ncalls;
+}
+
+unsigned int syzp_nevents(const struct syzp_plan *plan)
+{
+	return plan->nevents;
+}
+
+void syzp_event_get(const struct syzp_plan *plan, unsigned int e, struct syzp_event *out)
+{
+	*out = plan->events[e];
 }
 
 static uint64_t fix_value(const struct syzp_fix *f, const uint64_t *res_val, const bool *res_set)

@@ -27,6 +27,13 @@ int scn_runner_new(const struct scn *s, const char *file, const char *name,
 		   const struct scn_variant *v, struct scn_runner **out, char *err, size_t errlen);
 void scn_runner_free(struct scn_runner *r);
 const struct sim_program *scn_runner_program(const struct scn_runner *r);
+/*
+ * What the last run's call @i returned (-errno, the value, or 1 if it never
+ * returned), and its hot-plug event @e (add_cpu()/remove_cpu()'s result,
+ * or 1 if it never ran).
+ */
+long scn_runner_call_result(const struct scn_runner *r, unsigned int i);
+long scn_runner_event_result(const struct scn_runner *r, unsigned int e);
 /* Whether a run's setup failed (a parameter no module has): the message, or NULL. */
 const char *scn_runner_setup_error(const struct scn_runner *r);
 

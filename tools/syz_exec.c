@@ -29,6 +29,9 @@ static struct syzx_call calls[SYZP_MAX_CALLS];
 static long results[SYZP_MAX_CALLS];
 static uint64_t res_val[SYZP_MAX_CALLS];
 static bool res_set[SYZP_MAX_CALLS];
+/* Hot-plug events: the program says go, the driver says done. */
+static int hp_go[SYZP_MAX_EVENTS], hp_done[SYZP_MAX_EVENTS];
+static long hp_ret[SYZP_MAX_EVENTS];
 
 static uint8_t *umem(size_t *len)
 {
@@ -98,6 +101,46 @@ static void call_thread(void *arg)
 	sim_sys_futex_wake(done_word(x->idx));
 }
 
+/* The events due before call @i: started, and waited for unless anytime. */
+static void events_before(const struct syzp_plan *plan, unsigned int i)
+{
+	unsigned int ne = syzp_nevents(plan);
+	struct syzp_event ev;
+
+	for (unsigned int e = 0; e < ne && e < SYZP_MAX_EVENTS; e++) {
+		syzp_event_get(plan, e, &ev);
+		if (ev.before_call != i)
+			continue;
+		smp_store_release(&hp_go[e], 1);
+		while (!ev.anytime && !smp_load_acquire(&hp_done[e]))
+			cpu_relax();
+	}
+}
+
+void syzx_hotplug(void *arg)
+{
+	const struct syzp_plan *plan = arg;
+	unsigned int ne = syzp_nevents(plan);
+	struct syzp_event ev;
+
+	for (unsigned int e = 0; e < ne && e < SYZP_MAX_EVENTS; e++) {
+		long r;
+
+		syzp_event_get(plan, e, &ev);
+		WRITE_ONCE(hp_ret[e], 1);
+		while (!smp_load_acquire(&hp_go[e]))
+			cpu_relax();
+		r = ev.kind == SYZP_HOT_ADD ? add_cpu(ev.slot) : remove_cpu(ev.slot);
+		WRITE_ONCE(hp_ret[e], r);
+		smp_store_release(&hp_done[e], 1);
+	}
+}
+
+long syzx_event_result(unsigned int e)
+{
+	return e < SYZP_MAX_EVENTS ? hp_ret[e] : 1;
+}
+
 void syzx_main(void *arg)
 {
 	const struct syzp_plan *plan = arg;
@@ -109,6 +152,7 @@ void syzx_main(void *arg)
 		struct syzx_call *x = &calls[i];
 		int tid;
 
+		events_before(plan, i);
 		x->idx = i;
 		WRITE_ONCE(results[i], SYZX_NOT_RETURNED);
 		syzp_prepare(plan, i, &x->c, x->args, data, res_val, res_set);
@@ -125,6 +169,7 @@ void syzx_main(void *arg)
 		while (!x->c.async && i + 1 < n && !smp_load_acquire(done_word(i)))
 			sim_sys_futex_wait(done_word(i), 0);
 	}
+	events_before(plan, n);
 }
 
 long syzx_result(unsigned int i)

@@ -65,9 +65,23 @@ struct syzp_call {
 	int cpu;			/* the thread's CPU, or -1 */
 };
 
+/* # hvsim: hot-add/hot-remove slot K [anytime], before call @before_call. */
+enum syzp_event_kind { SYZP_HOT_ADD, SYZP_HOT_REMOVE };
+
+#define SYZP_MAX_EVENTS		32
+
+struct syzp_event {
+	enum syzp_event_kind kind;
+	unsigned int slot;
+	unsigned int before_call;	/* ncalls: after the last */
+	bool anytime;			/* the program does not wait for it */
+};
+
 struct syzp_plan {
 	const struct syzp_call *calls;
 	unsigned int ncalls;
+	const struct syzp_event *events;
+	unsigned int nevents;
 	unsigned int nres;		/* resources r0 .. nres-1 */
 	uint64_t data_end;		/* the highest data-area offset used, exclusive */
 };
@@ -83,6 +97,8 @@ struct syzp_plan {
  * @args.
  */
 unsigned int syzp_ncalls(const struct syzp_plan *plan);
+unsigned int syzp_nevents(const struct syzp_plan *plan);
+void syzp_event_get(const struct syzp_plan *plan, unsigned int e, struct syzp_event *out);
 void syzp_prepare(const struct syzp_plan *plan, unsigned int i, struct syzp_call *copy,
 		  uint64_t *args, uint8_t *data, const uint64_t *res_val, const bool *res_set);
 
@@ -92,6 +108,15 @@ void syzp_prepare(const struct syzp_plan *plan, unsigned int i, struct syzp_call
  * unless it is async; the program's end kills what still runs.
  */
 void syzx_main(void *arg);
+
+/*
+ * The hot-plug driver, a kernel task's entry (@arg: the plan): each event
+ * in turn, once the program reaches it, as add_cpu()/remove_cpu() (what
+ * writing a CPU's sysfs "online" file does).
+ */
+void syzx_hotplug(void *arg);
+/* After a run: event @e's add_cpu()/remove_cpu() result, or 1 if it never ran. */
+long syzx_event_result(unsigned int e);
 
 /* After a run: call @i's last result (-errno, or what it returned), or 1 if it never returned. */
 long syzx_result(unsigned int i);

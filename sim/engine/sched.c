@@ -379,6 +379,26 @@ void machine_catch_up(struct machine *m, struct cpu *c)
 		c->cycles = m->cur_cpu->cycles;
 }
 
+/*
+ * A task woken onto a CPU whose current task spins parked would wait for
+ * the spinner's memory to change, which may be never (the spinner waits
+ * for the woken task, say). On Linux the scheduler tick would let it run:
+ * here the spinner goes round its loop once more, and parks again through
+ * park_yield(), which gives the CPU to the woken task. No happens-before
+ * edge: the spinner learns nothing from the waker.
+ */
+static void tick_parked(struct machine *m, struct cpu *c, const struct task *woken)
+{
+	struct task *cur = c->cur;
+
+	if (!cur || cur == woken || cur->state != TASK_PARKED || !task_preemptible(m, cur))
+		return;
+	m->nparked--;
+	cur->state = TASK_RUNNABLE;
+	cur->wait_obj = NULL;
+	machine_catch_up(m, c);
+}
+
 void machine_wake(struct machine *m, struct task *t)
 {
 	switch (t->state) {
@@ -400,6 +420,7 @@ void machine_wake(struct machine *m, struct task *t)
 		/* The kernel places it (maybe on another CPU) and wakes an idle CPU for it. */
 		if (m->hooks->woken)
 			m->hooks->woken(m, t);
+		tick_parked(m, &m->cpus[t->cpu], t);
 		break;
 	default:
 		return;
