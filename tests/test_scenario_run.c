@@ -70,18 +70,46 @@ Test(scenario_run, seed004_pre_fix_reproduces_and_its_token_replays_it, .timeout
 	scn_free(s);
 }
 
-Test(scenario_run, seed004_fixed_is_clean, .timeout = 300)
+/* @r explored under @strategy for @budget schedules finds a failure titled @title. */
+static void expect_found(struct scn_runner *r, const char *strategy, uint64_t budget,
+			 const char *title, const char *in_reports)
 {
-	struct scn *s = load(APICV);
-	struct scn_runner *r = runner(s, "fixed");
-	struct sim_explore_opts o = { .strategy = "pct:3", .seed = 1, .budget = 2000 };
+	struct sim_explore_opts o = { .strategy = strategy, .seed = 1, .budget = budget };
+	struct sim_result res;
+	char err[256], got[256];
+
+	cr_assert_eq(sim_explore(scn_runner_program(r), &o, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(res.failures, 1, "%s: not found in %llu schedules", strategy,
+		     (unsigned long long)res.schedules);
+	scn_title(&res, got, sizeof(got));
+	cr_expect_str_eq(got, title);
+	if (in_reports)
+		cr_expect(res.reports && strstr(res.reports, in_reports), "%s",
+			  res.reports ? res.reports : "");
+	sim_result_release(&res);
+}
+
+/* ... and clean for all of @budget schedules. */
+static void expect_clean(struct scn_runner *r, const char *strategy, uint64_t budget)
+{
+	struct sim_explore_opts o = { .strategy = strategy, .seed = 1, .budget = budget };
 	struct sim_result res;
 	char err[256];
 
 	cr_assert_eq(sim_explore(scn_runner_program(r), &o, &res, err, sizeof(err)), 0, "%s", err);
-	cr_expect_eq(res.failures, 0, "%s\n%s", res.message, res.reports ? res.reports : "");
-	cr_expect_eq(res.schedules, 2000);
+	cr_expect_eq(res.failures, 0, "%s: %s\n%s", strategy, res.message,
+		     res.reports ? res.reports : "");
+	cr_expect(res.schedules == budget || res.exhausted, "%s: %llu schedules", strategy,
+		  (unsigned long long)res.schedules);
 	sim_result_release(&res);
+}
+
+Test(scenario_run, seed004_fixed_is_clean, .timeout = 300)
+{
+	struct scn *s = load(APICV);
+	struct scn_runner *r = runner(s, "fixed");
+
+	expect_clean(r, "pct:3", 2000);
 	scn_runner_free(r);
 	scn_free(s);
 }
@@ -98,20 +126,10 @@ Test(scenario_run, seed003_kick_races_with_vcpu_load_before_the_fix, .timeout = 
 	struct scn *s = load(KICK);
 	struct scn_runner *pre = runner_of(s, "kick-vcpu-cpu.scn", "pre-fix");
 	struct scn_runner *fixed = runner_of(s, "kick-vcpu-cpu.scn", "fixed");
-	struct sim_explore_opts o = { .strategy = "pct:3", .seed = 1, .budget = 2000 };
-	struct sim_result res;
-	char err[256], title[256];
 
-	cr_assert_eq(sim_explore(scn_runner_program(pre), &o, &res, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(res.failures, 1);
-	scn_title(&res, title, sizeof(title));
-	cr_expect_str_eq(title, "KCSAN: data-race in kvm_arch_vcpu_load / kvm_vcpu_kick");
-	sim_result_release(&res);
-	cr_assert_eq(sim_explore(scn_runner_program(fixed), &o, &res, err, sizeof(err)), 0, "%s",
-		     err);
-	cr_expect_eq(res.failures, 0, "%s\n%s", res.message, res.reports ? res.reports : "");
-	cr_expect_eq(res.schedules, 2000);
-	sim_result_release(&res);
+	expect_found(pre, "pct:3", 2000, "KCSAN: data-race in kvm_arch_vcpu_load / kvm_vcpu_kick",
+		     NULL);
+	expect_clean(fixed, "pct:3", 2000);
 	scn_runner_free(pre);
 	scn_runner_free(fixed);
 	scn_free(s);
@@ -127,25 +145,33 @@ Test(scenario_run, seed000_hot_add_escapes_the_check_without_the_lock, .timeout 
 	struct scn *s = load(HOTPLUG);
 	struct scn_runner *pre = runner_of(s, "hotplug-compat.scn", "no-lock");
 	struct scn_runner *fixed = runner_of(s, "hotplug-compat.scn", "fixed");
-	struct sim_explore_opts o = { .strategy = "pct:3", .seed = 1, .budget = 2000 };
-	struct sim_result res;
-	char err[256], title[256];
 
-	cr_assert_eq(sim_explore(scn_runner_program(pre), &o, &res, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(res.failures, 1);
-	scn_title(&res, title, sizeof(title));
-	cr_expect_str_eq(title, "general protection fault in vmx_hardware_enable");
-	cr_expect(res.reports && strstr(res.reports, "hardware_enable_nolock"), "%s",
-		  res.reports ? res.reports : "");
-	sim_result_release(&res);
-	o.strategy = "dfs:2";
-	o.budget = 5000;
-	cr_assert_eq(sim_explore(scn_runner_program(fixed), &o, &res, err, sizeof(err)), 0, "%s",
-		     err);
-	cr_expect_eq(res.failures, 0, "%s\n%s", res.message, res.reports ? res.reports : "");
+	expect_found(pre, "pct:3", 2000, "general protection fault in vmx_hardware_enable",
+		     "hardware_enable_nolock");
+	expect_clean(fixed, "dfs:2", 5000);
 	cr_expect_neq(scn_runner_event_result(fixed, 0), 0, "the CPU is refused");
 	cr_expect_geq(scn_runner_call_result(fixed, 1), 0, "the VM is created");
-	sim_result_release(&res);
+	scn_runner_free(pre);
+	scn_runner_free(fixed);
+	scn_free(s);
+}
+
+/*
+ * Seed 001 as a scenario: the failing VM creation's error path, with
+ * another VM's life and a pending hot-add. Pre-fix, lockdep's "lock held
+ * when returning to user space" first under pct:3 (and a deadlock under
+ * random); fixed, clean, the failing creation gets -ENOMEM.
+ */
+Test(scenario_run, seed001_error_path_leaks_the_hotplug_lock_before_the_fix, .timeout = 300)
+{
+	struct scn *s = load(HVSIM_SCENARIOS_DIR "/vm-create-error-path.scn");
+	struct scn_runner *pre = runner_of(s, "vm-create-error-path.scn", "pre-fix");
+	struct scn_runner *fixed = runner_of(s, "vm-create-error-path.scn", "fixed");
+
+	expect_found(pre, "pct:3", 500, "WARNING: lock held when returning to user space!", NULL);
+	expect_found(pre, "random", 500, "INFO: deadlock: 1 task blocked and nothing can run", NULL);
+	expect_clean(fixed, "pct:3", 500);
+	cr_expect_eq(scn_runner_call_result(fixed, 1), -ENOMEM);
 	scn_runner_free(pre);
 	scn_runner_free(fixed);
 	scn_free(s);
