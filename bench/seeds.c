@@ -130,8 +130,9 @@ static void proof_progress(const struct sim_result *r, void *arg)
 	if (now < *next)
 		return;
 	*next = now + 60;
-	fprintf(stderr, "hvsim-bench: ... %" PRIu64 " schedules, %" PRIu64 " abandoned\n",
-		r->schedules, r->abandoned);
+	fprintf(stderr, "hvsim-bench: ... %" PRIu64 " schedules, %" PRIu64 " abandoned; round %u,"
+		" backtracked up to node %u of its first path's %u\n",
+		r->schedules, r->abandoned, r->search_round, r->search_node, r->search_path);
 }
 
 /* One exploration: its result, and the host time it took (@max_seconds: 0, none). */

@@ -246,6 +246,9 @@ int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
 			}
 			if (o->progress && now - last_progress >= 1.0) {
 				last_progress = now;
+				r->restarts = strategy_restarts(s);
+				strategy_position(s, &r->search_round, &r->search_node,
+						  &r->search_path);
 				o->progress(r, o->progress_arg);
 			}
 		}
@@ -279,6 +282,7 @@ int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
 	if (!reported && r->schedules)
 		ret = report_run(r, m, p, s->spec, o->trace_every_run);
 	r->restarts = strategy_restarts(s);
+	strategy_position(s, &r->search_round, &r->search_node, &r->search_path);
 out:
 	kmachine_destroy(m);
 	strategy_destroy(s);

@@ -147,6 +147,10 @@ Test(strategies, dfs_reaches_every_sequentially_consistent_outcome, .timeout = 3
 	cr_expect_gt(s.outcomes[1], 0, "(0, 1) never reached");
 	cr_expect_gt(s.outcomes[2], 0, "(1, 0) never reached");
 	cr_expect_gt(s.outcomes[3], 0, "(1, 1) never reached");
+	/* Where the search ended: its last round, backtracked up its first path. */
+	cr_expect_eq(r.search_round, 2);
+	cr_expect_gt(r.search_path, 0);
+	cr_expect_lt(r.search_node, r.search_path);
 	sim_result_release(&r);
 }
 

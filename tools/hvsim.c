@@ -777,8 +777,12 @@ static void scn_progress(const struct sim_result *r, void *arg)
 	if (now < pr->next)
 		return;
 	pr->next = now + 1;
-	fprintf(stderr, "\r%" PRIu64 " schedules, %.0f/s, %.0f s, %" PRIu64 " failures ",
+	fprintf(stderr, "\r%" PRIu64 " schedules, %.0f/s, %.0f s, %" PRIu64 " failures",
 		r->schedules, r->schedules / (now - pr->start + 1e-9), now - pr->start, r->failures);
+	if (r->search_path)
+		fprintf(stderr, "; round %u, node %u of %u", r->search_round, r->search_node,
+			r->search_path);
+	fprintf(stderr, " ");
 }
 
 /* run and explore: one schedule, or many. */

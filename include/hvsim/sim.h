@@ -198,7 +198,16 @@ struct sim_result {
 	uint64_t schedules;		/* schedules run */
 	uint64_t failures;		/* failing schedules (keep_going) */
 	uint64_t abandoned;		/* dfs: runs cut short as redundant */
-	uint64_t restarts;		/* dfs: restarts after discovering shared memory */
+	uint64_t restarts;		/* dfs: passes repeated for the shared memory they found */
+	/*
+	 * dfs: where the search is. Its round (the preemption bound it is at),
+	 * and how far backtracking has come up the first path of the round's
+	 * pass: its node search_node of search_path (it starts at the end of
+	 * the path and is done at node 0). Not linear in time: a measure of
+	 * progress for long proofs, not an estimate.
+	 */
+	unsigned int search_round;
+	uint32_t search_node, search_path;
 	bool exhausted;			/* the strategy covered its whole space */
 	bool timed_out;			/* stopped by max_seconds */
 	uint64_t steps;			/* steps of the reported run */

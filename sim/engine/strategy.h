@@ -39,6 +39,9 @@ struct strategy_ops {
 	uint32_t (*jitter)(const struct strategy *s);
 	/* Optional: restarts of the search so far (dfs); else 0. */
 	uint64_t (*restarts)(const struct strategy *s);
+	/* Optional: where a systematic search is (dfs; sim_result.search_*). */
+	void (*position)(const struct strategy *s, unsigned int *round, uint32_t *node,
+			 uint32_t *path);
 	/* Optional: sees every op as it is performed (dfs learns shared memory). */
 	void (*observe)(struct strategy *s, struct machine *m, const struct task *t,
 			const struct sim_op *op);
@@ -71,6 +74,15 @@ static inline uint32_t strategy_jitter(const struct strategy *s)
 static inline uint64_t strategy_restarts(const struct strategy *s)
 {
 	return s->ops->restarts ? s->ops->restarts(s) : 0;
+}
+
+static inline void strategy_position(const struct strategy *s, unsigned int *round,
+				     uint32_t *node, uint32_t *path)
+{
+	*round = 0;
+	*node = *path = 0;
+	if (s->ops->position)
+		s->ops->position(s, round, node, path);
 }
 
 /* Create a strategy from "name[:arg]". -EINVAL with a message. */

@@ -79,6 +79,9 @@ struct dfs {
 	/* The task each sleeping CPU ran when it fell asleep. */
 	const struct task *sleep_task[64];
 	bool learned;			/* the table has news the frozen copy lacks */
+	/* Progress: the pass's first path, and the shallowest node backtracked to. */
+	uint32_t first_path, frontier;
+	bool pass_started;
 	uint64_t restarts;		/* passes repeated for what they learned */
 	struct dfs_granule *table;	/* open addressing, power-of-two size */
 	size_t tsize, tused;
@@ -379,6 +382,7 @@ static bool dfs_begin_run(struct strategy *s, struct machine *m, uint64_t index)
 		} else {
 			d->cur++;
 		}
+		d->pass_started = false;
 	}
 	d->depth = 0;
 	d->sleep = 0;
@@ -551,7 +555,23 @@ static void dfs_end_run(struct strategy *s, struct machine *m, enum sim_outcome 
 	/* Nodes past the prefix that this run did not reach are stale. */
 	if (d->depth < d->nnodes)
 		d->nnodes = d->depth;
+	if (!d->pass_started) {
+		d->pass_started = true;
+		d->first_path = d->frontier = d->nnodes;
+	}
 	dfs_backtrack(d);
+	if (d->prefix && d->prefix - 1 < d->frontier)
+		d->frontier = d->prefix - 1;
+}
+
+static void dfs_position(const struct strategy *s, unsigned int *round, uint32_t *node,
+			 uint32_t *path)
+{
+	const struct dfs *d = (const struct dfs *)s;
+
+	*round = d->cur;
+	*node = d->frontier;
+	*path = d->first_path;
 }
 
 static uint64_t dfs_restarts(const struct strategy *s)
@@ -568,5 +588,6 @@ const struct strategy_ops strategy_dfs = {
 	.choose = dfs_choose,
 	.end_run = dfs_end_run,
 	.restarts = dfs_restarts,
+	.position = dfs_position,
 	.observe = dfs_observe,
 };
