@@ -23,6 +23,8 @@
  * instrumented code has none.
  */
 extern char __start_hvsim_data[] __attribute__((weak));
+/* The end of the executable's image (the linker's). */
+extern char _end[];
 extern char __stop_hvsim_data[] __attribute__((weak));
 extern char __start_hvsim_bss[] __attribute__((weak));
 extern char __stop_hvsim_bss[] __attribute__((weak));
@@ -162,6 +164,10 @@ uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr)
 		if (m->tasks[i].stack && addr >= lo && addr < lo + m->tasks[i].ctx.stack_size)
 			return 0xffffc90000000000ULL + ((uintptr_t)i << 24) + (addr - lo);
 	}
+	/* The binary's text and read-only data (a function pointer, a string): kernel text. */
+	if (m->image_base && addr >= m->image_base && addr < (uintptr_t)_end &&
+	    addr - m->image_base < 0x1000000)
+		return 0xffffffff81000000ULL + (addr - m->image_base);
 	return addr;
 }
 

@@ -87,6 +87,13 @@ struct task *machine_spawn(struct machine *m, unsigned int cpu, const char *name
 	t->stack = ctx_stack_get(&m->pool);
 	if (!t->stack)
 		return NULL;
+	/*
+	 * A traced run records the old value of every write: the stack's
+	 * leftovers from earlier runs and from the host would differ from
+	 * process to process, so a traced run starts its stacks zeroed.
+	 */
+	if (m->tracing)
+		memset(t->stack->lo, 0, t->stack->size);
 	t->id = m->ntasks++;
 	t->pid = kind == TASK_KIND_IDLE ? 0 : ++m->next_pid;
 	t->cpu = cpu;
