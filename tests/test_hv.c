@@ -330,8 +330,8 @@ ParameterizedTest(struct s000 *s, hv, seed000_without_the_lock_a_kaby_lake_goes_
 Test(hv, seed000_fixed_refuses_the_cpu_in_every_schedule, .timeout = 600)
 {
 	struct hvcase c = hotplug_case(NOVMX_SLOT, V_FIXED, 0, 0);
-	/* 69,877 schedules when this was written (docs/hv.md): the cap leaves room. */
-	struct sim_result r = hvrun(&c, "dfs:2", 200000);
+	/* 4,112 schedules when this was written (docs/hv.md): the cap leaves room. */
+	struct sim_result r = hvrun(&c, "dfs:2", 50000);
 
 	cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
 	cr_expect(r.exhausted, "dfs:2 stopped after %llu schedules",

@@ -129,16 +129,19 @@ unsigned int nr_cpu_ids_get(void);
 	for ((cpu) = 0; (cpu) < nr_cpu_ids; (cpu)++)
 
 /*
- * Per-CPU variables: one slot per possible CPU, each in its own cache line
- * as each CPU's copy is in its own per-CPU area in Linux, so two CPUs'
- * copies never share memory (dfs would otherwise see every CPU's flag in
- * a bool array as one shared word). A variable is declared in one file
- * only (DEFINE_PER_CPU); DECLARE_PER_CPU names it for another file.
+ * Per-CPU variables: one slot per possible CPU, each in its own 8-byte
+ * words, as each CPU's copy is in its own per-CPU area in Linux, so two
+ * CPUs' copies never share a word (dfs, which learns sharing per 8 bytes,
+ * would otherwise see every CPU's flag in a bool array as one shared
+ * word). Not a cache line each: the instrumented data is copied back at
+ * every run's start, and 64 CPUs' lines of every variable cost the
+ * schedules per second. A variable is declared in one file only
+ * (DEFINE_PER_CPU); DECLARE_PER_CPU names it for another file.
  */
-#define SMP_CACHE_BYTES			64
+#define PER_CPU_SLOT_ALIGN		8
 #define DEFINE_PER_CPU(type, name)					\
 	struct percpu_##name {						\
-		__typeof__(type) v __attribute__((aligned(SMP_CACHE_BYTES))); \
+		__typeof__(type) v __attribute__((aligned(PER_CPU_SLOT_ALIGN))); \
 	} name[NR_CPUS]
 #define DECLARE_PER_CPU(type, name)	extern struct percpu_##name name[NR_CPUS]
 #define per_cpu(name, cpu)		((name)[(cpu)].v)
