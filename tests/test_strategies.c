@@ -180,6 +180,32 @@ Test(strategies, dfs_does_not_branch_on_private_memory, .timeout = 30)
 	sim_result_release(&r);
 }
 
+static void private_lock_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	for (unsigned int i = 0; i < 2; i++)
+		sim_spawn(m, i, "locker", prog_private_lock_task, (void *)(uintptr_t)i);
+}
+
+/*
+ * A mutex only one task uses, and kfree(NULL), are no decision points
+ * (their scopes: the object, nothing): 128 primitives per task, yet only
+ * the tasks' starts are left to order. Were every primitive a decision
+ * point, dfs:2 would run thousands of schedules here.
+ */
+Test(strategies, dfs_does_not_branch_on_primitives_no_other_task_uses, .timeout = 30)
+{
+	struct sim_program p = { "private-lock", 2, private_lock_setup, NULL, NULL,
+				 SIM_DETECT_LOCKDEP, 0, NULL };
+	struct sim_explore_opts o = { .strategy = "dfs:2" };
+	struct sim_result r = harness_explore(&p, &o);
+
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect(r.exhausted);
+	cr_expect_leq(r.schedules, 20, "%lu schedules", (unsigned long)r.schedules);
+	sim_result_release(&r);
+}
+
 Test(strategies, pct_uses_its_depth, .timeout = 30)
 {
 	/* pct:1 never preempts: like dfs:0 it cannot lose the update. */

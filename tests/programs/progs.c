@@ -104,6 +104,20 @@ void prog_sb_result(int *r0, int *r1)
 
 static unsigned long private_buf[4][128];
 
+static DEFINE_MUTEX(private_lock0);
+static DEFINE_MUTEX(private_lock1);
+
+void prog_private_lock_task(void *arg)
+{
+	struct mutex *mu = arg ? &private_lock1 : &private_lock0;
+
+	for (int i = 0; i < 32; i++) {
+		mutex_lock(mu);
+		kfree(NULL);
+		mutex_unlock(mu);
+	}
+}
+
 void prog_private_task(void *arg)
 {
 	unsigned int id = (unsigned int)(uintptr_t)arg;

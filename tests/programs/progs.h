@@ -29,6 +29,8 @@ void prog_sb_result(int *r0, int *r1);
 
 /* Many accesses with no sharing: dfs must need one schedule. */
 void prog_private_task(void *arg);
+/* Task @arg (0 or 1) takes its own mutex and kfree()s NULL, 32 times each: no sharing. */
+void prog_private_lock_task(void *arg);
 
 /* Touches a stack array and a deep call chain (context-switch sanity). */
 void prog_stack_task(void *arg);
