@@ -268,6 +268,21 @@ int sim_explore(const struct sim_program *p, const struct sim_explore_opts *o,
 			r->abandoned++;
 		if (!sim_outcome_is_failure(out))
 			continue;
+		if (o->accept) {
+			struct sim_result run;
+			bool ok;
+
+			memset(&run, 0, sizeof(run));
+			ret = report_run(&run, m, p, s->spec, o->trace_every_run);
+			ok = !ret && o->accept(&run, o->accept_arg);
+			sim_result_release(&run);
+			if (ret)
+				goto out;
+			if (!ok) {
+				r->refused++;
+				continue;
+			}
+		}
 		r->failures++;
 		if (!reported) {
 			ret = report_run(r, m, p, s->spec, o->trace_every_run);

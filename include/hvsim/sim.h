@@ -187,6 +187,15 @@ struct sim_explore_opts {
 	 * failure's token replays it anywhere). Benchmarks, `explore --time`.
 	 */
 	double max_seconds;
+	/*
+	 * Which failures count (NULL: every one): called with each failing
+	 * run as the result would report it (outcome, reports, token); a run
+	 * it refuses is counted as a failure but does not stop the search nor
+	 * become the reported run. `minimize` and the benchmarks ask for one
+	 * title, not the first failure of any kind.
+	 */
+	bool (*accept)(const struct sim_result *run, void *arg);
+	void *accept_arg;
 	/* Called about once a second of host time with the counts so far (NULL: never). */
 	void (*progress)(const struct sim_result *so_far, void *arg);
 	void *progress_arg;
@@ -196,7 +205,8 @@ struct sim_explore_opts {
 struct sim_result {
 	enum sim_outcome outcome;	/* of the reported run */
 	uint64_t schedules;		/* schedules run */
-	uint64_t failures;		/* failing schedules (keep_going) */
+	uint64_t failures;		/* failing schedules (keep_going) that opts.accept took */
+	uint64_t refused;		/* failing schedules opts.accept refused */
 	uint64_t abandoned;		/* dfs: runs cut short as redundant */
 	uint64_t restarts;		/* dfs: passes repeated for the shared memory they found */
 	/*
