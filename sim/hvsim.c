@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "hvsim/sim.h"
+#include "engine/bug.h"
 #include "engine/buildid.h"
 #include "engine/machine.h"
 #include "engine/strategy.h"
@@ -142,6 +143,7 @@ static int report_run(struct sim_result *r, const struct machine *m,
 	r->outcome = m->outcome;
 	r->steps = m->step;
 	r->preemptions = m->preemptions;
+	r->fail_step = m->nreports ? m->first_report_step : m->step;
 	snprintf(r->message, sizeof(r->message), "%s", m->message);
 	free(r->token);
 	r->token = make_token(m, p, spec);
@@ -306,50 +308,112 @@ out:
 	return ret;
 }
 
-int sim_replay(const struct sim_program *p, const char *token, bool trace,
-	       uint64_t max_steps, struct sim_result *r, char *err, size_t errlen)
+/* A token opened for replaying: its decoded form, the machine, the jitter. */
+struct opened {
+	struct sim_token t;
+	struct machine *m;
+	uint32_t jitter;	/* of the strategy that found the run */
+};
+
+static void token_close(struct opened *o)
+{
+	kmachine_destroy(o->m);
+	token_release(&o->t);
+	o->m = NULL;
+}
+
+/*
+ * Decode @token for @p, check it belongs to this build and program, and
+ * build the machine with the run's budgets. -EINVAL (malformed, another
+ * format), -ESTALE (another build or program), with a message.
+ */
+static int token_open(const struct sim_program *p, const char *token, struct opened *o,
+		      char *err, size_t errlen)
 {
 	uint8_t fp[TOKEN_FINGERPRINT_LEN];
-	struct sim_token t;
-	struct strategy *orig = NULL, *s = NULL;
-	struct machine *m = NULL;
-	bool exhausted;
+	struct strategy *orig;
 	int ret;
 
-	memset(r, 0, sizeof(*r));
-	ret = token_decode(token, &t, err, errlen);
+	memset(o, 0, sizeof(*o));
+	ret = token_decode(token, &o->t, err, errlen);
 	if (ret)
 		return ret;
 	fingerprint(p, fp);
-	if (memcmp(fp, t.fingerprint, TOKEN_FINGERPRINT_LEN)) {
+	if (memcmp(fp, o->t.fingerprint, TOKEN_FINGERPRINT_LEN)) {
 		snprintf(err, errlen,
 			 "schedule token: made by another build of hvsim or for a program other than %s; replay it with the binary and program that printed it",
 			 p->name);
-		ret = -ESTALE;
-		goto out;
+		token_release(&o->t);
+		return -ESTALE;
 	}
 	/* The finding strategy's parameters (jitter) shape the run's timing. */
-	ret = strategy_create(t.strategy, &orig, err, errlen);
-	if (ret)
-		goto out;
-	ret = strategy_replay_create(&s, t.log, t.len, strategy_jitter(orig));
-	if (ret)
-		goto out;
-	m = program_machine(p, err, errlen, &ret);
-	if (!m)
-		goto out;
+	ret = strategy_create(o->t.strategy, &orig, err, errlen);
+	if (ret) {
+		token_release(&o->t);
+		return ret;
+	}
+	o->jitter = strategy_jitter(orig);
+	strategy_destroy(orig);
+	o->m = program_machine(p, err, errlen, &ret);
+	if (!o->m) {
+		token_release(&o->t);
+		return ret;
+	}
 	/* The run the token names has its budgets: another one is another run. */
-	set_budgets(m, t.budget.max_steps, t.budget.max_cycles);
-	if (max_steps && max_steps != m->max_steps) {
+	set_budgets(o->m, o->t.budget.max_steps, o->t.budget.max_cycles);
+	return 0;
+}
+
+/*
+ * Replay decision log @log (@len entries) of opened token @o, entry @by_cpu
+ * naming a CPU (UINT32_MAX: none); with @notes, the replay keeps its notes.
+ * The replay strategy is left in *@sp for the caller to read and destroy.
+ */
+static int replay_log(const struct sim_program *p, struct opened *o,
+		      const struct sim_decision_rec *log, uint32_t len, uint32_t by_cpu,
+		      bool notes, bool trace, struct strategy **sp)
+{
+	struct strategy *s;
+	bool exhausted;
+	int ret;
+
+	*sp = NULL;
+	ret = strategy_replay_create(&s, log, len, o->jitter);
+	if (ret)
+		return ret;
+	ret = strategy_replay_edit(s, by_cpu, notes);
+	if (ret) {
+		strategy_destroy(s);
+		return ret;
+	}
+	if (trace)
+		trace_begin_run(o->m, p, o->t.strategy, o->t.seed);
+	machine_run(o->m, p, s, 0, o->t.seed, o->jitter, trace, &exhausted, boot_of(p));
+	*sp = s;
+	return 0;
+}
+
+int sim_replay(const struct sim_program *p, const char *token, bool trace,
+	       uint64_t max_steps, struct sim_result *r, char *err, size_t errlen)
+{
+	struct strategy *s = NULL;
+	struct opened o;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = token_open(p, token, &o, err, errlen);
+	if (ret)
+		return ret;
+	if (max_steps && max_steps != o.m->max_steps) {
 		snprintf(err, errlen,
 			 "schedule token: its run has a step budget of %llu (--max-steps); replaying it with %llu would be another run: leave --max-steps out",
-			 (unsigned long long)m->max_steps, (unsigned long long)max_steps);
+			 (unsigned long long)o.m->max_steps, (unsigned long long)max_steps);
 		ret = -EINVAL;
 		goto out;
 	}
-	if (trace)
-		trace_begin_run(m, p, t.strategy, t.seed);
-	machine_run(m, p, s, 0, t.seed, strategy_jitter(orig), trace, &exhausted, boot_of(p));
+	ret = replay_log(p, &o, o.t.log, o.t.len, UINT32_MAX, false, trace, &s);
+	if (ret)
+		goto oom;
 	if (strategy_replay_diverged(s)) {
 		snprintf(err, errlen,
 			 "schedule token: does not fit program %s (its decisions did not apply)",
@@ -358,17 +422,283 @@ int sim_replay(const struct sim_program *p, const char *token, bool trace,
 		goto out;
 	}
 	r->schedules = 1;
-	r->total_steps = r->max_run_steps = m->step;
-	if (m->outcome == SIM_ABANDONED)
+	r->total_steps = r->max_run_steps = o.m->step;
+	if (o.m->outcome == SIM_ABANDONED)
 		r->abandoned = 1;
-	ret = report_run(r, m, p, t.strategy, trace);
-	if (sim_outcome_is_failure(m->outcome))
+	ret = report_run(r, o.m, p, o.t.strategy, trace);
+	if (sim_outcome_is_failure(o.m->outcome))
 		r->failures = 1;
+oom:
+	if (ret)
+		snprintf(err, errlen, "out of memory");
 out:
-	kmachine_destroy(m);
 	strategy_destroy(s);
-	strategy_destroy(orig);
-	token_release(&t);
+	token_close(&o);
+	return ret;
+}
+
+/* Did the run just ended on @o fail in the way @same accepts? */
+static int run_same(const struct sim_program *p, struct opened *o,
+		    bool (*same)(const struct sim_result *, void *), void *arg, bool *ok)
+{
+	struct sim_result run;
+	int ret;
+
+	*ok = false;
+	if (!sim_outcome_is_failure(o->m->outcome))
+		return 0;
+	memset(&run, 0, sizeof(run));
+	ret = report_run(&run, o->m, p, o->t.strategy, false);
+	if (!ret)
+		*ok = !same || same(&run, arg);
+	sim_result_release(&run);
+	return ret;
+}
+
+/* One edited replay: does it fail the same way? */
+static int try_log(const struct sim_program *p, struct opened *o,
+		   const struct sim_decision_rec *log, uint32_t len, uint32_t by_cpu, bool notes,
+		   bool (*same)(const struct sim_result *, void *), void *arg,
+		   struct strategy **sp, bool *ok)
+{
+	int ret;
+
+	*sp = NULL;
+	ret = replay_log(p, o, log, len, by_cpu, notes, false, sp);
+	if (!ret)
+		ret = run_same(p, o, same, arg, ok);
+	return ret;
+}
+
+/* The run the token names must fail the same way, or there is nothing to take apart. */
+static int check_failing(const struct sim_program *p, struct opened *o,
+			 bool (*same)(const struct sim_result *, void *), void *arg,
+			 char *err, size_t errlen)
+{
+	struct strategy *s;
+	bool ok;
+	int ret = try_log(p, o, o->t.log, o->t.len, UINT32_MAX, false, same, arg, &s, &ok);
+
+	if (!ret && strategy_replay_diverged(s)) {
+		snprintf(err, errlen,
+			 "schedule token: does not fit program %s (its decisions did not apply)",
+			 p->name);
+		ret = -EINVAL;
+	} else if (!ret && !ok) {
+		snprintf(err, errlen, "schedule token: its run does not fail%s",
+			 sim_outcome_is_failure(o->m->outcome) ? " with the title asked for" : "");
+		ret = -EINVAL;
+	} else if (ret) {
+		snprintf(err, errlen, "out of memory");
+	}
+	strategy_destroy(s);
+	return ret;
+}
+
+/*
+ * Move entry @i of @o's log to @step and replay (a SCHED entry holds the
+ * CPU it switches to, in place of its answer): whether it still applies
+ * there, costs a preemption on @from, and the run fails the same way; and
+ * @from's clock when it was decided.
+ */
+static int try_move(const struct sim_program *p, struct opened *o, struct sim_decision_rec *log,
+		    uint32_t i, uint64_t step, unsigned int from,
+		    bool (*same)(const struct sim_result *, void *), void *arg,
+		    bool *ok, uint64_t *cycles)
+{
+	const struct replay_note *n;
+	struct strategy *s;
+	int ret;
+
+	log[i].step = step;
+	ret = try_log(p, o, log, o->t.len,
+		      log[i].ordinal % SIM_CHOICE_SLOTS == SIM_CHOICE_SCHED ? i : UINT32_MAX, true,
+		      same, arg, &s, ok);
+	if (ret)
+		return ret;
+	n = &strategy_replay_notes(s)[i];
+	if (!n->applied || !n->preempt || n->cur != from)
+		*ok = false;
+	*cycles = n->cycles;
+	strategy_destroy(s);
+	return 0;
+}
+
+/* What a decisive decision of each kind did, for sim_window.what. */
+static const char *const choice_what[SIM_NR_CHOICES] = {
+	[SIM_CHOICE_SCHED] = "preemption",
+	[SIM_CHOICE_PREEMPT] = "task switch",
+	[SIM_CHOICE_MIGRATE] = "migration",
+	[SIM_CHOICE_FAIL] = "injected failure",
+	[SIM_CHOICE_GUEST] = "guest run length",
+	[SIM_CHOICE_IRQ] = "IPI held back",
+};
+
+int sim_window(const struct sim_program *p, const char *token, uint64_t limit,
+	       bool (*same)(const struct sim_result *run, void *arg), void *arg,
+	       struct sim_window *w, char *err, size_t errlen)
+{
+	struct sim_decision_rec *log = NULL;
+	struct strategy *s = NULL;
+	const struct replay_note *n;
+	struct opened o;
+	uint64_t lo, hi, c, fail;
+	bool sched;
+	uint32_t i;
+	bool ok;
+	int ret;
+
+	memset(w, 0, sizeof(*w));
+	ret = token_open(p, token, &o, err, errlen);
+	if (ret)
+		return ret;
+	ret = check_failing(p, &o, same, arg, err, errlen);
+	if (ret)
+		goto out;
+	log = malloc((o.t.len ? o.t.len : 1) * sizeof(*log));
+	if (!log) {
+		ret = -ENOMEM;
+		goto oom;
+	}
+	/* The decisive preemption: the last decision that took a CPU from a task that could go on. */
+	ret = replay_log(p, &o, o.t.log, o.t.len, UINT32_MAX, true, false, &s);
+	if (ret)
+		goto oom;
+	n = strategy_replay_notes(s);
+	fail = o.m->nreports ? o.m->first_report_step : o.m->step;
+	for (i = o.t.len; i-- > 0;)
+		if (n[i].applied && n[i].preempt && o.t.log[i].step < fail)
+			break;
+	w->runs = 2;
+	if (i == UINT32_MAX)
+		goto out;	/* no preemption: nothing to move */
+	w->found = true;
+	w->step = o.t.log[i].step;
+	sched = n[i].kind == SIM_CHOICE_SCHED;
+	snprintf(w->what, sizeof(w->what), "%s", choice_what[n[i].kind]);
+	w->from_cpu = n[i].cur;
+	w->to_cpu = n[i].cpu;
+	w->cycle = n[i].cycles;
+	strategy_destroy(s);
+	s = NULL;
+	/* It may move between its neighbours, not past them. */
+	lo = i ? o.t.log[i - 1].step : 0;
+	hi = i + 1 < o.t.len ? o.t.log[i + 1].step : UINT64_MAX;
+	if (hi > fail)
+		hi = fail;	/* a preemption after the failure is no cause of it */
+	memcpy(log, o.t.log, o.t.len * sizeof(*log));
+	if (sched)
+		log[i].value = w->to_cpu;
+	for (uint64_t k = 1;; k++) {
+		if (k > limit) {
+			w->early_capped = true;
+			break;
+		}
+		if (w->step - k <= lo || w->step <= k) {
+			w->early_bounded = true;
+			break;
+		}
+		ret = try_move(p, &o, log, i, w->step - k, w->from_cpu, same, arg, &ok, &c);
+		if (ret)
+			goto oom;
+		w->runs++;
+		if (!ok)
+			break;
+		w->early_steps = k;
+		w->early_cycles = w->cycle > c ? w->cycle - c : 0;
+	}
+	for (uint64_t k = 1;; k++) {
+		if (k > limit) {
+			w->late_capped = true;
+			break;
+		}
+		if (w->step + k >= hi) {
+			w->late_bounded = true;
+			break;
+		}
+		ret = try_move(p, &o, log, i, w->step + k, w->from_cpu, same, arg, &ok, &c);
+		if (ret)
+			goto oom;
+		w->runs++;
+		if (!ok)
+			break;
+		w->late_steps = k;
+		w->late_cycles = c > w->cycle ? c - w->cycle : 0;
+	}
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	strategy_destroy(s);
+	free(log);
+	token_close(&o);
+	return ret;
+}
+
+int sim_reduce(const struct sim_program *p, const char *token,
+	       bool (*same)(const struct sim_result *run, void *arg), void *arg,
+	       struct sim_result *r, char *err, size_t errlen)
+{
+	struct sim_decision_rec *log = NULL, *trial = NULL;
+	struct strategy *s = NULL;
+	uint32_t len;
+	struct opened o;
+	bool ok;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = token_open(p, token, &o, err, errlen);
+	if (ret)
+		return ret;
+	ret = check_failing(p, &o, same, arg, err, errlen);
+	if (ret)
+		goto out;
+	len = o.t.len;
+	log = malloc((len ? len : 1) * sizeof(*log));
+	trial = malloc((len ? len : 1) * sizeof(*trial));
+	if (!log || !trial) {
+		ret = -ENOMEM;
+		goto oom;
+	}
+	memcpy(log, o.t.log, len * sizeof(*log));
+	r->schedules = 1;
+	/*
+	 * Leave each decision out in turn, the last first, and keep it out
+	 * while the run still fails the same way. The run that did is the new
+	 * log: a decision it no longer reached fell out with the one left out.
+	 */
+	for (uint32_t i = len; i-- > 0;) {
+		memcpy(trial, log, i * sizeof(*log));
+		memcpy(trial + i, log + i + 1, (len - i - 1) * sizeof(*log));
+		ret = try_log(p, &o, trial, len - 1, UINT32_MAX, false, same, arg, &s, &ok);
+		strategy_destroy(s);
+		s = NULL;
+		if (ret)
+			goto oom;
+		r->schedules++;
+		if (!ok)
+			continue;
+		SIM_BUG_ON(o.m->log_len > len - 1);
+		len = o.m->log_len;
+		memcpy(log, o.m->log, len * sizeof(*log));
+		if (i > len)
+			i = len;
+	}
+	ret = replay_log(p, &o, log, len, UINT32_MAX, false, false, &s);
+	if (ret)
+		goto oom;
+	r->total_steps = r->max_run_steps = o.m->step;
+	r->failures = 1;
+	ret = report_run(r, o.m, p, o.t.strategy, false);
+	if (!ret)
+		goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	strategy_destroy(s);
+	free(log);
+	free(trial);
+	token_close(&o);
 	return ret;
 }
 

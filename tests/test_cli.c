@@ -618,3 +618,63 @@ Test(cli, scenarios_explore_replay_and_test, .timeout = 240)
 	unlink(one);
 	rmdir(dir);
 }
+
+/*
+ * minimize, verify and the race window. Seed 000 without the lock: pct:3's
+ * run has a preemption; a run without one fails the same way (dfs:0 finds
+ * it), so minimize ends at 0 and says none can have fewer; its token
+ * replays the title. The report carries the race window's line. verify
+ * refuses a strategy that cannot exhaust, and reports a found failure with
+ * exit 1.
+ */
+Test(cli, minimize_verify_and_the_race_window, .timeout = 240)
+{
+	const char *scn = HVSIM_SCENARIOS_DIR "/hotplug-compat.scn";
+	char tok[512], tok2[512];
+	struct run *r, *r2;
+
+	r = HVSIM("explore", scn, "--variant", "no-lock");
+	cr_assert_eq(r->status, 1, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "\n  race window: ") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, "the decisive preemption (step ") != NULL, "%s", r->out);
+	replay_token(r, tok, sizeof(tok));
+	free(r);
+
+	r = HVSIM("minimize", scn, "--variant", "no-lock", "--schedule", tok);
+	cr_expect_eq(r->status, 1, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "FAILED: general protection fault in vmx_hardware_enable\n") == r->out,
+		  "%s", r->out);
+	cr_expect(strstr(r->out, "\nminimize: 0 preemptions, from ") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, "none can have fewer") != NULL, "%s", r->out);
+	replay_token(r, tok2, sizeof(tok2));
+	free(r);
+	r2 = HVSIM("replay", scn, "--variant", "no-lock", "--schedule", tok2);
+	cr_expect_eq(r2->status, 1, "%s%s", r2->out, r2->err);
+	cr_expect(strstr(r2->out, "FAILED: general protection fault in vmx_hardware_enable\n") == r2->out,
+		  "%s", r2->out);
+	cr_expect(strstr(r2->out, "0 preemptions") != NULL, "%s", r2->out);
+	free(r2);
+
+	/* A clean run has nothing to minimize; a token needs its variant. */
+	r = HVSIM("minimize", scn, "--variant", "no-lock");
+	cr_expect_eq(r->status, 2);
+	free(r);
+	r = HVSIM("minimize", scn, "--variant", "fixed", "--schedule", tok);
+	cr_expect_eq(r->status, 2, "%s%s", r->out, r->err);
+	free(r);
+
+	r = HVSIM("verify", scn, "--strategy", "pct:3");
+	cr_expect_eq(r->status, 2);
+	cr_expect(strstr(r->err, "cannot exhaust") != NULL, "%s", r->err);
+	free(r);
+	r = HVSIM("verify", scn, "--variant", "no-lock", "--strategy", "dfs:1");
+	cr_expect_eq(r->status, 1, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "FAILED: general protection fault in vmx_hardware_enable\n") == r->out,
+		  "%s", r->out);
+	free(r);
+	r = HVSIM("verify", scn, "--budget", "200");
+	cr_expect_eq(r->status, 0, "%s%s", r->out, r->err);
+	cr_expect(strstr(r->out, "(fixed): NOT verified: dfs:2 stopped at --budget after 200 schedules") != NULL,
+		  "%s", r->out);
+	free(r);
+}

@@ -63,6 +63,13 @@ static void usage(FILE *f)
 		"      budget default to the variant's expectation)\n"
 		"  replay SCN --variant V --schedule TOKEN [--trace FILE]\n"
 		"      the run a failure's replay line names, exactly\n"
+		"  minimize SCN --variant V --schedule TOKEN [--budget N]\n"
+		"      a schedule failing with the same title and as few preemptions as\n"
+		"      found: the run's own decisions left out, then dfs:0..2 (--budget\n"
+		"      schedules, default 20000), saying whether fewer is proven impossible\n"
+		"  verify SCN [--variant V] [--strategy dfs:P] [--budget N | --time SEC]\n"
+		"      dfs (default dfs:2) over the whole space of the variant (default:\n"
+		"      each variant expected clean): exhausted or not, and how many schedules\n"
 		"  test SCN|DIR... [--budget N]\n"
 		"      every variant's expectation, as a table; exit 1 if one breaks\n"
 		"      (--budget caps a clean expectation's search, default 20000)\n"
@@ -735,6 +742,57 @@ static bool scn_setup_failed(const char *path, const struct scn_runner *r)
 	return e != NULL;
 }
 
+/* A failing run's title, for the runs that must fail the same way (window, minimize). */
+struct same_title {
+	char title[256];
+};
+
+static bool same_title(const struct sim_result *run, void *arg)
+{
+	const struct same_title *st = arg;
+	char t[256];
+
+	scn_title(run, t, sizeof(t));
+	return !strcmp(t, st->title);
+}
+
+/* Steps the decisive preemption is moved each way at most. */
+#define WINDOW_LIMIT	4096
+
+/*
+ * The race window of failing run @token: how far its decisive preemption
+ * moves, in steps and in the preempted CPU's cycles, and the run still
+ * fails with @title. One line; nothing when the run has no preemption.
+ */
+static void print_window(const struct sim_program *p, const char *token, const char *title)
+{
+	struct same_title st;
+	struct sim_window w;
+	char err[256];
+
+	snprintf(st.title, sizeof(st.title), "%s", title);
+	if (sim_window(p, token, WINDOW_LIMIT, same_title, &st, &w, err, sizeof(err))) {
+		printf("  race window: not measured (%s)\n", err);
+		return;
+	}
+	if (!w.found) {
+		printf("  race window: none (the run fails without a preemption)\n");
+		return;
+	}
+	printf("  race window: %" PRIu64 " cycles: the decisive %s (step %" PRIu64
+	       ", CPU%u", w.early_cycles + w.late_cycles, w.what, w.step, w.from_cpu);
+	if (w.to_cpu != w.from_cpu)
+		printf(" -> CPU%u", w.to_cpu);
+	printf(") fails the same way moved %s%" PRIu64 " cycles (%" PRIu64
+	       " step%s) earlier%s and %s%" PRIu64 " cycles (%" PRIu64 " step%s) later%s\n",
+	       w.early_capped ? ">= " : "", w.early_cycles, w.early_steps,
+	       w.early_steps == 1 ? "" : "s",
+	       w.early_bounded ? " (up to the decision before it)" : "",
+	       w.late_capped ? ">= " : "", w.late_cycles, w.late_steps,
+	       w.late_steps == 1 ? "" : "s",
+	       w.late_bounded ? " (up to the next decision or the failure)" : "");
+}
+
 static void print_scn_failure(const char *path, const struct scn_variant *v,
 			      const struct sim_program *p, const struct sim_result *r,
 			      const char *spec, uint64_t seed)
@@ -753,6 +811,7 @@ static void print_scn_failure(const char *path, const struct scn_variant *v,
 	printf("  run:       %" PRIu64 " steps, %" PRIu64 " preemption%s\n",
 	       r->steps, r->preemptions, r->preemptions == 1 ? "" : "s");
 	print_interleaving(p, r->token, 0);
+	print_window(p, r->token, title);
 	printf("replay: hvsim replay %s --variant %s --schedule %s\n", path, v->name, r->token);
 }
 
@@ -904,6 +963,216 @@ out_r:
 	sim_result_release(&r);
 out:
 	scn_runner_free(runner);
+	scn_free(s);
+	return status;
+}
+
+/* Preemptions dfs tries at most when minimizing: rounds 0, 1, 2. */
+#define MINIMIZE_BOUND		2
+#define MINIMIZE_BUDGET		20000
+
+/*
+ * minimize: a schedule that fails with the same title and as few
+ * preemptions as can be found. First the token's own decisions, each left
+ * out while the run still fails so; then dfs from no preemption up, which
+ * proves a bound when it finds the title in a later round than 0.
+ */
+static int cmd_scn_minimize(int argc, char **argv)
+{
+	struct scn_cmd o = { .seed = 1 };
+	const struct scn_variant *v;
+	struct scn_runner *runner;
+	const struct sim_program *p;
+	struct sim_result orig, red, dfs;
+	struct same_title st;
+	struct sim_explore_opts eo;
+	const struct sim_result *best;
+	struct scn *s;
+	char err[256], spec[16];
+	int status = EXIT_USAGE;
+	double t0 = now_seconds();
+
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "hvsim: minimize: expected a scenario file (see hvsim --help)\n");
+		return EXIT_USAGE;
+	}
+	if (scn_cmd_parse("minimize", argc - 1, argv + 1, &o))
+		return EXIT_USAGE;
+	if (!o.token || !o.variant || o.strategy || o.seconds || o.trace) {
+		fprintf(stderr, "hvsim: minimize: expected --variant V --schedule TOKEN [--budget N]\n");
+		return EXIT_USAGE;
+	}
+	if (scn_open("minimize", argv[0], o.variant, &s, &v, &runner))
+		return EXIT_USAGE;
+	p = scn_runner_program(runner);
+	memset(&red, 0, sizeof(red));
+	memset(&dfs, 0, sizeof(dfs));
+	if (sim_replay(p, o.token, false, 0, &orig, err, sizeof(err))) {
+		fprintf(stderr, "hvsim: %s\n", err);
+		goto out;
+	}
+	if (scn_setup_failed(argv[0], runner))
+		goto out_r;
+	if (!sim_outcome_is_failure(orig.outcome)) {
+		fprintf(stderr, "hvsim: minimize: the token's run does not fail: nothing to minimize\n");
+		goto out_r;
+	}
+	scn_title(&orig, st.title, sizeof(st.title));
+	if (sim_reduce(p, o.token, same_title, &st, &red, err, sizeof(err))) {
+		fprintf(stderr, "hvsim: %s\n", err);
+		goto out_r;
+	}
+	best = red.preemptions < orig.preemptions ? &red : &orig;
+	/* dfs up to one preemption fewer than the best so far (at most MINIMIZE_BOUND). */
+	if (best->preemptions) {
+		unsigned int bound = best->preemptions - 1 < MINIMIZE_BOUND ?
+				     (unsigned int)best->preemptions - 1 : MINIMIZE_BOUND;
+
+		snprintf(spec, sizeof(spec), "dfs:%u", bound);
+		eo = (struct sim_explore_opts){
+			.strategy = spec, .seed = 1,
+			.budget = o.budget ? o.budget : MINIMIZE_BUDGET,
+			.accept = same_title, .accept_arg = &st,
+		};
+		if (sim_explore(p, &eo, &dfs, err, sizeof(err))) {
+			fprintf(stderr, "hvsim: %s\n", err);
+			goto out_r;
+		}
+		if (dfs.failures && dfs.preemptions < best->preemptions)
+			best = &dfs;
+	}
+	print_scn_failure(argv[0], v, p, best, NULL, 0);
+	printf("minimize: %" PRIu64 " preemption%s, from %" PRIu64 " (%.1f s): ",
+	       best->preemptions, best->preemptions == 1 ? "" : "s", orig.preemptions,
+	       now_seconds() - t0);
+	if (best == &dfs)
+		printf("found by %s in round %u after %" PRIu64 " schedules; %s\n", spec,
+		       dfs.search_round, dfs.schedules,
+		       dfs.search_round ? "no schedule with fewer preemptions fails so (the rounds below it are exhausted)"
+					: "none can have fewer");
+	else if (!best->preemptions)
+		printf("the run's own decisions, %" PRIu64 " replays; none can have fewer\n",
+		       red.schedules);
+	else
+		printf("the run's own decisions left out, %" PRIu64 " replays; %s\n", red.schedules,
+		       dfs.exhausted ? "dfs found none with fewer (exhausted)"
+				     : "dfs found none with fewer within its budget (not a proof)");
+	status = EXIT_FOUND;
+out_r:
+	sim_result_release(&orig);
+	sim_result_release(&red);
+	sim_result_release(&dfs);
+out:
+	scn_runner_free(runner);
+	scn_free(s);
+	return status;
+}
+
+/* verify: dfs over a variant's whole space (every clean variant's by default). */
+static int verify_variant(const char *path, const struct scn *s, const struct scn_variant *v,
+			  const struct scn_cmd *o)
+{
+	struct scn_runner *runner;
+	struct sim_explore_opts eo;
+	struct progress pr;
+	struct sim_result r;
+	char err[1024];
+	int status = EXIT_USAGE;
+
+	if (scn_runner_new(s, path, scn_name(path), v, &runner, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
+	}
+	eo = (struct sim_explore_opts){
+		.strategy = o->strategy ? o->strategy : "dfs:2", .seed = 1,
+		.budget = o->budget ? o->budget : SCN_MAX_SCHEDULES,
+		.max_seconds = o->seconds,
+	};
+	pr.start = now_seconds();
+	pr.next = pr.start + 1;
+	if (isatty(2)) {
+		eo.progress = scn_progress;
+		eo.progress_arg = &pr;
+	}
+	if (sim_explore(scn_runner_program(runner), &eo, &r, err, sizeof(err))) {
+		fprintf(stderr, "hvsim: %s\n", err);
+		goto out;
+	}
+	if (eo.progress)
+		fprintf(stderr, "\n");
+	if (scn_setup_failed(path, runner))
+		goto out_r;
+	if (r.failures) {
+		print_scn_failure(path, v, scn_runner_program(runner), &r, eo.strategy, eo.seed);
+		status = EXIT_FOUND;
+		goto out_r;
+	}
+	if (r.exhausted)
+		printf("%s (%s): verified: %s exhausted the space in %" PRIu64
+		       " schedules (%" PRIu64 " cut short as redundant), %.1f s: no failure\n",
+		       path, v->name, eo.strategy, r.schedules, r.abandoned,
+		       now_seconds() - pr.start);
+	else
+		printf("%s (%s): NOT verified: %s stopped at %s after %" PRIu64
+		       " schedules, %.1f s, in round %u at node %u of %u: no failure so far\n",
+		       path, v->name, eo.strategy, r.timed_out ? "--time" : "--budget",
+		       r.schedules, now_seconds() - pr.start, r.search_round, r.search_node,
+		       r.search_path);
+	status = EXIT_CLEAN;
+out_r:
+	sim_result_release(&r);
+out:
+	scn_runner_free(runner);
+	return status;
+}
+
+static int cmd_scn_verify(int argc, char **argv)
+{
+	struct scn_cmd o = { .seed = 1 };
+	struct scn *s;
+	char err[1024];
+	int status = EXIT_CLEAN, n = 0;
+
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "hvsim: verify: expected a scenario file (see hvsim --help)\n");
+		return EXIT_USAGE;
+	}
+	if (scn_cmd_parse("verify", argc - 1, argv + 1, &o))
+		return EXIT_USAGE;
+	if (o.token || o.trace || o.seed != 1) {
+		fprintf(stderr, "hvsim: verify: expected [--variant V] [--strategy dfs:P] [--budget N | --time SEC]\n");
+		return EXIT_USAGE;
+	}
+	if (o.strategy && strncmp(o.strategy, "dfs", 3)) {
+		fprintf(stderr, "hvsim: verify: --strategy %s cannot exhaust a space; expected dfs:P\n",
+			o.strategy);
+		return EXIT_USAGE;
+	}
+	if (scn_load(argv[0], NULL, &s, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
+	}
+	if (o.variant && !scn_variant_find(s, o.variant)) {
+		fprintf(stderr, "hvsim: verify: %s: no such variant: %s\n", argv[0], o.variant);
+		scn_free(s);
+		return EXIT_USAGE;
+	}
+	for (unsigned int i = 0; i < s->nvariants; i++) {
+		const struct scn_variant *v = &s->variants[i];
+		int st;
+
+		if (o.variant ? strcmp(v->name, o.variant) : v->expect != SCN_CLEAN)
+			continue;
+		st = verify_variant(argv[0], s, v, &o);
+		if (st > status)
+			status = st;
+		n++;
+	}
+	if (!n) {
+		fprintf(stderr, "hvsim: verify: %s: no variant is expected clean; name one with --variant\n",
+			argv[0]);
+		status = EXIT_USAGE;
+	}
 	scn_free(s);
 	return status;
 }
@@ -1094,6 +1363,10 @@ int main(int argc, char **argv)
 		return cmd_scn_replay(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "test"))
 		return cmd_scn_test(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "minimize"))
+		return cmd_scn_minimize(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "verify"))
+		return cmd_scn_verify(argc - 2, argv + 2);
 	fprintf(stderr, "hvsim: unknown command '%s' (see hvsim --help)\n", argv[1]);
 	return EXIT_USAGE;
 }

@@ -224,6 +224,7 @@ struct sim_result {
 	uint64_t max_run_steps;		/* the longest run */
 	uint64_t total_steps;		/* all runs together */
 	uint64_t preemptions;		/* of the reported run */
+	uint64_t fail_step;		/* its failure: first report's step, else its last */
 	char message[256];		/* failure description */
 	char *token;			/* schedule token of the reported run (malloc) */
 	char *reports;			/* its reports (WARN, lockdep, races...), or NULL */
@@ -251,6 +252,50 @@ int sim_replay(const struct sim_program *p, const char *token, bool trace,
 	       uint64_t max_steps, struct sim_result *r, char *err, size_t errlen);
 
 void sim_result_release(struct sim_result *r);
+
+/*
+ * Taking a failing run apart. Both replay the run @token names with its
+ * decisions edited, and keep an edited run only while it fails in the way
+ * @same accepts (NULL: any failure); @same sees each run as sim_explore's
+ * accept filter does. -EINVAL with a message when the token's own run does
+ * not fail that way, and as sim_replay() for a bad token.
+ */
+
+/*
+ * The race window: how far the run's decisive preemption (its last
+ * decision before the failure that cost a preemption: a CPU switched away
+ * from a task that could go on, a task switched out on its CPU, an IPI
+ * held back, ...) can move and the run still fail the same way.
+ * It is replayed one step earlier, two, ... and one step later, two, ...,
+ * switching to the same CPU, up to @limit steps each side; it never moves
+ * past the decisions before and after it, nor to the failure's step.
+ */
+struct sim_window {
+	bool found;			/* the run has a preemption */
+	char what[24];			/* what it was: "preemption", "IPI held back", ... */
+	uint64_t step;			/* its step */
+	unsigned int from_cpu;		/* the CPU it was decided on */
+	unsigned int to_cpu;		/* the CPU it ran next (from_cpu but for a preemption) */
+	uint64_t cycle;			/* from_cpu's clock there */
+	uint64_t early_steps, late_steps;	/* how far it moved and still failed */
+	uint64_t early_cycles, late_cycles;	/* the same on from_cpu's clock */
+	bool early_capped, late_capped;		/* stopped at @limit */
+	bool early_bounded, late_bounded;	/* stopped at a neighbouring decision (late: or the failure) */
+	uint64_t runs;			/* replays it took */
+};
+
+int sim_window(const struct sim_program *p, const char *token, uint64_t limit,
+	       bool (*same)(const struct sim_result *run, void *arg), void *arg,
+	       struct sim_window *w, char *err, size_t errlen);
+
+/*
+ * Fewer decisions: each non-default decision of the run left out in turn,
+ * the last first, and kept out while the run still fails the same way.
+ * @r is the last such run, its token exact (r->schedules: replays taken).
+ */
+int sim_reduce(const struct sim_program *p, const char *token,
+	       bool (*same)(const struct sim_result *run, void *arg), void *arg,
+	       struct sim_result *r, char *err, size_t errlen);
 
 /*
  * The parts, for embedders that drive runs themselves: a machine of @ncpus

@@ -271,6 +271,7 @@ struct machine {
 	struct strbuf reports;
 	unsigned int nreports;
 	char first_title[160];
+	uint64_t first_report_step;	/* the step of the first report */
 
 	struct trace_writer *trace;	/* when tracing */
 	struct trace_event wpend;	/* write event waiting for its new value */

@@ -190,8 +190,10 @@ void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc)
 
 void machine_report_text(struct machine *m, const char *title, const char *text)
 {
-	if (!m->nreports++)
+	if (!m->nreports++) {
 		snprintf(m->first_title, sizeof(m->first_title), "%s", title);
+		m->first_report_step = m->step;
+	}
 	strbuf_printf(&m->reports, "%s%s", text,
 		      text[0] && text[strlen(text) - 1] == '\n' ? "" : "\n");
 	/* The trace carries the title; the report text is in the result. */

@@ -95,6 +95,29 @@ int strategy_replay_create(struct strategy **out, const struct sim_decision_rec 
 /* Did the replayed run consume the whole log, with every answer valid? */
 bool strategy_replay_diverged(const struct strategy *s);
 
+/* What a replay noted about a log entry it applied. */
+struct replay_note {
+	bool applied;		/* the run reached it and its answer fit */
+	enum sim_choice kind;
+	/*
+	 * It cost a preemption: SCHED, it switched away from a CPU that
+	 * could go on; the others, any non-default answer but a free one.
+	 */
+	bool preempt;
+	unsigned int cur;	/* the CPU it was decided on */
+	unsigned int cpu;	/* SCHED: the CPU it ran next; else cur */
+	uint64_t cycles;	/* cur's clock when it was decided */
+};
+
+/*
+ * Edit a replay before its run: log entry @by_cpu (UINT32_MAX: none) holds
+ * the CPU a SCHED decision switches to instead of an answer; with @notes,
+ * keep a note per entry (strategy_replay_notes(), one per log entry, valid
+ * after the run). 0 or -ENOMEM.
+ */
+int strategy_replay_edit(struct strategy *s, uint32_t by_cpu, bool notes);
+const struct replay_note *strategy_replay_notes(const struct strategy *s);
+
 /* Helpers shared by the strategies. */
 
 /* Parse the decimal argument of "name:N" in [lo, hi]; -EINVAL with a message. */

@@ -6,6 +6,12 @@
  * answer that no longer fits (a runnable CPU that is not, a log entry never
  * reached) marks the replay as diverged: the token belongs to another
  * program or variant.
+ *
+ * Two edits serve the tools that take a failing run apart (sim_window,
+ * sim_reduce): one entry may name its CPU instead of an answer (it was
+ * moved to another step, where the same answer would name another CPU),
+ * and the replay notes, for each entry it applies, the clock of the CPU
+ * it was decided on and whether it preempted that CPU.
  */
 #include "engine/strategy.h"
 
@@ -20,6 +26,8 @@ struct replay {
 	uint32_t pos;			/* next entry to use */
 	uint32_t jitter;		/* of the strategy that found the run */
 	bool diverged;
+	uint32_t by_cpu;		/* entry whose value is a CPU, or UINT32_MAX */
+	struct replay_note *notes;	/* per entry, when applied (NULL: not kept) */
 };
 
 static uint64_t replay_next_stop(const struct replay *r)
@@ -43,6 +51,7 @@ int strategy_replay_create(struct strategy **out, const struct sim_decision_rec 
 		memcpy(r->log, log, len * sizeof(*log));
 	r->len = len;
 	r->jitter = jitter;
+	r->by_cpu = UINT32_MAX;
 	r->base.ops = &strategy_replay;
 	strcpy(r->base.spec, "replay");
 	*out = &r->base;
@@ -62,7 +71,26 @@ static void replay_destroy(struct strategy *s)
 	struct replay *r = (struct replay *)s;
 
 	free(r->log);
+	free(r->notes);
 	free(r);
+}
+
+int strategy_replay_edit(struct strategy *s, uint32_t by_cpu, bool notes)
+{
+	struct replay *r = (struct replay *)s;
+
+	r->by_cpu = by_cpu;
+	if (notes && !r->notes) {
+		r->notes = calloc(r->len ? r->len : 1, sizeof(*r->notes));
+		if (!r->notes)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+const struct replay_note *strategy_replay_notes(const struct strategy *s)
+{
+	return ((const struct replay *)s)->notes;
 }
 
 static bool replay_begin_run(struct strategy *s, struct machine *m, uint64_t index)
@@ -73,6 +101,8 @@ static bool replay_begin_run(struct strategy *s, struct machine *m, uint64_t ind
 		return false;	/* one schedule */
 	r->pos = 0;
 	r->diverged = false;
+	if (r->notes)
+		memset(r->notes, 0, r->len * sizeof(*r->notes));
 	m->strategy_stop = replay_next_stop(r);
 	return true;
 }
@@ -90,11 +120,34 @@ static unsigned int replay_choose(struct strategy *s, struct machine *m,
 		r->pos++;
 	if (r->pos < r->len && r->log[r->pos].step == d->step &&
 	    r->log[r->pos].ordinal == slot) {
-		v = r->log[r->pos++].value;
-		if (v >= d->n || (d->kind == SIM_CHOICE_SCHED &&
-				  !(d->runnable & (1ULL << sched_target(d, v))))) {
+		uint32_t i = r->pos++;
+
+		v = r->log[i].value;
+		if (i == r->by_cpu) {
+			/* A CPU, not an answer: valid only as a switch to a CPU that can run. */
+			if (d->kind != SIM_CHOICE_SCHED || v >= d->n || !(d->runnable & (1ULL << v)))
+				v = d->n;
+			else
+				v = sched_answer(d, v);
+		}
+		if (!v || v >= d->n || (d->kind == SIM_CHOICE_SCHED &&
+					!(d->runnable & (1ULL << sched_target(d, v))))) {
 			r->diverged = true;
 			v = 0;
+		} else if (r->notes) {
+			struct replay_note *n = &r->notes[i];
+
+			n->applied = true;
+			n->kind = d->kind;
+			n->cur = m->cur_cpu->id;
+			n->cycles = m->cur_cpu->cycles;
+			if (d->kind == SIM_CHOICE_SCHED) {
+				n->cpu = sched_target(d, v);
+				n->preempt = sched_preempts(d, n->cpu);
+			} else {
+				n->cpu = n->cur;
+				n->preempt = !d->free;
+			}
 		}
 	}
 	if (d->kind == SIM_CHOICE_SCHED)
