@@ -109,7 +109,12 @@ static inline bool irq_deliverable(const struct machine *m, const struct cpu *c,
 /* Can the task run on its CPU now, or take an interrupt there? */
 static bool task_can_step(const struct machine *m, const struct cpu *c, const struct task *t)
 {
-	if (t->state == TASK_RUNNABLE)
+	/*
+	 * Blocking, it is still on its CPU while its sched-out hooks take
+	 * steps: a decision among them may run another CPU first (a waker),
+	 * never take the task for one that cannot go on.
+	 */
+	if (t->state == TASK_RUNNABLE || t->switching_out)
 		return true;
 	/* A CPU that spins or halts still takes interrupts. */
 	return (t->state == TASK_SPINWAIT || t->state == TASK_PARKED ||
