@@ -70,8 +70,10 @@ endfunction()
 # A Criterion suite, registered with CTest. Criterion forks a child per test;
 # --jobs=1 keeps it from starting its own workers while CTest runs suites in
 # parallel. Every test also carries its own .timeout.
+# NO_CTEST: build the suite only; its caller registers its CTest tests
+# (one per test, with --filter).
 function(hvsim_add_test name)
-  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(T "NO_CTEST" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)
   endif()
@@ -79,8 +81,10 @@ function(hvsim_add_test name)
   hvsim_host_flags(${name})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/sim)
   target_link_libraries(${name} PRIVATE ${T_LIBS} PkgConfig::CRITERION)
-  add_test(NAME ${name} COMMAND ${name} --jobs=1)
-  set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT})
+  if(NOT T_NO_CTEST)
+    add_test(NAME ${name} COMMAND ${name} --jobs=1)
+    set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT})
+  endif()
 endfunction()
 
 # What test_floors needs besides docs/design.md, written at generate time to

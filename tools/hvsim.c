@@ -1181,56 +1181,21 @@ static int cmd_scn_verify(int argc, char **argv)
 static int scn_test_variant(const char *path, const struct scn *s, const struct scn_variant *v,
 			    uint64_t clean_budget)
 {
-	struct scn_runner *runner;
-	struct sim_result r;
-	char err[1024], title[256], expected[160], observed[320];
-	bool held;
-	double t0 = now_seconds();
-	struct sim_explore_opts eo = {
-		.strategy = v->strategy, .seed = 1,
-		.budget = v->expect == SCN_REPRODUCES ? v->within : clean_budget,
-	};
+	struct scn_verdict vd;
+	char err[1024];
 
-	if (scn_runner_new(s, path, scn_name(path), v, &runner, err, sizeof(err))) {
+	if (scn_verdict(s, path, scn_name(path), v, clean_budget, &vd, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return EXIT_USAGE;
 	}
-	if (sim_explore(scn_runner_program(runner), &eo, &r, err, sizeof(err))) {
-		fprintf(stderr, "hvsim: %s\n", err);
-		scn_runner_free(runner);
-		return EXIT_USAGE;
-	}
-	if (scn_setup_failed(path, runner)) {
-		sim_result_release(&r);
-		scn_runner_free(runner);
-		return EXIT_USAGE;
-	}
-	title[0] = 0;
-	if (r.failures)
-		scn_title(&r, title, sizeof(title));
-	if (v->expect == SCN_REPRODUCES) {
-		snprintf(expected, sizeof(expected), "reproduces %s%s%s", v->title_is_class ? "" : "\"",
-			 v->title, v->title_is_class ? "" : "\"");
-		held = r.failures && scn_title_matches(v, &r, title);
-	} else {
-		snprintf(expected, sizeof(expected), "clean");
-		held = !r.failures;
-	}
-	if (r.failures)
-		snprintf(observed, sizeof(observed), "\"%s\"", title);
-	else
-		snprintf(observed, sizeof(observed), "clean%s", r.exhausted ? " (exhausted)"
-			 : v->expect == SCN_CLEAN ? " (not exhausted)" : "");
-	/* A clean search that stopped at the cap held only as far as it went. */
 	printf("%-28s %-14s %-8s %-50s %-50s %10" PRIu64 " %8.2f  %s\n", scn_name(path), v->name,
-	       v->strategy, expected, observed, r.schedules, now_seconds() - t0,
-	       !held ? "BROKEN" : v->expect == SCN_CLEAN && !r.exhausted &&
-	       !strncmp(v->strategy, "dfs", 3) ? "ok up to the cap" : "ok");
-	if (!held && r.failures)
-		printf("  replay: hvsim replay %s --variant %s --schedule %s\n", path, v->name, r.token);
-	sim_result_release(&r);
-	scn_runner_free(runner);
-	return held ? EXIT_CLEAN : EXIT_FOUND;
+	       v->strategy, vd.expected, vd.observed, vd.r.schedules, vd.seconds,
+	       !vd.held ? "BROKEN" : vd.capped ? "ok up to the cap" : "ok");
+	if (!vd.held && vd.r.failures)
+		printf("  replay: hvsim replay %s --variant %s --schedule %s\n", path, v->name,
+		       vd.r.token);
+	sim_result_release(&vd.r);
+	return vd.held ? EXIT_CLEAN : EXIT_FOUND;
 }
 
 static int scn_test_file(const char *path, uint64_t clean_budget)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hvsim/user.h"
 #include "syz_plan.h"
@@ -487,4 +488,59 @@ bool scn_title_matches(const struct scn_variant *v, const struct sim_result *r, 
 	if (v->title_is_class)
 		return class_matches(v->title, r, title);
 	return !strcmp(v->title, title);
+}
+
+static double verdict_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int scn_verdict(const struct scn *s, const char *file, const char *name,
+		const struct scn_variant *v, uint64_t clean_budget, struct scn_verdict *out,
+		char *err, size_t errlen)
+{
+	struct sim_explore_opts eo = {
+		.strategy = v->strategy, .seed = 1,
+		.budget = v->expect == SCN_REPRODUCES ? v->within : clean_budget,
+	};
+	struct scn_runner *runner;
+	double t0 = verdict_seconds();
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = scn_runner_new(s, file, name, v, &runner, err, errlen);
+	if (ret)
+		return ret;
+	ret = sim_explore(scn_runner_program(runner), &eo, &out->r, err, errlen);
+	if (!ret && scn_runner_setup_error(runner)) {
+		snprintf(err, errlen, "%s: %s", file, scn_runner_setup_error(runner));
+		sim_result_release(&out->r);
+		ret = -EINVAL;
+	}
+	scn_runner_free(runner);
+	if (ret)
+		return ret;
+	out->seconds = verdict_seconds() - t0;
+	if (out->r.failures)
+		scn_title(&out->r, out->title, sizeof(out->title));
+	if (v->expect == SCN_REPRODUCES) {
+		snprintf(out->expected, sizeof(out->expected), "reproduces %s%s%s",
+			 v->title_is_class ? "" : "\"", v->title, v->title_is_class ? "" : "\"");
+		out->held = out->r.failures && scn_title_matches(v, &out->r, out->title);
+	} else {
+		snprintf(out->expected, sizeof(out->expected), "clean");
+		out->held = !out->r.failures;
+		/* A clean search that stopped at the cap held only as far as it went. */
+		out->capped = out->held && !out->r.exhausted && !strncmp(v->strategy, "dfs", 3);
+	}
+	if (out->r.failures)
+		snprintf(out->observed, sizeof(out->observed), "\"%s\"", out->title);
+	else
+		snprintf(out->observed, sizeof(out->observed), "clean%s",
+			 out->r.exhausted ? " (exhausted)"
+			 : v->expect == SCN_CLEAN ? " (not exhausted)" : "");
+	return 0;
 }

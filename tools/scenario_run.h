@@ -46,4 +46,26 @@ void scn_title(const struct sim_result *r, char *buf, size_t len);
 /* Whether @title (and the run's outcome) meets the expectation's title or class. */
 bool scn_title_matches(const struct scn_variant *v, const struct sim_result *r, const char *title);
 
+/* A variant's expectation held against exploration: what `hvsim test` prints a row of. */
+struct scn_verdict {
+	bool held;			/* the expectation held */
+	bool capped;			/* held only up to the cap: a dfs search that was cut */
+	char expected[300];		/* 'reproduces "TITLE"', 'clean' */
+	char observed[320];		/* '"TITLE"', 'clean (exhausted)' */
+	char title[256];		/* the failure's title, or "" */
+	double seconds;			/* host time the search took */
+	struct sim_result r;		/* the search (sim_result_release() it) */
+};
+
+/*
+ * Explore variant @v of @s (loaded from @file, named @name in tokens) as
+ * its expectation says: a `reproduces` one within its schedules, a `clean`
+ * one for @clean_budget schedules at most (or to exhaustion). 0, or
+ * -EINVAL with "FILE: ..." in @err for what cannot run (the runner refuses
+ * the program, a bad strategy, a setup error such as an unknown flag).
+ */
+int scn_verdict(const struct scn *s, const char *file, const char *name,
+		const struct scn_variant *v, uint64_t clean_budget, struct scn_verdict *out,
+		char *err, size_t errlen);
+
 #endif /* HVSIM_TOOLS_SCENARIO_RUN_H */
