@@ -52,7 +52,7 @@ build gcc -DCMAKE_C_COMPILER=gcc
 if [ "$mode" = main ]; then
 	./build/gcc/hvsim examples --out out
 	echo
-	exec ./build/gcc/hvsim test scenarios/
+	exec ./build/gcc/hvsim test --out out scenarios/
 fi
 
 status=0

@@ -70,9 +70,11 @@ static void usage(FILE *f)
 		"  verify SCN [--variant V] [--strategy dfs:P] [--budget N | --time SEC]\n"
 		"      dfs (default dfs:2) over the whole space of the variant (default:\n"
 		"      each variant expected clean): exhausted or not, and how many schedules\n"
-		"  test SCN|DIR... [--budget N]\n"
+		"  test SCN|DIR... [--budget N] [--out DIR]\n"
 		"      every variant's expectation, as a table; exit 1 if one breaks\n"
-		"      (--budget caps a clean expectation's search, default 20000)\n"
+		"      (--budget caps a clean expectation's search, default 20000); with\n"
+		"      --out, each failure found as DIR/FILE.VARIANT.txt (report, race\n"
+		"      window, replay line) and .trace\n"
 		"  --help, --version\n"
 		"\n"
 		"strategies: timed[:J] (default), random, pct[:D], dfs[:P]\n"
@@ -134,24 +136,24 @@ static int write_trace(const struct sim_program *p, const char *token, uint64_t 
 }
 
 /* A VMX record of the interleaving: the entry, the exit and its reason, or the failure. */
-static void print_vmx_event(const struct trace_reader *tr, const struct trace_event *e)
+static void print_vmx_event(FILE *out, const struct trace_reader *tr, const struct trace_event *e)
 {
 	const char *check = e->str ? trace_reader_string(tr, e->str) : NULL;
 
 	switch (e->kind) {
 	case TR_VMX_ENTRY:
-		printf("    ---- CPU%u VM entry: its guest runs\n", e->cpu);
+		fprintf(out, "    ---- CPU%u VM entry: its guest runs\n", e->cpu);
 		return;
 	case TR_VMX_EXIT:
-		printf("    ---- CPU%u VM exit: %s", e->cpu, vmx_exit_reason_name(e->value) ?: "?");
+		fprintf(out, "    ---- CPU%u VM exit: %s", e->cpu, vmx_exit_reason_name(e->value) ?: "?");
 		break;
 	default:
-		printf("    ---- CPU%u VM entry failed: VM-instruction error %u", e->cpu, e->value);
+		fprintf(out, "    ---- CPU%u VM entry failed: VM-instruction error %u", e->cpu, e->value);
 		break;
 	}
 	if (check)
-		printf(" (check %s)", check);
-	printf("\n");
+		fprintf(out, " (check %s)", check);
+	fprintf(out, "\n");
 }
 
 /*
@@ -160,7 +162,8 @@ static void print_vmx_event(const struct trace_reader *tr, const struct trace_ev
  */
 #define INTERLEAVING_MAX_EVENTS 80
 
-static void print_interleaving(const struct sim_program *p, const char *token, uint64_t max_steps)
+static void print_interleaving(FILE *out, const struct sim_program *p, const char *token,
+			       uint64_t max_steps)
 {
 	struct sim_result rr;
 	struct trace_reader *tr;
@@ -183,35 +186,35 @@ static void print_interleaving(const struct sim_program *p, const char *token, u
 		sim_result_release(&rr);
 		return;
 	}
-	printf("  interleaving (step, CPU, task: access):\n");
+	fprintf(out, "  interleaving (step, CPU, task: access):\n");
 	while (trace_next(tr, &e, err, sizeof(err)) == 1) {
 		const char *task;
 
 		if (e.type == TR_SPAWN && e.task < SIM_MAX_TASKS)
 			names[e.task] = trace_reader_string(tr, e.str);
 		if (e.type == TR_SWITCH && e.preempt)
-			printf("    ---- CPU%u preempted, CPU%u runs\n", e.cpu, e.to_cpu);
+			fprintf(out, "    ---- CPU%u preempted, CPU%u runs\n", e.cpu, e.to_cpu);
 		if (e.type == TR_IRQ)
-			printf("    ---- CPU%u %s\n", e.cpu, e.kind ? "interrupt: IPI handler runs" :
+			fprintf(out, "    ---- CPU%u %s\n", e.cpu, e.kind ? "interrupt: IPI handler runs" :
 			       "interrupt handled");
 		if (e.type == TR_VMX)
-			print_vmx_event(tr, &e);
+			print_vmx_event(out, tr, &e);
 		if (e.type != TR_ACCESS)
 			continue;
 		task = e.task < SIM_MAX_TASKS && names[e.task] ? names[e.task] : "?";
 		if (e.kind == SIM_KCALL) {
 			const char *prim = e.str ? trace_reader_string(tr, e.str) : NULL;
 
-			printf("    %5" PRIu64 "  CPU%u %-8s %s\n", e.step, e.cpu, task,
+			fprintf(out, "    %5" PRIu64 "  CPU%u %-8s %s\n", e.step, e.cpu, task,
 			       prim ? prim : "kernel call");
 			continue;
 		}
-		printf("    %5" PRIu64 "  CPU%u %-8s %-12s %s+%#" PRIx64 " size %u: %#" PRIx64,
+		fprintf(out, "    %5" PRIu64 "  CPU%u %-8s %-12s %s+%#" PRIx64 " size %u: %#" PRIx64,
 		       e.step, e.cpu, task, sim_kind_name(e.kind), trace_region_name(e.region),
 		       e.offset, e.size, e.old_val);
 		if (e.new_val != e.old_val)
-			printf(" -> %#" PRIx64, e.new_val);
-		printf("\n");
+			fprintf(out, " -> %#" PRIx64, e.new_val);
+		fprintf(out, "\n");
 	}
 	trace_reader_close(tr);
 	sim_result_release(&rr);
@@ -228,7 +231,7 @@ static void print_failure(const char *name, const struct sim_program *p,
 		       spec, seed, r->schedules);
 	printf("  run:       %" PRIu64 " steps, %" PRIu64 " preemption%s\n",
 	       r->steps, r->preemptions, r->preemptions == 1 ? "" : "s");
-	print_interleaving(p, r->token, max_steps);
+	print_interleaving(stdout, p, r->token, max_steps);
 	printf("replay: hvsim example %s --schedule %s\n", name, r->token);
 }
 
@@ -764,7 +767,8 @@ static bool same_title(const struct sim_result *run, void *arg)
  * moves, in steps and in the preempted CPU's cycles, and the run still
  * fails with @title. One line; nothing when the run has no preemption.
  */
-static void print_window(const struct sim_program *p, const char *token, const char *title)
+static void print_window(FILE *out, const struct sim_program *p, const char *token,
+			 const char *title)
 {
 	struct same_title st;
 	struct sim_window w;
@@ -772,18 +776,18 @@ static void print_window(const struct sim_program *p, const char *token, const c
 
 	snprintf(st.title, sizeof(st.title), "%s", title);
 	if (sim_window(p, token, WINDOW_LIMIT, same_title, &st, &w, err, sizeof(err))) {
-		printf("  race window: not measured (%s)\n", err);
+		fprintf(out, "  race window: not measured (%s)\n", err);
 		return;
 	}
 	if (!w.found) {
-		printf("  race window: none (the run fails without a preemption)\n");
+		fprintf(out, "  race window: none (the run fails without a preemption)\n");
 		return;
 	}
-	printf("  race window: %" PRIu64 " cycles: the decisive %s (step %" PRIu64
+	fprintf(out, "  race window: %" PRIu64 " cycles: the decisive %s (step %" PRIu64
 	       ", CPU%u", w.early_cycles + w.late_cycles, w.what, w.step, w.from_cpu);
 	if (w.to_cpu != w.from_cpu)
-		printf(" -> CPU%u", w.to_cpu);
-	printf(") fails the same way moved %s%" PRIu64 " cycles (%" PRIu64
+		fprintf(out, " -> CPU%u", w.to_cpu);
+	fprintf(out, ") fails the same way moved %s%" PRIu64 " cycles (%" PRIu64
 	       " step%s) earlier%s and %s%" PRIu64 " cycles (%" PRIu64 " step%s) later%s\n",
 	       w.early_capped ? ">= " : "", w.early_cycles, w.early_steps,
 	       w.early_steps == 1 ? "" : "s",
@@ -793,26 +797,26 @@ static void print_window(const struct sim_program *p, const char *token, const c
 	       w.late_bounded ? " (up to the next decision or the failure)" : "");
 }
 
-static void print_scn_failure(const char *path, const struct scn_variant *v,
+static void print_scn_failure(FILE *out, const char *path, const struct scn_variant *v,
 			      const struct sim_program *p, const struct sim_result *r,
 			      const char *spec, uint64_t seed)
 {
 	char title[256];
 
 	scn_title(r, title, sizeof(title));
-	printf("FAILED: %s\n", title);
+	fprintf(out, "FAILED: %s\n", title);
 	if (r->reports && r->reports[0])
-		printf("%s%s", r->reports, r->reports[strlen(r->reports) - 1] == '\n' ? "" : "\n");
+		fprintf(out, "%s%s", r->reports, r->reports[strlen(r->reports) - 1] == '\n' ? "" : "\n");
 	else
-		printf("%s\n", r->message[0] ? r->message : sim_outcome_name(r->outcome));
+		fprintf(out, "%s\n", r->message[0] ? r->message : sim_outcome_name(r->outcome));
 	if (spec)
-		printf("  found by:  %s, seed %" PRIu64 ", schedule %" PRIu64 "\n",
+		fprintf(out, "  found by:  %s, seed %" PRIu64 ", schedule %" PRIu64 "\n",
 		       spec, seed, r->schedules);
-	printf("  run:       %" PRIu64 " steps, %" PRIu64 " preemption%s\n",
+	fprintf(out, "  run:       %" PRIu64 " steps, %" PRIu64 " preemption%s\n",
 	       r->steps, r->preemptions, r->preemptions == 1 ? "" : "s");
-	print_interleaving(p, r->token, 0);
-	print_window(p, r->token, title);
-	printf("replay: hvsim replay %s --variant %s --schedule %s\n", path, v->name, r->token);
+	print_interleaving(out, p, r->token, 0);
+	print_window(out, p, r->token, title);
+	fprintf(out, "replay: hvsim replay %s --variant %s --schedule %s\n", path, v->name, r->token);
 }
 
 static double now_seconds(void)
@@ -900,7 +904,7 @@ static int cmd_scn_explore(const char *cmd, int argc, char **argv, bool one)
 	if (o.trace && r.token && write_trace(p, r.token, 0, o.trace))
 		goto out_r;
 	if (r.failures) {
-		print_scn_failure(argv[0], v, p, &r, eo.strategy, eo.seed);
+		print_scn_failure(stdout, argv[0], v, p, &r, eo.strategy, eo.seed);
 		status = EXIT_FOUND;
 	} else {
 		printf("%s (%s): no failure in %" PRIu64 " schedule%s (%s, seed %" PRIu64 ", %.1f s)%s\n",
@@ -952,7 +956,7 @@ static int cmd_scn_replay(int argc, char **argv)
 	if (o.trace && write_file(o.trace, r.trace, r.trace_len))
 		goto out_r;
 	if (sim_outcome_is_failure(r.outcome)) {
-		print_scn_failure(argv[0], v, p, &r, NULL, 0);
+		print_scn_failure(stdout, argv[0], v, p, &r, NULL, 0);
 		status = EXIT_FOUND;
 	} else {
 		printf("%s (%s): the replayed run is clean (%s, %" PRIu64 " steps)\n", argv[0],
@@ -1041,7 +1045,7 @@ static int cmd_scn_minimize(int argc, char **argv)
 		if (dfs.failures && dfs.preemptions < best->preemptions)
 			best = &dfs;
 	}
-	print_scn_failure(argv[0], v, p, best, NULL, 0);
+	print_scn_failure(stdout, argv[0], v, p, best, NULL, 0);
 	printf("minimize: %" PRIu64 " preemption%s, from %" PRIu64 " (%.1f s): ",
 	       best->preemptions, best->preemptions == 1 ? "" : "s", orig.preemptions,
 	       now_seconds() - t0);
@@ -1103,7 +1107,7 @@ static int verify_variant(const char *path, const struct scn *s, const struct sc
 	if (scn_setup_failed(path, runner))
 		goto out_r;
 	if (r.failures) {
-		print_scn_failure(path, v, scn_runner_program(runner), &r, eo.strategy, eo.seed);
+		print_scn_failure(stdout, path, v, scn_runner_program(runner), &r, eo.strategy, eo.seed);
 		status = EXIT_FOUND;
 		goto out_r;
 	}
@@ -1177,9 +1181,43 @@ static int cmd_scn_verify(int argc, char **argv)
 	return status;
 }
 
+/*
+ * A failure `test` found, into @dir: FILE.VARIANT.txt (the report, the race
+ * window, the replay line) and FILE.VARIANT.trace. 0, or -errno (said).
+ */
+static int save_failure(const char *dir, const char *path, const struct scn *s,
+			const struct scn_variant *v, const struct sim_result *r)
+{
+	struct scn_runner *runner;
+	char name[512], err[1024];
+	FILE *f;
+	int ret;
+
+	if (scn_runner_new(s, path, scn_name(path), v, &runner, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -EINVAL;
+	}
+	snprintf(name, sizeof(name), "%s/%.*s.%s.txt", dir,
+		 (int)(strlen(scn_name(path)) - (strstr(scn_name(path), ".scn") ? 4 : 0)),
+		 scn_name(path), v->name);
+	f = fopen(name, "w");
+	if (!f) {
+		fprintf(stderr, "hvsim: test: %s: %s\n", name, strerror(errno));
+		scn_runner_free(runner);
+		return -errno;
+	}
+	print_scn_failure(f, path, v, scn_runner_program(runner), r, v->strategy, 1);
+	ret = fclose(f) ? -errno : 0;
+	strcpy(name + strlen(name) - 4, ".trace");
+	if (!ret)
+		ret = write_trace(scn_runner_program(runner), r->token, 0, name);
+	scn_runner_free(runner);
+	return ret;
+}
+
 /* One expectation held against exploration; its table row. */
 static int scn_test_variant(const char *path, const struct scn *s, const struct scn_variant *v,
-			    uint64_t clean_budget)
+			    uint64_t clean_budget, const char *out_dir)
 {
 	struct scn_verdict vd;
 	char err[1024];
@@ -1194,11 +1232,15 @@ static int scn_test_variant(const char *path, const struct scn *s, const struct 
 	if (!vd.held && vd.r.failures)
 		printf("  replay: hvsim replay %s --variant %s --schedule %s\n", path, v->name,
 		       vd.r.token);
+	if (out_dir && vd.r.failures && save_failure(out_dir, path, s, v, &vd.r)) {
+		sim_result_release(&vd.r);
+		return EXIT_USAGE;
+	}
 	sim_result_release(&vd.r);
 	return vd.held ? EXIT_CLEAN : EXIT_FOUND;
 }
 
-static int scn_test_file(const char *path, uint64_t clean_budget)
+static int scn_test_file(const char *path, uint64_t clean_budget, const char *out_dir)
 {
 	struct scn *s;
 	char err[1024];
@@ -1209,7 +1251,7 @@ static int scn_test_file(const char *path, uint64_t clean_budget)
 		return EXIT_USAGE;
 	}
 	for (unsigned int i = 0; i < s->nvariants; i++) {
-		int st = scn_test_variant(path, s, &s->variants[i], clean_budget);
+		int st = scn_test_variant(path, s, &s->variants[i], clean_budget, out_dir);
 
 		if (st > status)
 			status = st;
@@ -1226,12 +1268,25 @@ static int name_cmp(const void *a, const void *b)
 static int cmd_scn_test(int argc, char **argv)
 {
 	uint64_t budget = 20000;
+	const char *out_dir = NULL;
 	int status = EXIT_CLEAN, files = 0;
 
 	for (int i = 0; i < argc; i++)
 		if (!strcmp(argv[i], "--budget")) {
 			if (i + 1 >= argc || parse_u64("--budget", argv[i + 1], 1, SCN_MAX_SCHEDULES, &budget))
 				return EXIT_USAGE;
+			argv[i] = argv[i + 1] = NULL;
+			i++;
+		} else if (!strcmp(argv[i], "--out")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "hvsim: test: missing value after --out\n");
+				return EXIT_USAGE;
+			}
+			out_dir = argv[i + 1];
+			if (mkdir(out_dir, 0777) && errno != EEXIST) {
+				fprintf(stderr, "hvsim: test: %s: %s\n", out_dir, strerror(errno));
+				return EXIT_USAGE;
+			}
 			argv[i] = argv[i + 1] = NULL;
 			i++;
 		}
@@ -1271,7 +1326,7 @@ static int cmd_scn_test(int argc, char **argv)
 			closedir(d);
 			qsort(names, (size_t)n, sizeof(names[0]), name_cmp);
 			for (int k = 0; k < n; k++) {
-				r = scn_test_file(names[k], budget);
+				r = scn_test_file(names[k], budget, out_dir);
 				if (r > status)
 					status = r;
 				free(names[k]);
@@ -1279,7 +1334,7 @@ static int cmd_scn_test(int argc, char **argv)
 			}
 			continue;
 		}
-		r = scn_test_file(argv[i], budget);
+		r = scn_test_file(argv[i], budget, out_dir);
 		if (r > status)
 			status = r;
 		files++;

@@ -330,6 +330,129 @@ static int parse_variant(struct scn_ctx *c)
 	return 0;
 }
 
+/* The errno names a `check ... returns` may use, as -NAME. */
+static const struct {
+	const char *name;
+	long value;
+} check_errnos[] = {
+	{ "EPERM", EPERM }, { "ENOENT", ENOENT }, { "EINTR", EINTR }, { "EIO", EIO },
+	{ "E2BIG", E2BIG }, { "EBADF", EBADF }, { "EAGAIN", EAGAIN }, { "ENOMEM", ENOMEM },
+	{ "EACCES", EACCES }, { "EFAULT", EFAULT }, { "EBUSY", EBUSY }, { "EEXIST", EEXIST },
+	{ "ENODEV", ENODEV }, { "EINVAL", EINVAL }, { "ENOSPC", ENOSPC }, { "ENOTTY", ENOTTY },
+	{ "ENOSYS", ENOSYS }, { "EOPNOTSUPP", EOPNOTSUPP }, { "ENXIO", ENXIO },
+};
+
+/* A call's return value: a decimal, 0x hex, or -ERRNO. */
+static int return_value(struct scn_ctx *c, long *out)
+{
+	size_t at, n;
+	const char *w;
+	char buf[32], *end;
+
+	skip_blanks(c);
+	at = c->pos;
+	n = word(c, &w);
+	if (n > 1 && w[0] == '-' && w[1] == 'E') {
+		for (size_t i = 0; i < sizeof(check_errnos) / sizeof(check_errnos[0]); i++)
+			if (is_word(w + 1, n - 1, check_errnos[i].name)) {
+				*out = -check_errnos[i].value;
+				return 0;
+			}
+	} else if (n && n < sizeof(buf)) {
+		memcpy(buf, w, n);
+		buf[n] = '\0';
+		errno = 0;
+		*out = strtol(buf, &end, 0);
+		if (!errno && *end == '\0' && (buf[0] == '-' || (buf[0] >= '0' && buf[0] <= '9')))
+			return 0;
+	}
+	c->pos = at;
+	return fail(c, "a return value: a number (0, 3, 0x10, -1) or -ERRNO (-EINVAL, -EBUSY, -EEXIST, ...)");
+}
+
+/*
+ * check NAME call N returns VALUE
+ * check NAME logs "TEXT" N times
+ */
+static int parse_check(struct scn_ctx *c)
+{
+	struct scn_variant *v;
+	struct scn_check *k;
+	const char *w;
+	size_t n, at;
+	uint64_t num;
+
+	skip_blanks(c);
+	at = c->pos;
+	n = word(c, &w);
+	v = n ? variant_named(c->s, w, n) : NULL;
+	if (!v) {
+		c->pos = at;
+		return fail(c, "the name of a variant declared above");
+	}
+	if (v->nchecks == SCN_MAX_CHECKS) {
+		c->pos = at;
+		return fail(c, "at most %d checks per variant", SCN_MAX_CHECKS);
+	}
+	k = &v->checks[v->nchecks];
+	memset(k, 0, sizeof(*k));
+	k->line = c->lineno;
+	skip_blanks(c);
+	at = c->pos;
+	n = word(c, &w);
+	if (is_word(w, n, "call")) {
+		k->kind = SCN_CHECK_CALL;
+		if (number(c, 0, SYZ_MAX_CALLS - 1, "a call's index in the program (from 0)", &num))
+			return c->failed;
+		k->call = (unsigned int)num;
+		skip_blanks(c);
+		at = c->pos;
+		n = word(c, &w);
+		if (!is_word(w, n, "returns")) {
+			c->pos = at;
+			return fail(c, "'returns VALUE' after the call's index");
+		}
+		if (return_value(c, &k->value))
+			return c->failed;
+	} else if (is_word(w, n, "logs")) {
+		const char *end;
+		size_t tl;
+
+		k->kind = SCN_CHECK_LOGS;
+		skip_blanks(c);
+		at = c->pos;
+		if (c->pos >= c->len || c->line[c->pos] != '"')
+			return fail(c, "a log text in quotes");
+		end = memchr(c->line + c->pos + 1, '"', c->len - c->pos - 1);
+		if (!end) {
+			c->pos = c->len;
+			return fail(c, "the closing '\"' of the text that starts at column %zu", at + 1);
+		}
+		tl = (size_t)(end - c->line - c->pos - 1);
+		if (!tl || tl >= SCN_TEXT_MAX)
+			return fail(c, "a log text of 1 to %d characters", SCN_TEXT_MAX - 1);
+		memcpy(k->text, c->line + c->pos + 1, tl);
+		c->pos += tl + 2;
+		if (number(c, 0, 1000, "how many log lines have it", &num))
+			return c->failed;
+		k->times = (unsigned int)num;
+		skip_blanks(c);
+		at = c->pos;
+		n = word(c, &w);
+		if (!is_word(w, n, "times") && !(num == 1 && is_word(w, n, "time"))) {
+			c->pos = at;
+			return fail(c, "'times' after the number");
+		}
+	} else {
+		c->pos = at;
+		return fail(c, "'call N returns VALUE' or 'logs \"TEXT\" N times'");
+	}
+	if (expect_end(c, "the check"))
+		return c->failed;
+	v->nchecks++;
+	return 0;
+}
+
 /*
  * expect NAME reproduces TITLE within N schedules under S
  * expect NAME clean under S
@@ -544,6 +667,8 @@ static int header_line(struct scn_ctx *c, const char *cpus_dir, bool *in_program
 		return parse_variant(c);
 	if (is_word(w, n, "expect"))
 		return parse_expect(c);
+	if (is_word(w, n, "check"))
+		return parse_check(c);
 	if (is_word(w, n, "program")) {
 		if (!c->s->machine_line) {
 			c->pos = at;
@@ -556,7 +681,7 @@ static int header_line(struct scn_ctx *c, const char *cpus_dir, bool *in_program
 		return 0;
 	}
 	c->pos = at;
-	return fail(c, "machine, param, variant, expect, program or a comment");
+	return fail(c, "machine, param, variant, expect, check, program or a comment");
 }
 
 /* Text only: no control bytes but tab, CR and LF; the last line ends. */
@@ -653,6 +778,16 @@ int scn_parse(const char *file, const char *text, size_t len, const char *cpus_d
 	if (pin >= 0 && fail(&c, "a call after '# hvsim: cpu' at line %u", pin_line))
 		goto bad;
 	for (unsigned int i = 0; i < s->nvariants; i++) {
+		const struct scn_variant *v = &s->variants[i];
+
+		for (unsigned int k = 0; k < v->nchecks; k++) {
+			if (v->checks[k].kind != SCN_CHECK_CALL || v->checks[k].call < s->prog->ncalls)
+				continue;
+			snprintf(err, errlen, "%s:%u:1: expected a call's index below %u (the program's calls, from 0), found %u",
+				 file, v->checks[k].line, s->prog->ncalls, v->checks[k].call);
+			c.failed = -EINVAL;
+			goto bad;
+		}
 		if (s->variants[i].has_expect)
 			continue;
 		c.lineno = s->variants[i].line;

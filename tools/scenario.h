@@ -46,6 +46,23 @@ struct scn_event {
 enum scn_expect_kind { SCN_REPRODUCES, SCN_CLEAN };
 
 /* variant NAME FLAGS, and its expect line. */
+/* What every run of a variant must also show (a `check` line). */
+enum scn_check_kind {
+	SCN_CHECK_CALL,		/* call N returns VALUE */
+	SCN_CHECK_LOGS,		/* the kernel log has TEXT N times */
+};
+
+#define SCN_MAX_CHECKS	8
+
+struct scn_check {
+	enum scn_check_kind kind;
+	unsigned int line;
+	unsigned int call;		/* CALL: the call's index in the program, from 0 */
+	long value;			/* CALL: what it returns (-errno for an error) */
+	char text[SCN_TEXT_MAX];	/* LOGS: a substring of a log line */
+	unsigned int times;		/* LOGS: in exactly this many lines */
+};
+
 struct scn_variant {
 	char name[SCN_NAME_MAX];	/* "pre-fix", "fixed", "no-read-once" */
 	char flags[SCN_TEXT_MAX];	/* kvm.variant's text: "pre-fix=004,+kick-read-once" */
@@ -57,6 +74,8 @@ struct scn_variant {
 	uint64_t within;		/* REPRODUCES: within this many schedules */
 	char strategy[SCN_NAME_MAX];	/* "pct:3", "dfs:2" (sim_strategy_check's syntax) */
 	unsigned int expect_line;
+	struct scn_check checks[SCN_MAX_CHECKS];
+	unsigned int nchecks;
 };
 
 struct scn {

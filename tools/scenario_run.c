@@ -238,18 +238,54 @@ static unsigned int scn_detect(const struct scn *s)
 	return detect;
 }
 
-/* The end of every run: what its calls and events returned, kept for the caller. */
+/* Lines of @log that contain @text. */
+static unsigned int log_lines_with(const char *log, const char *text)
+{
+	unsigned int n = 0;
+
+	while (*log) {
+		const char *nl = strchr(log, '\n');
+		size_t len = nl ? (size_t)(nl - log) : strlen(log);
+		const char *hit = strstr(log, text);
+
+		n += hit && hit < log + len;
+		log += len + (nl != NULL);
+	}
+	return n;
+}
+
+/*
+ * The end of every run: what its calls and events returned, kept for the
+ * caller; then the variant's checks, the first that does not hold failing
+ * the run with what it saw.
+ */
 static int runner_check(struct machine *m, void *arg, char *msg, size_t len)
 {
 	struct scn_runner *r = arg;
 
-	(void)m;
-	(void)msg;
-	(void)len;
 	for (unsigned int e = 0; e < r->plan.nevents; e++)
 		r->event_ret[e] = syzx_event_result(e);
 	for (unsigned int i = 0; i < r->plan.ncalls; i++)
 		r->call_ret[i] = syzx_result(i);
+	for (unsigned int i = 0; i < r->v->nchecks; i++) {
+		const struct scn_check *k = &r->v->checks[i];
+
+		if (k->kind == SCN_CHECK_CALL && r->call_ret[k->call] != k->value) {
+			snprintf(msg, len, "check failed: call %u (%s) returned %ld, expected %ld",
+				 k->call, r->s->prog->calls[k->call].desc->name, r->call_ret[k->call],
+				 k->value);
+			return 1;
+		}
+		if (k->kind == SCN_CHECK_LOGS) {
+			unsigned int n = log_lines_with(sim_kernel_log(m), k->text);
+
+			if (n != k->times) {
+				snprintf(msg, len, "check failed: %u log line%s with \"%s\", expected %u",
+					 n, n == 1 ? "" : "s", k->text, k->times);
+				return 1;
+			}
+		}
+	}
 	return 0;
 }
 

@@ -164,6 +164,11 @@ unsigned int sim_guest_events(const struct machine *m, unsigned int cpu,
  * (bool: 0/1/y/n/true/false; int: a decimal or 0x number).
  */
 int sim_set_module_param(struct machine *m, const char *name, const char *value);
+/*
+ * This run's kernel log so far: its printk lines (WARNs and reports'
+ * titles included), each ending in '\n'. From a program's check() or tasks.
+ */
+const char *sim_kernel_log(const struct machine *m);
 /* Start the run with @cpu offline (a slot to hot-add); from setup() only. */
 int sim_set_cpu_offline(struct machine *m, unsigned int cpu);
 

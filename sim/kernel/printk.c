@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* printk, WARN and BUG: recorded in the run's log, reports and trace. */
 #include "hvsim/kernel.h"
+#include "hvsim/sim.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,11 @@ static void log_line(struct machine *m, const char *line)
 		return;
 	strbuf_printf(&kmodel_of(m)->log, "%s%s", line, len && line[len - 1] == '\n' ? "" : "\n");
 	machine_trace_log(m, line);
+}
+
+const char *sim_kernel_log(const struct machine *m)
+{
+	return strbuf_str(&kmodel_of_const(m)->log);
 }
 
 int printk(const char *fmt, ...)
