@@ -49,8 +49,9 @@
 /*
  * About twice the find target at the ~10,000 schedules/s this 2-core
  * machine runs the seed scenarios: a search past it misses the target
- * anyway, and the default run stays near five minutes (apicv-create-race's
- * timed, pct:2 and pct:3 searches spend their whole budget on most seeds).
+ * anyway, and the default run stays under six minutes, four of them the
+ * proofs (apicv-create-race's timed, pct:2 and pct:3 searches and
+ * vm-create-error-path's timed one spend their whole budget on most seeds).
  */
 #define DEFAULT_BUDGET		20000
 #define DEFAULT_PROOF_SECONDS	60.0
