@@ -16,6 +16,7 @@
 #include "hvsim/x86/vmx.h"
 #include "bodies.h"
 #include "examples.h"
+#include "scenarios.h"
 #include "seeds.h"
 #include "vmx_loop.h"
 
@@ -317,12 +318,18 @@ static double bench_kvm_run(double *sim_cycles)
 static int usage(void)
 {
 	fprintf(stderr, "usage: hvsim-bench [--seeds | --proofs [--time SEC] [--bound P]] [CASE...]\n"
+			"       hvsim-bench --scenarios [--seeds N] [--budget N] [--time SEC] [FILE.scn|DIR...]\n"
 			"       hvsim-bench --trace CASE FILE\n"
 			"  (none)    the engine's figures, then the seed explorations\n"
 			"  --seeds   the seed explorations only\n"
 			"  --proofs  the fixed seeds' dfs:2 runs to exhaustion (minutes to hours),\n"
 			"            each for at most SEC seconds with --time; dfs:P with --bound\n"
 			"  CASE      only these seed cases (seed000_fixed, seed003_small_fixed, ...)\n"
+			"  --scenarios  per scenario file (default: the source tree's scenarios/):\n"
+			"            each reproducing variant's schedules and seconds to its title under\n"
+			"            timed, random, pct:2, pct:3 and dfs:2, median and max over seeds\n"
+			"            1..N (21), at most N schedules a search (20000); each clean\n"
+			"            variant's dfs:2 proof, at most SEC seconds (60)\n"
 			"  --trace CASE FILE  the trace of CASE's default run (hvsim trace-dump)\n");
 	return 2;
 }
@@ -333,6 +340,8 @@ int main(int argc, char **argv)
 	double checks[REPS], vmx[REPS], ipi[REPS], ipi_cycles[REPS], kvmr[REPS], kvmr_cycles[REPS];
 	unsigned int rows, msr_rows;
 
+	if (argc >= 2 && !strcmp(argv[1], "--scenarios"))
+		return bench_scenarios(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "--trace"))
 		return argc == 4 ? bench_seed_trace(argv[2], argv[3]) : usage();
 	if (argc >= 2) {
