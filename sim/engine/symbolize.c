@@ -314,7 +314,7 @@ static bool dwarf_frames(const struct symtab *st, uintptr_t rel_pc, const char *
 			 struct strbuf *sb, const char *prefix, const char *suffix)
 {
 	char path[SYM_PATH_LEN];
-	Dwarf_Die *cu, *scopes = NULL;
+	Dwarf_Die *cu, *scopes = NULL, *chain = NULL;
 	Dwarf_Files *files = NULL;
 	const char *file;
 	Dwarf_Addr bias;
@@ -330,27 +330,34 @@ static bool dwarf_frames(const struct symtab *st, uintptr_t rel_pc, const char *
 	report_path(file, path, sizeof(path));
 	if (dwarf_getsrcfiles(cu, &files, &nfiles))
 		files = NULL;
+	/*
+	 * The innermost scope at the pc, then the DIEs that physically hold
+	 * it: dwarf_getscopes() goes on from an inlined instance into its
+	 * abstract definition, the concrete tree goes on into its caller.
+	 */
 	n = dwarf_getscopes(cu, rel_pc - bias, &scopes);
+	n = n > 0 ? dwarf_getscopes_die(&scopes[0], &chain) : 0;
 	for (int i = 0; i < n; i++) {
 		Dwarf_Attribute a;
 		Dwarf_Word w;
-		int tag = dwarf_tag(&scopes[i]);
+		int tag = dwarf_tag(&chain[i]);
 		const char *name;
 
 		if (tag == DW_TAG_subprogram)
 			break;
 		if (tag != DW_TAG_inlined_subroutine)
 			continue;
-		name = die_name(&scopes[i]);
+		name = die_name(&chain[i]);
 		strbuf_printf(sb, "%s%s %s:%d [inline]%s\n", prefix, name ? name : "??", path,
 			      lineno, suffix);
 		/* The caller's line: where this one was inlined. */
-		if (files && !dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &a), &w) &&
+		if (files && !dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_file, &a), &w) &&
 		    w < nfiles && (file = dwarf_filesrc(files, w, NULL, NULL)))
 			report_path(file, path, sizeof(path));
-		if (!dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &a), &w))
+		if (!dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_line, &a), &w))
 			lineno = (int)w;
 	}
+	free(chain);
 	free(scopes);
 	strbuf_printf(sb, "%s%s %s:%d%s\n", prefix, func, path, lineno, suffix);
 	return true;
