@@ -5,8 +5,8 @@
  *
  * Code: the ELF symbol table gives "func+0xoff/0xsize", what the kernel
  * prints and what titles are made of; DWARF adds file:line and the chain
- * of inlined calls at a pc (libdwfl finds the compile unit, which works
- * without .debug_aranges, as clang builds). Data: object symbols name
+ * of inlined calls at a pc (the compile unit found by its ranges, since
+ * clang writes no .debug_aranges). Data: object symbols name
  * globals; struct members are found from the variable's type, or from a
  * struct's name for heap objects whose cache knows their type. The DWARF
  * indexes (variables by address, structs by name) are built on the first
@@ -19,7 +19,6 @@
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
@@ -61,9 +60,10 @@ struct dvar {
 struct symtab {
 	struct symvec funcs;	/* STT_FUNC */
 	struct symvec objs;	/* STT_OBJECT */
-	Dwfl *dwfl;		/* NULL without DWARF */
-	Dwfl_Module *mod;	/* the executable, reported at base 0 */
-	Dwarf *dbg;		/* its DWARF */
+	int dwarf_fd;		/* /proc/self/exe, open while dbg lives */
+	Dwarf *dbg;		/* its DWARF, at link-time addresses; NULL without */
+	Dwarf_Die *cus;		/* its compile units, in .debug_info order */
+	size_t ncus, cus_cap;
 	bool indexed;		/* types[] and vars[] built */
 	struct dtype *types;	/* sorted by name, then .debug_info order */
 	size_t ntypes, types_cap;
@@ -162,43 +162,33 @@ out_close:
 	return ok;
 }
 
-/* No separate debug files: only the binary's own sections (and no network lookups). */
-static int find_no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
-			     Dwarf_Addr base, const char *file_name, const char *debuglink_file,
-			     GElf_Word debuglink_crc, char **debuginfo_file_name)
-{
-	(void)mod, (void)userdata, (void)modname, (void)base, (void)file_name;
-	(void)debuglink_file, (void)debuglink_crc;
-	*debuginfo_file_name = NULL;
-	return -1;
-}
-
-static const Dwfl_Callbacks dwfl_callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = find_no_debuginfo,
-	.section_address = dwfl_offline_section_address,
-};
-
-/* DWARF of the executable at its link-time addresses; false when it has none. */
+/* DWARF of the executable and its compile units; false when it has none. */
 static bool load_dwarf(struct symtab *st)
 {
-	Dwarf_Addr bias;
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie;
 
-	st->dwfl = dwfl_begin(&dwfl_callbacks);
-	if (!st->dwfl)
+	st->dwarf_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (st->dwarf_fd < 0)
 		return false;
-	st->mod = dwfl_report_elf(st->dwfl, "exe", "/proc/self/exe", -1, 0, false);
-	if (dwfl_report_end(st->dwfl, NULL, NULL) || !st->mod)
+	st->dbg = dwarf_begin(st->dwarf_fd, DWARF_C_READ);
+	if (!st->dbg)
 		goto fail;
-	st->dbg = dwfl_module_getdwarf(st->mod, &bias);
-	if (!st->dbg || bias)
-		goto fail;
+	while (!dwarf_get_units(st->dbg, cu, &cu, NULL, NULL, &cudie, NULL)) {
+		if (!grow((void **)&st->cus, st->ncus, &st->cus_cap, sizeof(*st->cus)))
+			goto fail;
+		st->cus[st->ncus++] = cudie;
+	}
 	return true;
 fail:
-	dwfl_end(st->dwfl);
-	st->dwfl = NULL;
-	st->mod = NULL;
+	if (st->dbg)
+		dwarf_end(st->dbg);
 	st->dbg = NULL;
+	free(st->cus);
+	st->cus = NULL;
+	st->ncus = 0;
+	close(st->dwarf_fd);
+	st->dwarf_fd = -1;
 	return false;
 }
 
@@ -212,6 +202,7 @@ const struct symtab *symtab_get(void)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return NULL;
+	st->dwarf_fd = -1;
 	if (!load_elf_symbols(st)) {
 		for (size_t i = 0; i < st->funcs.n; i++)
 			free(st->funcs.v[i].name);
@@ -309,6 +300,15 @@ static const char *die_name(Dwarf_Die *die)
 	return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &a));
 }
 
+/* The compile unit whose code holds @pc, or NULL. */
+static Dwarf_Die *cu_of(const struct symtab *st, uintptr_t pc)
+{
+	for (size_t i = 0; i < st->ncus; i++)
+		if (dwarf_haspc(&st->cus[i], pc) > 0)
+			return &st->cus[i];
+	return NULL;
+}
+
 /* The DWARF lines for @rel_pc of function @func ("f+0x1/0x2"); false without DWARF there. */
 static bool dwarf_frames(const struct symtab *st, uintptr_t rel_pc, const char *func,
 			 struct strbuf *sb, const char *prefix, const char *suffix)
@@ -316,16 +316,15 @@ static bool dwarf_frames(const struct symtab *st, uintptr_t rel_pc, const char *
 	char path[SYM_PATH_LEN];
 	Dwarf_Die *cu, *scopes = NULL, *chain = NULL;
 	Dwarf_Files *files = NULL;
+	Dwarf_Line *line;
 	const char *file;
-	Dwarf_Addr bias;
-	Dwfl_Line *line;
 	size_t nfiles;
 	int lineno = 0, n;
 
-	cu = dwfl_module_addrdie(st->mod, rel_pc, &bias);
-	line = cu ? dwfl_module_getsrc(st->mod, rel_pc) : NULL;
-	file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-	if (!file)
+	cu = cu_of(st, rel_pc);
+	line = cu ? dwarf_getsrc_die(cu, rel_pc) : NULL;
+	file = line ? dwarf_linesrc(line, NULL, NULL) : NULL;
+	if (!file || dwarf_lineno(line, &lineno))
 		return false;
 	report_path(file, path, sizeof(path));
 	if (dwarf_getsrcfiles(cu, &files, &nfiles))
@@ -335,7 +334,7 @@ static bool dwarf_frames(const struct symtab *st, uintptr_t rel_pc, const char *
 	 * it: dwarf_getscopes() goes on from an inlined instance into its
 	 * abstract definition, the concrete tree goes on into its caller.
 	 */
-	n = dwarf_getscopes(cu, rel_pc - bias, &scopes);
+	n = dwarf_getscopes(cu, rel_pc, &scopes);
 	n = n > 0 ? dwarf_getscopes_die(&scopes[0], &chain) : 0;
 	for (int i = 0; i < n; i++) {
 		Dwarf_Attribute a;
@@ -369,7 +368,7 @@ void symtab_frames(const struct symtab *st, uintptr_t rel_pc, struct strbuf *sb,
 	char func[256];
 
 	symtab_format(st, rel_pc, func, sizeof(func));
-	if (st && st->mod && sym_at(&st->funcs, rel_pc) &&
+	if (st && st->dbg && sym_at(&st->funcs, rel_pc) &&
 	    dwarf_frames(st, rel_pc, func, sb, prefix, suffix))
 		return;
 	strbuf_printf(sb, "%s%s%s\n", prefix, func, suffix);
