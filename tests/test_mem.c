@@ -322,6 +322,7 @@ Test(mem, use_after_free_is_reported_once, .timeout = 10)
 			  "=================================\n"
 			  "BUG: KASAN: use-after-free in fn_30\n"
 			  "Read of size 8 at addr 0xffff888000100008 by task kworker/7\n"
+			  " at kmalloc-32+0x8\n"
 			  "\nCPU: 1 PID: 7 Comm: kworker\nCall Trace:\n"
 			  " fn_30+0x30/0x100\n fn_13+0x8/0x100\n"
 			  " fn_12+0x4/0x100\n fn_11+0x0/0x100\n"),

@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -136,6 +137,56 @@ Test(scenario_run, seed003_kick_races_with_vcpu_load_before_the_fix, .timeout = 
 	scn_free(s);
 }
 
+static void expect_match(const char *text, const char *pattern)
+{
+	regex_t re;
+
+	cr_assert_eq(regcomp(&re, pattern, REG_EXTENDED | REG_NEWLINE), 0, "%s", pattern);
+	cr_expect_eq(regexec(&re, text, 0, NULL, 0), 0, "/%s/ not in:\n%s", pattern, text);
+	regfree(&re);
+}
+
+static void expect_no_match(const char *text, const char *pattern)
+{
+	regex_t re;
+
+	cr_assert_eq(regcomp(&re, pattern, REG_EXTENDED | REG_NEWLINE), 0, "%s", pattern);
+	cr_expect_neq(regexec(&re, text, 0, NULL, 0), 0, "/%s/ in:\n%s", pattern, text);
+	regfree(&re);
+}
+
+/*
+ * Seed 003's report as syzkaller's symbolizer would leave it: hv/'s frames
+ * with file:line relative to the source tree (line numbers move with
+ * every edit: matched by pattern), and the racing memory named by the
+ * vCPU cache and member.
+ */
+Test(scenario_run, seed003_report_has_file_lines_and_names_the_vcpu_member, .timeout = 300)
+{
+	struct scn *s = load(KICK);
+	struct scn_runner *pre = runner_of(s, "kick-vcpu-cpu.scn", "pre-fix");
+	struct sim_explore_opts o = { .strategy = "pct:3", .seed = 1, .budget = 2000 };
+	struct sim_result res;
+	char err[256];
+
+	cr_assert_eq(sim_explore(scn_runner_program(pre), &o, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(res.failures, 1);
+	cr_assert_not_null(res.reports);
+	expect_match(res.reports, "^read to 0xffff888[0-9a-f]+ of 4 bytes by task [0-9]+ on cpu [0-9]:\n"
+				  " at kvm_vcpu\\+0x[0-9a-f]+ \\(kvm_vcpu->cpu\\)\n"
+				  " kvm_vcpu_kick\\+0x[0-9a-f]+/0x[0-9a-f]+ hv/kvm_main\\.c:[0-9]+\n");
+	expect_match(res.reports, "^write to 0xffff888[0-9a-f]+ of 4 bytes by task [0-9]+ on cpu [0-9]:\n"
+				  " at kvm_vcpu\\+0x[0-9a-f]+ \\(kvm_vcpu->cpu\\)\n"
+				  " kvm_arch_vcpu_load\\+0x[0-9a-f]+/0x[0-9a-f]+ hv/x86\\.c:[0-9]+\n");
+	expect_match(res.reports, "^ kvm_vcpu_ioctl\\+0x[0-9a-f]+/0x[0-9a-f]+ hv/kvm_main\\.c:[0-9]+$");
+	/* No absolute path of this machine after any frame. */
+	expect_no_match(res.reports, " /[^ ]");
+	expect_match(res.reports, "^ [a-z_]+\\+0x[0-9a-f]+/0x[0-9a-f]+ sim/kernel/fs\\.c:[0-9]+$");
+	sim_result_release(&res);
+	scn_runner_free(pre);
+	scn_free(s);
+}
+
 /*
  * Seed 000 as a scenario: the hot-add of a CPU without VMX runs at a moment
  * the strategy picks while the VM is created. Without the hotplug lock the
@@ -245,6 +296,12 @@ Test(scenario_run, titles_are_syzkallers)
 		  "general protection fault: 0000 [#1] PREEMPT SMP\nRIP: hardware_enable_nolock+0x12/0x40\n",
 		  "general protection fault in hardware_enable_nolock" },
 		{ "invalid opcode: 0000 [#1] PREEMPT SMP", "", "invalid opcode" },
+		/* Inlined functions' RIP lines are the symbolizer's: the title skips them. */
+		{ "general protection fault: 0000 [#1] PREEMPT SMP",
+		  "general protection fault: 0000 [#1] PREEMPT SMP\n"
+		  "RIP: kvm_cpu_vmxon hv/vmx.c:708 [inline]\n"
+		  "RIP: vmx_hardware_enable+0x4c/0x142 hv/vmx.c:732\n",
+		  "general protection fault in vmx_hardware_enable" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -439,15 +439,27 @@ void syzp_prepare(const struct syzp_plan *plan, unsigned int i, struct syzp_call
 
 /* ---- titles ---- */
 
-/* The function a "RIP: [0010:]func+0x..." line of @text names, into @buf. */
+/*
+ * The function a "RIP: [0010:]func+0x..." line of @text names, into @buf.
+ * Lines of inlined functions ("RIP: name file:line [inline]", the
+ * symbolizer's expansion) are passed over: titles name the function the
+ * kernel prints, as syzkaller's come from the unsymbolized report.
+ */
 static bool rip_function(const char *text, char *buf, size_t len)
 {
-	const char *p = text ? strstr(text, "RIP: ") : NULL;
-	size_t n = 0;
+	const char *p = text;
+	size_t n = 0, line;
 
-	if (!p)
-		return false;
-	p += strlen("RIP: ");
+	for (;;) {
+		p = p ? strstr(p, "RIP: ") : NULL;
+		if (!p)
+			return false;
+		p += strlen("RIP: ");
+		line = strcspn(p, "\n");
+		if (line < 9 || strncmp(p + line - 9, " [inline]", 9))
+			break;
+		p += line;
+	}
 	if (!strncmp(p, "0010:", 5))
 		p += 5;
 	while (p[n] && p[n] != '+' && p[n] != ' ' && p[n] != '\n')

@@ -641,6 +641,34 @@ void kfree(const void *p);
 #define kvzalloc(s, f)		kzalloc((s), (f))
 #define kvfree(p)		kfree(p)
 
+/*
+ * Slab caches, Linux's API. A cache's objects are @size bytes; reports
+ * name memory in them by the cache ("kvm_vcpu+0x8") and, when the cache
+ * knows the struct it holds, by member ("kvm_vcpu->cpu"): KMEM_CACHE()
+ * gives it, as Linux's macro names the cache after the struct. @align
+ * and @flags are accepted and not modelled; a constructor is not
+ * supported (NULL is returned). Creating and destroying a cache are not
+ * steps (module init and exit); alloc and free are kmalloc's and kfree's.
+ * kfree() of a cache's object is fine (as since Linux 6.4).
+ */
+struct kmem_cache;
+typedef unsigned int slab_flags_t;
+#define SLAB_HWCACHE_ALIGN	0x00002000u
+#define SLAB_ACCOUNT		0x04000000u
+
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+				     slab_flags_t flags, void (*ctor)(void *));
+/* kmem_cache_create() of objects that are struct @type (its name, for reports). */
+struct kmem_cache *__kmem_cache_create_type(const char *name, const char *type, unsigned int size,
+					    unsigned int align, slab_flags_t flags);
+#define KMEM_CACHE(__struct, __flags)						\
+	__kmem_cache_create_type(#__struct, #__struct, sizeof(struct __struct),	\
+				 __alignof__(struct __struct), (__flags))
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags);
+void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags);
+void kmem_cache_free(struct kmem_cache *s, void *p);
+void kmem_cache_destroy(struct kmem_cache *s);
+
 #define PAGE_SIZE		4096UL
 #define PAGE_SHIFT		12
 unsigned long __get_free_pages(gfp_t flags, unsigned int order);

@@ -17,7 +17,6 @@
 #include "engine/buildid.h"
 #include "engine/machine_int.h"
 #include "engine/strategy.h"
-#include "engine/symbolize.h"
 #include "engine/trace.h"
 
 /*
@@ -140,7 +139,6 @@ void machine_fini(struct machine *m)
 	free(m->log);
 	free(m->state_pristine);
 	strbuf_release(&m->reports);
-	symtab_free(m->symtab);
 }
 
 unsigned int sim_ncpus(const struct machine *m)

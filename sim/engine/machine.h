@@ -278,8 +278,6 @@ struct machine {
 	uintptr_t wpend_addr;		/* ... and the address to read it from */
 	bool wpend_valid;
 	uintptr_t image_base;		/* load address of this binary */
-	struct symtab *symtab;		/* its function symbols, loaded on first use */
-	bool symtab_tried;
 
 	void *state_pristine;		/* copy of the instrumented data+bss */
 
@@ -288,8 +286,6 @@ struct machine {
 	int oops_sig;
 	uintptr_t oops_addr, oops_rip;
 };
-
-struct symtab;
 
 /* The machine whose task runs now; a const dummy when none runs. */
 extern struct machine *sim_current;
@@ -411,7 +407,19 @@ int machine_spawn_error(const struct machine *m, unsigned int cpu);
 void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc);
 /* Append a finished report; the run is marked failed at its end. */
 void machine_report_text(struct machine *m, const char *title, const char *text);
+/*
+ * The report callbacks of engine/report.h for the floors above, @arg the
+ * machine: a pc as "func+0xoff/0xsize" (sim_symbolize_fn), a pc's
+ * stack-trace lines with file:line and inlined calls (sim_frame_fn), the
+ * global at an address as reports print it (sim_describe_fn: "" when the
+ * address is not the binary's data), the member of a struct at an offset
+ * (sim_member_fn).
+ */
 void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len);
+void machine_frame(void *arg, struct strbuf *sb, const char *prefix, uintptr_t pc,
+		   const char *suffix);
+void machine_describe(void *arg, uint64_t addr, char *buf, size_t len);
+bool machine_member(void *arg, const char *type, uint64_t off, char *buf, size_t len);
 void machine_trace_log(struct machine *m, const char *text);
 /*
  * Interrupt entry or exit on the running task: traced, and counted in its

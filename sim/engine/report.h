@@ -8,8 +8,11 @@
 #ifndef HVSIM_ENGINE_REPORT_H
 #define HVSIM_ENGINE_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct strbuf;
 
 /*
  * A finished report: @title is its first line as the kernel prints it
@@ -24,6 +27,29 @@ typedef void (*sim_report_fn)(void *arg, const char *title, const char *text);
  */
 typedef void (*sim_symbolize_fn)(void *arg, uintptr_t pc, char *buf, size_t len);
 
+/*
+ * Append the stack-trace lines for code address @pc to @sb, each
+ * "@prefix FRAME @suffix\n" (syzkaller's symbolizer repeats a line's
+ * prefix and suffix for every frame it expands): with debug info one line
+ * per inlined function, innermost first, "name file:line [inline]", then
+ * "func+0x24/0x17b file:line"; without, the one sim_symbolize_fn line.
+ */
+typedef void (*sim_frame_fn)(void *arg, struct strbuf *sb, const char *prefix, uintptr_t pc,
+			     const char *suffix);
+
+/*
+ * Name the memory at @addr, an address as reports print it (normalized):
+ * "kvm_usage_count", "kvm_vcpu+0x8 (kvm_vcpu->cpu)", "kmalloc-64+0x10".
+ * Writes "" when nothing is known of it.
+ */
+typedef void (*sim_describe_fn)(void *arg, uint64_t addr, char *buf, size_t len);
+
+/*
+ * The member of struct @type at byte @off ("cpu", "mmu.root_hpa",
+ * "regs[3]") into @buf; false (and "") when unknown.
+ */
+typedef bool (*sim_member_fn)(void *arg, const char *type, uint64_t off, char *buf, size_t len);
+
 /* Who did something: the context a detector reports about. */
 struct sim_who {
 	unsigned int task;		/* task id (spawn index) */
@@ -37,8 +63,6 @@ struct sim_who {
 	int irqs_disabled;		/* local interrupts off */
 	int in_irq;			/* running an interrupt handler */
 };
-
-struct strbuf;
 
 /*
  * The line every kernel report carries about the context it happened in,

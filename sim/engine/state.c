@@ -209,9 +209,55 @@ void machine_symbolize(void *arg, uintptr_t pc, char *buf, size_t len)
 	struct machine *m = arg;
 	uintptr_t rel = pc ? pc - m->image_base : 0;
 
-	if (!m->symtab_tried) {
-		m->symtab = symtab_load();
-		m->symtab_tried = true;
+	symtab_format(symtab_get(), rel ? rel - 1 : 0, buf, len);
+}
+
+void machine_frame(void *arg, struct strbuf *sb, const char *prefix, uintptr_t pc,
+		   const char *suffix)
+{
+	struct machine *m = arg;
+	uintptr_t rel = pc ? pc - m->image_base : 0;
+
+	symtab_frames(symtab_get(), rel ? rel - 1 : 0, sb, prefix, suffix);
+}
+
+/*
+ * The inverse of machine_norm_addr() for the binary's own memory: the
+ * instrumented data and bss, and the text and read-only data, as offsets
+ * from the image base; false for anything else.
+ */
+static bool norm_to_image(const struct machine *m, uint64_t addr, uintptr_t *rel)
+{
+	uintptr_t d = (uintptr_t)__start_hvsim_data, b = (uintptr_t)__start_hvsim_bss;
+
+	if (d && addr - 0xffffffff82000000ULL < state_data_size()) {
+		*rel = d + (addr - 0xffffffff82000000ULL) - m->image_base;
+		return true;
 	}
-	symtab_format(m->symtab, rel ? rel - 1 : 0, buf, len);
+	if (b && addr - 0xffffffff84000000ULL < state_bss_size()) {
+		*rel = b + (addr - 0xffffffff84000000ULL) - m->image_base;
+		return true;
+	}
+	if (m->image_base && addr - 0xffffffff81000000ULL < 0x1000000 &&
+	    addr - 0xffffffff81000000ULL < (uintptr_t)_end - m->image_base) {
+		*rel = addr - 0xffffffff81000000ULL;
+		return true;
+	}
+	return false;
+}
+
+void machine_describe(void *arg, uint64_t addr, char *buf, size_t len)
+{
+	const struct machine *m = arg;
+	uintptr_t rel;
+
+	buf[0] = '\0';
+	if (norm_to_image(m, addr, &rel))
+		symtab_data(symtab_get(), rel, buf, len);
+}
+
+bool machine_member(void *arg, const char *type, uint64_t off, char *buf, size_t len)
+{
+	(void)arg;
+	return symtab_member(symtab_get(), type, off, buf, len);
 }

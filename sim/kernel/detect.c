@@ -230,15 +230,14 @@ static void mem_checks(struct machine *m, const struct sim_op *op)
 	}
 	if (!known_memory(m, op->addr, op->size, sim_kind_is_write(op->kind))) {
 		struct strbuf text = STRBUF_INIT;
-		char title[160], frame[64];
+		char title[160];
 
-		machine_symbolize(m, op->pc, frame, sizeof(frame));
 		snprintf(title, sizeof(title),
 			 "general protection fault: 0000 [#1] PREEMPT SMP (%s of %u bytes outside the machine's memory)",
 			 sim_kind_is_write(op->kind) ? "write" : "read", op->size);
 		strbuf_printf(&text, "%s\n", title);
 		report_who_line(&text, &w);
-		strbuf_printf(&text, "RIP: %s\n", frame);
+		machine_frame(m, &text, "RIP: ", op->pc, "");
 		machine_report_text(m, title, strbuf_str(&text));
 		strbuf_release(&text);
 		machine_end(m, SIM_FAILED, title);

@@ -27,24 +27,22 @@ static void fault_report(struct machine *m, const struct hw_fault *f, bool from_
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct sim_who w;
-	char frame[128];
+	char note[160];
 
 	kernel_who(m, &w, f->pc);
 	strbuf_printf(&sb, "%s\n%s", f->title, f->before ? f->before : "");
 	report_who_line(&sb, &w);
 	if (f->rip) {
-		machine_symbolize(m, f->pc, frame, sizeof(frame));
-		strbuf_printf(&sb, "RIP: %s%s%s\n", frame, f->rip_note ? " " : "",
-			      f->rip_note ? f->rip_note : "");
+		snprintf(note, sizeof(note), "%s%s", f->rip_note ? " " : "",
+			 f->rip_note ? f->rip_note : "");
+		machine_frame(m, &sb, "RIP: ", f->pc, note);
 	}
 	if (f->after)
 		strbuf_printf(&sb, "%s", f->after);
 	if (f->call_trace) {
 		strbuf_printf(&sb, "Call Trace:\n");
-		for (unsigned int i = w.depth; i-- > 0;) {
-			machine_symbolize(m, w.stack[i], frame, sizeof(frame));
-			strbuf_printf(&sb, " %s\n", frame);
-		}
+		for (unsigned int i = w.depth; i-- > 0;)
+			machine_frame(m, &sb, " ", w.stack[i], "");
 	}
 	machine_report_text(m, f->title, strbuf_str(&sb));
 	strbuf_release(&sb);
@@ -102,6 +100,11 @@ struct machine *kmachine_create(unsigned int ncpus, const struct machine_hooks *
 	k->race = race_create(report_cb, machine_symbolize, m);
 	if (!k->race)
 		goto err_mem;
+	lockdep_set_frames(k->lockdep, machine_frame);
+	mem_set_names(k->mem, machine_frame, machine_member);
+	race_set_names(k->race, machine_frame, kernel_describe);
+	for (unsigned int i = 0; i < MEM_MAX_CACHES; i++)
+		k->caches[i].id = i + 1;
 	return m;
 
 err_mem:
@@ -373,6 +376,24 @@ uintptr_t kernel_norm_addr(const struct machine *m, uintptr_t addr)
 			return 0x00007f0000000000ULL + ((uintptr_t)i << 24) + (addr - lo);
 	}
 	return 0;
+}
+
+/*
+ * Memory named for reports (sim_describe_fn, @addr as reports print it):
+ * an arena address by its object (mem_name()), anything else by the
+ * engine (the binary's globals).
+ */
+void kernel_describe(void *arg, uint64_t addr, char *buf, size_t len)
+{
+	struct machine *m = arg;
+	const struct kmodel *k = kmodel_of_const(m);
+	uint64_t arena = PHYS_REPORT_VA_BASE + PHYS_BASE;
+
+	if (addr - arena < k->arena_len) {
+		mem_name(k->mem, k->arena_lo + (uintptr_t)(addr - arena), buf, len);
+		return;
+	}
+	machine_describe(m, addr, buf, len);
 }
 
 static void init_entry(void *arg)

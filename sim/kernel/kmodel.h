@@ -15,6 +15,7 @@
 #include "engine/machine.h"
 #include "cpu/hw.h"
 #include "engine/strbuf.h"
+#include "kernel/mem.h"
 
 /* One registered hotplug state. */
 struct cpuhp_step {
@@ -102,6 +103,11 @@ struct sim_process {
 	wait_queue_head_t futex_wq;		/* its futex waiters (one queue; they recheck) */
 };
 
+/* A kmem_cache handle: its id in the memory model (mem_cache_create()). */
+struct kmem_cache {
+	unsigned int id;	/* 1 + its index in kmodel.caches[] */
+};
+
 struct kmodel {
 
 	struct rw_semaphore hotplug_lock;	/* cpus_read_lock() and friends */
@@ -140,6 +146,8 @@ struct kmodel {
 	struct lockdep *lockdep;	/* lock-order and held-lock checks */
 	struct race *race;		/* happens-before data-race detector */
 	struct mem *mem;		/* simulated kernel memory */
+	/* kmem_cache handles, one per id mem_cache_create() can give (fixed across runs). */
+	struct kmem_cache caches[MEM_MAX_CACHES];
 
 	struct ktask tasks[SIM_MAX_TASKS];	/* by task id */
 	unsigned int tasks_dirty;	/* ktasks the last run used (reset at the next) */
@@ -201,6 +209,8 @@ void kernel_check_hung(struct machine *m);
 bool kernel_stuck(struct machine *m, unsigned int sleeping);
 void kernel_oops(struct machine *m, int sig, uintptr_t addr, uintptr_t rip);
 uintptr_t kernel_norm_addr(const struct machine *m, uintptr_t addr);
+/* The memory at @addr (as reports print it) by name; "" when unknown (sim_describe_fn). */
+void kernel_describe(void *arg, uint64_t addr, char *buf, size_t len);
 /* Hold program tasks until module init ran in an init task on CPU 0 (SIM_PROG_BOOT). */
 void kmodel_boot(struct machine *m);
 

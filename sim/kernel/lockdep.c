@@ -112,7 +112,8 @@ struct ld_task {
 struct lockdep {
 	sim_report_fn report;		/* where finished reports go */
 	sim_symbolize_fn symbolize;	/* pc -> text */
-	void *arg;			/* for both */
+	sim_frame_fn frame;		/* pc -> stack-trace lines, or NULL: symbolize's */
+	void *arg;			/* for all three */
 	int off;			/* turned itself off: out of memory */
 	int in_report;			/* inside report(): it must not call back */
 
@@ -239,8 +240,8 @@ static char ld_usage_char(unsigned int usage, unsigned int used_in,
 	return (usage & used_in) ? '-' : '.';
 }
 
-/* "(name){usage}-{w:w}": Linux's print_lock_name(). */
-static void ld_put_class(struct lockdep *ld, unsigned int id)
+/* "(name){usage}-{w:w}" into @sb: Linux's print_lock_name(). */
+static void ld_class_text(struct lockdep *ld, struct strbuf *sb, unsigned int id)
 {
 	const struct ld_class *c = &ld->classes[id];
 	char usage[5];
@@ -252,26 +253,46 @@ static void ld_put_class(struct lockdep *ld, unsigned int id)
 	usage[2] = (c->usage & LD_ENABLED_IRQ) ? '+' : '.';
 	usage[3] = (c->usage & LD_ENABLED_IRQ_READ) ? '+' : '.';
 	usage[4] = '\0';
-	strbuf_printf(&ld->text, "(%s){%s}-{%u:%u}", c->name, usage, c->wait,
-		      c->wait);
+	strbuf_printf(sb, "(%s){%s}-{%u:%u}", c->name, usage, c->wait, c->wait);
 }
 
-/* "(name){usage}-{w:w}, at: sym": Linux's print_lock(), less the address. */
-static void ld_put_lock(struct lockdep *ld, unsigned int class, uintptr_t pc)
+static void ld_put_class(struct lockdep *ld, unsigned int id)
+{
+	ld_class_text(ld, &ld->text, id);
+}
+
+/*
+ * The line(s) "@prefix FRAME\n" for @pc: through the frame writer (file:line,
+ * inlined calls one line each, @prefix repeated), else ld_sym()'s one line.
+ */
+static void ld_put_frame(struct lockdep *ld, const char *prefix, uintptr_t pc)
 {
 	char sym[LD_SYM_LEN];
 
-	ld_put_class(ld, class);
-	strbuf_printf(&ld->text, ", at: %s\n", ld_sym(ld, pc, sym));
+	if (ld->frame)
+		ld->frame(ld->arg, &ld->text, prefix, pc, "");
+	else
+		strbuf_printf(&ld->text, "%s%s\n", prefix, ld_sym(ld, pc, sym));
+}
+
+/* "@lead(name){usage}-{w:w}, at: sym": Linux's print_lock(), less the address. */
+static void ld_put_lock(struct lockdep *ld, const char *lead, unsigned int class, uintptr_t pc)
+{
+	struct strbuf prefix = STRBUF_INIT;
+
+	strbuf_printf(&prefix, "%s", lead);
+	ld_class_text(ld, &prefix, class);
+	strbuf_printf(&prefix, ", at: ");
+	ld_put_frame(ld, strbuf_str(&prefix), pc);
+	strbuf_release(&prefix);
 }
 
 static void ld_put_trace(struct lockdep *ld, const struct ld_trace *tr)
 {
-	char sym[LD_SYM_LEN];
 	unsigned int i;
 
 	for (i = 0; i < tr->n; i++)
-		strbuf_printf(&ld->text, "       %s\n", ld_sym(ld, tr->pcs[i], sym));
+		ld_put_frame(ld, "       ", tr->pcs[i]);
 }
 
 static void ld_put_held(struct lockdep *ld, const struct sim_who *who,
@@ -287,21 +308,22 @@ static void ld_put_held(struct lockdep *ld, const struct sim_who *who,
 	strbuf_printf(&ld->text, "%u lock%s held by %s/%u:\n", t->depth,
 		      t->depth > 1 ? "s" : "", ld_comm(who), who->pid);
 	for (i = 0; i < t->depth; i++) {
-		strbuf_printf(&ld->text, " #%u: ", i);
-		ld_put_lock(ld, t->held[i].class, t->held[i].pc);
+		char lead[16];
+
+		snprintf(lead, sizeof(lead), " #%u: ", i);
+		ld_put_lock(ld, lead, t->held[i].class, t->held[i].pc);
 	}
 }
 
 static void ld_put_backtrace(struct lockdep *ld, const struct sim_who *who)
 {
-	char sym[LD_SYM_LEN];
 	unsigned int i, n = 0;
 
 	strbuf_printf(&ld->text, "\nstack backtrace:\n");
 	report_who_line(&ld->text, who);
 	strbuf_printf(&ld->text, "Call Trace:\n");
 	for (i = who->stack ? who->depth : 0; i > 0 && n < LD_MAX_FRAMES; i--, n++)
-		strbuf_printf(&ld->text, " %s\n", ld_sym(ld, who->stack[i - 1], sym));
+		ld_put_frame(ld, " ", who->stack[i - 1]);
 }
 
 static void ld_trace_fill(struct ld_trace *tr, const struct sim_who *who)
@@ -539,10 +561,10 @@ static void ld_report_circular(struct lockdep *ld, const struct sim_who *who,
 	}
 
 	ld_begin(ld, "WARNING: possible circular locking dependency detected");
-	strbuf_printf(&ld->text, "%s/%u is trying to acquire lock:\n ", comm, who->pid);
-	ld_put_lock(ld, next, who->pc);
-	strbuf_printf(&ld->text, "\nbut task is already holding lock:\n ");
-	ld_put_lock(ld, prev->class, prev->pc);
+	strbuf_printf(&ld->text, "%s/%u is trying to acquire lock:\n", comm, who->pid);
+	ld_put_lock(ld, " ", next, who->pc);
+	strbuf_printf(&ld->text, "\nbut task is already holding lock:\n");
+	ld_put_lock(ld, " ", prev->class, prev->pc);
 	strbuf_printf(&ld->text, "\nwhich lock already depends on the new lock.\n\n");
 	strbuf_printf(&ld->text,
 		      "\nthe existing dependency chain (in reverse order) is:\n");
@@ -597,11 +619,11 @@ static void ld_report_recursive(struct lockdep *ld, const struct sim_who *who,
 	const char *name = ld->classes[next].name;
 
 	ld_begin(ld, "WARNING: possible recursive locking detected");
-	strbuf_printf(&ld->text, "%s/%u is trying to acquire lock:\n ", ld_comm(who),
+	strbuf_printf(&ld->text, "%s/%u is trying to acquire lock:\n", ld_comm(who),
 		      who->pid);
-	ld_put_lock(ld, next, who->pc);
-	strbuf_printf(&ld->text, "\nbut task is already holding lock:\n ");
-	ld_put_lock(ld, prev->class, prev->pc);
+	ld_put_lock(ld, " ", next, who->pc);
+	strbuf_printf(&ld->text, "\nbut task is already holding lock:\n");
+	ld_put_lock(ld, " ", prev->class, prev->pc);
 	strbuf_printf(&ld->text, "\nother info that might help us debug this:\n");
 	strbuf_printf(&ld->text, " Possible unsafe locking scenario:\n\n");
 	strbuf_printf(&ld->text, "       CPU0\n");
@@ -624,7 +646,6 @@ static void ld_check_sleep(struct lockdep *ld, const struct sim_who *who,
 {
 	const struct ld_held *first_spin = NULL;
 	unsigned int i, preempt_count;
-	char sym[LD_SYM_LEN];
 
 	preempt_count = who->in_irq ? LD_HARDIRQ_OFFSET : 0;
 	for (i = 0; i < t->depth; i++) {
@@ -649,8 +670,8 @@ static void ld_check_sleep(struct lockdep *ld, const struct sim_who *who,
 	strbuf_printf(&ld->text, "preempt_count: %x, expected: 0\n", preempt_count);
 	ld_put_held(ld, who, t);
 	if (first_spin) {
-		strbuf_printf(&ld->text, "Preemption disabled at:\n%s\n",
-			      ld_sym(ld, first_spin->pc, sym));
+		strbuf_printf(&ld->text, "Preemption disabled at:\n");
+		ld_put_frame(ld, "", first_spin->pc);
 	}
 	ld_put_backtrace(ld, who);
 	ld_emit(ld);
@@ -660,7 +681,6 @@ static void ld_report_bad_unlock(struct lockdep *ld, const struct sim_who *who,
 				 const struct ld_task *t, const void *lock)
 {
 	const char *name = "<unknown>";
-	char sym[LD_SYM_LEN];
 	unsigned int class;
 
 	if (hmap_get(&ld->instances, (uintptr_t)lock, 0, &class))
@@ -668,7 +688,7 @@ static void ld_report_bad_unlock(struct lockdep *ld, const struct sim_who *who,
 	ld_begin(ld, "WARNING: bad unlock balance detected!");
 	strbuf_printf(&ld->text, "%s/%u is trying to release lock (%s) at:\n",
 		      ld_comm(who), who->pid, name);
-	strbuf_printf(&ld->text, "%s\n", ld_sym(ld, who->pc, sym));
+	ld_put_frame(ld, "", who->pc);
 	strbuf_printf(&ld->text, "but there are no more locks to release!\n");
 	strbuf_printf(&ld->text, "\nother info that might help us debug this:\n");
 	ld_put_held(ld, who, t);
@@ -781,6 +801,11 @@ struct lockdep *lockdep_create(sim_report_fn report, sim_symbolize_fn symbolize,
 fail_free:
 	lockdep_destroy(ld);
 	return NULL;
+}
+
+void lockdep_set_frames(struct lockdep *ld, sim_frame_fn frame)
+{
+	ld->frame = frame;
 }
 
 void lockdep_destroy(struct lockdep *ld)

@@ -81,6 +81,8 @@ enum lockdep_kind {
 struct lockdep *lockdep_create(sim_report_fn report, sim_symbolize_fn symbolize,
 			       void *arg);
 void lockdep_destroy(struct lockdep *ld);
+/* Frames through @frame (called with the @arg of lockdep_create()): file:line, inlined calls. */
+void lockdep_set_frames(struct lockdep *ld, sim_frame_fn frame);
 
 /*
  * A new run: forget dependencies, held locks, known lock instances and

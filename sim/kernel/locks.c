@@ -124,7 +124,7 @@ static void spin_recursion(struct machine *m, const raw_spinlock_t *l, uintptr_t
 {
 	const struct task *t = m->cur_task;
 	struct strbuf text = STRBUF_INIT;
-	char title[160], frame[128];
+	char title[160];
 	struct sim_who w;
 
 	if ((m->detect & SIM_DETECT_LOCKDEP) && lockdep_enabled(kmodel_of(m)->lockdep))
@@ -137,12 +137,9 @@ static void spin_recursion(struct machine *m, const raw_spinlock_t *l, uintptr_t
 	kernel_who(m, &w, pc);
 	report_who_line(&text, &w);
 	strbuf_printf(&text, "Call Trace:\n");
-	machine_symbolize(m, pc, frame, sizeof(frame));
-	strbuf_printf(&text, " %s\n", frame);
-	for (unsigned int i = w.depth; i-- > 0;) {
-		machine_symbolize(m, w.stack[i], frame, sizeof(frame));
-		strbuf_printf(&text, " %s\n", frame);
-	}
+	machine_frame(m, &text, " ", pc, "");
+	for (unsigned int i = w.depth; i-- > 0;)
+		machine_frame(m, &text, " ", w.stack[i], "");
 	machine_report_text(m, title, strbuf_str(&text));
 	strbuf_release(&text);
 }

@@ -90,6 +90,19 @@ struct mem_site {
 	char comm[MEM_COMM_LEN];
 };
 
+/*
+ * A kmem_cache. Its objects come from the kmalloc slabs of their size
+ * class, as SLUB merges a cache into a compatible kmalloc cache: what it
+ * adds is a name for reports, the type of its objects, and its own checks
+ * (an object freed to another cache, a cache destroyed with live objects).
+ */
+struct mem_cache {
+	char name[MEM_CACHE_NAME_LEN];	/* "kvm_vcpu", as /proc/slabinfo names it */
+	char type[MEM_CACHE_NAME_LEN];	/* the struct its objects are, or "" */
+	size_t size;			/* object bytes */
+	bool dead;			/* destroyed */
+};
+
 /* One object: a slab slot or a big span, for the whole run. */
 struct mem_obj {
 	size_t off;		/* arena offset of the first byte */
@@ -100,6 +113,7 @@ struct mem_obj {
 	uint8_t state;		/* enum mem_state */
 	uint8_t kind;		/* enum mem_kind */
 	uint8_t order;		/* page allocations: the order */
+	uint8_t cache;		/* kmem_cache id (1..), 0 for kmalloc */
 	struct mem_site alloc;	/* last allocation */
 	struct mem_site free;	/* last free; meaningful unless LIVE */
 };
@@ -156,9 +170,14 @@ struct mem {
 	struct mem_seen *seen;		/* reported this run */
 	size_t nr_seen, cap_seen;
 
+	struct mem_cache caches[MEM_MAX_CACHES];	/* by id - 1, this run's */
+	unsigned int nr_caches;
+
 	sim_report_fn report;		/* where finished reports go; NULL: nowhere */
 	sim_symbolize_fn symbolize;	/* pc to text; NULL: "0x<pc>" */
-	void *arg;			/* for both */
+	sim_frame_fn frame;		/* pc to stack-trace lines; NULL: symbolize's */
+	sim_member_fn member;		/* struct member at an offset; NULL: none */
+	void *arg;			/* for all of them */
 };
 
 /* ---- metadata ---- */
@@ -426,6 +445,7 @@ static void *obj_hand_out(struct mem *m, uint32_t id, int kind, size_t size,
 
 	o->state = OBJ_LIVE;
 	o->kind = (uint8_t)kind;
+	o->cache = 0;
 	o->order = (uint8_t)order;
 	o->size = size;
 	o->seq = m->seq++;
@@ -452,26 +472,34 @@ static void mem_func(const struct mem *m, uintptr_t pc, char *buf, size_t len)
 }
 
 /* @pc, then @stack innermost first: KASAN's " func+off/size" lines. */
-static void put_frames(const struct mem *m, struct strbuf *b, uintptr_t pc,
-		       const uintptr_t *stack, unsigned int depth)
+/* "@prefix FRAME\n" for @pc: through the frame writer (file:line, inlined calls), else mem_sym(). */
+static void put_frame(const struct mem *m, struct strbuf *b, const char *prefix, uintptr_t pc)
 {
 	char sym[256];
 
-	mem_sym(m, pc, sym, sizeof(sym));
-	strbuf_printf(b, " %s\n", sym);
-	while (stack && depth--) {
-		mem_sym(m, stack[depth], sym, sizeof(sym));
-		strbuf_printf(b, " %s\n", sym);
+	if (m->frame) {
+		m->frame(m->arg, b, prefix, pc, "");
+		return;
 	}
+	mem_sym(m, pc, sym, sizeof(sym));
+	strbuf_printf(b, "%s%s\n", prefix, sym);
+}
+
+static void put_frames(const struct mem *m, struct strbuf *b, uintptr_t pc,
+		       const uintptr_t *stack, unsigned int depth)
+{
+	put_frame(m, b, " ", pc);
+	while (stack && depth--)
+		put_frame(m, b, " ", stack[depth]);
 }
 
 /* The same frames as kmemleak's "    [<pc>] func+off/size" lines. */
 static void put_leak_frame(const struct mem *m, struct strbuf *b, uintptr_t pc)
 {
-	char sym[256];
+	char prefix[32];
 
-	mem_sym(m, pc, sym, sizeof(sym));
-	strbuf_printf(b, "    [<%016" PRIxPTR ">] %s\n", pc, sym);
+	snprintf(prefix, sizeof(prefix), "    [<%016" PRIxPTR ">] ", pc);
+	put_frame(m, b, prefix, pc);
 }
 
 static void emit(struct mem *m, const char *title, struct strbuf *b)
@@ -524,6 +552,12 @@ static void describe_object(const struct mem *m, struct strbuf *b, uintptr_t add
 	if (o->kind == OBJ_PAGES) {
 		strbuf_printf(b, "The buggy address belongs to the pages at 0x%016" PRIx64 "\n"
 			      " which were allocated with order %u\n", start, o->order);
+	} else if (o->cache) {
+		const struct mem_cache *c = &m->caches[o->cache - 1];
+
+		strbuf_printf(b, "The buggy address belongs to the object at 0x%016" PRIx64 "\n"
+			      " which belongs to the cache %s of size %zu\n",
+			      start, c->name, c->size);
 	} else {
 		size_t csize = s->cls >= 0 ? mem_classes[s->cls].size :
 			       (size_t)(s->npages - 1) * MEM_PAGE_SIZE;
@@ -543,6 +577,47 @@ static void describe_object(const struct mem *m, struct strbuf *b, uintptr_t add
 			      a - start);
 	strbuf_printf(b, " %zu-byte region [0x%016" PRIx64 ", 0x%016" PRIx64 ")\n",
 		      o->size, start, end);
+}
+
+/*
+ * The object @id's byte at arena offset @off by name: its cache (or
+ * kmalloc-N) and the offset, "kvm_vcpu+0x8", then the member when the
+ * cache knows its type, " (kvm_vcpu->cpu)". "" for page allocations.
+ */
+static void obj_name(const struct mem *m, uint32_t id, size_t off, char *buf, size_t len)
+{
+	const struct mem_obj *o = &m->objs[id];
+	const struct mem_span *s = &m->spans[o->span];
+	const struct mem_cache *c = o->cache ? &m->caches[o->cache - 1] : NULL;
+	char member[MEM_NAME_LEN];
+	size_t rel = off - o->off;
+	int n;
+
+	buf[0] = '\0';
+	if (o->kind == OBJ_PAGES || off < o->off)
+		return;
+	if (c)
+		n = snprintf(buf, len, "%s", c->name);
+	else
+		n = snprintf(buf, len, "kmalloc-%zu", s->cls >= 0 ? (size_t)mem_classes[s->cls].size :
+			     (size_t)(s->npages - 1) * MEM_PAGE_SIZE);
+	if (rel && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "+0x%zx", rel);
+	if (c && c->type[0] && rel < o->size && m->member && n >= 0 && (size_t)n < len &&
+	    m->member(m->arg, c->type, rel, member, sizeof(member)))
+		snprintf(buf + n, len - (size_t)n, " (%s->%s)", c->type, member);
+}
+
+void mem_name(const struct mem *m, uintptr_t addr, char *buf, size_t len)
+{
+	uint32_t id;
+
+	buf[0] = '\0';
+	if (!mem_contains(m, addr, 1))
+		return;
+	id = obj_at(m, addr - (uintptr_t)m->arena);
+	if (id != MEM_NONE)
+		obj_name(m, id, addr - (uintptr_t)m->arena, buf, len);
 }
 
 static const char *const mem_bad_names[] = {
@@ -588,6 +663,13 @@ static void kasan_report(struct mem *m, const struct sim_who *who, int kind, uin
 	} else {
 		strbuf_printf(&b, "%s of size %" PRIu32 " at addr 0x%016" PRIx64 " by task %s/%u\n",
 			      acc_names[acc], size, mem_report_addr(m, addr), comm, pid);
+	}
+	if (id != MEM_NONE) {
+		char name[MEM_NAME_LEN];
+
+		obj_name(m, id, addr - (uintptr_t)m->arena, name, sizeof(name));
+		if (name[0])
+			strbuf_printf(&b, " at %s\n", name);
 	}
 	strbuf_add(&b, "\n", 1);
 	report_who_line(&b, who ? who : &mem_nobody);
@@ -656,6 +738,12 @@ struct mem *mem_create(size_t arena_bytes, sim_report_fn report,
 	return m;
 }
 
+void mem_set_names(struct mem *m, sim_frame_fn frame, sim_member_fn member)
+{
+	m->frame = frame;
+	m->member = member;
+}
+
 void mem_destroy(struct mem *m)
 {
 	if (!m)
@@ -696,6 +784,7 @@ void mem_reset(struct mem *m)
 	m->seq = 0;
 	m->live = 0;
 	m->nr_seen = 0;
+	m->nr_caches = 0;
 }
 
 static int size_class(size_t size)
@@ -706,7 +795,8 @@ static int size_class(size_t size)
 	return -1;
 }
 
-void *mem_alloc(struct mem *m, size_t size, int zero, const struct sim_who *who)
+static void *alloc_obj(struct mem *m, size_t size, int zero, unsigned int cache,
+		       const struct sim_who *who)
 {
 	uint32_t npages = 0, id;
 	int cls;
@@ -723,9 +813,36 @@ void *mem_alloc(struct mem *m, size_t size, int zero, const struct sim_who *who)
 	if (id == MEM_NONE)
 		return NULL;
 	p = obj_hand_out(m, id, OBJ_KMALLOC, size, 0, who);
+	m->objs[id].cache = (uint8_t)cache;
 	if (zero)
 		memset(p, 0, size);
 	return p;
+}
+
+void *mem_alloc(struct mem *m, size_t size, int zero, const struct sim_who *who)
+{
+	return alloc_obj(m, size, zero, 0, who);
+}
+
+unsigned int mem_cache_create(struct mem *m, const char *name, const char *type, size_t size)
+{
+	struct mem_cache *c;
+
+	if (m->nr_caches == MEM_MAX_CACHES || !name || !size || size > m->arena_bytes)
+		return 0;
+	c = &m->caches[m->nr_caches++];
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	snprintf(c->type, sizeof(c->type), "%s", type ? type : "");
+	c->size = size;
+	c->dead = false;
+	return m->nr_caches;
+}
+
+void *mem_cache_alloc(struct mem *m, unsigned int cache, int zero, const struct sim_who *who)
+{
+	if (!cache || cache > m->nr_caches || m->caches[cache - 1].dead)
+		return NULL;
+	return alloc_obj(m, m->caches[cache - 1].size, zero, cache, who);
 }
 
 void *mem_alloc_pages(struct mem *m, unsigned int order, const struct sim_who *who)
@@ -745,7 +862,7 @@ void *mem_alloc_pages(struct mem *m, unsigned int order, const struct sim_who *w
 }
 
 static int free_obj(struct mem *m, const void *p, int kind, unsigned int order,
-		    const struct sim_who *who)
+		    unsigned int cache, const struct sim_who *who)
 {
 	uintptr_t addr = (uintptr_t)p;
 	size_t off = addr - (uintptr_t)m->arena;
@@ -766,8 +883,13 @@ static int free_obj(struct mem *m, const void *p, int kind, unsigned int order,
 		kasan_report(m, who, MEM_BAD_DOUBLE_FREE, addr, 0, ACC_FREE, id);
 		return -EINVAL;
 	}
-	/* kfree() of pages, free_pages() of a kmalloc object or of the wrong order. */
-	if (o->kind != kind || (kind == OBJ_PAGES && o->order != order)) {
+	/*
+	 * kfree() of pages, free_pages() of a kmalloc object or of the wrong
+	 * order, kmem_cache_free() to a cache the object is not from. (kfree()
+	 * of a cache's object is fine, as since Linux 6.4.)
+	 */
+	if (o->kind != kind || (kind == OBJ_PAGES && o->order != order) ||
+	    (cache && o->cache != cache)) {
 		kasan_report(m, who, MEM_BAD_INVALID_FREE, addr, 0, ACC_FREE, id);
 		return -EINVAL;
 	}
@@ -784,7 +906,44 @@ int mem_free(struct mem *m, const void *p, const struct sim_who *who)
 {
 	if (!p || p == MEM_ZERO_SIZE_PTR)
 		return 0;
-	return free_obj(m, p, OBJ_KMALLOC, 0, who);
+	return free_obj(m, p, OBJ_KMALLOC, 0, 0, who);
+}
+
+int mem_cache_free(struct mem *m, unsigned int cache, const void *p, const struct sim_who *who)
+{
+	if (!p)
+		return 0;
+	return free_obj(m, p, OBJ_KMALLOC, 0, cache, who);
+}
+
+unsigned int mem_cache_destroy(struct mem *m, unsigned int cache, const struct sim_who *who)
+{
+	struct strbuf b = STRBUF_INIT;
+	const struct mem_cache *c;
+	unsigned int live = 0;
+	char title[2 * MEM_CACHE_NAME_LEN + 80];
+
+	if (!cache || cache > m->nr_caches || m->caches[cache - 1].dead)
+		return 0;
+	c = &m->caches[cache - 1];
+	m->caches[cache - 1].dead = true;
+	for (uint32_t i = 0; i < m->nr_objs; i++)
+		live += m->objs[i].cache == cache && m->objs[i].state == OBJ_LIVE;
+	if (!live || !m->report)
+		return live;
+	/* SLUB's words at __kmem_cache_shutdown(); the WARN after it is this report's trace. */
+	snprintf(title, sizeof(title),
+		 "BUG %s (Not tainted): Objects remaining in %s on __kmem_cache_shutdown()",
+		 c->name, c->name);
+	strbuf_printf(&b, MEM_RULE "%s\n", title);
+	strbuf_printf(&b, "Slab cache %s still has %u object%s\n", c->name, live,
+		      live == 1 ? "" : "s");
+	report_who_line(&b, who ? who : &mem_nobody);
+	strbuf_printf(&b, "Call Trace:\n");
+	put_frames(m, &b, who ? who->pc : 0, who ? who->stack : NULL, who ? who->depth : 0);
+	strbuf_printf(&b, MEM_RULE);
+	emit(m, title, &b);
+	return live;
 }
 
 size_t mem_live_size(const struct mem *m, const void *p)
@@ -802,7 +961,7 @@ int mem_free_pages(struct mem *m, const void *p, unsigned int order,
 {
 	if (!p)
 		return 0;
-	return free_obj(m, p, OBJ_PAGES, order, who);
+	return free_obj(m, p, OBJ_PAGES, order, 0, who);
 }
 
 /* The arena is physical memory's: addresses translate there. */

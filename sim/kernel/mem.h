@@ -33,6 +33,11 @@
 #define MEM_PHYS_BASE		PHYS_BASE
 #define MEM_REPORT_VA_BASE	PHYS_REPORT_VA_BASE
 #define MEM_PAGE_SIZE		PHYS_PAGE_SIZE
+/* kmem_caches a run may create, and the bytes of a cache's (or type's) name kept. */
+#define MEM_MAX_CACHES		32
+#define MEM_CACHE_NAME_LEN	48
+/* A memory location's name as mem_name() writes it. */
+#define MEM_NAME_LEN		256
 /* What kmalloc(0) returns, as in Linux: not NULL, yet faults on use. */
 #define MEM_ZERO_SIZE_PTR	((void *)16)
 
@@ -60,6 +65,12 @@ struct mem *mem_create(size_t arena_bytes, sim_report_fn report,
 struct mem *mem_create_on(struct phys_mem *pm, sim_report_fn report,
 			  sim_symbolize_fn symbolize, void *arg);
 void mem_destroy(struct mem *m);
+/*
+ * Frames through @frame (file:line, inlined calls one line each), struct
+ * members through @member; both get the @arg of mem_create(), either may
+ * be NULL.
+ */
+void mem_set_names(struct mem *m, sim_frame_fn frame, sim_member_fn member);
 
 /* A new run: everything free, quarantine empty, offsets start over. */
 void mem_reset(struct mem *m);
@@ -81,6 +92,33 @@ void *mem_alloc(struct mem *m, size_t size, int zero, const struct sim_who *who)
 int mem_free(struct mem *m, const void *p, const struct sim_who *who);
 /* The size of the live kmalloc object that starts at @p; 0 if there is none. */
 size_t mem_live_size(const struct mem *m, const void *p);
+
+/*
+ * kmem_cache_create(): a cache @name of @size-byte objects of struct
+ * @type (NULL: unknown). Its id (1, 2, ...; the n-th cache of the run is
+ * n), or 0 when MEM_MAX_CACHES are made. Objects come from the kmalloc
+ * slab of their size class (SLUB's cache merging), so an object has the
+ * address a kmalloc of its size would have; reports name its cache.
+ */
+unsigned int mem_cache_create(struct mem *m, const char *name, const char *type, size_t size);
+/* kmem_cache_alloc(): as mem_alloc() of the cache's size; NULL for a bad or destroyed cache. */
+void *mem_cache_alloc(struct mem *m, unsigned int cache, int zero, const struct sim_who *who);
+/* kmem_cache_free(): as mem_free(), and an object of another cache is an invalid free. */
+int mem_cache_free(struct mem *m, unsigned int cache, const void *p, const struct sim_who *who);
+/*
+ * kmem_cache_destroy(): the cache allocates no more; objects of it still
+ * live are reported ("Objects remaining in NAME on __kmem_cache_shutdown()",
+ * SLUB's words). Returns how many.
+ */
+unsigned int mem_cache_destroy(struct mem *m, unsigned int cache, const struct sim_who *who);
+
+/*
+ * The memory at @addr by name, for reports: the object's cache (or
+ * kmalloc-N) plus the offset, "kvm_vcpu+0x8", and the member when the
+ * cache knows its type, "kvm_vcpu+0x8 (kvm_vcpu->cpu)". "" outside any
+ * object ever allocated this run, and for page allocations.
+ */
+void mem_name(const struct mem *m, uintptr_t addr, char *buf, size_t len);
 
 /* 2^@order zeroed pages, 4 KiB aligned; NULL when exhausted. */
 void *mem_alloc_pages(struct mem *m, unsigned int order, const struct sim_who *who);

@@ -68,6 +68,83 @@ void kfree(const void *p)
 	mem_free(kmodel_of(m)->mem, p, &w);
 }
 
+/*
+ * A cache is bookkeeping in the kernel model, touching no memory a task
+ * can see: creating it is not a step (module init would otherwise gain a
+ * scheduling point), nor fallible.
+ */
+struct kmem_cache *__kmem_cache_create_type(const char *name, const char *type, unsigned int size,
+					    unsigned int align, slab_flags_t flags)
+{
+	struct machine *m = sim_current;
+	unsigned int id;
+
+	(void)align, (void)flags;
+	if (!m->running || !m->cur_task)
+		return NULL;
+	id = mem_cache_create(kmodel_of(m)->mem, name, type, size);
+	return id ? &kmodel_of(m)->caches[id - 1] : NULL;
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+				     slab_flags_t flags, void (*ctor)(void *))
+{
+	if (ctor)
+		return NULL;
+	return __kmem_cache_create_type(name, NULL, size, align, flags);
+}
+
+static void *cache_alloc(struct kmem_cache *s, gfp_t flags, int zero, uintptr_t pc)
+{
+	struct machine *m = kcall(NULL, pc);
+	struct sim_who w;
+
+	if (!m->cur_task || !s)
+		return NULL;
+	if (flags & GFP_KERNEL)
+		kdetect_might_sleep(m, "kmem_cache_alloc(GFP_KERNEL)", pc);
+	if (should_fail())
+		return NULL;
+	kernel_who(m, &w, pc);
+	return mem_cache_alloc(kmodel_of(m)->mem, s->id, zero, &w);
+}
+
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
+{
+	return cache_alloc(s, flags, !!(flags & __GFP_ZERO), CALLER_PC);
+}
+
+void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags)
+{
+	return cache_alloc(s, flags, 1, CALLER_PC);
+}
+
+/* A step as kfree()'s: on the object when it is live, else on everything. */
+void kmem_cache_free(struct kmem_cache *s, void *p)
+{
+	struct machine *cur = sim_current;
+	size_t size = cur->running && cur->cur_task ? mem_live_size(kmodel_of(cur)->mem, p) : 0;
+	struct machine *m = size ? machine_step_obj(p, size, CALLER_PC, __func__)
+			  : !p ? machine_step_cpu(CALLER_PC, __func__) : kcall(p, CALLER_PC);
+	struct sim_who w;
+
+	if (!m->cur_task || !p || !s)
+		return;
+	kernel_who(m, &w, CALLER_PC);
+	mem_cache_free(kmodel_of(m)->mem, s->id, p, &w);
+}
+
+void kmem_cache_destroy(struct kmem_cache *s)
+{
+	struct machine *m = sim_current;
+	struct sim_who w;
+
+	if (!s || !m->running || !m->cur_task)
+		return;
+	kernel_who(m, &w, CALLER_PC);
+	mem_cache_destroy(kmodel_of(m)->mem, s->id, &w);
+}
+
 unsigned long __get_free_pages(gfp_t flags, unsigned int order)
 {
 	struct machine *m = kcall(NULL, CALLER_PC);

@@ -145,18 +145,13 @@ uint64_t debugfs_read(const uint64_t *counter)
 	return *counter;
 }
 
-/* "func+0xoff/0xsize" when symbolization lands; the pc until then. */
+/* The call trace, one machine_frame() per pc: file:line, inlined calls expanded. */
 static void backtrace(struct machine *m, struct strbuf *sb, const struct sim_who *w)
 {
-	char frame[128];
-
 	strbuf_printf(sb, "Call Trace:\n");
-	machine_symbolize(m, w->pc, frame, sizeof(frame));
-	strbuf_printf(sb, " %s\n", frame);
-	for (unsigned int i = w->depth; i-- > 0 && w->depth - i <= 16;) {
-		machine_symbolize(m, w->stack[i], frame, sizeof(frame));
-		strbuf_printf(sb, " %s\n", frame);
-	}
+	machine_frame(m, sb, " ", w->pc, "");
+	for (unsigned int i = w->depth; i-- > 0 && w->depth - i <= 16;)
+		machine_frame(m, sb, " ", w->stack[i], "");
 }
 
 /* WARNING: CPU: 1 PID: 3 at hv/x86.c:123 vcpu_enter_guest+0x24/0x17b */

@@ -47,6 +47,8 @@
 #define RACE_COMM_LEN		16
 /* Symbolized frame text. */
 #define RACE_SYM_LEN		128
+/* An access's memory by name: "kvm_vcpu+0x8 (kvm_vcpu->cpu)". */
+#define RACE_NAME_LEN		256
 /* Task ids beyond this are an engine bug, not a bigger machine. */
 #define RACE_MAX_TASK_ID	(1u << 20)
 
@@ -107,7 +109,9 @@ struct race_page {
 struct race {
 	sim_report_fn report;		/* where finished reports go, or NULL */
 	sim_symbolize_fn symbolize;	/* pc to text, or NULL */
-	void *arg;			/* for both */
+	sim_frame_fn frame;		/* pc to stack-trace lines, or NULL: symbolize's */
+	sim_describe_fn describe;	/* address to the memory's name, or NULL */
+	void *arg;			/* for all of them */
 	bool strict;			/* rules 2 and 3 off */
 	unsigned int nreports;		/* reports this run */
 
@@ -393,10 +397,23 @@ static const char *race_kind_word(unsigned int kind)
 	return NULL;
 }
 
+/* One frame of an access's stack, through the frame writer when there is one. */
+static void race_print_frame(const struct race *r, struct strbuf *b, uintptr_t pc)
+{
+	char sym[RACE_SYM_LEN];
+
+	if (r->frame) {
+		r->frame(r->arg, b, " ", pc, "");
+		return;
+	}
+	race_sym(r, pc, sym);
+	strbuf_printf(b, " %s\n", sym);
+}
+
 static void race_print_access(const struct race *r, struct strbuf *b,
 			      const struct race_site *s)
 {
-	char sym[RACE_SYM_LEN];
+	char name[RACE_NAME_LEN];
 	unsigned int i;
 
 	strbuf_printf(b, "%s to 0x%0*" PRIxPTR " of %" PRIu32 " bytes by ",
@@ -406,12 +423,14 @@ static void race_print_access(const struct race *r, struct strbuf *b,
 	else
 		strbuf_printf(b, "task %u", s->pid);
 	strbuf_printf(b, " on cpu %u:\n", s->cpu);
-	race_sym(r, s->pc, sym);
-	strbuf_printf(b, " %s\n", sym);
-	for (i = 0; i < s->depth; i++) {
-		race_sym(r, s->stack[i], sym);
-		strbuf_printf(b, " %s\n", sym);
-	}
+	name[0] = '\0';
+	if (r->describe)
+		r->describe(r->arg, s->addr, name, sizeof(name));
+	if (name[0])
+		strbuf_printf(b, " at %s\n", name);
+	race_print_frame(r, b, s->pc);
+	for (i = 0; i < s->depth; i++)
+		race_print_frame(r, b, s->stack[i]);
 }
 
 /* @sym cut to its function name, as KCSAN's title prints frames. */
@@ -724,6 +743,12 @@ static void race_forget(struct race *r)
 	hmap_clear(&r->sync_map);
 	hmap_clear(&r->pair_map);
 	r->nreports = 0;
+}
+
+void race_set_names(struct race *r, sim_frame_fn frame, sim_describe_fn describe)
+{
+	r->frame = frame;
+	r->describe = describe;
 }
 
 void race_destroy(struct race *r)

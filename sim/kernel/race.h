@@ -67,12 +67,15 @@
  *   BUG: KCSAN: data-race in f / g
  *
  *   read to 0x0000000000001000 of 8 bytes by task 101 on cpu 1:
- *    g+0x2/0x20
- *    caller+0x10/0x80
+ *    at kvm_vcpu+0x8 (kvm_vcpu->cpu)
+ *    g+0x2/0x20 hv/x.c:12
+ *    caller+0x10/0x80 hv/x.c:40
  *
  *   write to 0x0000000000001000 of 8 bytes by task 100 on cpu 0:
- *    f+0x1/0x10
- *    caller+0x10/0x80
+ *    at kvm_vcpu+0x8 (kvm_vcpu->cpu)
+ *    inl hv/x.h:7 [inline]
+ *    f+0x1/0x10 hv/x.c:30
+ *    caller+0x10/0x80 hv/x.c:41
  *
  *   value changed: 0x0000000000000000 -> 0x0000000000000001
  *
@@ -83,8 +86,11 @@
  * The current access (the one that found the race) comes first, then the
  * earlier one; "Reported by" names the current one. Each access shows the
  * address as the engine passed it, "task <pid>" or "interrupt" (in_irq),
- * and its frames: the access pc, then the shadow call stack innermost
- * first, at most RACE_STACK_DEPTH of it, each through the symbolizer. The
+ * then, when the describer names the memory (race_set_names()), a line
+ * " at NAME" (KCSAN prints only the address), and its frames: the access
+ * pc, then the shadow call stack innermost first, at most
+ * RACE_STACK_DEPTH of it, each through the frame writer (one line per
+ * inlined call, syzkaller's way), else the symbolizer. The
  * title names the function part (before '+') of each access's pc, sorted
  * with strcmp. Access words are KCSAN's, atomics being marked accesses to
  * it: "read", "write", "read (marked)" (also atomic loads), "write
@@ -111,6 +117,12 @@ struct race;
 /* NULL when out of memory. @symbolize may be NULL (frames print as 0x<pc>). */
 struct race *race_create(sim_report_fn report, sim_symbolize_fn symbolize, void *arg);
 void race_destroy(struct race *r);
+/*
+ * Frames through @frame (file:line, inlined calls one line each) and each
+ * access's memory named through @describe, given the address as the
+ * report prints it; both get the @arg of race_create(), either may be NULL.
+ */
+void race_set_names(struct race *r, sim_frame_fn frame, sim_describe_fn describe);
 
 /* A new run: clocks, shadow, sync objects, reported pairs all forgotten. */
 void race_reset(struct race *r);
