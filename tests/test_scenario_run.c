@@ -84,7 +84,11 @@ static void expect_found(struct scn_runner *r, const char *strategy, uint64_t bu
 	cr_assert_eq(res.failures, 1, "%s: not found in %llu schedules", strategy,
 		     (unsigned long long)res.schedules);
 	scn_title(&res, got, sizeof(got));
-	cr_expect_str_eq(got, title);
+	/* A title ending in '*' is a prefix (a deadlock's count of tasks depends on the schedule). */
+	if (title[strlen(title) - 1] == '*')
+		cr_expect(!strncmp(got, title, strlen(title) - 1), "%s: %s", strategy, got);
+	else
+		cr_expect_str_eq(got, title);
 	if (in_reports)
 		cr_expect(res.reports && strstr(res.reports, in_reports), "%s",
 			  res.reports ? res.reports : "");
@@ -221,7 +225,7 @@ Test(scenario_run, seed001_error_path_leaks_the_hotplug_lock_before_the_fix, .ti
 	struct scn_runner *fixed = runner_of(s, "vm-create-error-path.scn", "fixed");
 
 	expect_found(pre, "pct:3", 500, "WARNING: lock held when returning to user space!", NULL);
-	expect_found(pre, "random", 500, "INFO: deadlock: 1 task blocked and nothing can run", NULL);
+	expect_found(pre, "random", 500, "INFO: deadlock: *", NULL);
 	expect_clean(fixed, "pct:3", 500);
 	cr_expect_eq(scn_runner_call_result(fixed, 1), -ENOMEM);
 	scn_runner_free(pre);

@@ -883,7 +883,7 @@ static int cmd_scn_explore(const char *cmd, int argc, char **argv, bool one)
 		.strategy = o.strategy ? o.strategy : one ? "timed" : v->strategy,
 		.seed = o.seed,
 		.budget = one ? 1 : o.budget ? o.budget
-			: v->expect == SCN_REPRODUCES ? v->within : 0,
+			: v->within,
 		.max_seconds = o.seconds,
 	};
 	pr.start = now_seconds();

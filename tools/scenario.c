@@ -455,7 +455,7 @@ static int parse_check(struct scn_ctx *c)
 
 /*
  * expect NAME reproduces TITLE within N schedules under S
- * expect NAME clean under S
+ * expect NAME clean [within N schedules] under S
  */
 static int parse_expect(struct scn_ctx *c)
 {
@@ -529,6 +529,23 @@ static int parse_expect(struct scn_ctx *c)
 		}
 	} else if (is_word(w, n, "clean")) {
 		v->expect = SCN_CLEAN;
+		/* An optional cap: "clean within N schedules under S". */
+		skip_blanks(c);
+		at = c->pos;
+		n = word(c, &w);
+		if (is_word(w, n, "within")) {
+			if (number(c, 1, SCN_MAX_SCHEDULES, "a number of schedules", &v->within))
+				return c->failed;
+			at = c->pos;
+			n = word(c, &w);
+			if (!is_word(w, n, "schedules") && !(v->within == 1 && is_word(w, n, "schedule"))) {
+				c->pos = at;
+				skip_blanks(c);
+				return fail(c, "'schedules' after the number");
+			}
+		} else {
+			c->pos = at;
+		}
 	} else {
 		c->pos = at;
 		return fail(c, "'reproduces TITLE within N schedules under S' or 'clean under S'");

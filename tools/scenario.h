@@ -71,7 +71,7 @@ struct scn_variant {
 	enum scn_expect_kind expect;
 	char title[SCN_TEXT_MAX];	/* REPRODUCES: a report title, or a class */
 	bool title_is_class;		/* data-race, lockdep, deadlock, hang, oops, warning, entry-failure */
-	uint64_t within;		/* REPRODUCES: within this many schedules */
+	uint64_t within;		/* REPRODUCES: within this many schedules; CLEAN: the search's cap, or 0 */
 	char strategy[SCN_NAME_MAX];	/* "pct:3", "dfs:2" (sim_strategy_check's syntax) */
 	unsigned int expect_line;
 	struct scn_check checks[SCN_MAX_CHECKS];

@@ -552,7 +552,7 @@ int scn_verdict(const struct scn *s, const char *file, const char *name,
 {
 	struct sim_explore_opts eo = {
 		.strategy = v->strategy, .seed = 1,
-		.budget = v->expect == SCN_REPRODUCES ? v->within : clean_budget,
+		.budget = v->within ? v->within : clean_budget,
 	};
 	struct scn_runner *runner;
 	double t0 = verdict_seconds();

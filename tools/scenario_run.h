@@ -60,7 +60,8 @@ struct scn_verdict {
 /*
  * Explore variant @v of @s (loaded from @file, named @name in tokens) as
  * its expectation says: a `reproduces` one within its schedules, a `clean`
- * one for @clean_budget schedules at most (or to exhaustion). 0, or
+ * one within its own cap if it names one, else @clean_budget schedules at
+ * most (or to exhaustion). 0, or
  * -EINVAL with "FILE: ..." in @err for what cannot run (the runner refuses
  * the program, a bad strategy, a setup error such as an unknown flag).
  */

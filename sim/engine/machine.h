@@ -384,6 +384,12 @@ __attribute__((noreturn)) void machine_end(struct machine *m, enum sim_outcome o
 /* The current task waits (BLOCKED, SPINWAIT, PARKED, HALTED) on @obj. */
 void machine_wait(struct machine *m, enum task_state st, const void *obj, const char *what);
 void machine_wake(struct machine *m, struct task *t);
+/*
+ * Runnable task @t was queued on its CPU without a wake-up (a new thread
+ * placed there): a parked spinner running there goes round once more and
+ * yields, as for a woken task (the scheduler tick's stand-in).
+ */
+void machine_queued(struct machine *m, struct task *t);
 void machine_wake_spinners(struct machine *m, const void *obj);
 /* A switch the current task cannot avoid (it yields). */
 void machine_decide_forced(struct machine *m);

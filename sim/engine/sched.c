@@ -385,9 +385,9 @@ void machine_catch_up(struct machine *m, struct cpu *c)
 }
 
 /*
- * A task woken onto a CPU whose current task spins parked would wait for
- * the spinner's memory to change, which may be never (the spinner waits
- * for the woken task, say). On Linux the scheduler tick would let it run:
+ * A task woken onto a CPU whose current task spins parked (or a new task
+ * started there: machine_queued()) would wait for the spinner's memory to
+ * change, which may be never (the spinner waits for the woken task, say). On Linux the scheduler tick would let it run:
  * here the spinner goes round its loop once more, and parks again through
  * park_yield(), which gives the CPU to the woken task. No happens-before
  * edge: the spinner learns nothing from the waker.
@@ -402,6 +402,11 @@ static void tick_parked(struct machine *m, struct cpu *c, const struct task *wok
 	cur->state = TASK_RUNNABLE;
 	cur->wait_obj = NULL;
 	machine_catch_up(m, c);
+}
+
+void machine_queued(struct machine *m, struct task *t)
+{
+	tick_parked(m, &m->cpus[t->cpu], t);
 }
 
 void machine_wake(struct machine *m, struct task *t)

@@ -238,6 +238,7 @@ void ksched_new_task(struct machine *m, struct task *t)
 	if (allowed[v] != t->cpu)
 		rq_move(m, t, allowed[v]);
 	kick_idle(m, t->cpu, t);
+	machine_queued(m, t);
 }
 
 void ksched_woken(struct machine *m, struct task *t)
