@@ -637,6 +637,12 @@ Test(cli, minimize_verify_and_the_race_window, .timeout = 240)
 	cr_assert_eq(r->status, 1, "%s%s", r->out, r->err);
 	cr_expect(strstr(r->out, "\n  race window: ") != NULL, "%s", r->out);
 	cr_expect(strstr(r->out, "the decisive preemption (step ") != NULL, "%s", r->out);
+	/* The CPU columns: the new CPU comes online, is preempted, and takes the IPI. */
+	cr_expect(strstr(r->out, "  interleaving up to the failure (step ") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, ": set_cpu_online\n") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, "-- preempted: CPU") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, ": smp_call_function") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, "!! general protection fault") != NULL, "%s", r->out);
 	replay_token(r, tok, sizeof(tok));
 	free(r);
 

@@ -21,6 +21,7 @@
 #include "../examples/examples.h"
 #include "scenario.h"
 #include "scenario_run.h"
+#include "interleave.h"
 
 #define EXIT_CLEAN	0
 #define EXIT_FOUND	1
@@ -745,6 +746,21 @@ static bool scn_setup_failed(const char *path, const struct scn_runner *r)
 	return e != NULL;
 }
 
+/* Rows of a failure's CPU-column interleaving. */
+#define COLUMN_ROWS	40
+
+/* The failing run @token names as CPU columns (tools/interleave.c), from a traced replay. */
+static void print_columns(FILE *out, const struct sim_program *p, const char *token)
+{
+	struct sim_result rr;
+	char err[256];
+
+	if (sim_replay(p, token, true, 0, &rr, err, sizeof(err)))
+		return;
+	print_cpu_columns(out, rr.trace, rr.trace_len, rr.fail_step, COLUMN_ROWS);
+	sim_result_release(&rr);
+}
+
 /* A failing run's title, for the runs that must fail the same way (window, minimize). */
 struct same_title {
 	char title[256];
@@ -814,7 +830,7 @@ static void print_scn_failure(FILE *out, const char *path, const struct scn_vari
 		       spec, seed, r->schedules);
 	fprintf(out, "  run:       %" PRIu64 " steps, %" PRIu64 " preemption%s\n",
 	       r->steps, r->preemptions, r->preemptions == 1 ? "" : "s");
-	print_interleaving(out, p, r->token, 0);
+	print_columns(out, p, r->token);
 	print_window(out, p, r->token, title);
 	fprintf(out, "replay: hvsim replay %s --variant %s --schedule %s\n", path, v->name, r->token);
 }
