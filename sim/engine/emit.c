@@ -30,7 +30,7 @@ void emit_event_base(const struct machine *m, struct trace_event *e, unsigned in
  */
 void emit_flush_write(struct machine *m)
 {
-	if (!m->wpend_valid)
+	if (!m->wpend_valid || m->wpend_open)
 		return;
 	m->wpend.new_val = machine_read_value(m->wpend_addr, m->wpend.size);
 	if (m->wpend.size == 8)
@@ -53,12 +53,23 @@ void emit_access(struct machine *m, const struct sim_op *op)
 	e.pc = op->pc ? op->pc - m->image_base : 0;
 	if (op->kind == SIM_KCALL && op->name)
 		e.str = trace_string(m->trace, op->name);
-	e.old_val = machine_read_value(op->addr, op->size);
+	/*
+	 * No value for a kernel primitive (its address is an object, whose
+	 * first bytes mean nothing to the primitive), nor for what a write to
+	 * a stack slot overwrites: uninstrumented host code (system call
+	 * entry, the executor's host helpers) uses task stacks too, and leaves
+	 * pieces of host pointers there that differ from process to process.
+	 */
+	if (op->kind == SIM_KCALL || (e.region == TR_REGION_STACK && sim_kind_is_write(op->kind)))
+		e.old_val = 0;
+	else
+		e.old_val = machine_read_value(op->addr, op->size);
 	if (op->size == 8)
 		e.old_val = machine_norm_addr(m, e.old_val);
 	e.new_val = e.old_val;
 	if (sim_kind_is_write(op->kind)) {
 		m->wpend_valid = true;
+		m->wpend_open = true;
 		m->wpend = e;
 		m->wpend_addr = op->addr;
 		return;

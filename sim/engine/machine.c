@@ -196,6 +196,7 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	m->first_report_step = 0;
 	m->tracing = tracing;
 	m->wpend_valid = false;
+	m->wpend_open = false;
 	if (m->hooks->reset)
 		m->hooks->reset(m);
 }
@@ -280,6 +281,8 @@ enum sim_outcome machine_run(struct machine *m, const struct sim_program *p,
 	if (m->tracing) {
 		struct trace_event e;
 
+		/* A run that ended within a write's step ended before its store. */
+		m->wpend_open = false;
 		emit_flush_write(m);
 		memset(&e, 0, sizeof(e));
 		e.type = TR_END;

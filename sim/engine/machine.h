@@ -277,6 +277,12 @@ struct machine {
 	struct trace_event wpend;	/* write event waiting for its new value */
 	uintptr_t wpend_addr;		/* ... and the address to read it from */
 	bool wpend_valid;
+	/*
+	 * The pending write's step is still being performed: its store has
+	 * not happened, so what its step emits (a wake of a spinner watching
+	 * the location, a report) goes first and the write's record after.
+	 */
+	bool wpend_open;
 	uintptr_t image_base;		/* load address of this binary */
 
 	void *state_pristine;		/* copy of the instrumented data+bss */

@@ -629,6 +629,8 @@ static void perform(struct machine *m, struct task *t, const struct sim_op *op)
 		m->hooks->access(m, t, op);
 	if (m->nparked && sim_kind_is_write(op->kind) && op->kind != SIM_ATOMIC_RMW)
 		wake_watchers(m, op->addr, op->size);
+	/* The task performs the store itself once this returns: the next event reads it. */
+	m->wpend_open = false;
 	update_next_stop(m);
 }
 

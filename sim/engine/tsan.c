@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "engine/machine.h"
+#include "engine/machine_int.h"
 
 #define HOOK_PC ((uintptr_t)__builtin_return_address(0))
 
@@ -69,10 +70,17 @@ void __tsan_func_entry(void *call_pc)
 
 void __tsan_func_exit(void)
 {
-	struct task *t = sim_current->cur_task;
+	struct machine *m = sim_current;
+	struct task *t = m->cur_task;
 
 	if (t && t->depth)
 		t->depth--;
+	/*
+	 * A traced write's value is read at the next event; its frame must
+	 * not be gone by then (host code after the return reuses the stack).
+	 */
+	if (__builtin_expect(m->wpend_valid, 0))
+		emit_flush_write(m);
 }
 
 #define DEFINE_ACCESS(n)						\

@@ -103,8 +103,6 @@ struct machine *kmachine_create(unsigned int ncpus, const struct machine_hooks *
 	lockdep_set_frames(k->lockdep, machine_frame);
 	mem_set_names(k->mem, machine_frame, machine_member);
 	race_set_names(k->race, machine_frame, kernel_describe);
-	for (unsigned int i = 0; i < MEM_MAX_CACHES; i++)
-		k->caches[i].id = i + 1;
 	return m;
 
 err_mem:

@@ -103,10 +103,10 @@ struct sim_process {
 	wait_queue_head_t futex_wq;		/* its futex waiters (one queue; they recheck) */
 };
 
-/* A kmem_cache handle: its id in the memory model (mem_cache_create()). */
-struct kmem_cache {
-	unsigned int id;	/* 1 + its index in kmodel.caches[] */
-};
+/*
+ * struct kmem_cache stays incomplete: a handle is a fixed address that
+ * encodes its id in the memory model (sim/kernel/memory.c).
+ */
 
 struct kmodel {
 
@@ -146,8 +146,6 @@ struct kmodel {
 	struct lockdep *lockdep;	/* lock-order and held-lock checks */
 	struct race *race;		/* happens-before data-race detector */
 	struct mem *mem;		/* simulated kernel memory */
-	/* kmem_cache handles, one per id mem_cache_create() can give (fixed across runs). */
-	struct kmem_cache caches[MEM_MAX_CACHES];
 
 	struct ktask tasks[SIM_MAX_TASKS];	/* by task id */
 	unsigned int tasks_dirty;	/* ktasks the last run used (reset at the next) */

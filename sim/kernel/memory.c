@@ -69,6 +69,31 @@ void kfree(const void *p)
 }
 
 /*
+ * A cache's handle, as code under test holds it: a fixed address that is
+ * never dereferenced (struct kmem_cache is opaque in kernel.h), so that it
+ * is the same value in every process; a host pointer into the kernel model
+ * would put pieces of the heap's address into registers, stack slots and
+ * traces.
+ */
+#define KCACHE_HANDLE_BASE	0xffffffffc8000000ULL
+#define KCACHE_HANDLE_STRIDE	64
+
+static struct kmem_cache *cache_handle(unsigned int id)
+{
+	return (struct kmem_cache *)(uintptr_t)(KCACHE_HANDLE_BASE + (uint64_t)id * KCACHE_HANDLE_STRIDE);
+}
+
+/* The cache @s names (1 + its index in the memory model), or 0 for what no cache returned. */
+static unsigned int cache_id(const struct kmem_cache *s)
+{
+	uint64_t v = (uint64_t)(uintptr_t)s - KCACHE_HANDLE_BASE;
+
+	if (v % KCACHE_HANDLE_STRIDE || !v || v / KCACHE_HANDLE_STRIDE > MEM_MAX_CACHES)
+		return 0;
+	return (unsigned int)(v / KCACHE_HANDLE_STRIDE);
+}
+
+/*
  * A cache is bookkeeping in the kernel model, touching no memory a task
  * can see: creating it is not a step (module init would otherwise gain a
  * scheduling point), nor fallible.
@@ -83,7 +108,7 @@ struct kmem_cache *__kmem_cache_create_type(const char *name, const char *type, 
 	if (!m->running || !m->cur_task)
 		return NULL;
 	id = mem_cache_create(kmodel_of(m)->mem, name, type, size);
-	return id ? &kmodel_of(m)->caches[id - 1] : NULL;
+	return id ? cache_handle(id) : NULL;
 }
 
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
@@ -106,7 +131,7 @@ static void *cache_alloc(struct kmem_cache *s, gfp_t flags, int zero, uintptr_t 
 	if (should_fail())
 		return NULL;
 	kernel_who(m, &w, pc);
-	return mem_cache_alloc(kmodel_of(m)->mem, s->id, zero, &w);
+	return mem_cache_alloc(kmodel_of(m)->mem, cache_id(s), zero, &w);
 }
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
@@ -131,7 +156,7 @@ void kmem_cache_free(struct kmem_cache *s, void *p)
 	if (!m->cur_task || !p || !s)
 		return;
 	kernel_who(m, &w, CALLER_PC);
-	mem_cache_free(kmodel_of(m)->mem, s->id, p, &w);
+	mem_cache_free(kmodel_of(m)->mem, cache_id(s), p, &w);
 }
 
 void kmem_cache_destroy(struct kmem_cache *s)
@@ -142,7 +167,7 @@ void kmem_cache_destroy(struct kmem_cache *s)
 	if (!s || !m->running || !m->cur_task)
 		return;
 	kernel_who(m, &w, CALLER_PC);
-	mem_cache_destroy(kmodel_of(m)->mem, s->id, &w);
+	mem_cache_destroy(kmodel_of(m)->mem, cache_id(s), &w);
 }
 
 unsigned long __get_free_pages(gfp_t flags, unsigned int order)
