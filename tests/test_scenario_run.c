@@ -269,7 +269,7 @@ Test(scenario_run, what_the_executor_cannot_run_is_refused, .timeout = 60)
 		{ "machine 2 slots: skylake-sp x2\n"
 		  "variant fixed fixed\nexpect fixed clean under dfs:2\nprogram\n"
 		  "r0 = openat$kvm(0xffffffffffffff9c, &(0x7f0000fff000), 0x0, 0x0)\n",
-		  "r.scn:5:37: data at offset 0xfff000 (9 bytes) goes past the 59392 bytes of the simulated process's data area" },
+		  "r.scn:5:37: data at offset 0xfff000 (9 bytes) goes past the 64768 bytes of the simulated process's data area" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

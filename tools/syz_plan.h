@@ -20,8 +20,14 @@ enum syzp_op { SYZP_OPENAT, SYZP_IOCTL, SYZP_CLOSE, SYZP_MMAP };
 /*
  * The top SYZP_RESERVED bytes of user memory are the executor's: a done
  * word per call (futexes must be in user memory), then a CPU mask per call.
+ *
+ * The executor's tables are instrumented memory, which every run of every
+ * program restores, so they are kept small: 64 calls (syzkaller's programs
+ * have a few dozen at most). At 512 they were 100 KiB, and a run of the
+ * smallest example took 8 times as long (hvsim-bench lost_update: 1.1 M
+ * schedules/s before the executor was linked in, 0.14 M with it).
  */
-#define SYZP_MAX_CALLS		512u
+#define SYZP_MAX_CALLS		64u
 #define SYZP_RESERVED		(SYZP_MAX_CALLS * 4 + SYZP_MAX_CALLS * 8)
 
 /*
