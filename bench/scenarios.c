@@ -37,6 +37,7 @@
 #include "hvsim/sim.h"
 #include "scenario.h"
 #include "scenario_run.h"
+#include "seeds.h"
 
 #ifndef HVSIM_SCENARIOS_DIR
 #error "HVSIM_SCENARIOS_DIR must name the source tree's scenarios/"
@@ -96,13 +97,6 @@ struct race_fig {
 	int same_as;			/* the earlier variant with the same runs, or -1 */
 };
 
-static double seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The scenario's name: its file name, as `hvsim test` names it. */
 static const char *file_name(const char *path)
@@ -339,18 +333,6 @@ static bool accept_title(const struct sim_result *run, void *arg)
 	return scn_title_matches(v, run, title);
 }
 
-/* A proof's progress, once a minute, on stderr (as --proofs has it). */
-static void proof_progress(const struct sim_result *r, void *arg)
-{
-	double *next = arg, now = seconds();
-
-	if (now < *next)
-		return;
-	*next = now + 60;
-	fprintf(stderr, "hvsim-bench: ... %" PRIu64 " schedules, %" PRIu64 " abandoned; round %u,"
-		" backtracked up to node %u of its first path's %u\n",
-		r->schedules, r->abandoned, r->search_round, r->search_node, r->search_path);
-}
 
 /*
  * One exploration of @f's variant @vi under @o, and the host seconds it
@@ -364,13 +346,13 @@ static struct sim_result explore(const struct bench_file *f, unsigned int vi,
 	struct sim_result r;
 	const char *e;
 	char err[256];
-	double t0 = seconds();
+	double t0 = bench_seconds();
 
 	if (sim_explore(p, o, &r, err, sizeof(err))) {
 		fprintf(stderr, "hvsim-bench: %s: %s\n", f->path, err);
 		exit(2);
 	}
-	*secs = seconds() - t0;
+	*secs = bench_seconds() - t0;
 	e = scn_runner_setup_error(f->runner[vi]);
 	if (e) {
 		fprintf(stderr, "hvsim-bench: %s: %s\n", f->path, e);
@@ -519,11 +501,11 @@ static struct proof_fig run_proof(const struct bench_file *f, unsigned int vi,
 				  const struct bench_opts *o)
 {
 	const char *scn = file_name(f->path), *variant = f->s->variants[vi].name;
-	double next = seconds() + 60;
+	double next = bench_seconds() + 60;
 	struct sim_explore_opts eo = {
 		.strategy = PROOF_STRATEGY, .seed = 1, .budget = PROOF_CAP,
 		.max_seconds = o->proof_seconds,
-		.progress = proof_progress, .progress_arg = &next,
+		.progress = bench_proof_progress, .progress_arg = &next,
 	};
 	struct proof_fig fig;
 	struct sim_result r = explore(f, vi, &eo, &fig.secs);
@@ -699,11 +681,11 @@ int bench_scenarios(int argc, char **argv)
 		if (file_load(&l.f[i]))
 			goto out;
 
-	t0 = seconds();
+	t0 = bench_seconds();
 	print_header(&o, l.n);
 	for (size_t i = 0; i < l.n; i++)
 		bench_file(&l.f[i], &o);
-	printf("total: %.0f s\n", seconds() - t0);
+	printf("total: %.0f s\n", bench_seconds() - t0);
 	status = 0;
 out:
 	list_free(&l);

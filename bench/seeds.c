@@ -84,7 +84,7 @@ static const struct seed_case cases[] = {
 	  { { 0, apicvp_seed004_task, 0, true } }, 2, 0 },
 };
 
-static double seconds(void)
+double bench_seconds(void)
 {
 	struct timespec ts;
 
@@ -122,10 +122,9 @@ static struct sim_program program_of(const struct seed_case *c)
 	};
 }
 
-/* A proof's progress, once a minute, on stderr. */
-static void proof_progress(const struct sim_result *r, void *arg)
+void bench_proof_progress(const struct sim_result *r, void *arg)
 {
-	double *next = arg, now = seconds();
+	double *next = arg, now = bench_seconds();
 
 	if (now < *next)
 		return;
@@ -140,20 +139,20 @@ static struct sim_result explore(const struct seed_case *c, const char *strategy
 				 uint64_t budget, double max_seconds, double *secs)
 {
 	struct sim_program p = program_of(c);
-	double next = seconds() + 60;
+	double next = bench_seconds() + 60;
 	struct sim_explore_opts o = {
 		.strategy = strategy, .seed = 1, .budget = budget, .max_seconds = max_seconds,
-		.progress = max_seconds > 0 ? proof_progress : NULL, .progress_arg = &next,
+		.progress = max_seconds > 0 ? bench_proof_progress : NULL, .progress_arg = &next,
 	};
 	struct sim_result r;
 	char err[256];
-	double t0 = seconds();
+	double t0 = bench_seconds();
 
 	if (sim_explore(&p, &o, &r, err, sizeof(err))) {
 		fprintf(stderr, "hvsim-bench: %s: %s\n", c->name, err);
 		exit(2);
 	}
-	*secs = seconds() - t0;
+	*secs = bench_seconds() - t0;
 	return r;
 }
 

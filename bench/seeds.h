@@ -12,6 +12,11 @@
  * them) picks cases; none: all. 0, or 2 for a name that is not a case.
  */
 int bench_seeds(bool proofs, double proof_seconds, unsigned int bound, char **names, int n);
+/* Host seconds (CLOCK_MONOTONIC), for the figures. */
+double bench_seconds(void);
+struct sim_result;
+/* sim_explore's progress callback for proofs: a line on stderr once a minute (@arg: a double, the next time). */
+void bench_proof_progress(const struct sim_result *r, void *arg);
 /* The trace of seed case @name's default (timed) run, into @path: 0, or 2. */
 int bench_seed_trace(const char *name, const char *path);
 

@@ -495,6 +495,21 @@ static int check_failing(const struct sim_program *p, struct opened *o,
 	return ret;
 }
 
+/* token_open() and check_failing(): closed again on an error. */
+static int open_failing(const struct sim_program *p, const char *token,
+			bool (*same)(const struct sim_result *, void *), void *arg,
+			struct opened *o, char *err, size_t errlen)
+{
+	int ret = token_open(p, token, o, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = check_failing(p, o, same, arg, err, errlen);
+	if (ret)
+		token_close(o);
+	return ret;
+}
+
 /*
  * Move entry @i of @o's log to @step and replay (a SCHED entry holds the
  * CPU it switches to, in place of its answer): whether it still applies
@@ -549,12 +564,9 @@ int sim_window(const struct sim_program *p, const char *token, uint64_t limit,
 	int ret;
 
 	memset(w, 0, sizeof(*w));
-	ret = token_open(p, token, &o, err, errlen);
+	ret = open_failing(p, token, same, arg, &o, err, errlen);
 	if (ret)
 		return ret;
-	ret = check_failing(p, &o, same, arg, err, errlen);
-	if (ret)
-		goto out;
 	log = malloc((o.t.len ? o.t.len : 1) * sizeof(*log));
 	if (!log) {
 		ret = -ENOMEM;
@@ -647,12 +659,9 @@ int sim_reduce(const struct sim_program *p, const char *token,
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	ret = token_open(p, token, &o, err, errlen);
+	ret = open_failing(p, token, same, arg, &o, err, errlen);
 	if (ret)
 		return ret;
-	ret = check_failing(p, &o, same, arg, err, errlen);
-	if (ret)
-		goto out;
 	len = o.t.len;
 	log = malloc((len ? len : 1) * sizeof(*log));
 	trial = malloc((len ? len : 1) * sizeof(*trial));

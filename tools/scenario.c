@@ -330,6 +330,24 @@ static int parse_variant(struct scn_ctx *c)
 	return 0;
 }
 
+/* "N schedules" (or "1 schedule") after "within". */
+static int schedules(struct scn_ctx *c, uint64_t *out)
+{
+	const char *w;
+	size_t n, at;
+
+	if (number(c, 1, SCN_MAX_SCHEDULES, "a number of schedules", out))
+		return c->failed;
+	at = c->pos;
+	n = word(c, &w);
+	if (!is_word(w, n, "schedules") && !(*out == 1 && is_word(w, n, "schedule"))) {
+		c->pos = at;
+		skip_blanks(c);
+		return fail(c, "'schedules' after the number");
+	}
+	return 0;
+}
+
 /* The errno names a `check ... returns` may use, as -NAME. */
 static const struct {
 	const char *name;
@@ -518,34 +536,18 @@ static int parse_expect(struct scn_ctx *c)
 			c->pos = at;
 			return fail(c, "'within N schedules' after the title");
 		}
-		if (number(c, 1, SCN_MAX_SCHEDULES, "a number of schedules", &v->within))
+		if (schedules(c, &v->within))
 			return c->failed;
-		at = c->pos;
-		n = word(c, &w);
-		if (!is_word(w, n, "schedules") && !(v->within == 1 && is_word(w, n, "schedule"))) {
-			c->pos = at;
-			skip_blanks(c);
-			return fail(c, "'schedules' after the number");
-		}
 	} else if (is_word(w, n, "clean")) {
 		v->expect = SCN_CLEAN;
 		/* An optional cap: "clean within N schedules under S". */
 		skip_blanks(c);
 		at = c->pos;
 		n = word(c, &w);
-		if (is_word(w, n, "within")) {
-			if (number(c, 1, SCN_MAX_SCHEDULES, "a number of schedules", &v->within))
-				return c->failed;
-			at = c->pos;
-			n = word(c, &w);
-			if (!is_word(w, n, "schedules") && !(v->within == 1 && is_word(w, n, "schedule"))) {
-				c->pos = at;
-				skip_blanks(c);
-				return fail(c, "'schedules' after the number");
-			}
-		} else {
+		if (!is_word(w, n, "within"))
 			c->pos = at;
-		}
+		else if (schedules(c, &v->within))
+			return c->failed;
 	} else {
 		c->pos = at;
 		return fail(c, "'reproduces TITLE within N schedules under S' or 'clean under S'");
