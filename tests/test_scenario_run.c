@@ -72,13 +72,34 @@ Test(scenario_run, seed004_pre_fix_reproduces_and_its_token_replays_it, .timeout
 	scn_free(s);
 }
 
-/* @r explored under @strategy for @budget schedules finds a failure titled @title. */
+/* A title that begins with @arg. */
+static bool title_prefixed(const struct sim_result *run, void *arg)
+{
+	char t[256];
+
+	scn_title(run, t, sizeof(t));
+	return !strncmp(t, arg, strlen(arg));
+}
+
+/*
+ * @r explored under @strategy for @budget schedules fails first with
+ * @title; a @title ending in '*' is a prefix, and a failure with another
+ * title before it is passed over (a deadlock's count of blocked tasks, and
+ * which of a variant's failures comes first, depend on the schedule and on
+ * the compiler's step counts).
+ */
 static void expect_found(struct scn_runner *r, const char *strategy, uint64_t budget,
 			 const char *title, const char *in_reports)
 {
 	struct sim_explore_opts o = { .strategy = strategy, .seed = 1, .budget = budget };
 	struct sim_result res;
-	char err[256], got[256];
+	char err[256], got[256], prefix[256];
+
+	if (title[strlen(title) - 1] == '*') {
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)strlen(title) - 1, title);
+		o.accept = title_prefixed;
+		o.accept_arg = prefix;
+	}
 
 	cr_assert_eq(sim_explore(scn_runner_program(r), &o, &res, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(res.failures, 1, "%s: not found in %llu schedules", strategy,
