@@ -796,7 +796,7 @@ static void print_window(FILE *out, const struct sim_program *p, const char *tok
 		return;
 	}
 	if (!w.found) {
-		fprintf(out, "  race window: none (the run fails without a preemption)\n");
+		fprintf(out, "  race window: none (no decision before the failure cost a preemption: forced switches and free choices alone reach it)\n");
 		return;
 	}
 	fprintf(out, "  race window: %" PRIu64 " cycles: the decisive %s (step %" PRIu64
