@@ -84,6 +84,9 @@ static void sample_events(struct trace_event ev[SAMPLE_NEVENTS], uint32_t name, 
 	/* TR_END */
 	ev[7].kind = 255;
 	ev[7].str = msg;
+	/* TR_CPU */
+	ev[TR_CPU - TR_ACCESS].value = 2100;
+	ev[TR_CPU - TR_ACCESS].str = name;
 }
 
 /* Header, strings and one event of every type, as the engine would write them. */
@@ -803,6 +806,7 @@ Test(trace, names, .timeout = 10)
 	cr_assert_str_eq(trace_type_name(TR_EXIT), "exit");
 	cr_assert_str_eq(trace_type_name(TR_DECISION), "decision");
 	cr_assert_str_eq(trace_type_name(TR_END), "end");
+	cr_assert_str_eq(trace_type_name(TR_CPU), "cpu");
 	cr_assert_str_eq(trace_type_name(0), "?");
 	cr_assert_str_eq(trace_type_name(TR_NR_TYPES), "?");
 	cr_assert_str_eq(trace_type_name(200), "?");

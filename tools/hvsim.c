@@ -480,6 +480,10 @@ static int cmd_trace_dump(int argc, char **argv)
 			printf(" %s %#" PRIx64 " %#" PRIx64, trace_reader_string(tr, e.str) ?: "?",
 			       e.args[0], e.args[1]);
 			break;
+		case TR_CPU:
+			printf(" %u MHz %s", e.value,
+			       e.str ? trace_reader_string(tr, e.str) ?: "?" : "(no model)");
+			break;
 		case TR_VMX:
 			if (e.kind == TR_VMX_ENTRY)
 				printf(" VM entry");

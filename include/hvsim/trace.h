@@ -60,6 +60,10 @@ enum trace_type {
 	TR_VMX,		/* step, cpu, task, cycle, kind (enum trace_vmx_kind), value, check */
 	TR_POINT,	/* step, cpu, task, cycle, event name string id, two values (a kernel
 			   tracepoint: trace_point() in hvsim/kernel.h) */
+	TR_CPU,		/* step, cpu, task, cycle, nominal MHz, model name string id (0: no
+			   model): one per CPU at the start of a run, before its events;
+			   a CPU's cycles at its MHz are its clock. Added in version 2
+			   without a bump: a trace without them is read at a default */
 	TR_NR_TYPES
 };
 
@@ -102,9 +106,10 @@ struct trace_event {
 	uint32_t to_cpu;	/* SWITCH */
 	uint32_t to_task;	/* SWITCH; WAKE: the woken task; ACCESS: stack owner */
 	uint32_t str;		/* SPAWN: name; END: message; LOG: text; ACCESS: primitive;
-				   VMX: the failed check; POINT: the event's name */
+				   VMX: the failed check; POINT: the event's name; CPU: model */
 	uint32_t n;		/* DECISION: answers */
-	uint32_t value;		/* DECISION: answer; VMX: exit reason or VM-instruction error */
+	uint32_t value;		/* DECISION: answer; VMX: exit reason or VM-instruction error;
+				   CPU: nominal MHz */
 	uint64_t args[2];	/* POINT: the tracepoint's values */
 };
 

@@ -164,6 +164,20 @@ void machine_trace_vmx(struct machine *m, unsigned int kind, uint32_t value, con
 	trace_emit(m->trace, &e);
 }
 
+void machine_trace_cpu(struct machine *m, unsigned int cpu, uint32_t mhz, const char *model)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	SIM_BUG_ON(cpu >= m->ncpus);
+	emit_event_base(m, &e, TR_CPU);
+	e.cpu = cpu;
+	e.value = mhz;
+	e.str = trace_string(m->trace, model);
+	trace_emit(m->trace, &e);
+}
+
 void machine_trace_begin(struct machine *m, const struct trace_header *h)
 {
 	if (!m->trace)
