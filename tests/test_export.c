@@ -179,6 +179,7 @@ Test(export, scenario_trace_reads_back, .timeout = 60)
 	uint32_t mhz[MAX_TRACKS] = { 0 };
 	unsigned int ncpus, named[MAX_TRACKS] = { 0 }, log_cpu = 0;
 	unsigned int task_slices = 0, irq_slices = 0, starts = 0, finishes = 0, log_seen = 0;
+	unsigned int ipi_finishes = 0;
 	double last_ts[MAX_TRACKS];
 	const char *open_name[MAX_TRACKS][16];
 	unsigned int depth[MAX_TRACKS] = { 0 };
@@ -247,6 +248,11 @@ Test(export, scenario_trace_reads_back, .timeout = 60)
 			cr_expect_str_eq(str_of(ev, "bp"), "e");
 			cr_expect_gt(depth[tid], 0, "a flow's finish outside any slice");
 			finishes++;
+			if (!strcmp(str_of(ev, "cat"), "ipi")) {
+				/* An IPI's arrow ends in its target's handler. */
+				cr_expect_str_eq(open_name[tid][depth[tid] - 1], "irq");
+				ipi_finishes++;
+			}
 		} else if (!strcmp(ph, "i") && !strcmp(str_of(ev, "cat"), "log") &&
 			   (unsigned long)tid == log_cpu && !log_seen) {
 			/* Its time is its cycle at skylake-sp's 3000 MHz, to the nanosecond. */
@@ -265,7 +271,8 @@ Test(export, scenario_trace_reads_back, .timeout = 60)
 		cr_expect_eq(named[c], 0);
 	cr_expect_gt(task_slices, 0);
 	cr_expect_gt(irq_slices, 0, "the hot-add's IPIs run handlers");
-	cr_expect_gt(finishes, 0, "no wake-up flow");
+	cr_expect_gt(finishes, ipi_finishes, "no wake-up flow");
+	cr_expect_gt(ipi_finishes, 0, "no IPI flow: hardware_enable_all() sends IPIs");
 	cr_expect_eq(starts, finishes, "every flow drawn has both ends");
 	cr_expect_eq(log_seen, 1);
 

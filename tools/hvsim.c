@@ -489,6 +489,12 @@ static int cmd_trace_dump(int argc, char **argv)
 			printf(" %u MHz %s", e.value,
 			       e.str ? trace_reader_string(tr, e.str) ?: "?" : "(no model)");
 			break;
+		case TR_IPI:
+			if (e.kind)
+				printf(" -> cpu%u NMI", e.to_cpu);
+			else
+				printf(" -> cpu%u vector %#x", e.to_cpu, e.value);
+			break;
 		case TR_VMX:
 			if (e.kind == TR_VMX_ENTRY)
 				printf(" VM entry");

@@ -40,6 +40,8 @@
 #define PF_MAX_NESTED		8
 #define PF_MODEL_MAX		64
 #define PF_NO_TASK		UINT32_MAX
+/* IPIs on their way to one CPU, drawn as flows to its next interrupt. */
+#define PF_MAX_IPIS		16
 /* Significant digits of a timestamp: microseconds with nanoseconds, up to 10^9 s. */
 #define PF_REAL_DIGITS		15
 
@@ -58,6 +60,9 @@ struct pf_cpu {
 	uint32_t task;			/* task whose slice is open, or PF_NO_TASK */
 	unsigned int nnested;		/* slices open inside the task's */
 	uint8_t nested[PF_MAX_NESTED];	/* their kinds (enum pf_nested), innermost last */
+	unsigned int nipis;		/* IPIs sent to it whose handler has not run yet */
+	uint64_t ipi_flow[PF_MAX_IPIS];	/* their flow ids */
+	size_t ipi_at[PF_MAX_IPIS];	/* the index of each flow's start in the event array */
 };
 
 struct pf_task {
@@ -267,6 +272,48 @@ static void pf_wake(struct pf *x, unsigned int cpu, uint32_t woken)
 	pf_push(x, ev);
 }
 
+/* CPU @cpu sends an IPI to @target: a flow to @target's next interrupt handler. */
+static void pf_ipi(struct pf *x, unsigned int cpu, const struct trace_event *e)
+{
+	struct pf_cpu *d;
+	json_t *ev, *args;
+
+	if (e->to_cpu >= x->ncpus)
+		return;
+	d = &x->cpu[e->to_cpu];
+	/* More on their way than a handler takes at once: the later ones draw none. */
+	if (d->nipis == PF_MAX_IPIS)
+		return;
+	d->ipi_flow[d->nipis] = ++x->nflows;
+	d->ipi_at[d->nipis] = json_array_size(x->events);
+	ev = pf_event(x, "s", "IPI", "ipi", cpu);
+	pf_set(x, ev, "id", json_integer((json_int_t)d->ipi_flow[d->nipis]));
+	args = json_object();
+	pf_set(x, args, "target", json_integer(e->to_cpu));
+	if (e->kind)
+		pf_set(x, args, "nmi", json_true());
+	else
+		pf_set(x, args, "vector", pf_hex(e->value));
+	pf_set(x, ev, "args", args);
+	pf_push(x, ev);
+	d->nipis++;
+}
+
+/* An interrupt handler starts on @cpu: the IPIs on their way there end in it. */
+static void pf_ipis_land(struct pf *x, unsigned int cpu)
+{
+	struct pf_cpu *c = &x->cpu[cpu];
+	json_t *ev;
+
+	for (unsigned int i = 0; i < c->nipis; i++) {
+		ev = pf_event(x, "f", "IPI", "ipi", cpu);
+		pf_set(x, ev, "id", json_integer((json_int_t)c->ipi_flow[i]));
+		pf_set(x, ev, "bp", json_string("e"));
+		pf_push(x, ev);
+	}
+	c->nipis = 0;
+}
+
 /* ---- records ---- */
 
 static void pf_log(struct pf *x, unsigned int cpu, const char *text)
@@ -372,13 +419,17 @@ static void pf_record(struct pf *x, const struct trace_event *e)
 		pf_log(x, e->cpu, trace_reader_string(x->tr, e->str) ?: "?");
 		break;
 	case TR_IRQ:
-		if (e->kind)
+		if (e->kind) {
 			pf_open_nested(x, e->cpu, PF_IRQ);
-		else if (c->nnested && c->nested[c->nnested - 1] == PF_IRQ)
+			pf_ipis_land(x, e->cpu);
+		} else if (c->nnested && c->nested[c->nnested - 1] == PF_IRQ)
 			pf_close_nested(x, e->cpu, c->now, NULL);
 		break;
 	case TR_VMX:
 		pf_vmx(x, e->cpu, e);
+		break;
+	case TR_IPI:
+		pf_ipi(x, e->cpu, e);
 		break;
 	case TR_POINT:
 		args = json_object();
@@ -478,9 +529,10 @@ static int pf_index_cmp_desc(const void *a, const void *b)
 }
 
 /*
- * A task woken that never ran again has a flow's start without its end:
- * dropped, so every arrow drawn has its head. Latest first, so the
- * indices of the earlier ones still hold.
+ * A task woken that never ran again, an IPI whose handler never ran (or
+ * ran in the guest, posted), has a flow's start without its end: dropped,
+ * so every arrow drawn has its head. Latest first, so the indices of the
+ * earlier ones still hold.
  */
 static void pf_drop_dangling_flows(struct pf *x)
 {
@@ -488,6 +540,8 @@ static void pf_drop_dangling_flows(struct pf *x)
 
 	for (size_t i = 0; i < PF_MAX_TASKS; i++)
 		n += x->task[i].flow != 0;
+	for (unsigned int i = 0; i < x->ncpus; i++)
+		n += x->cpu[i].nipis;
 	if (!n)
 		return;
 	at = calloc(n, sizeof(*at));
@@ -499,6 +553,9 @@ static void pf_drop_dangling_flows(struct pf *x)
 	for (size_t i = 0; i < PF_MAX_TASKS; i++)
 		if (x->task[i].flow)
 			at[n++] = x->task[i].flow_at;
+	for (unsigned int i = 0; i < x->ncpus; i++)
+		for (unsigned int k = 0; k < x->cpu[i].nipis; k++)
+			at[n++] = x->cpu[i].ipi_at[k];
 	qsort(at, n, sizeof(*at), pf_index_cmp_desc);
 	for (size_t i = 0; i < n; i++)
 		if (json_array_remove(x->events, at[i]))

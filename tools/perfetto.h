@@ -3,7 +3,7 @@
  * A trace (include/hvsim/trace.h) as Chrome trace-event JSON, the format
  * Perfetto's UI and chrome://tracing open: a track per CPU, slices for the
  * task each CPU runs, its interrupt handlers and its guest mode, instants
- * for log lines, decisions, parks and exits, flows for wake-ups.
+ * for log lines, decisions, parks and exits, flows for wake-ups and IPIs.
  * docs/viewer.md says what each record becomes.
  */
 #ifndef HVSIM_TOOLS_PERFETTO_H

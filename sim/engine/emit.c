@@ -178,6 +178,24 @@ void machine_trace_cpu(struct machine *m, unsigned int cpu, uint32_t mhz, const 
 	trace_emit(m->trace, &e);
 }
 
+void machine_trace_ipi(struct machine *m, unsigned int src, unsigned int dst, uint8_t vector,
+		       bool nmi)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	SIM_BUG_ON(src >= m->ncpus || dst >= m->ncpus);
+	emit_flush_write(m);
+	emit_event_base(m, &e, TR_IPI);
+	e.cpu = src;
+	e.cycle = m->cpus[src].cycles;
+	e.to_cpu = dst;
+	e.value = vector;
+	e.kind = nmi;
+	trace_emit(m->trace, &e);
+}
+
 void machine_trace_begin(struct machine *m, const struct trace_header *h)
 {
 	if (!m->trace)

@@ -68,6 +68,9 @@ static const struct trace_field tf_point[] = {
 static const struct trace_field tf_cpu[] = {
 	TF_COMMON, TF("MHz", value), TF("model", str),
 };
+static const struct trace_field tf_ipi[] = {
+	TF_COMMON, TF("target cpu", to_cpu), TF("vector", value), TF("nmi", kind),
+};
 static const struct trace_field tf_end[] = {
 	TF_COMMON, TF("outcome", kind), TF("message", str),
 };
@@ -94,6 +97,7 @@ static const struct trace_layout trace_layouts[TR_NR_TYPES] = {
 	[TR_VMX]	= TL(tf_vmx),
 	[TR_POINT]	= TL(tf_point),
 	[TR_CPU]	= TL(tf_cpu),
+	[TR_IPI]	= TL(tf_ipi),
 };
 
 static uint64_t trace_field_load(const struct trace_event *e, const struct trace_field *f)
@@ -147,6 +151,7 @@ static const char *const trace_type_names[TR_NR_TYPES] = {
 	[TR_VMX]	= "vmx",
 	[TR_POINT]	= "point",
 	[TR_CPU]	= "cpu",
+	[TR_IPI]	= "ipi",
 };
 
 static const char *const trace_region_names[] = {
