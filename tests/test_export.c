@@ -287,6 +287,42 @@ Test(export, scenario_trace_reads_back, .timeout = 60)
 	unlink(trace);
 }
 
+/* A vCPU's guest mode: a slice from VM entry to VM exit, the exit's reason in its args. */
+Test(export, guest_mode_slices_carry_the_exit_reason, .timeout = 60)
+{
+	char trace[64], json[64];
+	unsigned int entries = 0, exits = 0, hlt = 0;
+	json_t *root, *ev;
+	struct run r;
+	size_t i;
+
+	tmp_path(trace, sizeof(trace), ".trace");
+	r = HVSIM("run", HVSIM_SOURCE_DIR "/scenarios/kick-vcpu-cpu.scn", "--variant", "fixed",
+		  "--trace", trace);
+	cr_assert_eq(r.status, 0, "run: exit %d: %s", r.status, r.err);
+	root = export_and_load(trace, json, sizeof(json));
+	json_array_foreach(json_object_get(root, "traceEvents"), i, ev) {
+		if (strcmp(str_of(ev, "name"), "guest"))
+			continue;
+		if (!strcmp(str_of(ev, "ph"), "B"))
+			entries++;
+		if (!strcmp(str_of(ev, "ph"), "E")) {
+			const char *why = str_of(json_object_get(ev, "args"), "exit_reason");
+
+			/* A name from the SDM's table (Vol. 3D Appendix C): HLT, here. */
+			cr_expect(why[0] && strcmp(why, "?"), "exit reason '%s'", why);
+			hlt += !strcmp(why, "HLT");
+			exits++;
+		}
+	}
+	cr_expect_gt(entries, 0, "no guest slice");
+	cr_expect_eq(entries, exits);
+	cr_expect_gt(hlt, 0, "the guest stand-in halts");
+	json_decref(root);
+	unlink(json);
+	unlink(trace);
+}
+
 Test(export, same_trace_same_bytes, .timeout = 60)
 {
 	char trace[64], a[64], b[64], cmd[256];
