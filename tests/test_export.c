@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/trace.h"
 #include "hvsim/trace.h"
 
 #ifndef HVSIM_BIN
@@ -357,6 +358,46 @@ Test(export, old_trace_uses_the_stated_default, .timeout = 30)
 	}
 	json_decref(root);
 	unlink(json);
+}
+
+/* A task named in bytes that are not UTF-8 (JSON's encoding) still exports, as '?'s. */
+Test(export, names_that_are_not_utf8, .timeout = 30)
+{
+	struct trace_writer *w = trace_writer_create();
+	struct trace_header h = { .ncpus = 1 };
+	struct trace_event e = { 0 };
+	char trace[64], json[64];
+	const uint8_t *data;
+	json_t *root, *ev;
+	bool found = false;
+	size_t len, i;
+	FILE *f;
+
+	strcpy(h.program, "bytes");
+	strcpy(h.strategy, "timed");
+	trace_writer_begin(w, &h);
+	e.type = TR_SPAWN;
+	e.str = trace_string(w, "k\xff\xfeworker");
+	trace_emit(w, &e);
+	e = (struct trace_event){ .type = TR_ACCESS, .cycle = 5, .kind = SIM_RELAX };
+	trace_emit(w, &e);
+	e = (struct trace_event){ .type = TR_END };
+	trace_emit(w, &e);
+	data = trace_writer_data(w, &len);
+	tmp_path(trace, sizeof(trace), ".trace");
+	f = fopen(trace, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+	trace_writer_destroy(w);
+
+	root = export_and_load(trace, json, sizeof(json));
+	json_array_foreach(json_object_get(root, "traceEvents"), i, ev)
+		found |= !strcmp(str_of(ev, "name"), "k??worker:0");
+	cr_expect(found, "no slice k??worker:0");
+	json_decref(root);
+	unlink(json);
+	unlink(trace);
 }
 
 Test(export, truncated_trace_exits_2_with_one_line, .timeout = 60)

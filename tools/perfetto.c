@@ -111,12 +111,35 @@ static json_t *pf_ts(const struct pf_cpu *c, uint64_t cycle)
 	return json_real((double)pf_ns(c, cycle) / 1000.0);
 }
 
+/*
+ * A JSON string of @s. JSON strings are UTF-8 and jansson refuses others:
+ * a trace's strings are the program's (task names, printk text) and need
+ * not be, so then each byte outside ASCII becomes '?'.
+ */
+static json_t *pf_str(const char *s)
+{
+	json_t *v = json_string(s);
+	char *copy;
+
+	if (v)
+		return v;
+	copy = strdup(s);
+	if (!copy)
+		return NULL;
+	for (char *c = copy; *c; c++)
+		if ((unsigned char)*c >= 0x80)
+			*c = '?';
+	v = json_string(copy);
+	free(copy);
+	return v;
+}
+
 static json_t *pf_hex(uint64_t v)
 {
 	char buf[24];
 
 	snprintf(buf, sizeof(buf), "%#" PRIx64, v);
-	return json_string(buf);
+	return pf_str(buf);
 }
 
 /* An event @ph on CPU @cpu's track at its cycle @cycle. */
@@ -125,9 +148,9 @@ static json_t *pf_event_at(struct pf *x, const char *ph, const char *name, const
 {
 	json_t *ev = json_object();
 
-	pf_set(x, ev, "name", json_string(name));
-	pf_set(x, ev, "cat", json_string(cat));
-	pf_set(x, ev, "ph", json_string(ph));
+	pf_set(x, ev, "name", pf_str(name));
+	pf_set(x, ev, "cat", pf_str(cat));
+	pf_set(x, ev, "ph", pf_str(ph));
 	pf_set(x, ev, "ts", pf_ts(&x->cpu[cpu], cycle));
 	pf_set(x, ev, "pid", json_integer(PF_PID));
 	pf_set(x, ev, "tid", json_integer(cpu));
@@ -147,7 +170,7 @@ static void pf_instant(struct pf *x, unsigned int cpu, const char *name, const c
 {
 	json_t *ev = pf_event(x, "i", name, cat, cpu);
 
-	pf_set(x, ev, "s", json_string("t"));
+	pf_set(x, ev, "s", pf_str("t"));
 	if (args)
 		pf_set(x, ev, "args", args);
 	pf_push(x, ev);
@@ -159,8 +182,8 @@ static void pf_metadata(struct pf *x, const char *what, unsigned int tid, const 
 	json_t *ev = json_object();
 	json_t *args = json_object();
 
-	pf_set(x, ev, "name", json_string(what));
-	pf_set(x, ev, "ph", json_string("M"));
+	pf_set(x, ev, "name", pf_str(what));
+	pf_set(x, ev, "ph", pf_str("M"));
 	pf_set(x, ev, "pid", json_integer(PF_PID));
 	pf_set(x, ev, "tid", json_integer(tid));
 	pf_set(x, args, key, value);
@@ -247,7 +270,7 @@ static void pf_runs(struct pf *x, unsigned int cpu, uint32_t task)
 	if (t->flow) {
 		ev = pf_event(x, "f", "wake", "wake", cpu);
 		pf_set(x, ev, "id", json_integer((json_int_t)t->flow));
-		pf_set(x, ev, "bp", json_string("e"));
+		pf_set(x, ev, "bp", pf_str("e"));
 		pf_push(x, ev);
 		t->flow = 0;
 	}
@@ -308,7 +331,7 @@ static void pf_ipis_land(struct pf *x, unsigned int cpu)
 	for (unsigned int i = 0; i < c->nipis; i++) {
 		ev = pf_event(x, "f", "IPI", "ipi", cpu);
 		pf_set(x, ev, "id", json_integer((json_int_t)c->ipi_flow[i]));
-		pf_set(x, ev, "bp", json_string("e"));
+		pf_set(x, ev, "bp", pf_str("e"));
 		pf_push(x, ev);
 	}
 	c->nipis = 0;
@@ -323,7 +346,7 @@ static void pf_log(struct pf *x, unsigned int cpu, const char *text)
 
 	/* printk's lines keep their newline; the name is the first line. */
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(text, "\n"), text);
-	pf_set(x, args, "text", json_string(text));
+	pf_set(x, args, "text", pf_str(text));
 	pf_instant(x, cpu, name, "log", args);
 }
 
@@ -342,10 +365,10 @@ static void pf_vmx(struct pf *x, unsigned int cpu, const struct trace_event *e)
 	case TR_VMX_EXIT:
 		/* Bits 15:0 are the basic exit reason; bit 31 a failed entry (SDM Vol. 3C 24.9.1). */
 		reason = vmx_exit_reason_name(e->value & 0xffff);
-		pf_set(x, args, "exit_reason", json_string(reason ? reason : "?"));
+		pf_set(x, args, "exit_reason", pf_str(reason ? reason : "?"));
 		pf_set(x, args, "exit_reason_value", pf_hex(e->value));
 		if (check)
-			pf_set(x, args, "check", json_string(check));
+			pf_set(x, args, "check", pf_str(check));
 		if (c->nnested && c->nested[c->nnested - 1] == PF_GUEST)
 			pf_close_nested(x, cpu, c->now, args);
 		else
@@ -354,7 +377,7 @@ static void pf_vmx(struct pf *x, unsigned int cpu, const struct trace_event *e)
 	default:
 		pf_set(x, args, "vm_instruction_error", json_integer(e->value));
 		if (check)
-			pf_set(x, args, "check", json_string(check));
+			pf_set(x, args, "check", pf_str(check));
 		pf_instant(x, cpu, "VM entry failed", "vmx", args);
 		return;
 	}
@@ -451,11 +474,11 @@ static void pf_end(struct pf *x, const struct trace_event *end)
 		if (pf_ns(&x->cpu[i], x->cpu[i].now) > pf_ns(&x->cpu[last], x->cpu[last].now))
 			last = i;
 	args = json_object();
-	pf_set(x, args, "outcome", json_string(sim_outcome_name(end->kind)));
+	pf_set(x, args, "outcome", pf_str(sim_outcome_name(end->kind)));
 	if (msg)
-		pf_set(x, args, "message", json_string(msg));
+		pf_set(x, args, "message", pf_str(msg));
 	ev = pf_event(x, "i", sim_outcome_name(end->kind), "end", last);
-	pf_set(x, ev, "s", json_string("g"));
+	pf_set(x, ev, "s", pf_str("g"));
 	pf_set(x, ev, "args", args);
 	pf_push(x, ev);
 }
@@ -501,17 +524,17 @@ static json_t *pf_run_metadata(struct pf *x, const struct trace_header *h)
 	char seed[24];
 
 	snprintf(seed, sizeof(seed), "%" PRIu64, h->seed);
-	pf_set(x, md, "program", json_string(h->program));
-	pf_set(x, md, "strategy", json_string(h->strategy));
-	pf_set(x, md, "seed", json_string(seed));
-	pf_set(x, md, "ts", json_string("microseconds: each CPU's cycles at its model's nominal MHz"));
+	pf_set(x, md, "program", pf_str(h->program));
+	pf_set(x, md, "strategy", pf_str(h->strategy));
+	pf_set(x, md, "seed", pf_str(seed));
+	pf_set(x, md, "ts", pf_str("microseconds: each CPU's cycles at its model's nominal MHz"));
 	for (unsigned int i = 0; i < x->ncpus; i++) {
 		json_t *c = json_object();
 
 		pf_set(x, c, "cpu", json_integer(i));
-		pf_set(x, c, "model", json_string(x->cpu[i].model));
+		pf_set(x, c, "model", pf_str(x->cpu[i].model));
 		pf_set(x, c, "mhz", json_integer(x->cpu[i].mhz));
-		pf_set(x, c, "clock", json_string(x->cpu[i].from_trace ? "trace" :
+		pf_set(x, c, "clock", pf_str(x->cpu[i].from_trace ? "trace" :
 						  "default: the trace has no cpu record for this CPU"));
 		if (json_array_append_new(cpus, c))
 			x->failed = true;
@@ -581,10 +604,10 @@ static int pf_convert(struct pf *x, const char *path, json_t **out, char *err, s
 		return -ENOMEM;
 	}
 	snprintf(name, sizeof(name), "hvsim %s", h->program);
-	pf_metadata(x, "process_name", 0, "name", json_string(name));
+	pf_metadata(x, "process_name", 0, "name", pf_str(name));
 	for (unsigned int i = 0; i < x->ncpus; i++) {
 		snprintf(name, sizeof(name), "CPU%u", i);
-		pf_metadata(x, "thread_name", i, "name", json_string(name));
+		pf_metadata(x, "thread_name", i, "name", pf_str(name));
 		pf_metadata(x, "thread_sort_index", i, "sort_index", json_integer(i));
 	}
 	while ((ret = trace_next(x->tr, &e, err, errlen)) == 1) {
@@ -602,7 +625,7 @@ static int pf_convert(struct pf *x, const char *path, json_t **out, char *err, s
 	root = json_object();
 	pf_set(x, root, "traceEvents", x->events);
 	x->events = NULL;
-	pf_set(x, root, "displayTimeUnit", json_string("ns"));
+	pf_set(x, root, "displayTimeUnit", pf_str("ns"));
 	pf_set(x, root, "metadata", pf_run_metadata(x, h));
 	*out = root;
 out:
