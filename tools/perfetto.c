@@ -31,6 +31,7 @@
 #include "hvsim/sim.h"
 #include "hvsim/tools.h"
 #include "hvsim/trace.h"
+#include "interleave.h"
 
 /* The one process of the export: the machine. A CPU's track is its thread. */
 #define PF_PID			1
@@ -436,7 +437,8 @@ static void pf_record(struct pf *x, const struct trace_event *e)
 		pf_set(x, args, "answer", json_integer(e->value));
 		pf_set(x, args, "answers", json_integer(e->n));
 		pf_set(x, args, "step", json_integer((json_int_t)(e->step & INT64_MAX)));
-		pf_instant(x, e->cpu, "decision", "decision", args);
+		snprintf(name, sizeof(name), "choice: %s", interleave_choice_name(e->kind));
+		pf_instant(x, e->cpu, name, "decision", args);
 		break;
 	case TR_LOG:
 		pf_log(x, e->cpu, trace_reader_string(x->tr, e->str) ?: "?");
