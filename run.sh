@@ -18,7 +18,7 @@ main | test) ;;
 	;;
 esac
 
-packages=(cmake make pkg-config gcc clang libcriterion-dev libsdl2-dev libelf-dev libdw-dev)
+packages=(cmake make pkg-config gcc clang libcriterion-dev libsdl2-dev libelf-dev libdw-dev libjansson-dev)
 
 install_missing() {
 	local missing=() p

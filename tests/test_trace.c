@@ -84,6 +84,13 @@ static void sample_events(struct trace_event ev[SAMPLE_NEVENTS], uint32_t name, 
 	/* TR_END */
 	ev[7].kind = 255;
 	ev[7].str = msg;
+	/* TR_CPU */
+	ev[TR_CPU - TR_ACCESS].value = 2100;
+	ev[TR_CPU - TR_ACCESS].str = name;
+	/* TR_IPI */
+	ev[TR_IPI - TR_ACCESS].to_cpu = 2;
+	ev[TR_IPI - TR_ACCESS].value = 0xf2;
+	ev[TR_IPI - TR_ACCESS].kind = 1;
 }
 
 /* Header, strings and one event of every type, as the engine would write them. */
@@ -803,6 +810,8 @@ Test(trace, names, .timeout = 10)
 	cr_assert_str_eq(trace_type_name(TR_EXIT), "exit");
 	cr_assert_str_eq(trace_type_name(TR_DECISION), "decision");
 	cr_assert_str_eq(trace_type_name(TR_END), "end");
+	cr_assert_str_eq(trace_type_name(TR_CPU), "cpu");
+	cr_assert_str_eq(trace_type_name(TR_IPI), "ipi");
 	cr_assert_str_eq(trace_type_name(0), "?");
 	cr_assert_str_eq(trace_type_name(TR_NR_TYPES), "?");
 	cr_assert_str_eq(trace_type_name(200), "?");

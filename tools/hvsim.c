@@ -22,6 +22,7 @@
 #include "scenario.h"
 #include "scenario_run.h"
 #include "interleave.h"
+#include "perfetto.h"
 
 #define EXIT_CLEAN	0
 #define EXIT_FOUND	1
@@ -46,6 +47,10 @@ static void usage(FILE *f)
 		"      fail, a table, failure traces into DIR (default out/)\n"
 		"  trace-dump FILE\n"
 		"      print a trace file's events as text\n"
+		"  export TRACE --perfetto FILE.json\n"
+		"      a trace as Chrome trace-event JSON for Perfetto's UI or\n"
+		"      chrome://tracing: a track per CPU, its tasks, interrupts, guest\n"
+		"      mode, log lines and wake-ups (docs/viewer.md)\n"
 		"  cpus [MODEL [VARIATIONS...]]\n"
 		"      list the CPU models, or print one with its derived values and VMX\n"
 		"      controls (e.g. hvsim cpus skylake-sp -vmx.posted-interrupts)\n"
@@ -480,6 +485,16 @@ static int cmd_trace_dump(int argc, char **argv)
 			printf(" %s %#" PRIx64 " %#" PRIx64, trace_reader_string(tr, e.str) ?: "?",
 			       e.args[0], e.args[1]);
 			break;
+		case TR_CPU:
+			printf(" %u MHz %s", e.value,
+			       e.str ? trace_reader_string(tr, e.str) ?: "?" : "(no model)");
+			break;
+		case TR_IPI:
+			if (e.kind)
+				printf(" -> cpu%u NMI", e.to_cpu);
+			else
+				printf(" -> cpu%u vector %#x", e.to_cpu, e.value);
+			break;
 		case TR_VMX:
 			if (e.kind == TR_VMX_ENTRY)
 				printf(" VM entry");
@@ -497,6 +512,30 @@ static int cmd_trace_dump(int argc, char **argv)
 	trace_reader_close(tr);
 	if (ret < 0) {
 		fprintf(stderr, "hvsim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return EXIT_CLEAN;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	const char *trace = NULL, *json = NULL;
+	char err[512];
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--perfetto") && i + 1 < argc && !json)
+			json = argv[++i];
+		else if (argv[i][0] != '-' && !trace)
+			trace = argv[i];
+		else
+			trace = json = NULL, i = argc;
+	}
+	if (!trace || !json) {
+		fprintf(stderr, "usage: hvsim export TRACE --perfetto FILE.json\n");
+		return EXIT_USAGE;
+	}
+	if (perfetto_export(trace, json, err, sizeof(err))) {
+		fprintf(stderr, "hvsim: export: %s\n", err);
 		return EXIT_USAGE;
 	}
 	return EXIT_CLEAN;
@@ -1385,6 +1424,8 @@ int main(int argc, char **argv)
 		return cmd_examples(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "trace-dump"))
 		return cmd_trace_dump(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "export"))
+		return cmd_export(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "cpus"))
 		return cmd_cpus(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "vmx-checks"))

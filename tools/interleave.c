@@ -36,6 +36,11 @@ static const char *const choice_names[] = {
 	"CPU", "task switch", "migration", "fail", "guest run", "IPI held",
 };
 
+const char *interleave_choice_name(unsigned int kind)
+{
+	return kind < sizeof(choice_names) / sizeof(choice_names[0]) ? choice_names[kind] : "?";
+}
+
 /* "syz-executor:4", as the kernel-model's reports name a task (its id). */
 static const char *task_name(const char *const *names, unsigned int task)
 {
@@ -68,9 +73,8 @@ static bool cell_of(const struct trace_reader *tr, const struct trace_event *e,
 		/* A choice of CPU shows as the preemption it makes (or nothing: a forced switch). */
 		if (e->kind == 0)
 			return false;
-		snprintf(buf, len, "** choice: %s %u of %u",
-			 e->kind < sizeof(choice_names) / sizeof(choice_names[0]) ?
-			 choice_names[e->kind] : "?", e->value, e->n);
+		snprintf(buf, len, "** choice: %s %u of %u", interleave_choice_name(e->kind),
+			 e->value, e->n);
 		return true;
 	case TR_WAKE:
 		snprintf(buf, len, "wakes %s", task_name(names, e->to_task));

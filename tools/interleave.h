@@ -19,5 +19,7 @@
  */
 void print_cpu_columns(FILE *out, const uint8_t *data, size_t len, uint64_t fail_step,
 		       unsigned int max_rows);
+/* A TR_DECISION's choice kind in words ("task switch", "IPI held"), "?" out of range. */
+const char *interleave_choice_name(unsigned int kind);
 
 #endif /* HVSIM_TOOLS_INTERLEAVE_H */

@@ -60,6 +60,13 @@ enum trace_type {
 	TR_VMX,		/* step, cpu, task, cycle, kind (enum trace_vmx_kind), value, check */
 	TR_POINT,	/* step, cpu, task, cycle, event name string id, two values (a kernel
 			   tracepoint: trace_point() in hvsim/kernel.h) */
+	TR_CPU,		/* step, cpu, task, cycle, nominal MHz, model name string id (0: no
+			   model): one per CPU at the start of a run, before its events;
+			   a CPU's cycles at its MHz are its clock. Added in version 2
+			   without a bump: a trace without them is read at a default */
+	TR_IPI,		/* step, cpu (sender), task, cycle, target cpu, vector, NMI (1 for an
+			   NMI, whose vector means nothing): one per CPU an interrupt IPI
+			   reaches (fixed, lowest-priority, NMI; not INIT or SIPI) */
 	TR_NR_TYPES
 };
 
@@ -87,7 +94,7 @@ enum trace_region {
 /* One decoded record (fields unused by a type are 0). */
 struct trace_event {
 	uint8_t type;		/* enum trace_type */
-	uint8_t kind;		/* ACCESS: sim_kind; DECISION: choice; END: outcome */
+	uint8_t kind;		/* ACCESS: sim_kind; DECISION: choice; END: outcome; IPI: NMI */
 	uint8_t region;		/* ACCESS: enum trace_region */
 	uint8_t preempt;	/* SWITCH: 1 if a preemption */
 	uint32_t cpu;
@@ -99,12 +106,13 @@ struct trace_event {
 	uint64_t pc;		/* ACCESS: relative to the image base */
 	uint64_t old_val;	/* ACCESS: value before (0 when size > 8) */
 	uint64_t new_val;	/* ACCESS: value after */
-	uint32_t to_cpu;	/* SWITCH */
+	uint32_t to_cpu;	/* SWITCH; IPI: the target */
 	uint32_t to_task;	/* SWITCH; WAKE: the woken task; ACCESS: stack owner */
 	uint32_t str;		/* SPAWN: name; END: message; LOG: text; ACCESS: primitive;
-				   VMX: the failed check; POINT: the event's name */
+				   VMX: the failed check; POINT: the event's name; CPU: model */
 	uint32_t n;		/* DECISION: answers */
-	uint32_t value;		/* DECISION: answer; VMX: exit reason or VM-instruction error */
+	uint32_t value;		/* DECISION: answer; VMX: exit reason or VM-instruction error;
+				   CPU: nominal MHz; IPI: vector */
 	uint64_t args[2];	/* POINT: the tracepoint's values */
 };
 

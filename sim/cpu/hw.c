@@ -414,6 +414,8 @@ void hw_reset(struct machine *m)
 			    c->model && model_cpuid_bit(c->model, 1, 0, MODEL_ECX, 21),
 			    c->model && model_cpuid_bit(c->model, 1, 0, MODEL_ECX, 24),
 			    c->model ? model_maxphyaddr(c->model) : 36);
+		machine_trace_cpu(m, i, model_freq_mhz(c->model),
+				  c->model ? model_name(c->model) : NULL);
 		if (!c->model)
 			continue;
 		c->cr4 &= model_cr4_fixed1(c->model);

@@ -131,7 +131,10 @@ static inline struct hw_cpu *hw_cur(const struct machine *m)
 int hw_machine_init(struct hw_machine *hw, unsigned int ncpus, const struct machine_hooks *hooks,
 		    struct phys_mem *mem, const struct hw_entries *entry);
 void hw_machine_fini(struct hw_machine *hw);
-/* Every run: each CPU's reset state from its model (sim/cpu/hw.c, sim/vmx/vmx.c). */
+/*
+ * Every run: each CPU's reset state from its model (sim/cpu/hw.c, sim/vmx/vmx.c);
+ * hw_reset() also puts each CPU's clock (TR_CPU) into a traced run.
+ */
 void hw_reset(struct machine *m);
 void vmx_reset(struct machine *m);
 /* INIT to @cpu: its registers as at power-up; -EBUSY where INIT is blocked (VMX root). */

@@ -146,6 +146,7 @@ void hw_send_ipi(struct machine *m, unsigned int src, const struct lapic_ipi *ip
 		case APIC_DM_FIXED:
 		case APIC_DM_LOWEST:	/* no arbitration: every APIC named (docs/design.md) */
 		case APIC_DM_NMI:
+			machine_trace_ipi(m, src, i, ipi->vector, ipi->delivery == APIC_DM_NMI);
 			flight_add(m, s, d, ipi);
 			break;
 		case APIC_DM_INIT:

@@ -164,6 +164,38 @@ void machine_trace_vmx(struct machine *m, unsigned int kind, uint32_t value, con
 	trace_emit(m->trace, &e);
 }
 
+void machine_trace_cpu(struct machine *m, unsigned int cpu, uint32_t mhz, const char *model)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	SIM_BUG_ON(cpu >= m->ncpus);
+	emit_event_base(m, &e, TR_CPU);
+	e.cpu = cpu;
+	e.value = mhz;
+	e.str = trace_string(m->trace, model);
+	trace_emit(m->trace, &e);
+}
+
+void machine_trace_ipi(struct machine *m, unsigned int src, unsigned int dst, uint8_t vector,
+		       bool nmi)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	SIM_BUG_ON(src >= m->ncpus || dst >= m->ncpus);
+	emit_flush_write(m);
+	emit_event_base(m, &e, TR_IPI);
+	e.cpu = src;
+	e.cycle = m->cpus[src].cycles;
+	e.to_cpu = dst;
+	e.value = vector;
+	e.kind = nmi;
+	trace_emit(m->trace, &e);
+}
+
 void machine_trace_begin(struct machine *m, const struct trace_header *h)
 {
 	if (!m->trace)

@@ -452,6 +452,15 @@ void emit_point(struct machine *m, struct task *t);
  * reason or VM-instruction error, and the failed check's id (or NULL).
  */
 void machine_trace_vmx(struct machine *m, unsigned int kind, uint32_t value, const char *check);
+/*
+ * CPU @cpu's clock: its model's nominal frequency and name (NULL: none),
+ * for a reader to turn cycles into time. The hardware floor, which knows
+ * the models, says it at each run's reset, before any event.
+ */
+void machine_trace_cpu(struct machine *m, unsigned int cpu, uint32_t mhz, const char *model);
+/* CPU @src sent an interrupt IPI (@vector, or an NMI) that reaches CPU @dst. */
+void machine_trace_ipi(struct machine *m, unsigned int src, unsigned int dst, uint8_t vector,
+		       bool nmi);
 
 /* @addr as reports and traces print it: the same in every process. */
 uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr);

@@ -65,6 +65,12 @@ static const struct trace_field tf_vmx[] = {
 static const struct trace_field tf_point[] = {
 	TF_COMMON, TF("event", str), TF("first value", args[0]), TF("second value", args[1]),
 };
+static const struct trace_field tf_cpu[] = {
+	TF_COMMON, TF("MHz", value), TF("model", str),
+};
+static const struct trace_field tf_ipi[] = {
+	TF_COMMON, TF("target cpu", to_cpu), TF("vector", value), TF("nmi", kind),
+};
 static const struct trace_field tf_end[] = {
 	TF_COMMON, TF("outcome", kind), TF("message", str),
 };
@@ -90,6 +96,8 @@ static const struct trace_layout trace_layouts[TR_NR_TYPES] = {
 	[TR_IRQ]	= TL(tf_irq),
 	[TR_VMX]	= TL(tf_vmx),
 	[TR_POINT]	= TL(tf_point),
+	[TR_CPU]	= TL(tf_cpu),
+	[TR_IPI]	= TL(tf_ipi),
 };
 
 static uint64_t trace_field_load(const struct trace_event *e, const struct trace_field *f)
@@ -142,6 +150,8 @@ static const char *const trace_type_names[TR_NR_TYPES] = {
 	[TR_IRQ]	= "irq",
 	[TR_VMX]	= "vmx",
 	[TR_POINT]	= "point",
+	[TR_CPU]	= "cpu",
+	[TR_IPI]	= "ipi",
 };
 
 static const char *const trace_region_names[] = {
