@@ -18,7 +18,8 @@ main | test) ;;
 	;;
 esac
 
-packages=(cmake make pkg-config gcc clang libcriterion-dev libsdl2-dev libelf-dev libdw-dev libjansson-dev)
+packages=(cmake make pkg-config gcc clang libcriterion-dev libsdl2-dev libelf-dev libdw-dev libjansson-dev
+	zlib1g-dev)
 
 install_missing() {
 	local missing=() p

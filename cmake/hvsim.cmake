@@ -120,7 +120,8 @@ function(hvsim_floor_manifest out)
   # static part and the dynamic loader), libm and libgcc. dl: glibc 2.34
   # moved dlopen and friends into libc; libdl.so.2 keeps the old versions.
   # elf: libelf, dw: libdw (DWARF, for reports' file:line), jansson: the
-  # exporter's JSON (tools/perfetto.c), as pkg-config found them.
+  # exporter's JSON (tools/perfetto.c), sdl2 and zlib: the timeline image's
+  # surface and PNG (tools/render.c, tools/png.c), as pkg-config found them.
   set(names_c libc.so.6 libc_nonshared.a libm.so.6 libgcc.a libgcc_s.so.1 ld-linux-x86-64.so.2)
   set(names_dl libdl.so.2 libc.so.6)
   if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
@@ -146,7 +147,8 @@ function(hvsim_floor_manifest out)
   endforeach()
   string(APPEND text "external c ${files_c}\n" "external dl ${files_dl}\n"
     "external elf ${LIBELF_LINK_LIBRARIES}\n" "external dw ${LIBDW_LINK_LIBRARIES}\n"
-    "external jansson ${JANSSON_LINK_LIBRARIES}\n")
+    "external jansson ${JANSSON_LINK_LIBRARIES}\n"
+    "external sdl2 ${SDL2_LINK_LIBRARIES}\n" "external zlib ${ZLIB_LINK_LIBRARIES}\n")
   if(HVSIM_SANITIZE)
     string(APPEND text "sanitizer ${files_sanitizer}\n")
   endif()

@@ -23,6 +23,7 @@
 #include "scenario_run.h"
 #include "interleave.h"
 #include "perfetto.h"
+#include "render.h"
 
 #define EXIT_CLEAN	0
 #define EXIT_FOUND	1
@@ -51,6 +52,10 @@ static void usage(FILE *f)
 		"      a trace as Chrome trace-event JSON for Perfetto's UI or\n"
 		"      chrome://tracing: a track per CPU, its tasks, interrupts, guest\n"
 		"      mode, log lines and wake-ups (docs/viewer.md)\n"
+		"  render TRACE -o FILE.png [--from CYCLE] [--to CYCLE] [--width W]\n"
+		"      a trace as a timeline image: a lane per CPU coloured by its\n"
+		"      task, interrupts, guest mode, log lines, decisions, wake-ups\n"
+		"      and IPIs, the run's end (docs/viewer.md; width default 1600)\n"
 		"  cpus [MODEL [VARIATIONS...]]\n"
 		"      list the CPU models, or print one with its derived values and VMX\n"
 		"      controls (e.g. hvsim cpus skylake-sp -vmx.posted-interrupts)\n"
@@ -536,6 +541,54 @@ static int cmd_export(int argc, char **argv)
 	}
 	if (perfetto_export(trace, json, err, sizeof(err))) {
 		fprintf(stderr, "hvsim: export: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return EXIT_CLEAN;
+}
+
+static int cmd_render(int argc, char **argv)
+{
+	struct render_opts o = { .width = RENDER_DEFAULT_WIDTH };
+	const char *trace = NULL, *png = NULL;
+	uint64_t width = RENDER_DEFAULT_WIDTH;
+	bool ok = true;
+	char err[512];
+
+	for (int i = 0; ok && i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "-o") && v && !png) {
+			png = argv[++i];
+		} else if (!strcmp(a, "--from") && v) {
+			/* A bad number's line is parse_u64's own. */
+			if (parse_u64(a, argv[++i], 0, UINT64_MAX, &o.from))
+				return EXIT_USAGE;
+		} else if (!strcmp(a, "--to") && v) {
+			if (parse_u64(a, argv[++i], 1, UINT64_MAX, &o.to))
+				return EXIT_USAGE;
+			o.has_to = true;
+		} else if (!strcmp(a, "--width") && v) {
+			if (parse_u64(a, argv[++i], RENDER_MIN_WIDTH, RENDER_MAX_WIDTH, &width))
+				return EXIT_USAGE;
+		} else if (a[0] != '-' && !trace) {
+			trace = a;
+		} else {
+			ok = false;
+		}
+	}
+	if (!ok || !trace || !png) {
+		fprintf(stderr, "usage: hvsim render TRACE -o FILE.png [--from CYCLE] [--to CYCLE] "
+			"[--width W]\n");
+		return EXIT_USAGE;
+	}
+	if (o.has_to && o.to <= o.from) {
+		fprintf(stderr, "hvsim: render: --to %" PRIu64 " is not after --from %" PRIu64 "\n",
+			o.to, o.from);
+		return EXIT_USAGE;
+	}
+	o.width = (unsigned int)width;
+	if (render_png(trace, png, &o, err, sizeof(err))) {
+		fprintf(stderr, "hvsim: render: %s\n", err);
 		return EXIT_USAGE;
 	}
 	return EXIT_CLEAN;
@@ -1426,6 +1479,8 @@ int main(int argc, char **argv)
 		return cmd_trace_dump(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "export"))
 		return cmd_export(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "render"))
+		return cmd_render(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "cpus"))
 		return cmd_cpus(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "vmx-checks"))
