@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hvsim render as a user runs it: committed trace fixtures (tests/golden/,
+ * made once from real runs: step counts and pcs differ between builds, so
+ * a fresh run would not draw the same picture) rendered and compared pixel
+ * by pixel with the expected images beside them; the same trace gives the
+ * same bytes; bad traces and bad arguments exit 2 with one line and leave
+ * no PNG behind.
+ *
+ * To change the expected images deliberately (the drawing changed), run
+ *   HVSIM_UPDATE_GOLDEN=1 build/gcc/tests/test_render --filter 'render/golden*'
+ * and look at the new PNGs in tests/golden/ before committing them.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "png.h"
+
+#ifndef HVSIM_BIN
+#error "HVSIM_BIN must name the hvsim binary"
+#endif
+#ifndef HVSIM_SOURCE_DIR
+#error "HVSIM_SOURCE_DIR must name the source tree"
+#endif
+
+#define GOLDEN		HVSIM_SOURCE_DIR "/tests/golden/"
+/* A channel may differ by this much (a rounding), and this share of pixels by more. */
+#define CHANNEL_SLACK	8
+#define PIXELS_SLACK	1000	/* one in PIXELS_SLACK */
+
+struct run {
+	int status;		/* exit code, or 128 + signal */
+	char err[4096];		/* stderr */
+};
+
+/* Run hvsim with @argv (NULL-terminated, without argv[0]); stdout is dropped. */
+static struct run hvsim(const char *const *argv)
+{
+	struct run r = { 0 };
+	const char *args[16] = { HVSIM_BIN };
+	char errf[] = "/tmp/hvsim-render-err-XXXXXX";
+	int efd = mkstemp(errf), st;
+	ssize_t n;
+	pid_t pid;
+
+	cr_assert_geq(efd, 0);
+	for (int i = 0; argv[i]; i++)
+		args[i + 1] = argv[i];
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		dup2(efd, 2);
+		execv(HVSIM_BIN, (char *const *)args);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	lseek(efd, 0, SEEK_SET);
+	n = read(efd, r.err, sizeof(r.err) - 1);
+	r.err[n > 0 ? n : 0] = '\0';
+	close(efd);
+	unlink(errf);
+	return r;
+}
+
+#define HVSIM(...) hvsim((const char *const[]){ __VA_ARGS__, NULL })
+
+/* A fresh path in /tmp ending in @suffix (the file itself is not kept). */
+static void tmp_path(char *buf, size_t len, const char *suffix)
+{
+	int fd;
+
+	snprintf(buf, len, "/tmp/hvsim-render-XXXXXX");
+	fd = mkstemp(buf);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	unlink(buf);
+	strncat(buf, suffix, len - strlen(buf) - 1);
+}
+
+static size_t lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* A bad input's answer: exit 2 and exactly one line on stderr, containing @what. */
+static void expect_one_line_error(const struct run *r, const char *what)
+{
+	cr_expect_eq(r->status, 2, "exit %d, stderr: %s", r->status, r->err);
+	cr_expect_eq(lines(r->err), 1, "stderr: %s", r->err);
+	cr_expect(strstr(r->err, what) != NULL, "'%s' not in: %s", what, r->err);
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	cr_assert_not_null(f, "%s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	cr_assert_not_null(buf);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void spill(const char *path, const uint8_t *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_eq(fwrite(data, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/*
+ * Render the fixture @trace with @args (up to four, NULL-terminated) and
+ * compare with the expected image @png; with HVSIM_UPDATE_GOLDEN set,
+ * write @png instead.
+ */
+static void golden(const char *trace, const char *png, const char *const *args)
+{
+	const char *argv[16] = { "render", trace, "-o" };
+	struct png_image got, want;
+	char out[64], err[256];
+	size_t differ = 0, len;
+	uint8_t *bytes;
+	struct run r;
+	int n = 4;
+
+	tmp_path(out, sizeof(out), ".png");
+	argv[3] = out;
+	for (int i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	r = hvsim(argv);
+	cr_assert_eq(r.status, 0, "render %s: exit %d: %s", trace, r.status, r.err);
+	bytes = slurp(out, &len);
+	cr_expect_lt(len, 64 * 1024, "%s is %zu bytes", out, len);
+	if (getenv("HVSIM_UPDATE_GOLDEN")) {
+		spill(png, bytes, len);
+		cr_log_warn("wrote %s", png);
+	}
+	cr_assert_eq(png_decode(bytes, len, &got, err, sizeof(err)), 0, "%s: %s", out, err);
+	free(bytes);
+	cr_assert_eq(png_read_file(png, &want, err, sizeof(err)), 0, "%s", err);
+	cr_assert(got.width == want.width && got.height == want.height,
+		  "%s is %ux%u, %s %ux%u", out, got.width, got.height, png, want.width,
+		  want.height);
+	for (size_t i = 0; i < (size_t)got.width * got.height; i++) {
+		for (int c = 0; c < 3; c++) {
+			if (abs(got.rgb[3 * i + c] - want.rgb[3 * i + c]) > CHANNEL_SLACK) {
+				differ++;
+				break;
+			}
+		}
+	}
+	cr_expect_leq(differ, (size_t)got.width * got.height / PIXELS_SLACK,
+		      "%zu pixels of %s differ from %s (kept for a look)", differ, out, png);
+	if (differ <= (size_t)got.width * got.height / PIXELS_SLACK)
+		unlink(out);
+	free(got.rgb);
+	free(want.rgb);
+}
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__ NULL })
+
+/* The hot-add scenario's failing run: three CPUs, IPIs, wake-ups, the fault's log line. */
+Test(render, golden_hotplug_whole_run, .timeout = 60)
+{
+	golden(GOLDEN "hotplug-no-lock.trace", GOLDEN "hotplug-no-lock.png", ARGS());
+}
+
+/* Its start, cropped: the switches and arrows before the hot-add, at another width. */
+Test(render, golden_hotplug_cropped, .timeout = 60)
+{
+	golden(GOLDEN "hotplug-no-lock.trace", GOLDEN "hotplug-no-lock-start.png",
+	       ARGS("--from", "5000", "--to", "11300", "--width", "1000", ));
+}
+
+/* The lost-update example: two CPUs, two tasks. */
+Test(render, golden_lost_update, .timeout = 60)
+{
+	golden(GOLDEN "lost-update.trace", GOLDEN "lost-update.png", ARGS("--width", "800", ));
+}
+
+Test(render, same_trace_same_bytes, .timeout = 60)
+{
+	char a[64], b[64];
+	uint8_t *x, *y;
+	size_t nx, ny;
+	struct run r;
+
+	tmp_path(a, sizeof(a), ".png");
+	tmp_path(b, sizeof(b), ".png");
+	r = HVSIM("render", GOLDEN "hotplug-no-lock.trace", "-o", a);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	r = HVSIM("render", GOLDEN "hotplug-no-lock.trace", "-o", b);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	x = slurp(a, &nx);
+	y = slurp(b, &ny);
+	cr_expect(nx == ny && !memcmp(x, y, nx), "two renders differ: %s %s", a, b);
+	free(x);
+	free(y);
+	unlink(a);
+	unlink(b);
+}
+
+Test(render, truncated_trace_exits_2_with_one_line, .timeout = 60)
+{
+	char cut[64], png[64];
+	uint8_t *buf;
+	size_t n;
+	struct run r;
+
+	buf = slurp(GOLDEN "hotplug-no-lock.trace", &n);
+	tmp_path(cut, sizeof(cut), ".trace");
+	spill(cut, buf, n * 2 / 3);
+	tmp_path(png, sizeof(png), ".png");
+	r = HVSIM("render", cut, "-o", png);
+	expect_one_line_error(&r, cut);
+	cr_expect(strstr(r.err, "byte ") != NULL, "no offset in: %s", r.err);
+	cr_expect_neq(access(png, F_OK), 0, "a bad trace left %s behind", png);
+	/* Cut inside the header too. */
+	spill(cut, buf, 12);
+	r = HVSIM("render", cut, "-o", png);
+	expect_one_line_error(&r, cut);
+	cr_expect_neq(access(png, F_OK), 0, "a bad trace left %s behind", png);
+	free(buf);
+	unlink(cut);
+}
+
+Test(render, missing_file_and_bad_arguments_exit_2, .timeout = 30)
+{
+	const char *never = "/tmp/hvsim-render-never.png";
+	struct run r;
+
+	unlink(never);
+	r = HVSIM("render", "/nonexistent/x.trace", "-o", never);
+	expect_one_line_error(&r, "/nonexistent/x.trace");
+	r = HVSIM("render");
+	expect_one_line_error(&r, "usage: hvsim render TRACE -o FILE.png");
+	r = HVSIM("render", "x.trace");
+	expect_one_line_error(&r, "usage:");
+	r = HVSIM("render", "x.trace", "-o");
+	expect_one_line_error(&r, "usage:");
+	r = HVSIM("render", "a.trace", "b.trace", "-o", never);
+	expect_one_line_error(&r, "usage:");
+	r = HVSIM("render", "x.trace", "-o", never, "--width", "10");
+	expect_one_line_error(&r, "--width");
+	r = HVSIM("render", "x.trace", "-o", never, "--from", "-5");
+	expect_one_line_error(&r, "--from");
+	r = HVSIM("render", "x.trace", "-o", never, "--from", "100", "--to", "100");
+	expect_one_line_error(&r, "--to");
+	/* A range after the run's end: nothing to draw. */
+	r = HVSIM("render", GOLDEN "lost-update.trace", "-o", never, "--from", "1000000");
+	expect_one_line_error(&r, "lost-update.trace");
+	/* An output that cannot be written. */
+	r = HVSIM("render", GOLDEN "lost-update.trace", "-o", "/nonexistent/dir/x.png");
+	expect_one_line_error(&r, "/nonexistent/dir/x.png");
+	cr_expect_neq(access(never, F_OK), 0, "%s was written", never);
+}
+
+/* Every cut of a small trace, and bytes flipped: rendered, or refused with one line. */
+Test(render, damaged_traces_never_crash, .timeout = 120)
+{
+	char bad[64], png[64];
+	uint8_t *buf;
+	size_t n;
+
+	buf = slurp(GOLDEN "lost-update.trace", &n);
+	tmp_path(bad, sizeof(bad), ".trace");
+	tmp_path(png, sizeof(png), ".png");
+	for (size_t i = 0; i < n; i += 7) {
+		struct run r;
+
+		spill(bad, buf, i);
+		r = HVSIM("render", bad, "-o", png);
+		cr_expect(r.status == 0 || r.status == 2, "cut at %zu: exit %d", i, r.status);
+		if (r.status)
+			expect_one_line_error(&r, bad);
+		buf[i] ^= 0xff;
+		spill(bad, buf, n);
+		r = HVSIM("render", bad, "-o", png);
+		cr_expect(r.status == 0 || r.status == 2, "byte %zu flipped: exit %d", i,
+			  r.status);
+		if (r.status)
+			expect_one_line_error(&r, bad);
+		buf[i] ^= 0xff;
+	}
+	free(buf);
+	unlink(bad);
+	unlink(png);
+}
