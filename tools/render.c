@@ -647,7 +647,7 @@ static void rd_draw_end(struct rd_canvas *cv, const struct rd *x, int lanes_bott
 	rd_text(cv, lx + 2, RD_AXIS_LINE - 10, what, SIZE_MAX, RD_BACKGROUND);
 }
 
-/* One legend entry: a box (or @draw_key's symbol) and @label, at *@px on row *@py, wrapping. */
+/* One legend entry: a @box_h-high box of @rgb and @label, at *@px on row *@py, wrapping. */
 static void rd_legend_item(struct rd_canvas *cv, int *px, int *py, uint32_t rgb, int box_h,
 			   const char *label, bool draw)
 {
@@ -658,7 +658,7 @@ static void rd_legend_item(struct rd_canvas *cv, int *px, int *py, uint32_t rgb,
 		*py += RD_LEGEND_ROW;
 	}
 	if (draw) {
-		rd_fill(cv, *px, *py + (FONT_H - box_h) / 2 + 0, RD_LEGEND_BOX, box_h, rgb);
+		rd_fill(cv, *px, *py + (FONT_H - box_h) / 2, RD_LEGEND_BOX, box_h, rgb);
 		rd_text(cv, *px + RD_LEGEND_BOX + 4, *py, label, SIZE_MAX, RD_INK);
 	}
 	*px += w;
