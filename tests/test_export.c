@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clirun.h"
 #include "engine/trace.h"
 #include "hvsim/trace.h"
 
@@ -23,81 +24,14 @@
 
 #define MAX_TRACKS	64
 
-struct run {
-	int status;		/* exit code, or 128 + signal */
-	char err[4096];		/* stderr */
-};
-
-/* Run hvsim with @argv (NULL-terminated, without argv[0]); stdout is dropped. */
-static struct run hvsim(const char *const *argv)
-{
-	struct run r = { 0 };
-	const char *args[16] = { HVSIM_BIN };
-	char errf[] = "/tmp/hvsim-export-err-XXXXXX";
-	int efd = mkstemp(errf), st;
-	ssize_t n;
-	pid_t pid;
-
-	cr_assert_geq(efd, 0);
-	for (int i = 0; argv[i]; i++)
-		args[i + 1] = argv[i];
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (!pid) {
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(127);
-		dup2(efd, 2);
-		execv(HVSIM_BIN, (char *const *)args);
-		_exit(127);
-	}
-	waitpid(pid, &st, 0);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	lseek(efd, 0, SEEK_SET);
-	n = read(efd, r.err, sizeof(r.err) - 1);
-	r.err[n > 0 ? n : 0] = '\0';
-	close(efd);
-	unlink(errf);
-	return r;
-}
-
-#define HVSIM(...) hvsim((const char *const[]){ __VA_ARGS__, NULL })
-
-/* A fresh path in /tmp ending in @suffix (the file itself is not kept). */
-static void tmp_path(char *buf, size_t len, const char *suffix)
-{
-	int fd;
-
-	snprintf(buf, len, "/tmp/hvsim-export-XXXXXX");
-	fd = mkstemp(buf);
-	cr_assert_geq(fd, 0);
-	close(fd);
-	unlink(buf);
-	strncat(buf, suffix, len - strlen(buf) - 1);
-}
-
-static size_t lines(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
-/* A bad input's answer: exit 2 and exactly one line on stderr, containing @what. */
-static void expect_one_line_error(const struct run *r, const char *what)
-{
-	cr_expect_eq(r->status, 2, "exit %d, stderr: %s", r->status, r->err);
-	cr_expect_eq(lines(r->err), 1, "stderr: %s", r->err);
-	cr_expect(strstr(r->err, what) != NULL, "'%s' not in: %s", what, r->err);
-}
+#define HVSIM(...) cli_run(HVSIM_BIN, (const char *const[]){ __VA_ARGS__, NULL })
 
 /* The hot-add scenario's failing run, traced; its path into @trace. */
 static void scenario_trace(char *trace, size_t len)
 {
-	struct run r;
+	struct cli_run r;
 
-	tmp_path(trace, len, ".trace");
+	cli_tmp_path(trace, len, ".trace");
 	r = HVSIM("run", HVSIM_SOURCE_DIR "/scenarios/hotplug-compat.scn", "--variant", "no-lock",
 		  "--trace", trace);
 	cr_assert(r.status == 0 || r.status == 1, "run: exit %d: %s", r.status, r.err);
@@ -107,10 +41,10 @@ static void scenario_trace(char *trace, size_t len)
 static json_t *export_and_load(const char *trace, char *json, size_t len)
 {
 	json_error_t jerr;
-	struct run r;
+	struct cli_run r;
 	json_t *root;
 
-	tmp_path(json, len, ".json");
+	cli_tmp_path(json, len, ".json");
 	r = HVSIM("export", trace, "--perfetto", json);
 	cr_assert_eq(r.status, 0, "export: exit %d: %s", r.status, r.err);
 	root = json_load_file(json, 0, &jerr);
@@ -294,10 +228,10 @@ Test(export, guest_mode_slices_carry_the_exit_reason, .timeout = 60)
 	char trace[64], json[64];
 	unsigned int entries = 0, exits = 0, hlt = 0;
 	json_t *root, *ev;
-	struct run r;
+	struct cli_run r;
 	size_t i;
 
-	tmp_path(trace, sizeof(trace), ".trace");
+	cli_tmp_path(trace, sizeof(trace), ".trace");
 	r = HVSIM("run", HVSIM_SOURCE_DIR "/scenarios/kick-vcpu-cpu.scn", "--variant", "fixed",
 		  "--trace", trace);
 	cr_assert_eq(r.status, 0, "run: exit %d: %s", r.status, r.err);
@@ -384,7 +318,7 @@ Test(export, names_that_are_not_utf8, .timeout = 30)
 	e = (struct trace_event){ .type = TR_END };
 	trace_emit(w, &e);
 	data = trace_writer_data(w, &len);
-	tmp_path(trace, sizeof(trace), ".trace");
+	cli_tmp_path(trace, sizeof(trace), ".trace");
 	f = fopen(trace, "wb");
 	cr_assert_not_null(f);
 	cr_assert_eq(fwrite(data, 1, len, f), len);
@@ -406,7 +340,7 @@ Test(export, truncated_trace_exits_2_with_one_line, .timeout = 60)
 	FILE *in, *out;
 	char buf[65536];
 	size_t n;
-	struct run r;
+	struct cli_run r;
 
 	scenario_trace(trace, sizeof(trace));
 	in = fopen(trace, "rb");
@@ -414,14 +348,14 @@ Test(export, truncated_trace_exits_2_with_one_line, .timeout = 60)
 	n = fread(buf, 1, sizeof(buf), in);
 	fclose(in);
 	cr_assert_gt(n, 100);
-	tmp_path(cut, sizeof(cut), ".trace");
+	cli_tmp_path(cut, sizeof(cut), ".trace");
 	out = fopen(cut, "wb");
 	cr_assert_not_null(out);
 	cr_assert_eq(fwrite(buf, 1, n * 2 / 3, out), n * 2 / 3);
 	fclose(out);
-	tmp_path(json, sizeof(json), ".json");
+	cli_tmp_path(json, sizeof(json), ".json");
 	r = HVSIM("export", cut, "--perfetto", json);
-	expect_one_line_error(&r, cut);
+	cli_expect_one_line_error(&r, cut);
 	cr_expect(strstr(r.err, "byte ") != NULL, "no offset in: %s", r.err);
 	cr_expect_neq(access(json, F_OK), 0, "a bad trace left %s behind", json);
 	unlink(cut);
@@ -430,20 +364,20 @@ Test(export, truncated_trace_exits_2_with_one_line, .timeout = 60)
 
 Test(export, missing_file_and_bad_arguments_exit_2, .timeout = 30)
 {
-	struct run r;
+	struct cli_run r;
 
 	r = HVSIM("export", "/nonexistent/x.trace", "--perfetto", "/tmp/hvsim-export-never.json");
-	expect_one_line_error(&r, "/nonexistent/x.trace");
+	cli_expect_one_line_error(&r, "/nonexistent/x.trace");
 	r = HVSIM("export");
-	expect_one_line_error(&r, "usage: hvsim export TRACE --perfetto FILE.json");
+	cli_expect_one_line_error(&r, "usage: hvsim export TRACE --perfetto FILE.json");
 	r = HVSIM("export", "x.trace");
-	expect_one_line_error(&r, "usage:");
+	cli_expect_one_line_error(&r, "usage:");
 	r = HVSIM("export", "x.trace", "--perfetto");
-	expect_one_line_error(&r, "usage:");
+	cli_expect_one_line_error(&r, "usage:");
 	r = HVSIM("export", "x.trace", "--json", "y.json");
-	expect_one_line_error(&r, "usage:");
+	cli_expect_one_line_error(&r, "usage:");
 	r = HVSIM("export", "a.trace", "b.trace", "--perfetto", "y.json");
-	expect_one_line_error(&r, "usage:");
+	cli_expect_one_line_error(&r, "usage:");
 }
 
 /*
@@ -458,14 +392,14 @@ Test(export, fuzz_corpus_never_crashes, .timeout = 120)
 	unsigned int files = 0;
 
 	cr_assert_not_null(d);
-	tmp_path(json, sizeof(json), ".json");
-	tmp_path(bad, sizeof(bad), ".trace");
+	cli_tmp_path(json, sizeof(json), ".json");
+	cli_tmp_path(bad, sizeof(bad), ".trace");
 	while ((de = readdir(d))) {
 		char path[512];
 		static uint8_t buf[1 << 20];
 		size_t n;
 		FILE *f;
-		struct run r;
+		struct cli_run r;
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -474,7 +408,7 @@ Test(export, fuzz_corpus_never_crashes, .timeout = 120)
 		r = HVSIM("export", path, "--perfetto", json);
 		cr_expect(r.status == 0 || r.status == 2, "%s: exit %d", path, r.status);
 		if (r.status)
-			expect_one_line_error(&r, path);
+			cli_expect_one_line_error(&r, path);
 		files++;
 
 		f = fopen(path, "rb");
@@ -503,7 +437,7 @@ Test(export, fuzz_corpus_never_crashes, .timeout = 120)
 			cr_expect(r.status == 0 || r.status == 2, "%s %s at %zu: exit %d (%s)", path,
 				  k < 12 ? "cut" : "flipped", at, r.status, r.err);
 			if (r.status)
-				expect_one_line_error(&r, bad);
+				cli_expect_one_line_error(&r, bad);
 			if (k < 12)
 				cr_expect_eq(r.status, 2, "cut at %zu of %zu, yet exported", at, n);
 		}

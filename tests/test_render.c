@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clirun.h"
 #include "png.h"
 
 #ifndef HVSIM_BIN
@@ -33,74 +34,7 @@
 #define CHANNEL_SLACK	8
 #define PIXELS_SLACK	1000	/* one in PIXELS_SLACK */
 
-struct run {
-	int status;		/* exit code, or 128 + signal */
-	char err[4096];		/* stderr */
-};
-
-/* Run hvsim with @argv (NULL-terminated, without argv[0]); stdout is dropped. */
-static struct run hvsim(const char *const *argv)
-{
-	struct run r = { 0 };
-	const char *args[16] = { HVSIM_BIN };
-	char errf[] = "/tmp/hvsim-render-err-XXXXXX";
-	int efd = mkstemp(errf), st;
-	ssize_t n;
-	pid_t pid;
-
-	cr_assert_geq(efd, 0);
-	for (int i = 0; argv[i]; i++)
-		args[i + 1] = argv[i];
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (!pid) {
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(127);
-		dup2(efd, 2);
-		execv(HVSIM_BIN, (char *const *)args);
-		_exit(127);
-	}
-	waitpid(pid, &st, 0);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	lseek(efd, 0, SEEK_SET);
-	n = read(efd, r.err, sizeof(r.err) - 1);
-	r.err[n > 0 ? n : 0] = '\0';
-	close(efd);
-	unlink(errf);
-	return r;
-}
-
-#define HVSIM(...) hvsim((const char *const[]){ __VA_ARGS__, NULL })
-
-/* A fresh path in /tmp ending in @suffix (the file itself is not kept). */
-static void tmp_path(char *buf, size_t len, const char *suffix)
-{
-	int fd;
-
-	snprintf(buf, len, "/tmp/hvsim-render-XXXXXX");
-	fd = mkstemp(buf);
-	cr_assert_geq(fd, 0);
-	close(fd);
-	unlink(buf);
-	strncat(buf, suffix, len - strlen(buf) - 1);
-}
-
-static size_t lines(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
-/* A bad input's answer: exit 2 and exactly one line on stderr, containing @what. */
-static void expect_one_line_error(const struct run *r, const char *what)
-{
-	cr_expect_eq(r->status, 2, "exit %d, stderr: %s", r->status, r->err);
-	cr_expect_eq(lines(r->err), 1, "stderr: %s", r->err);
-	cr_expect(strstr(r->err, what) != NULL, "'%s' not in: %s", what, r->err);
-}
+#define HVSIM(...) cli_run(HVSIM_BIN, (const char *const[]){ __VA_ARGS__, NULL })
 
 static uint8_t *slurp(const char *path, size_t *len)
 {
@@ -141,14 +75,14 @@ static void golden(const char *trace, const char *png, const char *const *args)
 	char out[64], err[256];
 	size_t differ = 0, len;
 	uint8_t *bytes;
-	struct run r;
+	struct cli_run r;
 	int n = 4;
 
-	tmp_path(out, sizeof(out), ".png");
+	cli_tmp_path(out, sizeof(out), ".png");
 	argv[3] = out;
 	for (int i = 0; args[i]; i++)
 		argv[n++] = args[i];
-	r = hvsim(argv);
+	r = cli_run(HVSIM_BIN, argv);
 	cr_assert_eq(r.status, 0, "render %s: exit %d: %s", trace, r.status, r.err);
 	bytes = slurp(out, &len);
 	cr_expect_lt(len, 64 * 1024, "%s is %zu bytes", out, len);
@@ -204,10 +138,10 @@ Test(render, same_trace_same_bytes, .timeout = 60)
 	char a[64], b[64];
 	uint8_t *x, *y;
 	size_t nx, ny;
-	struct run r;
+	struct cli_run r;
 
-	tmp_path(a, sizeof(a), ".png");
-	tmp_path(b, sizeof(b), ".png");
+	cli_tmp_path(a, sizeof(a), ".png");
+	cli_tmp_path(b, sizeof(b), ".png");
 	r = HVSIM("render", GOLDEN "hotplug-no-lock.trace", "-o", a);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	r = HVSIM("render", GOLDEN "hotplug-no-lock.trace", "-o", b);
@@ -226,20 +160,20 @@ Test(render, truncated_trace_exits_2_with_one_line, .timeout = 60)
 	char cut[64], png[64];
 	uint8_t *buf;
 	size_t n;
-	struct run r;
+	struct cli_run r;
 
 	buf = slurp(GOLDEN "hotplug-no-lock.trace", &n);
-	tmp_path(cut, sizeof(cut), ".trace");
+	cli_tmp_path(cut, sizeof(cut), ".trace");
 	spill(cut, buf, n * 2 / 3);
-	tmp_path(png, sizeof(png), ".png");
+	cli_tmp_path(png, sizeof(png), ".png");
 	r = HVSIM("render", cut, "-o", png);
-	expect_one_line_error(&r, cut);
+	cli_expect_one_line_error(&r, cut);
 	cr_expect(strstr(r.err, "byte ") != NULL, "no offset in: %s", r.err);
 	cr_expect_neq(access(png, F_OK), 0, "a bad trace left %s behind", png);
 	/* Cut inside the header too. */
 	spill(cut, buf, 12);
 	r = HVSIM("render", cut, "-o", png);
-	expect_one_line_error(&r, cut);
+	cli_expect_one_line_error(&r, cut);
 	cr_expect_neq(access(png, F_OK), 0, "a bad trace left %s behind", png);
 	free(buf);
 	unlink(cut);
@@ -248,31 +182,31 @@ Test(render, truncated_trace_exits_2_with_one_line, .timeout = 60)
 Test(render, missing_file_and_bad_arguments_exit_2, .timeout = 30)
 {
 	const char *never = "/tmp/hvsim-render-never.png";
-	struct run r;
+	struct cli_run r;
 
 	unlink(never);
 	r = HVSIM("render", "/nonexistent/x.trace", "-o", never);
-	expect_one_line_error(&r, "/nonexistent/x.trace");
+	cli_expect_one_line_error(&r, "/nonexistent/x.trace");
 	r = HVSIM("render");
-	expect_one_line_error(&r, "usage: hvsim render TRACE -o FILE.png");
+	cli_expect_one_line_error(&r, "usage: hvsim render TRACE -o FILE.png");
 	r = HVSIM("render", "x.trace");
-	expect_one_line_error(&r, "usage:");
+	cli_expect_one_line_error(&r, "usage:");
 	r = HVSIM("render", "x.trace", "-o");
-	expect_one_line_error(&r, "usage:");
+	cli_expect_one_line_error(&r, "usage:");
 	r = HVSIM("render", "a.trace", "b.trace", "-o", never);
-	expect_one_line_error(&r, "usage:");
+	cli_expect_one_line_error(&r, "usage:");
 	r = HVSIM("render", "x.trace", "-o", never, "--width", "10");
-	expect_one_line_error(&r, "--width");
+	cli_expect_one_line_error(&r, "--width");
 	r = HVSIM("render", "x.trace", "-o", never, "--from", "-5");
-	expect_one_line_error(&r, "--from");
+	cli_expect_one_line_error(&r, "--from");
 	r = HVSIM("render", "x.trace", "-o", never, "--from", "100", "--to", "100");
-	expect_one_line_error(&r, "--to");
+	cli_expect_one_line_error(&r, "--to");
 	/* A range after the run's end: nothing to draw. */
 	r = HVSIM("render", GOLDEN "lost-update.trace", "-o", never, "--from", "1000000");
-	expect_one_line_error(&r, "lost-update.trace");
+	cli_expect_one_line_error(&r, "lost-update.trace");
 	/* An output that cannot be written. */
 	r = HVSIM("render", GOLDEN "lost-update.trace", "-o", "/nonexistent/dir/x.png");
-	expect_one_line_error(&r, "/nonexistent/dir/x.png");
+	cli_expect_one_line_error(&r, "/nonexistent/dir/x.png");
 	cr_expect_neq(access(never, F_OK), 0, "%s was written", never);
 }
 
@@ -284,23 +218,23 @@ Test(render, damaged_traces_never_crash, .timeout = 120)
 	size_t n;
 
 	buf = slurp(GOLDEN "lost-update.trace", &n);
-	tmp_path(bad, sizeof(bad), ".trace");
-	tmp_path(png, sizeof(png), ".png");
+	cli_tmp_path(bad, sizeof(bad), ".trace");
+	cli_tmp_path(png, sizeof(png), ".png");
 	for (size_t i = 0; i < n; i += 7) {
-		struct run r;
+		struct cli_run r;
 
 		spill(bad, buf, i);
 		r = HVSIM("render", bad, "-o", png);
 		cr_expect(r.status == 0 || r.status == 2, "cut at %zu: exit %d", i, r.status);
 		if (r.status)
-			expect_one_line_error(&r, bad);
+			cli_expect_one_line_error(&r, bad);
 		buf[i] ^= 0xff;
 		spill(bad, buf, n);
 		r = HVSIM("render", bad, "-o", png);
 		cr_expect(r.status == 0 || r.status == 2, "byte %zu flipped: exit %d", i,
 			  r.status);
 		if (r.status)
-			expect_one_line_error(&r, bad);
+			cli_expect_one_line_error(&r, bad);
 		buf[i] ^= 0xff;
 	}
 	free(buf);

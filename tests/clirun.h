@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Running the hvsim binary from a test (the export and render suites): its
+ * exit status and stderr, stdout dropped; fresh /tmp paths; the shape of a
+ * bad input's answer.
+ */
+#ifndef HVSIM_TESTS_CLIRUN_H
+#define HVSIM_TESTS_CLIRUN_H
+
+#include <stddef.h>
+
+struct cli_run {
+	int status;		/* exit code, or 128 + signal */
+	char err[4096];		/* stderr */
+};
+
+/* Run @bin with @argv (NULL-terminated, without argv[0], 15 at most). */
+struct cli_run cli_run(const char *bin, const char *const *argv);
+/* A fresh path in /tmp ending in @suffix (the file itself is not kept). */
+void cli_tmp_path(char *buf, size_t len, const char *suffix);
+/* A bad input's answer: exit 2 and exactly one line on stderr, containing @what. */
+void cli_expect_one_line_error(const struct cli_run *r, const char *what);
+
+#endif /* HVSIM_TESTS_CLIRUN_H */
