@@ -789,6 +789,16 @@ static int scn_cmd_parse(const char *cmd, int argc, char **argv, struct scn_cmd 
 	return 0;
 }
 
+/* A scenario command's arguments: the file first, then its options. */
+static int scn_cmd_args(const char *cmd, int argc, char **argv, struct scn_cmd *o)
+{
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "hvsim: %s: expected a scenario file (see hvsim --help)\n", cmd);
+		return -EINVAL;
+	}
+	return scn_cmd_parse(cmd, argc - 1, argv + 1, o);
+}
+
 /* The scenario's name in tokens: its file name, wherever it is run from. */
 static const char *scn_name(const char *path)
 {
@@ -970,11 +980,7 @@ static int cmd_scn_explore(const char *cmd, int argc, char **argv, bool one)
 	char err[256];
 	int status;
 
-	if (argc < 1 || argv[0][0] == '-') {
-		fprintf(stderr, "hvsim: %s: expected a scenario file (see hvsim --help)\n", cmd);
-		return EXIT_USAGE;
-	}
-	if (scn_cmd_parse(cmd, argc - 1, argv + 1, &o))
+	if (scn_cmd_args(cmd, argc, argv, &o))
 		return EXIT_USAGE;
 	if (o.token) {
 		fprintf(stderr, "hvsim: %s: --schedule is replay's (hvsim replay SCN --variant V --schedule TOKEN)\n", cmd);
@@ -1041,11 +1047,7 @@ static int cmd_scn_replay(int argc, char **argv)
 	char err[256];
 	int status = EXIT_USAGE;
 
-	if (argc < 1 || argv[0][0] == '-') {
-		fprintf(stderr, "hvsim: replay: expected a scenario file (see hvsim --help)\n");
-		return EXIT_USAGE;
-	}
-	if (scn_cmd_parse("replay", argc - 1, argv + 1, &o))
+	if (scn_cmd_args("replay", argc, argv, &o))
 		return EXIT_USAGE;
 	if (!o.token || !o.variant || o.set) {
 		fprintf(stderr, "hvsim: replay: expected --variant V --schedule TOKEN%s\n",
@@ -1104,11 +1106,7 @@ static int cmd_scn_minimize(int argc, char **argv)
 	int status = EXIT_USAGE;
 	double t0 = now_seconds();
 
-	if (argc < 1 || argv[0][0] == '-') {
-		fprintf(stderr, "hvsim: minimize: expected a scenario file (see hvsim --help)\n");
-		return EXIT_USAGE;
-	}
-	if (scn_cmd_parse("minimize", argc - 1, argv + 1, &o))
+	if (scn_cmd_args("minimize", argc, argv, &o))
 		return EXIT_USAGE;
 	if (!o.token || !o.variant || o.strategy || o.seconds || o.trace) {
 		fprintf(stderr, "hvsim: minimize: expected --variant V --schedule TOKEN [--budget N]\n");
@@ -1245,11 +1243,7 @@ static int cmd_scn_verify(int argc, char **argv)
 	char err[1024];
 	int status = EXIT_CLEAN, n = 0;
 
-	if (argc < 1 || argv[0][0] == '-') {
-		fprintf(stderr, "hvsim: verify: expected a scenario file (see hvsim --help)\n");
-		return EXIT_USAGE;
-	}
-	if (scn_cmd_parse("verify", argc - 1, argv + 1, &o))
+	if (scn_cmd_args("verify", argc, argv, &o))
 		return EXIT_USAGE;
 	if (o.token || o.trace || o.seed != 1) {
 		fprintf(stderr, "hvsim: verify: expected [--variant V] [--strategy dfs:P] [--budget N | --time SEC]\n");
