@@ -91,6 +91,36 @@ static void sample_events(struct trace_event ev[SAMPLE_NEVENTS], uint32_t name, 
 	ev[TR_IPI - TR_ACCESS].to_cpu = 2;
 	ev[TR_IPI - TR_ACCESS].value = 0xf2;
 	ev[TR_IPI - TR_ACCESS].kind = 1;
+	/* TR_LOCK */
+	ev[TR_LOCK - TR_ACCESS].kind = TR_LOCK_CONTENDED;
+	ev[TR_LOCK - TR_ACCESS].value = TR_LOCK_WRITE;
+	ev[TR_LOCK - TR_ACCESS].region = TR_REGION_HEAP;
+	ev[TR_LOCK - TR_ACCESS].offset = 0xffff888000012340ULL;
+	ev[TR_LOCK - TR_ACCESS].pc = 0x4321;
+	ev[TR_LOCK - TR_ACCESS].str = name;
+	/* TR_CPUHP */
+	ev[TR_CPUHP - TR_ACCESS].to_cpu = 2;
+	ev[TR_CPUHP - TR_ACCESS].value = TR_CPU_ACTIVE;
+	/* TR_REPORT */
+	ev[TR_REPORT - TR_ACCESS].kind = TR_REPORT_RACE;
+	ev[TR_REPORT - TR_ACCESS].str = msg;
+	/* TR_MARK: every field */
+	ev[TR_MARK - TR_ACCESS].kind = TR_MARK_WRITE;
+	ev[TR_MARK - TR_ACCESS].args[0] = 987654321;
+	ev[TR_MARK - TR_ACCESS].to_cpu = 1;
+	ev[TR_MARK - TR_ACCESS].to_task = 5;
+	ev[TR_MARK - TR_ACCESS].region = TR_REGION_DATA;
+	ev[TR_MARK - TR_ACCESS].offset = 0x40;
+	ev[TR_MARK - TR_ACCESS].size = 4;
+	ev[TR_MARK - TR_ACCESS].pc = 0xabc;
+	ev[TR_MARK - TR_ACCESS].str = name;
+	/* TR_WINDOW */
+	ev[TR_WINDOW - TR_ACCESS].to_cpu = 3;
+	ev[TR_WINDOW - TR_ACCESS].args[0] = 45;
+	ev[TR_WINDOW - TR_ACCESS].args[1] = 0;
+	ev[TR_WINDOW - TR_ACCESS].args[2] = 408;
+	ev[TR_WINDOW - TR_ACCESS].args[3] = UINT64_MAX;
+	ev[TR_WINDOW - TR_ACCESS].str = msg;
 }
 
 /* Header, strings and one event of every type, as the engine would write them. */
@@ -820,7 +850,18 @@ Test(trace, names, .timeout = 10)
 	cr_assert_str_eq(trace_region_name(TR_REGION_DATA), "data");
 	cr_assert_str_eq(trace_region_name(TR_REGION_BSS), "bss");
 	cr_assert_str_eq(trace_region_name(TR_REGION_STACK), "stack");
-	cr_assert_str_eq(trace_region_name(TR_REGION_STACK + 1), "?");
+	cr_assert_str_eq(trace_region_name(TR_REGION_HEAP), "heap");
+	cr_assert_str_eq(trace_region_name(TR_REGION_HEAP + 1), "?");
+	cr_assert_str_eq(trace_type_name(TR_LOCK), "lock");
+	cr_assert_str_eq(trace_type_name(TR_WINDOW), "window");
+	cr_assert_str_eq(trace_lock_kind_name(TR_LOCK_CONTENDED), "contended");
+	cr_assert_str_eq(trace_lock_kind_name(TR_LOCK_CONTENDED + 1), "?");
+	cr_assert_str_eq(trace_lock_type_name(TR_LOCK_WRITE), "write");
+	cr_assert_str_eq(trace_cpu_state_name(TR_CPU_ACTIVE), "active");
+	cr_assert_str_eq(trace_cpu_state_name(TR_NR_CPU_STATES), "?");
+	cr_assert_str_eq(trace_report_kind_name(TR_REPORT_RACE), "race");
+	cr_assert_str_eq(trace_mark_kind_name(TR_MARK_SITE), "site");
+	cr_assert_str_eq(trace_mark_kind_name(~0u), "?");
 	cr_assert_str_eq(trace_region_name(~0u), "?");
 }
 

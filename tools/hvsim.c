@@ -511,6 +511,29 @@ static int cmd_trace_dump(int argc, char **argv)
 			if (e.str)
 				printf(" check %s", trace_reader_string(tr, e.str) ?: "?");
 			break;
+		case TR_LOCK:
+			printf(" %s %s %s %s+%#" PRIx64 " pc %#" PRIx64, trace_lock_kind_name(e.kind),
+			       trace_lock_type_name(e.value), trace_reader_string(tr, e.str) ?: "?",
+			       trace_region_name(e.region), e.offset, e.pc);
+			break;
+		case TR_CPUHP:
+			printf(" cpu%u %s", e.to_cpu, trace_cpu_state_name(e.value));
+			break;
+		case TR_REPORT:
+			printf(" %s %s", trace_report_kind_name(e.kind),
+			       trace_reader_string(tr, e.str) ?: "?");
+			break;
+		case TR_MARK:
+			printf(" %s step %" PRIu64 " cpu%u t%u %s+%#" PRIx64 " size %u pc %#" PRIx64
+			       " %s", trace_mark_kind_name(e.kind), e.args[0], e.to_cpu, e.to_task,
+			       trace_region_name(e.region), e.offset, e.size, e.pc,
+			       e.str ? trace_reader_string(tr, e.str) ?: "?" : "");
+			break;
+		case TR_WINDOW:
+			printf(" %s -> cpu%u, %" PRIu64 " steps earlier, %" PRIu64 " later (%" PRIu64
+			       " and %" PRIu64 " cycles)", trace_reader_string(tr, e.str) ?: "?",
+			       e.to_cpu, e.args[0], e.args[1], e.args[2], e.args[3]);
+			break;
 		}
 		printf("\n");
 	}

@@ -67,6 +67,23 @@ enum trace_type {
 	TR_IPI,		/* step, cpu (sender), task, cycle, target cpu, vector, NMI (1 for an
 			   NMI, whose vector means nothing): one per CPU an interrupt IPI
 			   reaches (fixed, lowest-priority, NMI; not INIT or SIPI) */
+	TR_LOCK,	/* step, cpu, task, cycle, kind (enum trace_lock_kind), lock type
+			   (enum trace_lock_type), region, offset (the lock's address), pc,
+			   name (the lock's class: "kvm_lock", "&kvm->lock") */
+	TR_CPUHP,	/* step, cpu, task, cycle, target cpu, state (enum trace_cpu_state):
+			   the hotplug state a CPU enters */
+	TR_REPORT,	/* step, cpu, task, cycle, kind (enum trace_report_kind), title: a
+			   report (data race, lockdep, WARN, oops, ...), before the TR_LOG of
+			   its title; its TR_MARKs follow it */
+	TR_MARK,	/* step, cpu, task, cycle (the report's), kind (enum trace_mark_kind),
+			   marked step, marked cpu, marked task, region, offset, size, pc,
+			   label: an event the report before it names (a racing access, an
+			   acquisition of a lock inversion, the WARN) */
+	TR_WINDOW,	/* step, cpu (decided on), task, cycle (that CPU's), to cpu, steps
+			   earlier, steps later, cycles earlier, cycles later, what: a
+			   failing run's decisive preemption and how far it can move with the
+			   run still failing the same way (sim_window()); appended after
+			   TR_END by the tool that measured it */
 	TR_NR_TYPES
 };
 
@@ -82,6 +99,49 @@ enum trace_vmx_kind {
 	TR_VMX_FAIL = 2,	/* VMLAUNCH/VMRESUME failed with VMfailValid */
 };
 
+/* A TR_LOCK record's kind. */
+enum trace_lock_kind {
+	TR_LOCK_RELEASE = 0,	/* released */
+	TR_LOCK_ACQUIRE = 1,	/* acquired (a trylock only when it succeeded) */
+	TR_LOCK_CONTENDED = 2,	/* held by another: the task waits (spins or sleeps) */
+};
+
+/* What kind of lock a TR_LOCK record names. */
+enum trace_lock_type {
+	TR_LOCK_SPIN = 0,	/* spinlock_t */
+	TR_LOCK_MUTEX = 1,	/* struct mutex */
+	TR_LOCK_READ = 2,	/* rw_semaphore (cpus_read_lock...), shared */
+	TR_LOCK_WRITE = 3,	/* rw_semaphore, exclusive */
+};
+
+/* The CPU hotplug states a TR_CPUHP record names, in bring-up order. */
+enum trace_cpu_state {
+	TR_CPU_OFFLINE = 0,	/* not running */
+	TR_CPU_BRINGUP = 1,	/* being brought up: the STARTING states, interrupts off */
+	TR_CPU_ONLINE = 2,	/* set_cpu_online(): IPIs reach it; the ONLINE states run */
+	TR_CPU_ACTIVE = 3,	/* set_cpu_active(): the scheduler uses it */
+	TR_CPU_TEARDOWN = 4,	/* being taken down */
+	TR_NR_CPU_STATES
+};
+
+/* What a TR_REPORT record reports. */
+enum trace_report_kind {
+	TR_REPORT_OTHER = 0,	/* anything else (deadlock, hang, not modelled) */
+	TR_REPORT_RACE = 1,	/* KCSAN: a data race */
+	TR_REPORT_LOCKDEP = 2,	/* lockdep: an inversion, a sleep in atomic, ... */
+	TR_REPORT_WARN = 3,	/* WARN_ON() */
+	TR_REPORT_OOPS = 4,	/* BUG(), a fault, a #GP: the kernel died */
+	TR_REPORT_MEMORY = 5,	/* use-after-free, out of bounds, leak */
+};
+
+/* What a TR_MARK record marks. */
+enum trace_mark_kind {
+	TR_MARK_READ = 0,	/* one access of a data race, a read */
+	TR_MARK_WRITE = 1,	/* one access of a data race, a write */
+	TR_MARK_ACQUIRE = 2,	/* one acquisition of a lock inversion */
+	TR_MARK_SITE = 3,	/* where a WARN, oops or other report happened */
+};
+
 /* Address regions. */
 enum trace_region {
 	TR_REGION_NONE = 0,	/* no address (fences, relax) */
@@ -89,31 +149,40 @@ enum trace_region {
 	TR_REGION_DATA,		/* instrumented .data: offset from its start */
 	TR_REGION_BSS,		/* instrumented .bss: offset from its start */
 	TR_REGION_STACK,	/* a task's stack: offset from its top; task = stack owner */
+	TR_REGION_HEAP,		/* the simulated kernel's memory (kmalloc, slabs, pages): the
+				   address as reports print it, 0xffff888... (added in version 2
+				   without a bump: older readers print its name as "?") */
 };
 
 /* One decoded record (fields unused by a type are 0). */
 struct trace_event {
 	uint8_t type;		/* enum trace_type */
-	uint8_t kind;		/* ACCESS: sim_kind; DECISION: choice; END: outcome; IPI: NMI */
-	uint8_t region;		/* ACCESS: enum trace_region */
+	uint8_t kind;		/* ACCESS: sim_kind; DECISION: choice; END: outcome; IPI: NMI;
+				   LOCK, REPORT, MARK: their enums */
+	uint8_t region;		/* ACCESS, LOCK, MARK: enum trace_region */
 	uint8_t preempt;	/* SWITCH: 1 if a preemption */
 	uint32_t cpu;
 	uint32_t task;
 	uint64_t step;
 	uint64_t cycle;
-	uint64_t offset;	/* ACCESS */
-	uint32_t size;		/* ACCESS */
-	uint64_t pc;		/* ACCESS: relative to the image base */
+	uint64_t offset;	/* ACCESS, LOCK, MARK */
+	uint32_t size;		/* ACCESS, MARK */
+	uint64_t pc;		/* ACCESS, LOCK, MARK: relative to the image base */
 	uint64_t old_val;	/* ACCESS: value before (0 when size > 8) */
 	uint64_t new_val;	/* ACCESS: value after */
-	uint32_t to_cpu;	/* SWITCH; IPI: the target */
-	uint32_t to_task;	/* SWITCH; WAKE: the woken task; ACCESS: stack owner */
+	uint32_t to_cpu;	/* SWITCH; IPI, CPUHP: the target; MARK: the marked event's;
+				   WINDOW: the CPU run next */
+	uint32_t to_task;	/* SWITCH; WAKE: the woken task; ACCESS: stack owner;
+				   MARK: the marked event's task */
 	uint32_t str;		/* SPAWN: name; END: message; LOG: text; ACCESS: primitive;
-				   VMX: the failed check; POINT: the event's name; CPU: model */
+				   VMX: the failed check; POINT: the event's name; CPU: model;
+				   LOCK: lock class; REPORT: title; MARK: label; WINDOW: what */
 	uint32_t n;		/* DECISION: answers */
 	uint32_t value;		/* DECISION: answer; VMX: exit reason or VM-instruction error;
-				   CPU: nominal MHz; IPI: vector */
-	uint64_t args[2];	/* POINT: the tracepoint's values */
+				   CPU: nominal MHz; IPI: vector; LOCK: enum trace_lock_type;
+				   CPUHP: enum trace_cpu_state */
+	uint64_t args[4];	/* POINT: the tracepoint's values; MARK: [0] the marked step;
+				   WINDOW: steps earlier, later, cycles earlier, later */
 };
 
 struct trace_header {
@@ -147,8 +216,13 @@ int trace_next(struct trace_reader *r, struct trace_event *e, char *err, size_t 
 /* String @id, or NULL when undefined. */
 const char *trace_reader_string(const struct trace_reader *r, uint32_t id);
 
-/* Names for printing. */
+/* Names for printing ("?" out of range). */
 const char *trace_type_name(unsigned int type);
 const char *trace_region_name(unsigned int region);
+const char *trace_lock_kind_name(unsigned int kind);	/* "release", "acquire", "contended" */
+const char *trace_lock_type_name(unsigned int type);	/* "spin", "mutex", "read", "write" */
+const char *trace_cpu_state_name(unsigned int state);	/* "offline", "bringup", "online", ... */
+const char *trace_report_kind_name(unsigned int kind);	/* "other", "race", "lockdep", ... */
+const char *trace_mark_kind_name(unsigned int kind);	/* "read", "write", "acquire", "site" */
 
 #endif /* HVSIM_TRACE_PUBLIC_H */

@@ -20,8 +20,8 @@
 /* magic, u16 version, u16 header length */
 #define TRACE_PREAMBLE_LEN	(TRACE_MAGIC_LEN + 2 + 2)
 #define TRACE_VARINT_MAX	10
-/* The most fields any record type has (TR_ACCESS). */
-#define TRACE_FIELDS_MAX	13
+/* The most fields any record type has (TR_MARK). */
+#define TRACE_FIELDS_MAX	14
 
 #define TRACE_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -71,6 +71,26 @@ static const struct trace_field tf_cpu[] = {
 static const struct trace_field tf_ipi[] = {
 	TF_COMMON, TF("target cpu", to_cpu), TF("vector", value), TF("nmi", kind),
 };
+static const struct trace_field tf_lock[] = {
+	TF_COMMON, TF("kind", kind), TF("lock type", value), TF("region", region),
+	TF("offset", offset), TF("pc", pc), TF("name", str),
+};
+static const struct trace_field tf_cpuhp[] = {
+	TF_COMMON, TF("target cpu", to_cpu), TF("state", value),
+};
+static const struct trace_field tf_report[] = {
+	TF_COMMON, TF("kind", kind), TF("title", str),
+};
+static const struct trace_field tf_mark[] = {
+	TF_COMMON, TF("kind", kind), TF("marked step", args[0]), TF("marked cpu", to_cpu),
+	TF("marked task", to_task), TF("region", region), TF("offset", offset),
+	TF("size", size), TF("pc", pc), TF("label", str),
+};
+static const struct trace_field tf_window[] = {
+	TF_COMMON, TF("to cpu", to_cpu), TF("steps earlier", args[0]),
+	TF("steps later", args[1]), TF("cycles earlier", args[2]),
+	TF("cycles later", args[3]), TF("what", str),
+};
 static const struct trace_field tf_end[] = {
 	TF_COMMON, TF("outcome", kind), TF("message", str),
 };
@@ -98,6 +118,11 @@ static const struct trace_layout trace_layouts[TR_NR_TYPES] = {
 	[TR_POINT]	= TL(tf_point),
 	[TR_CPU]	= TL(tf_cpu),
 	[TR_IPI]	= TL(tf_ipi),
+	[TR_LOCK]	= TL(tf_lock),
+	[TR_CPUHP]	= TL(tf_cpuhp),
+	[TR_REPORT]	= TL(tf_report),
+	[TR_MARK]	= TL(tf_mark),
+	[TR_WINDOW]	= TL(tf_window),
 };
 
 static uint64_t trace_field_load(const struct trace_event *e, const struct trace_field *f)
@@ -152,6 +177,11 @@ static const char *const trace_type_names[TR_NR_TYPES] = {
 	[TR_POINT]	= "point",
 	[TR_CPU]	= "cpu",
 	[TR_IPI]	= "ipi",
+	[TR_LOCK]	= "lock",
+	[TR_CPUHP]	= "cpuhp",
+	[TR_REPORT]	= "report",
+	[TR_MARK]	= "mark",
+	[TR_WINDOW]	= "window",
 };
 
 static const char *const trace_region_names[] = {
@@ -160,7 +190,72 @@ static const char *const trace_region_names[] = {
 	[TR_REGION_DATA]	= "data",
 	[TR_REGION_BSS]		= "bss",
 	[TR_REGION_STACK]	= "stack",
+	[TR_REGION_HEAP]	= "heap",
 };
+
+static const char *const trace_lock_kind_names[] = {
+	[TR_LOCK_RELEASE]	= "release",
+	[TR_LOCK_ACQUIRE]	= "acquire",
+	[TR_LOCK_CONTENDED]	= "contended",
+};
+
+static const char *const trace_lock_type_names[] = {
+	[TR_LOCK_SPIN]	= "spin",
+	[TR_LOCK_MUTEX]	= "mutex",
+	[TR_LOCK_READ]	= "read",
+	[TR_LOCK_WRITE]	= "write",
+};
+
+static const char *const trace_cpu_state_names[] = {
+	[TR_CPU_OFFLINE]	= "offline",
+	[TR_CPU_BRINGUP]	= "bringup",
+	[TR_CPU_ONLINE]		= "online",
+	[TR_CPU_ACTIVE]		= "active",
+	[TR_CPU_TEARDOWN]	= "teardown",
+};
+
+static const char *const trace_report_kind_names[] = {
+	[TR_REPORT_OTHER]	= "other",
+	[TR_REPORT_RACE]	= "race",
+	[TR_REPORT_LOCKDEP]	= "lockdep",
+	[TR_REPORT_WARN]	= "warn",
+	[TR_REPORT_OOPS]	= "oops",
+	[TR_REPORT_MEMORY]	= "memory",
+};
+
+static const char *const trace_mark_kind_names[] = {
+	[TR_MARK_READ]		= "read",
+	[TR_MARK_WRITE]		= "write",
+	[TR_MARK_ACQUIRE]	= "acquire",
+	[TR_MARK_SITE]		= "site",
+};
+
+#define TRACE_NAME_OF(tab, i)	((i) < TRACE_ARRAY_SIZE(tab) && (tab)[i] ? (tab)[i] : "?")
+
+const char *trace_lock_kind_name(unsigned int kind)
+{
+	return TRACE_NAME_OF(trace_lock_kind_names, kind);
+}
+
+const char *trace_lock_type_name(unsigned int type)
+{
+	return TRACE_NAME_OF(trace_lock_type_names, type);
+}
+
+const char *trace_cpu_state_name(unsigned int state)
+{
+	return TRACE_NAME_OF(trace_cpu_state_names, state);
+}
+
+const char *trace_report_kind_name(unsigned int kind)
+{
+	return TRACE_NAME_OF(trace_report_kind_names, kind);
+}
+
+const char *trace_mark_kind_name(unsigned int kind)
+{
+	return TRACE_NAME_OF(trace_mark_kind_names, kind);
+}
 
 const char *trace_type_name(unsigned int type)
 {
