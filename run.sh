@@ -20,6 +20,12 @@ esac
 
 packages=(cmake make pkg-config gcc clang libcriterion-dev libsdl2-dev libelf-dev libdw-dev libjansson-dev
 	zlib1g-dev)
+# The test suite also builds the real kvm_main.o from Debian's kernel source
+# (docs/real-kvm.md): the source and the tools kbuild needs, named because
+# they are only Recommends.
+if [ "$mode" = test ]; then
+	packages+=(linux-source-6.1 bc bison flex libssl-dev)
+fi
 
 install_missing() {
 	local missing=() p
