@@ -759,6 +759,16 @@ __attribute__((noreturn)) void __bug(const char *file, int line, const char *fun
 	} while (0)
 #define BUG()			__bug(__FILE__, __LINE__, __func__)
 
+/*
+ * Code hvsim runs but does not model reached @what (a function name),
+ * called from @caller (a return address; NULL: the caller of this): the
+ * run ends, failed, with the report "not modelled: @what". The stubs that
+ * stand in for the kernel functions a real kvm_main.o calls and hvsim has
+ * no model of yet (tools/kvm-tree/link.sh) call it with their own return
+ * address.
+ */
+__attribute__((noreturn)) void not_modelled(const char *what, const void *caller);
+
 /* ---- tracepoints ------------------------------------------------------- */
 
 /*

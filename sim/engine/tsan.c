@@ -16,6 +16,7 @@
  * This file is not instrumented and must not be.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine/machine.h"
@@ -117,6 +118,41 @@ void __tsan_read_range(void *addr, unsigned long size)
 void __tsan_write_range(void *addr, unsigned long size)
 {
 	tsan_access(SIM_WRITE, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), HOOK_PC);
+}
+
+/*
+ * Linux's KCSAN runtime entry for the accesses the compiler does not see:
+ * the kernel's instrumented atomics and bitops, copy_{to,from}_user, ...
+ * call it before their inline assembly, with the kind in @type's bits
+ * (include/linux/kcsan-checks.h): write 1, compound (read-modify-write) 2,
+ * atomic 4, assert 8, scoped 16. An assertion (ASSERT_EXCLUSIVE_*) is a
+ * claim about other accesses, not an access: no step. The operation
+ * itself runs after the hook returns, within the step.
+ */
+#define KCSAN_TYPE_WRITE	0x1
+#define KCSAN_TYPE_COMPOUND	0x2
+#define KCSAN_TYPE_ATOMIC	0x4
+#define KCSAN_TYPE_ASSERT	0x8
+
+void __kcsan_check_access(const volatile void *ptr, size_t size, int type);
+
+void __kcsan_check_access(const volatile void *ptr, size_t size, int type)
+{
+	uint32_t n = (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size);
+	unsigned int kind;
+
+	if (type & KCSAN_TYPE_ASSERT)
+		return;
+	if (type & KCSAN_TYPE_ATOMIC) {
+		if (type & KCSAN_TYPE_COMPOUND)
+			kind = SIM_ATOMIC_RMW;
+		else
+			kind = type & KCSAN_TYPE_WRITE ? SIM_ATOMIC_STORE : SIM_ATOMIC_LOAD;
+		tsan_access(kind, ptr, n, HOOK_PC);
+		tsan_order(kind, ptr, __ATOMIC_RELAXED);
+		return;
+	}
+	tsan_access(type & KCSAN_TYPE_WRITE ? SIM_WRITE : SIM_READ, ptr, n, HOOK_PC);
 }
 
 /* C++ virtual-table pointer hooks: not emitted for C, defined for completeness. */

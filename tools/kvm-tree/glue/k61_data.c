@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kernel-header side of the glue (docs/real-kvm.md): the data that
+ * Linux 6.1's kvm_main.o reads inline, defined here with the tree's own
+ * types, and the plain C interface through which hvsim keeps it in step
+ * with the simulated machine. Compiled with the command that compiled
+ * kvm_main.o, without the sanitizer: this is the machine's state, not code
+ * under test. link.sh joins it to kvm_main.o before anything is renamed,
+ * so the object's references to these names bind here.
+ */
+#include <linux/cpumask.h>
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/static_call.h>
+#include <linux/tracepoint-defs.h>
+
+#include <asm/processor.h>
+#include <asm/smp.h>
+
+/* ---- cpumasks and the CPU count: hvsim's at the same step ---- */
+
+struct cpumask __cpu_online_mask;
+struct cpumask __cpu_possible_mask;
+unsigned int nr_cpu_ids = 1;
+
+/* ---- the direct map and struct pages (hvsim's arena: k61_set_layout) ---- */
+
+unsigned long page_offset_base;
+unsigned long vmemmap_base;
+unsigned long phys_base;
+unsigned long empty_zero_page[PAGE_SIZE / sizeof(unsigned long)] __aligned(PAGE_SIZE);
+unsigned long zero_pfn;
+struct mem_section **mem_section;
+DEFINE_STATIC_KEY_FALSE(hugetlb_optimize_vmemmap_key);
+
+/* ---- the boot CPU, SMP operations, slab caches ---- */
+
+struct cpuinfo_x86 boot_cpu_data;
+struct smp_ops smp_ops;
+struct kmem_cache *kmalloc_caches[NR_KMALLOC_TYPES][KMALLOC_SHIFT_HIGH + 1];
+
+/* ---- per-CPU data: the template each simulated CPU gets a copy of ---- */
+
+DEFINE_PER_CPU_READ_MOSTLY(int, cpu_number);
+DEFINE_PER_CPU_READ_MOSTLY(unsigned long, this_cpu_off);
+DEFINE_PER_CPU(struct task_struct *, current_task);
+DEFINE_PER_CPU(int, __preempt_count) = INIT_PREEMPT_COUNT;
+
+/* ---- tracepoints the object has, all disabled ---- */
+
+#define K61_TRACEPOINT(tp) struct tracepoint __tracepoint_##tp = { .name = #tp }
+K61_TRACEPOINT(mmap_lock_start_locking);
+K61_TRACEPOINT(mmap_lock_acquire_returned);
+K61_TRACEPOINT(mmap_lock_released);
+
+/* ---- the plain C interface hvsim's side calls ---- */
+
+void k61_set_cpu_online(unsigned int cpu, bool online)
+{
+	if (online)
+		cpumask_set_cpu(cpu, &__cpu_online_mask);
+	else
+		cpumask_clear_cpu(cpu, &__cpu_online_mask);
+}
+
+void k61_set_cpus(unsigned int ncpus)
+{
+	unsigned int cpu;
+
+	nr_cpu_ids = ncpus;
+	cpumask_clear(&__cpu_possible_mask);
+	cpumask_clear(&__cpu_online_mask);
+	for (cpu = 0; cpu < ncpus; cpu++)
+		cpumask_set_cpu(cpu, &__cpu_possible_mask);
+}
