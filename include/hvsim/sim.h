@@ -172,6 +172,16 @@ const char *sim_kernel_log(const struct machine *m);
 /* Start the run with @cpu offline (a slot to hot-add); from setup() only. */
 int sim_set_cpu_offline(struct machine *m, unsigned int cpu);
 
+/*
+ * Call @fn whenever the simulated CPU that runs changes: at the run's first
+ * step, at a switch to a task on another CPU, at a migration; before any
+ * of that CPU's code runs. For state the host keeps outside the machine
+ * that must follow the CPU: the GS base through which a real kernel
+ * object's per-CPU accesses go (tools/kvm-tree). From setup() only; a
+ * reset forgets it.
+ */
+void sim_on_cpu_change(struct machine *m, void (*fn)(unsigned int cpu, void *arg), void *arg);
+
 /* Default per-run budgets. */
 #define SIM_DEFAULT_MAX_STEPS	10000000ULL
 #define SIM_DEFAULT_BUDGET	100000ULL

@@ -8,6 +8,7 @@
 #include "engine/machine.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,24 @@ uint64_t sim_cpu_cycles(const struct machine *m, unsigned int cpu)
 
 /* ---- runs ----------------------------------------------------------- */
 
+void sim_on_cpu_change(struct machine *m, void (*fn)(unsigned int cpu, void *arg), void *arg)
+{
+	SIM_BUG_ON(m->running);
+	m->cpu_change = fn;
+	m->cpu_change_arg = arg;
+	m->cpu_change_last = UINT_MAX;
+}
+
+void machine_cpu_changed(struct machine *m)
+{
+	unsigned int cpu = m->cur_cpu->id;
+
+	if (!m->cpu_change || cpu == m->cpu_change_last)
+		return;
+	m->cpu_change_last = cpu;
+	m->cpu_change(cpu, m->cpu_change_arg);
+}
+
 static void machine_reset(struct machine *m, struct strategy *strat, uint64_t run_seed,
 			  uint32_t jitter, bool tracing)
 {
@@ -197,6 +216,9 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	m->tracing = tracing;
 	m->wpend_valid = false;
 	m->wpend_open = false;
+	m->cpu_change = NULL;
+	m->cpu_change_arg = NULL;
+	m->cpu_change_last = UINT_MAX;
 	if (m->hooks->reset)
 		m->hooks->reset(m);
 }
@@ -226,6 +248,7 @@ static void run_from_host(struct machine *m)
 		c->cycles += rng_below(&m->jitter_rng, (uint64_t)m->jitter + 1);
 	m->cur_cpu = c;
 	m->cur_task = c->cur;
+	machine_cpu_changed(m);
 	m->running = true;
 	sim_current = m;
 	if (sigsetjmp(m->oops_jmp, 0))

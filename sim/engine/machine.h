@@ -253,6 +253,10 @@ struct machine {
 	struct ctx_pool pool;		/* task stacks */
 
 	const struct machine_hooks *hooks; /* the floors above (never NULL) */
+	/* sim_on_cpu_change(): the program's, this run's; the CPU it last saw. */
+	void (*cpu_change)(unsigned int cpu, void *arg);
+	void *cpu_change_arg;
+	unsigned int cpu_change_last;
 
 	struct strategy *strat;		/* decides every choice */
 	uint64_t run_seed;		/* this run's seed */

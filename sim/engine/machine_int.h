@@ -27,6 +27,9 @@ void emit_flush_write(struct machine *m);
 void emit_access(struct machine *m, const struct sim_op *op);
 void emit_simple(struct machine *m, unsigned int type, uint32_t arg);
 
+/* machine.c: the running CPU changed (m->cur_cpu): sim_on_cpu_change()'s callback. */
+void machine_cpu_changed(struct machine *m);
+
 /* sched.c */
 __attribute__((noreturn)) void sched_end_run(struct machine *m, enum sim_outcome o,
 					     const char *why);

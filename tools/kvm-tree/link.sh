@@ -76,14 +76,28 @@ fi
 comm -12 "$out/defines.txt" "$out/hvsim.txt" >"$out/clashes.txt"
 cat "$out/needs.txt" "$out/defines.txt" | awk '{print $1 " k61_" $1}' >"$out/redefine.txt"
 
-# Every per-CPU input section (.data..percpu, ..read_mostly, ..shared_aligned,
-# ...) goes into one: the template, between __start_k61_percpu and
-# __stop_k61_percpu in the final link.
-percpu=()
-for sec in $(readelf -S -W "$out/joined.o" | grep -oE '\.data\.\.percpu[^ ]*' | sort -u); do
-	percpu+=(--rename-section "$sec=k61_percpu")
-done
-objcopy --redefine-syms="$out/redefine.txt" "${percpu[@]}" \
+# Sections, by name and flags. Every per-CPU input section (.data..percpu,
+# ..read_mostly, ..shared_aligned, ...) goes into one: the template, between
+# __start_k61_percpu and __stop_k61_percpu in the final link. The rest go
+# where hvsim_add_instrumented() puts instrumented code's (cmake/hvsim.cmake):
+# code into hvsim_text (a fault there is the code's, not hvsim's), writable
+# data into hvsim_data and hvsim_bss (restored at every run, known to the
+# memory oracle and the trace: .data, .ref.data, __tracepoints, __bug_table,
+# .static_call_sites, .data..read_mostly, ...), read-only data into
+# hvsim_rodata. Constructors (.init_array) stay.
+sections=()
+while read -r name type flags; do
+	case "$name:$type:$flags" in
+	.data..percpu*) sections+=(--rename-section "$name=k61_percpu") ;;
+	*:INIT_ARRAY:* | *:FINI_ARRAY:*) ;;
+	*:PROGBITS:*X*) sections+=(--rename-section "$name=hvsim_text") ;;
+	*:PROGBITS:*W*) sections+=(--rename-section "$name=hvsim_data") ;;
+	*:NOBITS:*W*) sections+=(--rename-section "$name=hvsim_bss") ;;
+	*:PROGBITS:*A*) sections+=(--rename-section "$name=hvsim_rodata") ;;
+	esac
+done < <(readelf -S -W "$out/joined.o" | grep -E '^ *\[ *[0-9]+\]' |
+	sed 's/^ *\[ *[0-9]*\] *//' | awk 'NF >= 10 {print $1, $2, $(NF - 3)}')
+objcopy --redefine-syms="$out/redefine.txt" "${sections[@]}" \
 	"$out/joined.o" "$out/kvm61.o" || die 1 "objcopy failed"
 rm -f "$out/joined.o"
 
