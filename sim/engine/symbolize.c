@@ -237,12 +237,15 @@ static const struct sym *sym_at(const struct symvec *sv, uintptr_t addr)
 	return NULL;
 }
 
+static const char *source_name(const struct symtab *st, uintptr_t rel_pc);
+
 void symtab_format(const struct symtab *st, uintptr_t rel_pc, char *buf, size_t len)
 {
 	const struct sym *s = st ? sym_at(&st->funcs, rel_pc) : NULL;
+	const char *name = s ? source_name(st, rel_pc) : NULL;
 
 	if (s)
-		snprintf(buf, len, "%s+0x%lx/0x%lx", s->name,
+		snprintf(buf, len, "%s+0x%lx/0x%lx", name ? name : s->name,
 			 (unsigned long)(rel_pc - s->start), (unsigned long)s->size);
 	else
 		snprintf(buf, len, "0x%lx", (unsigned long)rel_pc);
@@ -307,6 +310,31 @@ static Dwarf_Die *cu_of(const struct symtab *st, uintptr_t pc)
 		if (dwarf_haspc(&st->cus[i], pc) > 0)
 			return &st->cus[i];
 	return NULL;
+}
+
+/*
+ * The name the source gives the function that holds @rel_pc (its DWARF
+ * subprogram), or NULL without debug information there. Usually the ELF
+ * symbol's name; not for an object whose globals were renamed at link (a
+ * real kvm_main.o's kvm_vcpu_kick is the symbol k61_kvm_vcpu_kick,
+ * tools/kvm-tree/link.sh): reports name it as the kernel would.
+ */
+static const char *source_name(const struct symtab *st, uintptr_t rel_pc)
+{
+	Dwarf_Die *cu, *scopes = NULL, *chain = NULL;
+	const char *name = NULL;
+	int n;
+
+	if (!st || !st->dbg || !(cu = cu_of(st, rel_pc)))
+		return NULL;
+	n = dwarf_getscopes(cu, rel_pc, &scopes);
+	n = n > 0 ? dwarf_getscopes_die(&scopes[0], &chain) : 0;
+	for (int i = 0; i < n && !name; i++)
+		if (dwarf_tag(&chain[i]) == DW_TAG_subprogram)
+			name = die_name(&chain[i]);
+	free(chain);
+	free(scopes);
+	return name;
 }
 
 /* The DWARF lines for @rel_pc of function @func ("f+0x1/0x2"); false without DWARF there. */

@@ -134,9 +134,7 @@ void __tsan_write_range(void *addr, unsigned long size)
 #define KCSAN_TYPE_ATOMIC	0x4
 #define KCSAN_TYPE_ASSERT	0x8
 
-void __kcsan_check_access(const volatile void *ptr, size_t size, int type);
-
-void __kcsan_check_access(const volatile void *ptr, size_t size, int type)
+static inline void kcsan_access(const volatile void *ptr, size_t size, int type, uintptr_t pc)
 {
 	uint32_t n = (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size);
 	unsigned int kind;
@@ -148,11 +146,18 @@ void __kcsan_check_access(const volatile void *ptr, size_t size, int type)
 			kind = SIM_ATOMIC_RMW;
 		else
 			kind = type & KCSAN_TYPE_WRITE ? SIM_ATOMIC_STORE : SIM_ATOMIC_LOAD;
-		tsan_access(kind, ptr, n, HOOK_PC);
+		tsan_access(kind, ptr, n, pc);
 		tsan_order(kind, ptr, __ATOMIC_RELAXED);
 		return;
 	}
-	tsan_access(type & KCSAN_TYPE_WRITE ? SIM_WRITE : SIM_READ, ptr, n, HOOK_PC);
+	tsan_access(type & KCSAN_TYPE_WRITE ? SIM_WRITE : SIM_READ, ptr, n, pc);
+}
+
+void __kcsan_check_access(const volatile void *ptr, size_t size, int type);
+
+void __kcsan_check_access(const volatile void *ptr, size_t size, int type)
+{
+	kcsan_access(ptr, size, type, HOOK_PC);
 }
 
 /* C++ virtual-table pointer hooks: not emitted for C, defined for completeness. */
@@ -287,3 +292,89 @@ DEFINE_ATOMIC(8, uint8_t)
 DEFINE_ATOMIC(16, uint16_t)
 DEFINE_ATOMIC(32, uint32_t)
 DEFINE_ATOMIC(64, uint64_t)
+
+/*
+ * The same hooks for code built with the kernel's ABI (a real kvm_main.o,
+ * tools/kvm-tree/link.sh), which renames its references __tsan_X to
+ * hvsim_kabi__tsan_X: the kernel builds with -mpreferred-stack-boundary=3,
+ * so its calls arrive on a stack aligned to 8, not the 16 this file's
+ * code (and the engine under it, with its SSE moves) may assume. Each
+ * twin realigns the stack on entry; the hooks hv/ calls stay as they are,
+ * without that cost.
+ */
+#define KABI __attribute__((force_align_arg_pointer))
+
+#define DEFINE_KABI_ACCESS(n)						\
+	KABI void hvsim_kabi__tsan_read##n(void *addr);			\
+	KABI void hvsim_kabi__tsan_write##n(void *addr);		\
+	KABI void hvsim_kabi__tsan_unaligned_read##n(const void *addr); \
+	KABI void hvsim_kabi__tsan_unaligned_write##n(void *addr);	\
+	KABI void hvsim_kabi__tsan_volatile_read##n(void *addr);	\
+	KABI void hvsim_kabi__tsan_volatile_write##n(void *addr);	\
+	KABI void hvsim_kabi__tsan_read##n(void *addr)			\
+	{ tsan_access(SIM_READ, addr, n, HOOK_PC); }			\
+	KABI void hvsim_kabi__tsan_write##n(void *addr)			\
+	{ tsan_access(SIM_WRITE, addr, n, HOOK_PC); }			\
+	KABI void hvsim_kabi__tsan_unaligned_read##n(const void *addr)	\
+	{ tsan_access(SIM_READ, addr, n, HOOK_PC); }			\
+	KABI void hvsim_kabi__tsan_unaligned_write##n(void *addr)	\
+	{ tsan_access(SIM_WRITE, addr, n, HOOK_PC); }			\
+	KABI void hvsim_kabi__tsan_volatile_read##n(void *addr)		\
+	{ tsan_access(SIM_READ_MARKED, addr, n, HOOK_PC); }		\
+	KABI void hvsim_kabi__tsan_volatile_write##n(void *addr)	\
+	{ tsan_access(SIM_WRITE_MARKED, addr, n, HOOK_PC); }
+
+DEFINE_KABI_ACCESS(1)
+DEFINE_KABI_ACCESS(2)
+DEFINE_KABI_ACCESS(4)
+DEFINE_KABI_ACCESS(8)
+DEFINE_KABI_ACCESS(16)
+
+KABI void hvsim_kabi__tsan_init(void);
+KABI void hvsim_kabi__tsan_func_entry(void *call_pc);
+KABI void hvsim_kabi__tsan_func_exit(void);
+KABI void hvsim_kabi__tsan_read_range(void *addr, unsigned long size);
+KABI void hvsim_kabi__tsan_write_range(void *addr, unsigned long size);
+KABI void hvsim_kabi__tsan_atomic_thread_fence(int mo);
+KABI void hvsim_kabi__tsan_atomic_signal_fence(int mo);
+KABI void hvsim_kabi__kcsan_check_access(const volatile void *ptr, size_t size, int type);
+
+void hvsim_kabi__tsan_init(void)
+{
+}
+
+void hvsim_kabi__tsan_func_entry(void *call_pc)
+{
+	__tsan_func_entry(call_pc);
+}
+
+void hvsim_kabi__tsan_func_exit(void)
+{
+	__tsan_func_exit();
+}
+
+void hvsim_kabi__tsan_read_range(void *addr, unsigned long size)
+{
+	tsan_access(SIM_READ, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), HOOK_PC);
+}
+
+void hvsim_kabi__tsan_write_range(void *addr, unsigned long size)
+{
+	tsan_access(SIM_WRITE, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), HOOK_PC);
+}
+
+void hvsim_kabi__tsan_atomic_thread_fence(int mo)
+{
+	tsan_access(SIM_FENCE, 0, 0, HOOK_PC);
+	tsan_order(SIM_FENCE, 0, mo);
+}
+
+void hvsim_kabi__tsan_atomic_signal_fence(int mo)
+{
+	__tsan_atomic_signal_fence(mo);
+}
+
+void hvsim_kabi__kcsan_check_access(const volatile void *ptr, size_t size, int type)
+{
+	kcsan_access(ptr, size, type, HOOK_PC);
+}

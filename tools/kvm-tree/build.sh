@@ -100,11 +100,13 @@ step() {
 # strict mode (whose weak-memory modelling emits function entry/exit hooks
 # and every barrier as __tsan_atomic_signal_fence), and nothing that
 # patches or redirects code at run time or reads %gs behind hvsim's back.
-enable=(KVM KVM_INTEL KCSAN KCSAN_STRICT)
+# Debug information too, so that reports give the tree's file:line.
+enable=(KVM KVM_INTEL KCSAN KCSAN_STRICT DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT)
 disable=(KVM_AMD STACKPROTECTOR STACKPROTECTOR_STRONG JUMP_LABEL RETPOLINE RETHUNK
-	MITIGATION_RETPOLINE MITIGATION_RETHUNK KASAN)
+	MITIGATION_RETPOLINE MITIGATION_RETHUNK KASAN DEBUG_INFO_NONE)
 # What must hold after olddefconfig, which drops unmet options silently.
-want_y=(KVM KVM_INTEL KCSAN KCSAN_STRICT KCSAN_WEAK_MEMORY PREEMPT_DYNAMIC PREEMPT_COUNT)
+want_y=(KVM KVM_INTEL KCSAN KCSAN_STRICT KCSAN_WEAK_MEMORY PREEMPT_DYNAMIC PREEMPT_COUNT
+	DEBUG_INFO)
 want_unset=(STACKPROTECTOR JUMP_LABEL RETPOLINE RETHUNK MITIGATION_RETPOLINE MITIGATION_RETHUNK KASAN)
 
 configure() {

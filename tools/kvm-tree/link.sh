@@ -4,10 +4,15 @@
 # Join a kvm_main.o built by build.sh with the kernel-header glue into one
 # object hvsim can link (docs/real-kvm.md, "Linking"):
 #
-#   tools/kvm-tree/link.sh OBJTREE OUTDIR [HVSIM_LIB...]
+#   tools/kvm-tree/link.sh [--edit SED_SCRIPT] OBJTREE OUTDIR [HVSIM_LIB...]
 #
-# OBJTREE is what build.sh printed. In OUTDIR it writes:
-#   kvm61.o       kvm_main.o and glue/k61_*.c, joined (ld -r), with every
+# OBJTREE is what build.sh printed. With --edit, a copy of kvm_main.c with
+# the sed script applied, compiled the same way, stands in for the tree's
+# kvm_main.o (the change lives with the test that needs it). In OUTDIR it
+# writes:
+#   kvm61.o       kvm_main.o, the arch-side adapter glue/arch61*.c (built
+#                 as KVM is, instrumented) and the machine's glue
+#                 glue/k61_*.c (not instrumented), joined (ld -r), with every
 #                 global it defines and every symbol it still needs renamed
 #                 NAME -> k61_NAME, but for the sanitizer hooks and the
 #                 glue's own k61_ names: nothing binds to hvsim's or libc's
@@ -29,7 +34,14 @@ die() {
 	exit "$1"
 }
 
-[ $# -ge 2 ] || die 2 "usage: link.sh OBJTREE OUTDIR [HVSIM_LIB...]"
+edit=
+if [ "${1:-}" = --edit ]; then
+	[ $# -ge 2 ] || die 2 "--edit needs a sed script"
+	edit=$2
+	[ -f "$edit" ] || die 2 "$edit: no such file"
+	shift 2
+fi
+[ $# -ge 2 ] || die 2 "usage: link.sh [--edit SED_SCRIPT] OBJTREE OUTDIR [HVSIM_LIB...]"
 objtree=$1
 out=$2
 shift 2
@@ -43,20 +55,43 @@ done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# The recorded compile command, for the glue: same flags, no sanitizer
-# (the glue is the machine, not code under test), no dependency file,
-# no objtool pass.
+# The recorded compile command without its source, output, dependency
+# file and objtool pass: for the arch-side adapter (glue/arch61*.c), which
+# is KVM code under test, as it is; for the machine's glue (glue/k61_*.c),
+# without the sanitizer.
 rundir=$(sed -n 1p "$cmdfile")
-compile=$(sed -n 2p "$cmdfile" | sed -e 's/ ; .*//' -e 's/-fsanitize=thread//' \
-	-e 's/--param tsan-[a-z-]*=[0-9]*//g' -e 's/-Wp,-MMD,[^ ]*//' \
+compile_kvm=$(sed -n 2p "$cmdfile" | sed -e 's/ ; .*//' -e 's/-Wp,-MMD,[^ ]*//' \
 	-e 's/ -c -o [^ ]* [^ ]*kvm_main\.c *$//')
-case "$compile" in
+case "$compile_kvm" in
 *kvm_main.c* | *" -o "*) die 1 "cannot take the source and output out of the recorded command in $cmdfile" ;;
 esac
+compile_glue=$(echo "$compile_kvm" | sed -e 's/-fsanitize=thread//' -e 's/--param tsan-[a-z-]*=[0-9]*//g')
+
+# An edited copy of kvm_main.c instead of the tree's object (a test's
+# pre-fix variant): the copy, with @edit applied, compiled by the recorded
+# command, its own directory's headers first as for the original. The
+# script must change something.
+if [ -n "$edit" ]; then
+	source=$(sed -n 2p "$cmdfile" | sed -e 's/ ; .*//' -e 's/ *$//' | awk '{print $NF}')
+	[ -f "$source" ] || source=$rundir/$source
+	[ -f "$source" ] || die 1 "cannot find the source the recorded command compiled"
+	sed -f "$edit" "$source" >"$out/kvm_main.c" || die 1 "sed -f $edit failed"
+	if cmp -s "$source" "$out/kvm_main.c"; then
+		die 1 "$edit changes nothing in $source"
+	fi
+	echo "kvm-tree: link: $(diff "$source" "$out/kvm_main.c" | grep -c '^>') lines edited by $(basename "$edit")" >&2
+	(cd "$rundir" && eval "$compile_kvm -iquote '$(dirname "$source")' -c -o '$out/kvm_main.o' '$out/kvm_main.c'") ||
+		die 1 "compiling the edited kvm_main.c failed"
+	object=$out/kvm_main.o
+fi
 
 glue=()
-for src in "$here"/glue/k61_*.c; do
+for src in "$here"/glue/k61_*.c "$here"/glue/arch61*.c; do
 	o=$out/$(basename "${src%.c}").o
+	case "$(basename "$src")" in
+	arch61*) compile=$compile_kvm ;;
+	*) compile=$compile_glue ;;
+	esac
 	(cd "$rundir" && eval "$compile -c -o '$o' '$src'") || die 1 "compiling $src failed"
 	glue+=("$o")
 done
@@ -65,7 +100,7 @@ ld -r -o "$out/joined.o" "$object" "${glue[@]}" || die 1 "ld -r failed"
 
 # What the joined object still needs, but for the sanitizer hooks hvsim's
 # engine implements.
-nm -u "$out/joined.o" | awk '{print $2}' | grep -vE '^(__tsan_|__kcsan_)' | sort -u >"$out/needs.txt"
+nm -u "$out/joined.o" | awk '{print $2}' | grep -vE '^(__tsan_|__kcsan_|k61_)' | sort -u >"$out/needs.txt"
 # The globals it defines; those hvsim's libraries define too, for the record.
 nm -g --defined-only "$out/joined.o" | awk 'NF == 3 {print $3}' | grep -v '^k61_' |
 	sort -u >"$out/defines.txt"
@@ -74,7 +109,11 @@ if [ $# -gt 0 ]; then
 	nm -g --defined-only "$@" 2>/dev/null | awk 'NF == 3 {print $3}' | sort -u >"$out/hvsim.txt"
 fi
 comm -12 "$out/defines.txt" "$out/hvsim.txt" >"$out/clashes.txt"
-cat "$out/needs.txt" "$out/defines.txt" | awk '{print $1 " k61_" $1}' >"$out/redefine.txt"
+# The sanitizer hooks, to the engine's twins that realign the stack: the
+# kernel's code keeps it aligned to 8 only (sim/engine/tsan.c).
+nm -u "$out/joined.o" | awk '{print $2}' | grep -E '^(__tsan_|__kcsan_)' | sort -u |
+	awk '{print $1 " hvsim_kabi" $1}' >"$out/redefine.txt"
+cat "$out/needs.txt" "$out/defines.txt" | awk '{print $1 " k61_" $1}' >>"$out/redefine.txt"
 
 # Sections, by name and flags. Every per-CPU input section (.data..percpu,
 # ..read_mostly, ..shared_aligned, ...) goes into one: the template, between
@@ -111,7 +150,7 @@ comm -23 "$out/needs.txt" "$out/provided.txt" >"$out/stubbed.txt"
 	echo "/* Generated by tools/kvm-tree/link.sh from $(basename "$object"): do not edit. */"
 	echo "__attribute__((noreturn)) void not_modelled(const char *what, const void *caller);"
 	while read -r name; do
-		echo "void k61_$name(void);"
+		echo "__attribute__((force_align_arg_pointer)) void k61_$name(void);"
 		echo "void k61_$name(void) { not_modelled(\"$name\", __builtin_return_address(0)); }"
 	done <"$out/stubbed.txt"
 } >"$out/k61_stubs.c"

@@ -49,6 +49,23 @@ DEFINE_PER_CPU_READ_MOSTLY(int, cpu_number);
 DEFINE_PER_CPU_READ_MOSTLY(unsigned long, this_cpu_off);
 DEFINE_PER_CPU(struct task_struct *, current_task);
 DEFINE_PER_CPU(int, __preempt_count) = INIT_PREEMPT_COUNT;
+unsigned long __per_cpu_offset[NR_CPUS];
+
+/*
+ * The copies, in the glue's bss, which link.sh makes hvsim_bss: restored
+ * with the rest at every run, and memory the oracle knows. hvsim's side
+ * fills them from the template (k61_percpu) at every run's setup.
+ */
+#define K61_MAX_CPUS		8
+#define K61_PERCPU_BYTES	4096
+static char k61_percpu_copies[K61_MAX_CPUS][K61_PERCPU_BYTES] __aligned(PAGE_SIZE);
+
+char *k61_percpu_copy(unsigned int cpu, unsigned long *bytes);
+char *k61_percpu_copy(unsigned int cpu, unsigned long *bytes)
+{
+	*bytes = K61_PERCPU_BYTES;
+	return cpu < K61_MAX_CPUS ? k61_percpu_copies[cpu] : NULL;
+}
 
 /* ---- tracepoints the object has, all disabled ---- */
 
@@ -57,8 +74,44 @@ K61_TRACEPOINT(mmap_lock_start_locking);
 K61_TRACEPOINT(mmap_lock_acquire_returned);
 K61_TRACEPOINT(mmap_lock_released);
 
+/* ---- rcuwait: a vCPU's wait (kvm_vcpu_wake_up) ---- */
+
+/* hvsim's side: wake the hvsim task behind @task (6.1's task_struct). */
+void k61_host_wake_task(struct task_struct *task);
+
+/*
+ * Wake the task waiting on @w, if one is: true when there was one. 6.1
+ * reads the waiter under rcu_read_lock() with a full barrier first (it
+ * pairs with the waiter's set_current_state() before it checks its
+ * condition); the glue is not instrumented, so the read is the machine's.
+ */
+int rcuwait_wake_up(struct rcuwait *w)
+{
+	struct task_struct *task = READ_ONCE(w->task);
+
+	if (task)
+		k61_host_wake_task(task);
+	return task != NULL;
+}
+
+/* ---- IPIs: what 6.1's smp_send_reschedule() reaches through smp_ops ---- */
+
+void k61_host_send_reschedule(int cpu);
+
+static void k61_send_reschedule(int cpu)
+{
+	k61_host_send_reschedule(cpu);
+}
+
 /* ---- the plain C interface hvsim's side calls ---- */
 
+void k61_init_smp_ops(void);
+void k61_init_smp_ops(void)
+{
+	smp_ops.smp_send_reschedule = k61_send_reschedule;
+}
+
+void k61_set_cpu_online(unsigned int cpu, bool online);
 void k61_set_cpu_online(unsigned int cpu, bool online)
 {
 	if (online)
@@ -67,6 +120,7 @@ void k61_set_cpu_online(unsigned int cpu, bool online)
 		cpumask_clear_cpu(cpu, &__cpu_online_mask);
 }
 
+void k61_set_cpus(unsigned int ncpus);
 void k61_set_cpus(unsigned int ncpus)
 {
 	unsigned int cpu;

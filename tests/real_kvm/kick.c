@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Linux 6.1's own kvm_main.o on hvsim (docs/real-kvm.md).
+ *
+ *   real_kvm kick [STRATEGY] [--expect clean|TITLE]
+ *     6.1's kvm_vcpu_kick(), from a task on CPU 0, against a vCPU in guest
+ *     mode whose thread, migratable, starts on CPU 1 and records each CPU
+ *     it is scheduled in on (a preempt notifier calling the adapter's
+ *     kvm_arch_vcpu_load(): the plain vcpu->cpu store). Seed 003's race,
+ *     through the real code. Default strategy dfs:2, expecting a clean,
+ *     exhausted space: 6.1 has the fix (READ_ONCE(vcpu->cpu)).
+ *   real_kvm stub [--expect TITLE]
+ *     6.1's kvm_make_all_cpus_request() on an empty VM: its first call
+ *     hvsim does not model ends the run with "not modelled: NAME".
+ *
+ * Exit 0 when the run or search ends as expected, 1 when not, 2 for bad
+ * arguments.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hvsim/kernel.h"
+#include "hvsim/sim.h"
+
+#include "host61.h"
+
+/* kvm_main.o's and the adapter's functions, renamed by link.sh. */
+struct kvm;
+struct kvm_vcpu;
+void k61_kvm_vcpu_kick(struct kvm_vcpu *vcpu);
+int k61_kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req);
+void k61_kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
+struct kvm_vcpu *k61_test_vcpu(int cpu, bool in_guest);
+struct kvm *k61_test_kvm(void);
+
+#define NCPUS		3
+/* KVM_REQ_TLB_FLUSH | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP, as x86 flushes. */
+#define REQ_TLB_FLUSH	(0u | (1u << 8) | (1u << 9))
+
+struct kick_run {
+	struct kvm_vcpu *vcpu;
+	struct preempt_notifier notifier;
+	struct preempt_ops ops;
+};
+
+static struct kick_run run;
+
+static void kicker(void *arg)
+{
+	k61_kvm_vcpu_kick(arg);
+}
+
+static void vcpu_sched_in(struct preempt_notifier *n, int cpu)
+{
+	(void)n;
+	k61_kvm_arch_vcpu_load(run.vcpu, cpu);
+}
+
+static void vcpu_sched_out(struct preempt_notifier *n, struct task *next)
+{
+	(void)n;
+	(void)next;
+}
+
+/* The vCPU thread: scheduled out and in (and maybe moved) a few times. */
+static void vcpu_thread(void *arg)
+{
+	(void)arg;
+	preempt_notifier_register(&run.notifier);
+	for (int i = 0; i < 2; i++)
+		cond_resched();
+	preempt_notifier_unregister(&run.notifier);
+}
+
+static void kick_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	if (k61_machine_setup(m, NCPUS))
+		BUG();
+	run.vcpu = k61_test_vcpu(1, true);
+	run.ops.sched_in = vcpu_sched_in;
+	run.ops.sched_out = vcpu_sched_out;
+	preempt_notifier_init(&run.notifier, &run.ops);
+	sim_spawn(m, 0, "kicker", kicker, run.vcpu);
+	sim_spawn_migratable(m, 1, "vcpu0", vcpu_thread, NULL);
+}
+
+static void requester(void *arg)
+{
+	k61_kvm_make_all_cpus_request(arg, REQ_TLB_FLUSH);
+}
+
+static void stub_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	if (k61_machine_setup(m, NCPUS))
+		BUG();
+	sim_spawn(m, 0, "requester", requester, k61_test_kvm());
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: real_kvm kick [STRATEGY] [--expect clean|TITLE]\n"
+			"       real_kvm stub [--expect TITLE]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct sim_program p = { .ncpus = NCPUS, .detect = SIM_DETECT_ALL };
+	struct sim_explore_opts o = { .budget = 1000000 };
+	const char *expect = NULL;
+	struct sim_result r;
+	char err[256];
+	bool ok;
+
+	if (argc < 2)
+		return usage();
+	if (!strcmp(argv[1], "kick")) {
+		p.name = "real-kvm-kick";
+		p.setup = kick_setup;
+		o.strategy = "dfs:2";
+		expect = "clean";
+	} else if (!strcmp(argv[1], "stub")) {
+		p.name = "real-kvm-stub";
+		p.setup = stub_setup;
+		o.strategy = "timed";
+		o.budget = 1;
+		expect = "not modelled: xa_find";
+	} else {
+		return usage();
+	}
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--expect") && i + 1 < argc)
+			expect = argv[++i];
+		else if (argv[i][0] != '-')
+			o.strategy = argv[i];
+		else
+			return usage();
+	}
+	if (sim_explore(&p, &o, &r, err, sizeof(err))) {
+		fprintf(stderr, "real_kvm: %s\n", err);
+		return 2;
+	}
+	printf("%s under %s: %" PRIu64 " schedules%s, %s: %s\n", p.name, o.strategy,
+	       r.schedules, r.exhausted ? " (exhausted)" : "", sim_outcome_name(r.outcome),
+	       r.message);
+	if (r.reports)
+		fputs(r.reports, stdout);
+	if (!strcmp(expect, "clean"))
+		ok = r.outcome == SIM_OK && r.exhausted;
+	else
+		ok = sim_outcome_is_failure(r.outcome) && strstr(r.message, expect);
+	if (!ok)
+		fprintf(stderr, "real_kvm: expected %s\n", expect);
+	sim_result_release(&r);
+	return ok ? 0 : 1;
+}

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The arch side of 6.1's KVM that hvsim provides (docs/real-kvm.md): the
+ * kvm_arch_* functions kvm_main.o calls, written here against the tree's
+ * own struct kvm_vcpu, and compiled as KVM is (instrumented: this is code
+ * under test). What x86.c does in them is the model; only what the tests
+ * reach is here so far.
+ */
+#include <linux/kvm_host.h>
+
+/* A kick must interrupt the vCPU only when it runs the guest (x86). */
+int kvm_arch_vcpu_should_kick(struct kvm_vcpu *vcpu)
+{
+	return kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE;
+}
+
+/*
+ * The vCPU thread runs on @cpu now (vcpu_load(), kvm_sched_in()): x86
+ * records it with a plain store, the write kvm_vcpu_kick()'s read of
+ * vcpu->cpu races with.
+ */
+void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+{
+	vcpu->cpu = cpu;
+}
+
+/* ---- for the tests: a vCPU without a VM ---- */
+
+static struct kvm_vcpu k61_vcpu;
+
+/* The one test vCPU, on @cpu, in guest mode when @in_guest. */
+struct kvm_vcpu *k61_test_vcpu(int cpu, bool in_guest);
+struct kvm_vcpu *k61_test_vcpu(int cpu, bool in_guest)
+{
+	k61_vcpu.cpu = cpu;
+	k61_vcpu.mode = in_guest ? IN_GUEST_MODE : OUTSIDE_GUEST_MODE;
+	return &k61_vcpu;
+}
+
+static struct kvm k61_kvm;
+
+/* The one test VM: empty (no vCPU, no memory), never initialized. */
+struct kvm *k61_test_kvm(void);
+struct kvm *k61_test_kvm(void)
+{
+	return &k61_kvm;
+}

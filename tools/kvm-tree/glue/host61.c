@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The hvsim side of the glue (docs/real-kvm.md): what Linux 6.1's
+ * kvm_main.o calls, implemented on hvsim's machine through its public
+ * headers, under the names link.sh gives the object's needs
+ * (NAME -> k61_NAME), and the per-CPU setup. Not instrumented: this is the
+ * machine. It talks to the kernel-header side (k61_data.c) through the
+ * plain C functions declared below, and reads the object's renamed data
+ * (k61_cpu_number, ...) only by address. Whatever neither side defines is
+ * a generated stub: "not modelled: NAME".
+ */
+#include <asm/prctl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hvsim/kernel.h"
+#include "hvsim/sim.h"
+
+#include "host61.h"
+
+/* The final link's bounds of the per-CPU template (link.sh: k61_percpu). */
+extern char __start_k61_percpu[], __stop_k61_percpu[];
+
+/* k61_data.c, the kernel-header side. */
+char *k61_percpu_copy(unsigned int cpu, unsigned long *bytes);
+void k61_set_cpus(unsigned int ncpus);
+void k61_set_cpu_online(unsigned int cpu, bool online);
+void k61_init_smp_ops(void);
+
+/* 6.1's per-CPU variables and offsets, renamed by link.sh. */
+extern int k61_cpu_number;
+extern unsigned long k61_this_cpu_off;
+extern unsigned long k61___per_cpu_offset[];
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE		(1UL << 1)
+#endif
+
+/* GS base per simulated CPU: its copy minus the template. */
+static uintptr_t gs_base[SIM_MAX_CPUS];
+static int use_wrgsbase = -1;
+
+static void set_gs_base(uintptr_t base)
+{
+	if (use_wrgsbase < 0)
+		use_wrgsbase = !!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE);
+	if (use_wrgsbase)
+		__asm__ volatile("wrgsbase %0" : : "r"(base) : "memory");
+	else
+		syscall(SYS_arch_prctl, ARCH_SET_GS, base);
+}
+
+/* sim_on_cpu_change(): %gs:var now reaches @cpu's copy of var. */
+static void cpu_change(unsigned int cpu, void *arg)
+{
+	(void)arg;
+	set_gs_base(gs_base[cpu]);
+}
+
+/* A per-CPU variable's address in @copy: the template's address, moved. */
+static void *in_copy(char *copy, void *template_var)
+{
+	return copy + ((char *)template_var - __start_k61_percpu);
+}
+
+int k61_machine_setup(struct machine *m, unsigned int ncpus)
+{
+	size_t size = (size_t)(__stop_k61_percpu - __start_k61_percpu);
+
+	for (unsigned int cpu = 0; cpu < ncpus; cpu++) {
+		unsigned long room;
+		char *copy = k61_percpu_copy(cpu, &room);
+		uintptr_t off;
+
+		if (!copy || size > room)
+			return -1;
+		memcpy(copy, __start_k61_percpu, size);
+		off = (uintptr_t)copy - (uintptr_t)__start_k61_percpu;
+		*(int *)in_copy(copy, &k61_cpu_number) = (int)cpu;
+		*(unsigned long *)in_copy(copy, &k61_this_cpu_off) = off;
+		k61___per_cpu_offset[cpu] = off;
+		gs_base[cpu] = off;
+	}
+	k61_set_cpus(ncpus);
+	for (unsigned int cpu = 0; cpu < ncpus; cpu++)
+		k61_set_cpu_online(cpu, true);
+	k61_init_smp_ops();
+	sim_on_cpu_change(m, cpu_change, NULL);
+	return 0;
+}
+
+/* ---- what the kernel-header side asks of the machine ---- */
+
+void k61_host_send_reschedule(int cpu)
+{
+	smp_send_reschedule(cpu);
+}
+
+void k61_host_wake_task(void *task)
+{
+	(void)task;
+	not_modelled("rcuwait_wake_up of a waiting task (no task_struct mapping yet)",
+		     __builtin_return_address(0));
+}
+
+/* ---- the string functions: range accesses, then the copy ---- */
+
+void __tsan_read_range(void *addr, unsigned long size);
+void __tsan_write_range(void *addr, unsigned long size);
+
+void *k61_memcpy(void *dst, const void *src, size_t n)
+{
+	__tsan_read_range((void *)src, n);
+	__tsan_write_range(dst, n);
+	return memcpy(dst, src, n);
+}
+
+void *k61_memset(void *dst, int c, size_t n)
+{
+	__tsan_write_range(dst, n);
+	return memset(dst, c, n);
+}
