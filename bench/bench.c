@@ -4,11 +4,16 @@
  * Each figure is the median of several repetitions. Wall-clock time is fine
  * here: this is a benchmark, not the simulator.
  */
+#include <asm/prctl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hvsim/sim.h"
 #include "hvsim/tools.h"
@@ -56,6 +61,38 @@ static double bench_switch(void)
 	ctx_pingpong(n);
 	t1 = now_ns();
 	return (t1 - t0) / (2.0 * n);	/* two switches per round trip */
+}
+
+/* ---- the GS base, per simulated CPU (a real kvm_main.o's per-CPU data) ---- */
+
+/*
+ * What a change of simulated CPU costs a program that links a real
+ * kvm_main.o (tools/kvm-tree/glue/host61.c): one GS base write, by
+ * wrgsbase where the kernel enables FSGSBASE for user space, else by the
+ * arch_prctl() system call. ns per write; a negative figure: not available.
+ */
+static double bench_gs_base(bool use_wrgsbase)
+{
+	const int n = use_wrgsbase ? 2000000 : 200000;
+	double t0;
+
+	if (use_wrgsbase && !(getauxval(AT_HWCAP2) & (1UL << 1)))
+		return -1;
+	t0 = now_ns();
+	for (int i = 0; i < n; i++) {
+		unsigned long base = (unsigned long)(i & 1) << 12;
+
+		if (use_wrgsbase)
+			__asm__ volatile("wrgsbase %0" : : "r"(base) : "memory");
+		else
+			syscall(SYS_arch_prctl, ARCH_SET_GS, base);
+	}
+	t0 = now_ns() - t0;
+	if (use_wrgsbase)
+		__asm__ volatile("wrgsbase %0" : : "r"(0UL) : "memory");
+	else
+		syscall(SYS_arch_prctl, ARCH_SET_GS, 0UL);
+	return t0 / n;
 }
 
 /* ---- steps ---------------------------------------------------------- */
@@ -337,6 +374,7 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	double sw[REPS], sim[REPS], simt[REPS], nat[REPS], sched[REPS], ratio[REPS];
+	double gs_prctl[REPS], gs_wr[REPS];
 	double checks[REPS], vmx[REPS], ipi[REPS], ipi_cycles[REPS], kvmr[REPS], kvmr_cycles[REPS];
 	unsigned int rows, msr_rows;
 
@@ -381,6 +419,8 @@ int main(int argc, char **argv)
 		vmx[i] = bench_vmx_round_trip();
 		ipi[i] = bench_ipi_round_trip(&ipi_cycles[i]);
 		kvmr[i] = bench_kvm_run(&kvmr_cycles[i]);
+		gs_prctl[i] = bench_gs_base(false);
+		gs_wr[i] = bench_gs_base(true);
 	}
 	printf("context_switch: %.1f ns\n", median(sw, REPS));
 	printf("step_no_switch: %.2f ns\n", median(sim, REPS) / WORK_STEPS);
@@ -398,6 +438,11 @@ int main(int argc, char **argv)
 	       median(ipi_cycles, REPS));
 	printf("kvm_run_round_trip: %.0f ns (%.0f simulated cycles)\n", median(kvmr, REPS),
 	       median(kvmr_cycles, REPS));
+	printf("gs_base_arch_prctl: %.0f ns\n", median(gs_prctl, REPS));
+	if (median(gs_wr, REPS) < 0)
+		printf("gs_base_wrgsbase: not available (no FSGSBASE in user space)\n");
+	else
+		printf("gs_base_wrgsbase: %.1f ns\n", median(gs_wr, REPS));
 	fflush(stdout);
 	return bench_seeds(false, 0, 2, NULL, 0);
 }

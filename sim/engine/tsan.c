@@ -369,9 +369,34 @@ void hvsim_kabi__tsan_atomic_thread_fence(int mo)
 	tsan_order(SIM_FENCE, 0, mo);
 }
 
+/*
+ * Not a compiler barrier here: a kernel built with KCSAN_WEAK_MEMORY
+ * passes its barriers this way, in KCSAN's encoding
+ * (include/linux/kcsan-checks.h, __KCSAN_BARRIER_TO_SIGNAL_FENCE_*):
+ * smp_mb() as SEQ_CST, smp_wmb() as ACQ_REL, smp_rmb() as ACQUIRE, a
+ * release as RELEASE. Each is a fence step, with the order the race
+ * detector's fence rules take: smp_wmb() orders stores, a release's half.
+ */
 void hvsim_kabi__tsan_atomic_signal_fence(int mo)
 {
-	__tsan_atomic_signal_fence(mo);
+	int order;
+
+	switch (mo) {
+	case __ATOMIC_SEQ_CST:
+		order = __ATOMIC_SEQ_CST;
+		break;
+	case __ATOMIC_ACQ_REL:
+	case __ATOMIC_RELEASE:
+		order = __ATOMIC_RELEASE;
+		break;
+	case __ATOMIC_ACQUIRE:
+		order = __ATOMIC_ACQUIRE;
+		break;
+	default:
+		return;		/* not a barrier KCSAN passes */
+	}
+	tsan_access(SIM_FENCE, 0, 0, HOOK_PC);
+	tsan_order(SIM_FENCE, 0, order);
 }
 
 void hvsim_kabi__kcsan_check_access(const volatile void *ptr, size_t size, int type)
