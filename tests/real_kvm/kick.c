@@ -3,15 +3,17 @@
  * Linux 6.1's own kvm_main.o on hvsim (docs/real-kvm.md).
  *
  *   real_kvm kick [STRATEGY] [--expect clean|TITLE]
- *     6.1's kvm_vcpu_kick(), from a task on CPU 0, against a vCPU in guest
- *     mode whose thread, migratable, starts on CPU 1 and records each CPU
- *     it is scheduled in on (a preempt notifier calling the adapter's
- *     kvm_arch_vcpu_load(): the plain vcpu->cpu store). Seed 003's race,
- *     through the real code. Default strategy dfs:2, expecting a clean,
- *     exhausted space: 6.1 has the fix (READ_ONCE(vcpu->cpu)).
+ *     6.1's kvm_vcpu_kick(), then kvm_make_all_cpus_request() (a TLB
+ *     flush, which waits for the IPI it sends), from a task on CPU 0,
+ *     against vCPU 0 of a VM, in guest mode, whose thread, migratable,
+ *     starts on CPU 1 and records each CPU it is scheduled in on (a
+ *     preempt notifier calling the adapter's kvm_arch_vcpu_load(): the
+ *     plain vcpu->cpu store). Seed 003's race, through the real code.
+ *     Default strategy dfs:2, expecting a clean, exhausted space: 6.1 has
+ *     the fix (READ_ONCE(vcpu->cpu) in both).
  *   real_kvm stub [--expect TITLE]
- *     6.1's kvm_make_all_cpus_request() on an empty VM: its first call
- *     hvsim does not model ends the run with "not modelled: NAME".
+ *     6.1's kvm_vcpu_yield_to(): its first call hvsim does not model,
+ *     __rcu_read_lock(), ends the run with "not modelled: NAME".
  *
  * Exit 0 when the run or search ends as expected, 1 when not, 2 for bad
  * arguments.
@@ -30,16 +32,18 @@
 struct kvm;
 struct kvm_vcpu;
 void k61_kvm_vcpu_kick(struct kvm_vcpu *vcpu);
-int k61_kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req);
+bool k61_kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req);
+int k61_kvm_vcpu_yield_to(struct kvm_vcpu *target);
 void k61_kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 struct kvm_vcpu *k61_test_vcpu(int cpu, bool in_guest);
-struct kvm *k61_test_kvm(void);
+struct kvm *k61_test_kvm(struct kvm_vcpu *vcpu);
 
 #define NCPUS		3
 /* KVM_REQ_TLB_FLUSH | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP, as x86 flushes. */
 #define REQ_TLB_FLUSH	(0u | (1u << 8) | (1u << 9))
 
 struct kick_run {
+	struct kvm *kvm;
 	struct kvm_vcpu *vcpu;
 	struct preempt_notifier notifier;
 	struct preempt_ops ops;
@@ -49,7 +53,9 @@ static struct kick_run run;
 
 static void kicker(void *arg)
 {
-	k61_kvm_vcpu_kick(arg);
+	(void)arg;
+	k61_kvm_vcpu_kick(run.vcpu);
+	k61_kvm_make_all_cpus_request(run.kvm, REQ_TLB_FLUSH);
 }
 
 static void vcpu_sched_in(struct preempt_notifier *n, int cpu)
@@ -80,16 +86,17 @@ static void kick_setup(struct machine *m, void *arg)
 	if (k61_machine_setup(m, NCPUS))
 		BUG();
 	run.vcpu = k61_test_vcpu(1, true);
+	run.kvm = k61_test_kvm(run.vcpu);
 	run.ops.sched_in = vcpu_sched_in;
 	run.ops.sched_out = vcpu_sched_out;
 	preempt_notifier_init(&run.notifier, &run.ops);
-	sim_spawn(m, 0, "kicker", kicker, run.vcpu);
+	sim_spawn(m, 0, "kicker", kicker, NULL);
 	sim_spawn_migratable(m, 1, "vcpu0", vcpu_thread, NULL);
 }
 
-static void requester(void *arg)
+static void yielder(void *arg)
 {
-	k61_kvm_make_all_cpus_request(arg, REQ_TLB_FLUSH);
+	k61_kvm_vcpu_yield_to(arg);
 }
 
 static void stub_setup(struct machine *m, void *arg)
@@ -97,7 +104,7 @@ static void stub_setup(struct machine *m, void *arg)
 	(void)arg;
 	if (k61_machine_setup(m, NCPUS))
 		BUG();
-	sim_spawn(m, 0, "requester", requester, k61_test_kvm());
+	sim_spawn(m, 0, "yielder", yielder, k61_test_vcpu(1, false));
 }
 
 static int usage(void)
@@ -128,7 +135,7 @@ int main(int argc, char **argv)
 		p.setup = stub_setup;
 		o.strategy = "timed";
 		o.budget = 1;
-		expect = "not modelled: xa_find";
+		expect = "not modelled: __rcu_read_lock";
 	} else {
 		return usage();
 	}

@@ -67,14 +67,16 @@ case "$compile_kvm" in
 esac
 compile_glue=$(echo "$compile_kvm" | sed -e 's/-fsanitize=thread//' -e 's/--param tsan-[a-z-]*=[0-9]*//g')
 
+# The source the recorded command compiled: the tree's virt/kvm/kvm_main.c.
+source=$(sed -n 2p "$cmdfile" | sed -e 's/ ; .*//' -e 's/ *$//' | awk '{print $NF}')
+[ -f "$source" ] || source=$rundir/$source
+[ -f "$source" ] || die 1 "cannot find the source the recorded command compiled"
+
 # An edited copy of kvm_main.c instead of the tree's object (a test's
 # pre-fix variant): the copy, with @edit applied, compiled by the recorded
 # command, its own directory's headers first as for the original. The
 # script must change something.
 if [ -n "$edit" ]; then
-	source=$(sed -n 2p "$cmdfile" | sed -e 's/ ; .*//' -e 's/ *$//' | awk '{print $NF}')
-	[ -f "$source" ] || source=$rundir/$source
-	[ -f "$source" ] || die 1 "cannot find the source the recorded command compiled"
 	sed -f "$edit" "$source" >"$out/kvm_main.c" || die 1 "sed -f $edit failed"
 	if cmp -s "$source" "$out/kvm_main.c"; then
 		die 1 "$edit changes nothing in $source"
@@ -85,7 +87,21 @@ if [ -n "$edit" ]; then
 	object=$out/kvm_main.o
 fi
 
+# The tree's own library code kvm_main.o calls, built from the same tree
+# and the same way (instrumented, as the kernel builds lib/): the bit
+# searches behind cpumask_empty() and for_each_set_bit(), and the bitmap
+# operations.
+srctree=$(cd "$(dirname "$source")/../.." && pwd)
+[ -f "$srctree/lib/find_bit.c" ] || die 1 "$srctree: no lib/find_bit.c: not the tree kvm_main.c came from"
+tree_sources=(lib/find_bit.c lib/bitmap.c)
+
 glue=()
+for rel in "${tree_sources[@]}"; do
+	o=$out/tree_$(basename "${rel%.c}").o
+	(cd "$rundir" && eval "$compile_kvm -iquote '$srctree/$(dirname "$rel")' -c -o '$o' '$srctree/$rel'") ||
+		die 1 "compiling $srctree/$rel failed"
+	glue+=("$o")
+done
 for src in "$here"/glue/k61_*.c "$here"/glue/arch61*.c; do
 	o=$out/$(basename "${src%.c}").o
 	case "$(basename "$src")" in

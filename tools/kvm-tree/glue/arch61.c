@@ -39,9 +39,19 @@ struct kvm_vcpu *k61_test_vcpu(int cpu, bool in_guest)
 
 static struct kvm k61_kvm;
 
-/* The one test VM: empty (no vCPU, no memory), never initialized. */
-struct kvm *k61_test_kvm(void);
-struct kvm *k61_test_kvm(void)
+/*
+ * The one test VM, never initialized but for its vCPU array: with @vcpu,
+ * that vCPU as vCPU 0 (as kvm_vm_ioctl_create_vcpu() stores it); without,
+ * empty.
+ */
+struct kvm *k61_test_kvm(struct kvm_vcpu *vcpu);
+struct kvm *k61_test_kvm(struct kvm_vcpu *vcpu)
 {
+	if (vcpu) {
+		vcpu->kvm = &k61_kvm;
+		vcpu->vcpu_idx = 0;
+		xa_store(&k61_kvm.vcpu_array, 0, vcpu, 0);
+		atomic_set(&k61_kvm.online_vcpus, 1);
+	}
 	return &k61_kvm;
 }

@@ -100,6 +100,19 @@ void k61_host_send_reschedule(int cpu)
 	smp_send_reschedule(cpu);
 }
 
+void k61_host_call_function_many(unsigned long mask, void (*func)(void *info), void *info,
+				 bool wait)
+{
+	struct cpumask m = { .bits = mask };
+
+	smp_call_function_many(&m, func, info, wait);
+}
+
+void k61_host_not_modelled(const char *what)
+{
+	not_modelled(what, __builtin_return_address(0));
+}
+
 void k61_host_wake_task(void *task)
 {
 	(void)task;

@@ -6,6 +6,7 @@
 #ifndef HVSIM_KVM_TREE_HOST61_H
 #define HVSIM_KVM_TREE_HOST61_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct machine;
@@ -28,6 +29,9 @@ int k61_machine_setup(struct machine *m, unsigned int ncpus);
 
 K61_FROM_KERNEL void k61_host_send_reschedule(int cpu);
 K61_FROM_KERNEL void k61_host_wake_task(void *task);
+K61_FROM_KERNEL void k61_host_call_function_many(unsigned long mask, void (*func)(void *info),
+						 void *info, bool wait);
+K61_FROM_KERNEL void k61_host_not_modelled(const char *what);
 K61_FROM_KERNEL void *k61_memcpy(void *dst, const void *src, size_t n);
 K61_FROM_KERNEL void *k61_memset(void *dst, int c, size_t n);
 

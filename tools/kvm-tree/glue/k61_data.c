@@ -103,6 +103,18 @@ static void k61_send_reschedule(int cpu)
 	k61_host_send_reschedule(cpu);
 }
 
+/* ---- cross-CPU calls: 6.1's cpumask to hvsim's ---- */
+
+void k61_host_call_function_many(unsigned long mask, smp_call_func_t func, void *info,
+				 bool wait);
+
+void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func, void *info,
+			    bool wait)
+{
+	/* hvsim's machines have at most 64 CPUs: the first word is the mask. */
+	k61_host_call_function_many(cpumask_bits(mask)[0], func, info, wait);
+}
+
 /* ---- the plain C interface hvsim's side calls ---- */
 
 void k61_init_smp_ops(void);
