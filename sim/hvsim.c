@@ -61,6 +61,7 @@ static const struct machine_hooks hvsim_hooks = {
 	.stuck = kernel_stuck,
 	.oops = kernel_oops,
 	.norm_addr = kernel_norm_addr,
+	.heap = kernel_heap,
 };
 
 /* Module init, for the programs that ask for it. */

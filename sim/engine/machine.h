@@ -214,6 +214,11 @@ struct machine_hooks {
 	void (*oops)(struct machine *m, int sig, uintptr_t addr, uintptr_t rip);
 	/* @addr as reports print it when a floor above owns it; 0 when not. */
 	uintptr_t (*norm_addr)(const struct machine *m, uintptr_t addr);
+	/*
+	 * Is @norm (an address as reports print it) the simulated kernel's
+	 * memory? Traces give such addresses as TR_REGION_HEAP.
+	 */
+	bool (*heap)(const struct machine *m, uint64_t norm);
 };
 
 struct machine {
