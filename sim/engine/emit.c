@@ -196,6 +196,24 @@ void machine_trace_ipi(struct machine *m, unsigned int src, unsigned int dst, ui
 	trace_emit(m->trace, &e);
 }
 
+void machine_trace_lock(struct machine *m, unsigned int kind, unsigned int type,
+			const void *lock, uintptr_t pc, const char *name)
+{
+	struct trace_event e;
+	uint32_t owner;
+
+	if (!m->tracing)
+		return;
+	emit_flush_write(m);
+	emit_event_base(m, &e, TR_LOCK);
+	e.kind = (uint8_t)kind;
+	e.value = type;
+	machine_addr_region(m, (uintptr_t)lock, &e.region, &e.offset, &owner);
+	e.pc = pc ? pc - m->image_base : 0;
+	e.str = trace_string(m->trace, name);
+	trace_emit(m->trace, &e);
+}
+
 void machine_trace_begin(struct machine *m, const struct trace_header *h)
 {
 	if (!m->trace)

@@ -466,6 +466,12 @@ void machine_trace_cpu(struct machine *m, unsigned int cpu, uint32_t mhz, const 
 /* CPU @src sent an interrupt IPI (@vector, or an NMI) that reaches CPU @dst. */
 void machine_trace_ipi(struct machine *m, unsigned int src, unsigned int dst, uint8_t vector,
 		       bool nmi);
+/*
+ * A lock event (enum trace_lock_kind) of the running task on the lock at
+ * @lock, of @type (enum trace_lock_type) and class @name, at @pc.
+ */
+void machine_trace_lock(struct machine *m, unsigned int kind, unsigned int type,
+			const void *lock, uintptr_t pc, const char *name);
 
 /* @addr as reports and traces print it: the same in every process. */
 uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr);
