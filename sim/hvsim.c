@@ -30,6 +30,13 @@ static void hvsim_reset(struct machine *m)
 	kmodel_reset(m);
 }
 
+/* The run's tasks are spawned: the CPUs' starting hotplug states, then their idle tasks. */
+static void hvsim_start(struct machine *m)
+{
+	cpuhp_trace_start(m);
+	ksched_start(m);
+}
+
 static void hvsim_hb(struct machine *m, const void *obj, bool acquire)
 {
 	if (acquire)
@@ -51,7 +58,7 @@ static const struct machine_hooks hvsim_hooks = {
 	.woken = ksched_woken,
 	.preempt_candidates = ksched_preempt_candidates,
 	.preempted = ksched_preempted,
-	.start = ksched_start,
+	.start = hvsim_start,
 	.access = kdetect_access,
 	.flush = kdetect_flush,
 	.hb = hvsim_hb,

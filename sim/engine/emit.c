@@ -214,6 +214,22 @@ void machine_trace_lock(struct machine *m, unsigned int kind, unsigned int type,
 	trace_emit(m->trace, &e);
 }
 
+void machine_trace_cpuhp(struct machine *m, unsigned int cpu, unsigned int state)
+{
+	struct trace_event e;
+
+	if (!m->tracing)
+		return;
+	SIM_BUG_ON(cpu >= m->ncpus || state >= TR_NR_CPU_STATES);
+	emit_flush_write(m);
+	emit_event_base(m, &e, TR_CPUHP);
+	if (!m->cur_task)
+		e.cpu = cpu;
+	e.to_cpu = cpu;
+	e.value = state;
+	trace_emit(m->trace, &e);
+}
+
 void machine_trace_begin(struct machine *m, const struct trace_header *h)
 {
 	if (!m->trace)

@@ -472,6 +472,12 @@ void machine_trace_ipi(struct machine *m, unsigned int src, unsigned int dst, ui
  */
 void machine_trace_lock(struct machine *m, unsigned int kind, unsigned int type,
 			const void *lock, uintptr_t pc, const char *name);
+/*
+ * CPU @cpu enters hotplug @state (enum trace_cpu_state): on the CPU the
+ * running task is on, or, outside a run's tasks (the initial states), on
+ * @cpu itself.
+ */
+void machine_trace_cpuhp(struct machine *m, unsigned int cpu, unsigned int state);
 
 /* @addr as reports and traces print it: the same in every process. */
 uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr);

@@ -271,6 +271,8 @@ void flush_call_queue(struct machine *m);
 void irq_take(struct machine *m);
 /* sim/kernel/cpuhp.c: where an AP starts after INIT and SIPI. */
 void kernel_ap_start(struct machine *m, unsigned int cpu, uint8_t sipi_vector);
+/* ... and each CPU's hotplug state as the run starts, into the trace (after setup). */
+void cpuhp_trace_start(struct machine *m);
 /* module_init() functions: how many, and run them all. */
 /*
  * printk.c: the rate limit's decision at time @now_ns (___ratelimit() with
