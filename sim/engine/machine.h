@@ -221,6 +221,16 @@ struct machine_hooks {
 	bool (*heap)(const struct machine *m, uint64_t norm);
 };
 
+/* Marks a report may carry (more are dropped), and the bytes of a label kept. */
+#define MACHINE_MARKS_MAX	8
+#define MACHINE_MARK_LABEL	128
+
+/* A TR_MARK waiting for the report it belongs to (machine_mark()). */
+struct machine_mark {
+	struct trace_event e;		/* every field but the label's string id */
+	char label[MACHINE_MARK_LABEL];	/* "" for none */
+};
+
 struct machine {
 	/* Hot: read by every step. */
 	uint64_t step;			/* steps performed in this run */
@@ -277,6 +287,9 @@ struct machine {
 	unsigned int nreports;
 	char first_title[160];
 	uint64_t first_report_step;	/* the step of the first report */
+	/* Tracing: the marks of the report being made, emitted after its TR_REPORT. */
+	struct machine_mark marks[MACHINE_MARKS_MAX];
+	unsigned int nmarks;
 
 	struct trace_writer *trace;	/* when tracing */
 	struct trace_event wpend;	/* write event waiting for its new value */
@@ -422,8 +435,16 @@ struct task *machine_spawn(struct machine *m, unsigned int cpu, const char *name
 int machine_spawn_error(const struct machine *m, unsigned int cpu);
 /* The running task and CPU for a report (the floors above add IF and irq context). */
 void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc);
-/* Append a finished report; the run is marked failed at its end. */
+/*
+ * Append a finished report; the run is marked failed at its end. Traced:
+ * a TR_REPORT (its kind from the title), the title's TR_LOG, then the
+ * marks machine_mark() collected for it, or one TR_MARK_SITE at the
+ * current step when none was.
+ */
 void machine_report_text(struct machine *m, const char *title, const char *text);
+/* sim_mark_fn, @arg the machine: a mark for the next report (only while tracing). */
+void machine_mark(void *arg, const struct sim_who *who, unsigned int kind, uint64_t addr,
+		  uint32_t size, const char *label);
 /*
  * The report callbacks of engine/report.h for the floors above, @arg the
  * machine: a pc as "func+0xoff/0xsize" (sim_symbolize_fn), a pc's

@@ -29,6 +29,8 @@ void emit_event_base(const struct machine *m, struct trace_event *e, unsigned in
 void emit_flush_write(struct machine *m);
 void emit_access(struct machine *m, const struct sim_op *op);
 void emit_simple(struct machine *m, unsigned int type, uint32_t arg);
+/* A report titled @title: TR_REPORT, TR_LOG, its marks (machine_mark()), which it clears. */
+void emit_report(struct machine *m, const char *title);
 
 /* sched.c */
 __attribute__((noreturn)) void sched_end_run(struct machine *m, enum sim_outcome o,

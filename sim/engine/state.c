@@ -221,8 +221,8 @@ void machine_report_text(struct machine *m, const char *title, const char *text)
 	}
 	strbuf_printf(&m->reports, "%s%s", text,
 		      text[0] && text[strlen(text) - 1] == '\n' ? "" : "\n");
-	/* The trace carries the title; the report text is in the result. */
-	machine_trace_log(m, title);
+	/* The trace carries the title and the marks; the report text is in the result. */
+	emit_report(m, title);
 }
 
 /*

@@ -359,6 +359,7 @@ int add_cpu(unsigned int cpu)
 		kernel_who(m, &w, CALLER_PC);
 		strbuf_printf(&text, "%s\n", title);
 		report_who_line(&text, &w);
+		machine_mark(m, &w, TR_MARK_SITE, 0, 0, NULL);
 		machine_report_text(m, title, strbuf_str(&text));
 		strbuf_release(&text);
 		/* It never left the offline state its INIT found it in. */

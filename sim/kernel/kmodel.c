@@ -30,6 +30,7 @@ static void fault_report(struct machine *m, const struct hw_fault *f, bool from_
 	char note[160];
 
 	kernel_who(m, &w, f->pc);
+	machine_mark(m, &w, TR_MARK_SITE, 0, 0, NULL);
 	strbuf_printf(&sb, "%s\n%s", f->title, f->before ? f->before : "");
 	report_who_line(&sb, &w);
 	if (f->rip) {
@@ -101,8 +102,11 @@ struct machine *kmachine_create(unsigned int ncpus, const struct machine_hooks *
 	if (!k->race)
 		goto err_mem;
 	lockdep_set_frames(k->lockdep, machine_frame);
+	lockdep_set_marks(k->lockdep, machine_mark);
 	mem_set_names(k->mem, machine_frame, machine_member);
+	mem_set_marks(k->mem, machine_mark);
 	race_set_names(k->race, machine_frame, kernel_describe);
+	race_set_marks(k->race, machine_mark);
 	return m;
 
 err_mem:

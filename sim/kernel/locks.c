@@ -151,6 +151,8 @@ static void spin_recursion(struct machine *m, const raw_spinlock_t *l, uintptr_t
 	machine_frame(m, &text, " ", pc, "");
 	for (unsigned int i = w.depth; i-- > 0;)
 		machine_frame(m, &text, " ", w.stack[i], "");
+	machine_mark(m, &w, TR_MARK_ACQUIRE, machine_norm_addr(m, (uintptr_t)l), sizeof(*l),
+		     l->dep.name);
 	machine_report_text(m, title, strbuf_str(&text));
 	strbuf_release(&text);
 }
