@@ -655,6 +655,55 @@ out:
 	return ret;
 }
 
+/*
+ * The task CPU @cpu ran at step @step of the trace in @data: the one its
+ * last access or decision up to then was made by, or the one a switch on
+ * it put there since. 0 when the trace names none; -EINVAL (said) when it
+ * is malformed or cut.
+ */
+static int window_task(const uint8_t *data, size_t len, unsigned int cpu, uint64_t step,
+		       uint32_t *task, char *err, size_t errlen)
+{
+	struct trace_reader *r;
+	struct trace_event e;
+	int ret;
+
+	*task = 0;
+	ret = trace_reader_open_mem(&r, data, len, "trace", err, errlen);
+	if (ret)
+		return ret;
+	while ((ret = trace_next(r, &e, err, errlen)) == 1) {
+		if (e.step > step || e.type == TR_END)
+			continue;
+		if (e.type == TR_SWITCH && e.to_cpu == cpu)
+			*task = e.to_task;
+		else if ((e.type == TR_ACCESS || e.type == TR_DECISION) && e.cpu == cpu)
+			*task = e.task;
+	}
+	trace_reader_close(r);
+	return ret;
+}
+
+int sim_trace_add_window(uint8_t **trace, size_t *len, const struct sim_window *w,
+			 char *err, size_t errlen)
+{
+	struct trace_event e = {
+		.type = TR_WINDOW, .step = w->step, .cpu = w->from_cpu, .cycle = w->cycle,
+		.to_cpu = w->to_cpu,
+		.args = { w->early_steps, w->late_steps, w->early_cycles, w->late_cycles },
+	};
+	int ret;
+
+	if (!w->found) {
+		snprintf(err, errlen, "the run has no decisive preemption: no window to add");
+		return -EINVAL;
+	}
+	ret = window_task(*trace, *len, w->from_cpu, w->step, &e.task, err, errlen);
+	if (ret)
+		return ret;
+	return trace_append(trace, len, &e, w->what, err, errlen);
+}
+
 int sim_reduce(const struct sim_program *p, const char *token,
 	       bool (*same)(const struct sim_result *run, void *arg), void *arg,
 	       struct sim_result *r, char *err, size_t errlen)
