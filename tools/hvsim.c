@@ -545,10 +545,11 @@ static int cmd_trace_dump(int argc, char **argv)
 			       trace_reader_string(tr, e.str) ?: "?");
 			break;
 		case TR_MARK:
-			printf(" %s step %" PRIu64 " cpu%u t%u %s+%#" PRIx64 " size %u pc %#" PRIx64
-			       " %s", trace_mark_kind_name(e.kind), e.args[0], e.to_cpu, e.to_task,
-			       trace_region_name(e.region), e.offset, e.size, e.pc,
-			       e.str ? trace_reader_string(tr, e.str) ?: "?" : "");
+			printf(" %s step %" PRIu64 " cpu%u t%u %s+%#" PRIx64 " size %u pc %#" PRIx64,
+			       trace_mark_kind_name(e.kind), e.args[0], e.to_cpu, e.to_task,
+			       trace_region_name(e.region), e.offset, e.size, e.pc);
+			if (e.str)
+				printf(" %s", trace_reader_string(tr, e.str) ?: "?");
 			break;
 		case TR_WINDOW:
 			printf(" %s -> cpu%u, %" PRIu64 " steps earlier, %" PRIu64 " later (%" PRIu64
