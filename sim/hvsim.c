@@ -30,6 +30,13 @@ static void hvsim_reset(struct machine *m)
 	kmodel_reset(m);
 }
 
+/* The run's tasks are spawned: the CPUs' starting hotplug states, then their idle tasks. */
+static void hvsim_start(struct machine *m)
+{
+	cpuhp_trace_start(m);
+	ksched_start(m);
+}
+
 static void hvsim_hb(struct machine *m, const void *obj, bool acquire)
 {
 	if (acquire)
@@ -51,7 +58,7 @@ static const struct machine_hooks hvsim_hooks = {
 	.woken = ksched_woken,
 	.preempt_candidates = ksched_preempt_candidates,
 	.preempted = ksched_preempted,
-	.start = ksched_start,
+	.start = hvsim_start,
 	.access = kdetect_access,
 	.flush = kdetect_flush,
 	.hb = hvsim_hb,
@@ -61,6 +68,7 @@ static const struct machine_hooks hvsim_hooks = {
 	.stuck = kernel_stuck,
 	.oops = kernel_oops,
 	.norm_addr = kernel_norm_addr,
+	.heap = kernel_heap,
 };
 
 /* Module init, for the programs that ask for it. */
@@ -645,6 +653,55 @@ out:
 	free(log);
 	token_close(&o);
 	return ret;
+}
+
+/*
+ * The task CPU @cpu ran at step @step of the trace in @data: the one its
+ * last access or decision up to then was made by, or the one a switch on
+ * it put there since. 0 when the trace names none; -EINVAL (said) when it
+ * is malformed or cut.
+ */
+static int window_task(const uint8_t *data, size_t len, unsigned int cpu, uint64_t step,
+		       uint32_t *task, char *err, size_t errlen)
+{
+	struct trace_reader *r;
+	struct trace_event e;
+	int ret;
+
+	*task = 0;
+	ret = trace_reader_open_mem(&r, data, len, "trace", err, errlen);
+	if (ret)
+		return ret;
+	while ((ret = trace_next(r, &e, err, errlen)) == 1) {
+		if (e.step > step || e.type == TR_END)
+			continue;
+		if (e.type == TR_SWITCH && e.to_cpu == cpu)
+			*task = e.to_task;
+		else if ((e.type == TR_ACCESS || e.type == TR_DECISION) && e.cpu == cpu)
+			*task = e.task;
+	}
+	trace_reader_close(r);
+	return ret;
+}
+
+int sim_trace_add_window(uint8_t **trace, size_t *len, const struct sim_window *w,
+			 char *err, size_t errlen)
+{
+	struct trace_event e = {
+		.type = TR_WINDOW, .step = w->step, .cpu = w->from_cpu, .cycle = w->cycle,
+		.to_cpu = w->to_cpu,
+		.args = { w->early_steps, w->late_steps, w->early_cycles, w->late_cycles },
+	};
+	int ret;
+
+	if (!w->found) {
+		snprintf(err, errlen, "the run has no decisive preemption: no window to add");
+		return -EINVAL;
+	}
+	ret = window_task(*trace, *len, w->from_cpu, w->step, &e.task, err, errlen);
+	if (ret)
+		return ret;
+	return trace_append(trace, len, &e, w->what, err, errlen);
 }
 
 int sim_reduce(const struct sim_program *p, const char *token,

@@ -151,6 +151,41 @@ unsigned int harness_logged(const struct sim_result *r, const char *text)
 	return n;
 }
 
+/* ---- traces ---- */
+
+void harness_trace_open(struct harness_trace *t, const uint8_t *data, size_t len)
+{
+	struct trace_event e;
+	size_t cap = 0;
+	char err[256];
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	cr_assert_not_null(data, "the run was not traced");
+	cr_assert_eq(trace_reader_open_mem(&t->tr, data, len, "run", err, sizeof(err)), 0, "%s", err);
+	while ((ret = trace_next(t->tr, &e, err, sizeof(err))) == 1) {
+		if (t->n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			t->ev = realloc(t->ev, cap * sizeof(*t->ev));
+			cr_assert_not_null(t->ev, "out of memory");
+		}
+		t->ev[t->n++] = e;
+	}
+	cr_assert_eq(ret, 0, "%s", err);
+}
+
+void harness_trace_close(struct harness_trace *t)
+{
+	trace_reader_close(t->tr);
+	free(t->ev);
+	memset(t, 0, sizeof(*t));
+}
+
+const char *harness_trace_str(const struct harness_trace *t, uint32_t id)
+{
+	return id ? trace_reader_string(t->tr, id) : "";
+}
+
 /* ---- files ---- */
 
 void harness_remove_dir(const char *dir)

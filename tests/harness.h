@@ -125,6 +125,24 @@ struct harness_strat {
 		return cr_make_param_array(struct harness_strat, p, 5);		\
 	}
 
+/* ---- traces ---- */
+
+struct trace_reader;
+struct trace_event;
+
+/* A trace read whole: its events in order, its strings through the reader. */
+struct harness_trace {
+	struct trace_reader *tr;	/* open, for the strings */
+	struct trace_event *ev;		/* every event (strings absorbed), in order */
+	size_t n;			/* events */
+};
+
+/* Read the trace @data of @len bytes whole: the test fails unless it reads cleanly. */
+void harness_trace_open(struct harness_trace *t, const uint8_t *data, size_t len);
+void harness_trace_close(struct harness_trace *t);
+/* String @id of @t; "" for 0, NULL when the trace does not define it. */
+const char *harness_trace_str(const struct harness_trace *t, uint32_t id);
+
 /* ---- files ---- */
 
 /* Remove @dir and the files in it (not recursive); quiet if it is gone. */

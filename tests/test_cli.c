@@ -70,14 +70,20 @@ static struct run *hvsim(const char *const *argv)
 
 #define HVSIM(...) hvsim((const char *const[]){ __VA_ARGS__, NULL })
 
-/* The token of the "replay: ..." line, copied into @tok. */
-static void replay_token(const struct run *r, char *tok, size_t len)
+/* The token of the "replay: ..." line in @text, copied into @tok. */
+static void token_in(const char *text, char *tok, size_t len)
 {
-	const char *p = strstr(r->out, "--schedule ");
+	const char *p = strstr(text, "--schedule ");
 
-	cr_assert_not_null(p, "no replay line in:\n%s", r->out);
+	cr_assert_not_null(p, "no replay line in:\n%s", text);
 	p += strlen("--schedule ");
 	snprintf(tok, len, "%.*s", (int)strcspn(p, "\n"), p);
+}
+
+/* ... of a run's output. */
+static void replay_token(const struct run *r, char *tok, size_t len)
+{
+	token_in(r->out, tok, len);
 }
 
 static char *read_file(const char *path, size_t *len)
@@ -683,6 +689,98 @@ Test(cli, minimize_verify_and_the_race_window, .timeout = 240)
 	cr_expect(strstr(r->out, "(fixed): NOT verified: dfs:2 stopped at --budget after 200 schedules") != NULL,
 		  "%s", r->out);
 	free(r);
+}
+
+/* The last event of the trace at @path, whole and read cleanly. */
+static struct trace_event last_event(const char *path)
+{
+	struct trace_reader *tr;
+	struct trace_event e, last = { 0 };
+	char err[256];
+	int ret;
+
+	cr_assert_eq(trace_reader_open_file(&tr, path, err, sizeof(err)), 0, "%s", err);
+	while ((ret = trace_next(tr, &e, err, sizeof(err))) == 1)
+		last = e;
+	cr_expect_eq(ret, 0, "%s", err);
+	trace_reader_close(tr);
+	return last;
+}
+
+/*
+ * test --out: a failure's trace ends with the race window its .txt
+ * reports (a TR_WINDOW after the end record: the decisive step, the CPUs,
+ * how far it moved), and its replay line's run traced by replay --trace
+ * is the same file, byte for byte; trace-dump prints the window, the
+ * hot-added CPU's states, the report and its mark. A clean run's trace
+ * ends with its end record.
+ */
+Test(cli, failing_traces_end_with_their_race_window, .timeout = 120)
+{
+	const char *scn = HVSIM_SCENARIOS_DIR "/hotplug-compat.scn";
+	char dir[] = "/tmp/hvsim-cli-win-XXXXXX", txt[160], trace[160], again[160], tok[512];
+	unsigned long long step, early_cycles, early_steps, late_cycles, late_steps;
+	unsigned int from, to;
+	struct trace_event e;
+	size_t la, lb;
+	char *text, *da, *db;
+	const char *p;
+	struct run *r;
+
+	cr_assert_not_null(mkdtemp(dir));
+	r = HVSIM("test", scn, "--budget", "50", "--out", dir);
+	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
+	free(r);
+	snprintf(txt, sizeof(txt), "%s/hotplug-compat.no-lock.txt", dir);
+	snprintf(trace, sizeof(trace), "%s/hotplug-compat.no-lock.trace", dir);
+	snprintf(again, sizeof(again), "%s/again.trace", dir);
+	text = read_file(txt, &la);
+	text[la] = '\0';
+	p = strstr(text, "the decisive preemption (step ");
+	cr_assert_not_null(p, "%s", text);
+	cr_assert_eq(sscanf(p, "the decisive preemption (step %llu, CPU%u -> CPU%u) fails the same way "
+			    "moved %llu cycles (%llu", &step, &from, &to, &early_cycles, &early_steps),
+		     5, "%s", p);
+	p = strstr(p, " earlier and ");
+	cr_assert_not_null(p);
+	cr_assert_eq(sscanf(p, " earlier and %llu cycles (%llu", &late_cycles, &late_steps), 2, "%s", p);
+	e = last_event(trace);
+	cr_expect_eq(e.type, TR_WINDOW, "the last record is a %s", trace_type_name(e.type));
+	cr_expect_eq(e.step, step);
+	cr_expect_eq(e.cpu, from);
+	cr_expect_eq(e.to_cpu, to);
+	cr_expect(e.args[0] == early_steps && e.args[1] == late_steps &&
+		  e.args[2] == early_cycles && e.args[3] == late_cycles,
+		  "window %llu/%llu steps, %llu/%llu cycles", (unsigned long long)e.args[0],
+		  (unsigned long long)e.args[1], (unsigned long long)e.args[2],
+		  (unsigned long long)e.args[3]);
+
+	token_in(text, tok, sizeof(tok));
+	free(text);
+	r = HVSIM("replay", scn, "--variant", "no-lock", "--schedule", tok, "--trace", again);
+	cr_expect_eq(r->status, 1, "%s%s", r->out, r->err);
+	free(r);
+	da = read_file(trace, &la);
+	db = read_file(again, &lb);
+	cr_expect(la == lb && !memcmp(da, db, la), "test --out and replay --trace differ");
+	free(da);
+	free(db);
+
+	r = HVSIM("trace-dump", trace);
+	cr_expect_eq(r->status, 0, "%s", r->err);
+	cr_expect(strstr(r->out, " window   preemption -> cpu") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, " cpuhp    cpu2 bringup\n") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, " report   oops general protection fault") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, " mark     site step ") != NULL, "%s", r->out);
+	cr_expect(strstr(r->out, " lock     acquire write cpu_hotplug_lock heap+0xffffea") != NULL,
+		  "%s", r->out);
+	free(r);
+
+	r = HVSIM("run", scn, "--variant", "fixed", "--trace", again);
+	cr_expect_eq(r->status, 0, "%s%s", r->out, r->err);
+	free(r);
+	cr_expect_eq(last_event(again).type, TR_END);
+	harness_remove_dir(dir);
 }
 
 /*

@@ -3,7 +3,8 @@
  * The kernel model: IPIs and the interrupt flag, locks, sleeping, preempt
  * notifiers, migration, CPU hotplug, WARN/BUG, deadlocks, and the ordering
  * the first seed race lives on. Each program judges its own end state in
- * check(); the tests assert on the exploration's result afterwards.
+ * check(); the tests assert on the exploration's result afterwards, and on
+ * what a traced run records of locks, hotplug states and reports.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -1330,4 +1331,357 @@ Test(kernel, a_tracepoint_sits_at_the_operation_it_marks, .timeout = 60)
 	}
 	cr_expect_eq(points, 20 * 8);
 	cr_expect_gt(between, 0, "the writer never ran between a point and its read");
+}
+
+/* ---- what a traced run records of locks, hotplug and reports ------------------------- */
+
+/*
+ * @k explored as kexplore() does, every run traced: the reported run (the
+ * first failure, else the last) comes with its trace.
+ */
+static struct sim_result ktraced(struct kcase *k, const char *strategy, uint64_t seed,
+				 uint64_t budget)
+{
+	struct sim_explore_opts o = {
+		.strategy = strategy, .seed = seed, .budget = budget, .trace_every_run = true,
+	};
+
+	k->hc.name = "kcase";
+	k->hc.check = kcase_check;
+	if (!k->hc.detect)
+		k->hc.detect = SIM_DETECT_LOCKDEP | SIM_DETECT_MEM;
+	return harness_explore_case(&k->hc, &o);
+}
+
+/* How a traced run used one lock, by kind of record. */
+struct lock_use {
+	unsigned int acquire, release, contended;
+};
+
+/*
+ * The TR_LOCK records of lock @name in @t, checked as they come: a task
+ * contends only when it neither waits for nor holds the lock, and its
+ * next record of it is then its acquisition (one contention per wait);
+ * it releases only what it holds; a writer (spinlock, mutex, rw-semaphore
+ * for write) holds it alone, readers together; nothing is held at the end.
+ */
+static struct lock_use lock_records(const struct harness_trace *t, const char *name,
+				    unsigned int type, const char *what)
+{
+	unsigned int held[SIM_MAX_TASKS] = { 0 }, readers = 0, writers = 0;
+	bool waiting[SIM_MAX_TASKS] = { false };
+	struct lock_use u = { 0 };
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct trace_event *e = &t->ev[i];
+		bool read = e->value == TR_LOCK_READ;
+
+		if (e->type != TR_LOCK || strcmp(harness_trace_str(t, e->str), name))
+			continue;
+		cr_assert_lt(e->task, SIM_MAX_TASKS);
+		cr_expect(read || e->value == type, "%s: %s is a %s lock", what, name,
+			  trace_lock_type_name(e->value));
+		cr_expect(e->region == TR_REGION_DATA || e->region == TR_REGION_BSS,
+			  "%s: a global lock in %s", what, trace_region_name(e->region));
+		cr_expect_neq(e->pc, 0, "%s: no pc", what);
+		switch (e->kind) {
+		case TR_LOCK_CONTENDED:
+			cr_expect(!waiting[e->task] && !held[e->task],
+				  "%s: step %llu: t%u contends for %s again", what,
+				  (unsigned long long)e->step, e->task, name);
+			waiting[e->task] = true;
+			u.contended++;
+			break;
+		case TR_LOCK_ACQUIRE:
+			cr_expect(read ? !writers : !writers && !readers,
+				  "%s: step %llu: t%u takes %s while it is held (%u readers, %u writers)",
+				  what, (unsigned long long)e->step, e->task, name, readers, writers);
+			read ? readers++ : writers++;
+			waiting[e->task] = false;
+			held[e->task]++;
+			u.acquire++;
+			break;
+		case TR_LOCK_RELEASE:
+			cr_expect(held[e->task] && !waiting[e->task],
+				  "%s: step %llu: t%u releases %s it does not hold", what,
+				  (unsigned long long)e->step, e->task, name);
+			if (held[e->task])
+				held[e->task]--;
+			if (read && readers)
+				readers--;
+			else if (!read && writers)
+				writers--;
+			u.release++;
+			break;
+		default:
+			cr_expect(0, "%s: lock record of kind %u", what, e->kind);
+		}
+	}
+	for (unsigned int i = 0; i < SIM_MAX_TASKS; i++)
+		cr_expect(!held[i] && !waiting[i], "%s: t%u still holds or waits for %s", what, i,
+			  name);
+	return u;
+}
+
+/*
+ * A spinlock, a mutex and a rw-semaphore that three or two tasks share:
+ * every acquisition and release is recorded, a wait once however long it
+ * spins or sleeps, with the lock's class name and address, under random
+ * schedules; some of them contend.
+ */
+Test(kernel, lock_records_pair_up_and_a_wait_is_one_record, .timeout = 120)
+{
+	static const struct {
+		const char *name;
+		unsigned int type;
+		unsigned int acquires;
+		sim_task_fn fn;
+		unsigned int ntasks;
+	} locks[] = {
+		{ "kp_mutex", TR_LOCK_MUTEX, 9, kp_mutex_task, 3 },
+		{ "kp_spin", TR_LOCK_SPIN, 6, kp_spin_irq_task, 2 },
+		{ "kp_rwsem", TR_LOCK_WRITE, 6, kp_rwsem_task, 3 },
+	};
+
+	for (size_t l = 0; l < sizeof(locks) / sizeof(locks[0]); l++) {
+		unsigned int contended = 0;
+
+		for (uint64_t seed = 1; seed <= 20; seed++) {
+			struct kcase k = { .hc = { .ncpus = 2 } };
+			struct harness_trace t;
+			struct sim_result r;
+			struct lock_use u;
+			char what[64];
+
+			for (unsigned int i = 0; i < locks[l].ntasks; i++)
+				k.hc.tasks[i] = (struct harness_task)T(i % 2, locks[l].fn, i);
+			if (locks[l].fn == kp_rwsem_task)
+				k.hc.ncpus = 3, k.hc.tasks[2].cpu = 2;
+			r = ktraced(&k, "random", seed, 1);
+			cr_expect_eq(r.outcome, SIM_OK, "%s: %s", locks[l].name, r.message);
+			snprintf(what, sizeof(what), "%s seed %llu", locks[l].name,
+				 (unsigned long long)seed);
+			harness_trace_open(&t, r.trace, r.trace_len);
+			u = lock_records(&t, locks[l].name, locks[l].type, what);
+			cr_expect_eq(u.acquire, locks[l].acquires, "%s: %u acquisitions", what,
+				     u.acquire);
+			cr_expect_eq(u.release, u.acquire, "%s: %u releases", what, u.release);
+			contended += u.contended;
+			harness_trace_close(&t);
+			sim_result_release(&r);
+		}
+		cr_expect_gt(contended, 0, "%s: no run contended", locks[l].name);
+	}
+}
+
+/* The TR_CPUHP records of CPU @cpu in @t: their states into @states, how many. */
+static size_t cpuhp_states(const struct harness_trace *t, unsigned int cpu, unsigned int *states,
+			   unsigned int *on, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n && n < max; i++) {
+		if (t->ev[i].type != TR_CPUHP || t->ev[i].to_cpu != cpu)
+			continue;
+		on[n] = t->ev[i].cpu;
+		states[n++] = t->ev[i].value;
+	}
+	return n;
+}
+
+/*
+ * CPU 2 hot-added and removed, and hot-added with an ONLINE callback that
+ * fails: its states in order, each recorded on the CPU whose code makes
+ * the change (CPU 0's add_cpu and remove_cpu, CPU 2's own bring-up and
+ * take-down), the first at the run's start on CPU 2 itself. CPUs 0 and 1
+ * stay active.
+ */
+Test(kernel, cpuhp_records_each_state_a_cpu_goes_through, .timeout = 60)
+{
+	static const unsigned int up_down[] = {
+		TR_CPU_OFFLINE, TR_CPU_BRINGUP, TR_CPU_ONLINE, TR_CPU_ACTIVE, TR_CPU_TEARDOWN,
+		TR_CPU_OFFLINE,
+	};
+	static const unsigned int up_down_on[] = { 2, 0, 2, 0, 0, 2 };
+	static const unsigned int refused[] = {
+		TR_CPU_OFFLINE, TR_CPU_BRINGUP, TR_CPU_ONLINE, TR_CPU_TEARDOWN, TR_CPU_OFFLINE,
+	};
+	static const unsigned int refused_on[] = { 2, 0, 2, 2, 2 };
+	const struct {
+		sim_task_fn fn;
+		const unsigned int *states, *on;
+		size_t n;
+	} cases[] = {
+		{ kp_hotplug_where_task, up_down, up_down_on, 6 },
+		{ kp_hotplug_fail_task, refused, refused_on, 5 },
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct kcase k = {
+			.hc = { .ncpus = 3, .offline = 1u << 2, .tasks = { T(0, cases[c].fn, 0) } },
+		};
+		struct sim_result r = ktraced(&k, "timed", 1, 1);
+		unsigned int states[16], on[16];
+		struct harness_trace t;
+		size_t n;
+
+		cr_expect_eq(r.outcome, SIM_OK, "%s", r.message);
+		harness_trace_open(&t, r.trace, r.trace_len);
+		n = cpuhp_states(&t, 2, states, on, 16);
+		cr_expect_eq(n, cases[c].n, "case %zu: %zu states of CPU 2", c, n);
+		for (size_t i = 0; i < n && i < cases[c].n; i++) {
+			cr_expect_eq(states[i], cases[c].states[i], "case %zu: state %zu is %s, not %s",
+				     c, i, trace_cpu_state_name(states[i]),
+				     trace_cpu_state_name(cases[c].states[i]));
+			cr_expect_eq(on[i], cases[c].on[i], "case %zu: state %zu on CPU %u", c, i,
+				     on[i]);
+		}
+		for (unsigned int cpu = 0; cpu < 2; cpu++) {
+			n = cpuhp_states(&t, cpu, states, on, 16);
+			cr_expect(n == 1 && states[0] == TR_CPU_ACTIVE && on[0] == cpu,
+				  "case %zu: CPU %u: %zu states", c, cpu, n);
+		}
+		/* The first ones come at the start, before any step. */
+		for (size_t i = 0; i < t.n && t.ev[i].type != TR_ACCESS; i++)
+			if (t.ev[i].type == TR_CPUHP)
+				cr_expect_eq(t.ev[i].step, 0);
+		harness_trace_close(&t);
+		sim_result_release(&r);
+	}
+}
+
+/* The index of @t's first event of @type at @from or after, or t->n. */
+static size_t next_of(const struct harness_trace *t, size_t from, unsigned int type)
+{
+	while (from < t->n && t->ev[from].type != type)
+		from++;
+	return from;
+}
+
+/* The marks that follow the report at @i (its TR_LOG comes first), into @m: how many. */
+static size_t marks_of(const struct harness_trace *t, size_t i, const struct trace_event **m,
+		       size_t max)
+{
+	size_t n = 0;
+
+	cr_assert_lt(i + 1, t->n);
+	cr_expect_eq(t->ev[i + 1].type, TR_LOG, "the title's log line follows the report");
+	cr_expect_eq(t->ev[i + 1].str, t->ev[i].str, "the log line is the report's title");
+	for (i += 2; i < t->n && t->ev[i].type == TR_MARK && n < max; i++)
+		m[n++] = &t->ev[i];
+	return n;
+}
+
+/*
+ * AB-BA run one task after the other: lockdep's circular dependency marks
+ * the two acquisitions in opposite order, this one (task 1 taking kp_a,
+ * holding kp_b) and the earlier (task 0 taking kp_b, holding kp_a); each
+ * mark names a step where its task's TR_LOCK acquisition of that lock
+ * stands, at the same pc on the same CPU.
+ */
+Test(kernel, lock_inversion_marks_both_acquisitions, .timeout = 60)
+{
+	static const char *const label[] = { "kp_a", "kp_b" };
+	static const unsigned int task[] = { 1, 0 };
+	struct kcase k = {
+		.hc = { .ncpus = 2, .tasks = { T(0, kp_abba_task, 0), T(1, kp_abba_task, 1) } },
+	};
+	struct sim_result r = ktraced(&k, "dfs:0", 0, 1);
+	const struct trace_event *m[8];
+	struct harness_trace t;
+	size_t rep, n;
+
+	cr_assert_eq(r.outcome, SIM_FAILED);
+	cr_expect_str_eq(r.message, "WARNING: possible circular locking dependency detected");
+	harness_trace_open(&t, r.trace, r.trace_len);
+	rep = next_of(&t, 0, TR_REPORT);
+	cr_assert_lt(rep, t.n);
+	cr_expect_eq(t.ev[rep].kind, TR_REPORT_LOCKDEP);
+	cr_expect_str_eq(harness_trace_str(&t, t.ev[rep].str), r.message);
+	n = marks_of(&t, rep, m, 8);
+	cr_assert_eq(n, 2, "%zu marks", n);
+	cr_expect_gt(m[0]->args[0], m[1]->args[0], "the current acquisition comes first");
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+
+		cr_expect_eq(m[i]->kind, TR_MARK_ACQUIRE);
+		cr_expect_str_eq(harness_trace_str(&t, m[i]->str), label[i]);
+		cr_expect_eq(m[i]->to_task, task[i], "mark %zu: t%u", i, m[i]->to_task);
+		cr_expect_eq(m[i]->to_cpu, task[i], "mark %zu: cpu%u", i, m[i]->to_cpu);
+		for (size_t j = 0; j < t.n; j++) {
+			const struct trace_event *e = &t.ev[j];
+
+			found |= e->type == TR_LOCK && e->kind == TR_LOCK_ACQUIRE &&
+				 e->step == m[i]->args[0] && e->cpu == m[i]->to_cpu &&
+				 e->task == m[i]->to_task && e->pc == m[i]->pc &&
+				 !strcmp(harness_trace_str(&t, e->str), label[i]);
+		}
+		cr_expect(found, "mark %zu: no acquisition of %s at step %llu", i, label[i],
+			  (unsigned long long)m[i]->args[0]);
+	}
+	harness_trace_close(&t);
+	sim_result_release(&r);
+}
+
+/*
+ * Reports no detector marks: each WARN (two in kp_warn_task's run) and a
+ * BUG mark their own site, labelled file:line, at the report's step, CPU
+ * and task; a deadlock, no one's site, is marked at its step without a pc.
+ * Their kinds come from their titles.
+ */
+Test(kernel, warn_bug_and_deadlock_mark_their_site, .timeout = 60)
+{
+	const struct {
+		struct kcase k;
+		const char *strategy;
+		uint64_t budget;
+		unsigned int kind, reports;
+		bool pc;
+	} cases[] = {
+		{ { .hc = { .ncpus = 1, .tasks = { T(0, kp_warn_task, 0) } } }, "timed", 1,
+		  TR_REPORT_WARN, 2, true },
+		{ { .hc = { .ncpus = 1, .tasks = { T(0, kp_bug_task, 0) } } }, "timed", 1,
+		  TR_REPORT_OOPS, 1, true },
+		/* Lockdep off: the deadlock itself, which pct:3 meets (abba_deadlocks_in_some_schedule). */
+		{ { .hc = { .ncpus = 2, .detect = SIM_DETECT_MEM,
+			    .tasks = { T(0, kp_abba_task, 0), T(1, kp_abba_task, 1) } } }, "pct:3",
+		  5000, TR_REPORT_OTHER, 1, false },
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct kcase k = cases[c].k;
+		struct sim_result r = ktraced(&k, cases[c].strategy, 1, cases[c].budget);
+		struct harness_trace t;
+		const struct trace_event *m[8];
+		unsigned int reports = 0;
+
+		cr_assert(sim_outcome_is_failure(r.outcome), "case %zu: no failure", c);
+		harness_trace_open(&t, r.trace, r.trace_len);
+		for (size_t i = next_of(&t, 0, TR_REPORT); i < t.n; i = next_of(&t, i + 1, TR_REPORT)) {
+			const char *label;
+
+			reports++;
+			cr_expect_eq(t.ev[i].kind, cases[c].kind, "case %zu: %s is %s", c,
+				     harness_trace_str(&t, t.ev[i].str),
+				     trace_report_kind_name(t.ev[i].kind));
+			cr_assert_eq(marks_of(&t, i, m, 8), 1, "case %zu: one mark", c);
+			label = harness_trace_str(&t, m[0]->str);
+			cr_expect_eq(m[0]->kind, TR_MARK_SITE);
+			cr_expect_eq(m[0]->args[0], t.ev[i].step, "case %zu: the report's step", c);
+			cr_expect_eq(m[0]->to_cpu, t.ev[i].cpu);
+			cr_expect_eq(m[0]->to_task, t.ev[i].task);
+			cr_expect_eq(m[0]->region, TR_REGION_NONE);
+			if (cases[c].pc) {
+				cr_expect_neq(m[0]->pc, 0);
+				cr_expect(!strncmp(label, "tests/programs/kprogs.c:", 24), "case %zu: %s",
+					  c, label);
+			} else {
+				cr_expect_eq(m[0]->pc, 0);
+				cr_expect_str_eq(label, "");
+			}
+		}
+		cr_expect_eq(reports, cases[c].reports, "case %zu: %u reports", c, reports);
+		harness_trace_close(&t);
+		sim_result_release(&r);
+	}
 }

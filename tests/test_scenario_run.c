@@ -4,7 +4,9 @@
  * scenario's syzkaller program, run by the executor against hv/,
  * reproduces the WARN on its pre-fix variant, with a token that replays
  * it, and not on the fixed one; what the executor cannot run is refused
- * with the file and line; titles come out as syzkaller writes them.
+ * with the file and line; titles come out as syzkaller writes them. The
+ * seed scenarios' traces carry what a timeline viewer draws: the hot-added
+ * CPU's states, the locks held, and each report with the events it names.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness.h"
 #include "hvsim/sim.h"
 #include "hvsim/trace.h"
 #include "scenario.h"
@@ -406,6 +409,393 @@ Test(scenario_run, every_strategys_runs_replay_event_for_event, .timeout = 300)
 			sim_result_release(&b);
 		}
 	}
+	scn_runner_free(r);
+	scn_free(s);
+}
+
+/* ---- the records a viewer draws, from the seed scenarios' runs -------------------- */
+
+/*
+ * The failure exploring @r under @strategy (seed 1, at most @budget
+ * schedules) finds, titled @title, replayed with its trace: the replay's
+ * result into @res (the caller releases it), its trace read into @t.
+ */
+static void traced_failure(struct scn_runner *r, const char *strategy, uint64_t budget,
+			   const char *title, struct sim_result *res, struct harness_trace *t)
+{
+	struct sim_explore_opts o = { .strategy = strategy, .seed = 1, .budget = budget };
+	struct sim_result found;
+	char err[256], got[256];
+
+	cr_assert_eq(sim_explore(scn_runner_program(r), &o, &found, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(found.failures, 1, "%s: not found in %llu schedules", strategy,
+		     (unsigned long long)found.schedules);
+	cr_assert_eq(sim_replay(scn_runner_program(r), found.token, true, 0, res, err, sizeof(err)),
+		     0, "%s", err);
+	sim_result_release(&found);
+	scn_title(res, got, sizeof(got));
+	cr_expect_str_eq(got, title);
+	harness_trace_open(t, res->trace, res->trace_len);
+}
+
+/* The states CPU @cpu's TR_CPUHP records give it, in order, into @states: how many. */
+static size_t cpu_states(const struct harness_trace *t, unsigned int cpu, unsigned int *states,
+			 size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n && n < max; i++)
+		if (t->ev[i].type == TR_CPUHP && t->ev[i].to_cpu == cpu)
+			states[n++] = t->ev[i].value;
+	return n;
+}
+
+static void expect_states(const struct harness_trace *t, unsigned int cpu,
+			  const unsigned int *want, size_t nwant, const char *what)
+{
+	unsigned int states[16];
+	size_t n = cpu_states(t, cpu, states, 16);
+
+	cr_expect_eq(n, nwant, "%s: CPU %u went through %zu states", what, cpu, n);
+	for (size_t i = 0; i < n && i < nwant; i++)
+		cr_expect_eq(states[i], want[i], "%s: CPU %u's state %zu is %s, not %s", what, cpu, i,
+			     trace_cpu_state_name(states[i]), trace_cpu_state_name(want[i]));
+}
+
+/* The index of the first event of @type at @from or after in @t (t->n: none). */
+static size_t next_event(const struct harness_trace *t, size_t from, unsigned int type)
+{
+	while (from < t->n && t->ev[from].type != type)
+		from++;
+	return from;
+}
+
+/* One task's hold on one lock class, as its TR_LOCK records leave it. */
+struct lock_hold {
+	uint32_t task;
+	char name[64];
+	unsigned int depth;		/* acquisitions not released yet */
+	unsigned int acquired;		/* acquisitions in all */
+	uint64_t first_step;		/* of the first acquisition */
+};
+
+/*
+ * Follow @t's TR_LOCK records of the classes in @names per task: no task
+ * releases what it does not hold, and a task that contends acquires
+ * before it contends again. The holds into @h (at most @max): how many.
+ */
+static size_t lock_holds(const struct harness_trace *t, const char *const *names, size_t nnames,
+			 struct lock_hold *h, size_t max, const char *what)
+{
+	bool waiting[SIM_MAX_TASKS] = { false };
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct trace_event *e = &t->ev[i];
+		const char *name = harness_trace_str(t, e->str);
+		struct lock_hold *x = NULL;
+		bool known = false;
+
+		if (e->type != TR_LOCK)
+			continue;
+		for (size_t k = 0; k < nnames; k++)
+			known |= !strcmp(name, names[k]);
+		if (!known)
+			continue;
+		for (size_t k = 0; k < n && !x; k++)
+			if (h[k].task == e->task && !strcmp(h[k].name, name))
+				x = &h[k];
+		if (!x) {
+			cr_assert_lt(n, max);
+			x = &h[n++];
+			memset(x, 0, sizeof(*x));
+			x->task = e->task;
+			snprintf(x->name, sizeof(x->name), "%s", name);
+		}
+		cr_assert_lt(e->task, SIM_MAX_TASKS);
+		switch (e->kind) {
+		case TR_LOCK_CONTENDED:
+			cr_expect(!waiting[e->task], "%s: t%u contends twice", what, e->task);
+			waiting[e->task] = true;
+			break;
+		case TR_LOCK_ACQUIRE:
+			if (!x->acquired++)
+				x->first_step = e->step;
+			x->depth++;
+			waiting[e->task] = false;
+			break;
+		case TR_LOCK_RELEASE:
+			cr_expect_gt(x->depth, 0, "%s: t%u releases %s at step %llu, not holding it",
+				     what, e->task, name, (unsigned long long)e->step);
+			if (x->depth)
+				x->depth--;
+			break;
+		}
+	}
+	return n;
+}
+
+/*
+ * Seed 000 fixed: the hot-added CPU without VMX comes up, is refused by
+ * kvm_online_cpu() and goes back down, all under add_cpu()'s write hold
+ * of cpu_hotplug_lock; the VM's creation takes it for read and waits for
+ * the hot-add (the fix). Every acquisition of the hotplug lock and of
+ * kvm_lock is released by the task that made it.
+ */
+Test(scenario_run, seed000_fixed_trace_has_the_refused_hot_add_under_the_write_lock, .timeout = 120)
+{
+	static const char *const names[] = { "cpu_hotplug_lock", "kvm_lock" };
+	static const unsigned int refused[] = {
+		TR_CPU_OFFLINE, TR_CPU_BRINGUP, TR_CPU_ONLINE, TR_CPU_TEARDOWN, TR_CPU_OFFLINE,
+	};
+	static const unsigned int booted[] = { TR_CPU_ACTIVE };
+	struct scn *s = load(HOTPLUG);
+	struct scn_runner *r = runner_of(s, "hotplug-compat.scn", "fixed");
+	struct sim_explore_opts o = { .strategy = "timed", .seed = 1, .budget = 1,
+				      .trace_every_run = true };
+	struct lock_hold h[16];
+	uint64_t wlock = 0, wunlock = 0, contended = 0;
+	uint32_t hotplug_task = UINT32_MAX;
+	unsigned int reads = 0, kvm_lock = 0;
+	struct harness_trace t;
+	struct sim_result res;
+	size_t n, i;
+	char err[256];
+
+	cr_assert_eq(sim_explore(scn_runner_program(r), &o, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(res.outcome, SIM_OK, "%s", res.message);
+	harness_trace_open(&t, res.trace, res.trace_len);
+	expect_states(&t, 2, refused, 5, "fixed");
+	expect_states(&t, 0, booted, 1, "fixed");
+	expect_states(&t, 1, booted, 1, "fixed");
+	i = next_event(&t, 0, TR_CPUHP);
+	while (i < t.n && t.ev[i].value != TR_CPU_BRINGUP)
+		i = next_event(&t, i + 1, TR_CPUHP);
+	cr_assert_lt(i, t.n);
+	hotplug_task = t.ev[i].task;
+	n = lock_holds(&t, names, 2, h, 16, "fixed");
+	for (size_t k = 0; k < n; k++) {
+		cr_expect_eq(h[k].depth, 0, "t%u still holds %s", h[k].task, h[k].name);
+		if (!strcmp(h[k].name, "kvm_lock"))
+			kvm_lock += h[k].acquired;
+	}
+	cr_expect_gt(kvm_lock, 0, "kvm_lock never taken");
+	for (i = 0; i < t.n; i++) {
+		const struct trace_event *e = &t.ev[i];
+
+		if (e->type != TR_LOCK || strcmp(harness_trace_str(&t, e->str), "cpu_hotplug_lock"))
+			continue;
+		if (e->value == TR_LOCK_WRITE) {
+			cr_expect_eq(e->task, hotplug_task, "the write hold is add_cpu()'s");
+			*(e->kind == TR_LOCK_ACQUIRE ? &wlock : &wunlock) = e->step;
+		} else if (e->kind == TR_LOCK_CONTENDED) {
+			contended = e->step;
+		} else if (e->kind == TR_LOCK_ACQUIRE) {
+			reads++;
+			cr_expect(!wlock || wunlock > wlock, "a read acquisition at step %llu inside the write hold",
+				  (unsigned long long)e->step);
+		}
+		cr_expect_eq(e->region, TR_REGION_HEAP, "the hotplug lock is the kernel model's");
+	}
+	cr_expect(wlock && wunlock > wlock, "no write hold: %llu..%llu", (unsigned long long)wlock,
+		  (unsigned long long)wunlock);
+	cr_expect(contended > wlock && contended < wunlock,
+		  "the VM's creation did not wait for the hot-add (contended at %llu)",
+		  (unsigned long long)contended);
+	cr_expect_gt(reads, 0);
+	/* The CPU's whole round trip happens inside the write hold. */
+	for (i = 0; i < t.n; i++)
+		if (t.ev[i].type == TR_CPUHP && t.ev[i].step)
+			cr_expect(t.ev[i].step >= wlock && t.ev[i].step <= wunlock,
+				  "state %s at step %llu", trace_cpu_state_name(t.ev[i].value),
+				  (unsigned long long)t.ev[i].step);
+	harness_trace_close(&t);
+	sim_result_release(&res);
+	scn_runner_free(r);
+	scn_free(s);
+}
+
+/*
+ * Seed 000 without the lock, the failure pct:3 finds: CPU 2 is online and
+ * not yet active when the IPI's VMXON faults there (an oops, marked at its
+ * site on CPU 2), with add_cpu()'s write hold of cpu_hotplug_lock and the
+ * IPI sender's kvm_count_lock still held: the run ends inside both.
+ */
+Test(scenario_run, seed000_failing_trace_ends_inside_the_hot_add, .timeout = 120)
+{
+	static const char *const names[] = { "cpu_hotplug_lock", "kvm_count_lock", "kvm_lock" };
+	static const unsigned int online[] = { TR_CPU_OFFLINE, TR_CPU_BRINGUP, TR_CPU_ONLINE };
+	struct scn *s = load(HOTPLUG);
+	struct scn_runner *r = runner_of(s, "hotplug-compat.scn", "no-lock");
+	const struct trace_event *bringup = NULL, *ipi = NULL, *mark;
+	struct lock_hold h[16];
+	struct harness_trace t;
+	struct sim_result res;
+	unsigned int held = 0;
+	size_t n, rep;
+
+	traced_failure(r, "pct:3", 2000, "general protection fault in vmx_hardware_enable", &res, &t);
+	expect_states(&t, 2, online, 3, "no-lock");
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.ev[i].type == TR_CPUHP && t.ev[i].value == TR_CPU_BRINGUP)
+			bringup = &t.ev[i];
+		if (t.ev[i].type == TR_IPI && t.ev[i].to_cpu == 2)
+			ipi = &t.ev[i];
+	}
+	cr_assert(bringup && ipi, "no bring-up or no IPI to CPU 2");
+	n = lock_holds(&t, names, 3, h, 16, "no-lock");
+	for (size_t k = 0; k < n; k++) {
+		if (!h[k].depth)
+			continue;
+		held++;
+		if (!strcmp(h[k].name, "cpu_hotplug_lock"))
+			cr_expect(h[k].task == bringup->task && h[k].first_step <= bringup->step,
+				  "cpu_hotplug_lock held by t%u", h[k].task);
+		else
+			cr_expect(!strcmp(h[k].name, "kvm_count_lock") && h[k].task == ipi->task,
+				  "%s held by t%u", h[k].name, h[k].task);
+	}
+	cr_expect_eq(held, 2, "%u locks held at the end", held);
+	rep = next_event(&t, 0, TR_REPORT);
+	cr_assert_lt(rep + 2, t.n);
+	cr_expect_eq(t.ev[rep].kind, TR_REPORT_OOPS);
+	mark = &t.ev[rep + 2];
+	cr_expect(mark->type == TR_MARK && mark->kind == TR_MARK_SITE && mark->to_cpu == 2 &&
+		  mark->args[0] == t.ev[rep].step && mark->pc, "the fault's site");
+	harness_trace_close(&t);
+	sim_result_release(&res);
+	scn_runner_free(r);
+	scn_free(s);
+}
+
+/*
+ * Seed 001: the failure pct:3 finds is lockdep's "lock held when
+ * returning to user space", and its one mark is the acquisition of the
+ * leaked lock, cpu_hotplug_lock, where that task's TR_LOCK acquisition
+ * stands. The pending hot-add brings CPU 2 all the way up first.
+ */
+Test(scenario_run, seed001_lockdep_marks_the_leaked_acquisition, .timeout = 120)
+{
+	static const unsigned int up[] = {
+		TR_CPU_OFFLINE, TR_CPU_BRINGUP, TR_CPU_ONLINE, TR_CPU_ACTIVE,
+	};
+	struct scn *s = load(HVSIM_SCENARIOS_DIR "/vm-create-error-path.scn");
+	struct scn_runner *r = runner_of(s, "vm-create-error-path.scn", "pre-fix");
+	const struct trace_event *m;
+	struct harness_trace t;
+	struct sim_result res;
+	bool found = false;
+	size_t rep;
+
+	traced_failure(r, "pct:3", 500, "WARNING: lock held when returning to user space!", &res, &t);
+	expect_states(&t, 2, up, 4, "pre-fix");
+	rep = next_event(&t, 0, TR_REPORT);
+	cr_assert_lt(rep + 2, t.n);
+	cr_expect_eq(t.ev[rep].kind, TR_REPORT_LOCKDEP);
+	cr_expect_str_eq(harness_trace_str(&t, t.ev[rep].str),
+			 "WARNING: lock held when returning to user space!");
+	cr_expect_eq(t.ev[rep + 1].type, TR_LOG);
+	m = &t.ev[rep + 2];
+	cr_assert_eq(m->type, TR_MARK);
+	cr_expect(rep + 3 >= t.n || t.ev[rep + 3].type != TR_MARK, "one lock held, one mark");
+	cr_expect_eq(m->kind, TR_MARK_ACQUIRE);
+	cr_expect_str_eq(harness_trace_str(&t, m->str), "cpu_hotplug_lock");
+	cr_expect_eq(m->to_task, t.ev[rep].task, "the leaking task's own acquisition");
+	for (size_t i = 0; i < rep; i++) {
+		const struct trace_event *e = &t.ev[i];
+
+		found |= e->type == TR_LOCK && e->kind == TR_LOCK_ACQUIRE &&
+			 e->value == TR_LOCK_READ && e->step == m->args[0] && e->cpu == m->to_cpu &&
+			 e->task == m->to_task && e->pc == m->pc &&
+			 !strcmp(harness_trace_str(&t, e->str), "cpu_hotplug_lock");
+	}
+	cr_expect(found, "no read acquisition of cpu_hotplug_lock at step %llu",
+		  (unsigned long long)m->args[0]);
+	harness_trace_close(&t);
+	sim_result_release(&res);
+	scn_runner_free(r);
+	scn_free(s);
+}
+
+/*
+ * Seed 003's data race: the report (kind race) is followed by its title
+ * and two marks, the write and the read, each at a step where the marked
+ * task's TR_ACCESS of that kind stands on the marked CPU, at the same pc,
+ * address and size: the vCPU's cpu member, in the heap, as the report
+ * names it.
+ */
+Test(scenario_run, seed003_race_marks_both_accesses, .timeout = 120)
+{
+	struct scn *s = load(KICK);
+	struct scn_runner *r = runner_of(s, "kick-vcpu-cpu.scn", "pre-fix");
+	unsigned int writes = 0, reads = 0;
+	struct harness_trace t;
+	struct sim_result res;
+	size_t rep;
+
+	traced_failure(r, "pct:3", 2000, "KCSAN: data-race in kvm_arch_vcpu_load / kvm_vcpu_kick",
+		       &res, &t);
+	rep = next_event(&t, 0, TR_REPORT);
+	cr_assert_lt(rep + 3, t.n);
+	cr_expect_eq(t.ev[rep].kind, TR_REPORT_RACE);
+	cr_expect_eq(t.ev[rep + 1].type, TR_LOG);
+	for (size_t k = rep + 2; k < rep + 4; k++) {
+		const struct trace_event *m = &t.ev[k];
+		const char *label = harness_trace_str(&t, m->str);
+		bool found = false;
+
+		cr_assert_eq(m->type, TR_MARK);
+		writes += m->kind == TR_MARK_WRITE;
+		reads += m->kind == TR_MARK_READ;
+		cr_expect_eq(m->region, TR_REGION_HEAP);
+		cr_expect_eq(m->size, 4);
+		cr_expect(!strncmp(label, "kvm_vcpu+0x", 11) && strstr(label, " (kvm_vcpu->cpu)"),
+			  "label %s", label);
+		for (size_t i = 0; i < rep; i++) {
+			const struct trace_event *e = &t.ev[i];
+
+			found |= e->type == TR_ACCESS && e->step == m->args[0] &&
+				 e->cpu == m->to_cpu && e->task == m->to_task && e->pc == m->pc &&
+				 e->region == m->region && e->offset == m->offset &&
+				 e->size == m->size &&
+				 (m->kind == TR_MARK_WRITE) == (e->kind == SIM_WRITE);
+		}
+		cr_expect(found, "mark %zu: no access at step %llu on cpu %u", k - rep - 2,
+			  (unsigned long long)m->args[0], m->to_cpu);
+	}
+	cr_expect(writes == 1 && reads == 1, "%u writes, %u reads", writes, reads);
+	cr_expect_neq(t.ev[rep + 2].to_cpu, t.ev[rep + 3].to_cpu, "the two accesses on one CPU");
+	harness_trace_close(&t);
+	sim_result_release(&res);
+	scn_runner_free(r);
+	scn_free(s);
+}
+
+/* Seed 004's WARN: a report of kind warn, marked at its own step, CPU and pc, hv/x86.c:LINE. */
+Test(scenario_run, seed004_warn_marks_its_site, .timeout = 120)
+{
+	struct scn *s = load(APICV);
+	struct scn_runner *r = runner(s, "pre-fix-dfs");
+	const struct trace_event *m;
+	struct harness_trace t;
+	struct sim_result res;
+	size_t rep;
+
+	traced_failure(r, "dfs:2", 20000, "WARNING in vcpu_enter_guest", &res, &t);
+	rep = next_event(&t, 0, TR_REPORT);
+	cr_assert_lt(rep + 2, t.n);
+	cr_expect_eq(t.ev[rep].kind, TR_REPORT_WARN);
+	m = &t.ev[rep + 2];
+	cr_assert_eq(m->type, TR_MARK);
+	cr_expect(rep + 3 >= t.n || t.ev[rep + 3].type != TR_MARK, "one mark");
+	cr_expect_eq(m->kind, TR_MARK_SITE);
+	cr_expect(m->args[0] == t.ev[rep].step && m->to_cpu == t.ev[rep].cpu &&
+		  m->to_task == t.ev[rep].task, "not the report's own step and context");
+	cr_expect_neq(m->pc, 0);
+	cr_expect(!strncmp(harness_trace_str(&t, m->str), "hv/x86.c:", 9), "label %s",
+		  harness_trace_str(&t, m->str));
+	harness_trace_close(&t);
+	sim_result_release(&res);
 	scn_runner_free(r);
 	scn_free(s);
 }

@@ -17,6 +17,7 @@
 #include <criterion/criterion.h>
 
 #include "engine/bug.h"
+#include "hvsim/sim.h"
 
 /* The real one lives in the simulator; here a bug must just fail the test. */
 void sim_bug(const char *file, int line, const char *what)
@@ -882,4 +883,146 @@ Test(trace, emit_before_begin_is_a_bug, .signal = SIGABRT, .timeout = 10)
 	struct trace_event e = { .type = TR_PARK };
 
 	trace_emit(w, &e);
+}
+
+/* ---- a window appended to a finished trace (sim_trace_add_window) ---- */
+
+/*
+ * A short run's trace, malloc'd: two tasks spawned, accesses on two
+ * CPUs, a switch on CPU 1 to task 2 before step 5 and task 3 there after
+ * it, the end. Its strings are ids 1 to 3.
+ */
+static uint8_t *window_run(size_t *len)
+{
+	struct trace_writer *w = trace_writer_create();
+	const struct trace_event ev[] = {
+		{ .type = TR_SPAWN, .cpu = 0, .task = 0 },
+		{ .type = TR_SPAWN, .cpu = 1, .task = 1 },
+		{ .type = TR_ACCESS, .step = 1, .cpu = 0, .task = 0, .cycle = 4, .size = 4 },
+		{ .type = TR_ACCESS, .step = 2, .cpu = 1, .task = 1, .cycle = 4, .size = 4 },
+		{ .type = TR_SWITCH, .step = 3, .cpu = 1, .task = 1, .cycle = 8, .to_cpu = 1,
+		  .to_task = 2 },
+		{ .type = TR_ACCESS, .step = 4, .cpu = 0, .task = 0, .cycle = 8, .size = 4 },
+		{ .type = TR_ACCESS, .step = 9, .cpu = 1, .task = 3, .cycle = 40, .size = 4 },
+		{ .type = TR_END, .step = 9, .kind = 1 },
+	};
+	struct trace_header h;
+	const uint8_t *data;
+	uint8_t *copy;
+	uint32_t names[2];
+
+	make_header(&h);
+	trace_writer_begin(w, &h);
+	names[0] = trace_string(w, "vcpu0");
+	names[1] = trace_string(w, "vcpu1");
+	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+		struct trace_event e = ev[i];
+
+		if (e.type == TR_SPAWN)
+			e.str = names[e.task];
+		if (e.type == TR_END)
+			e.str = trace_string(w, "WARNING in f");
+		trace_emit(w, &e);
+	}
+	data = trace_writer_data(w, len);
+	copy = malloc(*len);
+	cr_assert_not_null(copy);
+	memcpy(copy, data, *len);
+	trace_writer_destroy(w);
+	return copy;
+}
+
+static const struct sim_window sample_window = {
+	.found = true, .what = "preemption", .step = 5, .from_cpu = 1, .to_cpu = 0,
+	.cycle = 24, .early_steps = 2, .late_steps = 1, .early_cycles = 12, .late_cycles = 4,
+};
+
+/*
+ * The window goes after the end record, with its 'what' as string 4 (the
+ * highest the trace defined was 3), at the decisive step on the CPU it was
+ * decided on, with the task running there then (task 2, switched to at
+ * step 3, not task 3 of a later step); what came before reads as it did.
+ */
+Test(trace, window_appended_reads_back, .timeout = 10)
+{
+	struct trace_reader *r;
+	struct trace_event e;
+	size_t len, orig;
+	uint8_t *data = window_run(&len);
+	unsigned int n = 0;
+	char err[256] = "";
+	bool ended = false;
+
+	orig = len;
+	cr_assert_eq(sim_trace_add_window(&data, &len, &sample_window, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_gt(len, orig);
+	r = open_ok(data, len);
+	while (trace_next(r, &e, err, sizeof(err)) == 1) {
+		n++;
+		if (e.type != TR_WINDOW) {
+			cr_expect(!ended, "%s after the end", trace_type_name(e.type));
+			ended |= e.type == TR_END;
+			continue;
+		}
+		cr_expect(ended, "the window comes after the end");
+		cr_expect_eq(e.step, 5);
+		cr_expect_eq(e.cpu, 1);
+		cr_expect_eq(e.task, 2);
+		cr_expect_eq(e.cycle, 24);
+		cr_expect_eq(e.to_cpu, 0);
+		cr_expect_eq(e.args[0], 2);
+		cr_expect_eq(e.args[1], 1);
+		cr_expect_eq(e.args[2], 12);
+		cr_expect_eq(e.args[3], 4);
+		cr_expect_eq(e.str, 4);
+		cr_expect_str_eq(trace_reader_string(r, e.str), "preemption");
+	}
+	cr_expect_eq(n, 9, "%u events", n);
+	cr_expect_str_eq(trace_reader_string(r, 3), "WARNING in f");
+	trace_reader_close(r);
+	free(data);
+}
+
+/*
+ * Cut inside the appended records, the trace is an error at the start of
+ * the record cut (its string's, or the window's); cut between them, it
+ * reads to its end without a window. A trace already cut short is refused,
+ * and left as it was, as is a window that was not found.
+ */
+Test(trace, a_cut_window_is_an_error_naming_its_offset, .timeout = 10)
+{
+	struct sim_window none = { .found = false };
+	size_t len, orig, string_rec, window_rec;
+	uint8_t *data = window_run(&len);
+	char err[256], want[64];
+	unsigned int events;
+	int ret;
+
+	orig = len;
+	cr_assert_eq(sim_trace_add_window(&data, &len, &sample_window, err, sizeof(err)), 0, "%s",
+		     err);
+	/* The string record: type, length, id 4, length 10, "preemption". */
+	string_rec = orig;
+	window_rec = orig + 1 + 1 + 1 + 1 + 10;
+	cr_assert_eq(data[string_rec], TR_STRING);
+	cr_assert_eq(data[window_rec], TR_WINDOW);
+	for (size_t cut = orig + 1; cut < len; cut++) {
+		ret = read_all(data, cut, &events, err, sizeof(err));
+		if (cut == window_rec) {
+			cr_expect_eq(ret, 0, "cut at %zu: %s", cut, err);
+			cr_expect_eq(events, 8);
+			continue;
+		}
+		snprintf(want, sizeof(want), NAME ": byte %zu: ", cut < window_rec ? string_rec : window_rec);
+		cr_expect_eq(ret, -EINVAL, "cut at %zu reads", cut);
+		cr_expect(strstr(err, want) == err, "cut at %zu: %s", cut, err);
+	}
+	ret = sim_trace_add_window(&data, &(size_t){ orig - 1 }, &sample_window, err, sizeof(err));
+	cr_expect_eq(ret, -EINVAL);
+	cr_expect(strstr(err, "trace: byte ") == err, "%s", err);
+	len = orig;
+	cr_expect_eq(sim_trace_add_window(&data, &len, &none, err, sizeof(err)), -EINVAL);
+	cr_expect_eq(len, orig);
+	free(data);
 }

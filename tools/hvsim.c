@@ -73,7 +73,8 @@ static void usage(FILE *f)
 		"      schedules until a failure, the budget or the time (the strategy and\n"
 		"      budget default to the variant's expectation)\n"
 		"  replay SCN --variant V --schedule TOKEN [--trace FILE]\n"
-		"      the run a failure's replay line names, exactly\n"
+		"      the run a failure's replay line names, exactly (run, explore and\n"
+		"      replay: a failing run's --trace ends with its race window)\n"
 		"  minimize SCN --variant V --schedule TOKEN [--budget N]\n"
 		"      a schedule failing with the same title and as few preemptions as\n"
 		"      found: the run's own decisions left out, then dfs:0..2 (--budget\n"
@@ -85,7 +86,7 @@ static void usage(FILE *f)
 		"      every variant's expectation, as a table; exit 1 if one breaks\n"
 		"      (--budget caps a clean expectation's search, default 20000); with\n"
 		"      --out, each failure found as DIR/FILE.VARIANT.txt (report, race\n"
-		"      window, replay line) and .trace\n"
+		"      window, replay line) and .trace (with the window)\n"
 		"  --help, --version\n"
 		"\n"
 		"strategies: timed[:J] (default), random, pct[:D], dfs[:P]\n"
@@ -129,9 +130,29 @@ static int write_file(const char *path, const uint8_t *data, size_t len)
 	return 0;
 }
 
-/* Record the reported run's trace by replaying its token. */
+/*
+ * A run's trace into @path, with the race window @w measured for it
+ * appended when there is one (NULL or not found: none). @r's trace may
+ * grow.
+ */
+static int write_run_trace(struct sim_result *r, const struct sim_window *w, const char *path)
+{
+	char err[256];
+	int ret;
+
+	if (w && w->found) {
+		ret = sim_trace_add_window(&r->trace, &r->trace_len, w, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "hvsim: %s: %s\n", path, err);
+			return ret;
+		}
+	}
+	return write_file(path, r->trace, r->trace_len);
+}
+
+/* Record the reported run's trace by replaying its token, with its window @w (or NULL). */
 static int write_trace(const struct sim_program *p, const char *token, uint64_t max_steps,
-		       const char *path)
+		       const struct sim_window *w, const char *path)
 {
 	struct sim_result rr;
 	char err[256];
@@ -141,7 +162,7 @@ static int write_trace(const struct sim_program *p, const char *token, uint64_t 
 		fprintf(stderr, "hvsim: %s\n", err);
 		return ret;
 	}
-	ret = write_file(path, rr.trace, rr.trace_len);
+	ret = write_run_trace(&rr, w, path);
 	sim_result_release(&rr);
 	return ret;
 }
@@ -334,7 +355,7 @@ static int cmd_example(int argc, char **argv)
 		fprintf(stderr, "hvsim: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (trace && r.token && write_trace(&ex->program, r.token, o.max_steps, trace)) {
+	if (trace && r.token && write_trace(&ex->program, r.token, o.max_steps, NULL, trace)) {
 		sim_result_release(&r);
 		return EXIT_USAGE;
 	}
@@ -417,7 +438,7 @@ static int cmd_examples(int argc, char **argv)
 					if (file[k] == ':')
 						file[k] = '-';
 				snprintf(path, sizeof(path), "%s/%s", out, file);
-				if (write_trace(&ex->program, r.token, 0, path))
+				if (write_trace(&ex->program, r.token, 0, NULL, path))
 					ok = false;
 				printf("%-20s   trace: %s\n%-20s   replay: hvsim example %s --schedule %s\n",
 				       "", path, "", ex->name, r.token);
@@ -524,10 +545,11 @@ static int cmd_trace_dump(int argc, char **argv)
 			       trace_reader_string(tr, e.str) ?: "?");
 			break;
 		case TR_MARK:
-			printf(" %s step %" PRIu64 " cpu%u t%u %s+%#" PRIx64 " size %u pc %#" PRIx64
-			       " %s", trace_mark_kind_name(e.kind), e.args[0], e.to_cpu, e.to_task,
-			       trace_region_name(e.region), e.offset, e.size, e.pc,
-			       e.str ? trace_reader_string(tr, e.str) ?: "?" : "");
+			printf(" %s step %" PRIu64 " cpu%u t%u %s+%#" PRIx64 " size %u pc %#" PRIx64,
+			       trace_mark_kind_name(e.kind), e.args[0], e.to_cpu, e.to_task,
+			       trace_region_name(e.region), e.offset, e.size, e.pc);
+			if (e.str)
+				printf(" %s", trace_reader_string(tr, e.str) ?: "?");
 			break;
 		case TR_WINDOW:
 			printf(" %s -> cpu%u, %" PRIu64 " steps earlier, %" PRIu64 " later (%" PRIu64
@@ -906,20 +928,25 @@ static bool same_title(const struct sim_result *run, void *arg)
 /*
  * The race window of failing run @token: how far its decisive preemption
  * moves, in steps and in the preempted CPU's cycles, and the run still
- * fails with @title. One line; nothing when the run has no preemption.
+ * fails with @title. One line, and the window into @wout unless NULL (not
+ * found when it was not measured or the run has no preemption).
  */
 static void print_window(FILE *out, const struct sim_program *p, const char *token,
-			 const char *title)
+			 const char *title, struct sim_window *wout)
 {
 	struct same_title st;
 	struct sim_window w;
 	char err[256];
 
+	if (wout)
+		memset(wout, 0, sizeof(*wout));
 	snprintf(st.title, sizeof(st.title), "%s", title);
 	if (sim_window(p, token, WINDOW_LIMIT, same_title, &st, &w, err, sizeof(err))) {
 		fprintf(out, "  race window: not measured (%s)\n", err);
 		return;
 	}
+	if (wout)
+		*wout = w;
 	if (!w.found) {
 		fprintf(out, "  race window: none (no decision before the failure cost a preemption: forced switches and free choices alone reach it)\n");
 		return;
@@ -938,9 +965,10 @@ static void print_window(FILE *out, const struct sim_program *p, const char *tok
 	       w.late_bounded ? " (up to the next decision or the failure)" : "");
 }
 
+/* The report of a failing run, its interleaving and its race window (into @w, or NULL). */
 static void print_scn_failure(FILE *out, const char *path, const struct scn_variant *v,
 			      const struct sim_program *p, const struct sim_result *r,
-			      const char *spec, uint64_t seed)
+			      const char *spec, uint64_t seed, struct sim_window *w)
 {
 	char title[256];
 
@@ -956,7 +984,7 @@ static void print_scn_failure(FILE *out, const char *path, const struct scn_vari
 	fprintf(out, "  run:       %" PRIu64 " steps, %" PRIu64 " preemption%s\n",
 	       r->steps, r->preemptions, r->preemptions == 1 ? "" : "s");
 	print_columns(out, p, r->token);
-	print_window(out, p, r->token, title);
+	print_window(out, p, r->token, title, w);
 	fprintf(out, "replay: hvsim replay %s --variant %s --schedule %s\n", path, v->name, r->token);
 }
 
@@ -997,6 +1025,7 @@ static int cmd_scn_explore(const char *cmd, int argc, char **argv, bool one)
 	struct scn_runner *runner;
 	const struct sim_program *p;
 	struct sim_explore_opts eo;
+	struct sim_window w;
 	struct progress pr;
 	struct sim_result r;
 	struct scn *s;
@@ -1038,10 +1067,8 @@ static int cmd_scn_explore(const char *cmd, int argc, char **argv, bool one)
 		fprintf(stderr, "\n");
 	if (scn_setup_failed(argv[0], runner))
 		goto out_r;
-	if (o.trace && r.token && write_trace(p, r.token, 0, o.trace))
-		goto out_r;
 	if (r.failures) {
-		print_scn_failure(stdout, argv[0], v, p, &r, eo.strategy, eo.seed);
+		print_scn_failure(stdout, argv[0], v, p, &r, eo.strategy, eo.seed, &w);
 		status = EXIT_FOUND;
 	} else {
 		printf("%s (%s): no failure in %" PRIu64 " schedule%s (%s, seed %" PRIu64 ", %.1f s)%s\n",
@@ -1051,6 +1078,10 @@ static int cmd_scn_explore(const char *cmd, int argc, char **argv, bool one)
 			  : r.timed_out ? "; time is up" : "; budget reached");
 		status = EXIT_CLEAN;
 	}
+	/* After the report: a failure's trace carries the window it measured. */
+	fflush(stdout);
+	if (o.trace && r.token && write_trace(p, r.token, 0, r.failures ? &w : NULL, o.trace))
+		status = EXIT_USAGE;
 out_r:
 	sim_result_release(&r);
 out:
@@ -1065,6 +1096,7 @@ static int cmd_scn_replay(int argc, char **argv)
 	const struct scn_variant *v;
 	struct scn_runner *runner;
 	const struct sim_program *p;
+	struct sim_window w;
 	struct sim_result r;
 	struct scn *s;
 	char err[256];
@@ -1086,16 +1118,18 @@ static int cmd_scn_replay(int argc, char **argv)
 	}
 	if (scn_setup_failed(argv[0], runner))
 		goto out_r;
-	if (o.trace && write_file(o.trace, r.trace, r.trace_len))
-		goto out_r;
 	if (sim_outcome_is_failure(r.outcome)) {
-		print_scn_failure(stdout, argv[0], v, p, &r, NULL, 0);
+		print_scn_failure(stdout, argv[0], v, p, &r, NULL, 0, &w);
 		status = EXIT_FOUND;
 	} else {
 		printf("%s (%s): the replayed run is clean (%s, %" PRIu64 " steps)\n", argv[0],
 		       v->name, sim_outcome_name(r.outcome), r.steps);
 		status = EXIT_CLEAN;
 	}
+	/* After the report: a failure's trace carries the window it measured. */
+	fflush(stdout);
+	if (o.trace && write_run_trace(&r, status == EXIT_FOUND ? &w : NULL, o.trace))
+		status = EXIT_USAGE;
 out_r:
 	sim_result_release(&r);
 out:
@@ -1174,7 +1208,7 @@ static int cmd_scn_minimize(int argc, char **argv)
 		if (dfs.failures && dfs.preemptions < best->preemptions)
 			best = &dfs;
 	}
-	print_scn_failure(stdout, argv[0], v, p, best, NULL, 0);
+	print_scn_failure(stdout, argv[0], v, p, best, NULL, 0, NULL);
 	printf("minimize: %" PRIu64 " preemption%s, from %" PRIu64 " (%.1f s): ",
 	       best->preemptions, best->preemptions == 1 ? "" : "s", orig.preemptions,
 	       now_seconds() - t0);
@@ -1236,7 +1270,8 @@ static int verify_variant(const char *path, const struct scn *s, const struct sc
 	if (scn_setup_failed(path, runner))
 		goto out_r;
 	if (r.failures) {
-		print_scn_failure(stdout, path, v, scn_runner_program(runner), &r, eo.strategy, eo.seed);
+		print_scn_failure(stdout, path, v, scn_runner_program(runner), &r, eo.strategy, eo.seed,
+				  NULL);
 		status = EXIT_FOUND;
 		goto out_r;
 	}
@@ -1308,12 +1343,14 @@ static int cmd_scn_verify(int argc, char **argv)
 
 /*
  * A failure `test` found, into @dir: FILE.VARIANT.txt (the report, the race
- * window, the replay line) and FILE.VARIANT.trace. 0, or -errno (said).
+ * window, the replay line) and FILE.VARIANT.trace, the window appended to
+ * it when there is one. 0, or -errno (said).
  */
 static int save_failure(const char *dir, const char *path, const struct scn *s,
 			const struct scn_variant *v, const struct sim_result *r)
 {
 	struct scn_runner *runner;
+	struct sim_window w;
 	char name[512], err[1024];
 	FILE *f;
 	int ret;
@@ -1331,11 +1368,11 @@ static int save_failure(const char *dir, const char *path, const struct scn *s,
 		scn_runner_free(runner);
 		return -errno;
 	}
-	print_scn_failure(f, path, v, scn_runner_program(runner), r, v->strategy, 1);
+	print_scn_failure(f, path, v, scn_runner_program(runner), r, v->strategy, 1, &w);
 	ret = fclose(f) ? -errno : 0;
 	strcpy(name + strlen(name) - 4, ".trace");
 	if (!ret)
-		ret = write_trace(scn_runner_program(runner), r->token, 0, name);
+		ret = write_trace(scn_runner_program(runner), r->token, 0, &w, name);
 	scn_runner_free(runner);
 	return ret;
 }

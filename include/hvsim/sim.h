@@ -302,6 +302,17 @@ struct sim_window {
 int sim_window(const struct sim_program *p, const char *token, uint64_t limit,
 	       bool (*same)(const struct sim_result *run, void *arg), void *arg,
 	       struct sim_window *w, char *err, size_t errlen);
+/*
+ * Append window @w (found) to the run's trace held in memory, *@trace of
+ * *@len bytes (malloc'd, as sim_result.trace; both updated): a TR_WINDOW
+ * record after its end record, at the decisive decision's step on
+ * from_cpu (its task, its clock there), naming to_cpu, how many steps
+ * and cycles it moved earlier and later, and what it was (a TR_STRING
+ * with the next free id). -EINVAL with a message, the trace unchanged,
+ * for a trace that is malformed or cut short, or a window not found.
+ */
+int sim_trace_add_window(uint8_t **trace, size_t *len, const struct sim_window *w,
+			 char *err, size_t errlen);
 
 /*
  * Fewer decisions: each non-default decision of the run left out in turn,

@@ -150,8 +150,10 @@ enum trace_region {
 	TR_REGION_BSS,		/* instrumented .bss: offset from its start */
 	TR_REGION_STACK,	/* a task's stack: offset from its top; task = stack owner */
 	TR_REGION_HEAP,		/* the simulated kernel's memory (kmalloc, slabs, pages): the
-				   address as reports print it, 0xffff888... (added in version 2
-				   without a bump: older readers print its name as "?") */
+				   address as reports print it, 0xffff888...; the kernel
+				   model's own objects (files, the CPU hotplug lock) at
+				   0xffffea... (added in version 2 without a bump: older
+				   readers print its name as "?") */
 };
 
 /* One decoded record (fields unused by a type are 0). */

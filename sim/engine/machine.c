@@ -213,6 +213,7 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	m->nreports = 0;
 	m->first_title[0] = '\0';
 	m->first_report_step = 0;
+	m->nmarks = 0;
 	m->tracing = tracing;
 	m->wpend_valid = false;
 	m->wpend_open = false;

@@ -214,6 +214,21 @@ struct machine_hooks {
 	void (*oops)(struct machine *m, int sig, uintptr_t addr, uintptr_t rip);
 	/* @addr as reports print it when a floor above owns it; 0 when not. */
 	uintptr_t (*norm_addr)(const struct machine *m, uintptr_t addr);
+	/*
+	 * Is @norm (an address as reports print it) the simulated kernel's
+	 * memory? Traces give such addresses as TR_REGION_HEAP.
+	 */
+	bool (*heap)(const struct machine *m, uint64_t norm);
+};
+
+/* Marks a report may carry (more are dropped), and the bytes of a label kept. */
+#define MACHINE_MARKS_MAX	8
+#define MACHINE_MARK_LABEL	128
+
+/* A TR_MARK waiting for the report it belongs to (machine_mark()). */
+struct machine_mark {
+	struct trace_event e;		/* every field but the label's string id */
+	char label[MACHINE_MARK_LABEL];	/* "" for none */
 };
 
 struct machine {
@@ -276,6 +291,9 @@ struct machine {
 	unsigned int nreports;
 	char first_title[160];
 	uint64_t first_report_step;	/* the step of the first report */
+	/* Tracing: the marks of the report being made, emitted after its TR_REPORT. */
+	struct machine_mark marks[MACHINE_MARKS_MAX];
+	unsigned int nmarks;
 
 	struct trace_writer *trace;	/* when tracing */
 	struct trace_event wpend;	/* write event waiting for its new value */
@@ -421,8 +439,16 @@ struct task *machine_spawn(struct machine *m, unsigned int cpu, const char *name
 int machine_spawn_error(const struct machine *m, unsigned int cpu);
 /* The running task and CPU for a report (the floors above add IF and irq context). */
 void machine_who(const struct machine *m, struct sim_who *w, uintptr_t pc);
-/* Append a finished report; the run is marked failed at its end. */
+/*
+ * Append a finished report; the run is marked failed at its end. Traced:
+ * a TR_REPORT (its kind from the title), the title's TR_LOG, then the
+ * marks machine_mark() collected for it, or one TR_MARK_SITE at the
+ * current step when none was.
+ */
 void machine_report_text(struct machine *m, const char *title, const char *text);
+/* sim_mark_fn, @arg the machine: a mark for the next report (only while tracing). */
+void machine_mark(void *arg, const struct sim_who *who, unsigned int kind, uint64_t addr,
+		  uint32_t size, const char *label);
 /*
  * The report callbacks of engine/report.h for the floors above, @arg the
  * machine: a pc as "func+0xoff/0xsize" (sim_symbolize_fn), a pc's
@@ -465,6 +491,18 @@ void machine_trace_cpu(struct machine *m, unsigned int cpu, uint32_t mhz, const 
 /* CPU @src sent an interrupt IPI (@vector, or an NMI) that reaches CPU @dst. */
 void machine_trace_ipi(struct machine *m, unsigned int src, unsigned int dst, uint8_t vector,
 		       bool nmi);
+/*
+ * A lock event (enum trace_lock_kind) of the running task on the lock at
+ * @lock, of @type (enum trace_lock_type) and class @name, at @pc.
+ */
+void machine_trace_lock(struct machine *m, unsigned int kind, unsigned int type,
+			const void *lock, uintptr_t pc, const char *name);
+/*
+ * CPU @cpu enters hotplug @state (enum trace_cpu_state): on the CPU the
+ * running task is on, or, outside a run's tasks (the initial states), on
+ * @cpu itself.
+ */
+void machine_trace_cpuhp(struct machine *m, unsigned int cpu, unsigned int state);
 
 /* @addr as reports and traces print it: the same in every process. */
 uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr);

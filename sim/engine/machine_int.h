@@ -16,8 +16,11 @@ void machine_state_save(void *to);
 void machine_state_restore(const void *from);
 /* The value at @addr (an FNV-1a hash past 8 bytes), 0 for no address. */
 uint64_t machine_read_value(uintptr_t addr, uint32_t size);
-/* Which trace region @addr lies in, its offset there, and the owning task. */
+/* Which trace region host address @addr lies in, its offset there, and the owning task. */
 void machine_addr_region(const struct machine *m, uintptr_t addr, uint8_t *region,
+			 uint64_t *offset, uint32_t *owner);
+/* The same for @norm, an address as reports print it (machine_norm_addr()). */
+void machine_norm_region(const struct machine *m, uint64_t norm, uint8_t *region,
 			 uint64_t *offset, uint32_t *owner);
 
 /* emit.c: trace events. */
@@ -26,6 +29,8 @@ void emit_event_base(const struct machine *m, struct trace_event *e, unsigned in
 void emit_flush_write(struct machine *m);
 void emit_access(struct machine *m, const struct sim_op *op);
 void emit_simple(struct machine *m, unsigned int type, uint32_t arg);
+/* A report titled @title: TR_REPORT, TR_LOG, its marks (machine_mark()), which it clears. */
+void emit_report(struct machine *m, const char *title);
 
 /* machine.c: the running CPU changed (m->cur_cpu): sim_on_cpu_change()'s callback. */
 void machine_cpu_changed(struct machine *m);

@@ -50,6 +50,21 @@ typedef void (*sim_describe_fn)(void *arg, uint64_t addr, char *buf, size_t len)
  */
 typedef bool (*sim_member_fn)(void *arg, const char *type, uint64_t off, char *buf, size_t len);
 
+struct sim_who;
+
+/*
+ * An event the report about to be made names (one access of a data race,
+ * an acquisition of a lock inversion, the site of a WARN), handed over
+ * before the report itself goes to its sim_report_fn: @kind is an enum
+ * trace_mark_kind (hvsim/trace.h); @who says where and when (task, CPU,
+ * step, pc); @addr is the memory as reports print it (0: none) and @size
+ * its bytes; @label what the report calls it ("kvm_vcpu+0x8
+ * (kvm_vcpu->cpu)", "&kvm->lock"; NULL: nothing). A report's marks go
+ * with the next report made, so a detector marks only what it reports.
+ */
+typedef void (*sim_mark_fn)(void *arg, const struct sim_who *who, unsigned int kind,
+			    uint64_t addr, uint32_t size, const char *label);
+
 /* Who did something: the context a detector reports about. */
 struct sim_who {
 	unsigned int task;		/* task id (spawn index) */

@@ -105,39 +105,64 @@ uint64_t machine_read_value(uintptr_t addr, uint32_t size)
 	return v;
 }
 
-void machine_addr_region(const struct machine *m, uintptr_t addr, uint8_t *region,
-			uint64_t *offset, uint32_t *owner)
+/*
+ * Where machine_norm_addr() puts the engine's own regions: shaped like the
+ * kernel's (text and data above __START_KERNEL_map, vmalloc'ed stacks),
+ * a task's stack at its index times NORM_STACK_STRIDE.
+ */
+#define NORM_TEXT		0xffffffff81000000ULL
+#define NORM_DATA		0xffffffff82000000ULL
+#define NORM_BSS		0xffffffff84000000ULL
+#define NORM_STACK		0xffffc90000000000ULL
+#define NORM_STACK_SHIFT	24
+/* The binary's text and read-only data taken for kernel text, at most. */
+#define NORM_TEXT_MAX		0x1000000ULL
+
+void machine_norm_region(const struct machine *m, uint64_t norm, uint8_t *region,
+			 uint64_t *offset, uint32_t *owner)
 {
-	uintptr_t d = (uintptr_t)__start_hvsim_data, b = (uintptr_t)__start_hvsim_bss;
+	uint64_t i;
 
 	*owner = 0;
 	*offset = 0;
-	if (!addr) {
+	if (!norm) {
 		*region = TR_REGION_NONE;
 		return;
 	}
-	if (d && addr >= d && addr < (uintptr_t)__stop_hvsim_data) {
+	if (norm - NORM_DATA < state_data_size()) {
 		*region = TR_REGION_DATA;
-		*offset = addr - d;
+		*offset = norm - NORM_DATA;
 		return;
 	}
-	if (b && addr >= b && addr < (uintptr_t)__stop_hvsim_bss) {
+	if (norm - NORM_BSS < state_bss_size()) {
 		*region = TR_REGION_BSS;
-		*offset = addr - b;
+		*offset = norm - NORM_BSS;
 		return;
 	}
-	for (unsigned int i = 0; i < m->ntasks; i++) {
-		const struct task *t = &m->tasks[i];
-		uintptr_t lo = (uintptr_t)t->ctx.stack_lo, hi = lo + t->ctx.stack_size;
+	i = (norm - NORM_STACK) >> NORM_STACK_SHIFT;
+	if (norm >= NORM_STACK && i < m->ntasks && m->tasks[i].stack) {
+		uint64_t below = norm - NORM_STACK - (i << NORM_STACK_SHIFT);
 
-		if (t->stack && addr >= lo && addr < hi) {
+		if (below < m->tasks[i].ctx.stack_size) {
 			*region = TR_REGION_STACK;
-			*offset = hi - addr;
-			*owner = t->id;
+			*offset = m->tasks[i].ctx.stack_size - below;
+			*owner = m->tasks[i].id;
 			return;
 		}
 	}
+	if (m->hooks->heap && m->hooks->heap(m, norm)) {
+		*region = TR_REGION_HEAP;
+		*offset = norm;
+		return;
+	}
 	*region = TR_REGION_UNKNOWN;
+}
+
+/* By its normalized address, so a trace and a report place memory alike. */
+void machine_addr_region(const struct machine *m, uintptr_t addr, uint8_t *region,
+			uint64_t *offset, uint32_t *owner)
+{
+	machine_norm_region(m, addr ? machine_norm_addr(m, addr) : 0, region, offset, owner);
 }
 
 /*
@@ -153,21 +178,21 @@ uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr)
 	if (addr < 4096)
 		return addr;
 	if (d && addr >= d && addr < (uintptr_t)__stop_hvsim_data)
-		return 0xffffffff82000000ULL + (addr - d);
+		return NORM_DATA + (addr - d);
 	if (b && addr >= b && addr < (uintptr_t)__stop_hvsim_bss)
-		return 0xffffffff84000000ULL + (addr - b);
+		return NORM_BSS + (addr - b);
 	if (m->hooks->norm_addr && (above = m->hooks->norm_addr(m, addr)))
 		return above;
 	for (unsigned int i = 0; i < m->ntasks; i++) {
 		uintptr_t lo = (uintptr_t)m->tasks[i].ctx.stack_lo;
 
 		if (m->tasks[i].stack && addr >= lo && addr < lo + m->tasks[i].ctx.stack_size)
-			return 0xffffc90000000000ULL + ((uintptr_t)i << 24) + (addr - lo);
+			return NORM_STACK + ((uintptr_t)i << NORM_STACK_SHIFT) + (addr - lo);
 	}
 	/* The binary's text and read-only data (a function pointer, a string): kernel text. */
 	if (m->image_base && addr >= m->image_base && addr < (uintptr_t)_end &&
-	    addr - m->image_base < 0x1000000)
-		return 0xffffffff81000000ULL + (addr - m->image_base);
+	    addr - m->image_base < NORM_TEXT_MAX)
+		return NORM_TEXT + (addr - m->image_base);
 	return addr;
 }
 
@@ -196,8 +221,8 @@ void machine_report_text(struct machine *m, const char *title, const char *text)
 	}
 	strbuf_printf(&m->reports, "%s%s", text,
 		      text[0] && text[strlen(text) - 1] == '\n' ? "" : "\n");
-	/* The trace carries the title; the report text is in the result. */
-	machine_trace_log(m, title);
+	/* The trace carries the title and the marks; the report text is in the result. */
+	emit_report(m, title);
 }
 
 /*
@@ -230,17 +255,17 @@ static bool norm_to_image(const struct machine *m, uint64_t addr, uintptr_t *rel
 {
 	uintptr_t d = (uintptr_t)__start_hvsim_data, b = (uintptr_t)__start_hvsim_bss;
 
-	if (d && addr - 0xffffffff82000000ULL < state_data_size()) {
-		*rel = d + (addr - 0xffffffff82000000ULL) - m->image_base;
+	if (d && addr - NORM_DATA < state_data_size()) {
+		*rel = d + (addr - NORM_DATA) - m->image_base;
 		return true;
 	}
-	if (b && addr - 0xffffffff84000000ULL < state_bss_size()) {
-		*rel = b + (addr - 0xffffffff84000000ULL) - m->image_base;
+	if (b && addr - NORM_BSS < state_bss_size()) {
+		*rel = b + (addr - NORM_BSS) - m->image_base;
 		return true;
 	}
-	if (m->image_base && addr - 0xffffffff81000000ULL < 0x1000000 &&
-	    addr - 0xffffffff81000000ULL < (uintptr_t)_end - m->image_base) {
-		*rel = addr - 0xffffffff81000000ULL;
+	if (m->image_base && addr - NORM_TEXT < NORM_TEXT_MAX &&
+	    addr - NORM_TEXT < (uintptr_t)_end - m->image_base) {
+		*rel = addr - NORM_TEXT;
 		return true;
 	}
 	return false;

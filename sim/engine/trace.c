@@ -997,3 +997,51 @@ int trace_next(struct trace_reader *r, struct trace_event *e, char *err, size_t 
 	}
 	return ret;
 }
+
+/* ---- appending ---- */
+
+int trace_append(uint8_t **data, size_t *len, const struct trace_event *e, const char *str,
+		 char *err, size_t errlen)
+{
+	struct trace_writer *w;
+	struct trace_reader *r;
+	struct trace_event ev;
+	uint32_t last = 0;
+	const uint8_t *tail;
+	size_t tlen;
+	uint8_t *grown;
+	int ret;
+
+	ret = trace_reader_open_mem(&r, *data, *len, "trace", err, errlen);
+	if (ret)
+		return ret;
+	while ((ret = trace_next(r, &ev, err, errlen)) == 1)
+		;
+	for (uint32_t i = 0; i < r->nslots; i++)
+		if (r->strs[i].s && r->strs[i].id > last)
+			last = r->strs[i].id;
+	trace_reader_close(r);
+	if (ret)
+		return ret;
+	if (last == UINT32_MAX)
+		return trace_fail("trace", *len, err, errlen, "no string id left for the record's");
+
+	/* The records alone, encoded as the engine encodes them: ids go on from @last. */
+	w = trace_writer_create();
+	w->begun = true;
+	w->nstrs = last;
+	ev = *e;
+	ev.str = trace_string(w, str);
+	trace_emit(w, &ev);
+	tail = trace_writer_data(w, &tlen);
+	grown = realloc(*data, *len + tlen);
+	if (!grown) {
+		trace_writer_destroy(w);
+		return trace_fail_errno("trace", ENOMEM, err, errlen);
+	}
+	memcpy(grown + *len, tail, tlen);
+	*data = grown;
+	*len += tlen;
+	trace_writer_destroy(w);
+	return 0;
+}

@@ -23,4 +23,14 @@ void trace_emit(struct trace_writer *w, const struct trace_event *e);
 /* The bytes written so far. */
 const uint8_t *trace_writer_data(const struct trace_writer *w, size_t *len);
 
+/*
+ * Append event @e to the whole trace in *@data (malloc'd, *@len bytes),
+ * after its end record, with @str (NULL: none) as a new string whose id,
+ * the highest the trace defines plus one, goes in e->str. The trace is
+ * read through first: a malformed or cut one is refused with the
+ * reader's message (-EINVAL) and left as it was; -ENOMEM likewise.
+ */
+int trace_append(uint8_t **data, size_t *len, const struct trace_event *e, const char *str,
+		 char *err, size_t errlen);
+
 #endif /* HVSIM_TRACE_H */

@@ -31,6 +31,12 @@
  *   wait for cpuhp/n  <------------------ done
  *   cpus_write_unlock()
  *
+ * A traced run records each CPU's state (TR_CPUHP) as it starts and at
+ * every change: BRINGUP when add_cpu() begins, ONLINE at (1), ACTIVE at
+ * set_cpu_active(), TEARDOWN when remove_cpu() or a failed ONLINE state
+ * begins the way down, OFFLINE in take_cpu_down() (or when INIT never
+ * reached the CPU).
+ *
  * cpuhp_setup_state() and cpuhp_remove_state() kick each online CPU's
  * hotplug thread in turn for the one state. The thread is a fresh kthread
  * bound to CPU n, which runs it when CPU n's current task blocks or is
@@ -50,6 +56,16 @@
 #include "hvsim/x86/apicdef.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
+
+void cpuhp_trace_start(struct machine *m)
+{
+	for (unsigned int cpu = 0; cpu < m->ncpus; cpu++) {
+		const struct kcpu *kc = kcpu(m, cpu);
+
+		machine_trace_cpuhp(m, cpu, kc->active ? TR_CPU_ACTIVE :
+					    kc->online ? TR_CPU_ONLINE : TR_CPU_OFFLINE);
+	}
+}
 
 /* STARTING and DYING states run with interrupts off on their CPU. */
 static bool cpuhp_is_atomic(int state)
@@ -102,6 +118,7 @@ static void take_cpu_down(struct machine *m, unsigned int cpu)
 	local_irq_save(flags);
 	kcall_named(NULL, CALLER_PC, "set_cpu_online");
 	kcpu(m, cpu)->online = false;
+	machine_trace_cpuhp(m, cpu, TR_CPU_OFFLINE);
 	rollback(m, cpu, CPUHP_AP_STARTING_LAST + 1, CPUHP_AP_STARTING_FIRST);
 	kcall_named(NULL, CALLER_PC, "smpcfd_dying_cpu");
 	flush_call_queue(m);
@@ -143,6 +160,7 @@ static int cpuhp_thread(void *data)
 			req->result = ret;
 			printk("cpuhp: %s on CPU%u failed: %d, rolling back",
 			       kmodel_of(m)->steps[s].name, req->cpu, ret);
+			machine_trace_cpuhp(m, req->cpu, TR_CPU_TEARDOWN);
 			rollback(m, req->cpu, s, CPUHP_AP_ONLINE);
 			take_cpu_down(m, req->cpu);
 			break;
@@ -274,6 +292,7 @@ static int start_secondary(void *data)
 		cpuhp_invoke(m, s, cpu, true);
 	kcall_named(NULL, CALLER_PC, "set_cpu_online");
 	kcpu(m, cpu)->online = true;		/* (1) */
+	machine_trace_cpuhp(m, cpu, TR_CPU_ONLINE);
 	local_irq_enable();			/* (2) */
 	/* (3): the ONLINE states run in cpuhp/n, a thread of this CPU. */
 	kthread_run_on(cpuhp_thread, req, (int)cpu, "cpuhp");
@@ -307,6 +326,7 @@ int add_cpu(unsigned int cpu)
 		cpus_write_unlock();
 		return 0;
 	}
+	machine_trace_cpuhp(m, cpu, TR_CPU_BRINGUP);
 	memset(&req, 0, sizeof(req));
 	req.work = CPUHP_WORK_BRINGUP;
 	req.cpu = cpu;
@@ -339,8 +359,11 @@ int add_cpu(unsigned int cpu)
 		kernel_who(m, &w, CALLER_PC);
 		strbuf_printf(&text, "%s\n", title);
 		report_who_line(&text, &w);
+		machine_mark(m, &w, TR_MARK_SITE, 0, 0, NULL);
 		machine_report_text(m, title, strbuf_str(&text));
 		strbuf_release(&text);
+		/* It never left the offline state its INIT found it in. */
+		machine_trace_cpuhp(m, cpu, TR_CPU_OFFLINE);
 		cpus_write_unlock();
 		return -EIO;
 	}
@@ -350,6 +373,7 @@ int add_cpu(unsigned int cpu)
 	if (!req.result) {
 		kcall_named(NULL, CALLER_PC, "set_cpu_active");
 		kcpu(m, cpu)->active = true;
+		machine_trace_cpuhp(m, cpu, TR_CPU_ACTIVE);
 	}
 	cpus_write_unlock();
 	return req.result;
@@ -367,6 +391,7 @@ int remove_cpu(unsigned int cpu)
 		return 0;
 	}
 	kcpu(m, cpu)->active = false;
+	machine_trace_cpuhp(m, cpu, TR_CPU_TEARDOWN);
 	/* cpuhp/n tears the ONLINE states down, then the CPU takes itself down. */
 	cpuhp_issue(CPUHP_WORK_TEARDOWN, cpu, 0);
 	cpus_write_unlock();

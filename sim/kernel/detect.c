@@ -238,6 +238,8 @@ static void mem_checks(struct machine *m, const struct sim_op *op)
 		strbuf_printf(&text, "%s\n", title);
 		report_who_line(&text, &w);
 		machine_frame(m, &text, "RIP: ", op->pc, "");
+		/* Outside every region: the mark says so (its address would differ by process). */
+		machine_mark(m, &w, TR_MARK_SITE, machine_norm_addr(m, op->addr), op->size, NULL);
 		machine_report_text(m, title, strbuf_str(&text));
 		strbuf_release(&text);
 		machine_end(m, SIM_FAILED, title);

@@ -30,6 +30,7 @@ static void fault_report(struct machine *m, const struct hw_fault *f, bool from_
 	char note[160];
 
 	kernel_who(m, &w, f->pc);
+	machine_mark(m, &w, TR_MARK_SITE, 0, 0, NULL);
 	strbuf_printf(&sb, "%s\n%s", f->title, f->before ? f->before : "");
 	report_who_line(&sb, &w);
 	if (f->rip) {
@@ -101,8 +102,11 @@ struct machine *kmachine_create(unsigned int ncpus, const struct machine_hooks *
 	if (!k->race)
 		goto err_mem;
 	lockdep_set_frames(k->lockdep, machine_frame);
+	lockdep_set_marks(k->lockdep, machine_mark);
 	mem_set_names(k->mem, machine_frame, machine_member);
+	mem_set_marks(k->mem, machine_mark);
 	race_set_names(k->race, machine_frame, kernel_describe);
+	race_set_marks(k->race, machine_mark);
 	return m;
 
 err_mem:
@@ -354,6 +358,9 @@ bool kernel_stuck(struct machine *m, unsigned int sleeping)
 	return false;
 }
 
+/* Where struct kmodel's own objects (files, csds, the hotplug lock) print. */
+#define KMODEL_NORM_BASE	0xffffea0000000000ULL
+
 /*
  * Kernel-owned memory as reports print it: the arena, struct kmodel, user
  * memory. Called for every 8-byte value a trace records, so the arena's
@@ -366,7 +373,7 @@ uintptr_t kernel_norm_addr(const struct machine *m, uintptr_t addr)
 	if (addr - k->arena_lo < k->arena_len)
 		return (uintptr_t)(PHYS_REPORT_VA_BASE + PHYS_BASE + (addr - k->arena_lo));
 	if (addr - (uintptr_t)k < sizeof(*k))
-		return 0xffffea0000000000ULL + (addr - (uintptr_t)k);
+		return KMODEL_NORM_BASE + (addr - (uintptr_t)k);
 	for (unsigned int i = 0; i < KMODEL_MAX_PROCS; i++) {
 		uintptr_t lo = (uintptr_t)k->procs[i].umem;
 
@@ -374,6 +381,20 @@ uintptr_t kernel_norm_addr(const struct machine *m, uintptr_t addr)
 			return 0x00007f0000000000ULL + ((uintptr_t)i << 24) + (addr - lo);
 	}
 	return 0;
+}
+
+/*
+ * The simulated kernel's memory, as reports print it: what its allocator
+ * hands out (the arena: kmalloc, slab caches, pages) and the kernel
+ * model's own objects (struct kmodel: files, csds, the hotplug lock).
+ * Not user memory.
+ */
+bool kernel_heap(const struct machine *m, uint64_t norm)
+{
+	const struct kmodel *k = kmodel_of_const(m);
+
+	return norm - (PHYS_REPORT_VA_BASE + PHYS_BASE) < k->arena_len ||
+	       norm - KMODEL_NORM_BASE < sizeof(*k);
 }
 
 /*

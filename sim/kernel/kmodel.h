@@ -207,6 +207,8 @@ void kernel_check_hung(struct machine *m);
 bool kernel_stuck(struct machine *m, unsigned int sleeping);
 void kernel_oops(struct machine *m, int sig, uintptr_t addr, uintptr_t rip);
 uintptr_t kernel_norm_addr(const struct machine *m, uintptr_t addr);
+/* Is @norm (as reports print it) the simulated kernel's memory? (TR_REGION_HEAP) */
+bool kernel_heap(const struct machine *m, uint64_t norm);
 /* The memory at @addr (as reports print it) by name; "" when unknown (sim_describe_fn). */
 void kernel_describe(void *arg, uint64_t addr, char *buf, size_t len);
 /* Hold program tasks until module init ran in an init task on CPU 0 (SIM_PROG_BOOT). */
@@ -269,6 +271,8 @@ void flush_call_queue(struct machine *m);
 void irq_take(struct machine *m);
 /* sim/kernel/cpuhp.c: where an AP starts after INIT and SIPI. */
 void kernel_ap_start(struct machine *m, unsigned int cpu, uint8_t sipi_vector);
+/* ... and each CPU's hotplug state as the run starts, into the trace (after setup). */
+void cpuhp_trace_start(struct machine *m);
 /* module_init() functions: how many, and run them all. */
 /*
  * printk.c: the rate limit's decision at time @now_ns (___ratelimit() with

@@ -38,6 +38,7 @@
 #include "engine/bug.h"
 #include "engine/hmap.h"
 #include "engine/strbuf.h"
+#include "hvsim/trace.h"
 
 #define LD_NONE		UINT_MAX
 #define LD_MAX_FRAMES	16	/* pcs kept per trace, callers per backtrace */
@@ -70,10 +71,13 @@ enum ld_problem {
 	LD_P_EXIT,		/* detail: class id; where: acquisition pc */
 };
 
-/* Where an acquisition happened, innermost first. */
+/* Where an acquisition happened, innermost first, and when and by whom. */
 struct ld_trace {
 	unsigned int n;			/* entries in pcs */
 	uintptr_t pcs[LD_MAX_FRAMES];	/* the operation's pc, then its callers */
+	uint64_t step;			/* the step it happened at */
+	unsigned int task;		/* the task that made it */
+	unsigned int cpu;		/* ... on this CPU */
 };
 
 struct ld_class {
@@ -98,6 +102,8 @@ struct ld_held {
 	const void *lock;	/* the instance */
 	unsigned int class;	/* its class id */
 	uintptr_t pc;		/* where it was taken */
+	uint64_t step;		/* ... at this step */
+	unsigned int cpu;	/* ... on this CPU */
 	enum lockdep_kind kind;
 	int trylock;		/* taken by a trylock */
 	int in_irq;		/* taken in an interrupt handler */
@@ -113,7 +119,8 @@ struct lockdep {
 	sim_report_fn report;		/* where finished reports go */
 	sim_symbolize_fn symbolize;	/* pc -> text */
 	sim_frame_fn frame;		/* pc -> stack-trace lines, or NULL: symbolize's */
-	void *arg;			/* for all three */
+	sim_mark_fn mark;		/* what a report names, or NULL */
+	void *arg;			/* for all four */
 	int off;			/* turned itself off: out of memory */
 	int in_report;			/* inside report(): it must not call back */
 
@@ -330,10 +337,40 @@ static void ld_trace_fill(struct ld_trace *tr, const struct sim_who *who)
 {
 	unsigned int i;
 
+	tr->step = who->step;
+	tr->task = who->task;
+	tr->cpu = who->cpu;
 	tr->n = 0;
 	tr->pcs[tr->n++] = who->pc;
 	for (i = who->stack ? who->depth : 0; i > 0 && tr->n < LD_MAX_FRAMES; i--)
 		tr->pcs[tr->n++] = who->stack[i - 1];
+}
+
+/*
+ * A mark (enum trace_mark_kind) for the report about to be emitted: the
+ * event at @step of @task on @cpu, at @pc, named @label.
+ */
+static void ld_mark(struct lockdep *ld, unsigned int kind, uint64_t step, unsigned int task,
+		    unsigned int cpu, uintptr_t pc, const char *label)
+{
+	const struct sim_who w = { .task = task, .cpu = cpu, .step = step, .pc = pc };
+
+	if (ld->mark)
+		ld->mark(ld->arg, &w, kind, 0, 0, label);
+}
+
+/* The acquisition of a lock @who holds, class named. */
+static void ld_mark_held(struct lockdep *ld, const struct sim_who *who, const struct ld_held *h)
+{
+	ld_mark(ld, TR_MARK_ACQUIRE, h->step, who->task, h->cpu, h->pc, ld->classes[h->class].name);
+}
+
+/* ... of every lock task @t (@who) holds, outermost first. */
+static void ld_mark_all_held(struct lockdep *ld, const struct sim_who *who,
+			     const struct ld_task *t)
+{
+	for (unsigned int i = 0; i < t->depth; i++)
+		ld_mark_held(ld, who, &t->held[i]);
 }
 
 /* ---- bookkeeping ---- */
@@ -551,6 +588,7 @@ static void ld_report_circular(struct lockdep *ld, const struct sim_who *who,
 {
 	const char *comm = ld_comm(who);
 	unsigned int depth = 0, parent = next;
+	const struct ld_trace *link;
 	unsigned int c;
 	struct ld_trace now;
 
@@ -609,6 +647,15 @@ static void ld_report_circular(struct lockdep *ld, const struct sim_who *who,
 	strbuf_printf(&ld->text, "\n *** DEADLOCK ***\n\n");
 	ld_put_held(ld, who, t);
 	ld_put_backtrace(ld, who);
+	/*
+	 * The two acquisitions in opposite order: this one, and the one that
+	 * made the link into the held lock's class (CPU1's in the scenario).
+	 */
+	link = &ld->edges[ld->classes[prev->class].bfs_edge].trace;
+	ld_mark(ld, TR_MARK_ACQUIRE, who->step, who->task, who->cpu, who->pc,
+		ld->classes[next].name);
+	ld_mark(ld, TR_MARK_ACQUIRE, link->step, link->task, link->cpu, link->pcs[0],
+		ld->classes[prev->class].name);
 	ld_emit(ld);
 }
 
@@ -634,6 +681,8 @@ static void ld_report_recursive(struct lockdep *ld, const struct sim_who *who,
 	strbuf_printf(&ld->text, " May be due to missing lock nesting notation\n\n");
 	ld_put_held(ld, who, t);
 	ld_put_backtrace(ld, who);
+	ld_mark(ld, TR_MARK_ACQUIRE, who->step, who->task, who->cpu, who->pc, name);
+	ld_mark_held(ld, who, prev);
 	ld_emit(ld);
 }
 
@@ -674,6 +723,9 @@ static void ld_check_sleep(struct lockdep *ld, const struct sim_who *who,
 		ld_put_frame(ld, "", first_spin->pc);
 	}
 	ld_put_backtrace(ld, who);
+	ld_mark(ld, TR_MARK_SITE, who->step, who->task, who->cpu, who->pc, what);
+	if (first_spin)
+		ld_mark_held(ld, who, first_spin);
 	ld_emit(ld);
 }
 
@@ -693,6 +745,7 @@ static void ld_report_bad_unlock(struct lockdep *ld, const struct sim_who *who,
 	strbuf_printf(&ld->text, "\nother info that might help us debug this:\n");
 	ld_put_held(ld, who, t);
 	ld_put_backtrace(ld, who);
+	ld_mark(ld, TR_MARK_SITE, who->step, who->task, who->cpu, who->pc, name);
 	ld_emit(ld);
 }
 
@@ -773,6 +826,8 @@ static void ld_push(struct lockdep *ld, struct ld_task *t, const void *lock,
 	held->lock = lock;
 	held->class = class;
 	held->pc = who->pc;
+	held->step = who->step;
+	held->cpu = who->cpu;
 	held->kind = kind;
 	held->trylock = !!trylock;
 	held->in_irq = !!who->in_irq;
@@ -806,6 +861,11 @@ fail_free:
 void lockdep_set_frames(struct lockdep *ld, sim_frame_fn frame)
 {
 	ld->frame = frame;
+}
+
+void lockdep_set_marks(struct lockdep *ld, sim_mark_fn mark)
+{
+	ld->mark = mark;
 }
 
 void lockdep_destroy(struct lockdep *ld)
@@ -942,6 +1002,7 @@ void lockdep_user_return(struct lockdep *ld, const struct sim_who *who)
 		      ld_comm(who), who->pid);
 	ld_put_held(ld, who, t);
 	ld_put_backtrace(ld, who);
+	ld_mark_all_held(ld, who, t);
 	ld_emit(ld);
 }
 
@@ -973,6 +1034,7 @@ void lockdep_task_exit(struct lockdep *ld, const struct sim_who *who)
 			 who->pid);
 		ld_put_held(ld, who, t);
 		ld_put_backtrace(ld, who);
+		ld_mark_all_held(ld, who, t);
 		ld_emit(ld);
 	}
 	t->depth = 0;

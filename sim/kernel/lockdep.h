@@ -83,6 +83,16 @@ struct lockdep *lockdep_create(sim_report_fn report, sim_symbolize_fn symbolize,
 void lockdep_destroy(struct lockdep *ld);
 /* Frames through @frame (called with the @arg of lockdep_create()): file:line, inlined calls. */
 void lockdep_set_frames(struct lockdep *ld, sim_frame_fn frame);
+/*
+ * What each report names, through @mark (with the same @arg) before the
+ * report goes out: the two acquisitions of a circular dependency (this
+ * one, then the earlier one that linked into the held lock's class), the
+ * new and the held acquisition of a recursion, the sleep site (and the
+ * spinlock that disabled preemption), a bad unlock's site, each lock held
+ * at the return to user space or at exit. Acquisitions are
+ * TR_MARK_ACQUIRE, labelled with their class's name; sites TR_MARK_SITE.
+ */
+void lockdep_set_marks(struct lockdep *ld, sim_mark_fn mark);
 
 /*
  * A new run: forget dependencies, held locks, known lock instances and

@@ -9,6 +9,10 @@
  *
  * Every acquisition and release goes to lockdep and gives the race
  * detector its happens-before edge (release on unlock, acquire on lock).
+ * A traced run records them too (TR_LOCK, lockdep or not): the
+ * acquisition when the lock is taken (a trylock's only when it is), the
+ * release when an unlock lets go of it, and "contended" once per wait,
+ * when a task finds the lock held and must spin or sleep for it.
  *
  * A lock taken again by its owner waits for itself, as in Linux: a mutex or
  * an rw-semaphore held for write sleeps for good (the deadlock report names
@@ -105,6 +109,13 @@ static bool ksleep(struct machine *m, int state, const void *obj, const char *wh
 	return !sleep_killed(m, state);
 }
 
+/* A lock event of the running task, for the trace; @dep names the lock's class. */
+static void lock_trace(struct machine *m, enum trace_lock_kind kind, enum trace_lock_type type,
+		       const void *lock, const struct sim_lock_dep *dep, uintptr_t pc)
+{
+	machine_trace_lock(m, kind, type, lock, pc, dep->name);
+}
+
 /* ---- raw spinlocks -------------------------------------------------------- */
 
 void __raw_spin_lock_init(raw_spinlock_t *l, const char *name, const struct lock_class_key *key)
@@ -140,6 +151,8 @@ static void spin_recursion(struct machine *m, const raw_spinlock_t *l, uintptr_t
 	machine_frame(m, &text, " ", pc, "");
 	for (unsigned int i = w.depth; i-- > 0;)
 		machine_frame(m, &text, " ", w.stack[i], "");
+	machine_mark(m, &w, TR_MARK_ACQUIRE, machine_norm_addr(m, (uintptr_t)l), sizeof(*l),
+		     l->dep.name);
 	machine_report_text(m, title, strbuf_str(&text));
 	strbuf_release(&text);
 }
@@ -155,6 +168,8 @@ void raw_spin_lock(raw_spinlock_t *l)
 	kdetect_lock_acquire(m, l, &l->dep, KLOCK_SPIN, false, CALLER_PC);
 	if (l->owner == me(m))
 		spin_recursion(m, l, CALLER_PC);	/* and spins below for good */
+	if (l->owner)
+		lock_trace(m, TR_LOCK_CONTENDED, TR_LOCK_SPIN, l, &l->dep, CALLER_PC);
 	while (l->owner) {
 		if (irq_takeable(m)) {
 			irq_take(m);
@@ -165,6 +180,7 @@ void raw_spin_lock(raw_spinlock_t *l)
 			m->cur_task->state = TASK_RUNNABLE;
 	}
 	l->owner = me(m);
+	lock_trace(m, TR_LOCK_ACQUIRE, TR_LOCK_SPIN, l, &l->dep, CALLER_PC);
 	kdetect_hb_acquire(m, l);
 }
 
@@ -179,6 +195,7 @@ int raw_spin_trylock(raw_spinlock_t *l)
 		return 0;
 	}
 	l->owner = me(m);
+	lock_trace(m, TR_LOCK_ACQUIRE, TR_LOCK_SPIN, l, &l->dep, CALLER_PC);
 	kdetect_lock_acquire(m, l, &l->dep, KLOCK_SPIN, true, CALLER_PC);
 	kdetect_hb_acquire(m, l);
 	return 1;
@@ -194,6 +211,7 @@ void raw_spin_unlock(raw_spinlock_t *l)
 	if (l->owner) {
 		kdetect_hb_release(m, l);
 		l->owner = 0;
+		lock_trace(m, TR_LOCK_RELEASE, TR_LOCK_SPIN, l, &l->dep, CALLER_PC);
 		machine_wake_spinners(m, l);
 	}
 	preempt_enable();
@@ -224,6 +242,7 @@ static int mutex_lock_state(struct mutex *mu, int state, uintptr_t pc, const cha
 	if (!mu->owner) {
 		mu->owner = me(m);
 	} else {
+		lock_trace(m, TR_LOCK_CONTENDED, TR_LOCK_MUTEX, mu, &mu->dep, pc);
 		/*
 		 * The owner too: it waits behind itself, so only its own
 		 * unlock could hand the mutex over, and it sleeps for good.
@@ -241,6 +260,7 @@ static int mutex_lock_state(struct mutex *mu, int state, uintptr_t pc, const cha
 			return -EINTR;
 		}
 	}
+	lock_trace(m, TR_LOCK_ACQUIRE, TR_LOCK_MUTEX, mu, &mu->dep, pc);
 	kdetect_hb_acquire(m, mu);
 	return 0;
 }
@@ -257,6 +277,7 @@ int mutex_trylock(struct mutex *mu)
 	if (!m->cur_task || mu->owner)
 		return 0;
 	mu->owner = me(m);
+	lock_trace(m, TR_LOCK_ACQUIRE, TR_LOCK_MUTEX, mu, &mu->dep, CALLER_PC);
 	kdetect_lock_acquire(m, mu, &mu->dep, KLOCK_MUTEX, true, CALLER_PC);
 	kdetect_hb_acquire(m, mu);
 	return 1;
@@ -277,6 +298,7 @@ void mutex_unlock(struct mutex *mu)
 	kdetect_lock_release(m, mu, CALLER_PC);
 	if (!mu->owner)
 		return;
+	lock_trace(m, TR_LOCK_RELEASE, TR_LOCK_MUTEX, mu, &mu->dep, CALLER_PC);
 	kdetect_hb_release(m, mu);
 	next = waiter_pop(m, &mu->waiters);
 	mu->owner = next ? next->id + 1 : 0;
@@ -324,10 +346,11 @@ static void rwsem_grant(struct machine *m, struct rw_semaphore *s)
 	}
 }
 
-static void rwsem_sleep(struct machine *m, struct rw_semaphore *s, bool write)
+static void rwsem_sleep(struct machine *m, struct rw_semaphore *s, bool write, uintptr_t pc)
 {
 	struct task *t = m->cur_task;
 
+	lock_trace(m, TR_LOCK_CONTENDED, write ? TR_LOCK_WRITE : TR_LOCK_READ, s, &s->dep, pc);
 	ktask(m, t)->wake_pending = false;
 	ktask(m, t)->wait_excl = write;
 	waiter_add(m, &s->waiters);
@@ -347,14 +370,15 @@ static void rwsem_down(struct rw_semaphore *s, bool write, uintptr_t pc, const c
 		if (!s->readers && !s->writer && !s->waiters)
 			s->writer = me(m);
 		else
-			rwsem_sleep(m, s, true);
+			rwsem_sleep(m, s, true, pc);
 	} else {
 		/* A waiting writer holds off new readers. */
 		if (!s->writer && !s->waiters)
 			s->readers++;
 		else
-			rwsem_sleep(m, s, false);
+			rwsem_sleep(m, s, false, pc);
 	}
+	lock_trace(m, TR_LOCK_ACQUIRE, write ? TR_LOCK_WRITE : TR_LOCK_READ, s, &s->dep, pc);
 	kdetect_hb_acquire(m, s);
 }
 
@@ -367,6 +391,7 @@ static void rwsem_up(struct rw_semaphore *s, bool write, uintptr_t pc, const cha
 	kdetect_lock_release(m, s, pc);
 	if (write ? !s->writer : !s->readers)
 		return;
+	lock_trace(m, TR_LOCK_RELEASE, write ? TR_LOCK_WRITE : TR_LOCK_READ, s, &s->dep, pc);
 	kdetect_hb_release(m, s);
 	if (write)
 		s->writer = 0;

@@ -44,6 +44,7 @@
 #include "engine/bug.h"
 #include "engine/report.h"
 #include "engine/strbuf.h"
+#include "hvsim/trace.h"
 
 #define MEM_NONE		UINT32_MAX
 #define MEM_STACK_DEPTH		16		/* frames kept per alloc/free site */
@@ -177,6 +178,7 @@ struct mem {
 	sim_symbolize_fn symbolize;	/* pc to text; NULL: "0x<pc>" */
 	sim_frame_fn frame;		/* pc to stack-trace lines; NULL: symbolize's */
 	sim_member_fn member;		/* struct member at an offset; NULL: none */
+	sim_mark_fn mark;		/* where a report happened; NULL: nowhere */
 	void *arg;			/* for all of them */
 };
 
@@ -634,6 +636,19 @@ static const struct sim_who mem_nobody;
 #define MEM_RULE "==================================================================\n"
 
 /*
+ * The site of the report about to be emitted: @who's access or call, of
+ * @size bytes at arena address @addr (0: none), the memory named @label.
+ */
+static void mem_mark(const struct mem *m, const struct sim_who *who, uintptr_t addr,
+		     uint32_t size, const char *label)
+{
+	if (m->mark)
+		m->mark(m->arg, who ? who : &mem_nobody, TR_MARK_SITE,
+			addr && mem_contains(m, addr, 1) ? mem_report_addr(m, addr) : 0, size,
+			label && label[0] ? label : NULL);
+}
+
+/*
  * A KASAN report of @kind by @who at @addr (@size bytes for an access),
  * about object @id (MEM_NONE: none). Once per (pc, kind) and run.
  */
@@ -645,7 +660,7 @@ static void kasan_report(struct mem *m, const struct sim_who *who, int kind, uin
 	unsigned int pid = who ? who->pid : 0;
 	uintptr_t pc = who ? who->pc : 0;
 	struct strbuf b = STRBUF_INIT;
-	char title[320], func[256];
+	char title[320], func[256], name[MEM_NAME_LEN];
 
 	if (!first_report(m, pc, kind) || !m->report)
 		return;
@@ -664,9 +679,8 @@ static void kasan_report(struct mem *m, const struct sim_who *who, int kind, uin
 		strbuf_printf(&b, "%s of size %" PRIu32 " at addr 0x%016" PRIx64 " by task %s/%u\n",
 			      acc_names[acc], size, mem_report_addr(m, addr), comm, pid);
 	}
+	name[0] = '\0';
 	if (id != MEM_NONE) {
-		char name[MEM_NAME_LEN];
-
 		obj_name(m, id, addr - (uintptr_t)m->arena, name, sizeof(name));
 		if (name[0])
 			strbuf_printf(&b, " at %s\n", name);
@@ -688,6 +702,7 @@ static void kasan_report(struct mem *m, const struct sim_who *who, int kind, uin
 		describe_object(m, &b, addr, id);
 	}
 	strbuf_printf(&b, MEM_RULE);
+	mem_mark(m, who, addr, size, name);
 	emit(m, title, &b);
 }
 
@@ -742,6 +757,11 @@ void mem_set_names(struct mem *m, sim_frame_fn frame, sim_member_fn member)
 {
 	m->frame = frame;
 	m->member = member;
+}
+
+void mem_set_marks(struct mem *m, sim_mark_fn mark)
+{
+	m->mark = mark;
 }
 
 void mem_destroy(struct mem *m)
@@ -942,6 +962,7 @@ unsigned int mem_cache_destroy(struct mem *m, unsigned int cache, const struct s
 	strbuf_printf(&b, "Call Trace:\n");
 	put_frames(m, &b, who ? who->pc : 0, who ? who->stack : NULL, who ? who->depth : 0);
 	strbuf_printf(&b, MEM_RULE);
+	mem_mark(m, who, 0, 0, c->name);
 	emit(m, title, &b);
 	return live;
 }
@@ -1043,7 +1064,6 @@ int mem_check_null(struct mem *m, const struct sim_who *who, uintptr_t addr,
 	struct strbuf b = STRBUF_INIT;
 	char title[96], sym[256];
 
-	(void)size;
 	if (addr >= MEM_NULL_LIMIT)
 		return MEM_OK;
 	if (!first_report(m, pc, MEM_BAD_NULL) || !m->report)
@@ -1058,6 +1078,7 @@ int mem_check_null(struct mem *m, const struct sim_who *who, uintptr_t addr,
 	report_who_line(&b, who ? who : &mem_nobody);
 	strbuf_printf(&b, "RIP: %s\nCall Trace:\n", sym);
 	put_frames(m, &b, pc, who ? who->stack : NULL, who ? who->depth : 0);
+	mem_mark(m, who, 0, size, NULL);
 	emit(m, title, &b);
 	return MEM_BAD_NULL;
 }

@@ -71,6 +71,13 @@ void mem_destroy(struct mem *m);
  * be NULL.
  */
 void mem_set_names(struct mem *m, sim_frame_fn frame, sim_member_fn member);
+/*
+ * Where each report happened, through @mark (with the @arg of
+ * mem_create()) before the report: one TR_MARK_SITE at the reporting
+ * access or call, with the arena address and size it touched and the
+ * object's name when there is one. Leaks at a run's end mark nothing.
+ */
+void mem_set_marks(struct mem *m, sim_mark_fn mark);
 
 /* A new run: everything free, quarantine empty, offsets start over. */
 void mem_reset(struct mem *m);

@@ -160,7 +160,7 @@ void __warn(const char *file, int line, const char *func)
 	struct machine *m = sim_current;
 	uintptr_t pc = CALLER_PC;
 	struct strbuf text = STRBUF_INIT;
-	char title[256], frame[128];
+	char title[256], frame[128], site[160];
 	struct sim_who w;
 
 	if (!m->running || !m->cur_task)
@@ -175,6 +175,8 @@ void __warn(const char *file, int line, const char *func)
 	report_who_line(&text, &w);
 	backtrace(m, &text, &w);
 	strbuf_printf(&text, "---[ end trace ]---\n");
+	snprintf(site, sizeof(site), "%s:%d", file, line);
+	machine_mark(m, &w, TR_MARK_SITE, 0, 0, site);
 	machine_report_text(m, title, strbuf_str(&text));
 	strbuf_release(&text);
 }
@@ -184,7 +186,7 @@ void __bug(const char *file, int line, const char *func)
 	struct machine *m = sim_current;
 	uintptr_t pc = CALLER_PC;
 	struct strbuf text = STRBUF_INIT;
-	char title[256];
+	char title[256], site[160];
 	struct sim_who w;
 
 	snprintf(title, sizeof(title), "kernel BUG at %s:%d!", file, line);
@@ -196,6 +198,8 @@ void __bug(const char *file, int line, const char *func)
 	report_who_line(&text, &w);
 	strbuf_printf(&text, "RIP: %s\n", func);
 	backtrace(m, &text, &w);
+	snprintf(site, sizeof(site), "%s:%d", file, line);
+	machine_mark(m, &w, TR_MARK_SITE, 0, 0, site);
 	machine_report_text(m, title, strbuf_str(&text));
 	strbuf_release(&text);
 	machine_end(m, SIM_FAILED, title);

@@ -37,6 +37,7 @@
 #include "engine/hmap.h"
 #include "engine/machine.h"
 #include "engine/strbuf.h"
+#include "hvsim/trace.h"
 
 /* Bytes per shadow granule: the widest plain access the checks assume aligned. */
 #define RACE_GRANULE		8
@@ -73,7 +74,9 @@ struct race_site {
 	uint64_t old_val;			/* before (size <= 8 only) */
 	uint64_t new_val;			/* after (size <= 8 only) */
 	uint32_t size;				/* bytes accessed */
-	unsigned int pid;
+	uint64_t step;				/* the step it was performed at */
+	unsigned int task;			/* by this task (id) ... */
+	unsigned int pid;			/* ... whose PID reports print */
 	unsigned int cpu;
 	uint8_t kind;				/* enum sim_kind */
 	uint8_t depth;				/* valid entries in stack[] */
@@ -111,6 +114,7 @@ struct race {
 	sim_symbolize_fn symbolize;	/* pc to text, or NULL */
 	sim_frame_fn frame;		/* pc to stack-trace lines, or NULL: symbolize's */
 	sim_describe_fn describe;	/* address to the memory's name, or NULL */
+	sim_mark_fn mark;		/* the two accesses of a report, or NULL */
 	void *arg;			/* for all of them */
 	bool strict;			/* rules 2 and 3 off */
 	unsigned int nreports;		/* reports this run */
@@ -410,10 +414,27 @@ static void race_print_frame(const struct race *r, struct strbuf *b, uintptr_t p
 	strbuf_printf(b, " %s\n", sym);
 }
 
-static void race_print_access(const struct race *r, struct strbuf *b,
-			      const struct race_site *s)
+/* The memory @s touched by name, "" when the describer knows nothing of it. */
+static void race_name(const struct race *r, const struct race_site *s, char *name)
 {
-	char name[RACE_NAME_LEN];
+	name[0] = '\0';
+	if (r->describe)
+		r->describe(r->arg, s->addr, name, RACE_NAME_LEN);
+}
+
+/* @s as a mark of the report about to be made: which access, where, of what. */
+static void race_mark(const struct race *r, const struct race_site *s, const char *name)
+{
+	const struct sim_who w = { .task = s->task, .cpu = s->cpu, .step = s->step, .pc = s->pc };
+
+	if (r->mark)
+		r->mark(r->arg, &w, sim_kind_is_write(s->kind) ? TR_MARK_WRITE : TR_MARK_READ,
+			s->addr, s->size, name[0] ? name : NULL);
+}
+
+static void race_print_access(const struct race *r, struct strbuf *b,
+			      const struct race_site *s, const char *name)
+{
 	unsigned int i;
 
 	strbuf_printf(b, "%s to 0x%0*" PRIxPTR " of %" PRIu32 " bytes by ",
@@ -423,9 +444,6 @@ static void race_print_access(const struct race *r, struct strbuf *b,
 	else
 		strbuf_printf(b, "task %u", s->pid);
 	strbuf_printf(b, " on cpu %u:\n", s->cpu);
-	name[0] = '\0';
-	if (r->describe)
-		r->describe(r->arg, s->addr, name, sizeof(name));
 	if (name[0])
 		strbuf_printf(b, " at %s\n", name);
 	race_print_frame(r, b, s->pc);
@@ -449,6 +467,7 @@ static void race_report(struct race *r, const struct race_site *cur,
 	static const char rule[] =
 		"==================================================================\n";
 	char fa[RACE_SYM_LEN], fb[RACE_SYM_LEN], title[2 * RACE_SYM_LEN + 32];
+	char name_cur[RACE_NAME_LEN], name_old[RACE_NAME_LEN];
 	const struct sim_who on = { .pid = cur->pid, .comm = cur->comm, .cpu = cur->cpu };
 	const struct race_site *w;
 	struct strbuf b = STRBUF_INIT;
@@ -462,10 +481,12 @@ static void race_report(struct race *r, const struct race_site *cur,
 	else
 		snprintf(title, sizeof(title), "BUG: KCSAN: data-race in %s / %s", fb, fa);
 
+	race_name(r, cur, name_cur);
+	race_name(r, old, name_old);
 	strbuf_printf(&b, "%s%s\n\n", rule, title);
-	race_print_access(r, &b, cur);
+	race_print_access(r, &b, cur, name_cur);
 	strbuf_printf(&b, "\n");
-	race_print_access(r, &b, old);
+	race_print_access(r, &b, old, name_old);
 
 	if (sim_kind_is_write(cur->kind) != sim_kind_is_write(old->kind)) {
 		w = sim_kind_is_write(cur->kind) ? cur : old;
@@ -480,6 +501,8 @@ static void race_report(struct race *r, const struct race_site *cur,
 	strbuf_printf(&b, "%s", rule);
 
 	r->nreports++;
+	race_mark(r, cur, name_cur);
+	race_mark(r, old, name_old);
 	if (r->report)
 		r->report(r->arg, title, strbuf_str(&b));
 	strbuf_release(&b);
@@ -599,6 +622,8 @@ static void race_fill_site(struct race_site *s, const struct sim_who *who, unsig
 	s->size = size;
 	s->kind = (uint8_t)kind;
 	s->in_irq = who->in_irq != 0;
+	s->step = who->step;
+	s->task = who->task;
 	s->pid = who->pid;
 	s->cpu = who->cpu;
 	for (i = 0; i < RACE_COMM_LEN - 1 && comm[i]; i++)
@@ -749,6 +774,11 @@ void race_set_names(struct race *r, sim_frame_fn frame, sim_describe_fn describe
 {
 	r->frame = frame;
 	r->describe = describe;
+}
+
+void race_set_marks(struct race *r, sim_mark_fn mark)
+{
+	r->mark = mark;
 }
 
 void race_destroy(struct race *r)

@@ -123,6 +123,13 @@ void race_destroy(struct race *r);
  * report prints it; both get the @arg of race_create(), either may be NULL.
  */
 void race_set_names(struct race *r, sim_frame_fn frame, sim_describe_fn describe);
+/*
+ * Each report's two accesses through @mark (with the same @arg), before
+ * the report: the current one, then the earlier, each TR_MARK_READ or
+ * TR_MARK_WRITE by its kind, at its step, task, CPU and pc, with its
+ * address and size and the describer's name for the memory as label.
+ */
+void race_set_marks(struct race *r, sim_mark_fn mark);
 
 /* A new run: clocks, shadow, sync objects, reported pairs all forgotten. */
 void race_reset(struct race *r);
