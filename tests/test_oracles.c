@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hvsim/kernel.h"
 #include "hvsim/sim.h"
 #include "hvsim/user.h"
 #include "harness.h"
@@ -144,6 +145,69 @@ Test(oracles, a_fault_without_checks_is_an_oops_and_hvsim_goes_on, .timeout = 30
 		  r.message, "%s", r.message);
 	cr_assert_not_null(r.reports);
 	cr_expect(strstr(r.reports, "RIP: op_wild_task+") != NULL, "%s", r.reports);
+	sim_result_release(&r);
+}
+
+/* ---- traps (ud2): a kernel object's WARN and BUG ---------------------------------- */
+
+static uintptr_t trap_first;
+
+/* The first trap is a WARN to go on from, the second a BUG. */
+static enum sim_trap warn_then_bug(uintptr_t pc, void *arg)
+{
+	(void)arg;
+	if (!trap_first || trap_first == pc) {
+		trap_first = pc;
+		__warn_at("trap.c", 1, (const void *)(pc + 1));
+		return SIM_TRAP_RESUME;
+	}
+	__bug_report_at("trap.c", 2, (const void *)(pc + 1));
+	return SIM_TRAP_END;
+}
+
+static void trap_setup(struct machine *m, void *arg)
+{
+	if (arg)
+		sim_on_trap(m, warn_then_bug, NULL);
+	sim_spawn(m, 0, "trap", op_trap_task, NULL);
+}
+
+static struct sim_result trap_run(bool decoder)
+{
+	struct sim_program p = {
+		.name = "trap", .ncpus = 1, .setup = trap_setup, .arg = decoder ? &p : NULL,
+	};
+	struct sim_explore_opts o = { .strategy = "timed", .budget = 1 };
+	struct sim_result r;
+	char err[128];
+
+	trap_first = 0;
+	cr_assert_eq(sim_explore(&p, &o, &r, err, sizeof(err)), 0, "%s", err);
+	return r;
+}
+
+Test(oracles, a_trap_without_a_decoder_is_an_invalid_opcode_oops, .timeout = 30)
+{
+	struct sim_result r = trap_run(false);
+
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect_str_eq(r.message, "invalid opcode: 0000 [#1] PREEMPT SMP");
+	cr_assert_not_null(r.reports);
+	cr_expect(strstr(r.reports, "RIP: op_trap_task+") != NULL, "%s", r.reports);
+	sim_result_release(&r);
+}
+
+Test(oracles, a_decoded_trap_warns_and_goes_on_or_ends_the_run_as_a_bug, .timeout = 30)
+{
+	struct sim_result r = trap_run(true);
+
+	cr_expect_eq(r.outcome, SIM_FAILED);
+	cr_expect(strstr(r.message, "WARNING: CPU: 0 PID: 1 at trap.c:1 op_trap_task+") == r.message,
+		  "%s", r.message);
+	cr_assert_not_null(r.reports);
+	/* The second trap is reached only if the task went on after the first. */
+	cr_expect(strstr(r.reports, "kernel BUG at trap.c:2!") != NULL, "%s", r.reports);
+	cr_expect(strstr(r.reports, "invalid opcode") != NULL, "%s", r.reports);
 	sim_result_release(&r);
 }
 

@@ -760,6 +760,15 @@ __attribute__((noreturn)) void __bug(const char *file, int line, const char *fun
 #define BUG()			__bug(__FILE__, __LINE__, __func__)
 
 /*
+ * The same reports for a trap: a WARN or BUG whose code continues at @pc
+ * (the instruction after the trapping one), from a handler that decoded
+ * the trap (a real kernel object's ud2 and __bug_table). __bug_report_at()
+ * only reports: the handler ends the run (sim_on_trap()).
+ */
+void __warn_at(const char *file, int line, const void *pc);
+void __bug_report_at(const char *file, int line, const void *pc);
+
+/*
  * Code hvsim runs but does not model reached @what (a function name),
  * called from @caller (a return address; NULL: the caller of this): the
  * run ends, failed, with the report "not modelled: @what". The stubs that

@@ -182,6 +182,18 @@ int sim_set_cpu_offline(struct machine *m, unsigned int cpu);
  */
 void sim_on_cpu_change(struct machine *m, void (*fn)(unsigned int cpu, void *arg), void *arg);
 
+/*
+ * An undefined-instruction trap (ud2: 0f 0b) in instrumented code during a
+ * run, as a real kernel object's WARN and BUG are: @fn, called in the
+ * signal handler on the task's stack with the trap's address, decides.
+ * SIM_TRAP_RESUME: go on after the two-byte ud2 (a WARN, reported);
+ * SIM_TRAP_END: the run ends, failed, with the report @fn made (a BUG);
+ * SIM_TRAP_OOPS: not one of @fn's: the oops an unexpected trap is. From
+ * setup() only; a reset forgets it. Without one, every trap is an oops.
+ */
+enum sim_trap { SIM_TRAP_OOPS, SIM_TRAP_RESUME, SIM_TRAP_END };
+void sim_on_trap(struct machine *m, enum sim_trap (*fn)(uintptr_t pc, void *arg), void *arg);
+
 /* Default per-run budgets. */
 #define SIM_DEFAULT_MAX_STEPS	10000000ULL
 #define SIM_DEFAULT_BUDGET	100000ULL

@@ -167,6 +167,13 @@ void sim_on_cpu_change(struct machine *m, void (*fn)(unsigned int cpu, void *arg
 	m->cpu_change_last = UINT_MAX;
 }
 
+void sim_on_trap(struct machine *m, enum sim_trap (*fn)(uintptr_t pc, void *arg), void *arg)
+{
+	SIM_BUG_ON(m->running);
+	m->trap = fn;
+	m->trap_arg = arg;
+}
+
 void machine_cpu_changed(struct machine *m)
 {
 	unsigned int cpu = m->cur_cpu->id;
@@ -220,6 +227,8 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	m->cpu_change = NULL;
 	m->cpu_change_arg = NULL;
 	m->cpu_change_last = UINT_MAX;
+	m->trap = NULL;
+	m->trap_arg = NULL;
 	if (m->hooks->reset)
 		m->hooks->reset(m);
 }

@@ -272,6 +272,9 @@ struct machine {
 	void (*cpu_change)(unsigned int cpu, void *arg);
 	void *cpu_change_arg;
 	unsigned int cpu_change_last;
+	/* sim_on_trap(): the program's decoder of ud2 traps, this run's. */
+	enum sim_trap (*trap)(uintptr_t pc, void *arg);
+	void *trap_arg;
 
 	struct strategy *strat;		/* decides every choice */
 	uint64_t run_seed;		/* this run's seed */

@@ -3,6 +3,7 @@
 #include "kernel/kmodel.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +63,16 @@ void kernel_oops(struct machine *m, int sig, uintptr_t addr, uintptr_t rip)
 {
 	char title[160], before[64];
 
-	snprintf(title, sizeof(title), "BUG: unable to handle page fault for address: 0x%016lx",
-		 (unsigned long)machine_norm_addr(m, addr));
-	snprintf(before, sizeof(before), "Oops: 0000 [#1] PREEMPT SMP (signal %d)\n", sig);
+	if (sig == SIGILL) {
+		/* A ud2 no decoder took, or another undefined instruction. */
+		snprintf(title, sizeof(title), "invalid opcode: 0000 [#1] PREEMPT SMP");
+		before[0] = '\0';
+	} else {
+		snprintf(title, sizeof(title),
+			 "BUG: unable to handle page fault for address: 0x%016lx",
+			 (unsigned long)machine_norm_addr(m, addr));
+		snprintf(before, sizeof(before), "Oops: 0000 [#1] PREEMPT SMP (signal %d)\n", sig);
+	}
 	fault_report(m, &(struct hw_fault){
 		.title = title, .before = before, .rip = true, .call_trace = true,
 		.pc = rip + 1, .fatal = true,

@@ -154,19 +154,18 @@ static void backtrace(struct machine *m, struct strbuf *sb, const struct sim_who
 		machine_frame(m, sb, " ", w->stack[i], "");
 }
 
-/* WARNING: CPU: 1 PID: 3 at hv/x86.c:123 vcpu_enter_guest+0x24/0x17b */
-void __warn(const char *file, int line, const char *func)
+/*
+ * WARNING: CPU: 1 PID: 3 at hv/x86.c:123 vcpu_enter_guest+0x24/0x17b:
+ * the WARN at @file:@line whose code continues at @pc (a call's return
+ * address; for a trap, the instruction after it), in the running task.
+ */
+static void warn_report(struct machine *m, const char *file, int line, uintptr_t pc)
 {
-	struct machine *m = sim_current;
-	uintptr_t pc = CALLER_PC;
 	struct strbuf text = STRBUF_INIT;
 	char title[256], frame[128], site[160];
 	struct sim_who w;
 
-	if (!m->running || !m->cur_task)
-		return;
-	(void)func;
-	/* The call's own pc: pc - 1 is inside the call instruction. */
+	/* pc - 1 is inside the call (or the trapping instruction). */
 	machine_symbolize(m, pc, frame, sizeof(frame));
 	snprintf(title, sizeof(title), "WARNING: CPU: %u PID: %u at %s:%d %s",
 		 m->cur_cpu->id, m->cur_task->pid, file, line, frame);
@@ -181,26 +180,69 @@ void __warn(const char *file, int line, const char *func)
 	strbuf_release(&text);
 }
 
-void __bug(const char *file, int line, const char *func)
+/* kernel BUG at FILE:LINE!, as warn_report(); @func for the RIP line, or NULL. */
+static void bug_report(struct machine *m, const char *file, int line, uintptr_t pc,
+		       const char *func, char *title, size_t title_len)
 {
-	struct machine *m = sim_current;
-	uintptr_t pc = CALLER_PC;
 	struct strbuf text = STRBUF_INIT;
-	char title[256], site[160];
+	char site[160], frame[128];
 	struct sim_who w;
 
-	snprintf(title, sizeof(title), "kernel BUG at %s:%d!", file, line);
-	if (!m->running || !m->cur_task)
-		machine_end(m, SIM_FAILED, title);
+	snprintf(title, title_len, "kernel BUG at %s:%d!", file, line);
 	strbuf_printf(&text, "------------[ cut here ]------------\n%s\n", title);
 	strbuf_printf(&text, "invalid opcode: 0000 [#1] PREEMPT SMP\n");
 	kernel_who(m, &w, pc);
 	report_who_line(&text, &w);
+	if (!func) {
+		machine_symbolize(m, pc, frame, sizeof(frame));
+		func = frame;
+	}
 	strbuf_printf(&text, "RIP: %s\n", func);
 	backtrace(m, &text, &w);
 	snprintf(site, sizeof(site), "%s:%d", file, line);
 	machine_mark(m, &w, TR_MARK_SITE, 0, 0, site);
 	machine_report_text(m, title, strbuf_str(&text));
 	strbuf_release(&text);
+}
+
+void __warn(const char *file, int line, const char *func)
+{
+	struct machine *m = sim_current;
+
+	(void)func;
+	if (!m->running || !m->cur_task)
+		return;
+	warn_report(m, file, line, CALLER_PC);
+}
+
+void __warn_at(const char *file, int line, const void *pc)
+{
+	struct machine *m = sim_current;
+
+	if (!m->running || !m->cur_task)
+		return;
+	warn_report(m, file, line, (uintptr_t)pc);
+}
+
+void __bug(const char *file, int line, const char *func)
+{
+	struct machine *m = sim_current;
+	char title[256];
+
+	if (!m->running || !m->cur_task) {
+		snprintf(title, sizeof(title), "kernel BUG at %s:%d!", file, line);
+		machine_end(m, SIM_FAILED, title);
+	}
+	bug_report(m, file, line, CALLER_PC, func, title, sizeof(title));
 	machine_end(m, SIM_FAILED, title);
+}
+
+void __bug_report_at(const char *file, int line, const void *pc)
+{
+	struct machine *m = sim_current;
+	char title[256];
+
+	if (!m->running || !m->cur_task)
+		return;
+	bug_report(m, file, line, (uintptr_t)pc, NULL, title, sizeof(title));
 }

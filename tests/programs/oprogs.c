@@ -272,3 +272,11 @@ void op_wild_task(void *arg)
 	(void)arg;
 	op_sink = *p;	/* no checks on: the SIGSEGV backstop catches it */
 }
+
+/* Two ud2 traps, as a kernel object's WARN and BUG are. */
+void op_trap_task(void *arg)
+{
+	(void)arg;
+	__asm__ volatile("ud2");
+	__asm__ volatile("ud2");
+}

@@ -18,6 +18,8 @@ void op_null_task(void *arg);
 void op_leak_task(void *arg);
 void op_clean_alloc_task(void *arg);
 void op_wild_task(void *arg);
+/* Two ud2 traps in a row. */
+void op_trap_task(void *arg);
 
 /* Locks misused: sleeping with IRQs off. */
 void op_sleep_atomic_task(void *arg);

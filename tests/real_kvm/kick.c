@@ -14,12 +14,20 @@
  *   real_kvm stub [--expect TITLE]
  *     6.1's kvm_vcpu_yield_to(): its first call hvsim does not model,
  *     __rcu_read_lock(), ends the run with "not modelled: NAME".
+ *   real_kvm warn [--expect TITLE]
+ *     6.1's kvm_put_kvm_no_destroy() dropping a VM's last reference: its
+ *     WARN_ON() (a ud2 and a __bug_table entry) is reported, and the code
+ *     goes on after it: the task returns.
+ *   real_kvm bug [--expect TITLE]
+ *     6.1's __gfn_to_pfn_memslot() asked for an atomic and asynchronous
+ *     lookup: hva_to_pfn()'s BUG_ON() ends the run; the task never returns.
  *
  * Exit 0 when the run or search ends as expected, 1 when not, 2 for bad
  * arguments.
  */
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +45,12 @@ int k61_kvm_vcpu_yield_to(struct kvm_vcpu *target);
 void k61_kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 struct kvm_vcpu *k61_test_vcpu(int cpu, bool in_guest);
 struct kvm *k61_test_kvm(struct kvm_vcpu *vcpu);
+void k61_kvm_put_kvm_no_destroy(struct kvm *kvm);
+struct kvm_memory_slot;
+uint64_t k61___gfn_to_pfn_memslot(const struct kvm_memory_slot *slot, uint64_t gfn, bool atomic,
+				  bool *async, bool write_fault, bool *writable, uint64_t *hva);
+void k61_test_kvm_users(struct kvm *kvm, unsigned int users);
+struct kvm_memory_slot *k61_test_slot(void);
 
 #define NCPUS		3
 /* KVM_REQ_TLB_FLUSH | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP, as x86 flushes. */
@@ -107,10 +121,47 @@ static void stub_setup(struct machine *m, void *arg)
 	sim_spawn(m, 0, "yielder", yielder, k61_test_vcpu(1, false));
 }
 
+/* Whether the trap's task went on after its call (host memory: read after the run). */
+static bool trap_task_returned;
+
+static void putter(void *arg)
+{
+	k61_kvm_put_kvm_no_destroy(arg);
+	trap_task_returned = true;
+}
+
+static void warn_setup(struct machine *m, void *arg)
+{
+	struct kvm *kvm;
+
+	(void)arg;
+	if (k61_machine_setup(m, NCPUS))
+		BUG();
+	kvm = k61_test_kvm(NULL);
+	k61_test_kvm_users(kvm, 1);
+	sim_spawn(m, 0, "putter", putter, kvm);
+}
+
+static void looker(void *arg)
+{
+	bool async = false;
+
+	k61___gfn_to_pfn_memslot(arg, 0, true, &async, false, NULL, NULL);
+	trap_task_returned = true;
+}
+
+static void bug_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	if (k61_machine_setup(m, NCPUS))
+		BUG();
+	sim_spawn(m, 0, "looker", looker, k61_test_slot());
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: real_kvm kick [STRATEGY] [--expect clean|TITLE]\n"
-			"       real_kvm stub [--expect TITLE]\n");
+			"       real_kvm stub|warn|bug [--expect TITLE]\n");
 	return 2;
 }
 
@@ -136,6 +187,14 @@ int main(int argc, char **argv)
 		o.strategy = "timed";
 		o.budget = 1;
 		expect = "not modelled: __rcu_read_lock";
+	} else if (!strcmp(argv[1], "warn") || !strcmp(argv[1], "bug")) {
+		bool warn = !strcmp(argv[1], "warn");
+
+		p.name = warn ? "real-kvm-warn" : "real-kvm-bug";
+		p.setup = warn ? warn_setup : bug_setup;
+		o.strategy = "timed";
+		o.budget = 1;
+		expect = warn ? "WARNING: CPU: 0 PID: 1 at " : "kernel BUG at ";
 	} else {
 		return usage();
 	}
@@ -160,6 +219,15 @@ int main(int argc, char **argv)
 		ok = r.outcome == SIM_OK && r.exhausted;
 	else
 		ok = sim_outcome_is_failure(r.outcome) && strstr(r.message, expect);
+	/* A WARN goes on, a BUG does not. */
+	if (!strcmp(argv[1], "warn") && !trap_task_returned) {
+		fprintf(stderr, "real_kvm: the task did not go on after the WARN\n");
+		ok = false;
+	}
+	if (!strcmp(argv[1], "bug") && trap_task_returned) {
+		fprintf(stderr, "real_kvm: the task went on after the BUG\n");
+		ok = false;
+	}
 	if (!ok)
 		fprintf(stderr, "real_kvm: expected %s\n", expect);
 	sim_result_release(&r);

@@ -116,7 +116,7 @@ ld -r -o "$out/joined.o" "$object" "${glue[@]}" || die 1 "ld -r failed"
 
 # What the joined object still needs, but for the sanitizer hooks hvsim's
 # engine implements.
-nm -u "$out/joined.o" | awk '{print $2}' | grep -vE '^(__tsan_|__kcsan_|k61_)' | sort -u >"$out/needs.txt"
+nm -u "$out/joined.o" | awk '{print $2}' | grep -vE '^(__tsan_|__kcsan_|k61_|__start_|__stop_)' | sort -u >"$out/needs.txt"
 # The globals it defines; those hvsim's libraries define too, for the record.
 nm -g --defined-only "$out/joined.o" | awk 'NF == 3 {print $3}' | grep -v '^k61_' |
 	sort -u >"$out/defines.txt"
@@ -139,11 +139,13 @@ cat "$out/needs.txt" "$out/defines.txt" | awk '{print $1 " k61_" $1}' >>"$out/re
 # data into hvsim_data and hvsim_bss (restored at every run, known to the
 # memory oracle and the trace: .data, .ref.data, __tracepoints, __bug_table,
 # .static_call_sites, .data..read_mostly, ...), read-only data into
-# hvsim_rodata. Constructors (.init_array) stay.
+# hvsim_rodata. Constructors (.init_array) stay. __bug_table, the WARN and
+# BUG sites, becomes k61_bug_table, for glue/k61_bug.c to search.
 sections=()
 while read -r name type flags; do
 	case "$name:$type:$flags" in
 	.data..percpu*) sections+=(--rename-section "$name=k61_percpu") ;;
+	__bug_table:*) sections+=(--rename-section "$name=k61_bug_table") ;;
 	*:INIT_ARRAY:* | *:FINI_ARRAY:*) ;;
 	*:PROGBITS:*X*) sections+=(--rename-section "$name=hvsim_text") ;;
 	*:PROGBITS:*W*) sections+=(--rename-section "$name=hvsim_data") ;;

@@ -55,3 +55,22 @@ struct kvm *k61_test_kvm(struct kvm_vcpu *vcpu)
 	}
 	return &k61_kvm;
 }
+
+/* The test VM's users: kvm_get_kvm()/kvm_put_kvm() count them. */
+void k61_test_kvm_users(struct kvm *kvm, unsigned int users);
+void k61_test_kvm_users(struct kvm *kvm, unsigned int users)
+{
+	refcount_set(&kvm->users_count, users);
+}
+
+static struct kvm_memory_slot k61_slot;
+
+/* A memory slot of one page at guest frame 0, host address 0x10000. */
+struct kvm_memory_slot *k61_test_slot(void);
+struct kvm_memory_slot *k61_test_slot(void)
+{
+	k61_slot.base_gfn = 0;
+	k61_slot.npages = 1;
+	k61_slot.userspace_addr = 0x10000;
+	return &k61_slot;
+}

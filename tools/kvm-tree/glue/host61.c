@@ -67,6 +67,41 @@ static void *in_copy(char *copy, void *template_var)
 	return copy + ((char *)template_var - __start_k61_percpu);
 }
 
+/* k61_bug.c: the bug table entry at @addr (enum k61_bug there). */
+int k61_bug_lookup(unsigned long addr, const char **file, unsigned int *line);
+
+enum { K61_BUG_NONE, K61_BUG_WARN, K61_BUG_WARN_DONE, K61_BUG_BUG };
+
+/*
+ * sim_on_trap(): a ud2 in the object. A WARN is reported and the code
+ * goes on after it, as the kernel's report_bug() lets it; a BUG is
+ * reported and ends the run; a ud2 without an entry is an oops.
+ */
+static enum sim_trap k61_trap(uintptr_t pc, void *arg)
+{
+	const char *file;
+	unsigned int line;
+	/*
+	 * Reports take a return address and name the byte before it: pc + 1
+	 * names the ud2 itself, as the kernel's "RIP:" and WARNING line do.
+	 */
+	const void *after = (const void *)(pc + 1);
+
+	(void)arg;
+	switch (k61_bug_lookup(pc, &file, &line)) {
+	case K61_BUG_WARN:
+		__warn_at(file, (int)line, after);
+		return SIM_TRAP_RESUME;
+	case K61_BUG_WARN_DONE:
+		return SIM_TRAP_RESUME;
+	case K61_BUG_BUG:
+		__bug_report_at(file, (int)line, after);
+		return SIM_TRAP_END;
+	default:
+		return SIM_TRAP_OOPS;
+	}
+}
+
 int k61_machine_setup(struct machine *m, unsigned int ncpus)
 {
 	size_t size = (size_t)(__stop_k61_percpu - __start_k61_percpu);
@@ -90,6 +125,7 @@ int k61_machine_setup(struct machine *m, unsigned int ncpus)
 		k61_set_cpu_online(cpu, true);
 	k61_init_smp_ops();
 	sim_on_cpu_change(m, cpu_change, NULL);
+	sim_on_trap(m, k61_trap, NULL);
 	return 0;
 }
 

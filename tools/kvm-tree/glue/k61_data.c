@@ -29,8 +29,13 @@ unsigned int nr_cpu_ids = 1;
 
 /* ---- the direct map and struct pages (hvsim's arena: k61_set_layout) ---- */
 
-unsigned long page_offset_base;
-unsigned long vmemmap_base;
+/*
+ * The x86-64 defaults without KASLR (4-level paging): kvm_is_error_hva()
+ * compares host virtual addresses with PAGE_OFFSET, so user addresses must
+ * lie below it.
+ */
+unsigned long page_offset_base = 0xffff888000000000UL;
+unsigned long vmemmap_base = 0xffffea0000000000UL;
 unsigned long phys_base;
 unsigned long empty_zero_page[PAGE_SIZE / sizeof(unsigned long)] __aligned(PAGE_SIZE);
 unsigned long zero_pfn;
