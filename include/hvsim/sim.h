@@ -183,6 +183,17 @@ int sim_set_cpu_offline(struct machine *m, unsigned int cpu);
 void sim_on_cpu_change(struct machine *m, void (*fn)(unsigned int cpu, void *arg), void *arg);
 
 /*
+ * Call @fn when a CPU goes online or offline (set_cpu_online() in the
+ * hotplug model), at that step, and for every CPU's state once the
+ * program's setup is done: for state the host keeps outside the machine
+ * that must agree with it at every step (a real kernel object's
+ * __cpu_online_mask, which its code reads inline). From setup() only; a
+ * reset forgets it.
+ */
+void sim_on_cpu_online(struct machine *m, void (*fn)(unsigned int cpu, bool online, void *arg),
+		       void *arg);
+
+/*
  * An undefined-instruction trap (ud2: 0f 0b) in instrumented code during a
  * run, as a real kernel object's WARN and BUG are: @fn, called in the
  * signal handler on the task's stack with the trap's address, decides.

@@ -59,12 +59,31 @@
 
 void cpuhp_trace_start(struct machine *m)
 {
+	struct kmodel *k = kmodel_of(m);
+
 	for (unsigned int cpu = 0; cpu < m->ncpus; cpu++) {
 		const struct kcpu *kc = kcpu(m, cpu);
 
 		machine_trace_cpuhp(m, cpu, kc->active ? TR_CPU_ACTIVE :
 					    kc->online ? TR_CPU_ONLINE : TR_CPU_OFFLINE);
+		if (k->online_fn)
+			k->online_fn(cpu, kc->online, k->online_arg);
 	}
+}
+
+/*
+ * set_cpu_online(@cpu, @online), a step at @pc: the model's mask, the
+ * trace, sim_on_cpu_online().
+ */
+static void set_online(struct machine *m, unsigned int cpu, bool online, uintptr_t pc)
+{
+	struct kmodel *k = kmodel_of(m);
+
+	kcall_named(NULL, pc, "set_cpu_online");
+	kcpu(m, cpu)->online = online;
+	machine_trace_cpuhp(m, cpu, online ? TR_CPU_ONLINE : TR_CPU_OFFLINE);
+	if (k->online_fn)
+		k->online_fn(cpu, online, k->online_arg);
 }
 
 /* STARTING and DYING states run with interrupts off on their CPU. */
@@ -116,9 +135,7 @@ static void take_cpu_down(struct machine *m, unsigned int cpu)
 	unsigned long flags;
 
 	local_irq_save(flags);
-	kcall_named(NULL, CALLER_PC, "set_cpu_online");
-	kcpu(m, cpu)->online = false;
-	machine_trace_cpuhp(m, cpu, TR_CPU_OFFLINE);
+	set_online(m, cpu, false, CALLER_PC);
 	rollback(m, cpu, CPUHP_AP_STARTING_LAST + 1, CPUHP_AP_STARTING_FIRST);
 	kcall_named(NULL, CALLER_PC, "smpcfd_dying_cpu");
 	flush_call_queue(m);
@@ -290,9 +307,7 @@ static int start_secondary(void *data)
 	/* STARTING callbacks cannot fail (Linux WARNs and goes on). */
 	for (int s = CPUHP_AP_STARTING_FIRST; s <= CPUHP_AP_STARTING_LAST; s++)
 		cpuhp_invoke(m, s, cpu, true);
-	kcall_named(NULL, CALLER_PC, "set_cpu_online");
-	kcpu(m, cpu)->online = true;		/* (1) */
-	machine_trace_cpuhp(m, cpu, TR_CPU_ONLINE);
+	set_online(m, cpu, true, CALLER_PC);	/* (1) */
 	local_irq_enable();			/* (2) */
 	/* (3): the ONLINE states run in cpuhp/n, a thread of this CPU. */
 	kthread_run_on(cpuhp_thread, req, (int)cpu, "cpuhp");

@@ -154,6 +154,8 @@ void kmodel_reset(struct machine *m)
 
 	memset(k->tasks, 0, sizeof(k->tasks[0]) * k->tasks_dirty);
 	k->tasks_dirty = 0;
+	k->online_fn = NULL;
+	k->online_arg = NULL;
 	memset(&k->hotplug_lock, 0, sizeof(k->hotplug_lock));
 	k->hotplug_lock.dep.name = "cpu_hotplug_lock";
 	k->hotplug_lock.dep.key = &k->hotplug_key;
@@ -459,6 +461,14 @@ void kmodel_boot(struct machine *m)
 		m->cpus[i].cur = kcpu(m, i)->idle;
 	init = machine_spawn(m, 0, "init", init_entry, NULL, TASK_KIND_PROGRAM);
 	SIM_BUG_ON(!init);
+}
+
+void sim_on_cpu_online(struct machine *m, void (*fn)(unsigned int cpu, bool online, void *arg),
+		       void *arg)
+{
+	SIM_BUG_ON(m->running);
+	kmodel_of(m)->online_fn = fn;
+	kmodel_of(m)->online_arg = arg;
 }
 
 int sim_set_cpu_offline(struct machine *m, unsigned int cpu)

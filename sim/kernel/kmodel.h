@@ -109,6 +109,9 @@ struct sim_process {
  */
 
 struct kmodel {
+	/* sim_on_cpu_online(): the program's, this run's. */
+	void (*online_fn)(unsigned int cpu, bool online, void *arg);
+	void *online_arg;
 
 	struct rw_semaphore hotplug_lock;	/* cpus_read_lock() and friends */
 	struct lock_class_key hotplug_key;	/* its lockdep class */

@@ -18,6 +18,10 @@
  *     6.1's kvm_put_kvm_no_destroy() dropping a VM's last reference: its
  *     WARN_ON() (a ud2 and a __bug_table entry) is reported, and the code
  *     goes on after it: the task returns.
+ *   real_kvm online
+ *     CPU 2 starts offline; a task reads 6.1's cpu_online(2) (inline, its
+ *     __cpu_online_mask), hot-adds CPU 2 with hvsim's add_cpu(), reads it
+ *     again, removes it, and reads it a third time: 0, 1, 0.
  *   real_kvm bug [--expect TITLE]
  *     6.1's __gfn_to_pfn_memslot() asked for an atomic and asynchronous
  *     lookup: hva_to_pfn()'s BUG_ON() ends the run; the task never returns.
@@ -51,6 +55,7 @@ uint64_t k61___gfn_to_pfn_memslot(const struct kvm_memory_slot *slot, uint64_t g
 				  bool *async, bool write_fault, bool *writable, uint64_t *hva);
 void k61_test_kvm_users(struct kvm *kvm, unsigned int users);
 struct kvm_memory_slot *k61_test_slot(void);
+int k61_test_cpu_online(int cpu);
 
 #define NCPUS		3
 /* KVM_REQ_TLB_FLUSH | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP, as x86 flushes. */
@@ -158,10 +163,34 @@ static void bug_setup(struct machine *m, void *arg)
 	sim_spawn(m, 0, "looker", looker, k61_test_slot());
 }
 
+/* What 6.1 saw of CPU 2: before the hot-add, after it, after the removal. */
+static int online_seen[3] = { -1, -1, -1 };
+
+static void hotplugger(void *arg)
+{
+	(void)arg;
+	online_seen[0] = k61_test_cpu_online(2);
+	if (add_cpu(2))
+		BUG();
+	online_seen[1] = k61_test_cpu_online(2);
+	if (remove_cpu(2))
+		BUG();
+	online_seen[2] = k61_test_cpu_online(2);
+}
+
+static void online_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	if (k61_machine_setup(m, NCPUS) || sim_set_cpu_offline(m, 2))
+		BUG();
+	sim_spawn(m, 0, "hotplug", hotplugger, NULL);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: real_kvm kick [STRATEGY] [--expect clean|TITLE]\n"
-			"       real_kvm stub|warn|bug [--expect TITLE]\n");
+			"       real_kvm stub|warn|bug [--expect TITLE]\n"
+			"       real_kvm online\n");
 	return 2;
 }
 
@@ -187,6 +216,13 @@ int main(int argc, char **argv)
 		o.strategy = "timed";
 		o.budget = 1;
 		expect = "not modelled: __rcu_read_lock";
+	} else if (!strcmp(argv[1], "online")) {
+		p.name = "real-kvm-online";
+		p.setup = online_setup;
+		p.flags = SIM_PROG_BOOT;
+		o.strategy = "timed";
+		o.budget = 1;
+		expect = "clean-run";
 	} else if (!strcmp(argv[1], "warn") || !strcmp(argv[1], "bug")) {
 		bool warn = !strcmp(argv[1], "warn");
 
@@ -217,8 +253,15 @@ int main(int argc, char **argv)
 		fputs(r.reports, stdout);
 	if (!strcmp(expect, "clean"))
 		ok = r.outcome == SIM_OK && r.exhausted;
+	else if (!strcmp(expect, "clean-run"))
+		ok = r.outcome == SIM_OK;
 	else
 		ok = sim_outcome_is_failure(r.outcome) && strstr(r.message, expect);
+	if (!strcmp(argv[1], "online")) {
+		printf("cpu_online(2) as 6.1 read it: %d before the hot-add, %d after, %d after "
+		       "the removal\n", online_seen[0], online_seen[1], online_seen[2]);
+		ok = ok && online_seen[0] == 0 && online_seen[1] == 1 && online_seen[2] == 0;
+	}
 	/* A WARN goes on, a BUG does not. */
 	if (!strcmp(argv[1], "warn") && !trap_task_returned) {
 		fprintf(stderr, "real_kvm: the task did not go on after the WARN\n");

@@ -74,3 +74,10 @@ struct kvm_memory_slot *k61_test_slot(void)
 	k61_slot.userspace_addr = 0x10000;
 	return &k61_slot;
 }
+
+/* 6.1's cpu_online(): a test bit in its __cpu_online_mask, read inline. */
+int k61_test_cpu_online(int cpu);
+int k61_test_cpu_online(int cpu)
+{
+	return cpu_online(cpu);
+}

@@ -61,6 +61,13 @@ static void cpu_change(unsigned int cpu, void *arg)
 	set_gs_base(gs_base[cpu]);
 }
 
+/* sim_on_cpu_online(): 6.1's __cpu_online_mask follows hvsim's at the same step. */
+static void cpu_online_changed(unsigned int cpu, bool online, void *arg)
+{
+	(void)arg;
+	k61_set_cpu_online(cpu, online);
+}
+
 /* A per-CPU variable's address in @copy: the template's address, moved. */
 static void *in_copy(char *copy, void *template_var)
 {
@@ -121,8 +128,8 @@ int k61_machine_setup(struct machine *m, unsigned int ncpus)
 		gs_base[cpu] = off;
 	}
 	k61_set_cpus(ncpus);
-	for (unsigned int cpu = 0; cpu < ncpus; cpu++)
-		k61_set_cpu_online(cpu, true);
+	/* Every CPU's state once setup is done, then each change at its step. */
+	sim_on_cpu_online(m, cpu_online_changed, NULL);
 	k61_init_smp_ops();
 	sim_on_cpu_change(m, cpu_change, NULL);
 	sim_on_trap(m, k61_trap, NULL);
