@@ -173,14 +173,24 @@ const char *sim_kernel_log(const struct machine *m);
 int sim_set_cpu_offline(struct machine *m, unsigned int cpu);
 
 /*
- * Call @fn whenever the simulated CPU that runs changes: at the run's first
- * step, at a switch to a task on another CPU, at a migration; before any
- * of that CPU's code runs. For state the host keeps outside the machine
- * that must follow the CPU: the GS base through which a real kernel
- * object's per-CPU accesses go (tools/kvm-tree). From setup() only; a
- * reset forgets it.
+ * Call @fn whenever what runs changes, the simulated CPU or its task (by
+ * spawn index): at the run's first step, at every switch, at a migration;
+ * before any of that code runs. For state the host keeps outside the
+ * machine that must follow it: the GS base through which a real kernel
+ * object's per-CPU accesses go, and its `current` (tools/kvm-tree). From
+ * setup() only; a reset forgets it.
  */
-void sim_on_cpu_change(struct machine *m, void (*fn)(unsigned int cpu, void *arg), void *arg);
+void sim_on_switch(struct machine *m, void (*fn)(unsigned int cpu, unsigned int task, void *arg),
+		   void *arg);
+
+/* A task, for the host's mirrors of it (tools/kvm-tree). */
+struct sim_task_info {
+	unsigned int pid;	/* as reports print it */
+	const char *comm;	/* its name */
+	int process;		/* its process (an index, stable in a run), -1: a kernel thread */
+};
+/* Task @task (spawn index) of the current run: 0, or -EINVAL for no such task. */
+int sim_task_info(const struct machine *m, unsigned int task, struct sim_task_info *out);
 
 /*
  * Call @fn when a CPU goes online or offline (set_cpu_online() in the

@@ -159,12 +159,14 @@ uint64_t sim_cpu_cycles(const struct machine *m, unsigned int cpu)
 
 /* ---- runs ----------------------------------------------------------- */
 
-void sim_on_cpu_change(struct machine *m, void (*fn)(unsigned int cpu, void *arg), void *arg)
+void sim_on_switch(struct machine *m, void (*fn)(unsigned int cpu, unsigned int task, void *arg),
+		   void *arg)
 {
 	SIM_BUG_ON(m->running);
-	m->cpu_change = fn;
-	m->cpu_change_arg = arg;
-	m->cpu_change_last = UINT_MAX;
+	m->on_switch = fn;
+	m->on_switch_arg = arg;
+	m->on_switch_cpu = UINT_MAX;
+	m->on_switch_task = UINT_MAX;
 }
 
 void sim_on_trap(struct machine *m, enum sim_trap (*fn)(uintptr_t pc, void *arg), void *arg)
@@ -174,14 +176,15 @@ void sim_on_trap(struct machine *m, enum sim_trap (*fn)(uintptr_t pc, void *arg)
 	m->trap_arg = arg;
 }
 
-void machine_cpu_changed(struct machine *m)
+void machine_switched(struct machine *m)
 {
-	unsigned int cpu = m->cur_cpu->id;
+	unsigned int cpu = m->cur_cpu->id, task = m->cur_task ? m->cur_task->id : UINT_MAX;
 
-	if (!m->cpu_change || cpu == m->cpu_change_last)
+	if (!m->on_switch || (cpu == m->on_switch_cpu && task == m->on_switch_task))
 		return;
-	m->cpu_change_last = cpu;
-	m->cpu_change(cpu, m->cpu_change_arg);
+	m->on_switch_cpu = cpu;
+	m->on_switch_task = task;
+	m->on_switch(cpu, task, m->on_switch_arg);
 }
 
 static void machine_reset(struct machine *m, struct strategy *strat, uint64_t run_seed,
@@ -224,9 +227,10 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	m->tracing = tracing;
 	m->wpend_valid = false;
 	m->wpend_open = false;
-	m->cpu_change = NULL;
-	m->cpu_change_arg = NULL;
-	m->cpu_change_last = UINT_MAX;
+	m->on_switch = NULL;
+	m->on_switch_arg = NULL;
+	m->on_switch_cpu = UINT_MAX;
+	m->on_switch_task = UINT_MAX;
 	m->trap = NULL;
 	m->trap_arg = NULL;
 	if (m->hooks->reset)
@@ -258,7 +262,7 @@ static void run_from_host(struct machine *m)
 		c->cycles += rng_below(&m->jitter_rng, (uint64_t)m->jitter + 1);
 	m->cur_cpu = c;
 	m->cur_task = c->cur;
-	machine_cpu_changed(m);
+	machine_switched(m);
 	m->running = true;
 	sim_current = m;
 	if (sigsetjmp(m->oops_jmp, 0))

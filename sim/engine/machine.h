@@ -268,10 +268,10 @@ struct machine {
 	struct ctx_pool pool;		/* task stacks */
 
 	const struct machine_hooks *hooks; /* the floors above (never NULL) */
-	/* sim_on_cpu_change(): the program's, this run's; the CPU it last saw. */
-	void (*cpu_change)(unsigned int cpu, void *arg);
-	void *cpu_change_arg;
-	unsigned int cpu_change_last;
+	/* sim_on_switch(): the program's, this run's; the CPU and task it last saw. */
+	void (*on_switch)(unsigned int cpu, unsigned int task, void *arg);
+	void *on_switch_arg;
+	unsigned int on_switch_cpu, on_switch_task;
 	/* sim_on_trap(): the program's decoder of ud2 traps, this run's. */
 	enum sim_trap (*trap)(uintptr_t pc, void *arg);
 	void *trap_arg;

@@ -32,8 +32,8 @@ void emit_simple(struct machine *m, unsigned int type, uint32_t arg);
 /* A report titled @title: TR_REPORT, TR_LOG, its marks (machine_mark()), which it clears. */
 void emit_report(struct machine *m, const char *title);
 
-/* machine.c: the running CPU changed (m->cur_cpu): sim_on_cpu_change()'s callback. */
-void machine_cpu_changed(struct machine *m);
+/* machine.c: m->cur_cpu or m->cur_task changed: sim_on_switch()'s callback. */
+void machine_switched(struct machine *m);
 
 /* sched.c */
 __attribute__((noreturn)) void sched_end_run(struct machine *m, enum sim_outcome o,

@@ -235,7 +235,7 @@ static void switch_to(struct machine *m, unsigned int cpu, bool preempt, bool fr
 	}
 	m->cur_cpu = c;
 	m->cur_task = to;
-	machine_cpu_changed(m);
+	machine_switched(m);
 	/* The running task itself when it migrated: it goes on, on @cpu. */
 	if (to != from)
 		ctx_switch(&from->ctx, &to->ctx, from_dies);

@@ -463,6 +463,22 @@ void kmodel_boot(struct machine *m)
 	SIM_BUG_ON(!init);
 }
 
+int sim_task_info(const struct machine *m, unsigned int task, struct sim_task_info *out)
+{
+	const struct kmodel *k = kmodel_of(m);
+	const struct task *t;
+	const struct ktask *kt;
+
+	if (task >= m->ntasks || !m->tasks[task].name)
+		return -EINVAL;
+	t = &m->tasks[task];
+	kt = ktask(m, t);
+	out->pid = t->pid;
+	out->comm = t->name;
+	out->process = kt->proc ? (int)(kt->proc - k->procs) : -1;
+	return 0;
+}
+
 void sim_on_cpu_online(struct machine *m, void (*fn)(unsigned int cpu, bool online, void *arg),
 		       void *arg)
 {

@@ -22,6 +22,11 @@
  *     CPU 2 starts offline; a task reads 6.1's cpu_online(2) (inline, its
  *     __cpu_online_mask), hot-adds CPU 2 with hvsim's add_cpu(), reads it
  *     again, removes it, and reads it a third time: 0, 1, 0.
+ *   real_kvm current [STRATEGY]
+ *     Three tasks (two bound to CPUs 0 and 1, one migratable from CPU 2)
+ *     each read 6.1's current->pid (%gs:current_task, inline) and compare
+ *     it with hvsim's, around cond_resched(): a mismatch is a BUG. Default
+ *     dfs:2, expecting every schedule clean.
  *   real_kvm bug [--expect TITLE]
  *     6.1's __gfn_to_pfn_memslot() asked for an atomic and asynchronous
  *     lookup: hva_to_pfn()'s BUG_ON() ends the run; the task never returns.
@@ -56,6 +61,7 @@ uint64_t k61___gfn_to_pfn_memslot(const struct kvm_memory_slot *slot, uint64_t g
 void k61_test_kvm_users(struct kvm *kvm, unsigned int users);
 struct kvm_memory_slot *k61_test_slot(void);
 int k61_test_cpu_online(int cpu);
+int k61_test_current_pid(void);
 
 #define NCPUS		3
 /* KVM_REQ_TLB_FLUSH | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP, as x86 flushes. */
@@ -186,11 +192,36 @@ static void online_setup(struct machine *m, void *arg)
 	sim_spawn(m, 0, "hotplug", hotplugger, NULL);
 }
 
+/* current->pid checks made, in every run (host memory: not restored). */
+static unsigned long current_checks;
+
+static void pid_checker(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 2; i++) {
+		if (k61_test_current_pid() != task_pid_nr(current))
+			BUG();
+		current_checks++;
+		cond_resched();
+	}
+}
+
+static void current_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	if (k61_machine_setup(m, NCPUS))
+		BUG();
+	sim_spawn(m, 0, "pid0", pid_checker, NULL);
+	sim_spawn(m, 1, "pid1", pid_checker, NULL);
+	sim_spawn_migratable(m, 2, "pid2", pid_checker, NULL);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: real_kvm kick [STRATEGY] [--expect clean|TITLE]\n"
 			"       real_kvm stub|warn|bug [--expect TITLE]\n"
-			"       real_kvm online\n");
+			"       real_kvm online\n"
+			"       real_kvm current [STRATEGY]\n");
 	return 2;
 }
 
@@ -216,6 +247,11 @@ int main(int argc, char **argv)
 		o.strategy = "timed";
 		o.budget = 1;
 		expect = "not modelled: __rcu_read_lock";
+	} else if (!strcmp(argv[1], "current")) {
+		p.name = "real-kvm-current";
+		p.setup = current_setup;
+		o.strategy = "dfs:2";
+		expect = "clean";
 	} else if (!strcmp(argv[1], "online")) {
 		p.name = "real-kvm-online";
 		p.setup = online_setup;
@@ -257,6 +293,10 @@ int main(int argc, char **argv)
 		ok = r.outcome == SIM_OK;
 	else
 		ok = sim_outcome_is_failure(r.outcome) && strstr(r.message, expect);
+	if (!strcmp(argv[1], "current")) {
+		printf("%lu checks of current->pid against hvsim's\n", current_checks);
+		ok = ok && current_checks >= 6 * r.schedules;
+	}
 	if (!strcmp(argv[1], "online")) {
 		printf("cpu_online(2) as 6.1 read it: %d before the hot-add, %d after, %d after "
 		       "the removal\n", online_seen[0], online_seen[1], online_seen[2]);

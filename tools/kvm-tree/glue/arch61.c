@@ -81,3 +81,16 @@ int k61_test_cpu_online(int cpu)
 {
 	return cpu_online(cpu);
 }
+
+/* 6.1's current, as its code reads it: %gs:current_task. */
+int k61_test_current_pid(void);
+int k61_test_current_pid(void)
+{
+	return current->pid;
+}
+
+int k61_test_current_tgid(void);
+int k61_test_current_tgid(void)
+{
+	return current->tgid;
+}

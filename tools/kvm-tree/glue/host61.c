@@ -10,6 +10,7 @@
  * a generated stub: "not modelled: NAME".
  */
 #include <asm/prctl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -40,8 +41,15 @@ extern unsigned long k61___per_cpu_offset[];
 #define HWCAP2_FSGSBASE		(1UL << 1)
 #endif
 
-/* GS base per simulated CPU: its copy minus the template. */
+/* k61_task.c: the task_struct that stands for an hvsim task. */
+void *k61_task_mirror(unsigned int slot, int pid, const char *comm, int process);
+extern void *k61_current_task;
+
+/* GS base per simulated CPU: its copy minus the template; each copy. */
 static uintptr_t gs_base[SIM_MAX_CPUS];
+static char *percpu_copy[SIM_MAX_CPUS];
+static unsigned int gs_cpu = UINT_MAX;
+static struct machine *k61_machine;
 static int use_wrgsbase = -1;
 
 static void set_gs_base(uintptr_t base)
@@ -54,12 +62,6 @@ static void set_gs_base(uintptr_t base)
 		syscall(SYS_arch_prctl, ARCH_SET_GS, base);
 }
 
-/* sim_on_cpu_change(): %gs:var now reaches @cpu's copy of var. */
-static void cpu_change(unsigned int cpu, void *arg)
-{
-	(void)arg;
-	set_gs_base(gs_base[cpu]);
-}
 
 /* sim_on_cpu_online(): 6.1's __cpu_online_mask follows hvsim's at the same step. */
 static void cpu_online_changed(unsigned int cpu, bool online, void *arg)
@@ -72,6 +74,28 @@ static void cpu_online_changed(unsigned int cpu, bool online, void *arg)
 static void *in_copy(char *copy, void *template_var)
 {
 	return copy + ((char *)template_var - __start_k61_percpu);
+}
+
+/*
+ * sim_on_switch(): %gs:var reaches @cpu's copy of var, and @cpu's
+ * current_task is the mirror of @task (made the first time it runs).
+ */
+static void on_switch(unsigned int cpu, unsigned int task, void *arg)
+{
+	struct sim_task_info ti;
+	void *mirror = NULL;
+
+	(void)arg;
+	if (cpu != gs_cpu) {
+		set_gs_base(gs_base[cpu]);
+		gs_cpu = cpu;
+	}
+	if (!sim_task_info(k61_machine, task, &ti)) {
+		mirror = k61_task_mirror(task, (int)ti.pid, ti.comm, ti.process);
+		if (!mirror)
+			not_modelled("more tasks or processes than the glue mirrors", NULL);
+	}
+	*(void **)in_copy(percpu_copy[cpu], &k61_current_task) = mirror;
 }
 
 /* k61_bug.c: the bug table entry at @addr (enum k61_bug there). */
@@ -126,12 +150,15 @@ int k61_machine_setup(struct machine *m, unsigned int ncpus)
 		*(unsigned long *)in_copy(copy, &k61_this_cpu_off) = off;
 		k61___per_cpu_offset[cpu] = off;
 		gs_base[cpu] = off;
+		percpu_copy[cpu] = copy;
 	}
+	k61_machine = m;
+	gs_cpu = UINT_MAX;
 	k61_set_cpus(ncpus);
 	/* Every CPU's state once setup is done, then each change at its step. */
 	sim_on_cpu_online(m, cpu_online_changed, NULL);
 	k61_init_smp_ops();
-	sim_on_cpu_change(m, cpu_change, NULL);
+	sim_on_switch(m, on_switch, NULL);
 	sim_on_trap(m, k61_trap, NULL);
 	return 0;
 }
