@@ -94,3 +94,106 @@ int k61_test_current_tgid(void)
 {
 	return current->tgid;
 }
+
+/* ---- module init: kvm_init()'s arch hooks, and virt/kvm's others ---- */
+
+#define K61_VMX_CAPS	8
+int k61_host_cpu_has_vmx(void);
+int k61_host_vmx_caps(u64 caps[K61_VMX_CAPS]);
+
+/* The boot CPU's VMX capabilities, which every CPU must match (x86: vmcs_config). */
+static u64 k61_vmx_boot_caps[K61_VMX_CAPS];
+
+/* x86: no VMX on the CPU that loads KVM, no KVM. */
+int kvm_arch_init(void *opaque)
+{
+	if (!k61_host_cpu_has_vmx()) {
+		pr_err("kvm: no hardware support for 'kvm_intel'\n");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+void kvm_arch_exit(void)
+{
+}
+
+/*
+ * x86's setup_vmcs_config() on the boot CPU, reduced to what the check
+ * below compares: the capability MSRs themselves rather than the VMCS
+ * configuration KVM derives from them (stricter: a difference in a
+ * control KVM does not use fails the check too).
+ */
+int kvm_arch_hardware_setup(void *opaque)
+{
+	return k61_host_vmx_caps(k61_vmx_boot_caps) ? -EIO : 0;
+}
+
+void kvm_arch_hardware_unsetup(void)
+{
+}
+
+/* vmx_check_processor_compat(): on the CPU it runs on, from kvm_init(). */
+int kvm_arch_check_processor_compat(void *opaque)
+{
+	u64 here[K61_VMX_CAPS];
+
+	if (!k61_host_cpu_has_vmx() || k61_host_vmx_caps(here))
+		return -EIO;
+	if (memcmp(here, k61_vmx_boot_caps, sizeof(here))) {
+		pr_err("kvm: CPU %d feature inconsistency!\n", smp_processor_id());
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * virt/kvm's files hvsim does not build, for what kvm_init() asks of
+ * them: irqfds (eventfd.c), asynchronous page faults (async_pf.c), the
+ * VFIO device (vfio.c). None is modelled; each starts as on a kernel
+ * that has nothing to set up.
+ */
+int kvm_irqfd_init(void)
+{
+	return 0;
+}
+
+void kvm_irqfd_exit(void)
+{
+}
+
+int kvm_async_pf_init(void)
+{
+	return 0;
+}
+
+void kvm_async_pf_deinit(void)
+{
+}
+
+int kvm_vfio_ops_init(void)
+{
+	return 0;
+}
+
+void kvm_vfio_ops_exit(void)
+{
+}
+
+/* No statistics yet: kvm_init_debug() and the stats fds find none. */
+const struct _kvm_stats_desc kvm_vm_stats_desc[] = {};
+const struct kvm_stats_header kvm_vm_stats_header = {
+	.name_size = KVM_STATS_NAME_SIZE,
+	.num_desc = 0,
+	.id_offset = sizeof(struct kvm_stats_header),
+	.desc_offset = sizeof(struct kvm_stats_header) + KVM_STATS_NAME_SIZE,
+	.data_offset = sizeof(struct kvm_stats_header) + KVM_STATS_NAME_SIZE,
+};
+const struct _kvm_stats_desc kvm_vcpu_stats_desc[] = {};
+const struct kvm_stats_header kvm_vcpu_stats_header = {
+	.name_size = KVM_STATS_NAME_SIZE,
+	.num_desc = 0,
+	.id_offset = sizeof(struct kvm_stats_header),
+	.desc_offset = sizeof(struct kvm_stats_header) + KVM_STATS_NAME_SIZE,
+	.data_offset = sizeof(struct kvm_stats_header) + KVM_STATS_NAME_SIZE,
+};

@@ -13,15 +13,19 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hvsim/hw.h"
 #include "hvsim/kernel.h"
 #include "hvsim/sim.h"
 
 #include "host61.h"
+#include "hvsim/x86/msr-index.h"
 
 /* The final link's bounds of the per-CPU template (link.sh: k61_percpu). */
 extern char __start_k61_percpu[], __stop_k61_percpu[];
@@ -178,6 +182,55 @@ void k61_host_call_function_many(unsigned long mask, void (*func)(void *info), v
 	smp_call_function_many(&m, func, info, wait);
 }
 
+int k61_host_call_function_single(int cpu, void (*func)(void *info), void *info, int wait)
+{
+	return smp_call_function_single(cpu, func, info, wait);
+}
+
+int k61_host_cpuhp_setup_kvm_starting(const char *name, bool invoke,
+				      int (*startup)(unsigned int cpu),
+				      int (*teardown)(unsigned int cpu))
+{
+	if (invoke)
+		return cpuhp_setup_state(CPUHP_AP_KVM_STARTING, name, startup, teardown);
+	return cpuhp_setup_state_nocalls(CPUHP_AP_KVM_STARTING, name, startup, teardown);
+}
+
+void *k61_host_kmem_cache_create(const char *name, unsigned int size, unsigned int align)
+{
+	return kmem_cache_create(name, size, align, 0, NULL);
+}
+
+void k61_host_vprintk(const char *fmt, va_list ap)
+{
+	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	printk("%s", line);
+}
+
+/* ---- the running CPU's VMX facts, for the adapter (arch61.c) ---- */
+
+/* The capability MSRs whose values KVM's VMCS configuration is made of. */
+static const uint32_t vmx_cap_msrs[K61_VMX_CAPS] = {
+	MSR_IA32_VMX_BASIC, MSR_IA32_VMX_PINBASED_CTLS, MSR_IA32_VMX_PROCBASED_CTLS,
+	MSR_IA32_VMX_PROCBASED_CTLS2, MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_ENTRY_CTLS,
+	MSR_IA32_VMX_MISC, MSR_IA32_VMX_EPT_VPID_CAP,
+};
+
+int k61_host_cpu_has_vmx(void)
+{
+	return !!(cpuid_ecx(1) & (1u << 5));
+}
+
+int k61_host_vmx_caps(uint64_t caps[K61_VMX_CAPS])
+{
+	for (unsigned int i = 0; i < K61_VMX_CAPS; i++)
+		if (rdmsrl_safe(vmx_cap_msrs[i], &caps[i]))
+			return -1;
+	return 0;
+}
+
 void k61_host_not_modelled(const char *what)
 {
 	not_modelled(what, __builtin_return_address(0));
@@ -200,6 +253,13 @@ void *k61_memcpy(void *dst, const void *src, size_t n)
 	__tsan_read_range((void *)src, n);
 	__tsan_write_range(dst, n);
 	return memcpy(dst, src, n);
+}
+
+int k61_memcmp(const void *a, const void *b, size_t n)
+{
+	__tsan_read_range((void *)a, n);
+	__tsan_read_range((void *)b, n);
+	return memcmp(a, b, n);
 }
 
 void *k61_memset(void *dst, int c, size_t n)

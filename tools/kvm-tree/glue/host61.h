@@ -6,8 +6,10 @@
 #ifndef HVSIM_KVM_TREE_HOST61_H
 #define HVSIM_KVM_TREE_HOST61_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct machine;
 
@@ -32,7 +34,21 @@ K61_FROM_KERNEL void k61_host_wake_task(void *task);
 K61_FROM_KERNEL void k61_host_call_function_many(unsigned long mask, void (*func)(void *info),
 						 void *info, bool wait);
 K61_FROM_KERNEL void k61_host_not_modelled(const char *what);
+K61_FROM_KERNEL int k61_host_call_function_single(int cpu, void (*func)(void *info), void *info,
+						  int wait);
+K61_FROM_KERNEL int k61_host_cpuhp_setup_kvm_starting(const char *name, bool invoke,
+						      int (*startup)(unsigned int cpu),
+						      int (*teardown)(unsigned int cpu));
+K61_FROM_KERNEL void *k61_host_kmem_cache_create(const char *name, unsigned int size,
+						 unsigned int align);
+K61_FROM_KERNEL void k61_host_vprintk(const char *fmt, va_list ap);
+
+/* The VMX capability MSRs the adapter compares between CPUs (BASIC ... EPT_VPID_CAP). */
+#define K61_VMX_CAPS	8
+K61_FROM_KERNEL int k61_host_cpu_has_vmx(void);
+K61_FROM_KERNEL int k61_host_vmx_caps(uint64_t caps[K61_VMX_CAPS]);
 K61_FROM_KERNEL void *k61_memcpy(void *dst, const void *src, size_t n);
 K61_FROM_KERNEL void *k61_memset(void *dst, int c, size_t n);
+K61_FROM_KERNEL int k61_memcmp(const void *a, const void *b, size_t n);
 
 #endif /* HVSIM_KVM_TREE_HOST61_H */
