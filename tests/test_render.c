@@ -241,3 +241,22 @@ Test(render, damaged_traces_never_crash, .timeout = 120)
 	unlink(bad);
 	unlink(png);
 }
+
+/* hvsim view without a display: one line saying so, exit 2, before any window. */
+Test(render, view_without_a_display_exits_2, .timeout = 30)
+{
+	struct cli_run r;
+
+	unsetenv("DISPLAY");
+	unsetenv("WAYLAND_DISPLAY");
+	unsetenv("SDL_VIDEODRIVER");
+	r = HVSIM("view", GOLDEN "lost-update.trace");
+	cli_expect_one_line_error(&r, "no display");
+	/* A bad trace is named first, display or not. */
+	r = HVSIM("view", "/nonexistent/x.trace");
+	cli_expect_one_line_error(&r, "/nonexistent/x.trace");
+	r = HVSIM("view");
+	cli_expect_one_line_error(&r, "usage: hvsim view TRACE");
+	r = HVSIM("view", "a.trace", "--width", "10");
+	cli_expect_one_line_error(&r, "--width");
+}

@@ -4,7 +4,8 @@
  * record it cuts (tests/synth.c says what happens when): the spans, flows,
  * marks and window it finds there; jumps; and damaged traces, the trace
  * fuzzer's corpus among them, read or refused with a message, never a
- * crash.
+ * crash. And the names the viewer gives a trace's pcs and addresses
+ * (include/hvsim/tools.h), on this binary's own code and data.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/buildid.h"
+#include "hvsim/tools.h"
 #include "synth.h"
 #include "timeline.h"
 
@@ -318,4 +321,35 @@ Test(timeline, file_errors_name_the_file)
 	cr_expect_neq(timeline_open_file(&tl, "/nonexistent/x.trace", err, sizeof(err)), 0);
 	cr_expect(strstr(err, "/nonexistent/x.trace") != NULL, "%s", err);
 	cr_expect_null(tl);
+}
+
+/* A global of the instrumented test programs (tests/programs/progs.c): in hvsim_bss. */
+extern uint64_t hooks_u64;
+extern char __start_hvsim_bss[] __attribute__((weak));
+
+Test(symbols, this_binary_names_its_pcs_and_addresses)
+{
+	uint8_t id[64];
+	size_t n = sim_build_id(id, sizeof(id));
+	uintptr_t rel = (uintptr_t)&synth_trace - sim_image_base();
+	char buf[256];
+
+	cr_assert_gt(n, 0, "the test binary has no build id");
+	cr_expect(trace_sym_same_binary(id, n));
+	cr_expect(!trace_sym_same_binary(id, 0));
+	id[0] ^= 1;
+	cr_expect(!trace_sym_same_binary(id, n), "another build id, yet the same binary");
+	/* A trace's pc is a return address: the function's first byte is pc - 1. */
+	cr_expect(trace_sym_pc(rel + 1, buf, sizeof(buf)), "%s", buf);
+	cr_expect(strstr(buf, "synth_trace+0x0/0x") == buf, "%s", buf);
+	cr_expect(strstr(buf, " tests/synth.c:") != NULL, "no file:line in '%s'", buf);
+	cr_expect(!trace_sym_pc(0x7fffffff, buf, sizeof(buf)));
+	cr_expect_str_eq(buf, "0x7ffffffe");
+	cr_assert_not_null(__start_hvsim_bss);
+	cr_expect(trace_sym_addr(TR_REGION_BSS, (uint64_t)((char *)&hooks_u64 - __start_hvsim_bss),
+				 buf, sizeof(buf)));
+	cr_expect_str_eq(buf, "hooks_u64");
+	cr_expect(!trace_sym_addr(TR_REGION_HEAP, 0xffff888000001000ULL, buf, sizeof(buf)));
+	cr_expect_str_eq(buf, "");
+	cr_expect(!trace_sym_addr(TR_REGION_BSS, (uint64_t)1 << 40, buf, sizeof(buf)));
 }

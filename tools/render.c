@@ -84,6 +84,9 @@ static const uint32_t rd_palette[] = {
 #define RD_WAKE_RGB	0x1f4fbf
 #define RD_IPI_RGB	0xe07000
 #define RD_GRID_RGB	0xd8d8d8
+#define RD_MARKER_A_RGB	0x0060ff
+#define RD_MARKER_B_RGB	0x00a040
+#define RD_CURSOR_RGB	0x808080
 
 static uint32_t rd_task_rgb(uint32_t task)
 {
@@ -403,6 +406,72 @@ static void rd_draw_instants(struct rd_canvas *cv)
 	}
 }
 
+/* ---- the viewer's marks: markers, the selected event, the cursor ---- */
+
+/* A rectangle's outline, @t pixels thick. */
+static void rd_outline(struct rd_canvas *cv, int x, int y, int w, int h, int t, uint32_t rgb)
+{
+	rd_fill(cv, x, y, w, t, rgb);
+	rd_fill(cv, x, y + h - t, w, t, rgb);
+	rd_fill(cv, x, y, t, h, rgb);
+	rd_fill(cv, x + w - t, y, t, h, rgb);
+}
+
+/* Marker @k (A or B): a line down the lanes, its letter boxed at the top. */
+static void rd_draw_marker(struct rd_canvas *cv, unsigned int k)
+{
+	static const uint32_t rgb[2] = { RD_MARKER_A_RGB, RD_MARKER_B_RGB };
+	const struct render_view *v = cv->v;
+	char label[64];
+	int x, w;
+
+	if (!v->has_marker[k] || !rd_shown(cv, v->marker[k]))
+		return;
+	x = rd_x(cv, v->marker[k]);
+	rd_fill(cv, x, RD_AXIS_LINE, 1, cv->lay.lanes_bottom - RD_AXIS_LINE, rgb[k]);
+	if (k == 1 && v->has_marker[0])
+		snprintf(label, sizeof(label), "B  B-A %" PRId64 " cycles",
+			 (int64_t)(v->marker[1] - v->marker[0]));
+	else
+		snprintf(label, sizeof(label), "%c", k ? 'B' : 'A');
+	w = rd_text_width(label, SIZE_MAX) + 4;
+	rd_fill(cv, x, 0, w, 10, rgb[k]);
+	rd_text(cv->s, x + 2, 1, label, SIZE_MAX, RD_BACKGROUND);
+}
+
+static void rd_draw_selected(struct rd_canvas *cv)
+{
+	uint32_t cpu;
+	uint64_t at;
+	int x, y;
+
+	if (cv->v->selected == TL_NONE ||
+	    !timeline_event_place(cv->tl, cv->v->selected, &cpu, &at) ||
+	    !rd_lane_shown(cv, cpu) || !rd_shown(cv, at))
+		return;
+	x = rd_x(cv, at);
+	y = rd_band_y(cv, cpu);
+	rd_outline(cv, x - 4, y - 3, 9, RD_BAND_H + 6, 2, RD_INK);
+}
+
+static void rd_draw_cursor(struct rd_canvas *cv)
+{
+	int x = cv->v->cursor_x;
+
+	if (x < cv->plot_l || x > cv->plot_r)
+		return;
+	for (int y = RD_TOP; y < cv->lay.lanes_bottom; y += 2)
+		rd_pixel(cv->s, x, y, RD_CURSOR_RGB);
+}
+
+static void rd_draw_view_marks(struct rd_canvas *cv)
+{
+	rd_draw_cursor(cv);
+	rd_draw_marker(cv, 0);
+	rd_draw_marker(cv, 1);
+	rd_draw_selected(cv);
+}
+
 /* ---- the end, the legend ---- */
 
 static const char *rd_outcome(const struct timeline *tl)
@@ -549,6 +618,7 @@ void render_draw(SDL_Surface *s, const struct timeline *tl, const struct render_
 	rd_draw_flows(&cv);
 	rd_draw_instants(&cv);
 	rd_draw_end(&cv);
+	rd_draw_view_marks(&cv);
 	if (v->legend)
 		rd_legend(&cv, cv.lay.lanes_bottom + 8, true);
 }
@@ -683,9 +753,9 @@ static int rd_to_rgb(SDL_Surface *s, struct png_image *img)
 	return 0;
 }
 
-/* Draw @tl into @img (RGB). */
-static int rd_image(const struct timeline *tl, const struct render_opts *o,
-		    struct png_image *img, const char *path, char *err, size_t errlen)
+/* Draw @tl into a new surface *@out. */
+static int rd_image(const struct timeline *tl, const struct render_opts *o, SDL_Surface **out,
+		    const char *path, char *err, size_t errlen)
 {
 	struct render_view v;
 	SDL_Surface *s;
@@ -702,11 +772,8 @@ static int rd_image(const struct timeline *tl, const struct render_opts *o,
 		return -ENOMEM;
 	}
 	render_draw(s, tl, &v);
-	ret = rd_to_rgb(s, img);
-	SDL_FreeSurface(s);
-	if (ret)
-		snprintf(err, errlen, "%s: out of memory", path);
-	return ret;
+	*out = s;
+	return 0;
 }
 
 static int rd_write(const char *png_path, const uint8_t *data, size_t len, char *err,
@@ -731,31 +798,41 @@ static int rd_write(const char *png_path, const uint8_t *data, size_t len, char 
 	return ret;
 }
 
+int render_write_png(SDL_Surface *s, const char *png_path, char *err, size_t errlen)
+{
+	struct png_image img = { 0 };
+	uint8_t *data = NULL;
+	size_t len;
+	int ret;
+
+	ret = rd_to_rgb(s, &img);
+	if (!ret)
+		ret = png_encode(&img, &data, &len);
+	free(img.rgb);
+	if (ret) {
+		snprintf(err, errlen, "%s: out of memory encoding the PNG", png_path);
+		return ret;
+	}
+	ret = rd_write(png_path, data, len, err, errlen);
+	free(data);
+	return ret;
+}
+
 int render_png(const char *trace_path, const char *png_path, const struct render_opts *o,
 	       char *err, size_t errlen)
 {
-	struct png_image img = { 0 };
 	struct timeline *tl;
-	uint8_t *data = NULL;
-	size_t len;
+	SDL_Surface *s;
 	int ret;
 
 	ret = timeline_open_file(&tl, trace_path, err, errlen);
 	if (ret)
 		return ret;
-	ret = rd_image(tl, o, &img, trace_path, err, errlen);
-	if (ret)
-		goto out_model;
-	ret = png_encode(&img, &data, &len);
-	if (ret) {
-		snprintf(err, errlen, "%s: out of memory encoding the PNG", png_path);
-		goto out_image;
+	ret = rd_image(tl, o, &s, trace_path, err, errlen);
+	if (!ret) {
+		ret = render_write_png(s, png_path, err, errlen);
+		SDL_FreeSurface(s);
 	}
-	ret = rd_write(png_path, data, len, err, errlen);
-	free(data);
-out_image:
-	free(img.rgb);
-out_model:
 	timeline_free(tl);
 	return ret;
 }

@@ -59,6 +59,13 @@ size_t render_event_at(const struct timeline *tl, const struct render_view *v, i
 /* @text in the 5x7 font at (@x, @y), its top left, in colour 0xRRGGBB. Returns its width. */
 int render_text(struct SDL_Surface *s, int x, int y, const char *text, uint32_t rgb);
 
+/*
+ * Write the pixels of @s (a 32-bit surface, as render_draw() draws into)
+ * as a PNG file @png_path: 0, or -errno with one line naming it in @err
+ * (and no file left behind).
+ */
+int render_write_png(struct SDL_Surface *s, const char *png_path, char *err, size_t errlen);
+
 struct render_opts {
 	uint64_t from;		/* the first cycle shown */
 	uint64_t to;		/* the last cycle shown, when has_to */
