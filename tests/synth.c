@@ -27,7 +27,7 @@ static struct trace_event ev(struct synth *s, uint8_t type, uint32_t cpu, uint32
 	};
 }
 
-static void emit(struct synth *s, const struct trace_event *e)
+static void rec(struct synth *s, const struct trace_event *e)
 {
 	trace_emit(s->w, e);
 }
@@ -48,7 +48,7 @@ static void rec_access(struct synth *s, uint32_t cpu, uint32_t task, uint64_t cy
 	e.offset = offset;
 	e.size = offset ? 8 : 0;
 	e.pc = 0x1000 + cycle;
-	emit(s, &e);
+	rec(s, &e);
 }
 
 static void rec_lock(struct synth *s, uint32_t cpu, uint32_t task, uint64_t cycle, uint8_t kind)
@@ -61,7 +61,7 @@ static void rec_lock(struct synth *s, uint32_t cpu, uint32_t task, uint64_t cycl
 	e.offset = SYNTH_LOCK;
 	e.pc = 0x2000 + cycle;
 	e.str = trace_string(s->w, "&kvm->lock");
-	emit(s, &e);
+	rec(s, &e);
 }
 
 static void rec_point(struct synth *s, uint32_t cpu, uint32_t task, uint64_t cycle,
@@ -72,7 +72,7 @@ static void rec_point(struct synth *s, uint32_t cpu, uint32_t task, uint64_t cyc
 	e.str = trace_string(s->w, name);
 	e.args[0] = a;
 	e.args[1] = b;
-	emit(s, &e);
+	rec(s, &e);
 }
 
 static void rec_simple(struct synth *s, uint8_t type, uint32_t cpu, uint32_t task, uint64_t cycle,
@@ -82,7 +82,7 @@ static void rec_simple(struct synth *s, uint8_t type, uint32_t cpu, uint32_t tas
 
 	e.kind = kind;
 	e.value = value;
-	emit(s, &e);
+	rec(s, &e);
 }
 
 static void rec_cpuhp(struct synth *s, uint32_t cpu, uint32_t task, uint64_t cycle, uint32_t target,
@@ -92,7 +92,7 @@ static void rec_cpuhp(struct synth *s, uint32_t cpu, uint32_t task, uint64_t cyc
 
 	e.to_cpu = target;
 	e.value = state;
-	emit(s, &e);
+	rec(s, &e);
 }
 
 static void rec_spawn(struct synth *s, uint32_t cpu, uint32_t task, const char *name)
@@ -100,7 +100,7 @@ static void rec_spawn(struct synth *s, uint32_t cpu, uint32_t task, const char *
 	struct trace_event e = ev(s, TR_SPAWN, cpu, task, 0);
 
 	e.str = trace_string(s->w, name);
-	emit(s, &e);
+	rec(s, &e);
 }
 
 static void rec_wake(struct synth *s, uint32_t cpu, uint32_t task, uint64_t cycle, uint32_t woken)
@@ -108,7 +108,7 @@ static void rec_wake(struct synth *s, uint32_t cpu, uint32_t task, uint64_t cycl
 	struct trace_event e = ev(s, TR_WAKE, cpu, task, cycle);
 
 	e.to_task = woken;
-	emit(s, &e);
+	rec(s, &e);
 }
 
 static void synth_start(struct synth *s)
@@ -123,7 +123,7 @@ static void synth_start(struct synth *s)
 
 		e.value = SYNTH_MHZ;
 		e.str = trace_string(s->w, "skylake-sp");
-		emit(s, &e);
+		rec(s, &e);
 	}
 	rec_spawn(s, 0, 0, "vcpu-a");
 	rec_spawn(s, 1, 1, "vcpu-b");
@@ -132,6 +132,25 @@ static void synth_start(struct synth *s)
 	rec_cpuhp(s, 0, 0, 0, 0, TR_CPU_ACTIVE);
 	rec_cpuhp(s, 0, 0, 0, 1, TR_CPU_ACTIVE);
 	rec_cpuhp(s, 0, 0, 0, 2, TR_CPU_OFFLINE);
+}
+
+/* The decisive preemption: CPU0 is left for CPU1 right after the write. */
+static void synth_preempt(struct synth *s)
+{
+	struct trace_event e;
+
+	at_step(s, SYNTH_PREEMPT_STEP);
+	e = ev(s, TR_DECISION, 0, 0, 50);
+	e.step = SYNTH_PREEMPT_STEP;
+	e.n = 2;
+	e.value = 1;
+	rec(s, &e);
+	e = ev(s, TR_SWITCH, 0, 0, 50);
+	e.step = SYNTH_PREEMPT_STEP;
+	e.to_cpu = 1;
+	e.to_task = 1;
+	e.preempt = 1;
+	rec(s, &e);
 }
 
 /* The lock, the race's two accesses, a spin on CPU1. */
@@ -143,6 +162,7 @@ static void synth_race(struct synth *s)
 	rec_lock(s, 1, 1, 35, TR_LOCK_CONTENDED);
 	at_step(s, SYNTH_WRITE_STEP);
 	rec_access(s, 0, 0, 40, SIM_WRITE, SYNTH_SHARED);
+	synth_preempt(s);
 	rec_access(s, 1, 1, 45, SIM_RELAX, 0);
 	rec_access(s, 1, 1, 55, SIM_RELAX, 0);
 	rec_lock(s, 0, 0, 60, TR_LOCK_RELEASE);
@@ -162,7 +182,7 @@ static void synth_request(struct synth *s)
 	e = ev(s, TR_IPI, 0, 0, 105);
 	e.to_cpu = 1;
 	e.value = 0xfb;
-	emit(s, &e);
+	rec(s, &e);
 	rec_point(s, 0, 0, 106, "kvm_vcpu_kick", 1, 1);
 	rec_simple(s, TR_VMX, 1, 1, 120, TR_VMX_EXIT, 1);
 	rec_simple(s, TR_IRQ, 1, 1, 121, 1, 0);
@@ -180,7 +200,7 @@ static void synth_hotplug(struct synth *s)
 	e = ev(s, TR_SWITCH, 0, 0, 161);
 	e.to_cpu = 0;
 	e.to_task = 2;
-	emit(s, &e);
+	rec(s, &e);
 	rec_access(s, 0, 2, 170, SIM_READ, 0x400);
 	rec_cpuhp(s, 0, 2, 180, 2, TR_CPU_BRINGUP);
 	rec_cpuhp(s, 2, 3, 200, 2, TR_CPU_ONLINE);
@@ -204,40 +224,28 @@ static void rec_mark(struct synth *s, uint8_t kind, uint64_t step, uint32_t cpu,
 	e.size = 8;
 	e.pc = 0x1000 + (kind == TR_MARK_WRITE ? 40 : 80);
 	e.str = trace_string(s->w, label);
-	emit(s, &e);
+	rec(s, &e);
 }
 
-/* The decisive preemption, the report and its marks, the end and the window. */
+/* The report and its marks, the end and the window. */
 static void synth_end(struct synth *s)
 {
 	struct trace_event e;
 
-	at_step(s, SYNTH_PREEMPT_STEP);
-	e = ev(s, TR_DECISION, 0, 0, 250);
-	e.step = SYNTH_PREEMPT_STEP;
-	e.n = 2;
-	e.value = 1;
-	emit(s, &e);
-	e = ev(s, TR_SWITCH, 0, 0, 250);
-	e.step = SYNTH_PREEMPT_STEP;
-	e.to_cpu = 1;
-	e.to_task = 1;
-	e.preempt = 1;
-	emit(s, &e);
 	e = ev(s, TR_REPORT, 1, 1, 240);
 	e.kind = TR_REPORT_RACE;
 	e.str = trace_string(s->w, SYNTH_TITLE);
-	emit(s, &e);
+	rec(s, &e);
 	rec_mark(s, TR_MARK_WRITE, SYNTH_WRITE_STEP, 0, 0, "vcpu_run");
 	rec_mark(s, TR_MARK_READ, SYNTH_READ_STEP, 1, 1, "vcpu_kick");
 	e = ev(s, TR_LOG, 1, 1, 240);
 	e.str = trace_string(s->w, SYNTH_TITLE);
-	emit(s, &e);
+	rec(s, &e);
 	e = ev(s, TR_END, 0, 0, 0);
 	e.kind = SIM_FAILED;
 	e.str = trace_string(s->w, SYNTH_TITLE);
-	emit(s, &e);
-	e = ev(s, TR_WINDOW, 0, 0, 250);
+	rec(s, &e);
+	e = ev(s, TR_WINDOW, 0, 0, 50);
 	e.step = SYNTH_PREEMPT_STEP;
 	e.to_cpu = 1;
 	e.args[0] = 3;
@@ -245,7 +253,7 @@ static void synth_end(struct synth *s)
 	e.args[2] = 20;
 	e.args[3] = 40;
 	e.str = trace_string(s->w, "preemption");
-	emit(s, &e);
+	rec(s, &e);
 }
 
 uint8_t *synth_trace(size_t *len)

@@ -5,13 +5,14 @@
  * the same bytes every time. Three CPUs at 2000 MHz:
  *
  *   CPU0  vcpu-a:0  takes kvm->lock at 30, writes data+0x200 at 40 (step
- *                   SYNTH_WRITE_STEP), releases at 60, makes request 3 of
- *                   vCPU 1 at 100, sends IPI 0xfb to CPU1 at 105, kicks
- *                   vCPU 1 (to CPU1) at 106, wakes hotplug:2 at 150, parks
- *                   at 160; hotplug:2 runs from 170 (CPU2 to bringup at
- *                   180), exits at 225; vcpu-a runs again at 230, is
- *                   preempted at 250 (step SYNTH_PREEMPT_STEP, the window:
- *                   20 cycles earlier, 40 later)
+ *                   SYNTH_WRITE_STEP), is preempted at 50 (step
+ *                   SYNTH_PREEMPT_STEP: the decisive preemption, its
+ *                   window 20 cycles earlier and 40 later), releases at
+ *                   60, makes request 3 of vCPU 1 at 100, sends IPI 0xfb
+ *                   to CPU1 at 105, kicks vCPU 1 (to CPU1) at 106, wakes
+ *                   hotplug:2 at 150, parks at 160; hotplug:2 runs from
+ *                   170 (CPU2 to bringup at 180), exits at 225; vcpu-a
+ *                   runs again at 230
  *   CPU1  vcpu-b:1  contends for kvm->lock at 35, relaxes at 45 and 55,
  *                   takes it at 70, reads data+0x200 at 80 (step
  *                   SYNTH_READ_STEP), releases at 90, enters the guest at
@@ -30,7 +31,7 @@
 
 #define SYNTH_WRITE_STEP	1000
 #define SYNTH_READ_STEP		2000
-#define SYNTH_PREEMPT_STEP	3000
+#define SYNTH_PREEMPT_STEP	1500
 #define SYNTH_TITLE		"KCSAN: data-race in vcpu_run / vcpu_kick"
 
 /* The trace's bytes (malloc'ed), @len of them. */

@@ -92,13 +92,13 @@ Test(timeline, tasks_guest_and_interrupts)
 	struct timeline *tl = synth_open();
 
 	cr_expect_eq(tl->ncpus, 3);
-	cr_expect_eq(tl->end, 250);
+	cr_expect_eq(tl->end, 240);
 	cr_expect_eq(tl->cpu[1].mhz, 2000);
 	cr_expect(tl->cpu[1].mhz_from_trace);
 	/* vcpu-a from the hotplug states it set at 0 to its switch away after the park. */
 	expect_span(tl, TL_SPAN_TASK, 0, 0, 161);
 	expect_span(tl, TL_SPAN_TASK, 0, 170, 225);
-	expect_span(tl, TL_SPAN_TASK, 0, 230, 250);
+	expect_span(tl, TL_SPAN_TASK, 0, 230, 230);
 	expect_span(tl, TL_SPAN_TASK, 1, 35, 240);
 	expect_span(tl, TL_SPAN_TASK, 2, 200, 210);
 	expect_span(tl, TL_SPAN_GUEST, 1, 95, 120);
@@ -130,8 +130,8 @@ Test(timeline, locks_spins_parks_and_hotplug_states)
 	expect_span(tl, TL_SPAN_CPUHP, 2, 0, 180);
 	expect_span(tl, TL_SPAN_CPUHP, 2, 180, 200);
 	expect_span(tl, TL_SPAN_CPUHP, 2, 200, 210);
-	expect_span(tl, TL_SPAN_CPUHP, 2, 210, 250);
-	expect_span(tl, TL_SPAN_CPUHP, 0, 0, 250);
+	expect_span(tl, TL_SPAN_CPUHP, 2, 210, 240);
+	expect_span(tl, TL_SPAN_CPUHP, 0, 0, 240);
 	cr_expect_eq(span_at(tl, TL_SPAN_CPUHP, 2, 180)->value, TR_CPU_BRINGUP);
 	timeline_free(tl);
 }
@@ -181,7 +181,7 @@ Test(timeline, window_lands_on_the_preemption)
 	cr_expect_eq(r->type, TR_SWITCH);
 	cr_expect(r->preempt);
 	cr_expect_eq(tl->window.cpu, 0);
-	cr_expect_eq(tl->window.at, 250);
+	cr_expect_eq(tl->window.at, 50);
 	cr_expect_eq(tl->ev[tl->window.ev].r.args[2], 20);
 	timeline_free(tl);
 }

@@ -666,8 +666,8 @@ static json_t *pf_document(struct pf *x)
 {
 	json_t *root = json_object();
 
-	pf_spans(x);
 	pf_flows(x);
+	pf_spans(x);
 	pf_instants(x);
 	pf_end(x);
 	pf_set(x, root, "traceEvents", pf_events(x));

@@ -13,6 +13,7 @@
 #include <SDL.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,12 @@
 #include "png.h"
 #include "timeline.h"
 
-/* A log marker's label: the first characters of the line's first line. */
+/* A log line's label over its lane: the first characters of its first line. */
 #define RD_LABEL_CHARS		24
+/* A report's or a marked event's label: longer, they say what failed. */
+#define RD_TITLE_CHARS		56
+/* Labels placed over one lane, at most (more are not drawn). */
+#define RD_MAX_LABELS		24
 /* Without --to, the axis runs on past the end by 1/RD_END_PAD of what it shows. */
 #define RD_END_PAD		50
 /* An event under the pointer: this many pixels away at most. */
@@ -43,6 +48,11 @@
 #define RD_GUEST_H		14	/* guest mode, centred in the band */
 #define RD_IRQ_H		6	/* an interrupt handler, centred */
 #define RD_TICK_H		5	/* a decision's tick, under the band */
+#define RD_PARKED_H		8	/* a parked task, at the band's foot */
+#define RD_HP_H			10	/* the hotplug state strip under the ticks (with cpuhp records) */
+#define RD_LOCK_ROW		10	/* a row of locks held, under it */
+#define RD_LOCK_ROWS		3	/* at most: locks taken deeper share the last */
+#define RD_HATCH		5	/* the spin hatching's pitch */
 #define RD_TICK_SPACING		110	/* the axis' ticks, at least this far apart */
 #define RD_LEGEND_ROW		13
 #define RD_LEGEND_BOX		10	/* a colour's box */
@@ -50,8 +60,16 @@
 /* Where the lanes are. */
 struct rd_layout {
 	int pitch;			/* a lane, from one to the next */
+	int hp_off;			/* the hotplug strip, from a lane's top (0: none) */
+	int lock_off;			/* the first row of locks, from a lane's top */
+	int lock_rows;			/* rows of locks (0: none) */
 	int lane_y[SIM_MAX_CPUS];	/* each lane's top, or -1 when hidden */
 	int lanes_bottom;		/* under the last lane */
+};
+
+/* Where a label went on a lane's label row. */
+struct rd_taken {
+	int x0, x1;
 };
 
 struct rd_canvas {
@@ -62,6 +80,8 @@ struct rd_canvas {
 	uint64_t from, to;	/* the cycles shown */
 	int plot_l, plot_r;	/* their x: from at plot_l, to at plot_r */
 	int end_l, end_r;	/* the end's label on the axis row (x from, to), or 0, 0 */
+	unsigned int nlabels[SIM_MAX_CPUS];	/* labels placed over each lane */
+	struct rd_taken labels[SIM_MAX_CPUS][RD_MAX_LABELS];
 };
 
 struct rd_rgb {
@@ -87,6 +107,32 @@ static const uint32_t rd_palette[] = {
 #define RD_MARKER_A_RGB	0x0060ff
 #define RD_MARKER_B_RGB	0x00a040
 #define RD_CURSOR_RGB	0x808080
+#define RD_SPIN_RGB	0x404040	/* the hatching */
+#define RD_PARKED_RGB	0xd8d8d8
+#define RD_PARKED_INK	0x505050
+#define RD_REQUEST_RGB	0x008b8b
+#define RD_KICK_RGB	0xc71585
+#define RD_MARK_RGB	0xff00ff	/* a report's marked events: bright, nothing else is */
+#define RD_WINDOW_RGB	0xffd000	/* the race window, blended over the lane */
+#define RD_WINDOW_INK	0x8b6508
+#define RD_PREEMPT_RGB	0xa00000
+
+/* Hotplug states (enum trace_cpu_state), and a state out of range. */
+static const uint32_t rd_cpuhp_rgb[TR_NR_CPU_STATES + 1] = {
+	[TR_CPU_OFFLINE] = 0xb0b0b0, [TR_CPU_BRINGUP] = 0xf2c14e, [TR_CPU_ONLINE] = 0x8ecae6,
+	[TR_CPU_ACTIVE] = 0x7cc36a, [TR_CPU_TEARDOWN] = 0xe76f51, [TR_NR_CPU_STATES] = 0xffffff,
+};
+
+/* Locks held, by a hash of their class: muted, for black text. */
+static const uint32_t rd_lock_palette[] = {
+	0xd3b8e0, 0xb8d8e0, 0xe0d8b0, 0xe0c0b0, 0xb8c8e8, 0xc8e0b8,
+};
+
+/* Reports (enum trace_report_kind). */
+static const uint32_t rd_report_rgb[] = {
+	[TR_REPORT_OTHER] = 0x505050, [TR_REPORT_RACE] = 0xb000b0, [TR_REPORT_LOCKDEP] = 0xd06000,
+	[TR_REPORT_WARN] = 0xb08000, [TR_REPORT_OOPS] = 0xd00000, [TR_REPORT_MEMORY] = 0x8b4513,
+};
 
 static uint32_t rd_task_rgb(uint32_t task)
 {
@@ -114,25 +160,67 @@ static void rd_pixel(SDL_Surface *s, int x, int y, uint32_t rgb)
 	((uint32_t *)row)[x] = SDL_MapRGB(s->format, c.r, c.g, c.b);
 }
 
-/* A straight line, one pixel wide (Bresenham's, all octants). */
-static void rd_line(struct rd_canvas *cv, int x0, int y0, int x1, int y1, uint32_t rgb)
+/* A straight line, one pixel wide (Bresenham's, all octants); dashed every @dash pixels, or solid (0). */
+static void rd_line(struct rd_canvas *cv, int x0, int y0, int x1, int y1, uint32_t rgb, int dash)
 {
 	int dx = abs(x1 - x0), dy = -abs(y1 - y0);
 	int sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1, e = dx + dy;
 
-	for (;;) {
-		rd_pixel(cv->s, x0, y0, rgb);
+	for (int n = 0;; n++) {
+		/* Both steps decide on the error before either: else the end can be stepped over. */
+		int e2 = 2 * e;
+
+		if (!dash || n / dash % 2 == 0)
+			rd_pixel(cv->s, x0, y0, rgb);
 		if (x0 == x1 && y0 == y1)
 			break;
-		if (2 * e >= dy) {
+		if (e2 >= dy) {
 			e += dy;
 			x0 += sx;
 		}
-		if (2 * e <= dx) {
+		if (e2 <= dx) {
 			e += dx;
 			y0 += sy;
 		}
 	}
+}
+
+/* Blend @rgb half and half over the rectangle. */
+static void rd_blend(struct rd_canvas *cv, int x, int y, int w, int h, uint32_t rgb)
+{
+	SDL_Surface *s = cv->s;
+	struct rd_rgb c = RGB(rgb);
+	int x1 = x + w < s->w ? x + w : s->w, y1 = y + h < s->h ? y + h : s->h;
+
+	for (int j = y < 0 ? 0 : y; j < y1; j++) {
+		uint32_t *row = (uint32_t *)((uint8_t *)s->pixels + (size_t)j * (size_t)s->pitch);
+
+		for (int i = x < 0 ? 0 : x; i < x1; i++) {
+			uint8_t r, g, b;
+
+			SDL_GetRGB(row[i], s->format, &r, &g, &b);
+			row[i] = SDL_MapRGB(s->format, (uint8_t)((r + c.r) / 2),
+					    (uint8_t)((g + c.g) / 2), (uint8_t)((b + c.b) / 2));
+		}
+	}
+}
+
+/* A rectangle's outline, @t pixels thick. */
+static void rd_outline(struct rd_canvas *cv, int x, int y, int w, int h, int t, uint32_t rgb)
+{
+	rd_fill(cv, x, y, w, t, rgb);
+	rd_fill(cv, x, y + h - t, w, t, rgb);
+	rd_fill(cv, x, y, t, h, rgb);
+	rd_fill(cv, x + w - t, y, t, h, rgb);
+}
+
+/* Diagonal hatching over the rectangle, aligned to the image so neighbours join. */
+static void rd_hatch(struct rd_canvas *cv, int x, int y, int w, int h, uint32_t rgb)
+{
+	for (int j = y; j < y + h; j++)
+		for (int i = x; i < x + w; i++)
+			if ((i + j) % RD_HATCH == 0)
+				rd_pixel(cv->s, i, j, rgb);
 }
 
 /* @s at (@x, @y), its top left; at most @max characters. Returns the width drawn. */
@@ -202,9 +290,13 @@ static int rd_band_mid(const struct rd_canvas *cv, uint32_t cpu)
 static void rd_layout(struct rd_layout *lay, const struct timeline *tl,
 		      const struct render_view *v)
 {
-	int y = RD_TOP;
+	int y = RD_TOP, under = RD_LANE_LABELS + RD_BAND_H + RD_TICKS_H;
 
-	lay->pitch = RD_LANE_LABELS + RD_BAND_H + RD_TICKS_H + RD_LANE_GAP;
+	lay->hp_off = tl->has_cpuhp ? under : 0;
+	under += tl->has_cpuhp ? RD_HP_H : 0;
+	lay->lock_off = under;
+	lay->lock_rows = tl->lock_depth < RD_LOCK_ROWS ? (int)tl->lock_depth : RD_LOCK_ROWS;
+	lay->pitch = under + lay->lock_rows * RD_LOCK_ROW + RD_LANE_GAP;
 	for (unsigned int i = 0; i < SIM_MAX_CPUS; i++) {
 		lay->lane_y[i] = -1;
 		if (i < tl->ncpus && (v->lanes >> i & 1)) {
@@ -313,6 +405,93 @@ static void rd_draw_band(struct rd_canvas *cv, const struct tl_span *s, int x0, 
 	rd_fill(cv, x0, rd_band_y(cv, s->cpu) + (RD_BAND_H - h) / 2, x1 - x0 + 1, h, rgb);
 }
 
+/* @text inside a strip from @x0 to @x1 at @y, as much of it as fits (at least a character). */
+static void rd_text_in(struct rd_canvas *cv, int x0, int x1, int y, const char *text,
+		       uint32_t rgb)
+{
+	int room = (x1 - x0 - 3) / FONT_CELL_W;
+
+	if (room > 0)
+		rd_text(cv->s, x0 + 3, y, text, (size_t)room, rgb);
+}
+
+/* A task parked: the band's foot dotted grey, "NAME:ID parked" where it fits. */
+static void rd_draw_parked(struct rd_canvas *cv, const struct tl_span *s, int x0, int x1)
+{
+	int y = rd_band_y(cv, s->cpu) + RD_BAND_H - RD_PARKED_H;
+	char name[96], label[112];
+
+	rd_fill(cv, x0, y, x1 - x0 + 1, RD_PARKED_H, RD_PARKED_RGB);
+	for (int x = x0; x <= x1; x += 2)
+		rd_pixel(cv->s, x, y, RD_PARKED_INK);
+	timeline_task_label(cv->tl, s->task, name, sizeof(name));
+	snprintf(label, sizeof(label), "%s parked", name);
+	if (rd_text_width(label, SIZE_MAX) + 4 <= x1 - x0)
+		rd_text(cv->s, x0 + 3, y + 1, label, SIZE_MAX, RD_PARKED_INK);
+}
+
+/* A CPU's hotplug state: its colour in the strip, its name where it fits. */
+static void rd_draw_cpuhp(struct rd_canvas *cv, const struct tl_span *s, int x0, int x1)
+{
+	unsigned int state = s->value < TR_NR_CPU_STATES ? s->value : TR_NR_CPU_STATES;
+	int y = cv->lay.lane_y[s->cpu] + cv->lay.hp_off + 1;
+	const char *name = trace_cpu_state_name(s->value);
+
+	rd_fill(cv, x0, y, x1 - x0 + 1, RD_HP_H - 2, rd_cpuhp_rgb[state]);
+	if (rd_text_width(name, SIZE_MAX) + 4 <= x1 - x0)
+		rd_text(cv->s, x0 + 3, y, name, SIZE_MAX, RD_INK);
+}
+
+static uint32_t rd_lock_rgb(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; name && *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return rd_lock_palette[h % (sizeof(rd_lock_palette) / sizeof(rd_lock_palette[0]))];
+}
+
+/* A lock held: a thin bar in its row (by how many its CPU held already), its name in it. */
+static void rd_draw_lock(struct rd_canvas *cv, const struct tl_span *s, int x0, int x1)
+{
+	int row = s->depth < cv->lay.lock_rows ? s->depth : cv->lay.lock_rows - 1;
+	int y = cv->lay.lane_y[s->cpu] + cv->lay.lock_off + row * RD_LOCK_ROW;
+
+	if (cv->lay.lock_rows <= 0)
+		return;
+	rd_fill(cv, x0, y, x1 - x0 + 1, RD_LOCK_ROW - 2, rd_lock_rgb(s->text));
+	/* Where it was taken. */
+	rd_fill(cv, x0, y, 1, RD_LOCK_ROW - 2, RD_INK);
+	rd_text_in(cv, x0, x1, y, s->text ? s->text : "lock", RD_INK);
+}
+
+static void rd_draw_span(struct rd_canvas *cv, const struct tl_span *s, int x0, int x1)
+{
+	switch (s->kind) {
+	case TL_SPAN_TASK:
+		rd_draw_task(cv, s, x0, x1);
+		break;
+	case TL_SPAN_GUEST:
+		rd_draw_band(cv, s, x0, x1, RD_GUEST_H, RD_GUEST_RGB);
+		break;
+	case TL_SPAN_IRQ:
+		rd_draw_band(cv, s, x0, x1, RD_IRQ_H, RD_IRQ_RGB);
+		break;
+	case TL_SPAN_SPIN:
+		rd_hatch(cv, x0, rd_band_y(cv, s->cpu), x1 - x0 + 1, RD_BAND_H, RD_SPIN_RGB);
+		break;
+	case TL_SPAN_PARKED:
+		rd_draw_parked(cv, s, x0, x1);
+		break;
+	case TL_SPAN_CPUHP:
+		rd_draw_cpuhp(cv, s, x0, x1);
+		break;
+	case TL_SPAN_LOCK:
+		rd_draw_lock(cv, s, x0, x1);
+		break;
+	}
+}
+
 static void rd_draw_spans(struct rd_canvas *cv, enum tl_span_kind kind)
 {
 	const struct timeline *tl = cv->tl;
@@ -321,101 +500,343 @@ static void rd_draw_spans(struct rd_canvas *cv, enum tl_span_kind kind)
 		const struct tl_span *s = &tl->span[i];
 		int x0, x1;
 
-		if (s->kind != kind || !rd_lane_shown(cv, s->cpu) ||
-		    !rd_span_x(cv, s->start, s->end, &x0, &x1))
-			continue;
-		switch (kind) {
-		case TL_SPAN_TASK:
-			rd_draw_task(cv, s, x0, x1);
-			break;
-		case TL_SPAN_GUEST:
-			rd_draw_band(cv, s, x0, x1, RD_GUEST_H, RD_GUEST_RGB);
-			break;
-		case TL_SPAN_IRQ:
-			rd_draw_band(cv, s, x0, x1, RD_IRQ_H, RD_IRQ_RGB);
-			break;
-		default:
-			break;
+		if (s->kind == kind && rd_lane_shown(cv, s->cpu) &&
+		    rd_span_x(cv, s->start, s->end, &x0, &x1))
+			rd_draw_span(cv, s, x0, x1);
+	}
+}
+
+/* ---- labels over a lane ---- */
+
+/*
+ * Take room for a label @w wide over @cpu's lane at @x, or as near right
+ * of it as is free; its x, or INT_MIN when there is none.
+ */
+static int rd_label_place(struct rd_canvas *cv, uint32_t cpu, int x, int w)
+{
+	unsigned int *n = &cv->nlabels[cpu];
+	struct rd_taken *t = cv->labels[cpu];
+	bool moved = true;
+
+	for (int tries = 0; moved && tries < RD_MAX_LABELS; tries++) {
+		moved = false;
+		for (unsigned int k = 0; k < *n; k++) {
+			if (x < t[k].x1 + 4 && x + w + 4 > t[k].x0) {
+				x = t[k].x1 + 4;
+				moved = true;
+			}
 		}
 	}
+	if (moved || x + w > cv->s->w || *n == RD_MAX_LABELS)
+		return INT_MIN;
+	t[*n].x0 = x;
+	t[(*n)++].x1 = x + w;
+	return x;
+}
+
+/* @text (at most @max characters) on @cpu's label row from @x, or the nearest free place right of it. */
+static void rd_label_at(struct rd_canvas *cv, uint32_t cpu, int x, const char *text, size_t max,
+			uint32_t rgb)
+{
+	int w = rd_text_width(text, max);
+
+	x = rd_label_place(cv, cpu, x, w);
+	if (x != INT_MIN)
+		rd_text(cv->s, x, rd_band_y(cv, cpu) - RD_LANE_LABELS + 1, text, max, rgb);
+}
+
+/* A flag's label (at most @max characters): right of the flag at @px, or left of it where the image ends first. */
+static void rd_label(struct rd_canvas *cv, uint32_t cpu, int px, const char *text, size_t max,
+		     uint32_t rgb)
+{
+	int w = rd_text_width(text, max);
+
+	rd_label_at(cv, cpu, px + 5 + w <= cv->s->w ? px + 5 : px - 2 - w, text, max, rgb);
 }
 
 /* ---- arrows ---- */
 
+/* Each flow's colour, and how far off the band's middle it runs (so they stay apart). */
+static const struct {
+	uint32_t rgb;
+	int dy;
+} rd_flow_style[TL_NR_FLOW_KINDS] = {
+	[TL_FLOW_WAKE] = { RD_WAKE_RGB, -4 },
+	[TL_FLOW_IPI] = { RD_IPI_RGB, 4 },
+	[TL_FLOW_REQUEST] = { RD_REQUEST_RGB, -9 },
+	[TL_FLOW_KICK] = { RD_KICK_RGB, 9 },
+};
+
+/* The x of any cycle, before or after the view too. */
+static double rd_xd(const struct rd_canvas *cv, uint64_t cycle)
+{
+	double f = ((double)cycle - (double)cv->from) / (double)(cv->to - cv->from);
+
+	return cv->plot_l + f * (cv->plot_r - cv->plot_l);
+}
+
+/*
+ * Cut the segment (*x0, *y0)-(*x1, *y1) to the plot's columns; false when
+ * none of it is inside.
+ */
+static bool rd_clip(const struct rd_canvas *cv, double *x0, double *y0, double *x1, double *y1)
+{
+	double l = cv->plot_l, r = cv->plot_r;
+
+	if ((*x0 < l && *x1 < l) || (*x0 > r && *x1 > r))
+		return false;
+	if (*x1 != *x0) {
+		double k = (*y1 - *y0) / (*x1 - *x0);
+
+		if (*x0 < l || *x0 > r) {
+			double x = *x0 < l ? l : r;
+
+			*y0 += (x - *x0) * k;
+			*x0 = x;
+		}
+		if (*x1 < l || *x1 > r) {
+			double x = *x1 < l ? l : r;
+
+			*y1 += (x - *x1) * k;
+			*x1 = x;
+		}
+	}
+	return true;
+}
+
+/* An IPI's vector (or NMI) by its start. */
+static void rd_flow_label(struct rd_canvas *cv, const struct tl_flow *f, int x, int y)
+{
+	const struct trace_event *r = &cv->tl->ev[f->from_ev].r;
+	char label[16];
+
+	if (f->kind != TL_FLOW_IPI)
+		return;
+	if (r->kind)
+		snprintf(label, sizeof(label), "NMI");
+	else
+		snprintf(label, sizeof(label), "%#x", r->value);
+	rd_text(cv->s, x + 3, y + 2, label, SIZE_MAX, RD_IPI_RGB);
+}
+
+/* A line from the sender to the receiver (cut at the view's edges), a square at its head. */
 static void rd_draw_flow(struct rd_canvas *cv, const struct tl_flow *f)
 {
 	const struct tl_event *a = &cv->tl->ev[f->from_ev], *b = &cv->tl->ev[f->to_ev];
-	bool ipi = f->kind == TL_FLOW_IPI;
-	uint32_t rgb = ipi ? RD_IPI_RGB : RD_WAKE_RGB;
-	int x0, y0, x1, y1;
+	uint32_t rgb = rd_flow_style[f->kind].rgb;
+	double x0, y0, x1, y1;
 
-	if (!rd_lane_shown(cv, a->r.cpu) || !rd_lane_shown(cv, b->r.cpu) ||
-	    !rd_shown(cv, a->at) || !rd_shown(cv, b->at))
+	if (!rd_lane_shown(cv, a->r.cpu) || !rd_lane_shown(cv, b->r.cpu))
 		return;
-	x0 = rd_x(cv, a->at);
-	x1 = rd_x(cv, b->at);
-	/* Off the centre line, so an arrow along one lane stays visible. */
-	y0 = rd_band_mid(cv, a->r.cpu) + (ipi ? 4 : -4);
-	y1 = rd_band_mid(cv, b->r.cpu) + (ipi ? 4 : -4);
-	rd_line(cv, x0, y0, x1, y1, rgb);
-	rd_fill(cv, x0 - 1, y0 - 1, 3, 3, rgb);
-	/* The head: a square at the receiver. */
-	rd_fill(cv, x1 - 2, y1 - 2, 5, 5, rgb);
+	x0 = rd_shown(cv, a->at) ? rd_x(cv, a->at) : rd_xd(cv, a->at);
+	x1 = rd_shown(cv, b->at) ? rd_x(cv, b->at) : rd_xd(cv, b->at);
+	y0 = rd_band_mid(cv, a->r.cpu) + rd_flow_style[f->kind].dy;
+	y1 = rd_band_mid(cv, b->r.cpu) + rd_flow_style[f->kind].dy;
+	if (!rd_clip(cv, &x0, &y0, &x1, &y1))
+		return;
+	rd_line(cv, (int)x0, (int)y0, (int)x1, (int)y1, rgb, 0);
+	if (rd_shown(cv, a->at)) {
+		rd_fill(cv, (int)x0 - 1, (int)y0 - 1, 3, 3, rgb);
+		rd_flow_label(cv, f, (int)x0, (int)y0);
+	}
+	if (rd_shown(cv, b->at))
+		rd_fill(cv, (int)x1 - 2, (int)y1 - 2, 5, 5, rgb);
 }
 
 static void rd_draw_flows(struct rd_canvas *cv)
 {
-	for (size_t i = 0; i < cv->tl->nflow; i++) {
-		const struct tl_flow *f = &cv->tl->flow[i];
-
-		if (f->kind == TL_FLOW_WAKE || f->kind == TL_FLOW_IPI)
-			rd_draw_flow(cv, f);
-	}
+	for (size_t i = 0; i < cv->tl->nflow; i++)
+		rd_draw_flow(cv, &cv->tl->flow[i]);
 }
 
 /* ---- instants ---- */
 
-static void rd_draw_log(struct rd_canvas *cv, uint32_t cpu, uint64_t at, const char *text)
+/* A red line through the band, a flag at its top, the label beside it (unless @label is NULL). */
+static void rd_draw_log(struct rd_canvas *cv, uint32_t cpu, uint64_t at, const char *label)
 {
-	int px = rd_x(cv, at), y = rd_band_y(cv, cpu), w, lx;
+	int px = rd_x(cv, at), y = rd_band_y(cv, cpu);
 
-	/* A red line through the band, a flag at its top, the label beside it. */
 	rd_fill(cv, px, y - 2, 1, RD_BAND_H + 2, RD_LOG_RGB);
 	rd_fill(cv, px, y - RD_LANE_LABELS + 1, 3, RD_LANE_LABELS - 2, RD_LOG_RGB);
-	/* Right of the flag, or left of it where the image ends first. */
-	w = rd_text_width(text, RD_LABEL_CHARS);
-	lx = px + 5 + w <= cv->s->w ? px + 5 : px - 2 - w;
-	rd_text(cv->s, lx, y - RD_LANE_LABELS + 1, text, RD_LABEL_CHARS, RD_LOG_RGB);
+	if (label)
+		rd_label(cv, cpu, px, label, RD_LABEL_CHARS, RD_LOG_RGB);
+}
+
+static uint32_t rd_report_colour(unsigned int kind)
+{
+	return kind < sizeof(rd_report_rgb) / sizeof(rd_report_rgb[0]) ? rd_report_rgb[kind] :
+									  rd_report_rgb[0];
+}
+
+/* A report: a thick line in its kind's colour, a pennant, "KIND: title". */
+static void rd_draw_report(struct rd_canvas *cv, const struct tl_event *e)
+{
+	uint32_t rgb = rd_report_colour(e->r.kind);
+	int px = rd_x(cv, e->at), y = rd_band_y(cv, e->r.cpu) - RD_LANE_LABELS + 1;
+	char label[RD_TITLE_CHARS + 16];
+
+	rd_fill(cv, px - 1, y + 2, 2, RD_LANE_LABELS + RD_BAND_H - 1, rgb);
+	for (int k = 0; k < 4; k++)
+		rd_fill(cv, px - 1, y + k, 6 - k, 1, rgb);
+	snprintf(label, sizeof(label), "%s: %.*s", trace_report_kind_name(e->r.kind),
+		 (int)strcspn(timeline_string(cv->tl, e->r.str) ?: "?", "\n"),
+		 timeline_string(cv->tl, e->r.str) ?: "?");
+	rd_label(cv, e->r.cpu, px + 3, label, RD_TITLE_CHARS, rgb);
+}
+
+/* Is log event @e the title of report @rep, which stands at the same place? */
+static bool rd_log_is_title(const struct rd_canvas *cv, const struct tl_event *e,
+			    const struct tl_event *rep)
+{
+	const char *text = timeline_string(cv->tl, e->r.str) ?: "";
+	const char *title = timeline_string(cv->tl, rep->r.str) ?: "";
+
+	return rep->r.cpu == e->r.cpu && rep->at == e->at &&
+	       strlen(title) == strcspn(text, "\n") && !strncmp(text, title, strlen(title));
 }
 
 static void rd_draw_instants(struct rd_canvas *cv)
 {
 	const struct timeline *tl = cv->tl;
+	const struct tl_event *report = NULL;
 
 	for (size_t i = 0; i < tl->ninst; i++) {
 		const struct tl_instant *in = &tl->inst[i];
 		const struct tl_event *e = &tl->ev[in->ev];
+		const char *text;
 
 		if (!rd_lane_shown(cv, e->r.cpu) || !rd_shown(cv, e->at))
 			continue;
-		if (in->kind == TL_INSTANT_DECISION)
+		switch (in->kind) {
+		case TL_INSTANT_DECISION:
 			rd_fill(cv, rd_x(cv, e->at), rd_band_y(cv, e->r.cpu) + RD_BAND_H, 1,
 				RD_TICK_H, RD_INK);
-		else if (in->kind == TL_INSTANT_LOG)
-			rd_draw_log(cv, e->r.cpu, e->at, timeline_string(tl, e->r.str) ?: "?");
+			break;
+		case TL_INSTANT_REPORT:
+			rd_draw_report(cv, e);
+			report = e;
+			break;
+		case TL_INSTANT_LOG:
+			/* A report's title is labelled once, by the report. */
+			text = timeline_string(tl, e->r.str) ?: "?";
+			rd_draw_log(cv, e->r.cpu, e->at,
+				    report && rd_log_is_title(cv, e, report) ? NULL : text);
+			break;
+		}
+	}
+}
+
+/* ---- a failing run: the marked events, the decisive preemption, its window ---- */
+
+/* Mark @m's x and lane; false when it is not shown. */
+static bool rd_mark_place(const struct rd_canvas *cv, const struct tl_mark *m, int *x)
+{
+	if (!rd_lane_shown(cv, m->cpu) || !rd_shown(cv, m->at))
+		return false;
+	*x = rd_x(cv, m->at);
+	return true;
+}
+
+/* A bright box around the marked event, a flag, "KIND: LABEL" over its lane. */
+static void rd_draw_mark(struct rd_canvas *cv, const struct tl_mark *m, bool label)
+{
+	const struct trace_event *r = &cv->tl->ev[m->ev].r;
+	int x, y;
+	char text[96];
+
+	if (!rd_mark_place(cv, m, &x))
+		return;
+	y = rd_band_y(cv, m->cpu);
+	rd_outline(cv, x - 5, y - 3, 11, RD_BAND_H + 6, 2, RD_MARK_RGB);
+	if (!label)
+		return;
+	rd_fill(cv, x, y - RD_LANE_LABELS + 1, 3, RD_LANE_LABELS - 4, RD_MARK_RGB);
+	snprintf(text, sizeof(text), "%s: %s", trace_mark_kind_name(r->kind),
+		 timeline_string(cv->tl, r->str) ?: "");
+	rd_label(cv, m->cpu, x, text, RD_TITLE_CHARS, RD_MARK_RGB);
+}
+
+/* The marks of one report joined by a dashed line: the two accesses of a race. */
+static void rd_draw_mark_pairs(struct rd_canvas *cv)
+{
+	const struct timeline *tl = cv->tl;
+
+	for (size_t k = 1; k < tl->nmark; k++) {
+		const struct tl_mark *a = &tl->mark[k - 1], *b = &tl->mark[k];
+		int xa, xb;
+
+		if (a->report != b->report || !rd_mark_place(cv, a, &xa) || !rd_mark_place(cv, b, &xb))
+			continue;
+		rd_line(cv, xa, rd_band_mid(cv, a->cpu), xb, rd_band_mid(cv, b->cpu), RD_MARK_RGB,
+			3);
+	}
+}
+
+static void rd_draw_marks(struct rd_canvas *cv, bool labels)
+{
+	if (labels)
+		rd_draw_mark_pairs(cv);
+	for (size_t k = 0; k < cv->tl->nmark; k++)
+		rd_draw_mark(cv, &cv->tl->mark[k], labels);
+}
+
+/* The window's record, or NULL when the trace has none or its lane is not shown. */
+static const struct trace_event *rd_window(const struct rd_canvas *cv)
+{
+	const struct tl_window *w = &cv->tl->window;
+
+	if (w->ev == TL_NONE || !rd_lane_shown(cv, w->cpu))
+		return NULL;
+	return &cv->tl->ev[w->ev].r;
+}
+
+/* The window shaded over the decided-on CPU's band, the preemption a dark red line. */
+static void rd_draw_window(struct rd_canvas *cv)
+{
+	const struct trace_event *r = rd_window(cv);
+	const struct tl_window *w = &cv->tl->window;
+	uint64_t lo, hi;
+	int x0, x1, y;
+
+	if (!r)
+		return;
+	y = rd_band_y(cv, w->cpu);
+	lo = w->at > r->args[2] ? w->at - r->args[2] : 0;
+	hi = w->at < UINT64_MAX - r->args[3] ? w->at + r->args[3] : UINT64_MAX;
+	if (rd_span_x(cv, lo, hi, &x0, &x1)) {
+		rd_blend(cv, x0, y, x1 - x0 + 1, RD_BAND_H, RD_WINDOW_RGB);
+		if (rd_shown(cv, lo))
+			rd_fill(cv, x0, y, 1, RD_BAND_H, RD_WINDOW_INK);
+		if (rd_shown(cv, hi))
+			rd_fill(cv, x1, y, 1, RD_BAND_H, RD_WINDOW_INK);
+	}
+	if (rd_shown(cv, w->at))
+		rd_fill(cv, rd_x(cv, w->at) - 1, y - 2, 2, RD_BAND_H + 2 + RD_TICK_H, RD_PREEMPT_RGB);
+}
+
+/* "window N cycles" at its left edge, "preempted: CPUa -> CPUb" by the preemption. */
+static void rd_draw_window_labels(struct rd_canvas *cv)
+{
+	const struct trace_event *r = rd_window(cv);
+	const struct tl_window *w = &cv->tl->window;
+	uint64_t lo;
+	char text[96];
+	int x0, x1;
+
+	if (!r)
+		return;
+	lo = w->at > r->args[2] ? w->at - r->args[2] : 0;
+	if (rd_span_x(cv, lo, w->at, &x0, &x1)) {
+		snprintf(text, sizeof(text), "window %" PRIu64 " cycles", r->args[2] + r->args[3]);
+		rd_label_at(cv, w->cpu, x0, text, SIZE_MAX, RD_WINDOW_INK);
+	}
+	if (rd_shown(cv, w->at)) {
+		snprintf(text, sizeof(text), "preempted: CPU%u -> CPU%u", w->cpu, r->to_cpu);
+		rd_label(cv, w->cpu, rd_x(cv, w->at), text, RD_TITLE_CHARS, RD_PREEMPT_RGB);
 	}
 }
 
 /* ---- the viewer's marks: markers, the selected event, the cursor ---- */
-
-/* A rectangle's outline, @t pixels thick. */
-static void rd_outline(struct rd_canvas *cv, int x, int y, int w, int h, int t, uint32_t rgb)
-{
-	rd_fill(cv, x, y, w, t, rgb);
-	rd_fill(cv, x, y + h - t, w, t, rgb);
-	rd_fill(cv, x, y, t, h, rgb);
-	rd_fill(cv, x + w - t, y, t, h, rgb);
-}
 
 /* Marker @k (A or B): a line down the lanes, its letter boxed at the top. */
 static void rd_draw_marker(struct rd_canvas *cv, unsigned int k)
@@ -510,51 +931,116 @@ static void rd_draw_end(struct rd_canvas *cv)
 	rd_text(cv->s, lx + 2, RD_AXIS_LINE - 10, what, SIZE_MAX, RD_BACKGROUND);
 }
 
-/* One legend entry: a @box_h-high box of @rgb and @label, at *@px on row *@py, wrapping. */
-static void rd_legend_item(struct rd_canvas *cv, int *px, int *py, uint32_t rgb, int box_h,
-			   const char *label, bool draw)
+/* How a legend entry shows its colour. */
+enum rd_key_style {
+	RD_KEY_BOX,		/* a box of its height */
+	RD_KEY_HATCH,		/* hatched */
+	RD_KEY_OUTLINE,		/* a box's outline */
+};
+
+struct rd_key {
+	uint32_t rgb;
+	int box_h;		/* RD_KEY_BOX: the box's height */
+	uint8_t style;		/* enum rd_key_style */
+	const char *label;
+};
+
+static const struct rd_key rd_keys[] = {
+	{ RD_GUEST_RGB, RD_GUEST_H / 2, RD_KEY_BOX, "guest mode" },
+	{ RD_IRQ_RGB, RD_IRQ_H / 2, RD_KEY_BOX, "interrupt" },
+	{ RD_SPIN_RGB, FONT_H, RD_KEY_HATCH, "spinning" },
+	{ RD_PARKED_RGB, FONT_H, RD_KEY_BOX, "parked" },
+	{ 0xd3b8e0, FONT_H, RD_KEY_BOX, "lock held" },
+	{ RD_LOG_RGB, FONT_H, RD_KEY_BOX, "log line" },
+	{ 0xb000b0, FONT_H, RD_KEY_BOX, "report" },
+	{ RD_MARK_RGB, FONT_H, RD_KEY_OUTLINE, "marked event" },
+	{ RD_PREEMPT_RGB, FONT_H, RD_KEY_BOX, "decisive preemption" },
+	{ RD_WINDOW_RGB, FONT_H, RD_KEY_BOX, "its window" },
+	{ RD_INK, 2, RD_KEY_BOX, "decision (tick)" },
+	{ RD_WAKE_RGB, 2, RD_KEY_BOX, "wake-up" },
+	{ RD_IPI_RGB, 2, RD_KEY_BOX, "IPI" },
+	{ RD_REQUEST_RGB, 2, RD_KEY_BOX, "request" },
+	{ RD_KICK_RGB, 2, RD_KEY_BOX, "kick" },
+	{ RD_INK, FONT_H, RD_KEY_BOX, "end of run" },
+};
+
+/* One legend entry at *@px on row *@py, wrapping. */
+static void rd_legend_item(struct rd_canvas *cv, int *px, int *py, const struct rd_key *k,
+			   bool draw)
 {
-	int w = RD_LEGEND_BOX + 4 + rd_text_width(label, SIZE_MAX) + 14;
+	int w = RD_LEGEND_BOX + 4 + rd_text_width(k->label, SIZE_MAX) + 14;
 
 	if (*px + w > (int)cv->v->width - RD_MARGIN_R && *px > RD_MARGIN_L) {
 		*px = RD_MARGIN_L;
 		*py += RD_LEGEND_ROW;
 	}
 	if (draw) {
-		rd_fill(cv, *px, *py + (FONT_H - box_h) / 2, RD_LEGEND_BOX, box_h, rgb);
-		rd_text(cv->s, *px + RD_LEGEND_BOX + 4, *py, label, SIZE_MAX, RD_INK);
+		switch (k->style) {
+		case RD_KEY_HATCH:
+			rd_hatch(cv, *px, *py, RD_LEGEND_BOX, FONT_H, k->rgb);
+			break;
+		case RD_KEY_OUTLINE:
+			rd_outline(cv, *px, *py, RD_LEGEND_BOX, FONT_H, 2, k->rgb);
+			break;
+		default:
+			rd_fill(cv, *px, *py + (FONT_H - k->box_h) / 2, RD_LEGEND_BOX, k->box_h,
+				k->rgb);
+			break;
+		}
+		rd_text(cv->s, *px + RD_LEGEND_BOX + 4, *py, k->label, SIZE_MAX, RD_INK);
 	}
 	*px += w;
 }
 
+/* A row of the legend titled @title, from *@py; *@py then is the next row's. */
+static void rd_legend_row(struct rd_canvas *cv, int *py, const char *title, bool draw)
+{
+	if (draw)
+		rd_text(cv->s, 2, *py, title, SIZE_MAX, RD_INK);
+}
+
+/* The hotplug states' colours, when the trace has them. */
+static void rd_legend_cpuhp(struct rd_canvas *cv, int *py, bool draw)
+{
+	int px = RD_MARGIN_L;
+
+	if (!cv->tl->has_cpuhp)
+		return;
+	rd_legend_row(cv, py, "hotplug", draw);
+	for (unsigned int st = 0; st < TR_NR_CPU_STATES; st++) {
+		struct rd_key k = { rd_cpuhp_rgb[st], FONT_H, RD_KEY_BOX, trace_cpu_state_name(st) };
+
+		rd_legend_item(cv, &px, py, &k, draw);
+	}
+	*py += RD_LEGEND_ROW + 3;
+}
+
 /*
- * The legend under the lanes, from @y: a key to the marks, then every task
- * that has a name, in id order. Returns the y under it; with @draw false,
- * only measures (the image's height depends on it).
+ * The legend under the lanes, from @y: a key to the marks, the hotplug
+ * states' colours, then every task that has a name, in id order. Returns
+ * the y under it; with @draw false, only measures (the image's height
+ * depends on it).
  */
 static int rd_legend(struct rd_canvas *cv, int y, bool draw)
 {
 	int px = RD_MARGIN_L, py = y;
 	char name[96];
 
-	if (draw)
-		rd_text(cv->s, 2, py, "key", SIZE_MAX, RD_INK);
-	rd_legend_item(cv, &px, &py, RD_GUEST_RGB, RD_GUEST_H / 2, "guest mode", draw);
-	rd_legend_item(cv, &px, &py, RD_IRQ_RGB, RD_IRQ_H / 2, "interrupt", draw);
-	rd_legend_item(cv, &px, &py, RD_LOG_RGB, FONT_H, "log line", draw);
-	rd_legend_item(cv, &px, &py, RD_INK, 2, "decision (tick)", draw);
-	rd_legend_item(cv, &px, &py, RD_WAKE_RGB, 2, "wake-up", draw);
-	rd_legend_item(cv, &px, &py, RD_IPI_RGB, 2, "IPI", draw);
-	rd_legend_item(cv, &px, &py, RD_INK, FONT_H, "end of run", draw);
-	px = RD_MARGIN_L;
+	rd_legend_row(cv, &py, "key", draw);
+	for (size_t k = 0; k < sizeof(rd_keys) / sizeof(rd_keys[0]); k++)
+		rd_legend_item(cv, &px, &py, &rd_keys[k], draw);
 	py += RD_LEGEND_ROW + 3;
-	if (draw)
-		rd_text(cv->s, 2, py, "tasks", SIZE_MAX, RD_INK);
+	rd_legend_cpuhp(cv, &py, draw);
+	px = RD_MARGIN_L;
+	rd_legend_row(cv, &py, "tasks", draw);
 	for (uint32_t t = 0; t < TL_MAX_TASKS; t++) {
+		struct rd_key k = { 0, FONT_H, RD_KEY_BOX, name };
+
 		if (!cv->tl->task[t].spawned)
 			continue;
 		timeline_task_label(cv->tl, t, name, sizeof(name));
-		rd_legend_item(cv, &px, &py, rd_task_rgb(t), FONT_H, name, draw);
+		k.rgb = rd_task_rgb(t);
+		rd_legend_item(cv, &px, &py, &k, draw);
 	}
 	return py + RD_LEGEND_ROW;
 }
@@ -613,10 +1099,19 @@ void render_draw(SDL_Surface *s, const struct timeline *tl, const struct render_
 	rd_draw_axis(&cv);
 	rd_draw_lane_names(&cv);
 	rd_draw_spans(&cv, TL_SPAN_TASK);
+	rd_draw_spans(&cv, TL_SPAN_SPIN);
+	rd_draw_spans(&cv, TL_SPAN_PARKED);
 	rd_draw_spans(&cv, TL_SPAN_GUEST);
 	rd_draw_spans(&cv, TL_SPAN_IRQ);
+	rd_draw_spans(&cv, TL_SPAN_CPUHP);
+	rd_draw_spans(&cv, TL_SPAN_LOCK);
+	rd_draw_window(&cv);
+	/* Labels: the marked events' first, then the window's, then reports and log lines. */
+	rd_draw_marks(&cv, true);
+	rd_draw_window_labels(&cv);
 	rd_draw_flows(&cv);
 	rd_draw_instants(&cv);
+	rd_draw_marks(&cv, false);
 	rd_draw_end(&cv);
 	rd_draw_view_marks(&cv);
 	if (v->legend)

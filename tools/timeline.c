@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The timeline model (timeline.h, docs/viewer.md "How the timeline is
+ * The timeline model (timeline.h, docs/viewer.md "How spans are
  * cut"). One pass over the trace, in its order.
  *
  * The trace is the simulator's interleaving of its CPUs: every record but
