@@ -130,7 +130,11 @@ static void golden(const char *trace, const char *png, const char *const *args)
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__ NULL })
 
-/* The hot-add scenario's failing run: three CPUs, IPIs, wake-ups, the fault's log line. */
+/*
+ * The hot-add scenario's failing run: three CPUs, IPIs, wake-ups, the
+ * hotplug lock held, CPU2's hotplug states, the fault's report and site,
+ * the decisive preemption and its window.
+ */
 Test(render, golden_hotplug_whole_run, .timeout = 60)
 {
 	golden(GOLDEN "hotplug-no-lock.trace", GOLDEN "hotplug-no-lock.png", ARGS());
@@ -143,7 +147,19 @@ Test(render, golden_hotplug_cropped, .timeout = 60)
 	       ARGS("--from", "5000", "--to", "11300", "--width", "1000", ));
 }
 
-/* The lost-update example: two CPUs, two tasks. */
+/*
+ * Seed 003's data race (kick-vcpu-cpu.scn, pre-fix, from hvsim explore
+ * --trace): locks held, guest mode, the report and its two marked
+ * accesses, whole and around the race.
+ */
+Test(render, golden_kick_race, .timeout = 60)
+{
+	golden(GOLDEN "kick-vcpu-cpu-pre-fix.trace", GOLDEN "kick-vcpu-cpu-pre-fix.png", ARGS());
+	golden(GOLDEN "kick-vcpu-cpu-pre-fix.trace", GOLDEN "kick-vcpu-cpu-pre-fix-race.png",
+	       ARGS("--from", "44000", "--to", "47500", "--width", "1400", ));
+}
+
+/* The lost-update example: two CPUs, two tasks (a trace from before the cpuhp and lock records). */
 Test(render, golden_lost_update, .timeout = 60)
 {
 	golden(GOLDEN "lost-update.trace", GOLDEN "lost-update.png", ARGS("--width", "800", ));

@@ -26,9 +26,10 @@
 /* A log line's label over its lane: the first characters of its first line. */
 #define RD_LABEL_CHARS		24
 /* A report's or a marked event's label: longer, they say what failed. */
-#define RD_TITLE_CHARS		56
-/* Labels placed over one lane, at most (more are not drawn). */
+#define RD_TITLE_CHARS		80
+/* Labels placed over one lane, at most (more are not drawn), and the room between two. */
 #define RD_MAX_LABELS		24
+#define RD_LABEL_GAP		8
 /* Without --to, the axis runs on past the end by 1/RD_END_PAD of what it shows. */
 #define RD_END_PAD		50
 /* An event under the pointer: this many pixels away at most. */
@@ -508,50 +509,67 @@ static void rd_draw_spans(struct rd_canvas *cv, enum tl_span_kind kind)
 
 /* ---- labels over a lane ---- */
 
-/*
- * Take room for a label @w wide over @cpu's lane at @x, or as near right
- * of it as is free; its x, or INT_MIN when there is none.
- */
-static int rd_label_place(struct rd_canvas *cv, uint32_t cpu, int x, int w)
+/* Does [@x, @x + @w) come within RD_LABEL_GAP of a label over @cpu's lane? Which one. */
+static const struct rd_taken *rd_label_clash(const struct rd_canvas *cv, uint32_t cpu, int x,
+					     int w)
 {
-	unsigned int *n = &cv->nlabels[cpu];
-	struct rd_taken *t = cv->labels[cpu];
-	bool moved = true;
+	for (unsigned int k = 0; k < cv->nlabels[cpu]; k++) {
+		const struct rd_taken *t = &cv->labels[cpu][k];
 
-	for (int tries = 0; moved && tries < RD_MAX_LABELS; tries++) {
-		moved = false;
-		for (unsigned int k = 0; k < *n; k++) {
-			if (x < t[k].x1 + 4 && x + w + 4 > t[k].x0) {
-				x = t[k].x1 + 4;
-				moved = true;
-			}
-		}
+		if (x < t->x1 + RD_LABEL_GAP && x + w + RD_LABEL_GAP > t->x0)
+			return t;
 	}
-	if (moved || x + w > cv->s->w || *n == RD_MAX_LABELS)
+	return NULL;
+}
+
+/*
+ * Room for a label @w wide over @cpu's lane: at @x or as near right of it
+ * as is free, else (@left set) at @left or as near left of it as is free;
+ * its x, or INT_MIN when there is none.
+ */
+static int rd_label_place(struct rd_canvas *cv, uint32_t cpu, int x, int left, bool has_left,
+			  int w)
+{
+	const struct rd_taken *t;
+	int tries;
+
+	if (cv->nlabels[cpu] == RD_MAX_LABELS)
 		return INT_MIN;
-	t[*n].x0 = x;
-	t[(*n)++].x1 = x + w;
+	for (tries = 0; tries <= RD_MAX_LABELS && (t = rd_label_clash(cv, cpu, x, w)); tries++)
+		x = t->x1 + RD_LABEL_GAP;
+	if (t || x + w > cv->s->w) {
+		if (!has_left)
+			return INT_MIN;
+		x = left;
+		for (tries = 0; tries <= RD_MAX_LABELS && (t = rd_label_clash(cv, cpu, x, w)); tries++)
+			x = t->x0 - RD_LABEL_GAP - w;
+		if (t || x < RD_MARGIN_L)
+			return INT_MIN;
+	}
+	cv->labels[cpu][cv->nlabels[cpu]].x0 = x;
+	cv->labels[cpu][cv->nlabels[cpu]++].x1 = x + w;
 	return x;
 }
 
-/* @text (at most @max characters) on @cpu's label row from @x, or the nearest free place right of it. */
-static void rd_label_at(struct rd_canvas *cv, uint32_t cpu, int x, const char *text, size_t max,
-			uint32_t rgb)
+static void rd_label_draw(struct rd_canvas *cv, uint32_t cpu, int x, const char *text,
+			  size_t max, uint32_t rgb)
 {
-	int w = rd_text_width(text, max);
-
-	x = rd_label_place(cv, cpu, x, w);
 	if (x != INT_MIN)
 		rd_text(cv->s, x, rd_band_y(cv, cpu) - RD_LANE_LABELS + 1, text, max, rgb);
 }
 
-/* A flag's label (at most @max characters): right of the flag at @px, or left of it where the image ends first. */
+/*
+ * A flag's label (at most @max characters): right of the flag at @px, or
+ * left of it where the image ends first or the right is taken.
+ */
 static void rd_label(struct rd_canvas *cv, uint32_t cpu, int px, const char *text, size_t max,
 		     uint32_t rgb)
 {
-	int w = rd_text_width(text, max);
+	int w = rd_text_width(text, max), right = px + 5, left = px - 2 - w;
 
-	rd_label_at(cv, cpu, px + 5 + w <= cv->s->w ? px + 5 : px - 2 - w, text, max, rgb);
+	if (right + w > cv->s->w)
+		right = left;
+	rd_label_draw(cv, cpu, rd_label_place(cv, cpu, right, left, true, w), text, max, rgb);
 }
 
 /* ---- arrows ---- */
@@ -741,8 +759,9 @@ static bool rd_mark_place(const struct rd_canvas *cv, const struct tl_mark *m, i
 static void rd_draw_mark(struct rd_canvas *cv, const struct tl_mark *m, bool label)
 {
 	const struct trace_event *r = &cv->tl->ev[m->ev].r;
+	const char *label_text;
 	int x, y;
-	char text[96];
+	char text[RD_TITLE_CHARS + 16];
 
 	if (!rd_mark_place(cv, m, &x))
 		return;
@@ -751,8 +770,11 @@ static void rd_draw_mark(struct rd_canvas *cv, const struct tl_mark *m, bool lab
 	if (!label)
 		return;
 	rd_fill(cv, x, y - RD_LANE_LABELS + 1, 3, RD_LANE_LABELS - 4, RD_MARK_RGB);
-	snprintf(text, sizeof(text), "%s: %s", trace_mark_kind_name(r->kind),
-		 timeline_string(cv->tl, r->str) ?: "");
+	label_text = timeline_string(cv->tl, r->str);
+	if (label_text && *label_text)
+		snprintf(text, sizeof(text), "%s: %s", trace_mark_kind_name(r->kind), label_text);
+	else
+		snprintf(text, sizeof(text), "%s", trace_mark_kind_name(r->kind));
 	rd_label(cv, m->cpu, x, text, RD_TITLE_CHARS, RD_MARK_RGB);
 }
 
@@ -828,7 +850,7 @@ static void rd_draw_window_labels(struct rd_canvas *cv)
 	lo = w->at > r->args[2] ? w->at - r->args[2] : 0;
 	if (rd_span_x(cv, lo, w->at, &x0, &x1)) {
 		snprintf(text, sizeof(text), "window %" PRIu64 " cycles", r->args[2] + r->args[3]);
-		rd_label_at(cv, w->cpu, x0, text, SIZE_MAX, RD_WINDOW_INK);
+		rd_label(cv, w->cpu, x0 - 5, text, SIZE_MAX, RD_WINDOW_INK);
 	}
 	if (rd_shown(cv, w->at)) {
 		snprintf(text, sizeof(text), "preempted: CPU%u -> CPU%u", w->cpu, r->to_cpu);
@@ -1006,7 +1028,7 @@ static void rd_legend_cpuhp(struct rd_canvas *cv, int *py, bool draw)
 
 	if (!cv->tl->has_cpuhp)
 		return;
-	rd_legend_row(cv, py, "hotplug", draw);
+	rd_legend_row(cv, py, "cpuhp", draw);
 	for (unsigned int st = 0; st < TR_NR_CPU_STATES; st++) {
 		struct rd_key k = { rd_cpuhp_rgb[st], FONT_H, RD_KEY_BOX, trace_cpu_state_name(st) };
 

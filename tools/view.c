@@ -517,7 +517,8 @@ static void view_addr_line(const struct view *v, const struct trace_event *r, ch
 	char sym[256] = "";
 	int n;
 
-	if (r->type != TR_ACCESS && r->type != TR_LOCK && r->type != TR_MARK) {
+	if ((r->type != TR_ACCESS && r->type != TR_LOCK && r->type != TR_MARK) ||
+	    r->region == TR_REGION_NONE) {
 		buf[0] = '\0';
 		return;
 	}
