@@ -178,8 +178,8 @@ Test(timeline, window_lands_on_the_preemption)
 	cr_assert_neq(tl->window.ev, TL_NONE);
 	cr_assert_neq(tl->window.target, TL_NONE);
 	r = &tl->ev[tl->window.target].r;
-	cr_expect_eq(r->type, TR_SWITCH);
-	cr_expect(r->preempt);
+	cr_expect_eq(r->type, TR_DECISION);
+	cr_expect_eq(r->step, SYNTH_PREEMPT_STEP);
 	cr_expect_eq(tl->window.cpu, 0);
 	cr_expect_eq(tl->window.at, 50);
 	cr_expect_eq(tl->ev[tl->window.ev].r.args[2], 20);
@@ -352,4 +352,60 @@ Test(symbols, this_binary_names_its_pcs_and_addresses)
 	cr_expect(!trace_sym_addr(TR_REGION_HEAP, 0xffff888000001000ULL, buf, sizeof(buf)));
 	cr_expect_str_eq(buf, "");
 	cr_expect(!trace_sym_addr(TR_REGION_BSS, (uint64_t)1 << 40, buf, sizeof(buf)));
+}
+
+static struct timeline *fixture_open(const char *name)
+{
+	char path[512], err[256];
+	struct timeline *tl;
+
+	snprintf(path, sizeof(path), "%s/tests/golden/%s", HVSIM_SOURCE_DIR, name);
+	cr_assert_eq(timeline_open_file(&tl, path, err, sizeof(err)), 0, "%s", err);
+	return tl;
+}
+
+/* Seed 003's race as the engine writes it: the marks land on the two accesses to vcpu->cpu. */
+Test(timeline, real_race_marks_land_on_both_accesses)
+{
+	struct timeline *tl = fixture_open("kick-vcpu-cpu-pre-fix.trace");
+	const struct trace_event *a, *b;
+
+	cr_assert_eq(tl->nmark, 2);
+	cr_assert(tl->mark[0].target != TL_NONE && tl->mark[1].target != TL_NONE);
+	cr_expect_eq(tl->ev[tl->mark[0].report].r.kind, TR_REPORT_RACE);
+	a = &tl->ev[tl->mark[0].target].r;
+	b = &tl->ev[tl->mark[1].target].r;
+	cr_expect(a->type == TR_ACCESS && b->type == TR_ACCESS);
+	cr_expect_neq(a->cpu, b->cpu, "a race between two CPUs");
+	cr_expect(a->region == b->region && a->offset == b->offset, "one address");
+	cr_expect_eq(a->step, tl->ev[tl->mark[0].ev].r.args[0]);
+	cr_expect_eq(b->step, tl->ev[tl->mark[1].ev].r.args[0]);
+	cr_expect_eq(timeline_failure(tl), tl->mark[0].target);
+	cr_expect_gt(tl->lock_depth, 0, "&vcpu->mutex is held across KVM_RUN");
+	timeline_free(tl);
+}
+
+/* The hot-add's failing run: CPU2 offline, bringup, online; the window at its decision. */
+Test(timeline, real_hotplug_states_and_window)
+{
+	struct timeline *tl = fixture_open("hotplug-no-lock.trace");
+	unsigned int states = 0, last = TR_NR_CPU_STATES;
+	const struct trace_event *w;
+
+	for (size_t i = 0; i < tl->nspan; i++) {
+		if (tl->span[i].kind != TL_SPAN_CPUHP || tl->span[i].cpu != 2)
+			continue;
+		cr_expect(last == TR_NR_CPU_STATES || tl->span[i].value == last + 1,
+			  "CPU2 from %u to %u", last, tl->span[i].value);
+		last = tl->span[i].value;
+		states++;
+	}
+	cr_expect_eq(states, 3, "offline, bringup, online");
+	cr_assert_neq(tl->window.target, TL_NONE);
+	w = &tl->ev[tl->window.target].r;
+	cr_expect_eq(w->type, TR_DECISION);
+	cr_expect_eq(w->step, tl->ev[tl->window.ev].r.step);
+	cr_expect_eq(w->cpu, tl->ev[tl->window.ev].r.cpu);
+	cr_expect_eq(tl->nmark, 1, "the fault's site");
+	timeline_free(tl);
 }

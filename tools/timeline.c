@@ -786,13 +786,17 @@ static unsigned int tl_mark_rank(const struct trace_event *r, unsigned int kind)
 	}
 }
 
-/* The same for a decisive preemption: its switch, else its decision. */
+/*
+ * The same for a decisive preemption: its decision (the step a window
+ * names; the engine writes the switch it made with the step before),
+ * else a preempting switch.
+ */
 static unsigned int tl_window_rank(const struct trace_event *r, unsigned int unused)
 {
 	(void)unused;
-	if (r->type == TR_SWITCH && r->preempt)
+	if (r->type == TR_DECISION)
 		return 3;
-	return r->type == TR_DECISION ? 2 : r->type != TR_MARK;
+	return r->type == TR_SWITCH && r->preempt ? 2 : r->type != TR_MARK;
 }
 
 /*

@@ -105,7 +105,7 @@ struct tl_mark {
 /* The race window (TR_WINDOW): the decisive preemption and how far it moves. */
 struct tl_window {
 	size_t ev;		/* the TR_WINDOW record, or TL_NONE */
-	size_t target;		/* the preemption's event (its step on its CPU), or TL_NONE */
+	size_t target;		/* the preemption's decision (its step on its CPU), or TL_NONE */
 	uint32_t cpu;		/* the CPU it was decided on */
 	uint64_t at;		/* the cycle there */
 };
