@@ -25,6 +25,8 @@ packages=(cmake make pkg-config gcc clang libcriterion-dev libsdl2-dev libelf-de
 # they are only Recommends.
 if [ "$mode" = test ]; then
 	packages+=(linux-source-6.1 bc bison flex libssl-dev)
+	# The viewer's smoke test (tests/view_smoke.sh) drives hvsim view on a virtual X server.
+	packages+=(xvfb xdotool)
 fi
 
 install_missing() {

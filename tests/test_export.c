@@ -17,6 +17,7 @@
 #include "clirun.h"
 #include "engine/trace.h"
 #include "hvsim/trace.h"
+#include "synth.h"
 
 #ifndef HVSIM_BIN
 #error "HVSIM_BIN must name the hvsim binary"
@@ -272,6 +273,113 @@ Test(export, same_trace_same_bytes, .timeout = 60)
 	json_decref(jb);
 	unlink(a);
 	unlink(b);
+	unlink(trace);
+}
+
+/*
+ * What every export must be: on each track, time never goes back, B and E
+ * nest, async b and e pair up, every flow has both ends and its end is
+ * inside a slice. Returns how many events had @cat.
+ */
+static unsigned int expect_well_formed(json_t *events, const char *cat)
+{
+	double last_ts[MAX_TRACKS];
+	unsigned int depth[MAX_TRACKS] = { 0 }, n = 0;
+	long open_async = 0, flows = 0;
+	json_t *ev;
+	size_t i;
+
+	for (i = 0; i < MAX_TRACKS; i++)
+		last_ts[i] = -1;
+	json_array_foreach(events, i, ev) {
+		const char *ph = str_of(ev, "ph");
+		long tid = tid_of(ev);
+		double ts;
+
+		if (!strcmp(ph, "M"))
+			continue;
+		n += !strcmp(str_of(ev, "cat"), cat);
+		ts = json_number_value(json_object_get(ev, "ts"));
+		cr_expect_geq(ts, last_ts[tid], "CPU%ld: %s %s at %f after %f", tid, ph,
+			      str_of(ev, "name"), ts, last_ts[tid]);
+		last_ts[tid] = ts;
+		if (!strcmp(ph, "B"))
+			depth[tid]++;
+		else if (!strcmp(ph, "E"))
+			cr_assert_gt(depth[tid]--, 0, "CPU%ld: E with nothing open", tid);
+		else if (!strcmp(ph, "b"))
+			open_async++;
+		else if (!strcmp(ph, "e"))
+			open_async--;
+		else if (!strcmp(ph, "s"))
+			flows++;
+		else if (!strcmp(ph, "f")) {
+			flows--;
+			cr_expect_gt(depth[tid], 0, "a flow's finish outside any slice");
+		}
+	}
+	for (i = 0; i < MAX_TRACKS; i++)
+		cr_expect_eq(depth[i], 0, "CPU%zu: slices left open", i);
+	cr_expect_eq(open_async, 0, "async slices without their end");
+	cr_expect_eq(flows, 0, "flows without their end");
+	return n;
+}
+
+/* The event named @name with phase @ph, or NULL. */
+static json_t *find_event(json_t *events, const char *ph, const char *name)
+{
+	json_t *ev;
+	size_t i;
+
+	json_array_foreach(events, i, ev)
+		if (!strcmp(str_of(ev, "ph"), ph) && !strcmp(str_of(ev, "name"), name))
+			return ev;
+	return NULL;
+}
+
+/* The made-up trace of tests/synth.c: locks, spins, parks, hotplug states, requests, kicks, marks. */
+Test(export, locks_hotplug_requests_and_marks, .timeout = 60)
+{
+	char trace[64], json[64];
+	json_t *root, *events, *ev;
+
+	cli_tmp_path(trace, sizeof(trace), ".trace");
+	synth_write(trace);
+	root = export_and_load(trace, json, sizeof(json));
+	events = json_object_get(root, "traceEvents");
+	cr_expect_eq(expect_well_formed(events, "lock"), 5, "two locks held, one contended");
+	cr_expect_eq(expect_well_formed(events, "cpuhp"), 12, "six hotplug states");
+	cr_expect_not_null(find_event(events, "b", "&kvm->lock"));
+	cr_expect_not_null(find_event(events, "i", "contended: &kvm->lock"));
+	cr_expect_not_null(find_event(events, "b", "spin"));
+	cr_expect_not_null(find_event(events, "b", "vcpu-a:0 parked"));
+	ev = find_event(events, "b", "CPU2 bringup");
+	cr_assert_not_null(ev);
+	cr_expect_str_eq(str_of(json_object_get(ev, "args"), "state"), "bringup");
+	cr_expect_not_null(find_event(events, "f", "request"));
+	cr_expect_not_null(find_event(events, "f", "kick"));
+	ev = find_event(events, "s", "IPI");
+	cr_assert_not_null(ev);
+	cr_expect_str_eq(str_of(json_object_get(ev, "args"), "vector"), "0xfb");
+	/* The marked write where it happened: CPU0, cycle 40 at 2000 MHz. */
+	ev = find_event(events, "i", "write: vcpu_run");
+	cr_assert_not_null(ev);
+	cr_expect_eq(tid_of(ev), 0);
+	cr_expect(fabs(json_number_value(json_object_get(ev, "ts")) - 0.020) < 1e-9);
+	ev = find_event(events, "i", "read: vcpu_kick");
+	cr_assert_not_null(ev);
+	cr_expect_eq(tid_of(ev), 1);
+	cr_expect(fabs(json_number_value(json_object_get(ev, "ts")) - 0.040) < 1e-9);
+	ev = find_event(events, "i", "race report");
+	cr_assert_not_null(ev);
+	cr_expect_str_eq(str_of(json_object_get(ev, "args"), "title"), SYNTH_TITLE);
+	ev = find_event(events, "i", "decisive preemption");
+	cr_assert_not_null(ev);
+	cr_expect_eq(json_integer_value(json_object_get(json_object_get(ev, "args"),
+							 "cycles_later")), 40);
+	cr_expect_not_null(json_object_get(json_object_get(root, "metadata"), "window"));
+	json_decref(root);
+	unlink(json);
 	unlink(trace);
 }
 

@@ -19,8 +19,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <SDL.h>
+
 #include "clirun.h"
 #include "png.h"
+#include "render.h"
+#include "synth.h"
+#include "timeline.h"
 
 #ifndef HVSIM_BIN
 #error "HVSIM_BIN must name the hvsim binary"
@@ -64,26 +69,16 @@ static void spill(const char *path, const uint8_t *data, size_t len)
 }
 
 /*
- * Render the fixture @trace with @args (up to four, NULL-terminated) and
- * compare with the expected image @png; with HVSIM_UPDATE_GOLDEN set,
- * write @png instead.
+ * Compare the image in file @out with the expected image @png (and remove
+ * @out when they match); with HVSIM_UPDATE_GOLDEN set, write @png first.
  */
-static void golden(const char *trace, const char *png, const char *const *args)
+static void golden_check(const char *out, const char *png)
 {
-	const char *argv[16] = { "render", trace, "-o" };
 	struct png_image got, want;
-	char out[64], err[256];
+	char err[256];
 	size_t differ = 0, len;
 	uint8_t *bytes;
-	struct cli_run r;
-	int n = 4;
 
-	cli_tmp_path(out, sizeof(out), ".png");
-	argv[3] = out;
-	for (int i = 0; args[i]; i++)
-		argv[n++] = args[i];
-	r = cli_run(HVSIM_BIN, argv);
-	cr_assert_eq(r.status, 0, "render %s: exit %d: %s", trace, r.status, r.err);
 	bytes = slurp(out, &len);
 	cr_expect_lt(len, 64 * 1024, "%s is %zu bytes", out, len);
 	if (getenv("HVSIM_UPDATE_GOLDEN")) {
@@ -112,9 +107,34 @@ static void golden(const char *trace, const char *png, const char *const *args)
 	free(want.rgb);
 }
 
+/*
+ * Render the fixture @trace with @args (up to four, NULL-terminated) and
+ * compare with the expected image @png; with HVSIM_UPDATE_GOLDEN set,
+ * write @png instead.
+ */
+static void golden(const char *trace, const char *png, const char *const *args)
+{
+	const char *argv[16] = { "render", trace, "-o" };
+	char out[64];
+	struct cli_run r;
+	int n = 4;
+
+	cli_tmp_path(out, sizeof(out), ".png");
+	argv[3] = out;
+	for (int i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	r = cli_run(HVSIM_BIN, argv);
+	cr_assert_eq(r.status, 0, "render %s: exit %d: %s", trace, r.status, r.err);
+	golden_check(out, png);
+}
+
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__ NULL })
 
-/* The hot-add scenario's failing run: three CPUs, IPIs, wake-ups, the fault's log line. */
+/*
+ * The hot-add scenario's failing run: three CPUs, IPIs, wake-ups, the
+ * hotplug lock held, CPU2's hotplug states, the fault's report and site,
+ * the decisive preemption and its window.
+ */
 Test(render, golden_hotplug_whole_run, .timeout = 60)
 {
 	golden(GOLDEN "hotplug-no-lock.trace", GOLDEN "hotplug-no-lock.png", ARGS());
@@ -127,10 +147,88 @@ Test(render, golden_hotplug_cropped, .timeout = 60)
 	       ARGS("--from", "5000", "--to", "11300", "--width", "1000", ));
 }
 
-/* The lost-update example: two CPUs, two tasks. */
+/*
+ * Seed 003's data race (kick-vcpu-cpu.scn, pre-fix, from hvsim explore
+ * --trace): locks held, guest mode, the report and its two marked
+ * accesses, whole and around the race.
+ */
+Test(render, golden_kick_race, .timeout = 60)
+{
+	golden(GOLDEN "kick-vcpu-cpu-pre-fix.trace", GOLDEN "kick-vcpu-cpu-pre-fix.png", ARGS());
+	golden(GOLDEN "kick-vcpu-cpu-pre-fix.trace", GOLDEN "kick-vcpu-cpu-pre-fix-race.png",
+	       ARGS("--from", "44000", "--to", "47500", "--width", "1400", ));
+}
+
+/* The lost-update example: two CPUs, two tasks (a trace from before the cpuhp and lock records). */
 Test(render, golden_lost_update, .timeout = 60)
 {
 	golden(GOLDEN "lost-update.trace", GOLDEN "lost-update.png", ARGS("--width", "800", ));
+}
+
+/*
+ * The made-up trace of tests/synth.c: locks held, spinning, a parked task,
+ * hotplug states, a request and a kick, a race's two accesses marked, the
+ * decisive preemption and its window. Written afresh: it is the test's.
+ */
+Test(render, golden_synthetic_race, .timeout = 60)
+{
+	char trace[64];
+
+	cli_tmp_path(trace, sizeof(trace), ".trace");
+	synth_write(trace);
+	golden(trace, GOLDEN "synthetic-race.png", ARGS("--width", "1000", ));
+	unlink(trace);
+}
+
+/*
+ * The same as the window draws it (render_draw() into a surface): CPU2
+ * hidden, markers A and B with their distance, the failure selected, the
+ * pointer's line, no legend.
+ */
+Test(render, golden_synthetic_view, .timeout = 60)
+{
+	struct render_view v;
+	struct timeline *tl;
+	SDL_Surface *s;
+	char out[64], err[256];
+	uint8_t *data;
+	size_t len;
+	int all;
+
+	data = synth_trace(&len);
+	cr_assert_eq(timeline_open_mem(&tl, data, len, "synth", err, sizeof(err)), 0, "%s", err);
+	render_view_whole(&v, tl, 800);
+	v.legend = false;
+	all = render_height(tl, &v);
+	v.lanes &= ~(uint64_t)4;
+	cr_expect_lt(render_height(tl, &v), all, "CPU2 hidden, yet as high");
+	v.has_marker[0] = v.has_marker[1] = true;
+	v.marker[0] = 40;
+	v.marker[1] = 80;
+	v.selected = timeline_failure(tl);
+	v.cursor_x = 400;
+	s = SDL_CreateRGBSurfaceWithFormat(0, 800, render_height(tl, &v), 32,
+					   SDL_PIXELFORMAT_RGB888);
+	cr_assert_not_null(s);
+	render_draw(s, tl, &v);
+	cli_tmp_path(out, sizeof(out), ".png");
+	cr_assert_eq(render_write_png(s, out, err, sizeof(err)), 0, "%s", err);
+	golden_check(out, GOLDEN "synthetic-view.png");
+	/* What the window's pointer finds: the marked write, on CPU0 at cycle 40. */
+	{
+		int l, r;
+		size_t i;
+
+		render_plot(&v, &l, &r);
+		i = render_event_at(tl, &v, l + (int)((r - l) * 40 / v.to), 45);
+		cr_assert_neq(i, TL_NONE);
+		cr_expect_eq(tl->ev[i].r.step, SYNTH_WRITE_STEP);
+		cr_expect_eq(render_lane_at(tl, &v, 45), 0);
+		cr_expect_eq(render_lane_at(tl, &v, all / 2), 1, "CPU2 hidden: CPU1 second");
+	}
+	SDL_FreeSurface(s);
+	timeline_free(tl);
+	free(data);
 }
 
 Test(render, same_trace_same_bytes, .timeout = 60)
@@ -240,4 +338,79 @@ Test(render, damaged_traces_never_crash, .timeout = 120)
 	free(buf);
 	unlink(bad);
 	unlink(png);
+}
+
+/* hvsim view without a display: one line saying so, exit 2, before any window. */
+Test(render, view_without_a_display_exits_2, .timeout = 30)
+{
+	struct cli_run r;
+
+	unsetenv("DISPLAY");
+	unsetenv("WAYLAND_DISPLAY");
+	unsetenv("SDL_VIDEODRIVER");
+	r = HVSIM("view", GOLDEN "lost-update.trace");
+	cli_expect_one_line_error(&r, "no display");
+	/* A bad trace is named first, display or not. */
+	r = HVSIM("view", "/nonexistent/x.trace");
+	cli_expect_one_line_error(&r, "/nonexistent/x.trace");
+	r = HVSIM("view");
+	cli_expect_one_line_error(&r, "usage: hvsim view TRACE");
+	r = HVSIM("view", "a.trace", "--width", "10");
+	cli_expect_one_line_error(&r, "--width");
+}
+
+/*
+ * The trace fuzzer's corpus, whole, cut short and with bytes flipped:
+ * rendered, or refused with one line, never a crash.
+ */
+Test(render, fuzz_corpus_never_crashes, .timeout = 120)
+{
+	DIR *d = opendir(HVSIM_SOURCE_DIR "/fuzz/corpus/trace");
+	struct dirent *de;
+	char png[64], bad[64];
+	unsigned int files = 0;
+
+	cr_assert_not_null(d);
+	cli_tmp_path(png, sizeof(png), ".png");
+	cli_tmp_path(bad, sizeof(bad), ".trace");
+	while ((de = readdir(d))) {
+		char path[512];
+		uint8_t *buf;
+		size_t n;
+		struct cli_run r;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", HVSIM_SOURCE_DIR "/fuzz/corpus/trace",
+			 de->d_name);
+		r = HVSIM("render", path, "-o", png);
+		cr_expect(r.status == 0 || r.status == 2, "%s: exit %d", path, r.status);
+		if (r.status)
+			cli_expect_one_line_error(&r, path);
+		files++;
+		buf = slurp(path, &n);
+		for (unsigned int k = 0; k < 24; k++) {
+			size_t at = n * k / 24 + k;
+
+			if (at >= n)
+				continue;
+			if (k < 12) {
+				spill(bad, buf, at);
+			} else {
+				buf[at] ^= (uint8_t)(0x5a + k);
+				spill(bad, buf, n);
+				buf[at] ^= (uint8_t)(0x5a + k);
+			}
+			r = HVSIM("render", bad, "-o", png);
+			cr_expect(r.status == 0 || r.status == 2, "%s %s at %zu: exit %d (%s)", path,
+				  k < 12 ? "cut" : "flipped", at, r.status, r.err);
+			if (r.status)
+				cli_expect_one_line_error(&r, bad);
+		}
+		free(buf);
+	}
+	closedir(d);
+	cr_expect_gt(files, 0, "an empty corpus");
+	unlink(png);
+	unlink(bad);
 }

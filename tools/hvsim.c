@@ -24,6 +24,7 @@
 #include "interleave.h"
 #include "perfetto.h"
 #include "render.h"
+#include "view.h"
 
 #define EXIT_CLEAN	0
 #define EXIT_FOUND	1
@@ -56,6 +57,11 @@ static void usage(FILE *f)
 		"      a trace as a timeline image: a lane per CPU coloured by its\n"
 		"      task, interrupts, guest mode, log lines, decisions, wake-ups\n"
 		"      and IPIs, the run's end (docs/viewer.md; width default 1600)\n"
+		"  view TRACE [--width W] [--log]\n"
+		"      the timeline in a window: zoom, pan, the event under the pointer\n"
+		"      with its pc and address by name, jumps by kind and to the\n"
+		"      failure, markers, lane filters (docs/viewer.md); --log says each\n"
+		"      command obeyed on stdout\n"
 		"  cpus [MODEL [VARIATIONS...]]\n"
 		"      list the CPU models, or print one with its derived values and VMX\n"
 		"      controls (e.g. hvsim cpus skylake-sp -vmx.posted-interrupts)\n"
@@ -634,6 +640,39 @@ static int cmd_render(int argc, char **argv)
 	o.width = (unsigned int)width;
 	if (render_png(trace, png, &o, err, sizeof(err))) {
 		fprintf(stderr, "hvsim: render: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return EXIT_CLEAN;
+}
+
+static int cmd_view(int argc, char **argv)
+{
+	struct view_opts o = { .width = VIEW_DEFAULT_WIDTH };
+	const char *trace = NULL;
+	uint64_t width = VIEW_DEFAULT_WIDTH;
+	char err[512];
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--width") && i + 1 < argc) {
+			if (parse_u64(argv[i], argv[i + 1], RENDER_MIN_WIDTH, RENDER_MAX_WIDTH, &width))
+				return EXIT_USAGE;
+			i++;
+		} else if (!strcmp(argv[i], "--log")) {
+			o.log = true;
+		} else if (argv[i][0] != '-' && !trace) {
+			trace = argv[i];
+		} else {
+			trace = NULL;
+			break;
+		}
+	}
+	if (!trace) {
+		fprintf(stderr, "usage: hvsim view TRACE [--width W] [--log]\n");
+		return EXIT_USAGE;
+	}
+	o.width = (unsigned int)width;
+	if (view_run(trace, &o, err, sizeof(err))) {
+		fprintf(stderr, "hvsim: view: %s\n", err);
 		return EXIT_USAGE;
 	}
 	return EXIT_CLEAN;
@@ -1535,6 +1574,8 @@ int main(int argc, char **argv)
 		return cmd_export(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "render"))
 		return cmd_render(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "view"))
+		return cmd_view(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "cpus"))
 		return cmd_cpus(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "vmx-checks"))

@@ -1,21 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * Trace to Chrome trace-event JSON (docs/viewer.md). Two passes over the
- * trace: the first checks the whole file and learns each CPU's clock (the
- * TR_CPU records), the second builds the events, in the trace's order.
+ * Trace to Chrome trace-event JSON (docs/viewer.md), from the timeline
+ * model (timeline.h): a track per CPU, its task, interrupt and guest
+ * slices, instants, flows; locks held, spinning, parked tasks and hotplug
+ * states as async slices; a report's marked events and the decisive
+ * preemption as instants where they happened.
  *
- * The trace is the simulator's interleaving of its CPUs: every record but
- * TR_SPAWN, TR_CPU and TR_END names the CPU that performed it, the task
- * running there and that CPU's cycle counter. So the task a CPU runs is
- * the task of its latest record; its slice opens at the first record that
- * names it there and closes when another task appears on that CPU, when
- * the task appears on another CPU (it migrated), or at its exit.
- *
- * Each CPU's cycles are its own clock, read at its model's nominal MHz.
- * A track's time never goes back: a write's record carries the cycle of
- * its step's start but is written once the store is done (after records
- * of the same step, sim/engine/emit.c), so it is placed at the latest
- * time seen on its CPU.
+ * Order: the format wants a track's events in time order and its slices
+ * nested. The model gives each event a cycle on its CPU that never goes
+ * back, and each span the event it opened at and the event whose cycle
+ * ends it; so every JSON event is keyed by an event of the trace and a
+ * phase around it (slices opening there, flows landing there, what the
+ * event itself shows, slices ending there), and sorting by the keys puts
+ * them in order.
  */
 #include "perfetto.h"
 
@@ -32,57 +29,38 @@
 #include "hvsim/tools.h"
 #include "hvsim/trace.h"
 #include "interleave.h"
+#include "timeline.h"
 
 /* The one process of the export: the machine. A CPU's track is its thread. */
 #define PF_PID			1
-/* Tasks tracked by id; the engine holds SIM_MAX_TASKS at once, ids grow past that. */
-#define PF_MAX_TASKS		65536
-/* Slices open inside a task's (an interrupt within guest mode...). */
-#define PF_MAX_NESTED		8
-#define PF_MODEL_MAX		64
-#define PF_NO_TASK		UINT32_MAX
-/* IPIs on their way to one CPU, drawn as flows to its next interrupt. */
-#define PF_MAX_IPIS		16
 /* Significant digits of a timestamp: microseconds with nanoseconds, up to 10^9 s. */
 #define PF_REAL_DIGITS		15
 
-/* What a slice inside a task's slice is. */
-enum pf_nested {
-	PF_IRQ,			/* an interrupt handler (TR_IRQ enter to exit) */
-	PF_GUEST,		/* guest mode (TR_VMX entry to exit) */
+/* Where a JSON event goes relative to the trace event it is keyed by. */
+enum pf_phase {
+	PF_OPEN_TASK,		/* a task's slice opening at it */
+	PF_WOKEN,		/* a wake-up's flow, ending in that task's slice */
+	PF_OPEN,		/* an interrupt or guest slice opening at it */
+	PF_LAND,		/* another flow ending at it (an IPI in its handler) */
+	PF_SELF,		/* what it shows: an instant, a flow's start, an async slice's start */
+	PF_CLOSE,		/* a slice whose end is its cycle */
 };
 
-struct pf_cpu {
-	uint32_t mhz;			/* nominal frequency its cycles are read at */
-	bool from_trace;		/* mhz came from a TR_CPU record, not the default */
-	char model[PF_MODEL_MAX];	/* the model's name, or "" */
-	uint64_t now;			/* the latest cycle seen: its track's clock */
-	uint64_t seen;			/* now, at the open task's latest record */
-	uint32_t task;			/* task whose slice is open, or PF_NO_TASK */
-	unsigned int nnested;		/* slices open inside the task's */
-	uint8_t nested[PF_MAX_NESTED];	/* their kinds (enum pf_nested), innermost last */
-	unsigned int nipis;		/* IPIs sent to it whose handler has not run yet */
-	uint64_t ipi_flow[PF_MAX_IPIS];	/* their flow ids */
-	size_t ipi_at[PF_MAX_IPIS];	/* the index of each flow's start in the event array */
-};
-
-struct pf_task {
-	const char *name;		/* from its TR_SPAWN (the reader's string), or NULL */
-	uint32_t cpu;			/* the CPU its slice is open on, or UINT32_MAX */
-	bool exited;			/* its TR_EXIT was read: later records are its last switch */
-	uint64_t flow;			/* the wake-up flow waiting for its next run, or 0 */
-	size_t flow_at;			/* index of that flow's start in the event array */
+/* One JSON event and its place. */
+struct pf_item {
+	size_t ev;		/* the trace event it is keyed by (tl->nev: after them all) */
+	uint8_t phase;		/* enum pf_phase */
+	uint64_t seq;		/* order within the phase */
+	uint64_t n;		/* order of making: the last tie-break */
+	json_t *json;
 };
 
 struct pf {
-	struct trace_reader *tr;
-	unsigned int ncpus;		/* tracks: the header's count, at most SIM_MAX_CPUS */
-	struct pf_cpu cpu[SIM_MAX_CPUS];
-	struct pf_task *task;		/* PF_MAX_TASKS entries */
-	json_t *events;			/* the traceEvents array */
-	uint64_t nflows;		/* flow ids given */
-	uint64_t skipped;		/* records naming a CPU or task out of range */
-	bool failed;			/* an allocation in jansson failed */
+	const struct timeline *tl;
+	struct pf_item *item;
+	size_t nitem, cap;
+	uint64_t ids;		/* ids given to flows and async slices */
+	bool failed;		/* an allocation (in jansson or here) failed */
 };
 
 /* ---- building events ---- */
@@ -94,22 +72,38 @@ static void pf_set(struct pf *x, json_t *o, const char *key, json_t *v)
 		x->failed = true;
 }
 
-static void pf_push(struct pf *x, json_t *ev)
+static void pf_add(struct pf *x, size_t ev, enum pf_phase phase, uint64_t seq, json_t *json)
 {
-	if (!ev || json_array_append_new(x->events, ev))
+	struct pf_item *it;
+
+	if (!json) {
 		x->failed = true;
+		return;
+	}
+	if (x->nitem == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 1024;
+
+		it = realloc(x->item, cap * sizeof(*it));
+		if (!it) {
+			json_decref(json);
+			x->failed = true;
+			return;
+		}
+		x->item = it;
+		x->cap = cap;
+	}
+	it = &x->item[x->nitem];
+	it->ev = ev;
+	it->phase = (uint8_t)phase;
+	it->seq = seq;
+	it->n = x->nitem++;
+	it->json = json;
 }
 
-/* Cycle @cycle of @c in nanoseconds (cycles / MHz is microseconds). */
-static uint64_t pf_ns(const struct pf_cpu *c, uint64_t cycle)
+/* Cycle @cycle of @cpu in microseconds, as the format's "ts" wants them. */
+static json_t *pf_ts(const struct pf *x, unsigned int cpu, uint64_t cycle)
 {
-	return cycle / c->mhz * 1000 + cycle % c->mhz * 1000 / c->mhz;
-}
-
-/* The same in microseconds, as the format's "ts" wants them. */
-static json_t *pf_ts(const struct pf_cpu *c, uint64_t cycle)
-{
-	return json_real((double)pf_ns(c, cycle) / 1000.0);
+	return json_real((double)timeline_ns(x->tl, cpu, cycle) / 1000.0);
 }
 
 /*
@@ -143,6 +137,11 @@ static json_t *pf_hex(uint64_t v)
 	return pf_str(buf);
 }
 
+static json_t *pf_int(uint64_t v)
+{
+	return json_integer((json_int_t)(v & INT64_MAX));
+}
+
 /* An event @ph on CPU @cpu's track at its cycle @cycle. */
 static json_t *pf_event_at(struct pf *x, const char *ph, const char *name, const char *cat,
 			   unsigned int cpu, uint64_t cycle)
@@ -152,33 +151,41 @@ static json_t *pf_event_at(struct pf *x, const char *ph, const char *name, const
 	pf_set(x, ev, "name", pf_str(name));
 	pf_set(x, ev, "cat", pf_str(cat));
 	pf_set(x, ev, "ph", pf_str(ph));
-	pf_set(x, ev, "ts", pf_ts(&x->cpu[cpu], cycle));
+	pf_set(x, ev, "ts", pf_ts(x, cpu, cycle));
 	pf_set(x, ev, "pid", json_integer(PF_PID));
 	pf_set(x, ev, "tid", json_integer(cpu));
 	return ev;
 }
 
-/* The same at the track's clock. */
-static json_t *pf_event(struct pf *x, const char *ph, const char *name, const char *cat,
-			unsigned int cpu)
+/* The same at trace event @i's CPU and cycle. */
+static json_t *pf_event(struct pf *x, const char *ph, const char *name, const char *cat, size_t i)
 {
-	return pf_event_at(x, ph, name, cat, cpu, x->cpu[cpu].now);
+	const struct tl_event *e = &x->tl->ev[i];
+
+	return pf_event_at(x, ph, name, cat, e->r.cpu, e->at);
 }
 
-/* An instant on @cpu's track, with @args (may be NULL). */
-static void pf_instant(struct pf *x, unsigned int cpu, const char *name, const char *cat,
-		       json_t *args)
+/* An instant at trace event @i's place (or at @cpu, @cycle for a mark), with @args (or NULL). */
+static void pf_instant_at(struct pf *x, size_t i, unsigned int cpu, uint64_t cycle,
+			  const char *name, const char *cat, json_t *args)
 {
-	json_t *ev = pf_event(x, "i", name, cat, cpu);
+	json_t *ev = pf_event_at(x, "i", name, cat, cpu, cycle);
 
 	pf_set(x, ev, "s", pf_str("t"));
 	if (args)
 		pf_set(x, ev, "args", args);
-	pf_push(x, ev);
+	pf_add(x, i, PF_SELF, 0, ev);
 }
 
-static void pf_metadata(struct pf *x, const char *what, unsigned int tid, const char *key,
-			json_t *value)
+static void pf_instant(struct pf *x, size_t i, const char *name, const char *cat, json_t *args)
+{
+	const struct tl_event *e = &x->tl->ev[i];
+
+	pf_instant_at(x, i, e->r.cpu, e->at, name, cat, args);
+}
+
+static json_t *pf_metadata(struct pf *x, const char *what, unsigned int tid, const char *key,
+			   json_t *value)
 {
 	json_t *ev = json_object();
 	json_t *args = json_object();
@@ -189,158 +196,205 @@ static void pf_metadata(struct pf *x, const char *what, unsigned int tid, const 
 	pf_set(x, ev, "tid", json_integer(tid));
 	pf_set(x, args, key, value);
 	pf_set(x, ev, "args", args);
-	pf_push(x, ev);
+	return ev;
 }
 
 /* ---- slices ---- */
 
 static const char *pf_task_name(const struct pf *x, uint32_t task, char *buf, size_t len)
 {
-	const char *name = x->task[task].name;
+	return timeline_task_label(x->tl, task, buf, len);
+}
 
-	snprintf(buf, len, "%s:%" PRIu32, name ? name : "task", task);
+/* The args of a guest slice's end: why it ended. */
+static json_t *pf_exit_args(const struct tl_span *s)
+{
+	/* Bits 15:0 are the basic exit reason; bit 31 a failed entry (SDM Vol. 3C 24.9.1). */
+	const char *reason = vmx_exit_reason_name(s->value & 0xffff);
+	json_t *args = json_object();
+
+	json_object_set_new(args, "exit_reason", pf_str(reason ? reason : "?"));
+	json_object_set_new(args, "exit_reason_value", pf_hex(s->value));
+	if (s->text)
+		json_object_set_new(args, "check", pf_str(s->text));
+	return args;
+}
+
+/* A task, interrupt or guest slice: B where it opened, E where it ended. */
+static void pf_slice(struct pf *x, size_t k)
+{
+	const struct tl_span *s = &x->tl->span[k];
+	const char *name = s->kind == TL_SPAN_IRQ ? "irq" : "guest";
+	const char *cat = s->kind == TL_SPAN_IRQ ? "irq" : "vmx";
+	json_t *b, *e, *args;
+	char task[96];
+
+	if (s->kind == TL_SPAN_TASK) {
+		name = pf_task_name(x, s->task, task, sizeof(task));
+		cat = "task";
+	}
+	b = pf_event_at(x, "B", name, cat, s->cpu, s->start);
+	e = pf_event_at(x, "E", name, cat, s->cpu, s->end);
+	if (s->kind == TL_SPAN_TASK) {
+		args = json_object();
+		pf_set(x, args, "task", json_integer(s->task));
+		pf_set(x, b, "args", args);
+	}
+	if (s->kind == TL_SPAN_GUEST && s->has_exit)
+		pf_set(x, e, "args", pf_exit_args(s));
+	pf_add(x, s->open_ev, s->kind == TL_SPAN_TASK ? PF_OPEN_TASK : PF_OPEN, s->seq, b);
+	pf_add(x, s->end_ev == TL_NONE ? x->tl->nev : s->end_ev, PF_CLOSE, k, e);
+}
+
+/* An async slice's name and args. */
+static const char *pf_async_what(struct pf *x, const struct tl_span *s, const char **cat,
+				 json_t *args, char *buf, size_t len)
+{
+	const struct timeline *tl = x->tl;
+	char task[96];
+
+	timeline_task_label(tl, s->task, task, sizeof(task));
+	switch (s->kind) {
+	case TL_SPAN_LOCK:
+		*cat = "lock";
+		pf_set(x, args, "type", pf_str(trace_lock_type_name(s->value)));
+		pf_set(x, args, "holder", pf_str(task));
+		pf_set(x, args, "address", pf_str(trace_region_name(tl->ev[s->open_ev].r.region)));
+		pf_set(x, args, "offset", pf_hex(tl->ev[s->open_ev].r.offset));
+		snprintf(buf, len, "%s", s->text ? s->text : "lock");
+		break;
+	case TL_SPAN_SPIN:
+		*cat = "spin";
+		pf_set(x, args, "task", pf_str(task));
+		snprintf(buf, len, "spin");
+		break;
+	case TL_SPAN_PARKED:
+		*cat = "parked";
+		pf_set(x, args, "task", pf_str(task));
+		snprintf(buf, len, "%s parked", task);
+		break;
+	default:
+		*cat = "cpuhp";
+		pf_set(x, args, "cpu", json_integer(s->cpu));
+		pf_set(x, args, "state", pf_str(trace_cpu_state_name(s->value)));
+		snprintf(buf, len, "CPU%u %s", s->cpu, trace_cpu_state_name(s->value));
+		break;
+	}
 	return buf;
 }
 
-static void pf_close_nested(struct pf *x, unsigned int cpu, uint64_t cycle, json_t *args)
-{
-	struct pf_cpu *c = &x->cpu[cpu];
-	bool irq = c->nested[c->nnested - 1] == PF_IRQ;
-	json_t *ev = pf_event_at(x, "E", irq ? "irq" : "guest", irq ? "irq" : "vmx", cpu, cycle);
-
-	if (args)
-		pf_set(x, ev, "args", args);
-	pf_push(x, ev);
-	c->nnested--;
-}
-
-static void pf_open_nested(struct pf *x, unsigned int cpu, enum pf_nested kind)
-{
-	struct pf_cpu *c = &x->cpu[cpu];
-
-	/* Deeper than any run nests: drawn no more, so never closed either. */
-	if (c->nnested == PF_MAX_NESTED)
-		return;
-	pf_push(x, pf_event(x, "B", kind == PF_IRQ ? "irq" : "guest",
-			    kind == PF_IRQ ? "irq" : "vmx", cpu));
-	c->nested[c->nnested++] = (uint8_t)kind;
-}
-
 /*
- * Close @cpu's task slice, and the slices open inside it first, at the
- * task's latest record there: what the CPU did after it, it did for
- * another task (or it idled, which leaves no record).
+ * A lock held, a spin, a parked task or a hotplug state: an async slice,
+ * b on the track and at the time of the event it opened at, e on the
+ * track and at the time of the event that ends it (another CPU's, for a
+ * task woken elsewhere or a state another CPU set). Where the two clocks
+ * disagree so that it would end before it began, only its start is
+ * shown, as an instant.
  */
-static void pf_close_task(struct pf *x, unsigned int cpu)
+static void pf_async(struct pf *x, size_t k)
 {
-	struct pf_cpu *c = &x->cpu[cpu];
-	char name[80];
+	const struct timeline *tl = x->tl;
+	const struct tl_span *s = &tl->span[k];
+	const struct tl_event *open = &tl->ev[s->open_ev];
+	uint32_t end_cpu = s->end_ev == TL_NONE ? s->cpu : tl->ev[s->end_ev].r.cpu;
+	uint64_t end_at = s->end_ev == TL_NONE ? tl->cpu[s->cpu].now : tl->ev[s->end_ev].at;
+	json_t *args = json_object(), *b, *e;
+	const char *cat;
+	char name[128];
 
-	if (c->task == PF_NO_TASK)
+	pf_async_what(x, s, &cat, args, name, sizeof(name));
+	if (timeline_ns(tl, end_cpu, end_at) < timeline_ns(tl, open->r.cpu, open->at)) {
+		pf_instant(x, s->open_ev, name, cat, args);
 		return;
-	while (c->nnested)
-		pf_close_nested(x, cpu, c->seen, NULL);
-	pf_push(x, pf_event_at(x, "E", pf_task_name(x, c->task, name, sizeof(name)), "task", cpu,
-			       c->seen));
-	x->task[c->task].cpu = UINT32_MAX;
-	c->task = PF_NO_TASK;
+	}
+	x->ids++;
+	b = pf_event(x, "b", name, cat, s->open_ev);
+	pf_set(x, b, "id", pf_int(x->ids));
+	pf_set(x, b, "args", args);
+	pf_add(x, s->open_ev, PF_SELF, 1 + s->seq, b);
+	e = pf_event_at(x, "e", name, cat, end_cpu, end_at);
+	pf_set(x, e, "id", pf_int(x->ids));
+	pf_add(x, s->end_ev == TL_NONE ? tl->nev : s->end_ev, PF_CLOSE, k, e);
 }
 
-/* @task runs on @cpu now: its slice there opens, unless it is open already. */
-static void pf_runs(struct pf *x, unsigned int cpu, uint32_t task)
+static void pf_spans(struct pf *x)
 {
-	struct pf_cpu *c = &x->cpu[cpu];
-	struct pf_task *t = &x->task[task];
-	json_t *ev, *args;
-	char name[80];
-
-	if (c->task != task) {
-		pf_close_task(x, cpu);
-		if (t->cpu != UINT32_MAX)
-			pf_close_task(x, t->cpu);
-		ev = pf_event(x, "B", pf_task_name(x, task, name, sizeof(name)), "task", cpu);
-		args = json_object();
-		pf_set(x, args, "task", json_integer(task));
-		pf_set(x, ev, "args", args);
-		pf_push(x, ev);
-		c->task = task;
-		t->cpu = cpu;
-	}
-	c->seen = c->now;
-	/* Its CPU showed nothing else while it slept: its slice goes on. */
-	if (t->flow) {
-		ev = pf_event(x, "f", "wake", "wake", cpu);
-		pf_set(x, ev, "id", json_integer((json_int_t)t->flow));
-		pf_set(x, ev, "bp", pf_str("e"));
-		pf_push(x, ev);
-		t->flow = 0;
+	for (size_t k = 0; k < x->tl->nspan; k++) {
+		switch (x->tl->span[k].kind) {
+		case TL_SPAN_TASK:
+		case TL_SPAN_IRQ:
+		case TL_SPAN_GUEST:
+			pf_slice(x, k);
+			break;
+		default:
+			pf_async(x, k);
+			break;
+		}
 	}
 }
 
-/* @task, running on @cpu, wakes @woken: a flow to @woken's next run. */
-static void pf_wake(struct pf *x, unsigned int cpu, uint32_t woken)
+/* ---- flows ---- */
+
+static const char *const pf_flow_names[TL_NR_FLOW_KINDS][2] = {
+	[TL_FLOW_WAKE]		= { "wake", "wake" },
+	[TL_FLOW_IPI]		= { "IPI", "ipi" },
+	[TL_FLOW_REQUEST]	= { "request", "request" },
+	[TL_FLOW_KICK]		= { "kick", "kick" },
+};
+
+/* What a flow's start says. */
+static json_t *pf_flow_args(const struct pf *x, const struct tl_flow *f)
 {
-	struct pf_task *t;
-	json_t *ev;
+	const struct trace_event *r = &x->tl->ev[f->from_ev].r;
+	json_t *args = json_object();
 
-	if (woken >= PF_MAX_TASKS)
-		return;
-	t = &x->task[woken];
-	/* Woken again before it ran: the first wake-up's arrow stands. */
-	if (t->flow)
-		return;
-	t->flow = ++x->nflows;
-	t->flow_at = json_array_size(x->events);
-	ev = pf_event(x, "s", "wake", "wake", cpu);
-	pf_set(x, ev, "id", json_integer((json_int_t)t->flow));
-	pf_push(x, ev);
-}
-
-/* CPU @cpu sends an IPI to @target: a flow to @target's next interrupt handler. */
-static void pf_ipi(struct pf *x, unsigned int cpu, const struct trace_event *e)
-{
-	struct pf_cpu *d;
-	json_t *ev, *args;
-
-	if (e->to_cpu >= x->ncpus)
-		return;
-	d = &x->cpu[e->to_cpu];
-	/* More on their way than a handler takes at once: the later ones draw none. */
-	if (d->nipis == PF_MAX_IPIS)
-		return;
-	d->ipi_flow[d->nipis] = ++x->nflows;
-	d->ipi_at[d->nipis] = json_array_size(x->events);
-	ev = pf_event(x, "s", "IPI", "ipi", cpu);
-	pf_set(x, ev, "id", json_integer((json_int_t)d->ipi_flow[d->nipis]));
-	args = json_object();
-	pf_set(x, args, "target", json_integer(e->to_cpu));
-	if (e->kind)
-		pf_set(x, args, "nmi", json_true());
-	else
-		pf_set(x, args, "vector", pf_hex(e->value));
-	pf_set(x, ev, "args", args);
-	pf_push(x, ev);
-	d->nipis++;
-}
-
-/* An interrupt handler starts on @cpu: the IPIs on their way there end in it. */
-static void pf_ipis_land(struct pf *x, unsigned int cpu)
-{
-	struct pf_cpu *c = &x->cpu[cpu];
-	json_t *ev;
-
-	for (unsigned int i = 0; i < c->nipis; i++) {
-		ev = pf_event(x, "f", "IPI", "ipi", cpu);
-		pf_set(x, ev, "id", json_integer((json_int_t)c->ipi_flow[i]));
-		pf_set(x, ev, "bp", pf_str("e"));
-		pf_push(x, ev);
+	switch (f->kind) {
+	case TL_FLOW_IPI:
+		json_object_set_new(args, "target", json_integer(r->to_cpu));
+		if (r->kind)
+			json_object_set_new(args, "nmi", json_true());
+		else
+			json_object_set_new(args, "vector", pf_hex(r->value));
+		break;
+	case TL_FLOW_REQUEST:
+		json_object_set_new(args, "vcpu", pf_int(r->args[0]));
+		json_object_set_new(args, "request", pf_int(r->args[1]));
+		break;
+	case TL_FLOW_KICK:
+		json_object_set_new(args, "vcpu", pf_int(r->args[0]));
+		json_object_set_new(args, "target", pf_int(r->args[1]));
+		break;
+	default:
+		json_decref(args);
+		return NULL;
 	}
-	c->nipis = 0;
+	return args;
 }
 
-/* ---- records ---- */
+/* s at its start, f (bound to the slice around it) where it lands. */
+static void pf_flows(struct pf *x)
+{
+	for (size_t k = 0; k < x->tl->nflow; k++) {
+		const struct tl_flow *f = &x->tl->flow[k];
+		const char *name = pf_flow_names[f->kind][0], *cat = pf_flow_names[f->kind][1];
+		json_t *s = pf_event(x, "s", name, cat, f->from_ev), *e, *args;
 
-static void pf_log(struct pf *x, unsigned int cpu, const char *text)
+		x->ids++;
+		pf_set(x, s, "id", pf_int(x->ids));
+		args = pf_flow_args(x, f);
+		if (args)
+			pf_set(x, s, "args", args);
+		pf_add(x, f->from_ev, PF_SELF, 0, s);
+		e = pf_event(x, "f", name, cat, f->to_ev);
+		pf_set(x, e, "id", pf_int(x->ids));
+		pf_set(x, e, "bp", pf_str("e"));
+		pf_add(x, f->to_ev, f->kind == TL_FLOW_WAKE ? PF_WOKEN : PF_LAND, k, e);
+	}
+}
+
+/* ---- instants ---- */
+
+static void pf_log(struct pf *x, size_t i, const char *text)
 {
 	json_t *args = json_object();
 	char name[128];
@@ -348,325 +402,289 @@ static void pf_log(struct pf *x, unsigned int cpu, const char *text)
 	/* printk's lines keep their newline; the name is the first line. */
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(text, "\n"), text);
 	pf_set(x, args, "text", pf_str(text));
-	pf_instant(x, cpu, name, "log", args);
+	pf_instant(x, i, name, "log", args);
 }
 
-static void pf_vmx(struct pf *x, unsigned int cpu, const struct trace_event *e)
+static void pf_vm_exit(struct pf *x, size_t i, const struct trace_event *r)
 {
-	struct pf_cpu *c = &x->cpu[cpu];
-	const char *check = e->str ? trace_reader_string(x->tr, e->str) : NULL;
-	const char *reason;
+	const char *reason = vmx_exit_reason_name(r->value & 0xffff);
+	const char *check = timeline_string(x->tl, r->str);
 	json_t *args = json_object();
 
-	switch (e->kind) {
-	case TR_VMX_ENTRY:
-		json_decref(args);
-		pf_open_nested(x, cpu, PF_GUEST);
-		return;
-	case TR_VMX_EXIT:
-		/* Bits 15:0 are the basic exit reason; bit 31 a failed entry (SDM Vol. 3C 24.9.1). */
-		reason = vmx_exit_reason_name(e->value & 0xffff);
-		pf_set(x, args, "exit_reason", pf_str(reason ? reason : "?"));
-		pf_set(x, args, "exit_reason_value", pf_hex(e->value));
-		if (check)
-			pf_set(x, args, "check", pf_str(check));
-		if (c->nnested && c->nested[c->nnested - 1] == PF_GUEST)
-			pf_close_nested(x, cpu, c->now, args);
-		else
-			pf_instant(x, cpu, "VM exit", "vmx", args);
-		return;
-	default:
-		pf_set(x, args, "vm_instruction_error", json_integer(e->value));
-		if (check)
-			pf_set(x, args, "check", pf_str(check));
-		pf_instant(x, cpu, "VM entry failed", "vmx", args);
-		return;
-	}
+	pf_set(x, args, "exit_reason", pf_str(reason ? reason : "?"));
+	pf_set(x, args, "exit_reason_value", pf_hex(r->value));
+	if (check)
+		pf_set(x, args, "check", pf_str(check));
+	pf_instant(x, i, "VM exit", "vmx", args);
 }
 
-static void pf_record(struct pf *x, const struct trace_event *e)
+static void pf_vm_fail(struct pf *x, size_t i, const struct trace_event *r)
 {
-	struct pf_cpu *c;
-	json_t *args;
+	const char *check = timeline_string(x->tl, r->str);
+	json_t *args = json_object();
+
+	pf_set(x, args, "vm_instruction_error", json_integer(r->value));
+	if (check)
+		pf_set(x, args, "check", pf_str(check));
+	pf_instant(x, i, "VM entry failed", "vmx", args);
+}
+
+static void pf_decision(struct pf *x, size_t i, const struct trace_event *r)
+{
+	json_t *args = json_object();
 	char name[96];
 
-	if (e->type == TR_SPAWN) {
-		if (e->task < PF_MAX_TASKS) {
-			x->task[e->task].name = trace_reader_string(x->tr, e->str);
-			x->task[e->task].exited = false;
-		} else
-			x->skipped++;
-		return;
-	}
-	if (e->type == TR_CPU || e->type == TR_END)
-		return;
-	if (e->cpu >= x->ncpus || e->task >= PF_MAX_TASKS) {
-		x->skipped++;
-		return;
-	}
-	c = &x->cpu[e->cpu];
-	if (e->cycle > c->now)
-		c->now = e->cycle;
-	/* The switch away from a task that exited: nothing of it runs any more. */
-	if (x->task[e->task].exited)
-		return;
-	pf_runs(x, e->cpu, e->task);
+	pf_set(x, args, "choice", json_integer(r->kind));
+	pf_set(x, args, "answer", json_integer(r->value));
+	pf_set(x, args, "answers", json_integer(r->n));
+	pf_set(x, args, "step", pf_int(r->step));
+	snprintf(name, sizeof(name), "choice: %s", interleave_choice_name(r->kind));
+	pf_instant(x, i, name, "decision", args);
+}
 
-	switch (e->type) {
-	case TR_EXIT: {
-		char what[sizeof(name) + 8];
+static void pf_point(struct pf *x, size_t i, const struct trace_event *r)
+{
+	json_t *args = json_object();
 
+	pf_set(x, args, "a", pf_hex(r->args[0]));
+	pf_set(x, args, "b", pf_hex(r->args[1]));
+	pf_instant(x, i, timeline_string(x->tl, r->str) ?: "?", "point", args);
+}
+
+static void pf_contended(struct pf *x, size_t i, const struct trace_event *r)
+{
+	const char *lock = timeline_string(x->tl, r->str) ?: "lock";
+	json_t *args = json_object();
+	char name[128];
+
+	pf_set(x, args, "type", pf_str(trace_lock_type_name(r->value)));
+	pf_set(x, args, "address", pf_str(trace_region_name(r->region)));
+	pf_set(x, args, "offset", pf_hex(r->offset));
+	snprintf(name, sizeof(name), "contended: %s", lock);
+	pf_instant(x, i, name, "lock", args);
+}
+
+static void pf_report(struct pf *x, size_t i, const struct trace_event *r)
+{
+	json_t *args = json_object();
+	char name[64];
+
+	pf_set(x, args, "kind", pf_str(trace_report_kind_name(r->kind)));
+	pf_set(x, args, "title", pf_str(timeline_string(x->tl, r->str) ?: "?"));
+	snprintf(name, sizeof(name), "%s report", trace_report_kind_name(r->kind));
+	pf_instant(x, i, name, "report", args);
+}
+
+static void pf_instant_of(struct pf *x, const struct tl_instant *in)
+{
+	const struct trace_event *r = &x->tl->ev[in->ev].r;
+	char name[96], what[sizeof(name) + 8];
+
+	switch (in->kind) {
+	case TL_INSTANT_LOG:
+		pf_log(x, in->ev, timeline_string(x->tl, r->str) ?: "?");
+		break;
+	case TL_INSTANT_REPORT:
+		pf_report(x, in->ev, r);
+		break;
+	case TL_INSTANT_DECISION:
+		pf_decision(x, in->ev, r);
+		break;
+	case TL_INSTANT_VMEXIT:
+		pf_vm_exit(x, in->ev, r);
+		break;
+	case TL_INSTANT_VMFAIL:
+		pf_vm_fail(x, in->ev, r);
+		break;
+	case TL_INSTANT_POINT:
+		pf_point(x, in->ev, r);
+		break;
+	case TL_INSTANT_PARK:
+		pf_instant(x, in->ev, "park", "task", NULL);
+		break;
+	case TL_INSTANT_EXIT:
 		snprintf(what, sizeof(what), "%s exits",
-			 pf_task_name(x, e->task, name, sizeof(name)));
-		pf_instant(x, e->cpu, what, "task", NULL);
-		pf_close_task(x, e->cpu);
-		x->task[e->task].exited = true;
-	}
+			 pf_task_name(x, r->task, name, sizeof(name)));
+		pf_instant(x, in->ev, what, "task", NULL);
 		break;
-	case TR_PARK:
-		pf_instant(x, e->cpu, "park", "task", NULL);
-		break;
-	case TR_WAKE:
-		pf_wake(x, e->cpu, e->to_task);
-		break;
-	case TR_DECISION:
-		if (!e->value)
-			break;
-		args = json_object();
-		pf_set(x, args, "choice", json_integer(e->kind));
-		pf_set(x, args, "answer", json_integer(e->value));
-		pf_set(x, args, "answers", json_integer(e->n));
-		pf_set(x, args, "step", json_integer((json_int_t)(e->step & INT64_MAX)));
-		snprintf(name, sizeof(name), "choice: %s", interleave_choice_name(e->kind));
-		pf_instant(x, e->cpu, name, "decision", args);
-		break;
-	case TR_LOG:
-		pf_log(x, e->cpu, trace_reader_string(x->tr, e->str) ?: "?");
-		break;
-	case TR_IRQ:
-		if (e->kind) {
-			pf_open_nested(x, e->cpu, PF_IRQ);
-			pf_ipis_land(x, e->cpu);
-		} else if (c->nnested && c->nested[c->nnested - 1] == PF_IRQ)
-			pf_close_nested(x, e->cpu, c->now, NULL);
-		break;
-	case TR_VMX:
-		pf_vmx(x, e->cpu, e);
-		break;
-	case TR_IPI:
-		pf_ipi(x, e->cpu, e);
-		break;
-	case TR_POINT:
-		args = json_object();
-		pf_set(x, args, "a", pf_hex(e->args[0]));
-		pf_set(x, args, "b", pf_hex(e->args[1]));
-		pf_instant(x, e->cpu, trace_reader_string(x->tr, e->str) ?: "?", "point", args);
+	case TL_INSTANT_CONTENDED:
+		pf_contended(x, in->ev, r);
 		break;
 	}
 }
 
-/* The run's outcome, as an instant at the latest time any CPU reached. */
-static void pf_end(struct pf *x, const struct trace_event *end)
+/* A report's marked event, where it happened (or at the report, when the trace lacks it). */
+static void pf_mark(struct pf *x, const struct tl_mark *m)
 {
-	const char *msg = end->str ? trace_reader_string(x->tr, end->str) : NULL;
+	const struct trace_event *r = &x->tl->ev[m->ev].r;
+	const char *label = timeline_string(x->tl, r->str) ?: "";
+	json_t *args = json_object();
+	char name[128];
+
+	pf_set(x, args, "kind", pf_str(trace_mark_kind_name(r->kind)));
+	pf_set(x, args, "label", pf_str(label));
+	pf_set(x, args, "step", pf_int(r->args[0]));
+	pf_set(x, args, "task", json_integer(r->to_task));
+	pf_set(x, args, "address", pf_str(trace_region_name(r->region)));
+	pf_set(x, args, "offset", pf_hex(r->offset));
+	pf_set(x, args, "size", json_integer(r->size));
+	pf_set(x, args, "pc", pf_hex(r->pc));
+	if (m->report != TL_NONE)
+		pf_set(x, args, "report",
+		       pf_str(timeline_string(x->tl, x->tl->ev[m->report].r.str) ?: "?"));
+	snprintf(name, sizeof(name), "%s: %s", trace_mark_kind_name(r->kind), label);
+	pf_instant_at(x, m->target != TL_NONE ? m->target : m->ev, m->cpu, m->at, name, "mark",
+		      args);
+}
+
+/* The window's numbers, for its instant and the metadata. */
+static json_t *pf_window_args(struct pf *x)
+{
+	const struct trace_event *r = &x->tl->ev[x->tl->window.ev].r;
+	json_t *args = json_object();
+
+	pf_set(x, args, "what", pf_str(timeline_string(x->tl, r->str) ?: "?"));
+	pf_set(x, args, "cpu", json_integer(r->cpu));
+	pf_set(x, args, "to_cpu", json_integer(r->to_cpu));
+	pf_set(x, args, "step", pf_int(r->step));
+	pf_set(x, args, "steps_earlier", pf_int(r->args[0]));
+	pf_set(x, args, "steps_later", pf_int(r->args[1]));
+	pf_set(x, args, "cycles_earlier", pf_int(r->args[2]));
+	pf_set(x, args, "cycles_later", pf_int(r->args[3]));
+	return args;
+}
+
+static void pf_instants(struct pf *x)
+{
+	const struct timeline *tl = x->tl;
+
+	for (size_t k = 0; k < tl->ninst; k++)
+		pf_instant_of(x, &tl->inst[k]);
+	for (size_t k = 0; k < tl->nmark; k++)
+		pf_mark(x, &tl->mark[k]);
+	if (tl->window.target != TL_NONE)
+		pf_instant_at(x, tl->window.target, tl->window.cpu, tl->window.at,
+			      "decisive preemption", "window", pf_window_args(x));
+}
+
+/* The run's outcome, as a global instant at the latest time any CPU reached. */
+static void pf_end(struct pf *x)
+{
+	const struct timeline *tl = x->tl;
+	const struct trace_event *end = tl->end_ev != TL_NONE ? &tl->ev[tl->end_ev].r : NULL;
+	const char *msg = end ? timeline_string(tl, end->str) : NULL;
 	unsigned int last = 0;
+	uint8_t outcome = end ? end->kind : SIM_OK;
 	json_t *ev, *args;
 
-	for (unsigned int i = 1; i < x->ncpus; i++)
-		if (pf_ns(&x->cpu[i], x->cpu[i].now) > pf_ns(&x->cpu[last], x->cpu[last].now))
+	for (unsigned int i = 1; i < tl->ncpus; i++)
+		if (timeline_ns(tl, i, tl->cpu[i].now) > timeline_ns(tl, last, tl->cpu[last].now))
 			last = i;
 	args = json_object();
-	pf_set(x, args, "outcome", pf_str(sim_outcome_name(end->kind)));
+	pf_set(x, args, "outcome", pf_str(sim_outcome_name(outcome)));
 	if (msg)
 		pf_set(x, args, "message", pf_str(msg));
-	ev = pf_event(x, "i", sim_outcome_name(end->kind), "end", last);
+	ev = pf_event_at(x, "i", sim_outcome_name(outcome), "end", last, tl->cpu[last].now);
 	pf_set(x, ev, "s", pf_str("g"));
 	pf_set(x, ev, "args", args);
-	pf_push(x, ev);
+	pf_add(x, tl->nev + 1, PF_SELF, 0, ev);
 }
 
-/* ---- the two passes ---- */
+/* ---- the document ---- */
 
-/* Read the whole trace once: it is sound, and each CPU's clock. */
-static int pf_scan(struct pf *x, const char *path, char *err, size_t errlen)
+static int pf_item_cmp(const void *a, const void *b)
 {
-	struct trace_reader *tr;
-	struct trace_event e;
-	int ret;
+	const struct pf_item *p = a, *q = b;
 
-	ret = trace_reader_open_file(&tr, path, err, errlen);
-	if (ret)
-		return ret;
-	x->ncpus = trace_reader_header(tr)->ncpus;
-	if (x->ncpus > SIM_MAX_CPUS)
-		x->ncpus = SIM_MAX_CPUS;
-	for (unsigned int i = 0; i < SIM_MAX_CPUS; i++) {
-		x->cpu[i].mhz = PERFETTO_DEFAULT_MHZ;
-		x->cpu[i].task = PF_NO_TASK;
-	}
-	while ((ret = trace_next(tr, &e, err, errlen)) == 1) {
-		const char *model;
-
-		/* A zero frequency is no clock: the default stands. */
-		if (e.type != TR_CPU || e.cpu >= x->ncpus || !e.value)
-			continue;
-		model = e.str ? trace_reader_string(tr, e.str) : NULL;
-		x->cpu[e.cpu].mhz = e.value;
-		x->cpu[e.cpu].from_trace = true;
-		snprintf(x->cpu[e.cpu].model, PF_MODEL_MAX, "%s", model ? model : "");
-	}
-	trace_reader_close(tr);
-	return ret;
+	if (p->ev != q->ev)
+		return p->ev < q->ev ? -1 : 1;
+	if (p->phase != q->phase)
+		return p->phase < q->phase ? -1 : 1;
+	if (p->seq != q->seq)
+		return p->seq < q->seq ? -1 : 1;
+	return p->n < q->n ? -1 : p->n > q->n;
 }
 
 /* Top-level "metadata": the run, and where each CPU's clock came from. */
-static json_t *pf_run_metadata(struct pf *x, const struct trace_header *h)
+static json_t *pf_run_metadata(struct pf *x)
 {
+	const struct timeline *tl = x->tl;
 	json_t *md = json_object(), *cpus = json_array();
 	char seed[24];
 
-	snprintf(seed, sizeof(seed), "%" PRIu64, h->seed);
-	pf_set(x, md, "program", pf_str(h->program));
-	pf_set(x, md, "strategy", pf_str(h->strategy));
+	snprintf(seed, sizeof(seed), "%" PRIu64, tl->hdr->seed);
+	pf_set(x, md, "program", pf_str(tl->hdr->program));
+	pf_set(x, md, "strategy", pf_str(tl->hdr->strategy));
 	pf_set(x, md, "seed", pf_str(seed));
 	pf_set(x, md, "ts", pf_str("microseconds: each CPU's cycles at its model's nominal MHz"));
-	for (unsigned int i = 0; i < x->ncpus; i++) {
+	for (unsigned int i = 0; i < tl->ncpus; i++) {
 		json_t *c = json_object();
 
 		pf_set(x, c, "cpu", json_integer(i));
-		pf_set(x, c, "model", pf_str(x->cpu[i].model));
-		pf_set(x, c, "mhz", json_integer(x->cpu[i].mhz));
-		pf_set(x, c, "clock", pf_str(x->cpu[i].from_trace ? "trace" :
+		pf_set(x, c, "model", pf_str(tl->cpu[i].model));
+		pf_set(x, c, "mhz", json_integer(tl->cpu[i].mhz));
+		pf_set(x, c, "clock", pf_str(tl->cpu[i].mhz_from_trace ? "trace" :
 						  "default: the trace has no cpu record for this CPU"));
 		if (json_array_append_new(cpus, c))
 			x->failed = true;
 	}
 	pf_set(x, md, "cpus", cpus);
-	pf_set(x, md, "records_skipped", json_integer((json_int_t)(x->skipped & INT64_MAX)));
+	if (tl->window.ev != TL_NONE)
+		pf_set(x, md, "window", pf_window_args(x));
+	pf_set(x, md, "records_skipped", pf_int(tl->skipped));
 	return md;
 }
 
-static int pf_index_cmp_desc(const void *a, const void *b)
+/* The traceEvents array: the tracks' names, then every event in order. */
+static json_t *pf_events(struct pf *x)
 {
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-
-	return i < j ? 1 : i > j ? -1 : 0;
-}
-
-/*
- * A task woken that never ran again, an IPI whose handler never ran (or
- * ran in the guest, posted), has a flow's start without its end: dropped,
- * so every arrow drawn has its head. Latest first, so the indices of the
- * earlier ones still hold.
- */
-static void pf_drop_dangling_flows(struct pf *x)
-{
-	size_t *at = NULL, n = 0;
-
-	for (size_t i = 0; i < PF_MAX_TASKS; i++)
-		n += x->task[i].flow != 0;
-	for (unsigned int i = 0; i < x->ncpus; i++)
-		n += x->cpu[i].nipis;
-	if (!n)
-		return;
-	at = calloc(n, sizeof(*at));
-	if (!at) {
-		x->failed = true;
-		return;
-	}
-	n = 0;
-	for (size_t i = 0; i < PF_MAX_TASKS; i++)
-		if (x->task[i].flow)
-			at[n++] = x->task[i].flow_at;
-	for (unsigned int i = 0; i < x->ncpus; i++)
-		for (unsigned int k = 0; k < x->cpu[i].nipis; k++)
-			at[n++] = x->cpu[i].ipi_at[k];
-	qsort(at, n, sizeof(*at), pf_index_cmp_desc);
-	for (size_t i = 0; i < n; i++)
-		if (json_array_remove(x->events, at[i]))
-			x->failed = true;
-	free(at);
-}
-
-static int pf_convert(struct pf *x, const char *path, json_t **out, char *err, size_t errlen)
-{
-	struct trace_event e, end = { .type = TR_END };
-	const struct trace_header *h;
+	const struct timeline *tl = x->tl;
+	json_t *events = json_array();
 	char name[96];
-	json_t *root;
-	int ret;
 
-	ret = trace_reader_open_file(&x->tr, path, err, errlen);
-	if (ret)
-		return ret;
-	h = trace_reader_header(x->tr);
-	x->events = json_array();
-	if (!x->events) {
-		trace_reader_close(x->tr);
-		return -ENOMEM;
-	}
-	snprintf(name, sizeof(name), "hvsim %s", h->program);
-	pf_metadata(x, "process_name", 0, "name", pf_str(name));
-	for (unsigned int i = 0; i < x->ncpus; i++) {
+	snprintf(name, sizeof(name), "hvsim %s", tl->hdr->program);
+	if (json_array_append_new(events, pf_metadata(x, "process_name", 0, "name", pf_str(name))))
+		x->failed = true;
+	for (unsigned int i = 0; i < tl->ncpus; i++) {
 		snprintf(name, sizeof(name), "CPU%u", i);
-		pf_metadata(x, "thread_name", i, "name", pf_str(name));
-		pf_metadata(x, "thread_sort_index", i, "sort_index", json_integer(i));
+		if (json_array_append_new(events, pf_metadata(x, "thread_name", i, "name",
+							      pf_str(name))) ||
+		    json_array_append_new(events, pf_metadata(x, "thread_sort_index", i,
+							      "sort_index", json_integer(i))))
+			x->failed = true;
 	}
-	while ((ret = trace_next(x->tr, &e, err, errlen)) == 1) {
-		pf_record(x, &e);
-		if (e.type == TR_END)
-			end = e;
+	qsort(x->item, x->nitem, sizeof(*x->item), pf_item_cmp);
+	for (size_t k = 0; k < x->nitem; k++) {
+		if (json_array_append_new(events, x->item[k].json))
+			x->failed = true;
+		x->item[k].json = NULL;
 	}
-	if (ret < 0)	/* the first pass read it whole: only if the file changed */
-		goto out;
-	for (unsigned int i = 0; i < x->ncpus; i++)
-		pf_close_task(x, i);
-	pf_drop_dangling_flows(x);
-	pf_end(x, &end);
-
-	root = json_object();
-	pf_set(x, root, "traceEvents", x->events);
-	x->events = NULL;
-	pf_set(x, root, "displayTimeUnit", pf_str("ns"));
-	pf_set(x, root, "metadata", pf_run_metadata(x, h));
-	*out = root;
-out:
-	json_decref(x->events);
-	trace_reader_close(x->tr);
-	x->tr = NULL;
-	return ret < 0 ? ret : 0;
+	return events;
 }
 
-int perfetto_export(const char *trace_path, const char *json_path, char *err, size_t errlen)
+static json_t *pf_document(struct pf *x)
 {
-	struct pf *x = calloc(1, sizeof(*x));
-	json_t *root = NULL;
-	FILE *f;
+	json_t *root = json_object();
+
+	pf_flows(x);
+	pf_spans(x);
+	pf_instants(x);
+	pf_end(x);
+	pf_set(x, root, "traceEvents", pf_events(x));
+	pf_set(x, root, "displayTimeUnit", pf_str("ns"));
+	pf_set(x, root, "metadata", pf_run_metadata(x));
+	return root;
+}
+
+static int pf_write(json_t *root, const char *json_path, char *err, size_t errlen)
+{
+	FILE *f = fopen(json_path, "w");
 	int ret;
 
-	if (!x || !(x->task = calloc(PF_MAX_TASKS, sizeof(*x->task)))) {
-		snprintf(err, errlen, "%s: out of memory", trace_path);
-		ret = -ENOMEM;
-		goto out_free;
-	}
-	for (size_t i = 0; i < PF_MAX_TASKS; i++)
-		x->task[i].cpu = UINT32_MAX;
-	ret = pf_scan(x, trace_path, err, errlen);
-	if (ret)
-		goto out_free;
-	ret = pf_convert(x, trace_path, &root, err, errlen);
-	if (ret)
-		goto out_free;
-	if (x->failed) {
-		snprintf(err, errlen, "%s: out of memory building the JSON", trace_path);
-		ret = -ENOMEM;
-		goto out_json;
-	}
-	f = fopen(json_path, "w");
 	if (!f) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: %s", json_path, strerror(errno));
-		goto out_json;
+		return ret;
 	}
 	/* Compact, in insertion order, reals to the nanosecond: the same bytes every time. */
 	ret = json_dumpf(root, f, JSON_COMPACT | JSON_REAL_PRECISION(PF_REAL_DIGITS));
@@ -674,13 +692,33 @@ int perfetto_export(const char *trace_path, const char *json_path, char *err, si
 		ret = -1;
 	if (fclose(f) || ret) {
 		snprintf(err, errlen, "%s: write failed", json_path);
-		ret = -EIO;
+		return -EIO;
 	}
-out_json:
+	return 0;
+}
+
+int perfetto_export(const char *trace_path, const char *json_path, char *err, size_t errlen)
+{
+	struct pf x = { 0 };
+	struct timeline *tl;
+	json_t *root;
+	int ret;
+
+	ret = timeline_open_file(&tl, trace_path, err, errlen);
+	if (ret)
+		return ret;
+	x.tl = tl;
+	root = pf_document(&x);
+	for (size_t k = 0; k < x.nitem; k++)
+		json_decref(x.item[k].json);
+	free(x.item);
+	if (x.failed) {
+		snprintf(err, errlen, "%s: out of memory building the JSON", trace_path);
+		ret = -ENOMEM;
+	} else {
+		ret = pf_write(root, json_path, err, errlen);
+	}
 	json_decref(root);
-out_free:
-	if (x)
-		free(x->task);
-	free(x);
+	timeline_free(tl);
 	return ret;
 }

@@ -1,22 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A trace (include/hvsim/trace.h) as Chrome trace-event JSON, the format
- * Perfetto's UI and chrome://tracing open: a track per CPU, slices for the
- * task each CPU runs, its interrupt handlers and its guest mode, instants
- * for log lines, decisions, parks and exits, flows for wake-ups and IPIs.
- * docs/viewer.md says what each record becomes.
+ * Perfetto's UI and chrome://tracing open, from the timeline model
+ * (timeline.h): a track per CPU, slices for the task each CPU runs, its
+ * interrupt handlers and its guest mode; async slices for locks held,
+ * spinning, parked tasks and hotplug states; instants for log lines,
+ * reports and their marked events, decisions, parks, exits and the
+ * decisive preemption; flows for wake-ups, IPIs, requests and kicks.
+ * docs/viewer.md says what each record becomes. A CPU without a TR_CPU
+ * record is read at TL_DEFAULT_MHZ.
  */
 #ifndef HVSIM_TOOLS_PERFETTO_H
 #define HVSIM_TOOLS_PERFETTO_H
 
 #include <stddef.h>
-
-/*
- * The nominal frequency a CPU's cycles are read at when the trace carries
- * no TR_CPU record for it (a trace older than the record): the hardware
- * floor's own default for a CPU without a model.
- */
-#define PERFETTO_DEFAULT_MHZ	1000
 
 /*
  * Convert the trace file @trace_path into @json_path. The whole trace is

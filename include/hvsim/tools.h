@@ -3,7 +3,8 @@
  * What the tools (tools/hvsim.c, bench/) see of the simulator beyond
  * sim.h (runs) and trace.h (traces): the CPU models, VMX's VM-entry check
  * table, the names of exit reasons and a VMCS that passes every entry check
- * on a model, and the engine's coroutine switch for benchmarks. Models,
+ * on a model, a trace's pcs and addresses by the running binary's symbols,
+ * and the engine's coroutine switch for benchmarks. Models,
  * rows and VMCSs stay opaque: a tool includes this header, never sim/.
  *
  * Intel SDM, Order Number 325462-080US (June 2023), Vol. 3C "VM Entries"
@@ -63,6 +64,29 @@ uint64_t model_cr4_fixed0(const struct cpu_model *m);	/* VMXE */
  */
 int machine_desc_check(const char *desc, const char *cpus_dir, bool load_models,
 		       unsigned int *nslots, char *err, size_t errlen);
+
+/* ---- a trace's pcs and addresses by name (sim/engine/symbolize_pub.c), for the viewer ---- */
+
+/*
+ * Was the trace whose header carries @build_id (@len bytes) written by the
+ * binary now running? Only then do its pcs and addresses name anything
+ * here; false when either has no build id.
+ */
+bool trace_sym_same_binary(const uint8_t *build_id, size_t len);
+/*
+ * "func+0x12/0x80 file:line" for pc @rel_pc as a trace carries it
+ * (relative to the image base, the return address of an access's hook),
+ * the function that holds it with the line (of the call, for code inlined
+ * into it); false with "0x..." in @buf when no function holds it.
+ */
+bool trace_sym_pc(uint64_t rel_pc, char *buf, size_t len);
+/*
+ * The object at (@region, @offset) (enum trace_region): "name", or
+ * "name+0xoff", with " (name.member)" where DWARF knows the member, for
+ * the instrumented data and bss; false and "" for other regions or where
+ * no symbol holds it.
+ */
+bool trace_sym_addr(unsigned int region, uint64_t offset, char *buf, size_t len);
 
 /* ---- the engine's coroutines (sim/engine/ctx.c), for benchmarks ---- */
 
