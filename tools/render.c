@@ -836,7 +836,10 @@ static void rd_draw_window(struct rd_canvas *cv)
 		rd_fill(cv, rd_x(cv, w->at) - 1, y - 2, 2, RD_BAND_H + 2 + RD_TICK_H, RD_PREEMPT_RGB);
 }
 
-/* "window N cycles" at its left edge, "preempted: CPUa -> CPUb" by the preemption. */
+/*
+ * "window N cycles" at its left edge; by the decision, what it was
+ * ("preemption: CPU2 -> CPU1", "task switch on CPU0").
+ */
 static void rd_draw_window_labels(struct rd_canvas *cv)
 {
 	const struct trace_event *r = rd_window(cv);
@@ -853,7 +856,15 @@ static void rd_draw_window_labels(struct rd_canvas *cv)
 		rd_label(cv, w->cpu, x0 - 5, text, SIZE_MAX, RD_WINDOW_INK);
 	}
 	if (rd_shown(cv, w->at)) {
-		snprintf(text, sizeof(text), "preempted: CPU%u -> CPU%u", w->cpu, r->to_cpu);
+		const char *what = timeline_string(cv->tl, r->str);
+
+		/* What the decision was, as the report's window line says it. */
+		if (r->to_cpu != w->cpu)
+			snprintf(text, sizeof(text), "%s: CPU%u -> CPU%u", what ? what : "preemption",
+				 w->cpu, r->to_cpu);
+		else
+			snprintf(text, sizeof(text), "%s on CPU%u", what ? what : "preemption",
+				 w->cpu);
 		rd_label(cv, w->cpu, rd_x(cv, w->at), text, RD_TITLE_CHARS, RD_PREEMPT_RGB);
 	}
 }
