@@ -286,3 +286,22 @@ void synth_write(const char *path)
 	cr_assert_eq(fclose(f), 0);
 	free(data);
 }
+
+/* The whole of file @path, in new memory (one byte more, for a caller's NUL). */
+uint8_t *synth_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	cr_assert_not_null(f, "%s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	cr_assert_not_null(buf);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}

@@ -38,5 +38,7 @@
 uint8_t *synth_trace(size_t *len);
 /* The same into the file @path. */
 void synth_write(const char *path);
+/* The whole of file @path, in new memory (a Criterion assertion fails when it cannot be read). */
+uint8_t *synth_slurp(const char *path, size_t *len);
 
 #endif /* HVSIM_TESTS_SYNTH_H */

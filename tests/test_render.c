@@ -41,24 +41,6 @@
 
 #define HVSIM(...) cli_run(HVSIM_BIN, (const char *const[]){ __VA_ARGS__, NULL })
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	cr_assert_not_null(f, "%s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	cr_assert_not_null(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static void spill(const char *path, const uint8_t *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");
@@ -79,7 +61,7 @@ static void golden_check(const char *out, const char *png)
 	size_t differ = 0, len;
 	uint8_t *bytes;
 
-	bytes = slurp(out, &len);
+	bytes = synth_slurp(out, &len);
 	cr_expect_lt(len, 64 * 1024, "%s is %zu bytes", out, len);
 	if (getenv("HVSIM_UPDATE_GOLDEN")) {
 		spill(png, bytes, len);
@@ -244,8 +226,8 @@ Test(render, same_trace_same_bytes, .timeout = 60)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	r = HVSIM("render", GOLDEN "hotplug-no-lock.trace", "-o", b);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	x = slurp(a, &nx);
-	y = slurp(b, &ny);
+	x = synth_slurp(a, &nx);
+	y = synth_slurp(b, &ny);
 	cr_expect(nx == ny && !memcmp(x, y, nx), "two renders differ: %s %s", a, b);
 	free(x);
 	free(y);
@@ -260,7 +242,7 @@ Test(render, truncated_trace_exits_2_with_one_line, .timeout = 60)
 	size_t n;
 	struct cli_run r;
 
-	buf = slurp(GOLDEN "hotplug-no-lock.trace", &n);
+	buf = synth_slurp(GOLDEN "hotplug-no-lock.trace", &n);
 	cli_tmp_path(cut, sizeof(cut), ".trace");
 	spill(cut, buf, n * 2 / 3);
 	cli_tmp_path(png, sizeof(png), ".png");
@@ -315,7 +297,7 @@ Test(render, damaged_traces_never_crash, .timeout = 120)
 	uint8_t *buf;
 	size_t n;
 
-	buf = slurp(GOLDEN "lost-update.trace", &n);
+	buf = synth_slurp(GOLDEN "lost-update.trace", &n);
 	cli_tmp_path(bad, sizeof(bad), ".trace");
 	cli_tmp_path(png, sizeof(png), ".png");
 	for (size_t i = 0; i < n; i += 7) {
@@ -388,7 +370,7 @@ Test(render, fuzz_corpus_never_crashes, .timeout = 120)
 		if (r.status)
 			cli_expect_one_line_error(&r, path);
 		files++;
-		buf = slurp(path, &n);
+		buf = synth_slurp(path, &n);
 		for (unsigned int k = 0; k < 24; k++) {
 			size_t at = n * k / 24 + k;
 

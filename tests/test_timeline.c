@@ -260,24 +260,6 @@ Test(timeline, damaged_traces_read_or_fail_with_a_message, .timeout = 120)
 	free(data);
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	cr_assert_not_null(f, "%s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	cr_assert_not_null(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 /* The trace fuzzer's corpus, whole, cut at every byte and with every byte flipped. */
 Test(timeline, fuzz_corpus_never_crashes, .timeout = 120)
 {
@@ -296,7 +278,7 @@ Test(timeline, fuzz_corpus_never_crashes, .timeout = 120)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", CORPUS, de->d_name);
-		buf = slurp(path, &n);
+		buf = synth_slurp(path, &n);
 		for (size_t cut = 0; cut <= n; cut++)
 			if (!timeline_open_mem(&tl, buf, cut, path, err, sizeof(err)))
 				timeline_free(tl);
