@@ -66,7 +66,13 @@ if [ -z "$tree" ]; then
 fi
 [ "$where" = 1 ] || [ -f "$tree/virt/kvm/kvm_main.c" ] ||
 	die 2 "$tree: not a Linux tree (no virt/kvm/kvm_main.c)"
-tree=$(cd "$tree" 2>/dev/null && pwd) || die 2 "$tree: no such directory"
+# Its absolute path (the default tree may not be unpacked yet: --where
+# names where it will be, and the object tree that goes with it).
+if [ -d "$tree" ]; then
+	tree=$(cd "$tree" && pwd)
+elif [ "$where" = 0 ] || [ "${tree#/}" = "$tree" ]; then
+	die 2 "$tree: no such directory"
+fi
 
 # One object tree per source tree, named by its path.
 key=$(basename "$tree")-$(printf '%s' "$tree" | sha256sum | cut -c1-12)
