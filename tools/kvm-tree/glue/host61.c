@@ -10,6 +10,7 @@
  * a generated stub: "not modelled: NAME".
  */
 #include <asm/prctl.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -102,6 +103,8 @@ static void on_switch(unsigned int cpu, unsigned int task, void *arg)
 	*(void **)in_copy(percpu_copy[cpu], &k61_current_task) = mirror;
 }
 
+static void misc_reset(void);
+
 /* k61_bug.c: the bug table entry at @addr (enum k61_bug there). */
 int k61_bug_lookup(unsigned long addr, const char **file, unsigned int *line);
 
@@ -157,6 +160,7 @@ int k61_machine_setup(struct machine *m, unsigned int ncpus)
 		percpu_copy[cpu] = copy;
 	}
 	k61_machine = m;
+	misc_reset();
 	gs_cpu = UINT_MAX;
 	k61_set_cpus(ncpus);
 	/* Every CPU's state once setup is done, then each change at its step. */
@@ -207,6 +211,94 @@ void k61_host_vprintk(const char *fmt, va_list ap)
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	printk("%s", line);
+}
+
+/* ---- 6.1's misc devices as hvsim's (k61_file.c) ---- */
+
+void *k61_file_open_misc(void *misc, int *err);
+long k61_file_ioctl(void *file61, unsigned int cmd, unsigned long arg);
+int k61_file_release(void *file61);
+
+#define K61_MAX_MISC	4
+
+/* An hvsim misc device standing for a 6.1 one (reset at every setup). */
+static struct k61_misc {
+	struct miscdevice dev;
+	char name[32];
+	void *misc61;
+} k61_miscs[K61_MAX_MISC];
+
+/* Every run registers its devices anew (hvsim's table is reset too). */
+static void misc_reset(void)
+{
+	memset(k61_miscs, 0, sizeof(k61_miscs));
+}
+
+static struct k61_misc *misc_by_name(const char *name)
+{
+	for (unsigned int i = 0; i < K61_MAX_MISC; i++)
+		if (k61_miscs[i].misc61 && !strcmp(k61_miscs[i].name, name))
+			return &k61_miscs[i];
+	return NULL;
+}
+
+/* hvsim's open of /dev/NAME: a 6.1 file on its device, kept as private_data. */
+static int misc_open(struct file *filp)
+{
+	struct k61_misc *km = misc_by_name(filp->name);
+	int err;
+
+	if (!km)
+		return -ENODEV;
+	filp->private_data = k61_file_open_misc(km->misc61, &err);
+	return filp->private_data ? err : -ENFILE;
+}
+
+static long misc_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	return k61_file_ioctl(filp->private_data, cmd, arg);
+}
+
+static int misc_release(struct file *filp)
+{
+	return filp->private_data ? k61_file_release(filp->private_data) : 0;
+}
+
+static const struct file_operations misc_fops = {
+	.open = misc_open,
+	.release = misc_release,
+	.unlocked_ioctl = misc_ioctl,
+};
+
+int k61_host_misc_register(const char *name, void *misc61)
+{
+	for (unsigned int i = 0; i < K61_MAX_MISC; i++) {
+		struct k61_misc *km = &k61_miscs[i];
+
+		if (km->misc61)
+			continue;
+		snprintf(km->name, sizeof(km->name), "%s", name);
+		km->dev = (struct miscdevice){
+			.minor = MISC_DYNAMIC_MINOR, .name = km->name, .fops = &misc_fops,
+		};
+		km->misc61 = misc61;
+		if (misc_register(&km->dev)) {
+			km->misc61 = NULL;
+			return -EBUSY;
+		}
+		return 0;
+	}
+	return -ENOMEM;
+}
+
+void k61_host_misc_deregister(void *misc61)
+{
+	for (unsigned int i = 0; i < K61_MAX_MISC; i++) {
+		if (k61_miscs[i].misc61 == misc61) {
+			misc_deregister(&k61_miscs[i].dev);
+			k61_miscs[i].misc61 = NULL;
+		}
+	}
 }
 
 /* ---- the running CPU's VMX facts, for the adapter (arch61.c) ---- */

@@ -42,6 +42,8 @@ K61_FROM_KERNEL int k61_host_cpuhp_setup_kvm_starting(const char *name, bool inv
 K61_FROM_KERNEL void *k61_host_kmem_cache_create(const char *name, unsigned int size,
 						 unsigned int align);
 K61_FROM_KERNEL void k61_host_vprintk(const char *fmt, va_list ap);
+K61_FROM_KERNEL int k61_host_misc_register(const char *name, void *misc61);
+K61_FROM_KERNEL void k61_host_misc_deregister(void *misc61);
 
 /* The VMX capability MSRs the adapter compares between CPUs (BASIC ... EPT_VPID_CAP). */
 #define K61_VMX_CAPS	8
