@@ -347,52 +347,12 @@ Test(render, view_without_a_display_exits_2, .timeout = 30)
  */
 Test(render, fuzz_corpus_never_crashes, .timeout = 120)
 {
-	DIR *d = opendir(HVSIM_SOURCE_DIR "/fuzz/corpus/trace");
-	struct dirent *de;
 	char png[64], bad[64];
-	unsigned int files = 0;
 
-	cr_assert_not_null(d);
 	cli_tmp_path(png, sizeof(png), ".png");
 	cli_tmp_path(bad, sizeof(bad), ".trace");
-	while ((de = readdir(d))) {
-		char path[512];
-		uint8_t *buf;
-		size_t n;
-		struct cli_run r;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", HVSIM_SOURCE_DIR "/fuzz/corpus/trace",
-			 de->d_name);
-		r = HVSIM("render", path, "-o", png);
-		cr_expect(r.status == 0 || r.status == 2, "%s: exit %d", path, r.status);
-		if (r.status)
-			cli_expect_one_line_error(&r, path);
-		files++;
-		buf = synth_slurp(path, &n);
-		for (unsigned int k = 0; k < 24; k++) {
-			size_t at = n * k / 24 + k;
-
-			if (at >= n)
-				continue;
-			if (k < 12) {
-				spill(bad, buf, at);
-			} else {
-				buf[at] ^= (uint8_t)(0x5a + k);
-				spill(bad, buf, n);
-				buf[at] ^= (uint8_t)(0x5a + k);
-			}
-			r = HVSIM("render", bad, "-o", png);
-			cr_expect(r.status == 0 || r.status == 2, "%s %s at %zu: exit %d (%s)", path,
-				  k < 12 ? "cut" : "flipped", at, r.status, r.err);
-			if (r.status)
-				cli_expect_one_line_error(&r, bad);
-		}
-		free(buf);
-	}
-	closedir(d);
-	cr_expect_gt(files, 0, "an empty corpus");
+	cr_expect_gt(cli_corpus_check(HVSIM_BIN, HVSIM_SOURCE_DIR "/fuzz/corpus/trace",
+				      (const char *const[]){ "render", "@", "-o", png, NULL }, bad),
+		     0, "an empty corpus");
 	unlink(png);
-	unlink(bad);
 }
