@@ -103,6 +103,20 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/* Traces @pa and @pb (at least @min bytes) are the same bytes; both are removed. */
+static void expect_same_traces(const char *pa, const char *pb, size_t min, const char *what)
+{
+	size_t la, lb;
+	char *da = read_file(pa, &la), *db = read_file(pb, &lb);
+
+	cr_expect_gt(la, min);
+	cr_expect(la == lb && !memcmp(da, db, la), "%s: traces differ", what);
+	free(da);
+	free(db);
+	unlink(pa);
+	unlink(pb);
+}
+
 Test(cli, help_and_version, .timeout = 10)
 {
 	struct run *r = HVSIM("--help");
@@ -202,8 +216,6 @@ Test(cli, traces_are_identical_across_processes, .timeout = 60)
 	cr_assert_not_null(mkdtemp(b));
 	for (size_t i = 0; i < 4; i++) {
 		char pa[64], pb[64];
-		size_t la, lb;
-		char *da, *db;
 		struct run *r1, *r2;
 
 		snprintf(pa, sizeof(pa), "%s/t", a);
@@ -214,16 +226,9 @@ Test(cli, traces_are_identical_across_processes, .timeout = 60)
 			   "--budget", "50", "--trace", pb);
 		cr_assert_eq(r1->status, 0, "%s", r1->err);
 		cr_assert_eq(r2->status, 0, "%s", r2->err);
-		da = read_file(pa, &la);
-		db = read_file(pb, &lb);
-		cr_expect_gt(la, 100);
-		cr_expect(la == lb && !memcmp(da, db, la), "%s: traces differ", strategies[i]);
-		free(da);
-		free(db);
+		expect_same_traces(pa, pb, 100, strategies[i]);
 		free(r1);
 		free(r2);
-		unlink(pa);
-		unlink(pb);
 	}
 	rmdir(a);
 	rmdir(b);
@@ -802,8 +807,6 @@ Test(cli, scenario_traces_are_identical_across_processes, .timeout = 120)
 	cr_assert_not_null(mkdtemp(b));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char scn[512], pa[64], pb[64];
-		size_t la, lb;
-		char *da, *db;
 		struct run *r1, *r2;
 
 		snprintf(scn, sizeof(scn), "%s/%s", HVSIM_SCENARIOS_DIR, cases[i][0]);
@@ -813,16 +816,9 @@ Test(cli, scenario_traces_are_identical_across_processes, .timeout = 120)
 		r2 = HVSIM("run", scn, "--variant", cases[i][1], "--trace", pb);
 		cr_assert_lt(r1->status, 2, "%s", r1->err);
 		cr_assert_eq(r1->status, r2->status);
-		da = read_file(pa, &la);
-		db = read_file(pb, &lb);
-		cr_expect_gt(la, 1000);
-		cr_expect(la == lb && !memcmp(da, db, la), "%s: traces differ", cases[i][0]);
-		free(da);
-		free(db);
+		expect_same_traces(pa, pb, 1000, cases[i][0]);
 		free(r1);
 		free(r2);
-		unlink(pa);
-		unlink(pb);
 	}
 	rmdir(a);
 	rmdir(b);
