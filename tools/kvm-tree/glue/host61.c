@@ -205,10 +205,20 @@ void *k61_host_kmem_cache_create(const char *name, unsigned int size, unsigned i
 	return kmem_cache_create(name, size, align, 0, NULL);
 }
 
+/*
+ * 6.1's printk through libc's vsnprintf, which knows its integer and
+ * string conversions. Not the kernel's %p extensions (%pS, %pK, ...):
+ * libc would print a host pointer, different in every process, into the
+ * log. A line with one goes in as its format, unexpanded.
+ */
 void k61_host_vprintk(const char *fmt, va_list ap)
 {
 	char line[512];
 
+	if (strstr(fmt, "%p")) {
+		printk("%s [format not expanded: %%p]", fmt);
+		return;
+	}
 	vsnprintf(line, sizeof(line), fmt, ap);
 	printk("%s", line);
 }
