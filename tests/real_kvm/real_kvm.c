@@ -93,6 +93,13 @@ struct kick_run {
 
 static struct kick_run run;
 
+/* The glue's part of every program's setup: each CPU's per-CPU data, current, traps. */
+static void glue_setup(struct machine *m)
+{
+	if (k61_machine_setup(m, sim_ncpus(m)))
+		BUG();
+}
+
 static void kicker(void *arg)
 {
 	(void)arg;
@@ -125,8 +132,7 @@ static void vcpu_thread(void *arg)
 static void kick_setup(struct machine *m, void *arg)
 {
 	(void)arg;
-	if (k61_machine_setup(m, NCPUS))
-		BUG();
+	glue_setup(m);
 	run.vcpu = k61_test_vcpu(1, true);
 	run.kvm = k61_test_kvm(run.vcpu);
 	run.ops.sched_in = vcpu_sched_in;
@@ -144,8 +150,7 @@ static void yielder(void *arg)
 static void stub_setup(struct machine *m, void *arg)
 {
 	(void)arg;
-	if (k61_machine_setup(m, NCPUS))
-		BUG();
+	glue_setup(m);
 	sim_spawn(m, 0, "yielder", yielder, k61_test_vcpu(1, false));
 }
 
@@ -163,8 +168,7 @@ static void warn_setup(struct machine *m, void *arg)
 	struct kvm *kvm;
 
 	(void)arg;
-	if (k61_machine_setup(m, NCPUS))
-		BUG();
+	glue_setup(m);
 	kvm = k61_test_kvm(NULL);
 	k61_test_kvm_users(kvm, 1);
 	sim_spawn(m, 0, "putter", putter, kvm);
@@ -181,8 +185,7 @@ static void looker(void *arg)
 static void bug_setup(struct machine *m, void *arg)
 {
 	(void)arg;
-	if (k61_machine_setup(m, NCPUS))
-		BUG();
+	glue_setup(m);
 	sim_spawn(m, 0, "looker", looker, k61_test_slot());
 }
 
@@ -204,7 +207,8 @@ static void hotplugger(void *arg)
 static void online_setup(struct machine *m, void *arg)
 {
 	(void)arg;
-	if (k61_machine_setup(m, NCPUS) || sim_set_cpu_offline(m, 2))
+	glue_setup(m);
+	if (sim_set_cpu_offline(m, 2))
 		BUG();
 	sim_spawn(m, 0, "hotplug", hotplugger, NULL);
 }
@@ -226,8 +230,7 @@ static void pid_checker(void *arg)
 static void current_setup(struct machine *m, void *arg)
 {
 	(void)arg;
-	if (k61_machine_setup(m, NCPUS))
-		BUG();
+	glue_setup(m);
 	sim_spawn(m, 0, "pid0", pid_checker, NULL);
 	sim_spawn(m, 1, "pid1", pid_checker, NULL);
 	sim_spawn_migratable(m, 2, "pid2", pid_checker, NULL);
@@ -247,8 +250,7 @@ static void initializer(void *arg)
 static void init_setup(struct machine *m, void *arg)
 {
 	(void)arg;
-	if (k61_machine_setup(m, sim_ncpus(m)))
-		BUG();
+	glue_setup(m);
 	sim_spawn(m, 0, "insmod", initializer, NULL);
 }
 
@@ -275,8 +277,7 @@ static void kvm_user(void *arg)
 static void dev_setup(struct machine *m, void *arg)
 {
 	(void)arg;
-	if (k61_machine_setup(m, sim_ncpus(m)))
-		BUG();
+	glue_setup(m);
 	if (sim_spawn_user(m, 0, 0, "qemu", kvm_user, NULL))
 		BUG();
 }
