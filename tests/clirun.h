@@ -24,10 +24,11 @@ void cli_expect_one_line_error(const struct cli_run *r, const char *what);
  * Every trace of the fuzzer's corpus in @corpus, whole, cut at 12 offsets
  * and with one byte flipped at 12 places (written to @bad), through @bin
  * with @argv, whose "@" stands for the trace: each is read (exit 0) or
- * refused with one line naming its file (exit 2), never a crash; a cut
- * one is refused. Returns how many corpus files there were.
+ * refused with one line naming its file (exit 2), or saying @other (NULL:
+ * nothing else, e.g. that there is no display), never a crash; a cut one
+ * is refused. Returns how many corpus files there were.
  */
 unsigned int cli_corpus_check(const char *bin, const char *corpus, const char *const *argv,
-			      const char *bad);
+			      const char *bad, const char *other);
 
 #endif /* HVSIM_TESTS_CLIRUN_H */

@@ -500,7 +500,7 @@ Test(export, fuzz_corpus_never_crashes, .timeout = 120)
 	cli_tmp_path(bad, sizeof(bad), ".trace");
 	cr_expect_gt(cli_corpus_check(HVSIM_BIN, HVSIM_SOURCE_DIR "/fuzz/corpus/trace",
 				      (const char *const[]){ "export", "@", "--perfetto", json,
-							     NULL }, bad),
+							     NULL }, bad, NULL),
 		     0, "an empty corpus");
 	unlink(json);
 }

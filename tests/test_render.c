@@ -352,7 +352,26 @@ Test(render, fuzz_corpus_never_crashes, .timeout = 120)
 	cli_tmp_path(png, sizeof(png), ".png");
 	cli_tmp_path(bad, sizeof(bad), ".trace");
 	cr_expect_gt(cli_corpus_check(HVSIM_BIN, HVSIM_SOURCE_DIR "/fuzz/corpus/trace",
-				      (const char *const[]){ "render", "@", "-o", png, NULL }, bad),
+				      (const char *const[]){ "render", "@", "-o", png, NULL }, bad, NULL),
 		     0, "an empty corpus");
 	unlink(png);
+}
+
+/*
+ * The window on the same corpus, without a display: every trace is read
+ * (a bad one refused, naming it) before the window is asked for, and then
+ * refused for want of a display, with one line. A cut trace must not get
+ * that far.
+ */
+Test(render, view_reads_the_fuzz_corpus_before_the_display, .timeout = 120)
+{
+	char bad[64];
+
+	unsetenv("DISPLAY");
+	unsetenv("WAYLAND_DISPLAY");
+	unsetenv("SDL_VIDEODRIVER");
+	cli_tmp_path(bad, sizeof(bad), ".trace");
+	cr_expect_gt(cli_corpus_check(HVSIM_BIN, HVSIM_SOURCE_DIR "/fuzz/corpus/trace",
+				      (const char *const[]){ "view", "@", NULL }, bad, "no display"),
+		     0, "an empty corpus");
 }
