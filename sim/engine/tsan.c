@@ -30,6 +30,13 @@ static inline void tsan_access(unsigned int kind, const volatile void *addr, uin
 	sim_step(sim_current, kind, (uintptr_t)addr, size, pc);
 }
 
+/* A range access (memcpy and friends), its size capped at what a step records. */
+static inline void tsan_range(unsigned int kind, const volatile void *addr, unsigned long size,
+			      uintptr_t pc)
+{
+	tsan_access(kind, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), pc);
+}
+
 /*
  * The memory order of the atomic (or fence) just performed, for the race
  * detector; a store's new value is in memory by now. Nothing when races
@@ -41,6 +48,13 @@ static inline void tsan_order(unsigned int kind, const volatile void *addr, int 
 
 	if ((m->detect & SIM_DETECT_RACE) && m->hooks->order)
 		m->hooks->order(m, kind, (uintptr_t)addr, mo);
+}
+
+/* A fence: a step, then its order for the race detector. */
+static inline void tsan_fence(int mo, uintptr_t pc)
+{
+	tsan_access(SIM_FENCE, 0, 0, pc);
+	tsan_order(SIM_FENCE, 0, mo);
 }
 
 /* Declarations for -Wmissing-prototypes; gcc knows them as built-ins too. */
@@ -84,25 +98,33 @@ void __tsan_func_exit(void)
 		emit_flush_write(m);
 }
 
-#define DEFINE_ACCESS(n)						\
-	void __tsan_read##n(void *addr);				\
-	void __tsan_write##n(void *addr);				\
-	void __tsan_unaligned_read##n(const void *addr);		\
-	void __tsan_unaligned_write##n(void *addr);			\
-	void __tsan_volatile_read##n(void *addr);			\
-	void __tsan_volatile_write##n(void *addr);			\
-	void __tsan_read##n(void *addr)					\
-	{ tsan_access(SIM_READ, addr, n, HOOK_PC); }				\
-	void __tsan_write##n(void *addr)				\
+/*
+ * The plain, unaligned and volatile accesses of @n bytes, named
+ * @pfx##__tsan_read##n and so on, each function declared with @attr:
+ * the hooks hv/ calls (no prefix, nothing), and below, their twins for
+ * code built with the kernel's ABI.
+ */
+#define DEFINE_ACCESS_AS(pfx, attr, n)					\
+	attr void pfx##__tsan_read##n(void *addr);			\
+	attr void pfx##__tsan_write##n(void *addr);			\
+	attr void pfx##__tsan_unaligned_read##n(const void *addr);	\
+	attr void pfx##__tsan_unaligned_write##n(void *addr);		\
+	attr void pfx##__tsan_volatile_read##n(void *addr);		\
+	attr void pfx##__tsan_volatile_write##n(void *addr);		\
+	void pfx##__tsan_read##n(void *addr)				\
+	{ tsan_access(SIM_READ, addr, n, HOOK_PC); }			\
+	void pfx##__tsan_write##n(void *addr)				\
 	{ tsan_access(SIM_WRITE, addr, n, HOOK_PC); }			\
-	void __tsan_unaligned_read##n(const void *addr)			\
-	{ tsan_access(SIM_READ, addr, n, HOOK_PC); }				\
-	void __tsan_unaligned_write##n(void *addr)			\
+	void pfx##__tsan_unaligned_read##n(const void *addr)		\
+	{ tsan_access(SIM_READ, addr, n, HOOK_PC); }			\
+	void pfx##__tsan_unaligned_write##n(void *addr)			\
 	{ tsan_access(SIM_WRITE, addr, n, HOOK_PC); }			\
-	void __tsan_volatile_read##n(void *addr)			\
-	{ tsan_access(SIM_READ_MARKED, addr, n, HOOK_PC); }			\
-	void __tsan_volatile_write##n(void *addr)			\
+	void pfx##__tsan_volatile_read##n(void *addr)			\
+	{ tsan_access(SIM_READ_MARKED, addr, n, HOOK_PC); }		\
+	void pfx##__tsan_volatile_write##n(void *addr)			\
 	{ tsan_access(SIM_WRITE_MARKED, addr, n, HOOK_PC); }
+
+#define DEFINE_ACCESS(n)	DEFINE_ACCESS_AS(, , n)
 
 DEFINE_ACCESS(1)
 DEFINE_ACCESS(2)
@@ -112,12 +134,12 @@ DEFINE_ACCESS(16)
 
 void __tsan_read_range(void *addr, unsigned long size)
 {
-	tsan_access(SIM_READ, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), HOOK_PC);
+	tsan_range(SIM_READ, addr, size, HOOK_PC);
 }
 
 void __tsan_write_range(void *addr, unsigned long size)
 {
-	tsan_access(SIM_WRITE, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), HOOK_PC);
+	tsan_range(SIM_WRITE, addr, size, HOOK_PC);
 }
 
 /*
@@ -174,8 +196,7 @@ void __tsan_vptr_read(void **vptr_p)
 
 void __tsan_atomic_thread_fence(int mo)
 {
-	tsan_access(SIM_FENCE, 0, 0, HOOK_PC);
-	tsan_order(SIM_FENCE, 0, mo);
+	tsan_fence(mo, HOOK_PC);
 }
 
 void __tsan_atomic_signal_fence(int mo)
@@ -304,25 +325,7 @@ DEFINE_ATOMIC(64, uint64_t)
  */
 #define KABI __attribute__((force_align_arg_pointer))
 
-#define DEFINE_KABI_ACCESS(n)						\
-	KABI void hvsim_kabi__tsan_read##n(void *addr);			\
-	KABI void hvsim_kabi__tsan_write##n(void *addr);		\
-	KABI void hvsim_kabi__tsan_unaligned_read##n(const void *addr); \
-	KABI void hvsim_kabi__tsan_unaligned_write##n(void *addr);	\
-	KABI void hvsim_kabi__tsan_volatile_read##n(void *addr);	\
-	KABI void hvsim_kabi__tsan_volatile_write##n(void *addr);	\
-	KABI void hvsim_kabi__tsan_read##n(void *addr)			\
-	{ tsan_access(SIM_READ, addr, n, HOOK_PC); }			\
-	KABI void hvsim_kabi__tsan_write##n(void *addr)			\
-	{ tsan_access(SIM_WRITE, addr, n, HOOK_PC); }			\
-	KABI void hvsim_kabi__tsan_unaligned_read##n(const void *addr)	\
-	{ tsan_access(SIM_READ, addr, n, HOOK_PC); }			\
-	KABI void hvsim_kabi__tsan_unaligned_write##n(void *addr)	\
-	{ tsan_access(SIM_WRITE, addr, n, HOOK_PC); }			\
-	KABI void hvsim_kabi__tsan_volatile_read##n(void *addr)		\
-	{ tsan_access(SIM_READ_MARKED, addr, n, HOOK_PC); }		\
-	KABI void hvsim_kabi__tsan_volatile_write##n(void *addr)	\
-	{ tsan_access(SIM_WRITE_MARKED, addr, n, HOOK_PC); }
+#define DEFINE_KABI_ACCESS(n)	DEFINE_ACCESS_AS(hvsim_kabi, KABI, n)
 
 DEFINE_KABI_ACCESS(1)
 DEFINE_KABI_ACCESS(2)
@@ -355,18 +358,17 @@ void hvsim_kabi__tsan_func_exit(void)
 
 void hvsim_kabi__tsan_read_range(void *addr, unsigned long size)
 {
-	tsan_access(SIM_READ, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), HOOK_PC);
+	tsan_range(SIM_READ, addr, size, HOOK_PC);
 }
 
 void hvsim_kabi__tsan_write_range(void *addr, unsigned long size)
 {
-	tsan_access(SIM_WRITE, addr, (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size), HOOK_PC);
+	tsan_range(SIM_WRITE, addr, size, HOOK_PC);
 }
 
 void hvsim_kabi__tsan_atomic_thread_fence(int mo)
 {
-	tsan_access(SIM_FENCE, 0, 0, HOOK_PC);
-	tsan_order(SIM_FENCE, 0, mo);
+	tsan_fence(mo, HOOK_PC);
 }
 
 /*
@@ -395,8 +397,7 @@ void hvsim_kabi__tsan_atomic_signal_fence(int mo)
 	default:
 		return;		/* not a barrier KCSAN passes */
 	}
-	tsan_access(SIM_FENCE, 0, 0, HOOK_PC);
-	tsan_order(SIM_FENCE, 0, order);
+	tsan_fence(order, HOOK_PC);
 }
 
 void hvsim_kabi__kcsan_check_access(const volatile void *ptr, size_t size, int type)
