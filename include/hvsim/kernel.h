@@ -556,6 +556,17 @@ int misc_register(struct miscdevice *misc);
 void misc_deregister(struct miscdevice *misc);
 /* A new file with @fops and @priv, installed as an fd of the calling process. */
 int anon_inode_getfd(const char *name, const struct file_operations *fops, void *priv, int flags);
+/*
+ * The same in Linux's three steps: reserve the lowest free fd (-EMFILE),
+ * make the file (ERR_PTR(-ENFILE)), then install it in the reserved fd,
+ * or give the fd back. A reserved fd is not open: fget() and close()
+ * fail on it until fd_install().
+ */
+int get_unused_fd_flags(unsigned int flags);
+struct file *anon_inode_getfile(const char *name, const struct file_operations *fops, void *priv,
+				int flags);
+void fd_install(int fd, struct file *f);
+void put_unused_fd(int fd);
 struct file *fget(int fd);
 void fput(struct file *f);
 

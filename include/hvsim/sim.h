@@ -204,6 +204,16 @@ void sim_on_cpu_online(struct machine *m, void (*fn)(unsigned int cpu, bool onli
 		       void *arg);
 
 /*
+ * Ask @fn, before the kernel lets a task on @cpu be preempted, whether
+ * that CPU's own preemption state allows it: a real kernel object keeps
+ * its preempt count per CPU and changes it inline (x86's __preempt_count,
+ * behind preempt_disable() and get_cpu()), where hvsim's model does not
+ * see it. false: not now (as a nonzero count). Interrupts still come; a
+ * task may still block. From setup() only; a reset forgets it.
+ */
+void sim_on_preemptible(struct machine *m, bool (*fn)(unsigned int cpu, void *arg), void *arg);
+
+/*
  * An undefined-instruction trap (ud2: 0f 0b) in instrumented code during a
  * run, as a real kernel object's WARN and BUG are: @fn, called in the
  * signal handler on the task's stack with the trap's address, decides.

@@ -169,6 +169,13 @@ void sim_on_switch(struct machine *m, void (*fn)(unsigned int cpu, unsigned int 
 	m->on_switch_task = UINT_MAX;
 }
 
+void sim_on_preemptible(struct machine *m, bool (*fn)(unsigned int cpu, void *arg), void *arg)
+{
+	SIM_BUG_ON(m->running);
+	m->preemptible = fn;
+	m->preemptible_arg = arg;
+}
+
 void sim_on_trap(struct machine *m, enum sim_trap (*fn)(uintptr_t pc, void *arg), void *arg)
 {
 	SIM_BUG_ON(m->running);
@@ -233,6 +240,8 @@ static void machine_reset(struct machine *m, struct strategy *strat, uint64_t ru
 	m->on_switch_task = UINT_MAX;
 	m->trap = NULL;
 	m->trap_arg = NULL;
+	m->preemptible = NULL;
+	m->preemptible_arg = NULL;
 	if (m->hooks->reset)
 		m->hooks->reset(m);
 }

@@ -272,6 +272,9 @@ struct machine {
 	void (*on_switch)(unsigned int cpu, unsigned int task, void *arg);
 	void *on_switch_arg;
 	unsigned int on_switch_cpu, on_switch_task;
+	/* sim_on_preemptible(): whether a CPU's own preempt count lets its task go. */
+	bool (*preemptible)(unsigned int cpu, void *arg);
+	void *preemptible_arg;
 	/* sim_on_trap(): the program's decoder of ud2 traps, this run's. */
 	enum sim_trap (*trap)(uintptr_t pc, void *arg);
 	void *trap_arg;

@@ -71,15 +71,22 @@ static struct file *file_new(struct machine *m, const char *name,
 	return f;
 }
 
-static int fd_install(struct sim_process *p, struct file *f)
+/* The lowest fd neither installed nor reserved, or -EMFILE. */
+static int fd_lowest_free(const struct sim_process *p)
 {
-	for (int fd = 3; fd < KMODEL_MAX_FDS; fd++) {
-		if (!p->fds[fd]) {
-			p->fds[fd] = f;
+	for (int fd = 3; fd < KMODEL_MAX_FDS; fd++)
+		if (!p->fds[fd] && !(p->fds_reserved & (1ULL << fd)))
 			return fd;
-		}
-	}
 	return -EMFILE;
+}
+
+static int fd_alloc(struct sim_process *p, struct file *f)
+{
+	int fd = fd_lowest_free(p);
+
+	if (fd >= 0)
+		p->fds[fd] = f;
+	return fd;
 }
 
 static void file_put(struct machine *m, struct file *f)
@@ -90,6 +97,57 @@ static void file_put(struct machine *m, struct file *f)
 	/* The last reference: the file's release runs in this task's context. */
 	if (f->f_op && f->f_op->release)
 		f->f_op->release(f);
+}
+
+/*
+ * Linux's two-phase install, which 6.1's KVM uses for its VM fd: reserve
+ * the number, make the file, install it (or give the number back). A
+ * reserved number is no one's fd: fget() and close() do not see it.
+ */
+int get_unused_fd_flags(unsigned int flags)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+	int fd;
+
+	(void)flags;
+	if (!p)
+		return -EBADF;
+	fd = fd_lowest_free(p);
+	if (fd >= 0)
+		p->fds_reserved |= 1ULL << fd;
+	return fd;
+}
+
+void put_unused_fd(int fd)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+
+	SIM_BUG_ON(!p || fd < 0 || fd >= KMODEL_MAX_FDS || !(p->fds_reserved & (1ULL << fd)));
+	p->fds_reserved &= ~(1ULL << fd);
+}
+
+void fd_install(int fd, struct file *f)
+{
+	struct machine *m = kcall(f, CALLER_PC);
+	struct sim_process *p = cur_proc(m);
+
+	SIM_BUG_ON(!p || fd < 0 || fd >= KMODEL_MAX_FDS || !(p->fds_reserved & (1ULL << fd)));
+	SIM_BUG_ON(p->fds[fd] || !f);
+	p->fds_reserved &= ~(1ULL << fd);
+	p->fds[fd] = f;
+}
+
+struct file *anon_inode_getfile(const char *name, const struct file_operations *fops, void *priv,
+				int flags)
+{
+	struct machine *m = kcall(NULL, CALLER_PC);
+	struct file *f;
+
+	(void)flags;
+	f = file_new(m, name, fops, priv);
+	return f ? f : ERR_PTR(-ENFILE);
 }
 
 int anon_inode_getfd(const char *name, const struct file_operations *fops, void *priv, int flags)
@@ -105,7 +163,7 @@ int anon_inode_getfd(const char *name, const struct file_operations *fops, void 
 	f = file_new(m, name, fops, priv);
 	if (!f)
 		return -ENFILE;
-	fd = fd_install(p, f);
+	fd = fd_alloc(p, f);
 	if (fd < 0)
 		f->f_count = 0;
 	return fd;
@@ -235,7 +293,7 @@ int sim_sys_openat(const char *path, int flags)
 				f->f_count = 0;
 				break;
 			}
-			ret = fd_install(p, f);
+			ret = fd_alloc(p, f);
 			if (ret < 0)
 				file_put(m, f);
 			break;

@@ -234,7 +234,8 @@ bool kernel_preemptible(const struct machine *m, const struct task *t)
 {
 	const struct ktask *kt = &kmodel_of_const(m)->tasks[t->id];
 
-	return !kt->preempt_count && !kt->in_irq && hw_of_const(m)->cpu[t->cpu].irqs_enabled;
+	return !kt->preempt_count && !kt->in_irq && hw_of_const(m)->cpu[t->cpu].irqs_enabled &&
+	       (!m->preemptible || m->preemptible(t->cpu, m->preemptible_arg));
 }
 
 /* Run @t's sched-in (@in) or sched-out notifiers, in @t's context. */

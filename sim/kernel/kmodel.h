@@ -97,6 +97,7 @@ struct kcpu {
 /* A user process: its fds and its user memory. */
 struct sim_process {
 	struct file *fds[KMODEL_MAX_FDS];	/* 0-2 stay empty, as stdio */
+	uint64_t fds_reserved;			/* get_unused_fd_flags() before fd_install() */
 	void *umem;				/* user memory (kept across runs, zeroed each) */
 	size_t umem_len;
 	unsigned int nr_tasks;			/* live tasks; the last one closes the fds */
