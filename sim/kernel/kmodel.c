@@ -179,6 +179,7 @@ void kmodel_reset(struct machine *m)
 		if (!p->umem)
 			continue;
 		memset(p->fds, 0, sizeof(p->fds));
+		p->fds_reserved = 0;
 		p->nr_tasks = 0;
 		p->futex_wq.waiters = NULL;
 		memset(p->umem, 0, p->umem_len);
