@@ -78,6 +78,8 @@ static void harness_case_setup(struct machine *m, void *arg)
 		cr_assert_eq(ret, 0, "task %u (%s) on CPU%u not spawned: %s", i, name, t->cpu,
 			     strerror(-ret));
 	}
+	if (c->setup)
+		c->setup(m, c);
 }
 
 static int harness_case_check(struct machine *m, void *arg, char *msg, size_t len)

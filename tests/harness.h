@@ -77,6 +77,11 @@ struct harness_case {
 	struct harness_task tasks[HARNESS_MAX_TASKS];
 	const char *params[4][2];	/* module parameters set in setup(): name, value */
 	/*
+	 * The rest of setup(), after the tasks are spawned: what else a
+	 * program sets up from there (sim_on_preemptible(), ...). NULL: none.
+	 */
+	void (*setup)(struct machine *m, struct harness_case *c);
+	/*
 	 * After every run: copy results out of the instrumented state and
 	 * judge them, 0 or non-zero with a one-line reason. NULL: none.
 	 * A suite embeds the case in its own struct to keep what it copies.

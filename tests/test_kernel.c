@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * The kernel model: IPIs and the interrupt flag, locks, sleeping, preempt
- * notifiers, migration, CPU hotplug, WARN/BUG, deadlocks, and the ordering
- * the first seed race lives on. Each program judges its own end state in
+ * notifiers, migration, CPU hotplug, WARN/BUG, deadlocks, the ordering
+ * the first seed race lives on, the two-phase fd install, and a preempt
+ * count the program keeps itself (sim_on_preemptible()). Each program judges its own end state in
  * check(); the tests assert on the exploration's result afterwards, and on
  * what a traced run records of locks, hotplug states and reports.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -1228,6 +1230,217 @@ Test(kernel, a_call_queued_for_a_dying_cpu_runs_there_or_finds_it_offline, .time
 
 	cr_expect_eq(r.failures, 0, "%s", r.message);
 	cr_expect(r.exhausted, "dfs:2 stopped after %llu schedules", (unsigned long long)r.schedules);
+	sim_result_release(&r);
+}
+
+/* ---- files: Linux's two-phase fd install ------------------------------------------ */
+
+_Static_assert(KP_FD_MAX == KMODEL_MAX_FDS, "kprogs.h's fd table is the kernel model's");
+
+/* A user task of its own process on @cpu, running @fn. */
+#define U(c, f)	{ .cpu = (c), .fn = (f), .name = "user", .user = true }
+
+static int judge_fd_install(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (!r->bad && r->count == 1 && r->hits[0] == 3 && r->hits[2] == 1)
+		return 0;
+	snprintf(msg, len,
+		 "failed checks %#x, finished %d, released %d, ioctls %d, numbers %d: %d %d %d %d %d",
+		 (unsigned int)r->bad, r->count, r->hits[0], r->hits[2], r->norder, r->order[0],
+		 r->order[1], r->order[2], r->order[3], r->order[4]);
+	return 1;
+}
+
+/*
+ * get_unused_fd_flags(), anon_inode_getfile(), fd_install() and
+ * put_unused_fd() in a user task, each step checked where it is taken
+ * (kp_fd_user_task): a reserved number is not open (fget(), ioctl and
+ * close fail on it) and the next reservation and anon_inode_getfd() skip
+ * it; installed, fget() finds the file and its ioctl answers through the
+ * fd; a number given back is the lowest free one again; the file given up
+ * on the failure path is released by its fput(), the installed one by its
+ * close, once; the table fills at -EMFILE. Under every strategy, with a
+ * busy task beside it.
+ */
+Test(kernel, two_phase_fd_install_reserves_installs_and_gives_back, .timeout = 60)
+{
+	static const struct harness_strat strat[] = {
+		{ "timed", 1 }, { "random", 1 }, { "random", 2 }, { "pct:3", 1 }, { "dfs:1", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(strat) / sizeof(strat[0]); i++) {
+		struct kcase k = {
+			.hc = {
+				.ncpus = 2,
+				.tasks = { U(0, kp_fd_user_task), T(1, kp_busy_task, 0) },
+			},
+			.judge = judge_fd_install,
+		};
+		struct sim_result r = kexplore(&k, strat[i].name, strat[i].seed, 20);
+
+		cr_expect_eq(r.failures, 0, "%s: %s", strat[i].name, r.message);
+		cr_expect_gt(k.hc.runs, 0, "%s: no run checked", strat[i].name);
+		sim_result_release(&r);
+	}
+}
+
+static int judge_fd_reserved(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->count == 3)
+		return 0;
+	snprintf(msg, len, "the lowest free fd was %d, not 3", r->count);
+	return 1;
+}
+
+/*
+ * A number a process still held reserved when it exited is gone with its
+ * fd table: in every run of the same machine, the first reservation is
+ * fd 3 again.
+ */
+Test(kernel, a_reserved_fd_does_not_outlive_its_run, .timeout = 60)
+{
+	struct kcase k = {
+		.hc = { .ncpus = 1, .tasks = { U(0, kp_fd_reserve_user_task) } },
+		.judge = judge_fd_reserved,
+	};
+	struct sim_result r = kexplore(&k, "random", 1, 3);
+
+	cr_expect_eq(r.failures, 0, "%s", r.message);
+	cr_expect_eq(k.hc.runs, 3);
+	sim_result_release(&r);
+}
+
+/* fd_install() into a number get_unused_fd_flags() never gave: hvsim asserts. */
+Test(kernel, fd_install_into_an_unreserved_fd_is_a_simulator_bug, .signal = SIGABRT, .timeout = 30)
+{
+	struct kcase k = { .hc = { .ncpus = 1, .tasks = { U(0, kp_fd_bad_install_user_task) } } };
+	struct sim_result r = kexplore(&k, "timed", 1, 1);
+
+	sim_result_release(&r);
+}
+
+/* ---- a preempt count the program keeps itself: sim_on_preemptible() --------------- */
+
+/* kp_own_count_task and its intruder on one CPU, the callback as the test says. */
+struct owncase {
+	struct harness_case hc;		/* the two tasks; hc.runs counts the checks */
+	bool hook;			/* install the callback in setup() */
+	bool first_run_only;		/* ... in the first run's setup() only */
+	const int *count;		/* the program's per-CPU counts (kp_own_preempt_count()) */
+	unsigned int setups;		/* runs set up */
+	uint64_t asked, refused;	/* callback calls, and those that said "not now" */
+	unsigned int beside;		/* runs where the intruder ran while the holder was under way */
+};
+
+/* sim_on_preemptible()'s callback: not while this CPU's own count is up. */
+static bool own_count_preemptible(unsigned int cpu, void *arg)
+{
+	struct owncase *o = arg;
+	bool ok = cpu < KP_OWN_CPUS && !o->count[cpu];
+
+	o->asked++;
+	o->refused += !ok;
+	return ok;
+}
+
+static void own_setup(struct machine *m, struct harness_case *hc)
+{
+	struct owncase *o = HARNESS_CONTAINER_OF(hc, struct owncase, hc);
+
+	o->count = kp_own_preempt_count();
+	if (o->hook && !(o->first_run_only && o->setups))
+		sim_on_preemptible(m, own_count_preemptible, o);
+	o->setups++;
+}
+
+static int own_check(struct harness_case *hc, char *msg, size_t len)
+{
+	struct owncase *o = HARNESS_CONTAINER_OF(hc, struct owncase, hc);
+	struct kprog_result r;
+
+	kprog_result(&r);
+	o->beside += r.count;
+	if (!r.flag)
+		return 0;
+	snprintf(msg, len, "the intruder ran inside the section, at its step %d", r.flag);
+	return 1;
+}
+
+static struct sim_result own_explore(struct owncase *o, const char *strategy, uint64_t seed,
+				     uint64_t budget)
+{
+	struct sim_explore_opts opts = { .strategy = strategy, .seed = seed, .budget = budget };
+
+	o->hc = (struct harness_case){
+		.name = "owncount", .ncpus = 1, .detect = SIM_DETECT_LOCKDEP | SIM_DETECT_MEM,
+		.tasks = { T(0, kp_own_count_task, 0), T(0, kp_own_count_intruder_task, 0) },
+		.setup = own_setup, .check = own_check,
+	};
+	return harness_explore_case(&o->hc, &opts);
+}
+
+/* The strategies the section is explored under: dfs:2 to exhaustion, and sampled ones. */
+static const struct harness_strat own_strats[] = {
+	{ "dfs:2", 0 }, { "random", 1 }, { "random", 2 }, { "pct:3", 1 },
+};
+
+#define OWN_BUDGET	300
+
+/*
+ * While the program's own count is up the callback says "not now", and
+ * no explored schedule switches to the intruder inside the section; the
+ * callback is what decides, not a blanket ban: it was asked and refused,
+ * and some schedules still switch to the intruder before or after the
+ * section.
+ */
+Test(kernel, sim_on_preemptible_keeps_a_cpu_from_preempting_inside_its_own_count, .timeout = 120)
+{
+	for (size_t i = 0; i < sizeof(own_strats) / sizeof(own_strats[0]); i++) {
+		const struct harness_strat *s = &own_strats[i];
+		struct owncase o = { .hook = true };
+		struct sim_result r = own_explore(&o, s->name, s->seed, OWN_BUDGET);
+
+		cr_expect_eq(r.failures, 0, "%s: %s (run %u)", s->name, r.message, o.hc.runs);
+		cr_expect_gt(o.hc.runs, 1, "%s: %u runs", s->name, o.hc.runs);
+		if (!strncmp(s->name, "dfs", 3))
+			cr_expect(r.exhausted, "%s stopped after %llu schedules", s->name,
+				  (unsigned long long)r.schedules);
+		cr_expect_gt(o.refused, 0, "%s: the callback never said not now", s->name);
+		cr_expect_gt(o.asked, o.refused, "%s: the callback never said yes", s->name);
+		cr_expect_gt(o.beside, 0, "%s: the intruder never ran beside the section", s->name);
+		sim_result_release(&r);
+	}
+}
+
+/* The same program without the callback: each strategy switches inside the section. */
+Test(kernel, without_sim_on_preemptible_a_cpu_is_preempted_inside_its_own_count, .timeout = 120)
+{
+	for (size_t i = 0; i < sizeof(own_strats) / sizeof(own_strats[0]); i++) {
+		const struct harness_strat *s = &own_strats[i];
+		struct owncase o = { .hook = false };
+		struct sim_result r = own_explore(&o, s->name, s->seed, OWN_BUDGET);
+
+		cr_expect_eq(r.failures, 1, "%s: never preempted inside the section (%llu schedules)",
+			     s->name, (unsigned long long)r.schedules);
+		cr_expect(strstr(r.message, "inside the section") != NULL, "%s: %s", s->name,
+			  r.message);
+		sim_result_release(&r);
+	}
+}
+
+/*
+ * A reset forgets the callback: installed in the first run's setup() only,
+ * it no longer holds the intruder back in a later run of the same
+ * exploration (sampled, as the callback's presence changes the choices).
+ */
+Test(kernel, a_reset_forgets_sim_on_preemptible, .timeout = 120)
+{
+	struct owncase o = { .hook = true, .first_run_only = true };
+	struct sim_result r = own_explore(&o, "random", 1, OWN_BUDGET);
+
+	cr_expect_eq(r.failures, 1, "the first run's callback held in %llu schedules",
+		     (unsigned long long)r.schedules);
+	cr_expect_gt(o.hc.runs, 1, "the first run, which had the callback, failed: %s", r.message);
 	sim_result_release(&r);
 }
 

@@ -932,3 +932,182 @@ void kp_point_writer_task(void *arg)
 	for (int i = 0; i < 8; i++)
 		WRITE_ONCE(point_word, i);
 }
+
+/* ---- files: Linux's two-phase fd install -------------------------------------- */
+
+static int kp_fd_priv;
+
+/* The test file's one command: its argument plus 100 back. */
+static long kp_fd_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	if (filp->private_data != &kp_fd_priv || cmd != KP_FD_CMD)
+		return -ENOTTY;
+	res.hits[2]++;
+	return (long)arg + 100;
+}
+
+static int kp_fd_release(struct file *filp)
+{
+	if (filp->private_data != &kp_fd_priv)
+		res.bad |= 1 << 12;
+	res.hits[0]++;
+	return 0;
+}
+
+static const struct file_operations kp_fd_fops = {
+	.release = kp_fd_release, .unlocked_ioctl = kp_fd_ioctl,
+};
+
+/*
+ * Each step of the install checked as it is taken: res.bad has a bit per
+ * failed check, res.order the numbers reserved, res.count 1 at the end,
+ * res.hits[0] the files released, res.hits[2] the ioctls that reached one.
+ * Three files are released: the one given up on the failure path, the
+ * installed one at its close, anon_inode_getfd()'s at the process's exit.
+ */
+void kp_fd_user_task(void *arg)
+{
+	struct file *f, *g;
+	int a, b, n;
+
+	(void)arg;
+	/* Reserved: not open, and the next number is the next one free. */
+	a = get_unused_fd_flags(O_CLOEXEC);
+	b = get_unused_fd_flags(O_CLOEXEC);
+	record(a);
+	record(b);
+	if (a != 3 || b != 4)
+		res.bad |= 1 << 0;
+	if (fget(a) || sim_sys_ioctl(a, KP_FD_CMD, 1) != -EBADF || sim_sys_close(a) != -EBADF)
+		res.bad |= 1 << 1;
+	/* The one-step install skips reserved numbers too. */
+	n = anon_inode_getfd("kp-fd", &kp_fd_fops, &kp_fd_priv, O_RDWR);
+	record(n);
+	if (n != 5)
+		res.bad |= 1 << 2;
+	/* Installed: fget() finds the file, its ioctl is the fd's, the fd holds it. */
+	f = anon_inode_getfile("kp-fd", &kp_fd_fops, &kp_fd_priv, O_RDWR);
+	if (IS_ERR(f)) {
+		res.bad |= 1 << 3;
+		return;
+	}
+	fd_install(a, f);
+	g = fget(a);
+	if (g != f || (g && g->private_data != &kp_fd_priv))
+		res.bad |= 1 << 4;
+	if (g)
+		fput(g);
+	if (sim_sys_ioctl(a, KP_FD_CMD, 7) != 107 || res.hits[2] != 1 || res.hits[0])
+		res.bad |= 1 << 5;
+	/* Given back, the number is the lowest free one again. */
+	put_unused_fd(b);
+	b = get_unused_fd_flags(0);
+	record(b);
+	if (b != 4)
+		res.bad |= 1 << 6;
+	/* The failure path: file made, number given back, file put: released then. */
+	g = anon_inode_getfile("kp-fd", &kp_fd_fops, &kp_fd_priv, O_RDWR);
+	if (IS_ERR(g)) {
+		res.bad |= 1 << 3;
+		return;
+	}
+	put_unused_fd(b);
+	if (res.hits[0])
+		res.bad |= 1 << 7;
+	fput(g);
+	if (res.hits[0] != 1)
+		res.bad |= 1 << 7;
+	/* The installed file's last reference was its fd: close releases it, once. */
+	if (sim_sys_close(a) || res.hits[0] != 2 || sim_sys_close(a) != -EBADF)
+		res.bad |= 1 << 8;
+	a = get_unused_fd_flags(0);
+	record(a);
+	if (a != 3)
+		res.bad |= 1 << 9;
+	/* Every number but fd 5's reserved, then -EMFILE; all given back. */
+	for (n = 1; n < KP_FD_MAX && (b = get_unused_fd_flags(0)) >= 0; n++)
+		;
+	if (b != -EMFILE || n != KP_FD_MAX - 3 - 1) {
+		res.bad |= 1 << 10;
+		return;
+	}
+	for (b = 3; b < KP_FD_MAX; b++)
+		if (b != 5)
+			put_unused_fd(b);
+	b = get_unused_fd_flags(0);
+	if (b != 3)
+		res.bad |= 1 << 11;
+	if (b >= 0)
+		put_unused_fd(b);
+	res.count = 1;
+}
+
+/* Reserves a number and exits without installing it: res.count is the number. */
+void kp_fd_reserve_user_task(void *arg)
+{
+	(void)arg;
+	res.count = get_unused_fd_flags(0);
+}
+
+/* Installs a file into fd 5, never reserved: a simulator bug. */
+void kp_fd_bad_install_user_task(void *arg)
+{
+	struct file *f;
+
+	(void)arg;
+	f = anon_inode_getfile("kp-fd", &kp_fd_fops, &kp_fd_priv, O_RDWR);
+	if (IS_ERR(f))
+		return;
+	fd_install(5, f);
+	res.count = 1;
+}
+
+/* ---- a preempt count of the program's own ----------------------------------- */
+
+/*
+ * Kept as a real kernel object keeps x86's __preempt_count: one per CPU,
+ * changed inline, so the kernel model sees it only through the callback
+ * of sim_on_preemptible() the test installs.
+ */
+static int kp_own_count[KP_OWN_CPUS];
+/* Where the holder is in its section: 1 to 4 inside, 0 outside. */
+static int kp_own_section;
+/* The holder's progress: 1 started, 2 done. */
+static int kp_own_phase;
+
+int *kp_own_preempt_count(void)
+{
+	return kp_own_count;
+}
+
+void kp_own_count_task(void *arg)
+{
+	unsigned int cpu = smp_processor_id();
+
+	(void)arg;
+	WRITE_ONCE(kp_own_phase, 1);
+	WRITE_ONCE(kp_own_count[cpu], READ_ONCE(kp_own_count[cpu]) + 1);
+	for (int i = 1; i <= 4; i++)
+		WRITE_ONCE(kp_own_section, i);
+	WRITE_ONCE(kp_own_section, 0);
+	WRITE_ONCE(kp_own_count[cpu], READ_ONCE(kp_own_count[cpu]) - 1);
+	WRITE_ONCE(kp_own_phase, 2);
+}
+
+/*
+ * Queued on the holder's CPU: runs only when the holder is preempted or
+ * done. res.flag: the section step it found the holder at (0: outside);
+ * res.count: it ran while the holder had started and not finished.
+ */
+void kp_own_count_intruder_task(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 2; i++) {
+		int s = READ_ONCE(kp_own_section);
+
+		if (s)
+			res.flag = s;
+		if (READ_ONCE(kp_own_phase) == 1)
+			res.count = 1;
+	}
+}

@@ -103,4 +103,30 @@ void kp_relock_task(void *arg);
 /* Waits for the relocking task's mutex to be held, then takes it too. */
 void kp_relock_bystander_task(void *arg);
 
+/*
+ * Linux's two-phase fd install in a user task (as a driver's ioctl would
+ * do it): reserve, check the reserved number is not open, make the file,
+ * install it, give numbers back. KP_FD_CMD is the file's ioctl.
+ */
+#define KP_FD_CMD	0x4b01u
+#define KP_FD_MAX	64	/* fds a process has (the kernel model's table) */
+void kp_fd_user_task(void *arg);
+/* Reserves the lowest free number (res.count) and exits with it reserved. */
+void kp_fd_reserve_user_task(void *arg);
+/* fd_install() into a number never reserved. */
+void kp_fd_bad_install_user_task(void *arg);
+
+/*
+ * A per-CPU preempt count the program keeps itself, as a real kernel
+ * object keeps __preempt_count (KP_OWN_CPUS of them, for the host's
+ * sim_on_preemptible() callback to read). kp_own_count_task holds it up
+ * around a four-step section; kp_own_count_intruder_task, on the same CPU,
+ * records whether it ran inside (res.flag: the step) or beside it while
+ * the holder was under way (res.count).
+ */
+#define KP_OWN_CPUS	8
+int *kp_own_preempt_count(void);
+void kp_own_count_task(void *arg);
+void kp_own_count_intruder_task(void *arg);
+
 #endif /* HVSIM_TEST_KPROGS_H */
