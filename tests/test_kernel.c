@@ -1310,12 +1310,14 @@ Test(kernel, a_reserved_fd_does_not_outlive_its_run, .timeout = 60)
 	sim_result_release(&r);
 }
 
-/* fd_install() into a number get_unused_fd_flags() never gave: hvsim asserts. */
-Test(kernel, fd_install_into_an_unreserved_fd_is_a_simulator_bug, .signal = SIGABRT, .timeout = 30)
+/* fd_install() into a number get_unused_fd_flags() never gave: the caller's BUG, as Linux's. */
+Test(kernel, fd_install_into_an_unreserved_fd_is_a_kernel_bug, .timeout = 30)
 {
 	struct kcase k = { .hc = { .ncpus = 1, .tasks = { U(0, kp_fd_bad_install_user_task) } } };
 	struct sim_result r = kexplore(&k, "timed", 1, 1);
 
+	cr_assert(sim_outcome_is_failure(r.outcome), "outcome %s", sim_outcome_name(r.outcome));
+	cr_assert(strstr(r.message, "kernel BUG at sim/kernel/fs.c:"), "message: %s", r.message);
 	sim_result_release(&r);
 }
 

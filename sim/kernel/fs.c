@@ -124,7 +124,8 @@ void put_unused_fd(int fd)
 	struct machine *m = kcall(NULL, CALLER_PC);
 	struct sim_process *p = cur_proc(m);
 
-	SIM_BUG_ON(!p || fd < 0 || fd >= KMODEL_MAX_FDS || !(p->fds_reserved & (1ULL << fd)));
+	/* As Linux's BUG_ON()s: the caller's bug, reported in the run. */
+	BUG_ON(!p || fd < 0 || fd >= KMODEL_MAX_FDS || !(p->fds_reserved & (1ULL << fd)));
 	p->fds_reserved &= ~(1ULL << fd);
 }
 
@@ -133,8 +134,8 @@ void fd_install(int fd, struct file *f)
 	struct machine *m = kcall(f, CALLER_PC);
 	struct sim_process *p = cur_proc(m);
 
-	SIM_BUG_ON(!p || fd < 0 || fd >= KMODEL_MAX_FDS || !(p->fds_reserved & (1ULL << fd)));
-	SIM_BUG_ON(p->fds[fd] || !f);
+	BUG_ON(!p || fd < 0 || fd >= KMODEL_MAX_FDS || !(p->fds_reserved & (1ULL << fd)));
+	BUG_ON(p->fds[fd] || !f);
 	p->fds_reserved &= ~(1ULL << fd);
 	p->fds[fd] = f;
 }
