@@ -686,6 +686,14 @@ unsigned long __get_free_pages(gfp_t flags, unsigned int order);
 void free_pages(unsigned long addr, unsigned int order);
 uint64_t __pa(const void *va);
 void *__va(uint64_t pa);
+/*
+ * The direct map, for a real kernel object's inline __pa() and __va()
+ * (tools/kvm-tree): __va(pa) == (void *)(@offset + pa) for every pa in
+ * [@first, @first + @bytes), machine @m's physical memory.
+ */
+struct machine;
+void kernel_direct_map(const struct machine *m, uintptr_t *offset, uint64_t *first,
+		       uint64_t *bytes);
 
 /* ---- logging and assertions ------------------------------------------- */
 

@@ -87,6 +87,8 @@ bool trace_sym_pc(uint64_t rel_pc, char *buf, size_t len);
  * no symbol holds it.
  */
 bool trace_sym_addr(unsigned int region, uint64_t offset, char *buf, size_t len);
+/* The same for an address of this process's instrumented data or bss. */
+bool sym_data_addr(const void *addr, char *buf, size_t len);
 
 /* ---- the engine's coroutines (sim/engine/ctx.c), for benchmarks ---- */
 

@@ -88,3 +88,17 @@ bool trace_sym_addr(unsigned int region, uint64_t offset, char *buf, size_t len)
 		return false;
 	return symtab_data(symtab_get(), rel, buf, len);
 }
+
+bool sym_data_addr(const void *addr, char *buf, size_t len)
+{
+	uintptr_t a = (uintptr_t)addr;
+
+	if (__start_hvsim_data && a >= (uintptr_t)__start_hvsim_data &&
+	    a < (uintptr_t)__stop_hvsim_data)
+		return trace_sym_addr(TR_REGION_DATA, a - (uintptr_t)__start_hvsim_data, buf, len);
+	if (__start_hvsim_bss && a >= (uintptr_t)__start_hvsim_bss &&
+	    a < (uintptr_t)__stop_hvsim_bss)
+		return trace_sym_addr(TR_REGION_BSS, a - (uintptr_t)__start_hvsim_bss, buf, len);
+	buf[0] = '\0';
+	return false;
+}

@@ -11,6 +11,7 @@
 
 #include "kernel/kmodel.h"
 #include "kernel/mem.h"
+#include "mem/phys.h"
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 
@@ -194,6 +195,17 @@ void free_pages(unsigned long addr, unsigned int order)
 		return;
 	kernel_who(m, &w, CALLER_PC);
 	mem_free_pages(kmodel_of(m)->mem, (void *)addr, order, &w);
+}
+
+void kernel_direct_map(const struct machine *m, uintptr_t *offset, uint64_t *first,
+		       uint64_t *bytes)
+{
+	const struct phys_mem *pm = kmodel_of_const(m)->phys;
+	const void *base = phys_base(pm);
+
+	*first = phys_pa(pm, base);
+	*offset = (uintptr_t)base - (uintptr_t)*first;
+	*bytes = phys_size(pm);
 }
 
 /* Outside a run sim_current is the engine's dummy, which has no kernel. */

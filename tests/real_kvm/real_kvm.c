@@ -12,8 +12,9 @@
  *     Default strategy dfs:2, expecting a clean, exhausted space: 6.1 has
  *     the fix (READ_ONCE(vcpu->cpu) in both).
  *   real_kvm stub [--expect TITLE]
- *     6.1's kvm_vcpu_yield_to(): its first call hvsim does not model,
- *     __rcu_read_lock(), ends the run with "not modelled: NAME".
+ *     6.1's kvm_vcpu_yield_to() on a vCPU that has run: its first call
+ *     hvsim does not model, get_pid_task(), ends the run with
+ *     "not modelled: NAME".
  *   real_kvm warn [--expect TITLE]
  *     6.1's kvm_put_kvm_no_destroy() dropping a VM's last reference: its
  *     WARN_ON() (a ud2 and a __bug_table entry) is reported, and the code
@@ -38,11 +39,26 @@
  *     A user task loads 6.1's KVM (kvm_init()), opens /dev/kvm through
  *     hvsim's system calls and asks 6.1's kvm_dev_ioctl() for the API
  *     version (12), KVM_CAP_USER_MEMORY (1) and the vCPU mmap size (three
- *     pages on x86), then KVM_CREATE_VM, which ends the run at the first
- *     thing hvsim does not model yet.
+ *     pages on x86), then KVM_CREATE_VM (a VM fd; the VM goes when the
+ *     process exits and its fds close).
+ *   real_kvm run [MACHINE] [--hotplug] [--expect hlt|fail-entry:N]
+ *     A user task loads 6.1's KVM and, through hvsim's system calls and
+ *     6.1's own ioctls, creates a VM (KVM_CREATE_VM) and a vCPU
+ *     (KVM_CREATE_VCPU), maps its kvm_run page (mmap of the vCPU fd: 6.1's
+ *     fault handler) and runs it (KVM_RUN: the adapter enters the guest on
+ *     hvsim's VMX), then closes everything (6.1's VM destruction). On
+ *     MACHINE (default two Skylake-SP CPUs) the guest halts: KVM_EXIT_HLT.
+ *     With --hotplug, the last CPU starts offline and the task brings it
+ *     up after creating the VM (6.1's kvm_starting_cpu() enables VMX on it,
+ *     with no compatibility check) and runs the vCPU there: seed 000
+ *     through 6.1's own code. On "3 slots: skylake-sp x2, kabylake" the
+ *     Kaby Lake fails the entry the boot CPU's VMCS configuration makes:
+ *     KVM_EXIT_FAIL_ENTRY, VM-instruction error 7 (expect fail-entry:7).
  *   real_kvm bug [--expect TITLE]
  *     6.1's __gfn_to_pfn_memslot() asked for an atomic and asynchronous
  *     lookup: hva_to_pfn()'s BUG_ON() ends the run; the task never returns.
+ *
+ * --budget N explores N schedules where a mode runs one by default.
  *
  * Exit 0 when the run or search ends as expected, 1 when not, 2 for bad
  * arguments.
@@ -67,6 +83,7 @@ struct kvm_vcpu;
 void k61_kvm_vcpu_kick(struct kvm_vcpu *vcpu);
 bool k61_kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req);
 int k61_kvm_vcpu_yield_to(struct kvm_vcpu *target);
+void k61_test_vcpu_has_run(struct kvm_vcpu *vcpu);
 void k61_kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 struct kvm_vcpu *k61_test_vcpu(int cpu, bool in_guest);
 struct kvm *k61_test_kvm(struct kvm_vcpu *vcpu);
@@ -149,9 +166,13 @@ static void yielder(void *arg)
 
 static void stub_setup(struct machine *m, void *arg)
 {
+	struct kvm_vcpu *vcpu;
+
 	(void)arg;
 	glue_setup(m);
-	sim_spawn(m, 0, "yielder", yielder, k61_test_vcpu(1, false));
+	vcpu = k61_test_vcpu(1, false);
+	k61_test_vcpu_has_run(vcpu);
+	sim_spawn(m, 0, "yielder", yielder, vcpu);
 }
 
 /* Whether the trap's task went on after its call (host memory: read after the run). */
@@ -255,7 +276,7 @@ static void init_setup(struct machine *m, void *arg)
 }
 
 /* What 6.1's kvm_dev_ioctl() answered the user task (host memory). */
-static long dev_answers[3] = { -1, -1, -1 };
+static long dev_answers[4] = { -1, -1, -1, -1 };
 
 static void kvm_user(void *arg)
 {
@@ -270,7 +291,7 @@ static void kvm_user(void *arg)
 	dev_answers[0] = sim_sys_ioctl(fd, KVM_GET_API_VERSION, 0);
 	dev_answers[1] = sim_sys_ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY);
 	dev_answers[2] = sim_sys_ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	sim_sys_ioctl(fd, KVM_CREATE_VM, 0);
+	dev_answers[3] = sim_sys_ioctl(fd, KVM_CREATE_VM, 0);
 	sim_sys_close(fd);
 }
 
@@ -282,6 +303,74 @@ static void dev_setup(struct machine *m, void *arg)
 		BUG();
 }
 
+/* What the user task of "run" saw (host memory: read after the run). */
+static struct {
+	long vm_fd, vcpu_fd, run_ret;
+	uint32_t exit_reason;
+	uint64_t failure_reason;
+	uint32_t cpu;
+	bool ran;
+} run_seen;
+static bool run_hotplug;
+static unsigned int run_last_cpu;
+
+extern unsigned int k61_vcpu_size(void);
+
+static void vm_user(void *arg)
+{
+	unsigned int last = run_last_cpu;
+	struct kvm_run *run;
+	size_t ulen;
+	uint64_t *mask = sim_user_mem(&ulen);
+	int kvm;
+
+	(void)arg;
+	if (k61_kvm_init(NULL, k61_vcpu_size(), 64, NULL))
+		return;
+	kvm = sim_sys_openat("/dev/kvm", O_RDWR);
+	if (kvm < 0)
+		return;
+	run_seen.vm_fd = sim_sys_ioctl(kvm, KVM_CREATE_VM, 0);
+	if (run_seen.vm_fd < 0)
+		return;
+	if (run_hotplug) {
+		/* echo 1 > /sys/devices/system/cpu/cpuN/online, then run there. */
+		if (add_cpu(last))
+			return;
+		*mask = 1ULL << last;
+		if (sim_sys_sched_setaffinity(0, sizeof(*mask), mask))
+			return;
+	}
+	run_seen.vcpu_fd = sim_sys_ioctl((int)run_seen.vm_fd, KVM_CREATE_VCPU, 0);
+	if (run_seen.vcpu_fd < 0)
+		return;
+	run = sim_sys_mmap(NULL, 4096, 3 /* PROT_READ | PROT_WRITE */, 1 /* MAP_SHARED */,
+			   (int)run_seen.vcpu_fd, 0);
+	if (IS_ERR(run))
+		return;
+	run_seen.run_ret = sim_sys_ioctl((int)run_seen.vcpu_fd, KVM_RUN, 0);
+	run_seen.exit_reason = run->exit_reason;
+	run_seen.failure_reason = run->fail_entry.hardware_entry_failure_reason;
+	run_seen.cpu = run->fail_entry.cpu;
+	run_seen.ran = true;
+	sim_sys_close((int)run_seen.vcpu_fd);
+	sim_sys_close((int)run_seen.vm_fd);
+	sim_sys_close(kvm);
+}
+
+static void run_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	glue_setup(m);
+	memset(&run_seen, 0, sizeof(run_seen));
+	run_seen.vm_fd = run_seen.vcpu_fd = run_seen.run_ret = -1;
+	run_last_cpu = sim_ncpus(m) - 1;
+	if (run_hotplug && sim_set_cpu_offline(m, run_last_cpu))
+		BUG();
+	if (sim_spawn_user(m, 0, 0, "qemu", vm_user, NULL))
+		BUG();
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: real_kvm kick [STRATEGY] [--expect clean|TITLE]\n"
@@ -289,7 +378,8 @@ static int usage(void)
 			"       real_kvm online\n"
 			"       real_kvm current [STRATEGY]\n"
 			"       real_kvm init [MACHINE] [--expect TITLE]\n"
-			"       real_kvm dev [--expect TITLE]\n");
+			"       real_kvm dev [--expect TITLE]\n"
+			"       real_kvm run [MACHINE] [--hotplug] [--expect hlt|fail-entry:N]\n");
 	return 2;
 }
 
@@ -297,13 +387,14 @@ int main(int argc, char **argv)
 {
 	struct sim_program p = { .ncpus = NCPUS, .detect = SIM_DETECT_ALL };
 	struct sim_explore_opts o = { .budget = 1000000 };
-	const char *expect = NULL;
+	const char *expect = NULL, *mode;
 	struct sim_result r;
 	char err[256];
 	bool ok;
 
 	if (argc < 2)
 		return usage();
+	mode = argv[1];
 	if (!strcmp(argv[1], "kick")) {
 		p.name = "real-kvm-kick";
 		p.setup = kick_setup;
@@ -314,7 +405,7 @@ int main(int argc, char **argv)
 		p.setup = stub_setup;
 		o.strategy = "timed";
 		o.budget = 1;
-		expect = "not modelled: __rcu_read_lock";
+		expect = "not modelled: get_pid_task";
 	} else if (!strcmp(argv[1], "init")) {
 		p.name = "real-kvm-init";
 		p.setup = init_setup;
@@ -335,7 +426,21 @@ int main(int argc, char **argv)
 		p.machine = "2 slots: skylake-sp x2";
 		o.strategy = "timed";
 		o.budget = 1;
-		expect = "not modelled: ";
+		expect = "clean-run";
+	} else if (!strcmp(argv[1], "run")) {
+		p.name = "real-kvm-run";
+		p.setup = run_setup;
+		p.ncpus = 2;
+		p.machine = "2 slots: skylake-sp x2";
+		o.strategy = "timed";
+		o.budget = 1;
+		expect = "hlt";
+		if (argc > 2 && argv[2][0] != '-') {
+			p.machine = argv[2];
+			p.ncpus = (unsigned int)atoi(p.machine);	/* "N slots: ..." */
+			argv++;
+			argc--;
+		}
 	} else if (!strcmp(argv[1], "current")) {
 		p.name = "real-kvm-current";
 		p.setup = current_setup;
@@ -360,7 +465,11 @@ int main(int argc, char **argv)
 		return usage();
 	}
 	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--expect") && i + 1 < argc)
+		if (!strcmp(argv[i], "--hotplug") && !strcmp(mode, "run"))
+			run_hotplug = true;
+		else if (!strcmp(argv[i], "--budget") && i + 1 < argc)
+			o.budget = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--expect") && i + 1 < argc)
 			expect = argv[++i];
 		else if (argv[i][0] != '-')
 			o.strategy = argv[i];
@@ -376,7 +485,18 @@ int main(int argc, char **argv)
 	       r.message);
 	if (r.reports)
 		fputs(r.reports, stdout);
-	if (!strcmp(expect, "clean"))
+	if (!strcmp(mode, "run")) {
+		printf("VM fd %ld, vCPU fd %ld, KVM_RUN %ld: exit reason %u, hardware entry "
+		       "failure reason %" PRIu64 ", CPU %u\n", run_seen.vm_fd, run_seen.vcpu_fd,
+		       run_seen.run_ret, run_seen.exit_reason, run_seen.failure_reason, run_seen.cpu);
+	}
+	if (!strcmp(mode, "run") && !strcmp(expect, "hlt"))
+		ok = r.outcome == SIM_OK && run_seen.ran && run_seen.exit_reason == KVM_EXIT_HLT;
+	else if (!strcmp(mode, "run") && !strncmp(expect, "fail-entry:", 11))
+		ok = r.outcome == SIM_OK && run_seen.ran &&
+		     run_seen.exit_reason == KVM_EXIT_FAIL_ENTRY &&
+		     run_seen.failure_reason == strtoull(expect + 11, NULL, 0);
+	else if (!strcmp(expect, "clean"))
 		ok = r.outcome == SIM_OK && r.exhausted;
 	else if (!strncmp(expect, "returned ", 9))
 		ok = r.outcome == SIM_OK && init_ret == atoi(expect + 9);
@@ -384,26 +504,28 @@ int main(int argc, char **argv)
 		ok = r.outcome == SIM_OK;
 	else
 		ok = sim_outcome_is_failure(r.outcome) && strstr(r.message, expect);
-	if (!strcmp(argv[1], "current")) {
+	if (!strcmp(mode, "current")) {
 		printf("%lu checks of current->pid against hvsim's\n", current_checks);
 		ok = ok && current_checks >= 6 * r.schedules;
 	}
-	if (!strcmp(argv[1], "dev")) {
+	if (!strcmp(mode, "dev")) {
 		printf("kvm_dev_ioctl(): API version %ld, KVM_CAP_USER_MEMORY %ld, vCPU mmap size "
-		       "%ld\n", dev_answers[0], dev_answers[1], dev_answers[2]);
-		ok = ok && dev_answers[0] == 12 && dev_answers[1] == 1 && dev_answers[2] == 3 * 4096;
+		       "%ld, KVM_CREATE_VM %ld\n", dev_answers[0], dev_answers[1], dev_answers[2],
+		       dev_answers[3]);
+		ok = ok && dev_answers[0] == 12 && dev_answers[1] == 1 && dev_answers[2] == 3 * 4096 &&
+		     dev_answers[3] >= 0;
 	}
-	if (!strcmp(argv[1], "online")) {
+	if (!strcmp(mode, "online")) {
 		printf("cpu_online(2) as 6.1 read it: %d before the hot-add, %d after, %d after "
 		       "the removal\n", online_seen[0], online_seen[1], online_seen[2]);
 		ok = ok && online_seen[0] == 0 && online_seen[1] == 1 && online_seen[2] == 0;
 	}
 	/* A WARN goes on, a BUG does not. */
-	if (!strcmp(argv[1], "warn") && !trap_task_returned) {
+	if (!strcmp(mode, "warn") && !trap_task_returned) {
 		fprintf(stderr, "real_kvm: the task did not go on after the WARN\n");
 		ok = false;
 	}
-	if (!strcmp(argv[1], "bug") && trap_task_returned) {
+	if (!strcmp(mode, "bug") && trap_task_returned) {
 		fprintf(stderr, "real_kvm: the task went on after the BUG\n");
 		ok = false;
 	}

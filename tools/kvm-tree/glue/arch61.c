@@ -8,6 +8,8 @@
  */
 #include <linux/kvm_host.h>
 
+#include "arch61.h"
+
 /* A kick must interrupt the vCPU only when it runs the guest (x86). */
 int kvm_arch_vcpu_should_kick(struct kvm_vcpu *vcpu)
 {
@@ -15,18 +17,21 @@ int kvm_arch_vcpu_should_kick(struct kvm_vcpu *vcpu)
 }
 
 /*
- * The vCPU thread runs on @cpu now (vcpu_load(), kvm_sched_in()): x86
- * records it with a plain store, the write kvm_vcpu_kick()'s read of
- * vcpu->cpu races with.
+ * The vCPU thread runs on @cpu now (vcpu_load(), kvm_sched_in()), with
+ * preemption off: its VMCS is made current here, and x86 records the CPU
+ * with a plain store, the write kvm_vcpu_kick()'s read of vcpu->cpu
+ * races with.
  */
 void kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
+	k61_vmx_vcpu_load(to_k61_vmx(vcpu), cpu);
 	vcpu->cpu = cpu;
 }
 
-/* ---- for the tests: a vCPU without a VM ---- */
+/* ---- for the tests: a vCPU without a VM (and without a VMCS) ---- */
 
-static struct kvm_vcpu k61_vcpu;
+static struct k61_vmx k61_test_vmx;
+#define k61_vcpu (k61_test_vmx.vcpu)
 
 /* The one test vCPU, on @cpu, in guest mode when @in_guest. */
 struct kvm_vcpu *k61_test_vcpu(int cpu, bool in_guest);
@@ -35,6 +40,16 @@ struct kvm_vcpu *k61_test_vcpu(int cpu, bool in_guest)
 	k61_vcpu.cpu = cpu;
 	k61_vcpu.mode = in_guest ? IN_GUEST_MODE : OUTSIDE_GUEST_MODE;
 	return &k61_vcpu;
+}
+
+/* A task's struct pid, as far as a pointer to one goes (the mirrors have none). */
+static struct pid k61_test_pid;
+
+/* The test vCPU as a vCPU that has run: vcpu->pid set, as KVM_RUN sets it. */
+void k61_test_vcpu_has_run(struct kvm_vcpu *vcpu);
+void k61_test_vcpu_has_run(struct kvm_vcpu *vcpu)
+{
+	vcpu->pid = &k61_test_pid;
 }
 
 static struct kvm k61_kvm;
@@ -119,18 +134,22 @@ void kvm_arch_exit(void)
 }
 
 /*
- * x86's setup_vmcs_config() on the boot CPU, reduced to what the check
- * below compares: the capability MSRs themselves rather than the VMCS
- * configuration KVM derives from them (stricter: a difference in a
- * control KVM does not use fails the check too).
+ * x86's hardware_setup() on the boot CPU: the VMCS configuration every
+ * vCPU's controls come from (arch61_vmx.c) and every possible CPU's VMXON
+ * region. The compatibility check below compares the capability MSRs
+ * themselves rather than the configuration derived from them (stricter:
+ * a difference in a control KVM does not use fails the check too).
  */
 int kvm_arch_hardware_setup(void *opaque)
 {
-	return k61_host_vmx_caps(k61_vmx_boot_caps) ? -EIO : 0;
+	if (k61_host_vmx_caps(k61_vmx_boot_caps) || k61_setup_vmcs_config(&k61_vmcs_config))
+		return -EIO;
+	return k61_vmx_alloc_areas();
 }
 
 void kvm_arch_hardware_unsetup(void)
 {
+	k61_vmx_free_areas();
 }
 
 /* vmx_check_processor_compat(): on the CPU it runs on, from kvm_init(). */

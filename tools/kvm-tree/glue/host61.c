@@ -36,11 +36,13 @@ char *k61_percpu_copy(unsigned int cpu, unsigned long *bytes);
 void k61_set_cpus(unsigned int ncpus);
 void k61_set_cpu_online(unsigned int cpu, bool online);
 void k61_init_smp_ops(void);
+int k61_set_layout(unsigned long direct_map_base, unsigned long first_pfn, unsigned long npages);
 
 /* 6.1's per-CPU variables and offsets, renamed by link.sh. */
 extern int k61_cpu_number;
 extern unsigned long k61_this_cpu_off;
 extern unsigned long k61___per_cpu_offset[];
+extern int k61___preempt_count;
 
 #ifndef HWCAP2_FSGSBASE
 #define HWCAP2_FSGSBASE		(1UL << 1)
@@ -105,6 +107,22 @@ static void on_switch(unsigned int cpu, unsigned int task, void *arg)
 
 static void misc_reset(void);
 
+/*
+ * sim_on_preemptible(): 6.1's preempt count is per CPU, inline
+ * (preempt_disable(), get_cpu(), spin locks' own), with x86's inverted
+ * NEED_RESCHED bit on top; hvsim may preempt a task only when the count
+ * on its CPU is zero.
+ */
+#define K61_PREEMPT_NEED_RESCHED	0x80000000u
+
+static bool k61_preemptible(unsigned int cpu, void *arg)
+{
+	unsigned int count = *(unsigned int *)in_copy(percpu_copy[cpu], &k61___preempt_count);
+
+	(void)arg;
+	return !(count & ~K61_PREEMPT_NEED_RESCHED);
+}
+
 /* k61_bug.c: the bug table entry at @addr (enum k61_bug there). */
 int k61_bug_lookup(unsigned long addr, const char **file, unsigned int *line);
 
@@ -143,6 +161,8 @@ static enum sim_trap k61_trap(uintptr_t pc, void *arg)
 int k61_machine_setup(struct machine *m, unsigned int ncpus)
 {
 	size_t size = (size_t)(__stop_k61_percpu - __start_k61_percpu);
+	uint64_t dm_first, dm_bytes;
+	uintptr_t dm_offset;
 
 	for (unsigned int cpu = 0; cpu < ncpus; cpu++) {
 		unsigned long room;
@@ -155,12 +175,23 @@ int k61_machine_setup(struct machine *m, unsigned int ncpus)
 		off = (uintptr_t)copy - (uintptr_t)__start_k61_percpu;
 		*(int *)in_copy(copy, &k61_cpu_number) = (int)cpu;
 		*(unsigned long *)in_copy(copy, &k61_this_cpu_off) = off;
+		/*
+		 * A CPU running a task in process context: count 0, NEED_RESCHED
+		 * clear (x86's inverted bit set). The template's is the boot
+		 * CPU's INIT_PREEMPT_COUNT, 1, which would keep every task in.
+		 */
+		*(unsigned int *)in_copy(copy, &k61___preempt_count) = K61_PREEMPT_NEED_RESCHED;
 		k61___per_cpu_offset[cpu] = off;
 		gs_base[cpu] = off;
 		percpu_copy[cpu] = copy;
 	}
+	kernel_direct_map(m, &dm_offset, &dm_first, &dm_bytes);
+	if (k61_set_layout(dm_offset, dm_first / 4096, dm_bytes / 4096))
+		return -1;
 	k61_machine = m;
 	misc_reset();
+	k61_sync_reset();
+	k61_notifiers_reset();
 	gs_cpu = UINT_MAX;
 	k61_set_cpus(ncpus);
 	/* Every CPU's state once setup is done, then each change at its step. */
@@ -168,6 +199,7 @@ int k61_machine_setup(struct machine *m, unsigned int ncpus)
 	k61_init_smp_ops();
 	sim_on_switch(m, on_switch, NULL);
 	sim_on_trap(m, k61_trap, NULL);
+	sim_on_preemptible(m, k61_preemptible, NULL);
 	return 0;
 }
 
@@ -223,11 +255,12 @@ void k61_host_vprintk(const char *fmt, va_list ap)
 	printk("%s", line);
 }
 
-/* ---- 6.1's misc devices as hvsim's (k61_file.c) ---- */
+/* ---- 6.1's files as hvsim's (k61_file.c) ---- */
 
-void *k61_file_open_misc(void *misc, int *err);
+void *k61_file_open_misc(void *misc, void *hfile, int *err);
 long k61_file_ioctl(void *file61, unsigned int cmd, unsigned long arg);
 int k61_file_release(void *file61);
+long k61_file_mmap(void *file61, unsigned long len, unsigned long pgoff);
 
 #define K61_MAX_MISC	4
 
@@ -260,25 +293,67 @@ static int misc_open(struct file *filp)
 
 	if (!km)
 		return -ENODEV;
-	filp->private_data = k61_file_open_misc(km->misc61, &err);
-	return filp->private_data ? err : -ENFILE;
+	filp->private_data = k61_file_open_misc(km->misc61, filp, &err);
+	return filp->private_data ? 0 : err;
 }
 
-static long misc_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+/* Every hvsim file standing for a 6.1 one: its operations are the 6.1 file's. */
+static long file61_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 {
 	return k61_file_ioctl(filp->private_data, cmd, arg);
 }
 
-static int misc_release(struct file *filp)
+static int file61_release(struct file *filp)
 {
 	return filp->private_data ? k61_file_release(filp->private_data) : 0;
 }
 
+static void *file61_mmap(struct file *filp, unsigned long len, unsigned long pgoff)
+{
+	long r = k61_file_mmap(filp->private_data, len, pgoff);
+
+	return r < 0 ? ERR_PTR(r) : (void *)r;
+}
+
 static const struct file_operations misc_fops = {
 	.open = misc_open,
-	.release = misc_release,
-	.unlocked_ioctl = misc_ioctl,
+	.release = file61_release,
+	.unlocked_ioctl = file61_ioctl,
+	.mmap = file61_mmap,
 };
+
+static const struct file_operations file61_fops = {
+	.release = file61_release,
+	.unlocked_ioctl = file61_ioctl,
+	.mmap = file61_mmap,
+};
+
+void *k61_host_file_new(const char *name, void *file61)
+{
+	struct file *f = anon_inode_getfile(name, &file61_fops, file61, O_RDWR);
+
+	return IS_ERR(f) ? NULL : f;
+}
+
+int k61_host_get_unused_fd(void)
+{
+	return get_unused_fd_flags(O_CLOEXEC);
+}
+
+void k61_host_put_unused_fd(int fd)
+{
+	put_unused_fd(fd);
+}
+
+void k61_host_fd_install(int fd, void *hfile)
+{
+	fd_install(fd, hfile);
+}
+
+void k61_host_fput(void *hfile)
+{
+	fput(hfile);
+}
 
 int k61_host_misc_register(const char *name, void *misc61)
 {

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "k61_iface.h"
+
 struct machine;
 
 /*
@@ -24,10 +26,8 @@ int k61_machine_setup(struct machine *m, unsigned int ncpus);
 
 /*
  * What the object (kvm_main.o, the kernel-header glue) calls on hvsim's
- * side. The kernel's code keeps the stack aligned to 8 only
- * (-mpreferred-stack-boundary=3): each of these realigns it on entry.
+ * side, beside k61_iface.h's: each realigns the stack on entry.
  */
-#define K61_FROM_KERNEL __attribute__((force_align_arg_pointer))
 
 K61_FROM_KERNEL void k61_host_send_reschedule(int cpu);
 K61_FROM_KERNEL void k61_host_wake_task(void *task);
@@ -52,5 +52,9 @@ K61_FROM_KERNEL int k61_host_vmx_caps(uint64_t caps[K61_VMX_CAPS]);
 K61_FROM_KERNEL void *k61_memcpy(void *dst, const void *src, size_t n);
 K61_FROM_KERNEL void *k61_memset(void *dst, int c, size_t n);
 K61_FROM_KERNEL int k61_memcmp(const void *a, const void *b, size_t n);
+
+/* Between host61*.c: their tables, forgotten at every run's setup. */
+void k61_sync_reset(void);
+void k61_notifiers_reset(void);
 
 #endif /* HVSIM_KVM_TREE_HOST61_H */

@@ -30,9 +30,10 @@ unsigned int nr_cpu_ids = 1;
 /* ---- the direct map and struct pages (hvsim's arena: k61_set_layout) ---- */
 
 /*
- * The x86-64 defaults without KASLR (4-level paging): kvm_is_error_hva()
- * compares host virtual addresses with PAGE_OFFSET, so user addresses must
- * lie below it.
+ * The x86-64 defaults without KASLR (4-level paging) until
+ * k61_set_layout() points them at hvsim's arena. kvm_is_error_hva()
+ * compares host virtual addresses with PAGE_OFFSET: a memslot's user
+ * memory must lie below the arena's mapping (no test makes one yet).
  */
 unsigned long page_offset_base = 0xffff888000000000UL;
 unsigned long vmemmap_base = 0xffffea0000000000UL;
@@ -41,6 +42,29 @@ unsigned long empty_zero_page[PAGE_SIZE / sizeof(unsigned long)] __aligned(PAGE_
 unsigned long zero_pfn;
 struct mem_section **mem_section;
 DEFINE_STATIC_KEY_FALSE(hugetlb_optimize_vmemmap_key);
+
+/*
+ * A struct page for every frame of hvsim's arena (64 MiB: 16,384 frames,
+ * 1 MiB of struct pages), so that 6.1's page refcounts (get_page() in
+ * the vCPU mmap's fault handler) are memory the oracle knows.
+ */
+#define K61_MEM_MAP_PAGES	16384
+static struct page k61_mem_map[K61_MEM_MAP_PAGES];
+
+/*
+ * hvsim's side, at setup: the direct map is hvsim's (6.1's __va(pa) is
+ * hvsim's __va(pa): @direct_map_base + pa), and frame @first_pfn's
+ * struct page is k61_mem_map[0]. -1 when the arena has more frames.
+ */
+int k61_set_layout(unsigned long direct_map_base, unsigned long first_pfn, unsigned long npages);
+int k61_set_layout(unsigned long direct_map_base, unsigned long first_pfn, unsigned long npages)
+{
+	if (npages > K61_MEM_MAP_PAGES)
+		return -1;
+	page_offset_base = direct_map_base;
+	vmemmap_base = (unsigned long)k61_mem_map - first_pfn * sizeof(struct page);
+	return 0;
+}
 
 /* ---- the boot CPU, SMP operations, slab caches ---- */
 

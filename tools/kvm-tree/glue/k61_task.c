@@ -51,6 +51,24 @@ struct task_struct *k61_task_mirror(unsigned int slot, int pid, const char *comm
 	} else {
 		t->mm = &k61_mms[process];
 		t->active_mm = t->mm;
+		/* The process's own references, as mm_init() leaves them. */
+		if (!atomic_read(&t->mm->mm_count)) {
+			atomic_set(&t->mm->mm_count, 1);
+			atomic_set(&t->mm->mm_users, 1);
+		}
 	}
 	return t;
+}
+
+void k61_host_not_modelled(const char *what);
+
+/*
+ * The mirrors have no struct pid (thread_pid is NULL): KVM_RUN's
+ * comparison of vcpu->pid with task_pid(current) finds them equal, and
+ * the pid KVM drops at vCPU destruction is NULL, which put_pid() allows.
+ */
+void put_pid(struct pid *pid)
+{
+	if (pid)
+		k61_host_not_modelled("put_pid() of a struct pid: the task mirrors have none");
 }

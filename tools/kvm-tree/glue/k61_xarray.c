@@ -8,6 +8,9 @@
  * detector does not see the table, as it does not see hvsim's other
  * kernel primitives' insides. The table is in the glue's bss: restored at
  * every run. Marks are not modelled: a call that asks for one ends the run.
+ * Reserved entries (xa_reserve(), XA_ZERO_ENTRY) are kept as lib/xarray.c
+ * keeps them: a load, a store over one and a search see NULL; a cmpxchg
+ * sees the zero entry itself, which is how xa_release() finds it.
  */
 #include <linux/xarray.h>
 
@@ -29,6 +32,12 @@ static struct k61_xa_entry *xa_slot(struct xarray *xa, unsigned long index)
 		if (k61_xa_table[i].xa == xa && k61_xa_table[i].index == index)
 			return &k61_xa_table[i];
 	return NULL;
+}
+
+/* What a caller sees of a reserved entry: nothing. */
+static void *k61_zero_to_null(void *entry)
+{
+	return xa_is_zero(entry) ? NULL : entry;
 }
 
 static void *xa_set(struct xarray *xa, unsigned long index, void *entry)
@@ -62,7 +71,7 @@ static void *xa_first(struct xarray *xa, unsigned long min, unsigned long max,
 	for (int i = 0; i < K61_XA_MAX; i++) {
 		struct k61_xa_entry *e = &k61_xa_table[i];
 
-		if (e->xa == xa && e->index >= min && e->index <= max &&
+		if (e->xa == xa && e->index >= min && e->index <= max && !xa_is_zero(e->entry) &&
 		    (!best || e->index < best->index))
 			best = e;
 	}
@@ -82,32 +91,33 @@ void *xa_load(struct xarray *xa, unsigned long index)
 {
 	struct k61_xa_entry *e = xa_slot(xa, index);
 
-	return e ? e->entry : NULL;
+	return e ? k61_zero_to_null(e->entry) : NULL;
 }
 
 void *xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
 {
-	return xa_set(xa, index, entry);
+	return k61_zero_to_null(xa_set(xa, index, entry));
 }
 
 void *__xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
 {
-	return xa_set(xa, index, entry);
+	return k61_zero_to_null(xa_set(xa, index, entry));
 }
 
 void *xa_erase(struct xarray *xa, unsigned long index)
 {
-	return xa_set(xa, index, NULL);
+	return k61_zero_to_null(xa_set(xa, index, NULL));
 }
 
 void *__xa_erase(struct xarray *xa, unsigned long index)
 {
-	return xa_set(xa, index, NULL);
+	return k61_zero_to_null(xa_set(xa, index, NULL));
 }
 
 void *__xa_cmpxchg(struct xarray *xa, unsigned long index, void *old, void *entry, gfp_t gfp)
 {
-	void *cur = xa_load(xa, index);
+	struct k61_xa_entry *e = xa_slot(xa, index);
+	void *cur = e ? e->entry : NULL;
 
 	if (cur == old)
 		xa_set(xa, index, entry);
