@@ -371,6 +371,25 @@ static void run_setup(struct machine *m, void *arg)
 		BUG();
 }
 
+/*
+ * The modes that load KVM on a machine of real CPU models: one timed run
+ * on MACHINE, the optional argument after the mode ("N slots: ...";
+ * default two Skylake-SPs).
+ */
+static void machine_mode(struct sim_program *p, struct sim_explore_opts *o, int *argc,
+			 char ***argv)
+{
+	p->machine = "2 slots: skylake-sp x2";
+	o->strategy = "timed";
+	o->budget = 1;
+	if (*argc > 2 && (*argv)[2][0] != '-') {
+		p->machine = (*argv)[2];
+		(*argv)++;
+		(*argc)--;
+	}
+	p->ncpus = (unsigned int)atoi(p->machine);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: real_kvm kick [STRATEGY] [--expect clean|TITLE]\n"
@@ -409,38 +428,18 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "init")) {
 		p.name = "real-kvm-init";
 		p.setup = init_setup;
-		p.ncpus = 2;
-		p.machine = "2 slots: skylake-sp x2";
-		o.strategy = "timed";
-		o.budget = 1;
 		expect = "returned 0";
-		if (argc > 2 && argv[2][0] != '-') {
-			p.machine = argv[2];
-			argv++;
-			argc--;
-		}
+		machine_mode(&p, &o, &argc, &argv);
 	} else if (!strcmp(argv[1], "dev")) {
 		p.name = "real-kvm-dev";
 		p.setup = dev_setup;
-		p.ncpus = 2;
-		p.machine = "2 slots: skylake-sp x2";
-		o.strategy = "timed";
-		o.budget = 1;
 		expect = "clean-run";
+		machine_mode(&p, &o, &argc, &argv);
 	} else if (!strcmp(argv[1], "run")) {
 		p.name = "real-kvm-run";
 		p.setup = run_setup;
-		p.ncpus = 2;
-		p.machine = "2 slots: skylake-sp x2";
-		o.strategy = "timed";
-		o.budget = 1;
 		expect = "hlt";
-		if (argc > 2 && argv[2][0] != '-') {
-			p.machine = argv[2];
-			p.ncpus = (unsigned int)atoi(p.machine);	/* "N slots: ..." */
-			argv++;
-			argc--;
-		}
+		machine_mode(&p, &o, &argc, &argv);
 	} else if (!strcmp(argv[1], "current")) {
 		p.name = "real-kvm-current";
 		p.setup = current_setup;
@@ -486,9 +485,12 @@ int main(int argc, char **argv)
 	if (r.reports)
 		fputs(r.reports, stdout);
 	if (!strcmp(mode, "run")) {
-		printf("VM fd %ld, vCPU fd %ld, KVM_RUN %ld: exit reason %u, hardware entry "
-		       "failure reason %" PRIu64 ", CPU %u\n", run_seen.vm_fd, run_seen.vcpu_fd,
-		       run_seen.run_ret, run_seen.exit_reason, run_seen.failure_reason, run_seen.cpu);
+		printf("VM fd %ld, vCPU fd %ld, KVM_RUN %ld: exit reason %u", run_seen.vm_fd,
+		       run_seen.vcpu_fd, run_seen.run_ret, run_seen.exit_reason);
+		if (run_seen.exit_reason == KVM_EXIT_FAIL_ENTRY)
+			printf(", hardware entry failure reason %" PRIu64 ", CPU %u",
+			       run_seen.failure_reason, run_seen.cpu);
+		printf("\n");
 	}
 	if (!strcmp(mode, "run") && !strcmp(expect, "hlt"))
 		ok = r.outcome == SIM_OK && run_seen.ran && run_seen.exit_reason == KVM_EXIT_HLT;
