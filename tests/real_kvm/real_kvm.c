@@ -28,6 +28,13 @@
  *     each read 6.1's current->pid (%gs:current_task, inline) and compare
  *     it with hvsim's, around cond_resched(): a mismatch is a BUG. Default
  *     dfs:2, expecting every schedule clean.
+ *   real_kvm preempt [STRATEGY] [--on]
+ *     Two tasks on CPU 0: one runs a section of the adapter's with 6.1's
+ *     preempt_disable() (the inline per-CPU count), twice; the other
+ *     checks, between its own steps, that it never runs while the first
+ *     is inside (a BUG if it does). Default dfs:2, expecting every
+ *     schedule clean: hvsim asks 6.1's count before it preempts. With
+ *     --on the section leaves preemption on, and the BUG is expected.
  *   real_kvm init [MACHINE] [--expect TITLE]
  *     6.1's kvm_init(), as vmx_init() calls it, on MACHINE (a machine
  *     description; default two Skylake-SP CPUs): its compatibility check
@@ -47,7 +54,8 @@
  *     (KVM_CREATE_VCPU), maps its kvm_run page (mmap of the vCPU fd: 6.1's
  *     fault handler) and runs it (KVM_RUN: the adapter enters the guest on
  *     hvsim's VMX), then closes everything (6.1's VM destruction). On
- *     MACHINE (default two Skylake-SP CPUs) the guest halts: KVM_EXIT_HLT.
+ *     MACHINE (default two Skylake-SP CPUs) the guest halts: KVM_EXIT_HLT,
+ *     and KVM_GET_REGS finds RIP past the HLT.
  *     With --hotplug, the last CPU starts offline and the task brings it
  *     up after creating the VM (6.1's kvm_starting_cpu() enables VMX on it,
  *     with no compatibility check) and runs the vCPU there: seed 000
@@ -84,6 +92,8 @@ void k61_kvm_vcpu_kick(struct kvm_vcpu *vcpu);
 bool k61_kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req);
 int k61_kvm_vcpu_yield_to(struct kvm_vcpu *target);
 void k61_test_vcpu_has_run(struct kvm_vcpu *vcpu);
+void k61_test_section(bool off);
+int k61_test_in_section(void);
 void k61_kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 struct kvm_vcpu *k61_test_vcpu(int cpu, bool in_guest);
 struct kvm *k61_test_kvm(struct kvm_vcpu *vcpu);
@@ -95,7 +105,6 @@ void k61_test_kvm_users(struct kvm *kvm, unsigned int users);
 struct kvm_memory_slot *k61_test_slot(void);
 int k61_test_cpu_online(int cpu);
 int k61_test_current_pid(void);
-int k61_kvm_init(void *opaque, unsigned int vcpu_size, unsigned int vcpu_align, void *module);
 
 #define NCPUS		3
 /* KVM_REQ_TLB_FLUSH | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP, as x86 flushes. */
@@ -257,14 +266,45 @@ static void current_setup(struct machine *m, void *arg)
 	sim_spawn_migratable(m, 2, "pid2", pid_checker, NULL);
 }
 
+/* Whether the section keeps preemption off; the intruder's checks (host memory). */
+static bool section_off = true;
+static unsigned long section_checks;
+
+static void sectioner(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 2; i++) {
+		k61_test_section(section_off);
+		cond_resched();
+	}
+}
+
+static void intruder(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 3; i++) {
+		if (k61_test_in_section())
+			BUG();
+		section_checks++;
+		cond_resched();
+	}
+}
+
+static void preempt_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	glue_setup(m);
+	sim_spawn(m, 0, "section", sectioner, NULL);
+	sim_spawn(m, 0, "intruder", intruder, NULL);
+}
+
 /* What kvm_init() returned (host memory: read after the run). */
 static int init_ret = 1;
 
 static void initializer(void *arg)
 {
 	(void)arg;
-	/* vmx_init()'s call: the vCPU size is x86's struct vcpu_vmx, about 9 KiB. */
-	init_ret = k61_kvm_init(NULL, 9216, 64, NULL);
+	init_ret = k61_vmx_init();
 	printk("kvm_init() returned %d\n", init_ret);
 }
 
@@ -283,7 +323,7 @@ static void kvm_user(void *arg)
 	int fd;
 
 	(void)arg;
-	if (k61_kvm_init(NULL, 9216, 64, NULL))
+	if (k61_vmx_init())
 		return;
 	fd = sim_sys_openat("/dev/kvm", O_RDWR);
 	if (fd < 0)
@@ -309,12 +349,12 @@ static struct {
 	uint32_t exit_reason;
 	uint64_t failure_reason;
 	uint32_t cpu;
+	uint64_t rip_before, rip_after;	/* KVM_GET_REGS around KVM_RUN */
 	bool ran;
 } run_seen;
 static bool run_hotplug;
 static unsigned int run_last_cpu;
 
-extern unsigned int k61_vcpu_size(void);
 
 static void vm_user(void *arg)
 {
@@ -322,10 +362,11 @@ static void vm_user(void *arg)
 	struct kvm_run *run;
 	size_t ulen;
 	uint64_t *mask = sim_user_mem(&ulen);
+	struct kvm_regs *regs = (struct kvm_regs *)(mask + 1);
 	int kvm;
 
 	(void)arg;
-	if (k61_kvm_init(NULL, k61_vcpu_size(), 64, NULL))
+	if (k61_vmx_init())
 		return;
 	kvm = sim_sys_openat("/dev/kvm", O_RDWR);
 	if (kvm < 0)
@@ -348,7 +389,11 @@ static void vm_user(void *arg)
 			   (int)run_seen.vcpu_fd, 0);
 	if (IS_ERR(run))
 		return;
+	if (!sim_sys_ioctl((int)run_seen.vcpu_fd, KVM_GET_REGS, (unsigned long)regs))
+		run_seen.rip_before = regs->rip;
 	run_seen.run_ret = sim_sys_ioctl((int)run_seen.vcpu_fd, KVM_RUN, 0);
+	if (!sim_sys_ioctl((int)run_seen.vcpu_fd, KVM_GET_REGS, (unsigned long)regs))
+		run_seen.rip_after = regs->rip;
 	run_seen.exit_reason = run->exit_reason;
 	run_seen.failure_reason = run->fail_entry.hardware_entry_failure_reason;
 	run_seen.cpu = run->fail_entry.cpu;
@@ -396,6 +441,7 @@ static int usage(void)
 			"       real_kvm stub|warn|bug [--expect TITLE]\n"
 			"       real_kvm online\n"
 			"       real_kvm current [STRATEGY]\n"
+			"       real_kvm preempt [STRATEGY] [--on] [--expect clean|TITLE]\n"
 			"       real_kvm init [MACHINE] [--expect TITLE]\n"
 			"       real_kvm dev [--expect TITLE]\n"
 			"       real_kvm run [MACHINE] [--hotplug] [--expect hlt|fail-entry:N]\n");
@@ -440,6 +486,11 @@ int main(int argc, char **argv)
 		p.setup = run_setup;
 		expect = "hlt";
 		machine_mode(&p, &o, &argc, &argv);
+	} else if (!strcmp(argv[1], "preempt")) {
+		p.name = "real-kvm-preempt";
+		p.setup = preempt_setup;
+		o.strategy = "dfs:2";
+		expect = "clean";
 	} else if (!strcmp(argv[1], "current")) {
 		p.name = "real-kvm-current";
 		p.setup = current_setup;
@@ -466,6 +517,8 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--hotplug") && !strcmp(mode, "run"))
 			run_hotplug = true;
+		else if (!strcmp(argv[i], "--on") && !strcmp(mode, "preempt"))
+			section_off = false;
 		else if (!strcmp(argv[i], "--budget") && i + 1 < argc)
 			o.budget = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--expect") && i + 1 < argc)
@@ -485,18 +538,22 @@ int main(int argc, char **argv)
 	if (r.reports)
 		fputs(r.reports, stdout);
 	if (!strcmp(mode, "run")) {
-		printf("VM fd %ld, vCPU fd %ld, KVM_RUN %ld: exit reason %u", run_seen.vm_fd,
-		       run_seen.vcpu_fd, run_seen.run_ret, run_seen.exit_reason);
+		printf("VM fd %ld, vCPU fd %ld, KVM_RUN %ld: exit reason %u, RIP %#" PRIx64
+		       " -> %#" PRIx64, run_seen.vm_fd, run_seen.vcpu_fd, run_seen.run_ret,
+		       run_seen.exit_reason, run_seen.rip_before, run_seen.rip_after);
 		if (run_seen.exit_reason == KVM_EXIT_FAIL_ENTRY)
 			printf(", hardware entry failure reason %" PRIu64 ", CPU %u",
 			       run_seen.failure_reason, run_seen.cpu);
 		printf("\n");
 	}
 	if (!strcmp(mode, "run") && !strcmp(expect, "hlt"))
-		ok = r.outcome == SIM_OK && run_seen.ran && run_seen.exit_reason == KVM_EXIT_HLT;
+		/* Past the HLT (one byte): the guest ran, and its exit was handled. */
+		ok = r.outcome == SIM_OK && run_seen.ran && run_seen.exit_reason == KVM_EXIT_HLT &&
+		     run_seen.rip_before && run_seen.rip_after == run_seen.rip_before + 1;
 	else if (!strcmp(mode, "run") && !strncmp(expect, "fail-entry:", 11))
 		ok = r.outcome == SIM_OK && run_seen.ran &&
 		     run_seen.exit_reason == KVM_EXIT_FAIL_ENTRY &&
+		     run_seen.rip_after == run_seen.rip_before &&
 		     run_seen.failure_reason == strtoull(expect + 11, NULL, 0);
 	else if (!strcmp(expect, "clean"))
 		ok = r.outcome == SIM_OK && r.exhausted;
@@ -506,6 +563,8 @@ int main(int argc, char **argv)
 		ok = r.outcome == SIM_OK;
 	else
 		ok = sim_outcome_is_failure(r.outcome) && strstr(r.message, expect);
+	if (!strcmp(mode, "preempt"))
+		printf("%lu checks that the section's task was not inside\n", section_checks);
 	if (!strcmp(mode, "current")) {
 		printf("%lu checks of current->pid against hvsim's\n", current_checks);
 		ok = ok && current_checks >= 6 * r.schedules;

@@ -90,6 +90,32 @@ struct kvm_memory_slot *k61_test_slot(void)
 	return &k61_slot;
 }
 
+/*
+ * For the preemption test: a section of plain steps with 6.1's
+ * preemption off (preempt_disable(), inline on the per-CPU count) or,
+ * with @off false, on; and whether a task is inside it.
+ */
+static int k61_test_inside, k61_test_data;
+
+void k61_test_section(bool off);
+void k61_test_section(bool off)
+{
+	if (off)
+		preempt_disable();
+	WRITE_ONCE(k61_test_inside, 1);
+	for (int i = 0; i < 4; i++)
+		WRITE_ONCE(k61_test_data, READ_ONCE(k61_test_data) + 1);
+	WRITE_ONCE(k61_test_inside, 0);
+	if (off)
+		preempt_enable();
+}
+
+int k61_test_in_section(void);
+int k61_test_in_section(void)
+{
+	return READ_ONCE(k61_test_inside);
+}
+
 /* 6.1's cpu_online(): a test bit in its __cpu_online_mask, read inline. */
 int k61_test_cpu_online(int cpu);
 int k61_test_cpu_online(int cpu)

@@ -23,7 +23,6 @@ struct k61_vmx {
 	void *vmcs;			/* its VMCS region, a page */
 	int loaded_cpu;			/* the CPU it is active on; -1 once VMCLEARed */
 	bool launched;			/* VMRESUME next */
-	bool initialized;		/* init_vmcs() has programmed it */
 	bool fail;			/* the last VMLAUNCH/VMRESUME was a VMfail */
 	u32 insn_error;			/* VM_INSTRUCTION_ERROR after a VMfail */
 	u32 exit_reason;		/* of the last exit, bit 31 for a failed entry */
@@ -43,7 +42,10 @@ void k61_vmx_hardware_disable(void);
 int k61_vmx_vcpu_create(struct k61_vmx *vmx);
 void k61_vmx_vcpu_free(struct k61_vmx *vmx);
 void k61_vmx_vcpu_load(struct k61_vmx *vmx, int cpu);
+void k61_vmx_vcpu_reset(struct k61_vmx *vmx);
 void k61_vmx_vcpu_run(struct k61_vmx *vmx);
+void k61_vmx_get_rsp_rip_rflags(struct k61_vmx *vmx, u64 *rsp, u64 *rip, u64 *rflags);
+void k61_vmx_set_rsp_rip_rflags(struct k61_vmx *vmx, u64 rsp, u64 rip, u64 rflags);
 void k61_vmx_skip_instruction(struct k61_vmx *vmx);
 
 #endif /* HVSIM_KVM_TREE_ARCH61_H */

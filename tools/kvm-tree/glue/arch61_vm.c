@@ -175,6 +175,10 @@ void kvm_async_pf_vcpu_init(struct kvm_vcpu *vcpu)
 	spin_lock_init(&vcpu->async_pf.lock);
 }
 
+/*
+ * x86's: the PIO page, the VMCS, and the vCPU reset under vcpu_load(): its
+ * VMCS programmed on the CPU the creating task runs on.
+ */
 int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 {
 	struct k61_vmx *vmx = to_k61_vmx(vcpu);
@@ -186,9 +190,14 @@ int kvm_arch_vcpu_create(struct kvm_vcpu *vcpu)
 	vcpu->arch.pio_data = page_address(page);
 	vcpu->arch.last_vmentry_cpu = -1;
 	r = k61_vmx_vcpu_create(vmx);
-	if (r)
+	if (r) {
 		free_page((unsigned long)vcpu->arch.pio_data);
-	return r;
+		return r;
+	}
+	vcpu_load(vcpu);
+	k61_vmx_vcpu_reset(vmx);
+	vcpu_put(vcpu);
+	return 0;
 }
 
 /* No dirty ring: KVM_CAP_DIRTY_LOG_RING is never enabled, a vCPU's ring stays empty. */
@@ -239,6 +248,107 @@ bool kvm_arch_vcpu_in_kernel(struct kvm_vcpu *vcpu)
 vm_fault_t kvm_arch_vcpu_fault(struct kvm_vcpu *vcpu, struct vm_fault *vmf)
 {
 	return VM_FAULT_SIGBUS;
+}
+
+/* ---- the ioctls x86 answers: registers, and nothing else yet ---- */
+
+/*
+ * KVM_GET_REGS and KVM_SET_REGS: the general registers kept in
+ * vcpu->arch.regs (the guest stand-in has none of its own), RSP, RIP
+ * and RFLAGS in the VMCS, read and written under vcpu_load() as x86 does.
+ */
+int kvm_arch_vcpu_ioctl_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	unsigned long *r = vcpu->arch.regs;
+
+	vcpu_load(vcpu);
+	memset(regs, 0, sizeof(*regs));
+	regs->rax = r[VCPU_REGS_RAX];
+	regs->rbx = r[VCPU_REGS_RBX];
+	regs->rcx = r[VCPU_REGS_RCX];
+	regs->rdx = r[VCPU_REGS_RDX];
+	regs->rsi = r[VCPU_REGS_RSI];
+	regs->rdi = r[VCPU_REGS_RDI];
+	regs->rbp = r[VCPU_REGS_RBP];
+	regs->r8 = r[VCPU_REGS_R8];
+	regs->r9 = r[VCPU_REGS_R9];
+	regs->r10 = r[VCPU_REGS_R10];
+	regs->r11 = r[VCPU_REGS_R11];
+	regs->r12 = r[VCPU_REGS_R12];
+	regs->r13 = r[VCPU_REGS_R13];
+	regs->r14 = r[VCPU_REGS_R14];
+	regs->r15 = r[VCPU_REGS_R15];
+	k61_vmx_get_rsp_rip_rflags(to_k61_vmx(vcpu), &regs->rsp, &regs->rip, &regs->rflags);
+	vcpu_put(vcpu);
+	return 0;
+}
+
+int kvm_arch_vcpu_ioctl_set_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	unsigned long *r = vcpu->arch.regs;
+
+	vcpu_load(vcpu);
+	r[VCPU_REGS_RAX] = regs->rax;
+	r[VCPU_REGS_RBX] = regs->rbx;
+	r[VCPU_REGS_RCX] = regs->rcx;
+	r[VCPU_REGS_RDX] = regs->rdx;
+	r[VCPU_REGS_RSI] = regs->rsi;
+	r[VCPU_REGS_RDI] = regs->rdi;
+	r[VCPU_REGS_RBP] = regs->rbp;
+	r[VCPU_REGS_R8] = regs->r8;
+	r[VCPU_REGS_R9] = regs->r9;
+	r[VCPU_REGS_R10] = regs->r10;
+	r[VCPU_REGS_R11] = regs->r11;
+	r[VCPU_REGS_R12] = regs->r12;
+	r[VCPU_REGS_R13] = regs->r13;
+	r[VCPU_REGS_R14] = regs->r14;
+	r[VCPU_REGS_R15] = regs->r15;
+	k61_vmx_set_rsp_rip_rflags(to_k61_vmx(vcpu), regs->rsp, regs->rip, regs->rflags);
+	vcpu_put(vcpu);
+	return 0;
+}
+
+/* x86's arch-specific capabilities: none offered yet. */
+int kvm_vm_ioctl_check_extension(struct kvm *kvm, long ext)
+{
+	return 0;
+}
+
+long kvm_arch_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	return -EINVAL;
+}
+
+long kvm_arch_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	return -ENOTTY;
+}
+
+long kvm_arch_vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	return -EINVAL;
+}
+
+/* ---- halting and the static calls the object makes ---- */
+
+/*
+ * Halt polling off: 6.1's kvm_vcpu_halt() then never spins in its
+ * poll loop (whose PAUSE hvsim would have to take as a parking point).
+ */
+bool kvm_arch_no_poll(struct kvm_vcpu *vcpu)
+{
+	return true;
+}
+
+/* Remote TLB flushes through kvm_x86_ops: the ops have none, the call is never made. */
+struct static_call_key __SCK__kvm_x86_tlb_remote_flush;
+struct static_call_key __SCK__kvm_x86_vcpu_blocking;
+struct static_call_key __SCK__kvm_x86_vcpu_unblocking;
+
+int __SCT__kvm_x86_tlb_remote_flush(struct kvm *kvm);
+int __SCT__kvm_x86_tlb_remote_flush(struct kvm *kvm)
+{
+	return -EOPNOTSUPP;
 }
 
 /*

@@ -336,7 +336,27 @@ static void init_vmcs(struct k61_vmx *vmx)
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmcs_write(VMCS_LINK_POINTER, ~0UL);
-	vmx->initialized = true;
+	vmx->host_cr4 = k61_host_read_cr(4);
+}
+
+/* A new vCPU's VMCS, loaded on this CPU (x86's vmx_vcpu_reset() at creation). */
+void k61_vmx_vcpu_reset(struct k61_vmx *vmx)
+{
+	init_vmcs(vmx);
+}
+
+void k61_vmx_get_rsp_rip_rflags(struct k61_vmx *vmx, u64 *rsp, u64 *rip, u64 *rflags)
+{
+	*rsp = vmcs_read(GUEST_RSP);
+	*rip = vmcs_read(GUEST_RIP);
+	*rflags = vmcs_read(GUEST_RFLAGS);
+}
+
+void k61_vmx_set_rsp_rip_rflags(struct k61_vmx *vmx, u64 rsp, u64 rip, u64 rflags)
+{
+	vmcs_write(GUEST_RSP, rsp);
+	vmcs_write(GUEST_RIP, rip);
+	vmcs_write(GUEST_RFLAGS, rflags | X86_EFLAGS_FIXED);
 }
 
 /*
@@ -348,8 +368,6 @@ void k61_vmx_vcpu_run(struct k61_vmx *vmx)
 	unsigned long cr4 = k61_host_read_cr(4);
 	int r;
 
-	if (!vmx->initialized)
-		init_vmcs(vmx);
 	/* The host's CR4 may have changed since the last entry. */
 	if (cr4 != vmx->host_cr4) {
 		vmcs_write(HOST_CR4, cr4);

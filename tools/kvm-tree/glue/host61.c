@@ -203,6 +203,15 @@ int k61_machine_setup(struct machine *m, unsigned int ncpus)
 	return 0;
 }
 
+/* kvm_main.o's and the adapter's, renamed by link.sh. */
+int k61_kvm_init(void *opaque, unsigned int vcpu_size, unsigned int vcpu_align, void *module);
+unsigned int k61_vcpu_size(void);
+
+int k61_vmx_init(void)
+{
+	return k61_kvm_init(NULL, k61_vcpu_size(), 64, NULL);
+}
+
 /* ---- what the kernel-header side asks of the machine ---- */
 
 void k61_host_send_reschedule(int cpu)

@@ -25,6 +25,13 @@ struct machine;
 int k61_machine_setup(struct machine *m, unsigned int ncpus);
 
 /*
+ * KVM's module init, as vmx_init() makes it: 6.1's kvm_init() with the
+ * adapter's vCPU size, from the task that loads KVM (6.1's own initcalls
+ * are not run). Its return value.
+ */
+int k61_vmx_init(void);
+
+/*
  * What the object (kvm_main.o, the kernel-header glue) calls on hvsim's
  * side, beside k61_iface.h's: each realigns the stack on entry.
  */
