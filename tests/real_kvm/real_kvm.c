@@ -35,6 +35,13 @@
  *     is inside (a BUG if it does). Default dfs:2, expecting every
  *     schedule clean: hvsim asks 6.1's count before it preempts. With
  *     --on the section leaves preemption on, and the BUG is expected.
+ *   real_kvm block [STRATEGY]
+ *     6.1's kvm_vcpu_block() on a halted vCPU, from its thread on CPU 1:
+ *     set_current_state(), its check, schedule() (6.1's, on hvsim's
+ *     tasks), until a task on CPU 0 makes KVM_REQ_UNBLOCK and calls 6.1's
+ *     kvm_vcpu_wake_up() (rcuwait_wake_up() on the vCPU's wait). Default
+ *     dfs:2: every schedule ends with the vCPU thread back (no wake-up
+ *     lost), and some schedules slept first.
  *   real_kvm init [MACHINE] [--expect TITLE]
  *     6.1's kvm_init(), as vmx_init() calls it, on MACHINE (a machine
  *     description; default two Skylake-SP CPUs): its compatibility check
@@ -93,6 +100,10 @@ bool k61_kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req);
 int k61_kvm_vcpu_yield_to(struct kvm_vcpu *target);
 void k61_test_vcpu_has_run(struct kvm_vcpu *vcpu);
 void k61_test_section(bool off);
+void k61_test_vcpu_halted(struct kvm_vcpu *vcpu);
+void k61_test_unblock(struct kvm_vcpu *vcpu);
+int k61_test_fatal_signal(void);
+bool k61_kvm_vcpu_block(struct kvm_vcpu *vcpu);
 int k61_test_in_section(void);
 void k61_kvm_arch_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 struct kvm_vcpu *k61_test_vcpu(int cpu, bool in_guest);
@@ -298,6 +309,51 @@ static void preempt_setup(struct machine *m, void *arg)
 	sim_spawn(m, 0, "intruder", intruder, NULL);
 }
 
+/* Whether this run's vCPU thread came back; runs where it slept first (host memory). */
+static bool block_returned;
+static unsigned long block_waited;
+
+static void blocker(void *arg)
+{
+	if (k61_kvm_vcpu_block(arg))
+		block_waited++;
+	/* Not the program's end that woke it: the unblock did. */
+	block_returned = !k61_test_fatal_signal();
+}
+
+/*
+ * At every run's end: the vCPU thread came back before the program's end
+ * (whose fatal signal would wake it too), whatever the order: no wake-up
+ * lost.
+ */
+static int block_check(struct machine *m, void *arg, char *msg, size_t len)
+{
+	(void)m;
+	(void)arg;
+	if (block_returned)
+		return 0;
+	snprintf(msg, len, "the vCPU thread slept in kvm_vcpu_block() to the program's end: a lost wake-up");
+	return 1;
+}
+
+static void unblocker(void *arg)
+{
+	k61_test_unblock(arg);
+}
+
+static void block_setup(struct machine *m, void *arg)
+{
+	struct kvm_vcpu *vcpu;
+
+	(void)arg;
+	glue_setup(m);
+	block_returned = false;
+	vcpu = k61_test_vcpu(1, false);
+	k61_test_vcpu_halted(vcpu);
+	sim_spawn(m, 1, "vcpu0", blocker, vcpu);
+	sim_spawn(m, 0, "irq", unblocker, vcpu);
+}
+
 /* What kvm_init() returned (host memory: read after the run). */
 static int init_ret = 1;
 
@@ -441,6 +497,7 @@ static int usage(void)
 			"       real_kvm stub|warn|bug [--expect TITLE]\n"
 			"       real_kvm online\n"
 			"       real_kvm current [STRATEGY]\n"
+			"       real_kvm block [STRATEGY]\n"
 			"       real_kvm preempt [STRATEGY] [--on] [--expect clean|TITLE]\n"
 			"       real_kvm init [MACHINE] [--expect TITLE]\n"
 			"       real_kvm dev [--expect TITLE]\n"
@@ -486,6 +543,12 @@ int main(int argc, char **argv)
 		p.setup = run_setup;
 		expect = "hlt";
 		machine_mode(&p, &o, &argc, &argv);
+	} else if (!strcmp(argv[1], "block")) {
+		p.name = "real-kvm-block";
+		p.setup = block_setup;
+		p.check = block_check;
+		o.strategy = "dfs:2";
+		expect = "clean";
 	} else if (!strcmp(argv[1], "preempt")) {
 		p.name = "real-kvm-preempt";
 		p.setup = preempt_setup;
@@ -563,6 +626,10 @@ int main(int argc, char **argv)
 		ok = r.outcome == SIM_OK;
 	else
 		ok = sim_outcome_is_failure(r.outcome) && strstr(r.message, expect);
+	if (!strcmp(mode, "block")) {
+		printf("%lu runs slept in kvm_vcpu_block() before the wake-up\n", block_waited);
+		ok = ok && block_waited > 0;
+	}
 	if (!strcmp(mode, "preempt"))
 		printf("%lu checks that the section's task was not inside\n", section_checks);
 	if (!strcmp(mode, "current")) {

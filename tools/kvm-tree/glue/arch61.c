@@ -71,6 +71,34 @@ struct kvm *k61_test_kvm(struct kvm_vcpu *vcpu)
 	return &k61_kvm;
 }
 
+/*
+ * For the blocking test: the test vCPU halted (x86's __kvm_emulate_halt()
+ * leaves mp_state so before kvm_vcpu_halt()), in the test VM, whose SRCU
+ * kvm_vcpu_check_block() reads under.
+ */
+void k61_test_vcpu_halted(struct kvm_vcpu *vcpu);
+void k61_test_vcpu_halted(struct kvm_vcpu *vcpu)
+{
+	vcpu->kvm = &k61_kvm;
+	init_srcu_struct(&k61_kvm.srcu);
+	vcpu->arch.mp_state = KVM_MP_STATE_HALTED;
+}
+
+/* What an interrupt's sender does to a halted vCPU: an unblock request, then the wake-up. */
+void k61_test_unblock(struct kvm_vcpu *vcpu);
+void k61_test_unblock(struct kvm_vcpu *vcpu)
+{
+	kvm_make_request(KVM_REQ_UNBLOCK, vcpu);
+	kvm_vcpu_wake_up(vcpu);
+}
+
+/* Whether the running task has 6.1's fatal signal (hvsim's, at a program's end). */
+int k61_test_fatal_signal(void);
+int k61_test_fatal_signal(void)
+{
+	return fatal_signal_pending(current);
+}
+
 /* The test VM's users: kvm_get_kvm()/kvm_put_kvm() count them. */
 void k61_test_kvm_users(struct kvm *kvm, unsigned int users);
 void k61_test_kvm_users(struct kvm *kvm, unsigned int users)

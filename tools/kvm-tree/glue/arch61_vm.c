@@ -234,9 +234,16 @@ void __SCT__kvm_x86_vcpu_unblocking(struct kvm_vcpu *vcpu)
 {
 }
 
+/* x86's kvm_vcpu_running(): not halted (the adapter has no events to deliver). */
 int kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
 {
-	return 1;
+	return READ_ONCE(vcpu->arch.mp_state) == KVM_MP_STATE_RUNNABLE;
+}
+
+/* No in-kernel APIC timer. */
+int kvm_cpu_has_pending_timer(struct kvm_vcpu *vcpu)
+{
+	return 0;
 }
 
 bool kvm_arch_vcpu_in_kernel(struct kvm_vcpu *vcpu)

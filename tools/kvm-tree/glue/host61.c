@@ -106,6 +106,7 @@ static void on_switch(unsigned int cpu, unsigned int task, void *arg)
 }
 
 static void misc_reset(void);
+static void waits_reset(void);
 
 /*
  * sim_on_preemptible(): 6.1's preempt count is per CPU, inline
@@ -192,6 +193,7 @@ int k61_machine_setup(struct machine *m, unsigned int ncpus)
 	misc_reset();
 	k61_sync_reset();
 	k61_notifiers_reset();
+	waits_reset();
 	gs_cpu = UINT_MAX;
 	k61_set_cpus(ncpus);
 	/* Every CPU's state once setup is done, then each change at its step. */
@@ -422,11 +424,47 @@ void k61_host_not_modelled(const char *what)
 	not_modelled(what, __builtin_return_address(0));
 }
 
+/* k61_task.c: a mirror's slot, and making it TASK_RUNNING. */
+int k61_task_slot(void *task61);
+void k61_task_set_running(void *task61);
+
+/* One waiter per hvsim task, for 6.1's schedule() (reset at every setup). */
+static struct rcuwait k61_waits[SIM_MAX_TASKS];
+
+static void waits_reset(void)
+{
+	for (unsigned int i = 0; i < SIM_MAX_TASKS; i++)
+		rcuwait_init(&k61_waits[i]);
+}
+
+void k61_host_yield(void)
+{
+	schedule();
+}
+
+int k61_host_sleep(unsigned int slot, const volatile unsigned int *state)
+{
+	struct rcuwait *w = &k61_waits[slot];
+	int r = 0;
+
+	rcuwait_prepare(w, (int)*state);
+	if (*state)
+		r = rcuwait_schedule(w);
+	rcuwait_finish(w);
+	return r;
+}
+
+/*
+ * 6.1's rcuwait_wake_up() found @task waiting: it runs again
+ * (TASK_RUNNING, which its schedule() checks), and if it already sleeps
+ * in k61_host_sleep(), hvsim wakes it.
+ */
 void k61_host_wake_task(void *task)
 {
-	(void)task;
-	not_modelled("rcuwait_wake_up of a waiting task (no task_struct mapping yet)",
-		     __builtin_return_address(0));
+	int slot = k61_task_slot(task);
+
+	k61_task_set_running(task);
+	rcuwait_wake_up(&k61_waits[slot]);
 }
 
 /* ---- the string functions: range accesses, then the copy ---- */

@@ -58,6 +58,19 @@ K61_FROM_KERNEL void k61_host_on_each_cpu(unsigned long mask, void (*func)(void 
 					  int wait);
 K61_FROM_KERNEL void k61_host_local_irq(int enable);
 
+/* ---- sleeping: 6.1's schedule() on hvsim's tasks ---- */
+
+/* Give the CPU to another runnable task of it, if there is one (hvsim's schedule()). */
+K61_FROM_KERNEL void k61_host_yield(void);
+/*
+ * Sleep the running task (mirror slot @slot) while *@state, 6.1's
+ * current->__state, is not TASK_RUNNING (0): what the waker sets before
+ * it wakes, so a wake-up between set_current_state() and schedule() is
+ * not lost. 0, or -EINTR when hvsim's fatal signal (a program's end)
+ * woke it.
+ */
+K61_FROM_KERNEL int k61_host_sleep(unsigned int slot, const volatile unsigned int *state);
+
 /* ---- 6.1's preempt notifiers on hvsim's tasks ---- */
 
 /*

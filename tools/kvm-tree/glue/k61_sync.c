@@ -21,6 +21,7 @@
  */
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/rcuwait.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
@@ -135,6 +136,37 @@ void __rcu_read_unlock(void)
 void synchronize_rcu(void)
 {
 	k61_host_rcu_synchronize();
+}
+
+/* ---- sleeping ---- */
+
+int k61_task_slot(struct task_struct *t);
+void k61_task_kill(struct task_struct *t);
+
+/*
+ * schedule() as 6.1's callers use it: after set_current_state(), sleep
+ * until a waker (try_to_wake_up(), here rcuwait_wake_up()) makes the
+ * task TASK_RUNNING again; in TASK_RUNNING, just let another task run.
+ * hvsim's fatal signal (a program's end) wakes it too, and from then on
+ * 6.1's signal_pending() and fatal_signal_pending() see SIGKILL.
+ */
+asmlinkage __visible void schedule(void)
+{
+	struct task_struct *t = current;
+
+	if (READ_ONCE(t->__state) == TASK_RUNNING) {
+		k61_host_yield();
+		return;
+	}
+	if (k61_host_sleep(k61_task_slot(t), &t->__state))
+		k61_task_kill(t);
+	WRITE_ONCE(t->__state, TASK_RUNNING);
+}
+
+void finish_rcuwait(struct rcuwait *w)
+{
+	rcu_assign_pointer(w->task, NULL);
+	__set_current_state(TASK_RUNNING);
 }
 
 /* ---- CPUs ---- */

@@ -14,6 +14,7 @@
  */
 #include <linux/mm_types.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 
 #define K61_MAX_TASKS	16
 #define K61_MAX_MMS	8
@@ -61,6 +62,28 @@ struct task_struct *k61_task_mirror(unsigned int slot, int pid, const char *comm
 }
 
 void k61_host_not_modelled(const char *what);
+
+/* The hvsim task (spawn index) a mirror stands for. */
+int k61_task_slot(struct task_struct *t);
+int k61_task_slot(struct task_struct *t)
+{
+	return (int)(t - k61_tasks);
+}
+
+/* A fatal signal, as 6.1's signal_pending() and fatal_signal_pending() read it. */
+void k61_task_kill(struct task_struct *t);
+void k61_task_kill(struct task_struct *t)
+{
+	sigaddset(&t->pending.signal, SIGKILL);
+	set_tsk_thread_flag(t, TIF_SIGPENDING);
+}
+
+/* try_to_wake_up()'s part: the task runs again. */
+void k61_task_set_running(struct task_struct *t);
+void k61_task_set_running(struct task_struct *t)
+{
+	WRITE_ONCE(t->__state, TASK_RUNNING);
+}
 
 /*
  * The mirrors have no struct pid (thread_pid is NULL): KVM_RUN's
