@@ -374,9 +374,12 @@ bool kernel_stuck(struct machine *m, unsigned int sleeping)
 #define KMODEL_NORM_BASE	0xffffea0000000000ULL
 
 /*
- * Kernel-owned memory as reports print it: the arena, struct kmodel, user
- * memory. Called for every 8-byte value a trace records, so the arena's
- * bounds are cached and each test is one subtraction and compare.
+ * Kernel-owned memory as reports print it: the arena and the direct map's
+ * origin (physical address 0: a real kernel object's page_offset_base,
+ * kernel_direct_map()'s offset, prints as Linux's; the host memory below
+ * the arena is not the machine's and keeps its own rules), struct kmodel,
+ * user memory. Called for every 8-byte value a trace records, so the
+ * arena's bounds are cached and each test is one subtraction and compare.
  */
 uintptr_t kernel_norm_addr(const struct machine *m, uintptr_t addr)
 {
@@ -384,6 +387,8 @@ uintptr_t kernel_norm_addr(const struct machine *m, uintptr_t addr)
 
 	if (addr - k->arena_lo < k->arena_len)
 		return (uintptr_t)(PHYS_REPORT_VA_BASE + PHYS_BASE + (addr - k->arena_lo));
+	if (addr == k->arena_lo - PHYS_BASE)
+		return (uintptr_t)PHYS_REPORT_VA_BASE;
 	if (addr - (uintptr_t)k < sizeof(*k))
 		return KMODEL_NORM_BASE + (addr - (uintptr_t)k);
 	for (unsigned int i = 0; i < KMODEL_MAX_PROCS; i++) {

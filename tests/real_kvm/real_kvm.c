@@ -74,6 +74,7 @@
  *     lookup: hva_to_pfn()'s BUG_ON() ends the run; the task never returns.
  *
  * --budget N explores N schedules where a mode runs one by default.
+ * --trace FILE writes the trace of the last run (or the reported one).
  *
  * Exit 0 when the run or search ends as expected, 1 when not, 2 for bad
  * arguments.
@@ -509,7 +510,7 @@ int main(int argc, char **argv)
 {
 	struct sim_program p = { .ncpus = NCPUS, .detect = SIM_DETECT_ALL };
 	struct sim_explore_opts o = { .budget = 1000000 };
-	const char *expect = NULL, *mode;
+	const char *expect = NULL, *mode, *trace_path = NULL;
 	struct sim_result r;
 	char err[256];
 	bool ok;
@@ -582,6 +583,8 @@ int main(int argc, char **argv)
 			run_hotplug = true;
 		else if (!strcmp(argv[i], "--on") && !strcmp(mode, "preempt"))
 			section_off = false;
+		else if (!strcmp(argv[i], "--trace") && i + 1 < argc)
+			trace_path = argv[++i];
 		else if (!strcmp(argv[i], "--budget") && i + 1 < argc)
 			o.budget = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--expect") && i + 1 < argc)
@@ -591,6 +594,7 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
+	o.trace_every_run = trace_path != NULL;
 	if (sim_explore(&p, &o, &r, err, sizeof(err))) {
 		fprintf(stderr, "real_kvm: %s\n", err);
 		return 2;
@@ -600,6 +604,15 @@ int main(int argc, char **argv)
 	       r.message);
 	if (r.reports)
 		fputs(r.reports, stdout);
+	if (trace_path) {
+		FILE *f = fopen(trace_path, "wb");
+
+		if (!f || !r.trace || fwrite(r.trace, 1, r.trace_len, f) != r.trace_len) {
+			fprintf(stderr, "real_kvm: %s: cannot write the trace\n", trace_path);
+			return 2;
+		}
+		fclose(f);
+	}
 	if (!strcmp(mode, "run")) {
 		printf("VM fd %ld, vCPU fd %ld, KVM_RUN %ld: exit reason %u, RIP %#" PRIx64
 		       " -> %#" PRIx64, run_seen.vm_fd, run_seen.vcpu_fd, run_seen.run_ret,
