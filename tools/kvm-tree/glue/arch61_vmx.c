@@ -88,18 +88,20 @@ static u64 k61_rdmsr(u32 msr)
 	return k61_host_rdmsr(msr, &v) ? 0 : v;
 }
 
-static void vmcs_write(unsigned long field, unsigned long val)
-{
-	if (k61_host_vmwrite(field, val))
-		pr_err("kvm: vmwrite of field 0x%lx failed\n", field);
-}
-
 static unsigned long vmcs_read(unsigned long field)
 {
 	unsigned long v = 0;
 
 	k61_host_vmread(field, &v);
 	return v;
+}
+
+/* A failed VMWRITE is logged as KVM's vmwrite_error() logs it, and the run goes on. */
+static void vmcs_write(unsigned long field, unsigned long val)
+{
+	if (k61_host_vmwrite(field, val))
+		pr_warn("kvm: vmwrite failed: field=%lx val=%lx err=%u\n", field, val,
+			(u32)vmcs_read(VM_INSTRUCTION_ERROR));
 }
 
 /* KVM's adjust_vmx_controls(): @min must be allowed, @opt is taken where it is. */
