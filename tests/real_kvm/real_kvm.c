@@ -50,13 +50,15 @@
  *     expectation: it returns 0. With a CPU that differs, it returns -EIO
  *     (expect "returned -5").
  *   real_kvm dev
- *     A user task loads 6.1's KVM (kvm_init()), opens /dev/kvm through
+ *     The kernel boots with 6.1's KVM built in (its module init,
+ *     k61_vmx_init()); a user task opens /dev/kvm through
  *     hvsim's system calls and asks 6.1's kvm_dev_ioctl() for the API
  *     version (12), KVM_CAP_USER_MEMORY (1) and the vCPU mmap size (three
  *     pages on x86), then KVM_CREATE_VM (a VM fd; the VM goes when the
  *     process exits and its fds close).
- *   real_kvm run [MACHINE] [--hotplug] [--expect hlt|fail-entry:N]
- *     A user task loads 6.1's KVM and, through hvsim's system calls and
+ *   real_kvm run [MACHINE] [--hotplug] [--expect hlt|fail-entry:N|no-kvm]
+ *     The kernel boots with 6.1's KVM built in; a user task, through
+ *     hvsim's system calls and
  *     6.1's own ioctls, creates a VM (KVM_CREATE_VM) and a vCPU
  *     (KVM_CREATE_VCPU), maps its kvm_run page (mmap of the vCPU fd: 6.1's
  *     fault handler) and runs it (KVM_RUN: the adapter enters the guest on
@@ -69,6 +71,8 @@
  *     through 6.1's own code. On "3 slots: skylake-sp x2, kabylake" the
  *     Kaby Lake fails the entry the boot CPU's VMCS configuration makes:
  *     KVM_EXIT_FAIL_ENTRY, VM-instruction error 7 (expect fail-entry:7).
+ *     Without --hotplug the Kaby Lake is online at boot, 6.1's kvm_init()
+ *     refuses it, and there is no /dev/kvm (expect no-kvm).
  *   real_kvm bug [--expect TITLE]
  *     6.1's __gfn_to_pfn_memslot() asked for an atomic and asynchronous
  *     lookup: hva_to_pfn()'s BUG_ON() ends the run; the task never returns.
@@ -79,6 +83,7 @@
  * Exit 0 when the run or search ends as expected, 1 when not, 2 for bad
  * arguments.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -380,8 +385,6 @@ static void kvm_user(void *arg)
 	int fd;
 
 	(void)arg;
-	if (k61_vmx_init())
-		return;
 	fd = sim_sys_openat("/dev/kvm", O_RDWR);
 	if (fd < 0)
 		return;
@@ -402,7 +405,7 @@ static void dev_setup(struct machine *m, void *arg)
 
 /* What the user task of "run" saw (host memory: read after the run). */
 static struct {
-	long vm_fd, vcpu_fd, run_ret;
+	long kvm_fd, vm_fd, vcpu_fd, run_ret;
 	uint32_t exit_reason;
 	uint64_t failure_reason;
 	uint32_t cpu;
@@ -423,9 +426,8 @@ static void vm_user(void *arg)
 	int kvm;
 
 	(void)arg;
-	if (k61_vmx_init())
-		return;
 	kvm = sim_sys_openat("/dev/kvm", O_RDWR);
+	run_seen.kvm_fd = kvm;
 	if (kvm < 0)
 		return;
 	run_seen.vm_fd = sim_sys_ioctl(kvm, KVM_CREATE_VM, 0);
@@ -465,7 +467,7 @@ static void run_setup(struct machine *m, void *arg)
 	(void)arg;
 	glue_setup(m);
 	memset(&run_seen, 0, sizeof(run_seen));
-	run_seen.vm_fd = run_seen.vcpu_fd = run_seen.run_ret = -1;
+	run_seen.kvm_fd = run_seen.vm_fd = run_seen.vcpu_fd = run_seen.run_ret = -1;
 	run_last_cpu = sim_ncpus(m) - 1;
 	if (run_hotplug && sim_set_cpu_offline(m, run_last_cpu))
 		BUG();
@@ -502,7 +504,7 @@ static int usage(void)
 			"       real_kvm preempt [STRATEGY] [--on] [--expect clean|TITLE]\n"
 			"       real_kvm init [MACHINE] [--expect TITLE]\n"
 			"       real_kvm dev [--expect TITLE]\n"
-			"       real_kvm run [MACHINE] [--hotplug] [--expect hlt|fail-entry:N]\n");
+			"       real_kvm run [MACHINE] [--hotplug] [--expect hlt|fail-entry:N|no-kvm]\n");
 	return 2;
 }
 
@@ -537,11 +539,13 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "dev")) {
 		p.name = "real-kvm-dev";
 		p.setup = dev_setup;
+		p.flags = SIM_PROG_BOOT;
 		expect = "clean-run";
 		machine_mode(&p, &o, &argc, &argv);
 	} else if (!strcmp(argv[1], "run")) {
 		p.name = "real-kvm-run";
 		p.setup = run_setup;
+		p.flags = SIM_PROG_BOOT;
 		expect = "hlt";
 		machine_mode(&p, &o, &argc, &argv);
 	} else if (!strcmp(argv[1], "block")) {
@@ -614,15 +618,19 @@ int main(int argc, char **argv)
 		fclose(f);
 	}
 	if (!strcmp(mode, "run")) {
-		printf("VM fd %ld, vCPU fd %ld, KVM_RUN %ld: exit reason %u, RIP %#" PRIx64
-		       " -> %#" PRIx64, run_seen.vm_fd, run_seen.vcpu_fd, run_seen.run_ret,
-		       run_seen.exit_reason, run_seen.rip_before, run_seen.rip_after);
+		printf("/dev/kvm fd %ld, VM fd %ld, vCPU fd %ld, KVM_RUN %ld: exit reason %u, RIP %#"
+		       PRIx64 " -> %#" PRIx64, run_seen.kvm_fd, run_seen.vm_fd, run_seen.vcpu_fd,
+		       run_seen.run_ret, run_seen.exit_reason, run_seen.rip_before,
+		       run_seen.rip_after);
 		if (run_seen.exit_reason == KVM_EXIT_FAIL_ENTRY)
 			printf(", hardware entry failure reason %" PRIu64 ", CPU %u",
 			       run_seen.failure_reason, run_seen.cpu);
 		printf("\n");
 	}
-	if (!strcmp(mode, "run") && !strcmp(expect, "hlt"))
+	if (!strcmp(mode, "run") && !strcmp(expect, "no-kvm"))
+		/* KVM did not load (kvm_init() refused a CPU at boot): no /dev/kvm. */
+		ok = r.outcome == SIM_OK && run_seen.kvm_fd == -ENOENT;
+	else if (!strcmp(mode, "run") && !strcmp(expect, "hlt"))
 		/* Past the HLT (one byte): the guest ran, and its exit was handled. */
 		ok = r.outcome == SIM_OK && run_seen.ran && run_seen.exit_reason == KVM_EXIT_HLT &&
 		     run_seen.rip_before && run_seen.rip_after == run_seen.rip_before + 1;

@@ -214,6 +214,17 @@ int k61_vmx_init(void)
 	return k61_kvm_init(NULL, k61_vcpu_size(), 64, NULL);
 }
 
+/*
+ * KVM=y: 6.1's KVM loads at boot, vmx_init() being an initcall. A program
+ * that wants it loaded boots the kernel (SIM_PROG_BOOT); one that loads
+ * it from a task of its own (insmod) calls k61_vmx_init() there.
+ */
+static int k61_kvm_intel_init(void)
+{
+	return k61_vmx_init();
+}
+module_init(k61_kvm_intel_init);
+
 /* ---- what the kernel-header side asks of the machine ---- */
 
 void k61_host_send_reschedule(int cpu)

@@ -26,8 +26,10 @@ int k61_machine_setup(struct machine *m, unsigned int ncpus);
 
 /*
  * KVM's module init, as vmx_init() makes it: 6.1's kvm_init() with the
- * adapter's vCPU size, from the task that loads KVM (6.1's own initcalls
- * are not run). Its return value.
+ * adapter's vCPU size (6.1's own initcalls are not run). hvsim's boot
+ * (SIM_PROG_BOOT) runs it as a module_init(), as a kernel with KVM=y
+ * does; a program may instead call it from a task, as insmod would. Its
+ * return value.
  */
 int k61_vmx_init(void);
 
