@@ -512,6 +512,12 @@ void machine_trace_cpuhp(struct machine *m, unsigned int cpu, unsigned int state
 
 /* @addr as reports and traces print it: the same in every process. */
 uintptr_t machine_norm_addr(const struct machine *m, uintptr_t addr);
+/*
+ * The value at @addr (an FNV-1a hash past 8 bytes), 0 for no address:
+ * what a trace and a race report show of an access, read even where the
+ * frame that wrote it has returned.
+ */
+uint64_t machine_read_value(uintptr_t addr, uint32_t size);
 /* Is [addr, addr + size) inside the instrumented data or bss? */
 bool machine_in_state_sections(uintptr_t addr, uint32_t size);
 /* The instrumented modules' data and bss as [lo[i], hi[i]) (at most 2): how many. */

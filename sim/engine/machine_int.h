@@ -14,8 +14,6 @@
 /* state.c: the instrumented data+bss, and addresses. */
 void machine_state_save(void *to);
 void machine_state_restore(const void *from);
-/* The value at @addr (an FNV-1a hash past 8 bytes), 0 for no address. */
-uint64_t machine_read_value(uintptr_t addr, uint32_t size);
 /* Which trace region host address @addr lies in, its offset there, and the owning task. */
 void machine_addr_region(const struct machine *m, uintptr_t addr, uint8_t *region,
 			 uint64_t *offset, uint32_t *owner);

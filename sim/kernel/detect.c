@@ -51,10 +51,8 @@ void kdetect_order(struct machine *m, unsigned int kind, uintptr_t addr, int mo)
 /* The value at @addr, a pointer normalized as reports print addresses. */
 static uint64_t value_at(const struct machine *m, uintptr_t addr, uint32_t size)
 {
-	uint64_t v = 0;
+	uint64_t v = size <= 8 ? machine_read_value(addr, size) : 0;
 
-	if (size <= 8)
-		memcpy(&v, (const void *)addr, size);
 	return size == 8 ? machine_norm_addr(m, v) : v;
 }
 
