@@ -187,7 +187,7 @@ int k61_machine_setup(struct machine *m, unsigned int ncpus)
 		percpu_copy[cpu] = copy;
 	}
 	kernel_direct_map(m, &dm_offset, &dm_first, &dm_bytes);
-	if (k61_set_layout(dm_offset, dm_first / 4096, dm_bytes / 4096))
+	if (k61_set_layout(dm_offset, dm_first / PAGE_SIZE, dm_bytes / PAGE_SIZE))
 		return -1;
 	k61_machine = m;
 	misc_reset();
