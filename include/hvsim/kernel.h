@@ -322,6 +322,17 @@ void cpus_write_lock(void);
 void cpus_write_unlock(void);
 void lockdep_assert_cpus_held(void);
 
+/*
+ * Happens-before for synchronization that code outside hvsim's kernel
+ * model builds itself (tools/kvm-tree's SRCU and RCU grace periods, on
+ * counters the race detector does not see): what the calling task did
+ * before kernel_hb_release(@obj) happens before what any task does after
+ * a later kernel_hb_acquire(@obj). Releases accumulate: an acquire is
+ * ordered after every release before it. Not steps.
+ */
+void kernel_hb_release(const void *obj);
+void kernel_hb_acquire(const void *obj);
+
 /* ---- sleeping and waking ------------------------------------------------ */
 
 /*

@@ -34,6 +34,16 @@ void kdetect_hb_acquire(struct machine *m, const void *obj)
 	race_acquire(kmodel_of(m)->race, m->cur_task->id, obj);
 }
 
+void kernel_hb_release(const void *obj)
+{
+	kdetect_hb_release(sim_current, obj);
+}
+
+void kernel_hb_acquire(const void *obj)
+{
+	kdetect_hb_acquire(sim_current, obj);
+}
+
 void kdetect_order(struct machine *m, unsigned int kind, uintptr_t addr, int mo)
 {
 	struct kmodel *k = kmodel_of(m);

@@ -42,6 +42,14 @@
  *     kvm_vcpu_wake_up() (rcuwait_wake_up() on the vCPU's wait). Default
  *     dfs:2: every schedule ends with the vCPU thread back (no wake-up
  *     lost), and some schedules slept first.
+ *   real_kvm grace srcu|rcu [STRATEGY] [--expect clean|TITLE]
+ *     Two readers (CPUs 1 and 2) reach an object through a pointer under
+ *     6.1's srcu_read_lock() (the test VM's kvm->srcu) or rcu_read_lock()
+ *     and read it plainly; an updater on CPU 0 unpublishes the pointer,
+ *     waits with synchronize_srcu() or synchronize_rcu(), and writes the
+ *     object plainly, as a free would. Default dfs:2, expecting every
+ *     schedule clean: the grace period orders the readers before the
+ *     write, and the race detector knows it.
  *   real_kvm init [MACHINE] [--expect TITLE]
  *     6.1's kvm_init(), as vmx_init() calls it, on MACHINE (a machine
  *     description; default two Skylake-SP CPUs): its compatibility check
@@ -106,6 +114,9 @@ bool k61_kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req);
 int k61_kvm_vcpu_yield_to(struct kvm_vcpu *target);
 void k61_test_vcpu_has_run(struct kvm_vcpu *vcpu);
 void k61_test_section(bool off);
+void k61_test_grace_init(void);
+int k61_test_grace_reader(bool srcu);
+void k61_test_grace_updater(bool srcu);
 void k61_test_vcpu_halted(struct kvm_vcpu *vcpu);
 void k61_test_unblock(struct kvm_vcpu *vcpu);
 int k61_test_fatal_signal(void);
@@ -281,6 +292,35 @@ static void current_setup(struct machine *m, void *arg)
 	sim_spawn(m, 0, "pid0", pid_checker, NULL);
 	sim_spawn(m, 1, "pid1", pid_checker, NULL);
 	sim_spawn_migratable(m, 2, "pid2", pid_checker, NULL);
+}
+
+/* SRCU (true) or RCU: what the grace test's tasks use. */
+static bool grace_srcu = true;
+
+/* Runs where a reader saw the object before the updater reused it (host memory). */
+static unsigned long grace_seen;
+
+static void grace_reader(void *arg)
+{
+	(void)arg;
+	if (k61_test_grace_reader(grace_srcu) == 1)
+		grace_seen++;
+}
+
+static void grace_updater(void *arg)
+{
+	(void)arg;
+	k61_test_grace_updater(grace_srcu);
+}
+
+static void grace_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	glue_setup(m);
+	k61_test_grace_init();
+	sim_spawn(m, 0, "updater", grace_updater, NULL);
+	sim_spawn(m, 1, "reader1", grace_reader, NULL);
+	sim_spawn(m, 2, "reader2", grace_reader, NULL);
 }
 
 /* Whether the section keeps preemption off; the intruder's checks (host memory). */
@@ -500,6 +540,7 @@ static int usage(void)
 			"       real_kvm stub|warn|bug [--expect TITLE]\n"
 			"       real_kvm online\n"
 			"       real_kvm current [STRATEGY]\n"
+			"       real_kvm grace srcu|rcu [STRATEGY] [--expect clean|TITLE]\n"
 			"       real_kvm block [STRATEGY]\n"
 			"       real_kvm preempt [STRATEGY] [--on] [--expect clean|TITLE]\n"
 			"       real_kvm init [MACHINE] [--expect TITLE]\n"
@@ -548,6 +589,15 @@ int main(int argc, char **argv)
 		p.flags = SIM_PROG_BOOT;
 		expect = "hlt";
 		machine_mode(&p, &o, &argc, &argv);
+	} else if (!strcmp(argv[1], "grace") && argc > 2 &&
+		   (!strcmp(argv[2], "srcu") || !strcmp(argv[2], "rcu"))) {
+		p.name = "real-kvm-grace";
+		p.setup = grace_setup;
+		o.strategy = "dfs:2";
+		expect = "clean";
+		grace_srcu = !strcmp(argv[2], "srcu");
+		argv++;
+		argc--;
 	} else if (!strcmp(argv[1], "block")) {
 		p.name = "real-kvm-block";
 		p.setup = block_setup;
@@ -647,6 +697,10 @@ int main(int argc, char **argv)
 		ok = r.outcome == SIM_OK;
 	else
 		ok = sim_outcome_is_failure(r.outcome) && strstr(r.message, expect);
+	if (!strcmp(mode, "grace")) {
+		printf("%lu reads of the object before its reuse\n", grace_seen);
+		ok = ok && grace_seen > 0;
+	}
 	if (!strcmp(mode, "block")) {
 		printf("%lu runs slept in kvm_vcpu_block() before the wake-up\n", block_waited);
 		ok = ok && block_waited > 0;

@@ -92,6 +92,54 @@ void k61_test_unblock(struct kvm_vcpu *vcpu)
 	kvm_vcpu_wake_up(vcpu);
 }
 
+/*
+ * For the grace-period test: an object readers reach through a pointer
+ * under SRCU (the test VM's kvm->srcu) or RCU, which the updater
+ * unpublishes, waits a grace period for, then reuses with a plain write,
+ * as a free would.
+ */
+static int k61_test_obj = 1;
+static int __rcu *k61_test_ptr = &k61_test_obj;
+
+void k61_test_grace_init(void);
+void k61_test_grace_init(void)
+{
+	init_srcu_struct(&k61_kvm.srcu);
+}
+
+/* What the reader saw of the object: 0 when the pointer was already gone. */
+int k61_test_grace_reader(bool srcu);
+int k61_test_grace_reader(bool srcu)
+{
+	int *p, idx = 0, seen = 0;
+
+	if (srcu) {
+		idx = srcu_read_lock(&k61_kvm.srcu);
+		p = srcu_dereference(k61_test_ptr, &k61_kvm.srcu);
+	} else {
+		rcu_read_lock();
+		p = rcu_dereference(k61_test_ptr);
+	}
+	if (p)
+		seen = *p;
+	if (srcu)
+		srcu_read_unlock(&k61_kvm.srcu, idx);
+	else
+		rcu_read_unlock();
+	return seen;
+}
+
+void k61_test_grace_updater(bool srcu);
+void k61_test_grace_updater(bool srcu)
+{
+	rcu_assign_pointer(k61_test_ptr, NULL);
+	if (srcu)
+		synchronize_srcu(&k61_kvm.srcu);
+	else
+		synchronize_rcu();
+	k61_test_obj = 42;
+}
+
 /* Whether the running task has 6.1's fatal signal (hvsim's, at a program's end). */
 int k61_test_fatal_signal(void);
 int k61_test_fatal_signal(void)

@@ -10,11 +10,13 @@
  * for a lock defined statically, the lock itself, named by its symbol.
  *
  * RCU and SRCU: readers are counted (per srcu_struct; for RCU, all of
- * them); a grace period waits, yielding its CPU, until the count it
- * waits on is zero. That is stronger than either (it also waits for
- * readers that began after it), never weaker. The race detector is not
- * told of the ordering a grace period gives: a report across one would
- * be a false positive (none of the tests reaches one).
+ * them); a grace period sleeps until the count it waits on is zero (the
+ * last reader out wakes it). That is stronger than either (it also waits for
+ * readers that began after it), never weaker. Each reader's unlock is a
+ * release and the end of a grace period an acquire, on the srcu_struct
+ * (RCU: on its one counter), so the race detector orders every read-side
+ * section before what follows the grace period (kernel_hb_release()):
+ * the free after synchronize_srcu() does not race with the readers.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -48,8 +50,10 @@ static struct k61_lock {
 static struct k61_srcu {
 	const void *ssp;
 	int readers;
+	wait_queue_head_t gp;		/* grace periods waiting for the readers to leave */
 } k61_srcus[K61_MAX_SRCU];
 static int k61_rcu_readers;
+static wait_queue_head_t k61_rcu_gp;
 
 /* A statically defined lock's symbol (k61_kvm_lock: "kvm_lock"), kept across runs. */
 static struct {
@@ -62,6 +66,7 @@ void k61_sync_reset(void)
 	memset(k61_locks, 0, sizeof(k61_locks));
 	memset(k61_srcus, 0, sizeof(k61_srcus));
 	k61_rcu_readers = 0;
+	init_waitqueue_head(&k61_rcu_gp);
 }
 
 static const char *static_name(const void *lock)
@@ -207,16 +212,27 @@ static struct k61_srcu *srcu_entry(const void *ssp, bool make)
 		not_modelled("more srcu_structs than the glue's table holds", NULL);
 	free->ssp = ssp;
 	free->readers = 0;
+	init_waitqueue_head(&free->gp);
 	return free;
 }
 
-/* Yield the CPU until *@count is zero: a grace period. */
-static void wait_for_readers(const int *count)
+/*
+ * A reader leaves: a release on @sync for the grace periods after it, and
+ * the last one out wakes those waiting.
+ */
+static void reader_leaves(int *count, const void *sync, wait_queue_head_t *gp)
 {
-	while (*count) {
-		schedule();
-		cpu_relax();
-	}
+	WARN_ON(*count <= 0);
+	kernel_hb_release(sync);
+	if (!--*count)
+		wake_up(gp);
+}
+
+/* A grace period: sleep until no reader is inside, then acquire what they did. */
+static void grace_period(const int *count, const void *sync, wait_queue_head_t *gp)
+{
+	wait_event(*gp, !*count);
+	kernel_hb_acquire(sync);
 }
 
 int k61_host_srcu_init(void *ssp)
@@ -245,13 +261,14 @@ void k61_host_srcu_read_unlock(void *ssp, int idx)
 	struct k61_srcu *s = srcu_entry(ssp, false);
 
 	(void)idx;
-	WARN_ON(s->readers <= 0);
-	s->readers--;
+	reader_leaves(&s->readers, ssp, &s->gp);
 }
 
 void k61_host_srcu_synchronize(void *ssp)
 {
-	wait_for_readers(&srcu_entry(ssp, false)->readers);
+	struct k61_srcu *s = srcu_entry(ssp, false);
+
+	grace_period(&s->readers, ssp, &s->gp);
 }
 
 void k61_host_rcu_read_lock(void)
@@ -261,13 +278,12 @@ void k61_host_rcu_read_lock(void)
 
 void k61_host_rcu_read_unlock(void)
 {
-	WARN_ON(k61_rcu_readers <= 0);
-	k61_rcu_readers--;
+	reader_leaves(&k61_rcu_readers, &k61_rcu_readers, &k61_rcu_gp);
 }
 
 void k61_host_rcu_synchronize(void)
 {
-	wait_for_readers(&k61_rcu_readers);
+	grace_period(&k61_rcu_readers, &k61_rcu_readers, &k61_rcu_gp);
 }
 
 /* ---- CPUs ---- */
