@@ -1163,6 +1163,47 @@ Test(kernel, waited_calls_order_their_handlers_writes, .timeout = 60)
 	sim_result_release(&r);
 }
 
+/* ---- happens-before a model builds itself: kernel_hb_release()/acquire() ---- */
+
+static int judge_hb(const struct kprog_result *r, char *msg, size_t len)
+{
+	if (r->count == 42)
+		return 0;
+	snprintf(msg, len, "the reader saw %d, not the writer's 42", r->count);
+	return 1;
+}
+
+/*
+ * A release and a later acquire of one object order the writer's plain
+ * write before the reader's plain read: clean in every schedule of dfs:2.
+ * Without them (the flag is marked, which orders nothing) the same two
+ * accesses are reported: the test can fail.
+ */
+Test(kernel, kernel_hb_release_and_acquire_order_plain_accesses, .timeout = 60)
+{
+	for (int with = 1; with >= 0; with--) {
+		struct kcase k = {
+			.hc = { .ncpus = 2, .detect = SIM_DETECT_RACE,
+				.tasks = { T(0, kp_hb_writer_task, with),
+					   T(1, kp_hb_reader_task, with) } },
+			.judge = judge_hb,
+		};
+		struct sim_result r = kexplore(&k, "dfs:2", 1, 5000);
+
+		if (with) {
+			cr_expect_eq(r.failures, 0, "%s\n%s", r.message, r.reports ? r.reports : "");
+			cr_expect(r.exhausted, "dfs:2 did not finish in %llu schedules",
+				  (unsigned long long)r.schedules);
+		} else {
+			cr_expect_eq(r.failures, 1, "no race without the pair (%llu schedules)",
+				     (unsigned long long)r.schedules);
+			cr_expect(strstr(r.message, "BUG: KCSAN: data-race in kp_hb_") != NULL,
+				  "%s", r.message);
+		}
+		sim_result_release(&r);
+	}
+}
+
 /* ---- a parked spinner gives its CPU up ------------------------------------------ */
 
 /*

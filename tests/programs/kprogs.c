@@ -1111,3 +1111,25 @@ void kp_own_count_intruder_task(void *arg)
 			res.count = 1;
 	}
 }
+
+/* ---- happens-before a model builds itself ---- */
+
+static int kp_hb_word, kp_hb_flag;
+static const char kp_hb_key;	/* the sync object's address */
+
+void kp_hb_writer_task(void *arg)
+{
+	kp_hb_word = 42;
+	if (arg)
+		kernel_hb_release(&kp_hb_key);
+	WRITE_ONCE(kp_hb_flag, 1);
+}
+
+void kp_hb_reader_task(void *arg)
+{
+	while (!READ_ONCE(kp_hb_flag))
+		cpu_relax();
+	if (arg)
+		kernel_hb_acquire(&kp_hb_key);
+	res.count = kp_hb_word;
+}

@@ -129,4 +129,15 @@ int *kp_own_preempt_count(void);
 void kp_own_count_task(void *arg);
 void kp_own_count_intruder_task(void *arg);
 
+/*
+ * Ordering a model outside the kernel builds itself (kernel_hb_release()
+ * and kernel_hb_acquire()): the writer writes a shared word plainly, then
+ * (arg nonzero) releases, then raises a flag with WRITE_ONCE(); the
+ * reader spins on the flag with READ_ONCE(), then (arg nonzero) acquires
+ * and reads the word plainly (res.count: the value it saw). Marked
+ * accesses order nothing: without the pair, the two plain accesses race.
+ */
+void kp_hb_writer_task(void *arg);
+void kp_hb_reader_task(void *arg);
+
 #endif /* HVSIM_TEST_KPROGS_H */
