@@ -378,7 +378,8 @@ static int block_check(struct machine *m, void *arg, char *msg, size_t len)
 	(void)arg;
 	if (block_returned)
 		return 0;
-	snprintf(msg, len, "the vCPU thread slept in kvm_vcpu_block() to the program's end: a lost wake-up");
+	snprintf(msg, len,
+		 "the vCPU thread slept in kvm_vcpu_block() to the program's end: a lost wake-up");
 	return 1;
 }
 

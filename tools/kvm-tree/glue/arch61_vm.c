@@ -381,6 +381,7 @@ static int k61_enter_guest(struct kvm_vcpu *vcpu)
 	k61_host_local_irq(0);
 	if (kvm_request_pending(vcpu) || signal_pending(current)) {
 		WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+		/* As after an exit, below. */
 		smp_wmb();
 		k61_host_local_irq(1);
 		preempt_enable();
@@ -389,6 +390,11 @@ static int k61_enter_guest(struct kvm_vcpu *vcpu)
 	vcpu->arch.last_vmentry_cpu = vcpu->cpu;
 	k61_vmx_vcpu_run(vmx);
 	WRITE_ONCE(vcpu->mode, OUTSIDE_GUEST_MODE);
+	/*
+	 * x86's: the mode is OUTSIDE_GUEST_MODE before anything after the
+	 * exit; paired with kvm_vcpu_kick()'s exchange of vcpu->mode (a
+	 * kick that sees OUTSIDE_GUEST_MODE needs no IPI).
+	 */
 	smp_wmb();
 	/* A pending interrupt (the kick's IPI) is taken here, in the host. */
 	k61_host_local_irq(1);

@@ -268,7 +268,11 @@ void k61_vmx_vcpu_load(struct k61_vmx *vmx, int cpu)
 
 static void set_segment(unsigned long sel_field, u16 sel, u32 limit, u32 ar)
 {
-	/* The selector, base, limit and access-rights fields are 0x800, 0x6806, 0x4800, 0x4814 apart by segment. */
+	/*
+	 * A segment's selector, base, limit and access rights sit at ES's
+	 * encoding plus twice its index (ES, CS, SS, DS, FS, GS, LDTR, TR:
+	 * SDM Vol. 3D, Appendix B).
+	 */
 	unsigned int seg = (sel_field - GUEST_ES_SELECTOR) / 2;
 
 	vmcs_write(sel_field, sel);
