@@ -95,13 +95,32 @@ void machine_state_restore(const void *from)
 __attribute__((no_sanitize("address")))
 uint64_t machine_read_value(uintptr_t addr, uint32_t size)
 {
-	const volatile uint8_t *p = (const volatile uint8_t *)addr;
+	const uint8_t *p = (const uint8_t *)addr;
 	uint64_t v = 0;
 
 	if (!addr || !size)
 		return 0;
-	if (size <= 8) {
-		/* Byte by byte: a call to memcpy would be checked all the same. */
+	/* Constant sizes: one load each, never a call to a checked memcpy. */
+	switch (size) {
+	case 1:
+		return *p;
+	case 2: {
+		uint16_t x;
+
+		__builtin_memcpy(&x, p, 2);
+		return x;
+	}
+	case 4: {
+		uint32_t x;
+
+		__builtin_memcpy(&x, p, 4);
+		return x;
+	}
+	case 8:
+		__builtin_memcpy(&v, p, 8);
+		return v;
+	}
+	if (size < 8) {
 		for (uint32_t i = 0; i < size; i++)
 			v |= (uint64_t)p[i] << (8 * i);
 		return v;
