@@ -42,7 +42,7 @@
  *     kvm_vcpu_wake_up() (rcuwait_wake_up() on the vCPU's wait). Default
  *     dfs:2: every schedule ends with the vCPU thread back (no wake-up
  *     lost), and some schedules slept first.
- *   real_kvm grace srcu|rcu [STRATEGY] [--expect clean|TITLE]
+ *   real_kvm grace-srcu|grace-rcu [STRATEGY] [--expect clean|TITLE]
  *     Two readers (CPUs 1 and 2) reach an object through a pointer under
  *     6.1's srcu_read_lock() (the test VM's kvm->srcu) or rcu_read_lock()
  *     and read it plainly; an updater on CPU 0 unpublishes the pointer,
@@ -313,14 +313,26 @@ static void grace_updater(void *arg)
 	k61_test_grace_updater(grace_srcu);
 }
 
-static void grace_setup(struct machine *m, void *arg)
+static void grace_setup(struct machine *m, bool srcu)
 {
-	(void)arg;
 	glue_setup(m);
+	grace_srcu = srcu;
 	k61_test_grace_init();
 	sim_spawn(m, 0, "updater", grace_updater, NULL);
 	sim_spawn(m, 1, "reader1", grace_reader, NULL);
 	sim_spawn(m, 2, "reader2", grace_reader, NULL);
+}
+
+static void grace_srcu_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	grace_setup(m, true);
+}
+
+static void grace_rcu_setup(struct machine *m, void *arg)
+{
+	(void)arg;
+	grace_setup(m, false);
 }
 
 /* Whether the section keeps preemption off; the intruder's checks (host memory). */
@@ -516,37 +528,141 @@ static void run_setup(struct machine *m, void *arg)
 		BUG();
 }
 
-/*
- * The modes that load KVM on a machine of real CPU models: one timed run
- * on MACHINE, the optional argument after the mode ("N slots: ...";
- * default two Skylake-SPs).
- */
-static void machine_mode(struct sim_program *p, struct sim_explore_opts *o, int *argc,
-			 char ***argv)
+/* What every mode's outcome must be, by --expect. */
+static bool judge_outcome(const struct sim_result *r, const char *expect)
 {
-	p->machine = "2 slots: skylake-sp x2";
-	o->strategy = "timed";
-	o->budget = 1;
-	if (*argc > 2 && (*argv)[2][0] != '-') {
-		p->machine = (*argv)[2];
-		(*argv)++;
-		(*argc)--;
-	}
-	p->ncpus = (unsigned int)atoi(p->machine);
+	if (!strcmp(expect, "clean"))
+		return r->outcome == SIM_OK && r->exhausted;
+	if (!strncmp(expect, "returned ", 9))
+		return r->outcome == SIM_OK && init_ret == atoi(expect + 9);
+	if (!strcmp(expect, "clean-run"))
+		return r->outcome == SIM_OK;
+	return sim_outcome_is_failure(r->outcome) && strstr(r->message, expect);
 }
+
+/* The modes' own judges: what their tasks saw, printed, on top of the outcome. */
+static bool judge_run(const struct sim_result *r, const char *expect)
+{
+	printf("/dev/kvm fd %ld, VM fd %ld, vCPU fd %ld, KVM_RUN %ld: exit reason %u, RIP %#"
+	       PRIx64 " -> %#" PRIx64, run_seen.kvm_fd, run_seen.vm_fd, run_seen.vcpu_fd,
+	       run_seen.run_ret, run_seen.exit_reason, run_seen.rip_before, run_seen.rip_after);
+	if (run_seen.exit_reason == KVM_EXIT_FAIL_ENTRY)
+		printf(", hardware entry failure reason %" PRIu64 ", CPU %u",
+		       run_seen.failure_reason, run_seen.cpu);
+	printf("\n");
+	/* KVM did not load (kvm_init() refused a CPU at boot): no /dev/kvm. */
+	if (!strcmp(expect, "no-kvm"))
+		return r->outcome == SIM_OK && run_seen.kvm_fd == -ENOENT;
+	/* Past the HLT (one byte): the guest ran, and its exit was handled. */
+	if (!strcmp(expect, "hlt"))
+		return r->outcome == SIM_OK && run_seen.ran &&
+		       run_seen.exit_reason == KVM_EXIT_HLT && run_seen.rip_before &&
+		       run_seen.rip_after == run_seen.rip_before + 1;
+	if (!strncmp(expect, "fail-entry:", 11))
+		return r->outcome == SIM_OK && run_seen.ran &&
+		       run_seen.exit_reason == KVM_EXIT_FAIL_ENTRY &&
+		       run_seen.rip_after == run_seen.rip_before &&
+		       run_seen.failure_reason == strtoull(expect + 11, NULL, 0);
+	return judge_outcome(r, expect);
+}
+
+static bool judge_grace(const struct sim_result *r, const char *expect)
+{
+	printf("%lu reads of the object before its reuse\n", grace_seen);
+	return judge_outcome(r, expect) && grace_seen > 0;
+}
+
+static bool judge_block(const struct sim_result *r, const char *expect)
+{
+	printf("%lu runs slept in kvm_vcpu_block() before the wake-up\n", block_waited);
+	return judge_outcome(r, expect) && block_waited > 0;
+}
+
+static bool judge_preempt(const struct sim_result *r, const char *expect)
+{
+	printf("%lu checks that the section's task was not inside\n", section_checks);
+	return judge_outcome(r, expect);
+}
+
+static bool judge_current(const struct sim_result *r, const char *expect)
+{
+	printf("%lu checks of current->pid against hvsim's\n", current_checks);
+	return judge_outcome(r, expect) && current_checks >= 6 * r->schedules;
+}
+
+static bool judge_dev(const struct sim_result *r, const char *expect)
+{
+	printf("kvm_dev_ioctl(): API version %ld, KVM_CAP_USER_MEMORY %ld, vCPU mmap size %ld, "
+	       "KVM_CREATE_VM %ld\n", dev_answers[0], dev_answers[1], dev_answers[2],
+	       dev_answers[3]);
+	return judge_outcome(r, expect) && dev_answers[0] == 12 && dev_answers[1] == 1 &&
+	       dev_answers[2] == 3 * 4096 && dev_answers[3] >= 0;
+}
+
+static bool judge_online(const struct sim_result *r, const char *expect)
+{
+	printf("cpu_online(2) as 6.1 read it: %d before the hot-add, %d after, %d after the "
+	       "removal\n", online_seen[0], online_seen[1], online_seen[2]);
+	return judge_outcome(r, expect) && online_seen[0] == 0 && online_seen[1] == 1 &&
+	       online_seen[2] == 0;
+}
+
+/* A WARN goes on, a BUG does not. */
+static bool judge_warn(const struct sim_result *r, const char *expect)
+{
+	if (!trap_task_returned)
+		fprintf(stderr, "real_kvm: the task did not go on after the WARN\n");
+	return judge_outcome(r, expect) && trap_task_returned;
+}
+
+static bool judge_bug(const struct sim_result *r, const char *expect)
+{
+	if (trap_task_returned)
+		fprintf(stderr, "real_kvm: the task went on after the BUG\n");
+	return judge_outcome(r, expect) && !trap_task_returned;
+}
+
+/*
+ * A mode: its program, its default exploration and expectation, and its
+ * judge. One timed run when the strategy is "timed"; a mode on a machine
+ * of CPU models takes MACHINE ("N slots: ...") after its name.
+ */
+struct mode {
+	const char *name;
+	void (*setup)(struct machine *m, void *arg);
+	int (*check)(struct machine *m, void *arg, char *msg, size_t len);
+	unsigned int flags;		/* SIM_PROG_* */
+	const char *strategy;
+	const char *expect;
+	bool machine;			/* takes MACHINE; default two Skylake-SPs */
+	bool (*judge)(const struct sim_result *r, const char *expect);
+};
+
+static const struct mode modes[] = {
+	{ "kick", kick_setup, NULL, 0, "dfs:2", "clean", false, judge_outcome },
+	{ "stub", stub_setup, NULL, 0, "timed", "not modelled: get_pid_task", false,
+	  judge_outcome },
+	{ "warn", warn_setup, NULL, 0, "timed", "WARNING: CPU: 0 PID: 1 at ", false, judge_warn },
+	{ "bug", bug_setup, NULL, 0, "timed", "kernel BUG at ", false, judge_bug },
+	{ "online", online_setup, NULL, SIM_PROG_BOOT, "timed", "clean-run", false, judge_online },
+	{ "current", current_setup, NULL, 0, "dfs:2", "clean", false, judge_current },
+	{ "preempt", preempt_setup, NULL, 0, "dfs:2", "clean", false, judge_preempt },
+	{ "block", block_setup, block_check, 0, "dfs:2", "clean", false, judge_block },
+	{ "grace-srcu", grace_srcu_setup, NULL, 0, "dfs:2", "clean", false, judge_grace },
+	{ "grace-rcu", grace_rcu_setup, NULL, 0, "dfs:2", "clean", false, judge_grace },
+	{ "init", init_setup, NULL, 0, "timed", "returned 0", true, judge_outcome },
+	{ "dev", dev_setup, NULL, SIM_PROG_BOOT, "timed", "clean-run", true, judge_dev },
+	{ "run", run_setup, NULL, SIM_PROG_BOOT, "timed", "hlt", true, judge_run },
+};
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: real_kvm kick [STRATEGY] [--expect clean|TITLE]\n"
-			"       real_kvm stub|warn|bug [--expect TITLE]\n"
-			"       real_kvm online\n"
-			"       real_kvm current [STRATEGY]\n"
-			"       real_kvm grace srcu|rcu [STRATEGY] [--expect clean|TITLE]\n"
-			"       real_kvm block [STRATEGY]\n"
-			"       real_kvm preempt [STRATEGY] [--on] [--expect clean|TITLE]\n"
-			"       real_kvm init [MACHINE] [--expect TITLE]\n"
-			"       real_kvm dev [--expect TITLE]\n"
-			"       real_kvm run [MACHINE] [--hotplug] [--expect hlt|fail-entry:N|no-kvm]\n");
+	fprintf(stderr, "usage: real_kvm kick|current|preempt|block|grace-srcu|grace-rcu [STRATEGY]\n"
+			"       real_kvm stub|warn|bug|online\n"
+			"       real_kvm init|dev|run [MACHINE] [STRATEGY]\n"
+			"options: --expect clean|clean-run|TITLE|returned N (init)|"
+			"hlt|fail-entry:N|no-kvm (run),\n"
+			"         --budget N, --trace FILE, --hotplug (run), --on (preempt)\n");
 	return 2;
 }
 
@@ -554,89 +670,36 @@ int main(int argc, char **argv)
 {
 	struct sim_program p = { .ncpus = NCPUS, .detect = SIM_DETECT_ALL };
 	struct sim_explore_opts o = { .budget = 1000000 };
-	const char *expect = NULL, *mode, *trace_path = NULL;
+	const char *expect, *trace_path = NULL;
+	const struct mode *md = NULL;
 	struct sim_result r;
 	char err[256];
+	int i = 2;
 	bool ok;
 
-	if (argc < 2)
+	for (size_t k = 0; argc > 1 && k < sizeof(modes) / sizeof(modes[0]); k++)
+		if (!strcmp(argv[1], modes[k].name))
+			md = &modes[k];
+	if (!md)
 		return usage();
-	mode = argv[1];
-	if (!strcmp(argv[1], "kick")) {
-		p.name = "real-kvm-kick";
-		p.setup = kick_setup;
-		o.strategy = "dfs:2";
-		expect = "clean";
-	} else if (!strcmp(argv[1], "stub")) {
-		p.name = "real-kvm-stub";
-		p.setup = stub_setup;
-		o.strategy = "timed";
+	p.name = md->name;
+	p.setup = md->setup;
+	p.check = md->check;
+	p.flags = md->flags;
+	o.strategy = md->strategy;
+	if (!strcmp(o.strategy, "timed"))
 		o.budget = 1;
-		expect = "not modelled: get_pid_task";
-	} else if (!strcmp(argv[1], "init")) {
-		p.name = "real-kvm-init";
-		p.setup = init_setup;
-		expect = "returned 0";
-		machine_mode(&p, &o, &argc, &argv);
-	} else if (!strcmp(argv[1], "dev")) {
-		p.name = "real-kvm-dev";
-		p.setup = dev_setup;
-		p.flags = SIM_PROG_BOOT;
-		expect = "clean-run";
-		machine_mode(&p, &o, &argc, &argv);
-	} else if (!strcmp(argv[1], "run")) {
-		p.name = "real-kvm-run";
-		p.setup = run_setup;
-		p.flags = SIM_PROG_BOOT;
-		expect = "hlt";
-		machine_mode(&p, &o, &argc, &argv);
-	} else if (!strcmp(argv[1], "grace") && argc > 2 &&
-		   (!strcmp(argv[2], "srcu") || !strcmp(argv[2], "rcu"))) {
-		p.name = "real-kvm-grace";
-		p.setup = grace_setup;
-		o.strategy = "dfs:2";
-		expect = "clean";
-		grace_srcu = !strcmp(argv[2], "srcu");
-		argv++;
-		argc--;
-	} else if (!strcmp(argv[1], "block")) {
-		p.name = "real-kvm-block";
-		p.setup = block_setup;
-		p.check = block_check;
-		o.strategy = "dfs:2";
-		expect = "clean";
-	} else if (!strcmp(argv[1], "preempt")) {
-		p.name = "real-kvm-preempt";
-		p.setup = preempt_setup;
-		o.strategy = "dfs:2";
-		expect = "clean";
-	} else if (!strcmp(argv[1], "current")) {
-		p.name = "real-kvm-current";
-		p.setup = current_setup;
-		o.strategy = "dfs:2";
-		expect = "clean";
-	} else if (!strcmp(argv[1], "online")) {
-		p.name = "real-kvm-online";
-		p.setup = online_setup;
-		p.flags = SIM_PROG_BOOT;
-		o.strategy = "timed";
-		o.budget = 1;
-		expect = "clean-run";
-	} else if (!strcmp(argv[1], "warn") || !strcmp(argv[1], "bug")) {
-		bool warn = !strcmp(argv[1], "warn");
-
-		p.name = warn ? "real-kvm-warn" : "real-kvm-bug";
-		p.setup = warn ? warn_setup : bug_setup;
-		o.strategy = "timed";
-		o.budget = 1;
-		expect = warn ? "WARNING: CPU: 0 PID: 1 at " : "kernel BUG at ";
-	} else {
-		return usage();
+	expect = md->expect;
+	if (md->machine) {
+		p.machine = "2 slots: skylake-sp x2";
+		if (argc > 2 && argv[2][0] != '-' && strstr(argv[2], "slots:"))
+			p.machine = argv[i++];
+		p.ncpus = (unsigned int)atoi(p.machine);
 	}
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--hotplug") && !strcmp(mode, "run"))
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--hotplug") && md->setup == run_setup)
 			run_hotplug = true;
-		else if (!strcmp(argv[i], "--on") && !strcmp(mode, "preempt"))
+		else if (!strcmp(argv[i], "--on") && md->setup == preempt_setup)
 			section_off = false;
 		else if (!strcmp(argv[i], "--trace") && i + 1 < argc)
 			trace_path = argv[++i];
@@ -654,7 +717,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "real_kvm: %s\n", err);
 		return 2;
 	}
-	printf("%s under %s: %" PRIu64 " schedules%s, %s: %s\n", p.name, o.strategy,
+	printf("real-kvm-%s under %s: %" PRIu64 " schedules%s, %s: %s\n", p.name, o.strategy,
 	       r.schedules, r.exhausted ? " (exhausted)" : "", sim_outcome_name(r.outcome),
 	       r.message);
 	if (r.reports)
@@ -668,71 +731,7 @@ int main(int argc, char **argv)
 		}
 		fclose(f);
 	}
-	if (!strcmp(mode, "run")) {
-		printf("/dev/kvm fd %ld, VM fd %ld, vCPU fd %ld, KVM_RUN %ld: exit reason %u, RIP %#"
-		       PRIx64 " -> %#" PRIx64, run_seen.kvm_fd, run_seen.vm_fd, run_seen.vcpu_fd,
-		       run_seen.run_ret, run_seen.exit_reason, run_seen.rip_before,
-		       run_seen.rip_after);
-		if (run_seen.exit_reason == KVM_EXIT_FAIL_ENTRY)
-			printf(", hardware entry failure reason %" PRIu64 ", CPU %u",
-			       run_seen.failure_reason, run_seen.cpu);
-		printf("\n");
-	}
-	if (!strcmp(mode, "run") && !strcmp(expect, "no-kvm"))
-		/* KVM did not load (kvm_init() refused a CPU at boot): no /dev/kvm. */
-		ok = r.outcome == SIM_OK && run_seen.kvm_fd == -ENOENT;
-	else if (!strcmp(mode, "run") && !strcmp(expect, "hlt"))
-		/* Past the HLT (one byte): the guest ran, and its exit was handled. */
-		ok = r.outcome == SIM_OK && run_seen.ran && run_seen.exit_reason == KVM_EXIT_HLT &&
-		     run_seen.rip_before && run_seen.rip_after == run_seen.rip_before + 1;
-	else if (!strcmp(mode, "run") && !strncmp(expect, "fail-entry:", 11))
-		ok = r.outcome == SIM_OK && run_seen.ran &&
-		     run_seen.exit_reason == KVM_EXIT_FAIL_ENTRY &&
-		     run_seen.rip_after == run_seen.rip_before &&
-		     run_seen.failure_reason == strtoull(expect + 11, NULL, 0);
-	else if (!strcmp(expect, "clean"))
-		ok = r.outcome == SIM_OK && r.exhausted;
-	else if (!strncmp(expect, "returned ", 9))
-		ok = r.outcome == SIM_OK && init_ret == atoi(expect + 9);
-	else if (!strcmp(expect, "clean-run"))
-		ok = r.outcome == SIM_OK;
-	else
-		ok = sim_outcome_is_failure(r.outcome) && strstr(r.message, expect);
-	if (!strcmp(mode, "grace")) {
-		printf("%lu reads of the object before its reuse\n", grace_seen);
-		ok = ok && grace_seen > 0;
-	}
-	if (!strcmp(mode, "block")) {
-		printf("%lu runs slept in kvm_vcpu_block() before the wake-up\n", block_waited);
-		ok = ok && block_waited > 0;
-	}
-	if (!strcmp(mode, "preempt"))
-		printf("%lu checks that the section's task was not inside\n", section_checks);
-	if (!strcmp(mode, "current")) {
-		printf("%lu checks of current->pid against hvsim's\n", current_checks);
-		ok = ok && current_checks >= 6 * r.schedules;
-	}
-	if (!strcmp(mode, "dev")) {
-		printf("kvm_dev_ioctl(): API version %ld, KVM_CAP_USER_MEMORY %ld, vCPU mmap size "
-		       "%ld, KVM_CREATE_VM %ld\n", dev_answers[0], dev_answers[1], dev_answers[2],
-		       dev_answers[3]);
-		ok = ok && dev_answers[0] == 12 && dev_answers[1] == 1 && dev_answers[2] == 3 * 4096 &&
-		     dev_answers[3] >= 0;
-	}
-	if (!strcmp(mode, "online")) {
-		printf("cpu_online(2) as 6.1 read it: %d before the hot-add, %d after, %d after "
-		       "the removal\n", online_seen[0], online_seen[1], online_seen[2]);
-		ok = ok && online_seen[0] == 0 && online_seen[1] == 1 && online_seen[2] == 0;
-	}
-	/* A WARN goes on, a BUG does not. */
-	if (!strcmp(mode, "warn") && !trap_task_returned) {
-		fprintf(stderr, "real_kvm: the task did not go on after the WARN\n");
-		ok = false;
-	}
-	if (!strcmp(mode, "bug") && trap_task_returned) {
-		fprintf(stderr, "real_kvm: the task went on after the BUG\n");
-		ok = false;
-	}
+	ok = md->judge(&r, expect);
 	if (!ok)
 		fprintf(stderr, "real_kvm: expected %s\n", expect);
 	sim_result_release(&r);
