@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "synth.h"
 #include "hvsim/trace.h"
 
 #ifndef HVSIM_BIN
@@ -86,20 +87,12 @@ static void replay_token(const struct run *r, char *tok, size_t len)
 	token_in(r->out, tok, len);
 }
 
+/* The whole file, NUL-terminated (synth_slurp() leaves the byte after it for this). */
 static char *read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
+	char *buf = (char *)synth_slurp(path, len);
 
-	cr_assert_not_null(f, "%s missing", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n + 1);
-	cr_assert_eq(fread(buf, 1, n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
+	buf[*len] = '\0';
 	return buf;
 }
 
@@ -740,7 +733,6 @@ Test(cli, failing_traces_end_with_their_race_window, .timeout = 120)
 	snprintf(trace, sizeof(trace), "%s/hotplug-compat.no-lock.trace", dir);
 	snprintf(again, sizeof(again), "%s/again.trace", dir);
 	text = read_file(txt, &la);
-	text[la] = '\0';
 	p = strstr(text, "the decisive preemption (step ");
 	cr_assert_not_null(p, "%s", text);
 	cr_assert_eq(sscanf(p, "the decisive preemption (step %llu, CPU%u -> CPU%u) fails the same way "
