@@ -302,19 +302,14 @@ void kvm_vfio_ops_exit(void)
 }
 
 /* No statistics yet: kvm_init_debug() and the stats fds find none. */
+#define K61_NO_STATS_HEADER {						\
+	.name_size = KVM_STATS_NAME_SIZE,				\
+	.num_desc = 0,							\
+	.id_offset = sizeof(struct kvm_stats_header),			\
+	.desc_offset = sizeof(struct kvm_stats_header) + KVM_STATS_NAME_SIZE, \
+	.data_offset = sizeof(struct kvm_stats_header) + KVM_STATS_NAME_SIZE, \
+}
 const struct _kvm_stats_desc kvm_vm_stats_desc[] = {};
-const struct kvm_stats_header kvm_vm_stats_header = {
-	.name_size = KVM_STATS_NAME_SIZE,
-	.num_desc = 0,
-	.id_offset = sizeof(struct kvm_stats_header),
-	.desc_offset = sizeof(struct kvm_stats_header) + KVM_STATS_NAME_SIZE,
-	.data_offset = sizeof(struct kvm_stats_header) + KVM_STATS_NAME_SIZE,
-};
+const struct kvm_stats_header kvm_vm_stats_header = K61_NO_STATS_HEADER;
 const struct _kvm_stats_desc kvm_vcpu_stats_desc[] = {};
-const struct kvm_stats_header kvm_vcpu_stats_header = {
-	.name_size = KVM_STATS_NAME_SIZE,
-	.num_desc = 0,
-	.id_offset = sizeof(struct kvm_stats_header),
-	.desc_offset = sizeof(struct kvm_stats_header) + KVM_STATS_NAME_SIZE,
-	.data_offset = sizeof(struct kvm_stats_header) + KVM_STATS_NAME_SIZE,
-};
+const struct kvm_stats_header kvm_vcpu_stats_header = K61_NO_STATS_HEADER;
